@@ -1,0 +1,44 @@
+/* addr.h -- IPv4/IPv6 addresses as one 17-byte value.
+ *
+ * Both families live in 16 bytes: IPv4 as the IPv4-mapped IPv6 address
+ * (::ffff:a.b.c.d, RFC 4291 2.5.5.2), with `family` saying which one the
+ * input used. So hashing and comparing never branch on the family.
+ * Text output is canonical: dotted quad, or RFC 5952 for IPv6 (lower case,
+ * longest run of two or more zero groups as "::", leftmost on a tie).
+ * Parsing takes a length (no NUL needed), allocates nothing, and accepts the
+ * fully expanded form the kernel prints (2001:0db8:0000:...). */
+#ifndef WW_ADDR_H
+#define WW_ADDR_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define WW_ADDR_STRLEN 46 /* INET6_ADDRSTRLEN */
+
+struct ww_addr {
+    uint8_t b[16];
+    uint8_t family; /* 4 or 6; 0 = none */
+};
+
+/* 0 on success, -1 if s[0..len) is not exactly one address. */
+int ww_addr_parse(const char *s, size_t len, struct ww_addr *out);
+void ww_addr_from_v4(struct ww_addr *a, const uint8_t v4[4]);
+void ww_addr_from_v6(struct ww_addr *a, const uint8_t v6[16]);
+/* Writes the canonical text form to buf (>= WW_ADDR_STRLEN), returns buf. */
+char *ww_addr_format(const struct ww_addr *a, char *buf);
+
+int ww_addr_eq(const struct ww_addr *a, const struct ww_addr *b);
+uint64_t ww_addr_hash(const struct ww_addr *a);
+int ww_addr_is_loopback(const struct ww_addr *a);    /* 127/8, ::1 */
+int ww_addr_is_unspecified(const struct ww_addr *a); /* 0.0.0.0, :: */
+int ww_addr_is_multicast(const struct ww_addr *a);   /* 224/4, 255.255.255.255, ff00::/8 */
+
+/* 64-bit mixing hash (splitmix64 finalizer) used by every table and sketch. */
+static inline uint64_t ww_hash64(uint64_t x)
+{
+    x ^= x >> 30; x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27; x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+#endif

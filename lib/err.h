@@ -1,0 +1,18 @@
+/* err.h -- the one error type of libwormwatch (curl's CURLcode habit):
+ *     int rc = f(); if (rc) return rc;
+ * Functions return WW_OK (0) or one of these; ww_strerror() names them. */
+#ifndef WW_ERR_H
+#define WW_ERR_H
+
+enum ww_err {
+    WW_OK = 0,
+    WW_ERR_IO,      /* a file could not be opened or read */
+    WW_ERR_PARSE,   /* input could not be parsed (strict mode) */
+    WW_ERR_FORMAT,  /* input format unknown or unsupported */
+    WW_ERR_LIMIT,   /* a hard limit was hit (line too long, table full) */
+    WW_ERR_ARG      /* a caller passed something invalid */
+};
+
+const char *ww_strerror(int err);
+
+#endif

@@ -1,0 +1,33 @@
+/* wtime.h -- civil time without the C library's time zone state.
+ *
+ * Timestamps in logs are parsed by hand (strptime is slow, locale-bound and
+ * not reentrant with TZ changes): calendar fields become epoch seconds through
+ * Howard Hinnant's days_from_civil, and offsets are applied explicitly.
+ * Only ww_time_local_offset() consults the system zone (for logs written in
+ * local time: BSD syslog, Windows Firewall); the CLI sets TZ for --tz. */
+#ifndef WW_WTIME_H
+#define WW_WTIME_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (m 1..12, d 1..31). */
+int64_t ww_days_from_civil(int64_t y, unsigned m, unsigned d);
+/* Epoch seconds of a UTC calendar time; -1 if a field is out of range. */
+int64_t ww_time_from_utc(int y, int mon, int day, int h, int mi, int s);
+/* Seconds east of UTC that the local zone had at local calendar time given. */
+int ww_time_local_offset(int y, int mon, int day, int h, int mi, int s);
+/* "Jan".."Dec" -> 1..12, 0 if not a month abbreviation (case-insensitive). */
+int ww_month_from_abbr(const char *s);
+/* Parse "+HH:MM", "-HHMM", "Z" at s[0..len); seconds east of UTC into *off.
+ * Returns the number of bytes consumed, 0 on failure. */
+size_t ww_parse_tzoffset(const char *s, size_t len, int *off);
+/* RFC 3339 "YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM|±HHMM)" (a space may stand
+ * for T). Returns bytes consumed, 0 on failure; *ts_us gets the UTC time. */
+size_t ww_parse_rfc3339(const char *s, size_t len, int64_t *ts_us);
+/* Format as RFC 3339 UTC, "2006-08-01T00:00:00Z" (seconds precision). */
+char *ww_time_format(int64_t ts_us, char *buf, size_t size);
+/* Parse a duration "90s", "30m", "36h", "10d", "2w" (bare number = seconds)
+ * into microseconds; -1 on error. */
+int64_t ww_parse_duration(const char *s);
+
+#endif
