@@ -1,0 +1,26 @@
+/* cli.h -- what the subcommands share: the dispatch table's entry type and
+ * the error helpers that print `wormwatch: FILE:LINE: what` to stderr. */
+#ifndef WW_CLI_H
+#define WW_CLI_H
+
+#include <stdarg.h>
+
+struct ww_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+    const char *usage; /* full help text */
+};
+
+/* Exit statuses (CONTRACT.md). */
+enum { WW_EXIT_OK = 0, WW_EXIT_FAIL = 1, WW_EXIT_USAGE = 2 };
+
+void ww_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int ww_usage_error(const struct ww_command *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int ww_wants_help(int argc, char **argv);
+
+int cmd_analyze(int argc, char **argv);
+extern const struct ww_command ww_cmd_analyze;
+
+#endif
