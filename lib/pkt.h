@@ -47,6 +47,8 @@ enum ww_pkt_rc { WW_PKT_OK = 0, WW_PKT_SKIP, WW_PKT_BAD };
  * malformed (*why says how). */
 enum ww_pkt_rc ww_pkt_decode(int linktype, const uint8_t *frame, size_t caplen,
                              struct ww_pkt *out, const char **why);
+/* 1 if ww_pkt_decode() knows this link type, else 0. */
+int ww_pkt_linktype_supported(int linktype);
 
 typedef void (*ww_event_fn)(void *ctx, const struct ww_event *ev);
 

@@ -134,15 +134,15 @@ int ww_report_text(FILE *out, const struct ww_report *r, size_t top)
 
     fprintf(out, "\nScanners\n");
     if (!r->nscanners) fprintf(out, "  (none)\n");
-    else fprintf(out, "  %-24s %-10s %-9s %-10s %7s %7s %6s\n", "SOURCE", "KIND", "METHOD",
+    else fprintf(out, "  %-18s %-10s %-9s %-14s %7s %7s %6s\n", "SOURCE", "KIND", "METHOD",
                  "PROBE", "PROBES", "TARGETS", "PORTS");
     for (size_t i = 0; i < r->nscanners && i < top; i++) {
         const struct ww_scanner *s = &r->scanners[i];
         char flags[128];
         ww_addr_format(&s->src, b);
-        if (strlen(b) > 24) fprintf(out, "  %s\n  %-24s", b, "");
-        else fprintf(out, "  %-24s", b);
-        fprintf(out, " %-10s %-9s %-10.10s %7llu %7llu %6llu\n", s->kind, s->method,
+        if (strlen(b) > 18) fprintf(out, "  %s\n  %-18s", b, "");
+        else fprintf(out, "  %-18s", b);
+        fprintf(out, " %-10s %-9s %-14.14s %7llu %7llu %6llu\n", s->kind, s->method,
                 ww_scanner_flags(s, flags, sizeof flags), (unsigned long long)s->probes,
                 (unsigned long long)s->targets, (unsigned long long)s->ports);
     }

@@ -42,13 +42,21 @@ int64_t ww_time_from_utc(int y, int mon, int day, int h, int mi, int s)
 
 int ww_time_local_offset(int y, int mon, int day, int h, int mi, int s)
 {
+    /* mktime() re-reads the zone file on every call in glibc (~5 us); zone
+       offsets change at most on the hour, so cache the last hour asked. */
+    static _Thread_local int64_t cached_hour = -1;
+    static _Thread_local int cached_off;
+    int64_t as_utc = ww_time_from_utc(y, mon, day, h, mi, s);
+    if (as_utc < 0) return 0;
+    if (as_utc / 3600 == cached_hour) return cached_off;
     struct tm tm = {0};
     tm.tm_year = y - 1900; tm.tm_mon = mon - 1; tm.tm_mday = day;
     tm.tm_hour = h; tm.tm_min = mi; tm.tm_sec = s; tm.tm_isdst = -1;
     time_t t = mktime(&tm);
     if (t == (time_t)-1) return 0;
-    int64_t as_utc = ww_time_from_utc(y, mon, day, h, mi, s);
-    return as_utc < 0 ? 0 : (int)(as_utc - (int64_t)t);
+    cached_hour = as_utc / 3600;
+    cached_off = (int)(as_utc - (int64_t)t);
+    return cached_off;
 }
 
 int ww_month_from_abbr(const char *s)

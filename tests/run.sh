@@ -12,13 +12,14 @@ ROOT=$PWD
 export CORPUS=${CORPUS:-$ROOT/../shared/corpus}
 FUZZ_SECONDS=${FUZZ_SECONDS:-15}
 [ $# -eq 0 ] && set -- build
-pass=0; fail=0; failed=""
+pass=0; fail=0; skip=0; failed=""
 LOG=$(mktemp -d); trap 'rm -rf "$LOG"' EXIT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-result() { # name status logfile
+result() { # name status logfile (status 77: the test could not run here)
     if [ "$2" = 0 ]; then pass=$((pass+1)); echo "PASS $1"
+    elif [ "$2" = 77 ]; then skip=$((skip+1)); echo "SKIP $1: $(tail -1 "$3")"
     else fail=$((fail+1)); failed="$failed $1"; echo "FAIL $1"; sed 's/^/    /' "$3" | tail -40; fi
 }
 
@@ -62,5 +63,5 @@ for B in "$@"; do
     done
 done
 [ -n "$failed" ] && echo "failed:$failed"
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

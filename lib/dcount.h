@@ -1,0 +1,42 @@
+/* dcount.h -- distinct counter of 64-bit hashes: exact while small, then a
+ * HyperLogLog. A zeroed struct is an empty counter; 16 bytes, so millions
+ * of them (one per source, per port and hour) stay cheap. See dcount.c. */
+#ifndef WW_DCOUNT_H
+#define WW_DCOUNT_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define WW_DCOUNT_EXACT 128 /* exact up to this many distinct values */
+
+struct ww_dcount {
+    union {
+        uint64_t one;      /* n == 1, lg == 0: the one value, inline */
+        uint64_t *set;     /* lg 3..8: open-addressed table of 2^lg slots */
+        struct ww_hll *hll;/* lg == WW_DCOUNT_LG_HLL */
+    } u;
+    uint32_t n;            /* distinct values (exact mode) */
+    uint8_t lg;            /* 0: inline (n 0 or 1); 3..8: table; 255: HLL */
+    uint8_t zero;          /* table mode: value 0 is a member (0 = empty slot) */
+};
+
+#define WW_DCOUNT_LG_HLL 255
+
+static inline void ww_dcount_init(struct ww_dcount *dc)
+{
+    *dc = (struct ww_dcount){0};
+}
+/* 1 if hash was new (exact) or changed a register (HLL), else 0. */
+int ww_dcount_add(struct ww_dcount *dc, uint64_t hash);
+uint64_t ww_dcount_count(const struct ww_dcount *dc);
+static inline int ww_dcount_is_exact(const struct ww_dcount *dc)
+{
+    return dc->lg != WW_DCOUNT_LG_HLL;
+}
+/* dst becomes the union of dst and src; src is unchanged. */
+void ww_dcount_merge(struct ww_dcount *dst, const struct ww_dcount *src);
+/* Frees the heap part; *dc is empty afterwards. */
+void ww_dcount_release(struct ww_dcount *dc);
+/* Heap bytes in use (not counting the struct itself). */
+size_t ww_dcount_bytes(const struct ww_dcount *dc);
+
+#endif

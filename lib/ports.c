@@ -1,0 +1,323 @@
+/* ports.c -- per-port statistics and surge detection.
+ *
+ * Counting: for every (port, proto) and every time bucket (bucket_us, an
+ * hour by default, aligned to the epoch) we keep records (sum of event
+ * counts), distinct sources and distinct targets (ww_dcount: exact to 128,
+ * HLL beyond), plus the same over the whole input per (port, proto). This is
+ * traffic statistics, so every TCP/UDP event counts, loopback sources and
+ * multicast destinations included. Events may come in any time order
+ * (several files pooled), so buckets live in a hash table, not a ring.
+ *
+ * Surges (the ISC/DShield trend score, as on its "port trends" pages): for
+ * bucket i of a port with S sources and T targets, the baseline s, t is the
+ * mean over the up to baseline_buckets (720 = 30 days of hours) buckets
+ * before it, empty ones counting as zero, from the first bucket of the whole
+ * input on (the input's own history is the baseline); none is judged until
+ * warmup_buckets earlier buckets exist. With s, t floored at 1,
+ *
+ *     score = sqrt((S - s)^2 / s + (T - t)^2 / t)
+ *
+ * and the bucket surges when S >= min_sources (10), S > s, the sources term
+ * alone (S - s)^2 / s >= min_score^2 and score >= min_score (4). The sources
+ * term guard means one heavy scanner, which multiplies targets but not
+ * sources, never makes a surge: a worm is many new sources. Consecutive
+ * surging buckets of a port merge into one surge, reported with the peak
+ * bucket's numbers (most sources, then highest score). Surges are computed
+ * when asked, from all buckets: only nonempty buckets can surge (S >= 1 > 0),
+ * so each port walks its nonempty buckets in time order with a sliding sum
+ * over the baseline window (integer-valued doubles: exact, no drift),
+ * O(k log k) in the number k of cells.
+ *
+ * Table: open addressing, linear probing, load <= 1/2, cells inline
+ * (48 bytes: key, records, two 16-byte ww_dcounts); a cell with records == 0
+ * is empty (every event adds >= 1). Key layout (64 bits):
+ *
+ *     +---- 47 bits: bucket + 2^46 ----+- 1: UDP -+--- 16: port ---+
+ *
+ * bucket_us >= 1 s keeps |bucket| below 2^46 for any int64 timestamp. The
+ * totals table uses the same key with bucket 0.
+ * Memory: ~96-192 bytes per nonempty (port, proto, bucket) cell incl. the
+ * table's slack, plus the dcount tables of cells with >= 2 sources or
+ * targets (64 B .. 2 KiB, 4 KiB HLL past 128). */
+#include "ports.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dcount.h"
+#include "mem.h"
+
+#define BUCKET_BIAS (INT64_C(1) << 46)
+#define TS_MAX (INT64_C(1) << 61) /* timestamps are clamped to +-2^61 us */
+
+struct cell {
+    uint64_t key;
+    uint64_t records;                 /* 0 = empty slot */
+    struct ww_dcount sources, targets;
+};
+
+struct table {
+    struct cell *c;
+    size_t n, cap;                    /* cap a power of two */
+};
+
+struct ww_ports {
+    struct ww_ports_opts o;
+    struct table buckets, totals;
+    size_t heap;                      /* ww_dcount heap bytes */
+    int seen;
+    int64_t first_b, last_b;          /* bucket range of the whole input */
+    struct ww_portstat *stats;
+    size_t nstats;
+    struct ww_surge *surges;
+    size_t nsurges;
+};
+
+void ww_ports_opts_default(struct ww_ports_opts *o)
+{
+    o->bucket_us = 3600 * INT64_C(1000000);
+    o->baseline_buckets = 720;
+    o->warmup_buckets = 3;
+    o->min_sources = 10;
+    o->min_score = 4;
+}
+
+static uint64_t make_key(int64_t bucket, uint8_t proto, uint16_t port)
+{
+    return (uint64_t)(bucket + BUCKET_BIAS) << 17 | (uint64_t)(proto == WW_PROTO_UDP) << 16 | port;
+}
+static int64_t key_bucket(uint64_t k) { return (int64_t)(k >> 17) - BUCKET_BIAS; }
+static uint16_t key_port(uint64_t k) { return (uint16_t)k; }
+static uint8_t key_proto(uint64_t k) { return k >> 16 & 1 ? WW_PROTO_UDP : WW_PROTO_TCP; }
+
+static struct cell *find(const struct table *t, uint64_t key)
+{
+    size_t mask = t->cap - 1;
+    for (size_t i = (size_t)ww_hash64(key) & mask; t->c[i].records; i = (i + 1) & mask)
+        if (t->c[i].key == key) return &t->c[i];
+    return NULL;
+}
+
+static struct cell *get(struct table *t, uint64_t key)
+{
+    struct cell *c = find(t, key);
+    if (c) return c;
+    if (2 * (t->n + 1) > t->cap) {
+        struct table old = *t;
+        t->cap *= 2;
+        t->c = ww_calloc(t->cap, sizeof *t->c);
+        for (size_t k = 0; k < old.cap; k++) {
+            if (!old.c[k].records) continue;
+            size_t i = (size_t)ww_hash64(old.c[k].key) & (t->cap - 1);
+            while (t->c[i].records) i = (i + 1) & (t->cap - 1);
+            t->c[i] = old.c[k];
+        }
+        ww_free(old.c);
+    }
+    size_t mask = t->cap - 1, i = (size_t)ww_hash64(key) & mask;
+    while (t->c[i].records) i = (i + 1) & mask;
+    t->c[i].key = key;
+    t->n++;
+    return &t->c[i];
+}
+
+static void table_init(struct table *t)
+{
+    t->cap = 64;
+    t->n = 0;
+    t->c = ww_calloc(t->cap, sizeof *t->c);
+}
+
+static void table_release(struct table *t)
+{
+    for (size_t k = 0; k < t->cap; k++) {
+        ww_dcount_release(&t->c[k].sources);
+        ww_dcount_release(&t->c[k].targets);
+    }
+    ww_free(t->c);
+}
+
+struct ww_ports *ww_ports_new(const struct ww_ports_opts *o)
+{
+    struct ww_ports *p = ww_calloc(1, sizeof *p);
+    if (o) p->o = *o;
+    else ww_ports_opts_default(&p->o);
+    if (p->o.bucket_us < 1000000) p->o.bucket_us = 1000000;
+    table_init(&p->buckets);
+    table_init(&p->totals);
+    return p;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return q - (a % b != 0 && a < 0);
+}
+
+static void count(struct ww_ports *p, struct cell *c, const struct ww_event *ev, uint64_t n)
+{
+    size_t before = ww_dcount_bytes(&c->sources) + ww_dcount_bytes(&c->targets);
+    c->records += n;
+    ww_dcount_add(&c->sources, ww_addr_hash(&ev->src));
+    ww_dcount_add(&c->targets, ww_addr_hash(&ev->dst));
+    p->heap += ww_dcount_bytes(&c->sources) + ww_dcount_bytes(&c->targets) - before;
+}
+
+void ww_ports_event(struct ww_ports *p, const struct ww_event *ev)
+{
+    int64_t ts = ev->ts_us > TS_MAX ? TS_MAX : ev->ts_us < -TS_MAX ? -TS_MAX : ev->ts_us;
+    int64_t b = floor_div(ts, p->o.bucket_us);
+    if (!p->seen || b < p->first_b) p->first_b = b;
+    if (!p->seen || b > p->last_b) p->last_b = b;
+    p->seen = 1;
+    if (ev->proto != WW_PROTO_TCP && ev->proto != WW_PROTO_UDP) return;
+    uint64_t n = ev->count ? ev->count : 1;
+    count(p, get(&p->buckets, make_key(b, ev->proto, ev->dport)), ev, n);
+    count(p, get(&p->totals, make_key(0, ev->proto, ev->dport)), ev, n);
+}
+
+static int cmp_stat(const void *a, const void *b)
+{
+    const struct ww_portstat *x = a, *y = b;
+    if (x->sources != y->sources) return x->sources > y->sources ? -1 : 1;
+    if (x->records != y->records) return x->records > y->records ? -1 : 1;
+    if (x->port != y->port) return x->port < y->port ? -1 : 1;
+    return (x->proto > y->proto) - (x->proto < y->proto);
+}
+
+size_t ww_ports_stats(struct ww_ports *p, const struct ww_portstat **out)
+{
+    ww_free(p->stats);
+    p->stats = ww_malloc((p->totals.n + 1) * sizeof *p->stats);
+    p->nstats = 0;
+    for (size_t k = 0; k < p->totals.cap; k++) {
+        const struct cell *c = &p->totals.c[k];
+        if (!c->records) continue;
+        p->stats[p->nstats++] = (struct ww_portstat){
+            key_port(c->key), key_proto(c->key), c->records,
+            ww_dcount_count(&c->sources), ww_dcount_count(&c->targets)};
+    }
+    qsort(p->stats, p->nstats, sizeof *p->stats, cmp_stat);
+    *out = p->stats;
+    return p->nstats;
+}
+
+struct point { uint64_t key; double s, t; }; /* one nonempty bucket */
+
+static int cmp_point(const void *a, const void *b)
+{
+    const struct point *x = a, *y = b;
+    uint64_t kx = x->key & 0x1ffff, ky = y->key & 0x1ffff; /* port, proto first */
+    if (kx != ky) return kx < ky ? -1 : 1;
+    return (x->key > y->key) - (x->key < y->key);
+}
+
+static int cmp_surge(const void *a, const void *b)
+{
+    const struct ww_surge *x = a, *y = b;
+    if (x->start_us != y->start_us) return x->start_us < y->start_us ? -1 : 1;
+    if (x->port != y->port) return x->port < y->port ? -1 : 1;
+    return (x->proto > y->proto) - (x->proto < y->proto);
+}
+
+/* Judge the nonempty buckets v[0..k) of one port, appending surges. */
+static void judge(struct ww_ports *p, const struct point *v, size_t k, size_t *cap)
+{
+    const struct ww_ports_opts *o = &p->o;
+    double sum_s = 0, sum_t = 0;
+    size_t lo = 0, hi = 0;            /* v[lo..hi) is the baseline window */
+    int64_t prev = 0;                 /* last surging bucket, if any */
+    struct ww_surge *cur = NULL;
+    for (size_t j = 0; j < k; j++) {
+        int64_t i = key_bucket(v[j].key);
+        int64_t nprev = i - p->first_b;
+        if (nprev > (int64_t)o->baseline_buckets) nprev = o->baseline_buckets;
+        for (; hi < j; hi++) sum_s += v[hi].s, sum_t += v[hi].t;
+        for (; lo < hi && key_bucket(v[lo].key) < i - nprev; lo++)
+            sum_s -= v[lo].s, sum_t -= v[lo].t;
+        if (nprev < (int64_t)o->warmup_buckets || nprev == 0) continue;
+        double bs = sum_s / (double)nprev, bt = sum_t / (double)nprev;
+        double fs = bs < 1 ? 1 : bs, ft = bt < 1 ? 1 : bt;
+        double S = v[j].s, T = v[j].t;
+        double term_s = (S - fs) * (S - fs) / fs;
+        double score = sqrt(term_s + (T - ft) * (T - ft) / ft);
+        if (!(S >= o->min_sources && S > fs && term_s >= o->min_score * o->min_score &&
+              score >= o->min_score))
+            continue;
+        if (cur && prev == i - 1) {
+            cur->end_us = (i + 1) * o->bucket_us;
+        } else {
+            if (p->nsurges == *cap) {
+                *cap = *cap ? 2 * *cap : 16;
+                p->surges = ww_realloc(p->surges, *cap * sizeof *p->surges);
+            }
+            cur = &p->surges[p->nsurges++];
+            *cur = (struct ww_surge){.port = key_port(v[j].key), .proto = key_proto(v[j].key),
+                                     .start_us = i * o->bucket_us, .end_us = (i + 1) * o->bucket_us};
+        }
+        prev = i;
+        if (S > (double)cur->sources || (S == (double)cur->sources && score > cur->score)) {
+            cur->sources = (uint64_t)S;
+            cur->targets = (uint64_t)T;
+            cur->baseline_sources = bs;
+            cur->baseline_targets = bt;
+            cur->score = score;
+        }
+    }
+}
+
+size_t ww_ports_surges(struct ww_ports *p, const struct ww_surge **out)
+{
+    struct point *v = ww_malloc((p->buckets.n + 1) * sizeof *v);
+    size_t k = 0, cap = 0;
+    for (size_t i = 0; i < p->buckets.cap; i++) {
+        const struct cell *c = &p->buckets.c[i];
+        if (c->records)
+            v[k++] = (struct point){c->key, (double)ww_dcount_count(&c->sources),
+                                    (double)ww_dcount_count(&c->targets)};
+    }
+    qsort(v, k, sizeof *v, cmp_point);
+    ww_free(p->surges);
+    p->surges = NULL;
+    p->nsurges = 0;
+    for (size_t a = 0, b; a < k; a = b) {
+        for (b = a + 1; b < k && (v[b].key & 0x1ffff) == (v[a].key & 0x1ffff); b++) {}
+        judge(p, v + a, b - a, &cap);
+    }
+    ww_free(v);
+    if (p->nsurges) qsort(p->surges, p->nsurges, sizeof *p->surges, cmp_surge);
+    *out = p->surges;
+    return p->nsurges;
+}
+
+size_t ww_ports_history(struct ww_ports *p, uint16_t port, uint8_t proto, int64_t *start_us,
+                        uint64_t *sources, uint64_t *targets, uint64_t *records, size_t max)
+{
+    size_t n = 0;
+    if (!p->seen || (proto != WW_PROTO_TCP && proto != WW_PROTO_UDP)) return 0;
+    for (int64_t b = p->first_b; b <= p->last_b && n < max; b++, n++) {
+        const struct cell *c = find(&p->buckets, make_key(b, proto, port));
+        start_us[n] = b * p->o.bucket_us;
+        sources[n] = c ? ww_dcount_count(&c->sources) : 0;
+        targets[n] = c ? ww_dcount_count(&c->targets) : 0;
+        records[n] = c ? c->records : 0;
+    }
+    return n;
+}
+
+size_t ww_ports_memory(const struct ww_ports *p)
+{
+    return sizeof *p + (p->buckets.cap + p->totals.cap) * sizeof(struct cell) + p->heap +
+           p->nstats * sizeof *p->stats + p->nsurges * sizeof *p->surges;
+}
+
+void ww_ports_free(struct ww_ports *p)
+{
+    if (!p) return;
+    table_release(&p->buckets);
+    table_release(&p->totals);
+    ww_free(p->stats);
+    ww_free(p->surges);
+    ww_free(p);
+}
