@@ -26,6 +26,7 @@ Three kinds of file, each a pure function of (kind, count, seed):
                     third answered by SYN-ACK, some by RST, the rest silent;
                     a few IPv6 SYNs.
 
+It prints the number of records written (lines or packets) on stdout.
 Only Python's random.Random(seed) decides anything, so the same arguments
 give the same bytes on any machine.
 """
@@ -189,6 +190,7 @@ def netfilter(n, out, seed):
             w("".join(buf))
             buf.clear()
     w("".join(buf))
+    return n
 
 
 def distinct(n, out, seed):
@@ -210,6 +212,7 @@ def distinct(n, out, seed):
             w("".join(buf))
             buf.clear()
     w("".join(buf))
+    return n
 
 
 def csum(b):
@@ -291,6 +294,7 @@ def pcap(n, out, seed):
             w(b"".join(buf))
             buf.clear()
     w(b"".join(buf))
+    return sent
 
 
 def main():
@@ -300,10 +304,11 @@ def main():
     seed = int(sys.argv[4]) if len(sys.argv) == 5 else 1
     if kind == "pcap":
         with open(path, "wb") as f:
-            pcap(n, f, seed)
+            written = pcap(n, f, seed)
     else:
         with open(path, "w", encoding="ascii", newline="\n") as f:
-            (netfilter if kind == "netfilter" else distinct)(n, f, seed)
+            written = (netfilter if kind == "netfilter" else distinct)(n, f, seed)
+    print(written)  # records written: lines, or packets (a SYN's answer may add one)
 
 
 if __name__ == "__main__":

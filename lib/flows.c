@@ -11,7 +11,8 @@
  * Storage (fixed at creation, nothing allocated per packet):
  *   pool   N entries (N = capacity rounded up to a power of two), each with
  *          its key, first/last packet times, the 64-bit key hash and two
- *          links; unused entries are chained on a free list.
+ *          links; entries are handed out in order, and freed ones are
+ *          chained on a free list for reuse.
  *   index  2N uint32 slots (entry + 1, 0 = empty), open addressing with
  *          linear probing at load <= 1/2, and backward-shift deletion (Knuth
  *          6.4 algorithm R), so there are no tombstones and entries never
@@ -54,7 +55,8 @@ struct ww_flows {
     struct flow *pool;
     uint32_t *index;
     uint32_t imask;           /* index size - 1 */
-    uint32_t free;
+    uint32_t free;            /* free list head (entries given back) */
+    uint32_t used, size;      /* entries handed out from the pool so far */
     struct list pending, done;
     int64_t timeout, now;
     ww_event_fn emit;
@@ -183,6 +185,10 @@ static void touch(struct ww_flows *f, uint32_t i)
 static void start(struct ww_flows *f, const struct key *k, int64_t ts, uint8_t flags, int probe)
 {
     if (probe && ww_addr_is_multicast(k->dst)) probe = 0;
+    if (f->free == NIL && f->used < f->size) {
+        f->pool[f->used].next = NIL;
+        f->free = f->used++;
+    }
     if (f->free == NIL) {
         if (f->done.head != NIL) {
             drop(f, f->done.head);
@@ -333,8 +339,8 @@ struct ww_flows *ww_flows_new(size_t capacity, int64_t timeout_us,
     f->pool = ww_calloc(n, sizeof *f->pool);
     f->index = ww_calloc(2 * n, sizeof *f->index);
     f->imask = (uint32_t)(2 * n - 1);
-    for (uint32_t i = 0; i < n; i++) f->pool[i].next = i + 1 < n ? i + 1 : NIL;
-    f->free = 0;
+    f->free = NIL; /* the pool is handed out in order; untouched pages stay unmapped */
+    f->size = (uint32_t)n;
     f->pending.head = f->pending.tail = NIL;
     f->done.head = f->done.tail = NIL;
     f->timeout = timeout_us > 0 ? timeout_us : 0;

@@ -15,9 +15,8 @@
  *           local time. The year is ctx->year, or inferred per file: the
  *           latest year that does not put the line more than a day after
  *           "now", then +1 whenever the month runs backwards by more than
- *           six (December -> January). Local offsets are cached per local
- *           hour (zones change offset only on hour boundaries) so mktime()
- *           runs once an hour of log, not once a line.
+ *           six (December -> January). Local offsets come from
+ *           ww_time_local_offset(), which caches them per hour.
  *     If none matches, one `name:` (grep's file name) is skipped and the
  *     stamp tried once more. After a syslog stamp the kernel's own
  *     `[uptime]` is just part of the prefix and ignored.
@@ -109,19 +108,11 @@ static size_t frac(const char *s, size_t len, int64_t *us)
     return i;
 }
 
-/* Seconds east of UTC for local time, cached per local hour. */
+/* Seconds east of UTC for local time (ww_time_local_offset caches per hour). */
 static int local_offset(const struct ww_parse_ctx *ctx, int y, int mon, int d, int h,
                         int mi, int s)
 {
-    static _Thread_local int64_t key = -1;
-    static _Thread_local int off;
-    if (ctx->tz_fixed) return ctx->tz_offset;
-    int64_t k = (((int64_t)y * 16 + mon) * 32 + d) * 24 + h;
-    if (k != key) {
-        off = ww_time_local_offset(y, mon, d, h, mi, s);
-        key = k;
-    }
-    return off;
+    return ctx->tz_fixed ? ctx->tz_offset : ww_time_local_offset(y, mon, d, h, mi, s);
 }
 
 static int64_t local_to_utc(const struct ww_parse_ctx *ctx, int y, int mon, int d,
@@ -162,7 +153,7 @@ static size_t stamp_bsd(struct ww_parse_ctx *ctx, const char *s, size_t len, int
             } else {
                 time_t now = ctx->now_us ? (time_t)(ctx->now_us / 1000000) : time(NULL);
                 struct tm tm;
-                gmtime_r(&now, &tm);
+                if (!gmtime_r(&now, &tm)) tm.tm_year = 70;
                 /* The latest year that is not more than a day ahead of now. */
                 ctx->cur_year = tm.tm_year + 1900 + 1;
                 for (int k = 0; k < 2; k++) {

@@ -21,7 +21,8 @@
  * flow produce no events. Events are emitted when the outcome is decided, so
  * they can be up to `timeout` out of time order.
  * Memory: a fixed open-addressing table sized at creation; when it is full,
- * the oldest pending probe is decided (failure) to make room. */
+ * the least recently active finished flow is forgotten, and only if every
+ * entry is still pending is the oldest pending probe decided (failure). */
 #ifndef WW_PKT_H
 #define WW_PKT_H
 #include <stddef.h>

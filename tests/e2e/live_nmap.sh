@@ -35,7 +35,11 @@ ip netns exec $V python3 -m http.server 8080 --bind 0.0.0.0 --directory "$T/www"
 HS=$!
 ip netns exec $V tcpdump -i any -U -w "$T/cap.pcap" 'tcp or udp or icmp' >/dev/null 2>&1 &
 TD=$!
-sleep 1.5
+for i in $(seq 1 50); do
+    ip netns exec $V ss -ltn 2>/dev/null | grep -q ':8080 ' && break
+    sleep 0.2
+done
+sleep 0.5 # let tcpdump start capturing
 set +e
 ip netns exec $S nmap -n -Pn -sS -p 1-200,8080 -T4 --max-retries 1 198.18.0.50 > "$T/nmap.txt" 2>&1
 ip netns exec $S nmap -n -Pn -sU -p 53,67,123,137,161 -T4 --max-retries 0 198.18.0.50 >> "$T/nmap.txt" 2>&1

@@ -352,7 +352,7 @@ static int run(const char *path, int strict, struct got *g, struct ww_input_stat
 static const char *corpus(const char *rel)
 {
     static char path[4096];
-    const char *env = getenv("WW_CORPUS");
+    const char *env = getenv("CORPUS"); /* tests/run.sh sets it */
     const char *src = __FILE__;
     const char *tail = strstr(src, "tests/unit/test_pkt.c");
     char root[2048] = "";
@@ -384,7 +384,7 @@ static void test_corpus(void)
 {
     const char *path = corpus("netns-nmap/nmap_scans.pcap");
     CHECK(path != NULL);
-    if (!path) { fprintf(stderr, "corpus not found (set WW_CORPUS)\n"); return; }
+    if (!path) { fprintf(stderr, "corpus not found (set CORPUS)\n"); return; }
     struct got g;
     struct ww_input_stats st;
     uint64_t line = 0;
@@ -505,7 +505,53 @@ static void test_corpus(void)
     ww_free(g.ev);
 }
 
+/* A pcapng file (raw IPv4, nanosecond timestamps): SYN then SYN-ACK. */
+static uint8_t *le32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+    return p + 4;
+}
+
+static void test_pcapng(void)
+{
+    uint8_t f[512], *q = f;
+    q = le32(q, 0x0a0d0d0a); q = le32(q, 28); q = le32(q, 0x1a2b3c4d);   /* SHB */
+    q = le32(q, 1); q = le32(q, 0xffffffff); q = le32(q, 0xffffffff); q = le32(q, 28);
+    q = le32(q, 1); q = le32(q, 32); q = le32(q, 101 | 0u << 16); q = le32(q, 0); /* IDB */
+    q = le32(q, 9 | 1u << 16); q = le32(q, 9); q = le32(q, 0); q = le32(q, 32);   /* if_tsresol 9 */
+    for (int k = 0; k < 2; k++) {
+        uint64_t ns = 1500000123ull + (uint64_t)k * 40000;
+        q = le32(q, 6); q = le32(q, 32 + 40); q = le32(q, 0);                   /* EPB */
+        q = le32(q, (uint32_t)(ns >> 32)); q = le32(q, (uint32_t)ns);
+        q = le32(q, 40); q = le32(q, 40);
+        uint8_t *pkt = ip4(q, 6, k ? B4 : A4, k ? A4 : B4, 20, 0, 0);
+        tcp(pkt, k ? 22 : 5555, k ? 5555 : 22, k ? 0x12 : 0x02);
+        q = le32(q + 40, 32 + 40);
+    }
+    char tmp[] = "/tmp/ww_test_pcapng_XXXXXX";
+    int fd = mkstemp(tmp);
+    CHECK(fd >= 0);
+    CHECK_INT(write(fd, f, (size_t)(q - f)), (long long)(q - f));
+    close(fd);
+    struct got g;
+    struct ww_input_stats st;
+    uint64_t line = 0;
+    CHECK_INT(run(tmp, 1, &g, &st, &line), WW_OK);
+    CHECK_INT(st.lines, 2);
+    CHECK_INT(st.bytes, 2 * (40 + 16));
+    CHECK_INT(g.n, 1);
+    if (g.n == 1) {
+        CHECK_INT(g.ev[0].ts_us, 1500000);
+        CHECK_INT(g.ev[0].dport, 22);
+        CHECK_INT(g.ev[0].outcome, WW_OUTCOME_SUCCESS);
+        CHECK(is(&g.ev[0].src, "192.0.2.10"));
+    }
+    unlink(tmp);
+    ww_free(g.ev);
+}
+
 TEST_MAIN({
     test_decode();
     test_corpus();
+    test_pcapng();
 })
