@@ -32,10 +32,13 @@ struct analyze {
     uint64_t records;
     int64_t first_us, last_us;
     int verbose, quiet;
-    uint64_t bad_in_file;
+    char **files;          /* argv's file list, to count bad lines per file */
+    size_t nfiles;
+    uint64_t *bad;         /* bad lines per file */
     int progress;
-    uint64_t done_bytes; /* bytes of files already finished */
     int write_failed;
+    struct ww_input_stats total;
+    int status;
 };
 
 static void on_event(void *ctx, const struct ww_event *ev)
@@ -54,20 +57,45 @@ static void on_event(void *ctx, const struct ww_event *ev)
     ww_ports_event(a->ports, ev);
 }
 
+static uint64_t *bad_count(struct analyze *a, const char *file)
+{
+    for (size_t i = 0; i < a->nfiles; i++)
+        if (!strcmp(a->files[i], file)) return &a->bad[i];
+    return &a->bad[a->nfiles]; /* not reached: every reader has a listed path */
+}
+
 static void on_bad(void *ctx, const char *file, uint64_t line, const char *why)
 {
     struct analyze *a = ctx;
-    a->bad_in_file++;
+    uint64_t n = ++*bad_count(a, file);
     if (a->quiet) return;
-    if (a->verbose || a->bad_in_file <= BAD_SHOWN)
+    if (a->verbose || n <= BAD_SHOWN)
         fprintf(stderr, "wormwatch: %s:%llu: %s\n", file, (unsigned long long)line, why);
 }
 
 static void on_progress(void *ctx, uint64_t bytes)
 {
     struct analyze *a = ctx;
-    fprintf(stderr, "\r  %.1f MB read, %llu records ", (double)(a->done_bytes + bytes) / 1e6,
+    fprintf(stderr, "\r  %.1f MB read, %llu records ", (double)bytes / 1e6,
             (unsigned long long)a->records);
+}
+
+static void on_file_done(void *ctx, const char *path, int rc, const struct ww_input_stats *st,
+                         uint64_t err_line, const char *msg)
+{
+    struct analyze *a = ctx;
+    uint64_t bad = *bad_count(a, path);
+    a->total.lines += st->lines, a->total.events += st->events;
+    a->total.skipped += st->skipped, a->total.bytes += st->bytes;
+    if (!a->quiet && !a->verbose && bad > BAD_SHOWN && rc != WW_ERR_PARSE)
+        ww_warn("%s: %llu more bad lines skipped", path, (unsigned long long)(bad - BAD_SHOWN));
+    if (rc == WW_ERR_PARSE) { /* --strict: on_bad already named the line */
+        if (a->quiet) ww_warn("%s:%llu: %s", path, (unsigned long long)err_line, msg);
+        a->status = WW_EXIT_FAIL;
+    } else if (rc) {
+        ww_warn("%s: %s", path, msg[0] ? msg : ww_strerror(rc));
+        a->status = WW_EXIT_FAIL;
+    }
 }
 
 static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
@@ -243,34 +271,17 @@ int cmd_analyze(int argc, char **argv)
     in.on_bad = on_bad, in.bad_ctx = &a;
     if (a.progress) in.on_progress = on_progress, in.progress_ctx = &a;
 
-    struct ww_report r = {0};
-    int status = WW_EXIT_OK;
-    for (int i = optind; i < argc; i++) {
-        const char *path = argv[i];
-        struct ww_input_stats st = {0};
-        uint64_t err_line = 0;
-        char err[256] = "";
-        a.bad_in_file = 0;
-        int rc = ww_input_file(path, &in, &st, NULL, &err_line, err, sizeof err);
-        a.done_bytes += st.bytes;
-        r.input.lines += st.lines, r.input.events += st.events;
-        r.input.skipped += st.skipped, r.input.bytes += st.bytes;
-        if (!a.quiet && !a.verbose && a.bad_in_file > BAD_SHOWN && rc != WW_ERR_PARSE)
-            ww_warn("%s: %llu more bad lines skipped", path,
-                    (unsigned long long)(a.bad_in_file - BAD_SHOWN));
-        if (rc == WW_ERR_PARSE) { /* --strict: on_bad already named the line */
-            if (a.quiet) ww_warn("%s:%llu: %s", path, (unsigned long long)err_line, err);
-            status = WW_EXIT_FAIL;
-            break;
-        }
-        if (rc) {
-            ww_warn("%s: %s", path, err[0] ? err : ww_strerror(rc));
-            status = WW_EXIT_FAIL;
-        }
-    }
+    a.files = argv + optind;
+    a.nfiles = (size_t)(argc - optind);
+    a.bad = calloc(a.nfiles + 1, sizeof *a.bad);
+    if (!a.bad) return WW_EXIT_FAIL;
+    int rc = ww_input_files((const char *const *)a.files, a.nfiles, &in, on_file_done, &a);
+    int status = a.status;
     if (a.progress) fputs("\r\033[K", stderr);
 
-    if (a.out != OUT_DSHIELD && status != WW_EXIT_FAIL) {
+    struct ww_report r = {0};
+    r.input = a.total;
+    if (a.out != OUT_DSHIELD && rc != WW_ERR_PARSE) {
         r.files = (const char *const *)argv + optind;
         r.nfiles = (size_t)(argc - optind);
         r.records = a.records;
@@ -279,9 +290,9 @@ int cmd_analyze(int argc, char **argv)
         r.nscanners = ww_scan_results(a.scan, &r.scanners);
         r.nports = ww_ports_stats(a.ports, &r.ports);
         r.nsurges = ww_ports_surges(a.ports, &r.surges);
-        int rc = a.out == OUT_JSON ? ww_report_json(stdout, &r)
+        int wrc = a.out == OUT_JSON ? ww_report_json(stdout, &r)
                                    : ww_report_text(stdout, &r, (size_t)top);
-        if (rc) a.write_failed = 1;
+        if (wrc) a.write_failed = 1;
     }
     if (fflush(stdout) || a.write_failed) {
         ww_warn("writing output: %s", strerror(errno));
@@ -289,6 +300,7 @@ int cmd_analyze(int argc, char **argv)
     }
     ww_scan_free(a.scan);
     ww_ports_free(a.ports);
+    free(a.bad);
     return status;
 }
 

@@ -1,4 +1,4 @@
-/* test_pkt.c -- ww_pkt_decode on hand-built frames, and ww_input_pcap on the
+/* test_pkt.c -- ww_pkt_decode on hand-built frames, and the pcap reader (via ww_input_file) on the
  * netns-nmap corpus capture (whole, and cut off mid-record). The corpus
  * numbers were counted independently with tcpdump -nr (see each CHECK). */
 #include "test.h"
@@ -339,13 +339,12 @@ static int run(const char *path, int strict, struct got *g, struct ww_input_stat
     char err[256] = "";
     ww_input_opts_init(&o);
     o.strict = strict;
+    o.format = WW_FMT_PCAP; /* forced, so a non-capture is WW_ERR_FORMAT */
     o.on_event = on_event; o.event_ctx = g;
     o.on_bad = on_bad; o.bad_ctx = g;
     memset(g, 0, sizeof *g);
     memset(st, 0, sizeof *st);
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return -1;
-    return ww_input_pcap(path, fp, &o, st, line, err, sizeof err);
+    return ww_input_file(path, &o, st, NULL, line, err, sizeof err);
 }
 
 /* The corpus lives beside the repository: ../shared/corpus from its root. */
