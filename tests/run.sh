@@ -12,6 +12,11 @@ ROOT=$PWD
 export CORPUS=${CORPUS:-$ROOT/../shared/corpus}
 FUZZ_SECONDS=${FUZZ_SECONDS:-15}
 [ $# -eq 0 ] && set -- build
+if [ ! -f "$CORPUS/README.md" ]; then
+    echo "the real-data corpus is not at $CORPUS (set CORPUS=.../shared/corpus)"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
 pass=0; fail=0; skip=0; failed=""
 LOG=$(mktemp -d); trap 'rm -rf "$LOG"' EXIT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
