@@ -4,6 +4,7 @@
 #                run every test in each build
 CORPUS ?= ../shared/corpus
 JOBS ?= 2
+MAKEFLAGS += --no-print-directory
 FUZZ_SECONDS ?= 15
 
 .PHONY: all deps build asan fuzz demo check test clean bench

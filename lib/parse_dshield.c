@@ -28,17 +28,6 @@
 
 struct slice { const char *p; size_t n; };
 
-static int digits(const char *s, size_t n, int *out)
-{
-    int v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
 /* A decimal number 0..max (no sign, at most 7 digits). */
 static int number(struct slice s, unsigned max, unsigned *out)
 {
@@ -59,9 +48,9 @@ static int stamp(struct slice s, int64_t *ts_us)
     const char *p = s.p;
     int y, mo, d, h, mi, sec, off = 0;
     if (s.n < 19 || p[4] != '-' || p[7] != '-' || (p[10] != ' ' && p[10] != 'T') ||
-        p[13] != ':' || p[16] != ':' || digits(p, 4, &y) || digits(p + 5, 2, &mo) ||
-        digits(p + 8, 2, &d) || digits(p + 11, 2, &h) || digits(p + 14, 2, &mi) ||
-        digits(p + 17, 2, &sec))
+        p[13] != ':' || p[16] != ':' || (y = ww_digits(p, 4)) < 0 || (mo = ww_digits(p + 5, 2)) < 0 ||
+        (d = ww_digits(p + 8, 2)) < 0 || (h = ww_digits(p + 11, 2)) < 0 || (mi = ww_digits(p + 14, 2)) < 0 ||
+        (sec = ww_digits(p + 17, 2)) < 0)
         return -1;
     int64_t t = ww_time_from_utc(y, mo, d, h, mi, sec);
     if (t < 0) return -1;

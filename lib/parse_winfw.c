@@ -64,18 +64,6 @@ static int starts_with(const char *s, size_t n, const char *prefix)
 
 static int is_dash(struct slice s) { return s.n == 0 || (s.n == 1 && s.p[0] == '-'); }
 
-/* Fixed-width decimal: exactly n digits. */
-static int digits(const char *s, size_t n, int *out)
-{
-    int v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
 /* A number 0..max ('-' or an absent column = 0). */
 static int number(struct slice s, unsigned max, unsigned *out)
 {
@@ -175,10 +163,10 @@ enum ww_parse_rc ww_parse_winfw(struct ww_parse_ctx *ctx, const char *line,
     }
 
     struct slice dt = col[WW_WF_DATE], tm = col[WW_WF_TIME];
-    if (dt.n != 10 || dt.p[4] != '-' || dt.p[7] != '-' || digits(dt.p, 4, &y) ||
-        digits(dt.p + 5, 2, &mo) || digits(dt.p + 8, 2, &d)) { *why = "bad date"; return WW_PARSE_BAD; }
-    if (tm.n != 8 || tm.p[2] != ':' || tm.p[5] != ':' || digits(tm.p, 2, &h) ||
-        digits(tm.p + 3, 2, &mi) || digits(tm.p + 6, 2, &s)) { *why = "bad time"; return WW_PARSE_BAD; }
+    if (dt.n != 10 || dt.p[4] != '-' || dt.p[7] != '-' || (y = ww_digits(dt.p, 4)) < 0 ||
+        (mo = ww_digits(dt.p + 5, 2)) < 0 || (d = ww_digits(dt.p + 8, 2)) < 0) { *why = "bad date"; return WW_PARSE_BAD; }
+    if (tm.n != 8 || tm.p[2] != ':' || tm.p[5] != ':' || (h = ww_digits(tm.p, 2)) < 0 ||
+        (mi = ww_digits(tm.p + 3, 2)) < 0 || (s = ww_digits(tm.p + 6, 2)) < 0) { *why = "bad time"; return WW_PARSE_BAD; }
     int64_t t = ww_time_from_utc(y, mo, d, h, mi, s);
     if (t < 0) { *why = "date or time out of range"; return WW_PARSE_BAD; }
 

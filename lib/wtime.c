@@ -67,16 +67,20 @@ int ww_month_from_abbr(const char *s)
     return 0;
 }
 
-/* n digits at s as a number, or -1. */
-static int digits(const char *s, size_t len, size_t n)
+int ww_digits(const char *s, size_t n)
 {
     int v = 0;
-    if (len < n) return -1;
     for (size_t i = 0; i < n; i++) {
         if (s[i] < '0' || s[i] > '9') return -1;
         v = v * 10 + (s[i] - '0');
     }
     return v;
+}
+
+/* n digits at s[0..len) as a number, or -1. */
+static int digits(const char *s, size_t len, size_t n)
+{
+    return len < n ? -1 : ww_digits(s, n);
 }
 
 size_t ww_parse_tzoffset(const char *s, size_t len, int *off)

@@ -4,6 +4,7 @@
 #ifndef WW_TEST_H
 #define WW_TEST_H
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int test_checks, test_failures;
@@ -17,6 +18,16 @@ static int test_checks, test_failures;
     if (!_a || strcmp(_a, _b)) { test_failures++; \
     fprintf(stderr, "%s:%d: %s == \"%s\", expected \"%s\"\n", __FILE__, __LINE__, #a, \
             _a ? _a : "(null)", _b); } } while (0)
+
+/* A file of the real-data corpus: $CORPUS/rel (tests/run.sh sets CORPUS),
+ * else ../shared/corpus/rel from the project root. */
+static inline const char *corpus_path(const char *rel)
+{
+    static char path[4096];
+    const char *dir = getenv("CORPUS");
+    snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "../shared/corpus", rel);
+    return path;
+}
 
 #define TEST_MAIN(body) int main(void) { body; \
     printf("%s: %d checks, %d failed\n", __FILE__, test_checks, test_failures); \

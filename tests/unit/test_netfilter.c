@@ -1,6 +1,6 @@
 /* test_netfilter.c -- ww_parse_netfilter: every timestamp form, every corpus
  * quirk, action words, bad lines, and exact EVENT/SKIP/BAD counts over the
- * real corpus files (../shared/corpus from the project root; WW_CORPUS
+ * real corpus files (../shared/corpus from the project root; CORPUS
  * overrides). Lines are parsed from buffers that are not NUL-terminated. */
 #include <stdlib.h>
 #include <time.h>
@@ -490,17 +490,13 @@ static void test_bad(void)
 /* Exact counts over the real corpus. */
 static const char *corpus_dir(void)
 {
-    static const char *dirs[] = {NULL, "../shared/corpus", "../../shared/corpus",
-                                 "/work/shared/corpus"};
-    static char path[512];
-    dirs[0] = getenv("WW_CORPUS");
-    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-        if (!dirs[i]) continue;
-        snprintf(path, sizeof path, "%s/psad/syn_sweep", dirs[i]);
-        FILE *f = fopen(path, "rb");
-        if (f) { fclose(f); return dirs[i]; }
-    }
-    return NULL;
+    static char dir[4096];
+    snprintf(dir, sizeof dir, "%s", corpus_path(""));
+    dir[strlen(dir) - 1] = 0; /* drop the trailing '/' */
+    FILE *f = fopen(corpus_path("psad/syn_sweep"), "rb");
+    if (!f) return NULL;
+    fclose(f);
+    return dir;
 }
 
 static void test_corpus(void)
@@ -539,7 +535,7 @@ static void test_corpus(void)
     };
     const char *dir = corpus_dir();
     if (!dir) {
-        fprintf(stderr, "corpus not found (set WW_CORPUS)\n");
+        fprintf(stderr, "corpus not found (set CORPUS)\n");
         CHECK(dir != NULL);
         return;
     }

@@ -347,23 +347,10 @@ static int run(const char *path, int strict, struct got *g, struct ww_input_stat
     return ww_input_file(path, &o, st, NULL, line, err, sizeof err);
 }
 
-/* The corpus lives beside the repository: ../shared/corpus from its root. */
 static const char *corpus(const char *rel)
 {
-    static char path[4096];
-    const char *env = getenv("CORPUS"); /* tests/run.sh sets it */
-    const char *src = __FILE__;
-    const char *tail = strstr(src, "tests/unit/test_pkt.c");
-    char root[2048] = "";
-    if (tail) snprintf(root, sizeof root, "%.*s", (int)(tail - src), src);
-    const char *cands[] = {env, root, "", "../", "../../"};
-    for (size_t i = 0; i < sizeof cands / sizeof *cands; i++) {
-        if (!cands[i]) continue;
-        if (i == 0) snprintf(path, sizeof path, "%s/%s", cands[i], rel);
-        else snprintf(path, sizeof path, "%s../shared/corpus/%s", cands[i], rel);
-        if (access(path, R_OK) == 0) return path;
-    }
-    return NULL;
+    const char *path = corpus_path(rel);
+    return access(path, R_OK) == 0 ? path : NULL;
 }
 
 static int is(const struct ww_addr *a, const char *text)

@@ -6,24 +6,7 @@
 #include "parse.h"
 #include "test.h"
 
-static FILE *corpus(const char *rel)
-{
-    char path[512];
-    const char *env = getenv("WW_CORPUS");
-    if (env) {
-        snprintf(path, sizeof path, "%s/%s", env, rel);
-        return fopen(path, "rb");
-    }
-    for (int up = 1; up <= 4; up++) {
-        size_t n = 0;
-        for (int i = 0; i < up; i++) n += (size_t)snprintf(path + n, sizeof path - n, "../");
-        snprintf(path + n, sizeof path - n, "shared/corpus/%s", rel);
-        FILE *f = fopen(path, "rb");
-        if (f) return f;
-    }
-    snprintf(path, sizeof path, "/work/shared/corpus/%s", rel);
-    return fopen(path, "rb");
-}
+static FILE *corpus(const char *rel) { return fopen(corpus_path(rel), "rb"); }
 
 static int sniff_file(const char *rel)
 {

@@ -31,25 +31,7 @@ static void reset(int tz_offset)
     ctx.tz_offset = tz_offset;
 }
 
-/* The corpus, found from the project root, build/ or deeper. */
-static FILE *corpus(const char *rel)
-{
-    char path[512];
-    const char *env = getenv("WW_CORPUS");
-    if (env) {
-        snprintf(path, sizeof path, "%s/%s", env, rel);
-        return fopen(path, "rb");
-    }
-    for (int up = 1; up <= 4; up++) {
-        size_t n = 0;
-        for (int i = 0; i < up; i++) n += (size_t)snprintf(path + n, sizeof path - n, "../");
-        snprintf(path + n, sizeof path - n, "shared/corpus/%s", rel);
-        FILE *f = fopen(path, "rb");
-        if (f) return f;
-    }
-    snprintf(path, sizeof path, "/work/shared/corpus/%s", rel);
-    return fopen(path, "rb");
-}
+static FILE *corpus(const char *rel) { return fopen(corpus_path(rel), "rb"); }
 
 static void test_header(void)
 {
