@@ -19,6 +19,7 @@
 #include "ports.h"
 #include "report.h"
 #include "scan.h"
+#include "surge.h"
 #include "wtime.h"
 
 #define BAD_SHOWN 5 /* bad lines named per file unless --verbose */
@@ -29,6 +30,7 @@ struct analyze {
     enum out_format out;
     struct ww_scan *scan;
     struct ww_ports *ports;
+    struct ww_surges *surges;
     uint64_t records;
     int64_t first_us, last_us;
     int verbose, quiet;
@@ -55,6 +57,7 @@ static void on_event(void *ctx, const struct ww_event *ev)
     a->records += ev->count;
     ww_scan_event(a->scan, ev);
     ww_ports_event(a->ports, ev);
+    ww_surges_event(a->surges, ev);
 }
 
 static uint64_t *bad_count(struct analyze *a, const char *file)
@@ -137,7 +140,7 @@ static int set_tz(struct ww_parse_ctx *p, const char *s)
 
 enum {
     OPT_FORMAT = 256, OPT_INFMT, OPT_STRICT, OPT_YEAR, OPT_BOOT, OPT_TZ, OPT_BUCKET,
-    OPT_BASELINE, OPT_WARMUP, OPT_MINSRC, OPT_MINSCORE, OPT_WINDOW, OPT_PORTS, OPT_HOSTS,
+    OPT_BASELINE, OPT_WARMUP, OPT_MINSRC, OPT_ZJUMP, OPT_ZGROW, OPT_GROWN, OPT_STAT, OPT_WINDOW, OPT_PORTS, OPT_HOSTS,
     OPT_T0, OPT_T1, OPT_ALPHA, OPT_BETA, OPT_TOP, OPT_PROGRESS, OPT_NOPROGRESS
 };
 
@@ -152,7 +155,10 @@ static const struct option longopts[] = {
     {"baseline", required_argument, 0, OPT_BASELINE},
     {"warmup", required_argument, 0, OPT_WARMUP},
     {"min-sources", required_argument, 0, OPT_MINSRC},
-    {"min-score", required_argument, 0, OPT_MINSCORE},
+    {"z-jump", required_argument, 0, OPT_ZJUMP},
+    {"z-grow", required_argument, 0, OPT_ZGROW},
+    {"grow-buckets", required_argument, 0, OPT_GROWN},
+    {"surge-stat", required_argument, 0, OPT_STAT},
     {"window", required_argument, 0, OPT_WINDOW},
     {"port-threshold", required_argument, 0, OPT_PORTS},
     {"host-threshold", required_argument, 0, OPT_HOSTS},
@@ -175,13 +181,14 @@ int cmd_analyze(int argc, char **argv)
     struct ww_input_opts in;
     struct ww_scan_opts so;
     struct ww_ports_opts po;
-    int64_t baseline_us = 30LL * 86400 * 1000000;
+    struct ww_surge_opts uo;
     unsigned long long top = 10, u;
     int c, fmt_set = 0;
 
     ww_input_opts_init(&in);
     ww_scan_opts_default(&so);
     ww_ports_opts_default(&po);
+    ww_surge_opts_default(&uo);
     a.progress = isatty(2);
     optind = 1;
     while ((c = getopt_long(argc, argv, "vq", longopts, NULL)) != -1) {
@@ -222,26 +229,35 @@ int cmd_analyze(int argc, char **argv)
         case OPT_WINDOW:
             if ((d = ww_parse_duration(optarg)) < 1000000)
                 return ww_usage_error(cmd, "bad duration '%s' (e.g. 90s, 30m, 1h, 30d)", optarg);
-            if (c == OPT_BUCKET) po.bucket_us = d;
-            else if (c == OPT_BASELINE) baseline_us = d;
+            if (c == OPT_BUCKET) po.bucket_us = uo.bucket_us = d;
+            else if (c == OPT_BASELINE) uo.baseline_us = d;
             else so.window_us = d;
             break;
         case OPT_WARMUP:
         case OPT_MINSRC:
+        case OPT_GROWN:
         case OPT_PORTS:
         case OPT_HOSTS:
         case OPT_TOP:
             if (parse_uint(optarg, 1000000000, &u) || (u == 0 && c != OPT_WARMUP))
                 return ww_usage_error(cmd, "bad number '%s'", optarg);
-            if (c == OPT_WARMUP) po.warmup_buckets = (unsigned)u;
-            else if (c == OPT_MINSRC) po.min_sources = (unsigned)u;
+            if (c == OPT_WARMUP) uo.warmup_buckets = (unsigned)u;
+            else if (c == OPT_MINSRC) uo.min_sources = (unsigned)u;
+            else if (c == OPT_GROWN) uo.grow_buckets = (unsigned)u;
             else if (c == OPT_PORTS) so.vertical_ports = (unsigned)u;
             else if (c == OPT_HOSTS) so.horizontal_hosts = (unsigned)u;
             else top = u;
             break;
-        case OPT_MINSCORE:
-            if (parse_double(optarg, 0, 1e9, &x)) return ww_usage_error(cmd, "bad --min-score");
-            po.min_score = x;
+        case OPT_ZJUMP:
+        case OPT_ZGROW:
+            if (parse_double(optarg, 0, 1e9, &x)) return ww_usage_error(cmd, "bad z threshold");
+            if (c == OPT_ZJUMP) uo.z_jump = x;
+            else uo.z_grow = x;
+            break;
+        case OPT_STAT:
+            if (!strcmp(optarg, "new")) uo.stat = WW_SURGE_NEW;
+            else if (!strcmp(optarg, "sources")) uo.stat = WW_SURGE_SOURCES;
+            else return ww_usage_error(cmd, "--surge-stat must be new or sources");
             break;
         case OPT_T0: case OPT_T1: case OPT_ALPHA: case OPT_BETA:
             if (parse_double(optarg, 1e-9, 1 - 1e-9, &x))
@@ -262,11 +278,10 @@ int cmd_analyze(int argc, char **argv)
     if (!fmt_set) a.out = isatty(1) ? OUT_TEXT : OUT_JSON;
     if (so.trw_theta1 >= so.trw_theta0)
         return ww_usage_error(cmd, "--trw-theta1 must be below --trw-theta0");
-    po.baseline_buckets = (unsigned)(baseline_us / po.bucket_us);
-    if (po.baseline_buckets < 1) po.baseline_buckets = 1;
 
     a.scan = ww_scan_new(&so);
     a.ports = ww_ports_new(&po);
+    a.surges = ww_surges_new(&uo);
     in.on_event = on_event, in.event_ctx = &a;
     in.on_bad = on_bad, in.bad_ctx = &a;
     if (a.progress) in.on_progress = on_progress, in.progress_ctx = &a;
@@ -289,7 +304,7 @@ int cmd_analyze(int argc, char **argv)
         r.bucket_us = po.bucket_us;
         r.nscanners = ww_scan_results(a.scan, &r.scanners);
         r.nports = ww_ports_stats(a.ports, &r.ports);
-        r.nsurges = ww_ports_surges(a.ports, &r.surges);
+        r.nsurges = ww_surges_results(a.surges, &r.surges);
         int wrc = a.out == OUT_JSON ? ww_report_json(stdout, &r)
                                    : ww_report_text(stdout, &r, (size_t)top);
         if (wrc) a.write_failed = 1;
@@ -300,6 +315,7 @@ int cmd_analyze(int argc, char **argv)
     }
     ww_scan_free(a.scan);
     ww_ports_free(a.ports);
+    ww_surges_free(a.surges);
     free(a.bad);
     return status;
 }
@@ -312,7 +328,8 @@ const struct ww_command ww_cmd_analyze = {
     "Windows Firewall logs, DShield TSV and pcap/pcapng captures, each file's\n"
     "format sniffed on its own. Reports scanners (vertical, horizontal, block;\n"
     "by threshold or Threshold Random Walk), ports by distinct sources, and\n"
-    "surges: ports whose distinct sources jump against their own baseline.\n"
+    "surges: ports whose new sources jump or keep growing against the port's\n"
+    "own baseline (docs/DETECTION.md).\n"
     "\n"
     "Output:\n"
     "  --format text|json|dshield  report for people, the contract's JSON, or the\n"
@@ -334,12 +351,14 @@ const struct ww_command ww_cmd_analyze = {
     "  --host-threshold N        distinct hosts in a window: horizontal (default 25)\n"
     "  --trw-theta0 P --trw-theta1 P --trw-alpha P --trw-beta P\n"
     "                            TRW parameters (default 0.8 0.2 0.01 0.99)\n"
-    "Surges (ISC trend score against the port's own trailing baseline):\n"
+    "Surges (per port and bucket, against the port's own baseline by hour of day):\n"
     "  --bucket D                time bucket (default 1h)\n"
-    "  --baseline D              trailing baseline window (default 30d)\n"
-    "  --warmup N                buckets of history needed first (default 3)\n"
-    "  --min-sources N           minimum distinct sources in a bucket (default 10)\n"
-    "  --min-score X             minimum score (default 4)\n"
+    "  --baseline D              baseline window (default 30d, the ISC's)\n"
+    "  --warmup N                buckets of history needed first (default 6)\n"
+    "  --surge-stat new|sources  judge sources new to the port (default) or all\n"
+    "  --min-sources N           minimum count in a bucket (default 10)\n"
+    "  --z-jump X                one bucket this many spreads above (default 6)\n"
+    "  --z-grow X --grow-buckets N  or N rising buckets this far above (3, 3)\n"
     "\n"
     "Exit status: 0 success, 1 runtime failure (unreadable file, --strict stop),\n"
     "2 usage error.\n"

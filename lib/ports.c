@@ -1,4 +1,4 @@
-/* ports.c -- per-port statistics and surge detection.
+/* ports.c -- per-port statistics.
  *
  * Counting: for every (port, proto) and every time bucket (bucket_us, an
  * hour by default, aligned to the epoch) we keep records (sum of event
@@ -8,25 +8,8 @@
  * multicast destinations included. Events may come in any time order
  * (several files pooled), so buckets live in a hash table, not a ring.
  *
- * Surges (the ISC/DShield trend score, as on its "port trends" pages): for
- * bucket i of a port with S sources and T targets, the baseline s, t is the
- * mean over the up to baseline_buckets (720 = 30 days of hours) buckets
- * before it, empty ones counting as zero, from the first bucket of the whole
- * input on (the input's own history is the baseline); none is judged until
- * warmup_buckets earlier buckets exist. With s, t floored at 1,
- *
- *     score = sqrt((S - s)^2 / s + (T - t)^2 / t)
- *
- * and the bucket surges when S >= min_sources (10), S > s, the sources term
- * alone (S - s)^2 / s >= min_score^2 and score >= min_score (4). The sources
- * term guard means one heavy scanner, which multiplies targets but not
- * sources, never makes a surge: a worm is many new sources. Consecutive
- * surging buckets of a port merge into one surge, reported with the peak
- * bucket's numbers (most sources, then highest score). Surges are computed
- * when asked, from all buckets: only nonempty buckets can surge (S >= 1 > 0),
- * so each port walks its nonempty buckets in time order with a sliding sum
- * over the baseline window (integer-valued doubles: exact, no drift),
- * O(k log k) in the number k of cells.
+ * Surges are judged elsewhere (surge.c), online; this module keeps the
+ * whole history for reports and plots (ww_ports_history).
  *
  * Table: open addressing, linear probing, load <= 1/2, cells inline
  * (48 bytes: key, records, two 16-byte ww_dcounts); a cell with records == 0
@@ -70,24 +53,17 @@ struct ww_ports {
     int64_t first_b, last_b;          /* bucket range of the whole input */
     struct ww_portstat *stats;
     size_t nstats;
-    struct ww_surge *surges;
-    size_t nsurges;
 };
 
 void ww_ports_opts_default(struct ww_ports_opts *o)
 {
     o->bucket_us = 3600 * INT64_C(1000000);
-    o->baseline_buckets = 720;
-    o->warmup_buckets = 3;
-    o->min_sources = 10;
-    o->min_score = 4;
 }
 
 static uint64_t make_key(int64_t bucket, uint8_t proto, uint16_t port)
 {
     return (uint64_t)(bucket + BUCKET_BIAS) << 17 | (uint64_t)(proto == WW_PROTO_UDP) << 16 | port;
 }
-static int64_t key_bucket(uint64_t k) { return (int64_t)(k >> 17) - BUCKET_BIAS; }
 static uint16_t key_port(uint64_t k) { return (uint16_t)k; }
 static uint8_t key_proto(uint64_t k) { return k >> 16 & 1 ? WW_PROTO_UDP : WW_PROTO_TCP; }
 
@@ -203,94 +179,6 @@ size_t ww_ports_stats(struct ww_ports *p, const struct ww_portstat **out)
     return p->nstats;
 }
 
-struct point { uint64_t key; double s, t; }; /* one nonempty bucket */
-
-static int cmp_point(const void *a, const void *b)
-{
-    const struct point *x = a, *y = b;
-    uint64_t kx = x->key & 0x1ffff, ky = y->key & 0x1ffff; /* port, proto first */
-    if (kx != ky) return kx < ky ? -1 : 1;
-    return (x->key > y->key) - (x->key < y->key);
-}
-
-static int cmp_surge(const void *a, const void *b)
-{
-    const struct ww_surge *x = a, *y = b;
-    if (x->start_us != y->start_us) return x->start_us < y->start_us ? -1 : 1;
-    if (x->port != y->port) return x->port < y->port ? -1 : 1;
-    return (x->proto > y->proto) - (x->proto < y->proto);
-}
-
-/* Judge the nonempty buckets v[0..k) of one port, appending surges. */
-static void judge(struct ww_ports *p, const struct point *v, size_t k, size_t *cap)
-{
-    const struct ww_ports_opts *o = &p->o;
-    double sum_s = 0, sum_t = 0;
-    size_t lo = 0, hi = 0;            /* v[lo..hi) is the baseline window */
-    int64_t prev = 0;                 /* last surging bucket, if any */
-    struct ww_surge *cur = NULL;
-    for (size_t j = 0; j < k; j++) {
-        int64_t i = key_bucket(v[j].key);
-        int64_t nprev = i - p->first_b;
-        if (nprev > (int64_t)o->baseline_buckets) nprev = o->baseline_buckets;
-        for (; hi < j; hi++) sum_s += v[hi].s, sum_t += v[hi].t;
-        for (; lo < hi && key_bucket(v[lo].key) < i - nprev; lo++)
-            sum_s -= v[lo].s, sum_t -= v[lo].t;
-        if (nprev < (int64_t)o->warmup_buckets || nprev == 0) continue;
-        double bs = sum_s / (double)nprev, bt = sum_t / (double)nprev;
-        double fs = bs < 1 ? 1 : bs, ft = bt < 1 ? 1 : bt;
-        double S = v[j].s, T = v[j].t;
-        double term_s = (S - fs) * (S - fs) / fs;
-        double score = sqrt(term_s + (T - ft) * (T - ft) / ft);
-        if (!(S >= o->min_sources && S > fs && term_s >= o->min_score * o->min_score &&
-              score >= o->min_score))
-            continue;
-        if (cur && prev == i - 1) {
-            cur->end_us = (i + 1) * o->bucket_us;
-        } else {
-            if (p->nsurges == *cap) {
-                *cap = *cap ? 2 * *cap : 16;
-                p->surges = ww_realloc(p->surges, *cap * sizeof *p->surges);
-            }
-            cur = &p->surges[p->nsurges++];
-            *cur = (struct ww_surge){.port = key_port(v[j].key), .proto = key_proto(v[j].key),
-                                     .start_us = i * o->bucket_us, .end_us = (i + 1) * o->bucket_us};
-        }
-        prev = i;
-        if (S > (double)cur->sources || (S == (double)cur->sources && score > cur->score)) {
-            cur->sources = (uint64_t)S;
-            cur->targets = (uint64_t)T;
-            cur->baseline_sources = bs;
-            cur->baseline_targets = bt;
-            cur->score = score;
-        }
-    }
-}
-
-size_t ww_ports_surges(struct ww_ports *p, const struct ww_surge **out)
-{
-    struct point *v = ww_malloc((p->buckets.n + 1) * sizeof *v);
-    size_t k = 0, cap = 0;
-    for (size_t i = 0; i < p->buckets.cap; i++) {
-        const struct cell *c = &p->buckets.c[i];
-        if (c->records)
-            v[k++] = (struct point){c->key, (double)ww_dcount_count(&c->sources),
-                                    (double)ww_dcount_count(&c->targets)};
-    }
-    qsort(v, k, sizeof *v, cmp_point);
-    ww_free(p->surges);
-    p->surges = NULL;
-    p->nsurges = 0;
-    for (size_t a = 0, b; a < k; a = b) {
-        for (b = a + 1; b < k && (v[b].key & 0x1ffff) == (v[a].key & 0x1ffff); b++) {}
-        judge(p, v + a, b - a, &cap);
-    }
-    ww_free(v);
-    if (p->nsurges) qsort(p->surges, p->nsurges, sizeof *p->surges, cmp_surge);
-    *out = p->surges;
-    return p->nsurges;
-}
-
 size_t ww_ports_history(struct ww_ports *p, uint16_t port, uint8_t proto, int64_t *start_us,
                         uint64_t *sources, uint64_t *targets, uint64_t *records, size_t max)
 {
@@ -309,7 +197,7 @@ size_t ww_ports_history(struct ww_ports *p, uint16_t port, uint8_t proto, int64_
 size_t ww_ports_memory(const struct ww_ports *p)
 {
     return sizeof *p + (p->buckets.cap + p->totals.cap) * sizeof(struct cell) + p->heap +
-           p->nstats * sizeof *p->stats + p->nsurges * sizeof *p->surges;
+           p->nstats * sizeof *p->stats;
 }
 
 void ww_ports_free(struct ww_ports *p)
@@ -318,6 +206,5 @@ void ww_ports_free(struct ww_ports *p)
     table_release(&p->buckets);
     table_release(&p->totals);
     ww_free(p->stats);
-    ww_free(p->surges);
     ww_free(p);
 }

@@ -92,11 +92,13 @@ int ww_report_json(FILE *out, const struct ww_report *r)
     a = json_array();
     for (size_t i = 0; i < r->nsurges; i++) {
         const struct ww_surge *s = &r->surges[i];
-        json_array_append_new(a, json_pack("{s:i,s:s,s:o,s:o,s:I,s:f,s:I,s:f,s:f}",
+        json_array_append_new(a, json_pack("{s:i,s:s,s:o,s:o,s:o,s:s,s:I,s:f,s:I,s:f,s:I,s:f,s:f,s:f,s:f}",
             "port", s->port, "proto", proto_str(s->proto, num), "start", jtime(s->start_us),
-            "end", jtime(s->end_us), "sources", (json_int_t)s->sources,
-            "baseline_sources", s->baseline_sources, "targets", (json_int_t)s->targets,
-            "baseline_targets", s->baseline_targets, "score", s->score));
+            "alert", jtime(s->alert_us), "end", jtime(s->end_us), "method", s->method,
+            "sources", (json_int_t)s->sources, "baseline_sources", s->baseline_sources,
+            "new_sources", (json_int_t)s->new_sources, "baseline_new", s->baseline_new,
+            "targets", (json_int_t)s->targets, "baseline_targets", s->baseline_targets,
+            "spread", s->spread, "score", s->score, "isc_score", s->isc_score));
     }
     json_object_set_new(doc, "surges", a);
 
@@ -148,16 +150,19 @@ int ww_report_text(FILE *out, const struct ww_report *r, size_t top)
     }
     if (r->nscanners > top) fprintf(out, "  ... %zu more\n", r->nscanners - top);
 
-    fprintf(out, "\nSurges (sources per %lld-minute bucket against the port's own baseline)\n",
+    fprintf(out, "\nSurges (new sources per %lld-minute bucket against the port's baseline)\n",
             (long long)(r->bucket_us / 60000000));
     if (!r->nsurges) fprintf(out, "  (none)\n");
     for (size_t i = 0; i < r->nsurges; i++) {
         const struct ww_surge *s = &r->surges[i];
-        fprintf(out, "  %u/%s from %s: %llu sources (baseline %.1f)\n"
-                "    %llu targets (baseline %.1f), trend score %.1f\n", s->port, proto_str(s->proto, num),
-                ww_time_format(s->start_us, t1, sizeof t1), (unsigned long long)s->sources,
-                s->baseline_sources, (unsigned long long)s->targets, s->baseline_targets,
-                s->score);
+        fprintf(out, "  %u/%s from %s, called %s (%s)\n", s->port,
+                proto_str(s->proto, num), ww_time_format(s->start_us, t1, sizeof t1),
+                ww_time_format(s->alert_us, t2, sizeof t2), s->method);
+        fprintf(out, "    %llu new sources (baseline %.1f), %llu sources (%.1f), "
+                "%llu targets (%.1f)\n    z %.1f, ISC trend score %.1f\n",
+                (unsigned long long)s->new_sources, s->baseline_new,
+                (unsigned long long)s->sources, s->baseline_sources,
+                (unsigned long long)s->targets, s->baseline_targets, s->score, s->isc_score);
     }
     return ferror(out) ? WW_ERR_IO : WW_OK;
 }

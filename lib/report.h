@@ -10,6 +10,7 @@
 #include "input.h"
 #include "ports.h"
 #include "scan.h"
+#include "surge.h"
 
 struct ww_report {
     const char *const *files;

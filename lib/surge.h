@@ -1,0 +1,49 @@
+/* surge.h -- per-port surge detection, online, in time order.
+ * See surge.c for the method and docs/DETECTION.md for why. */
+#ifndef WW_SURGE_H
+#define WW_SURGE_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+enum ww_surge_stat { WW_SURGE_NEW = 0, WW_SURGE_SOURCES };
+
+struct ww_surge_opts {
+    int64_t bucket_us;       /* default 1 h */
+    int64_t baseline_us;     /* default 30 d: the ISC's 30-day baseline */
+    unsigned warmup_buckets; /* default 6: no surge judged before this much history */
+    unsigned min_sources;    /* default 10: minimum-count guard */
+    double z_jump;           /* default 6: one bucket this far above the baseline */
+    double z_grow;           /* default 3: ... or grow_buckets rising buckets this far */
+    unsigned grow_buckets;   /* default 3 */
+    enum ww_surge_stat stat; /* default WW_SURGE_NEW: sources new to the port */
+    size_t seen_capacity;    /* default 1<<22 (source, port) pairs remembered */
+};
+void ww_surge_opts_default(struct ww_surge_opts *o);
+
+struct ww_surge {
+    uint16_t port;
+    uint8_t proto;
+    const char *method;        /* "jump" | "growth" */
+    int64_t start_us;          /* start of the first surging bucket */
+    int64_t alert_us;          /* the event at which it was called */
+    int64_t end_us;            /* end of the last surging bucket seen */
+    uint64_t sources, new_sources, targets;   /* in the bucket when called */
+    double baseline_sources, baseline_new, baseline_targets; /* expected */
+    double spread;             /* the baseline's spread (of the judged statistic) */
+    double score;              /* z = (X - expected) / spread, X the judged statistic */
+    double isc_score;          /* sqrt((S-s)^2/s + (T-t)^2/t) */
+};
+
+struct ww_surges;
+struct ww_surges *ww_surges_new(const struct ww_surge_opts *o); /* NULL = defaults */
+/* Events should come in time order (ww_input_files merges); one older than
+ * its port's current bucket counts in the current bucket. */
+void ww_surges_event(struct ww_surges *s, const struct ww_event *ev);
+/* Surges called so far, by alert time; owned by s, valid until the next call. */
+size_t ww_surges_results(struct ww_surges *s, const struct ww_surge **out);
+size_t ww_surges_memory(const struct ww_surges *s);
+void ww_surges_free(struct ww_surges *s);
+
+#endif
