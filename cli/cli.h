@@ -22,5 +22,6 @@ int ww_wants_help(int argc, char **argv);
 
 int cmd_analyze(int argc, char **argv);
 extern const struct ww_command ww_cmd_analyze;
+extern const struct ww_command ww_cmd_simulate;
 
 #endif

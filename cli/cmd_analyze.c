@@ -140,8 +140,8 @@ static int set_tz(struct ww_parse_ctx *p, const char *s)
 
 enum {
     OPT_FORMAT = 256, OPT_INFMT, OPT_STRICT, OPT_YEAR, OPT_BOOT, OPT_TZ, OPT_BUCKET,
-    OPT_BASELINE, OPT_WARMUP, OPT_MINSRC, OPT_ZJUMP, OPT_ZGROW, OPT_GROWN, OPT_STAT, OPT_WINDOW, OPT_PORTS, OPT_HOSTS,
-    OPT_T0, OPT_T1, OPT_ALPHA, OPT_BETA, OPT_TOP, OPT_PROGRESS, OPT_NOPROGRESS
+    OPT_BASELINE, OPT_WARMUP, OPT_MINSRC, OPT_ZJUMP, OPT_ZHOLD, OPT_STAT, OPT_WINDOW, OPT_PORTS, OPT_HOSTS,
+    OPT_HISTORY, OPT_LEARN, OPT_T0, OPT_T1, OPT_ALPHA, OPT_BETA, OPT_TOP, OPT_PROGRESS, OPT_NOPROGRESS
 };
 
 static const struct option longopts[] = {
@@ -156,8 +156,7 @@ static const struct option longopts[] = {
     {"warmup", required_argument, 0, OPT_WARMUP},
     {"min-sources", required_argument, 0, OPT_MINSRC},
     {"z-jump", required_argument, 0, OPT_ZJUMP},
-    {"z-grow", required_argument, 0, OPT_ZGROW},
-    {"grow-buckets", required_argument, 0, OPT_GROWN},
+    {"z-hold", required_argument, 0, OPT_ZHOLD},
     {"surge-stat", required_argument, 0, OPT_STAT},
     {"window", required_argument, 0, OPT_WINDOW},
     {"port-threshold", required_argument, 0, OPT_PORTS},
@@ -167,6 +166,8 @@ static const struct option longopts[] = {
     {"trw-alpha", required_argument, 0, OPT_ALPHA},
     {"trw-beta", required_argument, 0, OPT_BETA},
     {"top", required_argument, 0, OPT_TOP},
+    {"history", required_argument, 0, OPT_HISTORY},
+    {"learn", required_argument, 0, OPT_LEARN},
     {"progress", no_argument, 0, OPT_PROGRESS},
     {"no-progress", no_argument, 0, OPT_NOPROGRESS},
     {"verbose", no_argument, 0, 'v'},
@@ -183,6 +184,9 @@ int cmd_analyze(int argc, char **argv)
     struct ww_ports_opts po;
     struct ww_surge_opts uo;
     unsigned long long top = 10, u;
+    uint16_t hist_port = 0;
+    uint8_t hist_proto = 0;
+    int want_hist = 0;
     int c, fmt_set = 0;
 
     ww_input_opts_init(&in);
@@ -224,6 +228,11 @@ int cmd_analyze(int argc, char **argv)
         case OPT_TZ:
             if (set_tz(&in.pctx, optarg)) return ww_usage_error(cmd, "bad --tz '%s'", optarg);
             break;
+        case OPT_LEARN:
+            if ((d = ww_parse_duration(optarg)) < 0)
+                return ww_usage_error(cmd, "bad duration '%s'", optarg);
+            uo.learn_us = d;
+            break;
         case OPT_BUCKET:
         case OPT_BASELINE:
         case OPT_WINDOW:
@@ -235,7 +244,6 @@ int cmd_analyze(int argc, char **argv)
             break;
         case OPT_WARMUP:
         case OPT_MINSRC:
-        case OPT_GROWN:
         case OPT_PORTS:
         case OPT_HOSTS:
         case OPT_TOP:
@@ -243,16 +251,15 @@ int cmd_analyze(int argc, char **argv)
                 return ww_usage_error(cmd, "bad number '%s'", optarg);
             if (c == OPT_WARMUP) uo.warmup_buckets = (unsigned)u;
             else if (c == OPT_MINSRC) uo.min_sources = (unsigned)u;
-            else if (c == OPT_GROWN) uo.grow_buckets = (unsigned)u;
             else if (c == OPT_PORTS) so.vertical_ports = (unsigned)u;
             else if (c == OPT_HOSTS) so.horizontal_hosts = (unsigned)u;
             else top = u;
             break;
         case OPT_ZJUMP:
-        case OPT_ZGROW:
+        case OPT_ZHOLD:
             if (parse_double(optarg, 0, 1e9, &x)) return ww_usage_error(cmd, "bad z threshold");
             if (c == OPT_ZJUMP) uo.z_jump = x;
-            else uo.z_grow = x;
+            else uo.z_hold = x;
             break;
         case OPT_STAT:
             if (!strcmp(optarg, "new")) uo.stat = WW_SURGE_NEW;
@@ -267,6 +274,15 @@ int cmd_analyze(int argc, char **argv)
             else if (c == OPT_ALPHA) so.trw_alpha = x;
             else so.trw_beta = x;
             break;
+        case OPT_HISTORY: {
+            char *slash = strchr(optarg, '/');
+            int proto = slash ? ww_proto_from_name(slash + 1, strlen(slash + 1)) : WW_PROTO_TCP;
+            if (slash) *slash = 0;
+            if (parse_uint(optarg, 65535, &u) || (proto != WW_PROTO_TCP && proto != WW_PROTO_UDP))
+                return ww_usage_error(cmd, "--history takes PORT/tcp or PORT/udp");
+            hist_port = (uint16_t)u, hist_proto = (uint8_t)proto, want_hist = 1;
+            break;
+        }
         case OPT_PROGRESS: a.progress = 1; break;
         case OPT_NOPROGRESS: a.progress = 0; break;
         case 'v': a.verbose = 1; break;
@@ -295,6 +311,7 @@ int cmd_analyze(int argc, char **argv)
     if (a.progress) fputs("\r\033[K", stderr);
 
     struct ww_report r = {0};
+    uint64_t *hist = NULL;
     r.input = a.total;
     if (a.out != OUT_DSHIELD && rc != WW_ERR_PARSE) {
         r.files = (const char *const *)argv + optind;
@@ -305,6 +322,17 @@ int cmd_analyze(int argc, char **argv)
         r.nscanners = ww_scan_results(a.scan, &r.scanners);
         r.nports = ww_ports_stats(a.ports, &r.ports);
         r.nsurges = ww_surges_results(a.surges, &r.surges);
+        if (want_hist && a.records) {
+            size_t max = (size_t)((a.last_us - a.first_us) / po.bucket_us + 2);
+            hist = calloc(4 * max, sizeof(uint64_t));
+            if (!hist) return WW_EXIT_FAIL;
+            r.hist_port = hist_port, r.hist_proto = hist_proto;
+            r.hist_start = (int64_t *)hist;
+            r.hist_records = hist + max, r.hist_sources = hist + 2 * max;
+            r.hist_targets = hist + 3 * max;
+            r.nhist = ww_ports_history(a.ports, hist_port, hist_proto, (int64_t *)hist,
+                                       hist + 2 * max, hist + 3 * max, hist + max, max);
+        }
         int wrc = a.out == OUT_JSON ? ww_report_json(stdout, &r)
                                    : ww_report_text(stdout, &r, (size_t)top);
         if (wrc) a.write_failed = 1;
@@ -317,6 +345,7 @@ int cmd_analyze(int argc, char **argv)
     ww_ports_free(a.ports);
     ww_surges_free(a.surges);
     free(a.bad);
+    free(hist);
     return status;
 }
 
@@ -328,14 +357,15 @@ const struct ww_command ww_cmd_analyze = {
     "Windows Firewall logs, DShield TSV and pcap/pcapng captures, each file's\n"
     "format sniffed on its own. Reports scanners (vertical, horizontal, block;\n"
     "by threshold or Threshold Random Walk), ports by distinct sources, and\n"
-    "surges: ports whose new sources jump or keep growing against the port's\n"
-    "own baseline (docs/DETECTION.md).\n"
+    "surges: ports whose new sources jump against the port's own baseline\n"
+    "(docs/DETECTION.md).\n"
     "\n"
     "Output:\n"
     "  --format text|json|dshield  report for people, the contract's JSON, or the\n"
     "                            events as DShield TSV (default: text on a terminal,\n"
     "                            else json)\n"
     "  --top N                   rows per table in text (default 10)\n"
+    "  --history PORT/PROTO      add that port's per-bucket counts to the JSON\n"
     "  -q, --quiet               do not name bad lines on stderr\n"
     "  -v, --verbose             name every bad line (default: first 5 per file)\n"
     "  --progress, --no-progress progress on stderr (default: when a terminal)\n"
@@ -356,9 +386,11 @@ const struct ww_command ww_cmd_analyze = {
     "  --baseline D              baseline window (default 30d, the ISC's)\n"
     "  --warmup N                buckets of history needed first (default 6)\n"
     "  --surge-stat new|sources  judge sources new to the port (default) or all\n"
+    "  --learn D                 first stretch only learns which sources are known\n"
+    "                            (default 1d; with --surge-stat new)\n"
     "  --min-sources N           minimum count in a bucket (default 10)\n"
-    "  --z-jump X                one bucket this many spreads above (default 6)\n"
-    "  --z-grow X --grow-buckets N  or N rising buckets this far above (3, 3)\n"
+    "  --z-jump X                called at this many spreads above (default 6)\n"
+    "  --z-hold X                a surge lasts while buckets stay this far (3)\n"
     "\n"
     "Exit status: 0 success, 1 runtime failure (unreadable file, --strict stop),\n"
     "2 usage error.\n"

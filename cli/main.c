@@ -11,6 +11,7 @@
 
 static const struct ww_command *const commands[] = {
     &ww_cmd_analyze,
+    &ww_cmd_simulate,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -92,15 +92,27 @@ int ww_report_json(FILE *out, const struct ww_report *r)
     a = json_array();
     for (size_t i = 0; i < r->nsurges; i++) {
         const struct ww_surge *s = &r->surges[i];
-        json_array_append_new(a, json_pack("{s:i,s:s,s:o,s:o,s:o,s:s,s:I,s:f,s:I,s:f,s:I,s:f,s:f,s:f,s:f}",
+        json_array_append_new(a, json_pack("{s:i,s:s,s:o,s:o,s:o,s:I,s:f,s:I,s:f,s:I,s:f,s:f,s:f,s:f}",
             "port", s->port, "proto", proto_str(s->proto, num), "start", jtime(s->start_us),
-            "alert", jtime(s->alert_us), "end", jtime(s->end_us), "method", s->method,
+            "alert", jtime(s->alert_us), "end", jtime(s->end_us),
             "sources", (json_int_t)s->sources, "baseline_sources", s->baseline_sources,
             "new_sources", (json_int_t)s->new_sources, "baseline_new", s->baseline_new,
             "targets", (json_int_t)s->targets, "baseline_targets", s->baseline_targets,
             "spread", s->spread, "score", s->score, "isc_score", s->isc_score));
     }
     json_object_set_new(doc, "surges", a);
+
+    if (r->nhist) {
+        a = json_array();
+        for (size_t i = 0; i < r->nhist; i++)
+            json_array_append_new(a, json_pack("[o,I,I,I]", jtime(r->hist_start[i]),
+                (json_int_t)r->hist_records[i], (json_int_t)r->hist_sources[i],
+                (json_int_t)r->hist_targets[i]));
+        json_object_set_new(doc, "history", json_pack("{s:i,s:s,s:I,s:[s,s,s,s],s:o}",
+            "port", r->hist_port, "proto", proto_str(r->hist_proto, num),
+            "bucket_seconds", (json_int_t)(r->bucket_us / 1000000),
+            "columns", "start", "records", "sources", "targets", "buckets", a));
+    }
 
     int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(doc);
@@ -155,9 +167,9 @@ int ww_report_text(FILE *out, const struct ww_report *r, size_t top)
     if (!r->nsurges) fprintf(out, "  (none)\n");
     for (size_t i = 0; i < r->nsurges; i++) {
         const struct ww_surge *s = &r->surges[i];
-        fprintf(out, "  %u/%s from %s, called %s (%s)\n", s->port,
+        fprintf(out, "  %u/%s from %s, called %s\n", s->port,
                 proto_str(s->proto, num), ww_time_format(s->start_us, t1, sizeof t1),
-                ww_time_format(s->alert_us, t2, sizeof t2), s->method);
+                ww_time_format(s->alert_us, t2, sizeof t2));
         fprintf(out, "    %llu new sources (baseline %.1f), %llu sources (%.1f), "
                 "%llu targets (%.1f)\n    z %.1f, ISC trend score %.1f\n",
                 (unsigned long long)s->new_sources, s->baseline_new,

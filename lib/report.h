@@ -25,6 +25,12 @@ struct ww_report {
     size_t nports;
     const struct ww_surge *surges;
     size_t nsurges;
+    /* optional: one port's buckets (analyze --history PORT/PROTO) */
+    uint16_t hist_port;
+    uint8_t hist_proto;
+    size_t nhist;
+    const int64_t *hist_start;
+    const uint64_t *hist_sources, *hist_targets, *hist_records;
 };
 
 /* Both return WW_OK or WW_ERR_IO (write failed). top: rows per table in text. */

@@ -9,26 +9,34 @@
  *      (a global table of (source, port) -> last bucket seen).
  * The judged statistic X is N (or S with --surge-stat sources).
  *
+ * Every source is new at first: while the seen table learns (the first
+ * learn_us of the input, a day by default) buckets are counted but neither
+ * judged nor folded into the baseline.
+ *
  * Baseline (per port, O(1) memory, updated when a bucket closes): X's
  * expected value E is an exponentially weighted mean over the baseline window
  * (weight 1/min(n, W), so while the input is shorter than the window the
  * baseline is the plain mean of what there is), kept separately per hour of
  * day when buckets are an hour or less (diurnal cycle; used once a phase has
- * two days of samples); the spread is sqrt of the same kind of mean of
- * squared residuals, floored at sqrt(E) (Poisson) and 1. A closed bucket
- * enters the baseline clipped at E + z_grow * spread (winsorized), so a
+ * a day of samples); the spread is sqrt of the same kind of mean of
+ * squared residuals against the expectation each bucket was judged by (so
+ * the diurnal swing the phase means explain is not counted as noise),
+ * floored at sqrt(E) (Poisson) and 1. A closed bucket
+ * enters the baseline clipped at E + z_hold * spread (winsorized), so a
  * burst or an outbreak cannot drag the baseline up behind it. Empty buckets
  * count as zeros when the next event arrives.
  *
- * Calling a surge, at the event that makes it true (no wait for the bucket
- * to close), with z = (X - E) / spread:
- *   jump:   X >= min_sources and z >= z_jump (6): one bucket far out;
- *   growth: the last grow_buckets - 1 closed buckets and this one all have
- *           z >= z_grow (3), X rising each time, and X >= min_sources now:
- *           the trend, not the burst (after Zou et al., CCS 2003).
+ * A surge is called at the event that makes it true, without waiting for
+ * the bucket to close: X >= min_sources and z = (X - E) / spread >= z_jump
+ * (6). Judging the bucket while it fills is what makes a fast worm visible
+ * early: its sources pile up within the first minutes of the bucket in
+ * which it crosses the line. (A "growth" test over rising buckets, after Zou
+ * et al.'s trend idea, was tried and dropped: at thresholds low enough to
+ * fire before the online test it also fired on the background's slow
+ * hour-to-hour drifts; see docs/DETECTION.md.)
  * One heavy scanner is one source: it moves T, never S or N. A one-off
  * burst of a few sources, or the diurnal swing the phase means absorb, stays
- * under the guard. A surge lasts while closed buckets keep z >= z_grow; it is
+ * under the guard. A surge lasts while closed buckets keep z >= z_hold; it is
  * reported with the numbers of the moment it was called, plus the ISC trend
  * score sqrt((S-s)^2/s + (T-t)^2/t) against the sources/targets baselines.
  *
@@ -61,8 +69,6 @@ struct series {
     uint32_t phase_n[PHASES];
     struct ewm s, t;                /* sources and targets (for the ISC score) */
     double e, spread;               /* expectation for the current bucket */
-    unsigned rising;                /* closed buckets in a row with z >= z_grow, X rising */
-    double last_x;                  /* X of the last closed bucket */
     int surge;                      /* index+1 of the ongoing surge, 0 if none */
     int called_this_bucket;
 };
@@ -72,6 +78,8 @@ struct seen { uint64_t key; int64_t b; };
 struct ww_surges {
     struct ww_surge_opts o;
     uint64_t window;                /* W: buckets in the baseline window */
+    int started;
+    int64_t learn_until;            /* buckets before this are not baseline */
     int phased;
     struct series *ser[131072];
     size_t nser;
@@ -88,10 +96,10 @@ void ww_surge_opts_default(struct ww_surge_opts *o)
     o->warmup_buckets = 6;
     o->min_sources = 10;
     o->z_jump = 6;
-    o->z_grow = 3;
-    o->grow_buckets = 3;
+    o->z_hold = 3;
     o->stat = WW_SURGE_NEW;
     o->seen_capacity = 1u << 22;
+    o->learn_us = DAY_US;
 }
 
 struct ww_surges *ww_surges_new(const struct ww_surge_opts *o)
@@ -100,7 +108,6 @@ struct ww_surges *ww_surges_new(const struct ww_surge_opts *o)
     if (o) s->o = *o;
     else ww_surge_opts_default(&s->o);
     if (s->o.bucket_us < 1000000) s->o.bucket_us = 1000000;
-    if (s->o.grow_buckets < 1) s->o.grow_buckets = 1;
     if (s->o.seen_capacity < 1024) s->o.seen_capacity = 1024;
     s->window = (uint64_t)(s->o.baseline_us / s->o.bucket_us);
     if (s->window < 1) s->window = 1;
@@ -180,12 +187,13 @@ static int seen_new(struct ww_surges *s, uint64_t key, int64_t b)
 
 /* ---- baselines ---- */
 
-static void ewm_add(struct ewm *m, double x, uint64_t window)
+/* Add x; the residual is taken against e (the expectation x was judged by). */
+static void ewm_add(struct ewm *m, double x, double e, uint64_t window)
 {
     m->n++;
     double a = 1.0 / (double)(m->n < window ? m->n : window);
-    double r = x - m->mean;
-    m->mean += a * r;
+    double r = x - e;
+    m->mean += a * (x - m->mean);
     m->var += a * (r * r - m->var);
 }
 
@@ -203,7 +211,7 @@ static void expect(const struct ww_surges *s, struct series *q, int64_t b)
     if (s->phased) {
         unsigned ph = phase_of(s, b);
         uint64_t per_day = (uint64_t)(DAY_US / s->o.bucket_us) / PHASES;
-        if (q->phase_n[ph] >= 2 * per_day) q->e = q->phase_mean[ph];
+        if (q->phase_n[ph] >= per_day) q->e = q->phase_mean[ph];
     }
     q->spread = floor_spread(q->x.var, q->e);
 }
@@ -218,10 +226,11 @@ static void fold(struct ww_surges *s, struct series *q, int64_t b, double x, dou
 {
     expect(s, q, b);
     int warm = q->nbuckets >= s->o.warmup_buckets; /* clip only a known baseline */
-    double cap = q->e + s->o.z_grow * q->spread;
+    double cap = q->e + s->o.z_hold * q->spread;
     double xc = x < cap || !warm ? x : cap;
+    if (b < s->learn_until) return; /* the seen table is still learning */
     if (q->nbuckets < s->window) q->nbuckets++;
-    ewm_add(&q->x, xc, s->window);
+    ewm_add(&q->x, xc, q->nbuckets > 1 ? q->e : xc, s->window);
     if (s->phased) {
         unsigned ph = phase_of(s, b);
         uint64_t wp = s->window / PHASES;
@@ -229,10 +238,10 @@ static void fold(struct ww_surges *s, struct series *q, int64_t b, double x, dou
         double a = 1.0 / (double)(q->phase_n[ph] < wp ? q->phase_n[ph] : (wp ? wp : 1));
         q->phase_mean[ph] += a * (xc - q->phase_mean[ph]);
     }
-    double sc = q->s.mean + s->o.z_grow * floor_spread(q->s.var, q->s.mean);
-    double tc = q->t.mean + s->o.z_grow * floor_spread(q->t.var, q->t.mean);
-    ewm_add(&q->s, S < sc || !warm ? S : sc, s->window);
-    ewm_add(&q->t, T < tc || !warm ? T : tc, s->window);
+    double sc = q->s.mean + s->o.z_hold * floor_spread(q->s.var, q->s.mean);
+    double tc = q->t.mean + s->o.z_hold * floor_spread(q->t.var, q->t.mean);
+    ewm_add(&q->s, S < sc || !warm ? S : sc, q->s.mean, s->window);
+    ewm_add(&q->t, T < tc || !warm ? T : tc, q->t.mean, s->window);
 }
 
 /* Close q's current bucket and any empty ones up to (not incl.) bucket nb. */
@@ -241,17 +250,15 @@ static void roll(struct ww_surges *s, struct series *q, int64_t nb)
     double x = stat_x(s, q), S = (double)ww_dcount_count(&q->src), T = (double)ww_dcount_count(&q->tgt);
     expect(s, q, q->b);
     double z = (x - q->e) / q->spread;
-    int elevated = z >= s->o.z_grow && q->nbuckets >= s->o.warmup_buckets;
-    q->rising = !elevated ? 0 : q->rising == 0 || x > q->last_x ? q->rising + 1 : 1;
+    int elevated = z >= s->o.z_hold && q->nbuckets >= s->o.warmup_buckets;
     if (q->surge) {
         if (elevated) s->res[q->surge - 1].end_us = (q->b + 1) * s->o.bucket_us;
         else q->surge = 0;
     }
-    q->last_x = x;
     fold(s, q, q->b, x, S, T);
     int64_t gap = nb - q->b - 1;
     if (gap > 0) {
-        q->rising = 0, q->surge = 0, q->last_x = 0;
+        q->surge = 0;
         if (gap > (int64_t)s->window) gap = (int64_t)s->window;
         for (int64_t g = 1; g <= gap; g++) fold(s, q, nb - gap - 1 + g, 0, 0, 0);
     }
@@ -264,7 +271,7 @@ static void roll(struct ww_surges *s, struct series *q, int64_t nb)
 }
 
 static void call(struct ww_surges *s, struct series *q, uint16_t port, uint8_t proto,
-                 int64_t ts, const char *method, double z)
+                 int64_t ts, double z)
 {
     if (s->nres == s->capres) {
         s->capres = s->capres ? 2 * s->capres : 16;
@@ -274,7 +281,7 @@ static void call(struct ww_surges *s, struct series *q, uint16_t port, uint8_t p
     double fs = q->s.mean < 1 ? 1 : q->s.mean, ft = q->t.mean < 1 ? 1 : q->t.mean;
     struct ww_surge *r = &s->res[s->nres++];
     *r = (struct ww_surge){
-        .port = port, .proto = proto, .method = method,
+        .port = port, .proto = proto,
         .start_us = q->b * s->o.bucket_us, .alert_us = ts, .end_us = (q->b + 1) * s->o.bucket_us,
         .sources = (uint64_t)S, .new_sources = q->nnew, .targets = (uint64_t)T,
         .baseline_sources = q->s.mean, .baseline_targets = q->t.mean,
@@ -289,6 +296,11 @@ void ww_surges_event(struct ww_surges *s, const struct ww_event *ev)
 {
     if (ev->proto != WW_PROTO_TCP && ev->proto != WW_PROTO_UDP) return;
     int64_t b = floor_div(ev->ts_us, s->o.bucket_us);
+    if (!s->started) {
+        s->started = 1;
+        s->learn_until = s->o.stat == WW_SURGE_NEW
+                       ? b + (s->o.learn_us + s->o.bucket_us - 1) / s->o.bucket_us : b;
+    }
     size_t idx = (size_t)(ev->proto == WW_PROTO_UDP) << 16 | ev->dport;
     struct series *q = s->ser[idx];
     if (!q) {
@@ -312,13 +324,9 @@ void ww_surges_event(struct ww_surges *s, const struct ww_event *ev)
     double x = stat_x(s, q);
     if (x < s->o.min_sources) return;
     double z = (x - q->e) / q->spread;
-    const char *method = NULL;
-    if (z >= s->o.z_jump) method = "jump";
-    else if (z >= s->o.z_grow && q->rising + 1 >= s->o.grow_buckets && x > q->last_x)
-        method = "growth";
-    if (!method) return;
+    if (z < s->o.z_jump) return;
     q->called_this_bucket = 1;
-    call(s, q, ev->dport, ev->proto, ev->ts_us, method, z);
+    call(s, q, ev->dport, ev->proto, ev->ts_us, z);
 }
 
 size_t ww_surges_results(struct ww_surges *s, const struct ww_surge **out)

@@ -14,18 +14,18 @@ struct ww_surge_opts {
     int64_t baseline_us;     /* default 30 d: the ISC's 30-day baseline */
     unsigned warmup_buckets; /* default 6: no surge judged before this much history */
     unsigned min_sources;    /* default 10: minimum-count guard */
-    double z_jump;           /* default 6: one bucket this far above the baseline */
-    double z_grow;           /* default 3: ... or grow_buckets rising buckets this far */
-    unsigned grow_buckets;   /* default 3 */
+    double z_jump;           /* default 6: called when a bucket gets this far above */
+    double z_hold;           /* default 3: a surge lasts while buckets stay this far */
     enum ww_surge_stat stat; /* default WW_SURGE_NEW: sources new to the port */
     size_t seen_capacity;    /* default 1<<22 (source, port) pairs remembered */
+    int64_t learn_us;        /* default 1 d: with WW_SURGE_NEW, the first stretch of
+                                input only fills the seen table */
 };
 void ww_surge_opts_default(struct ww_surge_opts *o);
 
 struct ww_surge {
     uint16_t port;
     uint8_t proto;
-    const char *method;        /* "jump" | "growth" */
     int64_t start_us;          /* start of the first surging bucket */
     int64_t alert_us;          /* the event at which it was called */
     int64_t end_us;            /* end of the last surging bucket seen */
