@@ -3,7 +3,7 @@
 # Used by `make deps` (and so by `make demo`, `make check` and .ci/run).
 set -e
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev libpcap-dev \
-libjansson-dev python3 tcpdump nmap iproute2"
+libjansson-dev python3 tcpdump nmap iproute2 gnuplot-nox"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

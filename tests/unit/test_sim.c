@@ -251,15 +251,24 @@ static void on_truth(void *ctx, int64_t ts, uint64_t infected)
     if (t->ntruth < MAXT) t->truth[t->ntruth++] = infected;
 }
 
-static struct ww_sim *run(const struct ww_sim_opts *o, struct tally *t)
+static void tally_init(struct tally *t, const struct ww_sim_opts *o)
 {
-    const char *why = NULL;
     memset(t, 0, sizeof *t);
     t->in_order = t->in_range = t->worm_shape = t->truth_spaced = t->local_only = 1;
     t->hash = 0xcbf29ce484222325ULL;
     t->start = o->start_us;
     t->end = o->end_us;
     for (size_t i = 0; i < WW_SIM_MAXSENSORS; i++) t->last_ts[i] = INT64_MIN;
+}
+
+/* Runs o into a fresh tally (t's want16 and source arrays are kept). */
+static struct ww_sim *run(const struct ww_sim_opts *o, struct tally *t)
+{
+    const char *why = NULL;
+    uint32_t want16 = t->want16, *a = t->src445, *b = t->src139;
+    size_t cap = t->cap;
+    tally_init(t, o);
+    t->want16 = want16, t->src445 = a, t->src139 = b, t->cap = cap;
     struct ww_sim *s = ww_sim_new(o, &why);
     if (!s) {
         fprintf(stderr, "ww_sim_new: %s\n", why);
@@ -289,7 +298,7 @@ static size_t distinct(uint32_t *v, size_t n)
 static void test_epidemic(void)
 {
     struct ww_sim_opts o;
-    struct tally t;
+    static struct tally t; /* large: not on the stack */
     ww_sim_opts_default(&o);
     o.background = 0;
     o.vulnerable = 1000000;
@@ -358,7 +367,7 @@ static void test_epidemic(void)
 static void test_hits(void)
 {
     struct ww_sim_opts o;
-    struct tally t;
+    static struct tally t; /* large: not on the stack */
     ww_sim_opts_default(&o);
     o.background = 0;
     o.vulnerable = o.initial = 10000;
@@ -387,19 +396,12 @@ static void test_hits(void)
     o.scan_rate = 1;
     o.local_pref = 1;
     ww_sim_parse_sensors("8.8.16.0/20", &o, &(const char *){NULL});
-    memset(&t, 0, sizeof t);
     t.want16 = 0x08080000u;
-    {
-        const char *why = NULL;
-        struct ww_sim *ls = ww_sim_new(&o, &why);
-        t.in_order = t.in_range = t.worm_shape = t.truth_spaced = t.local_only = 1;
-        t.start = o.start_us, t.end = o.end_us, t.sim = ls;
-        for (size_t i = 0; i < WW_SIM_MAXSENSORS; i++) t.last_ts[i] = INT64_MIN;
-        ww_sim_run(ls, on_ev, NULL, &t);
-        /* 5 to 40 hosts in the /16: 1100 to 9000 probes in the hour */
-        CHECK(t.worm > 1000 && t.worm < 9000 && t.local_only && t.in_range && t.in_order);
-        ww_sim_free(ls);
-    }
+    s = run(&o, &t);
+    /* 5 to 40 hosts in the /16: 1100 to 9000 probes in the hour */
+    CHECK(s && t.worm > 1000 && t.worm < 9000 && t.local_only && t.in_range && t.in_order);
+    ww_sim_free(s);
+    t.want16 = 0;
     o.local_pref = 0;
     o.vulnerable = o.initial = 10000;
 
@@ -414,7 +416,7 @@ static void test_hits(void)
 static void test_background(void)
 {
     struct ww_sim_opts o;
-    struct tally t;
+    static struct tally t; /* large: not on the stack */
     ww_sim_opts_default(&o);
     o.end_us = o.start_us + 86400 * US;
     o.worm_start_us = o.end_us; /* no worm */
@@ -425,18 +427,8 @@ static void test_background(void)
     ww_sim_free(s);
     /* again, counting sources on 445 and 139 */
     struct tally *tp = &t;
-    ww_sim_opts_default(&o);
-    o.end_us = o.start_us + 86400 * US;
-    o.worm_start_us = o.end_us;
-    memset(tp, 0, sizeof *tp);
-    tp->in_order = tp->in_range = tp->worm_shape = tp->truth_spaced = 1;
-    tp->hash = 0xcbf29ce484222325ULL;
-    tp->start = o.start_us, tp->end = o.end_us;
-    for (size_t i = 0; i < WW_SIM_MAXSENSORS; i++) tp->last_ts[i] = INT64_MIN;
     tp->src445 = a445, tp->src139 = a139, tp->cap = 1 << 20;
-    s = ww_sim_new(&o, &why);
-    tp->sim = s;
-    ww_sim_run(s, on_ev, on_truth, tp);
+    s = run(&o, tp);
     CHECK(tp->hash == h1 && tp->events == n1); /* deterministic */
     CHECK(tp->in_order && tp->in_range);
     CHECK_INT(tp->worm, 0);
@@ -448,6 +440,7 @@ static void test_background(void)
     CHECK(d139 >= 2000 && d139 <= 5000);
     CHECK_INT(tp->ntruth, 1441);
     ww_sim_free(s);
+    tp->src445 = tp->src139 = NULL;
 
     /* Another seed, another day; the scale scales. */
     o.seed = 2;
