@@ -149,6 +149,7 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--no-doc", action="store_true")
     ap.add_argument("--only", default="")
+    ap.add_argument("--analyze-args", default="", help="extra analyze options, e.g. '--z-jump 7'")
     a = ap.parse_args()
     ww = os.path.abspath(a.wormwatch)
     only = set(filter(None, a.only.split(",")))
@@ -161,6 +162,7 @@ def main():
                 continue
             if a.quick:
                 sim = override(sim, QUICK[name])
+            an = an + a.analyze_args.split()
             results = []
             for seed in range(1, a.seeds + 1):
                 r = run_one(ww, name, sim, an, seed, tmp, keep_history=(headline and seed == 1 and not a.no_doc))

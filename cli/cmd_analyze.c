@@ -389,7 +389,7 @@ const struct ww_command ww_cmd_analyze = {
     "  --learn D                 first stretch only learns which sources are known\n"
     "                            (default 1d; with --surge-stat new)\n"
     "  --min-sources N           minimum count in a bucket (default 10)\n"
-    "  --z-jump X                called at this many spreads above (default 6)\n"
+    "  --z-jump X                called at this many spreads above (default 7)\n"
     "  --z-hold X                a surge lasts while buckets stay this far (3)\n"
     "\n"
     "Exit status: 0 success, 1 runtime failure (unreadable file, --strict stop),\n"

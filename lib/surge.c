@@ -28,7 +28,7 @@
  *
  * A surge is called at the event that makes it true, without waiting for
  * the bucket to close: X >= min_sources and z = (X - E) / spread >= z_jump
- * (6). Judging the bucket while it fills is what makes a fast worm visible
+ * (7). Judging the bucket while it fills is what makes a fast worm visible
  * early: its sources pile up within the first minutes of the bucket in
  * which it crosses the line. (A "growth" test over rising buckets, after Zou
  * et al.'s trend idea, was tried and dropped: at thresholds low enough to
@@ -95,7 +95,7 @@ void ww_surge_opts_default(struct ww_surge_opts *o)
     o->baseline_us = 30 * DAY_US;
     o->warmup_buckets = 6;
     o->min_sources = 10;
-    o->z_jump = 6;
+    o->z_jump = 7;
     o->z_hold = 3;
     o->stat = WW_SURGE_NEW;
     o->seen_capacity = 1u << 22;

@@ -14,7 +14,7 @@ struct ww_surge_opts {
     int64_t baseline_us;     /* default 30 d: the ISC's 30-day baseline */
     unsigned warmup_buckets; /* default 6: no surge judged before this much history */
     unsigned min_sources;    /* default 10: minimum-count guard */
-    double z_jump;           /* default 6: called when a bucket gets this far above */
+    double z_jump;           /* default 7: called when a bucket gets this far above */
     double z_hold;           /* default 3: a surge lasts while buckets stay this far */
     enum ww_surge_stat stat; /* default WW_SURGE_NEW: sources new to the port */
     size_t seen_capacity;    /* default 1<<22 (source, port) pairs remembered */

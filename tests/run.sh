@@ -31,11 +31,12 @@ result() { # name status logfile (status 77: the test could not run here)
 for B in "$@"; do
     [ -d "$B" ] || { echo "no build directory $B"; fail=$((fail+1)); continue; }
     tag=$(basename "$B")
+    fuzzbuild=$(ls "$B"/fuzz_* 2>/dev/null | head -1) # a fuzz build only fuzzes
     for t in "$B"/test_*; do
-        [ -x "$t" ] || continue
+        [ -x "$t" ] && [ -z "$fuzzbuild" ] || continue
         (cd "$ROOT" && "$t") > "$LOG/out" 2>&1; result "$tag/$(basename "$t")" $? "$LOG/out"
     done
-    if [ -x "$B/wormwatch" ]; then
+    if [ -x "$B/wormwatch" ] && [ -z "$fuzzbuild" ]; then
         python3 tests/e2e/run_cases.py "$B/wormwatch" tests/e2e/cases > "$LOG/out" 2>&1
         st=$?; result "$tag/e2e-cases" $st "$LOG/out"
         grep -E '^(ok|not ok)' "$LOG/out" | sed 's/^/    /'

@@ -33,7 +33,7 @@ assert len(s) == 1, s
 s = s[0]
 assert (s["port"], s["proto"], s["start"]) == (139, "tcp", "2006-08-02T16:00:00Z"), s
 assert "2006-08-02T16:00:00Z" < s["alert"] < "2006-08-02T17:00:00Z", s   # called within the hour
-assert s["score"] >= 6, s
+assert s["score"] >= 7, s
 assert 10 <= s["new_sources"] <= 30 and 3 <= s["baseline_new"] <= 6, s
 sc = {x["src"]: x for x in d["scanners"]}
 assert sc["203.0.113.66"]["kind"] == "horizontal", sc
