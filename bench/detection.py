@@ -93,6 +93,14 @@ def run_one(ww, name, sim_args, an_args, seed, tmp, keep_history=None):
             res["fraction"] = row[1] / row[2]
     if keep_history:
         res["history"] = d.get("history")
+        ws = res["worm_start"]
+        # from 12 hours before the worm (a day before for minute buckets: same)
+        t = time.strptime(ws, "%Y-%m-%dT%H:%M:%SZ")
+        import calendar
+        short = (res["history"] or {}).get("bucket_seconds", 3600) < 3600
+        before, after = (1200, 900) if short else (12 * 3600, 12 * 3600)
+        res["plot_from"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(calendar.timegm(t) - before))
+        res["plot_to"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(calendar.timegm(t) + after))
         res["truth"] = truth
     shutil.rmtree(out)
     return res
@@ -110,7 +118,7 @@ def plot(name, title, res, imgdir):
                 f.write("%s %d\n" % (b[0], b[2]))
         tr = os.path.join(t, "t.dat")
         with open(tr, "w") as f:
-            for r in res["truth"][::10]:
+            for r in res["truth"]:
                 f.write("%s %.6f\n" % (r[0], 100.0 * r[1] / r[2]))
         png = os.path.join(imgdir, name + ".png")
         alert = res["alert"] or ""
@@ -120,17 +128,19 @@ set output '%s'
 set title '%s (seed %d)'
 set xdata time
 set timefmt '%%Y-%%m-%%dT%%H:%%M:%%SZ'
-set format x '%%m-%%d\\n%%H:%%M'
+set format x "%%m-%%d\\n%%H:%%M"
+set xrange ['%s':'%s']
 set ylabel 'distinct sources per bucket on %s/%s'
+set logscale y
 set y2label 'infected (%%)'
 set y2tics
 set logscale y2
-set y2range [0.001:100]
+set y2range [0.0001:100]
 set key top left
 %s
 plot '%s' using 1:2 with steps title 'sources on the worm port', \\
      '%s' using 1:2 axes x1y2 with lines title 'infected %% (truth)'
-""" % (png, title.replace("'", ""), res["seed"], h["port"], h["proto"],
+""" % (png, title.replace("'", ""), res["seed"], res["plot_from"], res["plot_to"], h["port"], h["proto"],
        ("set arrow from '%s', graph 0 to '%s', graph 1 nohead lc rgb 'red' dt 2\n"
         "set label 'alert' at '%s', graph 0.95 tc rgb 'red'" % (alert, alert, alert)) if alert else "",
        hist, tr)
@@ -149,6 +159,7 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--no-doc", action="store_true")
     ap.add_argument("--only", default="")
+    ap.add_argument("--plots-only", action="store_true", help="seed 1 of the headline scenarios: redraw docs/img only")
     ap.add_argument("--analyze-args", default="", help="extra analyze options, e.g. '--z-jump 7'")
     a = ap.parse_args()
     ww = os.path.abspath(a.wormwatch)
@@ -160,11 +171,13 @@ def main():
         for name, desc, sim, an, target, headline in SCENARIOS:
             if only and name not in only:
                 continue
+            if a.plots_only and not headline:
+                continue
             if a.quick:
                 sim = override(sim, QUICK[name])
             an = an + a.analyze_args.split()
             results = []
-            for seed in range(1, a.seeds + 1):
+            for seed in range(1, 2 if a.plots_only else a.seeds + 1):
                 r = run_one(ww, name, sim, an, seed, tmp, keep_history=(headline and seed == 1 and not a.no_doc))
                 results.append(r)
                 print("%-20s seed %2d: alert %s at %s infected (%s), %d false alarms, %d records, "
@@ -212,7 +225,7 @@ def main():
     for r in rows:
         table.append("| %s: %s | %d | %d | %s | %s | %s | %d | %s |" % (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]))
     print("\n".join(table))
-    if not a.no_doc:
+    if not a.no_doc and not a.plots_only:
         doc = os.path.join(ROOT, "docs", "DETECTION.md")
         text = open(doc).read() if os.path.exists(doc) else "# Detection\n"
         rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
