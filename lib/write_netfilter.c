@@ -11,6 +11,7 @@
  * The line is built with a bounded cursor (no printf: simulate writes
  * millions of these), the stamp from Hinnant's civil_from_days. */
 #include "write.h"
+#include "wtime.h"
 
 #include <string.h>
 
@@ -54,17 +55,9 @@ static void stamp(struct cur *c, int64_t us)
     int64_t secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
     int64_t frac = us - secs * 1000000;
     int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-    int64_t rem = secs - days * 86400;
-    int64_t z = days + 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t y = (int64_t)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    unsigned d = doy - (153 * mp + 2) / 5 + 1;
-    unsigned m = mp < 10 ? mp + 3 : mp - 9;
-    y += m <= 2;
+    int64_t rem = secs - days * 86400, y;
+    unsigned m, d;
+    ww_civil_from_days(days, &y, &m, &d);
     if (y < 0 || y > 9999) y = 0;
     putw(c, (unsigned)y, 4); put(c, "-", 1);
     putw(c, m, 2); put(c, "-", 1);

@@ -126,12 +126,8 @@ size_t ww_parse_rfc3339(const char *s, size_t len, int64_t *ts_us)
     return i + n;
 }
 
-char *ww_time_format(int64_t ts_us, char *buf, size_t size)
+void ww_civil_from_days(int64_t days, int64_t *year, unsigned *month, unsigned *day)
 {
-    int64_t secs = ts_us >= 0 ? ts_us / 1000000 : -((-ts_us + 999999) / 1000000);
-    int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-    int64_t rem = secs - days * 86400;
-    /* civil_from_days (Hinnant) */
     int64_t z = days + 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
     unsigned doe = (unsigned)(z - era * 146097);
@@ -141,7 +137,18 @@ char *ww_time_format(int64_t ts_us, char *buf, size_t size)
     unsigned mp = (5 * doy + 2) / 153;
     unsigned d = doy - (153 * mp + 2) / 5 + 1;
     unsigned m = mp < 10 ? mp + 3 : mp - 9;
-    y += m <= 2;
+    *year = y + (m <= 2);
+    *month = m;
+    *day = d;
+}
+
+char *ww_time_format(int64_t ts_us, char *buf, size_t size)
+{
+    int64_t secs = ts_us >= 0 ? ts_us / 1000000 : -((-ts_us + 999999) / 1000000);
+    int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+    int64_t rem = secs - days * 86400, y;
+    unsigned m, d;
+    ww_civil_from_days(days, &y, &m, &d);
     snprintf(buf, size, "%04lld-%02u-%02uT%02d:%02d:%02dZ", (long long)y, m, d,
              (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
     return buf;

@@ -12,6 +12,8 @@
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (m 1..12, d 1..31). */
 int64_t ww_days_from_civil(int64_t y, unsigned m, unsigned d);
+/* The inverse: the date of a day number (Hinnant's civil_from_days). */
+void ww_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 /* Epoch seconds of a UTC calendar time; -1 if a field is out of range. */
 int64_t ww_time_from_utc(int y, int mon, int day, int h, int mi, int s);
 /* Seconds east of UTC that the local zone had at local calendar time given. */
