@@ -19,6 +19,9 @@ void ww_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ww_usage_error(const struct ww_command *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int ww_wants_help(int argc, char **argv);
+/* Whole-string numbers for options: 0 on success, -1 if not a number in range. */
+int ww_parse_uint(const char *s, unsigned long long max, unsigned long long *out);
+int ww_parse_double(const char *s, double lo, double hi, double *out);
 
 int cmd_analyze(int argc, char **argv);
 extern const struct ww_command ww_cmd_analyze;

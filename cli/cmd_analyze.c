@@ -101,25 +101,6 @@ static void on_file_done(void *ctx, const char *path, int rc, const struct ww_in
     }
 }
 
-static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || v > max || s[0] == '-') return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_double(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || v < lo || v > hi) return -1;
-    *out = v;
-    return 0;
-}
-
 /* --tz: "UTC", "+02:00", "-0500" (fixed) or a zone name (through TZ). */
 static int set_tz(struct ww_parse_ctx *p, const char *s)
 {
@@ -214,13 +195,13 @@ int cmd_analyze(int argc, char **argv)
         }
         case OPT_STRICT: in.strict = 1; break;
         case OPT_YEAR:
-            if (parse_uint(optarg, 9999, &u) || u < 1970)
+            if (ww_parse_uint(optarg, 9999, &u) || u < 1970)
                 return ww_usage_error(cmd, "--year must be a year from 1970");
             in.pctx.year = (int)u;
             break;
         case OPT_BOOT:
             if (!ww_parse_rfc3339(optarg, strlen(optarg), &in.pctx.boot_us)) {
-                if (parse_uint(optarg, 1ULL << 40, &u))
+                if (ww_parse_uint(optarg, 1ULL << 40, &u))
                     return ww_usage_error(cmd, "--boot-time must be RFC 3339 or epoch seconds");
                 in.pctx.boot_us = (int64_t)u * 1000000;
             }
@@ -247,7 +228,7 @@ int cmd_analyze(int argc, char **argv)
         case OPT_PORTS:
         case OPT_HOSTS:
         case OPT_TOP:
-            if (parse_uint(optarg, 1000000000, &u) || (u == 0 && c != OPT_WARMUP))
+            if (ww_parse_uint(optarg, 1000000000, &u) || (u == 0 && c != OPT_WARMUP))
                 return ww_usage_error(cmd, "bad number '%s'", optarg);
             if (c == OPT_WARMUP) uo.warmup_buckets = (unsigned)u;
             else if (c == OPT_MINSRC) uo.min_sources = (unsigned)u;
@@ -257,7 +238,7 @@ int cmd_analyze(int argc, char **argv)
             break;
         case OPT_ZJUMP:
         case OPT_ZHOLD:
-            if (parse_double(optarg, 0, 1e9, &x)) return ww_usage_error(cmd, "bad z threshold");
+            if (ww_parse_double(optarg, 0, 1e9, &x)) return ww_usage_error(cmd, "bad z threshold");
             if (c == OPT_ZJUMP) uo.z_jump = x;
             else uo.z_hold = x;
             break;
@@ -267,7 +248,7 @@ int cmd_analyze(int argc, char **argv)
             else return ww_usage_error(cmd, "--surge-stat must be new or sources");
             break;
         case OPT_T0: case OPT_T1: case OPT_ALPHA: case OPT_BETA:
-            if (parse_double(optarg, 1e-9, 1 - 1e-9, &x))
+            if (ww_parse_double(optarg, 1e-9, 1 - 1e-9, &x))
                 return ww_usage_error(cmd, "TRW parameters are probabilities in (0,1)");
             if (c == OPT_T0) so.trw_theta0 = x;
             else if (c == OPT_T1) so.trw_theta1 = x;
@@ -278,7 +259,7 @@ int cmd_analyze(int argc, char **argv)
             char *slash = strchr(optarg, '/');
             int proto = slash ? ww_proto_from_name(slash + 1, strlen(slash + 1)) : WW_PROTO_TCP;
             if (slash) *slash = 0;
-            if (parse_uint(optarg, 65535, &u) || (proto != WW_PROTO_TCP && proto != WW_PROTO_UDP))
+            if (ww_parse_uint(optarg, 65535, &u) || (proto != WW_PROTO_TCP && proto != WW_PROTO_UDP))
                 return ww_usage_error(cmd, "--history takes PORT/tcp or PORT/udp");
             hist_port = (uint16_t)u, hist_proto = (uint8_t)proto, want_hist = 1;
             break;

@@ -64,25 +64,6 @@ static void on_truth(void *ctx, int64_t ts_us, uint64_t infected)
         r->failed = 1;
 }
 
-static int parse_u64(const char *s, unsigned long long max, unsigned long long *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || v > max || s[0] == '-') return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_double(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || !(v >= lo && v <= hi)) return -1;
-    *out = v;
-    return 0;
-}
-
 static int parse_time(const char *s, int64_t *us)
 {
     size_t n = strlen(s);
@@ -264,7 +245,7 @@ static int cmd_simulate(int argc, char **argv)
         switch (c) {
         case OPT_OUT: out = optarg; break;
         case OPT_SEED:
-            if (parse_u64(optarg, UINT64_MAX, &u)) return ww_usage_error(cmd, "bad --seed '%s'", optarg);
+            if (ww_parse_uint(optarg, UINT64_MAX, &u)) return ww_usage_error(cmd, "bad --seed '%s'", optarg);
             o.seed = u;
             break;
         case OPT_WORM:
@@ -274,26 +255,26 @@ static int cmd_simulate(int argc, char **argv)
         case OPT_VULN:
         case OPT_INITIAL:
         case OPT_HITLIST:
-            if (parse_u64(optarg, 100000000, &u))
+            if (ww_parse_uint(optarg, 100000000, &u))
                 return ww_usage_error(cmd, "bad number '%s' (0 to 100000000)", optarg);
             if (c == OPT_VULN) o.vulnerable = (uint32_t)u;
             else if (c == OPT_INITIAL) o.initial = (uint32_t)u;
             else o.hitlist = (uint32_t)u;
             break;
         case OPT_RATE:
-            if (parse_double(optarg, 1e-9, 1e6, &o.scan_rate))
+            if (ww_parse_double(optarg, 1e-9, 1e6, &o.scan_rate))
                 return ww_usage_error(cmd, "--scan-rate must be above 0 and at most 1000000");
             break;
         case OPT_LOCAL:
-            if (parse_double(optarg, 0, 1, &o.local_pref))
+            if (ww_parse_double(optarg, 0, 1, &o.local_pref))
                 return ww_usage_error(cmd, "--local-pref must be a fraction from 0 to 1");
             break;
         case OPT_STOP:
-            if (parse_double(optarg, 1e-9, 1, &o.stop_infected))
+            if (ww_parse_double(optarg, 1e-9, 1, &o.stop_infected))
                 return ww_usage_error(cmd, "--stop-infected must be a fraction above 0, at most 1");
             break;
         case OPT_BGSCALE:
-            if (parse_double(optarg, 0, 1000, &o.background_scale))
+            if (ww_parse_double(optarg, 0, 1000, &o.background_scale))
                 return ww_usage_error(cmd, "--background-scale must be 0 to 1000");
             break;
         case OPT_NOBG: o.background = 0; break;

@@ -3,6 +3,7 @@
  * Every subcommand lives in its own cmd_<name>.c and exports one struct
  * ww_command; this table is the only place that lists them. `wormwatch help
  * CMD` and `wormwatch CMD --help` print the same usage text. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,25 @@ int ww_wants_help(int argc, char **argv)
         if (!strcmp(argv[i], "--")) break;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;
     }
+    return 0;
+}
+
+int ww_parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || v > max || s[0] == '-') return -1;
+    *out = v;
+    return 0;
+}
+
+int ww_parse_double(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !(v >= lo && v <= hi)) return -1;
+    *out = v;
     return 0;
 }
 
