@@ -70,7 +70,6 @@ struct series {
     struct ewm s, t;                /* sources and targets (for the ISC score) */
     double e, spread;               /* expectation for the current bucket */
     int surge;                      /* index+1 of the ongoing surge, 0 if none */
-    int called_this_bucket;
 };
 
 struct seen { uint64_t key; int64_t b; };
@@ -265,7 +264,6 @@ static void roll(struct ww_surges *s, struct series *q, int64_t nb)
     ww_dcount_release(&q->src);
     ww_dcount_release(&q->tgt);
     q->nnew = 0;
-    q->called_this_bucket = 0;
     q->b = nb;
     expect(s, q, nb);
 }
@@ -320,12 +318,11 @@ void ww_surges_event(struct ww_surges *s, const struct ww_event *ev)
         q->nnew++;
         news = 1;
     }
-    if (!news || q->surge || q->called_this_bucket || q->nbuckets < s->o.warmup_buckets) return;
+    if (!news || q->surge || q->nbuckets < s->o.warmup_buckets) return;
     double x = stat_x(s, q);
     if (x < s->o.min_sources) return;
     double z = (x - q->e) / q->spread;
     if (z < s->o.z_jump) return;
-    q->called_this_bucket = 1;
     call(s, q, ev->dport, ev->proto, ev->ts_us, z);
 }
 
