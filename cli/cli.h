@@ -26,5 +26,9 @@ int ww_parse_double(const char *s, double lo, double hi, double *out);
 int cmd_analyze(int argc, char **argv);
 extern const struct ww_command ww_cmd_analyze;
 extern const struct ww_command ww_cmd_simulate;
+extern const struct ww_command ww_cmd_serve;
+extern const struct ww_command ww_cmd_sensor;
+extern const struct ww_command ww_cmd_key;
+extern const struct ww_command ww_cmd_report;
 
 #endif

@@ -13,6 +13,10 @@
 static const struct ww_command *const commands[] = {
     &ww_cmd_analyze,
     &ww_cmd_simulate,
+    &ww_cmd_serve,
+    &ww_cmd_sensor,
+    &ww_cmd_key,
+    &ww_cmd_report,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

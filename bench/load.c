@@ -1,0 +1,190 @@
+/* load.c -- collector load generator: DShield TSV batches over keep-alive
+ * HTTP/1.1 connections, one thread per connection, each sending a batch and
+ * waiting for the answer (as a sensor does). Plain sockets: the client must
+ * cost far less than the server it measures.
+ *
+ *   load [-c CONNS] [-t SECONDS] [-b EVENTS] HOST:PORT SECRET
+ *
+ * Bodies are made up front (16 per connection, random sources in 10/8,
+ * a few hot ports, timestamps in the current hour) and reused with fresh
+ * X-Batch-Ids. Prints events/s and p50/p99/max batch latency; exits 1 if any
+ * answer was not 200. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NBODIES 16
+
+static struct sockaddr_in server;
+static const char *secret;
+static int batch = 1000;
+static double deadline;
+
+struct worker {
+    pthread_t th;
+    int id;
+    char *body[NBODIES];
+    size_t blen[NBODIES];
+    double *lat;
+    size_t nlat, cap;
+    unsigned long errors;
+};
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void make_bodies(struct worker *w)
+{
+    unsigned seed = (unsigned)(w->id * 7919 + 1);
+    static const int ports[] = {445, 22, 23, 80, 1433, 3389, 8080, 5900};
+    time_t t0 = time(NULL) / 3600 * 3600;
+    for (int b = 0; b < NBODIES; b++) {
+        size_t cap = (size_t)batch * 120, len = 0;
+        char *s = malloc(cap);
+        for (int i = 0; i < batch; i++) {
+            time_t t = t0 + rand_r(&seed) % 3600;
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            len += (size_t)snprintf(s + len, cap - len,
+                "%04d-%02d-%02d %02d:%02d:%02d +00:00\t0\t1\t10.%d.%d.%d\t%d\t198.51.0.0\t%d\ttcp\tSYN\n",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                rand_r(&seed) % 256, rand_r(&seed) % 256, rand_r(&seed) % 256,
+                1024 + rand_r(&seed) % 60000, ports[rand_r(&seed) % 8]);
+        }
+        w->body[b] = s;
+        w->blen[b] = len;
+    }
+}
+
+static int dial(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(fd, (struct sockaddr *)&server, sizeof server)) {
+        perror("load: connect");
+        exit(1);
+    }
+    return fd;
+}
+
+static int send_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+        if (k <= 0) return -1;
+        p += k, n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* Reads one response; returns the status, or -1 if the connection broke. */
+static int read_response(int fd, char *buf, size_t size)
+{
+    size_t len = 0;
+    char *end;
+    while (1) {
+        ssize_t k = recv(fd, buf + len, size - len - 1, 0);
+        if (k <= 0) return -1;
+        len += (size_t)k;
+        buf[len] = '\0';
+        if ((end = strstr(buf, "\r\n\r\n"))) break;
+        if (len == size - 1) return -1;
+    }
+    int status = atoi(buf + 9);
+    char *cl = strcasestr(buf, "\r\nContent-Length:");
+    size_t want = (size_t)(end + 4 - buf) + (cl ? strtoul(cl + 17, NULL, 10) : 0);
+    while (len < want) {
+        ssize_t k = recv(fd, buf, size - 1 < want - len ? size - 1 : want - len, 0);
+        if (k <= 0) return -1;
+        len += (size_t)k;
+    }
+    return status;
+}
+
+static void *work(void *arg)
+{
+    struct worker *w = arg;
+    char head[512], resp[8192];
+    int fd = dial();
+    for (unsigned long seq = 0; now() < deadline; seq++) {
+        int b = (int)(seq % NBODIES);
+        int hl = snprintf(head, sizeof head,
+            "POST /api/v1/submit HTTP/1.1\r\nHost: load\r\nAuthorization: Bearer %s\r\n"
+            "X-Batch-Id: load-%ld-%d-%lu\r\nContent-Type: text/tab-separated-values\r\n"
+            "Content-Length: %zu\r\n\r\n", secret, (long)getpid(), w->id, seq, w->blen[b]);
+        double t = now();
+        int status = -1;
+        if (!send_all(fd, head, (size_t)hl) && !send_all(fd, w->body[b], w->blen[b]))
+            status = read_response(fd, resp, sizeof resp);
+        if (status < 0) { close(fd); fd = dial(); }
+        if (status != 200) { w->errors++; continue; }
+        if (w->nlat == w->cap) w->lat = realloc(w->lat, (w->cap = w->cap ? 2 * w->cap : 4096) * sizeof *w->lat);
+        w->lat[w->nlat++] = now() - t;
+    }
+    close(fd);
+    return NULL;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+    int conns = 4, opt;
+    double seconds = 60;
+    while ((opt = getopt(argc, argv, "c:t:b:")) != -1) {
+        if (opt == 'c') conns = atoi(optarg);
+        else if (opt == 't') seconds = atof(optarg);
+        else if (opt == 'b') batch = atoi(optarg);
+        else return 2;
+    }
+    if (argc - optind != 2 || conns < 1 || conns > 64 || batch < 1 || seconds <= 0) {
+        fprintf(stderr, "usage: load [-c CONNS] [-t SECONDS] [-b EVENTS] HOST:PORT SECRET\n");
+        return 2;
+    }
+    char host[64];
+    const char *colon = strrchr(argv[optind], ':');
+    if (!colon || colon - argv[optind] >= (long)sizeof host) return 2;
+    memcpy(host, argv[optind], (size_t)(colon - argv[optind]));
+    host[colon - argv[optind]] = '\0';
+    server.sin_family = AF_INET;
+    server.sin_port = htons((uint16_t)atoi(colon + 1));
+    if (inet_pton(AF_INET, host, &server.sin_addr) != 1) return 2;
+    secret = argv[optind + 1];
+
+    struct worker *w = calloc((size_t)conns, sizeof *w);
+    for (int i = 0; i < conns; i++) { w[i].id = i; make_bodies(&w[i]); }
+    double t0 = now();
+    deadline = t0 + seconds;
+    for (int i = 0; i < conns; i++) pthread_create(&w[i].th, NULL, work, &w[i]);
+    size_t n = 0;
+    unsigned long errors = 0;
+    for (int i = 0; i < conns; i++) { pthread_join(w[i].th, NULL); n += w[i].nlat; errors += w[i].errors; }
+    double el = now() - t0;
+    double *all = malloc((n ? n : 1) * sizeof *all);
+    for (int i = 0, k = 0; i < conns; i++)
+        for (size_t j = 0; j < w[i].nlat; j++) all[k++] = w[i].lat[j];
+    qsort(all, n, sizeof *all, cmp);
+    printf("connections %d, batch %d events, %.1f s: %zu batches, %.0f events/s, "
+           "latency p50 %.1f ms, p99 %.1f ms, max %.1f ms, errors %lu\n",
+           conns, batch, el, n, (double)n * batch / el,
+           n ? all[n / 2] * 1e3 : 0, n ? all[(size_t)(n * 0.99)] * 1e3 : 0,
+           n ? all[n - 1] * 1e3 : 0, errors);
+    return errors != 0;
+}

@@ -1,0 +1,85 @@
+/* cmd_key.c -- `wormwatch key add|list|revoke`: manage the sensor keys of a
+ * collector's store (lib/store.h). `add` prints the new secret once; the
+ * store keeps only its SHA-256, so a lost secret is replaced, not recovered. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "err.h"
+#include "mem.h"
+#include "store.h"
+#include "wtime.h"
+
+static const char usage[] =
+    "usage: wormwatch key add NAME [--db FILE]\n"
+    "       wormwatch key list [--db FILE]\n"
+    "       wormwatch key revoke NAME [--db FILE]\n"
+    "\n"
+    "Manage sensor keys. `add` prints a new secret once (only its SHA-256 is\n"
+    "stored); a sensor sends it as `Authorization: Bearer SECRET`.\n"
+    "  --db FILE   store (default $XDG_DATA_HOME/wormwatch/wormwatch.db)\n";
+
+static void print_key(void *ctx, const char *name, int64_t created, int revoked, int64_t last_seen)
+{
+    char c[40], l[40];
+    (void)ctx;
+    ww_time_format(created, c, sizeof c);
+    if (last_seen) ww_time_format(last_seen, l, sizeof l);
+    else snprintf(l, sizeof l, "never");
+    printf("%-24s %-8s created %s  last seen %s\n", name, revoked ? "revoked" : "active", c, l);
+}
+
+static int run(int argc, char **argv)
+{
+    const struct ww_command *cmd = &ww_cmd_key;
+    static const struct option longopts[] = {{"db", required_argument, NULL, 'd'}, {0}};
+    char *db = NULL;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        if (ch == 'd') db = optarg;
+        else return WW_EXIT_USAGE;
+    }
+    if (optind >= argc) return ww_usage_error(cmd, "expected add, list or revoke");
+    const char *verb = argv[optind];
+    int want = !strcmp(verb, "list") ? 1 : (!strcmp(verb, "add") || !strcmp(verb, "revoke")) ? 2 : 0;
+    if (!want) return ww_usage_error(cmd, "unknown action '%s'", verb);
+    if (argc - optind != want)
+        return ww_usage_error(cmd, want == 1 ? "list takes no argument" : "%s takes one NAME", verb);
+    char *path = db ? db : ww_store_default_path();
+    struct ww_store *st;
+    char err[512];
+    int status = WW_EXIT_FAIL;
+    if (ww_store_open(path, &st, err, sizeof err)) {
+        ww_warn("%s", err);
+    } else {
+        const char *name = argv[optind + 1];
+        char secret[65];
+        int rc;
+        if (want == 1) {
+            rc = ww_store_key_list(st, print_key, NULL);
+            if (rc) ww_warn("%s: %s", path, ww_strerror(rc));
+        } else if (!strcmp(verb, "add")) {
+            rc = ww_store_key_add(st, name, secret);
+            if (rc == WW_OK) printf("%s\n", secret);
+            else if (rc == WW_ERR_ARG)
+                ww_warn("key '%s' exists or is not 1-64 printable characters without spaces", name);
+            else ww_warn("%s: %s", path, ww_strerror(rc));
+        } else {
+            rc = ww_store_key_revoke(st, name);
+            if (rc == WW_ERR_ARG) ww_warn("no active key named '%s'", name);
+            else if (rc) ww_warn("%s: %s", path, ww_strerror(rc));
+        }
+        status = rc ? WW_EXIT_FAIL : WW_EXIT_OK;
+        ww_store_close(st);
+    }
+    if (!db) ww_free(path);
+    return status;
+}
+
+const struct ww_command ww_cmd_key = {
+    .name = "key",
+    .run = run,
+    .summary = "add, list or revoke sensor keys of a collector store",
+    .usage = usage,
+};

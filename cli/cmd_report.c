@@ -1,0 +1,265 @@
+/* cmd_report.c -- `wormwatch report`: ask a store what the sensors saw.
+ *
+ * Two back ends, one output: with --db the store (lib/store.h) is opened and
+ * queried directly; with --collector URL the same question is a libcurl GET
+ * of the matching /api/v1/ path on a running collector. Either way the answer
+ * is the API's JSON object, printed as is (--format json) or as a table for
+ * people (text). */
+#include <curl/curl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "err.h"
+#include "mem.h"
+#include "store.h"
+#include "wtime.h"
+
+static const char usage[] =
+    "usage: wormwatch report [--db FILE | --collector URL] [--format text|json]\n"
+    "                        [--date YYYY-MM-DD] [--days N] [--by records|sources|targets]\n"
+    "                        [--limit N] QUERY\n"
+    "QUERY: topports | porthistory PORT | port PORT | sources | alerts | infocon | ip ADDR\n"
+    "  --db FILE          query a store file (default $XDG_DATA_HOME/wormwatch/wormwatch.db)\n"
+    "  --collector URL    query a running collector (e.g. http://127.0.0.1:8080)\n"
+    "  --format F         text (default) or json (the API's JSON)\n"
+    "  --date D           day for topports/port (default today, UTC); last day of porthistory\n"
+    "  --days N           porthistory span in days (default 30)\n"
+    "  --by K             topports order: records (default), sources or targets\n"
+    "  --limit N          rows for topports, sources, alerts (default 10)\n";
+
+struct buf { char *p; size_t n; };
+
+static size_t on_data(char *d, size_t sz, size_t nm, void *ctx)
+{
+    struct buf *b = ctx;
+    size_t len = sz * nm;
+    if (b->n + len > (64u << 20)) return 0;
+    b->p = ww_realloc(b->p, b->n + len + 1);
+    memcpy(b->p + b->n, d, len);
+    b->n += len;
+    b->p[b->n] = '\0';
+    return len;
+}
+
+static json_t *http_get(const char *base, const char *path)
+{
+    size_t bl = strlen(base);
+    while (bl && base[bl - 1] == '/') bl--;
+    size_t n = bl + strlen(path) + 1;
+    char *url = ww_malloc(n);
+    snprintf(url, n, "%.*s%s", (int)bl, base, path);
+    struct buf b = {0};
+    json_t *j = NULL;
+    CURL *c = curl_easy_init();
+    if (!c) { ww_free(url); return NULL; }
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    CURLcode rc = curl_easy_perform(c);
+    if (rc != CURLE_OK) ww_warn("%s: %s", url, curl_easy_strerror(rc));
+    else if (!b.p || !(j = json_loads(b.p, 0, NULL))) ww_warn("%s: answer is not JSON", url);
+    curl_easy_cleanup(c);
+    ww_free(b.p);
+    ww_free(url);
+    return j;
+}
+
+static int64_t parse_day(const char *s)
+{
+    int64_t ts;
+    char tmp[40];
+    snprintf(tmp, sizeof tmp, "%sT00:00:00Z", s);
+    if (strlen(s) != 10 || ww_parse_rfc3339(tmp, strlen(tmp), &ts) != strlen(tmp)) return INT64_MIN;
+    return ts / 86400000000LL;
+}
+
+static void day_text(int64_t day, char *out, size_t n)
+{
+    int64_t y;
+    unsigned m, d;
+    ww_civil_from_days(day, &y, &m, &d);
+    snprintf(out, n, "%04lld-%02u-%02u", (long long)y, m, d);
+}
+
+static long long I(json_t *o, const char *k) { return (long long)json_integer_value(json_object_get(o, k)); }
+static const char *S(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    if (json_is_string(v)) return json_string_value(v);
+    static char num[24];
+    snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+    return num;
+}
+
+static void print_text(const char *q, json_t *j)
+{
+    size_t i;
+    json_t *r;
+    if (!strcmp(q, "topports")) {
+        printf("top ports by %s on %s\n%-6s %-5s %10s %10s %10s\n", S(j, "by"), S(j, "date"),
+               "port", "proto", "records", "sources", "targets");
+        json_array_foreach(json_object_get(j, "ports"), i, r)
+            printf("%-6lld %-5s %10lld %10lld %10lld\n", I(r, "port"), S(r, "proto"),
+                   I(r, "records"), I(r, "sources"), I(r, "targets"));
+    } else if (!strcmp(q, "porthistory")) {
+        printf("port %lld from %s to %s\n%-10s %10s %10s %10s %8s\n", I(j, "port"), S(j, "from"),
+               S(j, "to"), "date", "records", "sources", "targets", "sensors");
+        json_array_foreach(json_object_get(j, "days"), i, r)
+            printf("%-10s %10lld %10lld %10lld %8lld\n", S(r, "date"), I(r, "records"),
+                   I(r, "sources"), I(r, "targets"), I(r, "sensors"));
+    } else if (!strcmp(q, "port")) {
+        printf("port %lld on %s\n%-5s %10s %10s %10s %8s\n", I(j, "port"), S(j, "date"), "proto",
+               "records", "sources", "targets", "sensors");
+        json_array_foreach(json_object_get(j, "data"), i, r)
+            printf("%-5s %10lld %10lld %10lld %8lld\n", S(r, "proto"), I(r, "records"),
+                   I(r, "sources"), I(r, "targets"), I(r, "sensors"));
+    } else if (!strcmp(q, "sources") || !strcmp(q, "ip")) {
+        printf("%-39s %10s %8s %6s %7s  %-20s  %s\n", "source", "records", "targets", "ports",
+               "sensors", "first seen", "last seen");
+        json_t *arr = json_object_get(j, "sources");
+        if (!arr) { arr = json_array(); json_array_append(arr, j); } else json_incref(arr);
+        json_array_foreach(arr, i, r)
+            printf("%-39s %10lld %8lld %6lld %7lld  %-20s  %s\n", S(r, "src"), I(r, "records"),
+                   I(r, "targets"), I(r, "ports"), I(r, "sensors"), S(r, "first_seen"),
+                   S(r, "last_seen"));
+        json_decref(arr);
+    } else if (!strcmp(q, "alerts")) {
+        json_array_foreach(json_object_get(j, "alerts"), i, r)
+            printf("%s  %lld/%s  %s\n", S(r, "alert"), I(r, "port"), S(r, "proto"),
+                   S(r, "explanation"));
+        if (!json_array_size(json_object_get(j, "alerts"))) printf("no alerts\n");
+    } else {
+        printf("infocon %s: %s\n", S(j, "level"), S(j, "reason"));
+        json_array_foreach(json_object_get(j, "active"), i, r)
+            printf("  %lld/%s  %s\n", I(r, "port"), S(r, "proto"), S(r, "explanation"));
+    }
+}
+
+static int run(int argc, char **argv)
+{
+    const struct ww_command *cmd = &ww_cmd_report;
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'}, {"collector", required_argument, NULL, 'c'},
+        {"format", required_argument, NULL, 'f'}, {"date", required_argument, NULL, 'D'},
+        {"days", required_argument, NULL, 'n'}, {"by", required_argument, NULL, 'b'},
+        {"limit", required_argument, NULL, 'l'}, {0}};
+    const char *db = NULL, *url = NULL, *format = "text", *date = NULL, *by = "records";
+    unsigned long long days = 30, limit = 10;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'd': db = optarg; break;
+        case 'c': url = optarg; break;
+        case 'f': format = optarg; break;
+        case 'D': date = optarg; break;
+        case 'b': by = optarg; break;
+        case 'n':
+            if (ww_parse_uint(optarg, 3660, &days) || days == 0)
+                return ww_usage_error(cmd, "--days: not a number in 1..3660: %s", optarg);
+            break;
+        case 'l':
+            if (ww_parse_uint(optarg, 10000, &limit) || limit == 0)
+                return ww_usage_error(cmd, "--limit: not a number in 1..10000: %s", optarg);
+            break;
+        default: return WW_EXIT_USAGE;
+        }
+    }
+    if (db && url) return ww_usage_error(cmd, "--db and --collector exclude each other");
+    if (strcmp(format, "text") && strcmp(format, "json"))
+        return ww_usage_error(cmd, "--format: text or json, not '%s'", format);
+    if (strcmp(by, "records") && strcmp(by, "sources") && strcmp(by, "targets"))
+        return ww_usage_error(cmd, "--by: records, sources or targets, not '%s'", by);
+    if (optind >= argc) return ww_usage_error(cmd, "expected a query");
+    const char *q = argv[optind], *arg = optind + 1 < argc ? argv[optind + 1] : NULL;
+    static const char *const one[] = {"topports", "sources", "alerts", "infocon"};
+    static const char *const two[] = {"porthistory", "port", "ip"};
+    int want = 0;
+    for (size_t i = 0; i < 4; i++) if (!strcmp(q, one[i])) want = 1;
+    for (size_t i = 0; i < 3; i++) if (!strcmp(q, two[i])) want = 2;
+    if (!want) return ww_usage_error(cmd, "unknown query '%s'", q);
+    if (argc - optind != want)
+        return ww_usage_error(cmd, want == 1 ? "%s takes no argument" : "%s takes one argument", q);
+    int64_t day = (int64_t)(time(NULL) / 86400);
+    if (date && (day = parse_day(date)) == INT64_MIN)
+        return ww_usage_error(cmd, "--date: expected YYYY-MM-DD, got '%s'", date);
+    unsigned long long port = 0;
+    struct ww_addr addr;
+    if (want == 2 && strcmp(q, "ip") && ww_parse_uint(arg, 65535, &port))
+        return ww_usage_error(cmd, "not a port: '%s'", arg);
+    if (!strcmp(q, "ip") && ww_addr_parse(arg, strlen(arg), &addr))
+        return ww_usage_error(cmd, "not an address: '%s'", arg);
+
+    json_t *j = NULL;
+    if (url) {
+        char path[256], d1[16], d0[16];
+        day_text(day, d1, sizeof d1);
+        day_text(day - (int64_t)days + 1, d0, sizeof d0);
+        if (!strcmp(q, "topports"))
+            snprintf(path, sizeof path, "/api/v1/topports/%s?limit=%llu&date=%s", by, limit, d1);
+        else if (!strcmp(q, "porthistory"))
+            snprintf(path, sizeof path, "/api/v1/porthistory/%llu?from=%s&to=%s", port, d0, d1);
+        else if (!strcmp(q, "port"))
+            snprintf(path, sizeof path, "/api/v1/port/%llu?date=%s", port, d1);
+        else if (!strcmp(q, "sources")) snprintf(path, sizeof path, "/api/v1/sources?limit=%llu", limit);
+        else if (!strcmp(q, "alerts")) snprintf(path, sizeof path, "/api/v1/alerts?limit=%llu", limit);
+        else if (!strcmp(q, "infocon")) snprintf(path, sizeof path, "/api/v1/infocon");
+        else {
+            char a[WW_ADDR_STRLEN];
+            snprintf(path, sizeof path, "/api/v1/ip/%s", ww_addr_format(&addr, a));
+        }
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        j = http_get(url, path);
+        curl_global_cleanup();
+        if (!j) return WW_EXIT_FAIL;
+    } else {
+        char *path = db ? (char *)db : ww_store_default_path();
+        struct ww_store *st;
+        char err[512];
+        if (ww_store_open(path, &st, err, sizeof err)) {
+            ww_warn("%s", err);
+            if (!db) ww_free(path);
+            return WW_EXIT_FAIL;
+        }
+        if (!strcmp(q, "topports")) j = ww_store_topports(st, by, (int)limit, day);
+        else if (!strcmp(q, "porthistory"))
+            j = ww_store_porthistory(st, (int)port, day - (int64_t)days + 1, day);
+        else if (!strcmp(q, "port")) j = ww_store_port(st, (int)port, day);
+        else if (!strcmp(q, "sources")) j = ww_store_sources(st, (int)limit);
+        else if (!strcmp(q, "alerts")) j = ww_store_alerts(st, (int)limit);
+        else if (!strcmp(q, "infocon")) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            j = ww_store_infocon(st, (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+        } else j = ww_store_ip(st, &addr);
+        ww_store_close(st);
+        if (!db) ww_free(path);
+    }
+    int status = WW_EXIT_OK;
+    json_t *e = json_object_get(j, "error");
+    if (json_is_string(e)) {
+        ww_warn("%s", json_string_value(e));
+        status = WW_EXIT_FAIL;
+    } else if (!strcmp(format, "json")) {
+        char *s = json_dumps(j, JSON_COMPACT);
+        printf("%s\n", s);
+        free(s);
+    } else {
+        print_text(q, j);
+    }
+    json_decref(j);
+    return status;
+}
+
+const struct ww_command ww_cmd_report = {
+    .name = "report",
+    .run = run,
+    .summary = "query a store or a collector: top ports, history, sources, alerts, infocon",
+    .usage = usage,
+};

@@ -1,0 +1,641 @@
+/* cmd_sensor.c -- `wormwatch sensor`: follow firewall logs, detect scanners
+ * locally, and ship the events to a collector without loss or duplication.
+ *
+ * One thread, one loop: read new complete lines from every followed file
+ * (lib/follow.c, tail -F semantics) or from `journalctl -k -f`; parse each
+ * (format sniffed per file, as analyze does), anonymize its target address,
+ * feed the scan detector, and append it as a DShield TSV line to the current
+ * batch. A batch closes at --batch events or --flush seconds.
+ *
+ * Exactly-once, end to end, rests on this order:
+ *   1. the closed batch is stored in the spool (fsync + rename) as
+ *      <seq>-<instance>-<seq>.batch;
+ *   2. only then the state file (per file: path, inode, offset just past the
+ *      last line in that batch; and the next seq) is replaced atomically;
+ *   3. the submitter POSTs the oldest spooled batch with X-Batch-Id =
+ *      <instance>-<seq> and deletes it only after a 200.
+ * A crash between 1 and 2 leaves a spooled batch whose seq >= the state's
+ * next seq: at start such batches are deleted (never sent; their lines are
+ * read again from the saved offsets). A crash between a 200 and the delete
+ * resends a batch under the same id, which the collector drops as duplicate.
+ * So every line is in exactly one batch id, and each id is stored once.
+ * Errors, 5xx and 429 retry with exponential backoff (0.5 s doubling to
+ * 60 s); 400/401/413 can never succeed, so that batch is dropped, loudly.
+ * The spool is bounded by --spool-max; past it the oldest batches are dropped
+ * (counted and logged). */
+#include <ctype.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pcap/pcap.h>
+#include <pwd.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "cli.h"
+#include "event.h"
+#include "follow.h"
+#include "mem.h"
+#include "parse.h"
+#include "pkt.h"
+#include "scan.h"
+#include "spool.h"
+
+#define LINE_MAX_OUT 512 /* one DShield TSV line */
+
+struct source {
+    struct ww_follow *f;          /* file mode */
+    struct ww_parse_ctx ctx;
+    enum ww_format fmt;           /* WW_FMT_AUTO until the first line */
+    uint64_t ino, off;            /* last committed position */
+};
+
+struct sensor {
+    const char *collector, *statedir;
+    char key[256], instance[33];
+    unsigned long long batch_max, spool_max;
+    double flush_s;
+    unsigned anon_bits;
+    struct source *src;
+    size_t nsrc;
+    FILE *journal;                /* --journal: journalctl pipe */
+    struct ww_spool *spool;
+    uint64_t next_seq;
+    char *batch;                  /* TSV text of the open batch */
+    size_t blen, bcap, bn;
+    double batch_t0;
+    struct ww_scan *scan;
+    pcap_t *pcap;                 /* --interface */
+    int linktype;
+    struct ww_flows *flows;
+    uint64_t *seen;               /* hashes of scanners already logged */
+    size_t nseen, seencap;
+    CURL *curl;
+    double backoff, next_try;
+    uint64_t dropped;
+};
+
+static volatile sig_atomic_t stop;
+static void on_signal(int sig) { (void)sig; stop = 1; }
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int mkdirs(const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(buf, 0700) < 0 && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    return mkdir(buf, 0700) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* write to DIR/.name.tmp, fsync, rename to DIR/name */
+static int write_atomic(const char *dir, const char *name, const char *data, size_t len)
+{
+    char tmp[4096], path[4096];
+    snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return -1;
+    int ok = write(fd, data, len) == (ssize_t)len && fsync(fd) == 0;
+    if (close(fd) < 0 || !ok || rename(tmp, path) < 0) {
+        unlink(tmp);
+        return -1;
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) { fsync(dfd); close(dfd); }
+    return 0;
+}
+
+static void load_instance(struct sensor *s)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/instance", s->statedir);
+    FILE *fp = fopen(path, "r");
+    if (fp) {
+        int ok = fscanf(fp, "%32[0-9a-f]", s->instance) == 1 && strlen(s->instance) == 16;
+        fclose(fp);
+        if (ok) return;
+    }
+    unsigned char r[8] = {0};
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || read(fd, r, sizeof r) != (ssize_t)sizeof r) {
+        uint64_t x = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(now_s() * 1e9);
+        memcpy(r, &x, sizeof r);
+    }
+    if (fd >= 0) close(fd);
+    for (int i = 0; i < 8; i++) snprintf(s->instance + 2 * i, 3, "%02x", r[i]);
+    char line[40];
+    int n = snprintf(line, sizeof line, "%s\n", s->instance);
+    if (write_atomic(s->statedir, "instance", line, (size_t)n) < 0)
+        ww_warn("sensor: cannot write %s: %s", path, strerror(errno));
+}
+
+/* state: "seq N" then "file INODE OFFSET PATH" lines */
+static void load_state(struct sensor *s, uint64_t *inos, uint64_t *offs)
+{
+    char path[4096], line[4200];
+    snprintf(path, sizeof path, "%s/state", s->statedir);
+    s->next_seq = 1;
+    FILE *fp = fopen(path, "r");
+    if (!fp) return;
+    while (fgets(line, sizeof line, fp)) {
+        unsigned long long a, b;
+        int pos = 0;
+        line[strcspn(line, "\n")] = 0;
+        if (sscanf(line, "seq %llu", &a) == 1)
+            s->next_seq = a;
+        else if (sscanf(line, "file %llu %llu %n", &a, &b, &pos) == 2 && pos)
+            for (size_t i = 0; i < s->nsrc; i++)
+                if (!strcmp(ww_follow_path(s->src[i].f), line + pos)) {
+                    inos[i] = a;
+                    offs[i] = b;
+                }
+    }
+    fclose(fp);
+}
+
+static void save_state(struct sensor *s)
+{
+    size_t cap = 64, len;
+    for (size_t i = 0; i < s->nsrc; i++) cap += strlen(ww_follow_path(s->src[i].f)) + 64;
+    char *buf = ww_malloc(cap);
+    len = (size_t)snprintf(buf, cap, "seq %" PRIu64 "\n", s->next_seq);
+    for (size_t i = 0; i < s->nsrc; i++)
+        len += (size_t)snprintf(buf + len, cap - len, "file %" PRIu64 " %" PRIu64 " %s\n",
+                                s->src[i].ino, s->src[i].off, ww_follow_path(s->src[i].f));
+    if (write_atomic(s->statedir, "state", buf, len) < 0)
+        ww_warn("sensor: cannot write state in %s: %s", s->statedir, strerror(errno));
+    ww_free(buf);
+}
+
+/* Close the open batch: spool it, then commit the file positions. */
+static void commit_batch(struct sensor *s)
+{
+    int moved = 0;
+    for (size_t i = 0; i < s->nsrc; i++) {
+        uint64_t ino, off;
+        ww_follow_pos(s->src[i].f, &ino, &off);
+        moved |= ino != s->src[i].ino || off != s->src[i].off;
+    }
+    s->batch_t0 = now_s();
+    if (s->bn) {
+        char id[WW_SPOOL_IDMAX + 1];
+        size_t dropped;
+        snprintf(id, sizeof id, "%s-%" PRIu64, s->instance, s->next_seq);
+        int rc = ww_spool_put(s->spool, s->next_seq, id, s->batch, s->blen, &dropped);
+        if (rc < 0) {
+            /* keep the batch and the old positions; try again at the next flush */
+            ww_warn("sensor: cannot spool batch %s: %s", id, strerror(-rc));
+            return;
+        }
+        s->next_seq++;
+        if (dropped) {
+            s->dropped += dropped;
+            ww_warn("sensor: spool over --spool-max: dropped %zu oldest batch(es), %" PRIu64 " in all",
+                    dropped, s->dropped);
+        }
+        s->blen = s->bn = 0;
+    } else if (!moved) {
+        return;
+    }
+    for (size_t i = 0; i < s->nsrc; i++)
+        ww_follow_pos(s->src[i].f, &s->src[i].ino, &s->src[i].off);
+    save_state(s);
+}
+
+static void log_scanners(struct sensor *s)
+{
+    const struct ww_scanner *sc;
+    size_t n = ww_scan_results(s->scan, &sc);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t h = ww_addr_hash(&sc[i].src) | 1;
+        size_t j;
+        for (j = 0; j < s->nseen && s->seen[j] != h; j++) {}
+        if (j < s->nseen) continue;
+        if (s->nseen == s->seencap) {
+            s->seencap = s->seencap ? 2 * s->seencap : 64;
+            s->seen = ww_realloc(s->seen, s->seencap * sizeof *s->seen);
+        }
+        s->seen[s->nseen++] = h;
+        char a[WW_ADDR_STRLEN];
+        ww_addr_format(&sc[i].src, a);
+        if (!strcmp(sc[i].kind, "vertical"))
+            fprintf(stderr, "wormwatch sensor: scanner %s vertical (%s): %" PRIu64 " ports\n",
+                    a, sc[i].method, sc[i].ports);
+        else if (!strcmp(sc[i].kind, "horizontal"))
+            fprintf(stderr, "wormwatch sensor: scanner %s horizontal (%s): %" PRIu64 " hosts\n",
+                    a, sc[i].method, sc[i].targets);
+        else
+            fprintf(stderr, "wormwatch sensor: scanner %s %s (%s): %" PRIu64 " hosts, %" PRIu64 " ports\n",
+                    a, sc[i].kind, sc[i].method, sc[i].targets, sc[i].ports);
+    }
+}
+
+static void anonymize(struct ww_addr *a, unsigned bits)
+{
+    unsigned first = a->family == 4 ? 12 : 0, keep = a->family == 4 ? bits : 48;
+    for (unsigned i = 0; i < 16 - first; i++) {
+        unsigned bit = i * 8;
+        if (bit >= keep)
+            a->b[first + i] = 0;
+        else if (keep - bit < 8)
+            a->b[first + i] &= (uint8_t)(0xff00u >> (keep - bit));
+    }
+}
+
+static void add_event(struct sensor *s, const struct ww_event *e);
+
+static void handle_line(struct sensor *s, struct source *src, const char *line, size_t len)
+{
+    struct ww_event ev;
+    const char *why;
+    enum ww_parse_rc rc;
+    if (src->fmt == WW_FMT_AUTO) {
+        if (!len) return;
+        src->fmt = ww_format_sniff((const unsigned char *)line, len);
+        if (src->fmt != WW_FMT_WINFW && src->fmt != WW_FMT_DSHIELD) src->fmt = WW_FMT_NETFILTER;
+    }
+    if (src->fmt == WW_FMT_WINFW) rc = ww_parse_winfw(&src->ctx, line, len, &ev, &why);
+    else if (src->fmt == WW_FMT_DSHIELD) rc = ww_parse_dshield(&src->ctx, line, len, &ev, &why);
+    else rc = ww_parse_netfilter(&src->ctx, line, len, &ev, &why);
+    if (rc == WW_PARSE_EVENT)
+        add_event(s, &ev);
+}
+
+/* live capture: a decoded packet's event (flow decided), via ww_flows */
+static void on_flow_event(void *ctx, const struct ww_event *e)
+{
+    add_event(ctx, e);
+}
+
+static void on_packet(u_char *ctx, const struct pcap_pkthdr *h, const u_char *data)
+{
+    struct sensor *s = (struct sensor *)ctx;
+    struct ww_pkt pk;
+    const char *why;
+    if (ww_pkt_decode(s->linktype, data, h->caplen, &pk, &why) == WW_PKT_OK)
+        ww_flows_packet(s->flows, (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec, &pk);
+}
+
+/* Open the capture with our privileges, then give them up for good before
+ * the first packet is read (as OpenBSD's pflogd). The state directory is
+ * handed to the user first, since the spool is written after the drop. */
+static int open_capture(struct sensor *s, const char *ifname, const char *user)
+{
+    char eb[PCAP_ERRBUF_SIZE] = "";
+    s->pcap = pcap_open_live(ifname, 262, 1, 100, eb);
+    if (!s->pcap) {
+        ww_warn("sensor: cannot capture on %s: %s", ifname, eb);
+        return -1;
+    }
+    s->linktype = pcap_datalink(s->pcap);
+    if (!ww_pkt_linktype_supported(s->linktype)) {
+        ww_warn("sensor: %s: unsupported link type %d", ifname, s->linktype);
+        return -1;
+    }
+    if (pcap_setnonblock(s->pcap, 1, eb) < 0) {
+        ww_warn("sensor: %s: %s", ifname, eb);
+        return -1;
+    }
+    if (geteuid() != 0)
+        return 0;
+    struct passwd *pw = getpwnam(user);
+    if (!pw) {
+        ww_warn("sensor: no user '%s' to drop privileges to", user);
+        return -1;
+    }
+    static const char *const files[] = {"", "/spool", "/state", "/instance"};
+    char path[4200];
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        snprintf(path, sizeof path, "%s%s", s->statedir, files[i]);
+        if (chown(path, pw->pw_uid, pw->pw_gid) < 0 && errno != ENOENT) {
+            ww_warn("sensor: cannot chown %s: %s", path, strerror(errno));
+            return -1;
+        }
+    }
+    if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0
+        || setuid(pw->pw_uid) < 0 || setuid(0) == 0) {
+        ww_warn("sensor: cannot drop privileges to %s: %s", user, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static void add_event(struct sensor *s, const struct ww_event *e)
+{
+    struct ww_event ev = *e;
+    ww_scan_event(s->scan, &ev);
+    anonymize(&ev.dst, s->anon_bits);
+    if (s->bcap - s->blen < LINE_MAX_OUT) {
+        s->bcap = s->bcap * 2 + LINE_MAX_OUT;
+        s->batch = ww_realloc(s->batch, s->bcap);
+    }
+    size_t n = ww_dshield_format(&ev, "0", s->batch + s->blen, s->bcap - s->blen);
+    if (!n) return;
+    s->blen += n;
+    s->bn++;
+}
+
+/* Post the oldest spooled batch if its time has come; 1 if one was settled. */
+static int submit_one(struct sensor *s)
+{
+    if (now_s() < s->next_try) return 0;
+    uint64_t seq;
+    char id[WW_SPOOL_IDMAX + 1], *data;
+    size_t len;
+    int rc = ww_spool_oldest(s->spool, &seq, id, &data, &len);
+    if (rc <= 0) {
+        if (rc < 0) ww_warn("sensor: cannot read spooled batch: %s", strerror(-rc));
+        return 0;
+    }
+    char auth[300], bid[100];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", s->key);
+    snprintf(bid, sizeof bid, "X-Batch-Id: %s", id);
+    struct curl_slist *h = curl_slist_append(NULL, auth);
+    h = curl_slist_append(h, bid);
+    h = curl_slist_append(h, "Content-Type: text/tab-separated-values");
+    h = curl_slist_append(h, "Expect:");
+    char url[2048];
+    size_t ul = strlen(s->collector);
+    snprintf(url, sizeof url, "%s%s/api/v1/submit", s->collector,
+             ul && s->collector[ul - 1] == '/' ? "." : "");
+    FILE *sink = fopen("/dev/null", "w");
+    curl_easy_reset(s->curl);
+    curl_easy_setopt(s->curl, CURLOPT_URL, url);
+    curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, data);
+    curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    curl_easy_setopt(s->curl, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT, 5L);
+    curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, sink);
+    CURLcode cc = curl_easy_perform(s->curl);
+    long status = 0;
+    if (cc == CURLE_OK) curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(h);
+    if (sink) fclose(sink);
+    ww_free(data);
+    if (status == 200 || status == 400 || status == 401 || status == 413) {
+        if (status != 200)
+            ww_warn("sensor: collector REJECTED batch %s with HTTP %ld: batch DROPPED (%zu bytes)",
+                    id, status, len);
+        ww_spool_remove(s->spool, seq);
+        s->backoff = 0.5;
+        s->next_try = 0;
+        return 1;
+    }
+    if (cc != CURLE_OK)
+        ww_warn("sensor: batch %s: %s; retry in %.1f s", id, curl_easy_strerror(cc), s->backoff);
+    else
+        ww_warn("sensor: batch %s: HTTP %ld; retry in %.1f s", id, status, s->backoff);
+    s->next_try = now_s() + s->backoff;
+    s->backoff = s->backoff * 2 > 60 ? 60 : s->backoff * 2;
+    return 0;
+}
+
+static int read_key_file(const char *path, char *key, size_t size)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp) return -1;
+    int ok = fgets(key, (int)size, fp) != NULL;
+    fclose(fp);
+    if (!ok) return -1;
+    size_t n = strlen(key);
+    while (n && isspace((unsigned char)key[n - 1])) key[--n] = 0;
+    return n ? 0 : -1;
+}
+
+static const char usage[] =
+    "usage: wormwatch sensor --collector URL (--key SECRET | --key-file F) [OPTIONS]\n"
+    "                        (FILE... | --journal | --interface IF [--user NAME])\n"
+    "\n"
+    "Follows firewall logs (tail -F: rotation and truncation handled, position\n"
+    "kept in the state directory) or `journalctl -k -f` (--journal), reports\n"
+    "scanners found locally on stderr, and submits the events in batches to a\n"
+    "wormwatch collector (POST URL/api/v1/submit, DShield TSV), spooling them on\n"
+    "disk while it is unreachable. No event is lost or sent twice across a\n"
+    "collector outage or a sensor restart.\n"
+    "\n"
+    "  --collector URL     collector base URL, e.g. http://127.0.0.1:8080\n"
+    "  --key SECRET        sensor key (from `wormwatch key add`)\n"
+    "  --key-file F        read the key from F's first line (preferred)\n"
+    "  --state DIR         state and spool (default $XDG_STATE_HOME/wormwatch,\n"
+    "                      else ~/.local/state/wormwatch)\n"
+    "  --batch N           events per batch (default 1000)\n"
+    "  --flush SECONDS     close a batch at least this often (default 2)\n"
+    "  --anonymize BITS    keep BITS leading bits of IPv4 targets (default 16;\n"
+    "                      IPv6 targets keep 48)\n"
+    "  --spool-max BYTES   spool bound; oldest batches dropped past it (default 256 MiB)\n"
+    "  --journal           read `journalctl -k -f -o short-iso` (new messages only)\n"
+    "  --interface IF      capture live on IF with libpcap (probes and their\n"
+    "                      outcome, as analyze does for captures)\n"
+    "  --user NAME         with --interface as root: open the capture, then drop\n"
+    "                      to NAME (default nobody) before reading any packet;\n"
+    "                      the state directory is handed to NAME\n";
+
+int cmd_sensor(int argc, char **argv);
+int cmd_sensor(int argc, char **argv)
+{
+    const struct ww_command *cmd = &ww_cmd_sensor;
+    static const struct option lo[] = {
+        {"collector", 1, 0, 'c'}, {"key", 1, 0, 'k'}, {"key-file", 1, 0, 'K'},
+        {"state", 1, 0, 's'}, {"batch", 1, 0, 'b'}, {"flush", 1, 0, 'f'},
+        {"anonymize", 1, 0, 'a'}, {"spool-max", 1, 0, 'm'}, {"journal", 0, 0, 'j'},
+        {"interface", 1, 0, 'i'}, {"user", 1, 0, 'u'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    struct sensor s = {.batch_max = 1000, .spool_max = 256ull << 20, .flush_s = 2,
+                       .anon_bits = 16, .backoff = 0.5};
+    const char *keyfile = NULL, *state = NULL, *ifname = NULL, *user = "nobody";
+    int journal = 0, c;
+    unsigned long long u;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'c': s.collector = optarg; break;
+        case 'k': snprintf(s.key, sizeof s.key, "%s", optarg); break;
+        case 'K': keyfile = optarg; break;
+        case 's': state = optarg; break;
+        case 'b':
+            if (ww_parse_uint(optarg, 1000000, &s.batch_max) || !s.batch_max)
+                return ww_usage_error(cmd, "bad --batch '%s'", optarg);
+            break;
+        case 'f':
+            if (ww_parse_double(optarg, 0.01, 86400, &s.flush_s))
+                return ww_usage_error(cmd, "bad --flush '%s'", optarg);
+            break;
+        case 'a':
+            if (ww_parse_uint(optarg, 32, &u)) return ww_usage_error(cmd, "bad --anonymize '%s'", optarg);
+            s.anon_bits = (unsigned)u;
+            break;
+        case 'm':
+            if (ww_parse_uint(optarg, ~0ull, &s.spool_max) || !s.spool_max)
+                return ww_usage_error(cmd, "bad --spool-max '%s'", optarg);
+            break;
+        case 'j': journal = 1; break;
+        case 'i': ifname = optarg; break;
+        case 'u': user = optarg; break;
+        case 'h': fputs(usage, stdout); return WW_EXIT_OK;
+        default: return ww_usage_error(cmd, "bad option");
+        }
+    }
+    if (!s.collector) return ww_usage_error(cmd, "--collector URL is required");
+    if (keyfile && read_key_file(keyfile, s.key, sizeof s.key) < 0) {
+        ww_warn("sensor: cannot read a key from %s", keyfile);
+        return WW_EXIT_FAIL;
+    }
+    if (!s.key[0]) return ww_usage_error(cmd, "--key or --key-file is required");
+    if (journal + !!ifname + (optind < argc) != 1)
+        return ww_usage_error(cmd, "give FILE..., --journal or --interface IF (one of them)");
+
+    char sdir[4096];
+    if (state) snprintf(sdir, sizeof sdir, "%s", state);
+    else if (getenv("XDG_STATE_HOME") && *getenv("XDG_STATE_HOME"))
+        snprintf(sdir, sizeof sdir, "%s/wormwatch", getenv("XDG_STATE_HOME"));
+    else
+        snprintf(sdir, sizeof sdir, "%s/.local/state/wormwatch", getenv("HOME") ? getenv("HOME") : ".");
+    s.statedir = sdir;
+    if (mkdirs(sdir) < 0) {
+        ww_warn("sensor: cannot create %s: %s", sdir, strerror(errno));
+        return WW_EXIT_FAIL;
+    }
+    load_instance(&s);
+
+    s.nsrc = (size_t)(argc - optind);
+    s.src = ww_calloc(s.nsrc ? s.nsrc : 1, sizeof *s.src);
+    uint64_t *inos = ww_calloc(s.nsrc + 1, sizeof *inos), *offs = ww_calloc(s.nsrc + 1, sizeof *offs);
+    for (size_t i = 0; i < s.nsrc; i++) s.src[i].f = ww_follow_open(argv[optind + (int)i], 0, 0);
+    load_state(&s, inos, offs);
+    for (size_t i = 0; i < s.nsrc; i++) {
+        ww_follow_free(s.src[i].f);
+        s.src[i].f = ww_follow_open(argv[optind + (int)i], inos[i], offs[i]);
+        ww_follow_pos(s.src[i].f, &s.src[i].ino, &s.src[i].off);
+        ww_parse_ctx_init(&s.src[i].ctx);
+    }
+    ww_free(inos);
+    ww_free(offs);
+
+    char spdir[4200];
+    snprintf(spdir, sizeof spdir, "%s/spool", sdir);
+    int rc = ww_spool_open(spdir, s.spool_max, &s.spool);
+    if (rc < 0) {
+        ww_warn("sensor: cannot open spool %s: %s", spdir, strerror(-rc));
+        return WW_EXIT_FAIL;
+    }
+    ww_spool_truncate(s.spool, s.next_seq); /* spooled, never committed */
+    if (ww_spool_last_seq(s.spool) >= s.next_seq) s.next_seq = ww_spool_last_seq(s.spool) + 1;
+
+    struct source jsrc = {0};
+    ww_parse_ctx_init(&jsrc.ctx);
+    if (journal) {
+        s.journal = popen("exec journalctl -k -f -n 0 -o short-iso", "r");
+        if (!s.journal) {
+            ww_warn("sensor: cannot run journalctl: %s", strerror(errno));
+            return WW_EXIT_FAIL;
+        }
+        int fd = fileno(s.journal);
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+        jsrc.fmt = WW_FMT_NETFILTER;
+    }
+
+    if (ifname) {
+        if (open_capture(&s, ifname, user) < 0) return WW_EXIT_FAIL;
+        s.flows = ww_flows_new(1u << 16, 3 * 1000000LL, on_flow_event, &s);
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    s.curl = curl_easy_init();
+    s.scan = ww_scan_new(NULL);
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    s.batch_t0 = now_s();
+    static char jbuf[WW_FOLLOW_LINEMAX];
+    size_t jlen = 0;
+
+    while (!stop) {
+        int got = 0;
+        for (size_t i = 0; i < s.nsrc && !stop; i++) {
+            const char *line;
+            size_t len;
+            for (int k = 0; k < 10000 && ww_follow_line(s.src[i].f, &line, &len) == 1; k++) {
+                got = 1;
+                handle_line(&s, &s.src[i], line, len);
+                if (s.bn >= s.batch_max) commit_batch(&s);
+            }
+        }
+        if (s.journal) {
+            /* non-blocking pipe: take whole lines, keep a partial one */
+            ssize_t n = read(fileno(s.journal), jbuf + jlen, sizeof jbuf - jlen);
+            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+                ww_warn("sensor: journalctl exited");
+                stop = 1;
+            }
+            if (n > 0) {
+                size_t used = 0;
+                jlen += (size_t)n;
+                got = 1;
+                for (char *nl; (nl = memchr(jbuf + used, '\n', jlen - used)); used = (size_t)(nl - jbuf) + 1) {
+                    handle_line(&s, &jsrc, jbuf + used, (size_t)(nl - jbuf) - used);
+                    if (s.bn >= s.batch_max) commit_batch(&s);
+                }
+                if (used == 0 && jlen == sizeof jbuf) used = jlen; /* overlong: drop */
+                memmove(jbuf, jbuf + used, jlen - used);
+                jlen -= used;
+            }
+        }
+        if (s.pcap) {
+            int n = pcap_dispatch(s.pcap, 10000, on_packet, (u_char *)&s);
+            if (n > 0) got = 1;
+            if (n < 0) {
+                ww_warn("sensor: capture: %s", pcap_geterr(s.pcap));
+                stop = 1;
+            }
+        }
+        if (now_s() - s.batch_t0 >= s.flush_s) {
+            commit_batch(&s);
+            log_scanners(&s);
+        }
+        while (!stop && submit_one(&s)) {}
+        if (!got && !stop) {
+            struct timespec ts = {0, 100 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (s.flows) ww_flows_flush(s.flows);
+    commit_batch(&s);
+    log_scanners(&s);
+    if (s.flows) ww_flows_free(s.flows);
+    if (s.pcap) pcap_close(s.pcap);
+    if (s.journal) pclose(s.journal);
+    for (size_t i = 0; i < s.nsrc; i++) ww_follow_free(s.src[i].f);
+    ww_free(s.src);
+    ww_free(s.batch);
+    ww_free(s.seen);
+    ww_scan_free(s.scan);
+    ww_spool_free(s.spool);
+    curl_easy_cleanup(s.curl);
+    curl_global_cleanup();
+    return WW_EXIT_OK;
+}
+
+const struct ww_command ww_cmd_sensor = {"sensor", cmd_sensor,
+    "follow firewall logs and submit their events to a collector", usage};

@@ -1,0 +1,626 @@
+/* cmd_serve.c -- `wormwatch serve`: the collector's HTTP front end.
+ *
+ * libmicrohttpd with an internal polling thread and one thread per
+ * connection (keep-alive sensors hold a connection each); one store handle
+ * behind a mutex, since SQLite serializes writers anyway. The store does the
+ * aggregation; this file only speaks HTTP:
+ *
+ *   POST /api/v1/submit   checks are ordered cheap-first and all happen on
+ *       the first callback, before any body byte is read: method (405),
+ *       X-Batch-Id (400), Content-Length over --max-body (413), the bearer
+ *       key (401, constant-time in the store), the sensor's token bucket
+ *       (429 + Retry-After). The body is then buffered -- counting streamed
+ *       bytes too, so chunked uploads cannot exceed --max-body -- parsed
+ *       whole by ww_batch_parse() outside the store lock (400 names the
+ *       first bad line; nothing is stored), and handed to ww_store_submit(), which commits durably
+ *       before the 200 is sent.
+ *   GET  /api/v1/{port,porthistory,topports,sources,ip,infocon,alerts} and
+ *       /metrics: read-only queries, JSON (Prometheus text for /metrics).
+ *
+ * Every error is JSON {"error":"..."}. Options come from the command line,
+ * then from the config file (`key = value` lines, same names as the long
+ * options), then defaults. SIGINT/SIGTERM are blocked in every thread and
+ * taken by sigwait() in the main thread, which stops the daemon (finishing
+ * requests in flight) and closes the store. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "batch.h"
+#include "cli.h"
+#include "err.h"
+#include "mem.h"
+#include "store.h"
+#include "wtime.h"
+
+#define DEFAULT_CONFIG "/etc/wormwatch/wormwatch.conf"
+#define DEFAULT_LISTEN "127.0.0.1:8080"
+#define DEFAULT_MAX_BODY (8ull << 20)
+#define DEFAULT_RATE 50.0
+#define MAX_EVENTS 4000000 /* per batch; an 8 MiB body holds ~100k lines */
+
+static const unsigned statuses[] = {200, 400, 401, 404, 405, 413, 429, 500};
+#define NSTATUS (sizeof statuses / sizeof statuses[0])
+
+struct bucket { int64_t sensor; double tokens; int64_t last_us; };
+
+struct server {
+    struct ww_store *st;
+    pthread_mutex_t store_lock;    /* st */
+    const char *db;
+    size_t max_body;
+    double rate;                   /* batches/s per sensor; 0 = unlimited */
+    pthread_mutex_t lock;          /* everything below */
+    uint64_t by_status[NSTATUS + 1];
+    uint64_t events, batches, duplicates;
+    struct bucket *buckets;
+    size_t nbuckets;
+};
+
+struct req {                       /* one POST /submit in progress */
+    int64_t sensor;
+    char batch_id[65];
+    char *body;
+    size_t len, cap;
+    int too_big;
+    struct ww_batch batch;         /* parsed outside the store lock */
+};
+
+struct opts {
+    char *listen, *db, *tls_cert, *tls_key, *config, *max_body, *rate;
+};
+
+static int64_t now_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+/* ---- responses ---- */
+
+static enum MHD_Result respond(struct server *s, struct MHD_Connection *c, unsigned status,
+                            char *body, const char *ctype, const char *hname,
+                            const char *hval)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), body,
+                                                             MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    if (hname) MHD_add_response_header(r, hname, hval);
+    enum MHD_Result rc = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    size_t i = 0;
+    while (i < NSTATUS && statuses[i] != status) i++;
+    pthread_mutex_lock(&s->lock);
+    s->by_status[i]++;
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+static enum MHD_Result send_json(struct server *s, struct MHD_Connection *c,
+                                 unsigned status, json_t *j)
+{
+    char *text = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    size_t n = strlen(text);
+    text = realloc(text, n + 2); /* MHD frees with free(), as jansson allocates */
+    if (!text) abort();
+    memcpy(text + n, "\n", 2);
+    return respond(s, c, status, text, "application/json", NULL, NULL);
+}
+
+static enum MHD_Result error_hdr(struct server *s, struct MHD_Connection *c,
+                                 unsigned status, const char *msg,
+                                 const char *hname, const char *hval)
+{
+    json_t *j = json_pack("{s:s}", "error", msg);
+    char *text = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    return respond(s, c, status, text, "application/json", hname, hval);
+}
+
+static enum MHD_Result error(struct server *s, struct MHD_Connection *c,
+                             unsigned status, const char *msg)
+{
+    return error_hdr(s, c, status, msg, NULL, NULL);
+}
+
+/* ---- submit ---- */
+
+static int valid_batch_id(const char *id)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (n < 1 || n > 64) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((id[i] >= 'A' && id[i] <= 'Z') || (id[i] >= 'a' && id[i] <= 'z') ||
+              (id[i] >= '0' && id[i] <= '9') || id[i] == '.' || id[i] == '_' || id[i] == '-'))
+            return 0;
+    return 1;
+}
+
+/* Token bucket per sensor: capacity max(rate, 1), refilled at rate/s. */
+static int rate_ok(struct server *s, int64_t sensor)
+{
+    if (s->rate <= 0) return 1;
+    int64_t t = now_us();
+    double cap = s->rate < 1 ? 1 : s->rate;
+    int ok;
+    pthread_mutex_lock(&s->lock);
+    struct bucket *b = NULL;
+    for (size_t i = 0; i < s->nbuckets && !b; i++)
+        if (s->buckets[i].sensor == sensor) b = &s->buckets[i];
+    if (!b) {
+        s->buckets = ww_realloc(s->buckets, (s->nbuckets + 1) * sizeof *s->buckets);
+        b = &s->buckets[s->nbuckets++];
+        *b = (struct bucket){sensor, cap, t};
+    }
+    b->tokens += (double)(t - b->last_us) / 1e6 * s->rate;
+    if (b->tokens > cap) b->tokens = cap;
+    b->last_us = t;
+    ok = b->tokens >= 1;
+    if (ok) b->tokens -= 1;
+    pthread_mutex_unlock(&s->lock);
+    return ok;
+}
+
+static enum MHD_Result submit_start(struct server *s, struct MHD_Connection *c,
+                                    const char *method, void **con_cls)
+{
+    if (strcmp(method, "POST")) return error_hdr(s, c, 405, "use POST", "Allow", "POST");
+    const char *id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Batch-Id");
+    if (!valid_batch_id(id))
+        return error(s, c, 400, "X-Batch-Id must be 1..64 characters of [A-Za-z0-9._-]");
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl && strtoull(cl, NULL, 10) > s->max_body) return error(s, c, 413, "body too large");
+    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                   MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!auth || strncmp(auth, "Bearer ", 7))
+        return error_hdr(s, c, 401, "missing bearer key", "WWW-Authenticate", "Bearer");
+    int64_t sensor = 0;
+    char name[65];
+    pthread_mutex_lock(&s->store_lock);
+    int rc = ww_store_key_check(s->st, auth + 7, &sensor, name);
+    pthread_mutex_unlock(&s->store_lock);
+    if (rc || sensor <= 0)
+        return error_hdr(s, c, 401, "unknown or revoked key", "WWW-Authenticate", "Bearer");
+    if (!rate_ok(s, sensor))
+        return error_hdr(s, c, 429, "too many batches from this sensor", "Retry-After", "1");
+    struct req *r = ww_calloc(1, sizeof *r);
+    r->sensor = sensor;
+    memcpy(r->batch_id, id, strlen(id) + 1);
+    *con_cls = r;
+    return MHD_YES;
+}
+
+static enum MHD_Result submit_body(struct server *s, struct MHD_Connection *c,
+                                   struct req *r, const char *data, size_t *size)
+{
+    if (*size) {
+        if (!r->too_big && r->len + *size > s->max_body) {
+            r->too_big = 1; /* keep reading and dropping; answer at the end */
+            ww_free(r->body);
+            r->body = NULL;
+            r->len = r->cap = 0;
+        }
+        if (!r->too_big) {
+            if (r->len + *size > r->cap) {
+                r->cap = r->cap ? r->cap : 65536;
+                while (r->cap < r->len + *size) r->cap *= 2;
+                r->body = ww_realloc(r->body, r->cap);
+            }
+            memcpy(r->body + r->len, data, *size);
+            r->len += *size;
+        }
+        *size = 0;
+        return MHD_YES;
+    }
+    if (r->too_big) return error(s, c, 413, "body too large");
+    int fmt = ww_batch_fmt_from_type(
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE));
+    if (fmt < 0)
+        return error(s, c, 400, "Content-Type must be text/tab-separated-values or application/x-ndjson");
+
+    uint64_t line;
+    const char *why;
+    char msg[160];
+    int dup = 0;
+    size_t n = 0;
+    r->batch.max = MAX_EVENTS;
+    int rc = ww_batch_parse(&r->batch, fmt, r->body ? r->body : "", r->len, &line, &why);
+    if (rc) {
+        if (line) snprintf(msg, sizeof msg, "line %llu: %s", (unsigned long long)line, why);
+        else snprintf(msg, sizeof msg, "%s", why);
+        return error(s, c, 400, msg);
+    }
+    n = r->batch.n;
+    pthread_mutex_lock(&s->store_lock);
+    rc = ww_store_submit(s->st, r->sensor, r->batch_id, r->batch.ev, n, &dup);
+    pthread_mutex_unlock(&s->store_lock);
+    if (rc) return error(s, c, 500, "store failed; batch not stored, retry");
+    pthread_mutex_lock(&s->lock);
+    s->batches++;
+    if (dup) s->duplicates++;
+    else s->events += n;
+    pthread_mutex_unlock(&s->lock);
+    return send_json(s, c, 200, json_pack("{s:I,s:b}", "accepted", (json_int_t)(dup ? 0 : n),
+                                          "duplicate", dup));
+}
+
+/* ---- queries ---- */
+
+static int arg_uint(struct MHD_Connection *c, const char *key, unsigned long long max,
+                    unsigned long long dflt, unsigned long long *out)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
+    if (!v || !*v) { *out = dflt; return 0; }
+    return ww_parse_uint(v, max, out);
+}
+
+static int parse_day(const char *s, int64_t *day)
+{
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') return -1;
+    int y = ww_digits(s, 4), m = ww_digits(s + 5, 2), d = ww_digits(s + 8, 2);
+    if (y < 0 || m < 1 || m > 12 || d < 1 || d > 31) return -1;
+    *day = ww_days_from_civil(y, (unsigned)m, (unsigned)d);
+    return 0;
+}
+
+static int arg_day(struct MHD_Connection *c, const char *key, int64_t dflt, int64_t *day)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
+    if (!v || !*v) { *day = dflt; return 0; }
+    return parse_day(v, day);
+}
+
+static int path_port(const char *rest, int *port)
+{
+    unsigned long long p;
+    if (ww_parse_uint(rest, 65535, &p)) return -1;
+    *port = (int)p;
+    return 0;
+}
+
+static enum MHD_Result metrics(struct server *s, struct MHD_Connection *c)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return error(s, c, 500, "out of memory");
+    pthread_mutex_lock(&s->lock);
+    fprintf(f, "# HELP wormwatch_http_requests_total HTTP requests answered, by status.\n"
+               "# TYPE wormwatch_http_requests_total counter\n");
+    for (size_t i = 0; i < NSTATUS; i++)
+        fprintf(f, "wormwatch_http_requests_total{code=\"%u\"} %llu\n", statuses[i],
+                (unsigned long long)s->by_status[i]);
+    fprintf(f, "wormwatch_http_requests_total{code=\"other\"} %llu\n",
+            (unsigned long long)s->by_status[NSTATUS]);
+    fprintf(f, "# HELP wormwatch_events_ingested_total Events stored from accepted batches.\n"
+               "# TYPE wormwatch_events_ingested_total counter\n"
+               "wormwatch_events_ingested_total %llu\n"
+               "# HELP wormwatch_batches_total Batches answered 200 (new or duplicate).\n"
+               "# TYPE wormwatch_batches_total counter\n"
+               "wormwatch_batches_total %llu\n"
+               "# HELP wormwatch_batches_duplicate_total Batches whose X-Batch-Id was already stored.\n"
+               "# TYPE wormwatch_batches_duplicate_total counter\n"
+               "wormwatch_batches_duplicate_total %llu\n",
+            (unsigned long long)s->events, (unsigned long long)s->batches,
+            (unsigned long long)s->duplicates);
+    pthread_mutex_unlock(&s->lock);
+    unsigned long long bytes = 0;
+    char path[4096];
+    struct stat sb;
+    if (!stat(s->db, &sb)) bytes += (unsigned long long)sb.st_size;
+    snprintf(path, sizeof path, "%s-wal", s->db);
+    if (!stat(path, &sb)) bytes += (unsigned long long)sb.st_size;
+    fprintf(f, "# HELP wormwatch_store_file_bytes Size of the store's files (database + WAL).\n"
+               "# TYPE wormwatch_store_file_bytes gauge\n"
+               "wormwatch_store_file_bytes %llu\n", bytes);
+    pthread_mutex_lock(&s->store_lock);
+    int rc = ww_store_metrics(s->st, f);
+    pthread_mutex_unlock(&s->store_lock);
+    fclose(f);
+    if (rc) {
+        free(buf);
+        return error(s, c, 500, "store failed");
+    }
+    return respond(s, c, 200, buf, "text/plain; version=0.0.4", NULL, NULL);
+}
+
+static enum MHD_Result query(struct server *s, struct MHD_Connection *c, const char *url)
+{
+    const char *rest;
+    int64_t today = now_us() / 86400000000LL, day, from, to;
+    unsigned long long limit;
+    int port;
+    json_t *j = NULL;
+
+#define UNDER(prefix) (!strncmp(url, prefix, sizeof(prefix) - 1) && (rest = url + sizeof(prefix) - 1))
+    pthread_mutex_lock(&s->store_lock);
+    if (UNDER("/api/v1/port/")) {
+        if (path_port(rest, &port)) goto bad_port;
+        if (arg_day(c, "date", today, &day)) goto bad_date;
+        j = ww_store_port(s->st, port, day);
+    } else if (UNDER("/api/v1/porthistory/")) {
+        if (path_port(rest, &port)) goto bad_port;
+        if (arg_day(c, "to", today, &to) || arg_day(c, "from", to - 29, &from)) goto bad_date;
+        if (from > to || to - from > 3660) {
+            pthread_mutex_unlock(&s->store_lock);
+            return error(s, c, 400, "from must not be after to, and at most 10 years before it");
+        }
+        j = ww_store_porthistory(s->st, port, from, to);
+    } else if (UNDER("/api/v1/topports/")) {
+        if (strcmp(rest, "records") && strcmp(rest, "sources") && strcmp(rest, "targets")) {
+            pthread_mutex_unlock(&s->store_lock);
+            return error(s, c, 404, "topports/{records|sources|targets}");
+        }
+        if (arg_uint(c, "limit", 10000, 10, &limit)) goto bad_limit;
+        if (arg_day(c, "date", today, &day)) goto bad_date;
+        j = ww_store_topports(s->st, rest, (int)limit, day);
+    } else if (!strcmp(url, "/api/v1/sources")) {
+        if (arg_uint(c, "limit", 10000, 10, &limit)) goto bad_limit;
+        j = ww_store_sources(s->st, (int)limit);
+    } else if (UNDER("/api/v1/ip/")) {
+        struct ww_addr a;
+        if (ww_addr_parse(rest, strlen(rest), &a)) {
+            pthread_mutex_unlock(&s->store_lock);
+            return error(s, c, 400, "bad address");
+        }
+        j = ww_store_ip(s->st, &a);
+    } else if (!strcmp(url, "/api/v1/infocon")) {
+        j = ww_store_infocon(s->st, now_us());
+    } else if (!strcmp(url, "/api/v1/alerts")) {
+        if (arg_uint(c, "limit", 10000, 100, &limit)) goto bad_limit;
+        j = ww_store_alerts(s->st, (int)limit);
+    } else {
+        pthread_mutex_unlock(&s->store_lock);
+        return error(s, c, 404, "no such endpoint");
+    }
+#undef UNDER
+    pthread_mutex_unlock(&s->store_lock);
+    if (!j) return error(s, c, 500, "store query failed");
+    /* the store answers {"error":...} when the request names nothing it knows */
+    return send_json(s, c, json_object_get(j, "error") ? 404 : 200, j);
+bad_port:
+    pthread_mutex_unlock(&s->store_lock);
+    return error(s, c, 400, "port must be 0..65535");
+bad_date:
+    pthread_mutex_unlock(&s->store_lock);
+    return error(s, c, 400, "dates are YYYY-MM-DD");
+bad_limit:
+    pthread_mutex_unlock(&s->store_lock);
+    return error(s, c, 400, "limit must be 0..10000");
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version,
+                               const char *data, size_t *size, void **con_cls)
+{
+    struct server *s = cls;
+    (void)version;
+    if (*con_cls) return submit_body(s, c, *con_cls, data, size);
+    if (!strcmp(url, "/api/v1/submit")) return submit_start(s, c, method, con_cls);
+    int known = !strcmp(url, "/metrics") || !strncmp(url, "/api/v1/", 8);
+    if (known && strcmp(method, "GET") && strcmp(method, "HEAD"))
+        return error_hdr(s, c, 405, "use GET", "Allow", "GET, HEAD");
+    if (!strcmp(url, "/metrics")) return metrics(s, c);
+    return query(s, c, url);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+    struct req *r = *con_cls;
+    (void)cls, (void)c, (void)toe;
+    if (!r) return;
+    ww_free(r->body);
+    ww_batch_release(&r->batch);
+    ww_free(r);
+    *con_cls = NULL;
+}
+
+/* ---- options ---- */
+
+static int set_opt(struct opts *o, const char *key, const char *val)
+{
+    char **slot = !strcmp(key, "listen") ? &o->listen : !strcmp(key, "db") ? &o->db
+                : !strcmp(key, "tls-cert") ? &o->tls_cert : !strcmp(key, "tls-key") ? &o->tls_key
+                : !strcmp(key, "max-body") ? &o->max_body : !strcmp(key, "rate-limit") ? &o->rate
+                : NULL;
+    if (!slot) return -1;
+    if (!*slot) *slot = ww_strdup(val); /* the command line, read first, wins */
+    return 0;
+}
+
+static int read_config(struct opts *o, const char *path, int must_exist)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (!must_exist && errno == ENOENT) return 0;
+        ww_warn("%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[4096];
+    int lineno = 0, rc = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        char *p = line + strspn(line, " \t"), *eq, *end;
+        if (*p == '#' || *p == '\n' || !*p) continue;
+        if (!(eq = strchr(p, '='))) {
+            ww_warn("%s:%d: expected key = value", path, lineno);
+            rc = -1;
+            break;
+        }
+        for (end = eq; end > p && (end[-1] == ' ' || end[-1] == '\t'); end--) {}
+        *end = '\0';
+        char *v = eq + 1 + strspn(eq + 1, " \t");
+        for (end = v + strlen(v); end > v && strchr(" \t\r\n", end[-1]); end--) {}
+        *end = '\0';
+        if (set_opt(o, p, v)) ww_warn("%s:%d: ignoring '%s' (not a serve option)", path, lineno, p);
+    }
+    fclose(f);
+    return rc;
+}
+
+static char *read_file(const char *path, const char *what)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        ww_warn("%s %s: %s", what, path, strerror(errno));
+        return NULL;
+    }
+    size_t len = 0, cap = 16384, n;
+    char *buf = ww_malloc(cap);
+    while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0)
+        if ((len += n) == cap - 1) buf = ww_realloc(buf, cap *= 2);
+    buf[len] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* "ADDR:PORT" or "[V6]:PORT" to a socket address. */
+static int parse_listen(const char *s, struct sockaddr_storage *ss, int *v6)
+{
+    char host[256];
+    const char *colon = strrchr(s, ':');
+    if (!colon || (size_t)(colon - s) >= sizeof host) return -1;
+    size_t hl = (size_t)(colon - s);
+    memcpy(host, s, hl);
+    host[hl] = '\0';
+    char *h = host;
+    if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') { host[hl - 1] = '\0'; h++; }
+    unsigned long long port;
+    if (ww_parse_uint(colon + 1, 65535, &port)) return -1;
+    struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_PASSIVE, .ai_socktype = SOCK_STREAM}, *ai;
+    if (getaddrinfo(*h ? h : NULL, colon + 1, &hints, &ai)) return -1;
+    memset(ss, 0, sizeof *ss);
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    *v6 = ai->ai_family == AF_INET6;
+    freeaddrinfo(ai);
+    return 0;
+}
+
+static const char usage[] =
+    "usage: wormwatch serve [OPTIONS]\n\n"
+    "Run the collector: sensors POST batches to /api/v1/submit; the JSON API\n"
+    "under /api/v1/ and /metrics answer queries.\n\n"
+    "  --listen ADDR:PORT   listen address (default " DEFAULT_LISTEN "; port 0 = any)\n"
+    "  --db FILE            SQLite store (default $XDG_DATA_HOME/wormwatch/wormwatch.db)\n"
+    "  --config FILE        'key = value' lines for any of these options\n"
+    "                       (default " DEFAULT_CONFIG " if it exists)\n"
+    "  --tls-cert FILE      PEM certificate; with --tls-key, serve HTTPS\n"
+    "  --tls-key FILE       PEM private key\n"
+    "  --max-body BYTES     largest batch body accepted (default 8388608)\n"
+    "  --rate-limit N       batches per second per sensor, 0 = no limit (default 50)\n";
+
+static int run(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"listen", required_argument, NULL, 'l'}, {"db", required_argument, NULL, 'd'},
+        {"config", required_argument, NULL, 'c'}, {"tls-cert", required_argument, NULL, 'C'},
+        {"tls-key", required_argument, NULL, 'K'}, {"max-body", required_argument, NULL, 'm'},
+        {"rate-limit", required_argument, NULL, 'r'}, {NULL, 0, NULL, 0}};
+    const struct ww_command *cmd = &ww_cmd_serve;
+    struct opts o = {0};
+    int ch, status = WW_EXIT_FAIL;
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        const char *key = ch == 'l' ? "listen" : ch == 'd' ? "db" : ch == 'C' ? "tls-cert"
+                        : ch == 'K' ? "tls-key" : ch == 'm' ? "max-body" : "rate-limit";
+        if (ch == 'c') o.config = ww_strdup(optarg);
+        else if (ch == '?') return WW_EXIT_USAGE;
+        else set_opt(&o, key, optarg);
+    }
+    if (optind < argc) return ww_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (read_config(&o, o.config ? o.config : DEFAULT_CONFIG, o.config != NULL))
+        return WW_EXIT_USAGE;
+
+    struct server s = {.max_body = DEFAULT_MAX_BODY, .rate = DEFAULT_RATE};
+    unsigned long long mb;
+    struct sockaddr_storage ss;
+    int v6 = 0;
+    if (o.max_body && (ww_parse_uint(o.max_body, 1ull << 32, &mb) || !mb))
+        return ww_usage_error(cmd, "--max-body: not a byte count in 1..4294967296: %s", o.max_body);
+    if (o.max_body) s.max_body = (size_t)mb;
+    if (o.rate && ww_parse_double(o.rate, 0, 1e6, &s.rate))
+        return ww_usage_error(cmd, "--rate-limit: not a number in 0..1000000: %s", o.rate);
+    if (parse_listen(o.listen ? o.listen : DEFAULT_LISTEN, &ss, &v6))
+        return ww_usage_error(cmd, "--listen: expected ADDR:PORT, got '%s'", o.listen);
+    if (!o.tls_cert != !o.tls_key) return ww_usage_error(cmd, "--tls-cert and --tls-key go together");
+
+    char *cert = NULL, *key = NULL;
+    if (o.tls_cert && (!(cert = read_file(o.tls_cert, "--tls-cert")) ||
+                       !(key = read_file(o.tls_key, "--tls-key"))))
+        goto out;
+    s.db = o.db ? o.db : (o.db = ww_store_default_path());
+    char err[256] = "";
+    if (ww_store_open(s.db, &s.st, err, sizeof err)) {
+        ww_warn("%s: %s", s.db, err);
+        goto out;
+    }
+    pthread_mutex_init(&s.lock, NULL);
+    pthread_mutex_init(&s.store_lock, NULL);
+
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* inherited by MHD's threads */
+    signal(SIGPIPE, SIG_IGN);
+
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                     MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0) | (cert ? MHD_USE_TLS : 0);
+    struct MHD_OptionItem tls[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, cert}, {MHD_OPTION_HTTPS_MEM_KEY, 0, key},
+        {MHD_OPTION_END, 0, NULL}};
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, 0, NULL, NULL, handler, &s,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, &s,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
+        MHD_OPTION_ARRAY, cert ? tls : tls + 2,
+        MHD_OPTION_END);
+    if (!d) {
+        ww_warn("cannot listen on %s", o.listen ? o.listen : DEFAULT_LISTEN);
+    } else {
+        const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+        char host[INET6_ADDRSTRLEN] = "";
+        if (v6) inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof host);
+        else inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof host);
+        fprintf(stderr, "wormwatch: listening on http%s://%s%s%s:%u\n", cert ? "s" : "",
+                v6 ? "[" : "", host, v6 ? "]" : "", info ? (unsigned)info->port : 0u);
+        int sig;
+        sigwait(&sigs, &sig);
+        fprintf(stderr, "wormwatch: %s: shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        MHD_stop_daemon(d);
+        status = WW_EXIT_OK;
+    }
+    ww_store_close(s.st);
+    ww_free(s.buckets);
+    pthread_mutex_destroy(&s.lock);
+    pthread_mutex_destroy(&s.store_lock);
+out:
+    ww_free(cert);
+    ww_free(key);
+    char **all[] = {&o.listen, &o.db, &o.tls_cert, &o.tls_key, &o.config, &o.max_body, &o.rate};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) ww_free(*all[i]);
+    return status;
+}
+
+const struct ww_command ww_cmd_serve = {
+    .name = "serve",
+    .run = run,
+    .summary = "run the collector (HTTP API for sensors and queries)",
+    .usage = usage,
+};
