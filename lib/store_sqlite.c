@@ -624,6 +624,16 @@ static sqlite3_stmt *prep(struct ww_store *st, const char *sql)
     return s;
 }
 
+/* {key: v, records, sources, targets, sensors} from columns 1..4 of a row. */
+static json_t *counts_row(const char *key, json_t *v, sqlite3_stmt *s)
+{
+    return json_pack("{s:o,s:I,s:I,s:I,s:I}", key, v,
+                     "records", (json_int_t)sqlite3_column_int64(s, 1),
+                     "sources", (json_int_t)sqlite3_column_int64(s, 2),
+                     "targets", (json_int_t)sqlite3_column_int64(s, 3),
+                     "sensors", (json_int_t)sqlite3_column_int64(s, 4));
+}
+
 json_t *ww_store_port(struct ww_store *st, int port, int64_t day)
 {
     sqlite3_stmt *s = prep(st, "SELECT proto, records, nsrc, ndst, nsens FROM agg_day"
@@ -633,12 +643,7 @@ json_t *ww_store_port(struct ww_store *st, int port, int64_t day)
     sqlite3_bind_int64(s, 2, day);
     json_t *data = json_array();
     while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(data, json_pack("{s:o,s:I,s:I,s:I,s:I}",
-            "proto", jproto(sqlite3_column_int(s, 0)),
-            "records", (json_int_t)sqlite3_column_int64(s, 1),
-            "sources", (json_int_t)sqlite3_column_int64(s, 2),
-            "targets", (json_int_t)sqlite3_column_int64(s, 3),
-            "sensors", (json_int_t)sqlite3_column_int64(s, 4)));
+        json_array_append_new(data, counts_row("proto", jproto(sqlite3_column_int(s, 0)), s));
     sqlite3_finalize(s);
     return json_pack("{s:i,s:o,s:o}", "port", port, "date", jdate(day), "data", data);
 }
@@ -655,12 +660,7 @@ json_t *ww_store_porthistory(struct ww_store *st, int port, int64_t from_day, in
     sqlite3_bind_int64(s, 3, to_day);
     json_t *days = json_array();
     while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(days, json_pack("{s:o,s:I,s:I,s:I,s:I}",
-            "date", jdate(sqlite3_column_int64(s, 0)),
-            "records", (json_int_t)sqlite3_column_int64(s, 1),
-            "sources", (json_int_t)sqlite3_column_int64(s, 2),
-            "targets", (json_int_t)sqlite3_column_int64(s, 3),
-            "sensors", (json_int_t)sqlite3_column_int64(s, 4)));
+        json_array_append_new(days, counts_row("date", jdate(sqlite3_column_int64(s, 0)), s));
     sqlite3_finalize(s);
     return json_pack("{s:i,s:o,s:o,s:o}", "port", port, "from", jdate(from_day), "to",
                      jdate(to_day), "days", days);
