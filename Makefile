@@ -1,5 +1,7 @@
 # Thin wrapper around CMake. The two commands the README promises:
-#   make demo    install what is missing, build, analyze real sample data
+#   make demo    install what is missing, build, start a collector, load a
+#                simulated worm outbreak through real sensors, serve the
+#                dashboard until Ctrl-C
 #   make check   install what is missing, build (normal, ASan+UBSan, fuzzers),
 #                run every test in each build
 CORPUS ?= ../shared/corpus
@@ -29,10 +31,7 @@ fuzz:
 	cmake --build build-fuzz -j$(JOBS)
 
 demo: deps build
-	build/wormwatch analyze --format text --top 8 \
-	    $(CORPUS)/netns-nmap/nmap_scans.pcap \
-	    $(CORPUS)/psad/syn_scan_1000_1500_multi_dst \
-	    $(CORPUS)/crowdsec-hub/iptables-scan-multi-port.log
+	scripts/demo.sh
 
 test: build
 	tests/run.sh build

@@ -30,5 +30,7 @@ extern const struct ww_command ww_cmd_serve;
 extern const struct ww_command ww_cmd_sensor;
 extern const struct ww_command ww_cmd_key;
 extern const struct ww_command ww_cmd_report;
+extern const struct ww_command ww_cmd_block;
+extern const struct ww_command ww_cmd_exposure;
 
 #endif

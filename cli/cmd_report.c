@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "err.h"
 #include "mem.h"
+#include "api.h"
 #include "store.h"
 #include "wtime.h"
 
@@ -196,50 +197,45 @@ static int run(int argc, char **argv)
     if (!strcmp(q, "ip") && ww_addr_parse(arg, strlen(arg), &addr))
         return ww_usage_error(cmd, "not an address: '%s'", arg);
 
+    /* one URL for both ways: a collector answers it over HTTP, a store file
+     * through lib/api.c, so the two can never disagree */
+    char path[256], d1[16], d0[16];
+    day_text(day, d1, sizeof d1);
+    day_text(day - (int64_t)days + 1, d0, sizeof d0);
+    if (!strcmp(q, "topports"))
+        snprintf(path, sizeof path, "/api/v1/topports/%s?limit=%llu&date=%s", by, limit, d1);
+    else if (!strcmp(q, "porthistory"))
+        snprintf(path, sizeof path, "/api/v1/porthistory/%llu?from=%s&to=%s", port, d0, d1);
+    else if (!strcmp(q, "port"))
+        snprintf(path, sizeof path, "/api/v1/port/%llu?date=%s", port, d1);
+    else if (!strcmp(q, "sources")) snprintf(path, sizeof path, "/api/v1/sources?limit=%llu", limit);
+    else if (!strcmp(q, "alerts")) snprintf(path, sizeof path, "/api/v1/alerts?limit=%llu", limit);
+    else if (!strcmp(q, "infocon")) snprintf(path, sizeof path, "/api/v1/infocon");
+    else {
+        char a[WW_ADDR_STRLEN];
+        snprintf(path, sizeof path, "/api/v1/ip/%s", ww_addr_format(&addr, a));
+    }
     json_t *j = NULL;
     if (url) {
-        char path[256], d1[16], d0[16];
-        day_text(day, d1, sizeof d1);
-        day_text(day - (int64_t)days + 1, d0, sizeof d0);
-        if (!strcmp(q, "topports"))
-            snprintf(path, sizeof path, "/api/v1/topports/%s?limit=%llu&date=%s", by, limit, d1);
-        else if (!strcmp(q, "porthistory"))
-            snprintf(path, sizeof path, "/api/v1/porthistory/%llu?from=%s&to=%s", port, d0, d1);
-        else if (!strcmp(q, "port"))
-            snprintf(path, sizeof path, "/api/v1/port/%llu?date=%s", port, d1);
-        else if (!strcmp(q, "sources")) snprintf(path, sizeof path, "/api/v1/sources?limit=%llu", limit);
-        else if (!strcmp(q, "alerts")) snprintf(path, sizeof path, "/api/v1/alerts?limit=%llu", limit);
-        else if (!strcmp(q, "infocon")) snprintf(path, sizeof path, "/api/v1/infocon");
-        else {
-            char a[WW_ADDR_STRLEN];
-            snprintf(path, sizeof path, "/api/v1/ip/%s", ww_addr_format(&addr, a));
-        }
         curl_global_init(CURL_GLOBAL_DEFAULT);
         j = http_get(url, path);
         curl_global_cleanup();
         if (!j) return WW_EXIT_FAIL;
     } else {
-        char *path = db ? (char *)db : ww_store_default_path();
+        char *file = db ? (char *)db : ww_store_default_path();
         struct ww_store *st;
         char err[512];
-        if (ww_store_open(path, &st, err, sizeof err)) {
+        if (ww_store_open(file, &st, err, sizeof err)) {
             ww_warn("%s", err);
-            if (!db) ww_free(path);
+            if (!db) ww_free(file);
             return WW_EXIT_FAIL;
         }
-        if (!strcmp(q, "topports")) j = ww_store_topports(st, by, (int)limit, day);
-        else if (!strcmp(q, "porthistory"))
-            j = ww_store_porthistory(st, (int)port, day - (int64_t)days + 1, day);
-        else if (!strcmp(q, "port")) j = ww_store_port(st, (int)port, day);
-        else if (!strcmp(q, "sources")) j = ww_store_sources(st, (int)limit);
-        else if (!strcmp(q, "alerts")) j = ww_store_alerts(st, (int)limit);
-        else if (!strcmp(q, "infocon")) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            j = ww_store_infocon(st, (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-        } else j = ww_store_ip(st, &addr);
+        struct timespec ts;
+        unsigned code;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        j = ww_api_get(st, path, (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000, &code);
         ww_store_close(st);
-        if (!db) ww_free(path);
+        if (!db) ww_free(file);
     }
     int status = WW_EXIT_OK;
     json_t *e = json_object_get(j, "error");

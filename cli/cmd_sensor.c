@@ -2,7 +2,7 @@
  * locally, and ship the events to a collector without loss or duplication.
  *
  * One thread, one loop: read new complete lines from every followed file
- * (lib/follow.c, tail -F semantics) or from `journalctl -k -f`; parse each
+ * (lib/follow.c, tail -F semantics) or entries from journalctl; parse each
  * (format sniffed per file, as analyze does), anonymize its target address,
  * feed the scan detector, and append it as a DShield TSV line to the current
  * batch. A batch closes at --batch events or --flush seconds.
@@ -11,7 +11,8 @@
  *   1. the closed batch is stored in the spool (fsync + rename) as
  *      <seq>-<instance>-<seq>.batch;
  *   2. only then the state file (per file: path, inode, offset just past the
- *      last line in that batch; and the next seq) is replaced atomically;
+ *      last line in that batch; the journal cursor of the last entry in it;
+ *      and the next seq) is replaced atomically;
  *   3. the submitter POSTs the oldest spooled batch with X-Batch-Id =
  *      <instance>-<seq> and deletes it only after a 200.
  * A crash between 1 and 2 leaves a spooled batch whose seq >= the state's
@@ -22,7 +23,25 @@
  * Errors, 5xx and 429 retry with exponential backoff (0.5 s doubling to
  * 60 s); 400/401/413 can never succeed, so that batch is dropped, loudly.
  * The spool is bounded by --spool-max; past it the oldest batches are dropped
- * (counted and logged). */
+ * (counted and logged).
+ *
+ * A file rotated while the sensor was down is found again by its inode among
+ * its renamed siblings (lib/follow.c) and read from the saved offset to its
+ * end before the new file; if it is gone, the possible loss is logged.
+ *
+ * --journal: `journalctl -f -o json _TRANSPORT=kernel` (the match -k adds,
+ * without -k's implied -b, so a cursor also carries across a reboot), run
+ * with fork+exec (cursors and -D paths need no shell quoting). Each output
+ * line is one entry; jansson takes __CURSOR, __REALTIME_TIMESTAMP, _HOSTNAME
+ * and MESSAGE (a string, or an array of byte values when not UTF-8), and the
+ * netfilter parser gets "RFC3339-time host kernel: MESSAGE". The cursor of
+ * the last entry read is the journal's position: committed at step 2 like a
+ * file offset, and given back as --after-cursor at start. With no cursor
+ * saved (first start) a one-shot `journalctl -n 1` finds the newest kernel
+ * entry, whose cursor is saved at once: only newer messages are read, and a
+ * restart before the first message still misses none. Entries that cannot
+ * be used are skipped with a warning naming their output line, and counted;
+ * their cursor still advances. */
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
@@ -30,13 +49,16 @@
 #include <getopt.h>
 #include <grp.h>
 #include <pcap/pcap.h>
-#include <pwd.h>
 #include <inttypes.h>
+#include <jansson.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,6 +73,7 @@
 #include "spool.h"
 
 #define LINE_MAX_OUT 512 /* one DShield TSV line */
+#define CURSOR_MAX 512   /* journal cursors are ~150 bytes */
 
 struct source {
     struct ww_follow *f;          /* file mode */
@@ -67,7 +90,12 @@ struct sensor {
     unsigned anon_bits;
     struct source *src;
     size_t nsrc;
-    FILE *journal;                /* --journal: journalctl pipe */
+    int jfd;                      /* --journal: journalctl's stdout, or -1 */
+    pid_t jpid;
+    const char *jdir;             /* --journal-directory */
+    char jcur[CURSOR_MAX];        /* cursor of the last entry read */
+    char jcur_saved[CURSOR_MAX];  /* ... and of the last one committed */
+    unsigned long long jline, jbad;
     struct ww_spool *spool;
     uint64_t next_seq;
     char *batch;                  /* TSV text of the open batch */
@@ -149,7 +177,7 @@ static void load_instance(struct sensor *s)
         ww_warn("sensor: cannot write %s: %s", path, strerror(errno));
 }
 
-/* state: "seq N" then "file INODE OFFSET PATH" lines */
+/* state: "seq N", then "file INODE OFFSET PATH" lines or "journal CURSOR" */
 static void load_state(struct sensor *s, uint64_t *inos, uint64_t *offs)
 {
     char path[4096], line[4200];
@@ -163,6 +191,10 @@ static void load_state(struct sensor *s, uint64_t *inos, uint64_t *offs)
         line[strcspn(line, "\n")] = 0;
         if (sscanf(line, "seq %llu", &a) == 1)
             s->next_seq = a;
+        else if (!strncmp(line, "journal ", 8) && strlen(line + 8) < CURSOR_MAX) {
+            memcpy(s->jcur, line + 8, strlen(line + 8) + 1);
+            memcpy(s->jcur_saved, s->jcur, sizeof s->jcur);
+        }
         else if (sscanf(line, "file %llu %llu %n", &a, &b, &pos) == 2 && pos)
             for (size_t i = 0; i < s->nsrc; i++)
                 if (!strcmp(ww_follow_path(s->src[i].f), line + pos)) {
@@ -175,13 +207,15 @@ static void load_state(struct sensor *s, uint64_t *inos, uint64_t *offs)
 
 static void save_state(struct sensor *s)
 {
-    size_t cap = 64, len;
+    size_t cap = 64 + CURSOR_MAX, len;
     for (size_t i = 0; i < s->nsrc; i++) cap += strlen(ww_follow_path(s->src[i].f)) + 64;
     char *buf = ww_malloc(cap);
     len = (size_t)snprintf(buf, cap, "seq %" PRIu64 "\n", s->next_seq);
     for (size_t i = 0; i < s->nsrc; i++)
         len += (size_t)snprintf(buf + len, cap - len, "file %" PRIu64 " %" PRIu64 " %s\n",
                                 s->src[i].ino, s->src[i].off, ww_follow_path(s->src[i].f));
+    if (s->jcur_saved[0])
+        len += (size_t)snprintf(buf + len, cap - len, "journal %s\n", s->jcur_saved);
     if (write_atomic(s->statedir, "state", buf, len) < 0)
         ww_warn("sensor: cannot write state in %s: %s", s->statedir, strerror(errno));
     ww_free(buf);
@@ -196,6 +230,7 @@ static void commit_batch(struct sensor *s)
         ww_follow_pos(s->src[i].f, &ino, &off);
         moved |= ino != s->src[i].ino || off != s->src[i].off;
     }
+    moved |= strcmp(s->jcur, s->jcur_saved) != 0;
     s->batch_t0 = now_s();
     if (s->bn) {
         char id[WW_SPOOL_IDMAX + 1];
@@ -219,6 +254,7 @@ static void commit_batch(struct sensor *s)
     }
     for (size_t i = 0; i < s->nsrc; i++)
         ww_follow_pos(s->src[i].f, &s->src[i].ino, &s->src[i].off);
+    memcpy(s->jcur_saved, s->jcur, sizeof s->jcur);
     save_state(s);
 }
 
@@ -279,6 +315,111 @@ static void handle_line(struct sensor *s, struct source *src, const char *line, 
     else rc = ww_parse_netfilter(&src->ctx, line, len, &ev, &why);
     if (rc == WW_PARSE_EVENT)
         add_event(s, &ev);
+}
+
+/* Runs journalctl with args (after the common ones); its stdout is *fd.
+ * It gets SIGTERM if the sensor dies, even by kill -9. */
+static pid_t journalctl(const struct sensor *s, const char *a1, const char *a2, int *fd)
+{
+    const char *argv[16] = {"journalctl", "-q", "-o", "json", "--all",
+                            "--output-fields=MESSAGE,_HOSTNAME"};
+    int n = 6, p[2];
+    if (s->jdir) { argv[n++] = "-D"; argv[n++] = s->jdir; }
+    argv[n++] = a1;
+    if (a2) argv[n++] = a2;
+    argv[n++] = "_TRANSPORT=kernel";
+    argv[n] = NULL;
+    if (pipe(p) < 0) return -1;
+    pid_t parent = getpid(), pid = fork();
+    if (pid == 0) {
+        if (dup2(p[1], 1) < 0) _exit(127);
+        close(p[0]);
+        close(p[1]);
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent) _exit(127);
+        execvp(argv[0], (char *const *)argv);
+        fprintf(stderr, "wormwatch: sensor: cannot run journalctl: %s\n", strerror(errno));
+        _exit(127);
+    }
+    close(p[1]);
+    if (pid < 0) {
+        close(p[0]);
+        return -1;
+    }
+    fcntl(p[0], F_SETFD, FD_CLOEXEC);
+    *fd = p[0];
+    return pid;
+}
+
+static void journal_warn(struct sensor *s, const char *what)
+{
+    s->jbad++;
+    if (s->jbad <= 10 || s->jbad % 1000 == 0)
+        ww_warn("sensor: journalctl output line %llu: %s; entry skipped (%llu so far)",
+                s->jline, what, s->jbad);
+}
+
+/* One line of `journalctl -o json`: an entry, fed to the netfilter parser as
+ * "2026-11-27T00:00:00.000000Z host kernel: MESSAGE". */
+static void handle_entry(struct sensor *s, struct source *src, const char *line, size_t len)
+{
+    static char out[WW_FOLLOW_LINEMAX];
+    json_error_t je;
+    json_t *o = json_loadb(line, len, JSON_ALLOW_NUL, &je), *msg, *jc = json_object_get(o, "__CURSOR");
+    const char *cur = json_string_value(jc);
+    const char *rt = json_string_value(json_object_get(o, "__REALTIME_TIMESTAMP"));
+    const char *host = json_string_value(json_object_get(o, "_HOSTNAME"));
+    char *end;
+    if (!o || !json_is_object(o)) {
+        char what[200];
+        snprintf(what, sizeof what, "not a JSON object%s%s%s", o ? "" : " (", o ? "" : je.text, o ? "" : ")");
+        journal_warn(s, what);
+        goto done;
+    }
+    if (!cur || !*cur || strlen(cur) >= CURSOR_MAX || strlen(cur) != json_string_length(jc)
+        || strchr(cur, '\n')) {
+        journal_warn(s, "no usable __CURSOR");
+        goto done;
+    }
+    snprintf(s->jcur, sizeof s->jcur, "%s", cur); /* read, whatever follows */
+    errno = 0;
+    unsigned long long us = rt ? strtoull(rt, &end, 10) : 0;
+    struct tm tm;
+    time_t sec = (time_t)(us / 1000000);
+    if (!rt || !*rt || *end || errno || !gmtime_r(&sec, &tm) || tm.tm_year + 1900 > 9999) {
+        journal_warn(s, "bad __REALTIME_TIMESTAMP");
+        goto done;
+    }
+    int n = snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ %s kernel: ",
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                     tm.tm_sec, (unsigned)(us % 1000000), host && *host && !strchr(host, ' ')
+                     && strlen(host) < 256 ? host : "-");
+    size_t k = (size_t)n;
+    msg = json_object_get(o, "MESSAGE");
+    if (json_is_string(msg)) {
+        size_t ml = json_string_length(msg);
+        if (ml > sizeof out - k) ml = sizeof out - k;
+        memcpy(out + k, json_string_value(msg), ml);
+        k += ml;
+    } else if (json_is_array(msg)) { /* not UTF-8: the bytes as numbers */
+        size_t i;
+        json_t *b;
+        json_array_foreach(msg, i, b) {
+            json_int_t v = json_integer_value(b);
+            if (!json_is_integer(b) || v < 0 || v > 255) break;
+            if (k < sizeof out) out[k++] = (char)v;
+        }
+        if (i < json_array_size(msg)) {
+            journal_warn(s, "MESSAGE is neither text nor bytes");
+            goto done;
+        }
+    } else {
+        journal_warn(s, "no MESSAGE");
+        goto done;
+    }
+    handle_line(s, src, out, k);
+done:
+    json_decref(o);
 }
 
 /* live capture: a decoded packet's event (flow decided), via ww_flows */
@@ -412,6 +553,40 @@ static int submit_one(struct sensor *s)
     return 0;
 }
 
+/* First start in journal mode: the newest kernel entry's cursor (none if
+ * there is none yet), saved at once, so that only newer messages are read,
+ * now and after any restart. */
+static int start_cursor(struct sensor *s)
+{
+    static char out[WW_FOLLOW_LINEMAX];
+    size_t len = 0;
+    int fd = -1, st = 0;
+    pid_t pid = journalctl(s, "--lines=1", NULL, &fd);
+    if (pid < 0) {
+        ww_warn("sensor: cannot run journalctl: %s", strerror(errno));
+        return -1;
+    }
+    for (ssize_t n; len < sizeof out && (n = read(fd, out + len, sizeof out - len)) != 0;)
+        if (n > 0) len += (size_t)n;
+        else if (errno != EINTR) break;
+    close(fd);
+    waitpid(pid, &st, 0);
+    if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+        ww_warn("sensor: journalctl failed (see above) finding the newest kernel message");
+        return -1;
+    }
+    char *nl = memchr(out, '\n', len);
+    json_t *o = json_loadb(out, nl ? (size_t)(nl - out) : len, 0, NULL);
+    const char *cur = json_string_value(json_object_get(o, "__CURSOR"));
+    if (cur && *cur && strlen(cur) < CURSOR_MAX && !strchr(cur, '\n')) {
+        snprintf(s->jcur, sizeof s->jcur, "%s", cur);
+        memcpy(s->jcur_saved, s->jcur, sizeof s->jcur);
+        save_state(s);
+    }
+    json_decref(o);
+    return 0;
+}
+
 static int read_key_file(const char *path, char *key, size_t size)
 {
     FILE *fp = fopen(path, "r");
@@ -429,7 +604,7 @@ static const char usage[] =
     "                        (FILE... | --journal | --interface IF [--user NAME])\n"
     "\n"
     "Follows firewall logs (tail -F: rotation and truncation handled, position\n"
-    "kept in the state directory) or `journalctl -k -f` (--journal), reports\n"
+    "kept in the state directory) or the kernel's journal (--journal), reports\n"
     "scanners found locally on stderr, and submits the events in batches to a\n"
     "wormwatch collector (POST URL/api/v1/submit, DShield TSV), spooling them on\n"
     "disk while it is unreachable. No event is lost or sent twice across a\n"
@@ -445,7 +620,11 @@ static const char usage[] =
     "  --anonymize BITS    keep BITS leading bits of IPv4 targets (default 16;\n"
     "                      IPv6 targets keep 48)\n"
     "  --spool-max BYTES   spool bound; oldest batches dropped past it (default 256 MiB)\n"
-    "  --journal           read `journalctl -k -f -o short-iso` (new messages only)\n"
+    "  --journal           read the kernel's messages with journalctl, resuming at\n"
+    "                      the saved cursor (first start: new messages only)\n"
+    "  --journal-directory DIR\n"
+    "                      with --journal: read the journal files in DIR\n"
+    "                      (journalctl -D), e.g. a host's journal in a container\n"
     "  --interface IF      capture live on IF with libpcap (probes and their\n"
     "                      outcome, as analyze does for captures)\n"
     "  --user NAME         with --interface as root: open the capture, then drop\n"
@@ -460,9 +639,10 @@ int cmd_sensor(int argc, char **argv)
         {"collector", 1, 0, 'c'}, {"key", 1, 0, 'k'}, {"key-file", 1, 0, 'K'},
         {"state", 1, 0, 's'}, {"batch", 1, 0, 'b'}, {"flush", 1, 0, 'f'},
         {"anonymize", 1, 0, 'a'}, {"spool-max", 1, 0, 'm'}, {"journal", 0, 0, 'j'},
+        {"journal-directory", 1, 0, 'J'},
         {"interface", 1, 0, 'i'}, {"user", 1, 0, 'u'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     struct sensor s = {.batch_max = 1000, .spool_max = 256ull << 20, .flush_s = 2,
-                       .anon_bits = 16, .backoff = 0.5};
+                       .anon_bits = 16, .backoff = 0.5, .jfd = -1};
     const char *keyfile = NULL, *state = NULL, *ifname = NULL, *user = "nobody";
     int journal = 0, c;
     unsigned long long u;
@@ -490,6 +670,7 @@ int cmd_sensor(int argc, char **argv)
                 return ww_usage_error(cmd, "bad --spool-max '%s'", optarg);
             break;
         case 'j': journal = 1; break;
+        case 'J': s.jdir = optarg; break;
         case 'i': ifname = optarg; break;
         case 'u': user = optarg; break;
         case 'h': fputs(usage, stdout); return WW_EXIT_OK;
@@ -504,6 +685,7 @@ int cmd_sensor(int argc, char **argv)
     if (!s.key[0]) return ww_usage_error(cmd, "--key or --key-file is required");
     if (journal + !!ifname + (optind < argc) != 1)
         return ww_usage_error(cmd, "give FILE..., --journal or --interface IF (one of them)");
+    if (s.jdir && !journal) return ww_usage_error(cmd, "--journal-directory needs --journal");
 
     char sdir[4096];
     if (state) snprintf(sdir, sizeof sdir, "%s", state);
@@ -527,6 +709,28 @@ int cmd_sensor(int argc, char **argv)
         ww_follow_free(s.src[i].f);
         s.src[i].f = ww_follow_open(argv[optind + (int)i], inos[i], offs[i]);
         ww_follow_pos(s.src[i].f, &s.src[i].ino, &s.src[i].off);
+        const char *rot, *path = argv[optind + (int)i];
+        switch (ww_follow_started(s.src[i].f, &rot)) {
+        case WW_FOLLOW_ROTATED:
+            ww_warn("sensor: %s was rotated while the sensor was stopped: reading the rest of %s "
+                    "(from byte %" PRIu64 ") first", path, rot, offs[i]);
+            break;
+        case WW_FOLLOW_LOST:
+            ww_warn("sensor: %s was rotated while the sensor was stopped and the old file "
+                    "(inode %" PRIu64 ") is no longer in its directory (deleted or compressed?): "
+                    "whatever was written to it after byte %" PRIu64 " is LOST (how many bytes "
+                    "cannot be known); reading the new file from its start",
+                    path, inos[i], offs[i]);
+            break;
+        case WW_FOLLOW_TRUNCATED:
+            ww_warn("sensor: %s was truncated while the sensor was stopped (it was read up to "
+                    "byte %" PRIu64 "): whatever was written after that before the truncation "
+                    "is LOST (how many bytes cannot be known); reading it from its start",
+                    path, offs[i]);
+            break;
+        default:
+            break;
+        }
         ww_parse_ctx_init(&s.src[i].ctx);
     }
     ww_free(inos);
@@ -545,12 +749,16 @@ int cmd_sensor(int argc, char **argv)
     struct source jsrc = {0};
     ww_parse_ctx_init(&jsrc.ctx);
     if (journal) {
-        s.journal = popen("exec journalctl -k -f -n 0 -o short-iso", "r");
-        if (!s.journal) {
+        char after[CURSOR_MAX + 32];
+        int fd = -1;
+        if (!s.jcur[0] && start_cursor(&s) < 0) return WW_EXIT_FAIL;
+        if (s.jcur[0]) snprintf(after, sizeof after, "--after-cursor=%s", s.jcur);
+        s.jpid = journalctl(&s, "-f", s.jcur[0] ? after : "--lines=all", &fd);
+        if (s.jpid < 0) {
             ww_warn("sensor: cannot run journalctl: %s", strerror(errno));
             return WW_EXIT_FAIL;
         }
-        int fd = fileno(s.journal);
+        s.jfd = fd;
         fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
         jsrc.fmt = WW_FMT_NETFILTER;
     }
@@ -570,6 +778,7 @@ int cmd_sensor(int argc, char **argv)
     s.batch_t0 = now_s();
     static char jbuf[WW_FOLLOW_LINEMAX];
     size_t jlen = 0;
+    int jskip = 0, jfailed = 0;
 
     while (!stop) {
         int got = 0;
@@ -582,11 +791,17 @@ int cmd_sensor(int argc, char **argv)
                 if (s.bn >= s.batch_max) commit_batch(&s);
             }
         }
-        if (s.journal) {
+        if (s.jfd >= 0) {
             /* non-blocking pipe: take whole lines, keep a partial one */
-            ssize_t n = read(fileno(s.journal), jbuf + jlen, sizeof jbuf - jlen);
+            ssize_t n = read(s.jfd, jbuf + jlen, sizeof jbuf - jlen);
             if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-                ww_warn("sensor: journalctl exited");
+                int st = 0;
+                if (waitpid(s.jpid, &st, 0) == s.jpid) s.jpid = 0;
+                if (!stop) {
+                    ww_warn("sensor: journalctl exited (%s %d)", WIFSIGNALED(st) ? "signal" : "status",
+                            WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+                    jfailed = 1;
+                }
                 stop = 1;
             }
             if (n > 0) {
@@ -594,10 +809,22 @@ int cmd_sensor(int argc, char **argv)
                 jlen += (size_t)n;
                 got = 1;
                 for (char *nl; (nl = memchr(jbuf + used, '\n', jlen - used)); used = (size_t)(nl - jbuf) + 1) {
-                    handle_line(&s, &jsrc, jbuf + used, (size_t)(nl - jbuf) - used);
+                    if (jskip) { /* the end of an overlong line */
+                        jskip = 0;
+                    } else {
+                        s.jline++;
+                        handle_entry(&s, &jsrc, jbuf + used, (size_t)(nl - jbuf) - used);
+                    }
                     if (s.bn >= s.batch_max) commit_batch(&s);
                 }
-                if (used == 0 && jlen == sizeof jbuf) used = jlen; /* overlong: drop */
+                if (used == 0 && jlen == sizeof jbuf) { /* overlong: skip to its end */
+                    if (!jskip) {
+                        s.jline++;
+                        journal_warn(&s, "longer than 64 KiB");
+                    }
+                    jskip = 1;
+                    used = jlen;
+                }
                 memmove(jbuf, jbuf + used, jlen - used);
                 jlen -= used;
             }
@@ -625,7 +852,12 @@ int cmd_sensor(int argc, char **argv)
     log_scanners(&s);
     if (s.flows) ww_flows_free(s.flows);
     if (s.pcap) pcap_close(s.pcap);
-    if (s.journal) pclose(s.journal);
+    if (s.jfd >= 0) close(s.jfd);
+    if (s.jpid > 0) {
+        kill(s.jpid, SIGTERM);
+        waitpid(s.jpid, NULL, 0);
+    }
+    if (s.jbad) ww_warn("sensor: %llu journal entries skipped", s.jbad);
     for (size_t i = 0; i < s.nsrc; i++) ww_follow_free(s.src[i].f);
     ww_free(s.src);
     ww_free(s.batch);
@@ -634,7 +866,7 @@ int cmd_sensor(int argc, char **argv)
     ww_spool_free(s.spool);
     curl_easy_cleanup(s.curl);
     curl_global_cleanup();
-    return WW_EXIT_OK;
+    return jfailed ? WW_EXIT_FAIL : WW_EXIT_OK;
 }
 
 const struct ww_command ww_cmd_sensor = {"sensor", cmd_sensor,

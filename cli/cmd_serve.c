@@ -1,9 +1,9 @@
 /* cmd_serve.c -- `wormwatch serve`: the collector's HTTP front end.
  *
  * libmicrohttpd with an internal polling thread and one thread per
- * connection (keep-alive sensors hold a connection each); one store handle
- * behind a mutex, since SQLite serializes writers anyway. The store does the
- * aggregation; this file only speaks HTTP:
+ * connection (keep-alive sensors hold a connection each). The store is
+ * thread-safe and does the durability and the aggregation (group commit in
+ * its own writer thread); this file only speaks HTTP:
  *
  *   POST /api/v1/submit   checks are ordered cheap-first and all happen on
  *       the first callback, before any body byte is read: method (405),
@@ -11,17 +11,19 @@
  *       key (401, constant-time in the store), the sensor's token bucket
  *       (429 + Retry-After). The body is then buffered -- counting streamed
  *       bytes too, so chunked uploads cannot exceed --max-body -- parsed
- *       whole by ww_batch_parse() outside the store lock (400 names the
- *       first bad line; nothing is stored), and handed to ww_store_submit(), which commits durably
- *       before the 200 is sent.
- *   GET  /api/v1/{port,porthistory,topports,sources,ip,infocon,alerts} and
- *       /metrics: read-only queries, JSON (Prometheus text for /metrics).
+ *       whole by ww_batch_parse() (400 names the first bad line; nothing is
+ *       stored), and handed to ww_store_submit(), which returns once the
+ *       batch is committed durably; then the 200.
+ *   GET  /api/v1/...      lib/api.c answers (the same function `report`
+ *       and the dashboard use); /metrics is Prometheus text.
+ *   GET  anything else    the dashboard (lib/dash.c), optionally behind
+ *       HTTP basic auth (--dashboard-user), with a strict CSP.
  *
- * Every error is JSON {"error":"..."}. Options come from the command line,
- * then from the config file (`key = value` lines, same names as the long
- * options), then defaults. SIGINT/SIGTERM are blocked in every thread and
- * taken by sigwait() in the main thread, which stops the daemon (finishing
- * requests in flight) and closes the store. */
+ * Every API error is JSON {"error":"..."}. Options come from the command
+ * line, then from the config file (`key = value` lines, same names as the
+ * long options), then defaults. SIGINT/SIGTERM are blocked in every thread
+ * and taken by sigwait() in the main thread, which stops the daemon
+ * (finishing requests in flight) and closes the store (which flushes). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -41,6 +43,8 @@
 #include "cli.h"
 #include "err.h"
 #include "mem.h"
+#include "api.h"
+#include "dash.h"
 #include "store.h"
 #include "wtime.h"
 
@@ -50,20 +54,19 @@
 #define DEFAULT_RATE 50.0
 #define MAX_EVENTS 4000000 /* per batch; an 8 MiB body holds ~100k lines */
 
-static const unsigned statuses[] = {200, 400, 401, 404, 405, 413, 429, 500};
+static const unsigned statuses[] = {200, 400, 401, 404, 405, 413, 414, 429, 500};
 #define NSTATUS (sizeof statuses / sizeof statuses[0])
 
 struct bucket { int64_t sensor; double tokens; int64_t last_us; };
 
 struct server {
-    struct ww_store *st;
-    pthread_mutex_t store_lock;    /* st */
+    struct ww_store *st;           /* thread-safe (store.h) */
     const char *db;
     size_t max_body;
+    const char *dash_user, *dash_pass; /* --dashboard-user USER:PASSWORD */
     double rate;                   /* batches/s per sensor; 0 = unlimited */
     pthread_mutex_t lock;          /* everything below */
     uint64_t by_status[NSTATUS + 1];
-    uint64_t events, batches, duplicates;
     struct bucket *buckets;
     size_t nbuckets;
 };
@@ -78,7 +81,7 @@ struct req {                       /* one POST /submit in progress */
 };
 
 struct opts {
-    char *listen, *db, *tls_cert, *tls_key, *config, *max_body, *rate;
+    char *listen, *db, *tls_cert, *tls_key, *config, *max_body, *rate, *dash_user;
 };
 
 static int64_t now_us(void)
@@ -90,6 +93,15 @@ static int64_t now_us(void)
 
 /* ---- responses ---- */
 
+static void count_status(struct server *s, unsigned status)
+{
+    size_t i = 0;
+    while (i < NSTATUS && statuses[i] != status) i++;
+    pthread_mutex_lock(&s->lock);
+    s->by_status[i]++;
+    pthread_mutex_unlock(&s->lock);
+}
+
 static enum MHD_Result respond(struct server *s, struct MHD_Connection *c, unsigned status,
                             char *body, const char *ctype, const char *hname,
                             const char *hval)
@@ -100,11 +112,7 @@ static enum MHD_Result respond(struct server *s, struct MHD_Connection *c, unsig
     if (hname) MHD_add_response_header(r, hname, hval);
     enum MHD_Result rc = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
-    size_t i = 0;
-    while (i < NSTATUS && statuses[i] != status) i++;
-    pthread_mutex_lock(&s->lock);
-    s->by_status[i]++;
-    pthread_mutex_unlock(&s->lock);
+    count_status(s, status);
     return rc;
 }
 
@@ -190,9 +198,7 @@ static enum MHD_Result submit_start(struct server *s, struct MHD_Connection *c,
         return error_hdr(s, c, 401, "missing bearer key", "WWW-Authenticate", "Bearer");
     int64_t sensor = 0;
     char name[65];
-    pthread_mutex_lock(&s->store_lock);
     int rc = ww_store_key_check(s->st, auth + 7, &sensor, name);
-    pthread_mutex_unlock(&s->store_lock);
     if (rc || sensor <= 0)
         return error_hdr(s, c, 401, "unknown or revoked key", "WWW-Authenticate", "Bearer");
     if (!rate_ok(s, sensor))
@@ -245,51 +251,51 @@ static enum MHD_Result submit_body(struct server *s, struct MHD_Connection *c,
         return error(s, c, 400, msg);
     }
     n = r->batch.n;
-    pthread_mutex_lock(&s->store_lock);
     rc = ww_store_submit(s->st, r->sensor, r->batch_id, r->batch.ev, n, &dup);
-    pthread_mutex_unlock(&s->store_lock);
     if (rc) return error(s, c, 500, "store failed; batch not stored, retry");
-    pthread_mutex_lock(&s->lock);
-    s->batches++;
-    if (dup) s->duplicates++;
-    else s->events += n;
-    pthread_mutex_unlock(&s->lock);
     return send_json(s, c, 200, json_pack("{s:I,s:b}", "accepted", (json_int_t)(dup ? 0 : n),
                                           "duplicate", dup));
 }
 
 /* ---- queries ---- */
 
-static int arg_uint(struct MHD_Connection *c, const char *key, unsigned long long max,
-                    unsigned long long dflt, unsigned long long *out)
+/* The request's query string rebuilt from MHD's decoded arguments,
+ * percent-encoded again, for ww_api_get(). */
+struct qbuf { char s[1024]; size_t n; int overflow; };
+
+static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
 {
-    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
-    if (!v || !*v) { *out = dflt; return 0; }
-    return ww_parse_uint(v, max, out);
+    struct qbuf *q = cls;
+    (void)kind;
+    const char *parts[2] = {key, value ? value : ""};
+    if (q->n) q->s[q->n++] = '&';
+    for (int p = 0; p < 2; p++) {
+        if (p) q->s[q->n++] = '=';
+        for (const unsigned char *c = (const unsigned char *)parts[p]; *c; c++) {
+            if (q->n + 8 >= sizeof q->s) { q->overflow = 1; return MHD_NO; }
+            if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+                *c == '-' || *c == '_' || *c == '.')
+                q->s[q->n++] = (char)*c;
+            else
+                q->n += (size_t)snprintf(q->s + q->n, 4, "%%%02X", *c);
+        }
+    }
+    q->s[q->n] = '\0';
+    return MHD_YES;
 }
 
-static int parse_day(const char *s, int64_t *day)
+static enum MHD_Result query(struct server *s, struct MHD_Connection *c, const char *url)
 {
-    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') return -1;
-    int y = ww_digits(s, 4), m = ww_digits(s + 5, 2), d = ww_digits(s + 8, 2);
-    if (y < 0 || m < 1 || m > 12 || d < 1 || d > 31) return -1;
-    *day = ww_days_from_civil(y, (unsigned)m, (unsigned)d);
-    return 0;
-}
-
-static int arg_day(struct MHD_Connection *c, const char *key, int64_t dflt, int64_t *day)
-{
-    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
-    if (!v || !*v) { *day = dflt; return 0; }
-    return parse_day(v, day);
-}
-
-static int path_port(const char *rest, int *port)
-{
-    unsigned long long p;
-    if (ww_parse_uint(rest, 65535, &p)) return -1;
-    *port = (int)p;
-    return 0;
+    struct qbuf q = {.n = 0};
+    char full[1600];
+    q.s[0] = '\0';
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_arg, &q);
+    if (q.overflow || strlen(url) > 500) return error(s, c, 414, "request URI too long");
+    snprintf(full, sizeof full, "%s%s%s", url, q.n ? "?" : "", q.s);
+    unsigned status;
+    json_t *j = ww_api_get(s->st, full, now_us(), &status);
+    return send_json(s, c, status, j);
 }
 
 static enum MHD_Result metrics(struct server *s, struct MHD_Connection *c)
@@ -298,6 +304,8 @@ static enum MHD_Result metrics(struct server *s, struct MHD_Connection *c)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f) return error(s, c, 500, "out of memory");
+    uint64_t batches, events, dups, sources;
+    ww_store_counters(s->st, &batches, &events, &dups, &sources);
     pthread_mutex_lock(&s->lock);
     fprintf(f, "# HELP wormwatch_http_requests_total HTTP requests answered, by status.\n"
                "# TYPE wormwatch_http_requests_total counter\n");
@@ -306,6 +314,7 @@ static enum MHD_Result metrics(struct server *s, struct MHD_Connection *c)
                 (unsigned long long)s->by_status[i]);
     fprintf(f, "wormwatch_http_requests_total{code=\"other\"} %llu\n",
             (unsigned long long)s->by_status[NSTATUS]);
+    pthread_mutex_unlock(&s->lock);
     fprintf(f, "# HELP wormwatch_events_ingested_total Events stored from accepted batches.\n"
                "# TYPE wormwatch_events_ingested_total counter\n"
                "wormwatch_events_ingested_total %llu\n"
@@ -315,9 +324,8 @@ static enum MHD_Result metrics(struct server *s, struct MHD_Connection *c)
                "# HELP wormwatch_batches_duplicate_total Batches whose X-Batch-Id was already stored.\n"
                "# TYPE wormwatch_batches_duplicate_total counter\n"
                "wormwatch_batches_duplicate_total %llu\n",
-            (unsigned long long)s->events, (unsigned long long)s->batches,
-            (unsigned long long)s->duplicates);
-    pthread_mutex_unlock(&s->lock);
+            (unsigned long long)events, (unsigned long long)batches,
+            (unsigned long long)dups);
     unsigned long long bytes = 0;
     char path[4096];
     struct stat sb;
@@ -327,9 +335,7 @@ static enum MHD_Result metrics(struct server *s, struct MHD_Connection *c)
     fprintf(f, "# HELP wormwatch_store_file_bytes Size of the store's files (database + WAL).\n"
                "# TYPE wormwatch_store_file_bytes gauge\n"
                "wormwatch_store_file_bytes %llu\n", bytes);
-    pthread_mutex_lock(&s->store_lock);
     int rc = ww_store_metrics(s->st, f);
-    pthread_mutex_unlock(&s->store_lock);
     fclose(f);
     if (rc) {
         free(buf);
@@ -338,69 +344,52 @@ static enum MHD_Result metrics(struct server *s, struct MHD_Connection *c)
     return respond(s, c, 200, buf, "text/plain; version=0.0.4", NULL, NULL);
 }
 
-static enum MHD_Result query(struct server *s, struct MHD_Connection *c, const char *url)
+/* Compares without an early exit (the lengths leak, not the bytes). */
+static int same(const char *a, const char *b)
 {
-    const char *rest;
-    int64_t today = now_us() / 86400000000LL, day, from, to;
-    unsigned long long limit;
-    int port;
-    json_t *j = NULL;
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned diff = la != lb;
+    for (size_t i = 0; i < la; i++) diff |= (unsigned)(a[i] ^ b[i % (lb ? lb : 1)]);
+    return diff == 0;
+}
 
-#define UNDER(prefix) (!strncmp(url, prefix, sizeof(prefix) - 1) && (rest = url + sizeof(prefix) - 1))
-    pthread_mutex_lock(&s->store_lock);
-    if (UNDER("/api/v1/port/")) {
-        if (path_port(rest, &port)) goto bad_port;
-        if (arg_day(c, "date", today, &day)) goto bad_date;
-        j = ww_store_port(s->st, port, day);
-    } else if (UNDER("/api/v1/porthistory/")) {
-        if (path_port(rest, &port)) goto bad_port;
-        if (arg_day(c, "to", today, &to) || arg_day(c, "from", to - 29, &from)) goto bad_date;
-        if (from > to || to - from > 3660) {
-            pthread_mutex_unlock(&s->store_lock);
-            return error(s, c, 400, "from must not be after to, and at most 10 years before it");
-        }
-        j = ww_store_porthistory(s->st, port, from, to);
-    } else if (UNDER("/api/v1/topports/")) {
-        if (strcmp(rest, "records") && strcmp(rest, "sources") && strcmp(rest, "targets")) {
-            pthread_mutex_unlock(&s->store_lock);
-            return error(s, c, 404, "topports/{records|sources|targets}");
-        }
-        if (arg_uint(c, "limit", 10000, 10, &limit)) goto bad_limit;
-        if (arg_day(c, "date", today, &day)) goto bad_date;
-        j = ww_store_topports(s->st, rest, (int)limit, day);
-    } else if (!strcmp(url, "/api/v1/sources")) {
-        if (arg_uint(c, "limit", 10000, 10, &limit)) goto bad_limit;
-        j = ww_store_sources(s->st, (int)limit);
-    } else if (UNDER("/api/v1/ip/")) {
-        struct ww_addr a;
-        if (ww_addr_parse(rest, strlen(rest), &a)) {
-            pthread_mutex_unlock(&s->store_lock);
-            return error(s, c, 400, "bad address");
-        }
-        j = ww_store_ip(s->st, &a);
-    } else if (!strcmp(url, "/api/v1/infocon")) {
-        j = ww_store_infocon(s->st, now_us());
-    } else if (!strcmp(url, "/api/v1/alerts")) {
-        if (arg_uint(c, "limit", 10000, 100, &limit)) goto bad_limit;
-        j = ww_store_alerts(s->st, (int)limit);
-    } else {
-        pthread_mutex_unlock(&s->store_lock);
-        return error(s, c, 404, "no such endpoint");
-    }
-#undef UNDER
-    pthread_mutex_unlock(&s->store_lock);
-    if (!j) return error(s, c, 500, "store query failed");
-    /* the store answers {"error":...} when the request names nothing it knows */
-    return send_json(s, c, json_object_get(j, "error") ? 404 : 200, j);
-bad_port:
-    pthread_mutex_unlock(&s->store_lock);
-    return error(s, c, 400, "port must be 0..65535");
-bad_date:
-    pthread_mutex_unlock(&s->store_lock);
-    return error(s, c, 400, "dates are YYYY-MM-DD");
-bad_limit:
-    pthread_mutex_unlock(&s->store_lock);
-    return error(s, c, 400, "limit must be 0..10000");
+static int dash_auth_ok(struct server *s, struct MHD_Connection *c)
+{
+    char *pass = NULL, *user = MHD_basic_auth_get_username_password(c, &pass);
+    int ok = user && pass && same(user, s->dash_user) & same(pass, s->dash_pass);
+    MHD_free(user);
+    MHD_free(pass);
+    return ok;
+}
+
+/* Everything else is the dashboard (lib/dash.c): HTML rendered from the
+ * same API, behind optional basic auth, with a strict CSP. */
+static enum MHD_Result dashboard(struct server *s, struct MHD_Connection *c, const char *url,
+                                 const char *method)
+{
+    if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+        return error_hdr(s, c, 405, "use GET", "Allow", "GET, HEAD");
+    if (s->dash_user && !dash_auth_ok(s, c))
+        return error_hdr(s, c, 401, "the dashboard needs a user name and password",
+                         "WWW-Authenticate", "Basic realm=\"wormwatch\", charset=\"UTF-8\"");
+    struct qbuf q = {.n = 0};
+    q.s[0] = '\0';
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_arg, &q);
+    if (q.overflow) return error(s, c, 414, "request URI too long");
+    struct ww_dash_page pg;
+    ww_dash_render(s->st, url, q.s, now_us(), &pg);
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        pg.len, pg.body, pg.body_static ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_COPY);
+    ww_dash_page_free(&pg);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, pg.content_type);
+    MHD_add_response_header(r, "Content-Security-Policy", WW_DASH_CSP);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "Cache-Control", "no-cache");
+    enum MHD_Result rc = MHD_queue_response(c, pg.status, r);
+    MHD_destroy_response(r);
+    count_status(s, pg.status);
+    return rc;
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
@@ -415,6 +404,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (known && strcmp(method, "GET") && strcmp(method, "HEAD"))
         return error_hdr(s, c, 405, "use GET", "Allow", "GET, HEAD");
     if (!strcmp(url, "/metrics")) return metrics(s, c);
+    if (!known) return dashboard(s, c, url, method);
     return query(s, c, url);
 }
 
@@ -437,7 +427,7 @@ static int set_opt(struct opts *o, const char *key, const char *val)
     char **slot = !strcmp(key, "listen") ? &o->listen : !strcmp(key, "db") ? &o->db
                 : !strcmp(key, "tls-cert") ? &o->tls_cert : !strcmp(key, "tls-key") ? &o->tls_key
                 : !strcmp(key, "max-body") ? &o->max_body : !strcmp(key, "rate-limit") ? &o->rate
-                : NULL;
+                : !strcmp(key, "dashboard-user") ? &o->dash_user : NULL;
     if (!slot) return -1;
     if (!*slot) *slot = ww_strdup(val); /* the command line, read first, wins */
     return 0;
@@ -522,7 +512,11 @@ static const char usage[] =
     "  --tls-cert FILE      PEM certificate; with --tls-key, serve HTTPS\n"
     "  --tls-key FILE       PEM private key\n"
     "  --max-body BYTES     largest batch body accepted (default 8388608)\n"
-    "  --rate-limit N       batches per second per sensor, 0 = no limit (default 50)\n";
+    "  --rate-limit N       batches per second per sensor, 0 = no limit (default 50)\n"
+    "  --dashboard-user USER:PASSWORD\n"
+    "                       require HTTP basic auth for the dashboard (put it in the\n"
+    "                       config file rather than on the command line)\n\n"
+    "The dashboard is at / on the same listener.\n";
 
 static int run(int argc, char **argv)
 {
@@ -530,13 +524,15 @@ static int run(int argc, char **argv)
         {"listen", required_argument, NULL, 'l'}, {"db", required_argument, NULL, 'd'},
         {"config", required_argument, NULL, 'c'}, {"tls-cert", required_argument, NULL, 'C'},
         {"tls-key", required_argument, NULL, 'K'}, {"max-body", required_argument, NULL, 'm'},
-        {"rate-limit", required_argument, NULL, 'r'}, {NULL, 0, NULL, 0}};
+        {"rate-limit", required_argument, NULL, 'r'},
+        {"dashboard-user", required_argument, NULL, 'u'}, {NULL, 0, NULL, 0}};
     const struct ww_command *cmd = &ww_cmd_serve;
     struct opts o = {0};
     int ch, status = WW_EXIT_FAIL;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         const char *key = ch == 'l' ? "listen" : ch == 'd' ? "db" : ch == 'C' ? "tls-cert"
-                        : ch == 'K' ? "tls-key" : ch == 'm' ? "max-body" : "rate-limit";
+                        : ch == 'K' ? "tls-key" : ch == 'm' ? "max-body"
+                        : ch == 'u' ? "dashboard-user" : "rate-limit";
         if (ch == 'c') o.config = ww_strdup(optarg);
         else if (ch == '?') return WW_EXIT_USAGE;
         else set_opt(&o, key, optarg);
@@ -557,6 +553,14 @@ static int run(int argc, char **argv)
     if (parse_listen(o.listen ? o.listen : DEFAULT_LISTEN, &ss, &v6))
         return ww_usage_error(cmd, "--listen: expected ADDR:PORT, got '%s'", o.listen);
     if (!o.tls_cert != !o.tls_key) return ww_usage_error(cmd, "--tls-cert and --tls-key go together");
+    if (o.dash_user) {
+        char *colon = strchr(o.dash_user, ':');
+        if (!colon || colon == o.dash_user || !colon[1])
+            return ww_usage_error(cmd, "--dashboard-user: expected USER:PASSWORD");
+        *colon = '\0';
+        s.dash_user = o.dash_user;
+        s.dash_pass = colon + 1;
+    }
 
     char *cert = NULL, *key = NULL;
     if (o.tls_cert && (!(cert = read_file(o.tls_cert, "--tls-cert")) ||
@@ -564,12 +568,12 @@ static int run(int argc, char **argv)
         goto out;
     s.db = o.db ? o.db : (o.db = ww_store_default_path());
     char err[256] = "";
-    if (ww_store_open(s.db, &s.st, err, sizeof err)) {
-        ww_warn("%s: %s", s.db, err);
+    if (ww_store_open(s.db, &s.st, err, sizeof err) || ww_store_start(s.st, err, sizeof err)) {
+        ww_warn("%s", err);
+        ww_store_close(s.st);
         goto out;
     }
     pthread_mutex_init(&s.lock, NULL);
-    pthread_mutex_init(&s.store_lock, NULL);
 
     sigset_t sigs;
     sigemptyset(&sigs);
@@ -609,11 +613,11 @@ static int run(int argc, char **argv)
     ww_store_close(s.st);
     ww_free(s.buckets);
     pthread_mutex_destroy(&s.lock);
-    pthread_mutex_destroy(&s.store_lock);
 out:
     ww_free(cert);
     ww_free(key);
-    char **all[] = {&o.listen, &o.db, &o.tls_cert, &o.tls_key, &o.config, &o.max_body, &o.rate};
+    char **all[] = {&o.listen, &o.db, &o.tls_cert, &o.tls_key, &o.config, &o.max_body, &o.rate,
+                    &o.dash_user};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) ww_free(*all[i]);
     return status;
 }

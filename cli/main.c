@@ -17,6 +17,8 @@ static const struct ww_command *const commands[] = {
     &ww_cmd_sensor,
     &ww_cmd_key,
     &ww_cmd_report,
+    &ww_cmd_block,
+    &ww_cmd_exposure,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

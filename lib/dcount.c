@@ -141,3 +141,8 @@ size_t ww_dcount_bytes(const struct ww_dcount *dc)
     if (dc->lg == WW_DCOUNT_LG_HLL) return sizeof(struct ww_hll);
     return dc->lg ? ((size_t)1 << dc->lg) * sizeof(uint64_t) : 0;
 }
+
+void ww_dcount_each(const struct ww_dcount *dc, void (*fn)(void *, uint64_t), void *arg)
+{
+    if (dc->lg != WW_DCOUNT_LG_HLL) each(dc, fn, arg);
+}

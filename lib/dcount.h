@@ -38,5 +38,8 @@ void ww_dcount_merge(struct ww_dcount *dst, const struct ww_dcount *src);
 void ww_dcount_release(struct ww_dcount *dc);
 /* Heap bytes in use (not counting the struct itself). */
 size_t ww_dcount_bytes(const struct ww_dcount *dc);
+/* Calls fn(arg, v) for every member of an exact counter, in no set order
+ * (nothing for an HLL: its registers are dc->u.hll->reg). */
+void ww_dcount_each(const struct ww_dcount *dc, void (*fn)(void *, uint64_t), void *arg);
 
 #endif

@@ -11,11 +11,24 @@
  *  - same inode, size below what we have read: truncated; restart at 0.
  * Only '\n'-terminated lines are returned, so a line being written is never
  * cut in two. No thread, no busy loop: the caller polls (sensor sleeps
- * ~100 ms when every file said 0). Nothing is allocated per line. */
+ * ~100 ms when every file said 0). Nothing is allocated per line.
+ *
+ * Rotation while nobody was following: the saved inode is no longer at path.
+ * Rotators rename within the directory and keep the base name as a prefix
+ * (FILE.1, FILE.0, FILE-20261127), so the directory is scanned once for a
+ * regular file with that prefix and that (device, inode). If found, it is
+ * opened at the saved offset in place of path: the EOF check above then
+ * notices that path holds another inode and moves on to it, exactly as for a
+ * rotation seen live. A saved position therefore always names the file being
+ * read (its inode), whichever name it has now. Compressed (FILE.1.gz is a new
+ * inode) or deleted files cannot be found: ww_follow_started says so and the
+ * caller warns. */
 #include "follow.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,7 +36,8 @@
 #include "mem.h"
 
 struct ww_follow {
-    char *path;
+    char *path, *rotated;         /* rotated: the sibling opened at start */
+    enum ww_follow_start how;
     int fd;
     uint64_t ino, pos;
     size_t start, end;
@@ -35,10 +49,10 @@ static void reset(struct ww_follow *f)
     f->start = f->end = 0;
 }
 
-static int try_open(struct ww_follow *f, uint64_t ino, uint64_t off)
+static int try_open(struct ww_follow *f, const char *path, uint64_t ino, uint64_t off)
 {
     struct stat st;
-    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
     if (fstat(fd, &st) < 0) {
@@ -60,8 +74,68 @@ struct ww_follow *ww_follow_open(const char *path, uint64_t inode, uint64_t offs
     struct ww_follow *f = ww_calloc(1, sizeof *f);
     f->path = ww_strdup(path);
     f->fd = -1;
-    try_open(f, inode, offset);
+    int opened = try_open(f, path, inode, offset) == 0;
+    if (!inode) {
+        f->how = WW_FOLLOW_FRESH;
+    } else if (opened && f->ino == inode) {
+        f->how = f->pos == offset ? WW_FOLLOW_RESUMED : WW_FOLLOW_TRUNCATED;
+    } else {
+        char sib[4096];
+        f->how = WW_FOLLOW_LOST;
+        if (ww_follow_find_rotated(path, inode, sib, sizeof sib) == 1) {
+            int nfd = f->fd;
+            uint64_t nino = f->ino;
+            f->fd = -1;
+            if (try_open(f, sib, inode, offset) == 0 && f->ino == inode) {
+                f->how = WW_FOLLOW_ROTATED;
+                f->rotated = ww_strdup(sib);
+                if (nfd >= 0) close(nfd);
+            } else { /* renamed again under our feet: keep the new file */
+                if (f->fd >= 0) close(f->fd);
+                f->fd = nfd;
+                f->ino = nino;
+                f->pos = 0;
+            }
+        }
+    }
     return f;
+}
+
+int ww_follow_find_rotated(const char *path, uint64_t inode, char *buf, size_t size)
+{
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    char dir[4096];
+    int n = slash ? snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path)
+                  : snprintf(dir, sizeof dir, ".");
+    if (n < 0 || (size_t)n >= sizeof dir)
+        return -1;
+    size_t blen = strlen(base);
+    DIR *d = opendir(dir);
+    struct stat dst, st;
+    if (!d)
+        return -1;
+    if (fstat(dirfd(d), &dst) < 0) {
+        closedir(d);
+        return -1;
+    }
+    int found = 0;
+    for (struct dirent *de; !found && (de = readdir(d));) {
+        if (!blen || strncmp(de->d_name, base, blen) || !de->d_name[blen]
+            || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0
+            || !S_ISREG(st.st_mode) || (uint64_t)st.st_ino != inode || st.st_dev != dst.st_dev)
+            continue;
+        n = snprintf(buf, size, "%s/%s", dir, de->d_name);
+        found = n >= 0 && (size_t)n < size ? 1 : -1;
+    }
+    closedir(d);
+    return found;
+}
+
+enum ww_follow_start ww_follow_started(const struct ww_follow *f, const char **rotated)
+{
+    if (rotated)
+        *rotated = f->how == WW_FOLLOW_ROTATED ? f->rotated : NULL;
+    return f->how;
 }
 
 /* Returns bytes read (>0), 0 at EOF or error. */
@@ -93,7 +167,7 @@ static int check_rotate(struct ww_follow *f)
             return 1; /* the old file still had lines */
         close(f->fd);
         f->fd = -1;
-        return try_open(f, 0, 0) == 0;
+        return try_open(f, f->path, 0, 0) == 0;
     }
     if (fstat(f->fd, &fst) == 0 && (uint64_t)fst.st_size < f->pos + (f->end - f->start)) {
         lseek(f->fd, 0, SEEK_SET);
@@ -106,7 +180,7 @@ static int check_rotate(struct ww_follow *f)
 
 int ww_follow_line(struct ww_follow *f, const char **line, size_t *len)
 {
-    if (f->fd < 0 && try_open(f, 0, 0) < 0)
+    if (f->fd < 0 && try_open(f, f->path, 0, 0) < 0)
         return 0;
     for (int round = 0; round < 4; round++) {
         char *nl = memchr(f->buf + f->start, '\n', f->end - f->start);
@@ -150,5 +224,6 @@ void ww_follow_free(struct ww_follow *f)
     if (f->fd >= 0)
         close(f->fd);
     ww_free(f->path);
+    ww_free(f->rotated);
     ww_free(f);
 }

@@ -5,8 +5,15 @@
  *
  * Days are UTC day numbers (epoch_us / 86400e6). Query functions return a new
  * jansson json_t (caller decrefs), or an {"error":...} object when the
- * request names nothing (an address never seen). A store handle is used by
- * one thread at a time (callers serialize with a mutex). */
+ * request names nothing (an address never seen).
+ *
+ * Threads: a handle may be used from many threads at once. Submissions are
+ * written by one writer thread inside the store (group commit); queries run
+ * on their own connection and first wait until every batch accepted before
+ * the query began is reflected in the aggregates. Opening a store starts
+ * nothing; ww_store_start (or the first submit) takes the store's lock file,
+ * replays what a crash left unapplied and starts the writer, so only one
+ * process at a time may submit to a store, while any may read it. */
 #ifndef WW_STORE_H
 #define WW_STORE_H
 #include <stddef.h>
@@ -32,19 +39,31 @@ int  ww_store_key_list(struct ww_store *st,
                                   int64_t last_seen),
                        void *ctx);
 
-/* One batch, atomically and durably: WW_OK with *duplicate = 1 (nothing
- * stored) if this sensor already submitted batch_id. */
+/* Takes the lock file (WW_ERR_LIMIT if another process holds it), replays
+ * batches committed but not yet aggregated, starts the writer. */
+int  ww_store_start(struct ww_store *st, char *err, size_t errlen);
+/* One batch, atomically and durably: returns once it is committed. WW_OK
+ * with *duplicate = 1 (nothing stored) if this sensor already submitted
+ * batch_id. */
 int  ww_store_submit(struct ww_store *st, int64_t sensor_id, const char *batch_id,
                      const struct ww_event *ev, size_t n, int *duplicate);
 
 json_t *ww_store_port(struct ww_store *st, int port, int64_t day);
-json_t *ww_store_porthistory(struct ww_store *st, int port, int64_t from_day, int64_t to_day);
+/* per day, or per hour with hourly (buckets with data only) */
+json_t *ww_store_porthistory(struct ww_store *st, int port, int64_t from_day, int64_t to_day,
+                             int hourly);
 json_t *ww_store_topports(struct ww_store *st, const char *by, int limit, int64_t day);
-json_t *ww_store_sources(struct ww_store *st, int limit);
+/* top sources by records; port >= 0: on that port over the last 30 days */
+json_t *ww_store_sources(struct ww_store *st, int limit, int port);
 json_t *ww_store_ip(struct ww_store *st, const struct ww_addr *a);
 json_t *ww_store_alerts(struct ww_store *st, int limit);
 json_t *ww_store_infocon(struct ww_store *st, int64_t now_us);
+/* each sensor key: last submission, events in the last hour and day */
+json_t *ww_store_sensors(struct ww_store *st, int64_t now_us);
 int  ww_store_metrics(struct ww_store *st, FILE *out); /* Prometheus text */
+/* The writer's counters since start (zeros if it is not running). */
+void ww_store_counters(struct ww_store *st, uint64_t *batches, uint64_t *events,
+                       uint64_t *duplicates, uint64_t *sources);
 
 /* Addition: the default store path, $XDG_DATA_HOME/wormwatch/wormwatch.db
  * (else ~/.local/share/wormwatch/wormwatch.db), directories created (0700).

@@ -1,58 +1,74 @@
-/* store_sqlite.c -- the store (store.h) on SQLite.
+/* store_sqlite.c -- the store (store.h) on SQLite: open, keys, and the
+ * write side. Queries are in store_query.c, blob encodings in store_blob.c.
  *
- * Durability: WAL journal, synchronous=FULL, so a COMMIT that returned has
- * reached the disk; every submitted batch is one transaction (its batch id,
- * its aggregates, its alerts), so a crash leaves a batch all there or absent.
- * The `batches` table's (sensor, batch_id) primary key makes retries
- * idempotent. All SQL is prepared once with bound parameters; no statement is
- * ever built from input text.
+ * Durability is the log, not the aggregates. A submitted batch is
+ * committed as one `batches` row (sensor, batch_id: the primary key that
+ * makes a retry a duplicate) and one `log` row holding its events in a
+ * compact binary form; the caller's 200 waits for that COMMIT (WAL,
+ * synchronous=FULL). One writer thread does every write: it takes all the
+ * batches queued while it was busy and commits them in one transaction
+ * (group commit: one fsync for many batches, so latency stays at about one
+ * commit while throughput grows with load).
  *
- * Schema (meta.version = 1):
+ * Aggregates (per port/proto and hour, per port/proto and day with its top
+ * sources, per source with its ports and daily timeline) live in a
+ * write-back cache of entries in memory. Applying a batch updates entries
+ * and queues each entry that turns dirty; between commits the writer
+ * flushes dirty entries oldest-first within a time budget (larger when the
+ * backlog is), each written whole (INSERT OR REPLACE, no read) with `wm`,
+ * the id of the last log row applied to it. Clean entries not touched for a
+ * while are evicted when the cache is over its budget, and read back on the
+ * next miss.
+ *
+ * Crash recovery rests on two watermarks: meta.applied = every log row up
+ * to it is in every aggregate row (the oldest dirty entry's first id, less
+ * one), and each row's own wm. On start the log rows after `applied` are
+ * replayed, and a row skips ids <= its wm (already flushed). The surge
+ * detector (lib/surge.c) is in memory too; its state is saved into meta
+ * every 60 s, when the log behind it grows long, and at close, with
+ * surge_wm, and replayed from the log past surge_wm. Log rows at or below
+ * both watermarks are deleted.
+ *
+ * Schema (meta.version = 2):
+ *   meta(k, v)  version, applied, surge_wm, surge (blob)
  *   keys(id, name, hash, created, revoked, last_seen)  hash = SHA-256(secret hex)
- *   batches(sensor, batch_id, ts, events)
- *   agg_hour / agg_day(port, proto, t, records, nsrc, ndst, nsens,
- *                      src, dst, sens)  t = hour or day number
- *   srcs(src, first_seen, last_seen, records, ntgt, nport, nsens, tgt, ports, sens)
- *   alerts(port, proto, start, alert, end, sources, new_sources, baseline_new,
- *          score, explanation)  unique (port, proto, start)
- * Distinct counts are blobs: 'E' + up to 128 little-endian 8-byte hashes
- * (exact), or 'H' + 4096 HyperLogLog registers (lib/hll.h) once more than
- * 128 distinct values were seen; merge = set union / register max. The count
- * is also kept in an integer column so ordering queries never decode blobs.
- *
- * A batch is first grouped in memory (one group per hour/day/source key, with
- * the new hashes of each), then each group costs one SELECT and one UPSERT.
- *
- * Surges: the store keeps one struct ww_surges fed with each batch's events
- * in time order; every surge it reports is upserted into `alerts` (keyed by
- * port, proto, start; `end` advances while it lasts). On reopen nothing is
- * replayed: the surge baseline rebuilds from new submissions (warm-up as in
- * lib/surge.c), while stored alerts stay queryable. */
-#include "store.h"
-
+ *   batches(sensor, batch_id, ts, events)   log(id, sensor, data)
+ *   agg_hour(port, proto, t, records, nsrc, ndst, nsens, src, dst, sens, wm)
+ *   agg_day(..., same, top, wm)             t = hour or day number
+ *   srcs(src, first_seen, last_seen, records, ntgt, nport, nsens, tgt, ports,
+ *        sens, byport, days, wm)
+ *   alerts(port, proto, start, alert, end, sources, new_sources,
+ *          baseline_new, score, explanation)  unique (port, proto, start)
+ * Distinct counts are exact to 128 then HyperLogLog (store_blob.c); the
+ * count is also an integer column so ordering never decodes blobs. All SQL
+ * is prepared once with bound parameters. */
 #include <errno.h>
+#include <fcntl.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
-#include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "err.h"
-#include "hll.h"
 #include "mem.h"
+#include "store_int.h"
 #include "surge.h"
 #include "wtime.h"
 
-#define DAY_US 86400000000LL
-#define HOUR_US 3600000000LL
-#define EXACT_MAX 128
+#define CACHE_MAX 1500000           /* entries before clean ones are evicted */
+#define FLUSH_AGE_US 5000000        /* a dirty entry waits this long for more updates */
+#define SURGE_SAVE_US 60000000LL    /* surge state saved at least this often */
+#define SURGE_SAVE_EVENTS 2000000   /* ... or when this many events are behind it */
 
 enum {
-    S_KEY_ADD, S_KEY_REVOKE, S_KEY_ALL, S_KEY_SEEN, S_BATCH_ADD,
+    S_KEY_ADD, S_KEY_REVOKE, S_KEY_ALL, S_KEY_SEEN, S_BATCH_ADD, S_LOG_ADD,
     S_HOUR_GET, S_HOUR_PUT, S_DAY_GET, S_DAY_PUT, S_SRC_GET, S_SRC_PUT, S_ALERT_PUT,
-    S_COUNT
+    S_META_PUT, S_LOG_DEL, S_COUNT
 };
 
 static const char *const sql_text[S_COUNT] = {
@@ -61,157 +77,225 @@ static const char *const sql_text[S_COUNT] = {
     [S_KEY_ALL] = "SELECT id, name, hash, created, revoked, last_seen FROM keys ORDER BY id",
     [S_KEY_SEEN] = "UPDATE keys SET last_seen = ? WHERE id = ?",
     [S_BATCH_ADD] = "INSERT OR IGNORE INTO batches(sensor, batch_id, ts, events) VALUES(?,?,?,?)",
-    [S_HOUR_GET] = "SELECT records, src, dst, sens FROM agg_hour WHERE port=? AND proto=? AND t=?",
-    [S_HOUR_PUT] = "INSERT OR REPLACE INTO agg_hour VALUES(?,?,?,?,?,?,?,?,?,?)",
-    [S_DAY_GET] = "SELECT records, src, dst, sens FROM agg_day WHERE port=? AND proto=? AND t=?",
-    [S_DAY_PUT] = "INSERT OR REPLACE INTO agg_day VALUES(?,?,?,?,?,?,?,?,?,?)",
-    [S_SRC_GET] = "SELECT records, tgt, ports, sens, first_seen, last_seen FROM srcs WHERE src=?",
-    [S_SRC_PUT] = "INSERT OR REPLACE INTO srcs VALUES(?,?,?,?,?,?,?,?,?,?)",
+    [S_LOG_ADD] = "INSERT INTO log(sensor, data) VALUES(?,?)",
+    [S_HOUR_GET] = "SELECT records, src, dst, sens, wm FROM agg_hour WHERE port=? AND proto=? AND t=?",
+    [S_HOUR_PUT] = "INSERT OR REPLACE INTO agg_hour VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+    [S_DAY_GET] = "SELECT records, src, dst, sens, wm, top FROM agg_day WHERE port=? AND proto=? AND t=?",
+    [S_DAY_PUT] = "INSERT OR REPLACE INTO agg_day VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+    [S_SRC_GET] = "SELECT records, tgt, ports, sens, wm, byport, days, first_seen, last_seen"
+                  " FROM srcs WHERE src=?",
+    [S_SRC_PUT] = "INSERT OR REPLACE INTO srcs VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [S_ALERT_PUT] = "INSERT INTO alerts(port, proto, start, alert, end, sources, new_sources,"
                     " baseline_new, score, explanation) VALUES(?,?,?,?,?,?,?,?,?,?)"
                     " ON CONFLICT(port, proto, start) DO UPDATE SET end = excluded.end",
+    [S_META_PUT] = "INSERT OR REPLACE INTO meta VALUES(?,?)",
+    [S_LOG_DEL] = "DELETE FROM log WHERE id <= ?",
 };
 
+#define AGG_COLS "port INTEGER, proto INTEGER, t INTEGER, records INTEGER, nsrc INTEGER," \
+                 " ndst INTEGER, nsens INTEGER, src BLOB, dst BLOB, sens BLOB, wm INTEGER"
 static const char schema[] =
-    "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v INTEGER);"
-    "INSERT OR IGNORE INTO meta VALUES('version', 1);"
+    "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v);"
+    "INSERT OR IGNORE INTO meta VALUES('version', 2);"
     "CREATE TABLE IF NOT EXISTS keys(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
     " hash BLOB NOT NULL, created INTEGER, revoked INTEGER, last_seen INTEGER);"
     "CREATE TABLE IF NOT EXISTS batches(sensor INTEGER, batch_id TEXT, ts INTEGER,"
     " events INTEGER, PRIMARY KEY(sensor, batch_id)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS agg_hour(port INTEGER, proto INTEGER, t INTEGER,"
-    " records INTEGER, nsrc INTEGER, ndst INTEGER, nsens INTEGER, src BLOB, dst BLOB,"
-    " sens BLOB, PRIMARY KEY(port, proto, t)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS agg_day(port INTEGER, proto INTEGER, t INTEGER,"
-    " records INTEGER, nsrc INTEGER, ndst INTEGER, nsens INTEGER, src BLOB, dst BLOB,"
-    " sens BLOB, PRIMARY KEY(port, proto, t)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS batches_ts ON batches(sensor, ts);"
+    "CREATE TABLE IF NOT EXISTS log(id INTEGER PRIMARY KEY AUTOINCREMENT, sensor INTEGER,"
+    " data BLOB);"
+    "CREATE TABLE IF NOT EXISTS agg_hour(" AGG_COLS ", PRIMARY KEY(port, proto, t)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS agg_day(" AGG_COLS ", top BLOB, PRIMARY KEY(port, proto, t))"
+    " WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS agg_day_t ON agg_day(t);"
     "CREATE TABLE IF NOT EXISTS srcs(src TEXT PRIMARY KEY, first_seen INTEGER,"
     " last_seen INTEGER, records INTEGER, ntgt INTEGER, nport INTEGER, nsens INTEGER,"
-    " tgt BLOB, ports BLOB, sens BLOB) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS srcs_records ON srcs(records);"
+    " tgt BLOB, ports BLOB, sens BLOB, byport BLOB, days BLOB, wm INTEGER) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS alerts(id INTEGER PRIMARY KEY, port INTEGER, proto INTEGER,"
     " start INTEGER, alert INTEGER, end INTEGER, sources INTEGER, new_sources INTEGER,"
     " baseline_new REAL, score REAL, explanation TEXT, UNIQUE(port, proto, start));";
 
-struct ww_store {
-    sqlite3 *db;
-    sqlite3_stmt *stmt[S_COUNT];
-    struct ww_surges *surges;
-    struct ww_event *sorted; /* scratch for a batch in time order */
-    size_t sorted_cap;
+/* ---- the writer's state ---------------------------------------------------- */
+
+enum { K_HOUR, K_DAY, K_SRC };
+
+struct ent {
+    struct ent *next;             /* hash chain */
+    uint8_t kind, proto;
+    uint16_t port;
+    int64_t t;                    /* hour or day number */
+    struct ww_addr src;           /* K_SRC */
+    int dirty;
+    int64_t lo;                   /* first log id applied since the last flush */
+    int64_t dirty_us;             /* when it turned dirty (monotonic) */
+    int64_t stored_wm;            /* last log id in the stored row (replay skips up to it) */
+    int64_t wm;                   /* last log id applied */
+    uint64_t touched;             /* writer round of the last update */
+    int64_t records, first, last;
+    struct ww_dcount d[3];        /* agg: src, dst, sensors; source: targets, ports, sensors */
+    struct tally top;             /* day: top sources; source: ports */
+    struct tally days;            /* source: timeline */
 };
 
-/* ---- distinct-count blobs ------------------------------------------------ */
-
-struct dset {
-    int hll;
+struct job {                      /* one submit waiting for its commit */
+    int64_t sensor;
+    const char *batch_id;
+    const struct ww_event *ev;
     size_t n;
-    uint64_t h[EXACT_MAX + 1];
-    struct ww_hll reg;
+    int done, rc, dup;
+    struct job *next;
 };
 
-static void dset_add(struct dset *d, uint64_t h)
+struct writer {
+    pthread_t th;
+    pthread_mutex_t mu;           /* everything down to `stop` */
+    pthread_cond_t work, done;
+    struct job *head, **tail;
+    int stop;
+    unsigned sync_wanted;
+    int64_t committed;            /* last log id committed */
+    int64_t applied;              /* meta.applied as last written */
+    int64_t agg_last;             /* last log id applied to the aggregates */
+    int failed;                   /* a flush failed: say so to sync waiters */
+    uint64_t batches, events, duplicates, sources;  /* for /metrics */
+
+    /* writer thread only: */
+    struct ent **tab;
+    size_t nb, n;
+    struct ent **dirty;
+    size_t dhead, dn, dcap;
+    uint64_t round;
+    int64_t now_us;               /* monotonic, at the start of this round */
+    struct ww_surges *surges;
+    int64_t surge_wm, saved_surge_wm, surge_saved_us;
+    uint64_t events_since_save;
+    int64_t *alert_end;           /* end_us of each surge result as last written */
+    size_t nalert;
+    struct ww_event *sorted;
+    size_t sorted_cap;
+    unsigned char *buf;           /* encode scratch */
+    size_t bufcap;
+};
+
+/* ---- small helpers --------------------------------------------------------- */
+
+static int64_t now_us(void)
 {
-    if (d->hll) { ww_hll_add(&d->reg, h); return; }
-    for (size_t i = 0; i < d->n; i++)
-        if (d->h[i] == h) return;
-    d->h[d->n++] = h;
-    if (d->n > EXACT_MAX) {
-        memset(d->reg.reg, 0, sizeof d->reg.reg);
-        for (size_t i = 0; i < d->n; i++) ww_hll_add(&d->reg, d->h[i]);
-        d->hll = 1;
-    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void dset_load(struct dset *d, const unsigned char *b, int len)
+static int64_t mono_us(void)
 {
-    d->hll = 0;
-    d->n = 0;
-    if (!b || len < 1) return;
-    if (b[0] == 'H' && len == 1 + (int)WW_HLL_REGISTERS) {
-        memcpy(d->reg.reg, b + 1, WW_HLL_REGISTERS);
-        d->hll = 1;
-    } else if (b[0] == 'E') {
-        for (int i = 1; i + 8 <= len && d->n < EXACT_MAX; i += 8) {
-            uint64_t h = 0;
-            for (int k = 7; k >= 0; k--) h = h << 8 | b[i + k];
-            d->h[d->n++] = h;
-        }
-    }
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static uint64_t dset_count(const struct dset *d)
+static int64_t floordiv(int64_t a, int64_t b)
 {
-    return d->hll ? ww_hll_count(&d->reg) : d->n;
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
 
-/* Writes the blob into buf (>= 1 + 4096 bytes), returns its length. */
-static int dset_save(const struct dset *d, unsigned char *buf)
+static sqlite3_stmt **stmts(struct ww_store *st);
+
+static sqlite3_stmt *stmt(struct ww_store *st, int which)
 {
-    if (d->hll) {
-        buf[0] = 'H';
-        memcpy(buf + 1, d->reg.reg, WW_HLL_REGISTERS);
-        return 1 + (int)WW_HLL_REGISTERS;
-    }
-    buf[0] = 'E';
-    for (size_t i = 0; i < d->n; i++)
-        for (int k = 0; k < 8; k++) buf[1 + i * 8 + (size_t)k] = (unsigned char)(d->h[i] >> (8 * k));
-    return 1 + (int)(d->n * 8);
+    sqlite3_stmt *s = stmts(st)[which];
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return s;
+}
+
+static int exec(struct ww_store *st, const char *sql)
+{
+    return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? WW_OK : WW_ERR_IO;
+}
+
+static int step_done(sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? WW_OK : WW_ERR_IO;
+}
+
+static int meta_put_int(struct ww_store *st, const char *k, int64_t v)
+{
+    sqlite3_stmt *s = stmt(st, S_META_PUT);
+    sqlite3_bind_text(s, 1, k, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, v);
+    return step_done(s);
+}
+
+static int64_t meta_get_int(sqlite3 *db, const char *k)
+{
+    sqlite3_stmt *s;
+    int64_t v = 0;
+    if (sqlite3_prepare_v2(db, "SELECT v FROM meta WHERE k=?", -1, &s, NULL) != SQLITE_OK) return 0;
+    sqlite3_bind_text(s, 1, k, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
 }
 
 /* ---- open / close ---------------------------------------------------------- */
 
-static int fail(struct ww_store *st, char *err, size_t errlen, const char *what)
+struct store_full {               /* ww_store + its statements */
+    struct ww_store st;
+    sqlite3_stmt *stmt[S_COUNT];
+};
+
+static sqlite3_stmt **stmts(struct ww_store *st)
 {
-    if (err && errlen) snprintf(err, errlen, "%s: %s", what, st->db ? sqlite3_errmsg(st->db) : "out of memory");
+    return ((struct store_full *)st)->stmt;
+}
+
+static int open_err(struct ww_store *st, char *err, size_t errlen, const char *what, int rc)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "%s: %s", what, st->db ? sqlite3_errmsg(st->db) : "cannot open");
     ww_store_close(st);
-    return WW_ERR_IO;
+    return rc;
 }
 
 int ww_store_open(const char *path, struct ww_store **out, char *err, size_t errlen)
 {
-    struct ww_store *st = ww_calloc(1, sizeof *st);
+    struct store_full *full = ww_calloc(1, sizeof *full);
+    struct ww_store *st = &full->st;
     *out = NULL;
+    st->path = ww_strdup(path);
+    st->lockfd = -1;
+    pthread_mutex_init(&st->wlock, NULL);
+    pthread_mutex_init(&st->rlock, NULL);
+    pthread_mutex_init(&st->start_lock, NULL);
     if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                         SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-        return fail(st, err, errlen, path);
-    sqlite3_busy_timeout(st->db, 5000);
-    if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                     "PRAGMA cache_size=-131072;", NULL, NULL, NULL) != SQLITE_OK)
-        return fail(st, err, errlen, path);
-    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE;", NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_exec(st->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_exec(st->db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK)
-        return fail(st, err, errlen, "schema");
-    sqlite3_stmt *v;
-    int version = 0;
-    if (sqlite3_prepare_v2(st->db, "SELECT v FROM meta WHERE k='version'", -1, &v, NULL) == SQLITE_OK) {
-        if (sqlite3_step(v) == SQLITE_ROW) version = sqlite3_column_int(v, 0);
-        sqlite3_finalize(v);
-    }
-    if (version != 1) {
-        if (err && errlen) snprintf(err, errlen, "%s: unsupported store version %d", path, version);
+        return open_err(st, err, errlen, path, WW_ERR_IO);
+    sqlite3_busy_timeout(st->db, 10000);
+    if (exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-262144;"
+                 " PRAGMA wal_autocheckpoint=16384;") ||
+        exec(st, "BEGIN IMMEDIATE;") || exec(st, schema) || exec(st, "COMMIT;"))
+        return open_err(st, err, errlen, path, WW_ERR_IO);
+    int64_t version = meta_get_int(st->db, "version");
+    if (version != 2) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: store version %lld, this wormwatch reads version 2"
+                     " (start a new store)", path, (long long)version);
         ww_store_close(st);
         return WW_ERR_FORMAT;
     }
     for (int i = 0; i < S_COUNT; i++)
-        if (sqlite3_prepare_v3(st->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
-                               NULL) != SQLITE_OK)
-            return fail(st, err, errlen, "prepare");
-    st->surges = ww_surges_new(NULL);
+        if (sqlite3_prepare_v3(st->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT,
+                               &full->stmt[i], NULL) != SQLITE_OK)
+            return open_err(st, err, errlen, "prepare", WW_ERR_IO);
+    if (sqlite3_open_v2(path, &st->rdb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK)
+        return open_err(st, err, errlen, path, WW_ERR_IO);
+    sqlite3_busy_timeout(st->rdb, 10000);
+    sqlite3_exec(st->rdb, "PRAGMA cache_size=-131072;", NULL, NULL, NULL);
     *out = st;
     return WW_OK;
-}
-
-void ww_store_close(struct ww_store *st)
-{
-    if (!st) return;
-    for (int i = 0; i < S_COUNT; i++) sqlite3_finalize(st->stmt[i]);
-    if (st->db) sqlite3_close(st->db);
-    if (st->surges) ww_surges_free(st->surges);
-    ww_free(st->sorted);
-    ww_free(st);
 }
 
 char *ww_store_default_path(void)
@@ -227,21 +311,6 @@ char *ww_store_default_path(void)
     char *path = ww_malloc(n);
     snprintf(path, n, "%s/wormwatch.db", dir);
     return path;
-}
-
-static sqlite3_stmt *stmt(struct ww_store *st, int which)
-{
-    sqlite3_stmt *s = st->stmt[which];
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    return s;
-}
-
-static int64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* ---- keys ------------------------------------------------------------------ */
@@ -261,33 +330,43 @@ int ww_store_key_add(struct ww_store *st, const char *name, char secret[65])
     if (gnutls_rnd(GNUTLS_RND_KEY, raw, sizeof raw) != 0) return WW_ERR_IO;
     for (int i = 0; i < 32; i++) snprintf(secret + 2 * i, 3, "%02x", raw[i]);
     secret_hash(secret, hash);
+    pthread_mutex_lock(&st->wlock);
     sqlite3_stmt *s = stmt(st, S_KEY_ADD);
     sqlite3_bind_text(s, 1, name, (int)len, SQLITE_TRANSIENT);
     sqlite3_bind_blob(s, 2, hash, 32, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 3, now_us());
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
+    pthread_mutex_unlock(&st->wlock);
     if (rc == SQLITE_CONSTRAINT) return WW_ERR_ARG;
     return rc == SQLITE_DONE ? WW_OK : WW_ERR_IO;
 }
 
 int ww_store_key_revoke(struct ww_store *st, const char *name)
 {
+    pthread_mutex_lock(&st->wlock);
     sqlite3_stmt *s = stmt(st, S_KEY_REVOKE);
     sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) return WW_ERR_IO;
-    return sqlite3_changes(st->db) == 1 ? WW_OK : WW_ERR_ARG;
+    int rc = step_done(s), changed = sqlite3_changes(st->db);
+    pthread_mutex_unlock(&st->wlock);
+    if (rc) return rc;
+    return changed == 1 ? WW_OK : WW_ERR_ARG;
 }
 
-/* Compares every live key's hash in constant time (no early exit). */
+/* Reads keys on the query connection, so a key added or revoked by another
+ * process counts at once; compares every live key's hash in constant time
+ * (no early exit). */
 int ww_store_key_check(struct ww_store *st, const char *secret, int64_t *sensor_id, char name[65])
 {
     unsigned char hash[32];
     secret_hash(secret, hash);
     int64_t found = 0;
-    sqlite3_stmt *s = stmt(st, S_KEY_ALL);
+    pthread_mutex_lock(&st->rlock);
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v3(st->rdb, sql_text[S_KEY_ALL], -1, 0, &s, NULL) != SQLITE_OK) {
+        pthread_mutex_unlock(&st->rlock);
+        return WW_ERR_IO;
+    }
     while (sqlite3_step(s) == SQLITE_ROW) {
         const unsigned char *h = sqlite3_column_blob(s, 2);
         if (sqlite3_column_bytes(s, 2) != 32 || !h) continue;
@@ -298,14 +377,10 @@ int ww_store_key_check(struct ww_store *st, const char *secret, int64_t *sensor_
             if (name) snprintf(name, 65, "%s", (const char *)sqlite3_column_text(s, 1));
         }
     }
-    sqlite3_reset(s);
+    sqlite3_finalize(s);
+    pthread_mutex_unlock(&st->rlock);
     if (!found) return WW_ERR_ARG;
     *sensor_id = found;
-    s = stmt(st, S_KEY_SEEN);
-    sqlite3_bind_int64(s, 1, now_us());
-    sqlite3_bind_int64(s, 2, found);
-    sqlite3_step(s);
-    sqlite3_reset(s);
     return WW_OK;
 }
 
@@ -314,161 +389,176 @@ int ww_store_key_list(struct ww_store *st,
                                  int64_t last_seen),
                       void *ctx)
 {
+    pthread_mutex_lock(&st->wlock);
     sqlite3_stmt *s = stmt(st, S_KEY_ALL);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
         fn(ctx, (const char *)sqlite3_column_text(s, 1), sqlite3_column_int64(s, 3),
            sqlite3_column_int(s, 4), sqlite3_column_int64(s, 5));
     sqlite3_reset(s);
+    pthread_mutex_unlock(&st->wlock);
     return rc == SQLITE_DONE ? WW_OK : WW_ERR_IO;
 }
 
-/* ---- submit ---------------------------------------------------------------- */
+/* ---- the cache ------------------------------------------------------------- */
 
-/* One aggregate row being updated by a batch: kind 0 hour, 1 day, 2 source. */
-struct group {
-    int kind;
-    int port, proto;
-    int64_t t;
-    struct ww_addr src;
-    uint64_t records;
-    int64_t first, last;
-    uint64_t *h[2]; /* new hashes: agg src,dst / source tgt,ports */
-    size_t nh[2], caph[2];
-};
-
-struct gtab {
-    struct group *g;
-    size_t n, cap;
-    size_t *slot; /* open addressing, index+1, 0 = empty */
-    size_t nslot;
-};
-
-static uint64_t gkey(const struct group *k)
+static uint64_t ent_hash(const struct ent *k)
 {
-    if (k->kind == 2) return ww_addr_hash(&k->src) ^ 0x9e3779b97f4a7c15ULL;
-    return ww_hash64(((uint64_t)k->t << 24) ^ ((uint64_t)k->port << 8) ^ (uint64_t)k->proto ^
+    if (k->kind == K_SRC) return ww_addr_hash(&k->src) ^ 0x9e3779b97f4a7c15ULL;
+    return ww_hash64(((uint64_t)k->t << 24) ^ ((uint64_t)k->port << 8) ^ k->proto ^
                      ((uint64_t)k->kind << 62));
 }
 
-static int geq(const struct group *a, const struct group *b)
+static int ent_eq(const struct ent *a, const struct ent *b)
 {
     if (a->kind != b->kind) return 0;
-    if (a->kind == 2) return ww_addr_eq(&a->src, &b->src);
+    if (a->kind == K_SRC) return ww_addr_eq(&a->src, &b->src);
     return a->port == b->port && a->proto == b->proto && a->t == b->t;
 }
 
-static struct group *gfind(struct gtab *t, const struct group *k)
+static void ent_free(struct ent *e)
 {
-    size_t i = (size_t)gkey(k) & (t->nslot - 1);
-    while (t->slot[i]) {
-        struct group *g = &t->g[t->slot[i] - 1];
-        if (geq(g, k)) return g;
-        i = (i + 1) & (t->nslot - 1);
-    }
-    if (t->n == t->cap) {
-        t->cap = t->cap ? t->cap * 2 : 64;
-        t->g = ww_realloc(t->g, t->cap * sizeof *t->g);
-    }
-    t->g[t->n] = *k;
-    t->slot[i] = ++t->n;
-    return &t->g[t->n - 1];
+    for (int i = 0; i < 3; i++) ww_dcount_release(&e->d[i]);
+    tally_free(&e->top);
+    tally_free(&e->days);
+    ww_free(e);
 }
 
-static void gpush(struct group *g, int which, uint64_t h)
+static void tab_grow(struct writer *w)
 {
-    /* a batch-local dedup would cost more than it saves; dset_add dedups */
-    if (g->nh[which] == g->caph[which]) {
-        g->caph[which] = g->caph[which] ? g->caph[which] * 2 : 8;
-        g->h[which] = ww_realloc(g->h[which], g->caph[which] * sizeof(uint64_t));
-    }
-    g->h[which][g->nh[which]++] = h;
+    size_t nb = w->nb ? w->nb * 2 : 1 << 16;
+    struct ent **tab = ww_calloc(nb, sizeof *tab);
+    for (size_t i = 0; i < w->nb; i++)
+        for (struct ent *e = w->tab[i], *next; e; e = next) {
+            next = e->next;
+            size_t j = (size_t)ent_hash(e) & (nb - 1);
+            e->next = tab[j];
+            tab[j] = e;
+        }
+    ww_free(w->tab);
+    w->tab = tab;
+    w->nb = nb;
 }
 
-static int blob_col(sqlite3_stmt *s, int col, struct dset *d)
+static void bind_blob(sqlite3_stmt *s, int col, const unsigned char *b, size_t len)
 {
-    dset_load(d, sqlite3_column_blob(s, col), sqlite3_column_bytes(s, col));
-    return 0;
+    sqlite3_bind_blob(s, col, b, (int)len, SQLITE_TRANSIENT);
 }
 
-static int write_agg(struct ww_store *st, const struct group *g, uint64_t sens_hash,
-                     struct dset *d, unsigned char *buf)
+static const unsigned char *col_blob(sqlite3_stmt *s, int col, size_t *len)
 {
-    sqlite3_stmt *s = stmt(st, g->kind == 0 ? S_HOUR_GET : S_DAY_GET);
-    sqlite3_bind_int(s, 1, g->port);
-    sqlite3_bind_int(s, 2, g->proto);
-    sqlite3_bind_int64(s, 3, g->t);
-    int64_t records = 0;
-    int row = sqlite3_step(s);
-    if (row != SQLITE_ROW && row != SQLITE_DONE) return WW_ERR_IO;
-    if (row == SQLITE_ROW) {
-        records = sqlite3_column_int64(s, 0);
-        blob_col(s, 1, &d[0]);
-        blob_col(s, 2, &d[1]);
-        blob_col(s, 3, &d[2]);
-    } else {
-        d[0].hll = d[1].hll = d[2].hll = 0;
-        d[0].n = d[1].n = d[2].n = 0;
-    }
-    sqlite3_reset(s);
-    for (int w = 0; w < 2; w++)
-        for (size_t i = 0; i < g->nh[w]; i++) dset_add(&d[w], g->h[w][i]);
-    dset_add(&d[2], sens_hash);
-    s = stmt(st, g->kind == 0 ? S_HOUR_PUT : S_DAY_PUT);
-    sqlite3_bind_int(s, 1, g->port);
-    sqlite3_bind_int(s, 2, g->proto);
-    sqlite3_bind_int64(s, 3, g->t);
-    sqlite3_bind_int64(s, 4, records + (int64_t)g->records);
-    for (int w = 0; w < 3; w++) {
-        sqlite3_bind_int64(s, 5 + w, (int64_t)dset_count(&d[w]));
-        int len = dset_save(&d[w], buf);
-        sqlite3_bind_blob(s, 8 + w, buf, len, SQLITE_TRANSIENT);
-    }
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? WW_OK : WW_ERR_IO;
+    *len = (size_t)sqlite3_column_bytes(s, col);
+    return sqlite3_column_blob(s, col);
 }
 
-static int write_src(struct ww_store *st, const struct group *g, uint64_t sens_hash,
-                     struct dset *d, unsigned char *buf)
+/* Reads an entry's row, if there is one. */
+static int ent_load(struct ww_store *st, struct writer *w, struct ent *e)
 {
+    sqlite3_stmt *s;
     char text[WW_ADDR_STRLEN];
-    ww_addr_format(&g->src, text);
-    sqlite3_stmt *s = stmt(st, S_SRC_GET);
-    sqlite3_bind_text(s, 1, text, -1, SQLITE_TRANSIENT);
-    int64_t records = 0, first = g->first, last = g->last;
-    int row = sqlite3_step(s);
-    if (row != SQLITE_ROW && row != SQLITE_DONE) return WW_ERR_IO;
-    if (row == SQLITE_ROW) {
-        records = sqlite3_column_int64(s, 0);
-        blob_col(s, 1, &d[0]);
-        blob_col(s, 2, &d[1]);
-        blob_col(s, 3, &d[2]);
-        int64_t f = sqlite3_column_int64(s, 4), l = sqlite3_column_int64(s, 5);
-        if (f < first) first = f;
-        if (l > last) last = l;
+    size_t len;
+    if (e->kind == K_SRC) {
+        s = stmt(st, S_SRC_GET);
+        sqlite3_bind_text(s, 1, ww_addr_format(&e->src, text), -1, SQLITE_TRANSIENT);
     } else {
-        d[0].hll = d[1].hll = d[2].hll = 0;
-        d[0].n = d[1].n = d[2].n = 0;
-    }
-    sqlite3_reset(s);
-    for (int w = 0; w < 2; w++)
-        for (size_t i = 0; i < g->nh[w]; i++) dset_add(&d[w], g->h[w][i]);
-    dset_add(&d[2], sens_hash);
-    s = stmt(st, S_SRC_PUT);
-    sqlite3_bind_text(s, 1, text, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 2, first);
-    sqlite3_bind_int64(s, 3, last);
-    sqlite3_bind_int64(s, 4, records + (int64_t)g->records);
-    for (int w = 0; w < 3; w++) {
-        sqlite3_bind_int64(s, 5 + w, (int64_t)dset_count(&d[w]));
-        int len = dset_save(&d[w], buf);
-        sqlite3_bind_blob(s, 8 + w, buf, len, SQLITE_TRANSIENT);
+        s = stmt(st, e->kind == K_HOUR ? S_HOUR_GET : S_DAY_GET);
+        sqlite3_bind_int(s, 1, e->port);
+        sqlite3_bind_int(s, 2, e->proto);
+        sqlite3_bind_int64(s, 3, e->t);
     }
     int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        e->records = sqlite3_column_int64(s, 0);
+        for (int i = 0; i < 3; i++) {
+            const unsigned char *b = col_blob(s, 1 + i, &len);
+            blob_dcount_decode(&e->d[i], b, len);
+        }
+        e->wm = e->stored_wm = sqlite3_column_int64(s, 4);
+        if (e->kind != K_HOUR) {
+            const unsigned char *b = col_blob(s, 5, &len);
+            tally_decode(&e->top, b, len);
+        }
+        if (e->kind == K_SRC) {
+            const unsigned char *b = col_blob(s, 6, &len);
+            tally_decode(&e->days, b, len);
+            e->first = sqlite3_column_int64(s, 7);
+            e->last = sqlite3_column_int64(s, 8);
+        }
+    } else if (e->kind == K_SRC && rc == SQLITE_DONE) {
+        w->sources++;
+    }
     sqlite3_reset(s);
-    return rc == SQLITE_DONE ? WW_OK : WW_ERR_IO;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? WW_OK : WW_ERR_IO;
 }
+
+static struct ent *ent_get(struct ww_store *st, struct writer *w, const struct ent *k)
+{
+    if (w->n >= w->nb) tab_grow(w);
+    size_t i = (size_t)ent_hash(k) & (w->nb - 1);
+    for (struct ent *e = w->tab[i]; e; e = e->next)
+        if (ent_eq(e, k)) return e;
+    struct ent *e = ww_calloc(1, sizeof *e);
+    e->kind = k->kind;
+    e->port = k->port;
+    e->proto = k->proto;
+    e->t = k->t;
+    e->src = k->src;
+    e->top.cap = k->kind == K_SRC ? SRC_PORTS : TOPK;
+    e->days.cap = SRC_DAYS;
+    e->days.recent = 1;
+    e->first = INT64_MAX;
+    e->last = INT64_MIN;
+    if (ent_load(st, w, e)) {
+        ent_free(e);
+        return NULL;
+    }
+    e->next = w->tab[i];
+    w->tab[i] = e;
+    w->n++;
+    return e;
+}
+
+/* Marks e as touched by log row id; NULL if the row already holds it. */
+static struct ent *touch(struct writer *w, struct ent *e, int64_t id)
+{
+    if (!e || id <= e->stored_wm) return NULL;
+    e->wm = id;
+    if (!e->dirty) {
+        e->dirty = 1;
+        e->lo = id;
+        e->dirty_us = w->now_us;
+        if (w->dhead + w->dn == w->dcap) {
+            if (w->dhead && w->dhead >= w->dcap / 2) {
+                memmove(w->dirty, w->dirty + w->dhead, w->dn * sizeof *w->dirty);
+                w->dhead = 0;
+            } else {
+                w->dcap = w->dcap ? 2 * w->dcap : 4096;
+                w->dirty = ww_realloc(w->dirty, w->dcap * sizeof *w->dirty);
+            }
+        }
+        w->dirty[w->dhead + w->dn++] = e;
+    }
+    e->touched = w->round;
+    return e;
+}
+
+/* Drops clean entries not touched in this round or the last. */
+static void evict(struct writer *w)
+{
+    for (size_t i = 0; i < w->nb; i++)
+        for (struct ent **p = &w->tab[i]; *p;) {
+            struct ent *e = *p;
+            if (!e->dirty && e->touched + 1 < w->round) {
+                *p = e->next;
+                ent_free(e);
+                w->n--;
+            } else {
+                p = &e->next;
+            }
+        }
+}
+
+/* ---- applying a batch ------------------------------------------------------ */
 
 static int cmp_ts(const void *a, const void *b)
 {
@@ -476,16 +566,125 @@ static int cmp_ts(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int64_t floordiv(int64_t a, int64_t b)
+/* Applies log row id (sensor's events) to the aggregates (agg) and to the
+ * surge detector (surge). */
+static int apply(struct ww_store *st, struct writer *w, int64_t id, int64_t sensor,
+                 const struct ww_event *ev, size_t n, int agg, int surge)
 {
-    return a / b - (a % b != 0 && (a < 0) != (b < 0));
+    uint64_t sens = ww_hash64((uint64_t)sensor ^ 0x5e5e5e5e5e5e5e5eULL);
+    uint8_t key[17];
+    if (agg) w->agg_last = id;
+    for (size_t i = 0; agg && i < n; i++) {
+        const struct ww_event *e = &ev[i];
+        int64_t cnt = e->count ? e->count : 1;
+        uint64_t hs = ww_addr_hash(&e->src), hd = ww_addr_hash(&e->dst);
+        for (int kind = K_HOUR; kind <= K_DAY; kind++) {
+            struct ent k = {.kind = (uint8_t)kind, .port = e->dport, .proto = e->proto,
+                            .t = floordiv(e->ts_us, kind == K_DAY ? DAY_US : HOUR_US)};
+            struct ent *g = ent_get(st, w, &k);
+            if (!g) return WW_ERR_IO;
+            if (!touch(w, g, id)) continue;
+            g->records += cnt;
+            ww_dcount_add(&g->d[0], hs);
+            ww_dcount_add(&g->d[1], hd);
+            ww_dcount_add(&g->d[2], sens);
+            if (kind == K_DAY) {
+                tally_key_addr(key, &e->src);
+                tally_add(&g->top, key, (uint64_t)cnt);
+            }
+        }
+        struct ent k = {.kind = K_SRC, .src = e->src};
+        struct ent *g = ent_get(st, w, &k);
+        if (!g) return WW_ERR_IO;
+        if (!touch(w, g, id)) continue;
+        g->records += cnt;
+        if (e->ts_us < g->first) g->first = e->ts_us;
+        if (e->ts_us > g->last) g->last = e->ts_us;
+        ww_dcount_add(&g->d[0], hd);
+        ww_dcount_add(&g->d[1], ww_hash64(((uint64_t)e->proto << 16) | e->dport));
+        ww_dcount_add(&g->d[2], sens);
+        tally_key_int(key, (int64_t)e->dport << 8 | e->proto);
+        tally_add(&g->top, key, (uint64_t)cnt);
+        tally_key_int(key, floordiv(e->ts_us, DAY_US));
+        tally_add(&g->days, key, (uint64_t)cnt);
+    }
+    if (surge) {
+        if (n > w->sorted_cap) {
+            w->sorted_cap = n;
+            w->sorted = ww_realloc(w->sorted, n * sizeof *w->sorted);
+        }
+        if (n) memcpy(w->sorted, ev, n * sizeof *ev);
+        qsort(w->sorted, n, sizeof *ev, cmp_ts);
+        for (size_t i = 0; i < n; i++) ww_surges_event(w->surges, &w->sorted[i]);
+        w->surge_wm = id;
+        w->events_since_save += n;
+    }
+    return WW_OK;
 }
 
-static int write_alerts(struct ww_store *st)
+/* ---- flushing -------------------------------------------------------------- */
+
+static unsigned char *scratch(struct writer *w, size_t need)
+{
+    if (need > w->bufcap) {
+        w->bufcap = need;
+        w->buf = ww_realloc(w->buf, need);
+    }
+    return w->buf;
+}
+
+static int ent_write(struct ww_store *st, struct writer *w, struct ent *e)
+{
+    unsigned char *b = scratch(w, 3 * DCOUNT_BLOB_MAX + 25 * (SRC_PORTS + SRC_DAYS + TOPK));
+    size_t off = 0, len[5];
+    unsigned char *part[5];
+    for (int i = 0; i < 3; i++) {
+        part[i] = b + off;
+        off += len[i] = blob_dcount_encode(&e->d[i], b + off);
+    }
+    part[3] = b + off;
+    off += len[3] = tally_encode(&e->top, b + off);
+    part[4] = b + off;
+    len[4] = tally_encode(&e->days, b + off);
+    sqlite3_stmt *s;
+    int c = 1;
+    if (e->kind == K_SRC) {
+        char text[WW_ADDR_STRLEN];
+        s = stmt(st, S_SRC_PUT);
+        sqlite3_bind_text(s, c++, ww_addr_format(&e->src, text), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, c++, e->first);
+        sqlite3_bind_int64(s, c++, e->last);
+    } else {
+        s = stmt(st, e->kind == K_HOUR ? S_HOUR_PUT : S_DAY_PUT);
+        sqlite3_bind_int(s, c++, e->port);
+        sqlite3_bind_int(s, c++, e->proto);
+        sqlite3_bind_int64(s, c++, e->t);
+    }
+    sqlite3_bind_int64(s, c++, e->records);
+    for (int i = 0; i < 3; i++) sqlite3_bind_int64(s, c++, (int64_t)ww_dcount_count(&e->d[i]));
+    for (int i = 0; i < 3; i++) bind_blob(s, c++, part[i], len[i]);
+    if (e->kind == K_SRC) {
+        bind_blob(s, c++, part[3], len[3]);
+        bind_blob(s, c++, part[4], len[4]);
+        sqlite3_bind_int64(s, c++, e->wm);
+    } else {
+        sqlite3_bind_int64(s, c++, e->wm);
+        if (e->kind == K_DAY) bind_blob(s, c++, part[3], len[3]);
+    }
+    return step_done(s);
+}
+
+static int write_alerts(struct ww_store *st, struct writer *w)
 {
     const struct ww_surge *r;
-    size_t n = ww_surges_results(st->surges, &r);
+    size_t n = ww_surges_results(w->surges, &r);
+    if (n > w->nalert) {
+        w->alert_end = ww_realloc(w->alert_end, n * sizeof *w->alert_end);
+        for (size_t i = w->nalert; i < n; i++) w->alert_end[i] = INT64_MIN;
+        w->nalert = n;
+    }
     for (size_t i = 0; i < n; i++) {
+        if (w->alert_end[i] == r[i].end_us) continue;
         char when[40], expl[512];
         const char *pn = ww_proto_name(r[i].proto);
         ww_time_format(r[i].start_us, when, sizeof when);
@@ -505,317 +704,385 @@ static int write_alerts(struct ww_store *st)
         sqlite3_bind_double(s, 8, r[i].baseline_new);
         sqlite3_bind_double(s, 9, r[i].score);
         sqlite3_bind_text(s, 10, expl, -1, SQLITE_TRANSIENT);
-        int rc = sqlite3_step(s);
-        sqlite3_reset(s);
-        if (rc != SQLITE_DONE) return WW_ERR_IO;
+        if (step_done(s)) return WW_ERR_IO;
+        w->alert_end[i] = r[i].end_us;
     }
     return WW_OK;
+}
+
+static int save_surges(struct ww_store *st, struct writer *w)
+{
+    unsigned char *b = NULL;
+    size_t len = ww_surges_save(w->surges, &b);
+    sqlite3_stmt *s = stmt(st, S_META_PUT);
+    sqlite3_bind_text(s, 1, "surge", -1, SQLITE_STATIC);
+    sqlite3_bind_blob64(s, 2, b, len, SQLITE_TRANSIENT);
+    int rc = step_done(s);
+    ww_free(b);
+    if (!rc) rc = meta_put_int(st, "surge_wm", w->surge_wm);
+    if (!rc) {
+        w->saved_surge_wm = w->surge_wm;
+        w->surge_saved_us = mono_us();
+        w->events_since_save = 0;
+    }
+    return rc;
+}
+
+/* One transaction: dirty entries oldest-first, those dirty for FLUSH_AGE_US
+ * at least (so a hot entry is written once for many batches), until
+ * budget_us is spent -- or all of them if budget_us < 0 --, new alerts, the
+ * watermarks, the surge state if due, and the log rows no longer needed. */
+static int flush(struct ww_store *st, struct writer *w, int64_t budget_us, int save)
+{
+    int64_t t0 = mono_us();
+    if (!w->dn && !save && w->applied == w->agg_last) return WW_OK;
+    if (budget_us >= 0 && !save && w->dn && t0 - w->dirty[w->dhead]->dirty_us < FLUSH_AGE_US &&
+        w->events_since_save < SURGE_SAVE_EVENTS)
+        return WW_OK;
+    /* not fsync'd: the log holds all of it, and the next commit of batches
+     * (synchronous=FULL) makes it durable too, WAL frames being in order */
+    int rc = exec(st, "PRAGMA synchronous=NORMAL; BEGIN IMMEDIATE");
+    size_t k = 0;
+    while (!rc && w->dn) {
+        struct ent *e = w->dirty[w->dhead];
+        if ((rc = ent_write(st, w, e))) break;
+        e->dirty = 0;
+        e->stored_wm = e->wm;
+        w->dhead++;
+        w->dn--;
+        if (!w->dn) w->dhead = 0;
+        if (budget_us >= 0 && w->dn && t0 - w->dirty[w->dhead]->dirty_us < FLUSH_AGE_US) break;
+        if (budget_us >= 0 && (++k & 63) == 0 && mono_us() - t0 > budget_us) break;
+    }
+    int64_t applied = w->dn ? w->dirty[w->dhead]->lo - 1 : w->agg_last;
+    if (!rc) rc = write_alerts(st, w);
+    if (!rc && applied != w->applied) rc = meta_put_int(st, "applied", applied);
+    if (!rc && (save || w->events_since_save >= SURGE_SAVE_EVENTS ||
+                (w->events_since_save && mono_us() - w->surge_saved_us >= SURGE_SAVE_US)))
+        rc = save_surges(st, w);
+    if (!rc) {
+        int64_t keep = applied < w->saved_surge_wm ? applied : w->saved_surge_wm;
+        sqlite3_stmt *s = stmt(st, S_LOG_DEL);
+        sqlite3_bind_int64(s, 1, keep);
+        rc = step_done(s);
+    }
+    if (!rc) rc = exec(st, "COMMIT");
+    if (rc) exec(st, "ROLLBACK");
+    if (exec(st, "PRAGMA synchronous=FULL") && !rc) rc = WW_ERR_IO;
+    if (rc) return rc;
+    w->applied = applied;
+    return WW_OK;
+}
+
+/* ---- the writer thread ----------------------------------------------------- */
+
+/* Commits the jobs as one transaction; fills each job's rc and dup. Returns
+ * the log id of each committed new batch in ids (0 for duplicates). */
+static int commit_jobs(struct ww_store *st, struct writer *w, struct job *jobs, int64_t *ids)
+{
+    int rc = exec(st, "BEGIN IMMEDIATE");
+    int64_t t = now_us();
+    size_t i = 0;
+    for (struct job *j = jobs; j && !rc; j = j->next, i++) {
+        uint64_t total = 0;
+        for (size_t k = 0; k < j->n; k++) total += j->ev[k].count ? j->ev[k].count : 1;
+        sqlite3_stmt *s = stmt(st, S_BATCH_ADD);
+        sqlite3_bind_int64(s, 1, j->sensor);
+        sqlite3_bind_text(s, 2, j->batch_id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 3, t);
+        sqlite3_bind_int64(s, 4, (int64_t)total);
+        if ((rc = step_done(s))) break;
+        ids[i] = 0;
+        j->dup = sqlite3_changes(st->db) == 0;
+        if (!j->dup) {
+            unsigned char *b = scratch(w, j->n * LOG_EVENT_MAX + 1);
+            size_t len = 0;
+            for (size_t k = 0; k < j->n; k++) len += log_encode_event(&j->ev[k], b + len);
+            s = stmt(st, S_LOG_ADD);
+            sqlite3_bind_int64(s, 1, j->sensor);
+            sqlite3_bind_blob64(s, 2, b, len, SQLITE_STATIC);
+            if ((rc = step_done(s))) break;
+            ids[i] = sqlite3_last_insert_rowid(st->db);
+        }
+        s = stmt(st, S_KEY_SEEN);
+        sqlite3_bind_int64(s, 1, t);
+        sqlite3_bind_int64(s, 2, j->sensor);
+        rc = step_done(s);
+    }
+    if (!rc) rc = exec(st, "COMMIT");
+    if (rc) exec(st, "ROLLBACK");
+    return rc;
+}
+
+static void *writer_main(void *arg)
+{
+    struct ww_store *st = arg;
+    struct writer *w = st->w;
+    int64_t *ids = NULL;
+    size_t idcap = 0;
+    for (;;) {
+        pthread_mutex_lock(&w->mu);
+        while (!w->head && !w->stop && !w->sync_wanted) {
+            if (!w->dn && w->applied == w->agg_last) {
+                pthread_cond_wait(&w->work, &w->mu);
+                continue;
+            }
+            /* dirty entries: sleep until the oldest is due */
+            int64_t due = w->dn ? w->dirty[w->dhead]->dirty_us + FLUSH_AGE_US : 0;
+            if (mono_us() >= due) break;
+            struct timespec ts = {(time_t)(due / 1000000), (long)(due % 1000000) * 1000};
+            pthread_cond_timedwait(&w->work, &w->mu, &ts);
+        }
+        struct job *jobs = w->head;
+        w->head = NULL;
+        w->tail = &w->head;
+        int stop = w->stop, sync = w->sync_wanted > 0;
+        pthread_mutex_unlock(&w->mu);
+
+        w->round++;
+        w->now_us = mono_us();
+        pthread_mutex_lock(&st->wlock);
+        if (jobs) {
+            size_t n = 0;
+            for (struct job *j = jobs; j; j = j->next) n++;
+            if (n > idcap) ids = ww_realloc(ids, (idcap = 2 * n) * sizeof *ids);
+            int rc = commit_jobs(st, w, jobs, ids);
+            /* the events are copied out before the submitters are let go */
+            struct applied_job { int64_t id, sensor; size_t n; struct ww_event *ev; } *todo = NULL;
+            size_t ntodo = 0, i = 0;
+            for (struct job *j = jobs; j && !rc; j = j->next, i++) {
+                if (!ids[i]) continue;
+                if (!todo) todo = ww_malloc(n * sizeof *todo);
+                todo[ntodo] = (struct applied_job){ids[i], j->sensor, j->n,
+                                                   ww_malloc((j->n ? j->n : 1) * sizeof *j->ev)};
+                memcpy(todo[ntodo++].ev, j->ev, j->n * sizeof *j->ev);
+            }
+            pthread_mutex_lock(&w->mu);
+            for (struct job *j = jobs, *next; j; j = next) {
+                next = j->next;
+                j->rc = rc;
+                j->done = 1;
+                if (!rc) {
+                    w->batches++;
+                    if (j->dup) w->duplicates++;
+                    else w->events += j->n;
+                }
+            }
+            if (!rc) {
+                for (size_t k = 0; k < n; k++)
+                    if (ids[k] > w->committed) w->committed = ids[k];
+            }
+            pthread_cond_broadcast(&w->done);
+            pthread_mutex_unlock(&w->mu);
+            /* committed and answered: a failure to aggregate now is repaired
+             * by the replay at the next start, so the batch still counts */
+            for (size_t k = 0; k < ntodo; k++) {
+                apply(st, w, todo[k].id, todo[k].sensor, todo[k].ev, todo[k].n, 1, 1);
+                ww_free(todo[k].ev);
+            }
+            ww_free(todo);
+        }
+        /* a few ms of flushing between commits, more as the backlog grows
+         * (backpressure: past a million dirty entries batches wait) */
+        int64_t budget = 4000 + (int64_t)(w->dn / 25);
+        if (budget > 30000 && w->dn < 1000000) budget = 30000;
+        if (budget > 200000) budget = 200000;
+        int rc = flush(st, w, stop || sync ? -1 : budget, stop);
+        pthread_mutex_unlock(&st->wlock);
+        if (w->n > CACHE_MAX) evict(w);
+        pthread_mutex_lock(&w->mu);
+        w->failed = rc != 0;
+        pthread_cond_broadcast(&w->done);
+        int quit = stop && !w->head;
+        pthread_mutex_unlock(&w->mu);
+        if (quit) break;
+    }
+    ww_free(ids);
+    return NULL;
+}
+
+/* ---- start: lock, replay, thread ------------------------------------------ */
+
+static int replay(struct ww_store *st, struct writer *w)
+{
+    int64_t applied = meta_get_int(st->db, "applied"), from = applied;
+    w->surge_wm = 0;
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, "SELECT v FROM meta WHERE k='surge'", -1, &s, NULL) != SQLITE_OK)
+        return WW_ERR_IO;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        const char *why = NULL;
+        struct ww_surges *loaded = ww_surges_load(sqlite3_column_blob(s, 0),
+                                                  (size_t)sqlite3_column_bytes(s, 0), &why);
+        if (loaded) {
+            ww_surges_free(w->surges);
+            w->surges = loaded;
+            w->surge_wm = w->saved_surge_wm = meta_get_int(st->db, "surge_wm");
+        }
+    }
+    sqlite3_finalize(s);
+    if (w->surge_wm < from) from = w->surge_wm;
+    if (sqlite3_prepare_v2(st->db, "SELECT id, sensor, data FROM log WHERE id > ? ORDER BY id",
+                           -1, &s, NULL) != SQLITE_OK)
+        return WW_ERR_IO;
+    sqlite3_bind_int64(s, 1, from);
+    struct ww_event *ev = NULL;
+    size_t cap = 0;
+    int rc = WW_OK;
+    while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(s, 0), sensor = sqlite3_column_int64(s, 1);
+        size_t len = (size_t)sqlite3_column_bytes(s, 2), off = 0, n = 0;
+        const unsigned char *b = sqlite3_column_blob(s, 2);
+        while (b && off < len) {
+            if (n == cap) ev = ww_realloc(ev, (cap = cap ? 2 * cap : 1024) * sizeof *ev);
+            if (log_decode_event(b, len, &off, &ev[n])) break;
+            n++;
+        }
+        rc = apply(st, w, id, sensor, ev, n, id > applied, id > w->surge_wm);
+        if (id > w->committed) w->committed = id;
+    }
+    sqlite3_finalize(s);
+    ww_free(ev);
+    w->applied = applied;
+    if (w->agg_last < applied) w->agg_last = applied;
+    if (w->committed < applied) w->committed = applied;
+    if (!rc) rc = flush(st, w, -1, 1);
+    return rc;
+}
+
+int ww_store_start(struct ww_store *st, char *err, size_t errlen)
+{
+    int rc = WW_OK;
+    pthread_mutex_lock(&st->start_lock);
+    if (st->w) goto out;
+    size_t n = strlen(st->path) + sizeof "-lock";
+    char *lp = ww_malloc(n);
+    snprintf(lp, n, "%s-lock", st->path);
+    st->lockfd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    ww_free(lp);
+    if (st->lockfd < 0 || flock(st->lockfd, LOCK_EX | LOCK_NB)) {
+        if (err) snprintf(err, errlen, "%s: %s", st->path, st->lockfd < 0 ? strerror(errno)
+                          : "another process is already writing this store");
+        if (st->lockfd >= 0) close(st->lockfd);
+        st->lockfd = -1;
+        rc = WW_ERR_LIMIT;
+        goto out;
+    }
+    struct writer *w = ww_calloc(1, sizeof *w);
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->work, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_cond_init(&w->done, NULL);
+    w->tail = &w->head;
+    w->surges = ww_surges_new(NULL);
+    w->surge_saved_us = mono_us();
+    w->round = 2;
+    st->w = w;
+    pthread_mutex_lock(&st->wlock);
+    rc = replay(st, w);
+    pthread_mutex_unlock(&st->wlock);
+    if (!rc) {
+        sqlite3_stmt *s;
+        if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM srcs", -1, &s, NULL) == SQLITE_OK) {
+            if (sqlite3_step(s) == SQLITE_ROW) w->sources = (uint64_t)sqlite3_column_int64(s, 0);
+            sqlite3_finalize(s);
+        }
+        if (pthread_create(&w->th, NULL, writer_main, st)) rc = WW_ERR_IO;
+    }
+    if (rc) {
+        if (err) snprintf(err, errlen, "%s: replaying the log: %s", st->path, sqlite3_errmsg(st->db));
+        st->w = NULL;
+        /* the writer's memory is dropped with it; nothing was half-written */
+        ww_surges_free(w->surges);
+        ww_free(w);
+    }
+out:
+    pthread_mutex_unlock(&st->start_lock);
+    return rc;
 }
 
 int ww_store_submit(struct ww_store *st, int64_t sensor_id, const char *batch_id,
                     const struct ww_event *ev, size_t n, int *duplicate)
 {
     *duplicate = 0;
-    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return WW_ERR_IO;
-    uint64_t total = 0;
-    for (size_t i = 0; i < n; i++) total += ev[i].count ? ev[i].count : 1;
-    sqlite3_stmt *s = stmt(st, S_BATCH_ADD);
-    sqlite3_bind_int64(s, 1, sensor_id);
-    sqlite3_bind_text(s, 2, batch_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 3, now_us());
-    sqlite3_bind_int64(s, 4, (int64_t)total);
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) goto io;
-    if (sqlite3_changes(st->db) == 0) {
-        *duplicate = 1;
-        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-        return WW_OK;
+    if (!st->w && ww_store_start(st, NULL, 0)) return WW_ERR_IO;
+    struct writer *w = st->w;
+    struct job j = {.sensor = sensor_id, .batch_id = batch_id, .ev = ev, .n = n};
+    pthread_mutex_lock(&w->mu);
+    *w->tail = &j;
+    w->tail = &j.next;
+    pthread_cond_signal(&w->work);
+    while (!j.done) pthread_cond_wait(&w->done, &w->mu);
+    pthread_mutex_unlock(&w->mu);
+    *duplicate = j.dup;
+    return j.rc;
+}
+
+void ww_store_sync(struct ww_store *st)
+{
+    struct writer *w = st->w;
+    if (!w) return;
+    pthread_mutex_lock(&w->mu);
+    int64_t target = w->committed;
+    w->sync_wanted++;
+    pthread_cond_signal(&w->work);
+    /* the writer flushes everything while a sync waits; give up on a
+     * failing store rather than wait forever */
+    while (w->applied < target && !w->failed) pthread_cond_wait(&w->done, &w->mu);
+    w->sync_wanted--;
+    pthread_mutex_unlock(&w->mu);
+}
+
+void ww_store_counters(struct ww_store *st, uint64_t *batches, uint64_t *events,
+                       uint64_t *duplicates, uint64_t *sources)
+{
+    struct writer *w = st->w;
+    *batches = *events = *duplicates = *sources = 0;
+    if (!w) return;
+    pthread_mutex_lock(&w->mu);
+    *batches = w->batches;
+    *events = w->events;
+    *duplicates = w->duplicates;
+    *sources = w->sources;
+    pthread_mutex_unlock(&w->mu);
+}
+
+void ww_store_close(struct ww_store *st)
+{
+    if (!st) return;
+    struct writer *w = st->w;
+    if (w) {
+        pthread_mutex_lock(&w->mu);
+        w->stop = 1;
+        pthread_cond_signal(&w->work);
+        pthread_mutex_unlock(&w->mu);
+        pthread_join(w->th, NULL);
+        for (size_t i = 0; i < w->nb; i++)
+            for (struct ent *e = w->tab[i], *next; e; e = next) {
+                next = e->next;
+                ent_free(e);
+            }
+        ww_free(w->tab);
+        ww_free(w->dirty);
+        ww_surges_free(w->surges);
+        ww_free(w->alert_end);
+        ww_free(w->sorted);
+        ww_free(w->buf);
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->work);
+        pthread_cond_destroy(&w->done);
+        ww_free(w);
     }
-
-    struct gtab t = {0};
-    t.nslot = 64;
-    while (t.nslot < 6 * n + 8) t.nslot <<= 1;
-    t.slot = ww_calloc(t.nslot, sizeof *t.slot);
-    uint64_t sens_hash = ww_hash64((uint64_t)sensor_id ^ 0x5e5e5e5e5e5e5e5eULL);
-    for (size_t i = 0; i < n; i++) {
-        const struct ww_event *e = &ev[i];
-        uint64_t cnt = e->count ? e->count : 1;
-        uint64_t hs = ww_addr_hash(&e->src), hd = ww_addr_hash(&e->dst);
-        for (int kind = 0; kind < 2; kind++) {
-            struct group k = {.kind = kind, .port = e->dport, .proto = e->proto,
-                              .t = floordiv(e->ts_us, kind ? DAY_US : HOUR_US)};
-            struct group *g = gfind(&t, &k);
-            g->records += cnt;
-            gpush(g, 0, hs);
-            gpush(g, 1, hd);
-        }
-        struct group k = {.kind = 2, .src = e->src, .first = e->ts_us, .last = e->ts_us};
-        struct group *g = gfind(&t, &k);
-        g->records += cnt;
-        if (e->ts_us < g->first) g->first = e->ts_us;
-        if (e->ts_us > g->last) g->last = e->ts_us;
-        gpush(g, 0, hd);
-        gpush(g, 1, ww_hash64(((uint64_t)e->proto << 16) | e->dport));
-    }
-    struct dset *d = ww_malloc(3 * sizeof *d);
-    unsigned char *buf = ww_malloc(1 + WW_HLL_REGISTERS + 8 * (EXACT_MAX + 1));
-    rc = WW_OK;
-    for (size_t i = 0; i < t.n && rc == WW_OK; i++)
-        rc = t.g[i].kind == 2 ? write_src(st, &t.g[i], sens_hash, d, buf)
-                              : write_agg(st, &t.g[i], sens_hash, d, buf);
-    for (size_t i = 0; i < t.n; i++) { ww_free(t.g[i].h[0]); ww_free(t.g[i].h[1]); }
-    ww_free(t.g);
-    ww_free(t.slot);
-    ww_free(d);
-    ww_free(buf);
-    if (rc != WW_OK) goto io;
-
-    if (n > st->sorted_cap) {
-        st->sorted_cap = n;
-        st->sorted = ww_realloc(st->sorted, n * sizeof *st->sorted);
-    }
-    if (n) {
-        memcpy(st->sorted, ev, n * sizeof *ev);
-        qsort(st->sorted, n, sizeof *ev, cmp_ts);
-    }
-    for (size_t i = 0; i < n; i++) ww_surges_event(st->surges, &st->sorted[i]);
-    if (write_alerts(st) != WW_OK) goto io;
-    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) goto io;
-    return WW_OK;
-io:
-    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-    return WW_ERR_IO;
-}
-
-/* ---- queries --------------------------------------------------------------- */
-
-static json_t *jerr(const char *msg)
-{
-    return json_pack("{s:s}", "error", msg);
-}
-
-static json_t *jdate(int64_t day)
-{
-    int64_t y;
-    unsigned m, d;
-    char buf[32];
-    ww_civil_from_days(day, &y, &m, &d);
-    snprintf(buf, sizeof buf, "%04lld-%02u-%02u", (long long)y, m, d);
-    return json_string(buf);
-}
-
-static json_t *jtime(int64_t us)
-{
-    char buf[40];
-    return json_string(ww_time_format(us, buf, sizeof buf));
-}
-
-static json_t *jproto(int proto)
-{
-    const char *p = ww_proto_name((uint8_t)proto);
-    return p ? json_string(p) : json_integer(proto);
-}
-
-static sqlite3_stmt *prep(struct ww_store *st, const char *sql)
-{
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) return NULL;
-    return s;
-}
-
-/* {key: v, records, sources, targets, sensors} from columns 1..4 of a row. */
-static json_t *counts_row(const char *key, json_t *v, sqlite3_stmt *s)
-{
-    return json_pack("{s:o,s:I,s:I,s:I,s:I}", key, v,
-                     "records", (json_int_t)sqlite3_column_int64(s, 1),
-                     "sources", (json_int_t)sqlite3_column_int64(s, 2),
-                     "targets", (json_int_t)sqlite3_column_int64(s, 3),
-                     "sensors", (json_int_t)sqlite3_column_int64(s, 4));
-}
-
-json_t *ww_store_port(struct ww_store *st, int port, int64_t day)
-{
-    sqlite3_stmt *s = prep(st, "SELECT proto, records, nsrc, ndst, nsens FROM agg_day"
-                               " WHERE port=? AND t=? ORDER BY proto");
-    if (!s) return jerr("store query failed");
-    sqlite3_bind_int(s, 1, port);
-    sqlite3_bind_int64(s, 2, day);
-    json_t *data = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(data, counts_row("proto", jproto(sqlite3_column_int(s, 0)), s));
-    sqlite3_finalize(s);
-    return json_pack("{s:i,s:o,s:o}", "port", port, "date", jdate(day), "data", data);
-}
-
-json_t *ww_store_porthistory(struct ww_store *st, int port, int64_t from_day, int64_t to_day)
-{
-    /* Per day over all protocols: records add up; distinct counts of the
-     * protocols are summed (an address seen on tcp and udp counts twice). */
-    sqlite3_stmt *s = prep(st, "SELECT t, sum(records), sum(nsrc), sum(ndst), max(nsens)"
-                               " FROM agg_day WHERE port=? AND t BETWEEN ? AND ? GROUP BY t ORDER BY t");
-    if (!s) return jerr("store query failed");
-    sqlite3_bind_int(s, 1, port);
-    sqlite3_bind_int64(s, 2, from_day);
-    sqlite3_bind_int64(s, 3, to_day);
-    json_t *days = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(days, counts_row("date", jdate(sqlite3_column_int64(s, 0)), s));
-    sqlite3_finalize(s);
-    return json_pack("{s:i,s:o,s:o,s:o}", "port", port, "from", jdate(from_day), "to",
-                     jdate(to_day), "days", days);
-}
-
-json_t *ww_store_topports(struct ww_store *st, const char *by, int limit, int64_t day)
-{
-    static const char *const sql[3] = {
-        "SELECT port, proto, records, nsrc, ndst FROM agg_day WHERE t=? ORDER BY records DESC, port LIMIT ?",
-        "SELECT port, proto, records, nsrc, ndst FROM agg_day WHERE t=? ORDER BY nsrc DESC, port LIMIT ?",
-        "SELECT port, proto, records, nsrc, ndst FROM agg_day WHERE t=? ORDER BY ndst DESC, port LIMIT ?",
-    };
-    int w;
-    if (!by || !strcmp(by, "records")) w = 0, by = "records";
-    else if (!strcmp(by, "sources")) w = 1;
-    else if (!strcmp(by, "targets")) w = 2;
-    else return jerr("topports: by must be records, sources or targets");
-    sqlite3_stmt *s = prep(st, sql[w]);
-    if (!s) return jerr("store query failed");
-    sqlite3_bind_int64(s, 1, day);
-    sqlite3_bind_int(s, 2, limit > 0 ? limit : 10);
-    json_t *ports = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(ports, json_pack("{s:i,s:o,s:I,s:I,s:I}",
-            "port", sqlite3_column_int(s, 0), "proto", jproto(sqlite3_column_int(s, 1)),
-            "records", (json_int_t)sqlite3_column_int64(s, 2),
-            "sources", (json_int_t)sqlite3_column_int64(s, 3),
-            "targets", (json_int_t)sqlite3_column_int64(s, 4)));
-    sqlite3_finalize(s);
-    return json_pack("{s:s,s:o,s:o}", "by", by, "date", jdate(day), "ports", ports);
-}
-
-static json_t *src_row(sqlite3_stmt *s)
-{
-    return json_pack("{s:s,s:I,s:I,s:I,s:I,s:o,s:o}",
-        "src", (const char *)sqlite3_column_text(s, 0),
-        "records", (json_int_t)sqlite3_column_int64(s, 1),
-        "targets", (json_int_t)sqlite3_column_int64(s, 2),
-        "ports", (json_int_t)sqlite3_column_int64(s, 3),
-        "sensors", (json_int_t)sqlite3_column_int64(s, 4),
-        "first_seen", jtime(sqlite3_column_int64(s, 5)),
-        "last_seen", jtime(sqlite3_column_int64(s, 6)));
-}
-
-json_t *ww_store_sources(struct ww_store *st, int limit)
-{
-    sqlite3_stmt *s = prep(st, "SELECT src, records, ntgt, nport, nsens, first_seen, last_seen"
-                               " FROM srcs ORDER BY records DESC, src LIMIT ?");
-    if (!s) return jerr("store query failed");
-    sqlite3_bind_int(s, 1, limit > 0 ? limit : 10);
-    json_t *arr = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW) json_array_append_new(arr, src_row(s));
-    sqlite3_finalize(s);
-    return json_pack("{s:o}", "sources", arr);
-}
-
-json_t *ww_store_ip(struct ww_store *st, const struct ww_addr *a)
-{
-    char text[WW_ADDR_STRLEN];
-    ww_addr_format(a, text);
-    sqlite3_stmt *s = prep(st, "SELECT src, records, ntgt, nport, nsens, first_seen, last_seen"
-                               " FROM srcs WHERE src=?");
-    if (!s) return jerr("store query failed");
-    sqlite3_bind_text(s, 1, text, -1, SQLITE_TRANSIENT);
-    json_t *j = sqlite3_step(s) == SQLITE_ROW ? src_row(s) : jerr("address not seen");
-    sqlite3_finalize(s);
-    return j;
-}
-
-static json_t *alert_row(sqlite3_stmt *s)
-{
-    return json_pack("{s:i,s:o,s:o,s:o,s:I,s:I,s:f,s:f,s:s}",
-        "port", sqlite3_column_int(s, 0), "proto", jproto(sqlite3_column_int(s, 1)),
-        "start", jtime(sqlite3_column_int64(s, 2)), "alert", jtime(sqlite3_column_int64(s, 3)),
-        "sources", (json_int_t)sqlite3_column_int64(s, 4),
-        "new_sources", (json_int_t)sqlite3_column_int64(s, 5),
-        "baseline_new", sqlite3_column_double(s, 6), "score", sqlite3_column_double(s, 7),
-        "explanation", (const char *)sqlite3_column_text(s, 8));
-}
-
-#define ALERT_COLS "port, proto, start, alert, sources, new_sources, baseline_new, score, explanation"
-
-json_t *ww_store_alerts(struct ww_store *st, int limit)
-{
-    sqlite3_stmt *s = prep(st, "SELECT " ALERT_COLS " FROM alerts ORDER BY alert DESC, id DESC LIMIT ?");
-    if (!s) return jerr("store query failed");
-    sqlite3_bind_int(s, 1, limit > 0 ? limit : 20);
-    json_t *arr = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW) json_array_append_new(arr, alert_row(s));
-    sqlite3_finalize(s);
-    return json_pack("{s:o}", "alerts", arr);
-}
-
-/* Active = an alert whose surge was still on within the 24 h before now.
- * green: none; yellow: one port, z < 20; orange: 2-3 ports, or one at
- * z >= 20; red: 4 or more ports. */
-json_t *ww_store_infocon(struct ww_store *st, int64_t now_us_)
-{
-    sqlite3_stmt *s = prep(st, "SELECT " ALERT_COLS " FROM alerts WHERE end >= ? AND alert <= ?"
-                               " ORDER BY score DESC");
-    if (!s) return jerr("store query failed");
-    sqlite3_bind_int64(s, 1, now_us_ - DAY_US);
-    sqlite3_bind_int64(s, 2, now_us_);
-    json_t *active = json_array();
-    int ports[8], nports = 0;
-    double maxz = 0;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        json_array_append_new(active, alert_row(s));
-        int p = sqlite3_column_int(s, 0) << 8 | sqlite3_column_int(s, 1), seen = 0;
-        for (int i = 0; i < nports && i < 8; i++) seen |= ports[i] == p;
-        if (!seen) { if (nports < 8) ports[nports] = p; nports++; }
-        if (sqlite3_column_double(s, 7) > maxz) maxz = sqlite3_column_double(s, 7);
-    }
-    sqlite3_finalize(s);
-    const char *level;
-    char reason[160];
-    if (nports == 0) {
-        level = "green";
-        snprintf(reason, sizeof reason, "no active surges");
-    } else if (nports >= 4) {
-        level = "red";
-        snprintf(reason, sizeof reason, "surges on %d ports in the last 24 h", nports);
-    } else if (nports >= 2 || maxz >= 20) {
-        level = "orange";
-        snprintf(reason, sizeof reason, nports >= 2 ? "surges on %d ports in the last 24 h"
-                 : "a surge on %d port at z >= 20 in the last 24 h", nports);
-    } else {
-        level = "yellow";
-        snprintf(reason, sizeof reason, "a surge on one port in the last 24 h");
-    }
-    return json_pack("{s:s,s:s,s:o}", "level", level, "reason", reason, "active", active);
-}
-
-static int64_t scalar(struct ww_store *st, const char *sql)
-{
-    sqlite3_stmt *s = prep(st, sql);
-    int64_t v = 0;
-    if (s && sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return v;
-}
-
-int ww_store_metrics(struct ww_store *st, FILE *out)
-{
-    static const struct { const char *name, *help, *sql; } m[] = {
-        {"wormwatch_store_batches", "Batches in the store", "SELECT count(*) FROM batches"},
-        {"wormwatch_store_records", "Records in the store", "SELECT coalesce(sum(events),0) FROM batches"},
-        {"wormwatch_store_sources", "Distinct sources in the store", "SELECT count(*) FROM srcs"},
-        {"wormwatch_store_alerts", "Surge alerts in the store", "SELECT count(*) FROM alerts"},
-        {"wormwatch_store_sensor_keys", "Live sensor keys", "SELECT count(*) FROM keys WHERE revoked=0"},
-    };
-    for (size_t i = 0; i < sizeof m / sizeof *m; i++)
-        if (fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n%s %lld\n", m[i].name, m[i].help,
-                    m[i].name, m[i].name,
-                    (long long)scalar(st, m[i].sql)) < 0)
-            return WW_ERR_IO;
-    return WW_OK;
+    for (int i = 0; i < S_COUNT; i++) sqlite3_finalize(stmts(st)[i]);
+    if (st->db) sqlite3_close(st->db);
+    if (st->rdb) sqlite3_close(st->rdb);
+    if (st->lockfd >= 0) close(st->lockfd);
+    pthread_mutex_destroy(&st->wlock);
+    pthread_mutex_destroy(&st->rlock);
+    pthread_mutex_destroy(&st->start_lock);
+    ww_free(st->path);
+    ww_free(st);
 }

@@ -43,7 +43,38 @@
  * Memory: a series is ~400 bytes per (port, proto) ever seen (at most
  * 131072), found by direct index; the seen table holds at most
  * seen_capacity entries of 16 bytes (64 MiB at the default 2^22), pruning
- * the longest-unseen pairs first when full. */
+ * the longest-unseen pairs first when full.
+ *
+ * Saved state (ww_surges_save/_load), so a restarted collector keeps its
+ * baselines and its seen table. Every field is little-endian, written byte by
+ * byte (i = signed, u = unsigned, f = IEEE 754 binary64; N = many):
+ *
+ *   header  "WWSG"  u32 version (1)  u64 body length  u64 FNV-1a 64 of the body
+ *   body    options: i64 bucket_us, baseline_us, learn_us; u64 seen_capacity;
+ *                    u32 warmup_buckets, min_sources; f64 z_jump, z_hold; u8 stat
+ *           u8 started, i64 learn_until
+ *           u32 N results, N x (99 bytes): u16 port, u8 proto, i64 start, alert,
+ *               end, u64 sources, new_sources, targets, f64 baseline_sources,
+ *               baseline_new, baseline_targets, spread, score, isc_score
+ *           u32 N series, by increasing index (udp << 16 | port), N x:
+ *               u32 index, i64 bucket, u64 nnew, u64 nbuckets, u32 surge (0 or
+ *               a result's number from 1), then x, s, t as (f64 mean, f64 var,
+ *               u32 n), f64 phase_mean[24], u32 phase_n[24], then the bucket's
+ *               source and target counters: u8 0, u8 n (<= 128), n x u64
+ *               member (exact), or u8 1, 4096 register bytes (HLL)
+ *           u64 N seen, N x (u64 key, i64 bucket) by increasing key
+ *
+ * Only what exists is written: no empty series, no empty seen slots. The
+ * checksum catches torn and corrupt writes (it changes with any one byte);
+ * past it the loader still checks every count against the bytes left before
+ * allocating, and every value against its range (bucket starts within
+ * +-2^62 us, registers <= 53, no repeated keys, no more seen entries than 3/4
+ * of the table the options allow), so no input makes it read out of bounds,
+ * allocate more than the fixed 1 MiB of struct ww_surges plus a few times
+ * len, or build a state the code above cannot run on. What is derived is not stored: the expectation and spread of the
+ * current bucket, the window, the seen table's size and layout (the table
+ * is rebuilt at the smallest size that holds its entries; growing only ever
+ * keeps entries, so it prunes exactly when the saved one would have). */
 #include "surge.h"
 
 #include <math.h>
@@ -51,6 +82,7 @@
 #include <string.h>
 
 #include "dcount.h"
+#include "hll.h"
 #include "mem.h"
 
 #define PHASES 24
@@ -137,28 +169,42 @@ static void seen_put(struct seen *t, size_t cap, uint64_t key, int64_t b)
     t[i].b = b;
 }
 
-/* Grow, or when at capacity keep the most recently seen half. */
+/* Entries a rebuild keeps: seen at or after cutoff, with the key bits under
+ * mask clear (mask 0: all of them). */
+static size_t seen_keep(const struct ww_surges *s, int64_t cutoff, uint64_t mask)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < s->seen_cap; i++)
+        keep += s->seen[i].key && s->seen[i].b >= cutoff && !(s->seen[i].key & mask);
+    return keep;
+}
+
+/* Grow, or when at capacity keep the most recently seen quarter. When more
+ * than half the table was seen in the newest bucket (a flood of new pairs
+ * that time cannot order), keep a hash-chosen half or less of it, so the
+ * table always has room (it used to recurse without end there). */
 static void seen_rebuild(struct ww_surges *s, int64_t now)
 {
     size_t ncap = s->seen_cap;
     int64_t cutoff = now - (int64_t)s->window;
+    uint64_t mask = 0;
     if (2 * s->seen_cap <= s->o.seen_capacity) {
         ncap = 2 * s->seen_cap;
-    } else { /* full: find a cutoff that keeps about half */
+    } else { /* full: find a cutoff that keeps about a quarter */
         int64_t lo = cutoff, hi = now;
         for (int it = 0; it < 40 && lo < hi; it++) {
             int64_t mid = lo + (hi - lo) / 2;
-            size_t keep = 0;
-            for (size_t i = 0; i < s->seen_cap; i++) keep += s->seen[i].key && s->seen[i].b >= mid;
-            if (keep > s->seen_cap / 4) lo = mid + 1;
+            if (seen_keep(s, mid, 0) > s->seen_cap / 4) lo = mid + 1;
             else hi = mid;
         }
         cutoff = lo;
+        while (seen_keep(s, cutoff, mask) > s->seen_cap / 2) mask = mask << 1 | 2;
     }
     struct seen *nt = ww_calloc(ncap, sizeof *nt);
     size_t n = 0;
     for (size_t i = 0; i < s->seen_cap; i++)
-        if (s->seen[i].key && s->seen[i].b >= cutoff) seen_put(nt, ncap, s->seen[i].key, s->seen[i].b), n++;
+        if (s->seen[i].key && s->seen[i].b >= cutoff && !(s->seen[i].key & mask))
+            seen_put(nt, ncap, s->seen[i].key, s->seen[i].b), n++;
     ww_free(s->seen);
     s->seen = nt, s->seen_cap = ncap, s->seen_n = n;
 }
@@ -344,8 +390,9 @@ size_t ww_surges_memory(const struct ww_surges *s)
 void ww_surges_free(struct ww_surges *s)
 {
     if (!s) return;
-    for (size_t i = 0; i < 131072; i++) {
+    for (size_t i = 0, n = 0; n < s->nser; i++) { /* leaves the rest of ser[] untouched */
         if (!s->ser[i]) continue;
+        n++;
         ww_dcount_release(&s->ser[i]->src);
         ww_dcount_release(&s->ser[i]->tgt);
         ww_free(s->ser[i]);
@@ -353,4 +400,374 @@ void ww_surges_free(struct ww_surges *s)
     ww_free(s->seen);
     ww_free(s->res);
     ww_free(s);
+}
+
+/* ---- saving and loading (the format is in the comment at the top) ---- */
+
+#define SAVE_HEAD 24
+#define SAVE_VERSION 1
+#define SAVE_T_LIMIT (INT64_C(1) << 62) /* |bucket start| a loaded series may have, in us */
+#define SAVE_RESULT 99                  /* bytes of one result record */
+
+struct wbuf { unsigned char *p; size_t n, cap; };
+struct rbuf { const unsigned char *p; size_t n, off; const char *err; };
+
+static uint64_t fnv1a(const unsigned char *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+static unsigned char *room(struct wbuf *w, size_t k)
+{
+    if (w->cap - w->n < k) {
+        while (w->cap - w->n < k) w->cap = w->cap ? 2 * w->cap : 4096;
+        w->p = ww_realloc(w->p, w->cap);
+    }
+    w->n += k;
+    return w->p + w->n - k;
+}
+
+static void le_put(unsigned char *p, uint64_t v, unsigned k)
+{
+    for (unsigned i = 0; i < k; i++) p[i] = (unsigned char)(v >> 8 * i);
+}
+
+static uint64_t le_get(const unsigned char *p, unsigned k)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < k; i++) v |= (uint64_t)p[i] << 8 * i;
+    return v;
+}
+
+static void put(struct wbuf *w, uint64_t v, unsigned k) { le_put(room(w, k), v, k); }
+
+static void put_f(struct wbuf *w, double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    put(w, u, 8);
+}
+
+static void fail(struct rbuf *r, const char *why)
+{
+    if (!r->err) r->err = why;
+}
+
+/* k bytes at the cursor, or NULL (and an error) past the end or after one. */
+static const unsigned char *take(struct rbuf *r, size_t k)
+{
+    if (r->err || r->n - r->off < k) {
+        fail(r, "surge state: a count runs past the end");
+        return NULL;
+    }
+    r->off += k;
+    return r->p + r->off - k;
+}
+
+static uint64_t get(struct rbuf *r, unsigned k)
+{
+    const unsigned char *p = take(r, k);
+    return p ? le_get(p, k) : 0;
+}
+
+static int64_t get_i(struct rbuf *r)
+{
+    uint64_t v = get(r, 8);
+    return v <= INT64_MAX ? (int64_t)v : -(int64_t)(~v) - 1;
+}
+
+static double get_f(struct rbuf *r)
+{
+    uint64_t u = get(r, 8);
+    double d;
+    memcpy(&d, &u, sizeof d);
+    if (!isfinite(d)) fail(r, "surge state: a number is not finite");
+    return d;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+struct members { uint64_t v[WW_DCOUNT_EXACT]; size_t n; };
+
+static void collect(void *arg, uint64_t v)
+{
+    struct members *m = arg;
+    if (m->n < WW_DCOUNT_EXACT) m->v[m->n++] = v;
+}
+
+static void put_dcount(struct wbuf *w, const struct ww_dcount *dc)
+{
+    if (!ww_dcount_is_exact(dc)) {
+        put(w, 1, 1);
+        memcpy(room(w, WW_HLL_REGISTERS), dc->u.hll->reg, WW_HLL_REGISTERS);
+        return;
+    }
+    struct members m = {.n = 0};
+    ww_dcount_each(dc, collect, &m);
+    qsort(m.v, m.n, sizeof m.v[0], cmp_u64);
+    put(w, 0, 1);
+    put(w, m.n, 1);
+    for (size_t i = 0; i < m.n; i++) put(w, m.v[i], 8);
+}
+
+static void get_dcount(struct rbuf *r, struct ww_dcount *dc)
+{
+    unsigned kind = (unsigned)get(r, 1);
+    if (kind == 1) {
+        const unsigned char *reg = take(r, WW_HLL_REGISTERS);
+        if (!reg) return;
+        for (unsigned i = 0; i < WW_HLL_REGISTERS; i++) {
+            if (reg[i] > WW_HLL_Q + 1) {
+                fail(r, "surge state: HyperLogLog register out of range");
+                return;
+            }
+        }
+        dc->u.hll = ww_hll_new();
+        memcpy(dc->u.hll->reg, reg, WW_HLL_REGISTERS);
+        dc->lg = WW_DCOUNT_LG_HLL;
+        return;
+    }
+    unsigned n = (unsigned)get(r, 1);
+    if (kind != 0 || n > WW_DCOUNT_EXACT) fail(r, "surge state: bad distinct counter");
+    for (unsigned i = 0; i < n && !r->err; i++) {
+        uint64_t v = get(r, 8);
+        if (!r->err && !ww_dcount_add(dc, v)) fail(r, "surge state: repeated counter member");
+    }
+}
+
+static void put_ewm(struct wbuf *w, const struct ewm *m)
+{
+    put_f(w, m->mean);
+    put_f(w, m->var);
+    put(w, m->n, 4);
+}
+
+static void get_ewm(struct rbuf *r, struct ewm *m)
+{
+    m->mean = get_f(r);
+    m->var = get_f(r);
+    m->n = (uint32_t)get(r, 4);
+}
+
+/* Sorts e[0..n) by key: LSD radix, a byte a pass (qsort took 3x as long);
+ * tmp is scratch of n entries. After the eight passes the result is in e. */
+static void sort_seen(struct seen *e, struct seen *tmp, size_t n)
+{
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        size_t at[257] = {0};
+        for (size_t i = 0; i < n; i++) at[(e[i].key >> shift & 255) + 1]++;
+        for (int d = 0; d < 256; d++) at[d + 1] += at[d];
+        for (size_t i = 0; i < n; i++) tmp[at[e[i].key >> shift & 255]++] = e[i];
+        struct seen *t = e;
+        e = tmp, tmp = t;
+    }
+}
+
+size_t ww_surges_save(const struct ww_surges *s, unsigned char **out)
+{
+    struct wbuf w = {0};
+    room(&w, SAVE_HEAD);
+    put(&w, (uint64_t)s->o.bucket_us, 8);
+    put(&w, (uint64_t)s->o.baseline_us, 8);
+    put(&w, (uint64_t)s->o.learn_us, 8);
+    put(&w, s->o.seen_capacity, 8);
+    put(&w, s->o.warmup_buckets, 4);
+    put(&w, s->o.min_sources, 4);
+    put_f(&w, s->o.z_jump);
+    put_f(&w, s->o.z_hold);
+    put(&w, (uint64_t)s->o.stat, 1);
+    put(&w, (uint64_t)s->started, 1);
+    put(&w, (uint64_t)s->learn_until, 8);
+    put(&w, s->nres, 4);
+    for (size_t i = 0; i < s->nres; i++) {
+        const struct ww_surge *u = &s->res[i];
+        put(&w, u->port, 2);
+        put(&w, u->proto, 1);
+        put(&w, (uint64_t)u->start_us, 8);
+        put(&w, (uint64_t)u->alert_us, 8);
+        put(&w, (uint64_t)u->end_us, 8);
+        put(&w, u->sources, 8);
+        put(&w, u->new_sources, 8);
+        put(&w, u->targets, 8);
+        put_f(&w, u->baseline_sources);
+        put_f(&w, u->baseline_new);
+        put_f(&w, u->baseline_targets);
+        put_f(&w, u->spread);
+        put_f(&w, u->score);
+        put_f(&w, u->isc_score);
+    }
+    put(&w, s->nser, 4);
+    for (size_t i = 0, k = 0; k < s->nser; i++) {
+        const struct series *q = s->ser[i];
+        if (!q) continue;
+        k++;
+        put(&w, i, 4);
+        put(&w, (uint64_t)q->b, 8);
+        put(&w, q->nnew, 8);
+        put(&w, q->nbuckets, 8);
+        put(&w, (uint64_t)q->surge, 4);
+        put_ewm(&w, &q->x);
+        put_ewm(&w, &q->s);
+        put_ewm(&w, &q->t);
+        for (int ph = 0; ph < PHASES; ph++) put_f(&w, q->phase_mean[ph]);
+        for (int ph = 0; ph < PHASES; ph++) put(&w, q->phase_n[ph], 4);
+        put_dcount(&w, &q->src);
+        put_dcount(&w, &q->tgt);
+    }
+    /* the seen table by key, so the bytes do not depend on its layout */
+    struct seen *e = ww_malloc((2 * s->seen_n + 1) * sizeof *e);
+    size_t n = 0;
+    for (size_t i = 0; i < s->seen_cap; i++)
+        if (s->seen[i].key) e[n++] = s->seen[i];
+    sort_seen(e, e + n, n);
+    put(&w, n, 8);
+    unsigned char *p = room(&w, 16 * n);
+    for (size_t i = 0; i < n; i++, p += 16) {
+        le_put(p, e[i].key, 8);
+        le_put(p + 8, (uint64_t)e[i].b, 8);
+    }
+    ww_free(e);
+    memcpy(w.p, "WWSG", 4);
+    le_put(w.p + 4, SAVE_VERSION, 4);
+    le_put(w.p + 8, w.n - SAVE_HEAD, 8);
+    le_put(w.p + 16, fnv1a(w.p + SAVE_HEAD, w.n - SAVE_HEAD), 8);
+    *out = w.p;
+    return w.n;
+}
+
+/* The series part of a state: nser series in increasing index order. */
+static void load_series(struct rbuf *r, struct ww_surges *s)
+{
+    uint64_t nser = get(r, 4);
+    int64_t blim = SAVE_T_LIMIT / s->o.bucket_us;
+    int64_t prev = -1;
+    if (nser > 131072) fail(r, "surge state: too many series");
+    for (uint64_t k = 0; k < nser && !r->err; k++) {
+        int64_t idx = (int64_t)get(r, 4);
+        if (r->err || idx <= prev || idx >= 131072) {
+            fail(r, "surge state: series out of order");
+            return;
+        }
+        prev = idx;
+        struct series *q = s->ser[idx] = ww_calloc(1, sizeof *q);
+        s->nser++;
+        q->b = get_i(r);
+        q->nnew = get(r, 8);
+        q->nbuckets = get(r, 8);
+        uint64_t surge = get(r, 4);
+        get_ewm(r, &q->x);
+        get_ewm(r, &q->s);
+        get_ewm(r, &q->t);
+        for (int ph = 0; ph < PHASES; ph++) q->phase_mean[ph] = get_f(r);
+        for (int ph = 0; ph < PHASES; ph++) q->phase_n[ph] = (uint32_t)get(r, 4);
+        get_dcount(r, &q->src);
+        get_dcount(r, &q->tgt);
+        if (q->b < -blim || q->b > blim) fail(r, "surge state: series bucket out of range");
+        if (q->nbuckets > s->window) fail(r, "surge state: more history than the window");
+        if (surge > s->nres) fail(r, "surge state: series names a surge not called");
+        q->surge = (int)(surge & 0x7fffffff);
+        if (!r->err) expect(s, q, q->b);
+    }
+}
+
+/* The seen table: n entries, at most 3/4 of the table the options allow.
+ * It is rebuilt at the smallest size that holds them: growing from there
+ * keeps every entry, so it prunes exactly when the saved table would have. */
+static void load_seen(struct rbuf *r, struct ww_surges *s)
+{
+    uint64_t n = get(r, 8);
+    size_t most = 1024, cap = 1024;
+    while (2 * most <= s->o.seen_capacity) most *= 2;
+    if (r->err || n > (r->n - r->off) / 16 || 4 * n > 3 * most) {
+        fail(r, "surge state: seen count out of range");
+        return;
+    }
+    while (4 * n > 3 * cap) cap *= 2;
+    ww_free(s->seen);
+    s->seen = ww_calloc(cap, sizeof *s->seen);
+    s->seen_cap = cap;
+    for (uint64_t k = 0; k < n; k++) {
+        uint64_t key = get(r, 8);
+        int64_t b = get_i(r);
+        size_t i = (size_t)key & (cap - 1);
+        while (s->seen[i].key && s->seen[i].key != key) i = (i + 1) & (cap - 1);
+        if (!(key & 1) || s->seen[i].key) {
+            fail(r, "surge state: bad or repeated seen key");
+            return;
+        }
+        s->seen[i] = (struct seen){key, b};
+        s->seen_n++;
+    }
+}
+
+struct ww_surges *ww_surges_load(const void *buf, size_t len, const char **why)
+{
+    const unsigned char *p = buf;
+    struct rbuf r = {.err = "not a surge state (no WWSG header)"};
+    if (len >= SAVE_HEAD && !memcmp(p, "WWSG", 4)) {
+        r = (struct rbuf){p + SAVE_HEAD, len - SAVE_HEAD, 0, NULL};
+        if (le_get(p + 4, 4) != SAVE_VERSION) r.err = "surge state: unsupported version";
+        else if (le_get(p + 8, 8) != r.n) r.err = "surge state: truncated (length mismatch)";
+        else if (le_get(p + 16, 8) != fnv1a(r.p, r.n)) r.err = "surge state: checksum mismatch (torn or corrupt)";
+    }
+    struct ww_surge_opts o;
+    o.bucket_us = get_i(&r);
+    o.baseline_us = get_i(&r);
+    o.learn_us = get_i(&r);
+    uint64_t cap = get(&r, 8);
+    o.seen_capacity = (size_t)cap;
+    o.warmup_buckets = (unsigned)get(&r, 4);
+    o.min_sources = (unsigned)get(&r, 4);
+    o.z_jump = get_f(&r);
+    o.z_hold = get_f(&r);
+    uint64_t stat = get(&r, 1);
+    o.stat = stat ? WW_SURGE_SOURCES : WW_SURGE_NEW;
+    if (o.bucket_us < 1000000 || o.bucket_us > INT64_C(1) << 50 || o.baseline_us < 0 ||
+        o.baseline_us > SAVE_T_LIMIT || o.learn_us < 0 || o.learn_us > SAVE_T_LIMIT ||
+        cap < 1024 || cap > UINT64_C(1) << 40 || stat > 1)
+        fail(&r, "surge state: option out of range");
+    if (r.err) {
+        if (why) *why = r.err;
+        return NULL;
+    }
+    struct ww_surges *s = ww_surges_new(&o);
+    s->started = (int)get(&r, 1);
+    s->learn_until = get_i(&r);
+    if (s->started > 1) fail(&r, "surge state: bad started flag");
+    uint64_t nres = get(&r, 4);
+    if (!r.err && nres > (r.n - r.off) / SAVE_RESULT) fail(&r, "surge state: result count out of range");
+    if (!r.err && nres) s->res = ww_malloc(nres * sizeof *s->res);
+    for (uint64_t i = 0; i < nres && !r.err; i++, s->nres++) {
+        struct ww_surge *u = &s->res[i];
+        u->port = (uint16_t)get(&r, 2);
+        u->proto = (uint8_t)get(&r, 1);
+        u->start_us = get_i(&r);
+        u->alert_us = get_i(&r);
+        u->end_us = get_i(&r);
+        u->sources = get(&r, 8);
+        u->new_sources = get(&r, 8);
+        u->targets = get(&r, 8);
+        u->baseline_sources = get_f(&r);
+        u->baseline_new = get_f(&r);
+        u->baseline_targets = get_f(&r);
+        u->spread = get_f(&r);
+        u->score = get_f(&r);
+        u->isc_score = get_f(&r);
+    }
+    s->capres = s->nres;
+    load_series(&r, s);
+    load_seen(&r, s);
+    if (!r.err && r.off != r.n) fail(&r, "surge state: trailing bytes");
+    if (r.err) {
+        if (why) *why = r.err;
+        ww_surges_free(s);
+        return NULL;
+    }
+    return s;
 }

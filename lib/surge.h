@@ -46,4 +46,17 @@ size_t ww_surges_results(struct ww_surges *s, const struct ww_surge **out);
 size_t ww_surges_memory(const struct ww_surges *s);
 void ww_surges_free(struct ww_surges *s);
 
+/* Persistence, so a collector can restart without losing its baselines.
+ * ww_surges_save writes the whole state (options, every series with its
+ * current bucket's counters and its baselines, the seen table, the surges
+ * called so far) into a new buffer (*out, ww_malloc'd; the caller ww_free's
+ * it) and returns its length. The bytes are a function of the state alone.
+ * ww_surges_load rebuilds a state that goes on exactly as the saved one
+ * would have; NULL, with a static reason in *why (if why is not NULL), when
+ * the bytes are not a valid state. It reads only buf[0..len) and allocates
+ * in proportion to len (beyond the state's fixed 1 MiB). The format is in
+ * surge.c. */
+size_t ww_surges_save(const struct ww_surges *s, unsigned char **out);
+struct ww_surges *ww_surges_load(const void *buf, size_t len, const char **why);
+
 #endif

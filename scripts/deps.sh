@@ -4,14 +4,24 @@
 set -e
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev libpcap-dev \
 libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libgnutls28-dev \
-libsqlite3-dev sqlite3 curl python3 tcpdump nmap iproute2 gnuplot-nox"
+libsqlite3-dev sqlite3 curl python3 tcpdump nmap iproute2 gnuplot-nox \
+libnftables-dev nftables samba nbtscan chromium systemd-journal-remote gzip"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
-echo "installing:$missing"
-SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends $missing
+# Node.js and npm run the browser tests (tests/browser); the machine's own
+# Node is used when there is one, Debian's otherwise.
+command -v node >/dev/null || missing="$missing nodejs"
+command -v npm >/dev/null || missing="$missing npm"
+if [ -n "$missing" ]; then
+    echo "installing:$missing"
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+# Playwright (playwright-core, pinned in package-lock.json; it drives
+# Debian's chromium and never downloads a browser)
+cd "$(dirname "$0")/../tests/browser"
+[ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error

@@ -7,7 +7,10 @@
 #  1. tail -F: appends, rotation (mv + new file), truncation;
 #  2. outage: 503 for a while, then the collector process stopped and
 #     restarted on the same port; lines keep coming;
-#  3. restart: SIGTERM and kill -9 of the sensor mid-stream;
+#  3. restart: SIGTERM and kill -9 of the sensor mid-stream; the file rotated
+#     (mv FILE FILE.1, new FILE) while the sensor was down, after a SIGTERM and
+#     after a kill -9: the rest of FILE.1 is read, then the new file; rotated
+#     and compressed while down: the loss is reported;
 #  4. the same against the real `wormwatch serve` (skipped until `wormwatch
 #     key` exists): the collector's port/{p} records equal the lines written.
 set -u
@@ -111,7 +114,29 @@ sleep 0.4; kill -9 $SPID; wait $SPID 2>/dev/null; SPID=
 wait $W
 start_sensor
 write 1800 2000
-check 2000 final || fail "restart"
+check 2000 || fail "restart"
+kill -TERM $SPID; wait $SPID; SPID=
+write 2000 2100; mv "$LOG" "$LOG.1"; write 2100 2200
+start_sensor
+check 2200 || fail "rotation while stopped (SIGTERM)"
+grep -q "fw.log was rotated while the sensor was stopped: reading the rest of .*fw.log.1" "$T/sensor.err" \
+    || fail "no note of the rotated file"
+write 2200 2400 & W=$!
+sleep 0.3; kill -9 $SPID; wait $SPID 2>/dev/null; SPID=
+wait $W
+write 2400 2450; mv "$LOG" "$LOG.1"; write 2450 2500
+start_sensor
+write 2500 2600
+check 2600 final || fail "restart and rotation while stopped"
+kill -TERM $SPID; wait $SPID; SPID=
+# (the new file first: were the old inode freed before, the new file could get
+# its number and pass for the old one truncated; that is reported too)
+write 2600 2650; mv "$LOG" "$LOG.1"; write 2650 2700; gzip -f "$LOG.1"
+start_sensor
+for _ in $(seq 50); do grep -q "LOST" "$T/sensor.err" && break; sleep 0.1; done
+grep -q "fw.log was rotated while the sensor was stopped and the old file (inode [0-9]*) is no longer in its directory.* after byte [0-9]* is LOST" \
+    "$T/sensor.err" || fail "no warning for the compressed file"
+check 2650 || fail "after the lost file"
 kill -TERM $SPID; wait $SPID; SPID=
 ! grep -E "AddressSanitizer|runtime error|LeakSanitizer" "$T/sensor.err" || fail "sanitizer"
 

@@ -154,7 +154,7 @@ static void run(void)
     j = ww_store_ip(st, &a);
     CHECK(json_object_get(j, "error") != NULL);
     json_decref(j);
-    j = ww_store_sources(st, 10);
+    j = ww_store_sources(st, 10, -1);
     CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(j, "sources"), 0), "src")), "10.0.0.3");
     CHECK_INT(json_array_size(json_object_get(j, "sources")), 3);
     json_decref(j);
@@ -192,11 +192,11 @@ static void run(void)
     json_decref(j);
 
     /* porthistory ranges */
-    j = ww_store_porthistory(st, 139, day - 3, day + 3);
+    j = ww_store_porthistory(st, 139, day - 3, day + 3, 0);
     CHECK_INT(json_array_size(json_object_get(j, "days")), 1);
     CHECK_STR(json_string_value(json_object_get(j, "from")), "2006-08-01");
     json_decref(j);
-    j = ww_store_porthistory(st, 139, day + 1, day + 3);
+    j = ww_store_porthistory(st, 139, day + 1, day + 3, 0);
     CHECK_INT(json_array_size(json_object_get(j, "days")), 0);
     json_decref(j);
 
@@ -251,7 +251,7 @@ static void run(void)
         CHECK_INT(ww_store_submit(st, id, bid, big, 1000, &dup), WW_OK);
     }
     double t = secs();
-    j = ww_store_porthistory(st, 1500, d0, d0 + 89);
+    j = ww_store_porthistory(st, 1500, d0, d0 + 89, 0);
     printf("90-day port history over 90x1000 day rows: %.3f ms\n", (secs() - t) * 1e3);
     CHECK_INT(json_array_size(json_object_get(j, "days")), 90);
     CHECK_INT(jint(json_array_get(json_object_get(j, "days"), 0), "records"), 1);

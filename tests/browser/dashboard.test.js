@@ -1,0 +1,222 @@
+// dashboard.test.js -- the dashboard in a real browser (Debian's chromium,
+// headless, driven by playwright-core; no browser is ever downloaded).
+// Run by tests/e2e/dashboard.sh against a collector holding a simulated
+// Code Red-like outbreak on 139/tcp (scripts/demo.sh's loading steps):
+//   node dashboard.test.js URL ARTIFACT_DIR HOSTILE_NAME
+// Checks: the overview shows 139/tcp among the top ports, a surge alert and
+// refreshes itself in place; /port/139's chart has one point per bucket with
+// the API's values and the surge shaded; a source page is reached by a link
+// and left by one; hostile names and paths render as text; no console
+// errors, page errors or CSP violations; phone width and keyboard use.
+// A screenshot of each page goes to ARTIFACT_DIR.
+'use strict';
+const { chromium } = require('playwright-core');
+const path = require('path');
+
+const [URL, ART, HOSTILE] = process.argv.slice(2);
+let failures = 0;
+function check(cond, what) {
+  if (cond) console.log('ok - ' + what);
+  else { failures++; console.log('not ok - ' + what); }
+}
+function epoch(t) { return Date.parse(t) / 1000; }
+
+(async () => {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // CSP violations as the page sees them (an init script comes over CDP, not inline)
+  await context.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__csp.push(e.violatedDirective + ' ' + e.blockedURI);
+    });
+  });
+  const page = await context.newPage();
+  let problems = [];
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push('console ' + m.type() + ': ' + m.text()); });
+  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+  page.on('dialog', async (d) => { problems.push('dialog opened: ' + d.message()); await d.dismiss(); });
+  page.on('response', (r) => { if (r.status() >= 400) problems.push('HTTP ' + r.status() + ' ' + r.url()); });
+  async function clean(what) { // no errors, no CSP violations since the last call
+    const csp = await page.evaluate(() => window.__csp || []);
+    const all = problems.concat(csp.map((c) => 'CSP violation: ' + c));
+    check(all.length === 0, what + ': no console errors, page errors or CSP violations' +
+      (all.length ? ' (' + all.join('; ') + ')' : ''));
+    problems = [];
+  }
+  async function loaded() {
+    await page.waitForFunction(() => window.wwDash && window.wwDash.refreshes >= 1, null, { timeout: 20000 });
+  }
+  async function shot(name) {
+    await page.screenshot({ path: path.join(ART, name + '.png'), fullPage: true });
+  }
+  const api = async (u) => (await context.request.get(URL + u)).json();
+
+  // ---- overview ----
+  const res = await page.goto(URL + '/');
+  check(res.status() === 200, 'overview answers 200');
+  const csp = res.headers()['content-security-policy'] || '';
+  check(/script-src 'self'/.test(csp) && !/unsafe-inline/.test(csp), 'overview has a strict CSP: ' + csp);
+  check(res.headers()['x-content-type-options'] === 'nosniff', 'nosniff header');
+  await loaded();
+  const top = page.locator('table[data-key="ports"] tbody tr');
+  check(await top.count() >= 3, 'top ports table has rows');
+  check((await top.first().locator('td').first().textContent()) === '139/tcp',
+    '139/tcp is the top port by sources');
+  check(await top.first().locator('.spark canvas').count() === 1, '139/tcp has a sparkline');
+  const recent = page.locator('table[aria-label="Recent alerts"] tbody tr', { hasText: '139/tcp' });
+  check(await recent.count() >= 1, 'a surge alert on 139/tcp among the recent alerts');
+  check(/port 139\/tcp: \d+ sources new/.test(await recent.first().textContent()),
+    'the alert carries its explanation');
+  const level = await page.locator('[data-field="level"]').textContent();
+  check(['yellow', 'orange', 'red'].includes(level), 'infocon is raised: ' + level);
+  check(/of 4 sensors? reporting|of 5 sensors? reporting/.test(await page.locator('main').textContent()),
+    'sensors reporting shown');
+  await shot('overview');
+  // refreshes itself in place: a marker on the window survives, the count goes up
+  const n0 = await page.evaluate(() => { window.__same = 1; return window.wwDash.refreshes; });
+  await page.waitForFunction((n) => window.wwDash.refreshes > n, n0, { timeout: 15000 });
+  check(await page.evaluate(() => window.__same === 1 && /^Updated /.test(document.getElementById('status').textContent)),
+    'the overview refreshed itself in place');
+  check((await top.first().locator('td').first().textContent()) === '139/tcp', 'still 139/tcp after a refresh');
+  await clean('overview');
+
+  // keyboard: Tab from the top reaches the 139/tcp link, Enter follows it
+  await page.goto(URL + '/');
+  await loaded();
+  let reached = false;
+  for (let i = 0; i < 40 && !reached; i++) {
+    await page.keyboard.press('Tab');
+    reached = await page.evaluate(() => document.activeElement && /\/port\/139$/.test(document.activeElement.href || ''));
+  }
+  check(reached, 'keyboard: Tab reaches the 139/tcp link');
+  if (reached) await Promise.all([page.waitForURL(/\/port\/139$/), page.keyboard.press('Enter')]);
+  check(page.url() === URL + '/port/139', 'keyboard: Enter opens /port/139');
+
+  // ---- port page ----
+  await page.goto(URL + '/');
+  await loaded();
+  await Promise.all([page.waitForURL(/\/port\/139$/), top.first().locator('a').click()]);
+  check(page.url() === URL + '/port/139', 'the top port links to /port/139');
+  await loaded();
+  await page.waitForFunction(() => window.wwDash.charts.chart, null, { timeout: 20000 });
+  check(/netbios-ssn/.test(await page.locator('main').textContent()), 'service name from /etc/services');
+  const chart = await page.locator('#chart').evaluate((d) => {
+    const c = window.wwDash.charts.chart;
+    return { from: d.dataset.from, to: d.dataset.to, data: c.u.data, marks: c.marks, step: c.step };
+  });
+  const hist = await api('/api/v1/porthistory/139?from=' + chart.from + '&to=' + chart.to + '&by=hour');
+  const xs = chart.data[0];
+  const first = epoch(chart.from + 'T00:00:00Z');
+  let steps = true;
+  for (let i = 1; i < xs.length; i++) steps = steps && xs[i] - xs[i - 1] === 3600;
+  check(chart.step === 3600 && xs[0] === first && steps, 'one point per hour from ' + chart.from + ', no gaps');
+  const nowHour = Math.floor(Date.now() / 1000 / 3600) * 3600;
+  check(xs.length === (xs[xs.length - 1] - first) / 3600 + 1 && Math.abs(xs[xs.length - 1] - nowHour) <= 3600,
+    'hourly points run to the current hour: ' + xs.length);
+  const byTime = new Map(hist.hours.map((h) => [epoch(h.time), h]));
+  let same = hist.hours.length > 0;
+  xs.forEach((t, i) => {
+    const h = byTime.get(t);
+    for (const [k, s] of [['records', 1], ['sources', 2], ['targets', 3]])
+      same = same && chart.data[s][i] === (h ? h[k] : 0);
+  });
+  check(same, 'chart values equal the API\'s hourly buckets (' + hist.hours.length + ' with data), zeros between');
+  const alerts = (await api('/api/v1/alerts?limit=10000')).alerts.filter((a) => a.port === 139);
+  check(alerts.length >= 1 && chart.marks.some((m) => m[0] === epoch(alerts[0].start)),
+    'the surge alert is marked on the chart at its start');
+  // the shading is really drawn: a pixel near the top of the marked span is red-tinted
+  const px = await page.evaluate(() => {
+    const c = window.wwDash.charts.chart, u = c.u, m = c.marks[0];
+    const x = Math.round((u.valToPos(m[0], 'x', true) + u.valToPos(m[1], 'x', true)) / 2);
+    return Array.from(u.ctx.getImageData(x, Math.round(u.bbox.top + 2), 1, 1).data);
+  });
+  check(px[0] > px[1] + 15 && px[0] > px[2] + 15, 'the surge is shaded on the chart (pixel ' + px + ')');
+  check(await page.locator('table[aria-label="Surge alerts"] tbody tr', { hasText: '139/tcp' }).count() >= 1,
+    'the port page lists its surge alerts');
+  await shot('port-139');
+  await clean('port page');
+
+  await page.goto(URL + '/port/139?days=90&by=day');
+  await loaded();
+  await page.waitForFunction(() => window.wwDash.charts.chart, null, { timeout: 20000 });
+  const daily = await page.evaluate(() => window.wwDash.charts.chart.u.data[0]);
+  let dsteps = daily.length === 90;
+  for (let i = 1; i < daily.length; i++) dsteps = dsteps && daily[i] - daily[i - 1] === 86400;
+  check(dsteps, '90 days by day: 90 points, one per day (' + daily.length + ')');
+  await clean('port page by day');
+
+  // ---- source page, and back ----
+  await page.goto(URL + '/port/139');
+  await loaded();
+  const src = page.locator('table[aria-label="Top sources"] tbody tr a').first();
+  const addr = await src.textContent();
+  await Promise.all([page.waitForURL(/\/ip\//), src.click()]);
+  check(decodeURIComponent(page.url()) === URL + '/ip/' + addr, 'a top source links to its page: ' + addr);
+  await loaded();
+  check((await page.locator('h1 .addr').textContent()) === addr, 'the source page names the address');
+  const ip = await api('/api/v1/ip/' + addr);
+  check((await page.locator('[data-field="first_seen"]').textContent()) === ip.first_seen.slice(0, 10) + ' ' + ip.first_seen.slice(11, 16),
+    'first seen shown in UTC');
+  await page.waitForFunction(() => window.wwDash.charts.chart, null, { timeout: 20000 });
+  check(await page.locator('#chart canvas').count() === 1, 'the source has a timeline chart');
+  await shot('source');
+  const back = page.locator('table[aria-label="Ports"] a', { hasText: '139/tcp' });
+  check(await back.count() === 1, 'the source page links back to 139/tcp');
+  await Promise.all([page.waitForURL(/\/port\/139$/), back.click()]);
+  check(page.url() === URL + '/port/139', 'and that link leads back to /port/139');
+  await page.goBack();
+  check(decodeURIComponent(page.url()) === URL + '/ip/' + addr, 'history back returns to the source');
+  await clean('source page');
+
+  // ---- sensors, alerts ----
+  await page.goto(URL + '/sensors');
+  await loaded();
+  const names = await page.locator('table[data-key="sensors"] tbody tr td:first-child').allTextContents();
+  check(names.includes(HOSTILE), 'the hostile sensor name is shown as text: ' + JSON.stringify(names));
+  check(await page.locator('table[data-key="sensors"] script').count() === 0, 'and made no element');
+  const row = page.locator('table[data-key="sensors"] tbody tr', { hasText: HOSTILE });
+  check(/never/.test(await row.textContent()), 'a sensor that never submitted is flagged');
+  check(await page.locator('.state-reporting').count() === 4, 'four sensors reporting');
+  await shot('sensors');
+  await clean('sensors page');
+
+  await page.goto(URL + '/alerts');
+  await loaded();
+  check(await page.locator('table[data-key="alerts"] tbody tr', { hasText: '139/tcp' }).count() >= 1,
+    'the alerts page lists the 139/tcp surge');
+  await shot('alerts');
+  await clean('alerts page');
+
+  // ---- a hostile address: 400, shown as text ----
+  const bad = await page.goto(URL + '/ip/' + encodeURIComponent(HOSTILE));
+  check(bad.status() === 400, 'a hostile address gets 400');
+  check((await page.locator('main code').textContent()) === HOSTILE, 'and is shown as text');
+  check(await page.locator('main script').count() === 0, 'and made no element');
+  await shot('ip-hostile');
+  problems = problems.filter((p) => !/status of 400|HTTP 400/.test(p)); // the page itself is the 400
+  await clean('hostile address page');
+  const nf = await page.goto(URL + '/no/such/page');
+  check(nf.status() === 404 && /no page at/i.test(await page.locator('main').textContent()), 'unknown paths get a 404 page');
+  problems = [];
+
+  // ---- phone width ----
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const p of ['/', '/port/139', '/sensors']) {
+    await page.goto(URL + p);
+    await loaded();
+    const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    check(fits, 'phone width: ' + p + ' needs no sideways scrolling of the page');
+  }
+  await page.goto(URL + '/');
+  await loaded();
+  await page.screenshot({ path: path.join(ART, 'overview-phone.png'), fullPage: true });
+  await clean('phone width');
+
+  await browser.close();
+  console.log(failures ? failures + ' checks failed' : 'all checks passed');
+  process.exit(failures ? 1 : 0);
+})().catch((e) => { console.log('not ok - ' + (e && e.stack || e)); process.exit(1); });
