@@ -63,6 +63,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "block.h"
 #include "cli.h"
 #include "event.h"
 #include "follow.h"
@@ -71,6 +72,7 @@
 #include "pkt.h"
 #include "scan.h"
 #include "spool.h"
+#include "wtime.h"
 
 #define LINE_MAX_OUT 512 /* one DShield TSV line */
 #define CURSOR_MAX 512   /* journal cursors are ~150 bytes */
@@ -107,6 +109,9 @@ struct sensor {
     struct ww_flows *flows;
     uint64_t *seen;               /* hashes of scanners already logged */
     size_t nseen, seencap;
+    struct ww_block *block;       /* --block: active response (lib/block.c) */
+    struct ww_addr *later;        /* scanners the rate limit held back */
+    size_t nlater;
     CURL *curl;
     double backoff, next_try;
     uint64_t dropped;
@@ -258,10 +263,38 @@ static void commit_batch(struct sensor *s)
     save_state(s);
 }
 
+/* --block: the same code and safeguards as `wormwatch block`, one scanner
+ * at a time; those over the rate limit are retried on later rounds. */
+static void block_scanner(struct sensor *s, const struct ww_addr *a, int retry)
+{
+    struct timespec ts;
+    char why[512];
+    clock_gettime(CLOCK_REALTIME, &ts);
+    enum ww_block_result r = ww_block_add(s->block, a, (int64_t)ts.tv_sec * 1000000 +
+                                          ts.tv_nsec / 1000, why, sizeof why);
+    if (r != WW_BLOCK_LIMITED || !retry) /* a wait is said once */
+        fprintf(stderr, "wormwatch sensor: block: %s\n", why);
+    if (r == WW_BLOCK_LIMITED && s->nlater < 4096) {
+        s->later = ww_realloc(s->later, (s->nlater + 1) * sizeof *s->later);
+        s->later[s->nlater++] = *a;
+    }
+}
+
 static void log_scanners(struct sensor *s)
 {
     const struct ww_scanner *sc;
-    size_t n = ww_scan_results(s->scan, &sc);
+    size_t n = ww_scan_results(s->scan, &sc), waiting = s->nlater;
+    s->nlater = 0;
+    for (size_t i = 0; i < waiting; i++) {
+        struct ww_addr a = s->later[i];
+        block_scanner(s, &a, 1);
+        if (s->nlater && ww_addr_eq(&s->later[s->nlater - 1], &a) && i + 1 < waiting) {
+            /* still limited: keep the rest waiting, in order */
+            memmove(s->later + s->nlater, s->later + i + 1, (waiting - i - 1) * sizeof *s->later);
+            s->nlater += waiting - i - 1;
+            break;
+        }
+    }
     for (size_t i = 0; i < n; i++) {
         uint64_t h = ww_addr_hash(&sc[i].src) | 1;
         size_t j;
@@ -283,6 +316,7 @@ static void log_scanners(struct sensor *s)
         else
             fprintf(stderr, "wormwatch sensor: scanner %s %s (%s): %" PRIu64 " hosts, %" PRIu64 " ports\n",
                     a, sc[i].kind, sc[i].method, sc[i].targets, sc[i].ports);
+        if (s->block) block_scanner(s, &sc[i].src, 0);
     }
 }
 
@@ -629,7 +663,13 @@ static const char usage[] =
     "                      outcome, as analyze does for captures)\n"
     "  --user NAME         with --interface as root: open the capture, then drop\n"
     "                      to NAME (default nobody) before reading any packet;\n"
-    "                      the state directory is handed to NAME\n";
+    "                      the state directory is handed to NAME\n"
+    "  --block             block each scanner found with nftables, as `wormwatch\n"
+    "                      block --apply` would (table inet wormwatch; never\n"
+    "                      loopback, this host's addresses or --block-allow)\n"
+    "  --block-ttl D       how long a block lasts (default 24h)\n"
+    "  --block-allow CIDR  never block these (repeatable)\n"
+    "  --block-rate N      at most N new blocks a minute (default 10)\n";
 
 int cmd_sensor(int argc, char **argv);
 int cmd_sensor(int argc, char **argv)
@@ -640,7 +680,12 @@ int cmd_sensor(int argc, char **argv)
         {"state", 1, 0, 's'}, {"batch", 1, 0, 'b'}, {"flush", 1, 0, 'f'},
         {"anonymize", 1, 0, 'a'}, {"spool-max", 1, 0, 'm'}, {"journal", 0, 0, 'j'},
         {"journal-directory", 1, 0, 'J'},
-        {"interface", 1, 0, 'i'}, {"user", 1, 0, 'u'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"interface", 1, 0, 'i'}, {"user", 1, 0, 'u'}, {"help", 0, 0, 'h'},
+        {"block", 0, 0, 'B'}, {"block-ttl", 1, 0, 'T'}, {"block-allow", 1, 0, 'A'},
+        {"block-rate", 1, 0, 'R'}, {0, 0, 0, 0}};
+    struct ww_block_opts bo = {0};
+    struct ww_cidr allow[64];
+    int blocking = 0;
     struct sensor s = {.batch_max = 1000, .spool_max = 256ull << 20, .flush_s = 2,
                        .anon_bits = 16, .backoff = 0.5, .jfd = -1};
     const char *keyfile = NULL, *state = NULL, *ifname = NULL, *user = "nobody";
@@ -673,6 +718,21 @@ int cmd_sensor(int argc, char **argv)
         case 'J': s.jdir = optarg; break;
         case 'i': ifname = optarg; break;
         case 'u': user = optarg; break;
+        case 'B': blocking = 1; break;
+        case 'T':
+            if ((bo.ttl_us = ww_parse_duration(optarg)) <= 0)
+                return ww_usage_error(cmd, "bad --block-ttl '%s' (e.g. 90s, 30m, 36h, 10d)", optarg);
+            break;
+        case 'A':
+            if (bo.nallow == 64 || ww_cidr_parse(optarg, strlen(optarg), &allow[bo.nallow]))
+                return ww_usage_error(cmd, "bad --block-allow '%s' (at most 64 of ADDR[/LEN])", optarg);
+            bo.nallow++;
+            break;
+        case 'R':
+            if (ww_parse_uint(optarg, 100000, &u) || !u)
+                return ww_usage_error(cmd, "bad --block-rate '%s'", optarg);
+            bo.rate = (unsigned)u;
+            break;
         case 'h': fputs(usage, stdout); return WW_EXIT_OK;
         default: return ww_usage_error(cmd, "bad option");
         }
@@ -686,6 +746,18 @@ int cmd_sensor(int argc, char **argv)
     if (journal + !!ifname + (optind < argc) != 1)
         return ww_usage_error(cmd, "give FILE..., --journal or --interface IF (one of them)");
     if (s.jdir && !journal) return ww_usage_error(cmd, "--journal-directory needs --journal");
+    if ((bo.ttl_us || bo.nallow || bo.rate) && !blocking)
+        return ww_usage_error(cmd, "--block-ttl, --block-allow and --block-rate go with --block");
+    if (blocking && ifname)
+        return ww_usage_error(cmd, "--block needs the privileges --interface gives up");
+    if (blocking) {
+        char err[512];
+        bo.allow = allow;
+        if (!(s.block = ww_block_open(&bo, err, sizeof err))) {
+            ww_warn("sensor: --block: %s", err);
+            return WW_EXIT_FAIL;
+        }
+    }
 
     char sdir[4096];
     if (state) snprintf(sdir, sizeof sdir, "%s", state);
@@ -862,6 +934,8 @@ int cmd_sensor(int argc, char **argv)
     ww_free(s.src);
     ww_free(s.batch);
     ww_free(s.seen);
+    ww_free(s.later);
+    if (s.block) ww_block_close(s.block);
     ww_scan_free(s.scan);
     ww_spool_free(s.spool);
     curl_easy_cleanup(s.curl);
