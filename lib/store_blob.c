@@ -8,9 +8,10 @@
  * A tally is a small bounded array of (17-byte key, count), used three ways:
  * the top sources of a port and day and the ports of a source (heaviest
  * keys, Space-Saving: a new key replacing the lightest inherits its count,
- * so counts are upper bounds and any key heavier than total/cap is kept),
- * and a source's timeline of days (`recent`: the oldest day goes). Blob:
- * 25 bytes per entry, key then little-endian u64 count. Linear scans: cap is
+ * so counts are upper bounds -- the inherited part is kept as err, c - err
+ * being a lower bound -- and any key heavier than total/cap is kept), and a
+ * source's timeline of days (`recent`: the oldest day goes). Blob: 33 bytes
+ * per entry, key then little-endian u64 count and err. Linear scans: cap is
  * at most 92.
  *
  * Log events (what a crash replays): ts i64, count u32, dport u16, proto
@@ -96,16 +97,18 @@ static int key_cmp(const uint8_t *a, const uint8_t *b)
     return memcmp(a, b, 17);
 }
 
-void tally_add(struct tally *t, const uint8_t key[17], uint64_t c)
+void tally_add(struct tally *t, const uint8_t key[17], uint64_t c, uint64_t err)
 {
     for (uint32_t i = 0; i < t->n; i++)
         if (!memcmp(t->e[i].k, key, 17)) {
             t->e[i].c += c;
+            t->e[i].err += err;
             return;
         }
     if (!t->e) t->e = ww_calloc(t->cap, sizeof *t->e);
     if (t->n < t->cap) {
         memcpy(t->e[t->n].k, key, 17);
+        t->e[t->n].err = err;
         t->e[t->n++].c = c;
         return;
     }
@@ -115,7 +118,9 @@ void tally_add(struct tally *t, const uint8_t key[17], uint64_t c)
     if (t->recent) {
         if (key_cmp(key, t->e[v].k) < 0) return; /* older than all kept */
         t->e[v].c = c;
+        t->e[v].err = err;
     } else {
+        t->e[v].err = t->e[v].c + err;
         t->e[v].c += c;
     }
     memcpy(t->e[v].k, key, 17);
@@ -131,21 +136,25 @@ void tally_free(struct tally *t)
 size_t tally_encode(const struct tally *t, unsigned char *buf)
 {
     for (uint32_t i = 0; i < t->n; i++) {
-        memcpy(buf + 25 * i, t->e[i].k, 17);
-        put64(buf + 25 * i + 17, t->e[i].c);
+        unsigned char *p = buf + TALLY_ENTRY * i;
+        memcpy(p, t->e[i].k, 17);
+        put64(p + 17, t->e[i].c);
+        put64(p + 25, t->e[i].err);
     }
-    return 25 * (size_t)t->n;
+    return TALLY_ENTRY * (size_t)t->n;
 }
 
 void tally_decode(struct tally *t, const unsigned char *b, size_t len)
 {
-    if (!b || len % 25) return;
-    for (size_t i = 0; i + 25 <= len; i += 25) tally_add(t, b + i, get64(b + i + 17));
+    if (!b || len % TALLY_ENTRY) return;
+    for (size_t i = 0; i + TALLY_ENTRY <= len; i += TALLY_ENTRY)
+        tally_add(t, b + i, get64(b + i + 17), get64(b + i + 25));
 }
 
 static int by_count(const void *x, const void *y)
 {
     const struct tally_e *a = x, *b = y;
+    if (a->c - a->err != b->c - b->err) return a->c - a->err < b->c - b->err ? 1 : -1;
     if (a->c != b->c) return a->c < b->c ? 1 : -1;
     return key_cmp(a->k, b->k);
 }

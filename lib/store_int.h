@@ -28,20 +28,22 @@ size_t blob_dcount_encode(const struct ww_dcount *d, unsigned char *buf);
 void blob_dcount_decode(struct ww_dcount *d, const unsigned char *b, size_t len);
 
 /* A bounded tally of (key, count): the heaviest keys (Space-Saving: when
- * full, a new key replaces the lightest and inherits its count, so counts
- * are upper bounds), or with `recent` the newest keys (a timeline: when
- * full, the smallest key goes). Keys are 16 bytes + a family/tag byte. */
-struct tally_e { uint8_t k[17]; uint64_t c; };
+ * full, a new key replaces the lightest and inherits its count as `err`, so
+ * c is an upper bound and c - err a lower one), or with `recent` the newest
+ * keys (a timeline: when full, the smallest key goes). Keys are 16 bytes +
+ * a family/tag byte. */
+struct tally_e { uint8_t k[17]; uint64_t c, err; };
+#define TALLY_ENTRY 33 /* bytes per entry in a blob */
 struct tally {
     uint32_t n, cap;
     int recent;
     struct tally_e *e;
 };
-void tally_add(struct tally *t, const uint8_t key[17], uint64_t c);
+void tally_add(struct tally *t, const uint8_t key[17], uint64_t c, uint64_t err);
 void tally_free(struct tally *t);
-size_t tally_encode(const struct tally *t, unsigned char *buf); /* buf >= 25 * cap */
+size_t tally_encode(const struct tally *t, unsigned char *buf); /* buf >= TALLY_ENTRY * cap */
 void tally_decode(struct tally *t, const unsigned char *b, size_t len); /* t empty, cap set */
-/* sorts by count descending (ties: key) */
+/* sorts by guaranteed count (c - err) descending, then c, then key */
 void tally_sort(struct tally *t);
 /* keys: an address, a (port, proto), a day */
 void tally_key_addr(uint8_t k[17], const struct ww_addr *a);

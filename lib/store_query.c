@@ -146,8 +146,8 @@ static int by_key(const void *a, const void *b)
 
 /* Top sources: the per port and day top-source tallies merged (of one
  * port's last 30 days with data, or of every port's last day), ranked by their
- * counts (upper bounds, store_blob.c); each source's row then gives its
- * all-time figures -- with a port, records are those on the port. */
+ * guaranteed counts (store_blob.c); each source's row then gives its
+ * all-time figures -- with a port, records are its guaranteed count there. */
 static json_t *q_sources(struct ww_store *st, int limit, int port)
 {
     if (limit <= 0) limit = 10;
@@ -180,8 +180,12 @@ static json_t *q_sources(struct ww_store *st, int limit, int port)
     if (all.n) qsort(all.e, all.n, sizeof *all.e, by_key);
     uint32_t m = 0;
     for (uint32_t i = 0; i < all.n; i++) {
-        if (m && !memcmp(all.e[m - 1].k, all.e[i].k, 17)) all.e[m - 1].c += all.e[i].c;
-        else all.e[m++] = all.e[i];
+        if (m && !memcmp(all.e[m - 1].k, all.e[i].k, 17)) {
+            all.e[m - 1].c += all.e[i].c;
+            all.e[m - 1].err += all.e[i].err;
+        } else {
+            all.e[m++] = all.e[i];
+        }
     }
     all.n = m;
     tally_sort(&all);
@@ -193,7 +197,8 @@ static json_t *q_sources(struct ww_store *st, int limit, int port)
         sqlite3_bind_text(one, 1, ww_addr_format(&a, text), -1, SQLITE_TRANSIENT);
         if (sqlite3_step(one) != SQLITE_ROW) continue;
         json_t *row = src_row(one);
-        if (port >= 0) json_object_set_new(row, "records", json_integer((json_int_t)all.e[i].c));
+        if (port >= 0)
+            json_object_set_new(row, "records", json_integer((json_int_t)(all.e[i].c - all.e[i].err)));
         json_array_append_new(arr, row);
     }
     tally_free(&all);
@@ -224,7 +229,8 @@ static json_t *q_ip(struct ww_store *st, const struct ww_addr *a)
     for (uint32_t i = 0; i < t.n; i++) {
         int64_t v = tally_key_int_value(t.e[i].k);
         json_array_append_new(ports, json_pack("{s:i,s:o,s:I}", "port", (int)(v >> 8),
-                              "proto", jproto((int)(v & 255)), "records", (json_int_t)t.e[i].c));
+                              "proto", jproto((int)(v & 255)),
+                              "records", (json_int_t)(t.e[i].c - t.e[i].err)));
     }
     tally_free(&t);
     t = (struct tally){.cap = SRC_DAYS, .recent = 1};

@@ -590,7 +590,7 @@ static int apply(struct ww_store *st, struct writer *w, int64_t id, int64_t sens
             ww_dcount_add(&g->d[2], sens);
             if (kind == K_DAY) {
                 tally_key_addr(key, &e->src);
-                tally_add(&g->top, key, (uint64_t)cnt);
+                tally_add(&g->top, key, (uint64_t)cnt, 0);
             }
         }
         struct ent k = {.kind = K_SRC, .src = e->src};
@@ -604,9 +604,9 @@ static int apply(struct ww_store *st, struct writer *w, int64_t id, int64_t sens
         ww_dcount_add(&g->d[1], ww_hash64(((uint64_t)e->proto << 16) | e->dport));
         ww_dcount_add(&g->d[2], sens);
         tally_key_int(key, (int64_t)e->dport << 8 | e->proto);
-        tally_add(&g->top, key, (uint64_t)cnt);
+        tally_add(&g->top, key, (uint64_t)cnt, 0);
         tally_key_int(key, floordiv(e->ts_us, DAY_US));
-        tally_add(&g->days, key, (uint64_t)cnt);
+        tally_add(&g->days, key, (uint64_t)cnt, 0);
     }
     if (surge) {
         if (n > w->sorted_cap) {
@@ -635,7 +635,7 @@ static unsigned char *scratch(struct writer *w, size_t need)
 
 static int ent_write(struct ww_store *st, struct writer *w, struct ent *e)
 {
-    unsigned char *b = scratch(w, 3 * DCOUNT_BLOB_MAX + 25 * (SRC_PORTS + SRC_DAYS + TOPK));
+    unsigned char *b = scratch(w, 3 * DCOUNT_BLOB_MAX + TALLY_ENTRY * (SRC_PORTS + SRC_DAYS + TOPK));
     size_t off = 0, len[5];
     unsigned char *part[5];
     for (int i = 0; i < 3; i++) {
@@ -896,6 +896,10 @@ static void *writer_main(void *arg)
         int quit = stop && !w->head;
         pthread_mutex_unlock(&w->mu);
         if (quit) break;
+        if (rc) { /* a failing disk: retry the flush, but not in a tight loop */
+            struct timespec pause = {0, 100 * 1000 * 1000};
+            nanosleep(&pause, NULL);
+        }
     }
     ww_free(ids);
     return NULL;
