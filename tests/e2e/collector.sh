@@ -174,4 +174,22 @@ wait $LOOP || fail "$(cat "$T/crash.err")"
 after=$(records 8080)
 [ $((after - before)) = 1000 ] || fail "after a kill -9: $((after - before)) records, want 1000 (200 batches x 5)"
 stop
+
+# the dashboard: on the same listener; with --dashboard-user (from the config
+# file) it needs basic auth, the API does not; strict CSP on every page
+printf 'dashboard-user = viewer:s3cret pass\n' > "$T/ww.conf"
+start "$PORT" --config "$T/ww.conf"
+code=$(curl -s -D "$T/hdr" -o "$T/resp" -w '%{http_code}' "$URL/")
+[ "$code" = 401 ] || fail "dashboard without credentials: $code, want 401"
+grep -qi '^WWW-Authenticate: Basic' "$T/hdr" || fail "401 without a Basic challenge"
+code=$(curl -s -o /dev/null -w '%{http_code}' -u 'viewer:wrong' "$URL/")
+[ "$code" = 401 ] || fail "dashboard with a wrong password: $code, want 401"
+code=$(curl -s -D "$T/hdr" -o "$T/resp" -w '%{http_code}' -u 'viewer:s3cret pass' "$URL/")
+[ "$code" = 200 ] || fail "dashboard with the right password: $code, want 200"
+grep -qi "^Content-Security-Policy: default-src 'none'" "$T/hdr" || fail "dashboard without its CSP"
+grep -q 'Infocon' "$T/resp" || fail "the overview does not show the infocon"
+code=$(curl -s -o /dev/null -w '%{http_code}' -u 'viewer:s3cret pass' "$URL/port/139")
+[ "$code" = 200 ] || fail "/port/139: $code"
+[ "$(get /api/v1/infocon)" = 200 ] || fail "the API must not need the dashboard's password"
+stop
 echo "collector: all checks passed"
