@@ -6,8 +6,8 @@
  * `--close-ports surging`) -- and hands them to lib/block.c, which filters
  * them through the safeguards and writes the script. Safe by default: the
  * script is printed and nothing changes unless --apply is given. --remove
- * deletes the wormwatch table and nothing else. The libcurl fetch follows
- * cmd_report.c's. */
+ * deletes the wormwatch table and nothing else. The collector is asked
+ * through ww_api_fetch (lib/api.c), as `report` asks it. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "block.h"
 #include "cli.h"
 #include "mem.h"
@@ -119,41 +120,17 @@ static int take_ports(json_t *arr, const char *what, struct ww_portrange *ports,
     return 0;
 }
 
-static size_t on_data(char *d, size_t sz, size_t nm, void *ctx)
-{
-    struct { char *p; size_t n; } *b = ctx;
-    size_t len = sz * nm;
-    if (b->n + len > (64u << 20)) return 0;
-    b->p = ww_realloc(b->p, b->n + len + 1);
-    memcpy(b->p + b->n, d, len);
-    b->n += len;
-    b->p[b->n] = '\0';
-    return len;
-}
-
 static json_t *http_get(const char *base, const char *path)
 {
-    size_t bl = strlen(base);
-    while (bl && base[bl - 1] == '/') bl--;
-    char url[2048];
-    snprintf(url, sizeof url, "%.*s%s", (int)(bl < 1900 ? bl : 1900), base, path);
-    struct { char *p; size_t n; } b = {0};
-    json_t *j = NULL;
-    long status = 0;
-    CURL *c = curl_easy_init();
-    if (!c) return NULL;
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    CURLcode rc = curl_easy_perform(c);
-    if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    if (rc != CURLE_OK) ww_warn("%s: %s", url, curl_easy_strerror(rc));
-    else if (status != 200) ww_warn("%s: HTTP status %ld", url, status);
-    else if (!b.p || !(j = json_loads(b.p, 0, NULL))) ww_warn("%s: answer is not JSON", url);
-    curl_easy_cleanup(c);
-    ww_free(b.p);
+    char err[2300];
+    long status;
+    json_t *j = ww_api_fetch(base, path, &status, err, sizeof err);
+    if (!j) ww_warn("%s", err);
+    else if (status != 200) {
+        ww_warn("%s%s: HTTP status %ld", base, path, status);
+        json_decref(j);
+        j = NULL;
+    }
     return j;
 }
 

@@ -33,45 +33,6 @@ static const char usage[] =
     "  --by K             topports order: records (default), sources or targets\n"
     "  --limit N          rows for topports, sources, alerts (default 10)\n";
 
-struct buf { char *p; size_t n; };
-
-static size_t on_data(char *d, size_t sz, size_t nm, void *ctx)
-{
-    struct buf *b = ctx;
-    size_t len = sz * nm;
-    if (b->n + len > (64u << 20)) return 0;
-    b->p = ww_realloc(b->p, b->n + len + 1);
-    memcpy(b->p + b->n, d, len);
-    b->n += len;
-    b->p[b->n] = '\0';
-    return len;
-}
-
-static json_t *http_get(const char *base, const char *path)
-{
-    size_t bl = strlen(base);
-    while (bl && base[bl - 1] == '/') bl--;
-    size_t n = bl + strlen(path) + 1;
-    char *url = ww_malloc(n);
-    snprintf(url, n, "%.*s%s", (int)bl, base, path);
-    struct buf b = {0};
-    json_t *j = NULL;
-    CURL *c = curl_easy_init();
-    if (!c) { ww_free(url); return NULL; }
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    CURLcode rc = curl_easy_perform(c);
-    if (rc != CURLE_OK) ww_warn("%s: %s", url, curl_easy_strerror(rc));
-    else if (!b.p || !(j = json_loads(b.p, 0, NULL))) ww_warn("%s: answer is not JSON", url);
-    curl_easy_cleanup(c);
-    ww_free(b.p);
-    ww_free(url);
-    return j;
-}
-
 static int64_t parse_day(const char *s)
 {
     int64_t ts;
@@ -218,7 +179,9 @@ static int run(int argc, char **argv)
     json_t *j = NULL;
     if (url) {
         curl_global_init(CURL_GLOBAL_DEFAULT);
-        j = http_get(url, path);
+        char err[2300];
+        long status;
+        if (!(j = ww_api_fetch(url, path, &status, err, sizeof err))) ww_warn("%s", err);
         curl_global_cleanup();
         if (!j) return WW_EXIT_FAIL;
     } else {

@@ -4,14 +4,18 @@
  * and query arguments, then calls one store query. Arguments are parsed
  * strictly (whole-string numbers, YYYY-MM-DD dates) and a bad one is a 400
  * naming it. The store answers {"error": ...} when the request names
- * nothing it knows (an address never seen): that becomes a 404. */
+ * nothing it knows (an address never seen): that becomes a 404.
+ * ww_api_fetch is the client side, for `report` and `block`. */
 #include "api.h"
 
+#include <curl/curl.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
+#include "mem.h"
 #include "wtime.h"
 
 #define DAY_US 86400000000LL
@@ -154,5 +158,53 @@ json_t *ww_api_get(struct ww_store *st, const char *url, int64_t now_us, unsigne
 #undef UNDER
     if (!j) return fail(status, 500, "store query failed");
     *status = json_object_get(j, "error") ? 404 : 200;
+    return j;
+}
+
+/* ---- the client side ---- */
+
+struct body { char *p; size_t n; };
+
+static size_t on_data(char *d, size_t sz, size_t nm, void *ctx)
+{
+    struct body *b = ctx;
+    size_t len = sz * nm;
+    if (b->n + len > (64u << 20)) return 0;
+    b->p = ww_realloc(b->p, b->n + len + 1);
+    memcpy(b->p + b->n, d, len);
+    b->n += len;
+    b->p[b->n] = '\0';
+    return len;
+}
+
+json_t *ww_api_fetch(const char *base, const char *path, long *status, char *err, size_t errlen)
+{
+    size_t bl = strlen(base);
+    while (bl && base[bl - 1] == '/') bl--;
+    size_t n = bl + strlen(path) + 1;
+    char *url = ww_malloc(n);
+    snprintf(url, n, "%.*s%s", (int)bl, base, path);
+    struct body b = {0};
+    json_t *j = NULL;
+    *status = 0;
+    CURL *c = curl_easy_init();
+    if (!c) {
+        snprintf(err, errlen, "%s: cannot start libcurl", url);
+        ww_free(url);
+        return NULL;
+    }
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    CURLcode rc = curl_easy_perform(c);
+    if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    if (rc != CURLE_OK) snprintf(err, errlen, "%s: %s", url, curl_easy_strerror(rc));
+    else if (!b.p || !(j = json_loads(b.p, 0, NULL)))
+        snprintf(err, errlen, "%s: HTTP %ld, answer is not JSON", url, *status);
+    curl_easy_cleanup(c);
+    ww_free(b.p);
+    ww_free(url);
     return j;
 }

@@ -23,4 +23,10 @@ json_t *ww_api_get(struct ww_store *st, const char *url, int64_t now_us, unsigne
  * argument parser accepts. */
 const char *ww_api_arg(const char *query, const char *key, char *buf, size_t buflen);
 
+/* The same API over HTTP: GET base + path from a running collector (libcurl,
+ * 30 s timeout, http/https only, answers up to 64 MiB). Returns the JSON
+ * body whatever the status (errors are {"error": ...}) with *status set,
+ * or NULL with a reason in err when there is no JSON answer. */
+json_t *ww_api_fetch(const char *base, const char *path, long *status, char *err, size_t errlen);
+
 #endif
