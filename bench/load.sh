@@ -44,7 +44,8 @@ ING=$(curl -s "$URL/metrics" | awk '/^wormwatch_events_ingested_total/ {print $2
 AGG=$(curl -s "$URL/api/v1/porthistory/445?by=hour" >/dev/null; \
       curl -s "$URL/api/v1/topports/records?limit=100" | python3 -c \
       'import json,sys; print(sum(p["records"] for p in json.load(sys.stdin)["ports"]))')
-echo "ingested $ING events, aggregated $AGG records" | tee -a "$T/load.out"
+RSS=$(awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' /proc/$PID/status)
+echo "ingested $ING events, aggregated $AGG records, collector peak RSS $RSS MiB" | tee -a "$T/load.out"
 [ "$ING" = "$AGG" ] || { echo "load: aggregates do not match what was ingested" >&2; exit 1; }
 
 echo "prefill: 90 days, $PREFILL records ..." >&2

@@ -105,8 +105,9 @@ void tally_add(struct tally *t, const uint8_t key[17], uint64_t c, uint64_t err)
             t->e[i].err += err;
             return;
         }
-    if (!t->e) t->e = ww_calloc(t->cap, sizeof *t->e);
     if (t->n < t->cap) {
+        if ((t->n & (t->n - 1)) == 0) /* grown by doubling: most tallies stay tiny */
+            t->e = ww_realloc(t->e, (t->n ? 2 * t->n : 1) * sizeof *t->e);
         memcpy(t->e[t->n].k, key, 17);
         t->e[t->n].err = err;
         t->e[t->n++].c = c;

@@ -63,7 +63,7 @@
 #define CACHE_MAX 1500000           /* entries before clean ones are evicted */
 #define FLUSH_AGE_US 5000000        /* a dirty entry waits this long for more updates */
 #define SURGE_SAVE_US 60000000LL    /* surge state saved at least this often */
-#define SURGE_SAVE_EVENTS 2000000   /* ... or when this many events are behind it */
+#define SURGE_SAVE_EVENTS 4000000   /* ... or when this many events are behind it (~110 MB of log) */
 
 enum {
     S_KEY_ADD, S_KEY_REVOKE, S_KEY_ALL, S_KEY_SEEN, S_BATCH_ADD, S_LOG_ADD,
