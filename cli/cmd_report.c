@@ -33,23 +33,6 @@ static const char usage[] =
     "  --by K             topports order: records (default), sources or targets\n"
     "  --limit N          rows for topports, sources, alerts (default 10)\n";
 
-static int64_t parse_day(const char *s)
-{
-    int64_t ts;
-    char tmp[40];
-    snprintf(tmp, sizeof tmp, "%sT00:00:00Z", s);
-    if (strlen(s) != 10 || ww_parse_rfc3339(tmp, strlen(tmp), &ts) != strlen(tmp)) return INT64_MIN;
-    return ts / 86400000000LL;
-}
-
-static void day_text(int64_t day, char *out, size_t n)
-{
-    int64_t y;
-    unsigned m, d;
-    ww_civil_from_days(day, &y, &m, &d);
-    snprintf(out, n, "%04lld-%02u-%02u", (long long)y, m, d);
-}
-
 static long long I(json_t *o, const char *k) { return (long long)json_integer_value(json_object_get(o, k)); }
 static const char *S(json_t *o, const char *k)
 {
@@ -149,7 +132,7 @@ static int run(int argc, char **argv)
     if (argc - optind != want)
         return ww_usage_error(cmd, want == 1 ? "%s takes no argument" : "%s takes one argument", q);
     int64_t day = (int64_t)(time(NULL) / 86400);
-    if (date && (day = parse_day(date)) == INT64_MIN)
+    if (date && ww_parse_date(date, strlen(date), &day))
         return ww_usage_error(cmd, "--date: expected YYYY-MM-DD, got '%s'", date);
     unsigned long long port = 0;
     struct ww_addr addr;
@@ -161,8 +144,8 @@ static int run(int argc, char **argv)
     /* one URL for both ways: a collector answers it over HTTP, a store file
      * through lib/api.c, so the two can never disagree */
     char path[256], d1[16], d0[16];
-    day_text(day, d1, sizeof d1);
-    day_text(day - (int64_t)days + 1, d0, sizeof d0);
+    ww_date_format(day, d1, sizeof d1);
+    ww_date_format(day - (int64_t)days + 1, d0, sizeof d0);
     if (!strcmp(q, "topports"))
         snprintf(path, sizeof path, "/api/v1/topports/%s?limit=%llu&date=%s", by, limit, d1);
     else if (!strcmp(q, "porthistory"))

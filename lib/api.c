@@ -82,11 +82,7 @@ static int arg_day(const char *q, const char *key, int64_t dflt, int64_t *day)
 {
     char s[32];
     if (!ww_api_arg(q, key, s, sizeof s) || !*s) { *day = dflt; return 0; }
-    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') return -1;
-    int y = ww_digits(s, 4), m = ww_digits(s + 5, 2), d = ww_digits(s + 8, 2);
-    if (y < 0 || m < 1 || m > 12 || d < 1 || d > 31) return -1;
-    *day = ww_days_from_civil(y, (unsigned)m, (unsigned)d);
-    return 0;
+    return ww_parse_date(s, strlen(s), day);
 }
 
 static json_t *fail(unsigned *status, unsigned code, const char *msg)

@@ -298,14 +298,6 @@ static void message(struct page *p, unsigned status, const char *title, const ch
     foot(p);
 }
 
-static void day_str(int64_t day, char out[11])
-{
-    int64_t y;
-    unsigned m, d;
-    ww_civil_from_days(day, &y, &m, &d);
-    snprintf(out, 11, "%04u-%02u-%02u", (unsigned)((y % 10000 + 10000) % 10000), m % 100, d % 100);
-}
-
 /* ---- pages ---- */
 
 static void overview(struct page *p)
@@ -334,7 +326,7 @@ static void overview(struct page *p)
     char url[96], date[11];
     json_t *top = NULL;
     for (int back = 0; back < 2; back++) {
-        day_str(p->now / DAY_US - back, date);
+        ww_date_format(p->now / DAY_US - back, date, sizeof date);
         snprintf(url, sizeof url, "/api/v1/topports/sources?limit=10&date=%s", date);
         json_decref(top);
         top = api(p, url);
@@ -393,8 +385,8 @@ static void port_page(struct page *p, const char *rest, const char *query)
     a = ww_api_arg(query, "by", arg, sizeof arg);
     const char *by = a && !strcmp(a, "day") ? "day" : "hour";
     int64_t today = p->now / DAY_US;
-    day_str(today - days + 1, from);
-    day_str(today, to);
+    ww_date_format(today - days + 1, from, sizeof from);
+    ww_date_format(today, to, sizeof to);
 
     snprintf(title, sizeof title, "Port %d", port);
     head(p, title, NULL);

@@ -22,12 +22,8 @@ static json_t *jerr(const char *msg)
 
 static json_t *jdate(int64_t day)
 {
-    int64_t y;
-    unsigned m, d;
     char buf[32];
-    ww_civil_from_days(day, &y, &m, &d);
-    snprintf(buf, sizeof buf, "%04lld-%02u-%02u", (long long)y, m, d);
-    return json_string(buf);
+    return json_string(ww_date_format(day, buf, sizeof buf));
 }
 
 static json_t *jtime(int64_t us)

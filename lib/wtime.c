@@ -40,6 +40,24 @@ int64_t ww_time_from_utc(int y, int mon, int day, int h, int mi, int s)
            h * 3600 + mi * 60 + s;
 }
 
+int ww_parse_date(const char *s, size_t len, int64_t *day)
+{
+    if (len != 10 || s[4] != '-' || s[7] != '-') return -1;
+    int64_t t = ww_time_from_utc(ww_digits(s, 4), ww_digits(s + 5, 2), ww_digits(s + 8, 2), 0, 0, 0);
+    if (t < 0) return -1;
+    *day = t / 86400;
+    return 0;
+}
+
+char *ww_date_format(int64_t day, char *buf, size_t size)
+{
+    int64_t y;
+    unsigned m, d;
+    ww_civil_from_days(day, &y, &m, &d);
+    snprintf(buf, size, "%04lld-%02u-%02u", (long long)y, m, d);
+    return buf;
+}
+
 int ww_time_local_offset(int y, int mon, int day, int h, int mi, int s)
 {
     /* mktime() re-reads the zone file on every call in glibc (~5 us); zone

@@ -29,6 +29,11 @@ size_t ww_parse_tzoffset(const char *s, size_t len, int *off);
 /* RFC 3339 "YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM|±HHMM)" (a space may stand
  * for T). Returns bytes consumed, 0 on failure; *ts_us gets the UTC time. */
 size_t ww_parse_rfc3339(const char *s, size_t len, int64_t *ts_us);
+/* A calendar date "YYYY-MM-DD" (exactly s[0..len)), 1970..9999, to a UTC day
+ * number (days since 1970-01-01); 0 on success, -1 if it is not one. */
+int ww_parse_date(const char *s, size_t len, int64_t *day);
+/* A UTC day number as "YYYY-MM-DD" (buf >= 11). */
+char *ww_date_format(int64_t day, char *buf, size_t size);
 /* Format as RFC 3339 UTC, "2006-08-01T00:00:00Z" (seconds precision). */
 char *ww_time_format(int64_t ts_us, char *buf, size_t size);
 /* Parse a duration "90s", "30m", "36h", "10d", "2w" (bare number = seconds)

@@ -49,4 +49,15 @@ TEST_MAIN({
   CHECK_STR(ww_tcpflags_format(WW_TH_FIN|WW_TH_PSH|WW_TH_URG, ',', b, sizeof b), "URG,PSH,FIN");
   struct ww_event ev = {0}; ev.proto = 6; ev.tcpflags = WW_TH_FIN|WW_TH_PSH|WW_TH_URG;
   CHECK_STR(ww_probe_name(ww_event_probe(&ev)), "XMAS");
+  /* calendar dates, both ways */
+  int64_t day = -1;
+  CHECK_INT(ww_parse_date("2006-08-04", 10, &day), 0);
+  CHECK_INT(day, ww_days_from_civil(2006, 8, 4));
+  CHECK_STR(ww_date_format(day, b, sizeof b), "2006-08-04");
+  CHECK_INT(ww_parse_date("2024-02-29", 10, &day), 0);
+  CHECK_INT(ww_parse_date("2026-02-29", 10, &day), -1);
+  CHECK_INT(ww_parse_date("2026-13-01", 10, &day), -1);
+  CHECK_INT(ww_parse_date("1969-12-31", 10, &day), -1);
+  CHECK_INT(ww_parse_date("2026-1-01x", 10, &day), -1);
+  CHECK_INT(ww_parse_date("2006-08-04T", 11, &day), -1);
 })
