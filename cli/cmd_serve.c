@@ -260,39 +260,44 @@ static enum MHD_Result submit_body(struct server *s, struct MHD_Connection *c,
 /* ---- queries ---- */
 
 /* The request's query string rebuilt from MHD's decoded arguments,
- * percent-encoded again, for ww_api_get(). */
-struct qbuf { char s[1024]; size_t n; int overflow; };
+ * percent-encoded again, for ww_api_get() and the dashboard: a new string
+ * (free() it), or NULL when over 1 KiB (414). */
+struct qbuf { FILE *f; int n; };
 
 static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key,
                                const char *value)
 {
     struct qbuf *q = cls;
     (void)kind;
-    const char *parts[2] = {key, value ? value : ""};
-    if (q->n) q->s[q->n++] = '&';
-    for (int p = 0; p < 2; p++) {
-        if (p) q->s[q->n++] = '=';
-        for (const unsigned char *c = (const unsigned char *)parts[p]; *c; c++) {
-            if (q->n + 8 >= sizeof q->s) { q->overflow = 1; return MHD_NO; }
-            if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
-                *c == '-' || *c == '_' || *c == '.')
-                q->s[q->n++] = (char)*c;
-            else
-                q->n += (size_t)snprintf(q->s + q->n, 4, "%%%02X", *c);
-        }
-    }
-    q->s[q->n] = '\0';
+    if (q->n++) fputc('&', q->f);
+    ww_api_urlenc(q->f, key);
+    fputc('=', q->f);
+    ww_api_urlenc(q->f, value);
     return MHD_YES;
+}
+
+static char *query_string(struct MHD_Connection *c)
+{
+    char *s = NULL;
+    size_t len = 0;
+    struct qbuf q = {open_memstream(&s, &len), 0};
+    if (!q.f) return NULL;
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_arg, &q);
+    fclose(q.f);
+    if (len < 1024) return s;
+    free(s);
+    return NULL;
 }
 
 static enum MHD_Result query(struct server *s, struct MHD_Connection *c, const char *url)
 {
-    struct qbuf q = {.n = 0};
-    char full[1600];
-    q.s[0] = '\0';
-    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_arg, &q);
-    if (q.overflow || strlen(url) > 500) return error(s, c, 414, "request URI too long");
-    snprintf(full, sizeof full, "%s%s%s", url, q.n ? "?" : "", q.s);
+    char full[1600], *q = query_string(c);
+    if (!q || strlen(url) > 500) {
+        free(q);
+        return error(s, c, 414, "request URI too long");
+    }
+    snprintf(full, sizeof full, "%s%s%s", url, *q ? "?" : "", q);
+    free(q);
     unsigned status;
     json_t *j = ww_api_get(s->st, full, now_us(), &status);
     return send_json(s, c, status, j);
@@ -372,12 +377,11 @@ static enum MHD_Result dashboard(struct server *s, struct MHD_Connection *c, con
     if (s->dash_user && !dash_auth_ok(s, c))
         return error_hdr(s, c, 401, "the dashboard needs a user name and password",
                          "WWW-Authenticate", "Basic realm=\"wormwatch\", charset=\"UTF-8\"");
-    struct qbuf q = {.n = 0};
-    q.s[0] = '\0';
-    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_arg, &q);
-    if (q.overflow) return error(s, c, 414, "request URI too long");
+    char *q = query_string(c);
+    if (!q) return error(s, c, 414, "request URI too long");
     struct ww_dash_page pg;
-    ww_dash_render(s->st, url, q.s, now_us(), &pg);
+    ww_dash_render(s->st, url, q, now_us(), &pg);
+    free(q);
     struct MHD_Response *r = MHD_create_response_from_buffer(
         pg.len, pg.body, pg.body_static ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_COPY);
     ww_dash_page_free(&pg);

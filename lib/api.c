@@ -57,6 +57,18 @@ const char *ww_api_arg(const char *query, const char *key, char *buf, size_t buf
     return NULL;
 }
 
+void ww_api_urlenc(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '.' || c == '_' || c == '~')
+            fputc(c, f);
+        else
+            fprintf(f, "%%%02X", c);
+    }
+}
+
 static int whole_uint(const char *s, unsigned long long max, unsigned long long *out)
 {
     char *end;

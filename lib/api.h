@@ -8,6 +8,7 @@
 #ifndef WW_API_H
 #define WW_API_H
 #include <stdint.h>
+#include <stdio.h>
 #include <jansson.h>
 
 #include "store.h"
@@ -22,6 +23,10 @@ json_t *ww_api_get(struct ww_store *st, const char *url, int64_t now_us, unsigne
  * NULL if absent; a value too long for buf comes back as "\x01", which no
  * argument parser accepts. */
 const char *ww_api_arg(const char *query, const char *key, char *buf, size_t buflen);
+
+/* Writes s percent-encoded (all but RFC 3986 unreserved characters): a
+ * query value or a path segment for the URLs above. */
+void ww_api_urlenc(FILE *f, const char *s);
 
 /* The same API over HTTP: GET base + path from a running collector (libcurl,
  * 30 s timeout, http/https only, answers up to 64 MiB). Returns the JSON

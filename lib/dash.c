@@ -65,19 +65,6 @@ static void esc(FILE *f, const char *s)
     }
 }
 
-/* Percent-encodes everything but RFC 3986 unreserved characters. */
-static void urlenc(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '.' || c == '_' || c == '~')
-            fputc(c, f);
-        else
-            fprintf(f, "%%%02X", c);
-    }
-}
-
 /* %s escaped text, %u URL path segment, %r raw (literals only),
  * %i int, %I long long, %f double (one decimal), %% a percent sign. */
 static void emit(struct page *p, const char *fmt, ...)
@@ -88,7 +75,7 @@ static void emit(struct page *p, const char *fmt, ...)
         if (*c != '%') { fputc(*c, p->f); continue; }
         switch (*++c) {
         case 's': esc(p->f, va_arg(ap, const char *)); break;
-        case 'u': urlenc(p->f, va_arg(ap, const char *)); break;
+        case 'u': ww_api_urlenc(p->f, va_arg(ap, const char *)); break;
         case 'r': fputs(va_arg(ap, const char *), p->f); break;
         case 'i': fprintf(p->f, "%d", va_arg(ap, int)); break;
         case 'I': fprintf(p->f, "%lld", va_arg(ap, long long)); break;

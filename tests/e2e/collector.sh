@@ -191,5 +191,12 @@ grep -q 'Infocon' "$T/resp" || fail "the overview does not show the infocon"
 code=$(curl -s -o /dev/null -w '%{http_code}' -u 'viewer:s3cret pass' "$URL/port/139")
 [ "$code" = 200 ] || fail "/port/139: $code"
 [ "$(get /api/v1/infocon)" = 200 ] || fail "the API must not need the dashboard's password"
+long=$(head -c 1100 /dev/zero | tr '\0' 'a')
+[ "$(get "/api/v1/alerts?limit=5&x=$long")" = 414 ] || fail "an over-long query string must get 414"
+code=$(curl -s -o /dev/null -w '%{http_code}' -u 'viewer:s3cret pass' "$URL/alerts?x=$long")
+[ "$code" = 414 ] || fail "an over-long dashboard query string: $code, want 414"
+[ "$(get "/api/v1/porthistory/139?by=h%6Fur&from=2026-01-01&to=2026-01-02")" = 200 ] ||
+    fail "percent-encoded query values must decode"
+grep -q '"by":"hour"' "$T/resp" || fail "by=h%6Fur did not arrive as hour: $(cat "$T/resp")"
 stop
 echo "collector: all checks passed"
