@@ -61,6 +61,7 @@ struct writer;
 struct ww_store {
     char *path;
     sqlite3 *db;                 /* the writer's connection (and keys) */
+    sqlite3_stmt **stmt;         /* db's prepared statements (store_sqlite.c) */
     pthread_mutex_t wlock;       /* db */
     sqlite3 *rdb;                /* queries */
     pthread_mutex_t rlock;       /* rdb */

@@ -198,11 +198,9 @@ static int64_t floordiv(int64_t a, int64_t b)
     return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
 
-static sqlite3_stmt **stmts(struct ww_store *st);
-
 static sqlite3_stmt *stmt(struct ww_store *st, int which)
 {
-    sqlite3_stmt *s = stmts(st)[which];
+    sqlite3_stmt *s = st->stmt[which];
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     return s;
@@ -241,16 +239,6 @@ static int64_t meta_get_int(sqlite3 *db, const char *k)
 
 /* ---- open / close ---------------------------------------------------------- */
 
-struct store_full {               /* ww_store + its statements */
-    struct ww_store st;
-    sqlite3_stmt *stmt[S_COUNT];
-};
-
-static sqlite3_stmt **stmts(struct ww_store *st)
-{
-    return ((struct store_full *)st)->stmt;
-}
-
 static int open_err(struct ww_store *st, char *err, size_t errlen, const char *what, int rc)
 {
     if (err && errlen)
@@ -261,8 +249,8 @@ static int open_err(struct ww_store *st, char *err, size_t errlen, const char *w
 
 int ww_store_open(const char *path, struct ww_store **out, char *err, size_t errlen)
 {
-    struct store_full *full = ww_calloc(1, sizeof *full);
-    struct ww_store *st = &full->st;
+    struct ww_store *st = ww_calloc(1, sizeof *st);
+    st->stmt = ww_calloc(S_COUNT, sizeof *st->stmt);
     *out = NULL;
     st->path = ww_strdup(path);
     st->lockfd = -1;
@@ -287,7 +275,7 @@ int ww_store_open(const char *path, struct ww_store **out, char *err, size_t err
     }
     for (int i = 0; i < S_COUNT; i++)
         if (sqlite3_prepare_v3(st->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT,
-                               &full->stmt[i], NULL) != SQLITE_OK)
+                               &st->stmt[i], NULL) != SQLITE_OK)
             return open_err(st, err, errlen, "prepare", WW_ERR_IO);
     if (sqlite3_open_v2(path, &st->rdb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK)
@@ -1080,7 +1068,8 @@ void ww_store_close(struct ww_store *st)
         pthread_cond_destroy(&w->done);
         ww_free(w);
     }
-    for (int i = 0; i < S_COUNT; i++) sqlite3_finalize(stmts(st)[i]);
+    for (int i = 0; i < S_COUNT; i++) sqlite3_finalize(st->stmt[i]);
+    ww_free(st->stmt);
     if (st->db) sqlite3_close(st->db);
     if (st->rdb) sqlite3_close(st->rdb);
     if (st->lockfd >= 0) close(st->lockfd);
