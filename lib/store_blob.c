@@ -165,6 +165,16 @@ void tally_sort(struct tally *t)
     if (t->n) qsort(t->e, t->n, sizeof *t->e, by_count);
 }
 
+static int by_key(const void *x, const void *y)
+{
+    return key_cmp(((const struct tally_e *)x)->k, ((const struct tally_e *)y)->k);
+}
+
+void tally_sort_keys(struct tally *t)
+{
+    if (t->n) qsort(t->e, t->n, sizeof *t->e, by_key);
+}
+
 /* ---- log events ---- */
 
 static size_t put_addr(unsigned char *b, const struct ww_addr *a)

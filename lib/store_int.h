@@ -45,6 +45,8 @@ size_t tally_encode(const struct tally *t, unsigned char *buf); /* buf >= TALLY_
 void tally_decode(struct tally *t, const unsigned char *b, size_t len); /* t empty, cap set */
 /* sorts by guaranteed count (c - err) descending, then c, then key */
 void tally_sort(struct tally *t);
+/* sorts by key ascending (integer keys as numbers: a timeline by day) */
+void tally_sort_keys(struct tally *t);
 /* keys: an address, a (port, proto), a day */
 void tally_key_addr(uint8_t k[17], const struct ww_addr *a);
 void tally_key_int(uint8_t k[17], int64_t v);

@@ -133,11 +133,6 @@ static json_t *src_row(sqlite3_stmt *s)
         "last_seen", jtime(sqlite3_column_int64(s, 6)));
 }
 
-static int by_key(const void *a, const void *b)
-{
-    return memcmp(((const struct tally_e *)a)->k, ((const struct tally_e *)b)->k, 17);
-}
-
 #define SRC_COLS "src, records, ntgt, nport, nsens, first_seen, last_seen"
 
 /* Top sources: the per port and day top-source tallies merged (of one
@@ -173,7 +168,7 @@ static json_t *q_sources(struct ww_store *st, int limit, int port)
         all.n += day.n;
         tally_free(&day);
     }
-    if (all.n) qsort(all.e, all.n, sizeof *all.e, by_key);
+    tally_sort_keys(&all);
     uint32_t m = 0;
     for (uint32_t i = 0; i < all.n; i++) {
         if (m && !memcmp(all.e[m - 1].k, all.e[i].k, 17)) {
@@ -231,18 +226,10 @@ static json_t *q_ip(struct ww_store *st, const struct ww_addr *a)
     tally_free(&t);
     t = (struct tally){.cap = SRC_DAYS, .recent = 1};
     tally_decode(&t, sqlite3_column_blob(s, 8), (size_t)sqlite3_column_bytes(s, 8));
-    int64_t *order = t.n ? malloc(t.n * sizeof *order) : NULL;
-    for (uint32_t i = 0; i < t.n && order; i++) order[i] = tally_key_int_value(t.e[i].k);
-    for (uint32_t i = 1; i < t.n && order; i++) /* insertion sort, at most 92 */
-        for (uint32_t k = i; k > 0 && order[k - 1] > order[k]; k--) {
-            int64_t x = order[k]; order[k] = order[k - 1]; order[k - 1] = x;
-        }
-    for (uint32_t i = 0; i < t.n && order; i++)
-        for (uint32_t k = 0; k < t.n; k++)
-            if (tally_key_int_value(t.e[k].k) == order[i])
-                json_array_append_new(days, json_pack("{s:o,s:I}", "date", jdate(order[i]),
-                                                      "records", (json_int_t)t.e[k].c));
-    free(order);
+    tally_sort_keys(&t);
+    for (uint32_t i = 0; i < t.n; i++)
+        json_array_append_new(days, json_pack("{s:o,s:I}", "date", jdate(tally_key_int_value(t.e[i].k)),
+                                              "records", (json_int_t)t.e[i].c));
     tally_free(&t);
     sqlite3_finalize(s);
     json_object_set_new(j, "kinds", kinds);
