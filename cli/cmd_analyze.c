@@ -4,7 +4,10 @@
  * the per-source scan detector and the per-port statistics, then prints the
  * report (text, JSON) -- or, with --format dshield, just re-writes the events
  * as DShield TSV. Bad lines are counted and skipped; the first few per file
- * are named on stderr as FILE:LINE: reason; --strict stops at the first. */
+ * are named on stderr as FILE:LINE: reason; --strict stops at the first.
+ * A file that cannot be read fails the run: every input is opened before any
+ * is read (so a missing one stops it before anything is written), and no
+ * report is printed unless every input was read to its end. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -294,7 +297,9 @@ int cmd_analyze(int argc, char **argv)
     struct ww_report r = {0};
     uint64_t *hist = NULL;
     r.input = a.total;
-    if (a.out != OUT_DSHIELD && rc != WW_ERR_PARSE) {
+    /* a run that could not read all of its inputs prints no report: a
+     * report of part of them (or of nothing) would pass for the whole */
+    if (a.out != OUT_DSHIELD && rc == WW_OK && !status) {
         r.files = (const char *const *)argv + optind;
         r.nfiles = (size_t)(argc - optind);
         r.records = a.records;
@@ -373,6 +378,6 @@ const struct ww_command ww_cmd_analyze = {
     "  --z-jump X                called at this many spreads above (default 7)\n"
     "  --z-hold X                a surge lasts while buckets stay this far (3)\n"
     "\n"
-    "Exit status: 0 success, 1 runtime failure (unreadable file, --strict stop),\n"
-    "2 usage error.\n"
+    "Exit status: 0 success, 1 runtime failure (unreadable file, --strict stop;\n"
+    "no report is printed then), 2 usage error.\n"
 };

@@ -11,7 +11,8 @@
  * regular files are rewound, pipes get the sniffed bytes put back through a
  * fopencookie() stream.
  * Pooling (ww_input_files) is a k-way merge: a binary min-heap of readers
- * keyed on the time of each one's next event. */
+ * keyed on the time of each one's next event. Every input is opened before
+ * any is read, so a missing one fails the run before any event is emitted. */
 #define _GNU_SOURCE
 #include "input.h"
 
@@ -329,8 +330,10 @@ int ww_input_files(const char *const *paths, size_t n, struct ww_input_opts *o,
     int result = WW_OK;
     uint64_t bytes_done = 0, emitted = 0;
 
+    /* open every input before reading any: one that cannot be opened fails
+     * the run before a single event goes out */
     for (size_t i = 0; i < n; i++) {
-        int err = 0, rc;
+        int err = 0;
         char msg[256] = "";
         struct ww_input_stats none = {0};
         struct ww_reader *r = open_reader(paths[i], o, n > 1 ? BLOCK_MANY : BLOCK_ONE,
@@ -340,12 +343,22 @@ int ww_input_files(const char *const *paths, size_t n, struct ww_input_opts *o,
             result = WW_ERR_IO;
             continue;
         }
-        if ((rc = ww_reader_next(r, &h[nh].ev)) > 0) {
-            h[nh++].r = r;
+        h[nh++].r = r;
+    }
+    if (result) {
+        for (size_t i = 0; i < nh; i++) ww_reader_close(h[i].r);
+        ww_free(h);
+        return result;
+    }
+    for (size_t i = 0; i < nh;) { /* each one's first event */
+        int rc = ww_reader_next(h[i].r, &h[i].ev);
+        if (rc > 0) {
+            i++;
             continue;
         }
-        bytes_done += r->st.bytes;
-        done(r, -rc, on_done, done_ctx);
+        bytes_done += h[i].r->st.bytes;
+        done(h[i].r, -rc, on_done, done_ctx);
+        h[i] = h[--nh];
         if (rc == -WW_ERR_PARSE) goto stop;
         if (rc < 0) result = -rc;
     }

@@ -76,9 +76,12 @@ int ww_input_file(const char *path, struct ww_input_opts *o,
 typedef void (*ww_file_done_fn)(void *ctx, const char *path, int rc,
                                 const struct ww_input_stats *st,
                                 uint64_t err_line, const char *msg);
-/* Many files pooled in time order (see above). Returns WW_OK, or the first
- * WW_ERR_PARSE in strict mode (which stops everything), or WW_ERR_IO if any
- * file could not be read (the others are still read). */
+/* Many files pooled in time order (see above). All are opened first: if any
+ * cannot be (missing, unreadable, a broken capture header), on_done names
+ * each that failed, none is read, no event is emitted, and it returns
+ * WW_ERR_IO. Otherwise it returns WW_OK, or the first WW_ERR_PARSE in strict
+ * mode (which stops everything), or WW_ERR_IO if a file failed while being
+ * read (the others are still read). */
 int ww_input_files(const char *const *paths, size_t n, struct ww_input_opts *o,
                    ww_file_done_fn on_done, void *done_ctx);
 
