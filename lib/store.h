@@ -11,9 +11,10 @@
  * written by one writer thread inside the store (group commit); queries run
  * on their own connection and first wait until every batch accepted before
  * the query began is reflected in the aggregates. Opening a store starts
- * nothing; ww_store_start (or the first submit) takes the store's lock file,
- * replays what a crash left unapplied and starts the writer, so only one
- * process at a time may submit to a store, while any may read it. */
+ * nothing; ww_store_start (or the first submit) takes the store's lock file
+ * (PATH-lock, removed again by ww_store_close), replays what a crash left
+ * unapplied and starts the writer, so only one process at a time may submit
+ * to a store, while any may read it. */
 #ifndef WW_STORE_H
 #define WW_STORE_H
 #include <stddef.h>
@@ -39,8 +40,10 @@ int  ww_store_key_list(struct ww_store *st,
                                   int64_t last_seen),
                        void *ctx);
 
-/* Takes the lock file (WW_ERR_LIMIT if another process holds it), replays
- * batches committed but not yet aggregated, starts the writer. */
+/* Takes the lock file (WW_ERR_LIMIT if another process holds it, WW_ERR_IO
+ * if it cannot be created), replays batches committed but not yet
+ * aggregated, starts the writer. ww_store_close removes the lock file while
+ * still holding it, so a cleanly closed store leaves none behind. */
 int  ww_store_start(struct ww_store *st, char *err, size_t errlen);
 /* One batch, atomically and durably: returns once it is committed. WW_OK
  * with *duplicate = 1 (nothing stored) if this sensor already submitted

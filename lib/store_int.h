@@ -69,8 +69,16 @@ struct ww_store {
     pthread_mutex_t rlock;       /* rdb */
     struct writer *w;            /* NULL until ww_store_start */
     pthread_mutex_t start_lock;
-    int lockfd;
+    char *lockpath;              /* path + "-lock" */
+    int lockfd;                  /* held: flock on lockpath (the writer runs) */
 };
+
+/* The writer's lock file (see store_sqlite.c): take flocks lockpath
+ * (creating it) and makes sure the name still points at what it locked;
+ * WW_ERR_LIMIT if another holds it, WW_ERR_IO (err set) if it cannot be
+ * created. release unlinks it while still holding it, then closes. */
+int  store_lock_take(const char *lockpath, int *fd, char *err, size_t errlen);
+void store_lock_release(const char *lockpath, int fd);
 
 /* Blocks until every batch committed before the call is in the aggregates
  * (no-op when no writer runs). */

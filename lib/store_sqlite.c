@@ -29,6 +29,10 @@
  * surge_wm, and replayed from the log past surge_wm. Log rows at or below
  * both watermarks are deleted.
  *
+ * One writing process per store: the writer holds flock on PATH-lock, and
+ * a clean close unlinks it while still holding it; openers re-check after
+ * flock that the name still points at the inode they locked (store_lock_take).
+ *
  * Schema (meta.version = 2):
  *   meta(k, v)  version, applied, surge_wm, surge (blob)
  *   keys(id, name, hash, created, revoked, last_seen)  hash = SHA-256(secret hex)
@@ -253,6 +257,9 @@ int ww_store_open(const char *path, struct ww_store **out, char *err, size_t err
     st->stmt = ww_calloc(S_COUNT, sizeof *st->stmt);
     *out = NULL;
     st->path = ww_strdup(path);
+    size_t n = strlen(path) + sizeof "-lock";
+    st->lockpath = ww_malloc(n);
+    snprintf(st->lockpath, n, "%s-lock", path);
     st->lockfd = -1;
     pthread_mutex_init(&st->wlock, NULL);
     pthread_mutex_init(&st->rlock, NULL);
@@ -942,22 +949,50 @@ static int replay(struct ww_store *st, struct writer *w)
     return rc;
 }
 
+/* The writer's lock: flock on the sidecar PATH-lock, which the holder
+ * unlinks at a clean close while it still holds the lock. An opener may
+ * have opened the file just before that unlink and locked it just after: it
+ * then holds a lock on a name nobody else sees, so after flock it checks
+ * that the name still points at the inode it locked, and starts again if
+ * not. Two processes thus never both hold a lock on the file the name
+ * points to. A crash leaves the sidecar (the kernel drops the flock); the
+ * next opener takes it as it is. */
+int store_lock_take(const char *lockpath, int *fd_out, char *err, size_t errlen)
+{
+    for (;;) {
+        struct stat held, named;
+        int fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            if (err) snprintf(err, errlen, "%s: %s", lockpath, strerror(errno));
+            return WW_ERR_IO;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB)) {
+            close(fd);
+            return WW_ERR_LIMIT;
+        }
+        if (fstat(fd, &held) == 0 && stat(lockpath, &named) == 0 &&
+            held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
+            *fd_out = fd;
+            return WW_OK;
+        }
+        close(fd); /* unlinked by its last holder after we opened it: again */
+    }
+}
+
+void store_lock_release(const char *lockpath, int fd)
+{
+    unlink(lockpath); /* while still holding it */
+    close(fd);
+}
+
 int ww_store_start(struct ww_store *st, char *err, size_t errlen)
 {
     int rc = WW_OK;
     pthread_mutex_lock(&st->start_lock);
     if (st->w) goto out;
-    size_t n = strlen(st->path) + sizeof "-lock";
-    char *lp = ww_malloc(n);
-    snprintf(lp, n, "%s-lock", st->path);
-    st->lockfd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    ww_free(lp);
-    if (st->lockfd < 0 || flock(st->lockfd, LOCK_EX | LOCK_NB)) {
-        if (err) snprintf(err, errlen, "%s: %s", st->path, st->lockfd < 0 ? strerror(errno)
-                          : "another process is already writing this store");
-        if (st->lockfd >= 0) close(st->lockfd);
-        st->lockfd = -1;
-        rc = WW_ERR_LIMIT;
+    if (st->lockfd < 0 && (rc = store_lock_take(st->lockpath, &st->lockfd, err, errlen))) {
+        if (rc == WW_ERR_LIMIT && err)
+            snprintf(err, errlen, "%s: another process is already writing this store", st->path);
         goto out;
     }
     struct writer *w = ww_calloc(1, sizeof *w);
@@ -1072,7 +1107,8 @@ void ww_store_close(struct ww_store *st)
     ww_free(st->stmt);
     if (st->db) sqlite3_close(st->db);
     if (st->rdb) sqlite3_close(st->rdb);
-    if (st->lockfd >= 0) close(st->lockfd);
+    if (st->lockfd >= 0) store_lock_release(st->lockpath, st->lockfd); /* last: written until here */
+    ww_free(st->lockpath);
     pthread_mutex_destroy(&st->wlock);
     pthread_mutex_destroy(&st->rlock);
     pthread_mutex_destroy(&st->start_lock);

@@ -1,9 +1,11 @@
 /* test_dash.c -- the dashboard's pages (lib/dash.c) from a real store:
  * hostile sensor names and paths come out as text (escaped in text and in
  * attributes, URLs percent-encoded), unknown pages are 404 HTML, assets are
- * the bytes of web/ with the right content types. */
+ * the bytes of web/ with the right content types. The store lives in a
+ * mkdtemp directory ($TMPDIR or /tmp), removed at the end. */
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -101,10 +103,15 @@ static void assets(struct ww_store *st)
 
 static void run(void)
 {
-    char path[] = "/tmp/ww_dash_XXXXXX";
-    int fd = mkstemp(path);
-    close(fd);
-    unlink(path);
+    const char *t = getenv("TMPDIR");
+    char dir[256], path[300], lock[310];
+    snprintf(dir, sizeof dir, "%s/ww_test_dash.XXXXXX", t && *t ? t : "/tmp");
+    if (!mkdtemp(dir)) {
+        perror(dir);
+        exit(1);
+    }
+    snprintf(path, sizeof path, "%s/store.db", dir);
+    snprintf(lock, sizeof lock, "%s-lock", path);
     struct ww_store *st;
     char err[256], secret[65], name[65];
     CHECK_INT(ww_store_open(path, &st, err, sizeof err), WW_OK);
@@ -212,12 +219,10 @@ static void run(void)
 
     assets(st);
     ww_store_close(st);
-    unlink(path);
-    char side[64];
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
+    struct stat sb;
+    CHECK(stat(lock, &sb) != 0); /* a clean close removes the lock file */
+    CHECK_INT(unlink(path), 0);  /* and SQLite its -wal and -shm: the directory is empty */
+    CHECK_INT(rmdir(dir), 0);
 }
 
 TEST_MAIN(run())

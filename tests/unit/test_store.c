@@ -1,8 +1,14 @@
 /* test_store.c -- the SQLite store on a temporary database: keys, batches
  * (duplicate ids), exact aggregates, exact-then-HLL distinct counts, the
- * queries' JSON, infocon, hostile strings, and a 90-day history timing. */
+ * queries' JSON, infocon, hostile strings, and a 90-day history timing; the
+ * writer's lock file (one writer, removed at a clean close, safe against
+ * a close racing an open). Every file lives in one mkdtemp directory
+ * ($TMPDIR or /tmp), removed at the end. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,6 +49,45 @@ static void on_key(void *ctx, const char *name, int64_t created, int revoked, in
     if (!strcmp(name, "alpha")) listed += revoked ? 10 : 1;
 }
 
+static char tdir[256];
+
+/* A private directory for every file of this test. */
+static void tmp_init(void)
+{
+    const char *t = getenv("TMPDIR");
+    snprintf(tdir, sizeof tdir, "%s/ww_test_store.XXXXXX", t && *t ? t : "/tmp");
+    if (!mkdtemp(tdir)) {
+        perror(tdir);
+        exit(1);
+    }
+}
+
+static void tpath(char *path, size_t n, const char *name)
+{
+    snprintf(path, n, "%s/%s", tdir, name);
+}
+
+/* Removes the directory and whatever the stores left in it. */
+static void tmp_done(void)
+{
+    DIR *d = opendir(tdir);
+    struct dirent *e;
+    char p[600];
+    while (d && (e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            snprintf(p, sizeof p, "%s/%s", tdir, e->d_name);
+            CHECK_INT(unlink(p), 0);
+        }
+    if (d) closedir(d);
+    CHECK_INT(rmdir(tdir), 0);
+}
+
+static int exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
 static double secs(void)
 {
     struct timespec t;
@@ -52,10 +97,8 @@ static double secs(void)
 
 static void run(void)
 {
-    char path[] = "/tmp/ww_store_XXXXXX";
-    int fd = mkstemp(path);
-    close(fd);
-    unlink(path);
+    char path[512];
+    tpath(path, sizeof path, "store.db");
     struct ww_store *st;
     char err[256];
     CHECK_INT(ww_store_open(path, &st, err, sizeof err), WW_OK);
@@ -261,20 +304,14 @@ static void run(void)
     json_decref(j);
     ww_free(big);
     ww_store_close(st);
-    char side[300];
-    unlink(path);
-    snprintf(side, sizeof side, "%s-wal", path); unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path); unlink(side);
 }
 
 /* ---- the views the dashboard needs ---- */
 
 static void run_views(void)
 {
-    char path[] = "/tmp/ww_store_v_XXXXXX";
-    int fd = mkstemp(path);
-    close(fd);
-    unlink(path);
+    char path[512];
+    tpath(path, sizeof path, "views.db");
     struct ww_store *st;
     char err[256], secret[65], name[65];
     int64_t id, dup;
@@ -346,11 +383,6 @@ static void run_views(void)
     CHECK(json_real_value(json_object_get(j, "events_per_second")) > 0.8);
     json_decref(j);
     ww_store_close(st);
-    char side[300];
-    unlink(path);
-    snprintf(side, sizeof side, "%s-wal", path); unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path); unlink(side);
-    snprintf(side, sizeof side, "%s-lock", path); unlink(side);
 }
 
 /* ---- recovery: a crash (a child that _exits without closing) and a clean
@@ -399,13 +431,15 @@ static char *outcome(struct ww_store *st)
 
 static void store_path(char *path, size_t n, const char *tag)
 {
-    snprintf(path, n, "/tmp/ww_store_r_%s_%d", tag, (int)getpid());
+    char name[64];
+    snprintf(name, sizeof name, "recovery_%s.db", tag);
+    tpath(path, n, name);
 }
 
 static void store_rm(const char *path)
 {
     const char *ext[] = {"", "-wal", "-shm", "-lock"};
-    char p[300];
+    char p[600];
     for (int i = 0; i < 4; i++) {
         snprintf(p, sizeof p, "%s%s", path, ext[i]);
         unlink(p);
@@ -425,7 +459,7 @@ static int64_t fresh(const char *path, struct ww_store **st)
 
 static void run_recovery(void)
 {
-    char pa[256], pb[256], pc[256], err[256];
+    char pa[512], pb[512], pc[512], err[256];
     struct ww_store *st;
     store_path(pa, sizeof pa, "a");
     store_path(pb, sizeof pb, "b");
@@ -479,6 +513,93 @@ static void run_recovery(void)
     store_rm(pc);
 }
 
+/* ---- the writer's lock file ---- */
+
+/* One writer at a time; the lock file is there while it writes and gone
+ * after it closes cleanly; a store that never wrote, or was refused, leaves
+ * it alone. */
+static void run_lock(void)
+{
+    char path[512], lock[520], err[256];
+    struct ww_store *a, *b;
+    tpath(path, sizeof path, "lock.db");
+    snprintf(lock, sizeof lock, "%s-lock", path);
+    CHECK_INT(ww_store_open(path, &a, err, sizeof err), WW_OK);
+    CHECK(!exists(lock)); /* opening takes nothing */
+    CHECK_INT(ww_store_start(a, err, sizeof err), WW_OK);
+    CHECK(exists(lock));
+    CHECK_INT(ww_store_open(path, &b, err, sizeof err), WW_OK);
+    CHECK_INT(ww_store_start(b, err, sizeof err), WW_ERR_LIMIT);
+    CHECK(strstr(err, "another process is already writing") != NULL);
+    ww_store_close(b);
+    CHECK(exists(lock)); /* the refused one does not remove the holder's */
+    CHECK_INT(ww_store_open(path, &b, err, sizeof err), WW_OK);
+    CHECK_INT(ww_store_start(b, err, sizeof err), WW_ERR_LIMIT); /* still held */
+    ww_store_close(b);
+    ww_store_close(a);
+    CHECK(!exists(lock));
+    /* a reader that never starts the writer creates no lock file */
+    CHECK_INT(ww_store_open(path, &b, err, sizeof err), WW_OK);
+    json_decref(ww_store_alerts(b, 1));
+    ww_store_close(b);
+    CHECK(!exists(lock));
+    /* after a crash the lock file stays, unlocked: the next writer takes it */
+    pid_t pid = fork();
+    if (pid == 0) {
+        int ok = ww_store_open(path, &a, err, sizeof err) == WW_OK &&
+                 ww_store_start(a, err, sizeof err) == WW_OK;
+        _exit(ok ? 0 : 1);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(exists(lock));
+    CHECK_INT(ww_store_open(path, &a, err, sizeof err), WW_OK);
+    CHECK_INT(ww_store_start(a, err, sizeof err), WW_OK);
+    ww_store_close(a);
+    CHECK(!exists(lock));
+}
+
+/* Processes taking and releasing the lock as fast as they can: a release
+ * unlinking the lock file while another process is between its open() and
+ * flock() must never let two of them hold it at once. Each holder creates
+ * an O_EXCL marker while it holds the lock; finding it there is an overlap. */
+#define RACERS 4
+#define ROUNDS 20000
+static void run_lock_race(void)
+{
+    char lock[520], mark[520];
+    tpath(lock, sizeof lock, "race.db-lock");
+    tpath(mark, sizeof mark, "race.db-holder");
+    pid_t pid[RACERS];
+    for (int i = 0; i < RACERS; i++) {
+        if ((pid[i] = fork()) != 0) continue;
+        int wins = 0, overlaps = 0, fd;
+        for (int r = 0; r < ROUNDS; r++) {
+            if (store_lock_take(lock, &fd, NULL, 0) != WW_OK) continue;
+            int m = open(mark, O_CREAT | O_EXCL | O_WRONLY, 0600);
+            if (m < 0) {
+                overlaps++;
+            } else {
+                close(m);
+                wins++;
+                unlink(mark);
+            }
+            store_lock_release(lock, fd);
+        }
+        _exit(overlaps ? 2 : wins ? 0 : 1);
+    }
+    int held = 0;
+    for (int i = 0; i < RACERS; i++) {
+        int status;
+        waitpid(pid[i], &status, 0);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) != 2); /* never two holders */
+        held += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    }
+    CHECK(held >= 1);
+    CHECK(!exists(lock));
+}
+
 /* Space-Saving with its error: a late key inherits the lightest count as
  * err, and ranks by what it is guaranteed; blobs round-trip exactly. */
 static void run_tally(void)
@@ -521,4 +642,5 @@ static void run_tally(void)
     tally_free(&d);
 }
 
-TEST_MAIN(run(); run_views(); run_recovery(); run_tally())
+TEST_MAIN(tmp_init(); run(); run_views(); run_recovery(); run_lock(); run_lock_race();
+          run_tally(); tmp_done())
