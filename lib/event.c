@@ -2,7 +2,13 @@
  *
  * Probe kinds follow nmap's and psad's vocabulary: a TCP packet is named by
  * its flags (SYN alone, FIN alone, none = NULL, FIN+PSH+URG = XMAS, ACK
- * alone); ECE/CWR are ignored so ECN-capable SYNs stay SYNs. */
+ * alone); ECE/CWR are ignored so ECN-capable SYNs stay SYNs.
+ *
+ * The port an event counts under (ww_event_port) is one rule for every
+ * per-port table, analyze's (ports.c) and the collector's (store_sqlite.c):
+ * every event counts, under (port, proto); ICMP and ICMPv6 have no port, so
+ * they count under port 0 (their dport holds the ICMP code, which is not a
+ * port: a ping is 0/icmp whatever its code, never 3/icmp). */
 #include "event.h"
 
 #include <string.h>
@@ -24,6 +30,11 @@ enum ww_probe ww_event_probe(const struct ww_event *ev)
     }
     if (f & WW_TH_RST) return WW_PROBE_RST;
     return WW_PROBE_OTHER_TCP;
+}
+
+uint16_t ww_event_port(const struct ww_event *ev)
+{
+    return ev->proto == WW_PROTO_ICMP || ev->proto == WW_PROTO_ICMP6 ? 0 : ev->dport;
 }
 
 const char *ww_probe_name(enum ww_probe p)

@@ -50,6 +50,9 @@ struct ww_event {
 };
 
 enum ww_probe ww_event_probe(const struct ww_event *ev);
+/* The destination port the event counts under in per-port statistics (analyze
+ * and the collector alike): dport, but 0 for ICMP/ICMPv6, which have no port. */
+uint16_t ww_event_port(const struct ww_event *ev);
 const char *ww_probe_name(enum ww_probe p);         /* "SYN", "XMAS", "UDP", ... */
 const char *ww_proto_name(uint8_t proto);            /* "tcp", "udp", "icmp", "icmp6"; NULL if unnamed */
 int ww_proto_from_name(const char *s, size_t len);   /* "tcp"/"TCP"/"6" -> 6; -1 if unknown */

@@ -4,9 +4,11 @@
  * hour by default, aligned to the epoch) we keep records (sum of event
  * counts), distinct sources and distinct targets (ww_dcount: exact to 128,
  * HLL beyond), plus the same over the whole input per (port, proto). This is
- * traffic statistics, so every TCP/UDP event counts, loopback sources and
- * multicast destinations included. Events may come in any time order
- * (several files pooled), so buckets live in a hash table, not a ring.
+ * traffic statistics, so every event counts, loopback sources and multicast
+ * destinations included, under the port ww_event_port gives it (the
+ * collector's rule too: ICMP and ICMPv6 have no port and count as port 0).
+ * Events may come in any time order (several files pooled), so buckets live
+ * in a hash table, not a ring.
  *
  * Surges are judged elsewhere (surge.c), online; this module keeps the
  * whole history for reports and plots (ww_ports_history).
@@ -15,10 +17,11 @@
  * (48 bytes: key, records, two 16-byte ww_dcounts); a cell with records == 0
  * is empty (every event adds >= 1). Key layout (64 bits):
  *
- *     +---- 47 bits: bucket + 2^46 ----+- 1: UDP -+--- 16: port ---+
+ *     +- 3: 0 -+--- 37 bits: bucket + 2^36 ---+- 8: proto -+--- 16: port ---+
  *
- * bucket_us >= 1 s keeps |bucket| below 2^46 for any int64 timestamp. The
- * totals table uses the same key with bucket 0.
+ * Timestamps are clamped to +-2^55 us (about 1141 years either side of
+ * 1970), so with bucket_us >= 1 s |bucket| stays below 2^36. The totals
+ * table uses the same key with bucket 0.
  * Memory: ~96-192 bytes per nonempty (port, proto, bucket) cell incl. the
  * table's slack, plus the dcount tables of cells with >= 2 sources or
  * targets (64 B .. 2 KiB, 4 KiB HLL past 128). */
@@ -31,8 +34,8 @@
 #include "dcount.h"
 #include "mem.h"
 
-#define BUCKET_BIAS (INT64_C(1) << 46)
-#define TS_MAX (INT64_C(1) << 61) /* timestamps are clamped to +-2^61 us */
+#define BUCKET_BIAS (INT64_C(1) << 36)
+#define TS_MAX (INT64_C(1) << 55) /* timestamps are clamped to +-2^55 us */
 
 struct cell {
     uint64_t key;
@@ -62,10 +65,10 @@ void ww_ports_opts_default(struct ww_ports_opts *o)
 
 static uint64_t make_key(int64_t bucket, uint8_t proto, uint16_t port)
 {
-    return (uint64_t)(bucket + BUCKET_BIAS) << 17 | (uint64_t)(proto == WW_PROTO_UDP) << 16 | port;
+    return (uint64_t)(bucket + BUCKET_BIAS) << 24 | (uint64_t)proto << 16 | port;
 }
 static uint16_t key_port(uint64_t k) { return (uint16_t)k; }
-static uint8_t key_proto(uint64_t k) { return k >> 16 & 1 ? WW_PROTO_UDP : WW_PROTO_TCP; }
+static uint8_t key_proto(uint64_t k) { return (uint8_t)(k >> 16); }
 
 static struct cell *find(const struct table *t, uint64_t key)
 {
@@ -147,10 +150,10 @@ void ww_ports_event(struct ww_ports *p, const struct ww_event *ev)
     if (!p->seen || b < p->first_b) p->first_b = b;
     if (!p->seen || b > p->last_b) p->last_b = b;
     p->seen = 1;
-    if (ev->proto != WW_PROTO_TCP && ev->proto != WW_PROTO_UDP) return;
     uint64_t n = ev->count ? ev->count : 1;
-    count(p, get(&p->buckets, make_key(b, ev->proto, ev->dport)), ev, n);
-    count(p, get(&p->totals, make_key(0, ev->proto, ev->dport)), ev, n);
+    uint16_t port = ww_event_port(ev);
+    count(p, get(&p->buckets, make_key(b, ev->proto, port)), ev, n);
+    count(p, get(&p->totals, make_key(0, ev->proto, port)), ev, n);
 }
 
 static int cmp_stat(const void *a, const void *b)
@@ -183,7 +186,7 @@ size_t ww_ports_history(struct ww_ports *p, uint16_t port, uint8_t proto, int64_
                         uint64_t *sources, uint64_t *targets, uint64_t *records, size_t max)
 {
     size_t n = 0;
-    if (!p->seen || (proto != WW_PROTO_TCP && proto != WW_PROTO_UDP)) return 0;
+    if (!p->seen) return 0;
     for (int64_t b = p->first_b; b <= p->last_b && n < max; b++, n++) {
         const struct cell *c = find(&p->buckets, make_key(b, proto, port));
         start_us[n] = b * p->o.bucket_us;

@@ -572,9 +572,10 @@ static int apply(struct ww_store *st, struct writer *w, int64_t id, int64_t sens
     for (size_t i = 0; agg && i < n; i++) {
         const struct ww_event *e = &ev[i];
         int64_t cnt = e->count ? e->count : 1;
+        uint16_t port = ww_event_port(e); /* analyze's rule too: ICMP is port 0 */
         uint64_t hs = ww_addr_hash(&e->src), hd = ww_addr_hash(&e->dst);
         for (int kind = K_HOUR; kind <= K_DAY; kind++) {
-            struct ent k = {.kind = (uint8_t)kind, .port = e->dport, .proto = e->proto,
+            struct ent k = {.kind = (uint8_t)kind, .port = port, .proto = e->proto,
                             .t = floordiv(e->ts_us, kind == K_DAY ? DAY_US : HOUR_US)};
             struct ent *g = ent_get(st, w, &k);
             if (!g) return WW_ERR_IO;
@@ -596,9 +597,9 @@ static int apply(struct ww_store *st, struct writer *w, int64_t id, int64_t sens
         if (e->ts_us < g->first) g->first = e->ts_us;
         if (e->ts_us > g->last) g->last = e->ts_us;
         ww_dcount_add(&g->d[0], hd);
-        ww_dcount_add(&g->d[1], ww_hash64(((uint64_t)e->proto << 16) | e->dport));
+        ww_dcount_add(&g->d[1], ww_hash64(((uint64_t)e->proto << 16) | port));
         ww_dcount_add(&g->d[2], sens);
-        tally_key_int(key, (int64_t)e->dport << 8 | e->proto);
+        tally_key_int(key, (int64_t)port << 8 | e->proto);
         tally_add(&g->top, key, (uint64_t)cnt, 0);
         tally_key_int(key, floordiv(e->ts_us, DAY_US));
         tally_add(&g->days, key, (uint64_t)cnt, 0);

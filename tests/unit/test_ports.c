@@ -1,4 +1,4 @@
-/* test_ports.c -- per-port counts, ordering and history. */
+/* test_ports.c -- per-port counts (ICMP under port 0), ordering and history. */
 #include <stdint.h>
 #include <string.h>
 
@@ -38,20 +38,22 @@ static void counts(void)
     add(p, 5, 100, 22, WW_PROTO_TCP, T0, 7);
     add(p, 6, 100, 23, WW_PROTO_TCP, T0, 7);
     add(p, 7, 100, 445, WW_PROTO_UDP, T0, 1);
-    add(p, 9, 100, 0, WW_PROTO_ICMP, T0, 1);        /* ignored */
+    add(p, 9, 100, 3, WW_PROTO_ICMP, T0, 1);        /* code 3: counted as 0/icmp */
     add(p, 0x7F000001u, 0xE00000FBu, 445, WW_PROTO_TCP, T0, 1); /* counted: stats */
     const struct ww_portstat *st;
     size_t n = ww_ports_stats(p, &st);
-    CHECK_INT(n, 5);
-    if (n == 5) {
+    CHECK_INT(n, 6);
+    if (n == 6) {
         CHECK_INT(st[0].port, 445); CHECK_INT(st[0].proto, WW_PROTO_TCP);
         CHECK_INT(st[0].records, 7); CHECK_INT(st[0].sources, 4); CHECK_INT(st[0].targets, 3);
         CHECK_INT(st[1].port, 53); CHECK_INT(st[1].proto, WW_PROTO_UDP);
         CHECK_INT(st[1].records, 11); CHECK_INT(st[1].sources, 2); CHECK_INT(st[1].targets, 1);
         /* one source each: records desc (7, 7, 1), then port */
         CHECK_INT(st[2].port, 22); CHECK_INT(st[3].port, 23);
-        CHECK_INT(st[4].port, 445); CHECK_INT(st[4].proto, WW_PROTO_UDP);
-        CHECK_INT(st[4].records, 1);
+        CHECK_INT(st[4].port, 0); CHECK_INT(st[4].proto, WW_PROTO_ICMP); /* no port */
+        CHECK_INT(st[4].records, 1); CHECK_INT(st[4].sources, 1);
+        CHECK_INT(st[5].port, 445); CHECK_INT(st[5].proto, WW_PROTO_UDP);
+        CHECK_INT(st[5].records, 1);
     }
     int64_t start[4];
     uint64_t s[4], t[4], r[4];
@@ -63,6 +65,10 @@ static void counts(void)
     CHECK_INT(ww_ports_history(p, 445, WW_PROTO_TCP, start, s, t, r, 2), 2);
     CHECK_INT(ww_ports_history(p, 9999, WW_PROTO_TCP, start, s, t, r, 4), 3);
     CHECK_INT(s[0] + s[1] + s[2], 0);
+    CHECK_INT(ww_ports_history(p, 0, WW_PROTO_ICMP, start, s, t, r, 4), 3);
+    CHECK_INT(r[0], 1);
+    CHECK_INT(ww_ports_history(p, 3, WW_PROTO_ICMP, start, s, t, r, 4), 3);
+    CHECK_INT(r[0], 0); /* the code is not a port */
     CHECK(ww_ports_memory(p) > 0);
     ww_ports_free(p);
 }

@@ -513,6 +513,65 @@ static void run_recovery(void)
     store_rm(pc);
 }
 
+/* ---- ICMP has no port: the collector counts it under port 0, as analyze
+ * does (ww_event_port), whatever its code (which the event's dport holds) */
+
+static void run_icmp(void)
+{
+    char path[512], err[256], secret[65], name[65];
+    struct ww_store *st;
+    int64_t id = 0;
+    int dup;
+    tpath(path, sizeof path, "icmp.db");
+    CHECK_INT(ww_store_open(path, &st, err, sizeof err), WW_OK);
+    CHECK_INT(ww_store_key_add(st, "i", secret), WW_OK);
+    CHECK_INT(ww_store_key_check(st, secret, &id, name), WW_OK);
+    int64_t day = ww_days_from_civil(2006, 8, 4), t0 = day * 86400000000LL;
+    struct ww_event e[4] = {
+        ev(t0, 0x0a000001, 0xc0a80001, 0, WW_PROTO_ICMP),     /* echo request, code 0 */
+        ev(t0 + 1, 0x0a000001, 0xc0a80002, 2, WW_PROTO_ICMP), /* code 2 */
+        ev(t0 + 2, 0x0a000002, 0xc0a80002, 3, WW_PROTO_ICMP), /* code 3 */
+        ev(t0 + 3, 0x0a000002, 0xc0a80002, 3, WW_PROTO_TCP),  /* a real port 3 */
+    };
+    for (int i = 0; i < 3; i++) e[i].sport = 8, e[i].tcpflags = 0;
+    CHECK_INT(ww_store_submit(st, id, "icmp-1", e, 4, &dup), WW_OK);
+    json_t *j = ww_store_port(st, 0, day);
+    json_t *row = json_array_get(json_object_get(j, "data"), 0);
+    CHECK_INT(json_array_size(json_object_get(j, "data")), 1);
+    CHECK_STR(json_string_value(json_object_get(row, "proto")), "icmp");
+    CHECK_INT(jint(row, "records"), 3);
+    CHECK_INT(jint(row, "sources"), 2);
+    CHECK_INT(jint(row, "targets"), 2);
+    json_decref(j);
+    for (int p = 2; p <= 3; p++) { /* codes are not ports: only tcp on 3 */
+        j = ww_store_port(st, p, day);
+        json_t *data = json_object_get(j, "data");
+        for (size_t i = 0; i < json_array_size(data); i++)
+            CHECK_STR(json_string_value(json_object_get(json_array_get(data, i), "proto")), "tcp");
+        CHECK_INT(json_array_size(data), p == 3);
+        json_decref(j);
+    }
+    j = ww_store_topports(st, "records", 10, day);
+    json_t *ports = json_object_get(j, "ports");
+    CHECK_INT(json_array_size(ports), 2);
+    CHECK_INT(jint(json_array_get(ports, 0), "port"), 0);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(ports, 0), "proto")), "icmp");
+    json_decref(j);
+    struct ww_addr a;
+    CHECK_INT(ww_addr_parse("10.0.0.2", 8, &a), 0);
+    j = ww_store_ip(st, &a); /* icmp and 3/tcp: two "ports" */
+    CHECK_INT(jint(j, "ports"), 2);
+    json_t *bp = json_object_get(j, "by_port");
+    CHECK_INT(json_array_size(bp), 2);
+    for (size_t i = 0; i < json_array_size(bp); i++) {
+        json_t *x = json_array_get(bp, i);
+        const char *pr = json_string_value(json_object_get(x, "proto"));
+        CHECK(pr && (!strcmp(pr, "icmp") ? jint(x, "port") == 0 : jint(x, "port") == 3));
+    }
+    json_decref(j);
+    ww_store_close(st);
+}
+
 /* ---- the writer's lock file ---- */
 
 /* One writer at a time; the lock file is there while it writes and gone
@@ -642,5 +701,5 @@ static void run_tally(void)
     tally_free(&d);
 }
 
-TEST_MAIN(tmp_init(); run(); run_views(); run_recovery(); run_lock(); run_lock_race();
+TEST_MAIN(tmp_init(); run(); run_views(); run_recovery(); run_icmp(); run_lock(); run_lock_race();
           run_tally(); tmp_done())
