@@ -1,57 +1,93 @@
 #!/usr/bin/env bash
 # Runs every test against each build directory given (default: build).
+#   runner       tests/selftest/run.sh: this runner, on fixtures that pass,
+#                fail and skip, must report exactly that (first, always)
 #   unit tests   BUILD/test_*           (tests/unit/test_*.c)
-#   end to end   tests/e2e/cases/*.case (declarative, run by tests/e2e/run_cases.py)
+#   end to end   tests/e2e/cases/*.case (declarative, run by tests/e2e/run_cases.py;
+#                one result per case)
 #                tests/e2e/*.sh         (scripts that need real tools)
 #   fuzzing      BUILD/fuzz_*: replay tests/fuzz/regress/NAME-*, then fuzz
 #                for $FUZZ_SECONDS (default 15) from a fresh corpus
-# Prints PASS/FAIL per test and closes with "N passed, N failed".
+# Each test's own exit status decides: 0 PASS, 77 SKIP (the test could not
+# run here; its last line of output says why), anything else FAIL. Tests that
+# read the shared real-data corpus ($CORPUS, default ../shared/corpus) SKIP
+# when it is absent. Closes with "N passed, N failed, N skipped"; exits 1 if
+# any test failed.
+# WW_E2E_DIR (default tests/e2e) and WW_REGRESS_DIR (default tests/fuzz/regress)
+# point the runner elsewhere; the self-test uses them for its fixtures.
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 export CORPUS=${CORPUS:-$ROOT/../shared/corpus}
+E2E=${WW_E2E_DIR:-tests/e2e}
+REGRESS=${WW_REGRESS_DIR:-tests/fuzz/regress}
 FUZZ_SECONDS=${FUZZ_SECONDS:-15}
 [ $# -eq 0 ] && set -- build
-if [ ! -f "$CORPUS/README.md" ]; then
-    echo "the real-data corpus is not at $CORPUS (set CORPUS=.../shared/corpus)"
-    echo "0 passed, 1 failed"
-    exit 1
-fi
 pass=0; fail=0; skip=0; failed=""
 LOG=$(mktemp -d); trap 'rm -rf "$LOG"' EXIT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-result() { # name status logfile (status 77: the test could not run here)
-    if [ "$2" = 0 ]; then pass=$((pass+1)); echo "PASS $1"
-    elif [ "$2" = 77 ]; then skip=$((skip+1)); echo "SKIP $1: $(tail -1 "$3")"
-    else fail=$((fail+1)); failed="$failed $1"; echo "FAIL $1"; sed 's/^/    /' "$3" | tail -40; fi
+result() { # name status logfile
+    case $2 in
+    0)  pass=$((pass+1)); echo "PASS $1" ;;
+    77) skip=$((skip+1)); echo "SKIP $1: $(grep . "$3" | tail -1)" ;;
+    *)  fail=$((fail+1)); failed="$failed $1"; echo "FAIL $1 (exit $2)"
+        sed 's/^/    /' "$3" | tail -40 ;;
+    esac
 }
 
+# One result per line of run_cases.py's TAP output ("ok NAME", "ok NAME #
+# SKIP why", "not ok NAME" followed by indented detail). A crash of the case
+# runner itself, or a status that disagrees with its lines, is a failure too.
+case_results() { # tag status logfile
+    local line name nok=0
+    while IFS= read -r line; do
+        case $line in
+        "ok "*"# SKIP "*) name=${line#ok }; name=${name%% # SKIP *}
+            echo "${line#*# SKIP }" > "$LOG/case"; result "$1/case/$name" 77 "$LOG/case" ;;
+        "ok "*) : > "$LOG/case"; result "$1/case/${line#ok }" 0 "$LOG/case" ;;
+        "not ok "*) nok=$((nok+1)); name=${line#not ok }
+            awk -v n="$line" '$0==n{on=1;next} on&&/^    /{print substr($0,5);next} {on=0}' "$3" > "$LOG/case"
+            result "$1/case/$name" 1 "$LOG/case" ;;
+        esac
+    done < "$3"
+    if [ "$2" = 0 ] && [ "$nok" != 0 ]; then
+        result "$1/e2e-cases-runner" 1 "$3"   # failures, yet exit 0
+    elif [ "$2" != 0 ] && [ "$nok" = 0 ]; then
+        result "$1/e2e-cases-runner" "$2" "$3" # crashed
+    fi
+}
+
+if [ -z "${WW_RUNNER_SELFTEST:-}" ]; then
+    bash tests/selftest/run.sh > "$LOG/out" 2>&1; result "runner-selftest" $? "$LOG/out"
+fi
+
 for B in "$@"; do
-    [ -d "$B" ] || { echo "no build directory $B"; fail=$((fail+1)); continue; }
-    tag=$(basename "$B")
+    [ -d "$B" ] || { echo "no build directory $B" > "$LOG/out"; result "$B" 1 "$LOG/out"; continue; }
+    tag=$(basename "$B"); BD=$(cd "$B" && pwd)
     fuzzbuild=$(ls "$B"/fuzz_* 2>/dev/null | head -1) # a fuzz build only fuzzes
     for t in "$B"/test_*; do
         [ -x "$t" ] && [ -z "$fuzzbuild" ] || continue
-        (cd "$ROOT" && "$t") > "$LOG/out" 2>&1; result "$tag/$(basename "$t")" $? "$LOG/out"
+        (cd "$ROOT" && "$t") > "$LOG/out" 2>&1
+        result "$tag/${t##*/}" $? "$LOG/out"
     done
     if [ -x "$B/wormwatch" ] && [ -z "$fuzzbuild" ]; then
-        python3 tests/e2e/run_cases.py "$B/wormwatch" tests/e2e/cases > "$LOG/out" 2>&1
-        st=$?; result "$tag/e2e-cases" $st "$LOG/out"
-        grep -E '^(ok|not ok)' "$LOG/out" | sed 's/^/    /'
-        for s in tests/e2e/*.sh; do
+        python3 tests/e2e/run_cases.py "$B/wormwatch" "$E2E/cases" > "$LOG/cases" 2>&1
+        case_results "$tag" $? "$LOG/cases"
+        for s in "$E2E"/*.sh; do
             [ -f "$s" ] || continue
-            WW="$ROOT/$B/wormwatch" bash "$s" > "$LOG/out" 2>&1
-            result "$tag/$(basename "$s" .sh)" $? "$LOG/out"
+            WW="$BD/wormwatch" bash "$s" > "$LOG/out" 2>&1
+            st=$?; s=${s##*/}; result "$tag/${s%.sh}" $st "$LOG/out"
         done
     fi
     for f in "$B"/fuzz_*; do
         [ -x "$f" ] || continue
-        name=$(basename "$f"); short=${name#fuzz_}
-        regs=$(ls tests/fuzz/regress/"$short"-* 2>/dev/null)
+        name=${f##*/}; short=${name#fuzz_}
+        regs=$(ls "$REGRESS/$short"-* 2>/dev/null)
         if [ -n "$regs" ]; then
-            "$f" $regs > "$LOG/out" 2>&1; result "$tag/$name-regressions" $? "$LOG/out"
+            "$f" $regs > "$LOG/out" 2>&1
+            result "$tag/$name-regressions" $? "$LOG/out"
         fi
         work=$(mktemp -d)
         "$f" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -artifact_prefix="$work/" \

@@ -6,6 +6,7 @@
 set -u
 : "${WW:?WW=path/to/wormwatch}"
 C=${CORPUS:?}
+[ -f "$C/README.md" ] || { echo "the shared real-data corpus is not at $C"; exit 77; }
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 J() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }

@@ -1,13 +1,17 @@
 /* test.h -- the smallest unit-test harness that can fail.
  * CHECK(cond) records a failure with file:line and goes on; TEST_MAIN
- * returns nonzero if any check failed, and prints one summary line. */
+ * returns 1 if any check failed, else 77 (SKIP for tests/run.sh) if a part
+ * could not run here (HAVE_CORPUS() said the shared corpus is absent), else
+ * 0; it prints one summary line, naming what was skipped last. */
 #ifndef WW_TEST_H
 #define WW_TEST_H
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int test_checks, test_failures;
+static const char *test_skipped; /* why a part did not run, or NULL */
 
 #define CHECK(cond) do { test_checks++; if (!(cond)) { test_failures++; \
     fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); } } while (0)
@@ -19,8 +23,8 @@ static int test_checks, test_failures;
     fprintf(stderr, "%s:%d: %s == \"%s\", expected \"%s\"\n", __FILE__, __LINE__, #a, \
             _a ? _a : "(null)", _b); } } while (0)
 
-/* A file of the real-data corpus: $CORPUS/rel (tests/run.sh sets CORPUS),
- * else ../shared/corpus/rel from the project root. */
+/* A file of the shared real-data corpus: $CORPUS/rel (tests/run.sh sets
+ * CORPUS), else ../shared/corpus/rel from the project root. */
 static inline const char *corpus_path(const char *rel)
 {
     static char path[4096];
@@ -29,8 +33,16 @@ static inline const char *corpus_path(const char *rel)
     return path;
 }
 
+/* True when the shared corpus is there (its README.md is). When it is not,
+ * the part that needs it returns early and the test ends SKIP, not PASS;
+ * a missing file inside a present corpus is a failure, not a skip. */
+#define HAVE_CORPUS() (access(corpus_path("README.md"), R_OK) == 0 || \
+    (test_skipped = "the shared real-data corpus is not at $CORPUS or ../shared/corpus", 0))
+
 #define TEST_MAIN(body) int main(void) { body; \
     printf("%s: %d checks, %d failed\n", __FILE__, test_checks, test_failures); \
-    return test_failures != 0; }
+    if (test_failures) return 1; \
+    if (test_skipped) { printf("%s: part skipped: %s\n", __FILE__, test_skipped); return 77; } \
+    return 0; }
 
 #endif

@@ -1,0 +1,2 @@
+# fixture: an e2e script that passes
+"$WW" x > /dev/null
