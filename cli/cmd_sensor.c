@@ -111,7 +111,7 @@ struct sensor {
     size_t nseen, seencap;
     struct ww_block *block;       /* --block: active response (lib/block.c) */
     struct ww_addr *later;        /* scanners the rate limit held back */
-    size_t nlater;
+    size_t nlater, latercap;
     CURL *curl;
     double backoff, next_try;
     uint64_t dropped;
@@ -264,8 +264,9 @@ static void commit_batch(struct sensor *s)
 }
 
 /* --block: the same code and safeguards as `wormwatch block`, one scanner
- * at a time; those over the rate limit are retried on later rounds. */
-static void block_scanner(struct sensor *s, const struct ww_addr *a, int retry)
+ * at a time; those over the rate limit wait in s->later, in order, and are
+ * retried first on later rounds until the limit holds one back again. */
+static enum ww_block_result block_scanner(struct sensor *s, const struct ww_addr *a, int retry)
 {
     struct timespec ts;
     char why[512];
@@ -274,26 +275,18 @@ static void block_scanner(struct sensor *s, const struct ww_addr *a, int retry)
                                           ts.tv_nsec / 1000, why, sizeof why);
     if (r != WW_BLOCK_LIMITED || !retry) /* a wait is said once */
         fprintf(stderr, "wormwatch sensor: block: %s\n", why);
-    if (r == WW_BLOCK_LIMITED && s->nlater < 4096) {
-        s->later = ww_realloc(s->later, (s->nlater + 1) * sizeof *s->later);
-        s->later[s->nlater++] = *a;
-    }
+    return r;
 }
 
 static void log_scanners(struct sensor *s)
 {
     const struct ww_scanner *sc;
-    size_t n = ww_scan_results(s->scan, &sc), waiting = s->nlater;
-    s->nlater = 0;
-    for (size_t i = 0; i < waiting; i++) {
-        struct ww_addr a = s->later[i];
-        block_scanner(s, &a, 1);
-        if (s->nlater && ww_addr_eq(&s->later[s->nlater - 1], &a) && i + 1 < waiting) {
-            /* still limited: keep the rest waiting, in order */
-            memmove(s->later + s->nlater, s->later + i + 1, (waiting - i - 1) * sizeof *s->later);
-            s->nlater += waiting - i - 1;
-            break;
-        }
+    size_t n = ww_scan_results(s->scan, &sc), done = 0;
+    while (done < s->nlater && block_scanner(s, &s->later[done], 1) != WW_BLOCK_LIMITED)
+        done++;
+    if (done) {
+        memmove(s->later, s->later + done, (s->nlater - done) * sizeof *s->later);
+        s->nlater -= done;
     }
     for (size_t i = 0; i < n; i++) {
         uint64_t h = ww_addr_hash(&sc[i].src) | 1;
@@ -316,7 +309,14 @@ static void log_scanners(struct sensor *s)
         else
             fprintf(stderr, "wormwatch sensor: scanner %s %s (%s): %" PRIu64 " hosts, %" PRIu64 " ports\n",
                     a, sc[i].kind, sc[i].method, sc[i].targets, sc[i].ports);
-        if (s->block) block_scanner(s, &sc[i].src, 0);
+        if (s->block && block_scanner(s, &sc[i].src, 0) == WW_BLOCK_LIMITED &&
+            s->nlater < 4096) {
+            if (s->nlater == s->latercap) {
+                s->latercap = s->latercap ? 2 * s->latercap : 64;
+                s->later = ww_realloc(s->later, s->latercap * sizeof *s->later);
+            }
+            s->later[s->nlater++] = sc[i].src;
+        }
     }
 }
 

@@ -92,7 +92,9 @@ grep -q '"duplicate":true' "$T/resp" || fail "retry not flagged duplicate: $(cat
 [ "$(records 445)" = 20 ] || fail "batch ids are per sensor"
 
 # authentication
-[ "$(post "${K1%?}0" b2 "$T/good.tsv")" = 401 ] || fail "wrong key not 401"
+# the real key with its last character changed (to 1 if it already ends in 0)
+WRONG=${K1%?}0; [ "$WRONG" = "$K1" ] && WRONG=${K1%?}1
+[ "$(post "$WRONG" b2 "$T/good.tsv")" = 401 ] || fail "wrong key not 401"
 [ "$(curl -s -o "$T/resp" -w '%{http_code}' -X POST -H 'X-Batch-Id: b2' --data-binary @"$T/good.tsv" "$URL/api/v1/submit")" = 401 ] || fail "missing key not 401"
 grep -q '"error"' "$T/resp" || fail "401 body not JSON error"
 "$WW" key revoke sensor-2 --db "$DB" > /dev/null || fail "key revoke"
