@@ -5,13 +5,13 @@
 # output reads back as the same events.
 set -u
 : "${WW:?WW=path/to/wormwatch}"
-C=${CORPUS:?}
-[ -f "$C/README.md" ] || { echo "the shared real-data corpus is not at $C"; exit 77; }
+OWN=$PWD/tests/corpus/netns   # the project's own recording (run from the project root)
+C=${CORPUS:-../shared/corpus} # the shared corpus, used too when it is there
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 J() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
-good=$(head -3 "$C/psad/syn_scan_1000_1500")
+good=$(grep -m3 'SRC=192.0.2.10 ' "$OWN/kernel.syslog")
 {
     echo "$good" | head -1
     head -c 3000 /dev/urandom | tr -d '\n'; echo
@@ -35,7 +35,7 @@ head -c 100000 /dev/urandom > "$T/garbage.bin"
 "$WW" analyze --format json "$T/garbage.bin" > "$T/out.json" 2>/dev/null || fail "garbage: exit $?"
 [ "$(J "$T/out.json" "d['input']['events']")" = 0 ] || fail "events from garbage"
 
-P=$C/netns-nmap/nmap_scans.pcap
+P=$OWN/victim.pcap
 head -c $(( $(stat -c %s "$P") / 2 + 7 )) "$P" > "$T/trunc.pcap"
 "$WW" analyze --format json "$T/trunc.pcap" > "$T/out.json" 2> "$T/err" || fail "truncated pcap: exit $?"
 [ "$(J "$T/out.json" "d['input']['skipped']")" = 1 ] || fail "truncation not counted"
@@ -46,7 +46,9 @@ head -c 10 "$P" > "$T/tiny.pcap"
 [ $? -le 1 ] || fail "tiny pcap: exit $?"
 
 # DShield out, DShield in: the same analysis
-for f in "$C/psad/syn_scan_1000_1500_multi_dst" "$C/netns-nmap/nmap_scans.pcap" "$C/psad/topera_ipv6_syn_scan_no_ip_opts"; do
+files="$OWN/kernel.syslog $OWN/victim.pcap"
+[ -f "$C/README.md" ] && files="$files $C/psad/syn_scan_1000_1500_multi_dst $C/netns-nmap/nmap_scans.pcap $C/psad/topera_ipv6_syn_scan_no_ip_opts"
+for f in $files; do
     "$WW" analyze --format dshield "$f" > "$T/d.tsv" || fail "dshield write"
     "$WW" analyze --format json "$f" > "$T/a.json"
     "$WW" analyze --format json "$T/d.tsv" > "$T/b.json"
