@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The example config, contrib/wormwatch.conf (installed as an example by
+# `cmake --install`), is one `wormwatch serve` accepts: every key it names,
+# set or commented out, is a serve option; serve started with it (plus a
+# temporary --db and a free loopback port) reads it without a warning,
+# answers the API, and stops cleanly on SIGTERM, leaving no lock file. A
+# key serve does not know is warned about, so the check can see one.
+set -u
+: "${WW:?WW=path/to/wormwatch}"
+cd "$(dirname "$0")/../.."
+CONF=$PWD/contrib/wormwatch.conf
+command -v curl > /dev/null || { echo "SKIP: curl is not installed"; exit 77; }
+T=$(mktemp -d); PID=
+trap '[ -n "$PID" ] && kill -9 $PID 2>/dev/null; rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+# serve's options, from its usage text
+"$WW" serve --help > "$T/help" 2>&1
+keys=$(sed -n 's/^#\{0,1\}\([a-z][a-z-]*\) *=.*/\1/p' "$CONF")
+[ -n "$keys" ] || fail "no key = value lines in $CONF"
+for k in $keys; do
+    [ "$k" != config ] && grep -q -- "--$k\b" "$T/help" || fail "$CONF names '$k', which is not a serve option"
+done
+
+start() { # config file
+    "$WW" serve --config "$1" --db "$T/ww.db" --listen 127.0.0.1:0 2> "$T/serve.log" &
+    PID=$!
+    for _ in $(seq 100); do
+        grep -q "listening on" "$T/serve.log" && break
+        kill -0 $PID 2>/dev/null || fail "serve exited: $(cat "$T/serve.log")"
+        sleep 0.1
+    done
+    URL=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$T/serve.log")
+    [ -n "$URL" ] || fail "no 'listening on' line: $(cat "$T/serve.log")"
+}
+stop() {
+    kill -TERM $PID; wait $PID; local rc=$?; PID=
+    [ $rc = 0 ] || fail "serve exit $rc on SIGTERM: $(cat "$T/serve.log")"
+}
+
+start "$CONF"
+curl -sf "$URL/api/v1/infocon" > "$T/infocon" || fail "GET /api/v1/infocon failed"
+python3 -c 'import json,sys; assert "level" in json.load(open(sys.argv[1]))' "$T/infocon" ||
+    fail "infocon is not the API's JSON: $(cat "$T/infocon")"
+stop
+extra=$(grep -v -e "listening on" -e "shutting down" "$T/serve.log")
+[ -z "$extra" ] || fail "serve said more than it should with $CONF: $extra"
+[ ! -e "$T/ww.db-lock" ] || fail "the store's lock file is left after a clean stop"
+
+# the check can fail: a key serve does not know is named
+cp "$CONF" "$T/bad.conf"
+echo "notify = syslog:" >> "$T/bad.conf"
+start "$T/bad.conf"
+stop
+grep -q "ignoring 'notify'" "$T/serve.log" || fail "an unknown key was not warned about: $(cat "$T/serve.log")"
+echo "serve accepts contrib/wormwatch.conf"
