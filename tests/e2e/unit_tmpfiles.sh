@@ -3,7 +3,8 @@
 # work in their own mkdtemp directory and remove it, and a cleanly closed
 # store removes its lock file (PATH-lock). They run with TMPDIR unset and a
 # private, empty /tmp (a tmpfs in a mount namespace, so files other processes
-# make meanwhile do not count), which must be empty again afterwards.
+# make meanwhile do not count), which must be empty again afterwards. The
+# binaries are copied out of the checkout first: it may itself be under /tmp.
 set -u
 : "${WW:?WW=path/to/wormwatch}"
 cd "$(dirname "$0")/../.."
@@ -15,6 +16,10 @@ if unshare -m true 2>/dev/null; then NS="unshare -m"
 elif unshare -r -m true 2>/dev/null; then NS="unshare -r -m"
 else echo "SKIP: no mount namespace (unshare -m) for a private /tmp"; exit 77; fi
 # shellcheck disable=SC2086
+BIN=$(mktemp -d /dev/shm/ww_unit_tmpfiles.XXXXXX) || { echo "SKIP: no /dev/shm"; exit 77; }
+trap 'rm -rf "$BIN"' EXIT
+cp "$B/test_store" "$B/test_dash" "$BIN/"
+B=$BIN
 $NS bash -c '
     mount -t tmpfs wwtmp /tmp || exit 77
     unset TMPDIR
