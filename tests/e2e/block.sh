@@ -216,7 +216,7 @@ PY
 DB=$T/ww.db
 ip netns exec $V "$WW" serve --db "$DB" --listen 127.0.0.1:0 2> "$T/serve.log" &
 SP=$!; PIDS="$PIDS $SP"
-for _ in $(seq 100); do grep -q "listening on" "$T/serve.log" && break; sleep 0.05; done
+for _ in $(seq 600); do grep -q "listening on" "$T/serve.log" && break; sleep 0.05; done
 URL=$(grep -o 'http://[0-9.]*:[0-9]*' "$T/serve.log" | head -1)
 [ -n "$URL" ] || fail "serve did not start: $(cat "$T/serve.log")"
 KEY=$(inV "$WW" key add blocktest --db "$DB" | grep -oE '[0-9a-f]{64}' | head -1)

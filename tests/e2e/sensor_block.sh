@@ -31,7 +31,7 @@ inN() { ip netns exec $N "$@"; }
 KEY=$("$WW" key add s1 --db "$T/ww.db" | grep -oE '[0-9a-f]{64}' | head -1)
 ip netns exec $N "$WW" serve --db "$T/ww.db" --listen 127.0.0.1:0 --rate-limit 0 2> "$T/serve.log" &
 SERVE=$!
-for _ in $(seq 100); do grep -q "listening on" "$T/serve.log" && break; sleep 0.05; done
+for _ in $(seq 600); do grep -q "listening on" "$T/serve.log" && break; sleep 0.05; done
 URL=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$T/serve.log" | head -1)
 [ -n "$URL" ] || fail "serve did not start"
 

@@ -25,7 +25,7 @@ done
 start() { # config file
     "$WW" serve --config "$1" --db "$T/ww.db" --listen 127.0.0.1:0 2> "$T/serve.log" &
     PID=$!
-    for _ in $(seq 100); do
+    for _ in $(seq 300); do # 30 s: a loaded CI machine, a sanitizer build
         grep -q "listening on" "$T/serve.log" && break
         kill -0 $PID 2>/dev/null || fail "serve exited: $(cat "$T/serve.log")"
         sleep 0.1
