@@ -7,7 +7,8 @@
  * files from a crash are deleted at open. The index is an array sorted by
  * seq (batches arrive in seq order, so put appends). The byte bound counts
  * file sizes; past it the oldest batches go first (a sensor that cannot reach
- * the collector keeps the newest data), and the caller logs how many. */
+ * the collector keeps the newest data), and the caller logs how many records
+ * (lines: a batch is text, one record a line) went with them. */
 #include "spool.h"
 
 #include <dirent.h>
@@ -63,6 +64,22 @@ static int cmp_seq(const void *a, const void *b)
 {
     const struct entry *x = a, *y = b;
     return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* lines in the file at path (0 if it cannot be read) */
+static uint64_t file_lines(const char *path)
+{
+    char buf[65536];
+    uint64_t lines = 0;
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+        for (ssize_t i = 0; i < n; i++)
+            lines += buf[i] == '\n';
+    close(fd);
+    return lines;
 }
 
 static void remove_at(struct ww_spool *sp, size_t i)
@@ -129,7 +146,7 @@ void ww_spool_free(struct ww_spool *sp)
 }
 
 int ww_spool_put(struct ww_spool *sp, uint64_t seq, const char *id,
-                 const char *data, size_t len, size_t *dropped)
+                 const char *data, size_t len, uint64_t *dropped)
 {
     struct entry e = {.seq = seq, .size = len};
     char tmp[4096], path[4096];
@@ -167,8 +184,9 @@ int ww_spool_put(struct ww_spool *sp, uint64_t seq, const char *id,
     }
     push(sp, &e);
     while (sp->bytes > sp->max && sp->n > 1) {
+        entry_path(sp, &sp->e[0], path, sizeof path);
+        *dropped += file_lines(path);
         remove_at(sp, 0);
-        (*dropped)++;
     }
     sync_dir(sp);
     return WW_OK;

@@ -15,9 +15,10 @@ int ww_spool_open(const char *dir, uint64_t max_bytes, struct ww_spool **out);
 void ww_spool_free(struct ww_spool *sp);
 /* Stores a batch durably; seq must exceed every seq in the spool. Then drops
  * the oldest batches while the spool holds more than max_bytes (never the one
- * just stored); *dropped gets how many. WW_OK or -errno. */
+ * just stored); *dropped gets how many lines (records) they held. WW_OK or
+ * -errno (nothing stored). */
 int ww_spool_put(struct ww_spool *sp, uint64_t seq, const char *id,
-                 const char *data, size_t len, size_t *dropped);
+                 const char *data, size_t len, uint64_t *dropped);
 /* The oldest batch: 1 and fills seq, id, *data (caller frees with ww_free),
  * *len; 0 if the spool is empty; -errno on a read error. */
 int ww_spool_oldest(struct ww_spool *sp, uint64_t *seq, char id[WW_SPOOL_IDMAX + 1],

@@ -1,5 +1,5 @@
 /* test_spool.c -- the batch spool: FIFO order, durability across reopen,
- * the byte bound (oldest dropped), truncation of uncommitted batches. */
+ * the byte bound (oldest dropped, their lines counted), truncation of uncommitted batches. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,15 +31,16 @@ static void run(void)
     CHECK(mkdtemp(dir) != NULL);
     snprintf(sd, sizeof sd, "%s/spool", dir);
     struct ww_spool *sp;
-    size_t dropped, len;
+    size_t len;
+    uint64_t dropped;
     uint64_t seq;
     char id[WW_SPOOL_IDMAX + 1], *data;
 
     CHECK_INT(ww_spool_open(sd, 25, &sp), WW_OK);
     CHECK_INT(ww_spool_oldest(sp, &seq, id, &data, &len), 0);
-    CHECK_INT(ww_spool_put(sp, 1, "abc-1", "0123456789", 10, &dropped), WW_OK);
+    CHECK_INT(ww_spool_put(sp, 1, "abc-1", "012345678\n", 10, &dropped), WW_OK);
     CHECK_INT(dropped, 0);
-    CHECK_INT(ww_spool_put(sp, 2, "abc-2", "abcdefghij", 10, &dropped), WW_OK);
+    CHECK_INT(ww_spool_put(sp, 2, "abc-2", "abcdefghi\n", 10, &dropped), WW_OK);
     CHECK_INT(ww_spool_put(sp, 2, "abc-2", "x", 1, &dropped), -22); /* seq must grow */
     /* leftover temporary file from a crash */
     char tmp[300];
@@ -57,22 +58,22 @@ static void run(void)
     CHECK_INT(seq, 1);
     CHECK_STR(id, "abc-1");
     CHECK_INT(len, 10);
-    CHECK(!memcmp(data, "0123456789", 10));
+    CHECK(!memcmp(data, "012345678\n", 10));
     ww_free(data);
     /* over 25 bytes: the oldest goes */
-    CHECK_INT(ww_spool_put(sp, 3, "abc-3", "ABCDEFGHIJ", 10, &dropped), WW_OK);
-    CHECK_INT(dropped, 1);
+    CHECK_INT(ww_spool_put(sp, 3, "abc-3", "ABCDEFGHI\n", 10, &dropped), WW_OK);
+    CHECK_INT(dropped, 1); /* one line */
     CHECK_INT(ww_spool_count(sp), 2);
     CHECK_INT(ww_spool_oldest(sp, &seq, id, &data, &len), 1);
     CHECK_INT(seq, 2);
     ww_free(data);
     /* a batch bigger than the bound still stays (alone) */
-    CHECK_INT(ww_spool_put(sp, 4, "abc-4", "0123456789012345678901234567890", 31, &dropped), WW_OK);
-    CHECK_INT(dropped, 2);
+    CHECK_INT(ww_spool_put(sp, 4, "abc-4", "0123456789\n012345678\n012345678\n", 31, &dropped), WW_OK);
+    CHECK_INT(dropped, 2); /* two batches of a line each */
     CHECK_INT(ww_spool_count(sp), 1);
-    CHECK_INT(ww_spool_put(sp, 5, "abc-5", "5", 1, &dropped), WW_OK);
-    CHECK_INT(dropped, 1); /* 31 + 1 > 25 */
-    CHECK_INT(ww_spool_put(sp, 6, "abc-6", "6", 1, &dropped), WW_OK);
+    CHECK_INT(ww_spool_put(sp, 5, "abc-5", "5\n", 2, &dropped), WW_OK);
+    CHECK_INT(dropped, 3); /* 31 + 2 > 25: the three lines of abc-4 */
+    CHECK_INT(ww_spool_put(sp, 6, "abc-6", "6\n", 2, &dropped), WW_OK);
     CHECK_INT(dropped, 0);
     CHECK_INT(ww_spool_last_seq(sp), 6);
     ww_spool_truncate(sp, 6);
