@@ -12,7 +12,8 @@
  *      <seq>-<instance>-<seq>.batch;
  *   2. only then the state file (per file: path, inode, offset just past the
  *      last line in that batch; the journal cursor of the last entry in it;
- *      and the next seq) is replaced atomically;
+ *      and the next seq) is replaced atomically; if it cannot be, the batch
+ *      is taken out of the spool again (not spooled, as if 1 had failed);
  *   3. the submitter POSTs the oldest spooled batch with X-Batch-Id =
  *      <instance>-<seq> and deletes it only after a 200.
  * A crash between 1 and 2 leaves a spooled batch whose seq >= the state's
@@ -22,8 +23,19 @@
  * So every line is in exactly one batch id, and each id is stored once.
  * Errors, 5xx and 429 retry with exponential backoff (0.5 s doubling to
  * 60 s); 400/401/413 can never succeed, so that batch is dropped, loudly.
- * The spool is bounded by --spool-max; past it the oldest batches are dropped
- * (counted and logged).
+ *
+ * Bounded whatever the disk does. A closed batch the spool cannot take (disk
+ * full, I/O error) waits in memory, in a FIFO of closed batches, each with
+ * the positions just past its last line; they are spooled oldest first once
+ * the spool works again (tried at least every second, and whenever a batch
+ * left the spool). Past HELD_MAX bytes in that FIFO its oldest batch is
+ * dropped and the state committed past it: the state never passes a line
+ * that was neither spooled nor counted as dropped. The spool is bounded by --spool-max;
+ * past it its oldest batches are dropped. One policy, oldest first, in both:
+ * an early warning needs what scanners do now more than what they did
+ * before the outage, and the collector judges every bucket on what arrives.
+ * Every dropped event (also those of batches the collector rejected) is
+ * counted; the total is logged at most every 5 s while it moves, and at exit.
  *
  * A file rotated while the sensor was down is found again by its inode among
  * its renamed siblings (lib/follow.c) and read from the saved offset to its
@@ -76,12 +88,23 @@
 
 #define LINE_MAX_OUT 512 /* one DShield TSV line */
 #define CURSOR_MAX 512   /* journal cursors are ~150 bytes */
+#define HELD_MAX ((size_t)4 << 20) /* memory for batches the spool refused */
 
 struct source {
     struct ww_follow *f;          /* file mode */
     struct ww_parse_ctx ctx;
     enum ww_format fmt;           /* WW_FMT_AUTO until the first line */
     uint64_t ino, off;            /* last committed position */
+};
+
+/* A closed batch the spool has not taken yet, and the positions just past
+ * its last line, committed when it is spooled or dropped. */
+struct held {
+    struct held *next;
+    char *data;
+    size_t len, n, cost;          /* text bytes, events, memory it takes */
+    char jcur[CURSOR_MAX];        /* journal cursor of its last entry */
+    uint64_t pos[];               /* per source: inode, offset */
 };
 
 struct sensor {
@@ -103,6 +126,11 @@ struct sensor {
     char *batch;                  /* TSV text of the open batch */
     size_t blen, bcap, bn;
     double batch_t0;
+    struct held *head, *tail;     /* closed batches waiting for the spool */
+    size_t held_bytes;            /* their cost */
+    double spool_retry;           /* while the spool fails: when to try again */
+    int spool_warned;             /* its failure logged, recovery not yet */
+    double spool_warn_t;          /* when a failure was last logged */
     struct ww_scan *scan;
     pcap_t *pcap;                 /* --interface */
     int linktype;
@@ -114,7 +142,9 @@ struct sensor {
     size_t nlater, latercap;
     CURL *curl;
     double backoff, next_try;
-    uint64_t dropped;
+    uint64_t drop_spool, drop_held, drop_rejected; /* events dropped, by why */
+    uint64_t drop_logged;         /* the total last logged, and when */
+    double drop_log_t;
 };
 
 static volatile sig_atomic_t stop;
@@ -140,18 +170,21 @@ static int mkdirs(const char *path)
     return mkdir(buf, 0700) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-/* write to DIR/.name.tmp, fsync, rename to DIR/name */
+/* write to DIR/.name.tmp, fsync, rename to DIR/name; 0 or -errno */
 static int write_atomic(const char *dir, const char *name, const char *data, size_t len)
 {
     char tmp[4096], path[4096];
     snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
     snprintf(path, sizeof path, "%s/%s", dir, name);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return -1;
-    int ok = write(fd, data, len) == (ssize_t)len && fsync(fd) == 0;
-    if (close(fd) < 0 || !ok || rename(tmp, path) < 0) {
+    if (fd < 0) return -errno;
+    ssize_t n = write(fd, data, len);
+    int err = n < 0 ? -errno : n != (ssize_t)len ? -ENOSPC : fsync(fd) < 0 ? -errno : 0;
+    if (close(fd) < 0 && !err) err = -errno;
+    if (!err && rename(tmp, path) < 0) err = -errno;
+    if (err) {
         unlink(tmp);
-        return -1;
+        return err;
     }
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) { fsync(dfd); close(dfd); }
@@ -178,8 +211,9 @@ static void load_instance(struct sensor *s)
     for (int i = 0; i < 8; i++) snprintf(s->instance + 2 * i, 3, "%02x", r[i]);
     char line[40];
     int n = snprintf(line, sizeof line, "%s\n", s->instance);
-    if (write_atomic(s->statedir, "instance", line, (size_t)n) < 0)
-        ww_warn("sensor: cannot write %s: %s", path, strerror(errno));
+    int rc = write_atomic(s->statedir, "instance", line, (size_t)n);
+    if (rc < 0)
+        ww_warn("sensor: cannot write %s: %s", path, strerror(-rc));
 }
 
 /* state: "seq N", then "file INODE OFFSET PATH" lines or "journal CURSOR" */
@@ -210,57 +244,133 @@ static void load_state(struct sensor *s, uint64_t *inos, uint64_t *offs)
     fclose(fp);
 }
 
-static void save_state(struct sensor *s)
+/* Writes the state: h's positions and next_seq. Only once it is written are
+ * they the committed ones. 0 or -errno. */
+static int save_state(struct sensor *s, const struct held *h, uint64_t next_seq)
 {
     size_t cap = 64 + CURSOR_MAX, len;
     for (size_t i = 0; i < s->nsrc; i++) cap += strlen(ww_follow_path(s->src[i].f)) + 64;
     char *buf = ww_malloc(cap);
-    len = (size_t)snprintf(buf, cap, "seq %" PRIu64 "\n", s->next_seq);
+    len = (size_t)snprintf(buf, cap, "seq %" PRIu64 "\n", next_seq);
     for (size_t i = 0; i < s->nsrc; i++)
         len += (size_t)snprintf(buf + len, cap - len, "file %" PRIu64 " %" PRIu64 " %s\n",
-                                s->src[i].ino, s->src[i].off, ww_follow_path(s->src[i].f));
-    if (s->jcur_saved[0])
-        len += (size_t)snprintf(buf + len, cap - len, "journal %s\n", s->jcur_saved);
-    if (write_atomic(s->statedir, "state", buf, len) < 0)
-        ww_warn("sensor: cannot write state in %s: %s", s->statedir, strerror(errno));
+                                h->pos[2 * i], h->pos[2 * i + 1], ww_follow_path(s->src[i].f));
+    if (h->jcur[0])
+        len += (size_t)snprintf(buf + len, cap - len, "journal %s\n", h->jcur);
+    int rc = write_atomic(s->statedir, "state", buf, len);
     ww_free(buf);
+    if (rc < 0) return rc;
+    for (size_t i = 0; i < s->nsrc; i++) {
+        s->src[i].ino = h->pos[2 * i];
+        s->src[i].off = h->pos[2 * i + 1];
+    }
+    memcpy(s->jcur_saved, h->jcur, sizeof s->jcur_saved);
+    s->next_seq = next_seq;
+    return 0;
 }
 
-/* Close the open batch: spool it, then commit the file positions. */
-static void commit_batch(struct sensor *s)
+/* The positions now: past the last line read. */
+static struct held *held_new(const struct sensor *s)
 {
-    int moved = 0;
-    for (size_t i = 0; i < s->nsrc; i++) {
-        uint64_t ino, off;
-        ww_follow_pos(s->src[i].f, &ino, &off);
-        moved |= ino != s->src[i].ino || off != s->src[i].off;
-    }
-    moved |= strcmp(s->jcur, s->jcur_saved) != 0;
-    s->batch_t0 = now_s();
-    if (s->bn) {
-        char id[WW_SPOOL_IDMAX + 1];
-        size_t dropped;
-        snprintf(id, sizeof id, "%s-%" PRIu64, s->instance, s->next_seq);
-        int rc = ww_spool_put(s->spool, s->next_seq, id, s->batch, s->blen, &dropped);
-        if (rc < 0) {
-            /* keep the batch and the old positions; try again at the next flush */
-            ww_warn("sensor: cannot spool batch %s: %s", id, strerror(-rc));
-            return;
-        }
-        s->next_seq++;
-        if (dropped) {
-            s->dropped += dropped;
-            ww_warn("sensor: spool over --spool-max: dropped %zu oldest batch(es), %" PRIu64 " in all",
-                    dropped, s->dropped);
-        }
-        s->blen = s->bn = 0;
-    } else if (!moved) {
-        return;
-    }
+    struct held *h = ww_calloc(1, sizeof *h + 2 * s->nsrc * sizeof *h->pos);
     for (size_t i = 0; i < s->nsrc; i++)
-        ww_follow_pos(s->src[i].f, &s->src[i].ino, &s->src[i].off);
-    memcpy(s->jcur_saved, s->jcur, sizeof s->jcur);
-    save_state(s);
+        ww_follow_pos(s->src[i].f, &h->pos[2 * i], &h->pos[2 * i + 1]);
+    memcpy(h->jcur, s->jcur, sizeof h->jcur);
+    return h;
+}
+
+static int held_committed(const struct sensor *s, const struct held *h)
+{
+    for (size_t i = 0; i < s->nsrc; i++)
+        if (h->pos[2 * i] != s->src[i].ino || h->pos[2 * i + 1] != s->src[i].off) return 0;
+    return !strcmp(h->jcur, s->jcur_saved);
+}
+
+static void held_pop(struct sensor *s)
+{
+    struct held *h = s->head;
+    if (!(s->head = h->next)) s->tail = NULL;
+    s->held_bytes -= h->cost;
+    ww_free(h->data);
+    ww_free(h);
+}
+
+/* Spool the oldest held batch, then commit its positions; if the state
+ * cannot be written, the batch leaves the spool again (a spooled batch is
+ * always a committed one). 0, or -errno and the batch is still held. */
+static int spool_head(struct sensor *s)
+{
+    struct held *h = s->head;
+    char id[WW_SPOOL_IDMAX + 1];
+    uint64_t dropped = 0, seq = s->next_seq;
+    snprintf(id, sizeof id, "%s-%" PRIu64, s->instance, seq);
+    int rc = ww_spool_put(s->spool, seq, id, h->data, h->len, &dropped);
+    s->drop_spool += dropped;
+    if (!rc && (rc = save_state(s, h, seq + 1)) < 0)
+        ww_spool_truncate(s->spool, seq);
+    if (rc < 0) {
+        if (!s->spool_warned && now_s() - s->spool_warn_t >= 60) { /* a full disk may flap */
+            ww_warn("sensor: cannot spool batch %s: %s; batches wait in memory (at most %zu MiB, "
+                    "then the oldest are dropped) until it can", id, strerror(-rc), HELD_MAX >> 20);
+            s->spool_warned = 1;
+            s->spool_warn_t = now_s();
+        }
+        s->spool_retry = now_s() + 1;
+        return rc;
+    }
+    if (s->spool_warned) ww_warn("sensor: spooling again, from batch %s", id);
+    s->spool_warned = 0;
+    held_pop(s);
+    return 0;
+}
+
+/* Spool the held batches, oldest first, while the spool takes them; while it
+ * fails, try at most once a second (or when a 200 freed space). */
+static void spool_held(struct sensor *s)
+{
+    while (s->head && now_s() >= s->spool_retry && spool_head(s) == 0) {}
+}
+
+/* Close the open batch into the queue of held batches, spool them, and past
+ * HELD_MAX drop the oldest, counted, and commit past them.
+ * Memory: the open batch, at most --batch events, and HELD_MAX (or one). */
+static void commit(struct sensor *s)
+{
+    struct held *h = held_new(s);
+    s->batch_t0 = now_s();
+    if (!s->bn) {
+        if (!s->head && !held_committed(s, h))
+            save_state(s, h, s->next_seq); /* lines without events: a later commit retries */
+        ww_free(h);
+    } else {
+        h->data = ww_realloc(s->batch, s->blen);
+        h->len = s->blen;
+        h->n = s->bn;
+        h->cost = sizeof *h + 2 * s->nsrc * sizeof *h->pos + h->len;
+        s->batch = NULL;
+        s->blen = s->bcap = s->bn = 0;
+        *(s->tail ? &s->tail->next : &s->head) = h;
+        s->tail = h;
+        s->held_bytes += h->cost;
+    }
+    spool_held(s);
+    while (s->held_bytes > HELD_MAX && s->head != s->tail) {
+        s->drop_held += s->head->n;
+        save_state(s, s->head, s->next_seq); /* counted: the state may pass them */
+        held_pop(s);
+    }
+}
+
+/* Events dropped: logged at most every 5 s while the count moves, and at exit. */
+static void log_dropped(struct sensor *s, int force)
+{
+    uint64_t all = s->drop_spool + s->drop_held + s->drop_rejected;
+    if (all == s->drop_logged || (!force && now_s() - s->drop_log_t < 5)) return;
+    ww_warn("sensor: %" PRIu64 " events dropped in all (%" PRIu64 " oldest spooled past "
+            "--spool-max, %" PRIu64 " oldest held in memory while the spool failed, %" PRIu64
+            " rejected by the collector)", all, s->drop_spool, s->drop_held, s->drop_rejected);
+    s->drop_logged = all;
+    s->drop_log_t = now_s();
 }
 
 /* --block: the same code and safeguards as `wormwatch block`, one scanner
@@ -527,7 +637,7 @@ static void add_event(struct sensor *s, const struct ww_event *e)
     size_t n = ww_dshield_format(&ev, "0", s->batch + s->blen, s->bcap - s->blen);
     if (!n) return;
     s->blen += n;
-    s->bn++;
+    if (++s->bn >= s->batch_max) commit(s);
 }
 
 /* Post the oldest spooled batch if its time has come; 1 if one was settled. */
@@ -568,16 +678,22 @@ static int submit_one(struct sensor *s)
     if (cc == CURLE_OK) curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
     curl_slist_free_all(h);
     if (sink) fclose(sink);
-    ww_free(data);
     if (status == 200 || status == 400 || status == 401 || status == 413) {
-        if (status != 200)
-            ww_warn("sensor: collector REJECTED batch %s with HTTP %ld: batch DROPPED (%zu bytes)",
-                    id, status, len);
+        if (status != 200) {
+            size_t n = 0;
+            for (size_t i = 0; i < len; i++) n += data[i] == '\n';
+            s->drop_rejected += n;
+            ww_warn("sensor: collector REJECTED batch %s with HTTP %ld: batch DROPPED (%zu events)",
+                    id, status, n);
+        }
         ww_spool_remove(s->spool, seq);
+        s->spool_retry = 0; /* there may be room now */
         s->backoff = 0.5;
         s->next_try = 0;
+        ww_free(data);
         return 1;
     }
+    ww_free(data);
     if (cc != CURLE_OK)
         ww_warn("sensor: batch %s: %s; retry in %.1f s", id, curl_easy_strerror(cc), s->backoff);
     else
@@ -614,8 +730,11 @@ static int start_cursor(struct sensor *s)
     const char *cur = json_string_value(json_object_get(o, "__CURSOR"));
     if (cur && *cur && strlen(cur) < CURSOR_MAX && !strchr(cur, '\n')) {
         snprintf(s->jcur, sizeof s->jcur, "%s", cur);
-        memcpy(s->jcur_saved, s->jcur, sizeof s->jcur);
-        save_state(s);
+        struct held *h = held_new(s);
+        int rc = save_state(s, h, s->next_seq);
+        if (rc < 0)
+            ww_warn("sensor: cannot write state in %s: %s", s->statedir, strerror(-rc));
+        ww_free(h);
     }
     json_decref(o);
     return 0;
@@ -642,7 +761,8 @@ static const char usage[] =
     "scanners found locally on stderr, and submits the events in batches to a\n"
     "wormwatch collector (POST URL/api/v1/submit, DShield TSV), spooling them on\n"
     "disk while it is unreachable. No event is lost or sent twice across a\n"
-    "collector outage or a sensor restart.\n"
+    "collector outage or a sensor restart, short of the bounds below (drops\n"
+    "oldest first, counted and logged).\n"
     "\n"
     "  --collector URL     collector base URL, e.g. http://127.0.0.1:8080\n"
     "  --key SECRET        sensor key (from `wormwatch key add`)\n"
@@ -653,7 +773,9 @@ static const char usage[] =
     "  --flush SECONDS     close a batch at least this often (default 2)\n"
     "  --anonymize BITS    keep BITS leading bits of IPv4 targets (default 16;\n"
     "                      IPv6 targets keep 48)\n"
-    "  --spool-max BYTES   spool bound; oldest batches dropped past it (default 256 MiB)\n"
+    "  --spool-max BYTES   spool bound; oldest batches dropped past it (default 256 MiB);\n"
+    "                      batches the spool cannot take wait in memory, at most\n"
+    "                      4 MiB, past which the oldest are dropped (counted, logged)\n"
     "  --journal           read the kernel's messages with journalctl, resuming at\n"
     "                      the saved cursor (first start: new messages only)\n"
     "  --journal-directory DIR\n"
@@ -687,7 +809,7 @@ int cmd_sensor(int argc, char **argv)
     struct ww_cidr allow[64];
     int blocking = 0;
     struct sensor s = {.batch_max = 1000, .spool_max = 256ull << 20, .flush_s = 2,
-                       .anon_bits = 16, .backoff = 0.5, .jfd = -1};
+                       .anon_bits = 16, .backoff = 0.5, .jfd = -1, .spool_warn_t = -60};
     const char *keyfile = NULL, *state = NULL, *ifname = NULL, *user = "nobody";
     int journal = 0, c;
     unsigned long long u;
@@ -860,7 +982,6 @@ int cmd_sensor(int argc, char **argv)
             for (int k = 0; k < 10000 && ww_follow_line(s.src[i].f, &line, &len) == 1; k++) {
                 got = 1;
                 handle_line(&s, &s.src[i], line, len);
-                if (s.bn >= s.batch_max) commit_batch(&s);
             }
         }
         if (s.jfd >= 0) {
@@ -887,7 +1008,6 @@ int cmd_sensor(int argc, char **argv)
                         s.jline++;
                         handle_entry(&s, &jsrc, jbuf + used, (size_t)(nl - jbuf) - used);
                     }
-                    if (s.bn >= s.batch_max) commit_batch(&s);
                 }
                 if (used == 0 && jlen == sizeof jbuf) { /* overlong: skip to its end */
                     if (!jskip) {
@@ -910,17 +1030,29 @@ int cmd_sensor(int argc, char **argv)
             }
         }
         if (now_s() - s.batch_t0 >= s.flush_s) {
-            commit_batch(&s);
+            commit(&s);
             log_scanners(&s);
         }
+        log_dropped(&s, 0);
         while (!stop && submit_one(&s)) {}
+        spool_held(&s);
         if (!got && !stop) {
             struct timespec ts = {0, 100 * 1000 * 1000};
             nanosleep(&ts, NULL);
         }
     }
     if (s.flows) ww_flows_flush(s.flows);
-    commit_batch(&s);
+    s.spool_retry = 0;
+    commit(&s);
+    if (s.head) {
+        size_t n = 0;
+        for (struct held *h = s.head; h; h = h->next) n += h->n;
+        if (s.pcap) s.drop_held += n;
+        ww_warn("sensor: %zu events could not be spooled: %s", n, s.pcap ? "DROPPED" :
+                "not committed, they are read again at the next start");
+        while (s.head) held_pop(&s);
+    }
+    log_dropped(&s, 1);
     log_scanners(&s);
     if (s.flows) ww_flows_free(s.flows);
     if (s.pcap) pcap_close(s.pcap);
