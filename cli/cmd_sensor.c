@@ -361,14 +361,16 @@ static void commit(struct sensor *s)
     }
 }
 
-/* Events dropped: logged at most every 5 s while the count moves, and at exit. */
+/* Events dropped since the last report, and in all: logged at most every
+ * 5 s while the count moves, and at exit. */
 static void log_dropped(struct sensor *s, int force)
 {
     uint64_t all = s->drop_spool + s->drop_held + s->drop_rejected;
     if (all == s->drop_logged || (!force && now_s() - s->drop_log_t < 5)) return;
-    ww_warn("sensor: %" PRIu64 " events dropped in all (%" PRIu64 " oldest spooled past "
-            "--spool-max, %" PRIu64 " oldest held in memory while the spool failed, %" PRIu64
-            " rejected by the collector)", all, s->drop_spool, s->drop_held, s->drop_rejected);
+    ww_warn("sensor: dropped %" PRIu64 " events (%" PRIu64 " in all: %" PRIu64 " oldest spooled "
+            "past --spool-max, %" PRIu64 " oldest held in memory while the spool failed, %" PRIu64
+            " rejected by the collector)", all - s->drop_logged, all, s->drop_spool, s->drop_held,
+            s->drop_rejected);
     s->drop_logged = all;
     s->drop_log_t = now_s();
 }

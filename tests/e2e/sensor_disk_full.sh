@@ -12,7 +12,8 @@
 #  3. the real collector starts on the port the sensor was given: delivery
 #     resumes without a restart, and the records at the collector plus the
 #     events the sensor's log says it dropped equal N, and stay so (nothing
-#     sent twice); the state file's offset is then the log's size.
+#     sent twice); the reports of drops add up to their total; the state
+#     file's offset is then the log's size.
 set -u
 : "${WW:?WW=path/to/wormwatch}"
 [ "$(id -u)" = 0 ] || { echo "needs root to mount a tmpfs"; exit 77; }
@@ -93,7 +94,7 @@ port, n, log = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 def counts():
     j = json.load(urllib.request.urlopen("http://127.0.0.1:%s/api/v1/port/4444?date=2026-11-27" % port))
     got = sum(d["records"] for d in j["data"])
-    drops = re.findall(r"sensor: (\d+) events dropped in all", open(log).read())
+    drops = re.findall(r"sensor: dropped \d+ events \((\d+) in all", open(log).read())
     return got, int(drops[-1]) if drops else 0
 deadline = time.time() + 40
 while True:
@@ -104,8 +105,10 @@ time.sleep(2)
 got, dropped = counts()
 print("delivered %d + dropped %d = %d, fed %d" % (got, dropped, got + dropped, n))
 if got + dropped != n or not got or not dropped: sys.exit("they differ")
+incs = sum(map(int, re.findall(r"sensor: dropped (\d+) events", open(log).read())))
+if incs != dropped: sys.exit("the reports of dropped events add up to %d, not %d" % (incs, dropped))
 PY
-grep "events dropped in all" "$T/sensor.err" | tail -1
+grep "sensor: dropped" "$T/sensor.err" | tail -1
 kill -0 $SPID 2>/dev/null || fail "the sensor is gone"
 off=$(awk '$1 == "file" {print $3}' "$T/disk/state/state")
 [ "$off" = "$(stat -c %s "$LOG")" ] || fail "state offset $off, log size $(stat -c %s "$LOG")"
