@@ -1,9 +1,28 @@
 /* cmd_serve.c -- `wormwatch serve`: the collector's HTTP front end.
  *
  * libmicrohttpd with an internal polling thread and one thread per
- * connection (keep-alive sensors hold a connection each). The store is
- * thread-safe and does the durability and the aggregation (group commit in
- * its own writer thread); this file only speaks HTTP:
+ * connection (keep-alive sensors hold a connection each; a submit blocks
+ * its thread until the store's group commit, so threads, not an event
+ * loop). The store is thread-safe and does the durability and the
+ * aggregation (group commit in its own writer thread); this file only
+ * speaks HTTP.
+ *
+ * Connections are scarce (1,024 at once, a thread each), so nobody may
+ * hold many of them doing nothing (slowloris). Every connection
+ * is listed (struct conn, from MHD's connection notifications) with its
+ * client address and the time it started or finished its last request:
+ *   - one address (IPv4 address, IPv6 /64) holds at most --max-per-address
+ *     at once; beyond that a new one is shut down as it is accepted;
+ *   - a request must complete its headers within --header-timeout of that
+ *     time. libmicrohttpd's own timeout restarts on every byte, so a
+ *     client trickling a header line now and then would never hit it;
+ *     ours is a deadline: the main thread sweeps the list once a second
+ *     and shuts down (shutdown(2); libmicrohttpd then closes) every
+ *     connection past it. Idle keep-alive connections go the same way.
+ *     An entry leaves the list in the close notification, which comes
+ *     before libmicrohttpd closes the descriptor, both under s->lock, so
+ *     the sweep never touches a reused descriptor.
+ * Requests:
  *
  *   POST /api/v1/submit   checks are ordered cheap-first and all happen on
  *       the first callback, before any body byte is read: method (405),
@@ -22,8 +41,9 @@
  * Every API error is JSON {"error":"..."}. Options come from the command
  * line, then from the config file (`key = value` lines, same names as the
  * long options), then defaults. SIGINT/SIGTERM are blocked in every thread
- * and taken by sigwait() in the main thread, which stops the daemon
- * (finishing requests in flight) and closes the store (which flushes). */
+ * and taken by sigtimedwait() in the main thread (which sweeps the
+ * connections between signals), which stops the daemon (finishing
+ * requests in flight) and closes the store (which flushes). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -33,6 +53,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -52,6 +73,8 @@
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 #define DEFAULT_MAX_BODY (8ull << 20)
 #define DEFAULT_RATE 50.0
+#define DEFAULT_PER_ADDRESS 32
+#define DEFAULT_HEADER_TIMEOUT 10
 #define MAX_EVENTS 4000000 /* per batch; an 8 MiB body holds ~100k lines */
 
 static const unsigned statuses[] = {200, 400, 401, 404, 405, 413, 414, 429, 500};
@@ -59,16 +82,27 @@ static const unsigned statuses[] = {200, 400, 401, 404, 405, 413, 414, 429, 500}
 
 struct bucket { int64_t sensor; double tokens; int64_t last_us; };
 
+struct conn {                      /* one TCP connection (MHD's socket context) */
+    struct conn *prev, *next;
+    int fd;
+    uint8_t addr[16];              /* what --max-per-address counts (addr_key) */
+    int64_t since_us;              /* accepted, or its last request completed */
+    int busy;                      /* headers in: a request is being answered */
+};
+
 struct server {
     struct ww_store *st;           /* thread-safe (store.h) */
     const char *db;
     size_t max_body;
     const char *dash_user, *dash_pass; /* --dashboard-user USER:PASSWORD */
     double rate;                   /* batches/s per sensor; 0 = unlimited */
+    unsigned per_address;          /* connections per address; 0 = unlimited */
+    int64_t header_us;             /* --header-timeout */
     pthread_mutex_t lock;          /* everything below */
     uint64_t by_status[NSTATUS + 1];
     struct bucket *buckets;
     size_t nbuckets;
+    struct conn *conns;            /* every open connection */
 };
 
 struct req {                       /* one POST /submit in progress */
@@ -82,6 +116,7 @@ struct req {                       /* one POST /submit in progress */
 
 struct opts {
     char *listen, *db, *tls_cert, *tls_key, *config, *max_body, *rate, *dash_user;
+    char *per_address, *header_timeout;
 };
 
 static int64_t now_us(void)
@@ -396,6 +431,76 @@ static enum MHD_Result dashboard(struct server *s, struct MHD_Connection *c, con
     return rc;
 }
 
+/* ---- connections: per-address cap, header deadline ---- */
+
+/* The address a connection counts under: IPv4 (also v4-mapped) whole, IPv6
+ * by its /64, which one host or customer commonly holds entirely. */
+static void addr_key(const struct sockaddr *sa, uint8_t key[16])
+{
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    memset(key, 0, 16);
+    if (sa && sa->sa_family == AF_INET) {
+        memcpy(key, mapped, 12);
+        memcpy(key + 12, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+    } else if (sa && sa->sa_family == AF_INET6) {
+        const uint8_t *b = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr;
+        memcpy(key, b, memcmp(b, mapped, 12) ? 8 : 16);
+    }
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct server *s = cls;
+    struct conn *k = *ctx;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        k = ww_calloc(1, sizeof *k);
+        k->fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD)->connect_fd;
+        addr_key(MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS)->client_addr,
+                 k->addr);
+        k->since_us = now_us();
+        unsigned same = 0;
+        pthread_mutex_lock(&s->lock);
+        for (struct conn *o = s->conns; o; o = o->next) same += !memcmp(o->addr, k->addr, 16);
+        if ((k->next = s->conns)) k->next->prev = k;
+        s->conns = k;
+        if (s->per_address && same >= s->per_address) shutdown(k->fd, SHUT_RDWR);
+        pthread_mutex_unlock(&s->lock);
+        *ctx = k;
+    } else if (k) {
+        pthread_mutex_lock(&s->lock);
+        if (k->prev) k->prev->next = k->next;
+        else s->conns = k->next;
+        if (k->next) k->next->prev = k->prev;
+        pthread_mutex_unlock(&s->lock);
+        ww_free(k);
+        *ctx = NULL;
+    }
+}
+
+/* busy: the headers are in (the deadline stops); idle: a request is done
+ * (the deadline starts again, for the next one on this connection). */
+static void conn_busy(struct server *s, struct MHD_Connection *c, int busy)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct conn *k = ci ? ci->socket_context : NULL;
+    if (!k) return;
+    pthread_mutex_lock(&s->lock);
+    k->busy = busy;
+    k->since_us = now_us();
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* Once a second, from the main thread. */
+static void sweep(struct server *s)
+{
+    int64_t t = now_us();
+    pthread_mutex_lock(&s->lock);
+    for (struct conn *k = s->conns; k; k = k->next)
+        if (!k->busy && t - k->since_us > s->header_us) shutdown(k->fd, SHUT_RDWR);
+    pthread_mutex_unlock(&s->lock);
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
                                const char *method, const char *version,
                                const char *data, size_t *size, void **con_cls)
@@ -403,6 +508,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     struct server *s = cls;
     (void)version;
     if (*con_cls) return submit_body(s, c, *con_cls, data, size);
+    conn_busy(s, c, 1);
     if (!strcmp(url, "/api/v1/submit")) return submit_start(s, c, method, con_cls);
     int known = !strcmp(url, "/metrics") || !strncmp(url, "/api/v1/", 8);
     if (known && strcmp(method, "GET") && strcmp(method, "HEAD"))
@@ -416,7 +522,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
                       enum MHD_RequestTerminationCode toe)
 {
     struct req *r = *con_cls;
-    (void)cls, (void)c, (void)toe;
+    (void)toe;
+    conn_busy(cls, c, 0);
     if (!r) return;
     ww_free(r->body);
     ww_batch_release(&r->batch);
@@ -431,7 +538,9 @@ static int set_opt(struct opts *o, const char *key, const char *val)
     char **slot = !strcmp(key, "listen") ? &o->listen : !strcmp(key, "db") ? &o->db
                 : !strcmp(key, "tls-cert") ? &o->tls_cert : !strcmp(key, "tls-key") ? &o->tls_key
                 : !strcmp(key, "max-body") ? &o->max_body : !strcmp(key, "rate-limit") ? &o->rate
-                : !strcmp(key, "dashboard-user") ? &o->dash_user : NULL;
+                : !strcmp(key, "dashboard-user") ? &o->dash_user
+                : !strcmp(key, "max-per-address") ? &o->per_address
+                : !strcmp(key, "header-timeout") ? &o->header_timeout : NULL;
     if (!slot) return -1;
     if (!*slot) *slot = ww_strdup(val); /* the command line, read first, wins */
     return 0;
@@ -517,6 +626,11 @@ static const char usage[] =
     "  --tls-key FILE       PEM private key\n"
     "  --max-body BYTES     largest batch body accepted (default 8388608)\n"
     "  --rate-limit N       batches per second per sensor, 0 = no limit (default 50)\n"
+    "  --max-per-address N  connections open at once from one address (an IPv6\n"
+    "                       /64), 0 = no limit (default 32)\n"
+    "  --header-timeout S   seconds a request has to send its headers, counted from\n"
+    "                       the connection's start or its previous request's end\n"
+    "                       (default 10)\n"
     "  --dashboard-user USER:PASSWORD\n"
     "                       require HTTP basic auth for the dashboard (put it in the\n"
     "                       config file rather than on the command line)\n\n"
@@ -529,14 +643,17 @@ static int run(int argc, char **argv)
         {"config", required_argument, NULL, 'c'}, {"tls-cert", required_argument, NULL, 'C'},
         {"tls-key", required_argument, NULL, 'K'}, {"max-body", required_argument, NULL, 'm'},
         {"rate-limit", required_argument, NULL, 'r'},
-        {"dashboard-user", required_argument, NULL, 'u'}, {NULL, 0, NULL, 0}};
+        {"dashboard-user", required_argument, NULL, 'u'},
+        {"max-per-address", required_argument, NULL, 'P'},
+        {"header-timeout", required_argument, NULL, 'H'}, {NULL, 0, NULL, 0}};
     const struct ww_command *cmd = &ww_cmd_serve;
     struct opts o = {0};
     int ch, status = WW_EXIT_FAIL;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         const char *key = ch == 'l' ? "listen" : ch == 'd' ? "db" : ch == 'C' ? "tls-cert"
                         : ch == 'K' ? "tls-key" : ch == 'm' ? "max-body"
-                        : ch == 'u' ? "dashboard-user" : "rate-limit";
+                        : ch == 'u' ? "dashboard-user" : ch == 'P' ? "max-per-address" : ch == 'H' ? "header-timeout"
+                        : "rate-limit";
         if (ch == 'c') o.config = ww_strdup(optarg);
         else if (ch == '?') return WW_EXIT_USAGE;
         else set_opt(&o, key, optarg);
@@ -545,8 +662,10 @@ static int run(int argc, char **argv)
     if (read_config(&o, o.config ? o.config : DEFAULT_CONFIG, o.config != NULL))
         return WW_EXIT_USAGE;
 
-    struct server s = {.max_body = DEFAULT_MAX_BODY, .rate = DEFAULT_RATE};
-    unsigned long long mb;
+    struct server s = {.max_body = DEFAULT_MAX_BODY, .rate = DEFAULT_RATE,
+                       .per_address = DEFAULT_PER_ADDRESS,
+                       .header_us = DEFAULT_HEADER_TIMEOUT * 1000000LL};
+    unsigned long long mb, n;
     struct sockaddr_storage ss;
     int v6 = 0;
     if (o.max_body && (ww_parse_uint(o.max_body, 1ull << 32, &mb) || !mb))
@@ -554,6 +673,13 @@ static int run(int argc, char **argv)
     if (o.max_body) s.max_body = (size_t)mb;
     if (o.rate && ww_parse_double(o.rate, 0, 1e6, &s.rate))
         return ww_usage_error(cmd, "--rate-limit: not a number in 0..1000000: %s", o.rate);
+    if (o.per_address && ww_parse_uint(o.per_address, 1000000, &n))
+        return ww_usage_error(cmd, "--max-per-address: not a number in 0..1000000: %s", o.per_address);
+    if (o.per_address) s.per_address = (unsigned)n;
+    if (o.header_timeout && (ww_parse_uint(o.header_timeout, 3600, &n) || !n))
+        return ww_usage_error(cmd, "--header-timeout: not a number of seconds in 1..3600: %s",
+                              o.header_timeout);
+    if (o.header_timeout) s.header_us = (int64_t)n * 1000000;
     if (parse_listen(o.listen ? o.listen : DEFAULT_LISTEN, &ss, &v6))
         return ww_usage_error(cmd, "--listen: expected ADDR:PORT, got '%s'", o.listen);
     if (!o.tls_cert != !o.tls_key) return ww_usage_error(cmd, "--tls-cert and --tls-key go together");
@@ -595,6 +721,7 @@ static int run(int argc, char **argv)
         flags, 0, NULL, NULL, handler, &s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_NOTIFY_COMPLETED, completed, &s,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, &s,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
         MHD_OPTION_ARRAY, cert ? tls : tls + 2,
@@ -609,7 +736,8 @@ static int run(int argc, char **argv)
         fprintf(stderr, "wormwatch: listening on http%s://%s%s%s:%u\n", cert ? "s" : "",
                 v6 ? "[" : "", host, v6 ? "]" : "", info ? (unsigned)info->port : 0u);
         int sig;
-        sigwait(&sigs, &sig);
+        struct timespec second = {1, 0};
+        while ((sig = sigtimedwait(&sigs, NULL, &second)) < 0) sweep(&s);
         fprintf(stderr, "wormwatch: %s: shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
         MHD_stop_daemon(d);
         status = WW_EXIT_OK;
@@ -621,7 +749,7 @@ out:
     ww_free(cert);
     ww_free(key);
     char **all[] = {&o.listen, &o.db, &o.tls_cert, &o.tls_key, &o.config, &o.max_body, &o.rate,
-                    &o.dash_user};
+                    &o.dash_user, &o.per_address, &o.header_timeout};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) ww_free(*all[i]);
     return status;
 }
