@@ -13,10 +13,11 @@
  * client address and the time it started or finished its last request:
  *   - one address (IPv4 address, IPv6 /64) holds at most --max-per-address
  *     at once; beyond that a new one is shut down as it is accepted;
- *   - a request must complete its headers within --header-timeout of that
- *     time. libmicrohttpd's own timeout restarts on every byte, so a
- *     client trickling a header line now and then would never hit it;
- *     ours is a deadline: the main thread sweeps the list once a second
+ *   - a request must arrive within --header-timeout of that time: its
+ *     headers, and its body too unless it is an authenticated submit
+ *     (sensors may send large bodies slowly). libmicrohttpd's own timeout
+ *     restarts on every byte, so a client trickling a header line now and
+ *     then would never hit it; ours is a deadline: the main thread sweeps the list once a second
  *     and shuts down (shutdown(2); libmicrohttpd then closes) every
  *     connection past it. Idle keep-alive connections go the same way.
  *     An entry leaves the list in the close notification, which comes
@@ -33,7 +34,9 @@
  *       whole by ww_batch_parse() (400 names the first bad line; nothing is
  *       stored), and handed to ww_store_submit(), which returns once the
  *       batch is committed durably; then the 200.
- *   GET  /api/v1/...      lib/api.c answers (the same function `report`
+ *   GET  /api/v1/...      answered on the request's last callback, not
+ *       its first, which keeps the connection alive (see answer_later).
+ *       lib/api.c answers (the same function `report`
  *       and the dashboard use); /metrics is Prometheus text.
  *   GET  anything else    the dashboard (lib/dash.c), optionally behind
  *       HTTP basic auth (--dashboard-user), with a strict CSP.
@@ -501,15 +504,14 @@ static void sweep(struct server *s)
     pthread_mutex_unlock(&s->lock);
 }
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
-                               const char *method, const char *version,
-                               const char *data, size_t *size, void **con_cls)
+/* *con_cls of a request other than a submit: answered on its last callback,
+ * since libmicrohttpd 0.9.75 closes the connection after an answer queued
+ * on the first (it cannot tell the body is done), and keep-alive is wanted. */
+static int answer_later;
+
+static enum MHD_Result answer(struct server *s, struct MHD_Connection *c, const char *url,
+                              const char *method)
 {
-    struct server *s = cls;
-    (void)version;
-    if (*con_cls) return submit_body(s, c, *con_cls, data, size);
-    conn_busy(s, c, 1);
-    if (!strcmp(url, "/api/v1/submit")) return submit_start(s, c, method, con_cls);
     int known = !strcmp(url, "/metrics") || !strncmp(url, "/api/v1/", 8);
     if (known && strcmp(method, "GET") && strcmp(method, "HEAD"))
         return error_hdr(s, c, 405, "use GET", "Allow", "GET, HEAD");
@@ -518,13 +520,40 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     return query(s, c, url);
 }
 
+/* The first callback comes when the headers are in; a request is busy (off
+ * the header deadline) once it is whole, or once a submit is authenticated
+ * (a sensor's body may take its time). */
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version,
+                               const char *data, size_t *size, void **con_cls)
+{
+    struct server *s = cls;
+    (void)version, (void)data;
+    if (*con_cls == &answer_later) {
+        if (*size) { /* a body nobody asked for: dropped, under the deadline */
+            *size = 0;
+            return MHD_YES;
+        }
+        conn_busy(s, c, 1);
+        return answer(s, c, url, method);
+    }
+    if (*con_cls) return submit_body(s, c, *con_cls, data, size);
+    if (strcmp(url, "/api/v1/submit")) {
+        *con_cls = &answer_later;
+        return MHD_YES;
+    }
+    enum MHD_Result rc = submit_start(s, c, method, con_cls);
+    if (*con_cls) conn_busy(s, c, 1);
+    return rc;
+}
+
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
                       enum MHD_RequestTerminationCode toe)
 {
     struct req *r = *con_cls;
     (void)toe;
     conn_busy(cls, c, 0);
-    if (!r) return;
+    if (!r || *con_cls == &answer_later) return;
     ww_free(r->body);
     ww_batch_release(&r->batch);
     ww_free(r);
