@@ -56,6 +56,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -147,6 +148,7 @@ static enum MHD_Result respond(struct server *s, struct MHD_Connection *c, unsig
     struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), body,
                                                              MHD_RESPMEM_MUST_FREE);
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     if (hname) MHD_add_response_header(r, hname, hval);
     enum MHD_Result rc = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
@@ -232,11 +234,11 @@ static enum MHD_Result submit_start(struct server *s, struct MHD_Connection *c,
     if (cl && strtoull(cl, NULL, 10) > s->max_body) return error(s, c, 413, "body too large");
     const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                    MHD_HTTP_HEADER_AUTHORIZATION);
-    if (!auth || strncmp(auth, "Bearer ", 7))
+    if (!auth || strncasecmp(auth, "Bearer ", 7)) /* the scheme is case-insensitive */
         return error_hdr(s, c, 401, "missing bearer key", "WWW-Authenticate", "Bearer");
     int64_t sensor = 0;
     char name[65];
-    int rc = ww_store_key_check(s->st, auth + 7, &sensor, name);
+    int rc = ww_store_key_check(s->st, auth + 7 + strspn(auth + 7, " "), &sensor, name);
     if (rc || sensor <= 0)
         return error_hdr(s, c, 401, "unknown or revoked key", "WWW-Authenticate", "Bearer");
     if (!rate_ok(s, sensor))
