@@ -79,9 +79,10 @@
 #define DEFAULT_RATE 50.0
 #define DEFAULT_PER_ADDRESS 32
 #define DEFAULT_HEADER_TIMEOUT 10
+#define MAX_HEADER 8192    /* request line and headers; more is a 431 */
 #define MAX_EVENTS 4000000 /* per batch; an 8 MiB body holds ~100k lines */
 
-static const unsigned statuses[] = {200, 400, 401, 404, 405, 413, 414, 429, 500};
+static const unsigned statuses[] = {200, 400, 401, 404, 405, 413, 414, 429, 431, 500};
 #define NSTATUS (sizeof statuses / sizeof statuses[0])
 
 struct bucket { int64_t sensor; double tokens; int64_t last_us; };
@@ -91,7 +92,8 @@ struct conn {                      /* one TCP connection (MHD's socket context) 
     int fd;
     uint8_t addr[16];              /* what --max-per-address counts (addr_key) */
     int64_t since_us;              /* accepted, or its last request completed */
-    int busy;                      /* headers in: a request is being answered */
+    int busy;                      /* off the deadline: a request is being answered */
+    int nul;                       /* the request's URL decodes a %00 (unescape) */
 };
 
 struct server {
@@ -483,12 +485,17 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
     }
 }
 
-/* busy: the headers are in (the deadline stops); idle: a request is done
+static struct conn *conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* busy: the request is in (the deadline stops); idle: a request is done
  * (the deadline starts again, for the next one on this connection). */
 static void conn_busy(struct server *s, struct MHD_Connection *c, int busy)
 {
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    struct conn *k = ci ? ci->socket_context : NULL;
+    struct conn *k = conn_of(c);
     if (!k) return;
     pthread_mutex_lock(&s->lock);
     k->busy = busy;
@@ -504,6 +511,54 @@ static void sweep(struct server *s)
     for (struct conn *k = s->conns; k; k = k->next)
         if (!k->busy && t - k->since_us > s->header_us) shutdown(k->fd, SHUT_RDWR);
     pthread_mutex_unlock(&s->lock);
+}
+
+/* ---- requests ---- */
+
+/* libmicrohttpd's decoding of the path and of each query key and value,
+ * noting a %00: a C string would end there ("date=2026-01-15%00junk" read
+ * as a good date), so such a request is refused instead. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *text)
+{
+    struct conn *k = conn_of(c);
+    (void)cls;
+    if (k && strstr(text, "%00")) k->nul = 1;
+    return MHD_http_unescape(text);
+}
+
+/* Counts Content-Length and Transfer-Encoding headers; a Transfer-Encoding
+ * other than "chunked" (which libmicrohttpd would read until the close)
+ * counts twice. */
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    (void)kind;
+    if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+        *(int *)cls += strcasecmp(value, "chunked") ? 2 : 1;
+    else if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH))
+        *(int *)cls += 1;
+    return MHD_YES;
+}
+
+/* What is wrong with a request as a whole, seen on its first callback: NULL,
+ * or why, with *status 431 or 400. Two framing headers (Content-Length and
+ * Transfer-Encoding, or either twice) or an odd Transfer-Encoding are how a
+ * request is smuggled past a proxy that reads the other one. libmicrohttpd answers a header block over
+ * its 32 KiB buffer itself (its 431 has an HTML body); ours comes first. */
+static const char *bad_request(struct MHD_Connection *c, unsigned *status)
+{
+    const union MHD_ConnectionInfo *hs =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    struct conn *k = conn_of(c);
+    int framing = 0;
+    *status = 431;
+    if (hs && hs->header_size > MAX_HEADER) return "request line and headers over 8 KiB";
+    *status = 400;
+    if (k && k->nul) return "the URL holds a NUL (%00)";
+    MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &framing);
+    if (framing > 1)
+        return "one Content-Length or one Transfer-Encoding: chunked, not both or twice";
+    return NULL;
 }
 
 /* *con_cls of a request other than a submit: answered on its last callback,
@@ -540,6 +595,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         return answer(s, c, url, method);
     }
     if (*con_cls) return submit_body(s, c, *con_cls, data, size);
+    unsigned status;
+    const char *why = bad_request(c, &status);
+    if (why) return error(s, c, status, why); /* and the connection closes */
     if (strcmp(url, "/api/v1/submit")) {
         *con_cls = &answer_later;
         return MHD_YES;
@@ -753,6 +811,8 @@ static int run(int argc, char **argv)
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_NOTIFY_COMPLETED, completed, &s,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, &s,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, &s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
         MHD_OPTION_ARRAY, cert ? tls : tls + 2,
