@@ -29,7 +29,8 @@
  *       the first callback, before any body byte is read: method (405),
  *       X-Batch-Id (400), Content-Length over --max-body (413), the bearer
  *       key (401, constant-time in the store), the sensor's token bucket
- *       (429 + Retry-After). The body is then buffered -- counting streamed
+ *       (429 + Retry-After; it counts events, see rate_take). The body
+ *       is then buffered -- counting streamed
  *       bytes too, so chunked uploads cannot exceed --max-body -- parsed
  *       whole by ww_batch_parse() (400 names the first bad line; nothing is
  *       stored), and handed to ww_store_submit(), which returns once the
@@ -76,7 +77,7 @@
 #define DEFAULT_CONFIG "/etc/wormwatch/wormwatch.conf"
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 #define DEFAULT_MAX_BODY (8ull << 20)
-#define DEFAULT_RATE 50.0
+#define DEFAULT_RATE 50000.0 /* events/s: the old 50 batches/s of a sensor's 1,000 */
 #define DEFAULT_PER_ADDRESS 32
 #define DEFAULT_HEADER_TIMEOUT 10
 #define MAX_HEADER 8192    /* request line and headers; more is a 431 */
@@ -85,7 +86,7 @@
 static const unsigned statuses[] = {200, 400, 401, 404, 405, 413, 414, 429, 431, 500};
 #define NSTATUS (sizeof statuses / sizeof statuses[0])
 
-struct bucket { int64_t sensor; double tokens; int64_t last_us; };
+struct bucket { int64_t sensor; double tokens, last_n; int64_t last_us; }; /* rate_take */
 
 struct conn {                      /* one TCP connection (MHD's socket context) */
     struct conn *prev, *next;
@@ -101,7 +102,7 @@ struct server {
     const char *db;
     size_t max_body;
     const char *dash_user, *dash_pass; /* --dashboard-user USER:PASSWORD */
-    double rate;                   /* batches/s per sensor; 0 = unlimited */
+    double rate;                   /* events/s per sensor; 0 = unlimited */
     unsigned per_address;          /* connections per address; 0 = unlimited */
     int64_t header_us;             /* --header-timeout */
     pthread_mutex_t lock;          /* everything below */
@@ -113,6 +114,7 @@ struct server {
 
 struct req {                       /* one POST /submit in progress */
     int64_t sensor;
+    double taken;                  /* tokens taken for it (rate_take) */
     char batch_id[65];
     char *body;
     size_t len, cap;
@@ -199,29 +201,64 @@ static int valid_batch_id(const char *id)
     return 1;
 }
 
-/* Token bucket per sensor: capacity max(rate, 1), refilled at rate/s. */
-static int rate_ok(struct server *s, int64_t sensor)
+/* Token bucket per sensor, in events (the store's work grows with them,
+ * not with batches): it holds one second's worth, refilled at rate/s.
+ * A batch is judged before its body is read, its size unknown: assumed as
+ * large as the sensor's last one (the first as large as the bucket), it
+ * needs that many tokens, at most a full bucket, and takes them at once,
+ * so concurrent batches of one sensor cannot pass on the same tokens and a
+ * sensor over its rate is turned away before it uploads and we parse. Once
+ * parsed it settles the difference (rate_settle), which may leave a debt
+ * that later batches wait out; a batch that fails keeps what it took.
+ * Returns 0 when the batch may pass (*taken set), else the seconds to wait
+ * (Retry-After). */
+static struct bucket *bucket_of(struct server *s, int64_t sensor) /* under s->lock */
 {
-    if (s->rate <= 0) return 1;
     int64_t t = now_us();
-    double cap = s->rate < 1 ? 1 : s->rate;
-    int ok;
-    pthread_mutex_lock(&s->lock);
     struct bucket *b = NULL;
     for (size_t i = 0; i < s->nbuckets && !b; i++)
         if (s->buckets[i].sensor == sensor) b = &s->buckets[i];
     if (!b) {
         s->buckets = ww_realloc(s->buckets, (s->nbuckets + 1) * sizeof *s->buckets);
         b = &s->buckets[s->nbuckets++];
-        *b = (struct bucket){sensor, cap, t};
+        *b = (struct bucket){sensor, s->rate, s->rate, t};
     }
     b->tokens += (double)(t - b->last_us) / 1e6 * s->rate;
-    if (b->tokens > cap) b->tokens = cap;
+    if (b->tokens > s->rate) b->tokens = s->rate;
     b->last_us = t;
-    ok = b->tokens >= 1;
-    if (ok) b->tokens -= 1;
+    return b;
+}
+
+static unsigned rate_take(struct server *s, int64_t sensor, double *taken)
+{
+    unsigned wait = 0;
+    *taken = 0;
+    if (s->rate <= 0) return 0;
+    pthread_mutex_lock(&s->lock);
+    struct bucket *b = bucket_of(s, sensor);
+    double need = b->last_n < s->rate ? b->last_n : s->rate;
+    if (b->tokens < need) wait = 1 + (unsigned)((need - b->tokens) / s->rate);
+    else b->tokens -= (*taken = b->last_n);
     pthread_mutex_unlock(&s->lock);
-    return ok;
+    return wait;
+}
+
+static void rate_settle(struct server *s, int64_t sensor, double taken, size_t n)
+{
+    if (s->rate <= 0) return;
+    pthread_mutex_lock(&s->lock);
+    struct bucket *b = bucket_of(s, sensor);
+    b->tokens -= (double)n - taken;
+    if (b->tokens > s->rate) b->tokens = s->rate;
+    b->last_n = (double)n;
+    pthread_mutex_unlock(&s->lock);
+}
+
+static enum MHD_Result too_many(struct server *s, struct MHD_Connection *c, unsigned wait)
+{
+    char secs[16];
+    snprintf(secs, sizeof secs, "%u", wait);
+    return error_hdr(s, c, 429, "too many events from this sensor", "Retry-After", secs);
 }
 
 static enum MHD_Result submit_start(struct server *s, struct MHD_Connection *c,
@@ -243,10 +280,12 @@ static enum MHD_Result submit_start(struct server *s, struct MHD_Connection *c,
     int rc = ww_store_key_check(s->st, auth + 7 + strspn(auth + 7, " "), &sensor, name);
     if (rc || sensor <= 0)
         return error_hdr(s, c, 401, "unknown or revoked key", "WWW-Authenticate", "Bearer");
-    if (!rate_ok(s, sensor))
-        return error_hdr(s, c, 429, "too many batches from this sensor", "Retry-After", "1");
+    double taken;
+    unsigned wait = rate_take(s, sensor, &taken);
+    if (wait) return too_many(s, c, wait);
     struct req *r = ww_calloc(1, sizeof *r);
     r->sensor = sensor;
+    r->taken = taken;
     memcpy(r->batch_id, id, strlen(id) + 1);
     *con_cls = r;
     return MHD_YES;
@@ -293,6 +332,7 @@ static enum MHD_Result submit_body(struct server *s, struct MHD_Connection *c,
         return error(s, c, 400, msg);
     }
     n = r->batch.n;
+    rate_settle(s, r->sensor, r->taken, n);
     rc = ww_store_submit(s->st, r->sensor, r->batch_id, r->batch.ev, n, &dup);
     if (rc) return error(s, c, 500, "store failed; batch not stored, retry");
     return send_json(s, c, 200, json_pack("{s:I,s:b}", "accepted", (json_int_t)(dup ? 0 : n),
@@ -714,78 +754,59 @@ static const char usage[] =
     "  --tls-cert FILE      PEM certificate; with --tls-key, serve HTTPS\n"
     "  --tls-key FILE       PEM private key\n"
     "  --max-body BYTES     largest batch body accepted (default 8388608)\n"
-    "  --rate-limit N       batches per second per sensor, 0 = no limit (default 50)\n"
+    "  --rate-limit N       events per second per sensor: 0 = no limit, or at least\n"
+    "                       1000 (default 50000)\n"
     "  --max-per-address N  connections open at once from one address (an IPv6\n"
     "                       /64), 0 = no limit (default 32)\n"
-    "  --header-timeout S   seconds a request has to send its headers, counted from\n"
-    "                       the connection's start or its previous request's end\n"
-    "                       (default 10)\n"
+    "  --header-timeout S   seconds a request has to arrive in (its headers, and its\n"
+    "                       body unless a sensor's), from the connection's start or\n"
+    "                       its previous request's end (default 10)\n"
     "  --dashboard-user USER:PASSWORD\n"
     "                       require HTTP basic auth for the dashboard (put it in the\n"
     "                       config file rather than on the command line)\n\n"
     "The dashboard is at / on the same listener.\n";
 
-static int run(int argc, char **argv)
+/* Everything after the options are read; o's strings stay the caller's. */
+static int serve(struct opts *o)
 {
-    static const struct option longopts[] = {
-        {"listen", required_argument, NULL, 'l'}, {"db", required_argument, NULL, 'd'},
-        {"config", required_argument, NULL, 'c'}, {"tls-cert", required_argument, NULL, 'C'},
-        {"tls-key", required_argument, NULL, 'K'}, {"max-body", required_argument, NULL, 'm'},
-        {"rate-limit", required_argument, NULL, 'r'},
-        {"dashboard-user", required_argument, NULL, 'u'},
-        {"max-per-address", required_argument, NULL, 'P'},
-        {"header-timeout", required_argument, NULL, 'H'}, {NULL, 0, NULL, 0}};
     const struct ww_command *cmd = &ww_cmd_serve;
-    struct opts o = {0};
-    int ch, status = WW_EXIT_FAIL;
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        const char *key = ch == 'l' ? "listen" : ch == 'd' ? "db" : ch == 'C' ? "tls-cert"
-                        : ch == 'K' ? "tls-key" : ch == 'm' ? "max-body"
-                        : ch == 'u' ? "dashboard-user" : ch == 'P' ? "max-per-address" : ch == 'H' ? "header-timeout"
-                        : "rate-limit";
-        if (ch == 'c') o.config = ww_strdup(optarg);
-        else if (ch == '?') return WW_EXIT_USAGE;
-        else set_opt(&o, key, optarg);
-    }
-    if (optind < argc) return ww_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (read_config(&o, o.config ? o.config : DEFAULT_CONFIG, o.config != NULL))
-        return WW_EXIT_USAGE;
-
+    int status = WW_EXIT_FAIL;
     struct server s = {.max_body = DEFAULT_MAX_BODY, .rate = DEFAULT_RATE,
                        .per_address = DEFAULT_PER_ADDRESS,
                        .header_us = DEFAULT_HEADER_TIMEOUT * 1000000LL};
     unsigned long long mb, n;
     struct sockaddr_storage ss;
     int v6 = 0;
-    if (o.max_body && (ww_parse_uint(o.max_body, 1ull << 32, &mb) || !mb))
-        return ww_usage_error(cmd, "--max-body: not a byte count in 1..4294967296: %s", o.max_body);
-    if (o.max_body) s.max_body = (size_t)mb;
-    if (o.rate && ww_parse_double(o.rate, 0, 1e6, &s.rate))
-        return ww_usage_error(cmd, "--rate-limit: not a number in 0..1000000: %s", o.rate);
-    if (o.per_address && ww_parse_uint(o.per_address, 1000000, &n))
-        return ww_usage_error(cmd, "--max-per-address: not a number in 0..1000000: %s", o.per_address);
-    if (o.per_address) s.per_address = (unsigned)n;
-    if (o.header_timeout && (ww_parse_uint(o.header_timeout, 3600, &n) || !n))
+    if (o->max_body && (ww_parse_uint(o->max_body, 1ull << 32, &mb) || !mb))
+        return ww_usage_error(cmd, "--max-body: not a byte count in 1..4294967296: %s", o->max_body);
+    if (o->max_body) s.max_body = (size_t)mb;
+    if (o->rate && (ww_parse_double(o->rate, 0, 1e8, &s.rate) || (s.rate > 0 && s.rate < 1000)))
+        return ww_usage_error(cmd, "--rate-limit: events per second, 0 or 1000..100000000 "
+                              "(it counted batches before): %s", o->rate);
+    if (o->per_address && ww_parse_uint(o->per_address, 1000000, &n))
+        return ww_usage_error(cmd, "--max-per-address: not a number in 0..1000000: %s", o->per_address);
+    if (o->per_address) s.per_address = (unsigned)n;
+    if (o->header_timeout && (ww_parse_uint(o->header_timeout, 3600, &n) || !n))
         return ww_usage_error(cmd, "--header-timeout: not a number of seconds in 1..3600: %s",
-                              o.header_timeout);
-    if (o.header_timeout) s.header_us = (int64_t)n * 1000000;
-    if (parse_listen(o.listen ? o.listen : DEFAULT_LISTEN, &ss, &v6))
-        return ww_usage_error(cmd, "--listen: expected ADDR:PORT, got '%s'", o.listen);
-    if (!o.tls_cert != !o.tls_key) return ww_usage_error(cmd, "--tls-cert and --tls-key go together");
-    if (o.dash_user) {
-        char *colon = strchr(o.dash_user, ':');
-        if (!colon || colon == o.dash_user || !colon[1])
+                              o->header_timeout);
+    if (o->header_timeout) s.header_us = (int64_t)n * 1000000;
+    if (parse_listen(o->listen ? o->listen : DEFAULT_LISTEN, &ss, &v6))
+        return ww_usage_error(cmd, "--listen: expected ADDR:PORT, got '%s'", o->listen);
+    if (!o->tls_cert != !o->tls_key) return ww_usage_error(cmd, "--tls-cert and --tls-key go together");
+    if (o->dash_user) {
+        char *colon = strchr(o->dash_user, ':');
+        if (!colon || colon == o->dash_user || !colon[1])
             return ww_usage_error(cmd, "--dashboard-user: expected USER:PASSWORD");
         *colon = '\0';
-        s.dash_user = o.dash_user;
+        s.dash_user = o->dash_user;
         s.dash_pass = colon + 1;
     }
 
     char *cert = NULL, *key = NULL;
-    if (o.tls_cert && (!(cert = read_file(o.tls_cert, "--tls-cert")) ||
-                       !(key = read_file(o.tls_key, "--tls-key"))))
+    if (o->tls_cert && (!(cert = read_file(o->tls_cert, "--tls-cert")) ||
+                       !(key = read_file(o->tls_key, "--tls-key"))))
         goto out;
-    s.db = o.db ? o.db : (o.db = ww_store_default_path());
+    s.db = o->db ? o->db : (o->db = ww_store_default_path());
     char err[256] = "";
     if (ww_store_open(s.db, &s.st, err, sizeof err) || ww_store_start(s.st, err, sizeof err)) {
         ww_warn("%s", err);
@@ -818,7 +839,7 @@ static int run(int argc, char **argv)
         MHD_OPTION_ARRAY, cert ? tls : tls + 2,
         MHD_OPTION_END);
     if (!d) {
-        ww_warn("cannot listen on %s", o.listen ? o.listen : DEFAULT_LISTEN);
+        ww_warn("cannot listen on %s", o->listen ? o->listen : DEFAULT_LISTEN);
     } else {
         const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
         char host[INET6_ADDRSTRLEN] = "";
@@ -839,6 +860,37 @@ static int run(int argc, char **argv)
 out:
     ww_free(cert);
     ww_free(key);
+    return status;
+}
+
+
+static int run(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"listen", required_argument, NULL, 'l'}, {"db", required_argument, NULL, 'd'},
+        {"config", required_argument, NULL, 'c'}, {"tls-cert", required_argument, NULL, 'C'},
+        {"tls-key", required_argument, NULL, 'K'}, {"max-body", required_argument, NULL, 'm'},
+        {"rate-limit", required_argument, NULL, 'r'},
+        {"dashboard-user", required_argument, NULL, 'u'},
+        {"max-per-address", required_argument, NULL, 'P'},
+        {"header-timeout", required_argument, NULL, 'H'}, {NULL, 0, NULL, 0}};
+    struct opts o = {0};
+    int ch, status;
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1 && ch != '?') {
+        const char *key = ch == 'l' ? "listen" : ch == 'd' ? "db" : ch == 'C' ? "tls-cert"
+                        : ch == 'K' ? "tls-key" : ch == 'm' ? "max-body"
+                        : ch == 'u' ? "dashboard-user" : ch == 'P' ? "max-per-address"
+                        : ch == 'H' ? "header-timeout" : "rate-limit";
+        if (ch == 'c') o.config = ww_strdup(optarg);
+        else set_opt(&o, key, optarg);
+    }
+    if (ch == '?') status = WW_EXIT_USAGE;
+    else if (optind < argc)
+        status = ww_usage_error(&ww_cmd_serve, "unexpected argument '%s'", argv[optind]);
+    else if (read_config(&o, o.config ? o.config : DEFAULT_CONFIG, o.config != NULL))
+        status = WW_EXIT_USAGE;
+    else
+        status = serve(&o);
     char **all[] = {&o.listen, &o.db, &o.tls_cert, &o.tls_key, &o.config, &o.max_body, &o.rate,
                     &o.dash_user, &o.per_address, &o.header_timeout};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) ww_free(*all[i]);

@@ -3,10 +3,11 @@
 # processes on loopback (the kernel picks a free port), keys made with
 # `wormwatch key`, batches sent with curl. Checks every status of the submit
 # contract (200, duplicate, 400 with nothing stored, 401, 413 by header and by
-# streamed bytes, 404, 405, 429), SQL-looking strings everywhere, a clean
-# SIGTERM shutdown, and crash safety: 200 batches streamed while the server
-# is kill -9'd and restarted, each retried with its X-Batch-Id until it gets
-# a 200, and the API's totals then count every batch exactly once.
+# streamed bytes, 404, 405, 429 counted in events), SQL-looking strings
+# everywhere, a clean SIGTERM shutdown, and crash safety: 200 batches
+# streamed while the server is kill -9'd and restarted, each retried with its
+# X-Batch-Id until it gets a 200, and the API's totals then count every
+# batch exactly once.
 set -u
 : "${WW:?WW=path/to/wormwatch}"
 command -v curl > /dev/null || { echo "curl not installed"; exit 77; }
@@ -142,14 +143,18 @@ grep -q 'wormwatch_http_requests_total{code="413"} 2' "$T/resp" || fail "metrics
 [ "$(post "$K1" b9 "$T/good.tsv")" = 200 ] || fail "server stopped serving after bad input"
 stop
 
-# rate limit: 1 batch/s per sensor
-start 0 --rate-limit 1
-codes=$(for i in 1 2 3 4 5; do post "$K1" "r$i" "$T/good.tsv"; echo; done)
-echo "$codes" | grep -q 429 || fail "no 429 at 5 batches/s over a 1/s limit: $codes"
-grep -q '"error"' "$T/resp" || true
-curl -s -D - -o /dev/null -X POST -H "Authorization: Bearer $K1" -H 'X-Batch-Id: r9' \
-    --data-binary @"$T/good.tsv" "$URL/api/v1/submit" | grep -qi '^Retry-After: 1' || fail "429 without Retry-After"
+# rate limit: counted in events, 1,000/s per sensor here
+start 0 --rate-limit 1000
+yes "$(lines 445 1)" | head -600 > "$T/600.tsv"
+[ "$(post "$K1" r1 "$T/600.tsv")" = 200 ] || fail "600 events under a 1000/s limit: $(cat "$T/resp")"
+[ "$(post "$K1" r2 "$T/600.tsv" -D "$T/hdr")" = 429 ] || fail "1,200 events at once over a 1000/s limit"
+grep -qi '^Retry-After: 1' "$T/hdr" || fail "429 without Retry-After"
+grep -q '"error"' "$T/resp" || fail "429 body not JSON"
+sleep 1.1
+[ "$(post "$K1" r2 "$T/600.tsv")" = 200 ] || fail "retry after Retry-After: $(cat "$T/resp")"
 stop
+timeout 5 "$WW" serve --db "$DB" --listen 127.0.0.1:0 --rate-limit 50 2> /dev/null
+[ $? = 2 ] || fail "--rate-limit 50 (a batch count, from before it counted events) must be refused"
 
 # crash safety: kill -9 midway through 200 batches, restart on the same port
 start 0 --rate-limit 0
