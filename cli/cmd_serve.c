@@ -7,47 +7,50 @@
  * aggregation (group commit in its own writer thread); this file only
  * speaks HTTP.
  *
- * Connections are scarce (1,024 at once, a thread each), so nobody may
- * hold many of them doing nothing (slowloris). Every connection
- * is listed (struct conn, from MHD's connection notifications) with its
- * client address and the time it started or finished its last request:
+ * Connections are scarce (1,024 at once, a thread each), so nobody may hold
+ * many of them doing nothing (slowloris). Every connection is listed
+ * (struct conn, from MHD's connection notifications) with its client
+ * address and the time it started or finished its last request:
  *   - one address (IPv4 address, IPv6 /64) holds at most --max-per-address
  *     at once; beyond that a new one is shut down as it is accepted;
  *   - a request must arrive within --header-timeout of that time: its
  *     headers, and its body too unless it is an authenticated submit
  *     (sensors may send large bodies slowly). libmicrohttpd's own timeout
  *     restarts on every byte, so a client trickling a header line now and
- *     then would never hit it; ours is a deadline: the main thread sweeps the list once a second
- *     and shuts down (shutdown(2); libmicrohttpd then closes) every
- *     connection past it. Idle keep-alive connections go the same way.
- *     An entry leaves the list in the close notification, which comes
- *     before libmicrohttpd closes the descriptor, both under s->lock, so
- *     the sweep never touches a reused descriptor.
- * Requests:
+ *     then would never hit it; ours is a deadline: the main thread sweeps
+ *     the list once a second and shuts down (shutdown(2); libmicrohttpd
+ *     then closes) every connection past it. Idle keep-alive connections
+ *     go the same way. An entry leaves the list in the close notification,
+ *     which comes before libmicrohttpd closes the descriptor, both under
+ *     s->lock, so the sweep never touches a reused descriptor.
  *
+ * Every request is first checked as a whole (bad_request): headers over
+ * 8 KiB (431), a %00 in its URL, two framing headers (400). Then:
  *   POST /api/v1/submit   checks are ordered cheap-first and all happen on
  *       the first callback, before any body byte is read: method (405),
  *       X-Batch-Id (400), Content-Length over --max-body (413), the bearer
  *       key (401, constant-time in the store), the sensor's token bucket
- *       (429 + Retry-After; it counts events, see rate_take). The body
- *       is then buffered -- counting streamed
- *       bytes too, so chunked uploads cannot exceed --max-body -- parsed
- *       whole by ww_batch_parse() (400 names the first bad line; nothing is
- *       stored), and handed to ww_store_submit(), which returns once the
- *       batch is committed durably; then the 200.
- *   GET  /api/v1/...      answered on the request's last callback, not
- *       its first, which keeps the connection alive (see answer_later).
- *       lib/api.c answers (the same function `report`
+ *       (429 + Retry-After; it counts events, see rate_take). The body is
+ *       then buffered -- counting streamed bytes too, so chunked uploads
+ *       cannot exceed --max-body -- parsed whole by ww_batch_parse() (400
+ *       names the first bad line; nothing is stored), and handed to
+ *       ww_store_submit(), which returns once the batch is committed
+ *       durably; then the 200.
+ *   GET  /api/v1/...      lib/api.c answers (the same function `report`
  *       and the dashboard use); /metrics is Prometheus text.
  *   GET  anything else    the dashboard (lib/dash.c), optionally behind
  *       HTTP basic auth (--dashboard-user), with a strict CSP.
+ * GETs are answered on the request's last callback, not its first, which
+ * keeps the connection alive (answer_later); an error found on the first
+ * callback closes it, unread body and all.
  *
- * Every API error is JSON {"error":"..."}. Options come from the command
- * line, then from the config file (`key = value` lines, same names as the
- * long options), then defaults. SIGINT/SIGTERM are blocked in every thread
- * and taken by sigtimedwait() in the main thread (which sweeps the
- * connections between signals), which stops the daemon (finishing
- * requests in flight) and closes the store (which flushes). */
+ * Every API error is JSON {"error":"..."}, every answer says nosniff.
+ * Options come from the command line, then from the config file (`key =
+ * value` lines, same names as the long options), then defaults.
+ * SIGINT/SIGTERM are blocked in every thread and taken by sigtimedwait() in
+ * the main thread, which sweeps the connections between signals; a signal
+ * stops the daemon (finishing requests in flight) and closes the store
+ * (which flushes). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -127,12 +130,15 @@ struct opts {
     char *per_address, *header_timeout;
 };
 
-static int64_t now_us(void)
+static int64_t clock_us(clockid_t id)
 {
     struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
+    clock_gettime(id, &t);
     return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
 }
+
+static int64_t now_us(void) { return clock_us(CLOCK_REALTIME); }  /* dates */
+static int64_t mono_us(void) { return clock_us(CLOCK_MONOTONIC); } /* intervals */
 
 /* ---- responses ---- */
 
@@ -209,12 +215,10 @@ static int valid_batch_id(const char *id)
  * so concurrent batches of one sensor cannot pass on the same tokens and a
  * sensor over its rate is turned away before it uploads and we parse. Once
  * parsed it settles the difference (rate_settle), which may leave a debt
- * that later batches wait out; a batch that fails keeps what it took.
- * Returns 0 when the batch may pass (*taken set), else the seconds to wait
- * (Retry-After). */
-static struct bucket *bucket_of(struct server *s, int64_t sensor) /* under s->lock */
+ * that later batches wait out; a batch that fails keeps what it took. */
+static struct bucket *bucket_of(struct server *s, int64_t sensor) /* under s->lock; refilled */
 {
-    int64_t t = now_us();
+    int64_t t = mono_us();
     struct bucket *b = NULL;
     for (size_t i = 0; i < s->nbuckets && !b; i++)
         if (s->buckets[i].sensor == sensor) b = &s->buckets[i];
@@ -229,6 +233,7 @@ static struct bucket *bucket_of(struct server *s, int64_t sensor) /* under s->lo
     return b;
 }
 
+/* 0 when the batch may pass (*taken set), else the seconds to wait. */
 static unsigned rate_take(struct server *s, int64_t sensor, double *taken)
 {
     unsigned wait = 0;
@@ -505,7 +510,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
         k->fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD)->connect_fd;
         addr_key(MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS)->client_addr,
                  k->addr);
-        k->since_us = now_us();
+        k->since_us = mono_us();
         unsigned same = 0;
         pthread_mutex_lock(&s->lock);
         for (struct conn *o = s->conns; o; o = o->next) same += !memcmp(o->addr, k->addr, 16);
@@ -527,7 +532,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
 
 static struct conn *conn_of(struct MHD_Connection *c)
 {
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     return ci ? ci->socket_context : NULL;
 }
 
@@ -539,14 +545,14 @@ static void conn_busy(struct server *s, struct MHD_Connection *c, int busy)
     if (!k) return;
     pthread_mutex_lock(&s->lock);
     k->busy = busy;
-    k->since_us = now_us();
+    k->since_us = mono_us();
     pthread_mutex_unlock(&s->lock);
 }
 
 /* Once a second, from the main thread. */
 static void sweep(struct server *s)
 {
-    int64_t t = now_us();
+    int64_t t = mono_us();
     pthread_mutex_lock(&s->lock);
     for (struct conn *k = s->conns; k; k = k->next)
         if (!k->busy && t - k->since_us > s->header_us) shutdown(k->fd, SHUT_RDWR);
@@ -583,8 +589,9 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
 /* What is wrong with a request as a whole, seen on its first callback: NULL,
  * or why, with *status 431 or 400. Two framing headers (Content-Length and
  * Transfer-Encoding, or either twice) or an odd Transfer-Encoding are how a
- * request is smuggled past a proxy that reads the other one. libmicrohttpd answers a header block over
- * its 32 KiB buffer itself (its 431 has an HTML body); ours comes first. */
+ * request is smuggled past a proxy that reads the other one. libmicrohttpd
+ * answers a header block over its 32 KiB buffer itself (its 431 has an
+ * HTML body, which 0.9.75 cannot replace); ours comes first. */
 static const char *bad_request(struct MHD_Connection *c, unsigned *status)
 {
     const union MHD_ConnectionInfo *hs =
@@ -778,13 +785,15 @@ static int serve(struct opts *o)
     struct sockaddr_storage ss;
     int v6 = 0;
     if (o->max_body && (ww_parse_uint(o->max_body, 1ull << 32, &mb) || !mb))
-        return ww_usage_error(cmd, "--max-body: not a byte count in 1..4294967296: %s", o->max_body);
+        return ww_usage_error(cmd, "--max-body: not a byte count in 1..4294967296: %s",
+                              o->max_body);
     if (o->max_body) s.max_body = (size_t)mb;
     if (o->rate && (ww_parse_double(o->rate, 0, 1e8, &s.rate) || (s.rate > 0 && s.rate < 1000)))
         return ww_usage_error(cmd, "--rate-limit: events per second, 0 or 1000..100000000 "
                               "(it counted batches before): %s", o->rate);
     if (o->per_address && ww_parse_uint(o->per_address, 1000000, &n))
-        return ww_usage_error(cmd, "--max-per-address: not a number in 0..1000000: %s", o->per_address);
+        return ww_usage_error(cmd, "--max-per-address: not a number in 0..1000000: %s",
+                              o->per_address);
     if (o->per_address) s.per_address = (unsigned)n;
     if (o->header_timeout && (ww_parse_uint(o->header_timeout, 3600, &n) || !n))
         return ww_usage_error(cmd, "--header-timeout: not a number of seconds in 1..3600: %s",
@@ -792,7 +801,8 @@ static int serve(struct opts *o)
     if (o->header_timeout) s.header_us = (int64_t)n * 1000000;
     if (parse_listen(o->listen ? o->listen : DEFAULT_LISTEN, &ss, &v6))
         return ww_usage_error(cmd, "--listen: expected ADDR:PORT, got '%s'", o->listen);
-    if (!o->tls_cert != !o->tls_key) return ww_usage_error(cmd, "--tls-cert and --tls-key go together");
+    if (!o->tls_cert != !o->tls_key)
+        return ww_usage_error(cmd, "--tls-cert and --tls-key go together");
     if (o->dash_user) {
         char *colon = strchr(o->dash_user, ':');
         if (!colon || colon == o->dash_user || !colon[1])
