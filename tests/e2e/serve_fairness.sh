@@ -23,7 +23,7 @@ KB=$("$WW" key add light --db "$DB" | grep -oE '[0-9a-f]{64}' | head -1)
 [ ${#KA} = 64 ] && [ ${#KB} = 64 ] || fail "key add printed no secret"
 "$WW" serve --db "$DB" --listen 127.0.0.1:0 --config /dev/null 2> "$T/serve.log" &
 PID=$!
-for _ in $(seq 100); do
+for _ in $(seq 600); do # 30 s: a loaded machine, a sanitizer build
     grep -q "listening on" "$T/serve.log" && break
     kill -0 $PID 2>/dev/null || fail "serve exited: $(cat "$T/serve.log")"
     sleep 0.05
