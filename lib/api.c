@@ -148,7 +148,7 @@ json_t *ww_api_get(struct ww_store *st, const char *url, int64_t now_us, unsigne
             if (whole_uint(pbuf, 65535, &port)) return fail(status, 400, "port must be 0..65535");
             p = (int)port;
         }
-        j = ww_store_sources(st, (int)limit, p);
+        j = ww_store_sources(st, (int)limit, p, now_us);
     } else if (UNDER("/api/v1/ip/")) {
         struct ww_addr a;
         if (ww_addr_parse(rest, strlen(rest), &a)) return fail(status, 400, "bad address");

@@ -56,8 +56,9 @@ json_t *ww_store_port(struct ww_store *st, int port, int64_t day);
 json_t *ww_store_porthistory(struct ww_store *st, int port, int64_t from_day, int64_t to_day,
                              int hourly);
 json_t *ww_store_topports(struct ww_store *st, const char *by, int limit, int64_t day);
-/* top sources by records; port >= 0: on that port over the last 30 days */
-json_t *ww_store_sources(struct ww_store *st, int limit, int port);
+/* top sources by records, on the latest day with data not after now_us's
+ * day; port >= 0: on that port over the 30 days ending at such a day */
+json_t *ww_store_sources(struct ww_store *st, int limit, int port, int64_t now_us);
 json_t *ww_store_ip(struct ww_store *st, const struct ww_addr *a);
 json_t *ww_store_alerts(struct ww_store *st, int limit);
 json_t *ww_store_infocon(struct ww_store *st, int64_t now_us);

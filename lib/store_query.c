@@ -138,15 +138,17 @@ static json_t *src_row(sqlite3_stmt *s)
 /* Top sources: the per port and day top-source tallies merged (of one
  * port's last 30 days with data, or of every port's last day), ranked by their
  * guaranteed counts (store_blob.c); each source's row then gives its
- * all-time figures -- with a port, records are its guaranteed count there. */
-static json_t *q_sources(struct ww_store *st, int limit, int port)
+ * all-time figures -- with a port, records are its guaranteed count there.
+ * "Last" is the latest day not after today: a day in the future (a sensor
+ * whose clock is wrong) would otherwise hide every real source. */
+static json_t *q_sources(struct ww_store *st, int limit, int port, int64_t today)
 {
     if (limit <= 0) limit = 10;
     json_t *arr = json_array();
     sqlite3_stmt *s = prep(st, port < 0
-        ? "SELECT top FROM agg_day WHERE t = (SELECT max(t) FROM agg_day)"
-        : "SELECT top FROM agg_day WHERE port=?1 AND t >="
-          " (SELECT max(t) FROM agg_day WHERE port=?1) - 29");
+        ? "SELECT top FROM agg_day WHERE t = (SELECT max(t) FROM agg_day WHERE t <= ?2)"
+        : "SELECT top FROM agg_day WHERE port=?1 AND t <= ?2 AND t >="
+          " (SELECT max(t) FROM agg_day WHERE port=?1 AND t <= ?2) - 29");
     sqlite3_stmt *one = prep(st, "SELECT " SRC_COLS " FROM srcs WHERE src=?");
     if (!s || !one) {
         sqlite3_finalize(s);
@@ -155,6 +157,7 @@ static json_t *q_sources(struct ww_store *st, int limit, int port)
         return jerr("store query failed");
     }
     if (port >= 0) sqlite3_bind_int(s, 1, port);
+    sqlite3_bind_int64(s, 2, today);
     /* every (source, count) of every row, then sorted by source to add up */
     struct tally all = {0};
     while (sqlite3_step(s) == SQLITE_ROW) {
@@ -389,9 +392,9 @@ json_t *ww_store_topports(struct ww_store *st, const char *by, int limit, int64_
     QUERY(q_topports(st, by, limit, day));
 }
 
-json_t *ww_store_sources(struct ww_store *st, int limit, int port)
+json_t *ww_store_sources(struct ww_store *st, int limit, int port, int64_t now_us)
 {
-    QUERY(q_sources(st, limit, port));
+    QUERY(q_sources(st, limit, port, now_us / DAY_US));
 }
 
 json_t *ww_store_ip(struct ww_store *st, const struct ww_addr *a)

@@ -199,7 +199,7 @@ static void run(void)
     j = ww_store_ip(st, &a);
     CHECK(json_object_get(j, "error") != NULL);
     json_decref(j);
-    j = ww_store_sources(st, 10, -1);
+    j = ww_store_sources(st, 10, -1, (day + 1) * 86400000000LL);
     CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(j, "sources"), 0), "src")), "10.0.0.3");
     CHECK_INT(json_array_size(json_object_get(j, "sources")), 3);
     json_decref(j);
@@ -342,14 +342,15 @@ static void run_views(void)
     CHECK_STR(json_string_value(json_object_get(j, "by")), "hour");
     json_decref(j);
 
-    j = ww_store_sources(st, 10, 139);
+    int64_t then = (day + 2) * 86400000000LL; /* "now" for the sources queries */
+    j = ww_store_sources(st, 10, 139, then);
     json_t *src = json_object_get(j, "sources");
     CHECK_INT(json_array_size(src), 2);
     CHECK_STR(json_string_value(json_object_get(json_array_get(src, 0), "src")), "10.0.0.1");
     CHECK_INT(jint(json_array_get(src, 0), "records"), 30); /* on 139 */
     CHECK_INT(jint(json_array_get(src, 0), "ports"), 21);   /* in all */
     json_decref(j);
-    j = ww_store_sources(st, 10, 22);
+    j = ww_store_sources(st, 10, 22, then);
     CHECK_INT(json_array_size(json_object_get(j, "sources")), 0);
     json_decref(j);
 
@@ -381,6 +382,26 @@ static void run_views(void)
     CHECK_INT(jint(s0, "events_day"), 51);
     CHECK_INT(jint(s0, "batches"), 1);
     CHECK(json_real_value(json_object_get(j, "events_per_second")) > 0.8);
+    json_decref(j);
+
+    /* an event dated far ahead (in a store from before the collector refused
+     * them) hides nothing: sources ranks days up to now's only */
+    struct ww_event fut = ev((day + 30000) * 86400000000LL, 0x0a000009, 0xc0a80001, 139, WW_PROTO_TCP);
+    CHECK_INT(ww_store_submit(st, id, "future", &fut, 1, &d), WW_OK);
+    j = ww_store_sources(st, 10, -1, then);
+    src = json_object_get(j, "sources");
+    CHECK_INT(json_array_size(src), 1); /* day + 1: 10.0.0.1's 20 ports */
+    CHECK_STR(json_string_value(json_object_get(json_array_get(src, 0), "src")), "10.0.0.1");
+    json_decref(j);
+    j = ww_store_sources(st, 10, 139, then);
+    src = json_object_get(j, "sources");
+    CHECK_INT(json_array_size(src), 2);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(src, 0), "src")), "10.0.0.1");
+    json_decref(j);
+    j = ww_store_sources(st, 10, 139, (day + 30000) * 86400000000LL); /* once that day comes */
+    src = json_object_get(j, "sources");
+    CHECK_INT(json_array_size(src), 1);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(src, 0), "src")), "10.0.0.9");
     json_decref(j);
     ww_store_close(st);
 }
