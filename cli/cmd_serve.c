@@ -33,7 +33,8 @@
  *       (429 + Retry-After; it counts events, see rate_take). The body is
  *       then buffered -- counting streamed bytes too, so chunked uploads
  *       cannot exceed --max-body -- parsed whole by ww_batch_parse() (400
- *       names the first bad line; nothing is stored), and handed to
+ *       names the first bad line, also one dated before 1970 or past this
+ *       clock + --max-future; nothing is stored), and handed to
  *       ww_store_submit(), which returns once the batch is committed
  *       durably; then the 200.
  *   GET  /api/v1/...      lib/api.c answers (the same function `report`
@@ -83,6 +84,10 @@
 #define DEFAULT_RATE 50000.0 /* events/s: the old 50 batches/s of a sensor's 1,000 */
 #define DEFAULT_PER_ADDRESS 32
 #define DEFAULT_HEADER_TIMEOUT 10
+/* How far past this clock an event may be dated: zones run from -12:00 to
+ * +14:00, so a sensor with a right clock but a wrong zone is off by at most
+ * 14 h; a day covers that and any plausible skew. */
+#define DEFAULT_MAX_FUTURE "1d"
 #define MAX_HEADER 8192    /* request line and headers; more is a 431 */
 #define MAX_EVENTS 4000000 /* per batch; an 8 MiB body holds ~100k lines */
 
@@ -108,6 +113,7 @@ struct server {
     double rate;                   /* events/s per sensor; 0 = unlimited */
     unsigned per_address;          /* connections per address; 0 = unlimited */
     int64_t header_us;             /* --header-timeout */
+    int64_t max_future_us;         /* events dated past now + this: 400 */
     pthread_mutex_t lock;          /* everything below */
     uint64_t by_status[NSTATUS + 1];
     struct bucket *buckets;
@@ -127,7 +133,7 @@ struct req {                       /* one POST /submit in progress */
 
 struct opts {
     char *listen, *db, *tls_cert, *tls_key, *config, *max_body, *rate, *dash_user;
-    char *per_address, *header_timeout;
+    char *per_address, *header_timeout, *max_future;
 };
 
 static int64_t clock_us(clockid_t id)
@@ -326,10 +332,11 @@ static enum MHD_Result submit_body(struct server *s, struct MHD_Connection *c,
 
     uint64_t line;
     const char *why;
-    char msg[160];
+    char msg[256];
     int dup = 0;
     size_t n = 0;
     r->batch.max = MAX_EVENTS;
+    r->batch.latest_us = now_us() + s->max_future_us;
     int rc = ww_batch_parse(&r->batch, fmt, r->body ? r->body : "", r->len, &line, &why);
     if (rc) {
         if (line) snprintf(msg, sizeof msg, "line %llu: %s", (unsigned long long)line, why);
@@ -676,7 +683,8 @@ static int set_opt(struct opts *o, const char *key, const char *val)
                 : !strcmp(key, "max-body") ? &o->max_body : !strcmp(key, "rate-limit") ? &o->rate
                 : !strcmp(key, "dashboard-user") ? &o->dash_user
                 : !strcmp(key, "max-per-address") ? &o->per_address
-                : !strcmp(key, "header-timeout") ? &o->header_timeout : NULL;
+                : !strcmp(key, "header-timeout") ? &o->header_timeout
+                : !strcmp(key, "max-future") ? &o->max_future : NULL;
     if (!slot) return -1;
     if (!*slot) *slot = ww_strdup(val); /* the command line, read first, wins */
     return 0;
@@ -768,6 +776,8 @@ static const char usage[] =
     "  --header-timeout S   seconds a request has to arrive in (its headers, and its\n"
     "                       body unless a sensor's), from the connection's start or\n"
     "                       its previous request's end (default 10)\n"
+    "  --max-future D       refuse a batch with an event dated more than D past this\n"
+    "                       clock: 90s, 30m, 36h, 10d (default " DEFAULT_MAX_FUTURE ")\n"
     "  --dashboard-user USER:PASSWORD\n"
     "                       require HTTP basic auth for the dashboard (put it in the\n"
     "                       config file rather than on the command line)\n\n"
@@ -799,6 +809,9 @@ static int serve(struct opts *o)
         return ww_usage_error(cmd, "--header-timeout: not a number of seconds in 1..3600: %s",
                               o->header_timeout);
     if (o->header_timeout) s.header_us = (int64_t)n * 1000000;
+    if ((s.max_future_us = ww_parse_duration(o->max_future ? o->max_future : DEFAULT_MAX_FUTURE)) < 0)
+        return ww_usage_error(cmd, "--max-future: expected a duration (90s, 30m, 36h, 10d), got '%s'",
+                              o->max_future);
     if (parse_listen(o->listen ? o->listen : DEFAULT_LISTEN, &ss, &v6))
         return ww_usage_error(cmd, "--listen: expected ADDR:PORT, got '%s'", o->listen);
     if (!o->tls_cert != !o->tls_key)
@@ -883,14 +896,15 @@ static int run(int argc, char **argv)
         {"rate-limit", required_argument, NULL, 'r'},
         {"dashboard-user", required_argument, NULL, 'u'},
         {"max-per-address", required_argument, NULL, 'P'},
-        {"header-timeout", required_argument, NULL, 'H'}, {NULL, 0, NULL, 0}};
+        {"header-timeout", required_argument, NULL, 'H'},
+        {"max-future", required_argument, NULL, 'f'}, {NULL, 0, NULL, 0}};
     struct opts o = {0};
     int ch, status;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1 && ch != '?') {
         const char *key = ch == 'l' ? "listen" : ch == 'd' ? "db" : ch == 'C' ? "tls-cert"
                         : ch == 'K' ? "tls-key" : ch == 'm' ? "max-body"
                         : ch == 'u' ? "dashboard-user" : ch == 'P' ? "max-per-address"
-                        : ch == 'H' ? "header-timeout" : "rate-limit";
+                        : ch == 'H' ? "header-timeout" : ch == 'f' ? "max-future" : "rate-limit";
         if (ch == 'c') o.config = ww_strdup(optarg);
         else set_opt(&o, key, optarg);
     }
@@ -902,7 +916,7 @@ static int run(int argc, char **argv)
     else
         status = serve(&o);
     char **all[] = {&o.listen, &o.db, &o.tls_cert, &o.tls_key, &o.config, &o.max_body, &o.rate,
-                    &o.dash_user, &o.per_address, &o.header_timeout};
+                    &o.dash_user, &o.per_address, &o.header_timeout, &o.max_future};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) ww_free(*all[i]);
     return status;
 }

@@ -8,8 +8,11 @@
  * count to 1 (1..1,000,000 as in DShield TSV); unknown keys are ignored.
  * Lines are split on '\n' by length, never relying on NUL termination; a
  * NUL byte inside a line is an error (it would truncate text silently).
+ * Dates are checked here, after either parser, so both formats refuse the
+ * same times with the same words (the time in UTC and the limit).
  * The array grows by doubling and is kept between batches, so steady-state
  * parsing of TSV allocates nothing. */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -115,6 +118,20 @@ out:
     return why;
 }
 
+/* NULL if ts is within 1970..b->latest_us, else the reason, in b->why. */
+static const char *bad_time(struct ww_batch *b, int64_t ts)
+{
+    char t[32], lim[32];
+    if (ts < 0)
+        snprintf(b->why, sizeof b->why, "time stamp %s is before 1970", ww_time_format(ts, t, sizeof t));
+    else if (b->latest_us && ts > b->latest_us)
+        snprintf(b->why, sizeof b->why, "time stamp %s is in the future (the collector accepts up to %s)",
+                 ww_time_format(ts, t, sizeof t), ww_time_format(b->latest_us, lim, sizeof lim));
+    else
+        return NULL;
+    return b->why;
+}
+
 int ww_batch_parse(struct ww_batch *b, enum ww_batch_fmt fmt, const char *body,
                    size_t len, uint64_t *line, const char **why)
 {
@@ -140,6 +157,7 @@ int ww_batch_parse(struct ww_batch *b, enum ww_batch_fmt fmt, const char *body,
             if (!k) continue;
             if ((*why = ndjson_line(p, k, &ev))) goto bad;
         }
+        if ((*why = bad_time(b, ev.ts_us))) goto bad;
         if (push(b, &ev)) { *why = "too many events"; b->n = 0; return WW_ERR_LIMIT; }
     }
     if (!b->n) { *line = 0; *why = "no events in batch"; return WW_ERR_PARSE; }

@@ -81,6 +81,51 @@ static void run(void)
         CHECK_STR(why, badnd[i].why);
     }
 
+    /* dates: none before 1970 (UTC, after the zone), none past latest_us;
+     * the reason quotes the line's time */
+    b.latest_us = 1795000000LL * 1000000; /* 2026-11-18T11:06:40Z */
+    const char *future =
+        "2026-11-18 11:06:40 +00:00\t0\t1\t192.0.2.1\t4000\t198.51.0.0\t445\ttcp\tSYN\n"
+        "2100-01-01 00:00:00 +00:00\t0\t1\t192.0.2.9\t4000\t198.51.0.0\t445\ttcp\tSYN\n";
+    CHECK_INT(parse(&b, WW_BATCH_TSV, future, &line, &why), WW_ERR_PARSE);
+    CHECK_INT(line, 2);
+    CHECK_STR(why, "time stamp 2100-01-01T00:00:00Z is in the future (the collector accepts up to 2026-11-18T11:06:40Z)");
+    CHECK_INT(b.n, 0);
+    CHECK_INT(parse(&b, WW_BATCH_TSV, "2026-11-18 11:06:41 +00:00\t0\t1\t192.0.2.1\t1\t198.51.0.0\t445\ttcp\t\n",
+                    &line, &why), WW_ERR_PARSE);
+    CHECK_INT(parse(&b, WW_BATCH_TSV, "2026-11-18 12:06:41 +01:00\t0\t1\t192.0.2.1\t1\t198.51.0.0\t445\ttcp\t\n",
+                    &line, &why), WW_ERR_PARSE);
+    CHECK_INT(parse(&b, WW_BATCH_TSV, "9999-12-31 23:59:59\t0\t1\t192.0.2.1\t1\t198.51.0.0\t445\ttcp\t\n",
+                    &line, &why), WW_ERR_PARSE);
+    CHECK_STR(why, "time stamp 9999-12-31T23:59:59Z is in the future (the collector accepts up to 2026-11-18T11:06:40Z)");
+    CHECK_INT(parse(&b, WW_BATCH_NDJSON,
+                    "{\"ts\":\"9999-12-31T23:59:59Z\",\"src\":\"1.2.3.4\",\"dst\":\"1.2.3.4\",\"proto\":6}",
+                    &line, &why), WW_ERR_PARSE);
+    CHECK_INT(line, 1);
+    CHECK_STR(why, "time stamp 9999-12-31T23:59:59Z is in the future (the collector accepts up to 2026-11-18T11:06:40Z)");
+    const char *early = "2006-08-01 12:00:07 +02:00\t0\t3\t192.0.2.1\t4000\t198.51.0.0\t445\ttcp\tSYN\n"
+                        "1970-01-01 00:30:00 +01:00\t0\t1\t192.0.2.1\t4000\t198.51.0.0\t445\ttcp\tSYN\n";
+    CHECK_INT(parse(&b, WW_BATCH_TSV, early, &line, &why), WW_ERR_PARSE);
+    CHECK_INT(line, 2);
+    CHECK_STR(why, "time stamp 1969-12-31T23:30:00Z is before 1970");
+    CHECK_INT(b.n, 0);
+    CHECK_INT(parse(&b, WW_BATCH_NDJSON,
+                    "{\"ts\":\"1970-01-01T00:00:00-00:01\",\"src\":\"1.2.3.4\",\"dst\":\"1.2.3.4\",\"proto\":6}\n"
+                    "{\"ts\":\"1970-01-01T00:00:00+00:01\",\"src\":\"1.2.3.4\",\"dst\":\"1.2.3.4\",\"proto\":6}",
+                    &line, &why), WW_ERR_PARSE);
+    CHECK_INT(line, 2);
+    CHECK_STR(why, "time stamp 1969-12-31T23:59:00Z is before 1970");
+    /* the edges themselves are in */
+    CHECK_INT(parse(&b, WW_BATCH_TSV,
+                    "1970-01-01 01:00:00 +01:00\t0\t1\t192.0.2.1\t1\t198.51.0.0\t445\ttcp\t\n"
+                    "2026-11-18 12:06:40 +01:00\t0\t1\t192.0.2.1\t1\t198.51.0.0\t445\ttcp\t\n",
+                    &line, &why), WW_OK);
+    CHECK_INT(b.n, 2);
+    CHECK_INT(b.ev[0].ts_us, 0);
+    CHECK_INT(b.ev[1].ts_us, b.latest_us);
+    b.latest_us = 0; /* no upper limit */
+    CHECK_INT(parse(&b, WW_BATCH_TSV, future, &line, &why), WW_OK);
+
     b.max = 1;
     CHECK_INT(parse(&b, WW_BATCH_TSV, tsv, &line, &why), WW_ERR_LIMIT);
     ww_batch_release(&b);
