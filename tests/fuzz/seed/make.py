@@ -1,0 +1,305 @@
+#!/usr/bin/env python3
+"""Writes the fuzzers' seed corpora, tests/fuzz/seed/NAME/ (NAME as in
+fuzz_NAME), from the project's own recording (tests/corpus/netns), the real
+NetBIOS/SMB answers quoted in tests/unit/test_netbios.c, what `wormwatch`
+itself writes (simulate's DShield and netfilter lines, serve's saved surge
+state) and a few lines written here for forms the recording lacks (DShield
+clients' letter flags and zones, NDJSON, pfirewall.log, CIDRs and port
+lists). tests/run.sh copies NAME/ into each fuzzer's fresh work directory.
+
+    python3 tests/fuzz/seed/make.py build/wormwatch [OUTDIR]
+
+(OUTDIR, default this directory: tests/e2e/fuzz_seeds.sh writes them
+elsewhere to check that the committed ones are what this makes.)
+
+Each seed is one input as the harness takes it, leading mode byte included
+(see the comment atop tests/fuzz/fuzz_NAME.c). One per kind of line or
+packet, so every corpus stays within tens of KB. Rerun it when a format
+changes (the surge state's, a harness's mode byte)."""
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "../../.."))
+NETNS = os.path.join(ROOT, "tests/corpus/netns")
+WW = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build/wormwatch"))
+OUT = sys.argv[2] if len(sys.argv) > 2 else HERE
+seeds = {}
+
+
+def put(fuzzer, name, data):
+    seeds.setdefault(fuzzer, {})[name] = data if isinstance(data, bytes) else data.encode()
+
+
+def first_of_each(lines, kind):
+    """The first line of each kind (kind(line) -> key, None to skip)."""
+    seen = {}
+    for line in lines:
+        k = kind(line)
+        if k is not None and k not in seen:
+            seen[k] = line
+    return seen
+
+
+def slug(*parts):
+    return re.sub(r"[^A-Za-z0-9]+", "-", "-".join(str(p) for p in parts)).strip("-").lower()
+
+
+# ---- netfilter: the recording's kernel lines in three forms -------------
+def nf_kind(line):
+    if "PROTO=" not in line:
+        return None
+    proto = re.search(r"PROTO=(\S+)", line).group(1)
+    flags = " ".join(w for w in ("SYN", "ACK", "FIN", "RST", "PSH", "URG") if f" {w} " in line)
+    return (re.search(r"(WWREC-[A-Z-]+):", line).group(1),
+            "v6" if "SRC=2001" in line or "SRC=fe80" in line else "v4", proto, flags)
+
+
+for form in ("syslog", "dmesg", "journal"):
+    with open(os.path.join(NETNS, "kernel." + form)) as f:
+        lines = f.read().splitlines()
+    for k, line in first_of_each(lines, nf_kind).items():
+        put("netfilter", slug(form, *k), line + "\n")
+    put("netfilter", slug(form, "run"), "\n".join(lines[:6]) + "\n")  # one file: pass 2
+# the other stamps and shapes the parser knows, around the recording's first packet
+syslog = open(os.path.join(NETNS, "kernel.syslog")).readline().rstrip("\n")
+pkt = syslog[syslog.index("IN="):]
+for name, line in (
+        ("rfc3339", "2026-11-29T19:16:35.876120+00:00 vm kernel: WWREC-DROP: " + pkt),
+        ("epoch", "1795000000.876120 vm kernel: WWREC-DROP: " + pkt),
+        ("epoch-at", "@1795000000 " + pkt),
+        ("grep-name", "kernel.syslog:" + syslog),
+        ("proxmox", "100 4 tap100i0-IN 29/Nov/2026:19:16:35 +0100 PVEFW-DROP: " + pkt),
+        ("icmp-quote", syslog[:syslog.index("IN=")] + "IN=wwrec-vs OUT= SRC=203.0.113.50 DST=192.0.2.12 "
+         "LEN=56 TOS=0x00 PREC=0xC0 TTL=64 ID=1 PROTO=ICMP TYPE=3 CODE=3 [SRC=192.0.2.12 DST=203.0.113.50 "
+         "LEN=28 TOS=0x00 PREC=0x00 TTL=64 ID=2 PROTO=UDP SPT=61234 DPT=53 LEN=8 ] "),
+        ("incomplete", syslog[:syslog.index("IN=")] + "IN=wwrec-vs OUT= SRC=192.0.2.10 DST=203.0.113.50 "
+         "LEN=20 TOS=0x00 PREC=0x00 TTL=40 ID=4 PROTO=UDPLITE INCOMPLETE [0 bytes] ")):
+    put("netfilter", "form-" + name, line + "\n")
+
+# ---- pkt: the recording's frames (Linux SLL2), and as other link types --
+LINKTYPES = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276]  # fuzz_pkt.c's table
+
+
+def pcap_frames(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    endian = "<" if data[:4] == b"\xd4\xc3\xb2\xa1" else ">"
+    linktype = struct.unpack(endian + "I", data[20:24])[0]
+    pos = 24
+    while pos + 16 <= len(data):
+        _, _, incl, _ = struct.unpack(endian + "IIII", data[pos:pos + 16])
+        yield linktype, data[pos + 16:pos + 16 + incl]
+        pos += 16 + incl
+
+
+def ip_kind(ip):
+    if ip[0] >> 4 == 4:
+        proto, off = ip[9], (ip[0] & 15) * 4
+        l4 = ip[off:]
+        ver = "v4"
+    else:
+        proto, l4, ver = ip[6], ip[40:], "v6"
+    if proto == 6:
+        return ver, "tcp", "-".join(n for b, n in ((1, "fin"), (2, "syn"), (4, "rst"), (8, "psh"),
+                                                   (16, "ack"), (32, "urg")) if l4[13] & b) or "null"
+    if proto in (1, 58):
+        return ver, "icmp", l4[0], l4[1]
+    return ver, {17: "udp", 0: "hopopt"}.get(proto, proto)
+
+
+frames = {}
+for lt, fr in pcap_frames(os.path.join(NETNS, "victim.pcap")):
+    assert lt == 276, "victim.pcap is Linux SLL2"
+    k = ip_kind(fr[20:])
+    frames.setdefault(k, fr)
+# The recording has no ICMP errors: port unreachables quoting its own probes
+# (the first UDP probe over IPv4, the first SYN over IPv6), as the victim
+# would have sent them had its firewall let them out.
+probe4, probe6 = frames[("v4", "udp")], frames[("v6", "tcp", "syn")]
+ip4 = probe4[20:]
+quote4 = ip4[:(ip4[0] & 15) * 4 + 8]
+icmp4 = bytes([3, 3, 0, 0, 0, 0, 0, 0]) + quote4
+frames[("v4", "icmp", 3, 3)] = probe4[:20] + struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp4), 1, 0, 64, 1, 0,
+                                                        ip4[16:20], ip4[12:16]) + icmp4
+ip6 = probe6[20:]
+icmp6 = bytes([1, 4, 0, 0, 0, 0, 0, 0]) + ip6[:48]
+frames[("v6", "icmp", 1, 4)] = probe6[:20] + struct.pack(">IHBB16s16s", 0x60000000, len(icmp6), 58, 64,
+                                                         ip6[24:40], ip6[8:24]) + icmp6
+for k, fr in frames.items():
+    ip, etype = fr[20:], fr[0:2]
+    v4 = ip[0] >> 4 == 4
+    name = slug(*k)
+    put("pkt", "sll2-" + name, bytes([LINKTYPES.index(276)]) + fr)
+    put("pkt", "eth-" + name, bytes([LINKTYPES.index(1)]) + b"\x02\x77\0\0\0\x01\x02\x77\0\0\0\x10" + etype + ip)
+    put("pkt", "raw-" + name, bytes([LINKTYPES.index(101)]) + ip)
+    put("pkt", "rawv-" + name, bytes([LINKTYPES.index(228 if v4 else 229)]) + ip)
+# a few more framings of one SYN
+syn = frames[("v4", "tcp", "syn")][20:]
+put("pkt", "eth-vlan-v4-tcp-syn", bytes([1]) + b"\x02\x77\0\0\0\x01\x02\x77\0\0\0\x10\x81\x00\x00\x2a\x08\x00" + syn)
+put("pkt", "sll-v4-tcp-syn", bytes([LINKTYPES.index(113)]) + b"\0\0\0\x01\0\x06\x02\x77\0\0\0\x10\0\0\x08\x00" + syn)
+put("pkt", "null-v4-tcp-syn", bytes([LINKTYPES.index(0)]) + struct.pack("<I", 2) + syn)
+put("pkt", "loop-v4-tcp-syn", bytes([LINKTYPES.index(108)]) + struct.pack(">I", 2) + syn)
+put("pkt", "dlt12-v4-tcp-syn", bytes([LINKTYPES.index(12)]) + syn)
+
+# ---- netbios: smbd's and nmbd's answers quoted in test_netbios.c --------
+with open(os.path.join(ROOT, "tests/unit/test_netbios.c")) as f:
+    src = f.read()
+nb = {m.group(1): bytes(int(x, 16) for x in re.findall(r"0x([0-9a-fA-F]{2})", m.group(2)))
+      for m in re.finditer(r"static const uint8_t (\w+)\[\] = \{(.*?)\};", src, re.S)}
+put("netbios", "nbstat-srv1", b"\x00" + nb["nbstat_srv1"])
+put("netbios", "session-positive", b"\x01" + nb["ssn_positive"])
+put("netbios", "session-negative", b"\x01" + nb["ssn_negative"])
+for name in ("smb1_ntlm_srv1", "smb1_none_srv2", "smb2_wild_srv1", "smb2_311_srv2"):
+    put("netbios", "negotiate-" + slug(name), b"\x02" + nb[name][4:])       # payload only
+    put("netbios", "frames-" + slug(name), b"\x03" + nb["ssn_positive"] + nb[name])
+
+# ---- dshield and batch: what the writer emits, and the clients' forms ----
+tmp = tempfile.mkdtemp()
+try:
+    subprocess.run([WW, "simulate", "-q", "--out", tmp + "/sim", "--format", "dshield", "--duration", "2h",
+                    "--background-days", "1h", "--sensors", "2x/24", "--seed", "7"], check=True)
+    sim = open(tmp + "/sim/sensor-00.tsv").read().splitlines()
+    subprocess.run([WW, "simulate", "-q", "--out", tmp + "/nf", "--format", "netfilter", "--duration", "1h",
+                    "--sensors", "1x/24", "--seed", "7"], check=True)
+    nf = open(tmp + "/nf/sensor-00.log").read().splitlines()
+    for k, line in first_of_each(nf, lambda l: (re.search(r"PROTO=(\S+)", l) or [0, None])[1]).items():
+        put("netfilter", slug("simulate", k), line + "\n")
+
+    def ds_kind(line):
+        f = line.split("\t")
+        return (f[7], f[8]) if len(f) == 9 else None
+    sim_lines = list(first_of_each(sim, ds_kind).values())
+    for line in sim_lines:
+        put("dshield", slug("simulate", *ds_kind(line)), line)
+
+    # the recording's sources and targets, as DShield clients write them
+    clients = [
+        # psad: zone +HH:MM, flag words
+        "2026-11-29 19:16:35 +00:00\t0\t1\t192.0.2.10\t59035\t203.0.113.51\t53\ttcp\tSYN",
+        "2026-11-29 19:16:38 +00:00\t0\t1\t192.0.2.13\t40112\t203.0.113.50\t21\ttcp\tFIN",
+        "2026-11-29 19:16:40 +00:00\t0\t2\t192.0.2.12\t61234\t203.0.113.50\t53\tudp\t",
+        # DShield's own clients: letters, zone ±HHMM, upper case
+        "2026-11-29 20:16:35 +0100\t12345\t1\t192.0.2.10\t59035\t203.0.113.51\t22\tTCP\tS",
+        "2026-11-29 14:16:39 -0500\t12345\t1\t192.0.2.14\t40000\t203.0.113.50\t80\tTCP\tFPU",
+        "2026-11-29 19:16:41 +0000\t12345\t1\t192.0.2.15\t1024\t203.0.113.52\t445\ttcp\tSA",
+        "2026-11-29 19:16:42 +0000\t12345\t1\t192.0.2.15\t1024\t203.0.113.52\t445\ttcp\t12RU",
+        # zone Z, none; ICMP type/code; protocol numbers; IPv6
+        "2026-11-29T19:16:43Z\t0\t1\t192.0.2.11\t3\t203.0.113.50\t3\ticmp\t",
+        "2026-11-29 19:16:44\t0\t1\t2001:db8:aa::10\t128\t2001:db8:cc::51\t0\t58\t",
+        "2026-11-29 19:16:45 +00:00\t0\t1\t2001:db8:aa::10\t51000\t2001:db8:cc::50\t443\t6\tSYN,ACK",
+        "2026-11-29 19:16:46 +00:00\t0\t1000000\t192.0.2.10\t\t203.0.113.50\t\tgre\t",
+        "2026-11-29 19:16:47 +00:00\t0\t1\t192.0.2.10\t1\t203.0.113.50\t2\ttcp\tFIN,SYN,RST,PSH,ACK,URG\r",
+        "# DShield log comment",
+    ]
+    for i, line in enumerate(clients):
+        put("dshield", "client-%02d" % i, line)
+
+    def tsv_to_ndjson(line):
+        f = line.split("\t")
+        ts = f[0][:10] + "T" + f[0][11:19] + (f[0][19:].strip().replace("+00:00", "Z") or "Z")
+        o = {"ts": ts, "src": f[3], "dst": f[5], "proto": f[7]}
+        if f[4]: o["sport"] = int(f[4])
+        if f[6]: o["dport"] = int(f[6])
+        if f[8]: o["flags"] = f[8]
+        if f[2] != "1": o["count"] = int(f[2])
+        return json.dumps(o, separators=(",", ":"))
+
+    # batch: byte 0 bit 0 = NDJSON, bit 1 = a latest date (2026-11-18T11:06:40Z)
+    writer = "\n".join(sim[:12]) + "\n"
+    psad = "\n".join(clients[:3] + [clients[9]]) + "\n"
+    letters = "# DShield client\n" + "\n".join(clients[3:7]) + "\n"
+    mixed = "\n".join(clients[7:]) + "\n"
+    nd = "\n".join(tsv_to_ndjson(l) for l in sim[:6] + clients[:3] + clients[7:10]) + "\n"
+    nd += '{"ts":"2026-11-29T19:16:35.25+01:00","src":"192.0.2.10","dst":"203.0.113.51","proto":17,"dport":53,"x":[1]}\n'
+    for mode, name, body in ((0, "tsv-writer", writer), (2, "tsv-writer-latest", writer),
+                             (0, "tsv-psad", psad), (2, "tsv-psad-latest", psad),
+                             (0, "tsv-letters", letters), (0, "tsv-mixed", mixed),
+                             (1, "ndjson", nd), (3, "ndjson-latest", nd),
+                             (0, "tsv-future", clients[0].replace("2026", "2100") + "\n"),
+                             (0, "tsv-1969", clients[0].replace("2026-11-29 19:16:35 +00:00", "1970-01-01 00:30:00 +01:00") + "\n")):
+        put("batch", name, bytes([mode]) + body.encode())
+
+    # ---- surge_state: states serve saved (meta 'surge' in its store) -----
+    def serve_state(tag, batches):
+        db = "%s/%s.db" % (tmp, tag)
+        key = re.search(r"[0-9a-f]{64}", subprocess.run([WW, "key", "add", "seed", "--db", db], check=True,
+                                                         capture_output=True, text=True).stdout).group(0)
+        err = open("%s/%s.err" % (tmp, tag), "w+")
+        p = subprocess.Popen([WW, "serve", "--db", db, "--listen", "127.0.0.1:0", "--rate-limit", "0",
+                              "--config", "/dev/null"], stderr=err)
+        for _ in range(100):
+            err.seek(0)
+            m = re.search(r"listening on (http://\S+)", err.read())
+            if m: break
+            time.sleep(0.05)
+        for i, body in enumerate(batches):
+            req = urllib.request.Request(m.group(1) + "/api/v1/submit", data=body.encode(), method="POST",
+                                         headers={"Authorization": "Bearer " + key, "X-Batch-Id": "b%d" % i,
+                                                  "Content-Type": "text/tab-separated-values"})
+            urllib.request.urlopen(req).read()
+        p.send_signal(signal.SIGTERM)
+        p.wait()
+        con = sqlite3.connect(db)
+        blob = con.execute("SELECT v FROM meta WHERE k='surge'").fetchone()[0]
+        con.close()
+        return bytes(blob)
+
+    small = serve_state("small", ["\n".join(sim[:40]) + "\n"])
+    put("surge_state", "small-file", b"\x00" + small)   # as saved: header checked
+    put("surge_state", "small-body", b"\x01" + small[24:])  # the harness makes the header
+    # then more than 128 new sources on 139/tcp within the last hour: HLL counters
+    t = sim[-1].split("\t")[0]
+    worm = ["%s\t0\t1\t10.%d.%d.1\t4000\t198.51.0.0\t139\ttcp\tSYN" % (t, i // 256, i % 256) for i in range(200)]
+    batches = ["\n".join(sim) + "\n", "\n".join(worm) + "\n"]
+    big = serve_state("worm", batches)
+    put("surge_state", "hll-body", b"\x01" + big[24:])
+finally:
+    shutil.rmtree(tmp)
+
+# ---- winfw: pfirewall.log as Windows writes it, the recording's traffic --
+header = ("#Version: 1.5\n#Software: Microsoft Windows Firewall\n#Time Format: Local\n"
+          "#Fields: date time action protocol src-ip dst-ip src-port dst-port size tcpflags tcpsyn "
+          "tcpack tcpwin icmptype icmpcode info path\n\n")
+records = [
+    "2026-11-29 19:16:35 DROP TCP 192.0.2.10 203.0.113.51 59035 53 44 S 3546453761 0 1024 - - - RECEIVE",
+    "2026-11-29 19:16:36 ALLOW TCP 198.51.100.20 203.0.113.50 52836 80 0 - - - - - - - RECEIVE",
+    "2026-11-29 19:16:38 DROP TCP 192.0.2.13 203.0.113.50 40112 21 40 F 3546453761 0 1024 - - - RECEIVE",
+    "2026-11-29 19:16:40 DROP UDP 192.0.2.12 203.0.113.50 61234 53 40 - - - - - - - RECEIVE",
+    "2026-11-29 19:16:41 DROP ICMP 192.0.2.11 203.0.113.50 - - 28 - - - - 8 0 - RECEIVE",
+    "2026-11-29 19:16:44 DROP ICMP 2001:db8:aa::10 2001:db8:cc::51 - - 72 - - - - 128 0 - RECEIVE",
+    "2026-11-29 19:16:45 DROP TCP fe80::77:ff:fe00:10%12 2001:db8:cc::50 51000 443 72 AS 1 2 64800 - - - RECEIVE",
+    "2026-11-29 19:16:46 DROP 47 192.0.2.10 203.0.113.50 - - 24 - - - - - - - RECEIVE",
+    "2026-11-29 19:16:47 INFO-EVENTS-LOST - - - - - - - - - - - - 5 -",
+]
+for i, r in enumerate(records):
+    put("winfw", "record-%02d" % i, r + "\r\n")
+put("winfw", "log-local", header + "\n".join(records[:5]) + "\n")
+put("winfw", "log-utc-reordered",
+    "#Version: 1.5\r\n#Time Format: UTC\r\n#Fields: date time action protocol src-ip src-port dst-ip dst-port path\r\n"
+    "2026-11-29 19:16:35 DROP TCP 192.0.2.10 59035 203.0.113.51 53 RECEIVE\r\n")
+
+# ---- block: addresses, networks and port lists as users and collectors give them
+for i, s in enumerate(["192.0.2.10", "203.0.113.0/24", "2001:db8:aa::10", "2001:db8:cc::/48",
+                       "::ffff:192.0.2.10", "0.0.0.0/0", "::/0", "2001:db8:aa:0:0:0:0:10/128",
+                       "137-139,445", "22,80,443", "1-65535", "445"]):
+    put("block", "arg-%02d" % i, s)
+
+for fuzzer, files in seeds.items():
+    d = os.path.join(OUT, fuzzer)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    for name, data in files.items():
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+    print("%-12s %3d seeds, %6d bytes" % (fuzzer, len(files), sum(map(len, files.values()))))
