@@ -7,7 +7,8 @@
 #                one result per case)
 #                tests/e2e/*.sh         (scripts that need real tools)
 #   fuzzing      BUILD/fuzz_*: replay tests/fuzz/regress/NAME-*, then fuzz
-#                for $FUZZ_SECONDS (default 15) from a fresh corpus
+#                for $FUZZ_SECONDS (default 15) in a fresh directory that
+#                starts as a copy of tests/fuzz/seed/NAME/ (never written)
 # Each test's own exit status decides: 0 PASS, 77 SKIP (the test could not
 # run here; its last line of output says why), anything else FAIL. Tests that
 # read the shared real-data corpus ($CORPUS, default ../shared/corpus) SKIP
@@ -90,6 +91,7 @@ for B in "$@"; do
             result "$tag/$name-regressions" $? "$LOG/out"
         fi
         work=$(mktemp -d)
+        [ -d "tests/fuzz/seed/$short" ] && cp "tests/fuzz/seed/$short"/* "$work/"
         "$f" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -artifact_prefix="$work/" \
             "$work" > "$LOG/out" 2>&1
         st=$?
