@@ -25,7 +25,7 @@ start() { # [extra serve options...]
     : > "$T/serve.log"
     "$WW" serve --db "$DB" --listen 127.0.0.1:0 --rate-limit 0 "$@" 2> "$T/serve.log" &
     PID=$!
-    for _ in $(seq 100); do
+    for _ in $(seq 600); do # 30 s: a loaded machine, a sanitizer build
         grep -q "listening on" "$T/serve.log" && break
         kill -0 $PID 2>/dev/null || fail "serve exited: $(cat "$T/serve.log")"
         sleep 0.05

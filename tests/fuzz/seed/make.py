@@ -238,11 +238,15 @@ try:
         err = open("%s/%s.err" % (tmp, tag), "w+")
         p = subprocess.Popen([WW, "serve", "--db", db, "--listen", "127.0.0.1:0", "--rate-limit", "0",
                               "--config", "/dev/null"], stderr=err)
-        for _ in range(100):
+        for _ in range(600):  # 30 s: a loaded machine, a sanitizer build
             err.seek(0)
             m = re.search(r"listening on (http://\S+)", err.read())
-            if m: break
+            if m or p.poll() is not None: break
             time.sleep(0.05)
+        if not m:
+            p.kill()
+            err.seek(0)
+            sys.exit("serve did not start: " + err.read())
         for i, body in enumerate(batches):
             req = urllib.request.Request(m.group(1) + "/api/v1/submit", data=body.encode(), method="POST",
                                          headers={"Authorization": "Bearer " + key, "X-Batch-Id": "b%d" % i,
