@@ -5,8 +5,12 @@
  * IPv6 text: up to 8 groups of 1-4 hex digits, at most one "::", an optional
  * trailing dotted quad (::ffff:1.2.3.4). The formatter implements RFC 5952
  * section 4: lower case, no leading zeros, the longest run (length >= 2) of
- * zero groups becomes "::" (the first one on a tie), and IPv4-mapped
- * addresses print as ::ffff:a.b.c.d. */
+ * zero groups becomes "::" (the first one on a tie).
+ *
+ * An IPv4-mapped address (::ffff:a.b.c.d, the form dual-stack sockets log)
+ * is the IPv4 host a.b.c.d: made from text or from 16 bytes, it gets family
+ * 4 and prints as the plain dotted quad, so the host has one identity in
+ * every table, key and text (the collector's srcs rows are keyed by it). */
 #include "addr.h"
 
 #include <stdio.h>
@@ -24,7 +28,7 @@ void ww_addr_from_v4(struct ww_addr *a, const uint8_t v4[4])
 void ww_addr_from_v6(struct ww_addr *a, const uint8_t v6[16])
 {
     memcpy(a->b, v6, 16);
-    a->family = 6;
+    a->family = memcmp(v6, v4mapped, 12) ? 6 : 4;
 }
 
 /* Dotted quad at s[0..len) exactly; 0 or -1. No leading zeros beyond "0". */
@@ -130,16 +134,12 @@ int ww_addr_parse(const char *s, size_t len, struct ww_addr *out)
 
 char *ww_addr_format(const struct ww_addr *a, char *buf)
 {
-    if (a->family == 4) {
-        snprintf(buf, WW_ADDR_STRLEN, "%u.%u.%u.%u", a->b[12], a->b[13], a->b[14], a->b[15]);
-        return buf;
-    }
-    if (a->family != 6) {
+    if (a->family != 4 && a->family != 6) {
         strcpy(buf, "-");
         return buf;
     }
-    if (!memcmp(a->b, v4mapped, 12)) {
-        snprintf(buf, WW_ADDR_STRLEN, "::ffff:%u.%u.%u.%u", a->b[12], a->b[13], a->b[14], a->b[15]);
+    if (!memcmp(a->b, v4mapped, 12)) { /* family 4, or 6 in values made by hand */
+        snprintf(buf, WW_ADDR_STRLEN, "%u.%u.%u.%u", a->b[12], a->b[13], a->b[14], a->b[15]);
         return buf;
     }
     unsigned g[8];

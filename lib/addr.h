@@ -1,10 +1,12 @@
 /* addr.h -- IPv4/IPv6 addresses as one 17-byte value.
  *
  * Both families live in 16 bytes: IPv4 as the IPv4-mapped IPv6 address
- * (::ffff:a.b.c.d, RFC 4291 2.5.5.2), with `family` saying which one the
- * input used. So hashing and comparing never branch on the family.
- * Text output is canonical: dotted quad, or RFC 5952 for IPv6 (lower case,
- * longest run of two or more zero groups as "::", leftmost on a tie).
+ * (::ffff:a.b.c.d, RFC 4291 2.5.5.2), with `family` 4 or 6. So hashing and
+ * comparing never branch on the family. An IPv4 host written in the mapped
+ * form (::ffff:203.0.113.50) is that IPv4 host: family 4, one identity.
+ * Text output is canonical: dotted quad (for mapped input too), or RFC 5952
+ * for IPv6 (lower case, longest run of two or more zero groups as "::",
+ * leftmost on a tie).
  * Parsing takes a length (no NUL needed), allocates nothing, and accepts the
  * fully expanded form the kernel prints (2001:0db8:0000:...). */
 #ifndef WW_ADDR_H

@@ -67,7 +67,9 @@ int ww_cidr_parse(const char *s, size_t n, struct ww_cidr *out)
     const char *slash = memchr(s, '/', n);
     size_t alen = slash ? (size_t)(slash - s) : n;
     if (ww_addr_parse(s, alen, &out->addr)) return -1;
-    unsigned max = out->addr.family == 4 ? 32 : 128, len = max;
+    /* ::ffff:a.b.c.d/LEN is IPv4 (addr.h), LEN counted over 128 bits */
+    unsigned skip = out->addr.family == 4 && memchr(s, ':', alen) ? 96 : 0;
+    unsigned max = out->addr.family == 4 ? 32 : 128, len = max + skip;
     if (slash) {
         size_t dl = n - alen - 1;
         if (dl < 1 || dl > 3) return -1;
@@ -77,8 +79,9 @@ int ww_cidr_parse(const char *s, size_t n, struct ww_cidr *out)
             if (d < '0' || d > '9') return -1;
             len = len * 10 + (unsigned)(d - '0');
         }
-        if (len > max) return -1;
+        if (len > max + skip || len < skip) return -1;
     }
+    len -= skip;
     out->len = (uint8_t)len;
     unsigned bits = abits(out);
     for (unsigned i = bits; i < 128; i++) out->addr.b[i / 8] &= (uint8_t)~(0x80 >> (i % 8));

@@ -382,7 +382,7 @@ enum ww_parse_rc ww_parse_netfilter(struct ww_parse_ctx *ctx, const char *line,
                 : ev->action == WW_ACTION_DROP ? WW_OUTCOME_FAILURE : WW_OUTCOME_UNKNOWN;
 
     enum { F_SRC = 1, F_DST = 2, F_PROTO = 4, F_SPT = 8, F_DPT = 16, F_TYPE = 32, F_CODE = 64 };
-    unsigned have = 0, spt = 0, dpt = 0, type = 0, code = 0, v;
+    unsigned have = 0, v6text = 0, spt = 0, dpt = 0, type = 0, code = 0, v;
     int named = 0; /* PROTO was a name: the kernel decoded that header */
     const char *p = pkt;
     for (;;) {
@@ -416,6 +416,7 @@ enum ww_parse_rc ww_parse_netfilter(struct ww_parse_ctx *ctx, const char *line,
         if (have & (1u << k)) { *why = msg_dup[k]; return WW_PARSE_BAD; }
         have |= 1u << k;
         if (k <= 1) {
+            if (memchr(val, ':', vl)) v6text |= 1u << k;
             if (ww_addr_parse(val, vl, k ? &ev->dst : &ev->src)) {
                 *why = k ? "DST is not an IP address" : "SRC is not an IP address";
                 return WW_PARSE_BAD;
@@ -438,7 +439,7 @@ enum ww_parse_rc ww_parse_netfilter(struct ww_parse_ctx *ctx, const char *line,
     if (!(have & F_SRC)) { *why = "missing SRC"; return WW_PARSE_BAD; }
     if (!(have & F_DST)) { *why = "missing DST"; return WW_PARSE_BAD; }
     if (!(have & F_PROTO)) { *why = "missing PROTO"; return WW_PARSE_BAD; }
-    if (ev->src.family != ev->dst.family) {
+    if (v6text == 1 || v6text == 2) { /* by the text: ::ffff:a.b.c.d is family 4 */
         *why = "SRC and DST address families differ";
         return WW_PARSE_BAD;
     }

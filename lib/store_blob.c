@@ -209,6 +209,7 @@ static int get_addr(const unsigned char *b, size_t len, size_t *off, struct ww_a
     size_t need = fam == 4 ? 4 : 16;
     if ((fam != 4 && fam != 6 && fam != 0) || len - *off - 1 < need) return -1;
     if (fam == 4) ww_addr_from_v4(a, b + *off + 1);
+    else if (fam == 6) ww_addr_from_v6(a, b + *off + 1); /* a mapped one is IPv4 (addr.h) */
     else {
         memcpy(a->b, b + *off + 1, 16);
         a->family = fam;

@@ -50,8 +50,13 @@ static void test_cidr(void)
     CHECK_STR(fmt("2001:DB8:0:0::1/32"), "2001:db8::/32");
     CHECK_STR(fmt("2001:db8::1:2/127"), "2001:db8::1:2/127");
     CHECK_STR(fmt("2001:0db8:0000:0000:0000:0000:0000:0001"), "2001:db8::1");
+    /* an IPv4-mapped address is the IPv4 host; its length counts 128 bits */
+    CHECK_STR(fmt("::ffff:192.0.2.77"), "192.0.2.77");
+    CHECK_STR(fmt("::ffff:192.0.2.77/120"), "192.0.2.0/24");
+    CHECK_STR(fmt("::ffff:0:0/96"), "0.0.0.0/0");
     static const char *const bad[] = {"", "/8", "1.2.3.4/", "1.2.3.4/33", "1.2.3.4/8x", "1.2.3.4/-1",
-                                      "::1/129", "1.2.3.4/0008", "1.2.3", "1.2.3.4 ", "10.0.0.0/8/8"};
+                                      "::1/129", "1.2.3.4/0008", "1.2.3", "1.2.3.4 ", "10.0.0.0/8/8",
+                                      "::ffff:1.2.3.4/95", "::ffff:1.2.3.4/129"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) CHECK_STR(fmt(bad[i]), "(error)");
     /* the length bounds the read: "10.0.0.1/24" read as its first 8 bytes */
     struct ww_cidr c;
@@ -63,6 +68,9 @@ static void test_cidr(void)
     CHECK(ww_cidr_contains(&n, &a));
     ww_addr_parse("198.51.100.128", 14, &a);
     CHECK(!ww_cidr_contains(&n, &a));
+    ww_addr_parse("::ffff:198.51.100.1", 19, &a);
+    CHECK(ww_cidr_contains(&n, &a));
+    ww_addr_parse("198.51.100.128", 14, &a);
     n = N("::/0");
     CHECK(!ww_cidr_contains(&n, &a)); /* families never mix */
 }

@@ -4,6 +4,13 @@
 #include "event.h"
 #include <string.h>
 static const char *rt(const char *in) { static char b[64]; struct ww_addr a; if (ww_addr_parse(in, strlen(in), &a)) return "ERR"; return ww_addr_format(&a, b); }
+static int mapped_is_v4(void)
+{
+    struct ww_addr m, p;
+    ww_addr_parse("::ffff:1.2.3.4", 14, &m);
+    ww_addr_parse("1.2.3.4", 7, &p);
+    return m.family == 4 && ww_addr_eq(&m, &p) && ww_addr_hash(&m) == ww_addr_hash(&p);
+}
 TEST_MAIN({
   CHECK_STR(rt("192.168.10.55"), "192.168.10.55");
   CHECK_STR(rt("2012:1234:1234:0000:0000:0000:0000:0001"), "2012:1234:1234::1");
@@ -14,7 +21,9 @@ TEST_MAIN({
   CHECK_STR(rt("2001:db8:0:1:1:1:1:1"), "2001:db8:0:1:1:1:1:1");
   CHECK_STR(rt("2001:db8:0:0:1:0:0:1"), "2001:db8::1:0:0:1");
   CHECK_STR(rt("2001:DB8::"), "2001:db8::");
-  CHECK_STR(rt("::ffff:1.2.3.4"), "::ffff:1.2.3.4");
+  CHECK_STR(rt("::ffff:1.2.3.4"), "1.2.3.4");   /* the IPv4 host: one identity */
+  CHECK_STR(rt("0:0:0:0:0:FFFF:0102:0304"), "1.2.3.4");
+  CHECK(mapped_is_v4());
   CHECK_STR(rt("1:2:3:4:5:6:7::"), "1:2:3:4:5:6:7:0");
   CHECK_STR(rt("999.1.1.1"), "ERR");
   CHECK_STR(rt("1.2.3"), "ERR");

@@ -290,6 +290,13 @@ static void test_quirks(void)
     CHECK_STR(dst(), "2001:db8:0:f101::1");
     CHECK_INT(ev.src.family, 6);
     CHECK_INT(ev.dport, 1433);
+    /* an IPv4-mapped source in an IPv6 packet is the IPv4 host (addr.h) */
+    CHECK_INT(parse(&c, "Mar 17 13:39:13 linux kernel: DROP IN=eth0 OUT= "
+        "SRC=0000:0000:0000:0000:0000:ffff:cb00:7132 DST=2001:0db8:0000:f101:0000:0000:0000:0001 "
+        "LEN=80 TC=0 HOPLIMIT=64 FLOWLBL=0 PROTO=TCP SPT=51397 DPT=445 WINDOW=5760 RES=0x00 "
+        "SYN URGP=0 "), WW_PARSE_EVENT);
+    CHECK_STR(src(), "203.0.113.50");
+    CHECK_INT(ev.src.family, 4);
     CHECK_INT(parse(&c, "somefile:not a stamp IN=e OUT= SRC=1.2.3.4 DST=5.6.7.8 PROTO=2"),
               WW_PARSE_BAD);
     CHECK_STR(why, "line has no timestamp");

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "store.h"
 #include "store_int.h"
 #include "err.h"
@@ -593,6 +594,63 @@ static void run_icmp(void)
     ww_store_close(st);
 }
 
+/* ---- an IPv4 host written as ::ffff:a.b.c.d is the same host: one row on
+ * disk, whichever form each batch used and across restarts; the API answers
+ * alike for both forms ---- */
+
+static void run_mapped(void)
+{
+    char path[512], err[256], secret[65], name[65];
+    struct ww_store *st;
+    int64_t id = 0;
+    int dup;
+    tpath(path, sizeof path, "mapped.db");
+    CHECK_INT(ww_store_open(path, &st, err, sizeof err), WW_OK);
+    CHECK_INT(ww_store_key_add(st, "m", secret), WW_OK);
+    CHECK_INT(ww_store_key_check(st, secret, &id, name), WW_OK);
+    int64_t day = ww_days_from_civil(2006, 8, 4), t0 = day * 86400000000LL;
+    const char *form[2] = {"::ffff:203.0.113.50", "203.0.113.50"};
+    for (int k = 0; k < 2; k++) { /* one batch in each form, a restart between */
+        struct ww_event e[3];
+        for (int i = 0; i < 3; i++) {
+            e[i] = ev(t0 + k * 1000 + i, 0, 0xc0a80001 + (uint32_t)i, 445, WW_PROTO_TCP);
+            CHECK_INT(ww_addr_parse(form[k], strlen(form[k]), &e[i].src), 0);
+        }
+        char bid[16];
+        snprintf(bid, sizeof bid, "m-%d", k);
+        CHECK_INT(ww_store_submit(st, id, bid, e, 2 + (size_t)k, &dup), WW_OK); /* 2, then 3 */
+        ww_store_close(st);
+        CHECK_INT(ww_store_open(path, &st, err, sizeof err), WW_OK);
+    }
+    sqlite3_stmt *s;
+    CHECK_INT(sqlite3_prepare_v2(st->rdb, "SELECT count(*), max(src) FROM srcs", -1, &s, NULL),
+              SQLITE_OK);
+    CHECK_INT(sqlite3_step(s), SQLITE_ROW);
+    CHECK_INT(sqlite3_column_int(s, 0), 1);
+    CHECK_STR((const char *)sqlite3_column_text(s, 1), "203.0.113.50");
+    sqlite3_finalize(s);
+    json_t *j[2];
+    for (int k = 0; k < 2; k++) {
+        char url[64];
+        unsigned status;
+        snprintf(url, sizeof url, "/api/v1/ip/%s", form[k]);
+        j[k] = ww_api_get(st, url, t0, &status);
+        CHECK_INT(status, 200);
+        CHECK_STR(json_string_value(json_object_get(j[k], "src")), "203.0.113.50");
+        CHECK_INT(jint(j[k], "records"), 5);
+        CHECK_INT(jint(j[k], "targets"), 3);
+    }
+    CHECK(json_equal(j[0], j[1]));
+    json_decref(j[0]);
+    json_decref(j[1]);
+    json_t *src = ww_store_sources(st, 10, -1, t0 + 86400000000LL);
+    json_t *list = json_object_get(src, "sources");
+    CHECK_INT(json_array_size(list), 1);
+    CHECK_INT(jint(json_array_get(list, 0), "records"), 5);
+    json_decref(src);
+    ww_store_close(st);
+}
+
 /* ---- the writer's lock file ---- */
 
 /* One writer at a time; the lock file is there while it writes and gone
@@ -722,5 +780,5 @@ static void run_tally(void)
     tally_free(&d);
 }
 
-TEST_MAIN(tmp_init(); run(); run_views(); run_recovery(); run_icmp(); run_lock(); run_lock_race();
+TEST_MAIN(tmp_init(); run(); run_views(); run_recovery(); run_icmp(); run_mapped(); run_lock(); run_lock_race();
           run_tally(); tmp_done())
