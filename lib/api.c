@@ -4,7 +4,8 @@
  * and query arguments, then calls one store query. Arguments are parsed
  * strictly (whole-string numbers, YYYY-MM-DD dates) and a bad one is a 400
  * naming it. The store answers {"error": ...} when the request names
- * nothing it knows (an address never seen): that becomes a 404.
+ * nothing it knows (an address never seen): that becomes a 404; it answers
+ * nothing while it cannot write (its figures may be stale): a 503.
  * ww_api_fetch is the client side, for `report` and `block`. */
 #include "api.h"
 
@@ -164,7 +165,13 @@ json_t *ww_api_get(struct ww_store *st, const char *url, int64_t now_us, unsigne
         return fail(status, 404, "no such endpoint");
     }
 #undef UNDER
-    if (!j) return fail(status, 500, "store query failed");
+    if (!j) { /* the store cannot write: its figures would miss acknowledged batches */
+        char why[160], msg[300];
+        ww_store_status(st, why, sizeof why);
+        snprintf(msg, sizeof msg, "the store cannot write (%s): its figures may miss"
+                 " acknowledged batches; retry later", *why ? why : "unknown reason");
+        return fail(status, 503, msg);
+    }
     *status = json_object_get(j, "error") ? 404 : 200;
     return j;
 }

@@ -14,8 +14,9 @@
 #include "store.h"
 
 /* Returns the JSON (never NULL) and sets *status: 200, 400 (bad argument),
- * 404 (no such endpoint, or nothing known by that name), 500 (store
- * failed). Errors are {"error": "..."}. now_us: the clock "today" and
+ * 404 (no such endpoint, or nothing known by that name), 503 (the store
+ * cannot write, so its figures may miss acknowledged batches: retry).
+ * Errors are {"error": "..."}. now_us: the clock "today" and
  * "active" are judged by. */
 json_t *ww_api_get(struct ww_store *st, const char *url, int64_t now_us, unsigned *status);
 

@@ -5,7 +5,9 @@
  *
  * Days are UTC day numbers (epoch_us / 86400e6). Query functions return a new
  * jansson json_t (caller decrefs), or an {"error":...} object when the
- * request names nothing (an address never seen).
+ * request names nothing (an address never seen), or NULL when the store
+ * cannot write (a full disk) and batches it acknowledged are not yet in the
+ * aggregates: rather no answer than one that misses them.
  *
  * Threads: a handle may be used from many threads at once. Submissions are
  * written by one writer thread inside the store (group commit); queries run
@@ -14,7 +16,14 @@
  * nothing; ww_store_start (or the first submit) takes the store's lock file
  * (PATH-lock, removed again by ww_store_close), replays what a crash left
  * unapplied and starts the writer, so only one process at a time may submit
- * to a store, while any may read it. */
+ * to a store, while any may read it.
+ *
+ * A full or failing disk loses nothing acknowledged: a batch is
+ * acknowledged once it is in the log; aggregates that cannot be written
+ * stay in memory and are written again, and the log keeps every batch they
+ * do not hold yet. While they cannot be written the store takes no batch
+ * (WW_ERR_IO) and queries answer NULL; it tries again by itself, and once
+ * writes succeed it checkpoints the WAL. */
 #ifndef WW_STORE_H
 #define WW_STORE_H
 #include <stddef.h>
@@ -47,9 +56,15 @@ int  ww_store_key_list(struct ww_store *st,
 int  ww_store_start(struct ww_store *st, char *err, size_t errlen);
 /* One batch, atomically and durably: returns once it is committed. WW_OK
  * with *duplicate = 1 (nothing stored) if this sensor already submitted
- * batch_id. */
+ * batch_id; WW_ERR_IO (nothing stored: send it again later) if the store
+ * cannot write now. */
 int  ww_store_submit(struct ww_store *st, int64_t sensor_id, const char *batch_id,
                      const struct ww_event *ev, size_t n, int *duplicate);
+/* WW_OK while the writer writes; WW_ERR_IO while it cannot (its last
+ * commit or flush failed: submissions are refused, and queries are NULL if
+ * the aggregates lag). why: SQLite's reason for the last failed write
+ * ("database or disk is full"), "" if none. */
+int  ww_store_status(struct ww_store *st, char *why, size_t len);
 
 json_t *ww_store_port(struct ww_store *st, int port, int64_t day);
 /* per day, or per hour with hourly (buckets with data only) */

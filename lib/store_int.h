@@ -81,7 +81,8 @@ int  store_lock_take(const char *lockpath, int *fd, char *err, size_t errlen);
 void store_lock_release(const char *lockpath, int fd);
 
 /* Blocks until every batch committed before the call is in the aggregates
- * (no-op when no writer runs). */
-void ww_store_sync(struct ww_store *st);
+ * (no-op when no writer runs); WW_ERR_IO if the writer cannot write them
+ * now (a full disk): queries would miss acknowledged batches. */
+int ww_store_sync(struct ww_store *st);
 
 #endif

@@ -3,9 +3,10 @@
  * Queries run on the store's own read connection (WAL: they never block the
  * writer, and see whole transactions only), one at a time, after
  * ww_store_sync() has made every batch accepted so far visible in the
- * aggregates. Statements are prepared per query with bound parameters; no
- * SQL is built from input. Blobs decoded here (top sources, a source's
- * ports and days) are store_blob.c's tallies. */
+ * aggregates; when it cannot (a full disk), they answer NULL. Statements
+ * are prepared per query with bound parameters; no SQL is built from
+ * input. Blobs decoded here (top sources, a source's ports and days) are
+ * store_blob.c's tallies. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,6 +358,8 @@ static int q_metrics(struct ww_store *st, FILE *out)
          scalar(st, "SELECT count(*) FROM keys WHERE revoked=0")},
         {"wormwatch_store_log_rows", "Batches committed and kept in the log for recovery",
          scalar(st, "SELECT count(*) FROM log")},
+        {"wormwatch_store_writable", "1 while the store writes, 0 while it cannot (a full disk)",
+         ww_store_status(st, NULL, 0) == WW_OK},
     };
     for (size_t i = 0; i < sizeof m / sizeof *m; i++)
         if (fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n%s %lld\n", m[i].name, m[i].help,
@@ -369,7 +372,7 @@ static int q_metrics(struct ww_store *st, FILE *out)
 
 #define QUERY(call)                         \
     do {                                    \
-        ww_store_sync(st);                  \
+        if (ww_store_sync(st)) return NULL; \
         pthread_mutex_lock(&st->rlock);     \
         json_t *j_ = call;                  \
         pthread_mutex_unlock(&st->rlock);   \

@@ -29,6 +29,21 @@
  * surge_wm, and replayed from the log past surge_wm. Log rows at or below
  * both watermarks are deleted.
  *
+ * A full (or failing) disk loses nothing acknowledged. A flush changes
+ * nothing in memory until its COMMIT succeeds, so after a failure every
+ * entry is still dirty, `applied` and surge_wm have not moved, and no log
+ * row they do not cover is deleted. An apply that fails midway (a read
+ * error) drops the whole cache and catches up on the log as a start does.
+ * While a round's writes fail the store is `failed`: submissions are
+ * refused (serve: 503), queries whose aggregates lag the log answer nothing
+ * (503), and the writer tries again every FAIL_RETRY_US until a write
+ * succeeds. A start whose flush fails starts failed all the same (only a
+ * log it cannot read stops it). After a failure, once writes succeed, the
+ * WAL is checkpointed and truncated (it may have grown while checkpoints
+ * could not run), as soon as the disk has room for the database file to
+ * grow to its full size: a checkpoint without that room would fail midway
+ * and take the room the writes need.
+ *
  * One writing process per store: the writer holds flock on PATH-lock, and
  * a clean close unlinks it while still holding it; openers re-check after
  * flock that the name still points at the inode they locked (store_lock_take).
@@ -55,6 +70,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -68,6 +84,8 @@
 #define FLUSH_AGE_US 5000000        /* a dirty entry waits this long for more updates */
 #define SURGE_SAVE_US 60000000LL    /* surge state saved at least this often */
 #define SURGE_SAVE_EVENTS 4000000   /* ... or when this many events are behind it (~110 MB of log) */
+#define FAIL_RETRY_US 500000        /* after a failed write, the writer tries again after this */
+#define CKPT_RETRY_US 5000000       /* ... a failed checkpoint after this */
 
 enum {
     S_KEY_ADD, S_KEY_REVOKE, S_KEY_ALL, S_KEY_SEEN, S_BATCH_ADD, S_LOG_ADD,
@@ -160,7 +178,9 @@ struct writer {
     int64_t committed;            /* last log id committed */
     int64_t applied;              /* meta.applied as last written */
     int64_t agg_last;             /* last log id applied to the aggregates */
-    int failed;                   /* a flush failed: say so to sync waiters */
+    int failed;                   /* the last round's writes failed (commit or flush) */
+    uint64_t rounds;              /* rounds ended */
+    char why[160];                /* SQLite's reason for the last failed write */
     uint64_t batches, events, duplicates, sources;  /* for /metrics */
 
     /* writer thread only: */
@@ -170,6 +190,8 @@ struct writer {
     size_t dhead, dn, dcap;
     uint64_t round;
     int64_t now_us;               /* monotonic, at the start of this round */
+    int ckpt;                     /* a write failed: checkpoint once writes succeed */
+    int rebuild;                  /* an apply failed midway: rebuild from the log */
     struct ww_surges *surges;
     int64_t surge_wm, saved_surge_wm, surge_saved_us;
     uint64_t events_since_save;
@@ -228,6 +250,16 @@ static int meta_put_int(struct ww_store *st, const char *k, int64_t v)
     sqlite3_bind_text(s, 1, k, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, v);
     return step_done(s);
+}
+
+static int64_t pragma_int(struct ww_store *st, const char *sql)
+{
+    sqlite3_stmt *s;
+    int64_t v = 0;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) return 0;
+    if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
 }
 
 static int64_t meta_get_int(sqlite3 *db, const char *k)
@@ -716,10 +748,27 @@ static int save_surges(struct ww_store *st, struct writer *w)
     int rc = step_done(s);
     ww_free(b);
     if (!rc) rc = meta_put_int(st, "surge_wm", w->surge_wm);
-    if (!rc) {
-        w->saved_surge_wm = w->surge_wm;
-        w->surge_saved_us = mono_us();
-        w->events_since_save = 0;
+    return rc;
+}
+
+/* A write (or a read) failed: keeps SQLite's reason (a ROLLBACK would reset
+ * it) and asks for a checkpoint once writes succeed again. */
+static void note_failure(struct ww_store *st, struct writer *w)
+{
+    pthread_mutex_lock(&w->mu);
+    snprintf(w->why, sizeof w->why, "%s", sqlite3_errmsg(st->db));
+    pthread_mutex_unlock(&w->mu);
+    w->ckpt = 1;
+}
+
+/* Ends the transaction: COMMIT if rc is WW_OK, else (or if COMMIT fails)
+ * ROLLBACK, keeping the reason. */
+static int finish(struct ww_store *st, struct writer *w, int rc)
+{
+    if (!rc) rc = exec(st, "COMMIT");
+    if (rc) {
+        note_failure(st, w);
+        if (!sqlite3_get_autocommit(st->db)) exec(st, "ROLLBACK");
     }
     return rc;
 }
@@ -727,7 +776,11 @@ static int save_surges(struct ww_store *st, struct writer *w)
 /* One transaction: dirty entries oldest-first, those dirty for FLUSH_AGE_US
  * at least (so a hot entry is written once for many batches), until
  * budget_us is spent -- or all of them if budget_us < 0 --, new alerts, the
- * watermarks, the surge state if due, and the log rows no longer needed. */
+ * watermarks, the surge state if due, and the log rows no longer needed.
+ * Nothing in memory changes until the COMMIT succeeds: after a failure
+ * every entry is still dirty and queued, `applied` and the surge
+ * watermark where they were, so the next flush writes it all again and no
+ * log row is deleted before what it holds is in the aggregates. */
 static int flush(struct ww_store *st, struct writer *w, int64_t budget_us, int save)
 {
     int64_t t0 = mono_us();
@@ -738,36 +791,154 @@ static int flush(struct ww_store *st, struct writer *w, int64_t budget_us, int s
     /* not fsync'd: the log holds all of it, and the next commit of batches
      * (synchronous=FULL) makes it durable too, WAL frames being in order */
     int rc = exec(st, "PRAGMA synchronous=NORMAL; BEGIN IMMEDIATE");
-    size_t k = 0;
-    while (!rc && w->dn) {
-        struct ent *e = w->dirty[w->dhead];
-        if ((rc = ent_write(st, w, e))) break;
-        e->dirty = 0;
-        e->stored_wm = e->wm;
-        w->dhead++;
-        w->dn--;
-        if (!w->dn) w->dhead = 0;
-        if (budget_us >= 0 && w->dn && t0 - w->dirty[w->dhead]->dirty_us < FLUSH_AGE_US) break;
-        if (budget_us >= 0 && (++k & 63) == 0 && mono_us() - t0 > budget_us) break;
+    size_t k = 0; /* entries written: dirty[dhead .. dhead + k) */
+    while (!rc && k < w->dn) {
+        if ((rc = ent_write(st, w, w->dirty[w->dhead + k]))) break;
+        k++;
+        if (budget_us >= 0 && k < w->dn &&
+            t0 - w->dirty[w->dhead + k]->dirty_us < FLUSH_AGE_US)
+            break;
+        if (budget_us >= 0 && (k & 63) == 0 && mono_us() - t0 > budget_us) break;
     }
-    int64_t applied = w->dn ? w->dirty[w->dhead]->lo - 1 : w->agg_last;
+    int64_t applied = k < w->dn ? w->dirty[w->dhead + k]->lo - 1 : w->agg_last;
+    int save_now = save || w->events_since_save >= SURGE_SAVE_EVENTS ||
+                   (w->events_since_save && mono_us() - w->surge_saved_us >= SURGE_SAVE_US);
     if (!rc) rc = write_alerts(st, w);
     if (!rc && applied != w->applied) rc = meta_put_int(st, "applied", applied);
-    if (!rc && (save || w->events_since_save >= SURGE_SAVE_EVENTS ||
-                (w->events_since_save && mono_us() - w->surge_saved_us >= SURGE_SAVE_US)))
-        rc = save_surges(st, w);
+    if (!rc && save_now) rc = save_surges(st, w);
     if (!rc) {
-        int64_t keep = applied < w->saved_surge_wm ? applied : w->saved_surge_wm;
+        int64_t surge_wm = save_now ? w->surge_wm : w->saved_surge_wm;
         sqlite3_stmt *s = stmt(st, S_LOG_DEL);
-        sqlite3_bind_int64(s, 1, keep);
+        sqlite3_bind_int64(s, 1, applied < surge_wm ? applied : surge_wm);
         rc = step_done(s);
     }
-    if (!rc) rc = exec(st, "COMMIT");
-    if (rc) exec(st, "ROLLBACK");
+    rc = finish(st, w, rc);
     if (exec(st, "PRAGMA synchronous=FULL") && !rc) rc = WW_ERR_IO;
-    if (rc) return rc;
+    if (rc) { /* alerts are written again, whole, next time */
+        for (size_t i = 0; i < w->nalert; i++) w->alert_end[i] = INT64_MIN;
+        return rc;
+    }
+    for (size_t i = 0; i < k; i++) {
+        struct ent *e = w->dirty[w->dhead + i];
+        e->dirty = 0;
+        e->stored_wm = e->wm;
+    }
+    w->dhead += k;
+    w->dn -= k;
+    if (!w->dn) w->dhead = 0;
     w->applied = applied;
+    if (save_now) {
+        w->saved_surge_wm = w->surge_wm;
+        w->surge_saved_us = mono_us();
+        w->events_since_save = 0;
+    }
     return WW_OK;
+}
+
+/* After a failed write, once writes succeed again: copy the WAL into the
+ * database and truncate it, giving back what it grew to while it could
+ * not be checkpointed. The copy grows the database file to page_count
+ * pages; with less room than that it would fail midway, having taken what
+ * room there was from the writes, so it waits for the room. */
+static void checkpoint(struct ww_store *st, struct writer *w)
+{
+    struct stat sb;
+    struct statvfs fs;
+    int64_t need = pragma_int(st, "PRAGMA page_count") * pragma_int(st, "PRAGMA page_size");
+    if (stat(st->path, &sb) == 0 && statvfs(st->path, &fs) == 0 &&
+        need - (int64_t)sb.st_size > (int64_t)(fs.f_bavail * fs.f_frsize))
+        return;
+    if (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) == SQLITE_OK)
+        w->ckpt = 0;
+}
+
+/* ---- catching up on the log (at start, and after a failed apply) ------------- */
+
+static uint64_t count_sources(struct ww_store *st)
+{
+    sqlite3_stmt *s;
+    uint64_t n = 0;
+    if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM srcs", -1, &s, NULL) != SQLITE_OK) return 0;
+    if (sqlite3_step(s) == SQLITE_ROW) n = (uint64_t)sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return n;
+}
+
+/* Applies, in order, the log rows past agg_last to the aggregates and those
+ * past surge_wm to the surge detector; an aggregate row skips the ids it
+ * already holds (its wm). A row that cannot be read is an error, never the
+ * end of the log. */
+static int catch_up(struct ww_store *st, struct writer *w)
+{
+    int64_t from = w->agg_last < w->surge_wm ? w->agg_last : w->surge_wm;
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, "SELECT id, sensor, data FROM log WHERE id > ? ORDER BY id",
+                           -1, &s, NULL) != SQLITE_OK) {
+        note_failure(st, w);
+        return WW_ERR_IO;
+    }
+    sqlite3_bind_int64(s, 1, from);
+    struct ww_event *ev = NULL;
+    size_t cap = 0;
+    int rc = WW_OK, step = SQLITE_DONE;
+    while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(s, 0), sensor = sqlite3_column_int64(s, 1);
+        size_t len = (size_t)sqlite3_column_bytes(s, 2), off = 0, n = 0;
+        const unsigned char *b = sqlite3_column_blob(s, 2);
+        while (b && off < len) {
+            if (n == cap) ev = ww_realloc(ev, (cap = cap ? 2 * cap : 1024) * sizeof *ev);
+            if (log_decode_event(b, len, &off, &ev[n])) break;
+            n++;
+        }
+        rc = apply(st, w, id, sensor, ev, n, id > w->agg_last, id > w->surge_wm);
+        if (id > w->committed) w->committed = id;
+    }
+    if (rc || step != SQLITE_DONE) {
+        note_failure(st, w);
+        rc = WW_ERR_IO;
+    }
+    sqlite3_finalize(s);
+    ww_free(ev);
+    return rc;
+}
+
+static void drop_entries(struct writer *w)
+{
+    for (size_t i = 0; i < w->nb; i++) {
+        for (struct ent *e = w->tab[i], *next; e; e = next) {
+            next = e->next;
+            ent_free(e);
+        }
+        w->tab[i] = NULL;
+    }
+    w->n = w->dn = w->dhead = 0;
+}
+
+static void writer_free(struct writer *w)
+{
+    drop_entries(w);
+    ww_free(w->tab);
+    ww_free(w->dirty);
+    ww_surges_free(w->surges);
+    ww_free(w->alert_end);
+    ww_free(w->sorted);
+    ww_free(w->buf);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->work);
+    pthread_cond_destroy(&w->done);
+    ww_free(w);
+}
+
+/* An apply that failed midway (a read error) left entries holding part of
+ * a log row: all entries go, and the log is caught up on as at a start. */
+static int rebuild(struct ww_store *st, struct writer *w)
+{
+    drop_entries(w);
+    w->agg_last = w->applied;
+    w->sources = count_sources(st);
+    int rc = catch_up(st, w);
+    if (!rc) w->rebuild = 0;
+    return rc;
 }
 
 /* ---- the writer thread ----------------------------------------------------- */
@@ -805,9 +976,7 @@ static int commit_jobs(struct ww_store *st, struct writer *w, struct job *jobs, 
         sqlite3_bind_int64(s, 2, j->sensor);
         rc = step_done(s);
     }
-    if (!rc) rc = exec(st, "COMMIT");
-    if (rc) exec(st, "ROLLBACK");
-    return rc;
+    return finish(st, w, rc);
 }
 
 static void *writer_main(void *arg)
@@ -819,12 +988,17 @@ static void *writer_main(void *arg)
     for (;;) {
         pthread_mutex_lock(&w->mu);
         while (!w->head && !w->stop && !w->sync_wanted) {
-            if (!w->dn && w->applied == w->agg_last) {
+            /* after a failure try again (after the pause below), else
+             * sleep until the oldest dirty entry is due, or a checkpoint
+             * left to do is worth another try */
+            int64_t due = w->failed ? 0
+                        : w->dn ? w->dirty[w->dhead]->dirty_us + FLUSH_AGE_US
+                        : w->applied != w->agg_last ? 0
+                        : w->ckpt ? w->now_us + CKPT_RETRY_US : -1;
+            if (due < 0) {
                 pthread_cond_wait(&w->work, &w->mu);
                 continue;
             }
-            /* dirty entries: sleep until the oldest is due */
-            int64_t due = w->dn ? w->dirty[w->dhead]->dirty_us + FLUSH_AGE_US : 0;
             if (mono_us() >= due) break;
             struct timespec ts = {(time_t)(due / 1000000), (long)(due % 1000000) * 1000};
             pthread_cond_timedwait(&w->work, &w->mu, &ts);
@@ -838,11 +1012,13 @@ static void *writer_main(void *arg)
         w->round++;
         w->now_us = mono_us();
         pthread_mutex_lock(&st->wlock);
+        int failed = 0;
         if (jobs) {
             size_t n = 0;
             for (struct job *j = jobs; j; j = j->next) n++;
             if (n > idcap) ids = ww_realloc(ids, (idcap = 2 * n) * sizeof *ids);
             int rc = commit_jobs(st, w, jobs, ids);
+            failed = rc != 0;
             /* the events are copied out before the submitters are let go */
             struct applied_job { int64_t id, sensor; size_t n; struct ww_event *ev; } *todo = NULL;
             size_t ntodo = 0, i = 0;
@@ -867,13 +1043,17 @@ static void *writer_main(void *arg)
             if (!rc) {
                 for (size_t k = 0; k < n; k++)
                     if (ids[k] > w->committed) w->committed = ids[k];
+            } else {
+                w->failed = 1; /* before its submitters hear of it */
             }
             pthread_cond_broadcast(&w->done);
             pthread_mutex_unlock(&w->mu);
-            /* committed and answered: a failure to aggregate now is repaired
-             * by the replay at the next start, so the batch still counts */
+            /* committed and answered: if aggregating fails (a read error)
+             * the cache is rebuilt from the log, which has every batch */
             for (size_t k = 0; k < ntodo; k++) {
-                apply(st, w, todo[k].id, todo[k].sensor, todo[k].ev, todo[k].n, 1, 1);
+                if (!w->rebuild &&
+                    apply(st, w, todo[k].id, todo[k].sensor, todo[k].ev, todo[k].n, 1, 1))
+                    w->rebuild = 1;
                 ww_free(todo[k].ev);
             }
             ww_free(todo);
@@ -883,17 +1063,21 @@ static void *writer_main(void *arg)
         int64_t budget = 4000 + (int64_t)(w->dn / 25);
         if (budget > 30000 && w->dn < 1000000) budget = 30000;
         if (budget > 200000) budget = 200000;
-        int rc = flush(st, w, stop || sync ? -1 : budget, stop);
+        int rc = w->rebuild ? rebuild(st, w) : WW_OK;
+        if (!rc) rc = flush(st, w, stop || sync || w->failed ? -1 : budget, stop);
+        if (!rc && w->ckpt && !stop) checkpoint(st, w);
         pthread_mutex_unlock(&st->wlock);
         if (w->n > CACHE_MAX) evict(w);
+        failed |= rc != 0;
         pthread_mutex_lock(&w->mu);
-        w->failed = rc != 0;
+        w->failed = failed;
+        w->rounds++;
         pthread_cond_broadcast(&w->done);
         int quit = stop && !w->head;
         pthread_mutex_unlock(&w->mu);
         if (quit) break;
-        if (rc) { /* a failing disk: retry the flush, but not in a tight loop */
-            struct timespec pause = {0, 100 * 1000 * 1000};
+        if (failed) { /* a full or failing disk: try again, not in a tight loop */
+            struct timespec pause = {0, FAIL_RETRY_US * 1000};
             nanosleep(&pause, NULL);
         }
     }
@@ -903,13 +1087,18 @@ static void *writer_main(void *arg)
 
 /* ---- start: lock, replay, thread ------------------------------------------ */
 
+/* Loads the surge state, catches up on the log and flushes. Only a log that
+ * cannot be read fails the start: a flush that fails (a full disk) leaves
+ * the writer failed, answering 503, and trying again by itself. */
 static int replay(struct ww_store *st, struct writer *w)
 {
-    int64_t applied = meta_get_int(st->db, "applied"), from = applied;
+    w->applied = w->agg_last = w->committed = meta_get_int(st->db, "applied");
     w->surge_wm = 0;
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db, "SELECT v FROM meta WHERE k='surge'", -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db, "SELECT v FROM meta WHERE k='surge'", -1, &s, NULL) != SQLITE_OK) {
+        note_failure(st, w);
         return WW_ERR_IO;
+    }
     if (sqlite3_step(s) == SQLITE_ROW) {
         const char *why = NULL;
         struct ww_surges *loaded = ww_surges_load(sqlite3_column_blob(s, 0),
@@ -921,32 +1110,9 @@ static int replay(struct ww_store *st, struct writer *w)
         }
     }
     sqlite3_finalize(s);
-    if (w->surge_wm < from) from = w->surge_wm;
-    if (sqlite3_prepare_v2(st->db, "SELECT id, sensor, data FROM log WHERE id > ? ORDER BY id",
-                           -1, &s, NULL) != SQLITE_OK)
-        return WW_ERR_IO;
-    sqlite3_bind_int64(s, 1, from);
-    struct ww_event *ev = NULL;
-    size_t cap = 0;
-    int rc = WW_OK;
-    while (!rc && sqlite3_step(s) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(s, 0), sensor = sqlite3_column_int64(s, 1);
-        size_t len = (size_t)sqlite3_column_bytes(s, 2), off = 0, n = 0;
-        const unsigned char *b = sqlite3_column_blob(s, 2);
-        while (b && off < len) {
-            if (n == cap) ev = ww_realloc(ev, (cap = cap ? 2 * cap : 1024) * sizeof *ev);
-            if (log_decode_event(b, len, &off, &ev[n])) break;
-            n++;
-        }
-        rc = apply(st, w, id, sensor, ev, n, id > applied, id > w->surge_wm);
-        if (id > w->committed) w->committed = id;
-    }
-    sqlite3_finalize(s);
-    ww_free(ev);
-    w->applied = applied;
-    if (w->agg_last < applied) w->agg_last = applied;
-    if (w->committed < applied) w->committed = applied;
-    if (!rc) rc = flush(st, w, -1, 1);
+    w->sources = count_sources(st);
+    int rc = catch_up(st, w);
+    if (!rc && flush(st, w, -1, 1)) w->failed = 1;
     return rc;
 }
 
@@ -1012,20 +1178,15 @@ int ww_store_start(struct ww_store *st, char *err, size_t errlen)
     pthread_mutex_lock(&st->wlock);
     rc = replay(st, w);
     pthread_mutex_unlock(&st->wlock);
-    if (!rc) {
-        sqlite3_stmt *s;
-        if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM srcs", -1, &s, NULL) == SQLITE_OK) {
-            if (sqlite3_step(s) == SQLITE_ROW) w->sources = (uint64_t)sqlite3_column_int64(s, 0);
-            sqlite3_finalize(s);
-        }
-        if (pthread_create(&w->th, NULL, writer_main, st)) rc = WW_ERR_IO;
+    if (rc && err)
+        snprintf(err, errlen, "%s: replaying the log: %s", st->path, w->why);
+    if (!rc && pthread_create(&w->th, NULL, writer_main, st)) {
+        rc = WW_ERR_IO;
+        if (err) snprintf(err, errlen, "%s: cannot start the writer thread", st->path);
     }
-    if (rc) {
-        if (err) snprintf(err, errlen, "%s: replaying the log: %s", st->path, sqlite3_errmsg(st->db));
+    if (rc) { /* nothing was half-written: the log has it all */
         st->w = NULL;
-        /* the writer's memory is dropped with it; nothing was half-written */
-        ww_surges_free(w->surges);
-        ww_free(w);
+        writer_free(w);
     }
 out:
     pthread_mutex_unlock(&st->start_lock);
@@ -1040,6 +1201,10 @@ int ww_store_submit(struct ww_store *st, int64_t sensor_id, const char *batch_id
     struct writer *w = st->w;
     struct job j = {.sensor = sensor_id, .batch_id = batch_id, .ev = ev, .n = n};
     pthread_mutex_lock(&w->mu);
+    if (w->failed) { /* its last write failed: nothing more until one succeeds */
+        pthread_mutex_unlock(&w->mu);
+        return WW_ERR_IO;
+    }
     *w->tail = &j;
     w->tail = &j.next;
     pthread_cond_signal(&w->work);
@@ -1049,19 +1214,35 @@ int ww_store_submit(struct ww_store *st, int64_t sensor_id, const char *batch_id
     return j.rc;
 }
 
-void ww_store_sync(struct ww_store *st)
+int ww_store_sync(struct ww_store *st)
 {
     struct writer *w = st->w;
-    if (!w) return;
+    if (!w) return WW_OK;
     pthread_mutex_lock(&w->mu);
     int64_t target = w->committed;
+    uint64_t round = w->rounds;
     w->sync_wanted++;
     pthread_cond_signal(&w->work);
-    /* the writer flushes everything while a sync waits; give up on a
-     * failing store rather than wait forever */
-    while (w->applied < target && !w->failed) pthread_cond_wait(&w->done, &w->mu);
+    /* the writer flushes everything while a sync waits; give up once a
+     * round ended since the call has failed, rather than wait forever */
+    while (w->applied < target && !(w->failed && w->rounds != round))
+        pthread_cond_wait(&w->done, &w->mu);
+    int rc = w->applied < target ? WW_ERR_IO : WW_OK;
     w->sync_wanted--;
     pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+int ww_store_status(struct ww_store *st, char *why, size_t len)
+{
+    struct writer *w = st->w;
+    if (len) *why = '\0';
+    if (!w) return WW_OK;
+    pthread_mutex_lock(&w->mu);
+    int rc = w->failed ? WW_ERR_IO : WW_OK;
+    if (len) snprintf(why, len, "%s", w->why);
+    pthread_mutex_unlock(&w->mu);
+    return rc;
 }
 
 void ww_store_counters(struct ww_store *st, uint64_t *batches, uint64_t *events,
@@ -1088,21 +1269,7 @@ void ww_store_close(struct ww_store *st)
         pthread_cond_signal(&w->work);
         pthread_mutex_unlock(&w->mu);
         pthread_join(w->th, NULL);
-        for (size_t i = 0; i < w->nb; i++)
-            for (struct ent *e = w->tab[i], *next; e; e = next) {
-                next = e->next;
-                ent_free(e);
-            }
-        ww_free(w->tab);
-        ww_free(w->dirty);
-        ww_surges_free(w->surges);
-        ww_free(w->alert_end);
-        ww_free(w->sorted);
-        ww_free(w->buf);
-        pthread_mutex_destroy(&w->mu);
-        pthread_cond_destroy(&w->work);
-        pthread_cond_destroy(&w->done);
-        ww_free(w);
+        writer_free(w);
     }
     for (int i = 0; i < S_COUNT; i++) sqlite3_finalize(st->stmt[i]);
     ww_free(st->stmt);

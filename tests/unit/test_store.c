@@ -651,6 +651,221 @@ static void run_mapped(void)
     ww_store_close(st);
 }
 
+/* ---- faults: SQLite's own I/O paths made to fail on demand. A VFS over
+ * the default one fails writes (SQLITE_FULL, as a full disk does) of the
+ * WAL (commits, flushes) or of the main database file (in WAL mode only
+ * checkpoints write it); a progress handler on the writer's connection
+ * interrupts its aggregate reads (an apply after the 200). Nothing
+ * acknowledged may be lost, a query must not answer stale figures, and the
+ * store must resume by itself ---- */
+
+enum { F_DB = 1, F_WAL = 2 };
+static volatile int fail_write, fail_loads;
+static sqlite3_vfs *real_vfs, faulty;
+struct ffile { sqlite3_file base; int kind; };
+#define REAL(f) ((sqlite3_file *)((struct ffile *)(f) + 1))
+#define KIND(f) (((struct ffile *)(f))->kind)
+
+static int f_close(sqlite3_file *f) { return REAL(f)->pMethods->xClose(REAL(f)); }
+static int f_read(sqlite3_file *f, void *b, int n, sqlite3_int64 o)
+{ return REAL(f)->pMethods->xRead(REAL(f), b, n, o); }
+static int f_write(sqlite3_file *f, const void *b, int n, sqlite3_int64 o)
+{ return fail_write & KIND(f) ? SQLITE_FULL : REAL(f)->pMethods->xWrite(REAL(f), b, n, o); }
+static int f_truncate(sqlite3_file *f, sqlite3_int64 n)
+{ return fail_write & KIND(f) ? SQLITE_IOERR_TRUNCATE : REAL(f)->pMethods->xTruncate(REAL(f), n); }
+static int f_sync(sqlite3_file *f, int fl) { return REAL(f)->pMethods->xSync(REAL(f), fl); }
+static int f_size(sqlite3_file *f, sqlite3_int64 *n) { return REAL(f)->pMethods->xFileSize(REAL(f), n); }
+static int f_lock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xLock(REAL(f), l); }
+static int f_unlock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xUnlock(REAL(f), l); }
+static int f_reserved(sqlite3_file *f, int *r) { return REAL(f)->pMethods->xCheckReservedLock(REAL(f), r); }
+static int f_fcntl(sqlite3_file *f, int op, void *a) { return REAL(f)->pMethods->xFileControl(REAL(f), op, a); }
+static int f_sector(sqlite3_file *f) { return REAL(f)->pMethods->xSectorSize(REAL(f)); }
+static int f_devchar(sqlite3_file *f) { return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f)); }
+static int f_shmmap(sqlite3_file *f, int i, int sz, int ext, void volatile **p)
+{ return REAL(f)->pMethods->xShmMap(REAL(f), i, sz, ext, p); }
+static int f_shmlock(sqlite3_file *f, int off, int n, int fl) { return REAL(f)->pMethods->xShmLock(REAL(f), off, n, fl); }
+static void f_shmbarrier(sqlite3_file *f) { REAL(f)->pMethods->xShmBarrier(REAL(f)); }
+static int f_shmunmap(sqlite3_file *f, int del) { return REAL(f)->pMethods->xShmUnmap(REAL(f), del); }
+static int f_fetch(sqlite3_file *f, sqlite3_int64 o, int n, void **p) { return REAL(f)->pMethods->xFetch(REAL(f), o, n, p); }
+static int f_unfetch(sqlite3_file *f, sqlite3_int64 o, void *p) { return REAL(f)->pMethods->xUnfetch(REAL(f), o, p); }
+static const sqlite3_io_methods f_methods = {
+    3, f_close, f_read, f_write, f_truncate, f_sync, f_size, f_lock, f_unlock, f_reserved,
+    f_fcntl, f_sector, f_devchar, f_shmmap, f_shmlock, f_shmbarrier, f_shmunmap, f_fetch, f_unfetch};
+
+static int f_open(sqlite3_vfs *v, const char *name, sqlite3_file *f, int flags, int *out)
+{
+    (void)v;
+    f->pMethods = NULL;
+    int rc = real_vfs->xOpen(real_vfs, name, REAL(f), flags, out);
+    if (REAL(f)->pMethods) {
+        KIND(f) = flags & SQLITE_OPEN_MAIN_DB ? F_DB : flags & SQLITE_OPEN_WAL ? F_WAL : 0;
+        f->pMethods = &f_methods;
+    }
+    return rc;
+}
+
+/* Progress handler: interrupts the writer's reads of aggregate rows. */
+static int loads_fail(void *db)
+{
+    if (!fail_loads) return 0;
+    for (sqlite3_stmt *s = sqlite3_next_stmt(db, NULL); s; s = sqlite3_next_stmt(db, s))
+        if (sqlite3_stmt_busy(s) && !strncmp(sqlite3_sql(s), "SELECT records", 14)) return 1;
+    return 0;
+}
+
+/* n events on port from sources base.. (one each), dated day */
+static struct ww_event *fbatch(int64_t day, uint32_t base, int port, int n)
+{
+    struct ww_event *e = ww_malloc((size_t)n * sizeof *e);
+    for (int i = 0; i < n; i++)
+        e[i] = ev(day * 86400000000LL + i, base + (uint32_t)i, 0xc0a80001, port, WW_PROTO_TCP);
+    return e;
+}
+
+static long long frecords(struct ww_store *st, int port, int64_t day) /* -1: no answer */
+{
+    json_t *j = ww_store_port(st, port, day);
+    if (!j) return -1;
+    long long n = jint(json_array_get(json_object_get(j, "data"), 0), "records");
+    json_decref(j);
+    return n;
+}
+
+/* Waits (5 s at most) for the store to answer port's records; -1 if not. */
+static long long fresumed(struct ww_store *st, int port, int64_t day)
+{
+    for (int i = 0; i < 100; i++) {
+        long long n = frecords(st, port, day);
+        if (n >= 0) return n;
+        usleep(50000);
+    }
+    return -1;
+}
+
+static int fsubmit(struct ww_store *st, int64_t id, const char *bid, const struct ww_event *e, int n)
+{
+    int dup, rc;
+    for (int i = 0; i < 100; i++) { /* refused for a moment after a failed write */
+        if ((rc = ww_store_submit(st, id, bid, e, (size_t)n, &dup)) == WW_OK) return dup;
+        usleep(50000);
+    }
+    return -1;
+}
+
+static long long wal_size(const char *path)
+{
+    char wal[600];
+    struct stat sb;
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    return stat(wal, &sb) ? 0 : (long long)sb.st_size;
+}
+
+static void run_faults(void)
+{
+    char path[512], err[256], secret[65], name[65], why[160];
+    struct ww_store *st;
+    int64_t id = 0;
+    int dup;
+    real_vfs = sqlite3_vfs_find(NULL);
+    faulty = *real_vfs;
+    faulty.zName = "ww-faulty";
+    faulty.szOsFile = (int)sizeof(struct ffile) + real_vfs->szOsFile;
+    faulty.xOpen = f_open;
+    CHECK_INT(sqlite3_vfs_register(&faulty, 1), SQLITE_OK);
+    tpath(path, sizeof path, "faults.db");
+    CHECK_INT(ww_store_open(path, &st, err, sizeof err), WW_OK);
+    CHECK_INT(ww_store_key_add(st, "f", secret), WW_OK);
+    CHECK_INT(ww_store_key_check(st, secret, &id, name), WW_OK);
+    CHECK_INT(ww_store_start(st, err, sizeof err), WW_OK);
+    int64_t day = ww_days_from_civil(2006, 8, 4);
+    struct ww_event *a = fbatch(day, 0x0c000000, 7001, 100), *b = fbatch(day, 0x0c001000, 7002, 100),
+                    *c = fbatch(day, 0x0c002000, 7002, 50), *d = fbatch(day, 0x0c003000, 7003, 300),
+                    *e1 = fbatch(day, 0x0c004000, 7004, 80), *e2 = fbatch(day, 0x0c005000, 7004, 120);
+
+    /* the log append fails: nothing stored, the store says why, the batch
+     * is new when sent again */
+    fail_write = F_WAL;
+    CHECK_INT(ww_store_submit(st, id, "a", a, 100, &dup), WW_ERR_IO);
+    CHECK_INT(ww_store_status(st, why, sizeof why), WW_ERR_IO);
+    CHECK_STR(why, "database or disk is full");
+    fail_write = 0;
+    CHECK_INT(fsubmit(st, id, "a", a, 100), 0);
+    CHECK_INT(frecords(st, 7001, day), 100);
+
+    /* acknowledged, then the flush fails: no stale answer, no new batch;
+     * then it resumes by itself, with everything */
+    CHECK_INT(ww_store_submit(st, id, "b", b, 100, &dup), WW_OK);
+    fail_write = F_WAL;
+    CHECK_INT(frecords(st, 7002, day), -1);
+    CHECK_INT(ww_store_status(st, why, sizeof why), WW_ERR_IO);
+    CHECK_INT(ww_store_submit(st, id, "c", c, 50, &dup), WW_ERR_IO);
+    usleep(1200000); /* failed flushes retried meanwhile */
+    fail_write = 0;
+    CHECK_INT(fresumed(st, 7002, day), 100);
+    CHECK_INT(fsubmit(st, id, "c", c, 50), 0);
+    CHECK_INT(frecords(st, 7002, day), 150);
+    CHECK_INT(ww_store_status(st, why, sizeof why), WW_OK);
+
+    /* a checkpoint that fails midway (writes of the main file fail, after a
+     * failed write asked for one): the store writes on, the WAL stays whole,
+     * and is truncated once the checkpoint can run */
+    fail_write = F_DB | F_WAL;
+    CHECK_INT(ww_store_submit(st, id, "d", d, 300, &dup), WW_ERR_IO);
+    fail_write = F_DB;
+    CHECK_INT(fsubmit(st, id, "d", d, 300), 0);
+    CHECK_INT(fresumed(st, 7003, day), 300);
+    CHECK(wal_size(path) > 0);
+    fail_write = 0;
+    for (int i = 0; i < 160 && wal_size(path) > 0; i++) usleep(50000);
+    CHECK_INT(wal_size(path), 0);
+    CHECK_INT(frecords(st, 7003, day), 300);
+
+    /* reading an aggregate row fails while a batch is applied (after its
+     * 200), with the entries of an earlier batch still dirty: the cache is
+     * rebuilt from the log, each batch counted once */
+    CHECK_INT(ww_store_submit(st, id, "e1", e1, 80, &dup), WW_OK);
+    pthread_mutex_lock(&st->wlock);
+    sqlite3_progress_handler(st->db, 1, loads_fail, st->db);
+    pthread_mutex_unlock(&st->wlock);
+    fail_loads = 1;
+    CHECK_INT(ww_store_submit(st, id, "e2", e2, 120, &dup), WW_OK);
+    CHECK_INT(frecords(st, 7004, day), -1);
+    CHECK_INT(ww_store_status(st, why, sizeof why), WW_ERR_IO);
+    fail_loads = 0;
+    CHECK_INT(fresumed(st, 7004, day), 200);
+    pthread_mutex_lock(&st->wlock);
+    sqlite3_progress_handler(st->db, 0, NULL, NULL);
+    pthread_mutex_unlock(&st->wlock);
+    struct ww_addr x;
+    CHECK_INT(ww_addr_parse("12.0.80.5", 9, &x), 0); /* one of e2's */
+    json_t *j = ww_store_ip(st, &x);
+    CHECK_INT(jint(j, "records"), 1);
+    json_decref(j);
+
+    /* and after a restart: every acknowledged batch exactly once */
+    ww_store_close(st);
+    CHECK_INT(ww_store_open(path, &st, err, sizeof err), WW_OK);
+    CHECK_INT(frecords(st, 7001, day), 100);
+    CHECK_INT(frecords(st, 7002, day), 150);
+    CHECK_INT(frecords(st, 7003, day), 300);
+    CHECK_INT(frecords(st, 7004, day), 200);
+    j = ww_store_sources(st, 10000, -1, (day + 1) * 86400000000LL);
+    CHECK_INT(json_array_size(json_object_get(j, "sources")), 4 * 32); /* top 32 of 4 ports, once */
+    json_decref(j);
+    static const char *const one_of_each[] = {"12.0.0.99", "12.0.16.7", "12.0.32.49", "12.0.48.0",
+                                              "12.0.64.79", "12.0.80.119"};
+    for (int i = 0; i < 6; i++) {
+        CHECK_INT(ww_addr_parse(one_of_each[i], strlen(one_of_each[i]), &x), 0);
+        j = ww_store_ip(st, &x);
+        CHECK_INT(jint(j, "records"), 1);
+        json_decref(j);
+    }
+    ww_store_close(st);
+    sqlite3_vfs_unregister(&faulty);
+    sqlite3_vfs_register(real_vfs, 1);
+    ww_free(a), ww_free(b), ww_free(c), ww_free(d), ww_free(e1), ww_free(e2);
+}
+
 /* ---- the writer's lock file ---- */
 
 /* One writer at a time; the lock file is there while it writes and gone
@@ -780,5 +995,5 @@ static void run_tally(void)
     tally_free(&d);
 }
 
-TEST_MAIN(tmp_init(); run(); run_views(); run_recovery(); run_icmp(); run_mapped(); run_lock(); run_lock_race();
+TEST_MAIN(tmp_init(); run(); run_views(); run_recovery(); run_icmp(); run_mapped(); run_faults(); run_lock(); run_lock_race();
           run_tally(); tmp_done())
