@@ -36,9 +36,11 @@
  *       names the first bad line, also one dated before 1970 or past this
  *       clock + --max-future; nothing is stored), and handed to
  *       ww_store_submit(), which returns once the batch is committed
- *       durably; then the 200.
+ *       durably; then the 200. While the store cannot write (a full disk)
+ *       it takes nothing: 503 + Retry-After, so a 200 is always durable.
  *   GET  /api/v1/...      lib/api.c answers (the same function `report`
- *       and the dashboard use); /metrics is Prometheus text.
+ *       and the dashboard use); a 503 (+ Retry-After) rather than figures
+ *       that miss acknowledged batches; /metrics is Prometheus text.
  *   GET  anything else    the dashboard (lib/dash.c), optionally behind
  *       HTTP basic auth (--dashboard-user), with a strict CSP.
  * GETs are answered on the request's last callback, not its first, which
@@ -90,8 +92,9 @@
 #define DEFAULT_MAX_FUTURE "1d"
 #define MAX_HEADER 8192    /* request line and headers; more is a 431 */
 #define MAX_EVENTS 4000000 /* per batch; an 8 MiB body holds ~100k lines */
+#define RETRY_AFTER "5"    /* seconds, with a 503 while the store cannot write */
 
-static const unsigned statuses[] = {200, 400, 401, 404, 405, 413, 414, 429, 431, 500};
+static const unsigned statuses[] = {200, 400, 401, 404, 405, 413, 414, 429, 431, 500, 503};
 #define NSTATUS (sizeof statuses / sizeof statuses[0])
 
 struct bucket { int64_t sensor; double tokens, last_n; int64_t last_us; }; /* rate_take */
@@ -119,6 +122,7 @@ struct server {
     struct bucket *buckets;
     size_t nbuckets;
     struct conn *conns;            /* every open connection */
+    int store_failed;              /* as last logged */
 };
 
 struct req {                       /* one POST /submit in progress */
@@ -181,7 +185,8 @@ static enum MHD_Result send_json(struct server *s, struct MHD_Connection *c,
     text = realloc(text, n + 2); /* MHD frees with free(), as jansson allocates */
     if (!text) abort();
     memcpy(text + n, "\n", 2);
-    return respond(s, c, status, text, "application/json", NULL, NULL);
+    return respond(s, c, status, text, "application/json",
+                   status == 503 ? "Retry-After" : NULL, RETRY_AFTER);
 }
 
 static enum MHD_Result error_hdr(struct server *s, struct MHD_Connection *c,
@@ -198,6 +203,21 @@ static enum MHD_Result error(struct server *s, struct MHD_Connection *c,
                              unsigned status, const char *msg)
 {
     return error_hdr(s, c, status, msg, NULL, NULL);
+}
+
+/* Logs when the store stops or starts writing again (a full disk). */
+static void store_state(struct server *s)
+{
+    char why[160];
+    int failed = ww_store_status(s->st, why, sizeof why) != WW_OK;
+    pthread_mutex_lock(&s->lock);
+    int changed = failed != s->store_failed;
+    s->store_failed = failed;
+    pthread_mutex_unlock(&s->lock);
+    if (changed && failed)
+        ww_warn("the store cannot write (%s): submissions and queries get 503 until it can", why);
+    else if (changed)
+        ww_warn("the store writes again");
 }
 
 /* ---- submit ---- */
@@ -346,7 +366,14 @@ static enum MHD_Result submit_body(struct server *s, struct MHD_Connection *c,
     n = r->batch.n;
     rate_settle(s, r->sensor, r->taken, n);
     rc = ww_store_submit(s->st, r->sensor, r->batch_id, r->batch.ev, n, &dup);
-    if (rc) return error(s, c, 500, "store failed; batch not stored, retry");
+    store_state(s);
+    if (rc) {
+        char reason[160], text[256];
+        ww_store_status(s->st, reason, sizeof reason);
+        snprintf(text, sizeof text, "the store cannot write (%s); batch not stored, retry later",
+                 *reason ? reason : "database or disk error");
+        return error_hdr(s, c, 503, text, "Retry-After", RETRY_AFTER);
+    }
     return send_json(s, c, 200, json_pack("{s:I,s:b}", "accepted", (json_int_t)(dup ? 0 : n),
                                           "duplicate", dup));
 }
@@ -394,6 +421,7 @@ static enum MHD_Result query(struct server *s, struct MHD_Connection *c, const c
     free(q);
     unsigned status;
     json_t *j = ww_api_get(s->st, full, now_us(), &status);
+    if (status == 503) store_state(s);
     return send_json(s, c, status, j);
 }
 
