@@ -23,6 +23,7 @@ for k in $keys; do
 done
 
 start() { # config file
+    : > "$T/serve.log" # else the last run's "listening on" is found before serve truncates it
     "$WW" serve --config "$1" --db "$T/ww.db" --listen 127.0.0.1:0 2> "$T/serve.log" &
     PID=$!
     for _ in $(seq 300); do # 30 s: a loaded CI machine, a sanitizer build
