@@ -18,21 +18,11 @@ T=$(mktemp -d)
 PID=
 trap '[ -n "$PID" ] && kill -9 $PID 2>/dev/null; rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; [ -f "$T/serve.log" ] && tail -5 "$T/serve.log"; exit 1; }
+. "$(dirname "$0")/serve.bash"
 DB=$T/ww.db
 DAY=$(date -u +%F) # the real lines: today, so a line 13 h ahead never outranks them
 
-start() { # [extra serve options...]
-    : > "$T/serve.log"
-    "$WW" serve --db "$DB" --listen 127.0.0.1:0 --rate-limit 0 "$@" 2> "$T/serve.log" &
-    PID=$!
-    for _ in $(seq 600); do # 30 s: a loaded machine, a sanitizer build
-        grep -q "listening on" "$T/serve.log" && break
-        kill -0 $PID 2>/dev/null || fail "serve exited: $(cat "$T/serve.log")"
-        sleep 0.05
-    done
-    URL=$(grep -o 'http://[0-9.]*:[0-9]*' "$T/serve.log" | head -1)
-    [ -n "$URL" ] || fail "no 'listening on' line"
-}
+start() { serve_start --db "$DB" --rate-limit 0 "$@"; } # [extra serve options...]
 stop() { kill -TERM $PID; wait $PID; local rc=$?; PID=; [ $rc = 0 ] || fail "serve exit $rc on SIGTERM"; }
 # line 'DATE TIME ZONE' SRC: one DShield line to 198.51.0.0:445
 line() { printf '%s\t0\t1\t%s\t40000\t198.51.0.0\t445\ttcp\tSYN\n' "$1" "$2"; }

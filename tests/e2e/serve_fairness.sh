@@ -17,19 +17,12 @@ PID= HEAVY=
 trap '[ -n "$HEAVY" ] && kill $HEAVY 2>/dev/null; [ -n "$PID" ] && kill -9 $PID 2>/dev/null; rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; [ -f "$T/serve.log" ] && tail -5 "$T/serve.log"; exit 1; }
 
+. "$(dirname "$0")/serve.bash"
 DB=$T/ww.db
 KA=$("$WW" key add heavy --db "$DB" | grep -oE '[0-9a-f]{64}' | head -1)
 KB=$("$WW" key add light --db "$DB" | grep -oE '[0-9a-f]{64}' | head -1)
 [ ${#KA} = 64 ] && [ ${#KB} = 64 ] || fail "key add printed no secret"
-"$WW" serve --db "$DB" --listen 127.0.0.1:0 --config /dev/null 2> "$T/serve.log" &
-PID=$!
-for _ in $(seq 600); do # 30 s: a loaded machine, a sanitizer build
-    grep -q "listening on" "$T/serve.log" && break
-    kill -0 $PID 2>/dev/null || fail "serve exited: $(cat "$T/serve.log")"
-    sleep 0.05
-done
-URL=$(grep -o 'http://[0-9.]*:[0-9]*' "$T/serve.log" | head -1)
-[ -n "$URL" ] || fail "no 'listening on' line"
+serve_start --db "$DB" --config /dev/null
 
 # the two sensors in two processes, so neither waits on the other's
 # interpreter; the heavy one writes its figures when it stops

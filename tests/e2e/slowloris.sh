@@ -21,18 +21,11 @@ fail() { echo "FAIL: $*"; [ -f "$T/serve.log" ] && tail -5 "$T/serve.log"; exit 
 python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.3", 0))' 2>/dev/null ||
     { echo "cannot bind 127.0.0.3 (loopback is not 127/8 here)"; exit 77; }
 
+. "$(dirname "$0")/serve.bash"
 DB=$T/ww.db
 KEY=$("$WW" key add legit --db "$DB" | grep -oE '[0-9a-f]{64}' | head -1)
 [ ${#KEY} = 64 ] || fail "key add printed no secret"
-"$WW" serve --db "$DB" --listen 127.0.0.1:0 --config /dev/null 2> "$T/serve.log" &
-PID=$!
-for _ in $(seq 600); do # 30 s: a loaded machine, a sanitizer build
-    grep -q "listening on" "$T/serve.log" && break
-    kill -0 $PID 2>/dev/null || fail "serve exited: $(cat "$T/serve.log")"
-    sleep 0.05
-done
-URL=$(grep -o 'http://[0-9.]*:[0-9]*' "$T/serve.log" | head -1)
-[ -n "$URL" ] || fail "no 'listening on' line"
+serve_start --db "$DB" --config /dev/null
 
 python3 - "${URL##*:}" 22 > "$T/attack.out" 2>&1 <<'PY' &
 import resource, selectors, socket, sys, time
