@@ -65,7 +65,7 @@ done
 samba_conf() {
     local i=$1 name=$2 extra=$3
     local d=$T/srv$i
-    mkdir -p "$d"/{private,lock,state,cache,pid,share,ncalrpc}
+    mkdir -p "$d"/{private,lock,state,cache,pid,share,ncalrpc,nmbd}
     cat > "$d/smb.conf" <<EOF
 [global]
     netbios name = $name
@@ -80,6 +80,10 @@ samba_conf() {
     cache directory = $d/cache
     pid directory = $d/pid
     ncalrpc dir = $d/ncalrpc
+    # each nmbd its own packet-server socket: the default, /run/samba/nmbd,
+    # is one path for all (namespaces do not separate it), and two nmbds
+    # starting together failed with NT_STATUS_ADDRESS_ALREADY_ASSOCIATED
+    nmbd:socket dir = $d/nmbd
     log file = $d/log.%m
     log level = 1
     load printers = no
