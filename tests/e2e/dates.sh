@@ -23,7 +23,6 @@ DB=$T/ww.db
 DAY=$(date -u +%F) # the real lines: today, so a line 13 h ahead never outranks them
 
 start() { serve_start --db "$DB" --rate-limit 0 "$@"; } # [extra serve options...]
-stop() { kill -TERM $PID; wait $PID; local rc=$?; PID=; [ $rc = 0 ] || fail "serve exit $rc on SIGTERM"; }
 # line 'DATE TIME ZONE' SRC: one DShield line to 198.51.0.0:445
 line() { printf '%s\t0\t1\t%s\t40000\t198.51.0.0\t445\ttcp\tSYN\n' "$1" "$2"; }
 real() { for i in 1 2 3; do line "$DAY 00:00:0$i +00:00" "203.0.113.$i"; done; }
@@ -77,7 +76,7 @@ line "$(date -u -d '+13 hours' '+%F %T') +00:00" 198.51.100.70 > "$T/skew.tsv"
 
 [ "$(post r1 "$T/real.tsv")" = 200 ] || fail "the real batch: $(cat "$T/resp")"
 srcs /api/v1/sources | grep -q '^203\.0\.113\.1$' || fail "sources after the refusals: $(cat "$T/resp")"
-stop
+serve_stop
 
 # 2. a future event in the store already (fresh store: the real day is then
 # the latest one before it)
@@ -93,5 +92,5 @@ real_listed "/api/v1/sources?port=445"
 "$WW" block --collector "$URL" > "$T/block.nft" 2> "$T/block.err" || fail "block --collector: $(cat "$T/block.err")"
 for i in 1 2 3; do grep -q "203\.0\.113\.$i" "$T/block.nft" || fail "block --collector leaves out 203.0.113.$i: $(cat "$T/block.nft")"; done
 grep -q 198.51.100.66 "$T/block.nft" && fail "block --collector blocks the future source"
-stop
+serve_stop
 echo "dates: all checks passed"

@@ -18,3 +18,10 @@ serve_start() {
     URL=$(grep -o 'http://[0-9.]*:[0-9]*' "$T/serve.log" | head -1)
     [ -n "$URL" ] || fail "no 'listening on' line: $(cat "$T/serve.log")"
 }
+
+# serve_stop: serve must still be running; SIGTERM, and it must exit 0.
+serve_stop() {
+    kill -0 $PID 2>/dev/null || fail "serve died: $(tail -5 "$T/serve.log")"
+    kill -TERM $PID; wait $PID; local rc=$?; PID=
+    [ $rc = 0 ] || fail "serve exit $rc on SIGTERM"
+}

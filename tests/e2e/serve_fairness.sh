@@ -102,8 +102,6 @@ for f in failed:
 sys.exit(1 if failed else 0)
 PY
 rc=$?
-kill -0 $PID 2>/dev/null || fail "serve died"
-kill -TERM $PID; wait $PID; src=$?; PID=
+serve_stop
 [ $rc = 0 ] || fail "see above"
-[ $src = 0 ] || fail "serve exit $src on SIGTERM"
 echo "serve_fairness: all checks passed"

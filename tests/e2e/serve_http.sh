@@ -167,8 +167,6 @@ check("an encoded percent sign is not a NUL", r[0] == 400 and b"date" in r[2], "
 sys.exit(1 if failures else 0)
 PY
 rc=$?
-kill -0 $PID 2>/dev/null || fail "serve died"
-kill -TERM $PID; wait $PID; src=$?; PID=
+serve_stop
 [ $rc = 0 ] || fail "see the FAIL lines above"
-[ $src = 0 ] || fail "serve exit $src on SIGTERM"
 echo "serve_http: all checks passed"

@@ -126,7 +126,5 @@ python3 -c "import sys; sys.exit(0 if $longest <= 13 else 1)" ||
     fail "a trickling connection lived $longest s: the header deadline (10 s) does not hold"
 python3 -c "import sys; sys.exit(0 if $longest >= 8 else 1)" ||
     fail "no trickling connection was held for long ($longest s): the test did not exercise the deadline"
-kill -0 $PID || fail "serve died"
-kill -TERM $PID; wait $PID; rc=$?; PID=
-[ $rc = 0 ] || fail "serve exit $rc on SIGTERM"
+serve_stop
 echo "slowloris: all checks passed"
