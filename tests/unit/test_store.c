@@ -68,6 +68,20 @@ static void tpath(char *path, size_t n, const char *name)
     snprintf(path, n, "%s/%s", tdir, name);
 }
 
+/* A new store at tdir/FILE (its path left in path) with one sensor key,
+ * NAME; the sensor's id in *id. */
+static struct ww_store *open_keyed(char *path, size_t n, const char *file, const char *name,
+                                   int64_t *id)
+{
+    char err[256], secret[65], got[65];
+    struct ww_store *st = NULL;
+    tpath(path, n, file);
+    CHECK_INT(ww_store_open(path, &st, err, sizeof err), WW_OK);
+    CHECK_INT(ww_store_key_add(st, name, secret), WW_OK);
+    CHECK_INT(ww_store_key_check(st, secret, id, got), WW_OK);
+    return st;
+}
+
 /* Removes the directory and whatever the stores left in it. */
 static void tmp_done(void)
 {
@@ -312,14 +326,10 @@ static void run(void)
 static void run_views(void)
 {
     char path[512];
-    tpath(path, sizeof path, "views.db");
     struct ww_store *st;
-    char err[256], secret[65], name[65];
     int64_t id, dup;
     int d;
-    CHECK_INT(ww_store_open(path, &st, err, sizeof err), WW_OK);
-    CHECK_INT(ww_store_key_add(st, "s1", secret), WW_OK);
-    CHECK_INT(ww_store_key_check(st, secret, &id, name), WW_OK);
+    st = open_keyed(path, sizeof path, "views.db", "s1", &id);
     /* 10.0.0.1 scans 30 hosts on 139 over two hours of 2006-08-04, and
      * 20 ports of one host the next day; 10.0.0.2 hits 139 once */
     int64_t day = ww_days_from_civil(2006, 8, 4), t0 = day * 86400000000LL;
@@ -540,14 +550,11 @@ static void run_recovery(void)
 
 static void run_icmp(void)
 {
-    char path[512], err[256], secret[65], name[65];
+    char path[512];
     struct ww_store *st;
     int64_t id = 0;
     int dup;
-    tpath(path, sizeof path, "icmp.db");
-    CHECK_INT(ww_store_open(path, &st, err, sizeof err), WW_OK);
-    CHECK_INT(ww_store_key_add(st, "i", secret), WW_OK);
-    CHECK_INT(ww_store_key_check(st, secret, &id, name), WW_OK);
+    st = open_keyed(path, sizeof path, "icmp.db", "i", &id);
     int64_t day = ww_days_from_civil(2006, 8, 4), t0 = day * 86400000000LL;
     struct ww_event e[4] = {
         ev(t0, 0x0a000001, 0xc0a80001, 0, WW_PROTO_ICMP),     /* echo request, code 0 */
@@ -600,14 +607,11 @@ static void run_icmp(void)
 
 static void run_mapped(void)
 {
-    char path[512], err[256], secret[65], name[65];
+    char path[512], err[256];
     struct ww_store *st;
     int64_t id = 0;
     int dup;
-    tpath(path, sizeof path, "mapped.db");
-    CHECK_INT(ww_store_open(path, &st, err, sizeof err), WW_OK);
-    CHECK_INT(ww_store_key_add(st, "m", secret), WW_OK);
-    CHECK_INT(ww_store_key_check(st, secret, &id, name), WW_OK);
+    st = open_keyed(path, sizeof path, "mapped.db", "m", &id);
     int64_t day = ww_days_from_civil(2006, 8, 4), t0 = day * 86400000000LL;
     const char *form[2] = {"::ffff:203.0.113.50", "203.0.113.50"};
     for (int k = 0; k < 2; k++) { /* one batch in each form, a restart between */
@@ -762,7 +766,7 @@ static long long wal_size(const char *path)
 
 static void run_faults(void)
 {
-    char path[512], err[256], secret[65], name[65], why[160];
+    char path[512], err[256], why[160];
     struct ww_store *st;
     int64_t id = 0;
     int dup;
@@ -772,10 +776,7 @@ static void run_faults(void)
     faulty.szOsFile = (int)sizeof(struct ffile) + real_vfs->szOsFile;
     faulty.xOpen = f_open;
     CHECK_INT(sqlite3_vfs_register(&faulty, 1), SQLITE_OK);
-    tpath(path, sizeof path, "faults.db");
-    CHECK_INT(ww_store_open(path, &st, err, sizeof err), WW_OK);
-    CHECK_INT(ww_store_key_add(st, "f", secret), WW_OK);
-    CHECK_INT(ww_store_key_check(st, secret, &id, name), WW_OK);
+    st = open_keyed(path, sizeof path, "faults.db", "f", &id);
     CHECK_INT(ww_store_start(st, err, sizeof err), WW_OK);
     int64_t day = ww_days_from_civil(2006, 8, 4);
     struct ww_event *a = fbatch(day, 0x0c000000, 7001, 100), *b = fbatch(day, 0x0c001000, 7002, 100),
