@@ -252,7 +252,8 @@ static int meta_put_int(struct ww_store *st, const char *k, int64_t v)
     return step_done(s);
 }
 
-static int64_t pragma_int(struct ww_store *st, const char *sql)
+/* The integer a one-value statement gives (a pragma, a count), 0 if none. */
+static int64_t sql_int(struct ww_store *st, const char *sql)
 {
     sqlite3_stmt *s;
     int64_t v = 0;
@@ -844,7 +845,7 @@ static void checkpoint(struct ww_store *st, struct writer *w)
 {
     struct stat sb;
     struct statvfs fs;
-    int64_t need = pragma_int(st, "PRAGMA page_count") * pragma_int(st, "PRAGMA page_size");
+    int64_t need = sql_int(st, "PRAGMA page_count") * sql_int(st, "PRAGMA page_size");
     if (stat(st->path, &sb) == 0 && statvfs(st->path, &fs) == 0 &&
         need - (int64_t)sb.st_size > (int64_t)(fs.f_bavail * fs.f_frsize))
         return;
@@ -853,16 +854,6 @@ static void checkpoint(struct ww_store *st, struct writer *w)
 }
 
 /* ---- catching up on the log (at start, and after a failed apply) ------------- */
-
-static uint64_t count_sources(struct ww_store *st)
-{
-    sqlite3_stmt *s;
-    uint64_t n = 0;
-    if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM srcs", -1, &s, NULL) != SQLITE_OK) return 0;
-    if (sqlite3_step(s) == SQLITE_ROW) n = (uint64_t)sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return n;
-}
 
 /* Applies, in order, the log rows past agg_last to the aggregates and those
  * past surge_wm to the surge detector; an aggregate row skips the ids it
@@ -935,7 +926,7 @@ static int rebuild(struct ww_store *st, struct writer *w)
 {
     drop_entries(w);
     w->agg_last = w->applied;
-    w->sources = count_sources(st);
+    w->sources = (uint64_t)sql_int(st, "SELECT count(*) FROM srcs");
     int rc = catch_up(st, w);
     if (!rc) w->rebuild = 0;
     return rc;
@@ -1110,7 +1101,7 @@ static int replay(struct ww_store *st, struct writer *w)
         }
     }
     sqlite3_finalize(s);
-    w->sources = count_sources(st);
+    w->sources = (uint64_t)sql_int(st, "SELECT count(*) FROM srcs");
     int rc = catch_up(st, w);
     if (!rc && flush(st, w, -1, 1)) w->failed = 1;
     return rc;
