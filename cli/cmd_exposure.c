@@ -41,6 +41,7 @@
 #include "cli.h"
 #include "mem.h"
 #include "netbios.h"
+#include "wtime.h"
 
 enum step {
     ST_NS, ST_SMB1_MULTI, ST_SMB1_ONLY, ST_SMB2_ALL, ST_SMB2_ONE, /* + dialect index 1..5 */
@@ -81,12 +82,6 @@ struct opts {
     unsigned long long concurrency, max_hosts;
 };
 
-static int64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* ---- targets ---- */
 
@@ -424,11 +419,11 @@ static void run_probes(struct targets *t, const struct opts *o)
     size_t *ready = ww_calloc(conc, sizeof *ready), rhead = 0, rcount = 0;
     size_t next = 0, inflight = 0;
     int64_t timeout = (int64_t)(o->timeout * 1e6), gap = (int64_t)(1e6 / o->rate);
-    int64_t slot = now_us();
+    int64_t slot = ww_mono_us();
     for (size_t i = 0; i < conc; i++) pr[i].fd = -1;
 
     while (next < t->n || rcount || inflight) {
-        int64_t now = now_us();
+        int64_t now = ww_mono_us();
         if (slot < now - 20000) slot = now - 20000; /* catch up 20 ms late, no more */
         /* start probes: hosts going on first, then new hosts */
         for (size_t i = 0; i < conc && slot <= now; i++) {
@@ -465,7 +460,7 @@ static void run_probes(struct targets *t, const struct opts *o)
         int ms = wait == INT64_MAX ? -1 : (int)((wait + 999) / 1000);
         if (!inflight && ms < 0) continue;
         if (poll(pfd, conc, ms) < 0 && errno != EINTR) break;
-        now = now_us();
+        now = ww_mono_us();
         for (size_t i = 0; i < conc; i++) {
             if (!pr[i].h) continue;
             int goes_on = 1;

@@ -176,10 +176,8 @@ static int run(int argc, char **argv)
             if (!db) ww_free(file);
             return WW_EXIT_FAIL;
         }
-        struct timespec ts;
         unsigned code;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        j = ww_api_get(st, path, (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000, &code);
+        j = ww_api_get(st, path, ww_now_us(), &code);
         ww_store_close(st);
         if (!db) ww_free(file);
     }

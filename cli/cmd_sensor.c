@@ -150,12 +150,7 @@ struct sensor {
 static volatile sig_atomic_t stop;
 static void on_signal(int sig) { (void)sig; stop = 1; }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
+static double now_s(void) { return (double)ww_mono_us() / 1e6; }
 
 static int mkdirs(const char *path)
 {
@@ -380,11 +375,8 @@ static void log_dropped(struct sensor *s, int force)
  * retried first on later rounds until the limit holds one back again. */
 static enum ww_block_result block_scanner(struct sensor *s, const struct ww_addr *a, int retry)
 {
-    struct timespec ts;
     char why[512];
-    clock_gettime(CLOCK_REALTIME, &ts);
-    enum ww_block_result r = ww_block_add(s->block, a, (int64_t)ts.tv_sec * 1000000 +
-                                          ts.tv_nsec / 1000, why, sizeof why);
+    enum ww_block_result r = ww_block_add(s->block, a, ww_now_us(), why, sizeof why);
     if (r != WW_BLOCK_LIMITED || !retry) /* a wait is said once */
         fprintf(stderr, "wormwatch sensor: block: %s\n", why);
     return r;

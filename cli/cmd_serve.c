@@ -140,15 +140,6 @@ struct opts {
     char *per_address, *header_timeout, *max_future;
 };
 
-static int64_t clock_us(clockid_t id)
-{
-    struct timespec t;
-    clock_gettime(id, &t);
-    return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
-}
-
-static int64_t now_us(void) { return clock_us(CLOCK_REALTIME); }  /* dates */
-static int64_t mono_us(void) { return clock_us(CLOCK_MONOTONIC); } /* intervals */
 
 /* ---- responses ---- */
 
@@ -244,7 +235,7 @@ static int valid_batch_id(const char *id)
  * that later batches wait out; a batch that fails keeps what it took. */
 static struct bucket *bucket_of(struct server *s, int64_t sensor) /* under s->lock; refilled */
 {
-    int64_t t = mono_us();
+    int64_t t = ww_mono_us();
     struct bucket *b = NULL;
     for (size_t i = 0; i < s->nbuckets && !b; i++)
         if (s->buckets[i].sensor == sensor) b = &s->buckets[i];
@@ -356,7 +347,7 @@ static enum MHD_Result submit_body(struct server *s, struct MHD_Connection *c,
     int dup = 0;
     size_t n = 0;
     r->batch.max = MAX_EVENTS;
-    r->batch.latest_us = now_us() + s->max_future_us;
+    r->batch.latest_us = ww_now_us() + s->max_future_us;
     int rc = ww_batch_parse(&r->batch, fmt, r->body ? r->body : "", r->len, &line, &why);
     if (rc) {
         if (line) snprintf(msg, sizeof msg, "line %llu: %s", (unsigned long long)line, why);
@@ -420,7 +411,7 @@ static enum MHD_Result query(struct server *s, struct MHD_Connection *c, const c
     snprintf(full, sizeof full, "%s%s%s", url, *q ? "?" : "", q);
     free(q);
     unsigned status;
-    json_t *j = ww_api_get(s->st, full, now_us(), &status);
+    json_t *j = ww_api_get(s->st, full, ww_now_us(), &status);
     if (status == 503) store_state(s);
     return send_json(s, c, status, j);
 }
@@ -502,7 +493,7 @@ static enum MHD_Result dashboard(struct server *s, struct MHD_Connection *c, con
     char *q = query_string(c);
     if (!q) return error(s, c, 414, "request URI too long");
     struct ww_dash_page pg;
-    ww_dash_render(s->st, url, q, now_us(), &pg);
+    ww_dash_render(s->st, url, q, ww_now_us(), &pg);
     free(q);
     struct MHD_Response *r = MHD_create_response_from_buffer(
         pg.len, pg.body, pg.body_static ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_COPY);
@@ -545,7 +536,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
         k->fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD)->connect_fd;
         addr_key(MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS)->client_addr,
                  k->addr);
-        k->since_us = mono_us();
+        k->since_us = ww_mono_us();
         unsigned same = 0;
         pthread_mutex_lock(&s->lock);
         for (struct conn *o = s->conns; o; o = o->next) same += !memcmp(o->addr, k->addr, 16);
@@ -580,14 +571,14 @@ static void conn_busy(struct server *s, struct MHD_Connection *c, int busy)
     if (!k) return;
     pthread_mutex_lock(&s->lock);
     k->busy = busy;
-    k->since_us = mono_us();
+    k->since_us = ww_mono_us();
     pthread_mutex_unlock(&s->lock);
 }
 
 /* Once a second, from the main thread. */
 static void sweep(struct server *s)
 {
-    int64_t t = mono_us();
+    int64_t t = ww_mono_us();
     pthread_mutex_lock(&s->lock);
     for (struct conn *k = s->conns; k; k = k->next)
         if (!k->busy && t - k->since_us > s->header_us) shutdown(k->fd, SHUT_RDWR);

@@ -205,20 +205,6 @@ struct writer {
 
 /* ---- small helpers --------------------------------------------------------- */
 
-static int64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static int64_t floordiv(int64_t a, int64_t b)
 {
     return a / b - (a % b != 0 && (a < 0) != (b < 0));
@@ -362,7 +348,7 @@ int ww_store_key_add(struct ww_store *st, const char *name, char secret[65])
     sqlite3_stmt *s = stmt(st, S_KEY_ADD);
     sqlite3_bind_text(s, 1, name, (int)len, SQLITE_TRANSIENT);
     sqlite3_bind_blob(s, 2, hash, 32, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 3, now_us());
+    sqlite3_bind_int64(s, 3, ww_now_us());
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     pthread_mutex_unlock(&st->wlock);
@@ -784,7 +770,7 @@ static int finish(struct ww_store *st, struct writer *w, int rc)
  * log row is deleted before what it holds is in the aggregates. */
 static int flush(struct ww_store *st, struct writer *w, int64_t budget_us, int save)
 {
-    int64_t t0 = mono_us();
+    int64_t t0 = ww_mono_us();
     if (!w->dn && !save && w->applied == w->agg_last) return WW_OK;
     if (budget_us >= 0 && !save && w->dn && t0 - w->dirty[w->dhead]->dirty_us < FLUSH_AGE_US &&
         w->events_since_save < SURGE_SAVE_EVENTS)
@@ -799,11 +785,11 @@ static int flush(struct ww_store *st, struct writer *w, int64_t budget_us, int s
         if (budget_us >= 0 && k < w->dn &&
             t0 - w->dirty[w->dhead + k]->dirty_us < FLUSH_AGE_US)
             break;
-        if (budget_us >= 0 && (k & 63) == 0 && mono_us() - t0 > budget_us) break;
+        if (budget_us >= 0 && (k & 63) == 0 && ww_mono_us() - t0 > budget_us) break;
     }
     int64_t applied = k < w->dn ? w->dirty[w->dhead + k]->lo - 1 : w->agg_last;
     int save_now = save || w->events_since_save >= SURGE_SAVE_EVENTS ||
-                   (w->events_since_save && mono_us() - w->surge_saved_us >= SURGE_SAVE_US);
+                   (w->events_since_save && ww_mono_us() - w->surge_saved_us >= SURGE_SAVE_US);
     if (!rc) rc = write_alerts(st, w);
     if (!rc && applied != w->applied) rc = meta_put_int(st, "applied", applied);
     if (!rc && save_now) rc = save_surges(st, w);
@@ -830,7 +816,7 @@ static int flush(struct ww_store *st, struct writer *w, int64_t budget_us, int s
     w->applied = applied;
     if (save_now) {
         w->saved_surge_wm = w->surge_wm;
-        w->surge_saved_us = mono_us();
+        w->surge_saved_us = ww_mono_us();
         w->events_since_save = 0;
     }
     return WW_OK;
@@ -939,7 +925,7 @@ static int rebuild(struct ww_store *st, struct writer *w)
 static int commit_jobs(struct ww_store *st, struct writer *w, struct job *jobs, int64_t *ids)
 {
     int rc = exec(st, "BEGIN IMMEDIATE");
-    int64_t t = now_us();
+    int64_t t = ww_now_us();
     size_t i = 0;
     for (struct job *j = jobs; j && !rc; j = j->next, i++) {
         uint64_t total = 0;
@@ -990,7 +976,7 @@ static void *writer_main(void *arg)
                 pthread_cond_wait(&w->work, &w->mu);
                 continue;
             }
-            if (mono_us() >= due) break;
+            if (ww_mono_us() >= due) break;
             struct timespec ts = {(time_t)(due / 1000000), (long)(due % 1000000) * 1000};
             pthread_cond_timedwait(&w->work, &w->mu, &ts);
         }
@@ -1001,7 +987,7 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&w->mu);
 
         w->round++;
-        w->now_us = mono_us();
+        w->now_us = ww_mono_us();
         pthread_mutex_lock(&st->wlock);
         int failed = 0;
         if (jobs) {
@@ -1163,7 +1149,7 @@ int ww_store_start(struct ww_store *st, char *err, size_t errlen)
     pthread_cond_init(&w->done, NULL);
     w->tail = &w->head;
     w->surges = ww_surges_new(NULL);
-    w->surge_saved_us = mono_us();
+    w->surge_saved_us = ww_mono_us();
     w->round = 2;
     st->w = w;
     pthread_mutex_lock(&st->wlock);

@@ -194,3 +194,13 @@ int64_t ww_parse_duration(const char *s)
     if (us > 9e18) return -1;
     return (int64_t)us;
 }
+
+static int64_t clock_us(clockid_t id)
+{
+    struct timespec t;
+    clock_gettime(id, &t);
+    return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+int64_t ww_now_us(void) { return clock_us(CLOCK_REALTIME); }
+int64_t ww_mono_us(void) { return clock_us(CLOCK_MONOTONIC); }

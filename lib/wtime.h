@@ -10,6 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The clock now, in microseconds: ww_now_us() the wall clock (dates: what
+ * an event's time is compared with), ww_mono_us() CLOCK_MONOTONIC
+ * (intervals and deadlines, which a step of the wall clock must not move). */
+int64_t ww_now_us(void);
+int64_t ww_mono_us(void);
 /* Days since 1970-01-01 of a proleptic Gregorian date (m 1..12, d 1..31). */
 int64_t ww_days_from_civil(int64_t y, unsigned m, unsigned d);
 /* The inverse: the date of a day number (Hinnant's civil_from_days). */
