@@ -17,13 +17,14 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "err.h"
-#include "input.h"
-#include "ports.h"
-#include "report.h"
-#include "scan.h"
-#include "surge.h"
-#include "wtime.h"
+#include "core/err.h"
+#include "ingest/input.h"
+#include "out/write.h"
+#include "detect/ports.h"
+#include "out/report.h"
+#include "detect/scan.h"
+#include "detect/surge.h"
+#include "core/wtime.h"
 
 #define BAD_SHOWN 5 /* bad lines named per file unless --verbose */
 

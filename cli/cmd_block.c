@@ -3,11 +3,11 @@
  * Gathers networks to block from one of three places -- `analyze --format
  * json` output (its "scanners"), a plain list (--addresses), or a running
  * collector (--collector: GET /api/v1/sources, and /api/v1/alerts for
- * `--close-ports surging`) -- and hands them to lib/block.c, which filters
+ * `--close-ports surging`) -- and hands them to lib/respond/block.c, which filters
  * them through the safeguards and writes the script. Safe by default: the
  * script is printed and nothing changes unless --apply is given. --remove
  * deletes the wormwatch table and nothing else. The collector is asked
- * through ww_api_fetch (lib/api.c), as `report` asks it. */
+ * through ww_http_get (lib/serve/api.c), as `report` asks it. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
@@ -16,11 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
-#include "block.h"
+#include "client/http.h"
+#include "respond/block.h"
 #include "cli.h"
-#include "mem.h"
-#include "wtime.h"
+#include "core/mem.h"
+#include "core/wtime.h"
 
 static const char usage[] =
     "usage: wormwatch block [--apply | --remove] [--ttl D] [--allow CIDR,...]\n"
@@ -124,7 +124,7 @@ static json_t *http_get(const char *base, const char *path)
 {
     char err[2300];
     long status;
-    json_t *j = ww_api_fetch(base, path, &status, err, sizeof err);
+    json_t *j = ww_http_get(base, path, &status, err, sizeof err);
     if (!j) ww_warn("%s", err);
     else if (status != 200) {
         ww_warn("%s%s: HTTP status %ld", base, path, status);

@@ -21,7 +21,7 @@
  * probes started no faster than --rate per second, each probe given
  * --timeout seconds in all. Hosts that finished a step go before new hosts,
  * so the hosts in flight plus those waiting to go on never exceed the
- * concurrency. The bytes come from lib/netbios.c; this file only moves
+ * concurrency. The bytes come from lib/respond/netbios.c; this file only moves
  * them and judges the risk. */
 #include <errno.h>
 #include <getopt.h>
@@ -37,11 +37,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
+#include "core/addr.h"
 #include "cli.h"
-#include "mem.h"
-#include "netbios.h"
-#include "wtime.h"
+#include "core/mem.h"
+#include "respond/netbios.h"
+#include "core/wtime.h"
 
 enum step {
     ST_NS, ST_SMB1_MULTI, ST_SMB1_ONLY, ST_SMB2_ALL, ST_SMB2_ONE, /* + dialect index 1..5 */

@@ -1,15 +1,15 @@
 /* cmd_key.c -- `wormwatch key add|list|revoke`: manage the sensor keys of a
- * collector's store (lib/store.h). `add` prints the new secret once; the
+ * collector's store (lib/store/store.h). `add` prints the new secret once; the
  * store keeps only its SHA-256, so a lost secret is replaced, not recovered. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
-#include "err.h"
-#include "mem.h"
-#include "store.h"
-#include "wtime.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "store/store.h"
+#include "core/wtime.h"
 
 static const char usage[] =
     "usage: wormwatch key add NAME [--db FILE]\n"

@@ -1,6 +1,6 @@
 /* cmd_report.c -- `wormwatch report`: ask a store what the sensors saw.
  *
- * Two back ends, one output: with --db the store (lib/store.h) is opened and
+ * Two back ends, one output: with --db the store (lib/store/store.h) is opened and
  * queried directly; with --collector URL the same question is a libcurl GET
  * of the matching /api/v1/ path on a running collector. Either way the answer
  * is the API's JSON object, printed as is (--format json) or as a table for
@@ -14,11 +14,12 @@
 #include <time.h>
 
 #include "cli.h"
-#include "err.h"
-#include "mem.h"
-#include "api.h"
-#include "store.h"
-#include "wtime.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "client/http.h"
+#include "serve/api.h"
+#include "store/store.h"
+#include "core/wtime.h"
 
 static const char usage[] =
     "usage: wormwatch report [--db FILE | --collector URL] [--format text|json]\n"
@@ -142,7 +143,7 @@ static int run(int argc, char **argv)
         return ww_usage_error(cmd, "not an address: '%s'", arg);
 
     /* one URL for both ways: a collector answers it over HTTP, a store file
-     * through lib/api.c, so the two can never disagree */
+     * through lib/serve/api.c, so the two can never disagree */
     char path[256], d1[16], d0[16];
     ww_date_format(day, d1, sizeof d1);
     ww_date_format(day - (int64_t)days + 1, d0, sizeof d0);
@@ -164,7 +165,7 @@ static int run(int argc, char **argv)
         curl_global_init(CURL_GLOBAL_DEFAULT);
         char err[2300];
         long status;
-        if (!(j = ww_api_fetch(url, path, &status, err, sizeof err))) ww_warn("%s", err);
+        if (!(j = ww_http_get(url, path, &status, err, sizeof err))) ww_warn("%s", err);
         curl_global_cleanup();
         if (!j) return WW_EXIT_FAIL;
     } else {

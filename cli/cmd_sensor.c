@@ -2,7 +2,7 @@
  * locally, and ship the events to a collector without loss or duplication.
  *
  * One thread, one loop: read new complete lines from every followed file
- * (lib/follow.c, tail -F semantics) or entries from journalctl; parse each
+ * (lib/ingest/follow.c, tail -F semantics) or entries from journalctl; parse each
  * (format sniffed per file, as analyze does), anonymize its target address,
  * feed the scan detector, and append it as a DShield TSV line to the current
  * batch. A batch closes at --batch events or --flush seconds.
@@ -38,7 +38,7 @@
  * counted; the total is logged at most every 5 s while it moves, and at exit.
  *
  * A file rotated while the sensor was down is found again by its inode among
- * its renamed siblings (lib/follow.c) and read from the saved offset to its
+ * its renamed siblings (lib/ingest/follow.c) and read from the saved offset to its
  * end before the new file; if it is gone, the possible loss is logged.
  *
  * --journal: `journalctl -f -o json _TRANSPORT=kernel` (the match -k adds,
@@ -74,17 +74,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "block.h"
+#include "core/addr.h"
+#include "respond/block.h"
 #include "cli.h"
-#include "event.h"
-#include "follow.h"
-#include "mem.h"
-#include "parse.h"
-#include "pkt.h"
-#include "scan.h"
-#include "spool.h"
-#include "wtime.h"
+#include "core/event.h"
+#include "ingest/follow.h"
+#include "core/mem.h"
+#include "ingest/parse.h"
+#include "out/write.h"
+#include "ingest/decode.h"
+#include "ingest/flows.h"
+#include "detect/scan.h"
+#include "sensor/spool.h"
+#include "core/wtime.h"
 
 #define LINE_MAX_OUT 512 /* one DShield TSV line */
 #define CURSOR_MAX 512   /* journal cursors are ~150 bytes */
@@ -137,7 +139,7 @@ struct sensor {
     struct ww_flows *flows;
     uint64_t *seen;               /* hashes of scanners already logged */
     size_t nseen, seencap;
-    struct ww_block *block;       /* --block: active response (lib/block.c) */
+    struct ww_block *block;       /* --block: active response (lib/respond/block.c) */
     struct ww_addr *later;        /* scanners the rate limit held back */
     size_t nlater, latercap;
     CURL *curl;

@@ -38,10 +38,10 @@
  *       ww_store_submit(), which returns once the batch is committed
  *       durably; then the 200. While the store cannot write (a full disk)
  *       it takes nothing: 503 + Retry-After, so a 200 is always durable.
- *   GET  /api/v1/...      lib/api.c answers (the same function `report`
+ *   GET  /api/v1/...      lib/serve/api.c answers (the same function `report`
  *       and the dashboard use); a 503 (+ Retry-After) rather than figures
  *       that miss acknowledged batches; /metrics is Prometheus text.
- *   GET  anything else    the dashboard (lib/dash.c), optionally behind
+ *   GET  anything else    the dashboard (lib/serve/dash.c), optionally behind
  *       HTTP basic auth (--dashboard-user), with a strict CSP.
  * GETs are answered on the request's last callback, not its first, which
  * keeps the connection alive (answer_later); an error found on the first
@@ -71,14 +71,14 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
-#include "batch.h"
+#include "ingest/batch.h"
 #include "cli.h"
-#include "err.h"
-#include "mem.h"
-#include "api.h"
-#include "dash.h"
-#include "store.h"
-#include "wtime.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "serve/api.h"
+#include "serve/dash.h"
+#include "store/store.h"
+#include "core/wtime.h"
 
 #define DEFAULT_CONFIG "/etc/wormwatch/wormwatch.conf"
 #define DEFAULT_LISTEN "127.0.0.1:8080"
@@ -480,7 +480,7 @@ static int dash_auth_ok(struct server *s, struct MHD_Connection *c)
     return ok;
 }
 
-/* Everything else is the dashboard (lib/dash.c): HTML rendered from the
+/* Everything else is the dashboard (lib/serve/dash.c): HTML rendered from the
  * same API, behind optional basic auth, with a strict CSP. */
 static enum MHD_Result dashboard(struct server *s, struct MHD_Connection *c, const char *url,
                                  const char *method)

@@ -1,9 +1,9 @@
 /* cmd_simulate.c -- `wormwatch simulate`: a synthetic outbreak plus
  * background radiation, written as the sensors would have logged it.
  *
- * Parses the options into struct ww_sim_opts, runs the engine (lib/sim.c)
+ * Parses the options into struct ww_sim_opts, runs the engine (lib/sim/sim.c)
  * once, and streams its events into one file per sensor through the
- * writers (lib/write.h for netfilter lines and pcap records, ww_dshield_format
+ * writers (lib/out/write.h for netfilter lines and pcap records, ww_dshield_format
  * for DShield TSV), truth rows into truth.csv, and at the end every
  * parameter, the sensor blocks and the counts into scenario.json. The engine
  * hands out events in time order, so each file is in time order as written.
@@ -19,11 +19,11 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "mem.h"
-#include "parse.h"
-#include "sim.h"
-#include "write.h"
-#include "wtime.h"
+#include "core/mem.h"
+#include "ingest/parse.h"
+#include "sim/sim.h"
+#include "out/write.h"
+#include "core/wtime.h"
 
 enum out_fmt { FMT_NETFILTER, FMT_DSHIELD, FMT_PCAP };
 static const char *const fmt_names[] = {"netfilter", "dshield", "pcap"};

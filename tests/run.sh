@@ -2,7 +2,7 @@
 # Runs every test against each build directory given (default: build).
 #   runner       tests/selftest/run.sh: this runner, on fixtures that pass,
 #                fail and skip, must report exactly that (first, always)
-#   unit tests   BUILD/test_*           (tests/unit/test_*.c)
+#   unit tests   BUILD/test_*           (tests/unit/FOLDER/MODULE.c)
 #   end to end   tests/e2e/cases/*.case (declarative, run by tests/e2e/run_cases.py;
 #                one result per case)
 #                tests/e2e/*.sh         (scripts that need real tools)

@@ -1,6 +1,6 @@
 /* dash.js -- the dashboard's client side: refresh in place, and charts.
  *
- * The server renders every table (lib/dash.c). This script re-fetches the
+ * The server renders every table (lib/serve/dash.c). This script re-fetches the
  * API URL each one names every 10 s and rebuilds it from the same column
  * description (data-api, data-key, data-cols; data-field for single
  * values), and draws the charts with uPlot: the port chart (one point per

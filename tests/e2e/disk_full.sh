@@ -262,7 +262,7 @@ if not hit:
 #    copying the big one's pages into the database file. The store must
 #    write on (not spend that room on a checkpoint that cannot finish), and
 #    once the space is back checkpoint and truncate the WAL by itself. (A
-#    checkpoint that fails midway: test_store's run_faults.)
+#    checkpoint that fails midway: test_store_store's run_faults.)
 make("ckpt-0", 1004, 12000)
 make("ckpt-1", 1004, 50)
 make("ckpt-2", 1004, 50)

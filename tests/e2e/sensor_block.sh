@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `wormwatch sensor --block`: scanners found in a followed netfilter log are
 # blocked in nftables as they are detected, with the safeguards and the rate
-# limit of lib/block.c. Runs in a network namespace this test creates (its
+# limit of lib/respond/block.c. Runs in a network namespace this test creates (its
 # own nftables ruleset and loopback), with a real `wormwatch serve` there as
 # the collector. The log holds seven horizontal scanners: five plain ones,
 # one inside --block-allow, and 198.18.9.9 (an address of this host: the

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "block.h"
+#include "respond/block.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,4 @@
-/* fuzz_netbios.c -- libFuzzer harness for every decoder in lib/netbios.c.
+/* fuzz_netbios.c -- libFuzzer harness for every decoder in lib/respond/netbios.c.
  * Byte 0 picks the decoder, the rest is what a hostile server would send:
  *   0  node status response (UDP 137)      1  session response frame (TCP 139)
  *   2  SMB negotiate payload (SMB1/SMB2)   3  a stream of frames, as the CLI
@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "err.h"
-#include "netbios.h"
+#include "core/err.h"
+#include "respond/netbios.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "pkt.h"
+#include "ingest/decode.h"
+#include "ingest/flows.h"
 
 static const int linktypes[] = {0, 1, 12, 14, 101, 108, 113, 228, 229, 276};
 

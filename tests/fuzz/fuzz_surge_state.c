@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
-#include "event.h"
-#include "mem.h"
-#include "surge.h"
+#include "core/addr.h"
+#include "core/event.h"
+#include "core/mem.h"
+#include "detect/surge.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

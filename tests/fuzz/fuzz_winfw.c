@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "parse.h"
+#include "ingest/parse.h"
 
 static void one(struct ww_parse_ctx *ctx, const uint8_t *data, size_t len)
 {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the fuzzers' seed corpora, tests/fuzz/seed/NAME/ (NAME as in
 fuzz_NAME), from the project's own recording (tests/corpus/netns), the real
-NetBIOS/SMB answers quoted in tests/unit/test_netbios.c, what `wormwatch`
+NetBIOS/SMB answers quoted in tests/unit/respond/netbios.c, what `wormwatch`
 itself writes (simulate's DShield and netfilter lines, serve's saved surge
 state) and a few lines written here for forms the recording lacks (DShield
 clients' letter flags and zones, NDJSON, pfirewall.log, CIDRs and port
@@ -152,8 +152,8 @@ put("pkt", "null-v4-tcp-syn", bytes([LINKTYPES.index(0)]) + struct.pack("<I", 2)
 put("pkt", "loop-v4-tcp-syn", bytes([LINKTYPES.index(108)]) + struct.pack(">I", 2) + syn)
 put("pkt", "dlt12-v4-tcp-syn", bytes([LINKTYPES.index(12)]) + syn)
 
-# ---- netbios: smbd's and nmbd's answers quoted in test_netbios.c --------
-with open(os.path.join(ROOT, "tests/unit/test_netbios.c")) as f:
+# ---- netbios: smbd's and nmbd's answers quoted in tests/unit/respond/netbios.c --------
+with open(os.path.join(ROOT, "tests/unit/respond/netbios.c")) as f:
     src = f.read()
 nb = {m.group(1): bytes(int(x, 16) for x in re.findall(r"0x([0-9a-fA-F]{2})", m.group(2)))
       for m in re.finditer(r"static const uint8_t (\w+)\[\] = \{(.*?)\};", src, re.S)}

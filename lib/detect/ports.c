@@ -1,0 +1,213 @@
+/* ports.c -- per-port statistics.
+ *
+ * Counting: for every (port, proto) and every time bucket (bucket_us, an
+ * hour by default, aligned to the epoch) we keep records (sum of event
+ * counts), distinct sources and distinct targets (ww_dcount: exact to 128,
+ * HLL beyond), plus the same over the whole input per (port, proto). This is
+ * traffic statistics, so every event counts, loopback sources and multicast
+ * destinations included, under the port ww_event_port gives it (the
+ * collector's rule too: ICMP and ICMPv6 have no port and count as port 0).
+ * Events may come in any time order (several files pooled), so buckets live
+ * in a hash table, not a ring.
+ *
+ * Surges are judged elsewhere (surge.c), online; this module keeps the
+ * whole history for reports and plots (ww_ports_history).
+ *
+ * Table: open addressing, linear probing, load <= 1/2, cells inline
+ * (48 bytes: key, records, two 16-byte ww_dcounts); a cell with records == 0
+ * is empty (every event adds >= 1). Key layout (64 bits):
+ *
+ *     +- 3: 0 -+--- 37 bits: bucket + 2^36 ---+- 8: proto -+--- 16: port ---+
+ *
+ * Timestamps are clamped to +-2^55 us (about 1141 years either side of
+ * 1970), so with bucket_us >= 1 s |bucket| stays below 2^36. The totals
+ * table uses the same key with bucket 0.
+ * Memory: ~96-192 bytes per nonempty (port, proto, bucket) cell incl. the
+ * table's slack, plus the dcount tables of cells with >= 2 sources or
+ * targets (64 B .. 2 KiB, 4 KiB HLL past 128). */
+#include "detect/ports.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/dcount.h"
+#include "core/mem.h"
+
+#define BUCKET_BIAS (INT64_C(1) << 36)
+#define TS_MAX (INT64_C(1) << 55) /* timestamps are clamped to +-2^55 us */
+
+struct cell {
+    uint64_t key;
+    uint64_t records;                 /* 0 = empty slot */
+    struct ww_dcount sources, targets;
+};
+
+struct table {
+    struct cell *c;
+    size_t n, cap;                    /* cap a power of two */
+};
+
+struct ww_ports {
+    struct ww_ports_opts o;
+    struct table buckets, totals;
+    size_t heap;                      /* ww_dcount heap bytes */
+    int seen;
+    int64_t first_b, last_b;          /* bucket range of the whole input */
+    struct ww_portstat *stats;
+    size_t nstats;
+};
+
+void ww_ports_opts_default(struct ww_ports_opts *o)
+{
+    o->bucket_us = 3600 * INT64_C(1000000);
+}
+
+static uint64_t make_key(int64_t bucket, uint8_t proto, uint16_t port)
+{
+    return (uint64_t)(bucket + BUCKET_BIAS) << 24 | (uint64_t)proto << 16 | port;
+}
+static uint16_t key_port(uint64_t k) { return (uint16_t)k; }
+static uint8_t key_proto(uint64_t k) { return (uint8_t)(k >> 16); }
+
+static struct cell *find(const struct table *t, uint64_t key)
+{
+    size_t mask = t->cap - 1;
+    for (size_t i = (size_t)ww_hash64(key) & mask; t->c[i].records; i = (i + 1) & mask)
+        if (t->c[i].key == key) return &t->c[i];
+    return NULL;
+}
+
+static struct cell *get(struct table *t, uint64_t key)
+{
+    struct cell *c = find(t, key);
+    if (c) return c;
+    if (2 * (t->n + 1) > t->cap) {
+        struct table old = *t;
+        t->cap *= 2;
+        t->c = ww_calloc(t->cap, sizeof *t->c);
+        for (size_t k = 0; k < old.cap; k++) {
+            if (!old.c[k].records) continue;
+            size_t i = (size_t)ww_hash64(old.c[k].key) & (t->cap - 1);
+            while (t->c[i].records) i = (i + 1) & (t->cap - 1);
+            t->c[i] = old.c[k];
+        }
+        ww_free(old.c);
+    }
+    size_t mask = t->cap - 1, i = (size_t)ww_hash64(key) & mask;
+    while (t->c[i].records) i = (i + 1) & mask;
+    t->c[i].key = key;
+    t->n++;
+    return &t->c[i];
+}
+
+static void table_init(struct table *t)
+{
+    t->cap = 64;
+    t->n = 0;
+    t->c = ww_calloc(t->cap, sizeof *t->c);
+}
+
+static void table_release(struct table *t)
+{
+    for (size_t k = 0; k < t->cap; k++) {
+        ww_dcount_release(&t->c[k].sources);
+        ww_dcount_release(&t->c[k].targets);
+    }
+    ww_free(t->c);
+}
+
+struct ww_ports *ww_ports_new(const struct ww_ports_opts *o)
+{
+    struct ww_ports *p = ww_calloc(1, sizeof *p);
+    if (o) p->o = *o;
+    else ww_ports_opts_default(&p->o);
+    if (p->o.bucket_us < 1000000) p->o.bucket_us = 1000000;
+    table_init(&p->buckets);
+    table_init(&p->totals);
+    return p;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return q - (a % b != 0 && a < 0);
+}
+
+static void count(struct ww_ports *p, struct cell *c, const struct ww_event *ev, uint64_t n)
+{
+    size_t before = ww_dcount_bytes(&c->sources) + ww_dcount_bytes(&c->targets);
+    c->records += n;
+    ww_dcount_add(&c->sources, ww_addr_hash(&ev->src));
+    ww_dcount_add(&c->targets, ww_addr_hash(&ev->dst));
+    p->heap += ww_dcount_bytes(&c->sources) + ww_dcount_bytes(&c->targets) - before;
+}
+
+void ww_ports_event(struct ww_ports *p, const struct ww_event *ev)
+{
+    int64_t ts = ev->ts_us > TS_MAX ? TS_MAX : ev->ts_us < -TS_MAX ? -TS_MAX : ev->ts_us;
+    int64_t b = floor_div(ts, p->o.bucket_us);
+    if (!p->seen || b < p->first_b) p->first_b = b;
+    if (!p->seen || b > p->last_b) p->last_b = b;
+    p->seen = 1;
+    uint64_t n = ev->count ? ev->count : 1;
+    uint16_t port = ww_event_port(ev);
+    count(p, get(&p->buckets, make_key(b, ev->proto, port)), ev, n);
+    count(p, get(&p->totals, make_key(0, ev->proto, port)), ev, n);
+}
+
+static int cmp_stat(const void *a, const void *b)
+{
+    const struct ww_portstat *x = a, *y = b;
+    if (x->sources != y->sources) return x->sources > y->sources ? -1 : 1;
+    if (x->records != y->records) return x->records > y->records ? -1 : 1;
+    if (x->port != y->port) return x->port < y->port ? -1 : 1;
+    return (x->proto > y->proto) - (x->proto < y->proto);
+}
+
+size_t ww_ports_stats(struct ww_ports *p, const struct ww_portstat **out)
+{
+    ww_free(p->stats);
+    p->stats = ww_malloc((p->totals.n + 1) * sizeof *p->stats);
+    p->nstats = 0;
+    for (size_t k = 0; k < p->totals.cap; k++) {
+        const struct cell *c = &p->totals.c[k];
+        if (!c->records) continue;
+        p->stats[p->nstats++] = (struct ww_portstat){
+            key_port(c->key), key_proto(c->key), c->records,
+            ww_dcount_count(&c->sources), ww_dcount_count(&c->targets)};
+    }
+    qsort(p->stats, p->nstats, sizeof *p->stats, cmp_stat);
+    *out = p->stats;
+    return p->nstats;
+}
+
+size_t ww_ports_history(struct ww_ports *p, uint16_t port, uint8_t proto, int64_t *start_us,
+                        uint64_t *sources, uint64_t *targets, uint64_t *records, size_t max)
+{
+    size_t n = 0;
+    if (!p->seen) return 0;
+    for (int64_t b = p->first_b; b <= p->last_b && n < max; b++, n++) {
+        const struct cell *c = find(&p->buckets, make_key(b, proto, port));
+        start_us[n] = b * p->o.bucket_us;
+        sources[n] = c ? ww_dcount_count(&c->sources) : 0;
+        targets[n] = c ? ww_dcount_count(&c->targets) : 0;
+        records[n] = c ? c->records : 0;
+    }
+    return n;
+}
+
+size_t ww_ports_memory(const struct ww_ports *p)
+{
+    return sizeof *p + (p->buckets.cap + p->totals.cap) * sizeof(struct cell) + p->heap +
+           p->nstats * sizeof *p->stats;
+}
+
+void ww_ports_free(struct ww_ports *p)
+{
+    if (!p) return;
+    table_release(&p->buckets);
+    table_release(&p->totals);
+    ww_free(p->stats);
+    ww_free(p);
+}

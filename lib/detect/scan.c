@@ -1,0 +1,389 @@
+/* scan.c -- per-source scan detection.
+ *
+ * Two detectors run side by side on every source address; whichever fires
+ * first flags the source and names the method.
+ *
+ * Threshold (Zeek's policy/misc/scan.zeek; CrowdSec's iptables scan
+ * scenario): within one window of window_us (5 min), >= vertical_ports (15)
+ * distinct destination ports or >= horizontal_hosts (25) distinct targets.
+ * Windows are epochs per source: one starts at the source's first event
+ * after the previous epoch ended, and its sets start empty. An event more
+ * than a window *before* the epoch start (pooled files out of order) also
+ * starts a new epoch; one less than a window before it counts in it. The
+ * windowed sets are ww_dcounts, exact at these sizes and never larger than
+ * the threshold (the source is flagged as soon as one reaches it). As in
+ * Zeek, which counts only unsuccessful connection attempts, events known to
+ * have succeeded (ACCEPT/ALLOW in a log, an answered probe in a capture) do
+ * not count towards the thresholds: a client making 150 allowed outbound
+ * connections in the Windows Firewall corpus is browsing, not scanning.
+ * Failures and unknown outcomes (logs that do not say) count.
+ *
+ * Threshold Random Walk (Jung, Paxson, Berger, Balakrishnan, "Fast portscan
+ * detection using sequential hypothesis testing", IEEE S&P 2004): each first
+ * contact to a new host is a Bernoulli trial, successful with probability
+ * theta0 (0.8) for a benign source and theta1 (0.2) for a scanner. The
+ * log-likelihood ratio of "scanner" walks up by ln((1-theta1)/(1-theta0))
+ * (+1.39) on a failure and down by ln(theta1/theta0) (-1.39) on a success;
+ * at ln(beta/alpha) (+4.6, four failures) the source is a scanner, at
+ * ln((1-beta)/(1-alpha)) (-4.6) it is benign for now: the walk restarts at 0.
+ * A first contact is a target ww_dcount_add() calls new; events whose
+ * outcome is unknown (most logs without an action) do not step the walk.
+ *
+ * Destination ports are keyed by (proto, port), so TCP 53 and UDP 53 differ
+ * and an IP-protocol scan counts protocols; for ICMP the "port" is type and
+ * code. Loopback and unspecified sources are never scanners and are ignored,
+ * as are events to multicast/broadcast destinations (mDNS, SSDP, DHCP are
+ * not scanning): they count nowhere, not even in probes.
+ *
+ * Reported totals (probes, distinct targets and ports, first/last seen,
+ * probe kinds, top 4 protocols by probes, kept with Space-Saving, Metwally
+ * et al. 2005, should more than 4 appear) cover everything seen from the
+ * source while it was tracked. The kind is judged from the totals when the
+ * results are asked for: both thresholds reached = block, one = vertical or
+ * horizontal, neither (a TRW catch) = vertical if ports > targets.
+ *
+ * Table: sources live in a dense array `ents`; `slots` is an open-addressed
+ * (linear probing) index of uint32 (entry + 1, 0 = empty) keyed by
+ * ww_addr_hash, at least twice as many slots as entries. Entries are removed
+ * only by a sweep, which compacts the array and rebuilds the index:
+ *   - every idle_us of event time (the latest timestamp seen), non-flagged
+ *     sources idle for more than idle_us are forgotten;
+ *   - when max_sources non-flagged sources are tracked and a new one comes,
+ *     the idle ones go and, if that is not enough, the least recently seen
+ *     until a quarter of max_sources is free (an O(n log n) sort every n/4
+ *     new sources: O(log n) amortized per source).
+ * Flagged sources are never forgotten (they are the results); their window
+ * sets are released when they are flagged.
+ *
+ * Memory: 168 bytes per entry (struct src) + 8..16 bytes of index, plus
+ * the ww_dcount tables of sources seen at >= 2 distinct targets or ports
+ * (64 bytes at 2..6 values, up to 2 KiB at 128, then a 4 KiB HLL, for each
+ * of 4 sets). A one-shot source (the bulk of background radiation) costs
+ * ~180 bytes; with max_sources = 2^20, the non-flagged part stays below
+ * ~2^20 * (180 + the dcount tables of the busier sources); the entry array
+ * doubles as it grows, so up to twice that is reserved. Hot path: no
+ * allocation except amortized table growth and ww_dcount growth. */
+#include "detect/scan.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/dcount.h"
+#include "core/mem.h"
+
+enum { M_NONE = 0, M_TRW, M_THRESHOLD };
+#define TS_MAX (INT64_C(1) << 61)
+
+struct src {
+    struct ww_addr addr;
+    uint8_t method;       /* M_*; != M_NONE: flagged */
+    uint8_t dead;         /* marked by a sweep */
+    uint8_t nprotos;
+    uint8_t proto[4];
+    uint32_t probe_mask;
+    int64_t first_us, last_us, epoch_us;
+    uint64_t probes;
+    uint64_t proto_probes[4];
+    double llr;           /* TRW log-likelihood ratio */
+    struct ww_dcount targets, ports;   /* whole input */
+    struct ww_dcount wtargets, wports; /* this window (unflagged only) */
+};
+
+struct ww_scan {
+    struct ww_scan_opts o;
+    double step_success, step_failure, eta1, eta0;
+    struct src *ents;
+    size_t n, cap;        /* entries in use, allocated */
+    size_t nlive;         /* entries not flagged */
+    uint32_t *slots;
+    size_t nslots;        /* power of two >= 2 * cap */
+    size_t heap;          /* ww_dcount heap bytes of all entries */
+    int started;
+    int64_t now_us, next_sweep_us;
+    struct ww_scanner *res;
+    size_t nres;
+};
+
+void ww_scan_opts_default(struct ww_scan_opts *o)
+{
+    o->window_us = 5 * 60 * INT64_C(1000000);
+    o->vertical_ports = 15;
+    o->horizontal_hosts = 25;
+    o->trw_theta0 = 0.8;
+    o->trw_theta1 = 0.2;
+    o->trw_alpha = 0.01;
+    o->trw_beta = 0.99;
+    o->max_sources = (size_t)1 << 20;
+    o->idle_us = 3600 * INT64_C(1000000);
+}
+
+static void rebuild_index(struct ww_scan *s)
+{
+    size_t want = 16;
+    while (want < 2 * s->cap) want *= 2;
+    if (want != s->nslots) {
+        ww_free(s->slots);
+        s->slots = ww_malloc(want * sizeof *s->slots);
+        s->nslots = want;
+    }
+    memset(s->slots, 0, s->nslots * sizeof *s->slots);
+    size_t mask = s->nslots - 1;
+    for (size_t k = 0; k < s->n; k++) {
+        size_t i = (size_t)ww_addr_hash(&s->ents[k].addr) & mask;
+        while (s->slots[i]) i = (i + 1) & mask;
+        s->slots[i] = (uint32_t)(k + 1);
+    }
+}
+
+struct ww_scan *ww_scan_new(const struct ww_scan_opts *o)
+{
+    struct ww_scan *s = ww_calloc(1, sizeof *s);
+    if (o) s->o = *o;
+    else ww_scan_opts_default(&s->o);
+    if (s->o.max_sources < 1) s->o.max_sources = 1;
+    if (s->o.max_sources > UINT32_MAX / 4) s->o.max_sources = UINT32_MAX / 4;
+    const struct ww_scan_opts *p = &s->o;
+    s->step_success = log(p->trw_theta1 / p->trw_theta0);
+    s->step_failure = log((1 - p->trw_theta1) / (1 - p->trw_theta0));
+    s->eta1 = log(p->trw_beta / p->trw_alpha);
+    s->eta0 = log((1 - p->trw_beta) / (1 - p->trw_alpha));
+    s->cap = 64;
+    s->ents = ww_malloc(s->cap * sizeof *s->ents);
+    rebuild_index(s);
+    return s;
+}
+
+static void release_src(struct ww_scan *s, struct src *e)
+{
+    struct ww_dcount *d[4] = {&e->targets, &e->ports, &e->wtargets, &e->wports};
+    for (int i = 0; i < 4; i++) {
+        s->heap -= ww_dcount_bytes(d[i]);
+        ww_dcount_release(d[i]);
+    }
+}
+
+struct by_last { int64_t last_us; size_t idx; };
+
+static int cmp_by_last(const void *a, const void *b)
+{
+    const struct by_last *x = a, *y = b;
+    if (x->last_us != y->last_us) return x->last_us < y->last_us ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Forget non-flagged sources idle > idle_us, then the least recently seen
+ * until at most `keep` non-flagged ones remain. */
+static void sweep(struct ww_scan *s, size_t keep)
+{
+    size_t live = 0;
+    for (size_t k = 0; k < s->n; k++) {
+        struct src *e = &s->ents[k];
+        e->dead = !e->method && s->now_us - e->last_us > s->o.idle_us;
+        live += !e->method && !e->dead;
+    }
+    if (live > keep) {
+        struct by_last *v = ww_malloc(live * sizeof *v);
+        size_t m = 0;
+        for (size_t k = 0; k < s->n; k++)
+            if (!s->ents[k].method && !s->ents[k].dead)
+                v[m++] = (struct by_last){s->ents[k].last_us, k};
+        qsort(v, m, sizeof *v, cmp_by_last);
+        for (size_t j = 0; j < live - keep; j++) s->ents[v[j].idx].dead = 1;
+        ww_free(v);
+        live = keep;
+    }
+    size_t w = 0;
+    for (size_t k = 0; k < s->n; k++) {
+        if (s->ents[k].dead) release_src(s, &s->ents[k]);
+        else s->ents[w++] = s->ents[k];
+    }
+    s->n = w;
+    s->nlive = live;
+    rebuild_index(s);
+}
+
+static struct src *lookup(struct ww_scan *s, const struct ww_addr *a, uint64_t h)
+{
+    size_t mask = s->nslots - 1;
+    for (size_t i = (size_t)h & mask; s->slots[i]; i = (i + 1) & mask)
+        if (ww_addr_eq(&s->ents[s->slots[i] - 1].addr, a)) return &s->ents[s->slots[i] - 1];
+    return NULL;
+}
+
+static struct src *insert(struct ww_scan *s, const struct ww_addr *a, int64_t ts)
+{
+    if (s->nlive >= s->o.max_sources)
+        sweep(s, s->o.max_sources - (s->o.max_sources + 3) / 4);
+    if (s->n == s->cap) {
+        s->cap *= 2;
+        s->ents = ww_realloc(s->ents, s->cap * sizeof *s->ents);
+        rebuild_index(s);
+    }
+    struct src *e = &s->ents[s->n];
+    *e = (struct src){.addr = *a, .first_us = ts, .last_us = ts, .epoch_us = ts};
+    size_t mask = s->nslots - 1, i = (size_t)ww_addr_hash(a) & mask;
+    while (s->slots[i]) i = (i + 1) & mask;
+    s->slots[i] = (uint32_t)(++s->n);
+    s->nlive++;
+    return e;
+}
+
+static int dc_add(struct ww_scan *s, struct ww_dcount *dc, uint64_t h)
+{
+    size_t before = ww_dcount_bytes(dc);
+    int r = ww_dcount_add(dc, h);
+    s->heap += ww_dcount_bytes(dc) - before;
+    return r;
+}
+
+static void dc_clear(struct ww_scan *s, struct ww_dcount *dc)
+{
+    s->heap -= ww_dcount_bytes(dc);
+    ww_dcount_release(dc);
+}
+
+static void flag(struct ww_scan *s, struct src *e, uint8_t method)
+{
+    e->method = method;
+    dc_clear(s, &e->wtargets);
+    dc_clear(s, &e->wports);
+    s->nlive--;
+}
+
+/* Space-Saving over 4 counters: exact while <= 4 protocols appear. */
+static void proto_add(struct src *e, uint8_t proto, uint64_t c)
+{
+    unsigned i, min = 0;
+    for (i = 0; i < e->nprotos; i++)
+        if (e->proto[i] == proto) {
+            e->proto_probes[i] += c;
+            return;
+        }
+    if (e->nprotos < 4) {
+        e->proto[e->nprotos] = proto;
+        e->proto_probes[e->nprotos++] = c;
+        return;
+    }
+    for (i = 1; i < 4; i++)
+        if (e->proto_probes[i] < e->proto_probes[min]) min = i;
+    e->proto[min] = proto;
+    e->proto_probes[min] += c;
+}
+
+void ww_scan_event(struct ww_scan *s, const struct ww_event *ev)
+{
+    if (!ev->src.family || ww_addr_is_loopback(&ev->src) ||
+        ww_addr_is_unspecified(&ev->src) || ww_addr_is_multicast(&ev->dst))
+        return;
+    /* +-2^61 us (73,000 years) keeps every time difference below in range */
+    int64_t ts = ev->ts_us > TS_MAX ? TS_MAX : ev->ts_us < -TS_MAX ? -TS_MAX : ev->ts_us;
+    if (!s->started || ts > s->now_us) s->now_us = ts;
+    if (!s->started) {
+        s->started = 1;
+        s->next_sweep_us = ts + s->o.idle_us;
+    } else if (s->now_us >= s->next_sweep_us) {
+        sweep(s, SIZE_MAX);
+        s->next_sweep_us = s->now_us + s->o.idle_us;
+    }
+    uint64_t ah = ww_addr_hash(&ev->src);
+    struct src *e = lookup(s, &ev->src, ah);
+    if (!e) e = insert(s, &ev->src, ts);
+
+    uint64_t c = ev->count ? ev->count : 1;
+    e->probes += c;
+    if (ts < e->first_us) e->first_us = ts;
+    if (ts > e->last_us) e->last_us = ts;
+    e->probe_mask |= 1u << ww_event_probe(ev);
+    proto_add(e, ev->proto, c);
+    uint64_t port = ev->dport;
+    if (ev->proto == WW_PROTO_ICMP || ev->proto == WW_PROTO_ICMP6)
+        port |= (uint64_t)ev->sport << 16;
+    uint64_t th = ww_addr_hash(&ev->dst), ph = ww_hash64((uint64_t)ev->proto << 32 | port);
+    int newtarget = dc_add(s, &e->targets, th);
+    dc_add(s, &e->ports, ph);
+    if (e->method) return;
+
+    if (newtarget && ev->outcome != WW_OUTCOME_UNKNOWN) {
+        e->llr += ev->outcome == WW_OUTCOME_SUCCESS ? s->step_success : s->step_failure;
+        if (e->llr >= s->eta1) {
+            flag(s, e, M_TRW);
+            return;
+        }
+        if (e->llr <= s->eta0) e->llr = 0;
+    }
+    if (ev->outcome == WW_OUTCOME_SUCCESS) return; /* not a probe: see above */
+    if (ts - e->epoch_us >= s->o.window_us || e->epoch_us - ts >= s->o.window_us) {
+        dc_clear(s, &e->wtargets);
+        dc_clear(s, &e->wports);
+        e->epoch_us = ts;
+    }
+    dc_add(s, &e->wtargets, th);
+    dc_add(s, &e->wports, ph);
+    if (ww_dcount_count(&e->wports) >= s->o.vertical_ports ||
+        ww_dcount_count(&e->wtargets) >= s->o.horizontal_hosts)
+        flag(s, e, M_THRESHOLD);
+}
+
+static int cmp_scanner(const void *a, const void *b)
+{
+    const struct ww_scanner *x = a, *y = b;
+    if (x->probes != y->probes) return x->probes > y->probes ? -1 : 1;
+    if (x->first_us != y->first_us) return x->first_us < y->first_us ? -1 : 1;
+    return memcmp(x->src.b, y->src.b, sizeof x->src.b);
+}
+
+size_t ww_scan_results(struct ww_scan *s, const struct ww_scanner **out)
+{
+    ww_free(s->res);
+    s->res = ww_calloc(s->n - s->nlive + 1, sizeof *s->res);
+    s->nres = 0;
+    for (size_t k = 0; k < s->n; k++) {
+        const struct src *e = &s->ents[k];
+        if (!e->method) continue;
+        struct ww_scanner *r = &s->res[s->nres++];
+        r->src = e->addr;
+        r->method = e->method == M_TRW ? "trw" : "threshold";
+        r->probes = e->probes;
+        r->targets = ww_dcount_count(&e->targets);
+        r->ports = ww_dcount_count(&e->ports);
+        r->first_us = e->first_us;
+        r->last_us = e->last_us;
+        r->probe_mask = e->probe_mask;
+        int vert = r->ports >= s->o.vertical_ports, hor = r->targets >= s->o.horizontal_hosts;
+        r->kind = vert && hor ? "block" : vert ? "vertical" : hor ? "horizontal"
+                : r->ports > r->targets ? "vertical" : "horizontal";
+        r->nprotos = e->nprotos;
+        for (unsigned i = 0; i < e->nprotos; i++) {  /* insertion sort, desc */
+            unsigned j = i;
+            for (; j > 0 && r->protos[j - 1].probes < e->proto_probes[i]; j--)
+                r->protos[j] = r->protos[j - 1];
+            r->protos[j].proto = e->proto[i];
+            r->protos[j].probes = e->proto_probes[i];
+        }
+    }
+    qsort(s->res, s->nres, sizeof *s->res, cmp_scanner);
+    *out = s->res;
+    return s->nres;
+}
+
+size_t ww_scan_sources(const struct ww_scan *s)
+{
+    return s->n;
+}
+
+size_t ww_scan_memory(const struct ww_scan *s)
+{
+    return sizeof *s + s->cap * sizeof *s->ents + s->nslots * sizeof *s->slots +
+           s->heap + s->nres * sizeof *s->res;
+}
+
+void ww_scan_free(struct ww_scan *s)
+{
+    if (!s) return;
+    for (size_t k = 0; k < s->n; k++) release_src(s, &s->ents[k]);
+    ww_free(s->ents);
+    ww_free(s->slots);
+    ww_free(s->res);
+    ww_free(s);
+}

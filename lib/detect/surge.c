@@ -1,0 +1,773 @@
+/* surge.c -- per-port surge detection, online (see surge.h).
+ *
+ * A worm shows as many *new* sources on its port, growing bucket after
+ * bucket; background shows as a steady, diurnal, bursty stream of sources,
+ * many of which come back. So for every (port, proto) this module watches,
+ * per time bucket (1 h by default):
+ *   S  distinct sources, T distinct targets (ww_dcount), and
+ *   N  new sources: not seen on this port within the baseline window
+ *      (a global table of (source, port) -> last bucket seen).
+ * The judged statistic X is N (or S with --surge-stat sources).
+ *
+ * Every source is new at first: while the seen table learns (the first
+ * learn_us of the input, a day by default) buckets are counted but neither
+ * judged nor folded into the baseline.
+ *
+ * Baseline (per port, O(1) memory, updated when a bucket closes): X's
+ * expected value E is an exponentially weighted mean over the baseline window
+ * (weight 1/min(n, W), so while the input is shorter than the window the
+ * baseline is the plain mean of what there is), kept separately per hour of
+ * day when buckets are an hour or less (diurnal cycle; used once a phase has
+ * a day of samples); the spread is sqrt of the same kind of mean of
+ * squared residuals against the expectation each bucket was judged by (so
+ * the diurnal swing the phase means explain is not counted as noise),
+ * floored at sqrt(E) (Poisson) and 1. A closed bucket
+ * enters the baseline clipped at E + z_hold * spread (winsorized), so a
+ * burst or an outbreak cannot drag the baseline up behind it. Empty buckets
+ * count as zeros when the next event arrives.
+ *
+ * A surge is called at the event that makes it true, without waiting for
+ * the bucket to close: X >= min_sources and z = (X - E) / spread >= z_jump
+ * (7). Judging the bucket while it fills is what makes a fast worm visible
+ * early: its sources pile up within the first minutes of the bucket in
+ * which it crosses the line. (A "growth" test over rising buckets, after Zou
+ * et al.'s trend idea, was tried and dropped: at thresholds low enough to
+ * fire before the online test it also fired on the background's slow
+ * hour-to-hour drifts; see docs/DETECTION.md.)
+ * One heavy scanner is one source: it moves T, never S or N. A one-off
+ * burst of a few sources, or the diurnal swing the phase means absorb, stays
+ * under the guard. A surge lasts while closed buckets keep z >= z_hold; it is
+ * reported with the numbers of the moment it was called, plus the ISC trend
+ * score sqrt((S-s)^2/s + (T-t)^2/t) against the sources/targets baselines.
+ *
+ * Memory: a series is ~400 bytes per (port, proto) ever seen (at most
+ * 131072), found by direct index; the seen table holds at most
+ * seen_capacity entries of 16 bytes (64 MiB at the default 2^22), pruning
+ * the longest-unseen pairs first when full.
+ *
+ * Saved state (ww_surges_save/_load), so a restarted collector keeps its
+ * baselines and its seen table. Every field is little-endian, written byte by
+ * byte (i = signed, u = unsigned, f = IEEE 754 binary64; N = many):
+ *
+ *   header  "WWSG"  u32 version (1)  u64 body length  u64 FNV-1a 64 of the body
+ *   body    options: i64 bucket_us, baseline_us, learn_us; u64 seen_capacity;
+ *                    u32 warmup_buckets, min_sources; f64 z_jump, z_hold; u8 stat
+ *           u8 started, i64 learn_until
+ *           u32 N results, N x (99 bytes): u16 port, u8 proto, i64 start, alert,
+ *               end, u64 sources, new_sources, targets, f64 baseline_sources,
+ *               baseline_new, baseline_targets, spread, score, isc_score
+ *           u32 N series, by increasing index (udp << 16 | port), N x:
+ *               u32 index, i64 bucket, u64 nnew, u64 nbuckets, u32 surge (0 or
+ *               a result's number from 1), then x, s, t as (f64 mean, f64 var,
+ *               u32 n), f64 phase_mean[24], u32 phase_n[24], then the bucket's
+ *               source and target counters: u8 0, u8 n (<= 128), n x u64
+ *               member (exact), or u8 1, 4096 register bytes (HLL)
+ *           u64 N seen, N x (u64 key, i64 bucket) by increasing key
+ *
+ * Only what exists is written: no empty series, no empty seen slots. The
+ * checksum catches torn and corrupt writes (it changes with any one byte);
+ * past it the loader still checks every count against the bytes left before
+ * allocating, and every value against its range (bucket starts within
+ * +-2^62 us, registers <= 53, no repeated keys, no more seen entries than 3/4
+ * of the table the options allow), so no input makes it read out of bounds,
+ * allocate more than the fixed 1 MiB of struct ww_surges plus a few times
+ * len, or build a state the code above cannot run on. What is derived is not stored: the expectation and spread of the
+ * current bucket, the window, the seen table's size and layout (the table
+ * is rebuilt at the smallest size that holds its entries; growing only ever
+ * keeps entries, so it prunes exactly when the saved one would have). */
+#include "detect/surge.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/dcount.h"
+#include "core/hll.h"
+#include "core/mem.h"
+
+#define PHASES 24
+#define HOUR_US (3600 * INT64_C(1000000))
+#define DAY_US (24 * HOUR_US)
+
+struct ewm { double mean, var; uint32_t n; };   /* weighted mean, residual var */
+
+struct series {
+    int64_t b;                      /* current bucket */
+    struct ww_dcount src, tgt;      /* in the current bucket */
+    uint64_t nnew;                  /* new sources in the current bucket */
+    uint64_t nbuckets;              /* closed buckets of history */
+    struct ewm x;                   /* judged statistic, all buckets */
+    double phase_mean[PHASES];
+    uint32_t phase_n[PHASES];
+    struct ewm s, t;                /* sources and targets (for the ISC score) */
+    double e, spread;               /* expectation for the current bucket */
+    int surge;                      /* index+1 of the ongoing surge, 0 if none */
+};
+
+struct seen { uint64_t key; int64_t b; };
+
+struct ww_surges {
+    struct ww_surge_opts o;
+    uint64_t window;                /* W: buckets in the baseline window */
+    int started;
+    int64_t learn_until;            /* buckets before this are not baseline */
+    int phased;
+    struct series *ser[131072];
+    size_t nser;
+    struct seen *seen;
+    size_t seen_n, seen_cap;
+    struct ww_surge *res;
+    size_t nres, capres;
+};
+
+void ww_surge_opts_default(struct ww_surge_opts *o)
+{
+    o->bucket_us = HOUR_US;
+    o->baseline_us = 30 * DAY_US;
+    o->warmup_buckets = 6;
+    o->min_sources = 10;
+    o->z_jump = 7;
+    o->z_hold = 3;
+    o->stat = WW_SURGE_NEW;
+    o->seen_capacity = 1u << 22;
+    o->learn_us = DAY_US;
+}
+
+struct ww_surges *ww_surges_new(const struct ww_surge_opts *o)
+{
+    struct ww_surges *s = ww_calloc(1, sizeof *s);
+    if (o) s->o = *o;
+    else ww_surge_opts_default(&s->o);
+    if (s->o.bucket_us < 1000000) s->o.bucket_us = 1000000;
+    if (s->o.seen_capacity < 1024) s->o.seen_capacity = 1024;
+    s->window = (uint64_t)(s->o.baseline_us / s->o.bucket_us);
+    if (s->window < 1) s->window = 1;
+    s->phased = s->o.bucket_us <= HOUR_US && HOUR_US % s->o.bucket_us == 0;
+    s->seen_cap = 1024;
+    s->seen = ww_calloc(s->seen_cap, sizeof *s->seen);
+    return s;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return q - (a % b != 0 && a < 0);
+}
+
+static unsigned phase_of(const struct ww_surges *s, int64_t b)
+{
+    return (unsigned)(floor_div(b * s->o.bucket_us, HOUR_US) % PHASES + PHASES) % PHASES;
+}
+
+/* ---- the seen table: (source, port) -> last bucket ---- */
+
+static void seen_put(struct seen *t, size_t cap, uint64_t key, int64_t b)
+{
+    size_t i = (size_t)key & (cap - 1);
+    while (t[i].key && t[i].key != key) i = (i + 1) & (cap - 1);
+    t[i].key = key;
+    t[i].b = b;
+}
+
+/* Entries a rebuild keeps: seen at or after cutoff, with the key bits under
+ * mask clear (mask 0: all of them). */
+static size_t seen_keep(const struct ww_surges *s, int64_t cutoff, uint64_t mask)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < s->seen_cap; i++)
+        keep += s->seen[i].key && s->seen[i].b >= cutoff && !(s->seen[i].key & mask);
+    return keep;
+}
+
+/* Grow, or when at capacity keep the most recently seen quarter. When more
+ * than half the table was seen in the newest bucket (a flood of new pairs
+ * that time cannot order), keep a hash-chosen half or less of it, so the
+ * table always has room (it used to recurse without end there). */
+static void seen_rebuild(struct ww_surges *s, int64_t now)
+{
+    size_t ncap = s->seen_cap;
+    int64_t cutoff = now - (int64_t)s->window;
+    uint64_t mask = 0;
+    if (2 * s->seen_cap <= s->o.seen_capacity) {
+        ncap = 2 * s->seen_cap;
+    } else { /* full: find a cutoff that keeps about a quarter */
+        int64_t lo = cutoff, hi = now;
+        for (int it = 0; it < 40 && lo < hi; it++) {
+            int64_t mid = lo + (hi - lo) / 2;
+            if (seen_keep(s, mid, 0) > s->seen_cap / 4) lo = mid + 1;
+            else hi = mid;
+        }
+        cutoff = lo;
+        while (seen_keep(s, cutoff, mask) > s->seen_cap / 2) mask = mask << 1 | 2;
+    }
+    struct seen *nt = ww_calloc(ncap, sizeof *nt);
+    size_t n = 0;
+    for (size_t i = 0; i < s->seen_cap; i++)
+        if (s->seen[i].key && s->seen[i].b >= cutoff && !(s->seen[i].key & mask))
+            seen_put(nt, ncap, s->seen[i].key, s->seen[i].b), n++;
+    ww_free(s->seen);
+    s->seen = nt, s->seen_cap = ncap, s->seen_n = n;
+}
+
+/* 1 if (source, port) was not seen within the window before bucket b. */
+static int seen_new(struct ww_surges *s, uint64_t key, int64_t b)
+{
+    key |= 1; /* 0 marks an empty slot */
+    size_t i = (size_t)key & (s->seen_cap - 1);
+    while (s->seen[i].key && s->seen[i].key != key) i = (i + 1) & (s->seen_cap - 1);
+    if (s->seen[i].key) {
+        int fresh = s->seen[i].b < b - (int64_t)s->window;
+        if (b > s->seen[i].b) s->seen[i].b = b;
+        return fresh;
+    }
+    if (4 * (s->seen_n + 1) > 3 * s->seen_cap) {
+        seen_rebuild(s, b);
+        return seen_new(s, key, b);
+    }
+    s->seen[i].key = key;
+    s->seen[i].b = b;
+    s->seen_n++;
+    return 1;
+}
+
+/* ---- baselines ---- */
+
+/* Add x; the residual is taken against e (the expectation x was judged by). */
+static void ewm_add(struct ewm *m, double x, double e, uint64_t window)
+{
+    m->n++;
+    double a = 1.0 / (double)(m->n < window ? m->n : window);
+    double r = x - e;
+    m->mean += a * (x - m->mean);
+    m->var += a * (r * r - m->var);
+}
+
+static double floor_spread(double var, double e)
+{
+    double sd = sqrt(var > 0 ? var : 0), p = sqrt(e > 0 ? e : 0);
+    if (sd < p) sd = p;
+    return sd < 1 ? 1 : sd;
+}
+
+/* Expectation and spread of X for bucket b of series q. */
+static void expect(const struct ww_surges *s, struct series *q, int64_t b)
+{
+    q->e = q->x.mean;
+    if (s->phased) {
+        unsigned ph = phase_of(s, b);
+        uint64_t per_day = (uint64_t)(DAY_US / s->o.bucket_us) / PHASES;
+        if (q->phase_n[ph] >= per_day) q->e = q->phase_mean[ph];
+    }
+    q->spread = floor_spread(q->x.var, q->e);
+}
+
+static double stat_x(const struct ww_surges *s, const struct series *q)
+{
+    return s->o.stat == WW_SURGE_SOURCES ? (double)ww_dcount_count(&q->src) : (double)q->nnew;
+}
+
+/* Fold closed bucket b (value x; S, T) of q into its baselines. */
+static void fold(struct ww_surges *s, struct series *q, int64_t b, double x, double S, double T)
+{
+    expect(s, q, b);
+    int warm = q->nbuckets >= s->o.warmup_buckets; /* clip only a known baseline */
+    double cap = q->e + s->o.z_hold * q->spread;
+    double xc = x < cap || !warm ? x : cap;
+    if (b < s->learn_until) return; /* the seen table is still learning */
+    if (q->nbuckets < s->window) q->nbuckets++;
+    ewm_add(&q->x, xc, q->nbuckets > 1 ? q->e : xc, s->window);
+    if (s->phased) {
+        unsigned ph = phase_of(s, b);
+        uint64_t wp = s->window / PHASES;
+        q->phase_n[ph]++;
+        double a = 1.0 / (double)(q->phase_n[ph] < wp ? q->phase_n[ph] : (wp ? wp : 1));
+        q->phase_mean[ph] += a * (xc - q->phase_mean[ph]);
+    }
+    double sc = q->s.mean + s->o.z_hold * floor_spread(q->s.var, q->s.mean);
+    double tc = q->t.mean + s->o.z_hold * floor_spread(q->t.var, q->t.mean);
+    ewm_add(&q->s, S < sc || !warm ? S : sc, q->s.mean, s->window);
+    ewm_add(&q->t, T < tc || !warm ? T : tc, q->t.mean, s->window);
+}
+
+/* Close q's current bucket and any empty ones up to (not incl.) bucket nb. */
+static void roll(struct ww_surges *s, struct series *q, int64_t nb)
+{
+    double x = stat_x(s, q), S = (double)ww_dcount_count(&q->src), T = (double)ww_dcount_count(&q->tgt);
+    expect(s, q, q->b);
+    double z = (x - q->e) / q->spread;
+    int elevated = z >= s->o.z_hold && q->nbuckets >= s->o.warmup_buckets;
+    if (q->surge) {
+        if (elevated) s->res[q->surge - 1].end_us = (q->b + 1) * s->o.bucket_us;
+        else q->surge = 0;
+    }
+    fold(s, q, q->b, x, S, T);
+    int64_t gap = nb - q->b - 1;
+    if (gap > 0) {
+        q->surge = 0;
+        if (gap > (int64_t)s->window) gap = (int64_t)s->window;
+        for (int64_t g = 1; g <= gap; g++) fold(s, q, nb - gap - 1 + g, 0, 0, 0);
+    }
+    ww_dcount_release(&q->src);
+    ww_dcount_release(&q->tgt);
+    q->nnew = 0;
+    q->b = nb;
+    expect(s, q, nb);
+}
+
+static void call(struct ww_surges *s, struct series *q, uint16_t port, uint8_t proto,
+                 int64_t ts, double z)
+{
+    if (s->nres == s->capres) {
+        s->capres = s->capres ? 2 * s->capres : 16;
+        s->res = ww_realloc(s->res, s->capres * sizeof *s->res);
+    }
+    double S = (double)ww_dcount_count(&q->src), T = (double)ww_dcount_count(&q->tgt);
+    double fs = q->s.mean < 1 ? 1 : q->s.mean, ft = q->t.mean < 1 ? 1 : q->t.mean;
+    struct ww_surge *r = &s->res[s->nres++];
+    *r = (struct ww_surge){
+        .port = port, .proto = proto,
+        .start_us = q->b * s->o.bucket_us, .alert_us = ts, .end_us = (q->b + 1) * s->o.bucket_us,
+        .sources = (uint64_t)S, .new_sources = q->nnew, .targets = (uint64_t)T,
+        .baseline_sources = q->s.mean, .baseline_targets = q->t.mean,
+        .baseline_new = s->o.stat == WW_SURGE_NEW ? q->e : 0,
+        .spread = q->spread, .score = z,
+        .isc_score = sqrt((S - fs) * (S - fs) / fs + (T - ft) * (T - ft) / ft)};
+    if (s->o.stat == WW_SURGE_SOURCES) r->baseline_sources = q->e;
+    q->surge = (int)s->nres;
+}
+
+void ww_surges_event(struct ww_surges *s, const struct ww_event *ev)
+{
+    if (ev->proto != WW_PROTO_TCP && ev->proto != WW_PROTO_UDP) return;
+    int64_t b = floor_div(ev->ts_us, s->o.bucket_us);
+    if (!s->started) {
+        s->started = 1;
+        s->learn_until = s->o.stat == WW_SURGE_NEW
+                       ? b + (s->o.learn_us + s->o.bucket_us - 1) / s->o.bucket_us : b;
+    }
+    size_t idx = (size_t)(ev->proto == WW_PROTO_UDP) << 16 | ev->dport;
+    struct series *q = s->ser[idx];
+    if (!q) {
+        q = s->ser[idx] = ww_calloc(1, sizeof *q);
+        s->nser++;
+        q->b = b;
+        expect(s, q, b);
+    } else if (b > q->b) {
+        roll(s, q, b);
+    } else if (b < q->b) {
+        b = q->b; /* late event: counts in the current bucket */
+    }
+    uint64_t ah = ww_addr_hash(&ev->src);
+    ww_dcount_add(&q->tgt, ww_addr_hash(&ev->dst));
+    int news = ww_dcount_add(&q->src, ah);
+    if (seen_new(s, ww_hash64(ah ^ (idx * 0x9e3779b97f4a7c15ULL)), b)) {
+        q->nnew++;
+        news = 1;
+    }
+    if (!news || q->surge || q->nbuckets < s->o.warmup_buckets) return;
+    double x = stat_x(s, q);
+    if (x < s->o.min_sources) return;
+    double z = (x - q->e) / q->spread;
+    if (z < s->o.z_jump) return;
+    call(s, q, ev->dport, ev->proto, ev->ts_us, z);
+}
+
+size_t ww_surges_results(struct ww_surges *s, const struct ww_surge **out)
+{
+    *out = s->res; /* appended as called: in alert order for time-ordered input */
+    return s->nres;
+}
+
+size_t ww_surges_memory(const struct ww_surges *s)
+{
+    size_t m = sizeof *s + s->nser * sizeof(struct series) + s->seen_cap * sizeof *s->seen +
+               s->capres * sizeof *s->res;
+    for (size_t i = 0; i < 131072; i++)
+        if (s->ser[i]) m += ww_dcount_bytes(&s->ser[i]->src) + ww_dcount_bytes(&s->ser[i]->tgt);
+    return m;
+}
+
+void ww_surges_free(struct ww_surges *s)
+{
+    if (!s) return;
+    for (size_t i = 0, n = 0; n < s->nser; i++) { /* leaves the rest of ser[] untouched */
+        if (!s->ser[i]) continue;
+        n++;
+        ww_dcount_release(&s->ser[i]->src);
+        ww_dcount_release(&s->ser[i]->tgt);
+        ww_free(s->ser[i]);
+    }
+    ww_free(s->seen);
+    ww_free(s->res);
+    ww_free(s);
+}
+
+/* ---- saving and loading (the format is in the comment at the top) ---- */
+
+#define SAVE_HEAD 24
+#define SAVE_VERSION 1
+#define SAVE_T_LIMIT (INT64_C(1) << 62) /* |bucket start| a loaded series may have, in us */
+#define SAVE_RESULT 99                  /* bytes of one result record */
+
+struct wbuf { unsigned char *p; size_t n, cap; };
+struct rbuf { const unsigned char *p; size_t n, off; const char *err; };
+
+static uint64_t fnv1a(const unsigned char *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+static unsigned char *room(struct wbuf *w, size_t k)
+{
+    if (w->cap - w->n < k) {
+        while (w->cap - w->n < k) w->cap = w->cap ? 2 * w->cap : 4096;
+        w->p = ww_realloc(w->p, w->cap);
+    }
+    w->n += k;
+    return w->p + w->n - k;
+}
+
+static void le_put(unsigned char *p, uint64_t v, unsigned k)
+{
+    for (unsigned i = 0; i < k; i++) p[i] = (unsigned char)(v >> 8 * i);
+}
+
+static uint64_t le_get(const unsigned char *p, unsigned k)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < k; i++) v |= (uint64_t)p[i] << 8 * i;
+    return v;
+}
+
+static void put(struct wbuf *w, uint64_t v, unsigned k) { le_put(room(w, k), v, k); }
+
+static void put_f(struct wbuf *w, double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    put(w, u, 8);
+}
+
+static void fail(struct rbuf *r, const char *why)
+{
+    if (!r->err) r->err = why;
+}
+
+/* k bytes at the cursor, or NULL (and an error) past the end or after one. */
+static const unsigned char *take(struct rbuf *r, size_t k)
+{
+    if (r->err || r->n - r->off < k) {
+        fail(r, "surge state: a count runs past the end");
+        return NULL;
+    }
+    r->off += k;
+    return r->p + r->off - k;
+}
+
+static uint64_t get(struct rbuf *r, unsigned k)
+{
+    const unsigned char *p = take(r, k);
+    return p ? le_get(p, k) : 0;
+}
+
+static int64_t get_i(struct rbuf *r)
+{
+    uint64_t v = get(r, 8);
+    return v <= INT64_MAX ? (int64_t)v : -(int64_t)(~v) - 1;
+}
+
+static double get_f(struct rbuf *r)
+{
+    uint64_t u = get(r, 8);
+    double d;
+    memcpy(&d, &u, sizeof d);
+    if (!isfinite(d)) fail(r, "surge state: a number is not finite");
+    return d;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+struct members { uint64_t v[WW_DCOUNT_EXACT]; size_t n; };
+
+static void collect(void *arg, uint64_t v)
+{
+    struct members *m = arg;
+    if (m->n < WW_DCOUNT_EXACT) m->v[m->n++] = v;
+}
+
+static void put_dcount(struct wbuf *w, const struct ww_dcount *dc)
+{
+    if (!ww_dcount_is_exact(dc)) {
+        put(w, 1, 1);
+        memcpy(room(w, WW_HLL_REGISTERS), dc->u.hll->reg, WW_HLL_REGISTERS);
+        return;
+    }
+    struct members m = {.n = 0};
+    ww_dcount_each(dc, collect, &m);
+    qsort(m.v, m.n, sizeof m.v[0], cmp_u64);
+    put(w, 0, 1);
+    put(w, m.n, 1);
+    for (size_t i = 0; i < m.n; i++) put(w, m.v[i], 8);
+}
+
+static void get_dcount(struct rbuf *r, struct ww_dcount *dc)
+{
+    unsigned kind = (unsigned)get(r, 1);
+    if (kind == 1) {
+        const unsigned char *reg = take(r, WW_HLL_REGISTERS);
+        if (!reg) return;
+        for (unsigned i = 0; i < WW_HLL_REGISTERS; i++) {
+            if (reg[i] > WW_HLL_Q + 1) {
+                fail(r, "surge state: HyperLogLog register out of range");
+                return;
+            }
+        }
+        dc->u.hll = ww_hll_new();
+        memcpy(dc->u.hll->reg, reg, WW_HLL_REGISTERS);
+        dc->lg = WW_DCOUNT_LG_HLL;
+        return;
+    }
+    unsigned n = (unsigned)get(r, 1);
+    if (kind != 0 || n > WW_DCOUNT_EXACT) fail(r, "surge state: bad distinct counter");
+    for (unsigned i = 0; i < n && !r->err; i++) {
+        uint64_t v = get(r, 8);
+        if (!r->err && !ww_dcount_add(dc, v)) fail(r, "surge state: repeated counter member");
+    }
+}
+
+static void put_ewm(struct wbuf *w, const struct ewm *m)
+{
+    put_f(w, m->mean);
+    put_f(w, m->var);
+    put(w, m->n, 4);
+}
+
+static void get_ewm(struct rbuf *r, struct ewm *m)
+{
+    m->mean = get_f(r);
+    m->var = get_f(r);
+    m->n = (uint32_t)get(r, 4);
+}
+
+/* Sorts e[0..n) by key: LSD radix, a byte a pass (qsort took 3x as long);
+ * tmp is scratch of n entries. After the eight passes the result is in e. */
+static void sort_seen(struct seen *e, struct seen *tmp, size_t n)
+{
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        size_t at[257] = {0};
+        for (size_t i = 0; i < n; i++) at[(e[i].key >> shift & 255) + 1]++;
+        for (int d = 0; d < 256; d++) at[d + 1] += at[d];
+        for (size_t i = 0; i < n; i++) tmp[at[e[i].key >> shift & 255]++] = e[i];
+        struct seen *t = e;
+        e = tmp, tmp = t;
+    }
+}
+
+size_t ww_surges_save(const struct ww_surges *s, unsigned char **out)
+{
+    struct wbuf w = {0};
+    room(&w, SAVE_HEAD);
+    put(&w, (uint64_t)s->o.bucket_us, 8);
+    put(&w, (uint64_t)s->o.baseline_us, 8);
+    put(&w, (uint64_t)s->o.learn_us, 8);
+    put(&w, s->o.seen_capacity, 8);
+    put(&w, s->o.warmup_buckets, 4);
+    put(&w, s->o.min_sources, 4);
+    put_f(&w, s->o.z_jump);
+    put_f(&w, s->o.z_hold);
+    put(&w, (uint64_t)s->o.stat, 1);
+    put(&w, (uint64_t)s->started, 1);
+    put(&w, (uint64_t)s->learn_until, 8);
+    put(&w, s->nres, 4);
+    for (size_t i = 0; i < s->nres; i++) {
+        const struct ww_surge *u = &s->res[i];
+        put(&w, u->port, 2);
+        put(&w, u->proto, 1);
+        put(&w, (uint64_t)u->start_us, 8);
+        put(&w, (uint64_t)u->alert_us, 8);
+        put(&w, (uint64_t)u->end_us, 8);
+        put(&w, u->sources, 8);
+        put(&w, u->new_sources, 8);
+        put(&w, u->targets, 8);
+        put_f(&w, u->baseline_sources);
+        put_f(&w, u->baseline_new);
+        put_f(&w, u->baseline_targets);
+        put_f(&w, u->spread);
+        put_f(&w, u->score);
+        put_f(&w, u->isc_score);
+    }
+    put(&w, s->nser, 4);
+    for (size_t i = 0, k = 0; k < s->nser; i++) {
+        const struct series *q = s->ser[i];
+        if (!q) continue;
+        k++;
+        put(&w, i, 4);
+        put(&w, (uint64_t)q->b, 8);
+        put(&w, q->nnew, 8);
+        put(&w, q->nbuckets, 8);
+        put(&w, (uint64_t)q->surge, 4);
+        put_ewm(&w, &q->x);
+        put_ewm(&w, &q->s);
+        put_ewm(&w, &q->t);
+        for (int ph = 0; ph < PHASES; ph++) put_f(&w, q->phase_mean[ph]);
+        for (int ph = 0; ph < PHASES; ph++) put(&w, q->phase_n[ph], 4);
+        put_dcount(&w, &q->src);
+        put_dcount(&w, &q->tgt);
+    }
+    /* the seen table by key, so the bytes do not depend on its layout */
+    struct seen *e = ww_malloc((2 * s->seen_n + 1) * sizeof *e);
+    size_t n = 0;
+    for (size_t i = 0; i < s->seen_cap; i++)
+        if (s->seen[i].key) e[n++] = s->seen[i];
+    sort_seen(e, e + n, n);
+    put(&w, n, 8);
+    unsigned char *p = room(&w, 16 * n);
+    for (size_t i = 0; i < n; i++, p += 16) {
+        le_put(p, e[i].key, 8);
+        le_put(p + 8, (uint64_t)e[i].b, 8);
+    }
+    ww_free(e);
+    memcpy(w.p, "WWSG", 4);
+    le_put(w.p + 4, SAVE_VERSION, 4);
+    le_put(w.p + 8, w.n - SAVE_HEAD, 8);
+    le_put(w.p + 16, fnv1a(w.p + SAVE_HEAD, w.n - SAVE_HEAD), 8);
+    *out = w.p;
+    return w.n;
+}
+
+/* The series part of a state: nser series in increasing index order. */
+static void load_series(struct rbuf *r, struct ww_surges *s)
+{
+    uint64_t nser = get(r, 4);
+    int64_t blim = SAVE_T_LIMIT / s->o.bucket_us;
+    int64_t prev = -1;
+    if (nser > 131072) fail(r, "surge state: too many series");
+    for (uint64_t k = 0; k < nser && !r->err; k++) {
+        int64_t idx = (int64_t)get(r, 4);
+        if (r->err || idx <= prev || idx >= 131072) {
+            fail(r, "surge state: series out of order");
+            return;
+        }
+        prev = idx;
+        struct series *q = s->ser[idx] = ww_calloc(1, sizeof *q);
+        s->nser++;
+        q->b = get_i(r);
+        q->nnew = get(r, 8);
+        q->nbuckets = get(r, 8);
+        uint64_t surge = get(r, 4);
+        get_ewm(r, &q->x);
+        get_ewm(r, &q->s);
+        get_ewm(r, &q->t);
+        for (int ph = 0; ph < PHASES; ph++) q->phase_mean[ph] = get_f(r);
+        for (int ph = 0; ph < PHASES; ph++) q->phase_n[ph] = (uint32_t)get(r, 4);
+        get_dcount(r, &q->src);
+        get_dcount(r, &q->tgt);
+        if (q->b < -blim || q->b > blim) fail(r, "surge state: series bucket out of range");
+        if (q->nbuckets > s->window) fail(r, "surge state: more history than the window");
+        if (surge > s->nres) fail(r, "surge state: series names a surge not called");
+        q->surge = (int)(surge & 0x7fffffff);
+        if (!r->err) expect(s, q, q->b);
+    }
+}
+
+/* The seen table: n entries, at most 3/4 of the table the options allow.
+ * It is rebuilt at the smallest size that holds them: growing from there
+ * keeps every entry, so it prunes exactly when the saved table would have. */
+static void load_seen(struct rbuf *r, struct ww_surges *s)
+{
+    uint64_t n = get(r, 8);
+    size_t most = 1024, cap = 1024;
+    while (2 * most <= s->o.seen_capacity) most *= 2;
+    if (r->err || n > (r->n - r->off) / 16 || 4 * n > 3 * most) {
+        fail(r, "surge state: seen count out of range");
+        return;
+    }
+    while (4 * n > 3 * cap) cap *= 2;
+    ww_free(s->seen);
+    s->seen = ww_calloc(cap, sizeof *s->seen);
+    s->seen_cap = cap;
+    for (uint64_t k = 0; k < n; k++) {
+        uint64_t key = get(r, 8);
+        int64_t b = get_i(r);
+        size_t i = (size_t)key & (cap - 1);
+        while (s->seen[i].key && s->seen[i].key != key) i = (i + 1) & (cap - 1);
+        if (!(key & 1) || s->seen[i].key) {
+            fail(r, "surge state: bad or repeated seen key");
+            return;
+        }
+        s->seen[i] = (struct seen){key, b};
+        s->seen_n++;
+    }
+}
+
+struct ww_surges *ww_surges_load(const void *buf, size_t len, const char **why)
+{
+    const unsigned char *p = buf;
+    struct rbuf r = {.err = "not a surge state (no WWSG header)"};
+    if (len >= SAVE_HEAD && !memcmp(p, "WWSG", 4)) {
+        r = (struct rbuf){p + SAVE_HEAD, len - SAVE_HEAD, 0, NULL};
+        if (le_get(p + 4, 4) != SAVE_VERSION) r.err = "surge state: unsupported version";
+        else if (le_get(p + 8, 8) != r.n) r.err = "surge state: truncated (length mismatch)";
+        else if (le_get(p + 16, 8) != fnv1a(r.p, r.n)) r.err = "surge state: checksum mismatch (torn or corrupt)";
+    }
+    struct ww_surge_opts o;
+    o.bucket_us = get_i(&r);
+    o.baseline_us = get_i(&r);
+    o.learn_us = get_i(&r);
+    uint64_t cap = get(&r, 8);
+    o.seen_capacity = (size_t)cap;
+    o.warmup_buckets = (unsigned)get(&r, 4);
+    o.min_sources = (unsigned)get(&r, 4);
+    o.z_jump = get_f(&r);
+    o.z_hold = get_f(&r);
+    uint64_t stat = get(&r, 1);
+    o.stat = stat ? WW_SURGE_SOURCES : WW_SURGE_NEW;
+    if (o.bucket_us < 1000000 || o.bucket_us > INT64_C(1) << 50 || o.baseline_us < 0 ||
+        o.baseline_us > SAVE_T_LIMIT || o.learn_us < 0 || o.learn_us > SAVE_T_LIMIT ||
+        cap < 1024 || cap > UINT64_C(1) << 40 || stat > 1)
+        fail(&r, "surge state: option out of range");
+    if (r.err) {
+        if (why) *why = r.err;
+        return NULL;
+    }
+    struct ww_surges *s = ww_surges_new(&o);
+    s->started = (int)get(&r, 1);
+    s->learn_until = get_i(&r);
+    if (s->started > 1) fail(&r, "surge state: bad started flag");
+    uint64_t nres = get(&r, 4);
+    if (!r.err && nres > (r.n - r.off) / SAVE_RESULT) fail(&r, "surge state: result count out of range");
+    if (!r.err && nres) s->res = ww_malloc(nres * sizeof *s->res);
+    for (uint64_t i = 0; i < nres && !r.err; i++, s->nres++) {
+        struct ww_surge *u = &s->res[i];
+        u->port = (uint16_t)get(&r, 2);
+        u->proto = (uint8_t)get(&r, 1);
+        u->start_us = get_i(&r);
+        u->alert_us = get_i(&r);
+        u->end_us = get_i(&r);
+        u->sources = get(&r, 8);
+        u->new_sources = get(&r, 8);
+        u->targets = get(&r, 8);
+        u->baseline_sources = get_f(&r);
+        u->baseline_new = get_f(&r);
+        u->baseline_targets = get_f(&r);
+        u->spread = get_f(&r);
+        u->score = get_f(&r);
+        u->isc_score = get_f(&r);
+    }
+    s->capres = s->nres;
+    load_series(&r, s);
+    load_seen(&r, s);
+    if (!r.err && r.off != r.n) fail(&r, "surge state: trailing bytes");
+    if (r.err) {
+        if (why) *why = r.err;
+        ww_surges_free(s);
+        return NULL;
+    }
+    return s;
+}

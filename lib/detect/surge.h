@@ -1,0 +1,62 @@
+/* surge.h -- per-port surge detection, online, in time order.
+ * See surge.c for the method and docs/DETECTION.md for why. */
+#ifndef WW_SURGE_H
+#define WW_SURGE_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/event.h"
+
+enum ww_surge_stat { WW_SURGE_NEW = 0, WW_SURGE_SOURCES };
+
+struct ww_surge_opts {
+    int64_t bucket_us;       /* default 1 h */
+    int64_t baseline_us;     /* default 30 d: the ISC's 30-day baseline */
+    unsigned warmup_buckets; /* default 6: no surge judged before this much history */
+    unsigned min_sources;    /* default 10: minimum-count guard */
+    double z_jump;           /* default 7: called when a bucket gets this far above */
+    double z_hold;           /* default 3: a surge lasts while buckets stay this far */
+    enum ww_surge_stat stat; /* default WW_SURGE_NEW: sources new to the port */
+    size_t seen_capacity;    /* default 1<<22 (source, port) pairs remembered */
+    int64_t learn_us;        /* default 1 d: with WW_SURGE_NEW, the first stretch of
+                                input only fills the seen table */
+};
+void ww_surge_opts_default(struct ww_surge_opts *o);
+
+struct ww_surge {
+    uint16_t port;
+    uint8_t proto;
+    int64_t start_us;          /* start of the first surging bucket */
+    int64_t alert_us;          /* the event at which it was called */
+    int64_t end_us;            /* end of the last surging bucket seen */
+    uint64_t sources, new_sources, targets;   /* in the bucket when called */
+    double baseline_sources, baseline_new, baseline_targets; /* expected */
+    double spread;             /* the baseline's spread (of the judged statistic) */
+    double score;              /* z = (X - expected) / spread, X the judged statistic */
+    double isc_score;          /* sqrt((S-s)^2/s + (T-t)^2/t) */
+};
+
+struct ww_surges;
+struct ww_surges *ww_surges_new(const struct ww_surge_opts *o); /* NULL = defaults */
+/* Events should come in time order (ww_input_files merges); one older than
+ * its port's current bucket counts in the current bucket. */
+void ww_surges_event(struct ww_surges *s, const struct ww_event *ev);
+/* Surges called so far, by alert time; owned by s, valid until the next call. */
+size_t ww_surges_results(struct ww_surges *s, const struct ww_surge **out);
+size_t ww_surges_memory(const struct ww_surges *s);
+void ww_surges_free(struct ww_surges *s);
+
+/* Persistence, so a collector can restart without losing its baselines.
+ * ww_surges_save writes the whole state (options, every series with its
+ * current bucket's counters and its baselines, the seen table, the surges
+ * called so far) into a new buffer (*out, ww_malloc'd; the caller ww_free's
+ * it) and returns its length. The bytes are a function of the state alone.
+ * ww_surges_load rebuilds a state that goes on exactly as the saved one
+ * would have; NULL, with a static reason in *why (if why is not NULL), when
+ * the bytes are not a valid state. It reads only buf[0..len) and allocates
+ * in proportion to len (beyond the state's fixed 1 MiB). The format is in
+ * surge.c. */
+size_t ww_surges_save(const struct ww_surges *s, unsigned char **out);
+struct ww_surges *ww_surges_load(const void *buf, size_t len, const char **why);
+
+#endif

@@ -1,0 +1,376 @@
+/* flows.c -- first contacts and their outcomes from decoded packets (flows.h).
+ *
+ * Every flow is keyed by its initiator's direction: (proto, src, dst, sport,
+ * dport) as the first packet seen had them. A packet looks up its own
+ * direction first (more of a flow it started, or a retransmission), then the
+ * reverse (an answer). ICMP echo is keyed with ports (request type, 0), so a
+ * reply maps back to the request; ICMP errors look up the packet they quote.
+ * Only a packet that matches nothing can start a flow, and only flows emit
+ * events, so each 5-tuple gives one event however many packets it carries.
+ *
+ * Storage (fixed at creation, nothing allocated per packet):
+ *   pool   N entries (N = capacity rounded up to a power of two), each with
+ *          its key, first/last packet times, the 64-bit key hash and two
+ *          links; entries are handed out in order, and freed ones are
+ *          chained on a free list for reuse.
+ *   index  2N uint32 slots (entry + 1, 0 = empty), open addressing with
+ *          linear probing at load <= 1/2, and backward-shift deletion (Knuth
+ *          6.4 algorithm R), so there are no tombstones and entries never
+ *          move in the pool: list links stay valid.
+ *   lists  Every live entry is on exactly one doubly linked list:
+ *          `pending` (undecided probes, in arrival order) or `done`
+ *          (decided or outcome-less flows, least recently active first).
+ * On each packet the clock (the largest timestamp seen, so a capture slightly
+ * out of order never runs time backwards) advances, then the heads of both
+ * lists are checked: a pending probe older than the timeout is decided as a
+ * failure and moves to `done`; a done flow idle for WW_FLOWS_IDLE_US is
+ * forgotten. Both lists are in time order, so this is O(1) amortized.
+ * When the pool is full the least recently active done flow is forgotten;
+ * if every entry is pending, the oldest probe is decided (failure) instead.
+ * Probes to multicast/broadcast addresses expect no unicast answer: they are
+ * emitted at once with outcome unknown. */
+#include "ingest/flows.h"
+
+#include <string.h>
+
+#include "core/mem.h"
+
+#define NIL UINT32_MAX
+#define WW_FLOWS_IDLE_US (300 * 1000000LL) /* forget a quiet flow after 5 min */
+
+enum { F_FREE = 0, F_PENDING, F_DONE };
+
+struct flow {
+    struct ww_addr src, dst;  /* initiator, responder */
+    int64_t first, last;      /* first packet, last activity */
+    uint64_t hash;
+    uint32_t prev, next;      /* on pending or done (next: free list) */
+    uint16_t sport, dport;
+    uint8_t proto, tcpflags, state;
+};
+
+struct list { uint32_t head, tail; };
+
+struct ww_flows {
+    struct flow *pool;
+    uint32_t *index;
+    uint32_t imask;           /* index size - 1 */
+    uint32_t free;            /* free list head (entries given back) */
+    uint32_t used, size;      /* entries handed out from the pool so far */
+    struct list pending, done;
+    int64_t timeout, now;
+    ww_event_fn emit;
+    void *emit_ctx;
+};
+
+struct key {
+    const struct ww_addr *src, *dst;
+    uint16_t sport, dport;
+    uint8_t proto;
+    uint64_t hash;
+};
+
+static void key_set(struct key *k, uint8_t proto, const struct ww_addr *src,
+                    const struct ww_addr *dst, uint16_t sport, uint16_t dport)
+{
+    k->src = src; k->dst = dst; k->sport = sport; k->dport = dport; k->proto = proto;
+    k->hash = ww_hash64(ww_addr_hash(src) ^ ww_hash64(ww_addr_hash(dst) + 0x9e3779b97f4a7c15ULL) ^
+                        ((uint64_t)sport << 24 | (uint64_t)dport << 8 | proto));
+}
+
+/* ---- lists ---- */
+
+static void list_unlink(struct ww_flows *f, struct list *l, uint32_t i)
+{
+    struct flow *e = &f->pool[i];
+    if (e->prev != NIL) f->pool[e->prev].next = e->next; else l->head = e->next;
+    if (e->next != NIL) f->pool[e->next].prev = e->prev; else l->tail = e->prev;
+}
+
+static void list_append(struct ww_flows *f, struct list *l, uint32_t i)
+{
+    struct flow *e = &f->pool[i];
+    e->prev = l->tail;
+    e->next = NIL;
+    if (l->tail != NIL) f->pool[l->tail].next = i; else l->head = i;
+    l->tail = i;
+}
+
+/* ---- index ---- */
+
+static uint32_t find(const struct ww_flows *f, const struct key *k)
+{
+    for (uint32_t s = (uint32_t)k->hash & f->imask;; s = (s + 1) & f->imask) {
+        uint32_t v = f->index[s];
+        if (!v) return NIL;
+        const struct flow *e = &f->pool[v - 1];
+        if (e->hash == k->hash && e->sport == k->sport && e->dport == k->dport &&
+            e->proto == k->proto && ww_addr_eq(&e->src, k->src) && ww_addr_eq(&e->dst, k->dst))
+            return v - 1;
+    }
+}
+
+static void index_del(struct ww_flows *f, uint32_t i)
+{
+    uint32_t s = (uint32_t)f->pool[i].hash & f->imask;
+    while (f->index[s] != i + 1) s = (s + 1) & f->imask;
+    /* Backward shift: pull later members of the cluster into the hole when
+     * their home slot is not cyclically in (hole, j]. */
+    for (uint32_t j = s;;) {
+        j = (j + 1) & f->imask;
+        uint32_t v = f->index[j];
+        if (!v) break;
+        uint32_t home = (uint32_t)f->pool[v - 1].hash & f->imask;
+        if (((j - home) & f->imask) >= ((j - s) & f->imask)) {
+            f->index[s] = v;
+            s = j;
+        }
+    }
+    f->index[s] = 0;
+}
+
+/* Forget entry i entirely. */
+static void drop(struct ww_flows *f, uint32_t i)
+{
+    struct flow *e = &f->pool[i];
+    index_del(f, i);
+    list_unlink(f, e->state == F_PENDING ? &f->pending : &f->done, i);
+    e->state = F_FREE;
+    e->next = f->free;
+    f->free = i;
+}
+
+/* ---- events ---- */
+
+static void emit(struct ww_flows *f, const struct flow *e, enum ww_outcome outcome)
+{
+    struct ww_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.ts_us = e->first;
+    ev.src = e->src;
+    ev.dst = e->dst;
+    ev.sport = e->sport;
+    ev.dport = e->dport;
+    ev.proto = e->proto;
+    ev.tcpflags = e->tcpflags;
+    ev.action = WW_ACTION_UNKNOWN;
+    ev.outcome = (uint8_t)outcome;
+    ev.count = 1;
+    f->emit(f->emit_ctx, &ev);
+}
+
+/* A pending probe gets its outcome and becomes a done flow. */
+static void decide(struct ww_flows *f, uint32_t i, enum ww_outcome outcome)
+{
+    struct flow *e = &f->pool[i];
+    emit(f, e, outcome);
+    list_unlink(f, &f->pending, i);
+    e->state = F_DONE;
+    e->last = f->now;
+    list_append(f, &f->done, i);
+}
+
+static void touch(struct ww_flows *f, uint32_t i)
+{
+    struct flow *e = &f->pool[i];
+    e->last = f->now;
+    if (e->state == F_DONE) {
+        list_unlink(f, &f->done, i);
+        list_append(f, &f->done, i);
+    }
+}
+
+/* Start a flow for a packet that matched nothing. Pending probes wait for an
+ * answer; anything else is emitted now with its outcome unknown. */
+static void start(struct ww_flows *f, const struct key *k, int64_t ts, uint8_t flags, int probe)
+{
+    if (probe && ww_addr_is_multicast(k->dst)) probe = 0;
+    if (f->free == NIL && f->used < f->size) {
+        f->pool[f->used].next = NIL;
+        f->free = f->used++;
+    }
+    if (f->free == NIL) {
+        if (f->done.head != NIL) {
+            drop(f, f->done.head);
+        } else {
+            uint32_t old = f->pending.head;
+            emit(f, &f->pool[old], WW_OUTCOME_FAILURE);
+            drop(f, old);
+        }
+    }
+    uint32_t i = f->free;
+    struct flow *e = &f->pool[i];
+    f->free = e->next;
+    e->src = *k->src;
+    e->dst = *k->dst;
+    e->sport = k->sport;
+    e->dport = k->dport;
+    e->proto = k->proto;
+    e->tcpflags = flags;
+    e->hash = k->hash;
+    e->first = ts;
+    e->last = f->now;
+    e->state = probe ? F_PENDING : F_DONE;
+    list_append(f, probe ? &f->pending : &f->done, i);
+    uint32_t s = (uint32_t)k->hash & f->imask;
+    while (f->index[s]) s = (s + 1) & f->imask;
+    f->index[s] = i + 1;
+    if (!probe) emit(f, e, WW_OUTCOME_UNKNOWN);
+}
+
+static void expire(struct ww_flows *f)
+{
+    while (f->pending.head != NIL && f->now - f->pool[f->pending.head].first > f->timeout)
+        decide(f, f->pending.head, WW_OUTCOME_FAILURE);
+    while (f->done.head != NIL && f->now - f->pool[f->done.head].last > WW_FLOWS_IDLE_US)
+        drop(f, f->done.head);
+}
+
+/* ---- per protocol ---- */
+
+static void tcp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
+{
+    uint8_t fl = p->tcpflags;
+    int syn = fl & WW_TH_SYN, ack = fl & WW_TH_ACK, rst = fl & WW_TH_RST;
+    struct key k;
+    key_set(&k, p->proto, &p->src, &p->dst, p->sport, p->dport);
+    uint32_t i = find(f, &k);
+    if (i != NIL) {
+        /* The initiator ACKing a pending SYN: the handshake completed even if
+         * the SYN-ACK was not captured. */
+        if (f->pool[i].state == F_PENDING && ack && !syn && !rst)
+            decide(f, i, WW_OUTCOME_SUCCESS);
+        else
+            touch(f, i);
+        return;
+    }
+    struct key r;
+    key_set(&r, p->proto, &p->dst, &p->src, p->dport, p->sport);
+    i = find(f, &r);
+    if (i != NIL) {
+        if (f->pool[i].state == F_PENDING && syn && ack)
+            decide(f, i, WW_OUTCOME_SUCCESS);
+        else if (f->pool[i].state == F_PENDING && rst)
+            decide(f, i, WW_OUTCOME_FAILURE);
+        else
+            touch(f, i);
+        return;
+    }
+    /* New: a SYN is a probe awaiting its answer; a lone ACK, an unsolicited
+     * SYN-ACK or RST, FIN/NULL/XMAS are outcome-unknown first contacts. */
+    start(f, &k, ts, fl, syn && !ack);
+}
+
+static void udp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
+{
+    struct key k, r;
+    key_set(&k, p->proto, &p->src, &p->dst, p->sport, p->dport);
+    uint32_t i = find(f, &k);
+    if (i != NIL) { touch(f, i); return; }
+    key_set(&r, p->proto, &p->dst, &p->src, p->dport, p->sport);
+    i = find(f, &r);
+    if (i != NIL) {
+        if (f->pool[i].state == F_PENDING) decide(f, i, WW_OUTCOME_SUCCESS);
+        else touch(f, i);
+        return;
+    }
+    start(f, &k, ts, 0, 1);
+}
+
+static void icmp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
+{
+    int v6 = p->proto == WW_PROTO_ICMP6;
+    unsigned type = p->sport;
+    unsigned echo = v6 ? 128 : 8, reply = v6 ? 129 : 0;
+    struct key k;
+    if (v6 ? (type == 1 || type == 3) : (type == 3 || type == 11)) {
+        /* An error: fail the probe it quotes, if that probe is waiting. */
+        if (!p->has_inner) return;
+        uint16_t sp = p->inner_sport, dp = p->inner_dport;
+        if ((p->inner_proto == WW_PROTO_ICMP && sp == 8) ||
+            (p->inner_proto == WW_PROTO_ICMP6 && sp == 128))
+            dp = 0;
+        key_set(&k, p->inner_proto, &p->inner_src, &p->inner_dst, sp, dp);
+        uint32_t i = find(f, &k);
+        if (i != NIL && f->pool[i].state == F_PENDING) decide(f, i, WW_OUTCOME_FAILURE);
+        return;
+    }
+    if (type == reply) {
+        key_set(&k, p->proto, &p->dst, &p->src, (uint16_t)echo, 0);
+        uint32_t i = find(f, &k);
+        if (i == NIL) return;
+        if (f->pool[i].state == F_PENDING) decide(f, i, WW_OUTCOME_SUCCESS);
+        else touch(f, i);
+        return;
+    }
+    /* Probes: echo (answered by a reply), and v4 timestamp, information and
+     * address mask requests (outcome unknown). Router and neighbour
+     * discovery, MLD and the other informational types are not contacts. */
+    int probe = type == echo;
+    if (!probe && (v6 || (type != 13 && type != 15 && type != 17))) return;
+    key_set(&k, p->proto, &p->src, &p->dst, (uint16_t)type, 0);
+    uint32_t i = find(f, &k);
+    if (i != NIL) { touch(f, i); return; }
+    start(f, &k, ts, 0, probe);
+}
+
+static void other(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
+{
+    struct key k, r;
+    key_set(&k, p->proto, &p->src, &p->dst, p->sport, p->dport);
+    uint32_t i = find(f, &k);
+    if (i == NIL) {
+        key_set(&r, p->proto, &p->dst, &p->src, p->dport, p->sport);
+        i = find(f, &r);
+    }
+    if (i != NIL) touch(f, i);
+    else start(f, &k, ts, 0, 0);
+}
+
+/* ---- API ---- */
+
+struct ww_flows *ww_flows_new(size_t capacity, int64_t timeout_us,
+                              ww_event_fn emit_fn, void *emit_ctx)
+{
+    size_t n = 4;
+    if (capacity > (1u << 30)) capacity = 1u << 30;
+    while (n < capacity) n <<= 1;
+    struct ww_flows *f = ww_calloc(1, sizeof *f);
+    f->pool = ww_calloc(n, sizeof *f->pool);
+    f->index = ww_calloc(2 * n, sizeof *f->index);
+    f->imask = (uint32_t)(2 * n - 1);
+    f->free = NIL; /* the pool is handed out in order; untouched pages stay unmapped */
+    f->size = (uint32_t)n;
+    f->pending.head = f->pending.tail = NIL;
+    f->done.head = f->done.tail = NIL;
+    f->timeout = timeout_us > 0 ? timeout_us : 0;
+    f->now = INT64_MIN;
+    f->emit = emit_fn;
+    f->emit_ctx = emit_ctx;
+    return f;
+}
+
+void ww_flows_packet(struct ww_flows *f, int64_t ts_us, const struct ww_pkt *p)
+{
+    if (ts_us > f->now) f->now = ts_us;
+    expire(f);
+    switch (p->proto) {
+    case WW_PROTO_TCP: tcp(f, ts_us, p); break;
+    case WW_PROTO_UDP: udp(f, ts_us, p); break;
+    case WW_PROTO_ICMP: case WW_PROTO_ICMP6: icmp(f, ts_us, p); break;
+    default: other(f, ts_us, p); break;
+    }
+}
+
+void ww_flows_flush(struct ww_flows *f)
+{
+    while (f->pending.head != NIL) decide(f, f->pending.head, WW_OUTCOME_FAILURE);
+}
+
+void ww_flows_free(struct ww_flows *f)
+{
+    if (!f) return;
+    ww_free(f->pool);
+    ww_free(f->index);
+    ww_free(f);
+}

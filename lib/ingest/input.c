@@ -1,0 +1,390 @@
+/* input.c -- files to events (see input.h).
+ *
+ * Text formats: the file is read in blocks into one buffer and split at '\n'
+ * in place (memchr), so a line is a (pointer, length) into that buffer and
+ * nothing is copied or allocated per line. A partial line at the end of a
+ * block moves to the front before the next read. A line that grows past
+ * WW_INPUT_MAXLINE without a newline is counted as one bad line and the rest
+ * of it is discarded up to the next newline.
+ * Format detection reads the first 4 KiB and asks ww_format_sniff();
+ * captures go to the pcap reader with a FILE* that still starts at byte 0:
+ * regular files are rewound, pipes get the sniffed bytes put back through a
+ * fopencookie() stream.
+ * Pooling (ww_input_files) is a k-way merge: a binary min-heap of readers
+ * keyed on the time of each one's next event. Every input is opened before
+ * any is read, so a missing one fails the run before any event is emitted. */
+#define _GNU_SOURCE
+#include "ingest/input.h"
+#include "ingest/pcap.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+
+#define BLOCK_ONE (1u << 20)    /* buffer when reading one file */
+#define BLOCK_MANY (256u << 10) /* per file when pooling many */
+#define SNIFF 4096
+#define PROGRESS_EVERY 65536    /* events between progress calls */
+
+void ww_input_opts_init(struct ww_input_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    ww_parse_ctx_init(&o->pctx);
+    o->flow_timeout_us = 3000000;
+    o->flow_capacity = 1u << 20;
+}
+
+typedef enum ww_parse_rc (*line_parser)(struct ww_parse_ctx *, const char *, size_t,
+                                        struct ww_event *, const char **);
+
+struct ww_reader {
+    char *path;
+    const struct ww_input_opts *o;
+    enum ww_format format;
+    struct ww_input_stats st;
+    int state;                 /* 0 reading, 1 at end, < 0 -error */
+    uint64_t err_line;
+    char err[256];
+    /* text */
+    FILE *fp;
+    int is_stdin;
+    line_parser parse;
+    struct ww_parse_ctx pctx;
+    char *buf;
+    size_t cap, have, start;
+    int eof, discarding;
+    /* capture */
+    struct ww_pcap_reader *pcap;
+};
+
+/* A stream that replays `head` and then reads on from `fp` (for pipes). */
+struct replay {
+    FILE *fp;
+    unsigned char head[SNIFF];
+    size_t len, pos;
+};
+
+static ssize_t replay_read(void *cookie, char *buf, size_t size)
+{
+    struct replay *r = cookie;
+    if (r->pos < r->len) {
+        size_t n = r->len - r->pos < size ? r->len - r->pos : size;
+        memcpy(buf, r->head + r->pos, n);
+        r->pos += n;
+        return (ssize_t)n;
+    }
+    size_t n = fread(buf, 1, size, r->fp);
+    if (n == 0 && ferror(r->fp)) return -1;
+    return (ssize_t)n;
+}
+
+static int replay_close(void *cookie)
+{
+    struct replay *r = cookie;
+    int rc = r->fp == stdin ? 0 : fclose(r->fp);
+    ww_free(r);
+    return rc;
+}
+
+static struct ww_reader *open_reader(const char *path, const struct ww_input_opts *o,
+                                     size_t block, int *err, char *errbuf, size_t errlen)
+{
+    int is_stdin = !strcmp(path, "-");
+    FILE *fp = is_stdin ? stdin : fopen(path, "rb");
+    if (!fp) {
+        snprintf(errbuf, errlen, "%s", strerror(errno));
+        *err = WW_ERR_IO;
+        return NULL;
+    }
+    struct ww_reader *r = ww_calloc(1, sizeof *r);
+    r->path = ww_strdup(path);
+    r->o = o;
+    r->is_stdin = is_stdin;
+    r->cap = block + WW_INPUT_MAXLINE;
+    r->buf = ww_malloc(r->cap);
+    r->have = fread(r->buf, 1, SNIFF, fp);
+    if (r->have == 0 && ferror(fp)) {
+        snprintf(errbuf, errlen, "%s", strerror(errno));
+        *err = WW_ERR_IO;
+        r->fp = fp;
+        ww_reader_close(r);
+        return NULL;
+    }
+    r->format = o->format;
+    if (r->format == WW_FMT_AUTO) r->format = ww_format_sniff((unsigned char *)r->buf, r->have);
+    if (r->format == WW_FMT_AUTO) r->format = WW_FMT_NETFILTER; /* unknown: lines count as bad */
+
+    if (r->format != WW_FMT_PCAP) {
+        r->fp = fp;
+        r->st.bytes = r->have;
+        r->pctx = o->pctx;
+        ww_parse_ctx_newfile(&r->pctx);
+        r->parse = r->format == WW_FMT_WINFW ? ww_parse_winfw
+                 : r->format == WW_FMT_DSHIELD ? ww_parse_dshield : ww_parse_netfilter;
+        return r;
+    }
+    FILE *pfp = fp;
+    if (is_stdin || fseek(fp, 0, SEEK_SET) != 0) {
+        struct replay *rp = ww_calloc(1, sizeof *rp);
+        cookie_io_functions_t io = {.read = replay_read, .close = replay_close};
+        rp->fp = fp;
+        memcpy(rp->head, r->buf, r->have);
+        rp->len = r->have;
+        pfp = fopencookie(rp, "rb", io);
+        if (!pfp) {
+            ww_free(rp);
+            snprintf(errbuf, errlen, "%s", strerror(errno));
+            *err = WW_ERR_IO;
+            r->fp = fp;
+            ww_reader_close(r);
+            return NULL;
+        }
+    }
+    ww_free(r->buf);
+    r->buf = NULL;
+    r->pcap = ww_pcap_open(r->path, pfp, o, errbuf, errlen); /* owns pfp */
+    if (!r->pcap) {
+        *err = WW_ERR_FORMAT;
+        ww_reader_close(r);
+        return NULL;
+    }
+    return r;
+}
+
+struct ww_reader *ww_reader_open(const char *path, const struct ww_input_opts *o,
+                                 int *err, char *errbuf, size_t errlen)
+{
+    return open_reader(path, o, BLOCK_ONE, err, errbuf, errlen);
+}
+
+/* A bad line: count, report; in strict mode end the reader (returns 1). */
+static int text_bad(struct ww_reader *r, const char *why)
+{
+    r->st.skipped++;
+    if (r->o->on_bad) r->o->on_bad(r->o->bad_ctx, r->path, r->st.lines, why);
+    if (!r->o->strict) return 0;
+    r->err_line = r->st.lines;
+    snprintf(r->err, sizeof r->err, "%s", why);
+    r->state = -WW_ERR_PARSE;
+    return 1;
+}
+
+/* One line (without '\n'): 1 if *ev is an event, 0 if not, -1 strict stop. */
+static int text_line(struct ww_reader *r, const char *line, size_t len, struct ww_event *ev)
+{
+    const char *why = NULL;
+    r->st.lines++;
+    if (len > WW_INPUT_MAXLINE) return text_bad(r, "line longer than 64 KiB") ? -1 : 0;
+    if (len && line[len - 1] == '\r') len--;
+    switch (r->parse(&r->pctx, line, len, ev, &why)) {
+    case WW_PARSE_EVENT:
+        r->st.events++;
+        return 1;
+    case WW_PARSE_SKIP:
+        return 0;
+    case WW_PARSE_BAD:
+        break;
+    }
+    return text_bad(r, why ? why : "malformed line") ? -1 : 0;
+}
+
+static int text_next(struct ww_reader *r, struct ww_event *ev)
+{
+    for (;;) {
+        char *nl = memchr(r->buf + r->start, '\n', r->have - r->start);
+        if (nl) {
+            const char *line = r->buf + r->start;
+            size_t len = (size_t)(nl - line);
+            r->start += len + 1;
+            if (r->discarding) {
+                r->discarding = 0;
+                continue;
+            }
+            int rc = text_line(r, line, len, ev);
+            if (rc) return rc;
+            continue;
+        }
+        if (r->eof) { /* a last line without '\n' */
+            r->state = 1;
+            if (r->start < r->have && !r->discarding) {
+                const char *line = r->buf + r->start;
+                size_t len = r->have - r->start;
+                r->start = r->have;
+                int rc = text_line(r, line, len, ev);
+                if (rc) return rc;
+            }
+            return 0;
+        }
+        memmove(r->buf, r->buf + r->start, r->have - r->start);
+        r->have -= r->start;
+        r->start = 0;
+        if (r->have > WW_INPUT_MAXLINE) { /* overlong line: count once, drop the rest */
+            if (!r->discarding) {
+                r->st.lines++;
+                if (text_bad(r, "line longer than 64 KiB")) return -1;
+            }
+            r->discarding = 1;
+            r->have = 0;
+        }
+        size_t n = fread(r->buf + r->have, 1, r->cap - r->have, r->fp);
+        if (n == 0 && ferror(r->fp)) {
+            snprintf(r->err, sizeof r->err, "read error: %s", strerror(errno));
+            r->state = -WW_ERR_IO;
+            return -1;
+        }
+        if (n == 0) r->eof = 1;
+        r->have += n;
+        r->st.bytes += n;
+    }
+}
+
+int ww_reader_next(struct ww_reader *r, struct ww_event *ev)
+{
+    if (r->state) return r->state > 0 ? 0 : r->state;
+    if (r->pcap) {
+        int rc = ww_pcap_next(r->pcap, ev, &r->st, &r->err_line, r->err, sizeof r->err);
+        if (rc <= 0) r->state = rc ? rc : 1;
+        return rc;
+    }
+    int rc = text_next(r, ev);
+    return rc < 0 ? r->state : rc;
+}
+
+const struct ww_input_stats *ww_reader_stats(const struct ww_reader *r) { return &r->st; }
+enum ww_format ww_reader_format(const struct ww_reader *r) { return r->format; }
+const char *ww_reader_path(const struct ww_reader *r) { return r->path; }
+
+const char *ww_reader_error(const struct ww_reader *r, uint64_t *line)
+{
+    if (line) *line = r->err_line;
+    return r->err;
+}
+
+void ww_reader_close(struct ww_reader *r)
+{
+    if (!r) return;
+    if (r->pcap) ww_pcap_close(r->pcap);
+    if (r->fp && !r->is_stdin) fclose(r->fp);
+    ww_free(r->buf);
+    ww_free(r->path);
+    ww_free(r);
+}
+
+int ww_input_file(const char *path, struct ww_input_opts *o,
+                  struct ww_input_stats *st, enum ww_format *used_format,
+                  uint64_t *err_line, char *errbuf, size_t errlen)
+{
+    int err = 0, rc;
+    struct ww_event ev;
+    *err_line = 0;
+    struct ww_reader *r = ww_reader_open(path, o, &err, errbuf, errlen);
+    if (!r) return err;
+    if (used_format) *used_format = r->format;
+    while ((rc = ww_reader_next(r, &ev)) > 0) {
+        if (o->on_event) o->on_event(o->event_ctx, &ev);
+        if (o->on_progress && r->st.events % PROGRESS_EVERY == 0)
+            o->on_progress(o->progress_ctx, st->bytes + r->st.bytes);
+    }
+    st->lines += r->st.lines, st->events += r->st.events;
+    st->skipped += r->st.skipped, st->bytes += r->st.bytes;
+    if (rc < 0) snprintf(errbuf, errlen, "%s", ww_reader_error(r, err_line));
+    ww_reader_close(r);
+    return -rc;
+}
+
+/* ---- pooling: k-way merge ---- */
+
+struct head {
+    struct ww_reader *r;
+    struct ww_event ev; /* its next event */
+};
+
+static void sift_down(struct head *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && h[l].ev.ts_us < h[m].ev.ts_us) m = l;
+        if (l + 1 < n && h[l + 1].ev.ts_us < h[m].ev.ts_us) m = l + 1;
+        if (m == i) return;
+        struct head t = h[i];
+        h[i] = h[m], h[m] = t;
+        i = m;
+    }
+}
+
+static void done(struct ww_reader *r, int rc, ww_file_done_fn on_done, void *ctx)
+{
+    uint64_t line;
+    const char *msg = ww_reader_error(r, &line);
+    if (on_done) on_done(ctx, r->path, rc, &r->st, line, rc ? msg : "");
+    ww_reader_close(r);
+}
+
+int ww_input_files(const char *const *paths, size_t n, struct ww_input_opts *o,
+                   ww_file_done_fn on_done, void *done_ctx)
+{
+    struct head *h = ww_calloc(n ? n : 1, sizeof *h);
+    size_t nh = 0;
+    int result = WW_OK;
+    uint64_t bytes_done = 0, emitted = 0;
+
+    /* open every input before reading any: one that cannot be opened fails
+     * the run before a single event goes out */
+    for (size_t i = 0; i < n; i++) {
+        int err = 0;
+        char msg[256] = "";
+        struct ww_input_stats none = {0};
+        struct ww_reader *r = open_reader(paths[i], o, n > 1 ? BLOCK_MANY : BLOCK_ONE,
+                                          &err, msg, sizeof msg);
+        if (!r) {
+            if (on_done) on_done(done_ctx, paths[i], err, &none, 0, msg);
+            result = WW_ERR_IO;
+            continue;
+        }
+        h[nh++].r = r;
+    }
+    if (result) {
+        for (size_t i = 0; i < nh; i++) ww_reader_close(h[i].r);
+        ww_free(h);
+        return result;
+    }
+    for (size_t i = 0; i < nh;) { /* each one's first event */
+        int rc = ww_reader_next(h[i].r, &h[i].ev);
+        if (rc > 0) {
+            i++;
+            continue;
+        }
+        bytes_done += h[i].r->st.bytes;
+        done(h[i].r, -rc, on_done, done_ctx);
+        h[i] = h[--nh];
+        if (rc == -WW_ERR_PARSE) goto stop;
+        if (rc < 0) result = -rc;
+    }
+    for (size_t i = nh / 2; i-- > 0;) sift_down(h, nh, i);
+    while (nh) {
+        if (o->on_event) o->on_event(o->event_ctx, &h[0].ev);
+        if (o->on_progress && ++emitted % PROGRESS_EVERY == 0) {
+            uint64_t b = bytes_done;
+            for (size_t i = 0; i < nh; i++) b += h[i].r->st.bytes;
+            o->on_progress(o->progress_ctx, b);
+        }
+        int rc = ww_reader_next(h[0].r, &h[0].ev);
+        if (rc <= 0) {
+            bytes_done += h[0].r->st.bytes;
+            done(h[0].r, -rc, on_done, done_ctx);
+            h[0] = h[--nh];
+            if (rc == -WW_ERR_PARSE) goto stop;
+            if (rc < 0) result = -rc;
+        }
+        sift_down(h, nh, 0);
+    }
+    ww_free(h);
+    return result;
+stop:
+    for (size_t i = 0; i < nh; i++) done(h[i].r, 0, on_done, done_ctx);
+    ww_free(h);
+    return WW_ERR_PARSE;
+}

@@ -1,0 +1,461 @@
+/* parse_netfilter.c -- netfilter (iptables / nftables `log`) kernel LOG lines.
+ *
+ * A line is   STAMP [host [kernel:] [uptime]] [PREFIX] IN=... OUT=... KEY=VALUE ...
+ * The kernel's format is nf_log_dump_ipv4_packet()/ipv6 in
+ * net/netfilter/nf_log_syslog.c: space-separated KEY=VALUE tokens and bare
+ * words (DF, TCP flag words, `OPT (...)`), in a fixed order.
+ *
+ * One forward pass, nothing allocated, every read bounded by len:
+ *  1. The stamp at the start picks the time (first byte dispatches):
+ *     '['  dmesg `[ 3320.054983] `: boot_us + uptime;
+ *     YYYY- RFC 3339 / journalctl short-iso (ww_parse_rfc3339);
+ *     digit Proxmox `VMID LVL CHAIN DD/Mon/YYYY:HH:MM:SS +ZZZZ`, else the
+ *           rsyslog epoch `1700000000[.frac] ` (also with a leading '@');
+ *     letter BSD syslog `Mon DD HH:MM:SS` (journalctl -k short too): no year,
+ *           local time. The year is ctx->year, or inferred per file: the
+ *           latest year that does not put the line more than a day after
+ *           "now", then +1 whenever the month runs backwards by more than
+ *           six (December -> January). Local offsets come from
+ *           ww_time_local_offset(), which caches them per hour.
+ *     If none matches, one `name:` (grep's file name) is skipped and the
+ *     stamp tried once more. After a syslog stamp the kernel's own
+ *     `[uptime]` is just part of the prefix and ignored.
+ *  2. The packet part starts at the first `IN=` preceded by ' ', ':' or ']'
+ *     (Shorewall: `DROP:IN=`), found by hopping between '=' with memchr.
+ *     Without IN= (Proxmox HOST-OUT lines), `OUT=` starts it unless the
+ *     token before is itself KEY=value (then the line is a damaged one).
+ *     No packet part after a good stamp: a non-netfilter syslog line, SKIP.
+ *  3. The text between stamp (and host name) and packet part is the log
+ *     prefix; its letter runs are matched against verdict words
+ *     (ACCEPT/DROP/REJECT/BLOCK/... case-insensitive); the last one wins.
+ *  4. Tokens of the packet part, dispatched on key length: SRC DST PROTO
+ *     SPT DPT TYPE CODE are taken, every other key and word is ignored.
+ *     Bare words after PROTO=TCP are flag words (after RES= in the kernel's
+ *     format, after WINDOW= in Proxmox's). A token starting with '[' ends
+ *     the packet: it is the quoted packet inside an ICMP error, or
+ *     `INCOMPLETE [n bytes]`, whose fields must not overwrite ours.
+ * Invariants: values longer than VAL_MAX bytes (MAC_MAX for MAC=, which
+ * holds the whole link header in hex) are rejected; SRC, DST, PROTO must
+ * exist, once each, with matching families. When PROTO is a name (the
+ * kernel decoded that header) TCP and UDP need SPT and DPT (a fragment has
+ * none) and ICMP and ICMPv6 need TYPE and CODE. A number (PROTO=58 over IPv4) or another
+ * protocol may come without ports: nmap's protocol scan sends bare headers,
+ * and those lines read `PROTO=UDPLITE INCOMPLETE [0 bytes]`. */
+#include "ingest/parse.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "core/wtime.h"
+
+#define VAL_MAX 64
+#define MAC_MAX 128
+
+void ww_parse_ctx_init(struct ww_parse_ctx *ctx)
+{
+    memset(ctx, 0, sizeof *ctx);
+}
+
+void ww_parse_ctx_newfile(struct ww_parse_ctx *ctx)
+{
+    ctx->winfw_nfields = 0;
+    memset(ctx->winfw_fields, 0, sizeof ctx->winfw_fields);
+    ctx->winfw_utc = 0;
+    ctx->last_month = 0;
+    ctx->cur_year = 0;
+}
+
+static int isdig(char c) { return (unsigned char)(c - '0') < 10; }
+static int isalpha_(char c) { return (unsigned char)((c | 0x20) - 'a') < 26; }
+
+/* Exactly n digits at s (caller checked n <= len). -1 if not digits. */
+static int num(const char *s, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isdig(s[i])) return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* "HH:MM:SS" at s; 8 on success, 0 otherwise. */
+static size_t hms(const char *s, size_t len, int *h, int *mi, int *sec)
+{
+    if (len < 8 || s[2] != ':' || s[5] != ':') return 0;
+    *h = num(s, 2); *mi = num(s + 3, 2); *sec = num(s + 6, 2);
+    return *h >= 0 && *mi >= 0 && *sec >= 0 ? 8 : 0;
+}
+
+/* Three letters naming a month, 1..12, else 0. */
+static int month3(const char *s, size_t len)
+{
+    if (len < 3 || !isalpha_(s[0]) || !isalpha_(s[1]) || !isalpha_(s[2])) return 0;
+    char b[4] = {s[0], s[1], s[2], 0};
+    return ww_month_from_abbr(b);
+}
+
+/* Optional ".digits" (at most 9) at s: microseconds into *us, bytes used. */
+static size_t frac(const char *s, size_t len, int64_t *us)
+{
+    size_t i = 1;
+    int64_t v = 0, scale = 100000;
+    *us = 0;
+    if (len < 2 || s[0] != '.' || !isdig(s[1])) return 0;
+    for (; i < len && i <= 9 && isdig(s[i]); i++, scale /= 10)
+        v += (s[i] - '0') * scale;
+    *us = v;
+    return i;
+}
+
+/* Seconds east of UTC for local time (ww_time_local_offset caches per hour). */
+static int local_offset(const struct ww_parse_ctx *ctx, int y, int mon, int d, int h,
+                        int mi, int s)
+{
+    return ctx->tz_fixed ? ctx->tz_offset : ww_time_local_offset(y, mon, d, h, mi, s);
+}
+
+static int64_t local_to_utc(const struct ww_parse_ctx *ctx, int y, int mon, int d,
+                            int h, int mi, int s)
+{
+    int64_t t = ww_time_from_utc(y, mon, d, h, mi, s);
+    return t < 0 ? -1 : t - local_offset(ctx, y, mon, d, h, mi, s);
+}
+
+/* BSD syslog "Mon DD HH:MM:SS" (DD may be " 8" or "8"). Returns bytes used,
+ * 0 if not this form; *ts = -1 if the form matched but the date is invalid. */
+static size_t stamp_bsd(struct ww_parse_ctx *ctx, const char *s, size_t len, int64_t *ts)
+{
+    int mon = month3(s, len), d, h, mi, sec;
+    size_t i = 3;
+    if (!mon || len < 4 || s[3] != ' ') return 0;
+    while (i < len && s[i] == ' ' && i < 5) i++;
+    if (i + 1 < len && isdig(s[i]) && isdig(s[i + 1])) { d = num(s + i, 2); i += 2; }
+    else if (i < len && isdig(s[i])) d = s[i++] - '0';
+    else return 0;
+    if (i >= len || s[i] != ' ') return 0;
+    i++;
+    size_t n = hms(s + i, len - i, &h, &mi, &sec);
+    if (!n) return 0;
+    i += n;
+    int64_t us;
+    i += frac(s + i, len - i, &us);
+
+    if (ww_time_from_utc(2000, mon, d, h, mi, sec) < 0) { /* no such day in any year */
+        *ts = -1;
+        return i;
+    }
+    int y = ctx->year;
+    if (!y) {
+        if (!ctx->cur_year || mon + 6 < ctx->last_month) {
+            if (ctx->cur_year) {
+                ctx->cur_year++;
+            } else {
+                time_t now = ctx->now_us ? (time_t)(ctx->now_us / 1000000) : time(NULL);
+                struct tm tm;
+                if (!gmtime_r(&now, &tm)) tm.tm_year = 70;
+                /* The latest year that is not more than a day ahead of now. */
+                ctx->cur_year = tm.tm_year + 1900 + 1;
+                for (int k = 0; k < 2; k++) {
+                    int64_t t = local_to_utc(ctx, ctx->cur_year, mon, d, h, mi, sec);
+                    if (t >= 0 && t <= (int64_t)now + 86400) break;
+                    ctx->cur_year--;
+                }
+            }
+        }
+        ctx->last_month = mon;
+        y = ctx->cur_year;
+    }
+    int64_t t = local_to_utc(ctx, y, mon, d, h, mi, sec);
+    *ts = t < 0 ? -1 : t * 1000000 + us;
+    return i;
+}
+
+/* Proxmox pvefw-logger: "VMID LVL CHAIN DD/Mon/YYYY:HH:MM:SS +ZZZZ ". */
+static size_t stamp_proxmox(const char *s, size_t len, int64_t *ts)
+{
+    size_t i = 0;
+    for (int f = 0; f < 3; f++) { /* two numbers and the chain name */
+        size_t st = i;
+        while (i < len && s[i] != ' ' && (f == 2 || isdig(s[i]))) i++;
+        if (i == st || i >= len || s[i] != ' ') return 0;
+        i++;
+    }
+    const char *p = s + i;
+    size_t n = len - i;
+    int h, mi, sec, off, mon;
+    if (n < 21 || p[2] != '/' || p[6] != '/' || p[11] != ':' ||
+        !(mon = month3(p + 3, 3)) || !hms(p + 12, n - 12, &h, &mi, &sec) || p[20] != ' ')
+        return 0;
+    size_t z = ww_parse_tzoffset(p + 21, n - 21, &off);
+    if (!z) return 0;
+    int d = num(p, 2), y = num(p + 7, 4);
+    int64_t t = d < 0 || y < 0 ? -1 : ww_time_from_utc(y, mon, d, h, mi, sec);
+    *ts = t < 0 ? -1 : (t - off) * 1000000;
+    return i + 21 + z;
+}
+
+/* rsyslog "[@]SECONDS[.frac]" followed by a space; without the '@' at
+ * least 9 digits (1973 on), so a stray leading number is not a time. */
+static size_t stamp_epoch(const char *s, size_t len, int64_t *ts)
+{
+    size_t i = s[0] == '@';
+    int64_t sec = 0, us;
+    size_t st = i;
+    while (i < len && isdig(s[i]) && i - st < 12) sec = sec * 10 + (s[i++] - '0');
+    if (i == st || (!st && i < 9)) return 0;
+    i += frac(s + i, len - i, &us);
+    if (i >= len || s[i] != ' ') return 0;
+    *ts = sec * 1000000 + us;
+    return i;
+}
+
+/* dmesg "[ SECONDS.frac]". */
+static size_t stamp_dmesg(const struct ww_parse_ctx *ctx, const char *s, size_t len,
+                          int64_t *ts)
+{
+    size_t i = 1;
+    int64_t sec = 0, us;
+    while (i < len && s[i] == ' ' && i < 16) i++;
+    size_t st = i;
+    while (i < len && isdig(s[i]) && i - st < 12) sec = sec * 10 + (s[i++] - '0');
+    if (i == st) return 0;
+    size_t n = frac(s + i, len - i, &us);
+    if (!n) return 0;
+    i += n;
+    if (i >= len || s[i] != ']') return 0;
+    *ts = ctx->boot_us + sec * 1000000 + us;
+    return i + 1;
+}
+
+/* Any stamp at s. Returns bytes used (0: none); *syslog says a host name
+ * follows. *ts = -1 for a stamp of the right shape with an invalid date. */
+static size_t stamp(struct ww_parse_ctx *ctx, const char *s, size_t len, int64_t *ts,
+                    int *syslog)
+{
+    size_t n;
+    *syslog = 0;
+    if (len == 0) return 0;
+    if (s[0] == '[') return stamp_dmesg(ctx, s, len, ts);
+    if (isdig(s[0])) {
+        if (len > 4 && s[4] == '-' && (n = ww_parse_rfc3339(s, len, ts))) {
+            *syslog = 1;
+            return n;
+        }
+        if ((n = stamp_proxmox(s, len, ts))) return n;
+        return stamp_epoch(s, len, ts);
+    }
+    if (s[0] == '@') return stamp_epoch(s, len, ts);
+    *syslog = 1;
+    return stamp_bsd(ctx, s, len, ts);
+}
+
+/* The verdict named by the last verdict word in s[0..len). */
+static uint8_t prefix_action(const char *s, size_t len)
+{
+    static const struct { char w[9]; uint8_t a; } words[] = {
+        {"ACCEPT", WW_ACTION_ACCEPT}, {"ACCEPTED", WW_ACTION_ACCEPT},
+        {"ALLOW", WW_ACTION_ACCEPT}, {"ALLOWED", WW_ACTION_ACCEPT},
+        {"PASS", WW_ACTION_ACCEPT}, {"DROP", WW_ACTION_DROP},
+        {"DROPPED", WW_ACTION_DROP}, {"REJECT", WW_ACTION_DROP},
+        {"REJECTED", WW_ACTION_DROP}, {"BLOCK", WW_ACTION_DROP},
+        {"BLOCKED", WW_ACTION_DROP}, {"DENY", WW_ACTION_DROP},
+        {"DENIED", WW_ACTION_DROP},
+    };
+    uint8_t act = WW_ACTION_UNKNOWN;
+    size_t i = 0;
+    while (i < len) {
+        if (!isalpha_(s[i])) { i++; continue; }
+        size_t st = i;
+        while (i < len && isalpha_(s[i])) i++;
+        size_t wl = i - st;
+        if (wl < 4 || wl > 8) continue;
+        char up[8];
+        for (size_t k = 0; k < wl; k++) up[k] = (char)(s[st + k] & ~0x20);
+        for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+            if (!words[k].w[wl] && !memcmp(up, words[k].w, wl)) { act = words[k].a; break; }
+    }
+    return act;
+}
+
+/* Decimal value <= max: 0 ok, -1 not a number, -2 too big. */
+static int unum(const char *s, size_t n, unsigned max, unsigned *out)
+{
+    unsigned v = 0;
+    if (n == 0) return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (!isdig(s[i])) return -1;
+        v = v * 10 + (unsigned)(s[i] - '0');
+        if (v > max) {
+            while (++i < n) if (!isdig(s[i])) return -1;
+            return -2;
+        }
+    }
+    *out = v;
+    return 0;
+}
+
+/* Messages for the keys we take, in F_* bit order. */
+static const char *const msg_dup[7] = {
+    "repeated SRC", "repeated DST", "repeated PROTO", "repeated SPT", "repeated DPT",
+    "repeated TYPE", "repeated CODE"};
+static const char *const msg_nan[7] = {
+    NULL, NULL, NULL, "SPT is not a number", "DPT is not a number",
+    "TYPE is not a number", "CODE is not a number"};
+static const char *const msg_range[7] = {
+    NULL, NULL, NULL, "SPT out of range", "DPT out of range", "TYPE out of range",
+    "CODE out of range"};
+
+static int isbound(char c) { return c == ' ' || c == ':' || c == ']'; }
+
+enum ww_parse_rc ww_parse_netfilter(struct ww_parse_ctx *ctx, const char *line,
+                                    size_t len, struct ww_event *ev,
+                                    const char **why)
+{
+    const char *end;
+    int64_t ts = 0;
+    int syslog;
+
+    if (len && line[len - 1] == '\r') len--;
+    end = line + len;
+
+    size_t n = stamp(ctx, line, len, &ts, &syslog);
+    if (!n) { /* grep's "file:" in front of the stamp? */
+        const char *c = memchr(line, ':', len < 256 ? len : 256);
+        if (c && !memchr(line, ' ', (size_t)(c - line)) && c + 1 < end) {
+            size_t off = (size_t)(c + 1 - line);
+            n = stamp(ctx, c + 1, len - off, &ts, &syslog);
+            if (n) n += off;
+        }
+    }
+    if (!n) {
+        size_t i = 0;
+        while (i < len && (line[i] == ' ' || line[i] == '\t')) i++;
+        if (i == len || (len >= 2 && line[0] == '-' && line[1] == '-'))
+            return WW_PARSE_SKIP; /* blank, or journalctl's "-- Boot ... --" */
+        *why = "line has no timestamp";
+        return WW_PARSE_BAD;
+    }
+    const char *s = line + n;
+    while (s < end && *s == ' ') s++;
+    const char *pfx = s; /* where the log prefix may start */
+    if (syslog) {
+        while (pfx < end && *pfx != ' ') pfx++;
+        while (pfx < end && *pfx == ' ') pfx++;
+    }
+
+    /* Find the packet part. */
+    const char *pkt = NULL, *out = NULL, *q = s, *e;
+    while (q < end && (e = memchr(q, '=', (size_t)(end - q)))) {
+        if (e - s >= 2 && e[-2] == 'I' && e[-1] == 'N' && (e - 2 == s || isbound(e[-3]))) {
+            pkt = e - 2;
+            break;
+        }
+        if (!out && e - s >= 3 && e[-3] == 'O' && e[-2] == 'U' && e[-1] == 'T' &&
+            (e - 3 == s || isbound(e[-4])))
+            out = e - 3;
+        q = e + 1;
+    }
+    if (!pkt) {
+        if (!out) return WW_PARSE_SKIP;
+        const char *t = out;
+        while (t > s && t[-1] == ' ') t--;
+        while (t > s && t[-1] != ' ') {
+            if (t[-1] == '=') {
+                *why = "packet part does not start with IN= or OUT=";
+                return WW_PARSE_BAD;
+            }
+            t--;
+        }
+        pkt = out;
+    }
+    if (ts < 0) {
+        *why = "timestamp out of range";
+        return WW_PARSE_BAD;
+    }
+
+    memset(ev, 0, sizeof *ev);
+    ev->ts_us = ts;
+    ev->count = 1;
+    ev->action = pfx < pkt ? prefix_action(pfx, (size_t)(pkt - pfx)) : WW_ACTION_UNKNOWN;
+    ev->outcome = ev->action == WW_ACTION_ACCEPT ? WW_OUTCOME_SUCCESS
+                : ev->action == WW_ACTION_DROP ? WW_OUTCOME_FAILURE : WW_OUTCOME_UNKNOWN;
+
+    enum { F_SRC = 1, F_DST = 2, F_PROTO = 4, F_SPT = 8, F_DPT = 16, F_TYPE = 32, F_CODE = 64 };
+    unsigned have = 0, v6text = 0, spt = 0, dpt = 0, type = 0, code = 0, v;
+    int named = 0; /* PROTO was a name: the kernel decoded that header */
+    const char *p = pkt;
+    for (;;) {
+        while (p < end && *p == ' ') p++;
+        if (p >= end || *p == '[') break;
+        const char *tok = p, *eq = NULL;
+        while (p < end && *p != ' ') {
+            if (*p == '=' && !eq) eq = p;
+            p++;
+        }
+        if (!eq) { /* a bare word */
+            if ((have & F_PROTO) && ev->proto == WW_PROTO_TCP)
+                ev->tcpflags |= ww_tcpflag_from_word(tok, (size_t)(p - tok));
+            continue;
+        }
+        size_t kl = (size_t)(eq - tok), vl = (size_t)(p - eq - 1);
+        const char *val = eq + 1;
+        if (vl > VAL_MAX && !(kl == 3 && !memcmp(tok, "MAC", 3) && vl <= MAC_MAX)) {
+            *why = "value longer than 64 bytes";
+            return WW_PARSE_BAD;
+        }
+        int k = -1; /* which F_* bit, by key */
+        if (kl == 3)
+            k = !memcmp(tok, "SRC", 3) ? 0 : !memcmp(tok, "DST", 3) ? 1
+              : !memcmp(tok, "SPT", 3) ? 3 : !memcmp(tok, "DPT", 3) ? 4 : -1;
+        else if (kl == 4)
+            k = !memcmp(tok, "TYPE", 4) ? 5 : !memcmp(tok, "CODE", 4) ? 6 : -1;
+        else if (kl == 5 && !memcmp(tok, "PROTO", 5))
+            k = 2;
+        if (k < 0) continue;
+        if (have & (1u << k)) { *why = msg_dup[k]; return WW_PARSE_BAD; }
+        have |= 1u << k;
+        if (k <= 1) {
+            if (memchr(val, ':', vl)) v6text |= 1u << k;
+            if (ww_addr_parse(val, vl, k ? &ev->dst : &ev->src)) {
+                *why = k ? "DST is not an IP address" : "SRC is not an IP address";
+                return WW_PARSE_BAD;
+            }
+        } else if (k == 2) {
+            int pr = ww_proto_from_name(val, vl);
+            if (pr < 0) {
+                *why = unum(val, vl, 65535, &v) == -1 ? "unknown PROTO" : "PROTO out of range";
+                return WW_PARSE_BAD;
+            }
+            ev->proto = (uint8_t)pr;
+            named = !isdig(val[0]);
+        } else {
+            int rc = unum(val, vl, k <= 4 ? 65535 : 255, &v);
+            if (rc) { *why = rc == -1 ? msg_nan[k] : msg_range[k]; return WW_PARSE_BAD; }
+            *(k == 3 ? &spt : k == 4 ? &dpt : k == 5 ? &type : &code) = v;
+        }
+    }
+
+    if (!(have & F_SRC)) { *why = "missing SRC"; return WW_PARSE_BAD; }
+    if (!(have & F_DST)) { *why = "missing DST"; return WW_PARSE_BAD; }
+    if (!(have & F_PROTO)) { *why = "missing PROTO"; return WW_PARSE_BAD; }
+    if (v6text == 1 || v6text == 2) { /* by the text: ::ffff:a.b.c.d is family 4 */
+        *why = "SRC and DST address families differ";
+        return WW_PARSE_BAD;
+    }
+    switch (named ? ev->proto : 0) {
+    case WW_PROTO_TCP: case WW_PROTO_UDP:
+        if (!(have & F_SPT)) { *why = "missing SPT"; return WW_PARSE_BAD; }
+        if (!(have & F_DPT)) { *why = "missing DPT"; return WW_PARSE_BAD; }
+        break;
+    case WW_PROTO_ICMP: case WW_PROTO_ICMP6:
+        if (!(have & F_TYPE)) { *why = "missing TYPE"; return WW_PARSE_BAD; }
+        if (!(have & F_CODE)) { *why = "missing CODE"; return WW_PARSE_BAD; }
+        spt = type;
+        dpt = code;
+        break;
+    }
+    ev->sport = (uint16_t)spt;
+    ev->dport = (uint16_t)dpt;
+    return WW_PARSE_EVENT;
+}

@@ -1,0 +1,180 @@
+/* report.c -- JSON (jansson) and text writers for struct ww_report.
+ *
+ * JSON is built as a jansson tree and dumped once: the document is small
+ * (bounded by the number of scanners, ports and surges, never by events),
+ * and jansson gets escaping and number formatting right. Ports are already
+ * sorted by sources (ww_ports_stats); the JSON lists all of them, the text
+ * report the top rows. */
+#include "out/report.h"
+
+#include <jansson.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/wtime.h"
+
+char *ww_scanner_protos(const struct ww_scanner *s, char *buf, size_t size)
+{
+    size_t n = 0;
+    buf[0] = 0;
+    for (unsigned i = 0; i < s->nprotos && n < size; i++) {
+        const char *name = ww_proto_name(s->protos[i].proto);
+        char num[8];
+        if (!name) snprintf(num, sizeof num, "%u", s->protos[i].proto), name = num;
+        n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? "," : "", name);
+    }
+    return buf;
+}
+
+char *ww_scanner_flags(const struct ww_scanner *s, char *buf, size_t size)
+{
+    size_t n = 0;
+    buf[0] = 0;
+    for (int p = 0; p < WW_PROBE_COUNT && n < size; p++)
+        if (s->probe_mask & (1u << p))
+            n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? "," : "",
+                                  ww_probe_name((enum ww_probe)p));
+    return buf;
+}
+
+static json_t *jtime(int64_t us)
+{
+    char b[40];
+    return json_string(ww_time_format(us, b, sizeof b));
+}
+
+static const char *proto_str(uint8_t proto, char *num)
+{
+    const char *name = ww_proto_name(proto);
+    if (name) return name;
+    snprintf(num, 8, "%u", proto);
+    return num;
+}
+
+int ww_report_json(FILE *out, const struct ww_report *r)
+{
+    json_t *doc = json_object(), *files = json_array(), *a;
+    char b[128], num[8];
+
+    for (size_t i = 0; i < r->nfiles; i++) json_array_append_new(files, json_string(r->files[i]));
+    json_object_set_new(doc, "input", json_pack("{s:o,s:I,s:I,s:I,s:I}",
+        "files", files, "lines", (json_int_t)r->input.lines,
+        "events", (json_int_t)r->input.events, "skipped", (json_int_t)r->input.skipped,
+        "records", (json_int_t)r->records));
+    if (r->first_us || r->last_us) {
+        json_object_set_new(json_object_get(doc, "input"), "first_seen", jtime(r->first_us));
+        json_object_set_new(json_object_get(doc, "input"), "last_seen", jtime(r->last_us));
+    }
+
+    a = json_array();
+    for (size_t i = 0; i < r->nscanners; i++) {
+        const struct ww_scanner *s = &r->scanners[i];
+        char flags[128], protos[64];
+        json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:s}",
+            "src", ww_addr_format(&s->src, b), "kind", s->kind,
+            "proto", ww_scanner_protos(s, protos, sizeof protos),
+            "flags", ww_scanner_flags(s, flags, sizeof flags),
+            "probes", (json_int_t)s->probes, "targets", (json_int_t)s->targets,
+            "ports", (json_int_t)s->ports, "first_seen", jtime(s->first_us),
+            "last_seen", jtime(s->last_us), "method", s->method));
+    }
+    json_object_set_new(doc, "scanners", a);
+
+    a = json_array();
+    for (size_t i = 0; i < r->nports; i++) {
+        const struct ww_portstat *p = &r->ports[i];
+        json_array_append_new(a, json_pack("{s:i,s:s,s:I,s:I,s:I}", "port", p->port,
+            "proto", proto_str(p->proto, num), "records", (json_int_t)p->records,
+            "sources", (json_int_t)p->sources, "targets", (json_int_t)p->targets));
+    }
+    json_object_set_new(doc, "ports", a);
+
+    a = json_array();
+    for (size_t i = 0; i < r->nsurges; i++) {
+        const struct ww_surge *s = &r->surges[i];
+        json_array_append_new(a, json_pack("{s:i,s:s,s:o,s:o,s:o,s:I,s:f,s:I,s:f,s:I,s:f,s:f,s:f,s:f}",
+            "port", s->port, "proto", proto_str(s->proto, num), "start", jtime(s->start_us),
+            "alert", jtime(s->alert_us), "end", jtime(s->end_us),
+            "sources", (json_int_t)s->sources, "baseline_sources", s->baseline_sources,
+            "new_sources", (json_int_t)s->new_sources, "baseline_new", s->baseline_new,
+            "targets", (json_int_t)s->targets, "baseline_targets", s->baseline_targets,
+            "spread", s->spread, "score", s->score, "isc_score", s->isc_score));
+    }
+    json_object_set_new(doc, "surges", a);
+
+    if (r->nhist) {
+        a = json_array();
+        for (size_t i = 0; i < r->nhist; i++)
+            json_array_append_new(a, json_pack("[o,I,I,I]", jtime(r->hist_start[i]),
+                (json_int_t)r->hist_records[i], (json_int_t)r->hist_sources[i],
+                (json_int_t)r->hist_targets[i]));
+        json_object_set_new(doc, "history", json_pack("{s:i,s:s,s:I,s:[s,s,s,s],s:o}",
+            "port", r->hist_port, "proto", proto_str(r->hist_proto, num),
+            "bucket_seconds", (json_int_t)(r->bucket_us / 1000000),
+            "columns", "start", "records", "sources", "targets", "buckets", a));
+    }
+
+    int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(doc);
+    if (rc || fputc('\n', out) == EOF) return WW_ERR_IO;
+    return WW_OK;
+}
+
+int ww_report_text(FILE *out, const struct ww_report *r, size_t top)
+{
+    char b[WW_ADDR_STRLEN], t1[40], t2[40], num[8];
+
+    fprintf(out, "wormwatch: %zu file%s, %llu lines, %llu events, %llu skipped",
+            r->nfiles, r->nfiles == 1 ? "" : "s", (unsigned long long)r->input.lines,
+            (unsigned long long)r->input.events, (unsigned long long)r->input.skipped);
+    if (r->first_us || r->last_us)
+        fprintf(out, "\n  from %s to %s (UTC)", ww_time_format(r->first_us, t1, sizeof t1),
+                ww_time_format(r->last_us, t2, sizeof t2));
+    fprintf(out, "\n  %zu scanner%s, %zu surge%s, %zu port%s seen\n\n",
+            r->nscanners, r->nscanners == 1 ? "" : "s", r->nsurges,
+            r->nsurges == 1 ? "" : "s", r->nports, r->nports == 1 ? "" : "s");
+
+    fprintf(out, "Top ports by distinct sources\n");
+    if (!r->nports) fprintf(out, "  (none)\n");
+    else fprintf(out, "  %-12s %12s %10s %10s\n", "PORT", "RECORDS", "SOURCES", "TARGETS");
+    for (size_t i = 0; i < r->nports && i < top; i++) {
+        const struct ww_portstat *p = &r->ports[i];
+        char pp[24];
+        snprintf(pp, sizeof pp, "%u/%s", p->port, proto_str(p->proto, num));
+        fprintf(out, "  %-12s %12llu %10llu %10llu\n", pp, (unsigned long long)p->records,
+                (unsigned long long)p->sources, (unsigned long long)p->targets);
+    }
+    if (r->nports > top) fprintf(out, "  ... %zu more (--top N, or --format json)\n", r->nports - top);
+
+    fprintf(out, "\nScanners\n");
+    if (!r->nscanners) fprintf(out, "  (none)\n");
+    else fprintf(out, "  %-18s %-10s %-9s %-14s %7s %7s %6s\n", "SOURCE", "KIND", "METHOD",
+                 "PROBE", "PROBES", "TARGETS", "PORTS");
+    for (size_t i = 0; i < r->nscanners && i < top; i++) {
+        const struct ww_scanner *s = &r->scanners[i];
+        char flags[128];
+        ww_addr_format(&s->src, b);
+        if (strlen(b) > 18) fprintf(out, "  %s\n  %-18s", b, "");
+        else fprintf(out, "  %-18s", b);
+        fprintf(out, " %-10s %-9s %-14.14s %7llu %7llu %6llu\n", s->kind, s->method,
+                ww_scanner_flags(s, flags, sizeof flags), (unsigned long long)s->probes,
+                (unsigned long long)s->targets, (unsigned long long)s->ports);
+    }
+    if (r->nscanners > top) fprintf(out, "  ... %zu more\n", r->nscanners - top);
+
+    fprintf(out, "\nSurges (new sources per %lld-minute bucket against the port's baseline)\n",
+            (long long)(r->bucket_us / 60000000));
+    if (!r->nsurges) fprintf(out, "  (none)\n");
+    for (size_t i = 0; i < r->nsurges; i++) {
+        const struct ww_surge *s = &r->surges[i];
+        fprintf(out, "  %u/%s from %s, called %s\n", s->port,
+                proto_str(s->proto, num), ww_time_format(s->start_us, t1, sizeof t1),
+                ww_time_format(s->alert_us, t2, sizeof t2));
+        fprintf(out, "    %llu new sources (baseline %.1f), %llu sources (%.1f), "
+                "%llu targets (%.1f)\n    z %.1f, ISC trend score %.1f\n",
+                (unsigned long long)s->new_sources, s->baseline_new,
+                (unsigned long long)s->sources, s->baseline_sources,
+                (unsigned long long)s->targets, s->baseline_targets, s->score, s->isc_score);
+    }
+    return ferror(out) ? WW_ERR_IO : WW_OK;
+}

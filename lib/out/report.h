@@ -1,0 +1,44 @@
+/* report.h -- the analysis report, for people (text) and scripts (JSON).
+ *
+ * A report is a plain view over what the detectors found; the caller fills
+ * struct ww_report and picks a writer. Writers print to the caller's FILE*
+ * (the library never chooses stdout itself). The JSON shape is the contract's
+ * `analyze --format json` (shared/CONTRACT.md); the text form fits 80 columns. */
+#ifndef WW_REPORT_H
+#define WW_REPORT_H
+#include <stdio.h>
+#include "core/event.h"
+#include "detect/ports.h"
+#include "detect/scan.h"
+#include "detect/surge.h"
+
+struct ww_report {
+    const char *const *files;
+    size_t nfiles;
+    struct ww_input_stats input;
+    uint64_t records;          /* sum of event counts */
+    int64_t first_us, last_us; /* time span of the events (0 if none) */
+    int64_t bucket_us;
+    const struct ww_scanner *scanners;
+    size_t nscanners;
+    const struct ww_portstat *ports;
+    size_t nports;
+    const struct ww_surge *surges;
+    size_t nsurges;
+    /* optional: one port's buckets (analyze --history PORT/PROTO) */
+    uint16_t hist_port;
+    uint8_t hist_proto;
+    size_t nhist;
+    const int64_t *hist_start;
+    const uint64_t *hist_sources, *hist_targets, *hist_records;
+};
+
+/* Both return WW_OK or WW_ERR_IO (write failed). top: rows per table in text. */
+int ww_report_json(FILE *out, const struct ww_report *r);
+int ww_report_text(FILE *out, const struct ww_report *r, size_t top);
+
+/* "tcp,udp" and "SYN,XMAS" for one scanner, into buf. */
+char *ww_scanner_protos(const struct ww_scanner *s, char *buf, size_t size);
+char *ww_scanner_flags(const struct ww_scanner *s, char *buf, size_t size);
+
+#endif

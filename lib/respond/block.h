@@ -1,0 +1,102 @@
+/* block.h -- turning scanners into nftables drops (psad-style active response).
+ *
+ * Everything wormwatch blocks lives in one table that is its own,
+ * `table inet wormwatch`: sets block4/block6 (interval, per-element timeout)
+ * of addresses to drop, sets allow4/allow6 of networks --close-ports spares,
+ * and chains `input` and `forward` that drop from the block sets (and, with
+ * ports to close, those tcp/udp ports from anything outside the allow sets).
+ * Removing the table removes every trace; nothing else is ever touched.
+ *
+ * Safeguards, applied by every path here (script, apply, add): never block
+ * loopback, the unspecified address, an address of this host (getifaddrs at
+ * open) or anything in the allow list; a network that contains one of those
+ * is refused whole. The caller learns which and why.
+ *
+ * Two users: `wormwatch block` builds a whole script (dry run) or applies it
+ * (ww_block_apply, one atomic libnftables transaction); the sensor blocks
+ * scanners one by one as it detects them (ww_block_add), under a token-bucket
+ * rate limit. lib/ never prints: libnftables output and errors are buffered
+ * and handed back in the caller's err/why buffers. */
+#ifndef WW_BLOCK_H
+#define WW_BLOCK_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/addr.h"
+
+/* A network: an address and a prefix length in its own family (0..32 for
+ * IPv4, 0..128 for IPv6); a single host has 32 or 128. */
+struct ww_cidr {
+    struct ww_addr addr;
+    uint8_t len;
+};
+#define WW_CIDR_STRLEN (WW_ADDR_STRLEN + 4)
+
+/* "192.0.2.0/24", "2001:db8::/32", or a bare address (a host). Host bits
+ * past the prefix are cleared. 0 on success, -1 if s[0..n) is not one. */
+int ww_cidr_parse(const char *s, size_t n, struct ww_cidr *out);
+/* "a/len", or just "a" for a single host. buf >= WW_CIDR_STRLEN. */
+char *ww_cidr_format(const struct ww_cidr *c, char *buf);
+int ww_cidr_contains(const struct ww_cidr *c, const struct ww_addr *a);
+
+struct ww_portrange { uint16_t lo, hi; };
+#define WW_BLOCK_MAX_PORTS 64
+/* "137-139,445" -> ranges (port 0 refused, lo <= hi); 0 or -1. */
+int ww_block_parse_ports(const char *s, struct ww_portrange *out, size_t max, size_t *n);
+
+struct ww_block_opts {
+    int64_t ttl_us;                    /* element timeout; 0 = 24 h; <= 365 d */
+    const struct ww_cidr *allow;       /* never blocked; spared by closed ports */
+    size_t nallow;
+    const struct ww_portrange *ports;  /* tcp+udp ports to close; NULL = none */
+    size_t nports;
+    unsigned rate;                     /* ww_block_add: new blocks a minute (0 = 10) */
+    unsigned burst;                    /* ... and at once (0 = rate) */
+    int dry_run;                       /* never touch the kernel (no libnftables context) */
+};
+
+struct ww_block;
+
+/* Copies opts and reads this host's addresses (once: a long-running user
+ * reopens to see new ones); unless dry_run, checks for CAP_NET_ADMIN and
+ * makes the libnftables context. Touches no rules. NULL with err on failure. */
+struct ww_block *ww_block_open(const struct ww_block_opts *o, char *err, size_t errlen);
+void ww_block_close(struct ww_block *b);
+
+/* 0 if c may be blocked; 1 if a safeguard spares it, with the reason
+ * in why: "loopback (127.0.0.0/8)", "an address of this host, on eth0
+ * (192.0.2.2)", "allowed by --allow (10.0.0.0/8)"; for a network holding a
+ * protected one, "contains loopback (::1)", "overlaps --allow (...)". */
+int ww_block_check(const struct ww_block *b, const struct ww_cidr *c, char *why, size_t n);
+
+/* Called for every network the safeguards refuse, with the reason. */
+typedef void ww_block_note_fn(void *ctx, const struct ww_cidr *c, const char *why);
+
+/* The whole nftables script for nets (filtered by the safeguards, sorted,
+ * duplicates and networks inside another one dropped): creates the table,
+ * sets and chains if missing, replaces the rules, adds the elements with
+ * the TTL. Idempotent when loaded again. ww_free() the result. */
+char *ww_block_script(const struct ww_block *b, const struct ww_cidr *nets, size_t n,
+                      ww_block_note_fn *note, void *ctx);
+/* Loads that script in one transaction; elements already in the sets are
+ * deleted and re-added in the same transaction, which refreshes their
+ * timeouts. *added gets how many elements the script holds. WW_OK, or
+ * WW_ERR_IO/WW_ERR_ARG with libnftables' message in err. */
+int ww_block_apply(struct ww_block *b, const struct ww_cidr *nets, size_t n, size_t *added,
+                   ww_block_note_fn *note, void *ctx, char *err, size_t errlen);
+/* Deletes table inet wormwatch (fine if it does not exist). */
+int ww_block_remove(struct ww_block *b, char *err, size_t errlen);
+
+/* The sensor's path: block one scanner now. The first real add loads the
+ * table, sets and rules. why always gets a human-readable sentence. */
+enum ww_block_result {
+    WW_BLOCK_ADDED = 0, /* new element with the TTL */
+    WW_BLOCK_KNOWN,     /* this handle blocked it already and the TTL is not over */
+    WW_BLOCK_SPARED,    /* a safeguard refused it */
+    WW_BLOCK_LIMITED,   /* over the rate limit: not blocked, try when seen again */
+    WW_BLOCK_FAILED     /* libnftables refused (why has its message) */
+};
+enum ww_block_result ww_block_add(struct ww_block *b, const struct ww_addr *a, int64_t now_us,
+                                  char *why, size_t n);
+
+#endif

@@ -1,0 +1,541 @@
+/* dash.c -- the dashboard's pages (dash.h), rendered server-side as HTML.
+ *
+ * Every page is built from the JSON API (ww_api_get), never from the store
+ * directly, so the dashboard cannot show what the API would not. Tables are
+ * complete HTML, readable without JavaScript; web/dash.js then polls the
+ * same API URLs every 10 s and rebuilds them in place, and draws the charts.
+ * The two sides share one description per table, written into the page:
+ *
+ *   <table data-api="/api/v1/alerts?limit=10" data-key="alerts"
+ *          data-cols="port:port,start:time,score:dec">
+ *
+ * data-api is the URL, data-key the array in its answer, data-cols the
+ * column keys with how to show each (the same "kinds" in cell() here and in
+ * dash.js). Blocks of single values work the same way with data-field.
+ *
+ * Escaping is structural: all output goes through emit(), whose %s always
+ * HTML-escapes (text and attribute values alike: & < > " ' all become
+ * entities) and whose %u percent-encodes a URL path segment; raw text needs
+ * %r, used only with string literals of this file. The CSP (dash.h) allows
+ * no inline script or style, so the page carries no JavaScript or style of
+ * its own: only attributes and links to /assets/. */
+#include "serve/dash.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core/addr.h"
+#include "serve/api.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "core/wtime.h"
+
+#define DAY_US 86400000000LL
+
+struct page {
+    FILE *f;
+    char *buf;
+    size_t len;
+    struct ww_store *st;
+    int64_t now;
+    unsigned status;
+};
+
+struct col { const char *key, *kind, *label; };
+
+/* ---- output: the only way text reaches a page ---- */
+
+static void esc(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&#39;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+/* %s escaped text, %u URL path segment, %r raw (literals only),
+ * %i int, %I long long, %f double (one decimal), %% a percent sign. */
+static void emit(struct page *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    for (const char *c = fmt; *c; c++) {
+        if (*c != '%') { fputc(*c, p->f); continue; }
+        switch (*++c) {
+        case 's': esc(p->f, va_arg(ap, const char *)); break;
+        case 'u': ww_api_urlenc(p->f, va_arg(ap, const char *)); break;
+        case 'r': fputs(va_arg(ap, const char *), p->f); break;
+        case 'i': fprintf(p->f, "%d", va_arg(ap, int)); break;
+        case 'I': fprintf(p->f, "%lld", va_arg(ap, long long)); break;
+        case 'f': fprintf(p->f, "%.1f", va_arg(ap, double)); break;
+        case '%': fputc('%', p->f); break;
+        default: va_end(ap); abort(); /* a bad format is a bug in this file */
+        }
+    }
+    va_end(ap);
+}
+
+/* ---- values ---- */
+
+static const char *jstr(json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+/* "2026-11-27T13:00:00Z" -> "2026-11-27 13:00" (the column says UTC);
+ * anything else is shown as it is. dash.js time() does the same. */
+static void put_time(struct page *p, const char *t)
+{
+    if (t && strlen(t) >= 16 && t[10] == 'T' && t[13] == ':') {
+        char s[17];
+        memcpy(s, t, 16);
+        s[10] = ' ';
+        s[16] = '\0';
+        emit(p, "%s", s);
+    } else {
+        emit(p, "%s", t ? t : "");
+    }
+}
+
+static void put_num(struct page *p, json_t *v, int decimals)
+{
+    if (json_is_integer(v) && !decimals) emit(p, "%I", (long long)json_integer_value(v));
+    else if (json_is_number(v) && decimals) emit(p, "%f", json_number_value(v));
+    else if (json_is_number(v)) emit(p, "%I", (long long)(json_number_value(v) + 0.5));
+    else if (json_is_string(v)) emit(p, "%s", json_string_value(v));
+}
+
+/* "reporting", "silent", "never" or "revoked" (dash.js sensorState()). */
+static const char *sensor_state(struct page *p, json_t *row)
+{
+    int64_t seen;
+    const char *ls = jstr(row, "last_seen");
+    if (json_is_true(json_object_get(row, "revoked"))) return "revoked";
+    if (!ls || !ww_parse_rfc3339(ls, strlen(ls), &seen)) return "never";
+    return p->now - seen > (int64_t)WW_DASH_SILENT_S * 1000000 ? "silent" : "reporting";
+}
+
+static void cell(struct page *p, json_t *row, const struct col *c)
+{
+    json_t *v = json_object_get(row, c->key);
+    const char *k = c->kind;
+    if (!strcmp(k, "num")) put_num(p, v, 0);
+    else if (!strcmp(k, "dec")) put_num(p, v, 1);
+    else if (!strcmp(k, "time")) put_time(p, json_string_value(v));
+    else if (!strcmp(k, "port")) {
+        int port = (int)json_integer_value(v);
+        const char *proto = jstr(row, "proto");
+        emit(p, "<a href=\"/port/%i\">%i%r%s</a>", port, port, proto ? "/" : "", proto);
+    } else if (!strcmp(k, "ip")) {
+        const char *a = json_string_value(v);
+        emit(p, "<a href=\"/ip/%u\">%s</a>", a, a);
+    } else if (!strcmp(k, "state")) {
+        const char *s = sensor_state(p, row);
+        emit(p, "<span class=\"state-%s\">%s</span>", s, s);
+    } else if (!strcmp(k, "spark")) {
+        emit(p, "<span class=\"spark\" data-port=\"%I\"></span>",
+             (long long)json_integer_value(v));
+    } else if (json_is_array(v)) { /* list */
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) emit(p, "%r%s", i ? ", " : "", json_string_value(x));
+        if (!json_array_size(v)) emit(p, "none");
+    } else if (json_is_number(v)) {
+        put_num(p, v, json_is_real(v));
+    } else {
+        emit(p, "%s", json_string_value(v));
+    }
+}
+
+/* ---- API access and the shared table ---- */
+
+static json_t *api(struct page *p, const char *url)
+{
+    unsigned status;
+    json_t *j = ww_api_get(p->st, url, p->now, &status);
+    if (status != 200 && !json_object_get(j, "error")) /* keep the promise: error set */
+        json_object_set_new(j, "error", json_string("query failed"));
+    return j;
+}
+
+/* A table of j[key] (fetched from url, refreshed from it by dash.js); with
+ * port >= 0 only rows for that port. */
+static void table(struct page *p, const char *url, json_t *j, const char *key,
+                  const struct col *cols, size_t ncols, int port, const char *label)
+{
+    emit(p, "<div class=\"scroll\"><table data-api=\"%s\" data-key=\"%s\" data-cols=\"", url, key);
+    for (size_t i = 0; i < ncols; i++)
+        emit(p, "%r%s:%s", i ? "," : "", cols[i].key, cols[i].kind);
+    emit(p, "\"");
+    if (port >= 0) emit(p, " data-port=\"%i\"", port);
+    emit(p, " aria-label=\"%s\"><thead><tr>", label);
+    for (size_t i = 0; i < ncols; i++)
+        emit(p, "<th scope=\"col\" class=\"k-%s\">%s</th>", cols[i].kind, cols[i].label);
+    emit(p, "</tr></thead><tbody>");
+    json_t *arr = json_object_get(j, key), *row;
+    size_t i, shown = 0;
+    json_array_foreach(arr, i, row) {
+        if (port >= 0 && json_integer_value(json_object_get(row, "port")) != port) continue;
+        emit(p, "<tr>");
+        for (size_t c = 0; c < ncols; c++) {
+            emit(p, "<td class=\"k-%s\">", cols[c].kind);
+            cell(p, row, &cols[c]);
+            emit(p, "</td>");
+        }
+        emit(p, "</tr>");
+        shown++;
+    }
+    if (!shown)
+        emit(p, "<tr><td colspan=\"%i\" class=\"none\">%s</td></tr>", (int)ncols,
+             json_object_get(j, "error") ? jstr(j, "error") : "none");
+    emit(p, "</tbody></table></div>\n");
+}
+
+#define TABLE(p, url, j, key, cols, port, label) \
+    table(p, url, j, key, cols, sizeof cols / sizeof cols[0], port, label)
+
+static const struct col alert_cols[] = {
+    {"port", "port", "Port"}, {"start", "time", "Start (UTC)"},
+    {"alert", "time", "Alerted (UTC)"}, {"end", "time", "Last surging (UTC)"},
+    {"sources", "num", "Sources"}, {"new_sources", "num", "New sources"},
+    {"baseline_new", "dec", "Baseline (new per hour)"}, {"score", "dec", "Score (z)"},
+    {"explanation", "text", "Explanation"},
+};
+static const struct col alert_short[] = {
+    {"port", "port", "Port"}, {"start", "time", "Start (UTC)"}, {"sources", "num", "Sources"},
+    {"score", "dec", "Score (z)"}, {"explanation", "text", "Explanation"},
+};
+static const struct col top_cols[] = {
+    {"port", "port", "Port"}, {"sources", "num", "Sources"}, {"records", "num", "Records"},
+    {"targets", "num", "Targets"}, {"port", "spark", "Sources, 30 days"},
+};
+static const struct col source_cols[] = {
+    {"src", "ip", "Source"}, {"records", "num", "Records"}, {"targets", "num", "Targets"},
+    {"ports", "num", "Ports"}, {"sensors", "num", "Sensors"},
+    {"first_seen", "time", "First seen (UTC)"}, {"last_seen", "time", "Last seen (UTC)"},
+};
+static const struct col sensor_cols[] = {
+    {"name", "text", "Name"}, {"last_seen", "time", "Last submission (UTC)"},
+    {"events_hour", "num", "Events, last hour"}, {"events_day", "num", "Events, last day"},
+    {"batches", "num", "Batches"}, {"created", "time", "Created (UTC)"},
+    {"last_seen", "state", "Status"},
+};
+static const struct col portday_cols[] = {
+    {"proto", "text", "Protocol"}, {"records", "num", "Records"}, {"sources", "num", "Sources"},
+    {"targets", "num", "Targets"}, {"sensors", "num", "Sensors"},
+};
+static const struct col history_cols[] = {
+    {"date", "text", "Date (UTC)"}, {"records", "num", "Records"}, {"sources", "num", "Sources"},
+    {"targets", "num", "Targets"}, {"sensors", "num", "Sensors"},
+};
+static const struct col byport_cols[] = {{"port", "port", "Port"}, {"records", "num", "Records"}};
+static const struct col ipday_cols[] = {{"date", "text", "Date (UTC)"}, {"records", "num", "Records"}};
+
+/* ---- page frame ---- */
+
+static void head(struct page *p, const char *title, const char *nav)
+{
+    static const char *const links[][2] = {{"/", "Overview"}, {"/alerts", "Alerts"},
+                                           {"/sensors", "Sensors"}};
+    emit(p, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            "<title>%s - wormwatch</title>"
+            "<link rel=\"icon\" href=\"/assets/icon.svg\" type=\"image/svg+xml\">"
+            "<link rel=\"stylesheet\" href=\"/assets/vendor/uplot/uPlot.min.css\">"
+            "<link rel=\"stylesheet\" href=\"/assets/dash.css\">"
+            "<script src=\"/assets/vendor/uplot/uPlot.iife.min.js\" defer></script>"
+            "<script src=\"/assets/dash.js\" defer></script></head>\n"
+            "<body data-silent=\"%i\"><a class=\"skip\" href=\"#main\">Skip to content</a>"
+            "<header><nav aria-label=\"Main\"><a class=\"brand\" href=\"/\">wormwatch</a>",
+         title, WW_DASH_SILENT_S);
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
+        emit(p, " <a href=\"%s\"%r>%s</a>", links[i][0],
+             nav && !strcmp(nav, links[i][0]) ? " aria-current=\"page\"" : "", links[i][1]);
+    emit(p, "</nav></header>\n<main id=\"main\" tabindex=\"-1\">\n");
+}
+
+static void foot(struct page *p)
+{
+    char now[40];
+    ww_time_format(p->now - p->now % 1000000, now, sizeof now);
+    emit(p, "</main>\n<footer>All times are UTC. <span id=\"status\">Rendered ");
+    put_time(p, now);
+    emit(p, " UTC</span>; the page refreshes itself every 10 s.</footer></body></html>\n");
+}
+
+static void message(struct page *p, unsigned status, const char *title, const char *text,
+                    const char *what)
+{
+    p->status = status;
+    head(p, title, NULL);
+    emit(p, "<h1>%s</h1><p class=\"error\">%s <code>%s</code></p>"
+            "<p><a href=\"/\">Back to the overview</a></p>\n", title, text, what);
+    foot(p);
+}
+
+/* ---- pages ---- */
+
+static void overview(struct page *p)
+{
+    static const char *const levels[] = {"green", "yellow", "orange", "red"};
+    json_t *inf = api(p, "/api/v1/infocon");
+    const char *level = jstr(inf, "level"), *cls = "unknown";
+    for (size_t i = 0; i < 4; i++)
+        if (level && !strcmp(level, levels[i])) cls = levels[i];
+    head(p, "Overview", "/");
+    emit(p, "<section class=\"infocon level-%s\" data-api=\"/api/v1/infocon\">"
+            "<h1>Infocon: <span data-field=\"level\" data-fmt=\"level\">%s</span></h1>"
+            "<p data-field=\"reason\">%s</p></section>\n",
+         cls, level ? level : "unknown", jstr(inf, "reason") ? jstr(inf, "reason") : jstr(inf, "error"));
+    emit(p, "<h2>Active surges</h2>\n");
+    TABLE(p, "/api/v1/infocon", inf, "active", alert_short, -1, "Active surges");
+    json_decref(inf);
+
+    json_t *al = api(p, "/api/v1/alerts?limit=10");
+    emit(p, "<h2>Recent alerts</h2>\n");
+    TABLE(p, "/api/v1/alerts?limit=10", al, "alerts", alert_short, -1, "Recent alerts");
+    emit(p, "<p><a href=\"/alerts\">Every alert</a></p>\n");
+    json_decref(al);
+
+    /* the last day: today (UTC), or yesterday while today has nothing yet */
+    char url[96], date[11];
+    json_t *top = NULL;
+    for (int back = 0; back < 2; back++) {
+        ww_date_format(p->now / DAY_US - back, date, sizeof date);
+        snprintf(url, sizeof url, "/api/v1/topports/sources?limit=10&date=%s", date);
+        json_decref(top);
+        top = api(p, url);
+        if (json_array_size(json_object_get(top, "ports"))) break;
+    }
+    emit(p, "<h2>Top ports by sources, %s (UTC)</h2>\n", date);
+    TABLE(p, url, top, "ports", top_cols, -1, "Top ports by sources");
+    json_decref(top);
+
+    json_t *se = api(p, "/api/v1/sensors"), *row;
+    size_t i, live = 0, all = 0;
+    json_array_foreach(json_object_get(se, "sensors"), i, row) {
+        if (json_is_true(json_object_get(row, "revoked"))) continue;
+        all++;
+        live += !strcmp(sensor_state(p, row), "reporting");
+    }
+    emit(p, "<h2>Sensors</h2>\n<p data-api=\"/api/v1/sensors\"><span data-field=\"sensors\" "
+            "data-fmt=\"reporting\">%I of %I</span> sensors reporting (a submission in the "
+            "last hour); <span data-field=\"events_per_second\" data-fmt=\"dec\">%f</span> "
+            "events per second. <a href=\"/sensors\">Sensors</a></p>\n",
+         (long long)live, (long long)all, json_number_value(json_object_get(se, "events_per_second")));
+    json_decref(se);
+    foot(p);
+}
+
+/* "netbios-ssn (tcp)", from /etc/services (getservbyport_r: thread-safe). */
+static void service_names(struct page *p, int port)
+{
+    static const char *const protos[] = {"tcp", "udp", "sctp"};
+    int any = 0;
+    for (size_t i = 0; i < 3; i++) {
+        struct servent se, *res = NULL;
+        char buf[1024];
+        if (getservbyport_r(htons((uint16_t)port), protos[i], &se, buf, sizeof buf, &res) || !res)
+            continue;
+        emit(p, "%r<span class=\"svc\">%s</span> (%s)", any ? ", " : "", res->s_name, protos[i]);
+        any = 1;
+    }
+    if (!any) emit(p, "none known");
+}
+
+static void port_page(struct page *p, const char *rest, const char *query)
+{
+    char arg[8], url[128], from[11], to[11], title[16], opt[32];
+    unsigned long v = 0;
+    size_t n = strlen(rest);
+    for (size_t i = 0; i < n && n <= 5; i++)
+        v = rest[i] >= '0' && rest[i] <= '9' ? v * 10 + (unsigned)(rest[i] - '0') : 99999;
+    if (n < 1 || n > 5 || v > 65535) {
+        message(p, 404, "No such port", "Ports are numbers from 0 to 65535, not", rest);
+        return;
+    }
+    int port = (int)v;
+    const char *a = ww_api_arg(query, "days", arg, sizeof arg);
+    int days = a && !strcmp(a, "90") ? 90 : 30;
+    a = ww_api_arg(query, "by", arg, sizeof arg);
+    const char *by = a && !strcmp(a, "day") ? "day" : "hour";
+    int64_t today = p->now / DAY_US;
+    ww_date_format(today - days + 1, from, sizeof from);
+    ww_date_format(today, to, sizeof to);
+
+    snprintf(title, sizeof title, "Port %d", port);
+    head(p, title, NULL);
+    emit(p, "<h1>Port %i</h1>\n<p>Service (from /etc/services): ", port);
+    service_names(p, port);
+    emit(p, "</p>\n<nav class=\"range\" aria-label=\"Chart range\">Range:");
+    for (int d = 30; d <= 90; d += 60) {
+        snprintf(opt, sizeof opt, "%d days", d);
+        emit(p, " <a href=\"/port/%i?days=%i&amp;by=%s\"%r>%s</a>", port, d, by,
+             d == days ? " aria-current=\"true\"" : "", opt);
+    }
+    emit(p, " &middot; Buckets:");
+    for (int h = 1; h >= 0; h--)
+        emit(p, " <a href=\"/port/%i?days=%i&amp;by=%s\"%r>%s</a>", port, days,
+             h ? "hour" : "day", !strcmp(by, h ? "hour" : "day") ? " aria-current=\"true\"" : "",
+             h ? "per hour" : "per day");
+    emit(p, "</nav>\n<figure><div class=\"chart\" id=\"chart\" data-chart=\"port\" data-port=\"%i\" "
+            "data-from=\"%s\" data-to=\"%s\" data-by=\"%s\"></div><figcaption>Records, sources and "
+            "targets on port %i per %s (UTC), %s to %s; surge alerts shaded red.</figcaption>"
+            "</figure>\n", port, from, to, by, port, by, from, to);
+
+    snprintf(url, sizeof url, "/api/v1/port/%d?date=%s", port, to);
+    json_t *j = api(p, url);
+    emit(p, "<h2>Today, %s (UTC)</h2>\n", to);
+    TABLE(p, url, j, "data", portday_cols, -1, "Today");
+    json_decref(j);
+
+    j = api(p, "/api/v1/alerts?limit=10000");
+    emit(p, "<h2>Surge alerts on port %i</h2>\n", port);
+    TABLE(p, "/api/v1/alerts?limit=10000", j, "alerts", alert_cols, port, "Surge alerts");
+    json_decref(j);
+
+    snprintf(url, sizeof url, "/api/v1/sources?limit=20&port=%d", port);
+    j = api(p, url);
+    emit(p, "<h2>Top sources on port %i</h2>\n", port);
+    TABLE(p, url, j, "sources", source_cols, -1, "Top sources");
+    json_decref(j);
+
+    snprintf(url, sizeof url, "/api/v1/porthistory/%d?from=%s&to=%s", port, from, to);
+    j = api(p, url);
+    emit(p, "<details><summary>Per day, as a table</summary>\n");
+    TABLE(p, url, j, "days", history_cols, -1, "Per day");
+    emit(p, "</details>\n");
+    json_decref(j);
+    foot(p);
+}
+
+static void ip_page(struct page *p, const char *rest)
+{
+    struct ww_addr a;
+    char addr[WW_ADDR_STRLEN], url[96];
+    if (ww_addr_parse(rest, strlen(rest), &a)) {
+        message(p, 400, "Not an address", "This is not an IPv4 or IPv6 address:", rest);
+        return;
+    }
+    ww_addr_format(&a, addr);
+    snprintf(url, sizeof url, "/api/v1/ip/%s", addr);
+    json_t *j = api(p, url);
+    if (json_object_get(j, "error")) {
+        json_decref(j);
+        message(p, 404, "Never seen", "No sensor has reported this source:", addr);
+        return;
+    }
+    static const struct col facts[] = {
+        {"first_seen", "time", "First seen (UTC)"}, {"last_seen", "time", "Last seen (UTC)"},
+        {"records", "num", "Records"}, {"ports", "num", "Ports"}, {"targets", "num", "Targets"},
+        {"sensors", "num", "Seen by sensors"}, {"kinds", "list", "Scanner kinds"},
+    };
+    head(p, addr, NULL);
+    emit(p, "<h1>Source <span class=\"addr\">%s</span></h1>\n<dl class=\"facts\" data-api=\"%s\">",
+         addr, url);
+    for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++) {
+        emit(p, "<div><dt>%s</dt><dd data-field=\"%s\" data-fmt=\"%s\">", facts[i].label,
+             facts[i].key, facts[i].kind);
+        cell(p, j, &facts[i]);
+        emit(p, "</dd></div>");
+    }
+    emit(p, "</dl>\n<figure><div class=\"chart\" id=\"chart\" data-chart=\"ip\" data-src=\"%s\">"
+            "</div><figcaption>Timeline: records from this source per day (UTC).</figcaption>"
+            "</figure>\n<h2>Ports</h2>\n", url);
+    TABLE(p, url, j, "by_port", byport_cols, -1, "Ports");
+    emit(p, "<details><summary>Per day, as a table</summary>\n");
+    TABLE(p, url, j, "days", ipday_cols, -1, "Per day");
+    emit(p, "</details>\n");
+    json_decref(j);
+    foot(p);
+}
+
+static void sensors_page(struct page *p)
+{
+    json_t *j = api(p, "/api/v1/sensors");
+    head(p, "Sensors", "/sensors");
+    emit(p, "<h1>Sensors</h1>\n<p data-api=\"/api/v1/sensors\"><span data-field=\"events_per_second\" "
+            "data-fmt=\"dec\">%f</span> events per second from all sensors. A sensor is "
+            "<em>silent</em> after an hour without a submission.</p>\n",
+         json_number_value(json_object_get(j, "events_per_second")));
+    TABLE(p, "/api/v1/sensors", j, "sensors", sensor_cols, -1, "Sensors");
+    json_decref(j);
+    foot(p);
+}
+
+static void alerts_page(struct page *p)
+{
+    json_t *j = api(p, "/api/v1/alerts?limit=10000");
+    head(p, "Alerts", "/alerts");
+    emit(p, "<h1>Surge alerts</h1>\n<p>Every surge alert, newest first. The baseline is how many "
+            "sources new to the port an hour was expected to bring; the score how many spreads "
+            "above it the hour was.</p>\n");
+    TABLE(p, "/api/v1/alerts?limit=10000", j, "alerts", alert_cols, -1, "Surge alerts");
+    json_decref(j);
+    foot(p);
+}
+
+static const char *asset_type(const char *path)
+{
+    static const char *const types[][2] = {
+        {".js", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
+        {".svg", "image/svg+xml"}, {".png", "image/png"}, {".html", "text/html; charset=utf-8"},
+    };
+    const char *dot = strrchr(path, '.');
+    for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
+        if (!strcmp(dot, types[i][0])) return types[i][1];
+    return "text/plain; charset=utf-8";
+}
+
+int ww_dash_render(struct ww_store *st, const char *path, const char *query, int64_t now_us,
+                   struct ww_dash_page *out)
+{
+    *out = (struct ww_dash_page){0};
+    if (!strncmp(path, "/assets/", 8)) {
+        for (size_t i = 0; i < ww_dash_nassets; i++) {
+            if (strcmp(path, ww_dash_assets[i].path)) continue;
+            *out = (struct ww_dash_page){200, asset_type(path), (char *)ww_dash_assets[i].data,
+                                         ww_dash_assets[i].len, 1};
+            return WW_OK;
+        }
+    }
+    struct page p = {.st = st, .now = now_us, .status = 200};
+    p.f = open_memstream(&p.buf, &p.len);
+    if (!p.f) abort(); /* out of memory, as mem.c */
+    if (!query) query = "";
+    if (!strcmp(path, "/")) overview(&p);
+    else if (!strncmp(path, "/port/", 6)) port_page(&p, path + 6, query);
+    else if (!strncmp(path, "/ip/", 4)) ip_page(&p, path + 4);
+    else if (!strcmp(path, "/sensors")) sensors_page(&p);
+    else if (!strcmp(path, "/alerts")) alerts_page(&p);
+    else message(&p, 404, "Not found", "There is no page at", path);
+    if (fclose(p.f)) abort();
+    /* open_memstream's buffer is malloc'd; hand over a ww_malloc'd copy so
+     * ww_dash_page_free (and the caller) deal with one allocator */
+    out->body = ww_malloc(p.len + 1);
+    memcpy(out->body, p.buf, p.len + 1);
+    free(p.buf);
+    out->len = p.len;
+    out->status = p.status;
+    out->content_type = "text/html; charset=utf-8";
+    return WW_OK;
+}
+
+void ww_dash_page_free(struct ww_dash_page *p)
+{
+    if (!p->body_static) ww_free(p->body);
+    p->body = NULL;
+    p->len = 0;
+}

@@ -1,0 +1,106 @@
+/* sim.h -- a simulated Internet: a random-scanning worm and background
+ * radiation, as a set of sensors (dark address blocks) would log them.
+ *
+ * The engine produces struct ww_event values (IPv4 only) through a callback,
+ * each with the index of the sensor that saw it, in time order, plus one
+ * ground-truth row (infected hosts) per simulated minute. It writes nothing
+ * itself: cli/cmd_simulate.c turns events into files through lib/out/write.h.
+ * Everything is a deterministic function of the options (the seed
+ * included): its own PRNG (xoshiro256** seeded through splitmix64), no
+ * time(), no hash-table iteration. See sim.c for the model and
+ * docs/DETECTION.md ("The simulated Internet") for the calibration. */
+#ifndef WW_SIM_H
+#define WW_SIM_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/event.h"
+
+#define WW_SIM_MAXSENSORS 512
+
+/* ---- PRNG and samplers (exposed for tests) ---- */
+
+struct ww_rng { uint64_t s[4]; };
+
+/* Seeds one independent stream: splitmix64 over (seed, stream). */
+void ww_rng_seed(struct ww_rng *r, uint64_t seed, uint64_t stream);
+uint64_t ww_rng_next(struct ww_rng *r);           /* xoshiro256** */
+double ww_rng_uniform(struct ww_rng *r);          /* [0, 1), 53 bits */
+uint64_t ww_rng_below(struct ww_rng *r, uint64_t n); /* [0, n); 0 if n == 0 */
+double ww_rng_normal(struct ww_rng *r);           /* N(0, 1), polar method */
+/* Poisson(mean): inversion below 10, Hoermann's PTRS (1993) above. */
+uint64_t ww_rng_poisson(struct ww_rng *r, double mean);
+/* Binomial(n, p): waiting times when n*min(p,1-p) < 10, else Hoermann's
+ * BTRS (1993). */
+uint64_t ww_rng_binomial(struct ww_rng *r, uint64_t n, double p);
+
+/* ---- options ---- */
+
+struct ww_sim_sensor {
+    uint32_t base;   /* network address, host order */
+    uint8_t prefix;  /* 8..32 */
+};
+
+struct ww_sim_opts {
+    uint64_t seed;               /* default 1 */
+    int64_t start_us;            /* default 2006-08-01T00:00:00Z */
+    int64_t end_us;              /* default start + 10 days */
+    int64_t worm_start_us;       /* default start + 7 days; >= end: no worm */
+    uint16_t worm_port;          /* default 139 */
+    uint8_t worm_proto;          /* default TCP (or UDP) */
+    uint32_t vulnerable;         /* N, default 360000 */
+    double scan_rate;            /* probes/s per infected host, default 6 */
+    uint32_t initial;            /* infected at worm start, default 1 */
+    uint32_t hitlist;            /* infected right after by a hit list, default 0 */
+    double local_pref;           /* share of probes to the host's own /16, default 0 */
+    double stop_infected;        /* end the run at the minute this share is
+                                    infected; default 2 (never) */
+    int background;              /* default 1 */
+    double background_scale;     /* multiplies every background rate, default 1 */
+    /* sensors: explicit blocks (nsensors > 0), or `random_count` random
+       blocks of `random_prefix` (default 16 x /20) */
+    size_t nsensors;
+    struct ww_sim_sensor sensors[WW_SIM_MAXSENSORS];
+    unsigned random_count;
+    uint8_t random_prefix;
+};
+
+void ww_sim_opts_default(struct ww_sim_opts *o);
+/* "16x/20" or "192.0.2.0/24,198.51.100.0/24" into o. 0, or -1 with *why. */
+int ww_sim_parse_sensors(const char *spec, struct ww_sim_opts *o, const char **why);
+/* 1 if a.b.c.d is in special-purpose space (RFC 6890: 0/8, 10/8, 100.64/10,
+ * 127/8, 169.254/16, 172.16/12, 192.0.0/24, 192.0.2/24, 192.88.99/24,
+ * 192.168/16, 198.18/15, 198.51.100/24, 203.0.113/24, 224/3). */
+int ww_sim_reserved(uint32_t a);
+
+/* ---- the run ---- */
+
+struct ww_sim;
+
+/* Called for each event in time order (ties in generation order); `worm`
+ * is 1 for a worm probe, 0 for background. */
+typedef void (*ww_sim_event_fn)(void *ctx, unsigned sensor, int worm,
+                                const struct ww_event *ev);
+/* Called at start and every 60 s after, up to the end: infected hosts at
+ * that instant. */
+typedef void (*ww_sim_truth_fn)(void *ctx, int64_t ts_us, uint64_t infected);
+
+/* Validates the options, places the sensors and the vulnerable hosts.
+ * NULL with *why set if the options are inconsistent. */
+struct ww_sim *ww_sim_new(const struct ww_sim_opts *o, const char **why);
+/* The sensor blocks in use (chosen ones for NxPREFIX). */
+size_t ww_sim_sensors(const struct ww_sim *s, const struct ww_sim_sensor **out);
+/* Runs the whole span once. Either callback may be NULL. */
+void ww_sim_run(struct ww_sim *s, ww_sim_event_fn on_event, ww_sim_truth_fn on_truth,
+                void *ctx);
+
+/* After the run: */
+int64_t ww_sim_end(const struct ww_sim *s);        /* end of the run (earlier with stop_infected) */
+uint64_t ww_sim_infected(const struct ww_sim *s);  /* infected at the end */
+#define WW_SIM_NMILESTONES 8
+extern const double ww_sim_milestones[WW_SIM_NMILESTONES]; /* 1e-4 .. 0.99 */
+/* When the infected share first reached ww_sim_milestones[i]; -1 if never. */
+int64_t ww_sim_milestone(const struct ww_sim *s, unsigned i);
+void ww_sim_free(struct ww_sim *s);
+
+#endif

@@ -1,0 +1,233 @@
+/* store_blob.c -- the store's in-memory aggregate values and their blobs.
+ *
+ * Distinct counts are lib/core/dcount.h counters in memory; on disk 'E' + the
+ * exact member hashes (little-endian u64) or 'H' + the 4096 HyperLogLog
+ * registers, so a count read back and added to stays exactly what one
+ * counter fed everything would say.
+ *
+ * A tally is a small bounded array of (17-byte key, count), used three ways:
+ * the top sources of a port and day and the ports of a source (heaviest
+ * keys, Space-Saving: a new key replacing the lightest inherits its count,
+ * so counts are upper bounds -- the inherited part is kept as err, c - err
+ * being a lower bound -- and any key heavier than total/cap is kept), and a
+ * source's timeline of days (`recent`: the oldest day goes). Blob: 33 bytes
+ * per entry, key then little-endian u64 count and err. Linear scans: cap is
+ * at most 92.
+ *
+ * Log events (what a crash replays): ts i64, count u32, dport u16, proto
+ * u8, then src and dst as family byte + 4 or 16 bytes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "store/store_int.h"
+
+static void put64(unsigned char *b, uint64_t v)
+{
+    for (int k = 0; k < 8; k++) b[k] = (unsigned char)(v >> (8 * k));
+}
+
+static uint64_t get64(const unsigned char *b)
+{
+    uint64_t v = 0;
+    for (int k = 7; k >= 0; k--) v = v << 8 | b[k];
+    return v;
+}
+
+struct cursor { unsigned char *p; };
+static void put_member(void *arg, uint64_t v)
+{
+    struct cursor *c = arg;
+    put64(c->p, v);
+    c->p += 8;
+}
+
+size_t blob_dcount_encode(const struct ww_dcount *d, unsigned char *buf)
+{
+    if (!ww_dcount_is_exact(d)) {
+        buf[0] = 'H';
+        memcpy(buf + 1, d->u.hll->reg, WW_HLL_REGISTERS);
+        return 1 + WW_HLL_REGISTERS;
+    }
+    buf[0] = 'E';
+    struct cursor c = {buf + 1};
+    ww_dcount_each(d, put_member, &c);
+    return (size_t)(c.p - buf);
+}
+
+void blob_dcount_decode(struct ww_dcount *d, const unsigned char *b, size_t len)
+{
+    if (!b || len < 1) return;
+    if (b[0] == 'H' && len == 1 + WW_HLL_REGISTERS) {
+        /* an HLL counter: promote by adding > EXACT values' worth, then
+         * overwrite the registers with the stored ones */
+        for (uint64_t i = 1; ww_dcount_is_exact(d); i++) ww_dcount_add(d, ww_hash64(i));
+        memcpy(d->u.hll->reg, b + 1, WW_HLL_REGISTERS);
+    } else if (b[0] == 'E' && (len - 1) % 8 == 0 && (len - 1) / 8 <= WW_DCOUNT_EXACT) {
+        for (size_t i = 1; i + 8 <= len; i += 8) ww_dcount_add(d, get64(b + i));
+    }
+}
+
+/* ---- tallies ---- */
+
+void tally_key_addr(uint8_t k[17], const struct ww_addr *a)
+{
+    memcpy(k, a->b, 16);
+    k[16] = a->family;
+}
+
+void tally_key_int(uint8_t k[17], int64_t v)
+{
+    memset(k, 0, 17);
+    put64(k, (uint64_t)v);
+}
+
+int64_t tally_key_int_value(const uint8_t k[17])
+{
+    return (int64_t)get64(k);
+}
+
+static int key_cmp(const uint8_t *a, const uint8_t *b)
+{
+    /* integer keys compare as numbers (little-endian), addresses bytewise */
+    if (!a[16] && !b[16]) {
+        int64_t x = (int64_t)get64(a), y = (int64_t)get64(b);
+        return (x > y) - (x < y);
+    }
+    return memcmp(a, b, 17);
+}
+
+void tally_add(struct tally *t, const uint8_t key[17], uint64_t c, uint64_t err)
+{
+    for (uint32_t i = 0; i < t->n; i++)
+        if (!memcmp(t->e[i].k, key, 17)) {
+            t->e[i].c += c;
+            t->e[i].err += err;
+            return;
+        }
+    if (t->n < t->cap) {
+        if ((t->n & (t->n - 1)) == 0) /* grown by doubling: most tallies stay tiny */
+            t->e = ww_realloc(t->e, (t->n ? 2 * t->n : 1) * sizeof *t->e);
+        memcpy(t->e[t->n].k, key, 17);
+        t->e[t->n].err = err;
+        t->e[t->n++].c = c;
+        return;
+    }
+    uint32_t v = 0; /* the victim: oldest key (recent) or lightest count */
+    for (uint32_t i = 1; i < t->n; i++)
+        if (t->recent ? key_cmp(t->e[i].k, t->e[v].k) < 0 : t->e[i].c < t->e[v].c) v = i;
+    if (t->recent) {
+        if (key_cmp(key, t->e[v].k) < 0) return; /* older than all kept */
+        t->e[v].c = c;
+        t->e[v].err = err;
+    } else {
+        t->e[v].err = t->e[v].c + err;
+        t->e[v].c += c;
+    }
+    memcpy(t->e[v].k, key, 17);
+}
+
+void tally_free(struct tally *t)
+{
+    ww_free(t->e);
+    t->e = NULL;
+    t->n = 0;
+}
+
+size_t tally_encode(const struct tally *t, unsigned char *buf)
+{
+    for (uint32_t i = 0; i < t->n; i++) {
+        unsigned char *p = buf + TALLY_ENTRY * i;
+        memcpy(p, t->e[i].k, 17);
+        put64(p + 17, t->e[i].c);
+        put64(p + 25, t->e[i].err);
+    }
+    return TALLY_ENTRY * (size_t)t->n;
+}
+
+void tally_decode(struct tally *t, const unsigned char *b, size_t len)
+{
+    if (!b || len % TALLY_ENTRY) return;
+    for (size_t i = 0; i + TALLY_ENTRY <= len; i += TALLY_ENTRY)
+        tally_add(t, b + i, get64(b + i + 17), get64(b + i + 25));
+}
+
+static int by_count(const void *x, const void *y)
+{
+    const struct tally_e *a = x, *b = y;
+    if (a->c - a->err != b->c - b->err) return a->c - a->err < b->c - b->err ? 1 : -1;
+    if (a->c != b->c) return a->c < b->c ? 1 : -1;
+    return key_cmp(a->k, b->k);
+}
+
+void tally_sort(struct tally *t)
+{
+    if (t->n) qsort(t->e, t->n, sizeof *t->e, by_count);
+}
+
+static int by_key(const void *x, const void *y)
+{
+    return key_cmp(((const struct tally_e *)x)->k, ((const struct tally_e *)y)->k);
+}
+
+void tally_sort_keys(struct tally *t)
+{
+    if (t->n) qsort(t->e, t->n, sizeof *t->e, by_key);
+}
+
+/* ---- log events ---- */
+
+static size_t put_addr(unsigned char *b, const struct ww_addr *a)
+{
+    b[0] = a->family;
+    if (a->family == 4) {
+        memcpy(b + 1, a->b + 12, 4);
+        return 5;
+    }
+    memcpy(b + 1, a->b, 16);
+    return 17;
+}
+
+size_t log_encode_event(const struct ww_event *e, unsigned char *b)
+{
+    put64(b, (uint64_t)e->ts_us);
+    uint32_t c = e->count ? e->count : 1;
+    for (int k = 0; k < 4; k++) b[8 + k] = (unsigned char)(c >> (8 * k));
+    b[12] = (unsigned char)e->dport;
+    b[13] = (unsigned char)(e->dport >> 8);
+    b[14] = e->proto;
+    size_t n = 15;
+    n += put_addr(b + n, &e->src);
+    n += put_addr(b + n, &e->dst);
+    return n;
+}
+
+static int get_addr(const unsigned char *b, size_t len, size_t *off, struct ww_addr *a)
+{
+    if (*off >= len) return -1;
+    uint8_t fam = b[*off];
+    size_t need = fam == 4 ? 4 : 16;
+    if ((fam != 4 && fam != 6 && fam != 0) || len - *off - 1 < need) return -1;
+    if (fam == 4) ww_addr_from_v4(a, b + *off + 1);
+    else if (fam == 6) ww_addr_from_v6(a, b + *off + 1); /* a mapped one is IPv4 (addr.h) */
+    else {
+        memcpy(a->b, b + *off + 1, 16);
+        a->family = fam;
+    }
+    *off += 1 + need;
+    return 0;
+}
+
+int log_decode_event(const unsigned char *b, size_t len, size_t *off, struct ww_event *e)
+{
+    if (len - *off < 15) return -1;
+    const unsigned char *p = b + *off;
+    memset(e, 0, sizeof *e);
+    e->ts_us = (int64_t)get64(p);
+    e->count = (uint32_t)p[8] | (uint32_t)p[9] << 8 | (uint32_t)p[10] << 16 | (uint32_t)p[11] << 24;
+    e->dport = (uint16_t)(p[12] | p[13] << 8);
+    e->proto = p[14];
+    *off += 15;
+    if (get_addr(b, len, off, &e->src) || get_addr(b, len, off, &e->dst)) return -1;
+    return 0;
+}

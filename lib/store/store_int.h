@@ -1,0 +1,88 @@
+/* store_int.h -- what the SQLite store's three files share (not an API):
+ * store_blob.c (in-memory aggregate values and their blob encodings),
+ * store_sqlite.c (open, keys, the writer: log, cache, flush, replay) and
+ * store_query.c (the read side). */
+#ifndef WW_STORE_INT_H
+#define WW_STORE_INT_H
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "core/addr.h"
+#include "core/dcount.h"
+#include "core/hll.h"
+#include "store/store.h"
+
+#define DAY_US 86400000000LL
+#define HOUR_US 3600000000LL
+#define EXACT_MAX 128 /* distinct sets: exact up to this, then HyperLogLog */
+#define TOPK 32       /* top sources kept per port and day */
+#define SRC_PORTS 32  /* ports kept per source */
+#define SRC_DAYS 92   /* days of timeline kept per source */
+
+/* Distinct counts (lib/core/dcount.h) as blobs: 'E' + n little-endian u64
+ * hashes (exact), or 'H' + 4096 HyperLogLog registers. */
+#define DCOUNT_BLOB_MAX (1 + 4096 + 8 * (WW_DCOUNT_EXACT + 1))
+size_t blob_dcount_encode(const struct ww_dcount *d, unsigned char *buf);
+/* d must be empty; a malformed blob leaves it empty */
+void blob_dcount_decode(struct ww_dcount *d, const unsigned char *b, size_t len);
+
+/* A bounded tally of (key, count): the heaviest keys (Space-Saving: when
+ * full, a new key replaces the lightest and inherits its count as `err`, so
+ * c is an upper bound and c - err a lower one), or with `recent` the newest
+ * keys (a timeline: when full, the smallest key goes). Keys are 16 bytes +
+ * a family/tag byte. */
+struct tally_e { uint8_t k[17]; uint64_t c, err; };
+#define TALLY_ENTRY 33 /* bytes per entry in a blob */
+struct tally {
+    uint32_t n, cap;
+    int recent;
+    struct tally_e *e;
+};
+void tally_add(struct tally *t, const uint8_t key[17], uint64_t c, uint64_t err);
+void tally_free(struct tally *t);
+size_t tally_encode(const struct tally *t, unsigned char *buf); /* buf >= TALLY_ENTRY * cap */
+void tally_decode(struct tally *t, const unsigned char *b, size_t len); /* t empty, cap set */
+/* sorts by guaranteed count (c - err) descending, then c, then key */
+void tally_sort(struct tally *t);
+/* sorts by key ascending (integer keys as numbers: a timeline by day) */
+void tally_sort_keys(struct tally *t);
+/* keys: an address, a (port, proto), a day */
+void tally_key_addr(uint8_t k[17], const struct ww_addr *a);
+void tally_key_int(uint8_t k[17], int64_t v);
+int64_t tally_key_int_value(const uint8_t k[17]);
+
+/* Events as stored in the log: ts, count, dport, proto, src, dst. */
+size_t log_encode_event(const struct ww_event *e, unsigned char *buf); /* <= LOG_EVENT_MAX */
+#define LOG_EVENT_MAX (8 + 4 + 2 + 1 + 2 * 17)
+/* Decodes the next event at b[*off..len); -1 if malformed. */
+int log_decode_event(const unsigned char *b, size_t len, size_t *off, struct ww_event *e);
+
+struct writer;
+
+struct ww_store {
+    char *path;
+    sqlite3 *db;                 /* the writer's connection (and keys) */
+    sqlite3_stmt **stmt;         /* db's prepared statements (store_sqlite.c) */
+    pthread_mutex_t wlock;       /* db */
+    sqlite3 *rdb;                /* queries */
+    pthread_mutex_t rlock;       /* rdb */
+    struct writer *w;            /* NULL until ww_store_start */
+    pthread_mutex_t start_lock;
+    char *lockpath;              /* path + "-lock" */
+    int lockfd;                  /* held: flock on lockpath (the writer runs) */
+};
+
+/* The writer's lock file (see store_sqlite.c): take flocks lockpath
+ * (creating it) and makes sure the name still points at what it locked;
+ * WW_ERR_LIMIT if another holds it, WW_ERR_IO (err set) if it cannot be
+ * created. release unlinks it while still holding it, then closes. */
+int  store_lock_take(const char *lockpath, int *fd, char *err, size_t errlen);
+void store_lock_release(const char *lockpath, int fd);
+
+/* Blocks until every batch committed before the call is in the aggregates
+ * (no-op when no writer runs); WW_ERR_IO if the writer cannot write them
+ * now (a full disk): queries would miss acknowledged batches. */
+int ww_store_sync(struct ww_store *st);
+
+#endif

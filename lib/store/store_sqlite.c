@@ -1,0 +1,1262 @@
+/* store_sqlite.c -- the store (store.h) on SQLite: open, keys, and the
+ * write side. Queries are in store_query.c, blob encodings in store_blob.c.
+ *
+ * Durability is the log, not the aggregates. A submitted batch is
+ * committed as one `batches` row (sensor, batch_id: the primary key that
+ * makes a retry a duplicate) and one `log` row holding its events in a
+ * compact binary form; the caller's 200 waits for that COMMIT (WAL,
+ * synchronous=FULL). One writer thread does every write: it takes all the
+ * batches queued while it was busy and commits them in one transaction
+ * (group commit: one fsync for many batches, so latency stays at about one
+ * commit while throughput grows with load).
+ *
+ * Aggregates (per port/proto and hour, per port/proto and day with its top
+ * sources, per source with its ports and daily timeline) live in a
+ * write-back cache of entries in memory. Applying a batch updates entries
+ * and queues each entry that turns dirty; between commits the writer
+ * flushes dirty entries oldest-first within a time budget (larger when the
+ * backlog is), each written whole (INSERT OR REPLACE, no read) with `wm`,
+ * the id of the last log row applied to it. Clean entries not touched for a
+ * while are evicted when the cache is over its budget, and read back on the
+ * next miss.
+ *
+ * Crash recovery rests on two watermarks: meta.applied = every log row up
+ * to it is in every aggregate row (the oldest dirty entry's first id, less
+ * one), and each row's own wm. On start the log rows after `applied` are
+ * replayed, and a row skips ids <= its wm (already flushed). The surge
+ * detector (lib/detect/surge.c) is in memory too; its state is saved into meta
+ * every 60 s, when the log behind it grows long, and at close, with
+ * surge_wm, and replayed from the log past surge_wm. Log rows at or below
+ * both watermarks are deleted.
+ *
+ * A full (or failing) disk loses nothing acknowledged. A flush changes
+ * nothing in memory until its COMMIT succeeds, so after a failure every
+ * entry is still dirty, `applied` and surge_wm have not moved, and no log
+ * row they do not cover is deleted. An apply that fails midway (a read
+ * error) drops the whole cache and catches up on the log as a start does.
+ * While a round's writes fail the store is `failed`: submissions are
+ * refused (serve: 503), queries whose aggregates lag the log answer nothing
+ * (503), and the writer tries again every FAIL_RETRY_US until a write
+ * succeeds. A start whose flush fails starts failed all the same (only a
+ * log it cannot read stops it). After a failure, once writes succeed, the
+ * WAL is checkpointed and truncated (it may have grown while checkpoints
+ * could not run), as soon as the disk has room for the database file to
+ * grow to its full size: a checkpoint without that room would fail midway
+ * and take the room the writes need.
+ *
+ * One writing process per store: the writer holds flock on PATH-lock, and
+ * a clean close unlinks it while still holding it; openers re-check after
+ * flock that the name still points at the inode they locked (store_lock_take).
+ *
+ * Schema (meta.version = 2):
+ *   meta(k, v)  version, applied, surge_wm, surge (blob)
+ *   keys(id, name, hash, created, revoked, last_seen)  hash = SHA-256(secret hex)
+ *   batches(sensor, batch_id, ts, events)   log(id, sensor, data)
+ *   agg_hour(port, proto, t, records, nsrc, ndst, nsens, src, dst, sens, wm)
+ *   agg_day(..., same, top, wm)             t = hour or day number
+ *   srcs(src, first_seen, last_seen, records, ntgt, nport, nsens, tgt, ports,
+ *        sens, byport, days, wm)
+ *   alerts(port, proto, start, alert, end, sources, new_sources,
+ *          baseline_new, score, explanation)  unique (port, proto, start)
+ * Distinct counts are exact to 128 then HyperLogLog (store_blob.c); the
+ * count is also an integer column so ordering never decodes blobs. All SQL
+ * is prepared once with bound parameters. */
+#include <errno.h>
+#include <fcntl.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "store/store_int.h"
+#include "detect/surge.h"
+#include "core/wtime.h"
+
+#define CACHE_MAX 1500000           /* entries before clean ones are evicted */
+#define FLUSH_AGE_US 5000000        /* a dirty entry waits this long for more updates */
+#define SURGE_SAVE_US 60000000LL    /* surge state saved at least this often */
+#define SURGE_SAVE_EVENTS 4000000   /* ... or when this many events are behind it (~110 MB of log) */
+#define FAIL_RETRY_US 500000        /* after a failed write, the writer tries again after this */
+#define CKPT_RETRY_US 5000000       /* ... a failed checkpoint after this */
+
+enum {
+    S_KEY_ADD, S_KEY_REVOKE, S_KEY_ALL, S_KEY_SEEN, S_BATCH_ADD, S_LOG_ADD,
+    S_HOUR_GET, S_HOUR_PUT, S_DAY_GET, S_DAY_PUT, S_SRC_GET, S_SRC_PUT, S_ALERT_PUT,
+    S_META_PUT, S_LOG_DEL, S_COUNT
+};
+
+static const char *const sql_text[S_COUNT] = {
+    [S_KEY_ADD] = "INSERT INTO keys(name, hash, created, revoked, last_seen) VALUES(?,?,?,0,0)",
+    [S_KEY_REVOKE] = "UPDATE keys SET revoked = 1 WHERE name = ? AND revoked = 0",
+    [S_KEY_ALL] = "SELECT id, name, hash, created, revoked, last_seen FROM keys ORDER BY id",
+    [S_KEY_SEEN] = "UPDATE keys SET last_seen = ? WHERE id = ?",
+    [S_BATCH_ADD] = "INSERT OR IGNORE INTO batches(sensor, batch_id, ts, events) VALUES(?,?,?,?)",
+    [S_LOG_ADD] = "INSERT INTO log(sensor, data) VALUES(?,?)",
+    [S_HOUR_GET] = "SELECT records, src, dst, sens, wm FROM agg_hour WHERE port=? AND proto=? AND t=?",
+    [S_HOUR_PUT] = "INSERT OR REPLACE INTO agg_hour VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+    [S_DAY_GET] = "SELECT records, src, dst, sens, wm, top FROM agg_day WHERE port=? AND proto=? AND t=?",
+    [S_DAY_PUT] = "INSERT OR REPLACE INTO agg_day VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+    [S_SRC_GET] = "SELECT records, tgt, ports, sens, wm, byport, days, first_seen, last_seen"
+                  " FROM srcs WHERE src=?",
+    [S_SRC_PUT] = "INSERT OR REPLACE INTO srcs VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [S_ALERT_PUT] = "INSERT INTO alerts(port, proto, start, alert, end, sources, new_sources,"
+                    " baseline_new, score, explanation) VALUES(?,?,?,?,?,?,?,?,?,?)"
+                    " ON CONFLICT(port, proto, start) DO UPDATE SET end = excluded.end",
+    [S_META_PUT] = "INSERT OR REPLACE INTO meta VALUES(?,?)",
+    [S_LOG_DEL] = "DELETE FROM log WHERE id <= ?",
+};
+
+#define AGG_COLS "port INTEGER, proto INTEGER, t INTEGER, records INTEGER, nsrc INTEGER," \
+                 " ndst INTEGER, nsens INTEGER, src BLOB, dst BLOB, sens BLOB, wm INTEGER"
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v);"
+    "INSERT OR IGNORE INTO meta VALUES('version', 2);"
+    "CREATE TABLE IF NOT EXISTS keys(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
+    " hash BLOB NOT NULL, created INTEGER, revoked INTEGER, last_seen INTEGER);"
+    "CREATE TABLE IF NOT EXISTS batches(sensor INTEGER, batch_id TEXT, ts INTEGER,"
+    " events INTEGER, PRIMARY KEY(sensor, batch_id)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS batches_ts ON batches(sensor, ts);"
+    "CREATE TABLE IF NOT EXISTS log(id INTEGER PRIMARY KEY AUTOINCREMENT, sensor INTEGER,"
+    " data BLOB);"
+    "CREATE TABLE IF NOT EXISTS agg_hour(" AGG_COLS ", PRIMARY KEY(port, proto, t)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS agg_day(" AGG_COLS ", top BLOB, PRIMARY KEY(port, proto, t))"
+    " WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS agg_day_t ON agg_day(t);"
+    "CREATE TABLE IF NOT EXISTS srcs(src TEXT PRIMARY KEY, first_seen INTEGER,"
+    " last_seen INTEGER, records INTEGER, ntgt INTEGER, nport INTEGER, nsens INTEGER,"
+    " tgt BLOB, ports BLOB, sens BLOB, byport BLOB, days BLOB, wm INTEGER) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS alerts(id INTEGER PRIMARY KEY, port INTEGER, proto INTEGER,"
+    " start INTEGER, alert INTEGER, end INTEGER, sources INTEGER, new_sources INTEGER,"
+    " baseline_new REAL, score REAL, explanation TEXT, UNIQUE(port, proto, start));";
+
+/* ---- the writer's state ---------------------------------------------------- */
+
+enum { K_HOUR, K_DAY, K_SRC };
+
+struct ent {
+    struct ent *next;             /* hash chain */
+    uint8_t kind, proto;
+    uint16_t port;
+    int64_t t;                    /* hour or day number */
+    struct ww_addr src;           /* K_SRC */
+    int dirty;
+    int64_t lo;                   /* first log id applied since the last flush */
+    int64_t dirty_us;             /* when it turned dirty (monotonic) */
+    int64_t stored_wm;            /* last log id in the stored row (replay skips up to it) */
+    int64_t wm;                   /* last log id applied */
+    uint64_t touched;             /* writer round of the last update */
+    int64_t records, first, last;
+    struct ww_dcount d[3];        /* agg: src, dst, sensors; source: targets, ports, sensors */
+    struct tally top;             /* day: top sources; source: ports */
+    struct tally days;            /* source: timeline */
+};
+
+struct job {                      /* one submit waiting for its commit */
+    int64_t sensor;
+    const char *batch_id;
+    const struct ww_event *ev;
+    size_t n;
+    int done, rc, dup;
+    struct job *next;
+};
+
+struct writer {
+    pthread_t th;
+    pthread_mutex_t mu;           /* everything down to `stop` */
+    pthread_cond_t work, done;
+    struct job *head, **tail;
+    int stop;
+    unsigned sync_wanted;
+    int64_t committed;            /* last log id committed */
+    int64_t applied;              /* meta.applied as last written */
+    int64_t agg_last;             /* last log id applied to the aggregates */
+    int failed;                   /* the last round's writes failed (commit or flush) */
+    uint64_t rounds;              /* rounds ended */
+    char why[160];                /* SQLite's reason for the last failed write */
+    uint64_t batches, events, duplicates, sources;  /* for /metrics */
+
+    /* writer thread only: */
+    struct ent **tab;
+    size_t nb, n;
+    struct ent **dirty;
+    size_t dhead, dn, dcap;
+    uint64_t round;
+    int64_t now_us;               /* monotonic, at the start of this round */
+    int ckpt;                     /* a write failed: checkpoint once writes succeed */
+    int rebuild;                  /* an apply failed midway: rebuild from the log */
+    struct ww_surges *surges;
+    int64_t surge_wm, saved_surge_wm, surge_saved_us;
+    uint64_t events_since_save;
+    int64_t *alert_end;           /* end_us of each surge result as last written */
+    size_t nalert;
+    struct ww_event *sorted;
+    size_t sorted_cap;
+    unsigned char *buf;           /* encode scratch */
+    size_t bufcap;
+};
+
+/* ---- small helpers --------------------------------------------------------- */
+
+static int64_t floordiv(int64_t a, int64_t b)
+{
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+static sqlite3_stmt *stmt(struct ww_store *st, int which)
+{
+    sqlite3_stmt *s = st->stmt[which];
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return s;
+}
+
+static int exec(struct ww_store *st, const char *sql)
+{
+    return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? WW_OK : WW_ERR_IO;
+}
+
+static int step_done(sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? WW_OK : WW_ERR_IO;
+}
+
+static int meta_put_int(struct ww_store *st, const char *k, int64_t v)
+{
+    sqlite3_stmt *s = stmt(st, S_META_PUT);
+    sqlite3_bind_text(s, 1, k, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, v);
+    return step_done(s);
+}
+
+/* The integer a one-value statement gives (a pragma, a count), 0 if none. */
+static int64_t sql_int(struct ww_store *st, const char *sql)
+{
+    sqlite3_stmt *s;
+    int64_t v = 0;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) return 0;
+    if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+static int64_t meta_get_int(sqlite3 *db, const char *k)
+{
+    sqlite3_stmt *s;
+    int64_t v = 0;
+    if (sqlite3_prepare_v2(db, "SELECT v FROM meta WHERE k=?", -1, &s, NULL) != SQLITE_OK) return 0;
+    sqlite3_bind_text(s, 1, k, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+/* ---- open / close ---------------------------------------------------------- */
+
+static int open_err(struct ww_store *st, char *err, size_t errlen, const char *what, int rc)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "%s: %s", what, st->db ? sqlite3_errmsg(st->db) : "cannot open");
+    ww_store_close(st);
+    return rc;
+}
+
+int ww_store_open(const char *path, struct ww_store **out, char *err, size_t errlen)
+{
+    struct ww_store *st = ww_calloc(1, sizeof *st);
+    st->stmt = ww_calloc(S_COUNT, sizeof *st->stmt);
+    *out = NULL;
+    st->path = ww_strdup(path);
+    size_t n = strlen(path) + sizeof "-lock";
+    st->lockpath = ww_malloc(n);
+    snprintf(st->lockpath, n, "%s-lock", path);
+    st->lockfd = -1;
+    pthread_mutex_init(&st->wlock, NULL);
+    pthread_mutex_init(&st->rlock, NULL);
+    pthread_mutex_init(&st->start_lock, NULL);
+    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                        SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+        return open_err(st, err, errlen, path, WW_ERR_IO);
+    sqlite3_busy_timeout(st->db, 10000);
+    if (exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-262144;"
+                 " PRAGMA wal_autocheckpoint=16384;") ||
+        exec(st, "BEGIN IMMEDIATE;") || exec(st, schema) || exec(st, "COMMIT;"))
+        return open_err(st, err, errlen, path, WW_ERR_IO);
+    int64_t version = meta_get_int(st->db, "version");
+    if (version != 2) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: store version %lld, this wormwatch reads version 2"
+                     " (start a new store)", path, (long long)version);
+        ww_store_close(st);
+        return WW_ERR_FORMAT;
+    }
+    for (int i = 0; i < S_COUNT; i++)
+        if (sqlite3_prepare_v3(st->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT,
+                               &st->stmt[i], NULL) != SQLITE_OK)
+            return open_err(st, err, errlen, "prepare", WW_ERR_IO);
+    if (sqlite3_open_v2(path, &st->rdb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK)
+        return open_err(st, err, errlen, path, WW_ERR_IO);
+    sqlite3_busy_timeout(st->rdb, 10000);
+    sqlite3_exec(st->rdb, "PRAGMA cache_size=-131072;", NULL, NULL, NULL);
+    *out = st;
+    return WW_OK;
+}
+
+char *ww_store_default_path(void)
+{
+    const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+    char dir[4096];
+    if (xdg && *xdg) snprintf(dir, sizeof dir, "%s/wormwatch", xdg);
+    else snprintf(dir, sizeof dir, "%s/.local/share/wormwatch", home && *home ? home : ".");
+    for (char *p = dir + 1; *p; p++)
+        if (*p == '/') { *p = '\0'; mkdir(dir, 0700); *p = '/'; }
+    mkdir(dir, 0700);
+    size_t n = strlen(dir) + sizeof "/wormwatch.db";
+    char *path = ww_malloc(n);
+    snprintf(path, n, "%s/wormwatch.db", dir);
+    return path;
+}
+
+/* ---- keys ------------------------------------------------------------------ */
+
+static void secret_hash(const char *secret, unsigned char out[32])
+{
+    gnutls_hash_fast(GNUTLS_DIG_SHA256, secret, strlen(secret), out);
+}
+
+int ww_store_key_add(struct ww_store *st, const char *name, char secret[65])
+{
+    size_t len = strlen(name);
+    if (len < 1 || len > 64) return WW_ERR_ARG;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)name[i] <= ' ' || (unsigned char)name[i] > '~') return WW_ERR_ARG;
+    unsigned char raw[32], hash[32];
+    if (gnutls_rnd(GNUTLS_RND_KEY, raw, sizeof raw) != 0) return WW_ERR_IO;
+    for (int i = 0; i < 32; i++) snprintf(secret + 2 * i, 3, "%02x", raw[i]);
+    secret_hash(secret, hash);
+    pthread_mutex_lock(&st->wlock);
+    sqlite3_stmt *s = stmt(st, S_KEY_ADD);
+    sqlite3_bind_text(s, 1, name, (int)len, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(s, 2, hash, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 3, ww_now_us());
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    pthread_mutex_unlock(&st->wlock);
+    if (rc == SQLITE_CONSTRAINT) return WW_ERR_ARG;
+    return rc == SQLITE_DONE ? WW_OK : WW_ERR_IO;
+}
+
+int ww_store_key_revoke(struct ww_store *st, const char *name)
+{
+    pthread_mutex_lock(&st->wlock);
+    sqlite3_stmt *s = stmt(st, S_KEY_REVOKE);
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+    int rc = step_done(s), changed = sqlite3_changes(st->db);
+    pthread_mutex_unlock(&st->wlock);
+    if (rc) return rc;
+    return changed == 1 ? WW_OK : WW_ERR_ARG;
+}
+
+/* Reads keys on the query connection, so a key added or revoked by another
+ * process counts at once; compares every live key's hash in constant time
+ * (no early exit). */
+int ww_store_key_check(struct ww_store *st, const char *secret, int64_t *sensor_id, char name[65])
+{
+    unsigned char hash[32];
+    secret_hash(secret, hash);
+    int64_t found = 0;
+    pthread_mutex_lock(&st->rlock);
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v3(st->rdb, sql_text[S_KEY_ALL], -1, 0, &s, NULL) != SQLITE_OK) {
+        pthread_mutex_unlock(&st->rlock);
+        return WW_ERR_IO;
+    }
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const unsigned char *h = sqlite3_column_blob(s, 2);
+        if (sqlite3_column_bytes(s, 2) != 32 || !h) continue;
+        unsigned diff = 0;
+        for (int i = 0; i < 32; i++) diff |= (unsigned)(h[i] ^ hash[i]);
+        if (diff == 0 && sqlite3_column_int(s, 4) == 0) {
+            found = sqlite3_column_int64(s, 0);
+            if (name) snprintf(name, 65, "%s", (const char *)sqlite3_column_text(s, 1));
+        }
+    }
+    sqlite3_finalize(s);
+    pthread_mutex_unlock(&st->rlock);
+    if (!found) return WW_ERR_ARG;
+    *sensor_id = found;
+    return WW_OK;
+}
+
+int ww_store_key_list(struct ww_store *st,
+                      void (*fn)(void *ctx, const char *name, int64_t created, int revoked,
+                                 int64_t last_seen),
+                      void *ctx)
+{
+    pthread_mutex_lock(&st->wlock);
+    sqlite3_stmt *s = stmt(st, S_KEY_ALL);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        fn(ctx, (const char *)sqlite3_column_text(s, 1), sqlite3_column_int64(s, 3),
+           sqlite3_column_int(s, 4), sqlite3_column_int64(s, 5));
+    sqlite3_reset(s);
+    pthread_mutex_unlock(&st->wlock);
+    return rc == SQLITE_DONE ? WW_OK : WW_ERR_IO;
+}
+
+/* ---- the cache ------------------------------------------------------------- */
+
+static uint64_t ent_hash(const struct ent *k)
+{
+    if (k->kind == K_SRC) return ww_addr_hash(&k->src) ^ 0x9e3779b97f4a7c15ULL;
+    return ww_hash64(((uint64_t)k->t << 24) ^ ((uint64_t)k->port << 8) ^ k->proto ^
+                     ((uint64_t)k->kind << 62));
+}
+
+static int ent_eq(const struct ent *a, const struct ent *b)
+{
+    if (a->kind != b->kind) return 0;
+    if (a->kind == K_SRC) return ww_addr_eq(&a->src, &b->src);
+    return a->port == b->port && a->proto == b->proto && a->t == b->t;
+}
+
+static void ent_free(struct ent *e)
+{
+    for (int i = 0; i < 3; i++) ww_dcount_release(&e->d[i]);
+    tally_free(&e->top);
+    tally_free(&e->days);
+    ww_free(e);
+}
+
+static void tab_grow(struct writer *w)
+{
+    size_t nb = w->nb ? w->nb * 2 : 1 << 16;
+    struct ent **tab = ww_calloc(nb, sizeof *tab);
+    for (size_t i = 0; i < w->nb; i++)
+        for (struct ent *e = w->tab[i], *next; e; e = next) {
+            next = e->next;
+            size_t j = (size_t)ent_hash(e) & (nb - 1);
+            e->next = tab[j];
+            tab[j] = e;
+        }
+    ww_free(w->tab);
+    w->tab = tab;
+    w->nb = nb;
+}
+
+static void bind_blob(sqlite3_stmt *s, int col, const unsigned char *b, size_t len)
+{
+    sqlite3_bind_blob(s, col, b, (int)len, SQLITE_TRANSIENT);
+}
+
+static const unsigned char *col_blob(sqlite3_stmt *s, int col, size_t *len)
+{
+    *len = (size_t)sqlite3_column_bytes(s, col);
+    return sqlite3_column_blob(s, col);
+}
+
+/* Reads an entry's row, if there is one. */
+static int ent_load(struct ww_store *st, struct writer *w, struct ent *e)
+{
+    sqlite3_stmt *s;
+    char text[WW_ADDR_STRLEN];
+    size_t len;
+    if (e->kind == K_SRC) {
+        s = stmt(st, S_SRC_GET);
+        sqlite3_bind_text(s, 1, ww_addr_format(&e->src, text), -1, SQLITE_TRANSIENT);
+    } else {
+        s = stmt(st, e->kind == K_HOUR ? S_HOUR_GET : S_DAY_GET);
+        sqlite3_bind_int(s, 1, e->port);
+        sqlite3_bind_int(s, 2, e->proto);
+        sqlite3_bind_int64(s, 3, e->t);
+    }
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        e->records = sqlite3_column_int64(s, 0);
+        for (int i = 0; i < 3; i++) {
+            const unsigned char *b = col_blob(s, 1 + i, &len);
+            blob_dcount_decode(&e->d[i], b, len);
+        }
+        e->wm = e->stored_wm = sqlite3_column_int64(s, 4);
+        if (e->kind != K_HOUR) {
+            const unsigned char *b = col_blob(s, 5, &len);
+            tally_decode(&e->top, b, len);
+        }
+        if (e->kind == K_SRC) {
+            const unsigned char *b = col_blob(s, 6, &len);
+            tally_decode(&e->days, b, len);
+            e->first = sqlite3_column_int64(s, 7);
+            e->last = sqlite3_column_int64(s, 8);
+        }
+    } else if (e->kind == K_SRC && rc == SQLITE_DONE) {
+        w->sources++;
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? WW_OK : WW_ERR_IO;
+}
+
+static struct ent *ent_get(struct ww_store *st, struct writer *w, const struct ent *k)
+{
+    if (w->n >= w->nb) tab_grow(w);
+    size_t i = (size_t)ent_hash(k) & (w->nb - 1);
+    for (struct ent *e = w->tab[i]; e; e = e->next)
+        if (ent_eq(e, k)) return e;
+    struct ent *e = ww_calloc(1, sizeof *e);
+    e->kind = k->kind;
+    e->port = k->port;
+    e->proto = k->proto;
+    e->t = k->t;
+    e->src = k->src;
+    e->top.cap = k->kind == K_SRC ? SRC_PORTS : TOPK;
+    e->days.cap = SRC_DAYS;
+    e->days.recent = 1;
+    e->first = INT64_MAX;
+    e->last = INT64_MIN;
+    if (ent_load(st, w, e)) {
+        ent_free(e);
+        return NULL;
+    }
+    e->next = w->tab[i];
+    w->tab[i] = e;
+    w->n++;
+    return e;
+}
+
+/* Marks e as touched by log row id; NULL if the row already holds it. */
+static struct ent *touch(struct writer *w, struct ent *e, int64_t id)
+{
+    if (!e || id <= e->stored_wm) return NULL;
+    e->wm = id;
+    if (!e->dirty) {
+        e->dirty = 1;
+        e->lo = id;
+        e->dirty_us = w->now_us;
+        if (w->dhead + w->dn == w->dcap) {
+            if (w->dhead && w->dhead >= w->dcap / 2) {
+                memmove(w->dirty, w->dirty + w->dhead, w->dn * sizeof *w->dirty);
+                w->dhead = 0;
+            } else {
+                w->dcap = w->dcap ? 2 * w->dcap : 4096;
+                w->dirty = ww_realloc(w->dirty, w->dcap * sizeof *w->dirty);
+            }
+        }
+        w->dirty[w->dhead + w->dn++] = e;
+    }
+    e->touched = w->round;
+    return e;
+}
+
+/* Drops clean entries not touched in this round or the last. */
+static void evict(struct writer *w)
+{
+    for (size_t i = 0; i < w->nb; i++)
+        for (struct ent **p = &w->tab[i]; *p;) {
+            struct ent *e = *p;
+            if (!e->dirty && e->touched + 1 < w->round) {
+                *p = e->next;
+                ent_free(e);
+                w->n--;
+            } else {
+                p = &e->next;
+            }
+        }
+}
+
+/* ---- applying a batch ------------------------------------------------------ */
+
+static int cmp_ts(const void *a, const void *b)
+{
+    int64_t x = ((const struct ww_event *)a)->ts_us, y = ((const struct ww_event *)b)->ts_us;
+    return (x > y) - (x < y);
+}
+
+/* Applies log row id (sensor's events) to the aggregates (agg) and to the
+ * surge detector (surge). */
+static int apply(struct ww_store *st, struct writer *w, int64_t id, int64_t sensor,
+                 const struct ww_event *ev, size_t n, int agg, int surge)
+{
+    uint64_t sens = ww_hash64((uint64_t)sensor ^ 0x5e5e5e5e5e5e5e5eULL);
+    uint8_t key[17];
+    if (agg) w->agg_last = id;
+    for (size_t i = 0; agg && i < n; i++) {
+        const struct ww_event *e = &ev[i];
+        int64_t cnt = e->count ? e->count : 1;
+        uint16_t port = ww_event_port(e); /* analyze's rule too: ICMP is port 0 */
+        uint64_t hs = ww_addr_hash(&e->src), hd = ww_addr_hash(&e->dst);
+        for (int kind = K_HOUR; kind <= K_DAY; kind++) {
+            struct ent k = {.kind = (uint8_t)kind, .port = port, .proto = e->proto,
+                            .t = floordiv(e->ts_us, kind == K_DAY ? DAY_US : HOUR_US)};
+            struct ent *g = ent_get(st, w, &k);
+            if (!g) return WW_ERR_IO;
+            if (!touch(w, g, id)) continue;
+            g->records += cnt;
+            ww_dcount_add(&g->d[0], hs);
+            ww_dcount_add(&g->d[1], hd);
+            ww_dcount_add(&g->d[2], sens);
+            if (kind == K_DAY) {
+                tally_key_addr(key, &e->src);
+                tally_add(&g->top, key, (uint64_t)cnt, 0);
+            }
+        }
+        struct ent k = {.kind = K_SRC, .src = e->src};
+        struct ent *g = ent_get(st, w, &k);
+        if (!g) return WW_ERR_IO;
+        if (!touch(w, g, id)) continue;
+        g->records += cnt;
+        if (e->ts_us < g->first) g->first = e->ts_us;
+        if (e->ts_us > g->last) g->last = e->ts_us;
+        ww_dcount_add(&g->d[0], hd);
+        ww_dcount_add(&g->d[1], ww_hash64(((uint64_t)e->proto << 16) | port));
+        ww_dcount_add(&g->d[2], sens);
+        tally_key_int(key, (int64_t)port << 8 | e->proto);
+        tally_add(&g->top, key, (uint64_t)cnt, 0);
+        tally_key_int(key, floordiv(e->ts_us, DAY_US));
+        tally_add(&g->days, key, (uint64_t)cnt, 0);
+    }
+    if (surge) {
+        if (n > w->sorted_cap) {
+            w->sorted_cap = n;
+            w->sorted = ww_realloc(w->sorted, n * sizeof *w->sorted);
+        }
+        if (n) memcpy(w->sorted, ev, n * sizeof *ev);
+        qsort(w->sorted, n, sizeof *ev, cmp_ts);
+        for (size_t i = 0; i < n; i++) ww_surges_event(w->surges, &w->sorted[i]);
+        w->surge_wm = id;
+        w->events_since_save += n;
+    }
+    return WW_OK;
+}
+
+/* ---- flushing -------------------------------------------------------------- */
+
+static unsigned char *scratch(struct writer *w, size_t need)
+{
+    if (need > w->bufcap) {
+        w->bufcap = need;
+        w->buf = ww_realloc(w->buf, need);
+    }
+    return w->buf;
+}
+
+static int ent_write(struct ww_store *st, struct writer *w, struct ent *e)
+{
+    unsigned char *b = scratch(w, 3 * DCOUNT_BLOB_MAX + TALLY_ENTRY * (SRC_PORTS + SRC_DAYS + TOPK));
+    size_t off = 0, len[5];
+    unsigned char *part[5];
+    for (int i = 0; i < 3; i++) {
+        part[i] = b + off;
+        off += len[i] = blob_dcount_encode(&e->d[i], b + off);
+    }
+    part[3] = b + off;
+    off += len[3] = tally_encode(&e->top, b + off);
+    part[4] = b + off;
+    len[4] = tally_encode(&e->days, b + off);
+    sqlite3_stmt *s;
+    int c = 1;
+    if (e->kind == K_SRC) {
+        char text[WW_ADDR_STRLEN];
+        s = stmt(st, S_SRC_PUT);
+        sqlite3_bind_text(s, c++, ww_addr_format(&e->src, text), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, c++, e->first);
+        sqlite3_bind_int64(s, c++, e->last);
+    } else {
+        s = stmt(st, e->kind == K_HOUR ? S_HOUR_PUT : S_DAY_PUT);
+        sqlite3_bind_int(s, c++, e->port);
+        sqlite3_bind_int(s, c++, e->proto);
+        sqlite3_bind_int64(s, c++, e->t);
+    }
+    sqlite3_bind_int64(s, c++, e->records);
+    for (int i = 0; i < 3; i++) sqlite3_bind_int64(s, c++, (int64_t)ww_dcount_count(&e->d[i]));
+    for (int i = 0; i < 3; i++) bind_blob(s, c++, part[i], len[i]);
+    if (e->kind == K_SRC) {
+        bind_blob(s, c++, part[3], len[3]);
+        bind_blob(s, c++, part[4], len[4]);
+        sqlite3_bind_int64(s, c++, e->wm);
+    } else {
+        sqlite3_bind_int64(s, c++, e->wm);
+        if (e->kind == K_DAY) bind_blob(s, c++, part[3], len[3]);
+    }
+    return step_done(s);
+}
+
+static int write_alerts(struct ww_store *st, struct writer *w)
+{
+    const struct ww_surge *r;
+    size_t n = ww_surges_results(w->surges, &r);
+    if (n > w->nalert) {
+        w->alert_end = ww_realloc(w->alert_end, n * sizeof *w->alert_end);
+        for (size_t i = w->nalert; i < n; i++) w->alert_end[i] = INT64_MIN;
+        w->nalert = n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (w->alert_end[i] == r[i].end_us) continue;
+        char when[40], expl[512];
+        const char *pn = ww_proto_name(r[i].proto);
+        ww_time_format(r[i].start_us, when, sizeof when);
+        snprintf(expl, sizeof expl,
+                 "port %u/%s: %llu sources new to the port in the hour from %s"
+                 " (%llu sources in all), baseline %.1f new, spread %.1f, z = %.1f",
+                 r[i].port, pn ? pn : "?", (unsigned long long)r[i].new_sources, when,
+                 (unsigned long long)r[i].sources, r[i].baseline_new, r[i].spread, r[i].score);
+        sqlite3_stmt *s = stmt(st, S_ALERT_PUT);
+        sqlite3_bind_int(s, 1, r[i].port);
+        sqlite3_bind_int(s, 2, r[i].proto);
+        sqlite3_bind_int64(s, 3, r[i].start_us);
+        sqlite3_bind_int64(s, 4, r[i].alert_us);
+        sqlite3_bind_int64(s, 5, r[i].end_us);
+        sqlite3_bind_int64(s, 6, (int64_t)r[i].sources);
+        sqlite3_bind_int64(s, 7, (int64_t)r[i].new_sources);
+        sqlite3_bind_double(s, 8, r[i].baseline_new);
+        sqlite3_bind_double(s, 9, r[i].score);
+        sqlite3_bind_text(s, 10, expl, -1, SQLITE_TRANSIENT);
+        if (step_done(s)) return WW_ERR_IO;
+        w->alert_end[i] = r[i].end_us;
+    }
+    return WW_OK;
+}
+
+static int save_surges(struct ww_store *st, struct writer *w)
+{
+    unsigned char *b = NULL;
+    size_t len = ww_surges_save(w->surges, &b);
+    sqlite3_stmt *s = stmt(st, S_META_PUT);
+    sqlite3_bind_text(s, 1, "surge", -1, SQLITE_STATIC);
+    sqlite3_bind_blob64(s, 2, b, len, SQLITE_TRANSIENT);
+    int rc = step_done(s);
+    ww_free(b);
+    if (!rc) rc = meta_put_int(st, "surge_wm", w->surge_wm);
+    return rc;
+}
+
+/* A write (or a read) failed: keeps SQLite's reason (a ROLLBACK would reset
+ * it) and asks for a checkpoint once writes succeed again. */
+static void note_failure(struct ww_store *st, struct writer *w)
+{
+    pthread_mutex_lock(&w->mu);
+    snprintf(w->why, sizeof w->why, "%s", sqlite3_errmsg(st->db));
+    pthread_mutex_unlock(&w->mu);
+    w->ckpt = 1;
+}
+
+/* Ends the transaction: COMMIT if rc is WW_OK, else (or if COMMIT fails)
+ * ROLLBACK, keeping the reason. */
+static int finish(struct ww_store *st, struct writer *w, int rc)
+{
+    if (!rc) rc = exec(st, "COMMIT");
+    if (rc) {
+        note_failure(st, w);
+        if (!sqlite3_get_autocommit(st->db)) exec(st, "ROLLBACK");
+    }
+    return rc;
+}
+
+/* One transaction: dirty entries oldest-first, those dirty for FLUSH_AGE_US
+ * at least (so a hot entry is written once for many batches), until
+ * budget_us is spent -- or all of them if budget_us < 0 --, new alerts, the
+ * watermarks, the surge state if due, and the log rows no longer needed.
+ * Nothing in memory changes until the COMMIT succeeds: after a failure
+ * every entry is still dirty and queued, `applied` and the surge
+ * watermark where they were, so the next flush writes it all again and no
+ * log row is deleted before what it holds is in the aggregates. */
+static int flush(struct ww_store *st, struct writer *w, int64_t budget_us, int save)
+{
+    int64_t t0 = ww_mono_us();
+    if (!w->dn && !save && w->applied == w->agg_last) return WW_OK;
+    if (budget_us >= 0 && !save && w->dn && t0 - w->dirty[w->dhead]->dirty_us < FLUSH_AGE_US &&
+        w->events_since_save < SURGE_SAVE_EVENTS)
+        return WW_OK;
+    /* not fsync'd: the log holds all of it, and the next commit of batches
+     * (synchronous=FULL) makes it durable too, WAL frames being in order */
+    int rc = exec(st, "PRAGMA synchronous=NORMAL; BEGIN IMMEDIATE");
+    size_t k = 0; /* entries written: dirty[dhead .. dhead + k) */
+    while (!rc && k < w->dn) {
+        if ((rc = ent_write(st, w, w->dirty[w->dhead + k]))) break;
+        k++;
+        if (budget_us >= 0 && k < w->dn &&
+            t0 - w->dirty[w->dhead + k]->dirty_us < FLUSH_AGE_US)
+            break;
+        if (budget_us >= 0 && (k & 63) == 0 && ww_mono_us() - t0 > budget_us) break;
+    }
+    int64_t applied = k < w->dn ? w->dirty[w->dhead + k]->lo - 1 : w->agg_last;
+    int save_now = save || w->events_since_save >= SURGE_SAVE_EVENTS ||
+                   (w->events_since_save && ww_mono_us() - w->surge_saved_us >= SURGE_SAVE_US);
+    if (!rc) rc = write_alerts(st, w);
+    if (!rc && applied != w->applied) rc = meta_put_int(st, "applied", applied);
+    if (!rc && save_now) rc = save_surges(st, w);
+    if (!rc) {
+        int64_t surge_wm = save_now ? w->surge_wm : w->saved_surge_wm;
+        sqlite3_stmt *s = stmt(st, S_LOG_DEL);
+        sqlite3_bind_int64(s, 1, applied < surge_wm ? applied : surge_wm);
+        rc = step_done(s);
+    }
+    rc = finish(st, w, rc);
+    if (exec(st, "PRAGMA synchronous=FULL") && !rc) rc = WW_ERR_IO;
+    if (rc) { /* alerts are written again, whole, next time */
+        for (size_t i = 0; i < w->nalert; i++) w->alert_end[i] = INT64_MIN;
+        return rc;
+    }
+    for (size_t i = 0; i < k; i++) {
+        struct ent *e = w->dirty[w->dhead + i];
+        e->dirty = 0;
+        e->stored_wm = e->wm;
+    }
+    w->dhead += k;
+    w->dn -= k;
+    if (!w->dn) w->dhead = 0;
+    w->applied = applied;
+    if (save_now) {
+        w->saved_surge_wm = w->surge_wm;
+        w->surge_saved_us = ww_mono_us();
+        w->events_since_save = 0;
+    }
+    return WW_OK;
+}
+
+/* After a failed write, once writes succeed again: copy the WAL into the
+ * database and truncate it, giving back what it grew to while it could
+ * not be checkpointed. The copy grows the database file to page_count
+ * pages; with less room than that it would fail midway, having taken what
+ * room there was from the writes, so it waits for the room. */
+static void checkpoint(struct ww_store *st, struct writer *w)
+{
+    struct stat sb;
+    struct statvfs fs;
+    int64_t need = sql_int(st, "PRAGMA page_count") * sql_int(st, "PRAGMA page_size");
+    if (stat(st->path, &sb) == 0 && statvfs(st->path, &fs) == 0 &&
+        need - (int64_t)sb.st_size > (int64_t)(fs.f_bavail * fs.f_frsize))
+        return;
+    if (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) == SQLITE_OK)
+        w->ckpt = 0;
+}
+
+/* ---- catching up on the log (at start, and after a failed apply) ------------- */
+
+/* Applies, in order, the log rows past agg_last to the aggregates and those
+ * past surge_wm to the surge detector; an aggregate row skips the ids it
+ * already holds (its wm). A row that cannot be read is an error, never the
+ * end of the log. */
+static int catch_up(struct ww_store *st, struct writer *w)
+{
+    int64_t from = w->agg_last < w->surge_wm ? w->agg_last : w->surge_wm;
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, "SELECT id, sensor, data FROM log WHERE id > ? ORDER BY id",
+                           -1, &s, NULL) != SQLITE_OK) {
+        note_failure(st, w);
+        return WW_ERR_IO;
+    }
+    sqlite3_bind_int64(s, 1, from);
+    struct ww_event *ev = NULL;
+    size_t cap = 0;
+    int rc = WW_OK, step = SQLITE_DONE;
+    while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(s, 0), sensor = sqlite3_column_int64(s, 1);
+        size_t len = (size_t)sqlite3_column_bytes(s, 2), off = 0, n = 0;
+        const unsigned char *b = sqlite3_column_blob(s, 2);
+        while (b && off < len) {
+            if (n == cap) ev = ww_realloc(ev, (cap = cap ? 2 * cap : 1024) * sizeof *ev);
+            if (log_decode_event(b, len, &off, &ev[n])) break;
+            n++;
+        }
+        rc = apply(st, w, id, sensor, ev, n, id > w->agg_last, id > w->surge_wm);
+        if (id > w->committed) w->committed = id;
+    }
+    if (rc || step != SQLITE_DONE) {
+        note_failure(st, w);
+        rc = WW_ERR_IO;
+    }
+    sqlite3_finalize(s);
+    ww_free(ev);
+    return rc;
+}
+
+static void drop_entries(struct writer *w)
+{
+    for (size_t i = 0; i < w->nb; i++) {
+        for (struct ent *e = w->tab[i], *next; e; e = next) {
+            next = e->next;
+            ent_free(e);
+        }
+        w->tab[i] = NULL;
+    }
+    w->n = w->dn = w->dhead = 0;
+}
+
+static void writer_free(struct writer *w)
+{
+    drop_entries(w);
+    ww_free(w->tab);
+    ww_free(w->dirty);
+    ww_surges_free(w->surges);
+    ww_free(w->alert_end);
+    ww_free(w->sorted);
+    ww_free(w->buf);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->work);
+    pthread_cond_destroy(&w->done);
+    ww_free(w);
+}
+
+/* An apply that failed midway (a read error) left entries holding part of
+ * a log row: all entries go, and the log is caught up on as at a start. */
+static int rebuild(struct ww_store *st, struct writer *w)
+{
+    drop_entries(w);
+    w->agg_last = w->applied;
+    w->sources = (uint64_t)sql_int(st, "SELECT count(*) FROM srcs");
+    int rc = catch_up(st, w);
+    if (!rc) w->rebuild = 0;
+    return rc;
+}
+
+/* ---- the writer thread ----------------------------------------------------- */
+
+/* Commits the jobs as one transaction; fills each job's rc and dup. Returns
+ * the log id of each committed new batch in ids (0 for duplicates). */
+static int commit_jobs(struct ww_store *st, struct writer *w, struct job *jobs, int64_t *ids)
+{
+    int rc = exec(st, "BEGIN IMMEDIATE");
+    int64_t t = ww_now_us();
+    size_t i = 0;
+    for (struct job *j = jobs; j && !rc; j = j->next, i++) {
+        uint64_t total = 0;
+        for (size_t k = 0; k < j->n; k++) total += j->ev[k].count ? j->ev[k].count : 1;
+        sqlite3_stmt *s = stmt(st, S_BATCH_ADD);
+        sqlite3_bind_int64(s, 1, j->sensor);
+        sqlite3_bind_text(s, 2, j->batch_id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 3, t);
+        sqlite3_bind_int64(s, 4, (int64_t)total);
+        if ((rc = step_done(s))) break;
+        ids[i] = 0;
+        j->dup = sqlite3_changes(st->db) == 0;
+        if (!j->dup) {
+            unsigned char *b = scratch(w, j->n * LOG_EVENT_MAX + 1);
+            size_t len = 0;
+            for (size_t k = 0; k < j->n; k++) len += log_encode_event(&j->ev[k], b + len);
+            s = stmt(st, S_LOG_ADD);
+            sqlite3_bind_int64(s, 1, j->sensor);
+            sqlite3_bind_blob64(s, 2, b, len, SQLITE_STATIC);
+            if ((rc = step_done(s))) break;
+            ids[i] = sqlite3_last_insert_rowid(st->db);
+        }
+        s = stmt(st, S_KEY_SEEN);
+        sqlite3_bind_int64(s, 1, t);
+        sqlite3_bind_int64(s, 2, j->sensor);
+        rc = step_done(s);
+    }
+    return finish(st, w, rc);
+}
+
+static void *writer_main(void *arg)
+{
+    struct ww_store *st = arg;
+    struct writer *w = st->w;
+    int64_t *ids = NULL;
+    size_t idcap = 0;
+    for (;;) {
+        pthread_mutex_lock(&w->mu);
+        while (!w->head && !w->stop && !w->sync_wanted) {
+            /* after a failure try again (after the pause below), else
+             * sleep until the oldest dirty entry is due, or a checkpoint
+             * left to do is worth another try */
+            int64_t due = w->failed ? 0
+                        : w->dn ? w->dirty[w->dhead]->dirty_us + FLUSH_AGE_US
+                        : w->applied != w->agg_last ? 0
+                        : w->ckpt ? w->now_us + CKPT_RETRY_US : -1;
+            if (due < 0) {
+                pthread_cond_wait(&w->work, &w->mu);
+                continue;
+            }
+            if (ww_mono_us() >= due) break;
+            struct timespec ts = {(time_t)(due / 1000000), (long)(due % 1000000) * 1000};
+            pthread_cond_timedwait(&w->work, &w->mu, &ts);
+        }
+        struct job *jobs = w->head;
+        w->head = NULL;
+        w->tail = &w->head;
+        int stop = w->stop, sync = w->sync_wanted > 0;
+        pthread_mutex_unlock(&w->mu);
+
+        w->round++;
+        w->now_us = ww_mono_us();
+        pthread_mutex_lock(&st->wlock);
+        int failed = 0;
+        if (jobs) {
+            size_t n = 0;
+            for (struct job *j = jobs; j; j = j->next) n++;
+            if (n > idcap) ids = ww_realloc(ids, (idcap = 2 * n) * sizeof *ids);
+            int rc = commit_jobs(st, w, jobs, ids);
+            failed = rc != 0;
+            /* the events are copied out before the submitters are let go */
+            struct applied_job { int64_t id, sensor; size_t n; struct ww_event *ev; } *todo = NULL;
+            size_t ntodo = 0, i = 0;
+            for (struct job *j = jobs; j && !rc; j = j->next, i++) {
+                if (!ids[i]) continue;
+                if (!todo) todo = ww_malloc(n * sizeof *todo);
+                todo[ntodo] = (struct applied_job){ids[i], j->sensor, j->n,
+                                                   ww_malloc((j->n ? j->n : 1) * sizeof *j->ev)};
+                memcpy(todo[ntodo++].ev, j->ev, j->n * sizeof *j->ev);
+            }
+            pthread_mutex_lock(&w->mu);
+            for (struct job *j = jobs, *next; j; j = next) {
+                next = j->next;
+                j->rc = rc;
+                j->done = 1;
+                if (!rc) {
+                    w->batches++;
+                    if (j->dup) w->duplicates++;
+                    else w->events += j->n;
+                }
+            }
+            if (!rc) {
+                for (size_t k = 0; k < n; k++)
+                    if (ids[k] > w->committed) w->committed = ids[k];
+            } else {
+                w->failed = 1; /* before its submitters hear of it */
+            }
+            pthread_cond_broadcast(&w->done);
+            pthread_mutex_unlock(&w->mu);
+            /* committed and answered: if aggregating fails (a read error)
+             * the cache is rebuilt from the log, which has every batch */
+            for (size_t k = 0; k < ntodo; k++) {
+                if (!w->rebuild &&
+                    apply(st, w, todo[k].id, todo[k].sensor, todo[k].ev, todo[k].n, 1, 1))
+                    w->rebuild = 1;
+                ww_free(todo[k].ev);
+            }
+            ww_free(todo);
+        }
+        /* a few ms of flushing between commits, more as the backlog grows
+         * (backpressure: past a million dirty entries batches wait) */
+        int64_t budget = 4000 + (int64_t)(w->dn / 25);
+        if (budget > 30000 && w->dn < 1000000) budget = 30000;
+        if (budget > 200000) budget = 200000;
+        int rc = w->rebuild ? rebuild(st, w) : WW_OK;
+        if (!rc) rc = flush(st, w, stop || sync || w->failed ? -1 : budget, stop);
+        if (!rc && w->ckpt && !stop) checkpoint(st, w);
+        pthread_mutex_unlock(&st->wlock);
+        if (w->n > CACHE_MAX) evict(w);
+        failed |= rc != 0;
+        pthread_mutex_lock(&w->mu);
+        w->failed = failed;
+        w->rounds++;
+        pthread_cond_broadcast(&w->done);
+        int quit = stop && !w->head;
+        pthread_mutex_unlock(&w->mu);
+        if (quit) break;
+        if (failed) { /* a full or failing disk: try again, not in a tight loop */
+            struct timespec pause = {0, FAIL_RETRY_US * 1000};
+            nanosleep(&pause, NULL);
+        }
+    }
+    ww_free(ids);
+    return NULL;
+}
+
+/* ---- start: lock, replay, thread ------------------------------------------ */
+
+/* Loads the surge state, catches up on the log and flushes. Only a log that
+ * cannot be read fails the start: a flush that fails (a full disk) leaves
+ * the writer failed, answering 503, and trying again by itself. */
+static int replay(struct ww_store *st, struct writer *w)
+{
+    w->applied = w->agg_last = w->committed = meta_get_int(st->db, "applied");
+    w->surge_wm = 0;
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, "SELECT v FROM meta WHERE k='surge'", -1, &s, NULL) != SQLITE_OK) {
+        note_failure(st, w);
+        return WW_ERR_IO;
+    }
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        const char *why = NULL;
+        struct ww_surges *loaded = ww_surges_load(sqlite3_column_blob(s, 0),
+                                                  (size_t)sqlite3_column_bytes(s, 0), &why);
+        if (loaded) {
+            ww_surges_free(w->surges);
+            w->surges = loaded;
+            w->surge_wm = w->saved_surge_wm = meta_get_int(st->db, "surge_wm");
+        }
+    }
+    sqlite3_finalize(s);
+    w->sources = (uint64_t)sql_int(st, "SELECT count(*) FROM srcs");
+    int rc = catch_up(st, w);
+    if (!rc && flush(st, w, -1, 1)) w->failed = 1;
+    return rc;
+}
+
+/* The writer's lock: flock on the sidecar PATH-lock, which the holder
+ * unlinks at a clean close while it still holds the lock. An opener may
+ * have opened the file just before that unlink and locked it just after: it
+ * then holds a lock on a name nobody else sees, so after flock it checks
+ * that the name still points at the inode it locked, and starts again if
+ * not. Two processes thus never both hold a lock on the file the name
+ * points to. A crash leaves the sidecar (the kernel drops the flock); the
+ * next opener takes it as it is. */
+int store_lock_take(const char *lockpath, int *fd_out, char *err, size_t errlen)
+{
+    for (;;) {
+        struct stat held, named;
+        int fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            if (err) snprintf(err, errlen, "%s: %s", lockpath, strerror(errno));
+            return WW_ERR_IO;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB)) {
+            close(fd);
+            return WW_ERR_LIMIT;
+        }
+        if (fstat(fd, &held) == 0 && stat(lockpath, &named) == 0 &&
+            held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
+            *fd_out = fd;
+            return WW_OK;
+        }
+        close(fd); /* unlinked by its last holder after we opened it: again */
+    }
+}
+
+void store_lock_release(const char *lockpath, int fd)
+{
+    unlink(lockpath); /* while still holding it */
+    close(fd);
+}
+
+int ww_store_start(struct ww_store *st, char *err, size_t errlen)
+{
+    int rc = WW_OK;
+    pthread_mutex_lock(&st->start_lock);
+    if (st->w) goto out;
+    if (st->lockfd < 0 && (rc = store_lock_take(st->lockpath, &st->lockfd, err, errlen))) {
+        if (rc == WW_ERR_LIMIT && err)
+            snprintf(err, errlen, "%s: another process is already writing this store", st->path);
+        goto out;
+    }
+    struct writer *w = ww_calloc(1, sizeof *w);
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->work, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_cond_init(&w->done, NULL);
+    w->tail = &w->head;
+    w->surges = ww_surges_new(NULL);
+    w->surge_saved_us = ww_mono_us();
+    w->round = 2;
+    st->w = w;
+    pthread_mutex_lock(&st->wlock);
+    rc = replay(st, w);
+    pthread_mutex_unlock(&st->wlock);
+    if (rc && err)
+        snprintf(err, errlen, "%s: replaying the log: %s", st->path, w->why);
+    if (!rc && pthread_create(&w->th, NULL, writer_main, st)) {
+        rc = WW_ERR_IO;
+        if (err) snprintf(err, errlen, "%s: cannot start the writer thread", st->path);
+    }
+    if (rc) { /* nothing was half-written: the log has it all */
+        st->w = NULL;
+        writer_free(w);
+    }
+out:
+    pthread_mutex_unlock(&st->start_lock);
+    return rc;
+}
+
+int ww_store_submit(struct ww_store *st, int64_t sensor_id, const char *batch_id,
+                    const struct ww_event *ev, size_t n, int *duplicate)
+{
+    *duplicate = 0;
+    if (!st->w && ww_store_start(st, NULL, 0)) return WW_ERR_IO;
+    struct writer *w = st->w;
+    struct job j = {.sensor = sensor_id, .batch_id = batch_id, .ev = ev, .n = n};
+    pthread_mutex_lock(&w->mu);
+    if (w->failed) { /* its last write failed: nothing more until one succeeds */
+        pthread_mutex_unlock(&w->mu);
+        return WW_ERR_IO;
+    }
+    *w->tail = &j;
+    w->tail = &j.next;
+    pthread_cond_signal(&w->work);
+    while (!j.done) pthread_cond_wait(&w->done, &w->mu);
+    pthread_mutex_unlock(&w->mu);
+    *duplicate = j.dup;
+    return j.rc;
+}
+
+int ww_store_sync(struct ww_store *st)
+{
+    struct writer *w = st->w;
+    if (!w) return WW_OK;
+    pthread_mutex_lock(&w->mu);
+    int64_t target = w->committed;
+    uint64_t round = w->rounds;
+    w->sync_wanted++;
+    pthread_cond_signal(&w->work);
+    /* the writer flushes everything while a sync waits; give up once a
+     * round ended since the call has failed, rather than wait forever */
+    while (w->applied < target && !(w->failed && w->rounds != round))
+        pthread_cond_wait(&w->done, &w->mu);
+    int rc = w->applied < target ? WW_ERR_IO : WW_OK;
+    w->sync_wanted--;
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+int ww_store_status(struct ww_store *st, char *why, size_t len)
+{
+    struct writer *w = st->w;
+    if (len) *why = '\0';
+    if (!w) return WW_OK;
+    pthread_mutex_lock(&w->mu);
+    int rc = w->failed ? WW_ERR_IO : WW_OK;
+    if (len) snprintf(why, len, "%s", w->why);
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+void ww_store_counters(struct ww_store *st, uint64_t *batches, uint64_t *events,
+                       uint64_t *duplicates, uint64_t *sources)
+{
+    struct writer *w = st->w;
+    *batches = *events = *duplicates = *sources = 0;
+    if (!w) return;
+    pthread_mutex_lock(&w->mu);
+    *batches = w->batches;
+    *events = w->events;
+    *duplicates = w->duplicates;
+    *sources = w->sources;
+    pthread_mutex_unlock(&w->mu);
+}
+
+void ww_store_close(struct ww_store *st)
+{
+    if (!st) return;
+    struct writer *w = st->w;
+    if (w) {
+        pthread_mutex_lock(&w->mu);
+        w->stop = 1;
+        pthread_cond_signal(&w->work);
+        pthread_mutex_unlock(&w->mu);
+        pthread_join(w->th, NULL);
+        writer_free(w);
+    }
+    for (int i = 0; i < S_COUNT; i++) sqlite3_finalize(st->stmt[i]);
+    ww_free(st->stmt);
+    if (st->db) sqlite3_close(st->db);
+    if (st->rdb) sqlite3_close(st->rdb);
+    if (st->lockfd >= 0) store_lock_release(st->lockpath, st->lockfd); /* last: written until here */
+    ww_free(st->lockpath);
+    pthread_mutex_destroy(&st->wlock);
+    pthread_mutex_destroy(&st->rlock);
+    pthread_mutex_destroy(&st->start_lock);
+    ww_free(st->path);
+    ww_free(st);
+}

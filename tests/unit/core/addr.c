@@ -1,0 +1,72 @@
+#include "test.h"
+#include "core/addr.h"
+#include "core/wtime.h"
+#include "core/event.h"
+#include <string.h>
+static const char *rt(const char *in) { static char b[64]; struct ww_addr a; if (ww_addr_parse(in, strlen(in), &a)) return "ERR"; return ww_addr_format(&a, b); }
+static int mapped_is_v4(void)
+{
+    struct ww_addr m, p;
+    ww_addr_parse("::ffff:1.2.3.4", 14, &m);
+    ww_addr_parse("1.2.3.4", 7, &p);
+    return m.family == 4 && ww_addr_eq(&m, &p) && ww_addr_hash(&m) == ww_addr_hash(&p);
+}
+TEST_MAIN({
+  CHECK_STR(rt("192.168.10.55"), "192.168.10.55");
+  CHECK_STR(rt("2012:1234:1234:0000:0000:0000:0000:0001"), "2012:1234:1234::1");
+  CHECK_STR(rt("2001:0db8:0000:f101:0000:0000:0000:0002"), "2001:db8:0:f101::2");
+  CHECK_STR(rt("fe80:0000:0000:0000:0213:46ff:fe3a:4136"), "fe80::213:46ff:fe3a:4136");
+  CHECK_STR(rt("::1"), "::1");
+  CHECK_STR(rt("::"), "::");
+  CHECK_STR(rt("2001:db8:0:1:1:1:1:1"), "2001:db8:0:1:1:1:1:1");
+  CHECK_STR(rt("2001:db8:0:0:1:0:0:1"), "2001:db8::1:0:0:1");
+  CHECK_STR(rt("2001:DB8::"), "2001:db8::");
+  CHECK_STR(rt("::ffff:1.2.3.4"), "1.2.3.4");   /* the IPv4 host: one identity */
+  CHECK_STR(rt("0:0:0:0:0:FFFF:0102:0304"), "1.2.3.4");
+  CHECK(mapped_is_v4());
+  CHECK_STR(rt("1:2:3:4:5:6:7::"), "1:2:3:4:5:6:7:0");
+  CHECK_STR(rt("999.1.1.1"), "ERR");
+  CHECK_STR(rt("1.2.3"), "ERR");
+  CHECK_STR(rt("01.2.3.4"), "ERR");
+  CHECK_STR(rt("1::2::3"), "ERR");
+  CHECK_STR(rt("1:2:3:4:5:6:7:8:9"), "ERR");
+  CHECK_STR(rt(":1"), "ERR");
+  CHECK_STR(rt("1:"), "ERR");
+  CHECK_STR(rt("12345::"), "ERR");
+  struct ww_addr a; ww_addr_parse("127.0.0.2", 9, &a); CHECK(ww_addr_is_loopback(&a));
+  ww_addr_parse("0.0.0.0", 7, &a); CHECK(ww_addr_is_unspecified(&a)); CHECK(!ww_addr_is_loopback(&a));
+  ww_addr_parse("::1", 3, &a); CHECK(ww_addr_is_loopback(&a));
+  ww_addr_parse("224.0.0.251", 11, &a); CHECK(ww_addr_is_multicast(&a));
+  ww_addr_parse("ff02::fb", 8, &a); CHECK(ww_addr_is_multicast(&a));
+  char b[64]; int64_t t;
+  CHECK_INT(ww_parse_rfc3339("2015-03-07T05:09:30.045015+02:00 x", 34, &t), 32);
+  CHECK_STR(ww_time_format(t, b, sizeof b), "2015-03-07T03:09:30Z");
+  CHECK_INT(t % 1000000, 45015);
+  CHECK_INT(ww_parse_rfc3339("2026-11-26T23:48:01+0000", 24, &t), 24);
+  CHECK_STR(ww_time_format(t, b, sizeof b), "2026-11-26T23:48:01Z");
+  CHECK_INT(ww_parse_rfc3339("2026-02-30T23:48:01Z", 20, &t), 0);
+  CHECK_INT(ww_time_from_utc(2006, 8, 1, 0, 0, 0), 1154390400);
+  CHECK_STR(ww_time_format(0, b, sizeof b), "1970-01-01T00:00:00Z");
+  CHECK_STR(ww_time_format(951782400LL * 1000000, b, sizeof b), "2000-02-29T00:00:00Z");
+  CHECK_INT(ww_parse_duration("10d"), 864000000000LL);
+  CHECK_INT(ww_parse_duration("90s"), 90000000LL);
+  CHECK_INT(ww_parse_duration("1x"), -1);
+  CHECK_INT(ww_month_from_abbr("Dec"), 12);
+  CHECK_INT(ww_proto_from_name("TCP", 3), 6);
+  CHECK_INT(ww_proto_from_name("ICMPv6", 6), 58);
+  CHECK_INT(ww_proto_from_name("256", 3), -1);
+  CHECK_STR(ww_tcpflags_format(WW_TH_FIN|WW_TH_PSH|WW_TH_URG, ',', b, sizeof b), "URG,PSH,FIN");
+  struct ww_event ev = {0}; ev.proto = 6; ev.tcpflags = WW_TH_FIN|WW_TH_PSH|WW_TH_URG;
+  CHECK_STR(ww_probe_name(ww_event_probe(&ev)), "XMAS");
+  /* calendar dates, both ways */
+  int64_t day = -1;
+  CHECK_INT(ww_parse_date("2006-08-04", 10, &day), 0);
+  CHECK_INT(day, ww_days_from_civil(2006, 8, 4));
+  CHECK_STR(ww_date_format(day, b, sizeof b), "2006-08-04");
+  CHECK_INT(ww_parse_date("2024-02-29", 10, &day), 0);
+  CHECK_INT(ww_parse_date("2026-02-29", 10, &day), -1);
+  CHECK_INT(ww_parse_date("2026-13-01", 10, &day), -1);
+  CHECK_INT(ww_parse_date("1969-12-31", 10, &day), -1);
+  CHECK_INT(ww_parse_date("2026-1-01x", 10, &day), -1);
+  CHECK_INT(ww_parse_date("2006-08-04T", 11, &day), -1);
+})

@@ -1,0 +1,81 @@
+/* ports.c -- per-port counts (ICMP under port 0), ordering and history. */
+#include <stdint.h>
+#include <string.h>
+
+#include "test.h"
+#include "core/addr.h"
+#include "core/event.h"
+#include "detect/ports.h"
+
+#define HOUR (INT64_C(3600) * 1000000)
+#define T0 (INT64_C(1700000000) / 3600 * HOUR) /* on an hour boundary */
+
+static struct ww_addr v4(uint32_t a)
+{
+    uint8_t b[4] = {(uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a};
+    struct ww_addr r;
+    ww_addr_from_v4(&r, b);
+    return r;
+}
+
+static void add(struct ww_ports *p, uint32_t src, uint32_t dst, uint16_t port, uint8_t proto,
+                int64_t ts, uint32_t count)
+{
+    struct ww_event e = {.ts_us = ts, .src = v4(src), .dst = v4(dst), .sport = 1234,
+                         .dport = port, .proto = proto, .count = count};
+    ww_ports_event(p, &e);
+}
+
+static void counts(void)
+{
+    struct ww_ports *p = ww_ports_new(NULL);
+    add(p, 1, 100, 445, WW_PROTO_TCP, T0, 1);
+    add(p, 1, 100, 445, WW_PROTO_TCP, T0 + 5, 1);
+    add(p, 2, 101, 445, WW_PROTO_TCP, T0 + 6, 3);   /* a DShield count */
+    add(p, 3, 100, 445, WW_PROTO_TCP, T0 + 7, 1);
+    add(p, 1, 100, 53, WW_PROTO_UDP, T0, 10);
+    add(p, 4, 100, 53, WW_PROTO_UDP, T0, 1);
+    add(p, 5, 100, 22, WW_PROTO_TCP, T0, 7);
+    add(p, 6, 100, 23, WW_PROTO_TCP, T0, 7);
+    add(p, 7, 100, 445, WW_PROTO_UDP, T0, 1);
+    add(p, 9, 100, 3, WW_PROTO_ICMP, T0, 1);        /* code 3: counted as 0/icmp */
+    add(p, 0x7F000001u, 0xE00000FBu, 445, WW_PROTO_TCP, T0, 1); /* counted: stats */
+    const struct ww_portstat *st;
+    size_t n = ww_ports_stats(p, &st);
+    CHECK_INT(n, 6);
+    if (n == 6) {
+        CHECK_INT(st[0].port, 445); CHECK_INT(st[0].proto, WW_PROTO_TCP);
+        CHECK_INT(st[0].records, 7); CHECK_INT(st[0].sources, 4); CHECK_INT(st[0].targets, 3);
+        CHECK_INT(st[1].port, 53); CHECK_INT(st[1].proto, WW_PROTO_UDP);
+        CHECK_INT(st[1].records, 11); CHECK_INT(st[1].sources, 2); CHECK_INT(st[1].targets, 1);
+        /* one source each: records desc (7, 7, 1), then port */
+        CHECK_INT(st[2].port, 22); CHECK_INT(st[3].port, 23);
+        CHECK_INT(st[4].port, 0); CHECK_INT(st[4].proto, WW_PROTO_ICMP); /* no port */
+        CHECK_INT(st[4].records, 1); CHECK_INT(st[4].sources, 1);
+        CHECK_INT(st[5].port, 445); CHECK_INT(st[5].proto, WW_PROTO_UDP);
+        CHECK_INT(st[5].records, 1);
+    }
+    int64_t start[4];
+    uint64_t s[4], t[4], r[4];
+    add(p, 1, 100, 445, WW_PROTO_TCP, T0 + 2 * HOUR + 1, 2);
+    CHECK_INT(ww_ports_history(p, 445, WW_PROTO_TCP, start, s, t, r, 4), 3);
+    CHECK_INT(start[0], T0); CHECK_INT(s[0], 4); CHECK_INT(t[0], 3); CHECK_INT(r[0], 7);
+    CHECK_INT(start[1], T0 + HOUR); CHECK_INT(s[1], 0); CHECK_INT(r[1], 0);
+    CHECK_INT(start[2], T0 + 2 * HOUR); CHECK_INT(s[2], 1); CHECK_INT(r[2], 2);
+    CHECK_INT(ww_ports_history(p, 445, WW_PROTO_TCP, start, s, t, r, 2), 2);
+    CHECK_INT(ww_ports_history(p, 9999, WW_PROTO_TCP, start, s, t, r, 4), 3);
+    CHECK_INT(s[0] + s[1] + s[2], 0);
+    CHECK_INT(ww_ports_history(p, 0, WW_PROTO_ICMP, start, s, t, r, 4), 3);
+    CHECK_INT(r[0], 1);
+    CHECK_INT(ww_ports_history(p, 3, WW_PROTO_ICMP, start, s, t, r, 4), 3);
+    CHECK_INT(r[0], 0); /* the code is not a port */
+    CHECK(ww_ports_memory(p) > 0);
+    ww_ports_free(p);
+}
+
+static void run(void)
+{
+    counts();
+}
+
+TEST_MAIN(run())

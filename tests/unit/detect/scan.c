@@ -1,0 +1,345 @@
+/* scan.c -- the scan detector: thresholds (vertical, horizontal,
+ * block), windows, TRW, ignored sources, probe kinds, memory bound. */
+#include <stdint.h>
+#include <string.h>
+
+#include "test.h"
+#include "core/addr.h"
+#include "core/event.h"
+#include "detect/scan.h"
+
+#define SEC INT64_C(1000000)
+#define T0 (INT64_C(1700000000) * SEC)
+
+static struct ww_addr v4(uint32_t a)
+{
+    uint8_t b[4] = {(uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a};
+    struct ww_addr r;
+    ww_addr_from_v4(&r, b);
+    return r;
+}
+
+static struct ww_event ev(uint32_t src, uint32_t dst, uint16_t dport, int64_t ts)
+{
+    struct ww_event e = {.ts_us = ts, .src = v4(src), .dst = v4(dst), .sport = 40000,
+                         .dport = dport, .proto = WW_PROTO_TCP, .tcpflags = WW_TH_SYN,
+                         .count = 1};
+    return e;
+}
+
+#define SRC 0xC633640Au /* 198.51.100.10 */
+#define NET 0xC0000200u /* 192.0.2.0 */
+
+static const struct ww_scanner *one(struct ww_scan *s, size_t *n)
+{
+    const struct ww_scanner *r;
+    *n = ww_scan_results(s, &r);
+    return *n ? r : NULL;
+}
+
+static void thresholds(void)
+{
+    size_t n;
+    const struct ww_scanner *r;
+    /* vertical: 20 ports on one host in 20 s */
+    struct ww_scan *s = ww_scan_new(NULL);
+    for (int p = 0; p < 20; p++) {
+        struct ww_event e = ev(SRC, NET + 1, (uint16_t)(1000 + p), T0 + p * SEC);
+        ww_scan_event(s, &e);
+    }
+    r = one(s, &n);
+    CHECK_INT(n, 1);
+    if (r) {
+        char b[WW_ADDR_STRLEN];
+        CHECK_STR(ww_addr_format(&r->src, b), "198.51.100.10");
+        CHECK_STR(r->kind, "vertical");
+        CHECK_STR(r->method, "threshold");
+        CHECK_INT(r->probes, 20);
+        CHECK_INT(r->ports, 20);
+        CHECK_INT(r->targets, 1);
+        CHECK_INT(r->first_us, T0);
+        CHECK_INT(r->last_us, T0 + 19 * SEC);
+        CHECK_INT(r->probe_mask, 1u << WW_PROBE_SYN);
+        CHECK_INT(r->nprotos, 1);
+        CHECK_INT(r->protos[0].proto, WW_PROTO_TCP);
+        CHECK_INT(r->protos[0].probes, 20);
+    }
+    ww_scan_free(s);
+
+    /* horizontal: port 445 on 30 hosts */
+    s = ww_scan_new(NULL);
+    for (uint32_t h = 0; h < 30; h++) {
+        struct ww_event e = ev(SRC, NET + h, 445, T0 + h * SEC);
+        ww_scan_event(s, &e);
+    }
+    r = one(s, &n);
+    CHECK_INT(n, 1);
+    if (r) {
+        CHECK_STR(r->kind, "horizontal");
+        CHECK_STR(r->method, "threshold");
+        CHECK_INT(r->targets, 30);
+        CHECK_INT(r->ports, 1);
+    }
+    ww_scan_free(s);
+
+    /* block: 20 ports x 30 hosts */
+    s = ww_scan_new(NULL);
+    for (uint32_t h = 0; h < 30; h++)
+        for (int p = 0; p < 20; p++) {
+            struct ww_event e = ev(SRC, NET + h, (uint16_t)(20 + p), T0 + h * SEC);
+            ww_scan_event(s, &e);
+        }
+    r = one(s, &n);
+    CHECK_INT(n, 1);
+    if (r) {
+        CHECK_STR(r->kind, "block");
+        CHECK_INT(r->probes, 600);
+        CHECK_INT(r->targets, 30);
+        CHECK_INT(r->ports, 20);
+    }
+    ww_scan_free(s);
+
+    /* below both thresholds: 14 ports; 24 hosts (another source) */
+    s = ww_scan_new(NULL);
+    for (int p = 0; p < 14; p++) {
+        struct ww_event e = ev(SRC, NET + 1, (uint16_t)(1000 + p), T0 + p * SEC);
+        ww_scan_event(s, &e);
+    }
+    for (uint32_t h = 0; h < 24; h++) {
+        struct ww_event e = ev(SRC + 1, NET + h, 80, T0 + h * SEC);
+        ww_scan_event(s, &e);
+    }
+    one(s, &n);
+    CHECK_INT(n, 0);
+    CHECK_INT(ww_scan_sources(s), 2);
+    ww_scan_free(s);
+
+    /* 40 ports and 40 hosts, one a minute: never 15/25 in one 5-min window */
+    s = ww_scan_new(NULL);
+    for (int i = 0; i < 40; i++) {
+        struct ww_event e = ev(SRC, NET + (uint32_t)i, (uint16_t)(1000 + i), T0 + i * 60 * SEC);
+        ww_scan_event(s, &e);
+    }
+    one(s, &n);
+    CHECK_INT(n, 0);
+    ww_scan_free(s);
+}
+
+static void trw(void)
+{
+    size_t n;
+    const struct ww_scanner *r;
+    /* 4 failed first contacts: ln(4) * 4 = 5.5 >= ln(99) = 4.6 */
+    struct ww_scan *s = ww_scan_new(NULL);
+    for (uint32_t h = 0; h < 4; h++) {
+        struct ww_event e = ev(SRC, NET + h, 23, T0 + h * 60 * SEC);
+        e.outcome = WW_OUTCOME_FAILURE;
+        ww_scan_event(s, &e);
+        one(s, &n);
+        CHECK_INT(n, h == 3);
+    }
+    r = one(s, &n);
+    if (r) {
+        CHECK_STR(r->method, "trw");
+        CHECK_STR(r->kind, "horizontal"); /* 1 port, 4 targets */
+        CHECK_INT(r->targets, 4);
+    }
+    /* Flagged first by TRW, then reaching 30 hosts: still trw, now horizontal by count. */
+    for (uint32_t h = 4; h < 30; h++) {
+        struct ww_event e = ev(SRC, NET + h, 23, T0 + 300 * SEC + h * SEC);
+        ww_scan_event(s, &e);
+    }
+    r = one(s, &n);
+    CHECK_INT(n, 1);
+    if (r) {
+        CHECK_STR(r->method, "trw");
+        CHECK_STR(r->kind, "horizontal");
+        CHECK_INT(r->targets, 30);
+        CHECK_INT(r->probes, 30);
+    }
+    ww_scan_free(s);
+
+    /* TRW with few targets and many ports calls it vertical. */
+    s = ww_scan_new(NULL);
+    for (uint32_t h = 0; h < 4; h++)
+        for (uint16_t p = 0; p < 3; p++) {
+            struct ww_event e = ev(SRC, NET + h, (uint16_t)(100 + h * 3 + p), T0 + h * SEC);
+            e.outcome = WW_OUTCOME_FAILURE;
+            ww_scan_event(s, &e);
+        }
+    r = one(s, &n);
+    CHECK_INT(n, 1);
+    if (r) {
+        CHECK_STR(r->method, "trw");
+        CHECK_STR(r->kind, "vertical"); /* 12 ports > 4 targets */
+    }
+    ww_scan_free(s);
+
+    /* Repeated failures to the same host, and unknown outcomes, do not walk. */
+    s = ww_scan_new(NULL);
+    for (int i = 0; i < 10; i++) {
+        struct ww_event e = ev(SRC, NET + 1, 23, T0 + i * SEC);
+        e.outcome = WW_OUTCOME_FAILURE;
+        ww_scan_event(s, &e);
+        e = ev(SRC + 1, NET + (uint32_t)i, 23, T0 + i * 60 * SEC);
+        ww_scan_event(s, &e);
+    }
+    one(s, &n);
+    CHECK_INT(n, 0);
+    ww_scan_free(s);
+
+    /* 30 successful first contacts in 30 s: never, by either method
+     * (successes are not probes for the thresholds, as in Zeek). */
+    s = ww_scan_new(NULL);
+    for (uint32_t h = 0; h < 30; h++) {
+        struct ww_event e = ev(SRC, NET + h, (uint16_t)(443 + h), T0 + h * SEC);
+        e.outcome = WW_OUTCOME_SUCCESS;
+        ww_scan_event(s, &e);
+    }
+    /* Benign verdicts reset the walk to 0 (after the 4th, 8th, ... 28th
+     * success), so it stands at 2 * ln(1/4) = -2.77, not at 30 * ln(1/4):
+     * 5 failures afterwards are not enough... */
+    for (uint32_t h = 30; h < 35; h++) {
+        struct ww_event e = ev(SRC, NET + h, 443, T0 + h * 60 * SEC);
+        e.outcome = WW_OUTCOME_FAILURE;
+        ww_scan_event(s, &e);
+    }
+    one(s, &n);
+    CHECK_INT(n, 0);
+    /* ... but a 6th is. */
+    struct ww_event e4 = ev(SRC, NET + 99, 443, T0 + 40 * 60 * SEC);
+    e4.outcome = WW_OUTCOME_FAILURE;
+    ww_scan_event(s, &e4);
+    r = one(s, &n);
+    CHECK_INT(n, 1);
+    if (r) CHECK_STR(r->method, "trw");
+    ww_scan_free(s);
+}
+
+static void ignored(void)
+{
+    size_t n;
+    struct ww_scan *s = ww_scan_new(NULL);
+    const char *srcs[] = {"127.0.0.1", "127.0.0.2", "0.0.0.0", "::1", "::"};
+    for (size_t k = 0; k < 5; k++) {
+        struct ww_addr a;
+        CHECK_INT(ww_addr_parse(srcs[k], strlen(srcs[k]), &a), 0);
+        for (int p = 0; p < 100; p++) {
+            struct ww_event e = ev(0, NET + (uint32_t)p, (uint16_t)(1000 + p), T0 + p * SEC);
+            e.src = a;
+            e.outcome = WW_OUTCOME_FAILURE;
+            ww_scan_event(s, &e);
+        }
+    }
+    /* A host talking to 30 multicast groups on many ports is not scanning. */
+    for (uint32_t g = 0; g < 30; g++) {
+        struct ww_event e = ev(SRC, 0xE0000000u + g, (uint16_t)(5353 + g), T0 + g * SEC);
+        e.outcome = WW_OUTCOME_FAILURE;
+        ww_scan_event(s, &e);
+    }
+    for (int i = 0; i < 30; i++) {
+        struct ww_event e = ev(SRC, 0xFFFFFFFFu, (uint16_t)(137 + i), T0 + i * SEC);
+        ww_scan_event(s, &e);
+    }
+    one(s, &n);
+    CHECK_INT(n, 0);
+    CHECK_INT(ww_scan_sources(s), 0);
+    ww_scan_free(s);
+}
+
+static void kinds(void)
+{
+    size_t n;
+    const struct ww_scanner *r;
+    struct ww_scan *s = ww_scan_new(NULL);
+    for (int p = 0; p < 20; p++) {
+        struct ww_event e = ev(SRC, NET + 1, (uint16_t)(1000 + p), T0 + p * SEC);
+        ww_scan_event(s, &e);
+    }
+    for (int p = 0; p < 5; p++) {
+        struct ww_event e = ev(SRC, NET + 1, (uint16_t)(2000 + p), T0 + 30 * SEC);
+        e.proto = WW_PROTO_UDP;
+        e.tcpflags = 0;
+        e.count = 3; /* a DShield line standing for 3 records */
+        ww_scan_event(s, &e);
+    }
+    struct ww_event e = ev(SRC, NET + 1, 0, T0 + 31 * SEC);
+    e.proto = WW_PROTO_ICMP;
+    e.sport = 8;
+    e.tcpflags = 0;
+    ww_scan_event(s, &e);
+    e.tcpflags = WW_TH_FIN | WW_TH_PSH | WW_TH_URG;
+    e.proto = WW_PROTO_TCP;
+    e.sport = 40000;
+    e.dport = 1000;
+    ww_scan_event(s, &e);
+    /* A second scanner with fewer probes sorts after the first. */
+    for (int p = 0; p < 16; p++) {
+        struct ww_event f = ev(SRC + 5, NET + 2, (uint16_t)(1 + p), T0 - 10 * SEC);
+        ww_scan_event(s, &f);
+    }
+    r = one(s, &n);
+    CHECK_INT(n, 2);
+    if (n == 2) {
+        CHECK_INT(r[0].probes, 20 + 15 + 1 + 1);
+        CHECK_INT(r[0].ports, 20 + 5 + 1);
+        CHECK_INT(r[0].probe_mask, (1u << WW_PROBE_SYN) | (1u << WW_PROBE_UDP) |
+                                   (1u << WW_PROBE_ICMP) | (1u << WW_PROBE_XMAS));
+        CHECK_INT(r[0].nprotos, 3);
+        CHECK_INT(r[0].protos[0].proto, WW_PROTO_TCP);
+        CHECK_INT(r[0].protos[0].probes, 21);
+        CHECK_INT(r[0].protos[1].proto, WW_PROTO_UDP);
+        CHECK_INT(r[0].protos[1].probes, 15);
+        CHECK_INT(r[0].protos[2].proto, WW_PROTO_ICMP);
+        CHECK_INT(r[0].protos[2].probes, 1);
+        CHECK_INT(r[1].probes, 16);
+        CHECK_INT(r[1].first_us, T0 - 10 * SEC);
+    }
+    ww_scan_free(s);
+}
+
+static void memory(void)
+{
+    size_t n;
+    struct ww_scan_opts o;
+    ww_scan_opts_default(&o);
+    o.max_sources = 100000;
+    struct ww_scan *s = ww_scan_new(&o);
+    /* One real scanner early on: it must survive all the churn. */
+    for (int p = 0; p < 20; p++) {
+        struct ww_event e = ev(SRC, NET + 1, (uint16_t)(1000 + p), T0);
+        ww_scan_event(s, &e);
+    }
+    size_t maxsrc = 0, maxmem = 0;
+    for (uint32_t i = 0; i < 2000000; i++) {
+        /* 2M distinct one-shot sources, 1 ms apart (2000 s < idle_us). */
+        struct ww_event e = ev(0x0A000000u + i, NET + (i & 255), 445, T0 + (int64_t)i * 1000);
+        e.outcome = WW_OUTCOME_FAILURE;
+        ww_scan_event(s, &e);
+        if (ww_scan_sources(s) > maxsrc) maxsrc = ww_scan_sources(s);
+        if ((i & 1023) == 0 && ww_scan_memory(s) > maxmem) maxmem = ww_scan_memory(s);
+    }
+    CHECK(maxsrc <= 100000 + 1);
+    CHECK(maxsrc >= 100000);
+    printf("scan: 2M one-shot sources, max tracked %zu, max memory %zu bytes\n", maxsrc, maxmem);
+    CHECK(maxmem < 100000 * 256 * 2);
+    const struct ww_scanner *r = one(s, &n);
+    CHECK_INT(n, 1);
+    if (r) CHECK_INT(r->ports, 20);
+    /* Idle expiry by event time: two hours later everything unflagged goes. */
+    struct ww_event e = ev(SRC + 1, NET, 80, T0 + 3 * 3600 * SEC);
+    ww_scan_event(s, &e);
+    CHECK_INT(ww_scan_sources(s), 2); /* the scanner and the newcomer */
+    ww_scan_free(s);
+}
+
+static void run(void)
+{
+    thresholds();
+    trw();
+    ignored();
+    kinds();
+    memory();
+}
+
+TEST_MAIN(run())

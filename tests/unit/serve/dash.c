@@ -1,0 +1,228 @@
+/* dash.c -- the dashboard's pages (lib/serve/dash.c) from a real store:
+ * hostile sensor names and paths come out as text (escaped in text and in
+ * attributes, URLs percent-encoded), unknown pages are 404 HTML, assets are
+ * the bytes of web/ with the right content types. The store lives in a
+ * mkdtemp directory ($TMPDIR or /tmp), removed at the end. */
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/addr.h"
+#include "serve/dash.h"
+#include "core/err.h"
+#include "core/event.h"
+#include "core/mem.h"
+#include "store/store.h"
+#include "test.h"
+#include "core/wtime.h"
+
+#define HOSTILE "<script>alert(1)</script>"
+#define QUOTES "a\"b'c&d<e>"
+
+static int64_t now;
+
+static struct ww_dash_page get(struct ww_store *st, const char *path, const char *query)
+{
+    struct ww_dash_page pg;
+    CHECK_INT(ww_dash_render(st, path, query, now, &pg), WW_OK);
+    CHECK(pg.body && strlen(pg.body) == pg.len);
+    return pg;
+}
+
+/* Only the page's own two <script src="/assets/..."> tags, no other markup
+ * a value could have smuggled in. */
+static void no_injection(const char *body)
+{
+    int scripts = 0;
+    for (const char *p = body; (p = strstr(p, "<script")); p++, scripts++)
+        CHECK(!strncmp(p, "<script src=\"/assets/", 21));
+    CHECK_INT(scripts, 2);
+    CHECK(!strstr(body, "alert(1)</script>"));
+    CHECK(!strstr(body, "<e>"));
+}
+
+static void event(struct ww_event *e, const char *src, int port, int64_t ts)
+{
+    memset(e, 0, sizeof *e);
+    CHECK_INT(ww_addr_parse(src, strlen(src), &e->src), 0);
+    CHECK_INT(ww_addr_parse("10.1.0.0", 8, &e->dst), 0);
+    e->ts_us = ts;
+    e->sport = 40000;
+    e->dport = (uint16_t)port;
+    e->proto = WW_PROTO_TCP;
+    e->count = 1;
+}
+
+/* The whole of web/FILE, or NULL (tests run from the project root). */
+static char *slurp(const char *rel, size_t *len)
+{
+    char path[256];
+    snprintf(path, sizeof path, "web/%s", rel);
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = ww_malloc(1 << 20);
+    *len = fread(buf, 1, 1 << 20, f);
+    fclose(f);
+    return buf;
+}
+
+static void assets(struct ww_store *st)
+{
+    static const char *const files[][2] = {
+        {"dash.js", "text/javascript; charset=utf-8"},
+        {"dash.css", "text/css; charset=utf-8"},
+        {"icon.svg", "image/svg+xml"},
+        {"vendor/uplot/uPlot.iife.min.js", "text/javascript; charset=utf-8"},
+        {"vendor/uplot/uPlot.min.css", "text/css; charset=utf-8"},
+        {"vendor/uplot/LICENSE", "text/plain; charset=utf-8"},
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[128];
+        size_t len = 0;
+        char *want = slurp(files[i][0], &len);
+        snprintf(path, sizeof path, "/assets/%s", files[i][0]);
+        struct ww_dash_page pg;
+        CHECK_INT(ww_dash_render(st, path, NULL, now, &pg), WW_OK);
+        CHECK_INT(pg.status, 200);
+        CHECK_STR(pg.content_type, files[i][1]);
+        CHECK_INT(pg.body_static, 1);
+        CHECK(want != NULL);
+        if (want) {
+            CHECK_INT(pg.len, len);
+            CHECK(pg.len == len && !memcmp(pg.body, want, len));
+        }
+        ww_dash_page_free(&pg);
+        ww_free(want);
+    }
+    struct ww_dash_page pg = get(st, "/assets/nope.js", NULL);
+    CHECK_INT(pg.status, 404);
+    CHECK_STR(pg.content_type, "text/html; charset=utf-8");
+    ww_dash_page_free(&pg);
+}
+
+static void run(void)
+{
+    const char *t = getenv("TMPDIR");
+    char dir[256], path[300], lock[310];
+    snprintf(dir, sizeof dir, "%s/ww_test_dash.XXXXXX", t && *t ? t : "/tmp");
+    if (!mkdtemp(dir)) {
+        perror(dir);
+        exit(1);
+    }
+    snprintf(path, sizeof path, "%s/store.db", dir);
+    snprintf(lock, sizeof lock, "%s-lock", path);
+    struct ww_store *st;
+    char err[256], secret[65], name[65];
+    CHECK_INT(ww_store_open(path, &st, err, sizeof err), WW_OK);
+    int64_t id = 0, id2 = 0;
+    now = (int64_t)1795000000 * 1000000; /* 2026-11-18T... */
+    CHECK_INT(ww_store_key_add(st, HOSTILE, secret), WW_OK);
+    CHECK_INT(ww_store_key_check(st, secret, &id, name), WW_OK);
+    CHECK_INT(ww_store_key_add(st, QUOTES, secret), WW_OK);
+    CHECK_INT(ww_store_key_check(st, secret, &id2, name), WW_OK);
+    struct ww_event ev[3];
+    event(&ev[0], "203.0.113.5", 139, now - 600000000);
+    event(&ev[1], "2001:db8::1", 139, now - 500000000);
+    event(&ev[2], "203.0.113.5", 445, now - 400000000);
+    int dup = 1;
+    CHECK_INT(ww_store_submit(st, id, "b1", ev, 3, &dup), WW_OK);
+    CHECK_INT(dup, 0);
+
+    /* sensors: both names as text; the one that submitted is reporting */
+    struct ww_dash_page pg = get(st, "/sensors", NULL);
+    CHECK_INT(pg.status, 200);
+    CHECK_STR(pg.content_type, "text/html; charset=utf-8");
+    CHECK_INT(pg.body_static, 0);
+    CHECK(strstr(pg.body, "<td class=\"k-text\">&lt;script&gt;alert(1)&lt;/script&gt;</td>"));
+    CHECK(strstr(pg.body, "<td class=\"k-text\">a&quot;b&#39;c&amp;d&lt;e&gt;</td>"));
+    CHECK(strstr(pg.body, "<span class=\"state-reporting\">reporting</span>"));
+    CHECK(strstr(pg.body, "<span class=\"state-never\">never</span>"));
+    CHECK(strstr(pg.body, "data-cols=\"name:text,last_seen:time,"));
+    no_injection(pg.body);
+    ww_dash_page_free(&pg);
+
+    /* overview: counts from the API, escaped query strings in attributes */
+    pg = get(st, "/", NULL);
+    CHECK_INT(pg.status, 200);
+    CHECK(strstr(pg.body, "data-fmt=\"reporting\">1 of 2</span>"));
+    CHECK(strstr(pg.body, "data-api=\"/api/v1/topports/sources?limit=10&amp;date=2026-11-"));
+    CHECK(strstr(pg.body, "<a href=\"/port/139\">139/tcp</a>"));
+    CHECK(strstr(pg.body, "<span class=\"spark\" data-port=\"139\"></span>"));
+    CHECK(strstr(pg.body, "data-field=\"level\" data-fmt=\"level\">green</span>"));
+    no_injection(pg.body);
+    ww_dash_page_free(&pg);
+
+    /* port page: sources linked with encoded addresses, options from the query */
+    pg = get(st, "/port/139", "days=90&by=day");
+    CHECK_INT(pg.status, 200);
+    CHECK(strstr(pg.body, "<a href=\"/ip/2001%3Adb8%3A%3A1\">2001:db8::1</a>"));
+    CHECK(strstr(pg.body, "<a href=\"/ip/203.0.113.5\">203.0.113.5</a>"));
+    CHECK(strstr(pg.body, "data-api=\"/api/v1/sources?limit=20&amp;port=139\""));
+    {
+        char want[128], from[32];
+        ww_time_format(now - 89 * 86400000000LL, from, sizeof from);
+        from[10] = '\0';
+        snprintf(want, sizeof want, "data-port=\"139\" data-from=\"%s\"", from);
+        CHECK(strstr(pg.body, want));
+        CHECK(strstr(pg.body, "data-by=\"day\""));
+    }
+    FILE *svc = fopen("/etc/services", "r");
+    if (svc) { /* the name is read at run time from /etc/services */
+        char line[256];
+        int listed = 0;
+        while (fgets(line, sizeof line, svc))
+            listed |= !strncmp(line, "netbios-ssn", 11) && strstr(line, "139/tcp");
+        fclose(svc);
+        if (listed) CHECK(strstr(pg.body, "<span class=\"svc\">netbios-ssn</span> (tcp)"));
+    }
+    ww_dash_page_free(&pg);
+    pg = get(st, "/port/139", "days=%3Cx%3E&by=%22");
+    CHECK_INT(pg.status, 200);
+    CHECK(strstr(pg.body, "data-by=\"hour\""));
+    ww_dash_page_free(&pg);
+    static const char *const bad[] = {"70000", "-1", "abc", "001397", "", "139/x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char p[32];
+        snprintf(p, sizeof p, "/port/%s", bad[i]);
+        pg = get(st, p, NULL);
+        CHECK_INT(pg.status, 404);
+        ww_dash_page_free(&pg);
+    }
+
+    /* source page */
+    pg = get(st, "/ip/203.0.113.5", NULL);
+    CHECK_INT(pg.status, 200);
+    CHECK(strstr(pg.body, "<a href=\"/port/445\">445/tcp</a>"));
+    CHECK(strstr(pg.body, "data-chart=\"ip\""));
+    ww_dash_page_free(&pg);
+    pg = get(st, "/ip/198.51.100.1", NULL);
+    CHECK_INT(pg.status, 404);
+    ww_dash_page_free(&pg);
+    pg = get(st, "/ip/" HOSTILE, NULL);
+    CHECK_INT(pg.status, 400);
+    CHECK(strstr(pg.body, "<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>"));
+    no_injection(pg.body);
+    ww_dash_page_free(&pg);
+
+    /* alerts page and unknown paths */
+    pg = get(st, "/alerts", NULL);
+    CHECK_INT(pg.status, 200);
+    CHECK(strstr(pg.body, "<td colspan=\"9\" class=\"none\">none</td>"));
+    ww_dash_page_free(&pg);
+    pg = get(st, "/nope/\"" QUOTES, NULL);
+    CHECK_INT(pg.status, 404);
+    CHECK_STR(pg.content_type, "text/html; charset=utf-8");
+    CHECK(strstr(pg.body, "<code>/nope/&quot;a&quot;b&#39;c&amp;d&lt;e&gt;</code>"));
+    no_injection(pg.body);
+    ww_dash_page_free(&pg);
+
+    assets(st);
+    ww_store_close(st);
+    struct stat sb;
+    CHECK(stat(lock, &sb) != 0); /* a clean close removes the lock file */
+    CHECK_INT(unlink(path), 0);  /* and SQLite its -wal and -shm: the directory is empty */
+    CHECK_INT(rmdir(dir), 0);
+}
+
+TEST_MAIN(run())

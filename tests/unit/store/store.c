@@ -1,0 +1,1000 @@
+/* store.c -- the SQLite store on a temporary database: keys, batches
+ * (duplicate ids), exact aggregates, exact-then-HLL distinct counts, the
+ * queries' JSON, infocon, hostile strings, and a 90-day history timing; the
+ * writer's lock file (one writer, removed at a clean close, safe against
+ * a close racing an open). Every file lives in one mkdtemp directory
+ * ($TMPDIR or /tmp), removed at the end. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <time.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "serve/api.h"
+#include "store/store.h"
+#include "store/store_int.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "core/hll.h"
+#include "detect/surge.h"
+#include "test.h"
+#include "core/wtime.h"
+
+static struct ww_event ev(int64_t ts, uint32_t src, uint32_t dst, int dport, int proto)
+{
+    struct ww_event e = {0};
+    uint8_t s[4] = {(uint8_t)(src >> 24), (uint8_t)(src >> 16), (uint8_t)(src >> 8), (uint8_t)src};
+    uint8_t d[4] = {(uint8_t)(dst >> 24), (uint8_t)(dst >> 16), (uint8_t)(dst >> 8), (uint8_t)dst};
+    ww_addr_from_v4(&e.src, s);
+    ww_addr_from_v4(&e.dst, d);
+    e.ts_us = ts;
+    e.dport = (uint16_t)dport;
+    e.sport = 40000;
+    e.proto = (uint8_t)proto;
+    e.tcpflags = WW_TH_SYN;
+    e.count = 1;
+    return e;
+}
+
+static long long jint(json_t *o, const char *k)
+{
+    return (long long)json_integer_value(json_object_get(o, k));
+}
+
+static int listed;
+static void on_key(void *ctx, const char *name, int64_t created, int revoked, int64_t last_seen)
+{
+    (void)ctx; (void)created; (void)last_seen;
+    if (!strcmp(name, "alpha")) listed += revoked ? 10 : 1;
+}
+
+static char tdir[256];
+
+/* A private directory for every file of this test. */
+static void tmp_init(void)
+{
+    const char *t = getenv("TMPDIR");
+    snprintf(tdir, sizeof tdir, "%s/ww_test_store.XXXXXX", t && *t ? t : "/tmp");
+    if (!mkdtemp(tdir)) {
+        perror(tdir);
+        exit(1);
+    }
+}
+
+static void tpath(char *path, size_t n, const char *name)
+{
+    snprintf(path, n, "%s/%s", tdir, name);
+}
+
+/* A new store at tdir/FILE (its path left in path) with one sensor key,
+ * NAME; the sensor's id in *id. */
+static struct ww_store *open_keyed(char *path, size_t n, const char *file, const char *name,
+                                   int64_t *id)
+{
+    char err[256], secret[65], got[65];
+    struct ww_store *st = NULL;
+    tpath(path, n, file);
+    CHECK_INT(ww_store_open(path, &st, err, sizeof err), WW_OK);
+    CHECK_INT(ww_store_key_add(st, name, secret), WW_OK);
+    CHECK_INT(ww_store_key_check(st, secret, id, got), WW_OK);
+    return st;
+}
+
+/* Removes the directory and whatever the stores left in it. */
+static void tmp_done(void)
+{
+    DIR *d = opendir(tdir);
+    struct dirent *e;
+    char p[600];
+    while (d && (e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            snprintf(p, sizeof p, "%s/%s", tdir, e->d_name);
+            CHECK_INT(unlink(p), 0);
+        }
+    if (d) closedir(d);
+    CHECK_INT(rmdir(tdir), 0);
+}
+
+static int exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+static double secs(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void run(void)
+{
+    char path[512];
+    tpath(path, sizeof path, "store.db");
+    struct ww_store *st;
+    char err[256];
+    CHECK_INT(ww_store_open(path, &st, err, sizeof err), WW_OK);
+
+    /* keys */
+    char secret[65], secret2[65], name[65];
+    int64_t id = 0, id2 = 0;
+    CHECK_INT(ww_store_key_add(st, "alpha", secret), WW_OK);
+    CHECK_INT(strlen(secret), 64);
+    CHECK_INT(ww_store_key_add(st, "alpha", secret2), WW_ERR_ARG);
+    CHECK_INT(ww_store_key_add(st, "x'); DROP TABLE keys;--", secret2), WW_ERR_ARG); /* space */
+    CHECK_INT(ww_store_key_add(st, "b');DROP-TABLE-keys;--", secret2), WW_OK);
+    CHECK_INT(ww_store_key_check(st, secret, &id, name), WW_OK);
+    CHECK(id > 0);
+    CHECK_STR(name, "alpha");
+    CHECK_INT(ww_store_key_check(st, secret2, &id2, name), WW_OK);
+    CHECK_STR(name, "b');DROP-TABLE-keys;--");
+    CHECK(id2 != id);
+    char wrong[65];
+    memcpy(wrong, secret, 65);
+    wrong[0] = wrong[0] == 'a' ? 'b' : 'a';
+    CHECK_INT(ww_store_key_check(st, wrong, &id2, name), WW_ERR_ARG);
+    CHECK_INT(ww_store_key_check(st, "", &id2, name), WW_ERR_ARG);
+    CHECK_INT(ww_store_key_revoke(st, "nobody"), WW_ERR_ARG);
+    CHECK_INT(ww_store_key_revoke(st, "b');DROP-TABLE-keys;--"), WW_OK);
+    CHECK_INT(ww_store_key_check(st, secret2, &id2, name), WW_ERR_ARG);
+    listed = 0;
+    CHECK_INT(ww_store_key_list(st, on_key, NULL), WW_OK);
+    CHECK_INT(listed, 1);
+
+    /* a batch: 2006-08-04, port 139/tcp: 3 records from 2 sources to 3 targets */
+    int64_t day = ww_days_from_civil(2006, 8, 4);
+    int64_t t0 = day * 86400000000LL + 3600000000LL * 5;
+    struct ww_event b[5] = {
+        ev(t0, 0x0a000001, 0xc0a80001, 139, WW_PROTO_TCP),
+        ev(t0 + 1000000, 0x0a000001, 0xc0a80002, 139, WW_PROTO_TCP),
+        ev(t0 + 2000000, 0x0a000002, 0xc0a80003, 139, WW_PROTO_TCP),
+        ev(t0 + 3000000, 0x0a000002, 0xc0a80003, 445, WW_PROTO_TCP),
+        ev(t0 + 4000000, 0x0a000003, 0xc0a80003, 53, WW_PROTO_UDP),
+    };
+    b[4].count = 7;
+    int dup = -1;
+    CHECK_INT(ww_store_submit(st, id, "batch-1", b, 5, &dup), WW_OK);
+    CHECK_INT(dup, 0);
+    CHECK_INT(ww_store_submit(st, id, "batch-1", b, 5, &dup), WW_OK);
+    CHECK_INT(dup, 1);
+    json_t *j = ww_store_port(st, 139, day);
+    CHECK_STR(json_string_value(json_object_get(j, "date")), "2006-08-04");
+    json_t *row = json_array_get(json_object_get(j, "data"), 0);
+    CHECK_STR(json_string_value(json_object_get(row, "proto")), "tcp");
+    CHECK_INT(jint(row, "records"), 3);
+    CHECK_INT(jint(row, "sources"), 2);
+    CHECK_INT(jint(row, "targets"), 3);
+    CHECK_INT(jint(row, "sensors"), 1);
+    json_decref(j);
+    /* the same batch id from another sensor is another batch */
+    int64_t id3;
+    char secret3[65];
+    CHECK_INT(ww_store_key_add(st, "gamma", secret3), WW_OK);
+    CHECK_INT(ww_store_key_check(st, secret3, &id3, name), WW_OK);
+    CHECK_INT(ww_store_submit(st, id3, "batch-1", b, 1, &dup), WW_OK);
+    CHECK_INT(dup, 0);
+    j = ww_store_port(st, 139, day);
+    row = json_array_get(json_object_get(j, "data"), 0);
+    CHECK_INT(jint(row, "records"), 4);
+    CHECK_INT(jint(row, "sources"), 2);
+    CHECK_INT(jint(row, "sensors"), 2);
+    json_decref(j);
+
+    /* topports by records: 53/udp (7), 139 (4), 445 (1) */
+    j = ww_store_topports(st, "records", 10, day);
+    json_t *ports = json_object_get(j, "ports");
+    CHECK_INT(json_array_size(ports), 3);
+    CHECK_INT(jint(json_array_get(ports, 0), "port"), 53);
+    CHECK_INT(jint(json_array_get(ports, 1), "port"), 139);
+    CHECK_INT(jint(json_array_get(ports, 2), "port"), 445);
+    json_decref(j);
+    j = ww_store_topports(st, "sources", 1, day);
+    CHECK_INT(jint(json_array_get(json_object_get(j, "ports"), 0), "port"), 139);
+    json_decref(j);
+    j = ww_store_topports(st, "'; DROP TABLE agg_day; --", 1, day);
+    CHECK(json_object_get(j, "error") != NULL);
+    json_decref(j);
+
+    /* ip summary */
+    struct ww_addr a;
+    CHECK_INT(ww_addr_parse("10.0.0.2", 8, &a), 0);
+    j = ww_store_ip(st, &a);
+    CHECK_STR(json_string_value(json_object_get(j, "src")), "10.0.0.2");
+    CHECK_INT(jint(j, "records"), 2);
+    CHECK_INT(jint(j, "targets"), 1);
+    CHECK_INT(jint(j, "ports"), 2);
+    CHECK_INT(jint(j, "sensors"), 1);
+    CHECK_STR(json_string_value(json_object_get(j, "first_seen")), "2006-08-04T05:00:02Z");
+    CHECK_STR(json_string_value(json_object_get(j, "last_seen")), "2006-08-04T05:00:03Z");
+    json_decref(j);
+    CHECK_INT(ww_addr_parse("10.9.9.9", 8, &a), 0);
+    j = ww_store_ip(st, &a);
+    CHECK(json_object_get(j, "error") != NULL);
+    json_decref(j);
+    j = ww_store_sources(st, 10, -1, (day + 1) * 86400000000LL);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(j, "sources"), 0), "src")), "10.0.0.3");
+    CHECK_INT(json_array_size(json_object_get(j, "sources")), 3);
+    json_decref(j);
+
+    /* distinct counts: exact to 128, then HLL within 2% */
+    int64_t day2 = day + 1, t2 = day2 * 86400000000LL;
+    struct ww_event *big = ww_malloc(1000 * sizeof *big);
+    for (int i = 0; i < 128; i++) big[i] = ev(t2, 0x0b000000u + (uint32_t)i, 0xc0a80001, 80, WW_PROTO_TCP);
+    CHECK_INT(ww_store_submit(st, id, "d-1", big, 128, &dup), WW_OK);
+    j = ww_store_port(st, 80, day2);
+    CHECK_INT(jint(json_array_get(json_object_get(j, "data"), 0), "sources"), 128);
+    json_decref(j);
+    uint32_t next = 128;
+    for (int k = 0; k < 50; k++) {
+        char bid[32];
+        for (int i = 0; i < 1000; i++)
+            big[i] = ev(t2 + i, 0x0b000000u + next++, 0xc0a80001, 80, WW_PROTO_TCP);
+        snprintf(bid, sizeof bid, "d-%d", k + 2);
+        CHECK_INT(ww_store_submit(st, id, bid, big, 1000, &dup), WW_OK);
+    }
+    j = ww_store_port(st, 80, day2);
+    long long n80 = jint(json_array_get(json_object_get(j, "data"), 0), "sources");
+    /* the store's estimate is exactly a HyperLogLog's of the same hashes
+     * (nothing lost in blob round trips); its error is HLL's (1.6% s.d.) */
+    struct ww_hll *ref = ww_hll_new();
+    for (uint32_t i = 0; i < next; i++) {
+        struct ww_event e = ev(0, 0x0b000000u + i, 0, 0, 0);
+        ww_hll_add(ref, ww_addr_hash(&e.src));
+    }
+    CHECK_INT(n80, ww_hll_count(ref));
+    ww_hll_free(ref);
+    CHECK(n80 > 50128 * 0.95 && n80 < 50128 * 1.05);
+    CHECK_INT(jint(json_array_get(json_object_get(j, "data"), 0), "records"), 50128);
+    printf("distinct 50128 sources estimated as %lld\n", n80);
+    json_decref(j);
+
+    /* porthistory ranges */
+    j = ww_store_porthistory(st, 139, day - 3, day + 3, 0);
+    CHECK_INT(json_array_size(json_object_get(j, "days")), 1);
+    CHECK_STR(json_string_value(json_object_get(j, "from")), "2006-08-01");
+    json_decref(j);
+    j = ww_store_porthistory(st, 139, day + 1, day + 3, 0);
+    CHECK_INT(json_array_size(json_object_get(j, "days")), 0);
+    json_decref(j);
+
+    /* infocon with no alerts */
+    j = ww_store_infocon(st, t2);
+    CHECK_STR(json_string_value(json_object_get(j, "level")), "green");
+    json_decref(j);
+    FILE *mf = tmpfile();
+    CHECK_INT(ww_store_metrics(st, mf), WW_OK);
+    fclose(mf);
+
+    /* surge: hourly background of a few new sources on 5000/tcp for 2 days,
+     * then a burst; the alert table and infocon see it */
+    int64_t t3 = (day + 10) * 86400000000LL;
+    uint32_t s3 = 0x0c000000;
+    for (int h = 0; h < 72; h++) {
+        char bid[32];
+        int nn = h < 70 ? 3 + h % 2 : 400;
+        for (int i = 0; i < nn; i++)
+            big[i] = ev(t3 + h * 3600000000LL + i * 1000, s3++, 0xc0a80001, 5000, WW_PROTO_TCP);
+        snprintf(bid, sizeof bid, "s-%d", h);
+        CHECK_INT(ww_store_submit(st, id, bid, big, (size_t)nn, &dup), WW_OK);
+    }
+    j = ww_store_alerts(st, 10);
+    json_t *al = json_object_get(j, "alerts");
+    CHECK(json_array_size(al) >= 1);
+    CHECK_INT(jint(json_array_get(al, 0), "port"), 5000);
+    printf("alert: %s\n", json_string_value(json_object_get(json_array_get(al, 0), "explanation")));
+    json_decref(j);
+    j = ww_store_infocon(st, t3 + 72 * 3600000000LL);
+    const char *lvl = json_string_value(json_object_get(j, "level"));
+    CHECK(lvl && (!strcmp(lvl, "yellow") || !strcmp(lvl, "orange")));
+    json_decref(j);
+    j = ww_store_infocon(st, t3 + 200 * 3600000000LL);
+    CHECK_STR(json_string_value(json_object_get(j, "level")), "green");
+    json_decref(j);
+
+    /* reopen: everything is still there */
+    ww_store_close(st);
+    CHECK_INT(ww_store_open(path, &st, err, sizeof err), WW_OK);
+    CHECK_INT(ww_store_key_check(st, secret, &id2, name), WW_OK);
+    CHECK_INT(ww_store_submit(st, id, "batch-1", b, 5, &dup), WW_OK);
+    CHECK_INT(dup, 1);
+
+    /* 90 days x 1000 ports pre-filled, then a 90-day history query */
+    int64_t d0 = day + 100;
+    for (int d = 0; d < 90; d++) {
+        char bid[32];
+        for (int i = 0; i < 1000; i++)
+            big[i] = ev((d0 + d) * 86400000000LL + i, 0x0d000000u + (uint32_t)i, 0xc0a80001, 1000 + i, WW_PROTO_TCP);
+        snprintf(bid, sizeof bid, "h-%d", d);
+        CHECK_INT(ww_store_submit(st, id, bid, big, 1000, &dup), WW_OK);
+    }
+    json_decref(ww_store_alerts(st, 1)); /* waits for the writer: time the query alone */
+    double t = secs();
+    j = ww_store_porthistory(st, 1500, d0, d0 + 89, 0);
+    printf("90-day port history over 90x1000 day rows: %.3f ms\n", (secs() - t) * 1e3);
+    CHECK_INT(json_array_size(json_object_get(j, "days")), 90);
+    CHECK_INT(jint(json_array_get(json_object_get(j, "days"), 0), "records"), 1);
+    json_decref(j);
+    ww_free(big);
+    ww_store_close(st);
+}
+
+/* ---- the views the dashboard needs ---- */
+
+static void run_views(void)
+{
+    char path[512];
+    struct ww_store *st;
+    int64_t id, dup;
+    int d;
+    st = open_keyed(path, sizeof path, "views.db", "s1", &id);
+    /* 10.0.0.1 scans 30 hosts on 139 over two hours of 2006-08-04, and
+     * 20 ports of one host the next day; 10.0.0.2 hits 139 once */
+    int64_t day = ww_days_from_civil(2006, 8, 4), t0 = day * 86400000000LL;
+    struct ww_event e[60];
+    size_t n = 0;
+    for (int i = 0; i < 30; i++)
+        e[n++] = ev(t0 + (i < 20 ? 0 : 3600000000LL) + i, 0x0a000001, 0xc0a80000u + (uint32_t)i, 139, WW_PROTO_TCP);
+    for (int i = 0; i < 20; i++)
+        e[n++] = ev(t0 + 86400000000LL + i, 0x0a000001, 0xc0a80001, 1000 + i, WW_PROTO_TCP);
+    e[n++] = ev(t0 + 5, 0x0a000002, 0xc0a80001, 139, WW_PROTO_TCP);
+    CHECK_INT(ww_store_submit(st, id, "v-1", e, n, &d), WW_OK);
+    (void)dup;
+
+    json_t *j = ww_store_porthistory(st, 139, day, day + 1, 1);
+    json_t *hours = json_object_get(j, "hours");
+    CHECK_INT(json_array_size(hours), 2);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(hours, 0), "time")), "2006-08-04T00:00:00Z");
+    CHECK_INT(jint(json_array_get(hours, 0), "records"), 21);
+    CHECK_INT(jint(json_array_get(hours, 0), "sources"), 2);
+    CHECK_INT(jint(json_array_get(hours, 1), "records"), 10);
+    CHECK_STR(json_string_value(json_object_get(j, "by")), "hour");
+    json_decref(j);
+
+    int64_t then = (day + 2) * 86400000000LL; /* "now" for the sources queries */
+    j = ww_store_sources(st, 10, 139, then);
+    json_t *src = json_object_get(j, "sources");
+    CHECK_INT(json_array_size(src), 2);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(src, 0), "src")), "10.0.0.1");
+    CHECK_INT(jint(json_array_get(src, 0), "records"), 30); /* on 139 */
+    CHECK_INT(jint(json_array_get(src, 0), "ports"), 21);   /* in all */
+    json_decref(j);
+    j = ww_store_sources(st, 10, 22, then);
+    CHECK_INT(json_array_size(json_object_get(j, "sources")), 0);
+    json_decref(j);
+
+    struct ww_addr a;
+    ww_addr_parse("10.0.0.1", 8, &a);
+    j = ww_store_ip(st, &a);
+    CHECK_INT(jint(j, "records"), 50);
+    json_t *kinds = json_object_get(j, "kinds");
+    CHECK_INT(json_array_size(kinds), 2);
+    CHECK_STR(json_string_value(json_array_get(kinds, 0)), "horizontal");
+    CHECK_STR(json_string_value(json_array_get(kinds, 1)), "vertical");
+    json_t *bp = json_object_get(j, "by_port");
+    CHECK_INT(json_array_size(bp), 21);
+    CHECK_INT(jint(json_array_get(bp, 0), "port"), 139);
+    CHECK_INT(jint(json_array_get(bp, 0), "records"), 30);
+    json_t *days = json_object_get(j, "days");
+    CHECK_INT(json_array_size(days), 2);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(days, 0), "date")), "2006-08-04");
+    CHECK_INT(jint(json_array_get(days, 0), "records"), 30);
+    CHECK_INT(jint(json_array_get(days, 1), "records"), 20);
+    json_decref(j);
+
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    j = ww_store_sensors(st, (int64_t)now.tv_sec * 1000000);
+    json_t *s0 = json_array_get(json_object_get(j, "sensors"), 0);
+    CHECK_STR(json_string_value(json_object_get(s0, "name")), "s1");
+    CHECK_INT(jint(s0, "events_hour"), 51);
+    CHECK_INT(jint(s0, "events_day"), 51);
+    CHECK_INT(jint(s0, "batches"), 1);
+    CHECK(json_real_value(json_object_get(j, "events_per_second")) > 0.8);
+    json_decref(j);
+
+    /* an event dated far ahead (in a store from before the collector refused
+     * them) hides nothing: sources ranks days up to now's only */
+    struct ww_event fut = ev((day + 30000) * 86400000000LL, 0x0a000009, 0xc0a80001, 139, WW_PROTO_TCP);
+    CHECK_INT(ww_store_submit(st, id, "future", &fut, 1, &d), WW_OK);
+    j = ww_store_sources(st, 10, -1, then);
+    src = json_object_get(j, "sources");
+    CHECK_INT(json_array_size(src), 1); /* day + 1: 10.0.0.1's 20 ports */
+    CHECK_STR(json_string_value(json_object_get(json_array_get(src, 0), "src")), "10.0.0.1");
+    json_decref(j);
+    j = ww_store_sources(st, 10, 139, then);
+    src = json_object_get(j, "sources");
+    CHECK_INT(json_array_size(src), 2);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(src, 0), "src")), "10.0.0.1");
+    json_decref(j);
+    j = ww_store_sources(st, 10, 139, (day + 30000) * 86400000000LL); /* once that day comes */
+    src = json_object_get(j, "sources");
+    CHECK_INT(json_array_size(src), 1);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(src, 0), "src")), "10.0.0.9");
+    json_decref(j);
+    ww_store_close(st);
+}
+
+/* ---- recovery: a crash (a child that _exits without closing) and a clean
+ * restart, each mid-stream, end with the same counts and the same surge
+ * alerts as a store that ran straight through ---- */
+
+#define HOURS 80
+static size_t hour_batch(int h, struct ww_event *out)
+{
+    int64_t t0 = ww_days_from_civil(2006, 8, 1) * 86400000000LL + h * 3600000000LL;
+    size_t n = 0;
+    for (int i = 0; i < 4 + h % 3; i++) /* background: a few new sources an hour */
+        out[n++] = ev(t0 + i * 1000000, 0x0e000000u + (uint32_t)(h * 16 + i), 0xc0a80001, 139, WW_PROTO_TCP);
+    for (int i = 0; i < 5; i++) /* regulars on 80 */
+        out[n++] = ev(t0 + i * 7000000, 0x0f000000u + (uint32_t)i, 0xc0a80002, 80, WW_PROTO_TCP);
+    if (h >= HOURS - 3) /* the worm */
+        for (int i = 0; i < 60 * (h - HOURS + 4); i++)
+            out[n++] = ev(t0 + 600000000 + i * 100000, 0x10000000u + (uint32_t)(h * 1000 + i), 0xc0a80003, 139, WW_PROTO_TCP);
+    return n;
+}
+
+static void feed(struct ww_store *st, int64_t id, int from, int to)
+{
+    struct ww_event *e = ww_malloc(400 * sizeof *e);
+    for (int h = from; h < to; h++) {
+        char bid[32];
+        int dup;
+        snprintf(bid, sizeof bid, "r-%d", h);
+        CHECK_INT(ww_store_submit(st, id, bid, e, hour_batch(h, e), &dup), WW_OK);
+        CHECK_INT(dup, 0);
+    }
+    ww_free(e);
+}
+
+static char *outcome(struct ww_store *st)
+{
+    json_t *a = ww_store_alerts(st, 10), *h = ww_store_porthistory(st, 139, 0, 20000, 0);
+    json_t *al = json_object_get(a, "alerts");
+    for (size_t i = 0; i < json_array_size(al); i++) /* explanation has the numbers too */
+        json_object_del(json_array_get(al, i), "end");
+    json_t *both = json_pack("{s:o,s:o}", "alerts", a, "history", h);
+    char *text = json_dumps(both, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(both);
+    return text;
+}
+
+static void store_path(char *path, size_t n, const char *tag)
+{
+    char name[64];
+    snprintf(name, sizeof name, "recovery_%s.db", tag);
+    tpath(path, n, name);
+}
+
+static void store_rm(const char *path)
+{
+    const char *ext[] = {"", "-wal", "-shm", "-lock"};
+    char p[600];
+    for (int i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s%s", path, ext[i]);
+        unlink(p);
+    }
+}
+
+static int64_t fresh(const char *path, struct ww_store **st)
+{
+    char err[256], secret[65], name[65];
+    int64_t id = 0;
+    store_rm(path);
+    CHECK_INT(ww_store_open(path, st, err, sizeof err), WW_OK);
+    CHECK_INT(ww_store_key_add(*st, "r", secret), WW_OK);
+    CHECK_INT(ww_store_key_check(*st, secret, &id, name), WW_OK);
+    return id;
+}
+
+static void run_recovery(void)
+{
+    char pa[512], pb[512], pc[512], err[256];
+    struct ww_store *st;
+    store_path(pa, sizeof pa, "a");
+    store_path(pb, sizeof pb, "b");
+    store_path(pc, sizeof pc, "c");
+
+    int64_t id = fresh(pa, &st);
+    feed(st, id, 0, HOURS);
+    char *want = outcome(st);
+    ww_store_close(st);
+    CHECK(strstr(want, "\"port\":139") != NULL); /* the worm was called */
+
+    /* crash mid-stream: the child's batches are committed, its aggregates
+     * and surge state only partly flushed or not at all */
+    id = fresh(pb, &st);
+    ww_store_close(st);
+    pid_t pid = fork();
+    if (pid == 0) {
+        CHECK_INT(ww_store_open(pb, &st, err, sizeof err), WW_OK);
+        feed(st, id, 0, HOURS - 10);
+        _exit(test_failures != 0);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK_INT(ww_store_open(pb, &st, err, sizeof err), WW_OK);
+    CHECK_INT(ww_store_start(st, err, sizeof err), WW_OK);
+    feed(st, id, HOURS - 10, HOURS);
+    char *got = outcome(st);
+    CHECK_STR(got, want);
+    free(got);
+    /* a second writer on the same store is refused while this one runs */
+    struct ww_store *other;
+    CHECK_INT(ww_store_open(pb, &other, err, sizeof err), WW_OK);
+    CHECK_INT(ww_store_start(other, err, sizeof err), WW_ERR_LIMIT);
+    ww_store_close(other);
+    ww_store_close(st);
+
+    /* clean restart mid-stream: state saved at close, loaded at start */
+    id = fresh(pc, &st);
+    feed(st, id, 0, HOURS - 2);
+    ww_store_close(st);
+    CHECK_INT(ww_store_open(pc, &st, err, sizeof err), WW_OK);
+    feed(st, id, HOURS - 2, HOURS);
+    got = outcome(st);
+    CHECK_STR(got, want);
+    free(got);
+    ww_store_close(st);
+    free(want);
+    store_rm(pa);
+    store_rm(pb);
+    store_rm(pc);
+}
+
+/* ---- ICMP has no port: the collector counts it under port 0, as analyze
+ * does (ww_event_port), whatever its code (which the event's dport holds) */
+
+static void run_icmp(void)
+{
+    char path[512];
+    struct ww_store *st;
+    int64_t id = 0;
+    int dup;
+    st = open_keyed(path, sizeof path, "icmp.db", "i", &id);
+    int64_t day = ww_days_from_civil(2006, 8, 4), t0 = day * 86400000000LL;
+    struct ww_event e[4] = {
+        ev(t0, 0x0a000001, 0xc0a80001, 0, WW_PROTO_ICMP),     /* echo request, code 0 */
+        ev(t0 + 1, 0x0a000001, 0xc0a80002, 2, WW_PROTO_ICMP), /* code 2 */
+        ev(t0 + 2, 0x0a000002, 0xc0a80002, 3, WW_PROTO_ICMP), /* code 3 */
+        ev(t0 + 3, 0x0a000002, 0xc0a80002, 3, WW_PROTO_TCP),  /* a real port 3 */
+    };
+    for (int i = 0; i < 3; i++) e[i].sport = 8, e[i].tcpflags = 0;
+    CHECK_INT(ww_store_submit(st, id, "icmp-1", e, 4, &dup), WW_OK);
+    json_t *j = ww_store_port(st, 0, day);
+    json_t *row = json_array_get(json_object_get(j, "data"), 0);
+    CHECK_INT(json_array_size(json_object_get(j, "data")), 1);
+    CHECK_STR(json_string_value(json_object_get(row, "proto")), "icmp");
+    CHECK_INT(jint(row, "records"), 3);
+    CHECK_INT(jint(row, "sources"), 2);
+    CHECK_INT(jint(row, "targets"), 2);
+    json_decref(j);
+    for (int p = 2; p <= 3; p++) { /* codes are not ports: only tcp on 3 */
+        j = ww_store_port(st, p, day);
+        json_t *data = json_object_get(j, "data");
+        for (size_t i = 0; i < json_array_size(data); i++)
+            CHECK_STR(json_string_value(json_object_get(json_array_get(data, i), "proto")), "tcp");
+        CHECK_INT(json_array_size(data), p == 3);
+        json_decref(j);
+    }
+    j = ww_store_topports(st, "records", 10, day);
+    json_t *ports = json_object_get(j, "ports");
+    CHECK_INT(json_array_size(ports), 2);
+    CHECK_INT(jint(json_array_get(ports, 0), "port"), 0);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(ports, 0), "proto")), "icmp");
+    json_decref(j);
+    struct ww_addr a;
+    CHECK_INT(ww_addr_parse("10.0.0.2", 8, &a), 0);
+    j = ww_store_ip(st, &a); /* icmp and 3/tcp: two "ports" */
+    CHECK_INT(jint(j, "ports"), 2);
+    json_t *bp = json_object_get(j, "by_port");
+    CHECK_INT(json_array_size(bp), 2);
+    for (size_t i = 0; i < json_array_size(bp); i++) {
+        json_t *x = json_array_get(bp, i);
+        const char *pr = json_string_value(json_object_get(x, "proto"));
+        CHECK(pr && (!strcmp(pr, "icmp") ? jint(x, "port") == 0 : jint(x, "port") == 3));
+    }
+    json_decref(j);
+    ww_store_close(st);
+}
+
+/* ---- an IPv4 host written as ::ffff:a.b.c.d is the same host: one row on
+ * disk, whichever form each batch used and across restarts; the API answers
+ * alike for both forms ---- */
+
+static void run_mapped(void)
+{
+    char path[512], err[256];
+    struct ww_store *st;
+    int64_t id = 0;
+    int dup;
+    st = open_keyed(path, sizeof path, "mapped.db", "m", &id);
+    int64_t day = ww_days_from_civil(2006, 8, 4), t0 = day * 86400000000LL;
+    const char *form[2] = {"::ffff:203.0.113.50", "203.0.113.50"};
+    for (int k = 0; k < 2; k++) { /* one batch in each form, a restart between */
+        struct ww_event e[3];
+        for (int i = 0; i < 3; i++) {
+            e[i] = ev(t0 + k * 1000 + i, 0, 0xc0a80001 + (uint32_t)i, 445, WW_PROTO_TCP);
+            CHECK_INT(ww_addr_parse(form[k], strlen(form[k]), &e[i].src), 0);
+        }
+        char bid[16];
+        snprintf(bid, sizeof bid, "m-%d", k);
+        CHECK_INT(ww_store_submit(st, id, bid, e, 2 + (size_t)k, &dup), WW_OK); /* 2, then 3 */
+        ww_store_close(st);
+        CHECK_INT(ww_store_open(path, &st, err, sizeof err), WW_OK);
+    }
+    sqlite3_stmt *s;
+    CHECK_INT(sqlite3_prepare_v2(st->rdb, "SELECT count(*), max(src) FROM srcs", -1, &s, NULL),
+              SQLITE_OK);
+    CHECK_INT(sqlite3_step(s), SQLITE_ROW);
+    CHECK_INT(sqlite3_column_int(s, 0), 1);
+    CHECK_STR((const char *)sqlite3_column_text(s, 1), "203.0.113.50");
+    sqlite3_finalize(s);
+    json_t *j[2];
+    for (int k = 0; k < 2; k++) {
+        char url[64];
+        unsigned status;
+        snprintf(url, sizeof url, "/api/v1/ip/%s", form[k]);
+        j[k] = ww_api_get(st, url, t0, &status);
+        CHECK_INT(status, 200);
+        CHECK_STR(json_string_value(json_object_get(j[k], "src")), "203.0.113.50");
+        CHECK_INT(jint(j[k], "records"), 5);
+        CHECK_INT(jint(j[k], "targets"), 3);
+    }
+    CHECK(json_equal(j[0], j[1]));
+    json_decref(j[0]);
+    json_decref(j[1]);
+    json_t *src = ww_store_sources(st, 10, -1, t0 + 86400000000LL);
+    json_t *list = json_object_get(src, "sources");
+    CHECK_INT(json_array_size(list), 1);
+    CHECK_INT(jint(json_array_get(list, 0), "records"), 5);
+    json_decref(src);
+    ww_store_close(st);
+}
+
+/* ---- faults: SQLite's own I/O paths made to fail on demand. A VFS over
+ * the default one fails writes (SQLITE_FULL, as a full disk does) of the
+ * WAL (commits, flushes) or of the main database file (in WAL mode only
+ * checkpoints write it); a progress handler on the writer's connection
+ * interrupts its aggregate reads (an apply after the 200). Nothing
+ * acknowledged may be lost, a query must not answer stale figures, and the
+ * store must resume by itself ---- */
+
+enum { F_DB = 1, F_WAL = 2 };
+static volatile int fail_write, fail_loads;
+static sqlite3_vfs *real_vfs, faulty;
+struct ffile { sqlite3_file base; int kind; };
+#define REAL(f) ((sqlite3_file *)((struct ffile *)(f) + 1))
+#define KIND(f) (((struct ffile *)(f))->kind)
+
+static int f_close(sqlite3_file *f) { return REAL(f)->pMethods->xClose(REAL(f)); }
+static int f_read(sqlite3_file *f, void *b, int n, sqlite3_int64 o)
+{ return REAL(f)->pMethods->xRead(REAL(f), b, n, o); }
+static int f_write(sqlite3_file *f, const void *b, int n, sqlite3_int64 o)
+{ return fail_write & KIND(f) ? SQLITE_FULL : REAL(f)->pMethods->xWrite(REAL(f), b, n, o); }
+static int f_truncate(sqlite3_file *f, sqlite3_int64 n)
+{ return fail_write & KIND(f) ? SQLITE_IOERR_TRUNCATE : REAL(f)->pMethods->xTruncate(REAL(f), n); }
+static int f_sync(sqlite3_file *f, int fl) { return REAL(f)->pMethods->xSync(REAL(f), fl); }
+static int f_size(sqlite3_file *f, sqlite3_int64 *n) { return REAL(f)->pMethods->xFileSize(REAL(f), n); }
+static int f_lock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xLock(REAL(f), l); }
+static int f_unlock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xUnlock(REAL(f), l); }
+static int f_reserved(sqlite3_file *f, int *r) { return REAL(f)->pMethods->xCheckReservedLock(REAL(f), r); }
+static int f_fcntl(sqlite3_file *f, int op, void *a) { return REAL(f)->pMethods->xFileControl(REAL(f), op, a); }
+static int f_sector(sqlite3_file *f) { return REAL(f)->pMethods->xSectorSize(REAL(f)); }
+static int f_devchar(sqlite3_file *f) { return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f)); }
+static int f_shmmap(sqlite3_file *f, int i, int sz, int ext, void volatile **p)
+{ return REAL(f)->pMethods->xShmMap(REAL(f), i, sz, ext, p); }
+static int f_shmlock(sqlite3_file *f, int off, int n, int fl) { return REAL(f)->pMethods->xShmLock(REAL(f), off, n, fl); }
+static void f_shmbarrier(sqlite3_file *f) { REAL(f)->pMethods->xShmBarrier(REAL(f)); }
+static int f_shmunmap(sqlite3_file *f, int del) { return REAL(f)->pMethods->xShmUnmap(REAL(f), del); }
+static int f_fetch(sqlite3_file *f, sqlite3_int64 o, int n, void **p) { return REAL(f)->pMethods->xFetch(REAL(f), o, n, p); }
+static int f_unfetch(sqlite3_file *f, sqlite3_int64 o, void *p) { return REAL(f)->pMethods->xUnfetch(REAL(f), o, p); }
+static const sqlite3_io_methods f_methods = {
+    3, f_close, f_read, f_write, f_truncate, f_sync, f_size, f_lock, f_unlock, f_reserved,
+    f_fcntl, f_sector, f_devchar, f_shmmap, f_shmlock, f_shmbarrier, f_shmunmap, f_fetch, f_unfetch};
+
+static int f_open(sqlite3_vfs *v, const char *name, sqlite3_file *f, int flags, int *out)
+{
+    (void)v;
+    f->pMethods = NULL;
+    int rc = real_vfs->xOpen(real_vfs, name, REAL(f), flags, out);
+    if (REAL(f)->pMethods) {
+        KIND(f) = flags & SQLITE_OPEN_MAIN_DB ? F_DB : flags & SQLITE_OPEN_WAL ? F_WAL : 0;
+        f->pMethods = &f_methods;
+    }
+    return rc;
+}
+
+/* Progress handler: interrupts the writer's reads of aggregate rows. */
+static int loads_fail(void *db)
+{
+    if (!fail_loads) return 0;
+    for (sqlite3_stmt *s = sqlite3_next_stmt(db, NULL); s; s = sqlite3_next_stmt(db, s))
+        if (sqlite3_stmt_busy(s) && !strncmp(sqlite3_sql(s), "SELECT records", 14)) return 1;
+    return 0;
+}
+
+/* n events on port from sources base.. (one each), dated day */
+static struct ww_event *fbatch(int64_t day, uint32_t base, int port, int n)
+{
+    struct ww_event *e = ww_malloc((size_t)n * sizeof *e);
+    for (int i = 0; i < n; i++)
+        e[i] = ev(day * 86400000000LL + i, base + (uint32_t)i, 0xc0a80001, port, WW_PROTO_TCP);
+    return e;
+}
+
+static long long frecords(struct ww_store *st, int port, int64_t day) /* -1: no answer */
+{
+    json_t *j = ww_store_port(st, port, day);
+    if (!j) return -1;
+    long long n = jint(json_array_get(json_object_get(j, "data"), 0), "records");
+    json_decref(j);
+    return n;
+}
+
+/* Waits (5 s at most) for the store to answer port's records; -1 if not. */
+static long long fresumed(struct ww_store *st, int port, int64_t day)
+{
+    for (int i = 0; i < 100; i++) {
+        long long n = frecords(st, port, day);
+        if (n >= 0) return n;
+        usleep(50000);
+    }
+    return -1;
+}
+
+static int fsubmit(struct ww_store *st, int64_t id, const char *bid, const struct ww_event *e, int n)
+{
+    int dup, rc;
+    for (int i = 0; i < 100; i++) { /* refused for a moment after a failed write */
+        if ((rc = ww_store_submit(st, id, bid, e, (size_t)n, &dup)) == WW_OK) return dup;
+        usleep(50000);
+    }
+    return -1;
+}
+
+static long long wal_size(const char *path)
+{
+    char wal[600];
+    struct stat sb;
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    return stat(wal, &sb) ? 0 : (long long)sb.st_size;
+}
+
+static void run_faults(void)
+{
+    char path[512], err[256], why[160];
+    struct ww_store *st;
+    int64_t id = 0;
+    int dup;
+    real_vfs = sqlite3_vfs_find(NULL);
+    faulty = *real_vfs;
+    faulty.zName = "ww-faulty";
+    faulty.szOsFile = (int)sizeof(struct ffile) + real_vfs->szOsFile;
+    faulty.xOpen = f_open;
+    CHECK_INT(sqlite3_vfs_register(&faulty, 1), SQLITE_OK);
+    st = open_keyed(path, sizeof path, "faults.db", "f", &id);
+    CHECK_INT(ww_store_start(st, err, sizeof err), WW_OK);
+    int64_t day = ww_days_from_civil(2006, 8, 4);
+    struct ww_event *a = fbatch(day, 0x0c000000, 7001, 100), *b = fbatch(day, 0x0c001000, 7002, 100),
+                    *c = fbatch(day, 0x0c002000, 7002, 50), *d = fbatch(day, 0x0c003000, 7003, 300),
+                    *e1 = fbatch(day, 0x0c004000, 7004, 80), *e2 = fbatch(day, 0x0c005000, 7004, 120);
+
+    /* the log append fails: nothing stored, the store says why, the batch
+     * is new when sent again */
+    fail_write = F_WAL;
+    CHECK_INT(ww_store_submit(st, id, "a", a, 100, &dup), WW_ERR_IO);
+    CHECK_INT(ww_store_status(st, why, sizeof why), WW_ERR_IO);
+    CHECK_STR(why, "database or disk is full");
+    fail_write = 0;
+    CHECK_INT(fsubmit(st, id, "a", a, 100), 0);
+    CHECK_INT(frecords(st, 7001, day), 100);
+
+    /* acknowledged, then the flush fails: no stale answer, no new batch;
+     * then it resumes by itself, with everything */
+    CHECK_INT(ww_store_submit(st, id, "b", b, 100, &dup), WW_OK);
+    fail_write = F_WAL;
+    CHECK_INT(frecords(st, 7002, day), -1);
+    CHECK_INT(ww_store_status(st, why, sizeof why), WW_ERR_IO);
+    CHECK_INT(ww_store_submit(st, id, "c", c, 50, &dup), WW_ERR_IO);
+    usleep(1200000); /* failed flushes retried meanwhile */
+    fail_write = 0;
+    CHECK_INT(fresumed(st, 7002, day), 100);
+    CHECK_INT(fsubmit(st, id, "c", c, 50), 0);
+    CHECK_INT(frecords(st, 7002, day), 150);
+    CHECK_INT(ww_store_status(st, why, sizeof why), WW_OK);
+
+    /* a checkpoint that fails midway (writes of the main file fail, after a
+     * failed write asked for one): the store writes on, the WAL stays whole,
+     * and is truncated once the checkpoint can run */
+    fail_write = F_DB | F_WAL;
+    CHECK_INT(ww_store_submit(st, id, "d", d, 300, &dup), WW_ERR_IO);
+    fail_write = F_DB;
+    CHECK_INT(fsubmit(st, id, "d", d, 300), 0);
+    CHECK_INT(fresumed(st, 7003, day), 300);
+    CHECK(wal_size(path) > 0);
+    fail_write = 0;
+    for (int i = 0; i < 160 && wal_size(path) > 0; i++) usleep(50000);
+    CHECK_INT(wal_size(path), 0);
+    CHECK_INT(frecords(st, 7003, day), 300);
+
+    /* reading an aggregate row fails while a batch is applied (after its
+     * 200), with the entries of an earlier batch still dirty: the cache is
+     * rebuilt from the log, each batch counted once */
+    CHECK_INT(ww_store_submit(st, id, "e1", e1, 80, &dup), WW_OK);
+    pthread_mutex_lock(&st->wlock);
+    sqlite3_progress_handler(st->db, 1, loads_fail, st->db);
+    pthread_mutex_unlock(&st->wlock);
+    fail_loads = 1;
+    CHECK_INT(ww_store_submit(st, id, "e2", e2, 120, &dup), WW_OK);
+    CHECK_INT(frecords(st, 7004, day), -1);
+    CHECK_INT(ww_store_status(st, why, sizeof why), WW_ERR_IO);
+    fail_loads = 0;
+    CHECK_INT(fresumed(st, 7004, day), 200);
+    pthread_mutex_lock(&st->wlock);
+    sqlite3_progress_handler(st->db, 0, NULL, NULL);
+    pthread_mutex_unlock(&st->wlock);
+    struct ww_addr x;
+    CHECK_INT(ww_addr_parse("12.0.80.5", 9, &x), 0); /* one of e2's */
+    json_t *j = ww_store_ip(st, &x);
+    CHECK_INT(jint(j, "records"), 1);
+    json_decref(j);
+
+    /* and after a restart: every acknowledged batch exactly once */
+    ww_store_close(st);
+    CHECK_INT(ww_store_open(path, &st, err, sizeof err), WW_OK);
+    CHECK_INT(frecords(st, 7001, day), 100);
+    CHECK_INT(frecords(st, 7002, day), 150);
+    CHECK_INT(frecords(st, 7003, day), 300);
+    CHECK_INT(frecords(st, 7004, day), 200);
+    j = ww_store_sources(st, 10000, -1, (day + 1) * 86400000000LL);
+    CHECK_INT(json_array_size(json_object_get(j, "sources")), 4 * 32); /* top 32 of 4 ports, once */
+    json_decref(j);
+    static const char *const one_of_each[] = {"12.0.0.99", "12.0.16.7", "12.0.32.49", "12.0.48.0",
+                                              "12.0.64.79", "12.0.80.119"};
+    for (int i = 0; i < 6; i++) {
+        CHECK_INT(ww_addr_parse(one_of_each[i], strlen(one_of_each[i]), &x), 0);
+        j = ww_store_ip(st, &x);
+        CHECK_INT(jint(j, "records"), 1);
+        json_decref(j);
+    }
+    ww_store_close(st);
+    sqlite3_vfs_unregister(&faulty);
+    sqlite3_vfs_register(real_vfs, 1);
+    ww_free(a), ww_free(b), ww_free(c), ww_free(d), ww_free(e1), ww_free(e2);
+}
+
+/* ---- the writer's lock file ---- */
+
+/* One writer at a time; the lock file is there while it writes and gone
+ * after it closes cleanly; a store that never wrote, or was refused, leaves
+ * it alone. */
+static void run_lock(void)
+{
+    char path[512], lock[520], err[256];
+    struct ww_store *a, *b;
+    tpath(path, sizeof path, "lock.db");
+    snprintf(lock, sizeof lock, "%s-lock", path);
+    CHECK_INT(ww_store_open(path, &a, err, sizeof err), WW_OK);
+    CHECK(!exists(lock)); /* opening takes nothing */
+    CHECK_INT(ww_store_start(a, err, sizeof err), WW_OK);
+    CHECK(exists(lock));
+    CHECK_INT(ww_store_open(path, &b, err, sizeof err), WW_OK);
+    CHECK_INT(ww_store_start(b, err, sizeof err), WW_ERR_LIMIT);
+    CHECK(strstr(err, "another process is already writing") != NULL);
+    ww_store_close(b);
+    CHECK(exists(lock)); /* the refused one does not remove the holder's */
+    CHECK_INT(ww_store_open(path, &b, err, sizeof err), WW_OK);
+    CHECK_INT(ww_store_start(b, err, sizeof err), WW_ERR_LIMIT); /* still held */
+    ww_store_close(b);
+    ww_store_close(a);
+    CHECK(!exists(lock));
+    /* a reader that never starts the writer creates no lock file */
+    CHECK_INT(ww_store_open(path, &b, err, sizeof err), WW_OK);
+    json_decref(ww_store_alerts(b, 1));
+    ww_store_close(b);
+    CHECK(!exists(lock));
+    /* after a crash the lock file stays, unlocked: the next writer takes it */
+    pid_t pid = fork();
+    if (pid == 0) {
+        int ok = ww_store_open(path, &a, err, sizeof err) == WW_OK &&
+                 ww_store_start(a, err, sizeof err) == WW_OK;
+        _exit(ok ? 0 : 1);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(exists(lock));
+    CHECK_INT(ww_store_open(path, &a, err, sizeof err), WW_OK);
+    CHECK_INT(ww_store_start(a, err, sizeof err), WW_OK);
+    ww_store_close(a);
+    CHECK(!exists(lock));
+}
+
+/* Processes taking and releasing the lock as fast as they can: a release
+ * unlinking the lock file while another process is between its open() and
+ * flock() must never let two of them hold it at once. Each holder creates
+ * an O_EXCL marker while it holds the lock; finding it there is an overlap. */
+#define RACERS 4
+#define ROUNDS 20000
+static void run_lock_race(void)
+{
+    char lock[520], mark[520];
+    tpath(lock, sizeof lock, "race.db-lock");
+    tpath(mark, sizeof mark, "race.db-holder");
+    pid_t pid[RACERS];
+    for (int i = 0; i < RACERS; i++) {
+        if ((pid[i] = fork()) != 0) continue;
+        int wins = 0, overlaps = 0, fd;
+        for (int r = 0; r < ROUNDS; r++) {
+            if (store_lock_take(lock, &fd, NULL, 0) != WW_OK) continue;
+            int m = open(mark, O_CREAT | O_EXCL | O_WRONLY, 0600);
+            if (m < 0) {
+                overlaps++;
+            } else {
+                close(m);
+                wins++;
+                unlink(mark);
+            }
+            store_lock_release(lock, fd);
+        }
+        _exit(overlaps ? 2 : wins ? 0 : 1);
+    }
+    int held = 0;
+    for (int i = 0; i < RACERS; i++) {
+        int status;
+        waitpid(pid[i], &status, 0);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) != 2); /* never two holders */
+        held += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    }
+    CHECK(held >= 1);
+    CHECK(!exists(lock));
+}
+
+/* Space-Saving with its error: a late key inherits the lightest count as
+ * err, and ranks by what it is guaranteed; blobs round-trip exactly. */
+static void run_tally(void)
+{
+    struct tally t = {.cap = 2};
+    uint8_t a[17], b[17], c[17];
+    tally_key_int(a, 1);
+    tally_key_int(b, 2);
+    tally_key_int(c, 3);
+    tally_add(&t, a, 5, 0);
+    tally_add(&t, b, 1, 0);
+    tally_add(&t, c, 1, 0); /* replaces b: c = 2, err = 1 */
+    tally_add(&t, c, 1, 0);
+    tally_sort(&t);
+    CHECK_INT(t.n, 2);
+    CHECK_INT(tally_key_int_value(t.e[0].k), 1);
+    CHECK_INT(t.e[0].c - t.e[0].err, 5);
+    CHECK_INT(tally_key_int_value(t.e[1].k), 3);
+    CHECK_INT(t.e[1].c, 3);
+    CHECK_INT(t.e[1].err, 1);
+    unsigned char buf[TALLY_ENTRY * 2];
+    size_t len = tally_encode(&t, buf);
+    CHECK_INT(len, 2 * TALLY_ENTRY);
+    struct tally u = {.cap = 2};
+    tally_decode(&u, buf, len);
+    CHECK_INT(u.n, 2);
+    CHECK_INT(u.e[1].c, 3);
+    CHECK_INT(u.e[1].err, 1);
+    tally_decode(&u, buf, len - 1); /* a torn blob adds nothing */
+    CHECK_INT(u.e[0].c, 5);
+    /* a timeline keeps the newest keys */
+    struct tally d = {.cap = 2, .recent = 1};
+    tally_add(&d, b, 1, 0);
+    tally_add(&d, c, 1, 0);
+    tally_add(&d, a, 9, 0); /* older than all kept: dropped */
+    tally_sort(&d);
+    CHECK_INT(tally_key_int_value(d.e[0].k) + tally_key_int_value(d.e[1].k), 5);
+    tally_free(&t);
+    tally_free(&u);
+    tally_free(&d);
+}
+
+TEST_MAIN(tmp_init(); run(); run_views(); run_recovery(); run_icmp(); run_mapped(); run_faults(); run_lock(); run_lock_race();
+          run_tally(); tmp_done())
