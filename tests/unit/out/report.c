@@ -1,0 +1,323 @@
+/* report.c -- lib/out/report.c: ww_report_json and ww_report_text on a small
+ * hand-built struct ww_report (two scanners, three ports, one surge, a port
+ * history) and on an empty one. The JSON is read back with jansson and
+ * checked field by field against ../shared/CONTRACT.md's `analyze --format
+ * json`; the text is checked line by line. Output goes to open_memstream
+ * buffers; a stream that cannot be written gives WW_ERR_IO. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "test.h"
+#include "core/addr.h"
+#include "core/err.h"
+#include "out/report.h"
+
+#define US 1000000LL
+#define T0 1154390400LL /* 2006-08-01T00:00:00Z */
+
+static struct ww_report rep;
+static struct ww_scanner sc[2];
+static struct ww_portstat ports[3];
+static struct ww_surge surge;
+static const char *const files[2] = {"sensor-01.log", "capture \"2\".pcap"};
+static int64_t hstart[2];
+static uint64_t hsrc[2] = {3, 40}, htgt[2] = {5, 60}, hrec[2] = {7, 80};
+
+static void build(void)
+{
+    memset(&rep, 0, sizeof rep);
+    memset(sc, 0, sizeof sc);
+    rep.files = files, rep.nfiles = 2;
+    rep.input.lines = 100, rep.input.events = 90, rep.input.skipped = 10, rep.input.bytes = 9999;
+    rep.records = 95;
+    rep.first_us = T0 * US + 500000, rep.last_us = (T0 + 3600) * US;
+    rep.bucket_us = 600 * US;
+
+    CHECK_INT(ww_addr_parse("198.51.100.7", 12, &sc[0].src), 0);
+    sc[0].kind = "vertical", sc[0].method = "threshold";
+    sc[0].probes = 40, sc[0].targets = 1, sc[0].ports = 30;
+    sc[0].first_us = T0 * US, sc[0].last_us = (T0 + 60) * US;
+    sc[0].probe_mask = 1u << WW_PROBE_SYN;
+    sc[0].nprotos = 1, sc[0].protos[0].proto = WW_PROTO_TCP, sc[0].protos[0].probes = 40;
+    const char *v6 = "2001:db8:77:1:aaaa:bbbb:cccc:dddd";
+    CHECK_INT(ww_addr_parse(v6, strlen(v6), &sc[1].src), 0);
+    sc[1].kind = "horizontal", sc[1].method = "trw";
+    sc[1].probes = 30, sc[1].targets = 28, sc[1].ports = 2;
+    sc[1].first_us = (T0 + 10) * US, sc[1].last_us = (T0 + 70) * US;
+    sc[1].probe_mask = 1u << WW_PROBE_SYN | 1u << WW_PROBE_UDP | 1u << WW_PROBE_XMAS;
+    sc[1].nprotos = 3;
+    sc[1].protos[0].proto = WW_PROTO_TCP, sc[1].protos[1].proto = WW_PROTO_UDP;
+    sc[1].protos[2].proto = 47;
+    rep.scanners = sc, rep.nscanners = 2;
+
+    ports[0] = (struct ww_portstat){139, WW_PROTO_TCP, 50, 20, 30};
+    ports[1] = (struct ww_portstat){1434, WW_PROTO_UDP, 30, 10, 25};
+    ports[2] = (struct ww_portstat){0, 47, 15, 2, 2};
+    rep.ports = ports, rep.nports = 3;
+
+    memset(&surge, 0, sizeof surge);
+    surge.port = 139, surge.proto = WW_PROTO_TCP;
+    surge.start_us = (T0 + 1800) * US, surge.alert_us = (T0 + 1900) * US, surge.end_us = (T0 + 2400) * US;
+    surge.sources = 40, surge.new_sources = 35, surge.targets = 60;
+    surge.baseline_sources = 3.5, surge.baseline_new = 1.25, surge.baseline_targets = 5;
+    surge.spread = 2, surge.score = 16.875, surge.isc_score = 4.5;
+    rep.surges = &surge, rep.nsurges = 1;
+
+    hstart[0] = (T0 + 1200) * US, hstart[1] = (T0 + 1800) * US;
+    rep.hist_port = 139, rep.hist_proto = WW_PROTO_TCP, rep.nhist = 2;
+    rep.hist_start = hstart, rep.hist_sources = hsrc, rep.hist_targets = htgt, rep.hist_records = hrec;
+}
+
+/* The writer's output as one string (caller frees). */
+static char *render(int json, size_t top, int *rc)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    CHECK(f != NULL);
+    *rc = json ? ww_report_json(f, &rep) : ww_report_text(f, &rep, top);
+    fclose(f);
+    return buf;
+}
+
+static json_t *obj;
+static const char *str(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_string(v)) fprintf(stderr, "%s: not a string\n", key);
+    return json_is_string(v) ? json_string_value(v) : "(missing)";
+}
+
+static long long num(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_integer(v)) fprintf(stderr, "%s: not an integer\n", key);
+    return json_is_integer(v) ? json_integer_value(v) : -12345;
+}
+
+static double real(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_number(v)) fprintf(stderr, "%s: not a number\n", key);
+    return json_is_number(v) ? json_number_value(v) : -12345;
+}
+
+static void test_json(void)
+{
+    build();
+    int rc;
+    char *out = render(1, 10, &rc);
+    CHECK_INT(rc, WW_OK);
+    size_t n = strlen(out);
+    CHECK(n > 2 && out[n - 1] == '\n' && out[n - 2] == '}');
+    json_error_t jerr;
+    json_t *doc = json_loads(out, 0, &jerr);
+    CHECK(doc != NULL);
+    free(out);
+    if (!doc) return;
+    /* the order of the top-level members, as written */
+    static const char *const top[] = {"input", "scanners", "ports", "surges", "history"};
+    size_t i = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(doc, key, v) {
+        CHECK(i < 5 && !strcmp(key, top[i]));
+        i++;
+    }
+    CHECK_INT(i, 5);
+
+    json_t *in = json_object_get(doc, "input");
+    json_t *fl = json_object_get(in, "files");
+    CHECK_INT(json_array_size(fl), 2);
+    CHECK_STR(json_string_value(json_array_get(fl, 1)), "capture \"2\".pcap");
+    CHECK_INT(num(in, "lines"), 100);
+    CHECK_INT(num(in, "events"), 90);
+    CHECK_INT(num(in, "skipped"), 10);
+    CHECK_INT(num(in, "records"), 95);
+    CHECK_STR(str(in, "first_seen"), "2006-08-01T00:00:00Z");
+    CHECK_STR(str(in, "last_seen"), "2006-08-01T01:00:00Z");
+
+    json_t *s = json_object_get(doc, "scanners");
+    CHECK_INT(json_array_size(s), 2);
+    obj = json_array_get(s, 0);
+    CHECK_STR(str(obj, "src"), "198.51.100.7");
+    CHECK_STR(str(obj, "kind"), "vertical");
+    CHECK_STR(str(obj, "proto"), "tcp");
+    CHECK_STR(str(obj, "flags"), "SYN");
+    CHECK_INT(num(obj, "probes"), 40);
+    CHECK_INT(num(obj, "targets"), 1);
+    CHECK_INT(num(obj, "ports"), 30);
+    CHECK_STR(str(obj, "first_seen"), "2006-08-01T00:00:00Z");
+    CHECK_STR(str(obj, "last_seen"), "2006-08-01T00:01:00Z");
+    CHECK_STR(str(obj, "method"), "threshold");
+    obj = json_array_get(s, 1);
+    CHECK_STR(str(obj, "src"), "2001:db8:77:1:aaaa:bbbb:cccc:dddd");
+    CHECK_STR(str(obj, "kind"), "horizontal");
+    CHECK_STR(str(obj, "proto"), "tcp,udp,47");
+    CHECK_STR(str(obj, "flags"), "SYN,XMAS,UDP");
+    CHECK_STR(str(obj, "method"), "trw");
+
+    json_t *p = json_object_get(doc, "ports");
+    CHECK_INT(json_array_size(p), 3); /* all of them, whatever the text's top */
+    obj = json_array_get(p, 0);
+    CHECK_INT(num(obj, "port"), 139);
+    CHECK_STR(str(obj, "proto"), "tcp");
+    CHECK_INT(num(obj, "records"), 50);
+    CHECK_INT(num(obj, "sources"), 20);
+    CHECK_INT(num(obj, "targets"), 30);
+    CHECK_STR(str(json_array_get(p, 1), "proto"), "udp");
+    CHECK_STR(str(json_array_get(p, 2), "proto"), "47");
+
+    json_t *su = json_object_get(doc, "surges");
+    CHECK_INT(json_array_size(su), 1);
+    obj = json_array_get(su, 0);
+    CHECK_INT(num(obj, "port"), 139);
+    CHECK_STR(str(obj, "proto"), "tcp");
+    CHECK_STR(str(obj, "start"), "2006-08-01T00:30:00Z");
+    CHECK_STR(str(obj, "alert"), "2006-08-01T00:31:40Z");
+    CHECK_STR(str(obj, "end"), "2006-08-01T00:40:00Z");
+    CHECK_INT(num(obj, "sources"), 40);
+    CHECK_INT(num(obj, "new_sources"), 35);
+    CHECK_INT(num(obj, "targets"), 60);
+    CHECK(real(obj, "baseline_sources") == 3.5);
+    CHECK(real(obj, "baseline_new") == 1.25);
+    CHECK(real(obj, "baseline_targets") == 5);
+    CHECK(real(obj, "spread") == 2);
+    CHECK(real(obj, "score") == 16.875);
+    CHECK(real(obj, "isc_score") == 4.5);
+
+    json_t *h = json_object_get(doc, "history");
+    CHECK_INT(num(h, "port"), 139);
+    CHECK_STR(str(h, "proto"), "tcp");
+    CHECK_INT(num(h, "bucket_seconds"), 600);
+    json_t *cols = json_object_get(h, "columns");
+    static const char *const want_cols[] = {"start", "records", "sources", "targets"};
+    CHECK_INT(json_array_size(cols), 4);
+    for (size_t k = 0; k < 4; k++) CHECK_STR(json_string_value(json_array_get(cols, k)), want_cols[k]);
+    json_t *row = json_array_get(json_object_get(h, "buckets"), 1);
+    CHECK_STR(json_string_value(json_array_get(row, 0)), "2006-08-01T00:30:00Z");
+    CHECK_INT(json_integer_value(json_array_get(row, 1)), 80);
+    CHECK_INT(json_integer_value(json_array_get(row, 2)), 40);
+    CHECK_INT(json_integer_value(json_array_get(row, 3)), 60);
+
+#ifdef WW_KNOWN_BUGS
+    /* BUG (reported; lib/ is not this test's to change): CONTRACT.md lists
+     * "floods" and "backscatter" among the fields that must exist, and a
+     * "kind" (spreading|campaign) per surge; ww_report_json writes none. */
+    CHECK(json_is_array(json_object_get(doc, "floods")));
+    CHECK(json_is_array(json_object_get(doc, "backscatter")));
+    CHECK(json_is_string(json_object_get(json_array_get(su, 0), "kind")));
+#endif
+    json_decref(doc);
+
+    /* empty: the arrays are there and empty, no times, no history */
+    memset(&rep, 0, sizeof rep);
+    out = render(1, 10, &rc);
+    CHECK_INT(rc, WW_OK);
+    doc = json_loads(out, 0, &jerr);
+    free(out);
+    CHECK(doc != NULL);
+    if (!doc) return;
+    in = json_object_get(doc, "input");
+    CHECK_INT(json_array_size(json_object_get(in, "files")), 0);
+    CHECK_INT(num(in, "lines"), 0);
+    CHECK(json_object_get(in, "first_seen") == NULL);
+    CHECK(json_is_array(json_object_get(doc, "scanners")) && !json_array_size(json_object_get(doc, "scanners")));
+    CHECK(json_is_array(json_object_get(doc, "ports")) && !json_array_size(json_object_get(doc, "ports")));
+    CHECK(json_is_array(json_object_get(doc, "surges")) && !json_array_size(json_object_get(doc, "surges")));
+    CHECK(json_object_get(doc, "history") == NULL);
+    json_decref(doc);
+}
+
+static void test_text(void)
+{
+    build();
+    int rc;
+    char *out = render(0, 2, &rc);
+    CHECK_INT(rc, WW_OK);
+    static const char want[] =
+        "wormwatch: 2 files, 100 lines, 90 events, 10 skipped\n"
+        "  from 2006-08-01T00:00:00Z to 2006-08-01T01:00:00Z (UTC)\n"
+        "  2 scanners, 1 surge, 3 ports seen\n"
+        "\n"
+        "Top ports by distinct sources\n"
+        "  PORT              RECORDS    SOURCES    TARGETS\n"
+        "  139/tcp                50         20         30\n"
+        "  1434/udp               30         10         25\n"
+        "  ... 1 more (--top N, or --format json)\n"
+        "\n"
+        "Scanners\n"
+        "  SOURCE             KIND       METHOD    PROBE           PROBES TARGETS  PORTS\n"
+        "  198.51.100.7       vertical   threshold SYN                 40       1     30\n"
+        "  2001:db8:77:1:aaaa:bbbb:cccc:dddd\n"
+        "                     horizontal trw       SYN,XMAS,UDP        30      28      2\n"
+        "\n"
+        "Surges (new sources per 10-minute bucket against the port's baseline)\n"
+        "  139/tcp from 2006-08-01T00:30:00Z, called 2006-08-01T00:31:40Z\n"
+        "    35 new sources (baseline 1.2), 40 sources (3.5), 60 targets (5.0)\n"
+        "    z 16.9, ISC trend score 4.5\n";
+    CHECK_STR(out, want);
+    free(out);
+
+    /* one scanner, top 1: singular words, "... 1 more" under scanners */
+    rep.nfiles = 1, rep.nsurges = 0;
+    out = render(0, 1, &rc);
+    CHECK(strstr(out, "wormwatch: 1 file, ") == out);
+    CHECK(strstr(out, "  2 scanners, 0 surges, 3 ports seen\n"));
+    CHECK(strstr(out, "  ... 2 more (--top N, or --format json)\n"));
+    CHECK(strstr(out, "     30\n  ... 1 more\n\nSurges"));
+    CHECK(strstr(out, "baseline)\n  (none)\n"));
+    free(out);
+
+    memset(&rep, 0, sizeof rep);
+    out = render(0, 10, &rc);
+    CHECK_INT(rc, WW_OK);
+    CHECK_STR(out,
+        "wormwatch: 0 files, 0 lines, 0 events, 0 skipped\n"
+        "  0 scanners, 0 surges, 0 ports seen\n"
+        "\n"
+        "Top ports by distinct sources\n"
+        "  (none)\n"
+        "\n"
+        "Scanners\n"
+        "  (none)\n"
+        "\n"
+        "Surges (new sources per 0-minute bucket against the port's baseline)\n"
+        "  (none)\n");
+    free(out);
+}
+
+static void test_write_error(void)
+{
+    build();
+    FILE *f = fopen("/dev/null", "r"); /* every write fails */
+    CHECK(f != NULL);
+    if (!f) return;
+    CHECK_INT(ww_report_json(f, &rep), WW_ERR_IO);
+    clearerr(f);
+    CHECK_INT(ww_report_text(f, &rep, 10), WW_ERR_IO);
+    fclose(f);
+}
+
+static void test_scanner_strings(void)
+{
+    build();
+    char b[64];
+    CHECK_STR(ww_scanner_protos(&sc[1], b, sizeof b), "tcp,udp,47");
+    CHECK_STR(ww_scanner_flags(&sc[1], b, sizeof b), "SYN,XMAS,UDP");
+    sc[1].probe_mask = 0, sc[1].nprotos = 0;
+    CHECK_STR(ww_scanner_protos(&sc[1], b, sizeof b), "");
+    CHECK_STR(ww_scanner_flags(&sc[1], b, sizeof b), "");
+    sc[1].probe_mask = (1u << WW_PROBE_COUNT) - 1;
+    CHECK_STR(ww_scanner_flags(&sc[1], b, sizeof b), "SYN,FIN,NULL,XMAS,ACK,SYNACK,RST,TCP,UDP,ICMP,PROTO");
+}
+
+TEST_MAIN(
+    test_json();
+    test_text();
+    test_write_error();
+    test_scanner_strings();
+)
