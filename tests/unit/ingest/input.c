@@ -220,8 +220,10 @@ static void to_stdin(const void *buf, size_t n)
     CHECK_INT(pipe(fd), 0);
     CHECK_INT(write(fd[1], buf, n), n);
     close(fd[1]);
-    CHECK_INT(dup2(fd[0], 0), 0);
-    close(fd[0]);
+    if (fd[0] != 0) { /* run with fd 0 closed, the pipe may already be it */
+        CHECK_INT(dup2(fd[0], 0), 0);
+        close(fd[0]);
+    }
     clearerr(stdin);
 }
 
