@@ -191,7 +191,7 @@ int64_t ww_parse_duration(const char *s)
         if (end[1]) return -1;
     }
     double us = v * mul * 1e6;
-    if (us > 9e18) return -1;
+    if (!(us >= 0) || us > 9e18) return -1; /* NaN fails the first */
     return (int64_t)us;
 }
 
