@@ -77,28 +77,37 @@ static const struct option longopts[] = {
     {0, 0, 0, 0}
 };
 
-static int cmd_simulate(int argc, char **argv)
+/* The command line: the engine's options and what to write where. */
+struct args {
+    struct ww_sim_opts o;
+    const char *out, *spec;
+    enum ww_sim_format fmt;
+    int quiet;
+};
+
+/* Fills a; WW_EXIT_OK, or the status of a usage error (said on stderr). */
+static int parse_args(int argc, char **argv, struct args *a)
 {
     const struct ww_command *cmd = &ww_cmd_simulate;
-    struct ww_sim_opts o;
-    const char *out = NULL, *spec = "16x/20", *why;
+    struct ww_sim_opts *o = &a->o;
+    const char *why;
     int64_t duration = 10 * 86400 * INT64_C(1000000), bgdays = 7 * 86400 * INT64_C(1000000);
     int64_t worm_start = -1, d;
     unsigned long long u;
-    int c, quiet = 0;
-    enum ww_sim_format fmt = WW_SIM_NETFILTER;
+    int c;
 
-    ww_sim_opts_default(&o);
+    ww_sim_opts_default(o);
+    a->spec = "16x/20";
     optind = 1;
     while ((c = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
         switch (c) {
-        case OPT_OUT: out = optarg; break;
+        case OPT_OUT: a->out = optarg; break;
         case OPT_SEED:
             if (ww_parse_uint(optarg, UINT64_MAX, &u)) return ww_usage_error(cmd, "bad --seed '%s'", optarg);
-            o.seed = u;
+            o->seed = u;
             break;
         case OPT_WORM:
-            if (parse_worm(optarg, &o))
+            if (parse_worm(optarg, o))
                 return ww_usage_error(cmd, "--worm must be PORT/PROTO, e.g. 139/tcp or 1434/udp");
             break;
         case OPT_VULN:
@@ -106,29 +115,29 @@ static int cmd_simulate(int argc, char **argv)
         case OPT_HITLIST:
             if (ww_parse_uint(optarg, 100000000, &u))
                 return ww_usage_error(cmd, "bad number '%s' (0 to 100000000)", optarg);
-            if (c == OPT_VULN) o.vulnerable = (uint32_t)u;
-            else if (c == OPT_INITIAL) o.initial = (uint32_t)u;
-            else o.hitlist = (uint32_t)u;
+            if (c == OPT_VULN) o->vulnerable = (uint32_t)u;
+            else if (c == OPT_INITIAL) o->initial = (uint32_t)u;
+            else o->hitlist = (uint32_t)u;
             break;
         case OPT_RATE:
-            if (ww_parse_double(optarg, 1e-9, 1e6, &o.scan_rate))
+            if (ww_parse_double(optarg, 1e-9, 1e6, &o->scan_rate))
                 return ww_usage_error(cmd, "--scan-rate must be above 0 and at most 1000000");
             break;
         case OPT_LOCAL:
-            if (ww_parse_double(optarg, 0, 1, &o.local_pref))
+            if (ww_parse_double(optarg, 0, 1, &o->local_pref))
                 return ww_usage_error(cmd, "--local-pref must be a fraction from 0 to 1");
             break;
         case OPT_STOP:
-            if (ww_parse_double(optarg, 1e-9, 1, &o.stop_infected))
+            if (ww_parse_double(optarg, 1e-9, 1, &o->stop_infected))
                 return ww_usage_error(cmd, "--stop-infected must be a fraction above 0, at most 1");
             break;
         case OPT_BGSCALE:
-            if (ww_parse_double(optarg, 0, 1000, &o.background_scale))
+            if (ww_parse_double(optarg, 0, 1000, &o->background_scale))
                 return ww_usage_error(cmd, "--background-scale must be 0 to 1000");
             break;
-        case OPT_NOBG: o.background = 0; break;
+        case OPT_NOBG: o->background = 0; break;
         case OPT_START:
-            if (parse_time(optarg, &o.start_us))
+            if (parse_time(optarg, &o->start_us))
                 return ww_usage_error(cmd, "--start must be RFC 3339, e.g. 2006-08-01T00:00:00Z");
             break;
         case OPT_WORMSTART:
@@ -147,33 +156,41 @@ static int cmd_simulate(int argc, char **argv)
             duration = d;
             break;
         case OPT_SENSORS:
-            if (ww_sim_parse_sensors(optarg, &o, &why))
+            if (ww_sim_parse_sensors(optarg, o, &why))
                 return ww_usage_error(cmd, "bad --sensors '%s': %s", optarg, why);
-            spec = optarg;
+            a->spec = optarg;
             break;
         case OPT_FORMAT:
-            if (ww_sim_format_parse(optarg, &fmt))
+            if (ww_sim_format_parse(optarg, &a->fmt))
                 return ww_usage_error(cmd, "--format must be netfilter, dshield or pcap");
             break;
-        case 'q': quiet = 1; break;
+        case 'q': a->quiet = 1; break;
         default: return ww_usage_error(cmd, "unknown option");
         }
     }
     if (optind < argc) return ww_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!out) return ww_usage_error(cmd, "--out DIR is required");
-    o.end_us = o.start_us + duration;
-    o.worm_start_us = worm_start >= 0 ? worm_start : o.start_us + bgdays;
-    struct ww_sim *sim = ww_sim_new(&o, &why);
-    if (!sim) return ww_usage_error(cmd, "%s", why);
+    if (!a->out) return ww_usage_error(cmd, "--out DIR is required");
+    o->end_us = o->start_us + duration;
+    o->worm_start_us = worm_start >= 0 ? worm_start : o->start_us + bgdays;
+    return WW_EXIT_OK;
+}
+
+static int cmd_simulate(int argc, char **argv)
+{
+    struct args a = {0};
+    const char *why;
+    int status = parse_args(argc, argv, &a);
+    if (status) return status;
+    struct ww_sim *sim = ww_sim_new(&a.o, &why);
+    if (!sim) return ww_usage_error(&ww_cmd_simulate, "%s", why);
 
     struct ww_sim_counts counts;
     char err[4200];
-    int status = WW_EXIT_OK;
-    if (ww_sim_files_write(sim, &o, spec, fmt, out, &counts, err, sizeof err)) {
+    if (ww_sim_files_write(sim, &a.o, a.spec, a.fmt, a.out, &counts, err, sizeof err)) {
         ww_warn("%s", err);
         status = WW_EXIT_FAIL;
-    } else if (!quiet) {
-        ww_sim_files_summary(stdout, sim, &o, fmt, out, &counts);
+    } else if (!a.quiet) {
+        ww_sim_files_summary(stdout, sim, &a.o, a.fmt, a.out, &counts);
     }
     ww_sim_free(sim);
     return status;
