@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/err.h"
 #include "core/wtime.h"
 #include "ingest/parse.h"
 #include "sim/files.h"
@@ -18,7 +19,7 @@
 static int parse_time(const char *s, int64_t *us)
 {
     size_t n = strlen(s);
-    return n && ww_parse_rfc3339(s, n, us) == n ? 0 : -1;
+    return n && ww_parse_rfc3339(s, n, us) == n ? WW_OK : WW_ERR_PARSE;
 }
 
 /* "139/tcp", "1434/udp", "139" (tcp). */
@@ -27,26 +28,27 @@ static int parse_worm(const char *s, struct ww_sim_opts *o)
     char *end;
     errno = 0;
     unsigned long v = strtoul(s, &end, 10);
-    if (errno || end == s || v < 1 || v > 65535 || s[0] == '-') return -1;
+    if (errno || end == s || v < 1 || v > 65535 || s[0] == '-') return WW_ERR_PARSE;
     int proto = WW_PROTO_TCP;
     if (*end == '/') {
         proto = ww_proto_from_name(end + 1, strlen(end + 1));
-        if (proto != WW_PROTO_TCP && proto != WW_PROTO_UDP) return -1;
+        if (proto != WW_PROTO_TCP && proto != WW_PROTO_UDP) return WW_ERR_PARSE;
     } else if (*end) {
-        return -1;
+        return WW_ERR_PARSE;
     }
     o->worm_port = (uint16_t)v;
     o->worm_proto = (uint8_t)proto;
-    return 0;
+    return WW_OK;
 }
 
 /* Days as a number ("7", "2.5"), or a duration with a unit ("36h"). */
-static int64_t parse_days(const char *s)
+static int parse_days(const char *s, int64_t *us)
 {
     char *end;
     double d = strtod(s, &end);
-    if (end != s && !*end) return d >= 0 && d <= 3650 ? (int64_t)(d * 86400e6) : -1;
-    return ww_parse_duration(s);
+    if (end != s && !*end) *us = d >= 0 && d <= 3650 ? (int64_t)(d * 86400e6) : -1;
+    else *us = ww_parse_duration(s);
+    return *us < 0 ? WW_ERR_PARSE : WW_OK;
 }
 
 enum {
@@ -146,7 +148,7 @@ static int parse_args(int argc, char **argv, struct args *a)
             bgdays = -1;
             break;
         case OPT_BGDAYS:
-            if ((d = parse_days(optarg)) < 0)
+            if (parse_days(optarg, &d))
                 return ww_usage_error(cmd, "bad --background-days '%s' (days, or e.g. 36h)", optarg);
             bgdays = d, worm_start = -1;
             break;

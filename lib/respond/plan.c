@@ -133,31 +133,30 @@ int ww_plan_analyze(struct ww_plan *p, const char *path, int surging, char *err,
     return rc;
 }
 
-/* GET base + path; the JSON of a 200 answer, or NULL with err. */
-static json_t *get(const char *base, const char *path, char *err, size_t errlen)
+/* GET base + path into *out: a 200 answer's JSON. */
+static int get(const char *base, const char *path, json_t **out, char *err, size_t errlen)
 {
     long status;
-    json_t *j = ww_http_get(base, path, &status, err, errlen);
-    if (j && status != 200) {
-        snprintf(err, errlen, "%s%s: HTTP status %ld", base, path, status);
-        json_decref(j);
-        j = NULL;
-    }
-    return j;
+    if (!(*out = ww_http_get(base, path, &status, err, errlen))) return WW_ERR_IO;
+    if (status == 200) return WW_OK;
+    snprintf(err, errlen, "%s%s: HTTP status %ld", base, path, status);
+    json_decref(*out);
+    *out = NULL;
+    return WW_ERR_IO;
 }
 
 int ww_plan_collector(struct ww_plan *p, const char *url, unsigned long long limit, int surging,
                       char *err, size_t errlen)
 {
     char path[64];
+    json_t *src, *al = NULL;
     snprintf(path, sizeof path, "/api/v1/sources?limit=%llu", limit);
-    json_t *src = get(url, path, err, errlen), *al = NULL;
-    int rc = src ? take_srcs(p, json_object_get(src, "sources"), "collector sources", err, errlen)
-                 : WW_ERR_IO;
+    int rc = get(url, path, &src, err, errlen);
+    if (!rc) rc = take_srcs(p, json_object_get(src, "sources"), "collector sources", err, errlen);
     if (!rc && surging) {
         snprintf(path, sizeof path, "/api/v1/alerts?limit=%llu", limit);
-        al = get(url, path, err, errlen);
-        rc = al ? take_ports(p, json_object_get(al, "alerts"), "collector alerts", err, errlen) : WW_ERR_IO;
+        rc = get(url, path, &al, err, errlen);
+        if (!rc) rc = take_ports(p, json_object_get(al, "alerts"), "collector alerts", err, errlen);
     }
     json_decref(src);
     json_decref(al);
