@@ -14,8 +14,6 @@
 #include "core/err.h"
 #include "respond/exposure.h"
 
-/* ---- the command ---- */
-
 enum { OPT_FORMAT = 256, OPT_TIMEOUT, OPT_CONC, OPT_RATE, OPT_MAXHOSTS, OPT_ONLY };
 
 static const struct option longopts[] = {
@@ -32,7 +30,7 @@ static const struct option longopts[] = {
 static int cmd_exposure(int argc, char **argv)
 {
     const struct ww_command *cmd = &ww_cmd_exposure;
-    struct ww_exposure_opts o = {.timeout = 2, .rate = 200, .concurrency = 64};
+    struct ww_exposure_opts o = {.timeout = 2, .rate = 200};
     unsigned long long conc = 64, max_hosts = 65536;
     int json = -1, only_exposed = 0;
     const char *files[64];
