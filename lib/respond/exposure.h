@@ -74,7 +74,8 @@ void ww_exposure_release(struct ww_exposure *x);
 struct ww_exposure_opts {
     double timeout;      /* seconds a probe gets in all, connection and replies */
     double rate;         /* new probes a second at most */
-    size_t concurrency;  /* hosts in flight at most (lowered to what RLIMIT_NOFILE allows) */
+    size_t concurrency;  /* hosts in flight at most: the process' soft RLIMIT_NOFILE is
+                            raised to fit, or this lowered to what it allows */
 };
 /* Probes every host; the findings land in x->v[i]. */
 void ww_exposure_probe(struct ww_exposure *x, const struct ww_exposure_opts *o);
