@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test runner's self-test: tests/run.sh, run on fixtures (a unit test
-# and an e2e script and case that pass, that fail, that skip), must report
+# The test runner's self-test: tests/run.sh, run on fixtures (a unit test,
+# an e2e script, a case and a case with a server that pass, that fail, that
+# skip; fixture-build/wormwatch stands in for the binary), must report
 # each one's real status, the right totals, and exit non-zero. The runner
 # once reported PASS for every unit test and e2e script whatever their exit
 # status; this makes sure it cannot again. Run first by tests/run.sh.
@@ -13,7 +14,7 @@ WW_RUNNER_SELFTEST=1 WW_E2E_DIR=tests/selftest/e2e CORPUS="$T/no-corpus" \
     bash tests/run.sh "$T/sel" > "$T/out" 2>&1
 st=$?
 [ "$st" = 1 ] || fail "exit status $st with failing tests, expected 1"
-while read -r want; do
+while IFS= read -r want; do
     grep -qxF -- "$want" "$T/out" || grep -q -- "^$want" "$T/out" || fail "missing line: $want"
 done <<'LINES'
 PASS sel/test_pass
@@ -21,12 +22,15 @@ FAIL sel/test_fail (exit 1)
 PASS sel/case/pass
 FAIL sel/case/fail (exit 1)
 SKIP sel/case/corpus: the shared real-data corpus is not at
+PASS sel/case/serve_pass
+FAIL sel/case/serve_fail (exit 1)
+    line 4 [http GET /api/v1/infocon]: status 200, expected 201
 PASS sel/pass
 FAIL sel/fail (exit 1)
 SKIP sel/skip: fixture: no such tool here
-failed: sel/test_fail sel/case/fail sel/fail
-3 passed, 3 failed, 2 skipped
+failed: sel/test_fail sel/case/fail sel/case/serve_fail sel/fail
+4 passed, 4 failed, 2 skipped
 LINES
 n=$(grep -cE '^(PASS|FAIL|SKIP) ' "$T/out")
-[ "$n" = 8 ] || fail "$n results, expected 8"
-echo "runner self-test: 8 results as expected"
+[ "$n" = 10 ] || fail "$n results, expected 10"
+echo "runner self-test: 10 results as expected"
