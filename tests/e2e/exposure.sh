@@ -11,56 +11,26 @@
 #   srv3 198.18.43.2  NetBIOS on, nftables drops 137/udp, 139/445 -> none
 # and srv1 again with 445 dropped: SMB1 found through a session on 139.
 # Names and workgroup must agree with nbtscan, the dialects with nmap; any
-# disagreement fails. Exit 77 (SKIP) only when namespaces cannot be created;
-# a missing tool is a failure. Every daemon is killed and every namespace
-# deleted on exit. KEEP=1 leaves them up (for debugging) and prints how.
+# disagreement fails. The namespaces are tests/e2e/netns.bash's: exit 77
+# (SKIP) only when they cannot be made; a missing tool is a failure. Every
+# daemon is ended and every namespace deleted on exit. KEEP=1 leaves them up
+# (for debugging) and says where.
 set -u
 : "${WW:?WW=path/to/wormwatch}"
 for t in ip smbd nmbd nbtscan nmap nft python3; do
     command -v $t >/dev/null || { echo "missing $t (install samba nbtscan nmap nftables)"; exit 1; }
 done
-id=$$
-CLI=ww-exp-cli-$id
-SRV=(ww-exp-srv1-$id ww-exp-srv2-$id ww-exp-srv3-$id)
+. "$(dirname "$0")/netns.bash"
 T=$(mktemp -d)
-PIDS=()
-cleanup() {
-    [ "${KEEP:-0}" = 1 ] && { echo "KEEP=1: namespaces ${SRV[*]} $CLI, dir $T, pids ${PIDS[*]}"; return; }
-    # the daemons' helpers first, while their parents are there to reap them
-    local p n
-    for n in "${SRV[@]}"; do
-        for p in $(ip netns pids "$n" 2>/dev/null); do
-            [[ " ${PIDS[*]} " == *" $p "* ]] || kill "$p" 2>/dev/null
-        done
-    done
-    sleep 0.3
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    for n in "${SRV[@]}" $CLI; do
-        for p in $(ip netns pids "$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-        ip netns del "$n" 2>/dev/null
-    done
-    rm -rf "$T"
-}
-trap cleanup EXIT
-ip netns add $CLI 2>/dev/null || { echo "cannot create network namespaces here (need root)"; exit 77; }
-set -e
-ip -n $CLI link set lo up
+trap 'netns_cleanup; [ "${KEEP:-0}" = 1 ] && echo "KEEP=1: dir $T" || rm -rf "$T"' EXIT
+netns_add cli srv1 srv2 srv3
+SRV=($srv1 $srv2 $srv3)
 for i in 1 2 3; do
-    n=${SRV[$((i-1))]}
-    ip netns add "$n"
-    ip -n "$n" link set lo up
-    ip link add wwc$i-$id type veth peer name wws$i-$id
-    ip link set wwc$i-$id netns $CLI
-    ip link set wws$i-$id netns "$n"
-    ip -n $CLI addr add 198.18.4$i.1/24 dev wwc$i-$id
-    ip -n "$n" addr add 198.18.4$i.2/24 dev wws$i-$id
-    ip -n $CLI addr add 2001:db8:4$i::1/64 dev wwc$i-$id nodad
-    ip -n "$n" addr add 2001:db8:4$i::2/64 dev wws$i-$id nodad
-    ip -n $CLI link set wwc$i-$id up
-    ip -n "$n" link set wws$i-$id up
+    netns_link cli 198.18.4$i.1/24,2001:db8:4$i::1/64 srv$i 198.18.4$i.2/24,2001:db8:4$i::2/64
 done
+CLI=$cli
 
+set -e
 # smb.conf for server i: name, extra [global] lines
 samba_conf() {
     local i=$1 name=$2 extra=$3
@@ -119,10 +89,8 @@ EOF
 for i in 1 2 3; do
     n=${SRV[$((i-1))]} d=$T/srv$i
     setsid ip netns exec "$n" smbd --foreground --no-process-group -s "$d/smb.conf" > "$d/smbd.out" 2>&1 &
-    PIDS+=($!)
     if [ $i != 2 ]; then
         setsid ip netns exec "$n" nmbd --foreground --no-process-group -s "$d/smb.conf" > "$d/nmbd.out" 2>&1 &
-        PIDS+=($!)
     fi
 done
 set +e
