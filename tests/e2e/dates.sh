@@ -45,8 +45,7 @@ real_listed() {
 }
 stored() { [ "$(get "/api/v1/ip/$1")" = 200 ]; }
 
-KEY=$("$WW" key add dates --db "$DB" | grep -oE '[0-9a-f]{64}' | head -1)
-[ ${#KEY} = 64 ] || fail "key add printed no secret"
+serve_key KEY dates
 real > "$T/real.tsv"
 start
 
@@ -81,7 +80,7 @@ serve_stop
 # 2. a future event in the store already (fresh store: the real day is then
 # the latest one before it)
 rm -f "$DB" "$DB"-*
-KEY=$("$WW" key add dates --db "$DB" | grep -oE '[0-9a-f]{64}' | head -1)
+serve_key KEY dates
 start --max-future 40000d
 [ "$(post r1 "$T/real.tsv")" = 200 ] || fail "the real batch: $(cat "$T/resp")"
 line "2100-01-01 00:00:00 +00:00" 198.51.100.66 > "$T/one.tsv"

@@ -11,16 +11,21 @@
 #     (mv FILE FILE.1, new FILE) while the sensor was down, after a SIGTERM and
 #     after a kill -9: the rest of FILE.1 is read, then the new file; rotated
 #     and compressed while down: the loss is reported;
-#  4. the same against the real `wormwatch serve` (skipped until `wormwatch
-#     key` exists): the collector's port/{p} records equal the lines written.
+#  4. the same against the real `wormwatch serve` (tests/e2e/serve.bash): the
+#     collector's port/{p} records equal the lines written.
 set -u
 : "${WW:?WW=path/to/wormwatch}"
 HERE=$(cd "$(dirname "$0")" && pwd)
 T=$(mktemp -d)
-SPID= CPID=
-cleanup() { [ -n "$SPID" ] && kill -9 $SPID 2>/dev/null; [ -n "$CPID" ] && kill $CPID 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
+SPID= CPID= PID=
+cleanup() {
+    [ -n "$SPID" ] && kill -9 $SPID 2>/dev/null
+    for p in $CPID $PID; do kill $p 2>/dev/null; done
+    wait 2>/dev/null; rm -rf "$T"
+}
+trap "cleanup 2>/dev/null" EXIT
 fail() { echo "FAIL: $*"; echo "--- sensor log"; tail -20 "$T/sensor.err"; exit 1; }
+. "$HERE/serve.bash"
 KEY=0123456789abcdef
 LOG=$T/fw.log
 
@@ -141,20 +146,11 @@ kill -TERM $SPID; wait $SPID; SPID=
 ! grep -E "AddressSanitizer|runtime error|LeakSanitizer" "$T/sensor.err" || fail "sanitizer"
 
 # 4. the real collector
-if ! "$WW" key --help >/dev/null 2>&1; then
-    echo "sensor.sh: SKIP real collector part (no 'wormwatch key')"
-    echo "sensor.sh: all passed"; exit 0
-fi
 kill $CPID; wait $CPID 2>/dev/null; CPID=
 rm -rf "$T/state" "$LOG"*; : > "$LOG"
 DB=$T/ww.db
-"$WW" key add s1 --db "$DB" > "$T/keyout" 2>&1 || fail "key add"
-grep -oE '[0-9a-f]{64}' "$T/keyout" | head -1 > "$T/key"
-[ -s "$T/key" ] || fail "no secret from key add"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$WW" serve --db "$DB" --listen 127.0.0.1:$PORT --config /dev/null 2>"$T/serve.err" & CPID=$!
-for _ in $(seq 50); do grep -q listening "$T/serve.err" && break; sleep 0.1; done
-grep -q listening "$T/serve.err" || fail "serve did not start"
+serve_key SECRET s1; echo "$SECRET" > "$T/key"
+serve_start --db "$DB" --config /dev/null
 start_sensor
 export DPORT=4444
 write 0 400; mv "$LOG" "$LOG.1"
@@ -163,19 +159,8 @@ sleep 0.3; kill -9 $SPID; wait $SPID 2>/dev/null; SPID=
 wait $W
 start_sensor
 write 800 1000
-python3 - "$PORT" 1000 <<'PY' || fail "real collector counts"
-import json, sys, time, urllib.request
-port, n = sys.argv[1], int(sys.argv[2])
-deadline = time.time() + 60
-while True:
-    j = json.load(urllib.request.urlopen("http://127.0.0.1:%s/api/v1/port/4444?date=2026-11-27" % port))
-    got = sum(d["records"] for d in j["data"])
-    if got >= n or time.time() > deadline: break
-    time.sleep(0.3)
-time.sleep(1)
-j = json.load(urllib.request.urlopen("http://127.0.0.1:%s/api/v1/port/4444?date=2026-11-27" % port))
-got = sum(d["records"] for d in j["data"])
-if got != n: sys.exit("collector has %d records, want %d: %s" % (got, n, j))
-print("ok: collector has %d records" % got)
-PY
+for _ in $(seq 200); do serve_records got 4444 2026-11-27; [ "$got" -ge 1000 ] && break; sleep 0.3; done
+sleep 1; serve_records got 4444 2026-11-27
+[ "$got" = 1000 ] || fail "real collector counts: $got records, want 1000"
+serve_stop
 echo "sensor.sh: all passed"

@@ -18,15 +18,16 @@ set -u
 : "${WW:?WW=path/to/wormwatch}"
 [ "$(id -u)" = 0 ] || { echo "needs root to mount a tmpfs"; exit 77; }
 T=$(mktemp -d)
-SPID= CPID=
+SPID= PID=
 mkdir "$T/disk"
 cleanup() {
-    [ -n "$SPID" ] && kill -9 $SPID 2>/dev/null; [ -n "$CPID" ] && kill $CPID 2>/dev/null; wait 2>/dev/null
+    [ -n "$SPID" ] && kill -9 $SPID 2>/dev/null; [ -n "$PID" ] && kill $PID 2>/dev/null; wait 2>/dev/null
     umount "$T/disk" 2>/dev/null; rm -rf "$T"
 }
 trap cleanup EXIT
 mount -t tmpfs -o size=4m tmpfs "$T/disk" || { echo "cannot mount a tmpfs here"; exit 77; }
 fail() { echo "FAIL: $*"; echo "--- sensor log"; grep -v scanner "$T/sensor.err" | tail -20; exit 1; }
+. "$(dirname "$0")/serve.bash"
 N=300000
 LIMIT=10240
 grep -q __asan_init "$WW" && LIMIT=20480
@@ -36,8 +37,7 @@ LOG=$T/fw.log
 dd if=/dev/zero of="$T/disk/filler" bs=1k count=3300 2>/dev/null
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 DB=$T/ww.db
-"$WW" key add s1 --db "$DB" > "$T/keyout" 2>&1 || fail "key add"
-grep -oE '[0-9a-f]{64}' "$T/keyout" | head -1 > "$T/key"
+serve_key SECRET s1; echo "$SECRET" > "$T/key"
 "$WW" sensor --collector "http://127.0.0.1:$PORT" --key-file "$T/key" --state "$T/disk/state" \
     --spool-max 2000000 "$LOG" 2> "$T/sensor.err" & SPID=$!
 sleep 0.5
@@ -84,10 +84,7 @@ sleep 1
 [ "$(du -sb "$T/disk/state/spool" | cut -f1)" -le 2100000 ] || fail "spool over --spool-max"
 
 # 3. the collector comes up; the sensor (same process) delivers
-: > "$T/serve.err"
-"$WW" serve --db "$DB" --listen 127.0.0.1:$PORT --config /dev/null 2> "$T/serve.err" & CPID=$!
-for _ in $(seq 50); do grep -q listening "$T/serve.err" && break; sleep 0.1; done
-grep -q listening "$T/serve.err" || fail "serve did not start"
+SERVE_PORT=$PORT serve_start --db "$DB" --config /dev/null
 python3 - "$PORT" $N "$T/sensor.err" <<'PY' || fail "delivered + dropped"
 import json, re, sys, time, urllib.request
 port, n, log = sys.argv[1], int(sys.argv[2]), sys.argv[3]

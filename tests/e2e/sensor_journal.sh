@@ -26,12 +26,12 @@ for p in /lib/systemd/systemd-journal-remote /usr/lib/systemd/systemd-journal-re
     [ -x "$p" ] && JR=$p && break
 done
 [ -n "$JR" ] || { echo "SKIP: no systemd-journal-remote (Debian package systemd-journal-remote)"; exit 77; }
-"$WW" key --help >/dev/null 2>&1 || { echo "SKIP: no 'wormwatch key'"; exit 77; }
 T=$(mktemp -d)
-SPID= CPID=
-cleanup() { [ -n "$SPID" ] && kill -9 $SPID 2>/dev/null; [ -n "$CPID" ] && kill $CPID 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
+SPID= PID=
+cleanup() { [ -n "$SPID" ] && kill -9 $SPID 2>/dev/null; [ -n "$PID" ] && kill $PID 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; echo "--- sensor log"; tail -20 "$T/sensor.err"; exit 1; }
+. "$(dirname "$0")/serve.bash"
 J=$T/journal
 mkdir "$J"
 BOOT=$(tr -d - < /proc/sys/kernel/random/boot_id)
@@ -75,23 +75,14 @@ for i in range(a, b):
         time.sleep(0.01)
 PY
 }
-count() { # PORT N [exact]: wait until the collector has N records on PORT; exact: then exactly N
-    python3 - "$PORT" "$1" "$2" "${3:-}" <<'PY'
-import json, sys, time, urllib.request
-port, dport, n, exact = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-def get():
-    j = json.load(urllib.request.urlopen("http://127.0.0.1:%s/api/v1/port/%s?date=2026-11-27" % (port, dport)))
-    return sum(d["records"] for d in j["data"])
-deadline = time.time() + 60
-while True:
-    got = get()
-    if got >= n or time.time() > deadline: break
-    time.sleep(0.3)
-if exact:
-    time.sleep(1.5); got = get()
-if got < n or (exact and got != n): sys.exit("collector has %d records on port %s, want %d" % (got, dport, n))
-print("ok: collector has %d records on port %s" % (got, dport))
-PY
+count() { # DPORT N [exact]: wait until the collector has N records on DPORT; exact: then exactly N
+    local got
+    for _ in $(seq 200); do serve_records got $1 2026-11-27; [ "$got" -ge $2 ] && break; sleep 0.3; done
+    [ -n "${3:-}" ] && { sleep 1.5; serve_records got $1 2026-11-27; }
+    if [ "$got" -lt $2 ] || { [ -n "${3:-}" ] && [ "$got" != $2 ]; }; then
+        echo "collector has $got records on port $1, want $2"; return 1
+    fi
+    echo "ok: collector has $got records on port $1"
 }
 start_sensor() {
     "$WW" sensor --collector "http://127.0.0.1:$PORT" --key-file "$T/key" --state "$T/state" \
@@ -99,13 +90,8 @@ start_sensor() {
 }
 
 DB=$T/ww.db
-"$WW" key add s1 --db "$DB" > "$T/keyout" 2>&1 || fail "key add"
-grep -oE '[0-9a-f]{64}' "$T/keyout" | head -1 > "$T/key"
-[ -s "$T/key" ] || fail "no secret from key add"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$WW" serve --db "$DB" --listen 127.0.0.1:$PORT --config /dev/null 2>"$T/serve.err" & CPID=$!
-for _ in $(seq 50); do grep -q listening "$T/serve.err" && break; sleep 0.1; done
-grep -q listening "$T/serve.err" || fail "serve did not start"
+serve_key SECRET s1; echo "$SECRET" > "$T/key"
+serve_start --db "$DB" --config /dev/null
 
 # 1. what is in the journal before the first start is not sent
 jwrite 0 20 4446 || fail "journal-remote"

@@ -19,9 +19,8 @@ fail() { echo "FAIL: $*"; [ -f "$T/serve.log" ] && tail -5 "$T/serve.log"; exit 
 
 . "$(dirname "$0")/serve.bash"
 DB=$T/ww.db
-KA=$("$WW" key add heavy --db "$DB" | grep -oE '[0-9a-f]{64}' | head -1)
-KB=$("$WW" key add light --db "$DB" | grep -oE '[0-9a-f]{64}' | head -1)
-[ ${#KA} = 64 ] && [ ${#KB} = 64 ] || fail "key add printed no secret"
+serve_key KA heavy
+serve_key KB light
 serve_start --db "$DB" --config /dev/null
 
 # the two sensors in two processes, so neither waits on the other's

@@ -16,8 +16,7 @@ fail() { echo "FAIL: $*"; [ -f "$T/serve.log" ] && tail -5 "$T/serve.log"; exit 
 
 . "$(dirname "$0")/serve.bash"
 DB=$T/ww.db
-KEY=$("$WW" key add s1 --db "$DB" | grep -oE '[0-9a-f]{64}' | head -1)
-[ ${#KEY} = 64 ] || fail "key add printed no secret"
+serve_key KEY s1
 serve_start --db "$DB" --config /dev/null --rate-limit 0
 
 python3 - "${URL##*:}" "$KEY" <<'PY'

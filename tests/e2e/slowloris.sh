@@ -23,8 +23,7 @@ python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.3", 0))' 2>/dev
 
 . "$(dirname "$0")/serve.bash"
 DB=$T/ww.db
-KEY=$("$WW" key add legit --db "$DB" | grep -oE '[0-9a-f]{64}' | head -1)
-[ ${#KEY} = 64 ] || fail "key add printed no secret"
+serve_key KEY legit
 serve_start --db "$DB" --config /dev/null
 
 python3 - "${URL##*:}" 22 > "$T/attack.out" 2>&1 <<'PY' &
