@@ -19,8 +19,8 @@ that):
            d (stdout parsed as JSON, or None), out, err (text), sc (dict:
            scanner src -> list of entries), scanner(src) (first entry or {}),
            port(p, proto='tcp') (entry of d['ports'] or {}), lines(text)
-           (non-empty lines), grep(rx, text) (the lines matching rx), re, and
-           every variable
+           (non-empty lines), grep(rx, text) (the lines matching rx), re,
+           time, and every variable
   stdout:  a regular expression that must match stdout (re.M)
   stderr:  a regular expression that must match stderr (re.M)
   let:     NAME = EXPR, a variable from a Python expression (the names
@@ -44,8 +44,8 @@ is stopped either way:
   [file NAME]         writes $TMP/NAME: the section's lines as they are
                       (comments too; blank lines around them dropped)
   [file NAME python]  the section is Python (names: the variables, dshield(),
-                      lines(), grep(), re); what it leaves in `data` (str or
-                      bytes) is written to $TMP/NAME
+                      lines(), grep(), re, time); what it leaves in `data` (str
+                      or bytes) is written to $TMP/NAME
   [run]    a command, checked as the first one is (args, stdin, exit,
            timeout, expect, stdout, stderr), and:
              sh: LINE          a bash command line instead of args; it gets
@@ -111,7 +111,7 @@ def dshield(port, n, userid=0, day="2026-01-15"):
                    % (day, i % 60, userid, i, port) for i in range(1, n + 1))
 
 
-HELPERS = {"lines": lines, "grep": grep, "dshield": dshield, "re": re}
+HELPERS = {"lines": lines, "grep": grep, "dshield": dshield, "re": re, "time": time}
 
 
 def parse(path):
@@ -223,6 +223,9 @@ class Case:
                                    timeout=float(k.get("timeout", ["300"])[-1]))
             except subprocess.TimeoutExpired:
                 return ["timed out"], ""
+            finally:
+                if stdin != subprocess.DEVNULL:
+                    stdin.close()
             out = p.stdout.decode("utf-8", "replace")
             err = p.stderr.decode("utf-8", "replace")
             problems = [] if p.returncode == want else [
@@ -387,8 +390,8 @@ class Case:
                 return sum(x["records"] for x in d["data"] if x["proto"] == proto)
             problems += self.checks(k, self.names(d=d, body=text, status=status, headers=headers,
                                                   records=records))
-            return problems, "%s %s\n%s\n%s%s" % (method, path, hdr, text[:600],
-                                                  p.stderr.decode("utf-8", "replace"))
+            return problems, "%s %s\n%s\n%s\n%s" % (method, path, hdr, text[:600],
+                                                    p.stderr.decode("utf-8", "replace"))
         self.retry(k, attempt)
 
     # ---- the end ----
