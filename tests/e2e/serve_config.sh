@@ -22,28 +22,12 @@ for k in $keys; do
     [ "$k" != config ] && grep -q -- "--$k\b" "$T/help" || fail "$CONF names '$k', which is not a serve option"
 done
 
-start() { # config file
-    : > "$T/serve.log" # else the last run's "listening on" is found before serve truncates it
-    "$WW" serve --config "$1" --db "$T/ww.db" --listen 127.0.0.1:0 2> "$T/serve.log" &
-    PID=$!
-    for _ in $(seq 300); do # 30 s: a loaded CI machine, a sanitizer build
-        grep -q "listening on" "$T/serve.log" && break
-        kill -0 $PID 2>/dev/null || fail "serve exited: $(cat "$T/serve.log")"
-        sleep 0.1
-    done
-    URL=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$T/serve.log")
-    [ -n "$URL" ] || fail "no 'listening on' line: $(cat "$T/serve.log")"
-}
-stop() {
-    kill -TERM $PID; wait $PID; local rc=$?; PID=
-    [ $rc = 0 ] || fail "serve exit $rc on SIGTERM: $(cat "$T/serve.log")"
-}
-
-start "$CONF"
+. tests/e2e/serve.bash
+serve_start --config "$CONF" --db "$T/ww.db"
 curl -sf "$URL/api/v1/infocon" > "$T/infocon" || fail "GET /api/v1/infocon failed"
 python3 -c 'import json,sys; assert "level" in json.load(open(sys.argv[1]))' "$T/infocon" ||
     fail "infocon is not the API's JSON: $(cat "$T/infocon")"
-stop
+serve_stop
 extra=$(grep -v -e "listening on" -e "shutting down" "$T/serve.log")
 [ -z "$extra" ] || fail "serve said more than it should with $CONF: $extra"
 [ ! -e "$T/ww.db-lock" ] || fail "the store's lock file is left after a clean stop"
@@ -51,7 +35,7 @@ extra=$(grep -v -e "listening on" -e "shutting down" "$T/serve.log")
 # the check can fail: a key serve does not know is named
 cp "$CONF" "$T/bad.conf"
 echo "notify = syslog:" >> "$T/bad.conf"
-start "$T/bad.conf"
-stop
+serve_start --config "$T/bad.conf" --db "$T/ww.db"
+serve_stop
 grep -q "ignoring 'notify'" "$T/serve.log" || fail "an unknown key was not warned about: $(cat "$T/serve.log")"
 echo "serve accepts contrib/wormwatch.conf"
