@@ -61,8 +61,8 @@ void ww_hash_resize(struct ww_hash *t, size_t nslots)
 
 void ww_hash_del(struct ww_hash *t, uint64_t hash, uint32_t entry)
 {
-    uint32_t m = t->mask, hole = (uint32_t)hash & m;
-    while (t->slot[hole].ref != entry + 1) hole = (hole + 1) & m;
+    uint32_t m = t->mask, h = (uint32_t)hash, hole = h & m;
+    while (t->slot[hole].ref != entry + 1 || t->slot[hole].hash != h) hole = (hole + 1) & m;
     for (uint32_t j = hole;;) {
         j = (j + 1) & m;
         struct ww_hash_slot s = t->slot[j];

@@ -39,7 +39,8 @@ struct ww_hash {
 /* eq(ctx, entry, key): does entry hold key? ctx is what find was given. */
 typedef int (*ww_hash_eq_fn)(const void *ctx, uint32_t entry, const void *key);
 
-/* An empty table of `slots` (rounded up to a power of two, at least 8). */
+/* An empty table of `slots` (rounded up to a power of two, at least 8; at
+ * most 2^31, so entries are below 2^31). */
 void ww_hash_init(struct ww_hash *t, size_t slots);
 /* Frees the slots (a zeroed table too); t is zeroed. */
 void ww_hash_release(struct ww_hash *t);

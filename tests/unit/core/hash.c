@@ -171,6 +171,17 @@ static void run(void)
     const uint64_t absent[3] = {3, (uint64_t)2 << 32, (uint64_t)7 << 32 | 1};
     for (int i = 0; i < 3; i++) CHECK(!ww_hash_get(&t, absent[i], same_high, NULL, &absent[i]));
     CHECK(sound(&t));
+    ww_hash_clear(&t);
+    /* Deleting a value passes over another with the same high half (ref)
+     * on its way: C (home 3) @3, A = 5:3 pushed to 4, B = 5:4 @5. */
+    const uint64_t abc[3] = {(uint64_t)9 << 32 | 3, (uint64_t)5 << 32 | 3, (uint64_t)5 << 32 | 4};
+    for (int i = 0; i < 3; i++) ww_hash_put(&t, abc[i], high(abc[i]));
+    CHECK_INT(t.slot[4].ref, 5); CHECK_INT(t.slot[5].hash, 4);
+    ww_hash_del(&t, abc[2], high(abc[2]));
+    CHECK(!ww_hash_get(&t, abc[2], same_high, NULL, &abc[2]));
+    CHECK(ww_hash_get(&t, abc[1], same_high, NULL, &abc[1]));
+    CHECK(ww_hash_get(&t, abc[0], same_high, NULL, &abc[0]));
+    CHECK(sound(&t));
     ww_hash_release(&t);
 
     /* Random adds and deletes on a crowded small table (hash = key mod 16,
