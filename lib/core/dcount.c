@@ -7,35 +7,42 @@
  *
  *   lg == 0, n == 0    empty (the zeroed struct)            0 heap bytes
  *   lg == 0, n == 1    the one hash inline in u.one         0
- *   lg == 3..8         u.set: 2^lg uint64 slots, linear     64 .. 2048
- *                      probing, slot value 0 = empty (the
- *                      hash 0 itself is the `zero` flag)
+ *   lg == 3..8         u.set: a table (hash.h) of 2^lg      64 .. 2048
+ *                      slots, each value whole in its slot
+ *                      (low half the slot's hash, high half
+ *                      its ref); the empty slot is {0, 0},
+ *                      so the value 0 is the `zero` flag
  *   lg == 255          u.hll: every value so far added      4096
  *
  * The table grows 8 -> 16 -> ... -> 256 slots keeping the load at most 3/4
  * (at most 1/2 at 256 slots, where it holds the last 128); adding the 129th
  * distinct value copies all 128 into a fresh HLL, so counts are exact up to
  * 128 and within HLL error (1.6%) beyond. Values are hashes that are
- * already mixed (ww_hash64, ww_addr_hash), so their low bits index slots.
+ * already mixed (ww_hash64, ww_addr_hash), so they are their own table
+ * hash, and a probe reads one slot array and nothing else.
  * The struct is 16 bytes; nothing is allocated below two distinct values. */
 #include "core/dcount.h"
 
+#include "core/hash.h"
 #include "core/hll.h"
 #include "core/mem.h"
 
 #define LG_MIN 3
 #define LG_MAX 8
 
-static int set_insert(uint64_t *set, unsigned lg, uint64_t h)
+/* A value v != 0 in the set: hash = its low half, ref = its high half, so
+ * the table's entry number for it (ref - 1) is entry(v). */
+static uint32_t entry(uint64_t v) { return (uint32_t)(v >> 32) - 1; }
+
+static int same(const void *ctx, uint32_t e, const void *v)
 {
-    size_t mask = ((size_t)1 << lg) - 1;
-    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
-        if (set[i] == h) return 0;
-        if (!set[i]) {
-            set[i] = h;
-            return 1;
-        }
-    }
+    (void)ctx;
+    return e == entry(*(const uint64_t *)v); /* the low halves matched already */
+}
+
+static struct ww_hash table(const struct ww_dcount *dc)
+{
+    return (struct ww_hash){dc->u.set, ((uint32_t)1 << dc->lg) - 1, dc->n};
 }
 
 /* Calls fn(arg, v) for every member of an exact counter. */
@@ -47,14 +54,15 @@ static void each(const struct ww_dcount *dc, void (*fn)(void *, uint64_t), void 
     }
     if (dc->zero) fn(arg, 0);
     for (size_t i = 0; i < (size_t)1 << dc->lg; i++)
-        if (dc->u.set[i]) fn(arg, dc->u.set[i]);
+        if (ww_hash_full(dc->u.set[i])) fn(arg, (uint64_t)dc->u.set[i].ref << 32 | dc->u.set[i].hash);
 }
 
 static void into_hll(void *arg, uint64_t v) { ww_hll_add(arg, v); }
 static void into_set(void *arg, uint64_t v)
 {
     struct ww_dcount *dc = arg;
-    if (v) set_insert(dc->u.set, dc->lg, v);
+    struct ww_hash t = table(dc);
+    if (v) ww_hash_put(&t, v, entry(v));
     else dc->zero = 1;
 }
 
@@ -71,7 +79,7 @@ static void promote(struct ww_dcount *dc)
 static void regrow(struct ww_dcount *dc, unsigned lg)
 {
     struct ww_dcount old = *dc;
-    dc->u.set = ww_calloc((size_t)1 << lg, sizeof(uint64_t));
+    dc->u.set = ww_calloc((size_t)1 << lg, sizeof *dc->u.set);
     dc->lg = (uint8_t)lg;
     dc->zero = 0;
     each(&old, into_set, dc);
@@ -82,10 +90,8 @@ static int contains(const struct ww_dcount *dc, uint64_t h)
 {
     if (dc->lg == 0) return dc->n && dc->u.one == h;
     if (!h) return dc->zero;
-    size_t mask = ((size_t)1 << dc->lg) - 1;
-    for (size_t i = (size_t)h & mask; dc->u.set[i]; i = (i + 1) & mask)
-        if (dc->u.set[i] == h) return 1;
-    return 0;
+    struct ww_hash t = table(dc);
+    return ww_hash_get(&t, h, same, NULL, &h) != NULL;
 }
 
 int ww_dcount_add(struct ww_dcount *dc, uint64_t h)
@@ -139,7 +145,7 @@ void ww_dcount_release(struct ww_dcount *dc)
 size_t ww_dcount_bytes(const struct ww_dcount *dc)
 {
     if (dc->lg == WW_DCOUNT_LG_HLL) return sizeof(struct ww_hll);
-    return dc->lg ? ((size_t)1 << dc->lg) * sizeof(uint64_t) : 0;
+    return dc->lg ? ((size_t)1 << dc->lg) * sizeof *dc->u.set : 0;
 }
 
 void ww_dcount_each(const struct ww_dcount *dc, void (*fn)(void *, uint64_t), void *arg)

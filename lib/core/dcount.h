@@ -6,12 +6,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct ww_hash_slot; /* core/hash.h */
+
 #define WW_DCOUNT_EXACT 128 /* exact up to this many distinct values */
 
 struct ww_dcount {
     union {
         uint64_t one;      /* n == 1, lg == 0: the one value, inline */
-        uint64_t *set;     /* lg 3..8: open-addressed table of 2^lg slots */
+        struct ww_hash_slot *set; /* lg 3..8: a table of 2^lg slots (dcount.c) */
         struct ww_hll *hll;/* lg == WW_DCOUNT_LG_HLL */
     } u;
     uint32_t n;            /* distinct values (exact mode) */

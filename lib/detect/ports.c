@@ -13,18 +13,18 @@
  * Surges are judged elsewhere (surge.c), online; this module keeps the
  * whole history for reports and plots (ww_ports_history).
  *
- * Table: open addressing, linear probing, load <= 1/2, cells inline
- * (48 bytes: key, records, two 16-byte ww_dcounts); a cell with records == 0
- * is empty (every event adds >= 1). Key layout (64 bits):
+ * Tables: cells (48 bytes: key, records, two 16-byte ww_dcounts) in a
+ * dense array that doubles as it fills, found through a core/hash.h table
+ * on ww_hash64(key). Key layout (64 bits):
  *
  *     +- 3: 0 -+--- 37 bits: bucket + 2^36 ---+- 8: proto -+--- 16: port ---+
  *
  * Timestamps are clamped to +-2^55 us (about 1141 years either side of
  * 1970), so with bucket_us >= 1 s |bucket| stays below 2^36. The totals
  * table uses the same key with bucket 0.
- * Memory: ~96-192 bytes per nonempty (port, proto, bucket) cell incl. the
- * table's slack, plus the dcount tables of cells with >= 2 sources or
- * targets (64 B .. 2 KiB, 4 KiB HLL past 128). */
+ * Memory: ~60-120 bytes per nonempty (port, proto, bucket) cell incl. the
+ * array's and the index's slack, plus the dcount sets of cells with >= 2
+ * sources or targets (64 B .. 2 KiB, 4 KiB HLL past 128). */
 #include "detect/ports.h"
 
 #include <math.h>
@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "core/dcount.h"
+#include "core/hash.h"
 #include "core/mem.h"
 
 #define BUCKET_BIAS (INT64_C(1) << 36)
@@ -39,13 +40,14 @@
 
 struct cell {
     uint64_t key;
-    uint64_t records;                 /* 0 = empty slot */
+    uint64_t records;
     struct ww_dcount sources, targets;
 };
 
 struct table {
-    struct cell *c;
-    size_t n, cap;                    /* cap a power of two */
+    struct cell *c;                   /* c[0 .. n) in use, cap allocated */
+    size_t n, cap;
+    struct ww_hash index;             /* key -> cell */
 };
 
 struct ww_ports {
@@ -70,51 +72,49 @@ static uint64_t make_key(int64_t bucket, uint8_t proto, uint16_t port)
 static uint16_t key_port(uint64_t k) { return (uint16_t)k; }
 static uint8_t key_proto(uint64_t k) { return (uint8_t)(k >> 16); }
 
-static struct cell *find(const struct table *t, uint64_t key)
+static int same_key(const void *cells, uint32_t i, const void *key)
 {
-    size_t mask = t->cap - 1;
-    for (size_t i = (size_t)ww_hash64(key) & mask; t->c[i].records; i = (i + 1) & mask)
-        if (t->c[i].key == key) return &t->c[i];
-    return NULL;
+    return ((const struct cell *)cells)[i].key == *(const uint64_t *)key;
 }
 
+static struct cell *find(const struct table *t, uint64_t key)
+{
+    uint32_t i = ww_hash_find(&t->index, ww_hash64(key), same_key, t->c, &key);
+    return i == WW_HASH_NONE ? NULL : &t->c[i];
+}
+
+/* The cell of key, a new empty one if there is none (valid until the next get). */
 static struct cell *get(struct table *t, uint64_t key)
 {
-    struct cell *c = find(t, key);
-    if (c) return c;
-    if (2 * (t->n + 1) > t->cap) {
-        struct table old = *t;
+    uint64_t h = ww_hash64(key);
+    uint32_t i = ww_hash_find(&t->index, h, same_key, t->c, &key);
+    if (i != WW_HASH_NONE) return &t->c[i];
+    if (t->n == t->cap) {
         t->cap *= 2;
-        t->c = ww_calloc(t->cap, sizeof *t->c);
-        for (size_t k = 0; k < old.cap; k++) {
-            if (!old.c[k].records) continue;
-            size_t i = (size_t)ww_hash64(old.c[k].key) & (t->cap - 1);
-            while (t->c[i].records) i = (i + 1) & (t->cap - 1);
-            t->c[i] = old.c[k];
-        }
-        ww_free(old.c);
+        t->c = ww_realloc(t->c, t->cap * sizeof *t->c);
     }
-    size_t mask = t->cap - 1, i = (size_t)ww_hash64(key) & mask;
-    while (t->c[i].records) i = (i + 1) & mask;
-    t->c[i].key = key;
-    t->n++;
-    return &t->c[i];
+    struct cell *c = &t->c[t->n];
+    *c = (struct cell){.key = key};
+    ww_hash_add(&t->index, h, (uint32_t)t->n++);
+    return c;
 }
 
 static void table_init(struct table *t)
 {
-    t->cap = 64;
+    t->cap = 32;
     t->n = 0;
-    t->c = ww_calloc(t->cap, sizeof *t->c);
+    t->c = ww_malloc(t->cap * sizeof *t->c);
+    ww_hash_init(&t->index, 64);
 }
 
 static void table_release(struct table *t)
 {
-    for (size_t k = 0; k < t->cap; k++) {
+    for (size_t k = 0; k < t->n; k++) {
         ww_dcount_release(&t->c[k].sources);
         ww_dcount_release(&t->c[k].targets);
     }
     ww_free(t->c);
+    ww_hash_release(&t->index);
 }
 
 struct ww_ports *ww_ports_new(const struct ww_ports_opts *o)
@@ -170,9 +170,8 @@ size_t ww_ports_stats(struct ww_ports *p, const struct ww_portstat **out)
     ww_free(p->stats);
     p->stats = ww_malloc((p->totals.n + 1) * sizeof *p->stats);
     p->nstats = 0;
-    for (size_t k = 0; k < p->totals.cap; k++) {
+    for (size_t k = 0; k < p->totals.n; k++) {
         const struct cell *c = &p->totals.c[k];
-        if (!c->records) continue;
         p->stats[p->nstats++] = (struct ww_portstat){
             key_port(c->key), key_proto(c->key), c->records,
             ww_dcount_count(&c->sources), ww_dcount_count(&c->targets)};
@@ -199,7 +198,8 @@ size_t ww_ports_history(struct ww_ports *p, uint16_t port, uint8_t proto, int64_
 
 size_t ww_ports_memory(const struct ww_ports *p)
 {
-    return sizeof *p + (p->buckets.cap + p->totals.cap) * sizeof(struct cell) + p->heap +
+    return sizeof *p + (p->buckets.cap + p->totals.cap) * sizeof(struct cell) +
+           ww_hash_bytes(&p->buckets.index) + ww_hash_bytes(&p->totals.index) + p->heap +
            p->nstats * sizeof *p->stats;
 }
 

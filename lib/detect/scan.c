@@ -42,9 +42,8 @@
  * results are asked for: both thresholds reached = block, one = vertical or
  * horizontal, neither (a TRW catch) = vertical if ports > targets.
  *
- * Table: sources live in a dense array `ents`; `slots` is an open-addressed
- * (linear probing) index of uint32 (entry + 1, 0 = empty) keyed by
- * ww_addr_hash, at least twice as many slots as entries. Entries are removed
+ * Table: sources live in a dense array `ents` that doubles as it fills;
+ * `index` (core/hash.h) finds them by ww_addr_hash. Entries are removed
  * only by a sweep, which compacts the array and rebuilds the index:
  *   - every idle_us of event time (the latest timestamp seen), non-flagged
  *     sources idle for more than idle_us are forgotten;
@@ -55,7 +54,7 @@
  * Flagged sources are never forgotten (they are the results); their window
  * sets are released when they are flagged.
  *
- * Memory: 168 bytes per entry (struct src) + 8..16 bytes of index, plus
+ * Memory: 168 bytes per entry (struct src) + 11..21 bytes of index, plus
  * the ww_dcount tables of sources seen at >= 2 distinct targets or ports
  * (64 bytes at 2..6 values, up to 2 KiB at 128, then a 4 KiB HLL, for each
  * of 4 sets). A one-shot source (the bulk of background radiation) costs
@@ -70,6 +69,7 @@
 #include <string.h>
 
 #include "core/dcount.h"
+#include "core/hash.h"
 #include "core/mem.h"
 
 enum { M_NONE = 0, M_TRW, M_THRESHOLD };
@@ -96,8 +96,7 @@ struct ww_scan {
     struct src *ents;
     size_t n, cap;        /* entries in use, allocated */
     size_t nlive;         /* entries not flagged */
-    uint32_t *slots;
-    size_t nslots;        /* power of two >= 2 * cap */
+    struct ww_hash index; /* address -> entry */
     size_t heap;          /* ww_dcount heap bytes of all entries */
     int started;
     int64_t now_us, next_sweep_us;
@@ -118,24 +117,6 @@ void ww_scan_opts_default(struct ww_scan_opts *o)
     o->idle_us = 3600 * INT64_C(1000000);
 }
 
-static void rebuild_index(struct ww_scan *s)
-{
-    size_t want = 16;
-    while (want < 2 * s->cap) want *= 2;
-    if (want != s->nslots) {
-        ww_free(s->slots);
-        s->slots = ww_malloc(want * sizeof *s->slots);
-        s->nslots = want;
-    }
-    memset(s->slots, 0, s->nslots * sizeof *s->slots);
-    size_t mask = s->nslots - 1;
-    for (size_t k = 0; k < s->n; k++) {
-        size_t i = (size_t)ww_addr_hash(&s->ents[k].addr) & mask;
-        while (s->slots[i]) i = (i + 1) & mask;
-        s->slots[i] = (uint32_t)(k + 1);
-    }
-}
-
 struct ww_scan *ww_scan_new(const struct ww_scan_opts *o)
 {
     struct ww_scan *s = ww_calloc(1, sizeof *s);
@@ -150,7 +131,7 @@ struct ww_scan *ww_scan_new(const struct ww_scan_opts *o)
     s->eta0 = log((1 - p->trw_beta) / (1 - p->trw_alpha));
     s->cap = 64;
     s->ents = ww_malloc(s->cap * sizeof *s->ents);
-    rebuild_index(s);
+    ww_hash_init(&s->index, 2 * s->cap);
     return s;
 }
 
@@ -200,31 +181,33 @@ static void sweep(struct ww_scan *s, size_t keep)
     }
     s->n = w;
     s->nlive = live;
-    rebuild_index(s);
+    ww_hash_clear(&s->index); /* the survivors moved: index them anew */
+    for (size_t k = 0; k < s->n; k++)
+        ww_hash_put(&s->index, ww_addr_hash(&s->ents[k].addr), (uint32_t)k);
+}
+
+static int same_addr(const void *ents, uint32_t i, const void *a)
+{
+    return ww_addr_eq(&((const struct src *)ents)[i].addr, a);
 }
 
 static struct src *lookup(struct ww_scan *s, const struct ww_addr *a, uint64_t h)
 {
-    size_t mask = s->nslots - 1;
-    for (size_t i = (size_t)h & mask; s->slots[i]; i = (i + 1) & mask)
-        if (ww_addr_eq(&s->ents[s->slots[i] - 1].addr, a)) return &s->ents[s->slots[i] - 1];
-    return NULL;
+    uint32_t i = ww_hash_find(&s->index, h, same_addr, s->ents, a);
+    return i == WW_HASH_NONE ? NULL : &s->ents[i];
 }
 
-static struct src *insert(struct ww_scan *s, const struct ww_addr *a, int64_t ts)
+static struct src *insert(struct ww_scan *s, const struct ww_addr *a, uint64_t h, int64_t ts)
 {
     if (s->nlive >= s->o.max_sources)
         sweep(s, s->o.max_sources - (s->o.max_sources + 3) / 4);
     if (s->n == s->cap) {
         s->cap *= 2;
         s->ents = ww_realloc(s->ents, s->cap * sizeof *s->ents);
-        rebuild_index(s);
     }
     struct src *e = &s->ents[s->n];
     *e = (struct src){.addr = *a, .first_us = ts, .last_us = ts, .epoch_us = ts};
-    size_t mask = s->nslots - 1, i = (size_t)ww_addr_hash(a) & mask;
-    while (s->slots[i]) i = (i + 1) & mask;
-    s->slots[i] = (uint32_t)(++s->n);
+    ww_hash_add(&s->index, h, (uint32_t)s->n++);
     s->nlive++;
     return e;
 }
@@ -288,7 +271,7 @@ void ww_scan_event(struct ww_scan *s, const struct ww_event *ev)
     }
     uint64_t ah = ww_addr_hash(&ev->src);
     struct src *e = lookup(s, &ev->src, ah);
-    if (!e) e = insert(s, &ev->src, ts);
+    if (!e) e = insert(s, &ev->src, ah, ts);
 
     uint64_t c = ev->count ? ev->count : 1;
     e->probes += c;
@@ -374,7 +357,7 @@ size_t ww_scan_sources(const struct ww_scan *s)
 
 size_t ww_scan_memory(const struct ww_scan *s)
 {
-    return sizeof *s + s->cap * sizeof *s->ents + s->nslots * sizeof *s->slots +
+    return sizeof *s + s->cap * sizeof *s->ents + ww_hash_bytes(&s->index) +
            s->heap + s->nres * sizeof *s->res;
 }
 
@@ -383,7 +366,7 @@ void ww_scan_free(struct ww_scan *s)
     if (!s) return;
     for (size_t k = 0; k < s->n; k++) release_src(s, &s->ents[k]);
     ww_free(s->ents);
-    ww_free(s->slots);
+    ww_hash_release(&s->index);
     ww_free(s->res);
     ww_free(s);
 }

@@ -41,9 +41,9 @@
  * score sqrt((S-s)^2/s + (T-t)^2/t) against the sources/targets baselines.
  *
  * Memory: a series is ~400 bytes per (port, proto) ever seen (at most
- * 131072), found by direct index; the seen table holds at most
- * seen_capacity entries of 16 bytes (64 MiB at the default 2^22), pruning
- * the longest-unseen pairs first when full.
+ * 131072), found by direct index; the seen table is a core/hash.h index of
+ * at most seen_capacity slots over 3/4 as many entries of 16 bytes (80 MiB
+ * at the default 2^22), pruning the longest-unseen pairs first when full.
  *
  * Saved state (ww_surges_save/_load), so a restarted collector keeps its
  * baselines and its seen table. Every field is little-endian, written byte by
@@ -82,6 +82,7 @@
 #include <string.h>
 
 #include "core/dcount.h"
+#include "core/hash.h"
 #include "core/hll.h"
 #include "core/mem.h"
 
@@ -104,7 +105,7 @@ struct series {
     int surge;                      /* index+1 of the ongoing surge, 0 if none */
 };
 
-struct seen { uint64_t key; int64_t b; };
+struct seen { uint64_t key; int64_t b; }; /* key: odd (see seen_new) */
 
 struct ww_surges {
     struct ww_surge_opts o;
@@ -114,8 +115,9 @@ struct ww_surges {
     int phased;
     struct series *ser[131072];
     size_t nser;
-    struct seen *seen;
-    size_t seen_n, seen_cap;
+    struct seen *seen;              /* seen[0 .. seen_n), room for 3/4 of the slots */
+    size_t seen_n;
+    struct ww_hash seen_ix;         /* key -> seen entry; its slots: the capacity */
     struct ww_surge *res;
     size_t nres, capres;
 };
@@ -133,6 +135,8 @@ void ww_surge_opts_default(struct ww_surge_opts *o)
     o->learn_us = DAY_US;
 }
 
+static void seen_alloc(struct ww_surges *s, size_t cap);
+
 struct ww_surges *ww_surges_new(const struct ww_surge_opts *o)
 {
     struct ww_surges *s = ww_calloc(1, sizeof *s);
@@ -143,8 +147,7 @@ struct ww_surges *ww_surges_new(const struct ww_surge_opts *o)
     s->window = (uint64_t)(s->o.baseline_us / s->o.bucket_us);
     if (s->window < 1) s->window = 1;
     s->phased = s->o.bucket_us <= HOUR_US && HOUR_US % s->o.bucket_us == 0;
-    s->seen_cap = 1024;
-    s->seen = ww_calloc(s->seen_cap, sizeof *s->seen);
+    seen_alloc(s, 1024);
     return s;
 }
 
@@ -161,21 +164,42 @@ static unsigned phase_of(const struct ww_surges *s, int64_t b)
 
 /* ---- the seen table: (source, port) -> last bucket ---- */
 
-static void seen_put(struct seen *t, size_t cap, uint64_t key, int64_t b)
+/* Keys are odd (bit 0 once marked an empty slot; saved states hold them
+ * so), so the index hashes the bits above it. */
+static uint64_t seen_hash(uint64_t key) { return key >> 1; }
+
+static int same_seen(const void *seen, uint32_t i, const void *key)
 {
-    size_t i = (size_t)key & (cap - 1);
-    while (t[i].key && t[i].key != key) i = (i + 1) & (cap - 1);
-    t[i].key = key;
-    t[i].b = b;
+    return ((const struct seen *)seen)[i].key == *(const uint64_t *)key;
+}
+
+static size_t seen_cap(const struct ww_surges *s) { return (size_t)s->seen_ix.mask + 1; }
+
+/* Empty entries and index for a table of cap slots. */
+static void seen_alloc(struct ww_surges *s, size_t cap)
+{
+    s->seen = ww_malloc(ww_hash_most(cap) * sizeof *s->seen);
+    s->seen_n = 0;
+    ww_hash_init(&s->seen_ix, cap);
+}
+
+static void seen_add(struct ww_surges *s, uint64_t key, int64_t b)
+{
+    s->seen[s->seen_n] = (struct seen){key, b};
+    ww_hash_put(&s->seen_ix, seen_hash(key), (uint32_t)s->seen_n++);
 }
 
 /* Entries a rebuild keeps: seen at or after cutoff, with the key bits under
  * mask clear (mask 0: all of them). */
+static int seen_kept(const struct seen *e, int64_t cutoff, uint64_t mask)
+{
+    return e->b >= cutoff && !(e->key & mask);
+}
+
 static size_t seen_keep(const struct ww_surges *s, int64_t cutoff, uint64_t mask)
 {
     size_t keep = 0;
-    for (size_t i = 0; i < s->seen_cap; i++)
-        keep += s->seen[i].key && s->seen[i].b >= cutoff && !(s->seen[i].key & mask);
+    for (size_t i = 0; i < s->seen_n; i++) keep += seen_kept(&s->seen[i], cutoff, mask);
     return keep;
 }
 
@@ -185,48 +209,43 @@ static size_t seen_keep(const struct ww_surges *s, int64_t cutoff, uint64_t mask
  * table always has room (it used to recurse without end there). */
 static void seen_rebuild(struct ww_surges *s, int64_t now)
 {
-    size_t ncap = s->seen_cap;
+    size_t cap = seen_cap(s), ncap = cap;
     int64_t cutoff = now - (int64_t)s->window;
     uint64_t mask = 0;
-    if (2 * s->seen_cap <= s->o.seen_capacity) {
-        ncap = 2 * s->seen_cap;
+    if (2 * cap <= s->o.seen_capacity) {
+        ncap = 2 * cap;
     } else { /* full: find a cutoff that keeps about a quarter */
         int64_t lo = cutoff, hi = now;
         for (int it = 0; it < 40 && lo < hi; it++) {
             int64_t mid = lo + (hi - lo) / 2;
-            if (seen_keep(s, mid, 0) > s->seen_cap / 4) lo = mid + 1;
+            if (seen_keep(s, mid, 0) > cap / 4) lo = mid + 1;
             else hi = mid;
         }
         cutoff = lo;
-        while (seen_keep(s, cutoff, mask) > s->seen_cap / 2) mask = mask << 1 | 2;
+        while (seen_keep(s, cutoff, mask) > cap / 2) mask = mask << 1 | 2;
     }
-    struct seen *nt = ww_calloc(ncap, sizeof *nt);
-    size_t n = 0;
-    for (size_t i = 0; i < s->seen_cap; i++)
-        if (s->seen[i].key && s->seen[i].b >= cutoff && !(s->seen[i].key & mask))
-            seen_put(nt, ncap, s->seen[i].key, s->seen[i].b), n++;
-    ww_free(s->seen);
-    s->seen = nt, s->seen_cap = ncap, s->seen_n = n;
+    struct seen *old = s->seen;
+    size_t n = s->seen_n;
+    ww_hash_release(&s->seen_ix);
+    seen_alloc(s, ncap);
+    for (size_t i = 0; i < n; i++)
+        if (seen_kept(&old[i], cutoff, mask)) seen_add(s, old[i].key, old[i].b);
+    ww_free(old);
 }
 
 /* 1 if (source, port) was not seen within the window before bucket b. */
 static int seen_new(struct ww_surges *s, uint64_t key, int64_t b)
 {
-    key |= 1; /* 0 marks an empty slot */
-    size_t i = (size_t)key & (s->seen_cap - 1);
-    while (s->seen[i].key && s->seen[i].key != key) i = (i + 1) & (s->seen_cap - 1);
-    if (s->seen[i].key) {
-        int fresh = s->seen[i].b < b - (int64_t)s->window;
-        if (b > s->seen[i].b) s->seen[i].b = b;
+    key |= 1;
+    uint32_t i = ww_hash_find(&s->seen_ix, seen_hash(key), same_seen, s->seen, &key);
+    if (i != WW_HASH_NONE) {
+        struct seen *e = &s->seen[i];
+        int fresh = e->b < b - (int64_t)s->window;
+        if (b > e->b) e->b = b;
         return fresh;
     }
-    if (4 * (s->seen_n + 1) > 3 * s->seen_cap) {
-        seen_rebuild(s, b);
-        return seen_new(s, key, b);
-    }
-    s->seen[i].key = key;
-    s->seen[i].b = b;
-    s->seen_n++;
+    if (s->seen_n + 1 > ww_hash_most(seen_cap(s))) seen_rebuild(s, b); /* leaves room */
+    seen_add(s, key, b);
     return 1;
 }
 
@@ -380,7 +399,8 @@ size_t ww_surges_results(struct ww_surges *s, const struct ww_surge **out)
 
 size_t ww_surges_memory(const struct ww_surges *s)
 {
-    size_t m = sizeof *s + s->nser * sizeof(struct series) + s->seen_cap * sizeof *s->seen +
+    size_t m = sizeof *s + s->nser * sizeof(struct series) +
+               ww_hash_most(seen_cap(s)) * sizeof *s->seen + ww_hash_bytes(&s->seen_ix) +
                s->capres * sizeof *s->res;
     for (size_t i = 0; i < 131072; i++)
         if (s->ser[i]) m += ww_dcount_bytes(&s->ser[i]->src) + ww_dcount_bytes(&s->ser[i]->tgt);
@@ -398,6 +418,7 @@ void ww_surges_free(struct ww_surges *s)
         ww_free(s->ser[i]);
     }
     ww_free(s->seen);
+    ww_hash_release(&s->seen_ix);
     ww_free(s->res);
     ww_free(s);
 }
@@ -621,10 +642,9 @@ size_t ww_surges_save(const struct ww_surges *s, unsigned char **out)
         put_dcount(&w, &q->tgt);
     }
     /* the seen table by key, so the bytes do not depend on its layout */
-    struct seen *e = ww_malloc((2 * s->seen_n + 1) * sizeof *e);
-    size_t n = 0;
-    for (size_t i = 0; i < s->seen_cap; i++)
-        if (s->seen[i].key) e[n++] = s->seen[i];
+    size_t n = s->seen_n;
+    struct seen *e = ww_malloc((2 * n + 1) * sizeof *e);
+    memcpy(e, s->seen, n * sizeof *e);
     sort_seen(e, e + n, n);
     put(&w, n, 8);
     unsigned char *p = room(&w, 16 * n);
@@ -688,21 +708,19 @@ static void load_seen(struct rbuf *r, struct ww_surges *s)
         fail(r, "surge state: seen count out of range");
         return;
     }
-    while (4 * n > 3 * cap) cap *= 2;
+    while (n > ww_hash_most(cap)) cap *= 2;
     ww_free(s->seen);
-    s->seen = ww_calloc(cap, sizeof *s->seen);
-    s->seen_cap = cap;
+    ww_hash_release(&s->seen_ix);
+    seen_alloc(s, cap);
     for (uint64_t k = 0; k < n; k++) {
         uint64_t key = get(r, 8);
         int64_t b = get_i(r);
-        size_t i = (size_t)key & (cap - 1);
-        while (s->seen[i].key && s->seen[i].key != key) i = (i + 1) & (cap - 1);
-        if (!(key & 1) || s->seen[i].key) {
+        if (!(key & 1) ||
+            ww_hash_find(&s->seen_ix, seen_hash(key), same_seen, s->seen, &key) != WW_HASH_NONE) {
             fail(r, "surge state: bad or repeated seen key");
             return;
         }
-        s->seen[i] = (struct seen){key, b};
-        s->seen_n++;
+        seen_add(s, key, b);
     }
 }
 

@@ -10,13 +10,13 @@
  *
  * Storage (fixed at creation, nothing allocated per packet):
  *   pool   N entries (N = capacity rounded up to a power of two), each with
- *          its key, first/last packet times, the 64-bit key hash and two
- *          links; entries are handed out in order, and freed ones are
- *          chained on a free list for reuse.
- *   index  2N uint32 slots (entry + 1, 0 = empty), open addressing with
- *          linear probing at load <= 1/2, and backward-shift deletion (Knuth
- *          6.4 algorithm R), so there are no tombstones and entries never
- *          move in the pool: list links stay valid.
+ *          its key, first/last packet times and two links; entries are
+ *          handed out in order, and freed ones are chained on a free list
+ *          for reuse.
+ *   index  a table (core/hash.h) of 2N slots over the pool, keyed by the
+ *          5-tuple's hash, at load <= 1/2; its backward-shift deletion
+ *          leaves no tombstones, and entries never move in the pool: list
+ *          links stay valid.
  *   lists  Every live entry is on exactly one doubly linked list:
  *          `pending` (undecided probes, in arrival order) or `done`
  *          (decided or outcome-less flows, least recently active first).
@@ -33,9 +33,10 @@
 
 #include <string.h>
 
+#include "core/hash.h"
 #include "core/mem.h"
 
-#define NIL UINT32_MAX
+#define NIL UINT32_MAX   /* no entry (as WW_HASH_NONE) */
 #define WW_FLOWS_IDLE_US (300 * 1000000LL) /* forget a quiet flow after 5 min */
 
 enum { F_FREE = 0, F_PENDING, F_DONE };
@@ -43,7 +44,6 @@ enum { F_FREE = 0, F_PENDING, F_DONE };
 struct flow {
     struct ww_addr src, dst;  /* initiator, responder */
     int64_t first, last;      /* first packet, last activity */
-    uint64_t hash;
     uint32_t prev, next;      /* on pending or done (next: free list) */
     uint16_t sport, dport;
     uint8_t proto, tcpflags, state;
@@ -53,8 +53,7 @@ struct list { uint32_t head, tail; };
 
 struct ww_flows {
     struct flow *pool;
-    uint32_t *index;
-    uint32_t imask;           /* index size - 1 */
+    struct ww_hash index;
     uint32_t free;            /* free list head (entries given back) */
     uint32_t used, size;      /* entries handed out from the pool so far */
     struct list pending, done;
@@ -70,12 +69,18 @@ struct key {
     uint64_t hash;
 };
 
+static uint64_t flow_hash(uint8_t proto, const struct ww_addr *src, const struct ww_addr *dst,
+                          uint16_t sport, uint16_t dport)
+{
+    return ww_hash64(ww_addr_hash(src) ^ ww_hash64(ww_addr_hash(dst) + 0x9e3779b97f4a7c15ULL) ^
+                     ((uint64_t)sport << 24 | (uint64_t)dport << 8 | proto));
+}
+
 static void key_set(struct key *k, uint8_t proto, const struct ww_addr *src,
                     const struct ww_addr *dst, uint16_t sport, uint16_t dport)
 {
     k->src = src; k->dst = dst; k->sport = sport; k->dport = dport; k->proto = proto;
-    k->hash = ww_hash64(ww_addr_hash(src) ^ ww_hash64(ww_addr_hash(dst) + 0x9e3779b97f4a7c15ULL) ^
-                        ((uint64_t)sport << 24 | (uint64_t)dport << 8 | proto));
+    k->hash = flow_hash(proto, src, dst, sport, dport);
 }
 
 /* ---- lists ---- */
@@ -98,42 +103,24 @@ static void list_append(struct ww_flows *f, struct list *l, uint32_t i)
 
 /* ---- index ---- */
 
-static uint32_t find(const struct ww_flows *f, const struct key *k)
+static int same_flow(const void *pool, uint32_t i, const void *key)
 {
-    for (uint32_t s = (uint32_t)k->hash & f->imask;; s = (s + 1) & f->imask) {
-        uint32_t v = f->index[s];
-        if (!v) return NIL;
-        const struct flow *e = &f->pool[v - 1];
-        if (e->hash == k->hash && e->sport == k->sport && e->dport == k->dport &&
-            e->proto == k->proto && ww_addr_eq(&e->src, k->src) && ww_addr_eq(&e->dst, k->dst))
-            return v - 1;
-    }
+    const struct flow *e = &((const struct flow *)pool)[i];
+    const struct key *k = key;
+    return e->sport == k->sport && e->dport == k->dport && e->proto == k->proto &&
+           ww_addr_eq(&e->src, k->src) && ww_addr_eq(&e->dst, k->dst);
 }
 
-static void index_del(struct ww_flows *f, uint32_t i)
+static uint32_t find(const struct ww_flows *f, const struct key *k)
 {
-    uint32_t s = (uint32_t)f->pool[i].hash & f->imask;
-    while (f->index[s] != i + 1) s = (s + 1) & f->imask;
-    /* Backward shift: pull later members of the cluster into the hole when
-     * their home slot is not cyclically in (hole, j]. */
-    for (uint32_t j = s;;) {
-        j = (j + 1) & f->imask;
-        uint32_t v = f->index[j];
-        if (!v) break;
-        uint32_t home = (uint32_t)f->pool[v - 1].hash & f->imask;
-        if (((j - home) & f->imask) >= ((j - s) & f->imask)) {
-            f->index[s] = v;
-            s = j;
-        }
-    }
-    f->index[s] = 0;
+    return ww_hash_find(&f->index, k->hash, same_flow, f->pool, k); /* NIL if none */
 }
 
 /* Forget entry i entirely. */
 static void drop(struct ww_flows *f, uint32_t i)
 {
     struct flow *e = &f->pool[i];
-    index_del(f, i);
+    ww_hash_del(&f->index, flow_hash(e->proto, &e->src, &e->dst, e->sport, e->dport), i);
     list_unlink(f, e->state == F_PENDING ? &f->pending : &f->done, i);
     e->state = F_FREE;
     e->next = f->free;
@@ -207,14 +194,11 @@ static void start(struct ww_flows *f, const struct key *k, int64_t ts, uint8_t f
     e->dport = k->dport;
     e->proto = k->proto;
     e->tcpflags = flags;
-    e->hash = k->hash;
     e->first = ts;
     e->last = f->now;
     e->state = probe ? F_PENDING : F_DONE;
     list_append(f, probe ? &f->pending : &f->done, i);
-    uint32_t s = (uint32_t)k->hash & f->imask;
-    while (f->index[s]) s = (s + 1) & f->imask;
-    f->index[s] = i + 1;
+    ww_hash_put(&f->index, k->hash, i);
     if (!probe) emit(f, e, WW_OUTCOME_UNKNOWN);
 }
 
@@ -337,8 +321,7 @@ struct ww_flows *ww_flows_new(size_t capacity, int64_t timeout_us,
     while (n < capacity) n <<= 1;
     struct ww_flows *f = ww_calloc(1, sizeof *f);
     f->pool = ww_calloc(n, sizeof *f->pool);
-    f->index = ww_calloc(2 * n, sizeof *f->index);
-    f->imask = (uint32_t)(2 * n - 1);
+    ww_hash_init(&f->index, 2 * n);
     f->free = NIL; /* the pool is handed out in order; untouched pages stay unmapped */
     f->size = (uint32_t)n;
     f->pending.head = f->pending.tail = NIL;
@@ -371,6 +354,6 @@ void ww_flows_free(struct ww_flows *f)
 {
     if (!f) return;
     ww_free(f->pool);
-    ww_free(f->index);
+    ww_hash_release(&f->index);
     ww_free(f);
 }

@@ -12,7 +12,8 @@
  *
  * Aggregates (per port/proto and hour, per port/proto and day with its top
  * sources, per source with its ports and daily timeline) live in a
- * write-back cache of entries in memory. Applying a batch updates entries
+ * write-back cache of entries in memory (an array found through a
+ * core/hash.h index). Applying a batch updates entries
  * and queues each entry that turns dirty; between commits the writer
  * flushes dirty entries oldest-first within a time budget (larger when the
  * backlog is), each written whole (INSERT OR REPLACE, no read) with `wm`,
@@ -75,6 +76,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/hash.h"
 #include "core/mem.h"
 #include "store/store_int.h"
 #include "detect/surge.h"
@@ -142,7 +144,6 @@ static const char schema[] =
 enum { K_HOUR, K_DAY, K_SRC };
 
 struct ent {
-    struct ent *next;             /* hash chain */
     uint8_t kind, proto;
     uint16_t port;
     int64_t t;                    /* hour or day number */
@@ -184,8 +185,9 @@ struct writer {
     uint64_t batches, events, duplicates, sources;  /* for /metrics */
 
     /* writer thread only: */
-    struct ent **tab;
-    size_t nb, n;
+    struct ent **ents;            /* the cache: ents[0 .. n), cap allocated */
+    size_t n, cap;
+    struct ww_hash index;         /* key -> ents[] */
     struct ent **dirty;
     size_t dhead, dn, dcap;
     uint64_t round;
@@ -423,8 +425,9 @@ static uint64_t ent_hash(const struct ent *k)
                      ((uint64_t)k->kind << 62));
 }
 
-static int ent_eq(const struct ent *a, const struct ent *b)
+static int ent_eq(const void *ents, uint32_t i, const void *key)
 {
+    const struct ent *a = ((struct ent *const *)ents)[i], *b = key;
     if (a->kind != b->kind) return 0;
     if (a->kind == K_SRC) return ww_addr_eq(&a->src, &b->src);
     return a->port == b->port && a->proto == b->proto && a->t == b->t;
@@ -436,22 +439,6 @@ static void ent_free(struct ent *e)
     tally_free(&e->top);
     tally_free(&e->days);
     ww_free(e);
-}
-
-static void tab_grow(struct writer *w)
-{
-    size_t nb = w->nb ? w->nb * 2 : 1 << 16;
-    struct ent **tab = ww_calloc(nb, sizeof *tab);
-    for (size_t i = 0; i < w->nb; i++)
-        for (struct ent *e = w->tab[i], *next; e; e = next) {
-            next = e->next;
-            size_t j = (size_t)ent_hash(e) & (nb - 1);
-            e->next = tab[j];
-            tab[j] = e;
-        }
-    ww_free(w->tab);
-    w->tab = tab;
-    w->nb = nb;
 }
 
 static void bind_blob(sqlite3_stmt *s, int col, const unsigned char *b, size_t len)
@@ -507,10 +494,9 @@ static int ent_load(struct ww_store *st, struct writer *w, struct ent *e)
 
 static struct ent *ent_get(struct ww_store *st, struct writer *w, const struct ent *k)
 {
-    if (w->n >= w->nb) tab_grow(w);
-    size_t i = (size_t)ent_hash(k) & (w->nb - 1);
-    for (struct ent *e = w->tab[i]; e; e = e->next)
-        if (ent_eq(e, k)) return e;
+    uint64_t h = ent_hash(k);
+    uint32_t i = ww_hash_find(&w->index, h, ent_eq, w->ents, k);
+    if (i != WW_HASH_NONE) return w->ents[i];
     struct ent *e = ww_calloc(1, sizeof *e);
     e->kind = k->kind;
     e->port = k->port;
@@ -526,9 +512,12 @@ static struct ent *ent_get(struct ww_store *st, struct writer *w, const struct e
         ent_free(e);
         return NULL;
     }
-    e->next = w->tab[i];
-    w->tab[i] = e;
-    w->n++;
+    if (w->n == w->cap) {
+        w->cap = w->cap ? 2 * w->cap : 1 << 16;
+        w->ents = ww_realloc(w->ents, w->cap * sizeof *w->ents);
+    }
+    w->ents[w->n] = e;
+    ww_hash_add(&w->index, h, (uint32_t)w->n++);
     return e;
 }
 
@@ -556,20 +545,19 @@ static struct ent *touch(struct writer *w, struct ent *e, int64_t id)
     return e;
 }
 
-/* Drops clean entries not touched in this round or the last. */
+/* Drops clean entries not touched in this round or the last; the rest
+ * close up in ents[] and are indexed anew. */
 static void evict(struct writer *w)
 {
-    for (size_t i = 0; i < w->nb; i++)
-        for (struct ent **p = &w->tab[i]; *p;) {
-            struct ent *e = *p;
-            if (!e->dirty && e->touched + 1 < w->round) {
-                *p = e->next;
-                ent_free(e);
-                w->n--;
-            } else {
-                p = &e->next;
-            }
-        }
+    size_t k = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        struct ent *e = w->ents[i];
+        if (!e->dirty && e->touched + 1 < w->round) ent_free(e);
+        else w->ents[k++] = e;
+    }
+    w->n = k;
+    ww_hash_clear(&w->index);
+    for (size_t i = 0; i < w->n; i++) ww_hash_put(&w->index, ent_hash(w->ents[i]), (uint32_t)i);
 }
 
 /* ---- applying a batch ------------------------------------------------------ */
@@ -881,20 +869,16 @@ static int catch_up(struct ww_store *st, struct writer *w)
 
 static void drop_entries(struct writer *w)
 {
-    for (size_t i = 0; i < w->nb; i++) {
-        for (struct ent *e = w->tab[i], *next; e; e = next) {
-            next = e->next;
-            ent_free(e);
-        }
-        w->tab[i] = NULL;
-    }
+    for (size_t i = 0; i < w->n; i++) ent_free(w->ents[i]);
+    ww_hash_clear(&w->index);
     w->n = w->dn = w->dhead = 0;
 }
 
 static void writer_free(struct writer *w)
 {
     drop_entries(w);
-    ww_free(w->tab);
+    ww_free(w->ents);
+    ww_hash_release(&w->index);
     ww_free(w->dirty);
     ww_surges_free(w->surges);
     ww_free(w->alert_end);
@@ -1149,6 +1133,7 @@ int ww_store_start(struct ww_store *st, char *err, size_t errlen)
     pthread_cond_init(&w->done, NULL);
     w->tail = &w->head;
     w->surges = ww_surges_new(NULL);
+    ww_hash_init(&w->index, 1 << 16);
     w->surge_saved_us = ww_mono_us();
     w->round = 2;
     st->w = w;
