@@ -36,8 +36,8 @@ int64_t ww_time_from_utc(int y, int mon, int day, int h, int mi, int s)
         day > days_in_month(y, mon) || h < 0 || h > 23 || mi < 0 || mi > 59 ||
         s < 0 || s > 60)
         return -1;
-    return ww_days_from_civil(y, (unsigned)mon, (unsigned)day) * 86400 +
-           h * 3600 + mi * 60 + s;
+    return ww_days_from_civil(y, (unsigned)mon, (unsigned)day) * WW_DAY_S +
+           h * WW_HOUR_S + mi * WW_MIN_S + s;
 }
 
 int ww_parse_date(const char *s, size_t len, int64_t *day)
@@ -45,7 +45,7 @@ int ww_parse_date(const char *s, size_t len, int64_t *day)
     if (len != 10 || s[4] != '-' || s[7] != '-') return -1;
     int64_t t = ww_time_from_utc(ww_digits(s, 4), ww_digits(s + 5, 2), ww_digits(s + 8, 2), 0, 0, 0);
     if (t < 0) return -1;
-    *day = t / 86400;
+    *day = t / WW_DAY_S;
     return 0;
 }
 
@@ -66,13 +66,13 @@ int ww_time_local_offset(int y, int mon, int day, int h, int mi, int s)
     static _Thread_local int cached_off;
     int64_t as_utc = ww_time_from_utc(y, mon, day, h, mi, s);
     if (as_utc < 0) return 0;
-    if (as_utc / 3600 == cached_hour) return cached_off;
+    if (as_utc / WW_HOUR_S == cached_hour) return cached_off;
     struct tm tm = {0};
     tm.tm_year = y - 1900; tm.tm_mon = mon - 1; tm.tm_mday = day;
     tm.tm_hour = h; tm.tm_min = mi; tm.tm_sec = s; tm.tm_isdst = -1;
     time_t t = mktime(&tm);
     if (t == (time_t)-1) return 0;
-    cached_hour = as_utc / 3600;
+    cached_hour = as_utc / WW_HOUR_S;
     cached_off = (int)(as_utc - (int64_t)t);
     return cached_off;
 }
@@ -111,7 +111,7 @@ size_t ww_parse_tzoffset(const char *s, size_t len, int *off)
     if (s[3] == ':') { mm = digits(s + 4, len - 4, 2); n = 6; }
     else { mm = digits(s + 3, len - 3, 2); n = 5; }
     if (mm < 0 || hh > 23 || mm > 59) return 0;
-    *off = (s[0] == '-' ? -1 : 1) * (hh * 3600 + mm * 60);
+    *off = (s[0] == '-' ? -1 : 1) * (hh * WW_HOUR_S + mm * WW_MIN_S);
     return n;
 }
 
@@ -140,7 +140,7 @@ size_t ww_parse_rfc3339(const char *s, size_t len, int64_t *ts_us)
     int off;
     size_t n = ww_parse_tzoffset(s + i, len - i, &off);
     if (!n) return 0;
-    *ts_us = (t - off) * 1000000 + us;
+    *ts_us = (t - off) * WW_SEC_US + us;
     return i + n;
 }
 
@@ -162,13 +162,13 @@ void ww_civil_from_days(int64_t days, int64_t *year, unsigned *month, unsigned *
 
 char *ww_time_format(int64_t ts_us, char *buf, size_t size)
 {
-    int64_t secs = ts_us >= 0 ? ts_us / 1000000 : -((-ts_us + 999999) / 1000000);
-    int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-    int64_t rem = secs - days * 86400, y;
+    int64_t secs = ts_us >= 0 ? ts_us / WW_SEC_US : -((-ts_us + WW_SEC_US - 1) / WW_SEC_US);
+    int64_t days = secs >= 0 ? secs / WW_DAY_S : -((-secs + WW_DAY_S - 1) / WW_DAY_S);
+    int64_t rem = secs - days * WW_DAY_S, y;
     unsigned m, d;
     ww_civil_from_days(days, &y, &m, &d);
     snprintf(buf, size, "%04lld-%02u-%02uT%02d:%02d:%02dZ", (long long)y, m, d,
-             (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+             (int)(rem / WW_HOUR_S), (int)(rem / 60 % 60), (int)(rem % 60));
     return buf;
 }
 
@@ -183,9 +183,9 @@ int64_t ww_parse_duration(const char *s)
         switch (*end) {
         case 's': mul = 1; break;
         case 'm': mul = 60; break;
-        case 'h': mul = 3600; break;
-        case 'd': mul = 86400; break;
-        case 'w': mul = 7 * 86400; break;
+        case 'h': mul = WW_HOUR_S; break;
+        case 'd': mul = WW_DAY_S; break;
+        case 'w': mul = 7 * WW_DAY_S; break;
         default: return -1;
         }
         if (end[1]) return -1;
@@ -199,7 +199,7 @@ static int64_t clock_us(clockid_t id)
 {
     struct timespec t;
     clock_gettime(id, &t);
-    return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+    return (int64_t)t.tv_sec * WW_SEC_US + t.tv_nsec / 1000;
 }
 
 int64_t ww_now_us(void) { return clock_us(CLOCK_REALTIME); }

@@ -10,6 +10,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Durations in the library's unit, microseconds (int64_t), and in seconds
+ * for the calendar arithmetic. The only definitions: no private DAY_US. */
+#define WW_SEC_US  INT64_C(1000000)
+#define WW_MIN_US  (60 * WW_SEC_US)
+#define WW_HOUR_US (60 * WW_MIN_US)
+#define WW_DAY_US  (24 * WW_HOUR_US)
+#define WW_WEEK_US (7 * WW_DAY_US)
+#define WW_MIN_S   60
+#define WW_HOUR_S  3600
+#define WW_DAY_S   86400
+
 /* The clock now, in microseconds: ww_now_us() the wall clock (dates: what
  * an event's time is compared with), ww_mono_us() CLOCK_MONOTONIC
  * (intervals and deadlines, which a step of the wall clock must not move). */
