@@ -10,11 +10,19 @@
  * An IPv4-mapped address (::ffff:a.b.c.d, the form dual-stack sockets log)
  * is the IPv4 host a.b.c.d: made from text or from 16 bytes, it gets family
  * 4 and prints as the plain dotted quad, so the host has one identity in
- * every table, key and text (the collector's srcs rows are keyed by it). */
+ * every table, key and text (the collector's srcs rows are keyed by it).
+ *
+ * Networks compare in the 16-byte form: an IPv4 prefix of len bits covers
+ * 96 + len bits of it (the mapped prefix first), so one prefix test serves
+ * both families. Numbers (octets, groups, prefix lengths) go through
+ * core/num.h with a window of 3 or 4 digits. */
 #include "core/addr.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#include "core/err.h"
+#include "core/num.h"
 
 static const uint8_t v4mapped[12] = {0,0,0,0,0,0,0,0,0,0,0xff,0xff};
 
@@ -40,23 +48,14 @@ static int parse_v4(const char *s, size_t len, uint8_t out[4])
             if (i >= len || s[i] != '.') return -1;
             i++;
         }
-        size_t start = i;
-        unsigned v = 0;
-        while (i < len && s[i] >= '0' && s[i] <= '9' && i - start < 3)
-            v = v * 10 + (unsigned)(s[i++] - '0');
-        if (i == start || v > 255) return -1;
-        if (i - start > 1 && s[start] == '0') return -1;
+        const char *p = s + i;
+        uint64_t v;
+        if (ww_num(&p, s + (len - i < 3 ? len : i + 3), 255, &v)) return -1;
+        if (p - (s + i) > 1 && s[i] == '0') return -1; /* no leading zeros */
+        i = (size_t)(p - s);
         out[part] = (uint8_t)v;
     }
     return i == len ? 0 : -1;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
 }
 
 static int parse_v6(const char *s, size_t len, uint8_t out[16])
@@ -74,10 +73,10 @@ static int parse_v6(const char *s, size_t len, uint8_t out[16])
     }
     for (;;) {
         size_t start = i;
-        unsigned v = 0;
-        int h;
-        while (i < len && i - start < 4 && (h = hexval(s[i])) >= 0)
-            v = (v << 4) | (unsigned)h, i++;
+        const char *p = s + i;
+        uint64_t v = 0;
+        ww_hex(&p, s + (len - i < 4 ? len : i + 4), 0xffff, &v); /* none: i == start */
+        i = (size_t)(p - s);
         if (i < len && s[i] == '.') { /* trailing dotted quad */
             uint8_t v4[4];
             if (ng > 6 || parse_v4(s + start, len - start, v4)) return -1;
@@ -200,4 +199,58 @@ int ww_addr_is_multicast(const struct ww_addr *a)
         return (a->b[12] & 0xf0) == 0xe0 ||
                (a->b[12] == 255 && a->b[13] == 255 && a->b[14] == 255 && a->b[15] == 255);
     return a->b[0] == 0xff;
+}
+
+/* ---- networks ---- */
+
+/* Bits of the 16-byte form the prefix covers (IPv4 sits after 96 bits). */
+static unsigned abits(const struct ww_cidr *c)
+{
+    return c->len + (c->addr.family == 4 ? 96u : 0u);
+}
+
+static int prefix_eq(const uint8_t *a, const uint8_t *b, unsigned bits)
+{
+    unsigned whole = bits / 8, rest = bits % 8;
+    if (memcmp(a, b, whole)) return 0;
+    if (!rest) return 1;
+    uint8_t m = (uint8_t)(0xff << (8 - rest));
+    return (a[whole] & m) == (b[whole] & m);
+}
+
+int ww_cidr_parse(const char *s, size_t n, struct ww_cidr *out)
+{
+    const char *slash = memchr(s, '/', n);
+    size_t alen = slash ? (size_t)(slash - s) : n;
+    if (ww_addr_parse(s, alen, &out->addr)) return WW_ERR_PARSE;
+    /* ::ffff:a.b.c.d/LEN is IPv4 (addr.h), LEN counted over 128 bits */
+    unsigned skip = out->addr.family == 4 && memchr(s, ':', alen) ? 96 : 0;
+    uint64_t max = out->addr.family == 4 ? 32 : 128, len = max + skip;
+    if (slash) {
+        size_t dl = n - alen - 1;
+        if (dl < 1 || dl > 3 || ww_num_span(slash + 1, dl, max + skip, &len) || len < skip)
+            return WW_ERR_LIMIT;
+    }
+    out->len = (uint8_t)(len - skip);
+    for (unsigned i = abits(out); i < 128; i++) out->addr.b[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+    return WW_OK;
+}
+
+char *ww_cidr_format(const struct ww_cidr *c, char *buf)
+{
+    ww_addr_format(&c->addr, buf);
+    if (c->len != (c->addr.family == 4 ? 32 : 128))
+        snprintf(buf + strlen(buf), 5, "/%u", c->len);
+    return buf;
+}
+
+int ww_cidr_contains(const struct ww_cidr *c, const struct ww_addr *a)
+{
+    return c->addr.family == a->family && prefix_eq(c->addr.b, a->b, abits(c));
+}
+
+int ww_cidr_overlaps(const struct ww_cidr *a, const struct ww_cidr *b)
+{
+    unsigned ab = abits(a), bb = abits(b);
+    return a->addr.family == b->addr.family && prefix_eq(a->addr.b, b->addr.b, ab < bb ? ab : bb);
 }

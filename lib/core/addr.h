@@ -8,7 +8,12 @@
  * for IPv6 (lower case, longest run of two or more zero groups as "::",
  * leftmost on a tie).
  * Parsing takes a length (no NUL needed), allocates nothing, and accepts the
- * fully expanded form the kernel prints (2001:0db8:0000:...). */
+ * fully expanded form the kernel prints (2001:0db8:0000:...).
+ *
+ * A network (struct ww_cidr) is an address and a prefix length counted in
+ * its own family: 0..32 for IPv4, 0..128 for IPv6; a host has 32 or 128.
+ * The mapped form keeps its 128-bit count in text (::ffff:10.0.0.0/104 is
+ * 10.0.0.0/8). Host bits past the prefix are always clear. */
 #ifndef WW_ADDR_H
 #define WW_ADDR_H
 #include <stddef.h>
@@ -33,6 +38,25 @@ uint64_t ww_addr_hash(const struct ww_addr *a);
 int ww_addr_is_loopback(const struct ww_addr *a);    /* 127/8, ::1 */
 int ww_addr_is_unspecified(const struct ww_addr *a); /* 0.0.0.0, :: */
 int ww_addr_is_multicast(const struct ww_addr *a);   /* 224/4, 255.255.255.255, ff00::/8 */
+
+struct ww_cidr {
+    struct ww_addr addr;
+    uint8_t len;
+};
+#define WW_CIDR_STRLEN (WW_ADDR_STRLEN + 4)
+
+/* "192.0.2.0/24", "2001:db8::/32", or a bare address (a host), exactly
+ * s[0..n). Host bits past the prefix are cleared ("192.0.2.7/24" is
+ * 192.0.2.0/24). WW_OK; WW_ERR_PARSE if the part before any '/' is not an
+ * address (out untouched); WW_ERR_LIMIT if the prefix length is not 1 to 3
+ * digits within the family's bits (out->addr holds the address). */
+int ww_cidr_parse(const char *s, size_t n, struct ww_cidr *out);
+/* "a/len", or just "a" for a single host. buf >= WW_CIDR_STRLEN. */
+char *ww_cidr_format(const struct ww_cidr *c, char *buf);
+int ww_cidr_contains(const struct ww_cidr *c, const struct ww_addr *a);
+/* Networks of one family overlap iff one holds the other (prefixes nest or
+ * are disjoint); different families never do. */
+int ww_cidr_overlaps(const struct ww_cidr *a, const struct ww_cidr *b);
 
 /* 64-bit mixing hash (splitmix64 finalizer) used by every table and sketch. */
 static inline uint64_t ww_hash64(uint64_t x)

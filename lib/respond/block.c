@@ -47,69 +47,6 @@
 
 /* ---- networks ------------------------------------------------------------- */
 
-/* Bits of the 16-byte form the prefix covers (IPv4 sits after 96 bits). */
-static unsigned abits(const struct ww_cidr *c)
-{
-    return c->len + (c->addr.family == 4 ? 96u : 0u);
-}
-
-static int prefix_eq(const uint8_t *a, const uint8_t *b, unsigned bits)
-{
-    unsigned whole = bits / 8, rest = bits % 8;
-    if (memcmp(a, b, whole)) return 0;
-    if (!rest) return 1;
-    uint8_t m = (uint8_t)(0xff << (8 - rest));
-    return (a[whole] & m) == (b[whole] & m);
-}
-
-int ww_cidr_parse(const char *s, size_t n, struct ww_cidr *out)
-{
-    const char *slash = memchr(s, '/', n);
-    size_t alen = slash ? (size_t)(slash - s) : n;
-    if (ww_addr_parse(s, alen, &out->addr)) return -1;
-    /* ::ffff:a.b.c.d/LEN is IPv4 (addr.h), LEN counted over 128 bits */
-    unsigned skip = out->addr.family == 4 && memchr(s, ':', alen) ? 96 : 0;
-    unsigned max = out->addr.family == 4 ? 32 : 128, len = max + skip;
-    if (slash) {
-        size_t dl = n - alen - 1;
-        if (dl < 1 || dl > 3) return -1;
-        len = 0;
-        for (size_t i = 0; i < dl; i++) {
-            char d = slash[1 + i];
-            if (d < '0' || d > '9') return -1;
-            len = len * 10 + (unsigned)(d - '0');
-        }
-        if (len > max + skip || len < skip) return -1;
-    }
-    len -= skip;
-    out->len = (uint8_t)len;
-    unsigned bits = abits(out);
-    for (unsigned i = bits; i < 128; i++) out->addr.b[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
-    return 0;
-}
-
-char *ww_cidr_format(const struct ww_cidr *c, char *buf)
-{
-    ww_addr_format(&c->addr, buf);
-    if (c->len != (c->addr.family == 4 ? 32 : 128))
-        snprintf(buf + strlen(buf), 5, "/%u", c->len);
-    return buf;
-}
-
-int ww_cidr_contains(const struct ww_cidr *c, const struct ww_addr *a)
-{
-    return c->addr.family == a->family && prefix_eq(c->addr.b, a->b, abits(c));
-}
-
-/* Prefixes either nest or are disjoint: they overlap iff the shorter one
- * holds the longer one's first address. The kernel never matches an IPv4
- * packet against an IPv6 set, so families never overlap. */
-static int overlaps(const struct ww_cidr *a, const struct ww_cidr *b)
-{
-    unsigned ab = abits(a), bb = abits(b);
-    return a->addr.family == b->addr.family && prefix_eq(a->addr.b, b->addr.b, ab < bb ? ab : bb);
-}
-
 static int cidr_cmp(const void *pa, const void *pb)
 {
     const struct ww_cidr *a = pa, *b = pb;
@@ -261,7 +198,7 @@ void ww_block_close(struct ww_block *b)
 static int spare(const struct ww_cidr *c, const struct ww_cidr *p, const char *what,
                  const char *outer, char *why, size_t n)
 {
-    if (!overlaps(c, p)) return 0;
+    if (!ww_cidr_overlaps(c, p)) return 0;
     char t[WW_CIDR_STRLEN];
     ww_cidr_format(p, t);
     if (c->len >= p->len) say(why, n, "%s (%s)", what, t);
@@ -343,7 +280,7 @@ static struct ww_cidr *plan(const struct ww_block *b, const struct ww_cidr *nets
     qsort(v, k, sizeof *v, cidr_cmp);
     size_t m = 0;
     for (size_t i = 0; i < k; i++)
-        if (!m || v[m - 1].addr.family != v[i].addr.family || !overlaps(&v[m - 1], &v[i]))
+        if (!m || !ww_cidr_overlaps(&v[m - 1], &v[i]))
             v[m++] = v[i];
     *out = m;
     return v;
@@ -364,7 +301,7 @@ static void base_script(const struct ww_block *b, struct sb *s)
     qsort(allow, b->o.nallow, sizeof *allow, cidr_cmp);
     na = 0;
     for (size_t i = 0; i < b->o.nallow; i++)
-        if (!na || allow[na - 1].addr.family != allow[i].addr.family || !overlaps(&allow[na - 1], &allow[i]))
+        if (!na || !ww_cidr_overlaps(&allow[na - 1], &allow[i]))
             allow[na++] = allow[i];
     for (size_t i = 0; i < na; i++)
         sb_add(s, "add element " TABLE " %s { %s }\n", setname(&allow[i], "allow"), ww_cidr_format(&allow[i], t));
@@ -488,7 +425,7 @@ int ww_block_apply(struct ww_block *b, const struct ww_cidr *nets, size_t n, siz
              * an element inside an old, larger one is not added. */
             int del = ww_block_check(b, &old[i], why, sizeof why);
             for (size_t j = 0; j < m && !del; j++) {
-                if (old[i].addr.family != v[j].addr.family || !overlaps(&old[i], &v[j])) continue;
+                if (!ww_cidr_overlaps(&old[i], &v[j])) continue;
                 if (old[i].len >= v[j].len) del = 1;
                 else drop[j] = 1;
             }

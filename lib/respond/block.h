@@ -22,22 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/addr.h"
-
-/* A network: an address and a prefix length in its own family (0..32 for
- * IPv4, 0..128 for IPv6); a single host has 32 or 128. */
-struct ww_cidr {
-    struct ww_addr addr;
-    uint8_t len;
-};
-#define WW_CIDR_STRLEN (WW_ADDR_STRLEN + 4)
-
-/* "192.0.2.0/24", "2001:db8::/32", or a bare address (a host). Host bits
- * past the prefix are cleared. 0 on success, -1 if s[0..n) is not one. */
-int ww_cidr_parse(const char *s, size_t n, struct ww_cidr *out);
-/* "a/len", or just "a" for a single host. buf >= WW_CIDR_STRLEN. */
-char *ww_cidr_format(const struct ww_cidr *c, char *buf);
-int ww_cidr_contains(const struct ww_cidr *c, const struct ww_addr *a);
+#include "core/addr.h" /* struct ww_cidr */
 
 struct ww_portrange { uint16_t lo, hi; };
 #define WW_BLOCK_MAX_PORTS 64

@@ -1,8 +1,77 @@
 #include "test.h"
 #include "core/addr.h"
+#include "core/err.h"
 #include "core/wtime.h"
 #include "core/event.h"
 #include <string.h>
+static const char *fmt(const char *in)
+{
+    static char buf[WW_CIDR_STRLEN];
+    struct ww_cidr c;
+    if (ww_cidr_parse(in, strlen(in), &c)) return "(error)";
+    return ww_cidr_format(&c, buf);
+}
+static struct ww_cidr N(const char *s)
+{
+    struct ww_cidr c = {0};
+    if (ww_cidr_parse(s, strlen(s), &c)) { fprintf(stderr, "bad test network %s\n", s); exit(1); }
+    return c;
+}
+/* networks: parse (host bits cleared, the mapped form over 128 bits, which
+ * part is wrong), format, contains, overlaps */
+static void test_cidr(void)
+{
+    CHECK_STR(fmt("192.0.2.77/24"), "192.0.2.0/24");
+    CHECK_STR(fmt("192.0.2.77/32"), "192.0.2.77");
+    CHECK_STR(fmt("192.0.2.77"), "192.0.2.77");
+    CHECK_STR(fmt("0.0.0.0/0"), "0.0.0.0/0");
+    CHECK_STR(fmt("10.1.2.3/008"), "10.0.0.0/8");
+    CHECK_STR(fmt("2001:DB8:0:0::1/32"), "2001:db8::/32");
+    CHECK_STR(fmt("2001:db8::1:2/127"), "2001:db8::1:2/127");
+    CHECK_STR(fmt("2001:db8::ffff/113"), "2001:db8::8000/113");
+    CHECK_STR(fmt("2001:0db8:0000:0000:0000:0000:0000:0001"), "2001:db8::1");
+    /* an IPv4-mapped address is the IPv4 host; its length counts 128 bits */
+    CHECK_STR(fmt("::ffff:192.0.2.77"), "192.0.2.77");
+    CHECK_STR(fmt("::ffff:192.0.2.77/120"), "192.0.2.0/24");
+    CHECK_STR(fmt("::ffff:0:0/96"), "0.0.0.0/0");
+    static const char *const bad[] = {"", "/8", "1.2.3.4/", "1.2.3.4/33", "1.2.3.4/8x", "1.2.3.4/-1",
+                                      "::1/129", "1.2.3.4/0008", "1.2.3", "1.2.3.4 ", "10.0.0.0/8/8",
+                                      "::ffff:1.2.3.4/95", "::ffff:1.2.3.4/129", "1.2.3.4/+8",
+                                      "1.2.3.4/ 8", "::/1000"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) CHECK_STR(fmt(bad[i]), "(error)");
+    /* which part is wrong: the address, or the length (the address kept) */
+    struct ww_cidr c;
+    CHECK_INT(ww_cidr_parse("1.2.3/8", 7, &c), WW_ERR_PARSE);
+    CHECK_INT(ww_cidr_parse("/8", 2, &c), WW_ERR_PARSE);
+    CHECK_INT(ww_cidr_parse("1.2.3.4/33", 10, &c), WW_ERR_LIMIT);
+    CHECK_INT(c.addr.family, 4);
+    CHECK_INT(ww_cidr_parse("1.2.3.4/x", 9, &c), WW_ERR_LIMIT);
+    CHECK_INT(ww_cidr_parse("2001:db8::/", 11, &c), WW_ERR_LIMIT);
+    CHECK_INT(c.addr.family, 6);
+    /* the length bounds the read: "10.0.0.1/24" read as its first 8 bytes */
+    CHECK_INT(ww_cidr_parse("10.0.0.1/24", 8, &c), WW_OK);
+    CHECK_INT(c.len, 32);
+    struct ww_cidr n = N("198.51.100.0/25");
+    struct ww_addr a;
+    ww_addr_parse("198.51.100.127", 14, &a);
+    CHECK(ww_cidr_contains(&n, &a));
+    ww_addr_parse("198.51.100.128", 14, &a);
+    CHECK(!ww_cidr_contains(&n, &a));
+    ww_addr_parse("::ffff:198.51.100.1", 19, &a);
+    CHECK(ww_cidr_contains(&n, &a));
+    ww_addr_parse("198.51.100.128", 14, &a);
+    n = N("::/0");
+    CHECK(!ww_cidr_contains(&n, &a)); /* families never mix */
+    n = N("0.0.0.0/0");
+    CHECK(ww_cidr_contains(&n, &a));
+    /* overlaps: nested either way, disjoint, other family */
+    struct ww_cidr x = N("10.0.0.0/8"), y = N("10.20.0.0/16"), z = N("11.0.0.0/8"), w = N("::/0");
+    CHECK(ww_cidr_overlaps(&x, &y) && ww_cidr_overlaps(&y, &x) && ww_cidr_overlaps(&x, &x));
+    CHECK(!ww_cidr_overlaps(&x, &z) && !ww_cidr_overlaps(&y, &z));
+    CHECK(!ww_cidr_overlaps(&x, &w) && !ww_cidr_overlaps(&w, &x));
+    x = N("2001:db8::/32"), y = N("2001:db8:0:1::5");
+    CHECK(ww_cidr_overlaps(&x, &y) && ww_cidr_overlaps(&w, &y));
+}
 static const char *rt(const char *in) { static char b[64]; struct ww_addr a; if (ww_addr_parse(in, strlen(in), &a)) return "ERR"; return ww_addr_format(&a, b); }
 static int mapped_is_v4(void)
 {
@@ -12,6 +81,7 @@ static int mapped_is_v4(void)
     return m.family == 4 && ww_addr_eq(&m, &p) && ww_addr_hash(&m) == ww_addr_hash(&p);
 }
 TEST_MAIN({
+  test_cidr();
   CHECK_STR(rt("192.168.10.55"), "192.168.10.55");
   CHECK_STR(rt("2012:1234:1234:0000:0000:0000:0000:0001"), "2012:1234:1234::1");
   CHECK_STR(rt("2001:0db8:0000:f101:0000:0000:0000:0002"), "2001:db8:0:f101::2");
@@ -33,6 +103,16 @@ TEST_MAIN({
   CHECK_STR(rt(":1"), "ERR");
   CHECK_STR(rt("1:"), "ERR");
   CHECK_STR(rt("12345::"), "ERR");
+  CHECK_STR(rt("00001::"), "ERR");
+  CHECK_STR(rt("1.2.3.0255"), "ERR");
+  CHECK_STR(rt("1.2.3.256"), "ERR");
+  CHECK_STR(rt("1.2.3.00"), "ERR");
+  CHECK_STR(rt("0.0.0.0"), "0.0.0.0");
+  CHECK_STR(rt("255.255.255.255"), "255.255.255.255");
+  CHECK_STR(rt("::ffff:255.1.0.9"), "255.1.0.9");
+  CHECK_STR(rt("::ffff:1.2.3.04"), "ERR");
+  CHECK_STR(rt("aBcD:Ef01::0"), "abcd:ef01::");
+  CHECK_STR(rt("1:2:3:4:5:6:7:g"), "ERR");
   struct ww_addr a; ww_addr_parse("127.0.0.2", 9, &a); CHECK(ww_addr_is_loopback(&a));
   ww_addr_parse("0.0.0.0", 7, &a); CHECK(ww_addr_is_unspecified(&a)); CHECK(!ww_addr_is_loopback(&a));
   ww_addr_parse("::1", 3, &a); CHECK(ww_addr_is_loopback(&a));
