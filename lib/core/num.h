@@ -86,6 +86,19 @@ static inline int ww_num_span(const char *s, size_t n, uint64_t max, uint64_t *o
     return rc;
 }
 
+/* Exactly n decimal digits at s (a fixed-width field: a year, an hour; the
+ * caller guarantees n bytes, n <= 9): their value, or -1 if any is not a
+ * digit. */
+static inline int ww_digits(const char *s, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)(s[i] - '0') >= 10) return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
 /* A NUL-terminated string that is exactly one decimal number <= max (an
  * option's or a query's value): WW_OK, or WW_ERR_PARSE / WW_ERR_LIMIT. */
 int ww_num_str(const char *s, uint64_t max, uint64_t *out);

@@ -85,16 +85,6 @@ int ww_month_from_abbr(const char *s)
     return 0;
 }
 
-int ww_digits(const char *s, size_t n)
-{
-    int v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
 /* n digits at s[0..len) as a number, or -1. */
 static int digits(const char *s, size_t len, size_t n)
 {

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/num.h" /* ww_digits, for the calendar fields */
+
 /* Durations in the library's unit, microseconds (int64_t), and in seconds
  * for the calendar arithmetic. The only definitions: no private DAY_US. */
 #define WW_SEC_US  INT64_C(1000000)
@@ -34,9 +36,6 @@ void ww_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 int64_t ww_time_from_utc(int y, int mon, int day, int h, int mi, int s);
 /* Seconds east of UTC that the local zone had at local calendar time given. */
 int ww_time_local_offset(int y, int mon, int day, int h, int mi, int s);
-/* Exactly n decimal digits at s (the caller guarantees n bytes): their
- * value, or -1 if any is not a digit. */
-int ww_digits(const char *s, size_t n);
 /* "Jan".."Dec" -> 1..12, 0 if not a month abbreviation (case-insensitive). */
 int ww_month_from_abbr(const char *s);
 /* Parse "+HH:MM", "-HHMM", "Z" at s[0..len); seconds east of UTC into *off.

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "ingest/parse.h"
+#include "core/num.h"
 #include "core/wtime.h"
 
 #define DSHIELD_FIELDS 9
@@ -30,14 +31,9 @@ struct slice { const char *p; size_t n; };
 /* A decimal number 0..max (no sign, at most 7 digits). */
 static int number(struct slice s, unsigned max, unsigned *out)
 {
-    unsigned v = 0;
-    if (s.n == 0 || s.n > 7) return -1;
-    for (size_t i = 0; i < s.n; i++) {
-        if (s.p[i] < '0' || s.p[i] > '9') return -1;
-        v = v * 10 + (unsigned)(s.p[i] - '0');
-    }
-    if (v > max) return -1;
-    *out = v;
+    uint64_t v;
+    if (s.n > 7 || ww_num_span(s.p, s.n, max, &v)) return -1;
+    *out = (unsigned)v;
     return 0;
 }
 
@@ -57,7 +53,7 @@ static int stamp(struct slice s, int64_t *ts_us)
     if (i < s.n && p[i] == ' ') i++;
     if (i < s.n && ww_parse_tzoffset(p + i, s.n - i, &off) != s.n - i) return -1;
     if (i == s.n && i > 19) return -1; /* trailing space without a zone */
-    *ts_us = (t - off) * 1000000;
+    *ts_us = (t - off) * WW_SEC_US;
     return 0;
 }
 

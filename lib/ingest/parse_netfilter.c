@@ -46,6 +46,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/err.h"
+#include "core/num.h"
 #include "core/wtime.h"
 
 #define VAL_MAX 64
@@ -68,22 +70,11 @@ void ww_parse_ctx_newfile(struct ww_parse_ctx *ctx)
 static int isdig(char c) { return (unsigned char)(c - '0') < 10; }
 static int isalpha_(char c) { return (unsigned char)((c | 0x20) - 'a') < 26; }
 
-/* Exactly n digits at s (caller checked n <= len). -1 if not digits. */
-static int num(const char *s, size_t n)
-{
-    int v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!isdig(s[i])) return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
 /* "HH:MM:SS" at s; 8 on success, 0 otherwise. */
 static size_t hms(const char *s, size_t len, int *h, int *mi, int *sec)
 {
     if (len < 8 || s[2] != ':' || s[5] != ':') return 0;
-    *h = num(s, 2); *mi = num(s + 3, 2); *sec = num(s + 6, 2);
+    *h = ww_digits(s, 2); *mi = ww_digits(s + 3, 2); *sec = ww_digits(s + 6, 2);
     return *h >= 0 && *mi >= 0 && *sec >= 0 ? 8 : 0;
 }
 
@@ -130,7 +121,7 @@ static size_t stamp_bsd(struct ww_parse_ctx *ctx, const char *s, size_t len, int
     size_t i = 3;
     if (!mon || len < 4 || s[3] != ' ') return 0;
     while (i < len && s[i] == ' ' && i < 5) i++;
-    if (i + 1 < len && isdig(s[i]) && isdig(s[i + 1])) { d = num(s + i, 2); i += 2; }
+    if (i + 1 < len && isdig(s[i]) && isdig(s[i + 1])) { d = ww_digits(s + i, 2); i += 2; }
     else if (i < len && isdig(s[i])) d = s[i++] - '0';
     else return 0;
     if (i >= len || s[i] != ' ') return 0;
@@ -151,14 +142,14 @@ static size_t stamp_bsd(struct ww_parse_ctx *ctx, const char *s, size_t len, int
             if (ctx->cur_year) {
                 ctx->cur_year++;
             } else {
-                time_t now = ctx->now_us ? (time_t)(ctx->now_us / 1000000) : time(NULL);
+                time_t now = ctx->now_us ? (time_t)(ctx->now_us / WW_SEC_US) : time(NULL);
                 struct tm tm;
                 if (!gmtime_r(&now, &tm)) tm.tm_year = 70;
                 /* The latest year that is not more than a day ahead of now. */
                 ctx->cur_year = tm.tm_year + 1900 + 1;
                 for (int k = 0; k < 2; k++) {
                     int64_t t = local_to_utc(ctx, ctx->cur_year, mon, d, h, mi, sec);
-                    if (t >= 0 && t <= (int64_t)now + 86400) break;
+                    if (t >= 0 && t <= (int64_t)now + WW_DAY_S) break;
                     ctx->cur_year--;
                 }
             }
@@ -167,7 +158,7 @@ static size_t stamp_bsd(struct ww_parse_ctx *ctx, const char *s, size_t len, int
         y = ctx->cur_year;
     }
     int64_t t = local_to_utc(ctx, y, mon, d, h, mi, sec);
-    *ts = t < 0 ? -1 : t * 1000000 + us;
+    *ts = t < 0 ? -1 : t * WW_SEC_US + us;
     return i;
 }
 
@@ -189,9 +180,9 @@ static size_t stamp_proxmox(const char *s, size_t len, int64_t *ts)
         return 0;
     size_t z = ww_parse_tzoffset(p + 21, n - 21, &off);
     if (!z) return 0;
-    int d = num(p, 2), y = num(p + 7, 4);
+    int d = ww_digits(p, 2), y = ww_digits(p + 7, 4);
     int64_t t = d < 0 || y < 0 ? -1 : ww_time_from_utc(y, mon, d, h, mi, sec);
-    *ts = t < 0 ? -1 : (t - off) * 1000000;
+    *ts = t < 0 ? -1 : (t - off) * WW_SEC_US;
     return i + 21 + z;
 }
 
@@ -200,13 +191,16 @@ static size_t stamp_proxmox(const char *s, size_t len, int64_t *ts)
 static size_t stamp_epoch(const char *s, size_t len, int64_t *ts)
 {
     size_t i = s[0] == '@';
-    int64_t sec = 0, us;
+    int64_t us;
+    uint64_t sec;
+    const char *p = s + i;
+    if (ww_num(&p, s + (len - i < 12 ? len : i + 12), UINT64_MAX, &sec)) return 0;
     size_t st = i;
-    while (i < len && isdig(s[i]) && i - st < 12) sec = sec * 10 + (s[i++] - '0');
-    if (i == st || (!st && i < 9)) return 0;
+    i = (size_t)(p - s);
+    if (!st && i < 9) return 0;
     i += frac(s + i, len - i, &us);
     if (i >= len || s[i] != ' ') return 0;
-    *ts = sec * 1000000 + us;
+    *ts = (int64_t)sec * WW_SEC_US + us;
     return i;
 }
 
@@ -215,16 +209,17 @@ static size_t stamp_dmesg(const struct ww_parse_ctx *ctx, const char *s, size_t 
                           int64_t *ts)
 {
     size_t i = 1;
-    int64_t sec = 0, us;
+    int64_t us;
+    uint64_t sec;
     while (i < len && s[i] == ' ' && i < 16) i++;
-    size_t st = i;
-    while (i < len && isdig(s[i]) && i - st < 12) sec = sec * 10 + (s[i++] - '0');
-    if (i == st) return 0;
+    const char *p = s + i;
+    if (ww_num(&p, s + (len - i < 12 ? len : i + 12), UINT64_MAX, &sec)) return 0;
+    i = (size_t)(p - s);
     size_t n = frac(s + i, len - i, &us);
     if (!n) return 0;
     i += n;
     if (i >= len || s[i] != ']') return 0;
-    *ts = ctx->boot_us + sec * 1000000 + us;
+    *ts = ctx->boot_us + (int64_t)sec * WW_SEC_US + us;
     return i + 1;
 }
 
@@ -276,23 +271,6 @@ static uint8_t prefix_action(const char *s, size_t len)
             if (!words[k].w[wl] && !memcmp(up, words[k].w, wl)) { act = words[k].a; break; }
     }
     return act;
-}
-
-/* Decimal value <= max: 0 ok, -1 not a number, -2 too big. */
-static int unum(const char *s, size_t n, unsigned max, unsigned *out)
-{
-    unsigned v = 0;
-    if (n == 0) return -1;
-    for (size_t i = 0; i < n; i++) {
-        if (!isdig(s[i])) return -1;
-        v = v * 10 + (unsigned)(s[i] - '0');
-        if (v > max) {
-            while (++i < n) if (!isdig(s[i])) return -1;
-            return -2;
-        }
-    }
-    *out = v;
-    return 0;
 }
 
 /* Messages for the keys we take, in F_* bit order. */
@@ -382,7 +360,8 @@ enum ww_parse_rc ww_parse_netfilter(struct ww_parse_ctx *ctx, const char *line,
                 : ev->action == WW_ACTION_DROP ? WW_OUTCOME_FAILURE : WW_OUTCOME_UNKNOWN;
 
     enum { F_SRC = 1, F_DST = 2, F_PROTO = 4, F_SPT = 8, F_DPT = 16, F_TYPE = 32, F_CODE = 64 };
-    unsigned have = 0, v6text = 0, spt = 0, dpt = 0, type = 0, code = 0, v;
+    unsigned have = 0, v6text = 0, spt = 0, dpt = 0, type = 0, code = 0;
+    uint64_t v;
     int named = 0; /* PROTO was a name: the kernel decoded that header */
     const char *p = pkt;
     for (;;) {
@@ -424,15 +403,15 @@ enum ww_parse_rc ww_parse_netfilter(struct ww_parse_ctx *ctx, const char *line,
         } else if (k == 2) {
             int pr = ww_proto_from_name(val, vl);
             if (pr < 0) {
-                *why = unum(val, vl, 65535, &v) == -1 ? "unknown PROTO" : "PROTO out of range";
+                *why = ww_num_span(val, vl, 65535, &v) == WW_ERR_PARSE ? "unknown PROTO" : "PROTO out of range";
                 return WW_PARSE_BAD;
             }
             ev->proto = (uint8_t)pr;
             named = !isdig(val[0]);
         } else {
-            int rc = unum(val, vl, k <= 4 ? 65535 : 255, &v);
-            if (rc) { *why = rc == -1 ? msg_nan[k] : msg_range[k]; return WW_PARSE_BAD; }
-            *(k == 3 ? &spt : k == 4 ? &dpt : k == 5 ? &type : &code) = v;
+            int rc = ww_num_span(val, vl, k <= 4 ? 65535 : 255, &v);
+            if (rc) { *why = rc == WW_ERR_PARSE ? msg_nan[k] : msg_range[k]; return WW_PARSE_BAD; }
+            *(k == 3 ? &spt : k == 4 ? &dpt : k == 5 ? &type : &code) = (unsigned)v;
         }
     }
 

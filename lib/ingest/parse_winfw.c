@@ -32,6 +32,7 @@
 #include <string.h>
 #include <strings.h>
 #include "ingest/parse.h"
+#include "core/num.h"
 #include "core/wtime.h"
 
 struct slice { const char *p; size_t n; };
@@ -67,16 +68,9 @@ static int is_dash(struct slice s) { return s.n == 0 || (s.n == 1 && s.p[0] == '
 /* A number 0..max ('-' or an absent column = 0). */
 static int number(struct slice s, unsigned max, unsigned *out)
 {
-    unsigned v = 0;
-    *out = 0;
-    if (is_dash(s)) return 0;
-    if (s.n > 6) return -1;
-    for (size_t i = 0; i < s.n; i++) {
-        if (s.p[i] < '0' || s.p[i] > '9') return -1;
-        v = v * 10 + (unsigned)(s.p[i] - '0');
-    }
-    if (v > max) return -1;
-    *out = v;
+    uint64_t v = 0;
+    if (!is_dash(s) && (s.n > 6 || ww_num_span(s.p, s.n, max, &v))) return -1;
+    *out = (unsigned)v;
     return 0;
 }
 
@@ -197,7 +191,7 @@ enum ww_parse_rc ww_parse_winfw(struct ww_parse_ctx *ctx, const char *line,
 
     int off = ctx->winfw_utc ? 0 : ctx->tz_fixed ? ctx->tz_offset
             : ww_time_local_offset(y, mo, d, h, mi, s);
-    ev->ts_us = (t - off) * 1000000;
+    ev->ts_us = (t - off) * WW_SEC_US;
     ev->proto = (uint8_t)proto;
     if (proto == WW_PROTO_ICMP || proto == WW_PROTO_ICMP6) {
         ev->sport = (uint16_t)itype; ev->dport = (uint16_t)icode;

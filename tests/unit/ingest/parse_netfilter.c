@@ -429,6 +429,14 @@ static void test_bad(void)
         {"SRC=1.2.3.4 DST=5.6.7.8 PROTO=TCP SPT=65536 DPT=7 SYN", "SPT out of range"},
         {"SRC=1.2.3.4 DST=5.6.7.8 PROTO=TCP SPT=1 DPT=abc SYN", "DPT is not a number"},
         {"SRC=1.2.3.4 DST=5.6.7.8 PROTO=TCP SPT=1 DPT= SYN", "DPT is not a number"},
+        /* numbers: past the maximum at any length, a non-digit anywhere first */
+        {"SRC=1.2.3.4 DST=5.6.7.8 PROTO=TCP SPT=1 DPT=99999999999999999999999 SYN", "DPT out of range"},
+        {"SRC=1.2.3.4 DST=5.6.7.8 PROTO=TCP SPT=1 DPT=99999999999999999999999x SYN", "DPT is not a number"},
+        {"SRC=1.2.3.4 DST=5.6.7.8 PROTO=TCP SPT=-1 DPT=2 SYN", "SPT is not a number"},
+        {"SRC=1.2.3.4 DST=5.6.7.8 PROTO=TCP SPT=+1 DPT=2 SYN", "SPT is not a number"},
+        {"SRC=1.2.3.4 DST=5.6.7.8 PROTO=ICMP TYPE=8 CODE=0256", "CODE out of range"},
+        {"SRC=1.2.3.4 DST=5.6.7.8 PROTO=ICMP TYPE=8 CODE=0x1", "CODE is not a number"},
+        {"SRC=1.2.3.4 DST=5.6.7.8 PROTO=65536", "PROTO out of range"},
         {"SRC=999.1.1.1 DST=5.6.7.8 PROTO=TCP SPT=1 DPT=2", "SRC is not an IP address"},
         {"SRC=1.2.3.4 DST=5.6.7 PROTO=TCP SPT=1 DPT=2", "DST is not an IP address"},
         {"SRC=1.2.3.4 DST=5.6.7.8 LEN=40 TTL=3 SPT=1 DPT=2", "missing PROTO"},
@@ -456,6 +464,11 @@ static void test_bad(void)
         CHECK_INT(parse(&c, line), WW_PARSE_BAD);
         CHECK_STR(why, cases[i].why);
     }
+    /* leading zeros are digits: within the maximum at any length */
+    CHECK_INT(parse(&c, "Mar 11 20:35:11 host kernel: IN=eth0 OUT= SRC=1.2.3.4 DST=5.6.7.8 "
+                        "PROTO=TCP SPT=0000000000000000000080 DPT=065535 SYN"), WW_PARSE_EVENT);
+    CHECK_INT(ev.sport, 80);
+    CHECK_INT(ev.dport, 65535);
     /* a 130-byte MAC= is too long even for MAC (which may reach 128) */
     char mac[256] = "Mar 11 20:35:11 h kernel: IN=e OUT= MAC=";
     size_t n = strlen(mac);
