@@ -1,8 +1,9 @@
 /* buf.c -- growable buffer with a hard maximum (see buf.h).
  *
  * Invariant: p == NULL and len == cap == 0, or len + 1 <= cap and p[len]
- * == 0. Capacity doubles from 64 bytes, clamped to max + 1, so a buffer
- * never allocates more than its maximum plus the NUL. */
+ * == 0; err set means p == NULL. Capacity doubles from 64 bytes, clamped
+ * to max + 1, so a buffer never allocates more than its maximum plus the
+ * NUL. */
 #include "core/buf.h"
 
 #include <stdarg.h>
@@ -32,8 +33,9 @@ char *ww_buf_take(struct ww_buf *b)
 
 void *ww_buf_grow(struct ww_buf *b, size_t n)
 {
-    if (n > b->max - b->len || n == (size_t)-1 - b->len) { /* past max, or no room for the NUL */
-        ww_buf_reset(b);
+    if (b->err || n > b->max - b->len || n == (size_t)-1 - b->len) { /* past max, or no room for the NUL */
+        ww_free(b->p);
+        *b = (struct ww_buf){.max = b->max, .err = WW_ERR_LIMIT};
         return NULL;
     }
     size_t need = b->len + n + 1;
@@ -62,6 +64,7 @@ int ww_buf_addf(struct ww_buf *b, const char *fmt, ...)
 {
     va_list ap;
     char small[256];
+    if (b->err) return b->err;
     va_start(ap, fmt);
     int k = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);

@@ -4,7 +4,9 @@
  * ww_buf_init sets the most bytes the buffer may ever hold. Adding grows the
  * allocation by doubling; an add that would pass the maximum frees the
  * buffer and fails with WW_ERR_LIMIT, so a runaway producer (a script, a
- * saved state) ends in one clean error instead of eating memory. The text is
+ * saved state) ends in one clean error instead of eating memory. The failure
+ * sticks: every later add fails too, until ww_buf_reset, so a builder of
+ * many adds may check once, at the end (ww_buf_take gives NULL). The text is
  * always NUL-terminated past len (the NUL is not counted), so a buffer of
  * text is a C string as it stands. Out of memory aborts (core/mem.h).
  *
@@ -22,6 +24,7 @@ struct ww_buf {
     size_t len;  /* bytes held */
     size_t cap;  /* bytes allocated (len + 1 <= cap) */
     size_t max;  /* len never passes this */
+    int err;     /* WW_ERR_LIMIT once an add failed (sticks until reset) */
 };
 
 void ww_buf_init(struct ww_buf *b, size_t max);
@@ -31,10 +34,11 @@ int ww_buf_addf(struct ww_buf *b, const char *fmt, ...) __attribute__((format(pr
 /* Appends n bytes for the caller to fill and returns where they start, or
  * NULL past the maximum (the buffer is freed, as by ww_buf_add). */
 void *ww_buf_grow(struct ww_buf *b, size_t n);
-/* Frees the memory; the buffer is empty and keeps its maximum. */
+/* Frees the memory and forgets a failure; the buffer is empty and keeps
+ * its maximum. */
 void ww_buf_reset(struct ww_buf *b);
-/* Hands the bytes to the caller (ww_free them; NULL if nothing was ever
- * added); the buffer is empty and keeps its maximum. */
+/* Hands the bytes to the caller (ww_free them; NULL if nothing was added,
+ * or after a failure); the buffer is empty, as after ww_buf_reset. */
 char *ww_buf_take(struct ww_buf *b);
 
 #endif

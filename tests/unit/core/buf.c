@@ -1,5 +1,5 @@
 /* buf.c -- core/buf.h: bytes and printf text up to the maximum and not one
- * byte past it (the buffer freed, WW_ERR_LIMIT), growth across doubling,
+ * byte past it (the buffer freed, WW_ERR_LIMIT, until a reset), growth,
  * the NUL after the bytes, grow for the caller to fill, take and reset. */
 #include <stdint.h>
 #include <string.h>
@@ -22,9 +22,18 @@ static void run(void)
     CHECK_STR(b.p, "hello12345");
     CHECK_INT(ww_buf_add(&b, "", 0), WW_OK); /* at the maximum, adding nothing is fine */
     CHECK_INT(ww_buf_add(&b, "!", 1), WW_ERR_LIMIT);
-    CHECK(b.p == NULL && b.len == 0 && b.max == 10); /* freed, reusable */
+    CHECK(b.p == NULL && b.len == 0 && b.max == 10); /* freed */
+    /* the failure sticks until a reset: a builder checks once, at the end */
+    CHECK_INT(ww_buf_add(&b, "!", 1), WW_ERR_LIMIT);
+    CHECK_INT(ww_buf_addf(&b, "%s", "x"), WW_ERR_LIMIT);
+    CHECK(ww_buf_grow(&b, 0) == NULL);
+    CHECK(b.p == NULL && b.len == 0);
+    CHECK(ww_buf_take(&b) == NULL);
+    CHECK_INT(ww_buf_add(&b, "!", 1), WW_OK); /* take empties it as reset does */
+    ww_buf_reset(&b);
     CHECK_INT(ww_buf_addf(&b, "%s", "0123456789A"), WW_ERR_LIMIT);
     CHECK(b.p == NULL);
+    ww_buf_reset(&b);
     CHECK_INT(ww_buf_addf(&b, "%s", "0123456789"), WW_OK);
     char *t = ww_buf_take(&b);
     CHECK_STR(t, "0123456789");
@@ -48,12 +57,12 @@ static void run(void)
     CHECK_INT(b.len, 4604);
     CHECK(ww_buf_grow(&b, 100000) == NULL && b.p == NULL);
     ww_buf_reset(&b);
-    CHECK(b.p == NULL && b.max == 100000);
+    CHECK(b.p == NULL && b.max == 100000 && !b.err);
 
     /* a maximum of zero holds nothing; no maximum at all */
     ww_buf_init(&b, 0);
+    CHECK(ww_buf_grow(&b, 0) != NULL && b.p[0] == 0);
     CHECK_INT(ww_buf_add(&b, "x", 1), WW_ERR_LIMIT);
-    CHECK(ww_buf_grow(&b, 0) != NULL);
     ww_buf_reset(&b);
     ww_buf_init(&b, SIZE_MAX);
     CHECK_INT(ww_buf_add(&b, "abc", 3), WW_OK);
