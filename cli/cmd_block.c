@@ -63,9 +63,9 @@ static int act(const struct ww_plan *p, const struct ww_block_opts *o, int apply
         else printf("table inet wormwatch: %zu blocked\n", added);
     } else {
         char *script = ww_block_script(b, p->nets, p->nnets, note, NULL);
-        fputs(script, stdout);
+        if (!script) ww_warn("block: the nftables script would pass 1024 MiB"), status = WW_EXIT_FAIL;
+        else if (fputs(script, stdout), fflush(stdout)) status = WW_EXIT_FAIL;
         ww_free(script);
-        if (fflush(stdout)) status = WW_EXIT_FAIL;
     }
     ww_block_close(b);
     return status;
@@ -101,7 +101,7 @@ static int run(int argc, char **argv)
     int apply = 0, remove = 0, plain = 0, surging = 0, ch;
     const char *url = NULL;
     unsigned long long limit = 20;
-    struct ww_block_opts o = {.ttl_us = 86400 * INT64_C(1000000)};
+    struct ww_block_opts o = {.ttl_us = WW_DAY_US};
     struct ww_plan p = {0};
     int status = WW_EXIT_USAGE;
     optind = 1;
@@ -113,7 +113,7 @@ static int run(int argc, char **argv)
         case 'c': url = optarg; break;
         case 't':
             o.ttl_us = ww_parse_duration(optarg);
-            if (o.ttl_us < 1000000 || o.ttl_us % 1000000 || o.ttl_us > 365 * 86400 * INT64_C(1000000)) {
+            if (o.ttl_us < WW_SEC_US || o.ttl_us % WW_SEC_US || o.ttl_us > 365 * WW_DAY_US) {
                 ww_usage_error(cmd, "--ttl: expected whole seconds up to 365d (90s, 30m, 36h, 10d), got '%s'", optarg);
                 goto out;
             }

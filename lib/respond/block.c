@@ -37,13 +37,15 @@
 #include <sys/socket.h>
 
 #include "respond/block.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/num.h"
+#include "core/wtime.h"
 
 #define TABLE "inet wormwatch"
-#define DAY_US (86400 * INT64_C(1000000))
-#define MINUTE_US (60 * INT64_C(1000000))
 #define MAX_RATE 100000 /* keeps the bucket's arithmetic inside int64 */
+#define SCRIPT_MAX ((size_t)1 << 30) /* 1 GiB of nft script: some 13 million networks */
 
 /* ---- networks ------------------------------------------------------------- */
 
@@ -57,21 +59,16 @@ static int cidr_cmp(const void *pa, const void *pb)
 
 int ww_block_parse_ports(const char *s, struct ww_portrange *out, size_t max, size_t *n)
 {
+    const char *end = s + strlen(s);
     *n = 0;
     while (*s) {
-        unsigned long v[2] = {0, 0};
-        int k = 0;
-        for (;;) {
-            if (*s < '0' || *s > '9') return -1;
-            while (*s >= '0' && *s <= '9' && v[k] <= 65535) v[k] = v[k] * 10 + (unsigned long)(*s++ - '0');
-            if (v[k] < 1 || v[k] > 65535) return -1;
-            if (*s == '-' && k == 0) { s++; k = 1; continue; }
-            break;
-        }
-        if (!k) v[1] = v[0];
-        if (v[0] > v[1] || *n >= max) return -1;
-        out[*n].lo = (uint16_t)v[0];
-        out[(*n)++].hi = (uint16_t)v[1];
+        uint64_t lo, hi;
+        if (ww_num(&s, end, 65535, &lo) || !lo) return -1;
+        hi = lo;
+        if (*s == '-' && (s++, ww_num(&s, end, 65535, &hi) || !hi)) return -1;
+        if (lo > hi || *n >= max) return -1;
+        out[*n].lo = (uint16_t)lo;
+        out[(*n)++].hi = (uint16_t)hi;
         if (*s == ',' && s[1]) s++;
         else if (*s) return -1;
     }
@@ -124,7 +121,7 @@ static int net_admin(void)
 
 struct ww_block *ww_block_open(const struct ww_block_opts *o, char *err, size_t errlen)
 {
-    if (o->ttl_us < 0 || o->ttl_us > 365 * DAY_US || o->ttl_us % 1000000 ||
+    if (o->ttl_us < 0 || o->ttl_us > 365 * WW_DAY_US || o->ttl_us % WW_SEC_US ||
         o->nports > WW_BLOCK_MAX_PORTS || o->rate > MAX_RATE || o->burst > MAX_RATE) {
         say(err, errlen, "block: TTL must be whole seconds up to 365d, at most %d port ranges, "
             "rate and burst at most %d", WW_BLOCK_MAX_PORTS, MAX_RATE);
@@ -137,7 +134,7 @@ struct ww_block *ww_block_open(const struct ww_block_opts *o, char *err, size_t 
     }
     struct ww_block *b = ww_calloc(1, sizeof *b);
     b->o = *o;
-    if (!b->o.ttl_us) b->o.ttl_us = DAY_US;
+    if (!b->o.ttl_us) b->o.ttl_us = WW_DAY_US;
     if (!b->o.rate) b->o.rate = 10;
     if (!b->o.burst) b->o.burst = b->o.rate;
     b->allow = ww_calloc(o->nallow + 1, sizeof *b->allow);
@@ -163,7 +160,7 @@ struct ww_block *ww_block_open(const struct ww_block_opts *o, char *err, size_t 
         snprintf(b->own[b->nown++].ifname, IF_NAMESIZE, "%s", i->ifa_name ? i->ifa_name : "?");
     }
     freeifaddrs(ifa);
-    b->credit = (int64_t)b->o.burst * MINUTE_US;
+    b->credit = (int64_t)b->o.burst * WW_MIN_US;
     if (!o->dry_run && !net_admin()) {
         say(err, errlen, "changing nftables needs CAP_NET_ADMIN (run as root)");
         ww_block_close(b);
@@ -229,29 +226,16 @@ int ww_block_check(const struct ww_block *b, const struct ww_cidr *c, char *why,
 
 /* ---- script text ---------------------------------------------------------- */
 
-struct sb { char *p; size_t n, cap; };
-
-static void sb_add(struct sb *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(struct sb *s, const char *fmt, ...)
-{
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int k = vsnprintf(s->p ? s->p + s->n : NULL, s->p ? s->cap - s->n : 0, fmt, ap);
-        va_end(ap);
-        if (k >= 0 && s->p && (size_t)k < s->cap - s->n) { s->n += (size_t)k; return; }
-        s->cap = s->cap * 2 + (size_t)(k > 0 ? k : 0) + 256;
-        s->p = ww_realloc(s->p, s->cap);
-    }
-}
+/* Scripts are built in a struct ww_buf of at most SCRIPT_MAX bytes; its
+ * failure sticks, so a builder checks once, when it takes the text. */
 
 /* "1d", "36h", "90m", "45s": the largest unit that divides the TTL. */
 static const char *dur_text(int64_t us, char *buf, size_t n)
 {
-    long long s = (long long)(us / 1000000);
-    if (s % 86400 == 0) snprintf(buf, n, "%lldd", s / 86400);
-    else if (s % 3600 == 0) snprintf(buf, n, "%lldh", s / 3600);
-    else if (s % 60 == 0) snprintf(buf, n, "%lldm", s / 60);
+    long long s = (long long)(us / WW_SEC_US);
+    if (s % WW_DAY_S == 0) snprintf(buf, n, "%lldd", s / WW_DAY_S);
+    else if (s % WW_HOUR_S == 0) snprintf(buf, n, "%lldh", s / WW_HOUR_S);
+    else if (s % WW_MIN_S == 0) snprintf(buf, n, "%lldm", s / WW_MIN_S);
     else snprintf(buf, n, "%llds", s);
     return buf;
 }
@@ -286,14 +270,14 @@ static struct ww_cidr *plan(const struct ww_block *b, const struct ww_cidr *nets
     return v;
 }
 
-static void base_script(const struct ww_block *b, struct sb *s)
+static void base_script(const struct ww_block *b, struct ww_buf *s)
 {
     static const char *const chains[2] = {"input", "forward"};
     char t[WW_CIDR_STRLEN];
-    sb_add(s, "add table " TABLE "\n");
-    for (int f = 4; f <= 6; f += 2) sb_add(s, "add set " TABLE " block%d { type ipv%d_addr; flags interval, timeout; }\n", f, f);
-    for (int f = 4; f <= 6; f += 2) sb_add(s, "add set " TABLE " allow%d { type ipv%d_addr; flags interval; }\n", f, f);
-    for (int f = 4; f <= 6; f += 2) sb_add(s, "flush set " TABLE " allow%d\n", f);
+    ww_buf_addf(s, "add table " TABLE "\n");
+    for (int f = 4; f <= 6; f += 2) ww_buf_addf(s, "add set " TABLE " block%d { type ipv%d_addr; flags interval, timeout; }\n", f, f);
+    for (int f = 4; f <= 6; f += 2) ww_buf_addf(s, "add set " TABLE " allow%d { type ipv%d_addr; flags interval; }\n", f, f);
+    for (int f = 4; f <= 6; f += 2) ww_buf_addf(s, "flush set " TABLE " allow%d\n", f);
     /* The allow sets are interval sets too: give them the same cleaned list. */
     size_t na;
     struct ww_cidr *allow = ww_calloc(b->o.nallow + 1, sizeof *allow);
@@ -304,36 +288,36 @@ static void base_script(const struct ww_block *b, struct sb *s)
         if (!na || !ww_cidr_overlaps(&allow[na - 1], &allow[i]))
             allow[na++] = allow[i];
     for (size_t i = 0; i < na; i++)
-        sb_add(s, "add element " TABLE " %s { %s }\n", setname(&allow[i], "allow"), ww_cidr_format(&allow[i], t));
+        ww_buf_addf(s, "add element " TABLE " %s { %s }\n", setname(&allow[i], "allow"), ww_cidr_format(&allow[i], t));
     ww_free(allow);
     for (int c = 0; c < 2; c++)
-        sb_add(s, "add chain " TABLE " %s { type filter hook %s priority filter - 10; policy accept; }\n",
-               chains[c], chains[c]);
-    for (int c = 0; c < 2; c++) sb_add(s, "flush chain " TABLE " %s\n", chains[c]);
+        ww_buf_addf(s, "add chain " TABLE " %s { type filter hook %s priority filter - 10; policy accept; }\n",
+                    chains[c], chains[c]);
+    for (int c = 0; c < 2; c++) ww_buf_addf(s, "flush chain " TABLE " %s\n", chains[c]);
     for (int c = 0; c < 2; c++) {
-        if (c == 0) sb_add(s, "add rule " TABLE " input iif \"lo\" accept\n");
-        sb_add(s, "add rule " TABLE " %s ip saddr @block4 counter drop\n", chains[c]);
-        sb_add(s, "add rule " TABLE " %s ip6 saddr @block6 counter drop\n", chains[c]);
+        if (c == 0) ww_buf_addf(s, "add rule " TABLE " input iif \"lo\" accept\n");
+        ww_buf_addf(s, "add rule " TABLE " %s ip saddr @block4 counter drop\n", chains[c]);
+        ww_buf_addf(s, "add rule " TABLE " %s ip6 saddr @block6 counter drop\n", chains[c]);
         if (!b->o.nports) continue;
         for (int f = 4; f <= 6; f += 2) {
-            sb_add(s, "add rule " TABLE " %s ip%s saddr != @allow%d meta l4proto { tcp, udp } th dport { ",
-                   chains[c], f == 6 ? "6" : "", f);
+            ww_buf_addf(s, "add rule " TABLE " %s ip%s saddr != @allow%d meta l4proto { tcp, udp } th dport { ",
+                        chains[c], f == 6 ? "6" : "", f);
             for (size_t i = 0; i < b->o.nports; i++) {
-                sb_add(s, "%s%u", i ? ", " : "", b->ports[i].lo);
-                if (b->ports[i].hi != b->ports[i].lo) sb_add(s, "-%u", b->ports[i].hi);
+                ww_buf_addf(s, "%s%u", i ? ", " : "", b->ports[i].lo);
+                if (b->ports[i].hi != b->ports[i].lo) ww_buf_addf(s, "-%u", b->ports[i].hi);
             }
-            sb_add(s, " } counter drop\n");
+            ww_buf_addf(s, " } counter drop\n");
         }
     }
 }
 
-static void elements(const struct ww_block *b, struct sb *s, const struct ww_cidr *v, size_t n)
+static void elements(const struct ww_block *b, struct ww_buf *s, const struct ww_cidr *v, size_t n)
 {
     char t[WW_CIDR_STRLEN], d[32];
     dur_text(b->o.ttl_us, d, sizeof d);
     for (size_t i = 0; i < n; i++)
-        sb_add(s, "add element " TABLE " %s { %s timeout %s }\n", setname(&v[i], "block"),
-               ww_cidr_format(&v[i], t), d);
+        ww_buf_addf(s, "add element " TABLE " %s { %s timeout %s }\n", setname(&v[i], "block"),
+                    ww_cidr_format(&v[i], t), d);
 }
 
 char *ww_block_script(const struct ww_block *b, const struct ww_cidr *nets, size_t n,
@@ -342,21 +326,27 @@ char *ww_block_script(const struct ww_block *b, const struct ww_cidr *nets, size
     size_t m, n4 = 0;
     struct ww_cidr *v = plan(b, nets, n, &m, note, ctx);
     for (size_t i = 0; i < m; i++) n4 += v[i].addr.family == 4;
-    struct sb s = {0};
+    struct ww_buf s;
     char d[32];
-    sb_add(&s, "# wormwatch block: %zu IPv4 and %zu IPv6 to drop for %s\n", n4, m - n4,
-           dur_text(b->o.ttl_us, d, sizeof d));
+    ww_buf_init(&s, SCRIPT_MAX);
+    ww_buf_addf(&s, "# wormwatch block: %zu IPv4 and %zu IPv6 to drop for %s\n", n4, m - n4,
+                dur_text(b->o.ttl_us, d, sizeof d));
     base_script(b, &s);
     elements(b, &s, v, m);
     ww_free(v);
-    return s.p;
+    return ww_buf_take(&s);
 }
 
 /* ---- libnftables ---------------------------------------------------------- */
 
-/* Runs a script; on failure copies libnftables' message (trimmed) to err. */
+/* Runs a script (NULL: it passed SCRIPT_MAX); on failure copies
+ * libnftables' message (trimmed) to err. */
 static int run(struct ww_block *b, const char *script, char *err, size_t errlen)
 {
+    if (!script) {
+        say(err, errlen, "block: the nftables script would pass %zu MiB", SCRIPT_MAX >> 20);
+        return WW_ERR_LIMIT;
+    }
     int rc = nft_run_cmd_from_buffer(b->nft, script);
     const char *e = nft_ctx_get_error_buffer(b->nft);
     if (!rc) return WW_OK;
@@ -416,8 +406,9 @@ int ww_block_apply(struct ww_block *b, const struct ww_cidr *nets, size_t n, siz
         size_t ne, keep = 0;
         struct ww_cidr *old = existing(b, &ne);
         char *drop = ww_calloc(m + 1, 1);
-        struct sb s = {0};
+        struct ww_buf s;
         char t[WW_CIDR_STRLEN], why[160];
+        ww_buf_init(&s, SCRIPT_MAX);
         base_script(b, &s);
         for (size_t i = 0; i < ne; i++) {
             /* Delete what gets added again (refreshing its timeout), what a
@@ -429,14 +420,15 @@ int ww_block_apply(struct ww_block *b, const struct ww_cidr *nets, size_t n, siz
                 if (old[i].len >= v[j].len) del = 1;
                 else drop[j] = 1;
             }
-            if (del) sb_add(&s, "delete element " TABLE " %s { %s }\n", setname(&old[i], "block"),
-                            ww_cidr_format(&old[i], t));
+            if (del) ww_buf_addf(&s, "delete element " TABLE " %s { %s }\n", setname(&old[i], "block"),
+                                 ww_cidr_format(&old[i], t));
         }
         struct ww_cidr *add = ww_calloc(m + 1, sizeof *add);
         for (size_t j = 0; j < m; j++) if (!drop[j]) add[keep++] = v[j];
         elements(b, &s, add, keep);
-        rc = run(b, s.p, err, errlen);
-        ww_free(s.p);
+        char *script = ww_buf_take(&s);
+        rc = run(b, script, err, errlen);
+        ww_free(script);
         ww_free(add);
         ww_free(drop);
         ww_free(old);
@@ -476,25 +468,27 @@ enum ww_block_result ww_block_add(struct ww_block *b, const struct ww_addr *a, i
     }
     b->nknown = k;
     if (known) { say(why, n, "%s is blocked already", t); return WW_BLOCK_KNOWN; }
-    int64_t full = (int64_t)b->o.burst * MINUTE_US;
+    int64_t full = (int64_t)b->o.burst * WW_MIN_US;
     if (now_us > b->last_us) {
         int64_t dt = now_us - b->last_us;
         b->credit = dt >= full ? full : b->credit + dt * b->o.rate;
         if (b->credit > full) b->credit = full;
         b->last_us = now_us;
     }
-    if (b->credit < MINUTE_US) {
+    if (b->credit < WW_MIN_US) {
         say(why, n, "not blocking %s: over the limit of %u new blocks a minute", t, b->o.rate);
         return WW_BLOCK_LIMITED;
     }
     /* The first add loads the table; if an add fails, the table may be gone
      * (`block --remove`), so it is loaded again, once. */
     for (int rc = 1, tries = 0; b->nft && rc; tries++) {
-        struct sb s = {0};
+        struct ww_buf s;
+        ww_buf_init(&s, SCRIPT_MAX);
         if (!b->ready) base_script(b, &s);
         elements(b, &s, &c, 1);
-        rc = run(b, s.p, reason, sizeof reason);
-        ww_free(s.p);
+        char *script = ww_buf_take(&s);
+        rc = run(b, script, reason, sizeof reason);
+        ww_free(script);
         int again = rc && b->ready;
         b->ready = !rc;
         if (rc && (!again || tries)) {
@@ -502,7 +496,7 @@ enum ww_block_result ww_block_add(struct ww_block *b, const struct ww_addr *a, i
             return WW_BLOCK_FAILED;
         }
     }
-    b->credit -= MINUTE_US;
+    b->credit -= WW_MIN_US;
     if (b->nknown == b->capknown)
         b->known = ww_realloc(b->known, (b->capknown = b->capknown * 2 + 16) * sizeof *b->known);
     b->known[b->nknown++] = (struct known){*a, now_us + b->o.ttl_us};

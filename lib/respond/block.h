@@ -60,7 +60,8 @@ typedef void ww_block_note_fn(void *ctx, const struct ww_cidr *c, const char *wh
 /* The whole nftables script for nets (filtered by the safeguards, sorted,
  * duplicates and networks inside another one dropped): creates the table,
  * sets and chains if missing, replaces the rules, adds the elements with
- * the TTL. Idempotent when loaded again. ww_free() the result. */
+ * the TTL. Idempotent when loaded again. ww_free() the result; NULL if it
+ * would pass 1 GiB (some 13 million networks). */
 char *ww_block_script(const struct ww_block *b, const struct ww_cidr *nets, size_t n,
                       ww_block_note_fn *note, void *ctx);
 /* Loads that script in one transaction; elements already in the sets are

@@ -44,8 +44,11 @@ static void test_ports(void)
     CHECK_INT(p[1].lo, 445); CHECK_INT(p[1].hi, 445);
     CHECK_INT(ww_block_parse_ports("65535", p, 4, &n), 0);
     CHECK_INT(p[0].hi, 65535);
+    CHECK_INT(ww_block_parse_ports("0080-00443", p, 4, &n), 0);
+    CHECK_INT(p[0].lo, 80); CHECK_INT(p[0].hi, 443);
     static const char *const bad[] = {"", "0", "65536", "99999999999", "139-137", "445,", ",445",
-                                      "a", "1-2-3", "1,,2", " 445", "-5", "1,2,3,4,5"};
+                                      "a", "1-2-3", "1,,2", " 445", "-5", "1,2,3,4,5", "5-0",
+                                      "1-65536", "1-", "1-x", "+5", "5 ", "0x10"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         CHECK_INT(ww_block_parse_ports(bad[i], p, 4, &n), -1);
 }
