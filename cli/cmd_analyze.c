@@ -207,7 +207,7 @@ int cmd_analyze(int argc, char **argv)
             if (!ww_parse_rfc3339(optarg, strlen(optarg), &in.pctx.boot_us)) {
                 if (ww_parse_uint(optarg, 1ULL << 40, &u))
                     return ww_usage_error(cmd, "--boot-time must be RFC 3339 or epoch seconds");
-                in.pctx.boot_us = (int64_t)u * 1000000;
+                in.pctx.boot_us = (int64_t)u * WW_SEC_US;
             }
             break;
         case OPT_TZ:
@@ -221,7 +221,7 @@ int cmd_analyze(int argc, char **argv)
         case OPT_BUCKET:
         case OPT_BASELINE:
         case OPT_WINDOW:
-            if ((d = ww_parse_duration(optarg)) < 1000000)
+            if ((d = ww_parse_duration(optarg)) < WW_SEC_US)
                 return ww_usage_error(cmd, "bad duration '%s' (e.g. 90s, 30m, 1h, 30d)", optarg);
             if (c == OPT_BUCKET) po.bucket_us = uo.bucket_us = d;
             else if (c == OPT_BASELINE) uo.baseline_us = d;

@@ -46,7 +46,7 @@ static int parse_days(const char *s, int64_t *us)
 {
     char *end;
     double d = strtod(s, &end);
-    if (end != s && !*end) *us = d >= 0 && d <= 3650 ? (int64_t)(d * 86400e6) : -1;
+    if (end != s && !*end) *us = d >= 0 && d <= 3650 ? (int64_t)(d * WW_DAY_US) : -1;
     else *us = ww_parse_duration(s);
     return *us < 0 ? WW_ERR_PARSE : WW_OK;
 }
@@ -93,7 +93,7 @@ static int parse_args(int argc, char **argv, struct args *a)
     const struct ww_command *cmd = &ww_cmd_simulate;
     struct ww_sim_opts *o = &a->o;
     const char *why;
-    int64_t duration = 10 * 86400 * INT64_C(1000000), bgdays = 7 * 86400 * INT64_C(1000000);
+    int64_t duration = 10 * WW_DAY_US, bgdays = 7 * WW_DAY_US;
     int64_t worm_start = -1, d;
     unsigned long long u;
     int c;
@@ -153,7 +153,7 @@ static int parse_args(int argc, char **argv, struct args *a)
             bgdays = d, worm_start = -1;
             break;
         case OPT_DURATION:
-            if ((d = ww_parse_duration(optarg)) < 1000000)
+            if ((d = ww_parse_duration(optarg)) < WW_SEC_US)
                 return ww_usage_error(cmd, "bad --duration '%s' (e.g. 90s, 30m, 36h, 10d)", optarg);
             duration = d;
             break;

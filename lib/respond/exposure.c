@@ -43,20 +43,6 @@ static void add_host(struct ww_exposure *x, const struct ww_addr *a)
     ww_exposure_host_init(&x->v[x->n++], a);
 }
 
-/* The prefix length after the slash: whole decimal, at most bits. */
-static int prefix_len(const char *s, size_t n, unsigned bits, unsigned *out)
-{
-    char num[8], *end;
-    if (n == 0 || n >= sizeof num) return WW_ERR_PARSE;
-    memcpy(num, s, n);
-    num[n] = 0;
-    errno = 0;
-    unsigned long long v = strtoull(num, &end, 10);
-    if (errno || end == num || *end || v > bits || num[0] == '-') return WW_ERR_PARSE;
-    *out = (unsigned)v;
-    return WW_OK;
-}
-
 static int too_many(const struct ww_exposure *x, char *msg, size_t msz)
 {
     snprintf(msg, msz, "more than --max-hosts %zu hosts in all; narrow the targets or raise --max-hosts",
@@ -66,31 +52,19 @@ static int too_many(const struct ww_exposure *x, char *msg, size_t msz)
 
 int ww_exposure_add(struct ww_exposure *x, const char *s, size_t len, char *msg, size_t msz)
 {
-    const char *slash = memchr(s, '/', len);
-    struct ww_addr a;
-    unsigned prefix;
-    if (ww_addr_parse(s, slash ? (size_t)(slash - s) : len, &a)) {
-        snprintf(msg, msz, "not an address or CIDR");
+    struct ww_cidr c;
+    int rc = ww_cidr_parse(s, len, &c); /* a bare address is a /32 or /128 */
+    if (rc) {
+        snprintf(msg, msz, rc == WW_ERR_PARSE ? "not an address or CIDR" : "bad prefix length");
         return WW_ERR_PARSE;
     }
-    if (!slash) {
-        if (x->n + 1 > x->max) return too_many(x, msg, msz);
-        add_host(x, &a);
-        return WW_OK;
-    }
-    unsigned bits = a.family == 4 ? 32 : 128;
-    if (prefix_len(slash + 1, len - (size_t)(slash - s) - 1, bits, &prefix)) {
-        snprintf(msg, msz, "bad prefix length");
-        return WW_ERR_PARSE;
-    }
-    unsigned host_bits = bits - prefix;
+    struct ww_addr a = c.addr; /* host bits clear */
+    unsigned host_bits = (a.family == 4 ? 32u : 128u) - c.len;
     if (host_bits > 32) return too_many(x, msg, msz);
     uint64_t size = 1ULL << host_bits, first = 0, last = size - 1;
     if (a.family == 4 && host_bits >= 2) first = 1, last = size - 2; /* no network, broadcast */
     if (last - first + 1 > x->max - x->n) return too_many(x, msg, msz);
     uint32_t base = (uint32_t)a.b[12] << 24 | (uint32_t)a.b[13] << 16 | (uint32_t)a.b[14] << 8 | a.b[15];
-    if (host_bits == 32) base = 0;
-    else base &= ~(uint32_t)(size - 1);
     for (uint64_t k = first; k <= last; k++) {
         uint32_t v = base | (uint32_t)k;
         for (int i = 0; i < 4; i++) a.b[12 + i] = (uint8_t)(v >> (24 - 8 * i));
@@ -496,7 +470,7 @@ void ww_exposure_probe(struct ww_exposure *x, const struct ww_exposure_opts *o)
     p->pr = ww_calloc(conc, sizeof *p->pr);
     p->pfd = ww_calloc(conc, sizeof *p->pfd);
     p->ready = ww_calloc(conc, sizeof *p->ready);
-    p->timeout = (int64_t)(o->timeout * 1e6), p->gap = (int64_t)(1e6 / o->rate);
+    p->timeout = (int64_t)(o->timeout * WW_SEC_US), p->gap = (int64_t)(WW_SEC_US / o->rate);
     p->slot = ww_mono_us();
     for (size_t i = 0; i < conc; i++) p->pr[i].fd = -1;
 

@@ -184,7 +184,7 @@ static int write_scenario(const char *path, const struct ww_sim_opts *o, const c
         "generator", "wormwatch simulate", "seed", (json_int_t)o->seed,
         "start", jtime(o->start_us), "end", jtime(ww_sim_end(sim)),
         "requested_end", jtime(o->end_us),
-        "duration_s", (json_int_t)((ww_sim_end(sim) - o->start_us) / 1000000),
+        "duration_s", (json_int_t)((ww_sim_end(sim) - o->start_us) / WW_SEC_US),
         "format", fmt_names[r->fmt], "worm", worm_json(o, sim),
         "background", "enabled", o->background && o->background_scale > 0,
         "scale", o->background_scale,

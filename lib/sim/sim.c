@@ -58,12 +58,12 @@
 #include <string.h>
 
 #include "core/addr.h"
+#include "core/err.h"
 #include "core/mem.h"
+#include "core/num.h"
+#include "core/wtime.h"
 #include "out/write.h"
 
-#define US 1000000LL
-#define MINUTE (60 * US)
-#define DAY (86400 * US)
 #define TWO32 4294967296.0
 #define MAX_GROWTH 0.02      /* worm growth per substep */
 #define MAX_SUBSTEPS 60000   /* per minute: 1 ms */
@@ -234,9 +234,9 @@ void ww_sim_opts_default(struct ww_sim_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->seed = 1;
-    o->start_us = 1154390400LL * US; /* 2006-08-01T00:00:00Z */
-    o->end_us = o->start_us + 10 * DAY;
-    o->worm_start_us = o->start_us + 7 * DAY;
+    o->start_us = 1154390400LL * WW_SEC_US; /* 2006-08-01T00:00:00Z */
+    o->end_us = o->start_us + 10 * WW_DAY_US;
+    o->worm_start_us = o->start_us + 7 * WW_DAY_US;
     o->worm_port = 139;
     o->worm_proto = WW_PROTO_TCP;
     o->vulnerable = 360000;
@@ -250,36 +250,23 @@ void ww_sim_opts_default(struct ww_sim_opts *o)
     o->random_prefix = 20;
 }
 
-static int parse_uint(const char *s, size_t n, unsigned max, unsigned *out)
-{
-    unsigned v = 0;
-    if (n == 0 || n > 9) return -1;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return -1;
-        v = v * 10 + (unsigned)(s[i] - '0');
-    }
-    if (v > max) return -1;
-    *out = v;
-    return 0;
-}
-
 int ww_sim_parse_sensors(const char *spec, struct ww_sim_opts *o, const char **why)
 {
     const char *x = strchr(spec, 'x');
-    unsigned n, len;
+    uint64_t n, len;
     if (x && !strchr(spec, '.')) { /* NxPREFIX */
         const char *p = x + 1;
         if (*p == '/') p++;
-        if (parse_uint(spec, (size_t)(x - spec), WW_SIM_MAXSENSORS, &n) || n == 0) {
+        if (ww_num_span(spec, (size_t)(x - spec), WW_SIM_MAXSENSORS, &n) || n == 0) {
             *why = "NxPREFIX needs N from 1 to 512";
             return -1;
         }
-        if (parse_uint(p, strlen(p), 32, &len) || len < 8) {
+        if (ww_num_span(p, strlen(p), 32, &len) || len < 8) {
             *why = "NxPREFIX needs a prefix length from 8 to 32";
             return -1;
         }
         o->nsensors = 0;
-        o->random_count = n;
+        o->random_count = (unsigned)n;
         o->random_prefix = (uint8_t)len;
         return 0;
     }
@@ -288,23 +275,26 @@ int ww_sim_parse_sensors(const char *spec, struct ww_sim_opts *o, const char **w
         const char *end = strchr(p, ',');
         if (!end) end = p + strlen(p);
         const char *slash = memchr(p, '/', (size_t)(end - p));
+        struct ww_cidr c;
         struct ww_addr a;
-        len = 32;
         if (count == WW_SIM_MAXSENSORS) { *why = "at most 512 sensors"; return -1; }
-        if (ww_addr_parse(p, (size_t)((slash ? slash : end) - p), &a) || a.family != 4) {
+        int rc = ww_cidr_parse(p, (size_t)(end - p), &c);
+        if (rc == WW_ERR_PARSE || c.addr.family != 4) {
             *why = "sensors are IPv4 CIDR blocks (a.b.c.d/len) or NxPREFIX (16x/20)";
             return -1;
         }
-        if (slash && (parse_uint(slash + 1, (size_t)(end - slash - 1), 32, &len) || len < 8)) {
+        if (rc || c.len < 8) {
             *why = "a sensor's prefix length must be 8 to 32";
             return -1;
         }
-        uint32_t base = (uint32_t)a.b[12] << 24 | (uint32_t)a.b[13] << 16 |
-                        (uint32_t)a.b[14] << 8 | a.b[15];
-        if (base & (uint32_t)(block_size((uint8_t)len) - 1)) {
+        ww_addr_parse(p, (size_t)((slash ? slash : end) - p), &a); /* as written: parse clears host bits */
+        if (!ww_addr_eq(&a, &c.addr)) {
             *why = "a sensor block has host bits set (not a network address)";
             return -1;
         }
+        len = c.len;
+        uint32_t base = (uint32_t)a.b[12] << 24 | (uint32_t)a.b[13] << 16 |
+                        (uint32_t)a.b[14] << 8 | a.b[15];
         for (size_t i = 0; i < count; i++)
             if (overlaps(base, block_size((uint8_t)len), o->sensors[i].base,
                          block_size(o->sensors[i].prefix))) {
@@ -746,7 +736,7 @@ struct ww_sim *ww_sim_new(const struct ww_sim_opts *o, const char **why)
 {
     const char *w = NULL;
     if (o->end_us <= o->start_us) w = "the duration must be positive";
-    else if (o->end_us - o->start_us > 3650 * DAY) w = "at most ten years can be simulated";
+    else if (o->end_us - o->start_us > 3650 * WW_DAY_US) w = "at most ten years can be simulated";
     else if (o->worm_start_us < o->start_us) w = "the worm cannot start before the simulation";
     else if (o->worm_proto != WW_PROTO_TCP && o->worm_proto != WW_PROTO_UDP) w = "the worm's protocol must be tcp or udp";
     else if (o->vulnerable < 1 || o->vulnerable > 100000000) w = "vulnerable hosts must be 1 to 100000000";
@@ -849,7 +839,7 @@ static void worm_step(struct ww_sim *s, int64_t t0, int64_t t1)
         s->seeded = 1;
     }
     int64_t a = t0 > s->o.worm_start_us ? t0 : s->o.worm_start_us;
-    double dt = (double)(t1 - a) / US, R = s->o.scan_rate, P = s->o.local_pref;
+    double dt = (double)(t1 - a) / WW_SEC_US, R = s->o.scan_rate, P = s->o.local_pref;
     double N = s->N, I0 = s->I, r = R * (1 - P) * N / TWO32, rdt = r * dt;
     double ibar = rdt > 1e-12 ? N / rdt * log1p(I0 * expm1(rdt) / N) : I0;
     uint32_t i0 = s->I;
@@ -916,14 +906,14 @@ static void bg_session(struct ww_sim *s, const struct bg_class *k, int64_t m)
     if (!hits) return;
     uint32_t src = k->pool > 0 && ww_rng_uniform(r) < k->pool
                        ? s->pool[ww_rng_below(r, s->npool)] : public_addr(s, r);
-    int64_t start = m + (int64_t)ww_rng_below(r, (uint64_t)MINUTE);
+    int64_t start = m + (int64_t)ww_rng_below(r, (uint64_t)WW_MIN_US);
     double pps = lognormal(r, k->pps_med, 1.0);
-    double dur = fmin(fmax(lam * 65536 / pps, 1), 86400);
+    double dur = fmin(fmax(lam * 65536 / pps, 1), WW_DAY_S);
     uint16_t tail = k->nports ? 0 : tail_port(r, k->proto);
     uint64_t a, b;
     walk_init(r, s->M, &a, &b);
     for (uint64_t i = 0; i < hits; i++) {
-        int64_t ts = start + (int64_t)(ww_rng_uniform(r) * dur * US);
+        int64_t ts = start + (int64_t)(ww_rng_uniform(r) * dur * WW_SEC_US);
         uint16_t dport = k->nports ? k->ports[k->nports > 1 ? ww_rng_below(r, k->nports) : 0] : tail;
         uint16_t sport;
         if (k->proto == WW_PROTO_ICMP) sport = 8, dport = 0; /* echo request */
@@ -958,9 +948,9 @@ static void bg_sweep(struct ww_sim *s, int64_t m)
     uint16_t port = sweep_ports[i].port;
     uint32_t src = scanner_src(s);
     double pps = fmin(lognormal(r, 30, 1.2), 5000);
-    int64_t t = m + (int64_t)ww_rng_below(r, (uint64_t)MINUTE);
+    int64_t t = m + (int64_t)ww_rng_below(r, (uint64_t)WW_MIN_US);
     for (uint64_t j = 0; j < size; j++)
-        bg_event(s, t + (int64_t)((double)j / pps * US), src, s->cum[k] + first + j,
+        bg_event(s, t + (int64_t)((double)j / pps * WW_SEC_US), src, s->cum[k] + first + j,
                  ephemeral(r, src, SP_EPH), port, WW_PROTO_TCP, WW_TH_SYN);
 }
 
@@ -973,10 +963,10 @@ static void bg_vertical(struct ww_sim *s, int64_t m)
     uint64_t nports = (uint64_t)fmin(fmax(lognormal(r, 300, 1.2), 20), 65535);
     uint64_t range = ww_rng_uniform(r) < 0.5 ? nports : 65535; /* 1..n, or any */
     double pps = fmin(lognormal(r, 100, 1.0), 5000);
-    int64_t t = m + (int64_t)ww_rng_below(r, (uint64_t)MINUTE);
+    int64_t t = m + (int64_t)ww_rng_below(r, (uint64_t)WW_MIN_US);
     walk_init(r, range, &a, &b);
     for (uint64_t j = 0; j < nports; j++)
-        bg_event(s, t + (int64_t)((double)j / pps * US), src, idx, ephemeral(r, src, SP_EPH),
+        bg_event(s, t + (int64_t)((double)j / pps * WW_SEC_US), src, idx, ephemeral(r, src, SP_EPH),
                  (uint16_t)(1 + walk(a, b, j, range)), WW_PROTO_TCP, WW_TH_SYN);
 }
 
@@ -987,13 +977,13 @@ static void bg_burst(struct ww_sim *s, int64_t m)
     uint8_t proto = ww_rng_uniform(r) < 0.8 ? WW_PROTO_TCP : WW_PROTO_UDP;
     uint16_t port = (uint16_t)(1024 + ww_rng_below(r, 64512));
     unsigned nsrc = 1 + (unsigned)ww_rng_below(r, 3);
-    int64_t t = m + (int64_t)ww_rng_below(r, (uint64_t)MINUTE);
+    int64_t t = m + (int64_t)ww_rng_below(r, (uint64_t)WW_MIN_US);
     for (unsigned i = 0; i < nsrc; i++) {
         uint32_t src = public_addr(s, r);
         uint64_t hits = ww_rng_poisson(r, lognormal(r, 300, 1.0) * (double)s->M / 65536), a, b;
         walk_init(r, s->M, &a, &b);
         for (uint64_t j = 0; j < hits; j++) {
-            int64_t ts = t + (int64_t)ww_rng_below(r, 3600 * US);
+            int64_t ts = t + (int64_t)ww_rng_below(r, WW_HOUR_US);
             uint16_t sport = proto == WW_PROTO_TCP ? ephemeral(r, src, SP_EPH)
                                                    : (uint16_t)(1024 + ww_rng_below(r, 64512));
             bg_event(s, ts, src, walk(a, b, j, s->M), sport, port, proto,
@@ -1012,11 +1002,11 @@ static void bg_backscatter(struct ww_sim *s, int64_t m)
     uint16_t vport = victim_ports[ww_rng_below(r, sizeof victim_ports / sizeof victim_ports[0])];
     double u = ww_rng_uniform(r);
     uint8_t flags = u < 0.6 ? WW_TH_SYN | WW_TH_ACK : u < 0.9 ? WW_TH_RST | WW_TH_ACK : WW_TH_RST;
-    double dur = fmin(fmax(lognormal(r, 600, 1.5), 5), 86400);
-    int64_t t = m + (int64_t)ww_rng_below(r, (uint64_t)MINUTE);
+    double dur = fmin(fmax(lognormal(r, 600, 1.5), 5), WW_DAY_S);
+    int64_t t = m + (int64_t)ww_rng_below(r, (uint64_t)WW_MIN_US);
     walk_init(r, s->M, &a, &b);
     for (uint64_t j = 0; j < hits; j++) {
-        int64_t ts = t + (int64_t)(ww_rng_uniform(r) * dur * US);
+        int64_t ts = t + (int64_t)(ww_rng_uniform(r) * dur * WW_SEC_US);
         uint16_t dport = (uint16_t)(1024 + ww_rng_below(r, 64512));
         bg_event(s, ts, victim, walk(a, b, j, s->M), vport, dport, WW_PROTO_TCP, flags);
     }
@@ -1033,7 +1023,7 @@ static void bg_minute(struct ww_sim *s, int64_t m, uint64_t minute_no)
 {
     struct ww_rng *r = &s->brng;
     double scale = s->o.background_scale;
-    double hour = (double)(((m / US) % 86400 + 86400) % 86400) / 3600;
+    double hour = (double)(((m / WW_SEC_US) % WW_DAY_S + WW_DAY_S) % WW_DAY_S) / WW_HOUR_S;
     for (size_t c = 0; c < NCLASSES; c++) {
         const struct bg_class *k = &classes[c];
         if (minute_no % 60 == 0 && minute_no)
@@ -1086,8 +1076,8 @@ void ww_sim_run(struct ww_sim *s, ww_sim_event_fn on_event, ww_sim_truth_fn on_t
 {
     int bg = s->pool != NULL;
     int64_t start = s->o.start_us;
-    int64_t m = bg ? start - DAY : start; /* background burn-in */
-    for (uint64_t minute_no = 0; m < s->end; m += MINUTE, minute_no++) {
+    int64_t m = bg ? start - WW_DAY_US : start; /* background burn-in */
+    for (uint64_t minute_no = 0; m < s->end; m += WW_MIN_US, minute_no++) {
         if (bg) bg_minute(s, m, minute_no);
         if (m < start) continue;
         if (s->worm_on && !s->seeded && s->o.worm_start_us <= m) {
@@ -1096,8 +1086,8 @@ void ww_sim_run(struct ww_sim *s, ww_sim_event_fn on_event, ww_sim_truth_fn on_t
         }
         if (on_truth) on_truth(ctx, m, s->I);
         for (unsigned k = 0; k < s->nsub; k++) {
-            int64_t t0 = m + (int64_t)((double)k * MINUTE / s->nsub);
-            int64_t t1 = k + 1 == s->nsub ? m + MINUTE : m + (int64_t)((double)(k + 1) * MINUTE / s->nsub);
+            int64_t t0 = m + (int64_t)((double)k * WW_MIN_US / s->nsub);
+            int64_t t1 = k + 1 == s->nsub ? m + WW_MIN_US : m + (int64_t)((double)(k + 1) * WW_MIN_US / s->nsub);
             if (t0 >= s->end) break;
             if (t1 > s->end) t1 = s->end;
             worm_step(s, t0, t1);
@@ -1108,10 +1098,10 @@ void ww_sim_run(struct ww_sim *s, ww_sim_event_fn on_event, ww_sim_truth_fn on_t
             }
             emit(s, on_event, ctx);
         }
-        if (s->worm_on && s->I >= s->o.stop_infected * s->N && m + MINUTE < s->end)
-            s->end = m + MINUTE;
+        if (s->worm_on && s->I >= s->o.stop_infected * s->N && m + WW_MIN_US < s->end)
+            s->end = m + WW_MIN_US;
     }
-    if ((s->end - start) % MINUTE == 0 && on_truth) on_truth(ctx, s->end, s->I);
+    if ((s->end - start) % WW_MIN_US == 0 && on_truth) on_truth(ctx, s->end, s->I);
 }
 
 int64_t ww_sim_end(const struct ww_sim *s) { return s->end; }
