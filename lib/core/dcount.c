@@ -20,12 +20,36 @@
  * 128 and within HLL error (1.6%) beyond. Values are hashes that are
  * already mixed (ww_hash64, ww_addr_hash), so they are their own table
  * hash, and a probe reads one slot array and nothing else.
- * The struct is 16 bytes; nothing is allocated below two distinct values. */
+ * The struct is 16 bytes; nothing is allocated below two distinct values.
+ *
+ * Encoding, every integer little-endian (core/bytes.h):
+ *
+ *   exact   u8 0, u8 n (0..128), n x u64 member, in increasing order
+ *   HLL     u8 1, 4096 register bytes (each 0..WW_HLL_Q + 1 = 53)
+ *
+ * Sorted members make the bytes a function of the set, not of the table's
+ * layout; the decoder takes any order (it checks for repeats). This was
+ * surge's state format (lib/detect/surge.c) and is now the store's blobs'
+ * too. The store's blobs written before it carry no count, so they are read
+ * only as a whole blob:
+ *
+ *   'E' + n x u64 member (n <= 128, any order)  |  'H' + 4096 registers
+ *
+ * A decoded HLL is the registers as stored: adding to it and counting go on
+ * exactly as in the counter that was saved. */
 #include "core/dcount.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/bytes.h"
+#include "core/err.h"
 #include "core/hash.h"
 #include "core/hll.h"
 #include "core/mem.h"
+
+_Static_assert(WW_DCOUNT_ENC_MAX == 1 + WW_HLL_REGISTERS &&
+               WW_DCOUNT_ENC_MAX >= 2 + 8 * WW_DCOUNT_EXACT, "WW_DCOUNT_ENC_MAX");
 
 #define LG_MIN 3
 #define LG_MAX 8
@@ -151,4 +175,83 @@ size_t ww_dcount_bytes(const struct ww_dcount *dc)
 void ww_dcount_each(const struct ww_dcount *dc, void (*fn)(void *, uint64_t), void *arg)
 {
     if (dc->lg != WW_DCOUNT_LG_HLL) each(dc, fn, arg);
+}
+
+/* ---- encoding ---- */
+
+struct members { uint64_t v[WW_DCOUNT_EXACT]; size_t n; };
+
+static void collect(void *arg, uint64_t v)
+{
+    struct members *m = arg;
+    if (m->n < WW_DCOUNT_EXACT) m->v[m->n++] = v;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+size_t ww_dcount_encode(const struct ww_dcount *dc, unsigned char *buf)
+{
+    if (dc->lg == WW_DCOUNT_LG_HLL) {
+        buf[0] = 1;
+        memcpy(buf + 1, dc->u.hll->reg, WW_HLL_REGISTERS);
+        return 1 + WW_HLL_REGISTERS;
+    }
+    struct members m = {.n = 0};
+    each(dc, collect, &m);
+    qsort(m.v, m.n, sizeof m.v[0], cmp_u64);
+    buf[0] = 0;
+    buf[1] = (unsigned char)m.n;
+    for (size_t i = 0; i < m.n; i++) ww_le_put64(buf + 2 + 8 * i, m.v[i]);
+    return 2 + 8 * m.n;
+}
+
+/* n members at b (8 bytes each) into the empty dc; -1 on a repeat. */
+static int decode_members(struct ww_dcount *dc, const unsigned char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!ww_dcount_add(dc, ww_le_get64(b + 8 * i))) return -1;
+    return 0;
+}
+
+/* 4096 registers at b into the empty dc; -1 if one is out of range. */
+static int decode_hll(struct ww_dcount *dc, const unsigned char *b)
+{
+    for (size_t i = 0; i < WW_HLL_REGISTERS; i++)
+        if (b[i] > WW_HLL_Q + 1) return -1;
+    dc->u.hll = ww_hll_new();
+    memcpy(dc->u.hll->reg, b, WW_HLL_REGISTERS);
+    dc->lg = WW_DCOUNT_LG_HLL;
+    return 0;
+}
+
+int ww_dcount_decode(struct ww_dcount *dc, const unsigned char *b, size_t len, size_t *used)
+{
+    size_t k = 0, n; /* bytes taken, members */
+    int bad = 1;
+    switch (len ? b[0] : -1) {
+    case 0:
+        if (len >= 2 && (n = b[1]) <= WW_DCOUNT_EXACT && len - 2 >= 8 * n)
+            k = 2 + 8 * n, bad = decode_members(dc, b + 2, n);
+        break;
+    case 1:
+        if (len - 1 >= WW_HLL_REGISTERS) k = 1 + WW_HLL_REGISTERS, bad = decode_hll(dc, b + 1);
+        break;
+    case 'E': /* the store's blobs of before: whole blobs only */
+        if (!used && (len - 1) % 8 == 0 && (n = (len - 1) / 8) <= WW_DCOUNT_EXACT)
+            k = len, bad = decode_members(dc, b + 1, n);
+        break;
+    case 'H':
+        if (!used && len == 1 + WW_HLL_REGISTERS) k = len, bad = decode_hll(dc, b + 1);
+        break;
+    }
+    if (bad || (!used && k != len)) {
+        ww_dcount_release(dc);
+        return WW_ERR_PARSE;
+    }
+    if (used) *used = k;
+    return WW_OK;
 }

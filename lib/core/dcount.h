@@ -1,6 +1,8 @@
 /* dcount.h -- distinct counter of 64-bit hashes: exact while small, then a
  * HyperLogLog. A zeroed struct is an empty counter; 16 bytes, so millions
- * of them (one per source, per port and hour) stay cheap. See dcount.c. */
+ * of them (one per source, per port and hour) stay cheap. See dcount.c.
+ * One byte encoding (ww_dcount_encode/_decode) serves every file that keeps
+ * counters: the store's blobs and surge's saved state. */
 #ifndef WW_DCOUNT_H
 #define WW_DCOUNT_H
 #include <stddef.h>
@@ -43,5 +45,19 @@ size_t ww_dcount_bytes(const struct ww_dcount *dc);
 /* Calls fn(arg, v) for every member of an exact counter, in no set order
  * (nothing for an HLL: its registers are dc->u.hll->reg). */
 void ww_dcount_each(const struct ww_dcount *dc, void (*fn)(void *, uint64_t), void *arg);
+
+/* The encoding (layout in dcount.c): an exact counter in 2 + 8 n bytes, an
+ * HLL in 4097; the bytes are a function of the set alone. Returns the
+ * length written to buf (>= WW_DCOUNT_ENC_MAX bytes). */
+#define WW_DCOUNT_ENC_MAX 4097
+size_t ww_dcount_encode(const struct ww_dcount *dc, unsigned char *buf);
+/* Rebuilds a counter into dc (empty) from b[0..len), checking everything:
+ * the kind, every length, the exact count (<= WW_DCOUNT_EXACT, no member
+ * twice), every HLL register (<= 53). With used, b is a stream: one
+ * encoding is read from its front and *used gets its length. Without
+ * (NULL), b[0..len) must be exactly one encoding, and the store's blobs of
+ * before this encoding ('E'/'H', dcount.c) are read too. WW_OK, or
+ * WW_ERR_PARSE with dc left empty. Reads nothing past len. */
+int ww_dcount_decode(struct ww_dcount *dc, const unsigned char *b, size_t len, size_t *used);
 
 #endif

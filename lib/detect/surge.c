@@ -60,8 +60,9 @@
  *               u32 index, i64 bucket, u64 nnew, u64 nbuckets, u32 surge (0 or
  *               a result's number from 1), then x, s, t as (f64 mean, f64 var,
  *               u32 n), f64 phase_mean[24], u32 phase_n[24], then the bucket's
- *               source and target counters: u8 0, u8 n (<= 128), n x u64
- *               member (exact), or u8 1, 4096 register bytes (HLL)
+ *               source and target counters in core/dcount.h's encoding:
+ *               u8 0, u8 n (<= 128), n x u64 member (exact, increasing),
+ *               or u8 1, 4096 register bytes (HLL)
  *           u64 N seen, N x (u64 key, i64 bucket) by increasing key
  *
  * Only what exists is written: no empty series, no empty seen slots. The
@@ -81,9 +82,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
+#include "core/bytes.h"
 #include "core/dcount.h"
 #include "core/hash.h"
-#include "core/hll.h"
 #include "core/mem.h"
 
 #define PHASES 24
@@ -430,7 +432,6 @@ void ww_surges_free(struct ww_surges *s)
 #define SAVE_T_LIMIT (INT64_C(1) << 62) /* |bucket start| a loaded series may have, in us */
 #define SAVE_RESULT 99                  /* bytes of one result record */
 
-struct wbuf { unsigned char *p; size_t n, cap; };
 struct rbuf { const unsigned char *p; size_t n, off; const char *err; };
 
 static uint64_t fnv1a(const unsigned char *p, size_t n)
@@ -440,31 +441,11 @@ static uint64_t fnv1a(const unsigned char *p, size_t n)
     return h;
 }
 
-static unsigned char *room(struct wbuf *w, size_t k)
-{
-    if (w->cap - w->n < k) {
-        while (w->cap - w->n < k) w->cap = w->cap ? 2 * w->cap : 4096;
-        w->p = ww_realloc(w->p, w->cap);
-    }
-    w->n += k;
-    return w->p + w->n - k;
-}
+/* The state is written into a buffer without a maximum (the state in
+ * memory bounds its bytes), so an add never fails. */
+static void put(struct ww_buf *w, uint64_t v, unsigned k) { ww_le_put(ww_buf_grow(w, k), v, k); }
 
-static void le_put(unsigned char *p, uint64_t v, unsigned k)
-{
-    for (unsigned i = 0; i < k; i++) p[i] = (unsigned char)(v >> 8 * i);
-}
-
-static uint64_t le_get(const unsigned char *p, unsigned k)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < k; i++) v |= (uint64_t)p[i] << 8 * i;
-    return v;
-}
-
-static void put(struct wbuf *w, uint64_t v, unsigned k) { le_put(room(w, k), v, k); }
-
-static void put_f(struct wbuf *w, double d)
+static void put_f(struct ww_buf *w, double d)
 {
     uint64_t u;
     memcpy(&u, &d, sizeof u);
@@ -490,7 +471,7 @@ static const unsigned char *take(struct rbuf *r, size_t k)
 static uint64_t get(struct rbuf *r, unsigned k)
 {
     const unsigned char *p = take(r, k);
-    return p ? le_get(p, k) : 0;
+    return p ? ww_le_get(p, k) : 0;
 }
 
 static int64_t get_i(struct rbuf *r)
@@ -508,61 +489,24 @@ static double get_f(struct rbuf *r)
     return d;
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* Distinct counters in core/dcount.h's encoding (the same bytes as ever). */
+static void put_dcount(struct ww_buf *w, const struct ww_dcount *dc)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-struct members { uint64_t v[WW_DCOUNT_EXACT]; size_t n; };
-
-static void collect(void *arg, uint64_t v)
-{
-    struct members *m = arg;
-    if (m->n < WW_DCOUNT_EXACT) m->v[m->n++] = v;
-}
-
-static void put_dcount(struct wbuf *w, const struct ww_dcount *dc)
-{
-    if (!ww_dcount_is_exact(dc)) {
-        put(w, 1, 1);
-        memcpy(room(w, WW_HLL_REGISTERS), dc->u.hll->reg, WW_HLL_REGISTERS);
-        return;
-    }
-    struct members m = {.n = 0};
-    ww_dcount_each(dc, collect, &m);
-    qsort(m.v, m.n, sizeof m.v[0], cmp_u64);
-    put(w, 0, 1);
-    put(w, m.n, 1);
-    for (size_t i = 0; i < m.n; i++) put(w, m.v[i], 8);
+    unsigned char b[WW_DCOUNT_ENC_MAX];
+    ww_buf_add(w, b, ww_dcount_encode(dc, b));
 }
 
 static void get_dcount(struct rbuf *r, struct ww_dcount *dc)
 {
-    unsigned kind = (unsigned)get(r, 1);
-    if (kind == 1) {
-        const unsigned char *reg = take(r, WW_HLL_REGISTERS);
-        if (!reg) return;
-        for (unsigned i = 0; i < WW_HLL_REGISTERS; i++) {
-            if (reg[i] > WW_HLL_Q + 1) {
-                fail(r, "surge state: HyperLogLog register out of range");
-                return;
-            }
-        }
-        dc->u.hll = ww_hll_new();
-        memcpy(dc->u.hll->reg, reg, WW_HLL_REGISTERS);
-        dc->lg = WW_DCOUNT_LG_HLL;
-        return;
-    }
-    unsigned n = (unsigned)get(r, 1);
-    if (kind != 0 || n > WW_DCOUNT_EXACT) fail(r, "surge state: bad distinct counter");
-    for (unsigned i = 0; i < n && !r->err; i++) {
-        uint64_t v = get(r, 8);
-        if (!r->err && !ww_dcount_add(dc, v)) fail(r, "surge state: repeated counter member");
-    }
+    size_t used;
+    if (r->err) return;
+    if (ww_dcount_decode(dc, r->p + r->off, r->n - r->off, &used))
+        fail(r, "surge state: bad distinct counter");
+    else
+        r->off += used;
 }
 
-static void put_ewm(struct wbuf *w, const struct ewm *m)
+static void put_ewm(struct ww_buf *w, const struct ewm *m)
 {
     put_f(w, m->mean);
     put_f(w, m->var);
@@ -592,8 +536,9 @@ static void sort_seen(struct seen *e, struct seen *tmp, size_t n)
 
 size_t ww_surges_save(const struct ww_surges *s, unsigned char **out)
 {
-    struct wbuf w = {0};
-    room(&w, SAVE_HEAD);
+    struct ww_buf w;
+    ww_buf_init(&w, SIZE_MAX);
+    ww_buf_grow(&w, SAVE_HEAD);
     put(&w, (uint64_t)s->o.bucket_us, 8);
     put(&w, (uint64_t)s->o.baseline_us, 8);
     put(&w, (uint64_t)s->o.learn_us, 8);
@@ -647,18 +592,20 @@ size_t ww_surges_save(const struct ww_surges *s, unsigned char **out)
     memcpy(e, s->seen, n * sizeof *e);
     sort_seen(e, e + n, n);
     put(&w, n, 8);
-    unsigned char *p = room(&w, 16 * n);
+    unsigned char *p = ww_buf_grow(&w, 16 * n);
     for (size_t i = 0; i < n; i++, p += 16) {
-        le_put(p, e[i].key, 8);
-        le_put(p + 8, (uint64_t)e[i].b, 8);
+        ww_le_put64(p, e[i].key);
+        ww_le_put64(p + 8, (uint64_t)e[i].b);
     }
     ww_free(e);
-    memcpy(w.p, "WWSG", 4);
-    le_put(w.p + 4, SAVE_VERSION, 4);
-    le_put(w.p + 8, w.n - SAVE_HEAD, 8);
-    le_put(w.p + 16, fnv1a(w.p + SAVE_HEAD, w.n - SAVE_HEAD), 8);
-    *out = w.p;
-    return w.n;
+    unsigned char *h = (unsigned char *)w.p;
+    size_t len = w.len;
+    memcpy(h, "WWSG", 4);
+    ww_le_put32(h + 4, SAVE_VERSION);
+    ww_le_put64(h + 8, len - SAVE_HEAD);
+    ww_le_put64(h + 16, fnv1a(h + SAVE_HEAD, len - SAVE_HEAD));
+    *out = (unsigned char *)ww_buf_take(&w);
+    return len;
 }
 
 /* The series part of a state: nser series in increasing index order. */
@@ -730,9 +677,9 @@ struct ww_surges *ww_surges_load(const void *buf, size_t len, const char **why)
     struct rbuf r = {.err = "not a surge state (no WWSG header)"};
     if (len >= SAVE_HEAD && !memcmp(p, "WWSG", 4)) {
         r = (struct rbuf){p + SAVE_HEAD, len - SAVE_HEAD, 0, NULL};
-        if (le_get(p + 4, 4) != SAVE_VERSION) r.err = "surge state: unsupported version";
-        else if (le_get(p + 8, 8) != r.n) r.err = "surge state: truncated (length mismatch)";
-        else if (le_get(p + 16, 8) != fnv1a(r.p, r.n)) r.err = "surge state: checksum mismatch (torn or corrupt)";
+        if (ww_le_get32(p + 4) != SAVE_VERSION) r.err = "surge state: unsupported version";
+        else if (ww_le_get64(p + 8) != r.n) r.err = "surge state: truncated (length mismatch)";
+        else if (ww_le_get64(p + 16) != fnv1a(r.p, r.n)) r.err = "surge state: checksum mismatch (torn or corrupt)";
     }
     struct ww_surge_opts o;
     o.bucket_us = get_i(&r);

@@ -1,9 +1,10 @@
 /* store_blob.c -- the store's in-memory aggregate values and their blobs.
  *
- * Distinct counts are lib/core/dcount.h counters in memory; on disk 'E' + the
- * exact member hashes (little-endian u64) or 'H' + the 4096 HyperLogLog
- * registers, so a count read back and added to stays exactly what one
- * counter fed everything would say.
+ * Distinct counts are lib/core/dcount.h counters in memory and its encoding
+ * on disk (ww_dcount_encode: the exact members, or the 4096 HyperLogLog
+ * registers; blobs of the older 'E'/'H' form are read too), so a count read
+ * back and added to stays exactly what one counter fed everything would
+ * say. A blob that does not decode is an empty counter.
  *
  * A tally is a small bounded array of (17-byte key, count), used three ways:
  * the top sources of a port and day and the ports of a source (heaviest
@@ -15,57 +16,23 @@
  * at most 92.
  *
  * Log events (what a crash replays): ts i64, count u32, dport u16, proto
- * u8, then src and dst as family byte + 4 or 16 bytes. */
+ * u8, then src and dst as family byte + 4 or 16 bytes. Every integer is
+ * little-endian (core/bytes.h). */
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bytes.h"
 #include "core/mem.h"
 #include "store/store_int.h"
 
-static void put64(unsigned char *b, uint64_t v)
-{
-    for (int k = 0; k < 8; k++) b[k] = (unsigned char)(v >> (8 * k));
-}
-
-static uint64_t get64(const unsigned char *b)
-{
-    uint64_t v = 0;
-    for (int k = 7; k >= 0; k--) v = v << 8 | b[k];
-    return v;
-}
-
-struct cursor { unsigned char *p; };
-static void put_member(void *arg, uint64_t v)
-{
-    struct cursor *c = arg;
-    put64(c->p, v);
-    c->p += 8;
-}
-
 size_t blob_dcount_encode(const struct ww_dcount *d, unsigned char *buf)
 {
-    if (!ww_dcount_is_exact(d)) {
-        buf[0] = 'H';
-        memcpy(buf + 1, d->u.hll->reg, WW_HLL_REGISTERS);
-        return 1 + WW_HLL_REGISTERS;
-    }
-    buf[0] = 'E';
-    struct cursor c = {buf + 1};
-    ww_dcount_each(d, put_member, &c);
-    return (size_t)(c.p - buf);
+    return ww_dcount_encode(d, buf);
 }
 
 void blob_dcount_decode(struct ww_dcount *d, const unsigned char *b, size_t len)
 {
-    if (!b || len < 1) return;
-    if (b[0] == 'H' && len == 1 + WW_HLL_REGISTERS) {
-        /* an HLL counter: promote by adding > EXACT values' worth, then
-         * overwrite the registers with the stored ones */
-        for (uint64_t i = 1; ww_dcount_is_exact(d); i++) ww_dcount_add(d, ww_hash64(i));
-        memcpy(d->u.hll->reg, b + 1, WW_HLL_REGISTERS);
-    } else if (b[0] == 'E' && (len - 1) % 8 == 0 && (len - 1) / 8 <= WW_DCOUNT_EXACT) {
-        for (size_t i = 1; i + 8 <= len; i += 8) ww_dcount_add(d, get64(b + i));
-    }
+    if (b) ww_dcount_decode(d, b, len, NULL); /* malformed: d stays empty */
 }
 
 /* ---- tallies ---- */
@@ -79,19 +46,19 @@ void tally_key_addr(uint8_t k[17], const struct ww_addr *a)
 void tally_key_int(uint8_t k[17], int64_t v)
 {
     memset(k, 0, 17);
-    put64(k, (uint64_t)v);
+    ww_le_put64(k, (uint64_t)v);
 }
 
 int64_t tally_key_int_value(const uint8_t k[17])
 {
-    return (int64_t)get64(k);
+    return (int64_t)ww_le_get64(k);
 }
 
 static int key_cmp(const uint8_t *a, const uint8_t *b)
 {
     /* integer keys compare as numbers (little-endian), addresses bytewise */
     if (!a[16] && !b[16]) {
-        int64_t x = (int64_t)get64(a), y = (int64_t)get64(b);
+        int64_t x = (int64_t)ww_le_get64(a), y = (int64_t)ww_le_get64(b);
         return (x > y) - (x < y);
     }
     return memcmp(a, b, 17);
@@ -139,8 +106,8 @@ size_t tally_encode(const struct tally *t, unsigned char *buf)
     for (uint32_t i = 0; i < t->n; i++) {
         unsigned char *p = buf + TALLY_ENTRY * i;
         memcpy(p, t->e[i].k, 17);
-        put64(p + 17, t->e[i].c);
-        put64(p + 25, t->e[i].err);
+        ww_le_put64(p + 17, t->e[i].c);
+        ww_le_put64(p + 25, t->e[i].err);
     }
     return TALLY_ENTRY * (size_t)t->n;
 }
@@ -149,7 +116,7 @@ void tally_decode(struct tally *t, const unsigned char *b, size_t len)
 {
     if (!b || len % TALLY_ENTRY) return;
     for (size_t i = 0; i + TALLY_ENTRY <= len; i += TALLY_ENTRY)
-        tally_add(t, b + i, get64(b + i + 17), get64(b + i + 25));
+        tally_add(t, b + i, ww_le_get64(b + i + 17), ww_le_get64(b + i + 25));
 }
 
 static int by_count(const void *x, const void *y)
@@ -190,11 +157,9 @@ static size_t put_addr(unsigned char *b, const struct ww_addr *a)
 
 size_t log_encode_event(const struct ww_event *e, unsigned char *b)
 {
-    put64(b, (uint64_t)e->ts_us);
-    uint32_t c = e->count ? e->count : 1;
-    for (int k = 0; k < 4; k++) b[8 + k] = (unsigned char)(c >> (8 * k));
-    b[12] = (unsigned char)e->dport;
-    b[13] = (unsigned char)(e->dport >> 8);
+    ww_le_put64(b, (uint64_t)e->ts_us);
+    ww_le_put32(b + 8, e->count ? e->count : 1);
+    ww_le_put16(b + 12, e->dport);
     b[14] = e->proto;
     size_t n = 15;
     n += put_addr(b + n, &e->src);
@@ -223,9 +188,9 @@ int log_decode_event(const unsigned char *b, size_t len, size_t *off, struct ww_
     if (len - *off < 15) return -1;
     const unsigned char *p = b + *off;
     memset(e, 0, sizeof *e);
-    e->ts_us = (int64_t)get64(p);
-    e->count = (uint32_t)p[8] | (uint32_t)p[9] << 8 | (uint32_t)p[10] << 16 | (uint32_t)p[11] << 24;
-    e->dport = (uint16_t)(p[12] | p[13] << 8);
+    e->ts_us = (int64_t)ww_le_get64(p);
+    e->count = ww_le_get32(p + 8);
+    e->dport = ww_le_get16(p + 12);
     e->proto = p[14];
     *off += 15;
     if (get_addr(b, len, off, &e->src) || get_addr(b, len, off, &e->dst)) return -1;

@@ -1,12 +1,152 @@
 /* dcount.c -- exact below 128 (duplicates ignored), promotion to HLL,
- * accuracy after it, merge across modes, memory accounting. */
+ * accuracy after it, merge across modes, memory accounting; the encoding:
+ * round trips of every mode (the bytes a function of the set: insertion
+ * order does not show), streams and whole blobs, the store's older 'E'/'H'
+ * blobs, and every corruption refused with the counter left empty. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "test.h"
 #include "core/addr.h"
+#include "core/bytes.h"
 #include "core/dcount.h"
+#include "core/err.h"
+#include "core/hll.h"
+
+/* dc encoded, decoded (as a stream and as a blob), encoded again: the same
+ * bytes, the same count, the same mode. */
+static int round_trip(const struct ww_dcount *dc)
+{
+    unsigned char a[WW_DCOUNT_ENC_MAX + 8], b[WW_DCOUNT_ENC_MAX];
+    size_t n = ww_dcount_encode(dc, a), used = 0;
+    int ok = n <= WW_DCOUNT_ENC_MAX;
+    memcpy(a + n, "trailing", 8); /* a stream goes on after the counter */
+    struct ww_dcount x = {0}, y = {0};
+    ok &= ww_dcount_decode(&x, a, n + 8, &used) == WW_OK && used == n;
+    ok &= ww_dcount_decode(&y, a, n, NULL) == WW_OK;
+    ok &= ww_dcount_count(&x) == ww_dcount_count(dc) && ww_dcount_count(&y) == ww_dcount_count(dc);
+    ok &= ww_dcount_is_exact(&x) == ww_dcount_is_exact(dc);
+    ok &= ww_dcount_encode(&x, b) == n && !memcmp(a, b, n);
+    ok &= ww_dcount_encode(&y, b) == n && !memcmp(a, b, n);
+    /* adding goes on alike: the decoded counter is the saved one */
+    struct ww_dcount z = {0};
+    ww_dcount_merge(&z, dc);
+    for (uint64_t i = 0; i < 300; i++) {
+        uint64_t h = ww_hash64(i * 7919 + 3);
+        ok &= ww_dcount_add(&x, h) == ww_dcount_add(&z, h);
+    }
+    ok &= ww_dcount_count(&x) == ww_dcount_count(&z);
+    ww_dcount_release(&x); ww_dcount_release(&y); ww_dcount_release(&z);
+    return ok;
+}
+
+/* b[0..n) refused, whole or as a stream, leaving the counter empty. */
+static int refused(const unsigned char *b, size_t n, int as_stream)
+{
+    struct ww_dcount x = {0};
+    size_t used = 12345;
+    int rc = ww_dcount_decode(&x, b, n, as_stream ? &used : NULL);
+    int ok = rc == WW_ERR_PARSE && ww_dcount_count(&x) == 0 && ww_dcount_bytes(&x) == 0;
+    if (as_stream) ok &= used == 12345;
+    ww_dcount_release(&x);
+    return ok;
+}
+
+static void test_encoding(void)
+{
+    static unsigned char b[WW_DCOUNT_ENC_MAX + 16];
+    struct ww_dcount dc = {0}, rev = {0};
+    /* empty, one (inline), a table, 128 (full), an HLL */
+    CHECK(round_trip(&dc));
+    CHECK_INT(ww_dcount_encode(&dc, b), 2);
+    CHECK(b[0] == 0 && b[1] == 0);
+    ww_dcount_add(&dc, 0);
+    CHECK(round_trip(&dc));
+    for (uint64_t i = 1; i < 10; i++) ww_dcount_add(&dc, ww_hash64(i));
+    CHECK(round_trip(&dc));
+    for (uint64_t i = 10; i < 128; i++) ww_dcount_add(&dc, ww_hash64(i));
+    CHECK_INT(ww_dcount_count(&dc), 128);
+    CHECK(round_trip(&dc));
+    /* the same set added in the other order: the same bytes, sorted */
+    for (uint64_t i = 127; i >= 1; i--) ww_dcount_add(&rev, ww_hash64(i));
+    ww_dcount_add(&rev, 0);
+    size_t n = ww_dcount_encode(&dc, b);
+    unsigned char c[WW_DCOUNT_ENC_MAX];
+    CHECK_INT(n, 2 + 8 * 128);
+    CHECK_INT(ww_dcount_encode(&rev, c), n);
+    CHECK(!memcmp(b, c, n));
+    int sorted = b[0] == 0 && b[1] == 128;
+    for (size_t i = 1; i < 128; i++) sorted &= ww_le_get64(b + 2 + 8 * i) > ww_le_get64(b + 2 + 8 * (i - 1));
+    CHECK(sorted);
+    ww_dcount_release(&rev);
+    ww_dcount_add(&dc, ww_hash64(1000)); /* the 129th: an HLL */
+    CHECK(!ww_dcount_is_exact(&dc));
+    CHECK(round_trip(&dc));
+    CHECK_INT(ww_dcount_encode(&dc, b), 1 + WW_HLL_REGISTERS);
+    CHECK(b[0] == 1);
+    for (uint64_t i = 0; i < 50000; i++) ww_dcount_add(&dc, ww_hash64(i << 3));
+    CHECK(round_trip(&dc));
+
+    /* the store's older blobs: 'E' + members (any order), 'H' + registers */
+    struct ww_dcount x = {0};
+    unsigned char e[1 + 8 * 3] = {'E'};
+    ww_le_put64(e + 1, 9); ww_le_put64(e + 9, 0); ww_le_put64(e + 17, 5);
+    CHECK_INT(ww_dcount_decode(&x, e, sizeof e, NULL), WW_OK);
+    CHECK_INT(ww_dcount_count(&x), 3);
+    CHECK_INT(ww_dcount_add(&x, 5), 0);
+    CHECK_INT(ww_dcount_encode(&x, b), 2 + 24); /* written the one way now */
+    CHECK(b[0] == 0 && b[1] == 3 && ww_le_get64(b + 2) == 0 && ww_le_get64(b + 10) == 5);
+    ww_dcount_release(&x);
+    CHECK_INT(ww_dcount_decode(&x, e, 1, NULL), WW_OK); /* 'E' alone: empty */
+    CHECK_INT(ww_dcount_count(&x), 0);
+    n = ww_dcount_encode(&dc, b);
+    b[0] = 'H';
+    CHECK_INT(ww_dcount_decode(&x, b, n, NULL), WW_OK);
+    CHECK(!ww_dcount_is_exact(&x) && ww_dcount_count(&x) == ww_dcount_count(&dc));
+    CHECK_INT(ww_dcount_encode(&x, c), n);
+    CHECK(c[0] == 1 && !memcmp(b + 1, c + 1, n - 1));
+    ww_dcount_release(&x);
+    CHECK(refused(b, n, 1));          /* not inside a stream: no length of their own */
+    CHECK(refused(e, sizeof e, 1));
+
+    /* corruption, each refused whole and in a stream */
+    CHECK(refused(b, 0, 0) && refused(b, 0, 1));
+    unsigned char k2[] = {2, 0};
+    CHECK(refused(k2, 2, 0) && refused(k2, 2, 1));             /* unknown kind */
+    unsigned char k0[] = {0};
+    CHECK(refused(k0, 1, 0) && refused(k0, 1, 1));             /* no count */
+    unsigned char x1[2 + 8 * 2] = {0, 2};
+    ww_le_put64(x1 + 2, 77); ww_le_put64(x1 + 10, 77);
+    CHECK(refused(x1, sizeof x1, 0) && refused(x1, sizeof x1, 1)); /* a member twice */
+    ww_le_put64(x1 + 10, 78);
+    CHECK(!refused(x1, sizeof x1, 0));
+    CHECK(refused(x1, sizeof x1 - 1, 0) && refused(x1, sizeof x1 - 1, 1)); /* truncated */
+    CHECK(refused(x1, sizeof x1 - 8, 1));
+    unsigned char longer[2 + 8 * 2 + 1];
+    memcpy(longer, x1, sizeof x1);
+    longer[sizeof x1] = 0;
+    CHECK(refused(longer, sizeof longer, 0));                   /* a blob with bytes after */
+    static unsigned char big[2 + 8 * 129];
+    big[1] = 129;
+    for (size_t i = 0; i < 129; i++) ww_le_put64(big + 2 + 8 * i, i + 1);
+    CHECK(refused(big, sizeof big, 0) && refused(big, sizeof big, 1)); /* over 128 */
+    static unsigned char ebig[1 + 8 * 129] = {'E'};
+    for (size_t i = 0; i < 129; i++) ww_le_put64(ebig + 1 + 8 * i, i + 1);
+    CHECK(refused(ebig, sizeof ebig, 0));
+    CHECK(refused(e, sizeof e - 1, 0));                         /* 'E', not whole members */
+    n = ww_dcount_encode(&dc, b);
+    CHECK(refused(b, n - 1, 0) && refused(b, n - 1, 1));        /* HLL truncated */
+    b[1 + 4095] = WW_HLL_Q + 2;                                 /* a register out of range */
+    CHECK(refused(b, n, 0) && refused(b, n, 1));
+    b[1 + 4095] = WW_HLL_Q + 1;
+    CHECK(!refused(b, n, 0));
+    b[0] = 'H';
+    b[1] = 200;
+    CHECK(refused(b, n, 0));
+    ww_dcount_release(&dc);
+}
 
 static void run(void)
 {
@@ -78,4 +218,4 @@ static void run(void)
     CHECK_INT(ww_dcount_bytes(&dc), 0);
 }
 
-TEST_MAIN(run())
+TEST_MAIN(run(); test_encoding())
