@@ -87,10 +87,9 @@
 #include "core/dcount.h"
 #include "core/hash.h"
 #include "core/mem.h"
+#include "core/wtime.h"
 
 #define PHASES 24
-#define HOUR_US (3600 * INT64_C(1000000))
-#define DAY_US (24 * HOUR_US)
 
 struct ewm { double mean, var; uint32_t n; };   /* weighted mean, residual var */
 
@@ -126,15 +125,15 @@ struct ww_surges {
 
 void ww_surge_opts_default(struct ww_surge_opts *o)
 {
-    o->bucket_us = HOUR_US;
-    o->baseline_us = 30 * DAY_US;
+    o->bucket_us = WW_HOUR_US;
+    o->baseline_us = 30 * WW_DAY_US;
     o->warmup_buckets = 6;
     o->min_sources = 10;
     o->z_jump = 7;
     o->z_hold = 3;
     o->stat = WW_SURGE_NEW;
     o->seen_capacity = 1u << 22;
-    o->learn_us = DAY_US;
+    o->learn_us = WW_DAY_US;
 }
 
 static void seen_alloc(struct ww_surges *s, size_t cap);
@@ -148,7 +147,7 @@ struct ww_surges *ww_surges_new(const struct ww_surge_opts *o)
     if (s->o.seen_capacity < 1024) s->o.seen_capacity = 1024;
     s->window = (uint64_t)(s->o.baseline_us / s->o.bucket_us);
     if (s->window < 1) s->window = 1;
-    s->phased = s->o.bucket_us <= HOUR_US && HOUR_US % s->o.bucket_us == 0;
+    s->phased = s->o.bucket_us <= WW_HOUR_US && WW_HOUR_US % s->o.bucket_us == 0;
     seen_alloc(s, 1024);
     return s;
 }
@@ -161,7 +160,7 @@ static int64_t floor_div(int64_t a, int64_t b)
 
 static unsigned phase_of(const struct ww_surges *s, int64_t b)
 {
-    return (unsigned)(floor_div(b * s->o.bucket_us, HOUR_US) % PHASES + PHASES) % PHASES;
+    return (unsigned)(floor_div(b * s->o.bucket_us, WW_HOUR_US) % PHASES + PHASES) % PHASES;
 }
 
 /* ---- the seen table: (source, port) -> last bucket ---- */
@@ -276,7 +275,7 @@ static void expect(const struct ww_surges *s, struct series *q, int64_t b)
     q->e = q->x.mean;
     if (s->phased) {
         unsigned ph = phase_of(s, b);
-        uint64_t per_day = (uint64_t)(DAY_US / s->o.bucket_us) / PHASES;
+        uint64_t per_day = (uint64_t)(WW_DAY_US / s->o.bucket_us) / PHASES;
         if (q->phase_n[ph] >= per_day) q->e = q->phase_mean[ph];
     }
     q->spread = floor_spread(q->x.var, q->e);
@@ -693,7 +692,7 @@ struct ww_surges *ww_surges_load(const void *buf, size_t len, const char **why)
     o.z_hold = get_f(&r);
     uint64_t stat = get(&r, 1);
     o.stat = stat ? WW_SURGE_SOURCES : WW_SURGE_NEW;
-    if (o.bucket_us < 1000000 || o.bucket_us > INT64_C(1) << 50 || o.baseline_us < 0 ||
+    if (o.bucket_us < WW_SEC_US || o.bucket_us > INT64_C(1) << 50 || o.baseline_us < 0 ||
         o.baseline_us > SAVE_T_LIMIT || o.learn_us < 0 || o.learn_us > SAVE_T_LIMIT ||
         cap < 1024 || cap > UINT64_C(1) << 40 || stat > 1)
         fail(&r, "surge state: option out of range");
