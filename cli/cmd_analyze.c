@@ -1,8 +1,8 @@
 /* cmd_analyze.c -- `wormwatch analyze`: offline analysis of logs and captures.
  *
- * Reads every FILE (sniffing each one's format), pushes each event through
- * the per-source scan detector and the per-port statistics, then prints the
- * report (text, JSON) -- or, with --format dshield, just re-writes the events
+ * Reads every FILE (sniffing each one's format), hands each event to the
+ * analysis pipeline (lib/detect/analysis.h: scanners, ports, surges), then
+ * prints the report (text, JSON) -- or, with --format dshield, just re-writes the events
  * as DShield TSV. Bad lines are counted and skipped; the first few per file
  * are named on stderr as FILE:LINE: reason; --strict stops at the first.
  * A file that cannot be read fails the run: every input is opened before any
@@ -20,10 +20,8 @@
 #include "core/err.h"
 #include "ingest/input.h"
 #include "out/write.h"
-#include "detect/ports.h"
+#include "detect/analysis.h"
 #include "out/report.h"
-#include "detect/scan.h"
-#include "detect/surge.h"
 #include "core/wtime.h"
 
 #define BAD_SHOWN 5 /* bad lines named per file unless --verbose */
@@ -32,11 +30,7 @@ enum out_format { OUT_TEXT, OUT_JSON, OUT_DSHIELD };
 
 struct analyze {
     enum out_format out;
-    struct ww_scan *scan;
-    struct ww_ports *ports;
-    struct ww_surges *surges;
-    uint64_t records;
-    int64_t first_us, last_us;
+    struct ww_analysis an;
     int verbose, quiet;
     char **files;          /* argv's file list, to count bad lines per file */
     size_t nfiles;
@@ -56,12 +50,7 @@ static void on_event(void *ctx, const struct ww_event *ev)
         if (n && fwrite(line, 1, n, stdout) != n) a->write_failed = 1;
         return;
     }
-    if (!a->records || ev->ts_us < a->first_us) a->first_us = ev->ts_us;
-    if (!a->records || ev->ts_us > a->last_us) a->last_us = ev->ts_us;
-    a->records += ev->count;
-    ww_scan_event(a->scan, ev);
-    ww_ports_event(a->ports, ev);
-    ww_surges_event(a->surges, ev);
+    ww_analysis_event(&a->an, ev);
 }
 
 static uint64_t *bad_count(struct analyze *a, const char *file)
@@ -84,7 +73,7 @@ static void on_progress(void *ctx, uint64_t bytes)
 {
     struct analyze *a = ctx;
     fprintf(stderr, "\r  %.1f MB read, %llu records ", (double)bytes / 1e6,
-            (unsigned long long)a->records);
+            (unsigned long long)a->an.records);
 }
 
 static void on_file_done(void *ctx, const char *path, int rc, const struct ww_input_stats *st,
@@ -165,9 +154,10 @@ int cmd_analyze(int argc, char **argv)
     const struct ww_command *cmd = &ww_cmd_analyze;
     struct analyze a = {0};
     struct ww_input_opts in;
-    struct ww_scan_opts so;
-    struct ww_ports_opts po;
-    struct ww_surge_opts uo;
+    struct ww_analysis_opts ao;
+    struct ww_scan_opts *so = &ao.scan;
+    struct ww_ports_opts *po = &ao.ports;
+    struct ww_surge_opts *uo = &ao.surge;
     unsigned long long top = 10, u;
     uint16_t hist_port = 0;
     uint8_t hist_proto = 0;
@@ -175,9 +165,7 @@ int cmd_analyze(int argc, char **argv)
     int c, fmt_set = 0;
 
     ww_input_opts_init(&in);
-    ww_scan_opts_default(&so);
-    ww_ports_opts_default(&po);
-    ww_surge_opts_default(&uo);
+    ww_analysis_opts_default(&ao);
     a.progress = isatty(2);
     optind = 1;
     while ((c = getopt_long(argc, argv, "vq", longopts, NULL)) != -1) {
@@ -216,16 +204,16 @@ int cmd_analyze(int argc, char **argv)
         case OPT_LEARN:
             if ((d = ww_parse_duration(optarg)) < 0)
                 return ww_usage_error(cmd, "bad duration '%s'", optarg);
-            uo.learn_us = d;
+            uo->learn_us = d;
             break;
         case OPT_BUCKET:
         case OPT_BASELINE:
         case OPT_WINDOW:
             if ((d = ww_parse_duration(optarg)) < WW_SEC_US)
                 return ww_usage_error(cmd, "bad duration '%s' (e.g. 90s, 30m, 1h, 30d)", optarg);
-            if (c == OPT_BUCKET) po.bucket_us = uo.bucket_us = d;
-            else if (c == OPT_BASELINE) uo.baseline_us = d;
-            else so.window_us = d;
+            if (c == OPT_BUCKET) po->bucket_us = uo->bucket_us = d;
+            else if (c == OPT_BASELINE) uo->baseline_us = d;
+            else so->window_us = d;
             break;
         case OPT_WARMUP:
         case OPT_MINSRC:
@@ -234,30 +222,30 @@ int cmd_analyze(int argc, char **argv)
         case OPT_TOP:
             if (ww_parse_uint(optarg, 1000000000, &u) || (u == 0 && c != OPT_WARMUP))
                 return ww_usage_error(cmd, "bad number '%s'", optarg);
-            if (c == OPT_WARMUP) uo.warmup_buckets = (unsigned)u;
-            else if (c == OPT_MINSRC) uo.min_sources = (unsigned)u;
-            else if (c == OPT_PORTS) so.vertical_ports = (unsigned)u;
-            else if (c == OPT_HOSTS) so.horizontal_hosts = (unsigned)u;
+            if (c == OPT_WARMUP) uo->warmup_buckets = (unsigned)u;
+            else if (c == OPT_MINSRC) uo->min_sources = (unsigned)u;
+            else if (c == OPT_PORTS) so->vertical_ports = (unsigned)u;
+            else if (c == OPT_HOSTS) so->horizontal_hosts = (unsigned)u;
             else top = u;
             break;
         case OPT_ZJUMP:
         case OPT_ZHOLD:
             if (ww_parse_double(optarg, 0, 1e9, &x)) return ww_usage_error(cmd, "bad z threshold");
-            if (c == OPT_ZJUMP) uo.z_jump = x;
-            else uo.z_hold = x;
+            if (c == OPT_ZJUMP) uo->z_jump = x;
+            else uo->z_hold = x;
             break;
         case OPT_STAT:
-            if (!strcmp(optarg, "new")) uo.stat = WW_SURGE_NEW;
-            else if (!strcmp(optarg, "sources")) uo.stat = WW_SURGE_SOURCES;
+            if (!strcmp(optarg, "new")) uo->stat = WW_SURGE_NEW;
+            else if (!strcmp(optarg, "sources")) uo->stat = WW_SURGE_SOURCES;
             else return ww_usage_error(cmd, "--surge-stat must be new or sources");
             break;
         case OPT_T0: case OPT_T1: case OPT_ALPHA: case OPT_BETA:
             if (ww_parse_double(optarg, 1e-9, 1 - 1e-9, &x))
                 return ww_usage_error(cmd, "TRW parameters are probabilities in (0,1)");
-            if (c == OPT_T0) so.trw_theta0 = x;
-            else if (c == OPT_T1) so.trw_theta1 = x;
-            else if (c == OPT_ALPHA) so.trw_alpha = x;
-            else so.trw_beta = x;
+            if (c == OPT_T0) so->trw_theta0 = x;
+            else if (c == OPT_T1) so->trw_theta1 = x;
+            else if (c == OPT_ALPHA) so->trw_alpha = x;
+            else so->trw_beta = x;
             break;
         case OPT_HISTORY: {
             char *slash = strchr(optarg, '/');
@@ -277,12 +265,10 @@ int cmd_analyze(int argc, char **argv)
     }
     if (optind >= argc) return ww_usage_error(cmd, "no input files (use - for stdin)");
     if (!fmt_set) a.out = isatty(1) ? OUT_TEXT : OUT_JSON;
-    if (so.trw_theta1 >= so.trw_theta0)
+    if (so->trw_theta1 >= so->trw_theta0)
         return ww_usage_error(cmd, "--trw-theta1 must be below --trw-theta0");
 
-    a.scan = ww_scan_new(&so);
-    a.ports = ww_ports_new(&po);
-    a.surges = ww_surges_new(&uo);
+    ww_analysis_init(&a.an, &ao);
     in.on_event = on_event, in.event_ctx = &a;
     in.on_bad = on_bad, in.bad_ctx = &a;
     if (a.progress) in.on_progress = on_progress, in.progress_ctx = &a;
@@ -303,21 +289,21 @@ int cmd_analyze(int argc, char **argv)
     if (a.out != OUT_DSHIELD && rc == WW_OK && !status) {
         r.files = (const char *const *)argv + optind;
         r.nfiles = (size_t)(argc - optind);
-        r.records = a.records;
-        r.first_us = a.first_us, r.last_us = a.last_us;
-        r.bucket_us = po.bucket_us;
-        r.nscanners = ww_scan_results(a.scan, &r.scanners);
-        r.nports = ww_ports_stats(a.ports, &r.ports);
-        r.nsurges = ww_surges_results(a.surges, &r.surges);
-        if (want_hist && a.records) {
-            size_t max = (size_t)((a.last_us - a.first_us) / po.bucket_us + 2);
+        r.records = a.an.records;
+        r.first_us = a.an.first_us, r.last_us = a.an.last_us;
+        r.bucket_us = po->bucket_us;
+        r.nscanners = ww_scan_results(a.an.scan, &r.scanners);
+        r.nports = ww_ports_stats(a.an.ports, &r.ports);
+        r.nsurges = ww_surges_results(a.an.surges, &r.surges);
+        if (want_hist && a.an.records) {
+            size_t max = (size_t)((a.an.last_us - a.an.first_us) / po->bucket_us + 2);
             hist = calloc(4 * max, sizeof(uint64_t));
             if (!hist) return WW_EXIT_FAIL;
             r.hist_port = hist_port, r.hist_proto = hist_proto;
             r.hist_start = (int64_t *)hist;
             r.hist_records = hist + max, r.hist_sources = hist + 2 * max;
             r.hist_targets = hist + 3 * max;
-            r.nhist = ww_ports_history(a.ports, hist_port, hist_proto, (int64_t *)hist,
+            r.nhist = ww_ports_history(a.an.ports, hist_port, hist_proto, (int64_t *)hist,
                                        hist + 2 * max, hist + 3 * max, hist + max, max);
         }
         int wrc = a.out == OUT_JSON ? ww_report_json(stdout, &r)
@@ -328,9 +314,7 @@ int cmd_analyze(int argc, char **argv)
         ww_warn("writing output: %s", strerror(errno));
         status = WW_EXIT_FAIL;
     }
-    ww_scan_free(a.scan);
-    ww_ports_free(a.ports);
-    ww_surges_free(a.surges);
+    ww_analysis_release(&a.an);
     free(a.bad);
     free(hist);
     return status;

@@ -80,7 +80,7 @@
 #include "core/event.h"
 #include "ingest/follow.h"
 #include "core/mem.h"
-#include "ingest/parse.h"
+#include "ingest/format.h"
 #include "out/write.h"
 #include "ingest/decode.h"
 #include "ingest/flows.h"

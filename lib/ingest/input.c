@@ -1,13 +1,16 @@
 /* input.c -- files to events (see input.h).
  *
+ * The format is the registry's (format.h): forced, or sniffed from the
+ * first 4 KiB; lines go through ww_lines_parse, which counts them, captures
+ * through the capture reader (pcap.h).
+ *
  * Text formats: the file is read in blocks into one buffer and split at '\n'
  * in place (memchr), so a line is a (pointer, length) into that buffer and
  * nothing is copied or allocated per line. A partial line at the end of a
  * block moves to the front before the next read. A line that grows past
  * WW_INPUT_MAXLINE without a newline is counted as one bad line and the rest
  * of it is discarded up to the next newline.
- * Format detection reads the first 4 KiB and asks ww_format_sniff();
- * captures go to the pcap reader with a FILE* that still starts at byte 0:
+ * Captures go to the pcap reader with a FILE* that still starts at byte 0:
  * regular files are rewound, pipes get the sniffed bytes put back through a
  * fopencookie() stream.
  * Pooling (ww_input_files) is a k-way merge: a binary min-heap of readers
@@ -37,9 +40,6 @@ void ww_input_opts_init(struct ww_input_opts *o)
     o->flow_capacity = 1u << 20;
 }
 
-typedef enum ww_parse_rc (*line_parser)(struct ww_parse_ctx *, const char *, size_t,
-                                        struct ww_event *, const char **);
-
 struct ww_reader {
     char *path;
     const struct ww_input_opts *o;
@@ -51,8 +51,7 @@ struct ww_reader {
     /* text */
     FILE *fp;
     int is_stdin;
-    line_parser parse;
-    struct ww_parse_ctx pctx;
+    struct ww_lines lines;
     char *buf;
     size_t cap, have, start;
     int eof, discarding;
@@ -120,10 +119,7 @@ static struct ww_reader *open_reader(const char *path, const struct ww_input_opt
     if (r->format != WW_FMT_PCAP) {
         r->fp = fp;
         r->st.bytes = r->have;
-        r->pctx = o->pctx;
-        ww_parse_ctx_newfile(&r->pctx);
-        r->parse = r->format == WW_FMT_WINFW ? ww_parse_winfw
-                 : r->format == WW_FMT_DSHIELD ? ww_parse_dshield : ww_parse_netfilter;
+        ww_lines_init(&r->lines, r->format, &o->pctx, &r->st);
         return r;
     }
     FILE *pfp = fp;
@@ -145,7 +141,7 @@ static struct ww_reader *open_reader(const char *path, const struct ww_input_opt
     }
     ww_free(r->buf);
     r->buf = NULL;
-    r->pcap = ww_pcap_open(r->path, pfp, o, errbuf, errlen); /* owns pfp */
+    r->pcap = ww_pcap_open(r->path, pfp, o, &r->st, errbuf, errlen); /* owns pfp */
     if (!r->pcap) {
         *err = WW_ERR_FORMAT;
         ww_reader_close(r);
@@ -160,10 +156,9 @@ struct ww_reader *ww_reader_open(const char *path, const struct ww_input_opts *o
     return open_reader(path, o, BLOCK_ONE, err, errbuf, errlen);
 }
 
-/* A bad line: count, report; in strict mode end the reader (returns 1). */
+/* A bad line (counted): report; in strict mode end the reader (returns 1). */
 static int text_bad(struct ww_reader *r, const char *why)
 {
-    r->st.skipped++;
     if (r->o->on_bad) r->o->on_bad(r->o->bad_ctx, r->path, r->st.lines, why);
     if (!r->o->strict) return 0;
     r->err_line = r->st.lines;
@@ -175,20 +170,16 @@ static int text_bad(struct ww_reader *r, const char *why)
 /* One line (without '\n'): 1 if *ev is an event, 0 if not, -1 strict stop. */
 static int text_line(struct ww_reader *r, const char *line, size_t len, struct ww_event *ev)
 {
-    const char *why = NULL;
-    r->st.lines++;
-    if (len > WW_INPUT_MAXLINE) return text_bad(r, "line longer than 64 KiB") ? -1 : 0;
-    if (len && line[len - 1] == '\r') len--;
-    switch (r->parse(&r->pctx, line, len, ev, &why)) {
+    const char *why;
+    switch (ww_lines_parse(&r->lines, line, len, ev, &why)) {
     case WW_PARSE_EVENT:
-        r->st.events++;
         return 1;
     case WW_PARSE_SKIP:
         return 0;
     case WW_PARSE_BAD:
         break;
     }
-    return text_bad(r, why ? why : "malformed line") ? -1 : 0;
+    return text_bad(r, why) ? -1 : 0;
 }
 
 static int text_next(struct ww_reader *r, struct ww_event *ev)
@@ -222,10 +213,7 @@ static int text_next(struct ww_reader *r, struct ww_event *ev)
         r->have -= r->start;
         r->start = 0;
         if (r->have > WW_INPUT_MAXLINE) { /* overlong line: count once, drop the rest */
-            if (!r->discarding) {
-                r->st.lines++;
-                if (text_bad(r, "line longer than 64 KiB")) return -1;
-            }
+            if (!r->discarding && text_line(r, r->buf, r->have, ev) < 0) return -1;
             r->discarding = 1;
             r->have = 0;
         }
@@ -245,7 +233,7 @@ int ww_reader_next(struct ww_reader *r, struct ww_event *ev)
 {
     if (r->state) return r->state > 0 ? 0 : r->state;
     if (r->pcap) {
-        int rc = ww_pcap_next(r->pcap, ev, &r->st, &r->err_line, r->err, sizeof r->err);
+        int rc = ww_pcap_next(r->pcap, ev, &r->err_line, r->err, sizeof r->err);
         if (rc <= 0) r->state = rc ? rc : 1;
         return rc;
     }

@@ -17,11 +17,8 @@
 #ifndef WW_INPUT_H
 #define WW_INPUT_H
 #include <stdint.h>
-#include "ingest/parse.h"
+#include "ingest/format.h"
 #include "ingest/flows.h"
-
-#define WW_INPUT_MAXLINE 65536
-
 
 typedef void (*ww_bad_fn)(void *ctx, const char *file, uint64_t line,
                           const char *why);

@@ -6,16 +6,13 @@
  * terminator (a trailing '\r' may remain; parsers ignore it).
  * Per-file state a format needs (the Windows Firewall #Fields: header, the
  * year inferred for BSD syslog) lives in struct ww_parse_ctx, owned by the
- * caller, one per input file. */
+ * caller, one per input file. Which parser reads an input is the format
+ * registry's choice (format.h), not the caller's. */
 #ifndef WW_PARSE_H
 #define WW_PARSE_H
 #include <stddef.h>
 #include <stdint.h>
 #include "core/event.h"
-
-enum ww_format {
-    WW_FMT_AUTO = 0, WW_FMT_NETFILTER, WW_FMT_WINFW, WW_FMT_DSHIELD, WW_FMT_PCAP
-};
 
 enum ww_parse_rc {
     WW_PARSE_EVENT = 0, /* *ev filled */
@@ -61,11 +58,5 @@ enum ww_parse_rc ww_parse_winfw(struct ww_parse_ctx *ctx, const char *line,
 enum ww_parse_rc ww_parse_dshield(struct ww_parse_ctx *ctx, const char *line,
                                   size_t len, struct ww_event *ev,
                                   const char **why);
-
-/* Guess the format of a file from its first bytes (at least the first line
- * or 4 bytes of a capture): pcap/pcapng by magic number, then text by shape. */
-enum ww_format ww_format_sniff(const unsigned char *buf, size_t len);
-const char *ww_format_name(enum ww_format f);
-int ww_format_from_name(const char *s); /* -1 if unknown */
 
 #endif

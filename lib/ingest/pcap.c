@@ -1,41 +1,150 @@
-/* pcap.c -- pcap and pcapng captures to events (see pcap.h).
+/* pcap.c -- pcap and pcapng captures, files or live, to events (see pcap.h).
  *
- * libpcap reads the file (both formats, timestamps scaled to microseconds)
- * from the FILE* the caller opened; we pull packets with pcap_next_ex() (no
- * callbacks, no longjmp), decode each with ww_pkt_decode() and feed it to a
- * struct ww_flows, whose decided first contacts are the events. One packet
- * can decide several probes (timeouts), so decided events wait in a small
- * FIFO that grows only when a packet decides more than it holds.
- * Counting: st->lines = packets, st->bytes = caplen + 16 (the record header)
- * per packet, st->skipped = malformed packets. A capture cut off mid-record
+ * struct ww_capture is a pcap_t, its link type, a struct ww_flows and the
+ * caller's counters; ww_capture_packet() is the one way from a captured
+ * packet to events: decode with ww_pkt_decode(), feed the flows tracker,
+ * whose decided first contacts are the events. Both readers use it:
+ *
+ * Files: libpcap reads the file (both formats, timestamps scaled to
+ * microseconds) from the FILE* the caller opened; we pull packets with
+ * pcap_next_ex() (no callbacks, no longjmp). One packet can decide several
+ * probes (timeouts), so decided events wait in a small FIFO that grows only
+ * when a packet decides more than it holds. A capture cut off mid-record
  * (pcap_next_ex() fails) counts as one more bad packet, reported as
  * "truncated capture: ..."; what was read before it stays read, and only
  * strict mode turns it (like any bad packet) into WW_ERR_PARSE. At the end
  * the tracker is flushed, so probes still waiting become failures; in strict
- * mode the events decided before the bad packet are delivered first. */
+ * mode the events decided before the bad packet are delivered first.
+ *
+ * Live (the sensor): pcap_open_live() without a filter, non-blocking, read
+ * with pcap_dispatch(); events go straight to the caller's function. The
+ * caller drops its privileges after the open, before the first packet. */
 #include "ingest/pcap.h"
 
-#include <pcap/pcap.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "core/err.h"
 #include "core/mem.h"
+
+struct ww_capture {
+    pcap_t *pc;
+    int linktype;
+    struct ww_flows *flows;
+    ww_event_fn emit;
+    void *emit_ctx;
+    struct ww_input_stats *st;
+    /* ww_capture_dispatch's: where bad packets are reported */
+    ww_bad_fn on_bad;
+    void *bad_ctx;
+    const char *name;
+};
+
+static void on_flow_event(void *ctx, const struct ww_event *ev)
+{
+    struct ww_capture *c = ctx;
+    c->st->events++;
+    c->emit(c->emit_ctx, ev);
+}
+
+struct ww_capture *ww_capture_new(pcap_t *pc, size_t flow_capacity, int64_t flow_timeout_us,
+                                  ww_event_fn emit, void *emit_ctx, struct ww_input_stats *st)
+{
+    struct ww_capture *c = ww_calloc(1, sizeof *c);
+    c->pc = pc, c->linktype = pcap_datalink(pc);
+    c->emit = emit, c->emit_ctx = emit_ctx, c->st = st;
+    c->flows = ww_flows_new(flow_capacity, flow_timeout_us, on_flow_event, c);
+    return c;
+}
+
+enum ww_parse_rc ww_capture_packet(struct ww_capture *c, const struct pcap_pkthdr *h,
+                                   const u_char *data, const char **why)
+{
+    struct ww_pkt pk;
+    c->st->lines++;
+    c->st->bytes += (uint64_t)h->caplen + 16;
+    switch (ww_pkt_decode(c->linktype, data, h->caplen, &pk, why)) {
+    case WW_PKT_OK:
+        ww_flows_packet(c->flows, (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec, &pk);
+        return WW_PARSE_EVENT;
+    case WW_PKT_SKIP:
+        return WW_PARSE_SKIP;
+    case WW_PKT_BAD:
+        break;
+    }
+    c->st->skipped++;
+    return WW_PARSE_BAD;
+}
+
+void ww_capture_flush(struct ww_capture *c) { ww_flows_flush(c->flows); }
+
+void ww_capture_free(struct ww_capture *c)
+{
+    if (!c) return;
+    ww_flows_free(c->flows);
+    pcap_close(c->pc);
+    ww_free(c);
+}
+
+/* ---- live ---- */
+
+enum ww_err ww_capture_open_live(const char *ifname, ww_event_fn emit, void *emit_ctx,
+                                 struct ww_input_stats *st, struct ww_capture **out,
+                                 char *err, size_t errlen)
+{
+    char eb[PCAP_ERRBUF_SIZE] = "";
+    pcap_t *pc = pcap_open_live(ifname, 262, 1, 100, eb);
+    if (!pc) {
+        snprintf(err, errlen, "cannot capture on %s: %s", ifname, eb);
+        return WW_ERR_IO;
+    }
+    int lt = pcap_datalink(pc);
+    if (!ww_pkt_linktype_supported(lt)) {
+        snprintf(err, errlen, "%s: unsupported link type %d", ifname, lt);
+        pcap_close(pc);
+        return WW_ERR_FORMAT;
+    }
+    if (pcap_setnonblock(pc, 1, eb) < 0) {
+        snprintf(err, errlen, "%s: %s", ifname, eb);
+        pcap_close(pc);
+        return WW_ERR_IO;
+    }
+    *out = ww_capture_new(pc, 1u << 16, 3 * 1000000LL, emit, emit_ctx, st);
+    return WW_OK;
+}
+
+static void on_packet(u_char *ctx, const struct pcap_pkthdr *h, const u_char *data)
+{
+    struct ww_capture *c = (struct ww_capture *)ctx;
+    const char *why;
+    if (ww_capture_packet(c, h, data, &why) == WW_PARSE_BAD && c->on_bad)
+        c->on_bad(c->bad_ctx, c->name, c->st->lines, why);
+}
+
+enum ww_err ww_capture_dispatch(struct ww_capture *c, int max, ww_bad_fn on_bad, void *bad_ctx,
+                                const char *name, int *n, char *err, size_t errlen)
+{
+    c->on_bad = on_bad, c->bad_ctx = bad_ctx, c->name = name;
+    *n = pcap_dispatch(c->pc, max, on_packet, (u_char *)c);
+    if (*n >= 0) return WW_OK;
+    snprintf(err, errlen, "%s", pcap_geterr(c->pc));
+    *n = 0;
+    return WW_ERR_IO;
+}
+
+/* ---- files ---- */
 
 struct ww_pcap_reader {
     const char *name;
     const struct ww_input_opts *o;
-    pcap_t *pc;
-    int linktype;
-    struct ww_flows *flows;
+    struct ww_capture *cap;
+    struct ww_input_stats *st;
     struct ww_event *q;        /* FIFO of decided events */
     size_t qcap, qhead, qlen;
-    uint64_t packets;
     int done;                  /* input exhausted and flushed */
     int err;                   /* pending error, returned once q is empty */
 };
 
-static void on_flow_event(void *ctx, const struct ww_event *ev)
+static void queue_event(void *ctx, const struct ww_event *ev)
 {
     struct ww_pcap_reader *p = ctx;
     if (p->qlen == p->qcap) {
@@ -49,7 +158,7 @@ static void on_flow_event(void *ctx, const struct ww_event *ev)
 }
 
 struct ww_pcap_reader *ww_pcap_open(const char *name, void *fp, const struct ww_input_opts *o,
-                                    char *errbuf, size_t errlen)
+                                    struct ww_input_stats *st, char *errbuf, size_t errlen)
 {
     char perr[PCAP_ERRBUF_SIZE];
     pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
@@ -66,18 +175,17 @@ struct ww_pcap_reader *ww_pcap_open(const char *name, void *fp, const struct ww_
         return NULL;
     }
     struct ww_pcap_reader *p = ww_calloc(1, sizeof *p);
-    p->name = name, p->o = o, p->pc = pc, p->linktype = lt;
-    p->flows = ww_flows_new(o->flow_capacity ? o->flow_capacity : 1u << 20,
+    p->name = name, p->o = o, p->st = st;
+    p->cap = ww_capture_new(pc, o->flow_capacity ? o->flow_capacity : 1u << 20,
                             o->flow_timeout_us > 0 ? o->flow_timeout_us : 3000000,
-                            on_flow_event, p);
+                            queue_event, p, st);
     return p;
 }
 
-/* A bad packet: count, report; in strict mode remember the error and stop. */
-static void bad(struct ww_pcap_reader *p, struct ww_input_stats *st, uint64_t n,
-                const char *why, uint64_t *err_line, char *errbuf, size_t errlen)
+/* A bad packet: report; in strict mode remember the error and stop. */
+static void bad(struct ww_pcap_reader *p, uint64_t n, const char *why, uint64_t *err_line,
+                char *errbuf, size_t errlen)
 {
-    st->skipped++;
     if (p->o->on_bad) p->o->on_bad(p->o->bad_ctx, p->name, n, why);
     if (!p->o->strict) return;
     *err_line = n;
@@ -85,46 +193,38 @@ static void bad(struct ww_pcap_reader *p, struct ww_input_stats *st, uint64_t n,
     p->err = WW_ERR_PARSE;
 }
 
-int ww_pcap_next(struct ww_pcap_reader *p, struct ww_event *ev, struct ww_input_stats *st,
-                 uint64_t *err_line, char *errbuf, size_t errlen)
+int ww_pcap_next(struct ww_pcap_reader *p, struct ww_event *ev, uint64_t *err_line,
+                 char *errbuf, size_t errlen)
 {
     while (!p->qlen) {
         if (p->done) return p->err ? -p->err : 0;
         struct pcap_pkthdr *h;
         const u_char *data;
-        int r = pcap_next_ex(p->pc, &h, &data);
+        const char *why;
+        int r = pcap_next_ex(p->cap->pc, &h, &data);
         if (r == 1) {
-            uint64_t n = ++p->packets;
-            st->lines++;
-            st->bytes += (uint64_t)h->caplen + 16;
-            struct ww_pkt pk;
-            const char *why;
-            enum ww_pkt_rc prc = ww_pkt_decode(p->linktype, data, h->caplen, &pk, &why);
-            if (prc == WW_PKT_OK)
-                ww_flows_packet(p->flows, (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec, &pk);
-            else if (prc == WW_PKT_BAD)
-                bad(p, st, n, why, err_line, errbuf, errlen);
+            if (ww_capture_packet(p->cap, h, data, &why) == WW_PARSE_BAD)
+                bad(p, p->st->lines, why, err_line, errbuf, errlen);
             if (!p->err) continue;
         } else if (r == PCAP_ERROR) {
-            char why[PCAP_ERRBUF_SIZE + 32];
-            snprintf(why, sizeof why, "truncated capture: %s", pcap_geterr(p->pc));
-            bad(p, st, p->packets + 1, why, err_line, errbuf, errlen);
+            char msg[PCAP_ERRBUF_SIZE + 32];
+            snprintf(msg, sizeof msg, "truncated capture: %s", pcap_geterr(p->cap->pc));
+            p->st->skipped++;
+            bad(p, p->st->lines + 1, msg, err_line, errbuf, errlen);
         }
-        ww_flows_flush(p->flows); /* end of input, or a strict stop */
+        ww_capture_flush(p->cap); /* end of input, or a strict stop */
         p->done = 1;
     }
     *ev = p->q[p->qhead];
     p->qhead = (p->qhead + 1) % p->qcap;
     p->qlen--;
-    st->events++;
     return 1;
 }
 
 void ww_pcap_close(struct ww_pcap_reader *p)
 {
     if (!p) return;
-    ww_flows_free(p->flows);
-    pcap_close(p->pc);
+    ww_capture_free(p->cap);
     ww_free(p->q);
     ww_free(p);
 }

@@ -1,9 +1,9 @@
-/* sniff.c -- ww_format_sniff on the first 4096 bytes of every kind of
+/* format.c -- ww_format_sniff on the first 4096 bytes of every kind of
  * corpus file (../shared/corpus/) and on small literals; format names. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ingest/parse.h"
+#include "ingest/format.h"
 #include "test.h"
 
 static FILE *corpus(const char *rel) { return fopen(corpus_path(rel), "rb"); }
