@@ -2,14 +2,16 @@
  *
  * Invariant: every file named DIR/<seq>-<id>.batch is a complete batch, since
  * it only gets that name by rename(2) after its bytes were fsync'ed under a
- * temporary name (DIR/.tmp-<seq>); the directory is fsync'ed after each
- * rename and unlink so the name itself survives a crash. Leftover .tmp-*
+ * temporary name (DIR/.tmp-<seq>; ww_write_atomic, atomic.c); the directory
+ * is fsync'ed after each rename and unlink so the name itself survives a
+ * crash. Leftover .tmp-*
  * files from a crash are deleted at open. The index is an array sorted by
  * seq (batches arrive in seq order, so put appends). The byte bound counts
  * file sizes; past it the oldest batches go first (a sensor that cannot reach
  * the collector keeps the newest data), and the caller logs how many records
  * (lines: a batch is text, one record a line) went with them. */
 #include "sensor/spool.h"
+#include "sensor/sensor_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -92,13 +94,14 @@ static void remove_at(struct ww_spool *sp, size_t i)
     sp->n--;
 }
 
-int ww_spool_open(const char *dir, uint64_t max_bytes, struct ww_spool **out)
+enum ww_err ww_spool_open(const char *dir, uint64_t max_bytes, struct ww_spool **out,
+                          char *err, size_t errlen)
 {
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-        return -errno;
-    DIR *d = opendir(dir);
-    if (!d)
-        return -errno;
+    DIR *d = NULL;
+    if ((mkdir(dir, 0700) < 0 && errno != EEXIST) || !(d = opendir(dir))) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        return WW_ERR_IO;
+    }
     struct ww_spool *sp = ww_calloc(1, sizeof *sp);
     sp->dir = ww_strdup(dir);
     sp->max = max_bytes;
@@ -145,44 +148,23 @@ void ww_spool_free(struct ww_spool *sp)
     ww_free(sp);
 }
 
-int ww_spool_put(struct ww_spool *sp, uint64_t seq, const char *id,
-                 const char *data, size_t len, uint64_t *dropped)
+enum ww_err ww_spool_put(struct ww_spool *sp, uint64_t seq, const char *id, const char *data,
+                         size_t len, uint64_t *dropped, char *err, size_t errlen)
 {
     struct entry e = {.seq = seq, .size = len};
-    char tmp[4096], path[4096];
+    char tmp[64], path[4096];
     *dropped = 0;
-    if (strlen(id) > WW_SPOOL_IDMAX || (sp->n && sp->e[sp->n - 1].seq >= seq))
-        return -EINVAL;
+    if (strlen(id) > WW_SPOOL_IDMAX || (sp->n && sp->e[sp->n - 1].seq >= seq)) {
+        snprintf(err, errlen, "%s", strerror(EINVAL));
+        return WW_ERR_ARG;
+    }
     strcpy(e.id, id);
-    snprintf(tmp, sizeof tmp, "%s/.tmp-%" PRIu64, sp->dir, seq);
-    entry_path(sp, &e, path, sizeof path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -errno;
-    size_t off = 0;
-    while (off < len) {
-        ssize_t n = write(fd, data + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            int err = n < 0 ? -errno : -EIO;
-            close(fd);
-            unlink(tmp);
-            return err;
-        }
-        off += (size_t)n;
-    }
-    if (fsync(fd) < 0 || close(fd) < 0) {
-        int err = -errno;
-        unlink(tmp);
-        return err;
-    }
-    if (rename(tmp, path) < 0) {
-        int err = -errno;
-        unlink(tmp);
-        return err;
-    }
+    snprintf(tmp, sizeof tmp, ".tmp-%" PRIu64, seq);
+    snprintf(path, sizeof path, "%020" PRIu64 "-%s.batch", seq, e.id);
+    enum ww_err rc = ww_write_atomic(sp->dir, tmp, path, data, len, err, errlen);
+    if (rc) return rc;
     push(sp, &e);
+    if (sp->bytes <= sp->max || sp->n == 1) return WW_OK;
     while (sp->bytes > sp->max && sp->n > 1) {
         entry_path(sp, &sp->e[0], path, sizeof path);
         *dropped += file_lines(path);
@@ -192,29 +174,31 @@ int ww_spool_put(struct ww_spool *sp, uint64_t seq, const char *id,
     return WW_OK;
 }
 
-int ww_spool_oldest(struct ww_spool *sp, uint64_t *seq, char id[WW_SPOOL_IDMAX + 1],
-                    char **data, size_t *len)
+enum ww_err ww_spool_oldest(struct ww_spool *sp, uint64_t *seq, char id[WW_SPOOL_IDMAX + 1],
+                            char **data, size_t *len, char *err, size_t errlen)
 {
-    if (!sp->n)
-        return 0;
+    *data = NULL;
+    *len = 0;
+    if (!sp->n) return WW_OK;
     char path[4096];
     entry_path(sp, &sp->e[0], path, sizeof path);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
     size_t size = (size_t)sp->e[0].size, off = 0;
-    char *buf = ww_malloc(size + 1);
-    while (off < size) {
+    char *buf = fd < 0 ? NULL : ww_malloc(size + 1);
+    while (fd >= 0 && off < size) {
         ssize_t n = read(fd, buf + off, size - off);
-        if (n < 0 && errno == EINTR)
-            continue;
+        if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
-            int err = n < 0 ? -errno : -EIO;
-            close(fd);
-            ww_free(buf);
-            return err;
+            if (n == 0) errno = EIO; /* shorter than it was */
+            break;
         }
         off += (size_t)n;
+    }
+    if (fd < 0 || off < size) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        if (fd >= 0) close(fd);
+        ww_free(buf);
+        return WW_ERR_IO;
     }
     close(fd);
     buf[size] = 0;
@@ -222,7 +206,7 @@ int ww_spool_oldest(struct ww_spool *sp, uint64_t *seq, char id[WW_SPOOL_IDMAX +
     strcpy(id, sp->e[0].id);
     *data = buf;
     *len = size;
-    return 1;
+    return WW_OK;
 }
 
 void ww_spool_remove(struct ww_spool *sp, uint64_t seq)

@@ -5,24 +5,29 @@
 #define WW_SPOOL_H
 #include <stddef.h>
 #include <stdint.h>
+#include "core/err.h"
 
 #define WW_SPOOL_IDMAX 64
 
 struct ww_spool;
 
-/* Opens (creating) dir and indexes the batches already in it. WW_OK or -errno. */
-int ww_spool_open(const char *dir, uint64_t max_bytes, struct ww_spool **out);
+/* Every call that can fail returns WW_OK or WW_ERR_IO with the system's
+ * reason (strerror) in the caller's err buffer. */
+
+/* Opens (creating) dir and indexes the batches already in it. */
+enum ww_err ww_spool_open(const char *dir, uint64_t max_bytes, struct ww_spool **out,
+                          char *err, size_t errlen);
 void ww_spool_free(struct ww_spool *sp);
-/* Stores a batch durably; seq must exceed every seq in the spool. Then drops
- * the oldest batches while the spool holds more than max_bytes (never the one
- * just stored); *dropped gets how many lines (records) they held. WW_OK or
- * -errno (nothing stored). */
-int ww_spool_put(struct ww_spool *sp, uint64_t seq, const char *id,
-                 const char *data, size_t len, uint64_t *dropped);
-/* The oldest batch: 1 and fills seq, id, *data (caller frees with ww_free),
- * *len; 0 if the spool is empty; -errno on a read error. */
-int ww_spool_oldest(struct ww_spool *sp, uint64_t *seq, char id[WW_SPOOL_IDMAX + 1],
-                    char **data, size_t *len);
+/* Stores a batch durably; seq must exceed every seq in the spool (else
+ * WW_ERR_ARG). Then drops the oldest batches while the spool holds more than
+ * max_bytes (never the one just stored); *dropped gets how many lines
+ * (records) they held. On failure nothing is stored. */
+enum ww_err ww_spool_put(struct ww_spool *sp, uint64_t seq, const char *id, const char *data,
+                         size_t len, uint64_t *dropped, char *err, size_t errlen);
+/* The oldest batch: fills seq, id, *data (caller frees with ww_free), *len;
+ * *data is NULL if the spool is empty. */
+enum ww_err ww_spool_oldest(struct ww_spool *sp, uint64_t *seq, char id[WW_SPOOL_IDMAX + 1],
+                            char **data, size_t *len, char *err, size_t errlen);
 /* Removes batch seq (if present). */
 void ww_spool_remove(struct ww_spool *sp, uint64_t seq);
 /* Removes every batch with sequence >= seq (written but never committed). */

@@ -34,14 +34,15 @@ static void run(void)
     size_t len;
     uint64_t dropped;
     uint64_t seq;
-    char id[WW_SPOOL_IDMAX + 1], *data;
+    char id[WW_SPOOL_IDMAX + 1], *data, err[256];
 
-    CHECK_INT(ww_spool_open(sd, 25, &sp), WW_OK);
-    CHECK_INT(ww_spool_oldest(sp, &seq, id, &data, &len), 0);
-    CHECK_INT(ww_spool_put(sp, 1, "abc-1", "012345678\n", 10, &dropped), WW_OK);
+    CHECK_INT(ww_spool_open(sd, 25, &sp, err, sizeof err), WW_OK);
+    CHECK_INT(ww_spool_oldest(sp, &seq, id, &data, &len, err, sizeof err), WW_OK);
+    CHECK(data == NULL);
+    CHECK_INT(ww_spool_put(sp, 1, "abc-1", "012345678\n", 10, &dropped, err, sizeof err), WW_OK);
     CHECK_INT(dropped, 0);
-    CHECK_INT(ww_spool_put(sp, 2, "abc-2", "abcdefghi\n", 10, &dropped), WW_OK);
-    CHECK_INT(ww_spool_put(sp, 2, "abc-2", "x", 1, &dropped), -22); /* seq must grow */
+    CHECK_INT(ww_spool_put(sp, 2, "abc-2", "abcdefghi\n", 10, &dropped, err, sizeof err), WW_OK);
+    CHECK_INT(ww_spool_put(sp, 2, "abc-2", "x", 1, &dropped, err, sizeof err), WW_ERR_ARG); /* seq must grow */
     /* leftover temporary file from a crash */
     char tmp[300];
     snprintf(tmp, sizeof tmp, "%s/.tmp-9", sd);
@@ -50,30 +51,30 @@ static void run(void)
     fclose(fp);
     ww_spool_free(sp);
 
-    CHECK_INT(ww_spool_open(sd, 25, &sp), WW_OK);
+    CHECK_INT(ww_spool_open(sd, 25, &sp, err, sizeof err), WW_OK);
     CHECK(access(tmp, F_OK) != 0);
     CHECK_INT(ww_spool_count(sp), 2);
     CHECK_INT(ww_spool_bytes(sp), 20);
-    CHECK_INT(ww_spool_oldest(sp, &seq, id, &data, &len), 1);
+    CHECK_INT(ww_spool_oldest(sp, &seq, id, &data, &len, err, sizeof err), WW_OK);
     CHECK_INT(seq, 1);
     CHECK_STR(id, "abc-1");
     CHECK_INT(len, 10);
     CHECK(!memcmp(data, "012345678\n", 10));
     ww_free(data);
     /* over 25 bytes: the oldest goes */
-    CHECK_INT(ww_spool_put(sp, 3, "abc-3", "ABCDEFGHI\n", 10, &dropped), WW_OK);
+    CHECK_INT(ww_spool_put(sp, 3, "abc-3", "ABCDEFGHI\n", 10, &dropped, err, sizeof err), WW_OK);
     CHECK_INT(dropped, 1); /* one line */
     CHECK_INT(ww_spool_count(sp), 2);
-    CHECK_INT(ww_spool_oldest(sp, &seq, id, &data, &len), 1);
+    CHECK_INT(ww_spool_oldest(sp, &seq, id, &data, &len, err, sizeof err), WW_OK);
     CHECK_INT(seq, 2);
     ww_free(data);
     /* a batch bigger than the bound still stays (alone) */
-    CHECK_INT(ww_spool_put(sp, 4, "abc-4", "0123456789\n012345678\n012345678\n", 31, &dropped), WW_OK);
+    CHECK_INT(ww_spool_put(sp, 4, "abc-4", "0123456789\n012345678\n012345678\n", 31, &dropped, err, sizeof err), WW_OK);
     CHECK_INT(dropped, 2); /* two batches of a line each */
     CHECK_INT(ww_spool_count(sp), 1);
-    CHECK_INT(ww_spool_put(sp, 5, "abc-5", "5\n", 2, &dropped), WW_OK);
+    CHECK_INT(ww_spool_put(sp, 5, "abc-5", "5\n", 2, &dropped, err, sizeof err), WW_OK);
     CHECK_INT(dropped, 3); /* 31 + 2 > 25: the three lines of abc-4 */
-    CHECK_INT(ww_spool_put(sp, 6, "abc-6", "6\n", 2, &dropped), WW_OK);
+    CHECK_INT(ww_spool_put(sp, 6, "abc-6", "6\n", 2, &dropped, err, sizeof err), WW_OK);
     CHECK_INT(dropped, 0);
     CHECK_INT(ww_spool_last_seq(sp), 6);
     ww_spool_truncate(sp, 6);
@@ -82,7 +83,7 @@ static void run(void)
     CHECK_INT(ww_spool_count(sp), 0);
     CHECK_INT(ww_spool_bytes(sp), 0);
     ww_spool_free(sp);
-    CHECK_INT(ww_spool_open(sd, 25, &sp), WW_OK);
+    CHECK_INT(ww_spool_open(sd, 25, &sp, err, sizeof err), WW_OK);
     CHECK_INT(ww_spool_count(sp), 0);
     ww_spool_free(sp);
     rmtree(sd);

@@ -1,0 +1,108 @@
+/* local.c -- what the sensor finds by itself: scanners among the events it
+ * reads (the analysis pipeline, lib/detect/analysis.h, with its scan
+ * detector alone, defaults as analyze's), each said once, and with --block
+ * blocked through lib/respond/block.h -- the same code and safeguards as
+ * `wormwatch block`, one scanner at a time. Those over block's rate limit
+ * wait in `later`, in order (at most 4,096), and are retried first on later
+ * rounds until the limit holds one back again. Scanners already said are
+ * remembered by address hash. */
+#include "sensor/sensor_int.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/wtime.h"
+
+#define LATER_MAX 4096
+
+enum ww_err local_init(struct local *l, const struct ww_block_opts *block, const struct slog *log,
+                       char *err, size_t errlen)
+{
+    struct ww_analysis_opts ao;
+    memset(l, 0, sizeof *l);
+    l->log = log;
+    if (block) {
+        char e[512];
+        if (!(l->block = ww_block_open(block, e, sizeof e))) {
+            snprintf(err, errlen, "--block: %s", e);
+            return WW_ERR_IO;
+        }
+    }
+    ww_analysis_opts_default(&ao);
+    ao.detectors = WW_ANALYSIS_SCAN;
+    ww_analysis_init(&l->an, &ao);
+    return WW_OK;
+}
+
+void local_event(struct local *l, const struct ww_event *e) { ww_analysis_event(&l->an, e); }
+
+static enum ww_block_result block_scanner(struct local *l, const struct ww_addr *a, int retry)
+{
+    char why[512];
+    enum ww_block_result r = ww_block_add(l->block, a, ww_now_us(), why, sizeof why);
+    if (r != WW_BLOCK_LIMITED || !retry) /* a wait is said once */
+        sensor_finding(l->log, "block: %s", why);
+    return r;
+}
+
+/* 1 if sc was said before; else remembered now. */
+static int seen(struct local *l, const struct ww_scanner *sc)
+{
+    uint64_t h = ww_addr_hash(&sc->src) | 1;
+    for (size_t j = 0; j < l->nseen; j++)
+        if (l->seen[j] == h) return 1;
+    if (l->nseen == l->seencap) {
+        l->seencap = l->seencap ? 2 * l->seencap : 64;
+        l->seen = ww_realloc(l->seen, l->seencap * sizeof *l->seen);
+    }
+    l->seen[l->nseen++] = h;
+    return 0;
+}
+
+static void say(struct local *l, const struct ww_scanner *sc)
+{
+    char a[WW_ADDR_STRLEN];
+    ww_addr_format(&sc->src, a);
+    if (!strcmp(sc->kind, "vertical"))
+        sensor_finding(l->log, "scanner %s vertical (%s): %" PRIu64 " ports", a, sc->method,
+                       sc->ports);
+    else if (!strcmp(sc->kind, "horizontal"))
+        sensor_finding(l->log, "scanner %s horizontal (%s): %" PRIu64 " hosts", a, sc->method,
+                       sc->targets);
+    else
+        sensor_finding(l->log, "scanner %s %s (%s): %" PRIu64 " hosts, %" PRIu64 " ports", a,
+                       sc->kind, sc->method, sc->targets, sc->ports);
+}
+
+void local_report(struct local *l)
+{
+    const struct ww_scanner *sc;
+    size_t n = ww_scan_results(l->an.scan, &sc), done = 0;
+    while (done < l->nlater && block_scanner(l, &l->later[done], 1) != WW_BLOCK_LIMITED) done++;
+    if (done) {
+        memmove(l->later, l->later + done, (l->nlater - done) * sizeof *l->later);
+        l->nlater -= done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (seen(l, &sc[i])) continue;
+        say(l, &sc[i]);
+        if (l->block && block_scanner(l, &sc[i].src, 0) == WW_BLOCK_LIMITED &&
+            l->nlater < LATER_MAX) {
+            if (l->nlater == l->latercap) {
+                l->latercap = l->latercap ? 2 * l->latercap : 64;
+                l->later = ww_realloc(l->later, l->latercap * sizeof *l->later);
+            }
+            l->later[l->nlater++] = sc[i].src;
+        }
+    }
+}
+
+void local_release(struct local *l)
+{
+    ww_analysis_release(&l->an);
+    if (l->block) ww_block_close(l->block);
+    ww_free(l->seen);
+    ww_free(l->later);
+}
