@@ -29,7 +29,16 @@
 enum out_format { OUT_TEXT, OUT_JSON, OUT_DSHIELD };
 
 struct analyze {
+    /* options */
+    struct ww_input_opts in;
+    struct ww_analysis_opts ao;
     enum out_format out;
+    int fmt_set;
+    unsigned long long top;    /* rows per table in text */
+    uint16_t hist_port;        /* --history */
+    uint8_t hist_proto;
+    int want_hist;
+    /* the run */
     struct ww_analysis an;
     int verbose, quiet;
     char **files;          /* argv's file list, to count bad lines per file */
@@ -149,175 +158,198 @@ static const struct option longopts[] = {
     {0, 0, 0, 0}
 };
 
+/* A detector's option (getopt's c and its argument): -1 if taken, else the
+ * exit status of a usage error. */
+static int detector_option(struct ww_analysis_opts *o, int c, const char *arg)
+{
+    unsigned long long u;
+    int64_t d;
+    double x;
+    switch (c) {
+    case OPT_LEARN:
+        if ((d = ww_parse_duration(arg)) < 0)
+            return ww_usage_error(&ww_cmd_analyze, "bad duration '%s'", arg);
+        o->surge.learn_us = d;
+        break;
+    case OPT_BUCKET:
+    case OPT_BASELINE:
+    case OPT_WINDOW:
+        if ((d = ww_parse_duration(arg)) < WW_SEC_US)
+            return ww_usage_error(&ww_cmd_analyze, "bad duration '%s' (e.g. 90s, 30m, 1h, 30d)", arg);
+        if (c == OPT_BUCKET) o->ports.bucket_us = o->surge.bucket_us = d;
+        else if (c == OPT_BASELINE) o->surge.baseline_us = d;
+        else o->scan.window_us = d;
+        break;
+    case OPT_WARMUP:
+    case OPT_MINSRC:
+    case OPT_PORTS:
+    case OPT_HOSTS:
+        if (ww_parse_uint(arg, 1000000000, &u) || (u == 0 && c != OPT_WARMUP))
+            return ww_usage_error(&ww_cmd_analyze, "bad number '%s'", arg);
+        if (c == OPT_WARMUP) o->surge.warmup_buckets = (unsigned)u;
+        else if (c == OPT_MINSRC) o->surge.min_sources = (unsigned)u;
+        else if (c == OPT_PORTS) o->scan.vertical_ports = (unsigned)u;
+        else o->scan.horizontal_hosts = (unsigned)u;
+        break;
+    case OPT_ZJUMP:
+    case OPT_ZHOLD:
+        if (ww_parse_double(arg, 0, 1e9, &x)) return ww_usage_error(&ww_cmd_analyze, "bad z threshold");
+        if (c == OPT_ZJUMP) o->surge.z_jump = x;
+        else o->surge.z_hold = x;
+        break;
+    case OPT_STAT:
+        if (!strcmp(arg, "new")) o->surge.stat = WW_SURGE_NEW;
+        else if (!strcmp(arg, "sources")) o->surge.stat = WW_SURGE_SOURCES;
+        else return ww_usage_error(&ww_cmd_analyze, "--surge-stat must be new or sources");
+        break;
+    case OPT_T0: case OPT_T1: case OPT_ALPHA: case OPT_BETA:
+        if (ww_parse_double(arg, 1e-9, 1 - 1e-9, &x))
+            return ww_usage_error(&ww_cmd_analyze, "TRW parameters are probabilities in (0,1)");
+        if (c == OPT_T0) o->scan.trw_theta0 = x;
+        else if (c == OPT_T1) o->scan.trw_theta1 = x;
+        else if (c == OPT_ALPHA) o->scan.trw_alpha = x;
+        else o->scan.trw_beta = x;
+        break;
+    default: return ww_usage_error(&ww_cmd_analyze, "unknown option");
+    }
+    return -1;
+}
+
+/* One option: -1 if taken, else the exit status of a usage error. */
+static int option(struct analyze *a, int c, char *arg)
+{
+    unsigned long long u;
+    switch (c) {
+    case OPT_FORMAT:
+        a->fmt_set = 1;
+        if (!strcmp(arg, "text")) a->out = OUT_TEXT;
+        else if (!strcmp(arg, "json")) a->out = OUT_JSON;
+        else if (!strcmp(arg, "dshield")) a->out = OUT_DSHIELD;
+        else return ww_usage_error(&ww_cmd_analyze, "--format must be text, json or dshield");
+        break;
+    case OPT_INFMT: {
+        int f = ww_format_from_name(arg);
+        if (f < 0) return ww_usage_error(&ww_cmd_analyze, "unknown --input-format '%s'", arg);
+        a->in.format = (enum ww_format)f;
+        break;
+    }
+    case OPT_STRICT: a->in.strict = 1; break;
+    case OPT_YEAR:
+        if (ww_parse_uint(arg, 9999, &u) || u < 1970)
+            return ww_usage_error(&ww_cmd_analyze, "--year must be a year from 1970");
+        a->in.pctx.year = (int)u;
+        break;
+    case OPT_BOOT:
+        if (!ww_parse_rfc3339(arg, strlen(arg), &a->in.pctx.boot_us)) {
+            if (ww_parse_uint(arg, 1ULL << 40, &u))
+                return ww_usage_error(&ww_cmd_analyze, "--boot-time must be RFC 3339 or epoch seconds");
+            a->in.pctx.boot_us = (int64_t)u * WW_SEC_US;
+        }
+        break;
+    case OPT_TZ:
+        if (set_tz(&a->in.pctx, arg)) return ww_usage_error(&ww_cmd_analyze, "bad --tz '%s'", arg);
+        break;
+    case OPT_TOP:
+        if (ww_parse_uint(arg, 1000000000, &u) || u == 0)
+            return ww_usage_error(&ww_cmd_analyze, "bad number '%s'", arg);
+        a->top = u;
+        break;
+    case OPT_HISTORY: {
+        char *slash = strchr(arg, '/');
+        int proto = slash ? ww_proto_from_name(slash + 1, strlen(slash + 1)) : WW_PROTO_TCP;
+        if (slash) *slash = 0;
+        if (ww_parse_uint(arg, 65535, &u) || (proto != WW_PROTO_TCP && proto != WW_PROTO_UDP))
+            return ww_usage_error(&ww_cmd_analyze, "--history takes PORT/tcp or PORT/udp");
+        a->hist_port = (uint16_t)u, a->hist_proto = (uint8_t)proto, a->want_hist = 1;
+        break;
+    }
+    case OPT_PROGRESS: a->progress = 1; break;
+    case OPT_NOPROGRESS: a->progress = 0; break;
+    case 'v': a->verbose = 1; break;
+    case 'q': a->quiet = 1; break;
+    default: return detector_option(&a->ao, c, arg);
+    }
+    return -1;
+}
+
+/* --history's per-bucket counts into r; the arrays are *mem (free it). */
+static int history(struct analyze *a, struct ww_report *r, uint64_t **mem)
+{
+    int64_t bucket = a->ao.ports.bucket_us;
+    size_t max = (size_t)((a->an.last_us - a->an.first_us) / bucket + 2);
+    uint64_t *hist = *mem = calloc(4 * max, sizeof(uint64_t));
+    if (!hist) return -1;
+    r->hist_port = a->hist_port, r->hist_proto = a->hist_proto;
+    r->hist_start = (int64_t *)hist;
+    r->hist_records = hist + max, r->hist_sources = hist + 2 * max;
+    r->hist_targets = hist + 3 * max;
+    r->nhist = ww_ports_history(a->an.ports, a->hist_port, a->hist_proto, (int64_t *)hist,
+                                hist + 2 * max, hist + 3 * max, hist + max, max);
+    return 0;
+}
+
+/* The report, unless the output is DShield or not every input was read to
+ * its end: a report of part of them (or of nothing) would pass for the
+ * whole. The exit status. */
+static int report(struct analyze *a, int rc)
+{
+    int status = a->status;
+    struct ww_report r = {0};
+    uint64_t *hist = NULL;
+    r.input = a->total;
+    if (a->out != OUT_DSHIELD && rc == WW_OK && !status) {
+        r.files = (const char *const *)a->files;
+        r.nfiles = a->nfiles;
+        r.records = a->an.records;
+        r.first_us = a->an.first_us, r.last_us = a->an.last_us;
+        r.bucket_us = a->ao.ports.bucket_us;
+        r.nscanners = ww_scan_results(a->an.scan, &r.scanners);
+        r.nports = ww_ports_stats(a->an.ports, &r.ports);
+        r.nsurges = ww_surges_results(a->an.surges, &r.surges);
+        if (a->want_hist && a->an.records && history(a, &r, &hist)) return WW_EXIT_FAIL;
+        int wrc = a->out == OUT_JSON ? ww_report_json(stdout, &r)
+                                     : ww_report_text(stdout, &r, (size_t)a->top);
+        if (wrc) a->write_failed = 1;
+    }
+    if (fflush(stdout) || a->write_failed) {
+        ww_warn("writing output: %s", strerror(errno));
+        status = WW_EXIT_FAIL;
+    }
+    free(hist);
+    return status;
+}
+
 int cmd_analyze(int argc, char **argv)
 {
     const struct ww_command *cmd = &ww_cmd_analyze;
-    struct analyze a = {0};
-    struct ww_input_opts in;
-    struct ww_analysis_opts ao;
-    struct ww_scan_opts *so = &ao.scan;
-    struct ww_ports_opts *po = &ao.ports;
-    struct ww_surge_opts *uo = &ao.surge;
-    unsigned long long top = 10, u;
-    uint16_t hist_port = 0;
-    uint8_t hist_proto = 0;
-    int want_hist = 0;
-    int c, fmt_set = 0;
+    struct analyze a = {.top = 10};
+    int c, st;
 
-    ww_input_opts_init(&in);
-    ww_analysis_opts_default(&ao);
+    ww_input_opts_init(&a.in);
+    ww_analysis_opts_default(&a.ao);
     a.progress = isatty(2);
     optind = 1;
-    while ((c = getopt_long(argc, argv, "vq", longopts, NULL)) != -1) {
-        int64_t d;
-        double x;
-        switch (c) {
-        case OPT_FORMAT:
-            fmt_set = 1;
-            if (!strcmp(optarg, "text")) a.out = OUT_TEXT;
-            else if (!strcmp(optarg, "json")) a.out = OUT_JSON;
-            else if (!strcmp(optarg, "dshield")) a.out = OUT_DSHIELD;
-            else return ww_usage_error(cmd, "--format must be text, json or dshield");
-            break;
-        case OPT_INFMT: {
-            int f = ww_format_from_name(optarg);
-            if (f < 0) return ww_usage_error(cmd, "unknown --input-format '%s'", optarg);
-            in.format = (enum ww_format)f;
-            break;
-        }
-        case OPT_STRICT: in.strict = 1; break;
-        case OPT_YEAR:
-            if (ww_parse_uint(optarg, 9999, &u) || u < 1970)
-                return ww_usage_error(cmd, "--year must be a year from 1970");
-            in.pctx.year = (int)u;
-            break;
-        case OPT_BOOT:
-            if (!ww_parse_rfc3339(optarg, strlen(optarg), &in.pctx.boot_us)) {
-                if (ww_parse_uint(optarg, 1ULL << 40, &u))
-                    return ww_usage_error(cmd, "--boot-time must be RFC 3339 or epoch seconds");
-                in.pctx.boot_us = (int64_t)u * WW_SEC_US;
-            }
-            break;
-        case OPT_TZ:
-            if (set_tz(&in.pctx, optarg)) return ww_usage_error(cmd, "bad --tz '%s'", optarg);
-            break;
-        case OPT_LEARN:
-            if ((d = ww_parse_duration(optarg)) < 0)
-                return ww_usage_error(cmd, "bad duration '%s'", optarg);
-            uo->learn_us = d;
-            break;
-        case OPT_BUCKET:
-        case OPT_BASELINE:
-        case OPT_WINDOW:
-            if ((d = ww_parse_duration(optarg)) < WW_SEC_US)
-                return ww_usage_error(cmd, "bad duration '%s' (e.g. 90s, 30m, 1h, 30d)", optarg);
-            if (c == OPT_BUCKET) po->bucket_us = uo->bucket_us = d;
-            else if (c == OPT_BASELINE) uo->baseline_us = d;
-            else so->window_us = d;
-            break;
-        case OPT_WARMUP:
-        case OPT_MINSRC:
-        case OPT_PORTS:
-        case OPT_HOSTS:
-        case OPT_TOP:
-            if (ww_parse_uint(optarg, 1000000000, &u) || (u == 0 && c != OPT_WARMUP))
-                return ww_usage_error(cmd, "bad number '%s'", optarg);
-            if (c == OPT_WARMUP) uo->warmup_buckets = (unsigned)u;
-            else if (c == OPT_MINSRC) uo->min_sources = (unsigned)u;
-            else if (c == OPT_PORTS) so->vertical_ports = (unsigned)u;
-            else if (c == OPT_HOSTS) so->horizontal_hosts = (unsigned)u;
-            else top = u;
-            break;
-        case OPT_ZJUMP:
-        case OPT_ZHOLD:
-            if (ww_parse_double(optarg, 0, 1e9, &x)) return ww_usage_error(cmd, "bad z threshold");
-            if (c == OPT_ZJUMP) uo->z_jump = x;
-            else uo->z_hold = x;
-            break;
-        case OPT_STAT:
-            if (!strcmp(optarg, "new")) uo->stat = WW_SURGE_NEW;
-            else if (!strcmp(optarg, "sources")) uo->stat = WW_SURGE_SOURCES;
-            else return ww_usage_error(cmd, "--surge-stat must be new or sources");
-            break;
-        case OPT_T0: case OPT_T1: case OPT_ALPHA: case OPT_BETA:
-            if (ww_parse_double(optarg, 1e-9, 1 - 1e-9, &x))
-                return ww_usage_error(cmd, "TRW parameters are probabilities in (0,1)");
-            if (c == OPT_T0) so->trw_theta0 = x;
-            else if (c == OPT_T1) so->trw_theta1 = x;
-            else if (c == OPT_ALPHA) so->trw_alpha = x;
-            else so->trw_beta = x;
-            break;
-        case OPT_HISTORY: {
-            char *slash = strchr(optarg, '/');
-            int proto = slash ? ww_proto_from_name(slash + 1, strlen(slash + 1)) : WW_PROTO_TCP;
-            if (slash) *slash = 0;
-            if (ww_parse_uint(optarg, 65535, &u) || (proto != WW_PROTO_TCP && proto != WW_PROTO_UDP))
-                return ww_usage_error(cmd, "--history takes PORT/tcp or PORT/udp");
-            hist_port = (uint16_t)u, hist_proto = (uint8_t)proto, want_hist = 1;
-            break;
-        }
-        case OPT_PROGRESS: a.progress = 1; break;
-        case OPT_NOPROGRESS: a.progress = 0; break;
-        case 'v': a.verbose = 1; break;
-        case 'q': a.quiet = 1; break;
-        default: return ww_usage_error(cmd, "unknown option");
-        }
-    }
+    while ((c = getopt_long(argc, argv, "vq", longopts, NULL)) != -1)
+        if ((st = option(&a, c, optarg)) >= 0) return st;
     if (optind >= argc) return ww_usage_error(cmd, "no input files (use - for stdin)");
-    if (!fmt_set) a.out = isatty(1) ? OUT_TEXT : OUT_JSON;
-    if (so->trw_theta1 >= so->trw_theta0)
+    if (!a.fmt_set) a.out = isatty(1) ? OUT_TEXT : OUT_JSON;
+    if (a.ao.scan.trw_theta1 >= a.ao.scan.trw_theta0)
         return ww_usage_error(cmd, "--trw-theta1 must be below --trw-theta0");
 
-    ww_analysis_init(&a.an, &ao);
-    in.on_event = on_event, in.event_ctx = &a;
-    in.on_bad = on_bad, in.bad_ctx = &a;
-    if (a.progress) in.on_progress = on_progress, in.progress_ctx = &a;
-
+    ww_analysis_init(&a.an, &a.ao);
+    a.in.on_event = on_event, a.in.event_ctx = &a;
+    a.in.on_bad = on_bad, a.in.bad_ctx = &a;
+    if (a.progress) a.in.on_progress = on_progress, a.in.progress_ctx = &a;
     a.files = argv + optind;
     a.nfiles = (size_t)(argc - optind);
     a.bad = calloc(a.nfiles + 1, sizeof *a.bad);
     if (!a.bad) return WW_EXIT_FAIL;
-    int rc = ww_input_files((const char *const *)a.files, a.nfiles, &in, on_file_done, &a);
-    int status = a.status;
+    int rc = ww_input_files((const char *const *)a.files, a.nfiles, &a.in, on_file_done, &a);
     if (a.progress) fputs("\r\033[K", stderr);
-
-    struct ww_report r = {0};
-    uint64_t *hist = NULL;
-    r.input = a.total;
-    /* a run that could not read all of its inputs prints no report: a
-     * report of part of them (or of nothing) would pass for the whole */
-    if (a.out != OUT_DSHIELD && rc == WW_OK && !status) {
-        r.files = (const char *const *)argv + optind;
-        r.nfiles = (size_t)(argc - optind);
-        r.records = a.an.records;
-        r.first_us = a.an.first_us, r.last_us = a.an.last_us;
-        r.bucket_us = po->bucket_us;
-        r.nscanners = ww_scan_results(a.an.scan, &r.scanners);
-        r.nports = ww_ports_stats(a.an.ports, &r.ports);
-        r.nsurges = ww_surges_results(a.an.surges, &r.surges);
-        if (want_hist && a.an.records) {
-            size_t max = (size_t)((a.an.last_us - a.an.first_us) / po->bucket_us + 2);
-            hist = calloc(4 * max, sizeof(uint64_t));
-            if (!hist) return WW_EXIT_FAIL;
-            r.hist_port = hist_port, r.hist_proto = hist_proto;
-            r.hist_start = (int64_t *)hist;
-            r.hist_records = hist + max, r.hist_sources = hist + 2 * max;
-            r.hist_targets = hist + 3 * max;
-            r.nhist = ww_ports_history(a.an.ports, hist_port, hist_proto, (int64_t *)hist,
-                                       hist + 2 * max, hist + 3 * max, hist + max, max);
-        }
-        int wrc = a.out == OUT_JSON ? ww_report_json(stdout, &r)
-                                   : ww_report_text(stdout, &r, (size_t)top);
-        if (wrc) a.write_failed = 1;
-    }
-    if (fflush(stdout) || a.write_failed) {
-        ww_warn("writing output: %s", strerror(errno));
-        status = WW_EXIT_FAIL;
-    }
+    st = report(&a, rc);
     ww_analysis_release(&a.an);
     free(a.bad);
-    free(hist);
-    return status;
+    return st;
 }
 
 const struct ww_command ww_cmd_analyze = {

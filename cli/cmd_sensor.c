@@ -84,10 +84,102 @@ static const char usage[] =
     "  --block-allow CIDR  never block these (repeatable)\n"
     "  --block-rate N      at most N new blocks a minute (default 10)\n";
 
+struct args {
+    struct ww_sensor_opts so;
+    struct ww_block_opts bo;
+    struct ww_cidr allow[64];
+    int blocking;
+    char key[256];
+    const char *keyfile, *state;
+    char statedir[4096];
+};
+
+/* One option (getopt's c and its argument): -1 if taken, else the exit
+ * status of a usage error. */
+static int option(struct args *a, int c, const char *arg)
+{
+    const struct ww_command *cmd = &ww_cmd_sensor;
+    unsigned long long u;
+    switch (c) {
+    case 'c': a->so.collector = arg; break;
+    case 'k': snprintf(a->key, sizeof a->key, "%s", arg); break;
+    case 'K': a->keyfile = arg; break;
+    case 's': a->state = arg; break;
+    case 'b':
+        if (ww_parse_uint(arg, 1000000, &a->so.batch_max) || !a->so.batch_max)
+            return ww_usage_error(cmd, "bad --batch '%s'", arg);
+        break;
+    case 'f':
+        if (ww_parse_double(arg, 0.01, 86400, &a->so.flush_s))
+            return ww_usage_error(cmd, "bad --flush '%s'", arg);
+        break;
+    case 'a':
+        if (ww_parse_uint(arg, 32, &u)) return ww_usage_error(cmd, "bad --anonymize '%s'", arg);
+        a->so.anon_bits = (unsigned)u;
+        break;
+    case 'm':
+        if (ww_parse_uint(arg, ~0ull, &u) || !u)
+            return ww_usage_error(cmd, "bad --spool-max '%s'", arg);
+        a->so.spool_max = u;
+        break;
+    case 'j': a->so.journal = 1; break;
+    case 'J': a->so.journal_dir = arg; break;
+    case 'i': a->so.ifname = arg; break;
+    case 'u': a->so.user = arg; break;
+    case 'B': a->blocking = 1; break;
+    case 'T':
+        if ((a->bo.ttl_us = ww_parse_duration(arg)) <= 0)
+            return ww_usage_error(cmd, "bad --block-ttl '%s' (e.g. 90s, 30m, 36h, 10d)", arg);
+        break;
+    case 'A':
+        if (a->bo.nallow == 64 || ww_cidr_parse(arg, strlen(arg), &a->allow[a->bo.nallow]))
+            return ww_usage_error(cmd, "bad --block-allow '%s' (at most 64 of ADDR[/LEN])", arg);
+        a->bo.nallow++;
+        break;
+    case 'R':
+        if (ww_parse_uint(arg, 100000, &u) || !u)
+            return ww_usage_error(cmd, "bad --block-rate '%s'", arg);
+        a->bo.rate = (unsigned)u;
+        break;
+    case 'h': fputs(usage, stdout); return WW_EXIT_OK;
+    default: return ww_usage_error(cmd, "bad option");
+    }
+    return -1;
+}
+
+/* The options together, the key, the state directory: -1 if all is well,
+ * else the exit status. */
+static int complete(struct args *a, int nfiles)
+{
+    const struct ww_command *cmd = &ww_cmd_sensor;
+    struct ww_sensor_opts *so = &a->so;
+    if (!so->collector) return ww_usage_error(cmd, "--collector URL is required");
+    if (a->keyfile && read_key_file(a->keyfile, a->key, sizeof a->key) < 0) {
+        ww_warn("sensor: cannot read a key from %s", a->keyfile);
+        return WW_EXIT_FAIL;
+    }
+    if (!a->key[0]) return ww_usage_error(cmd, "--key or --key-file is required");
+    if (so->journal + !!so->ifname + (nfiles > 0) != 1)
+        return ww_usage_error(cmd, "give FILE..., --journal or --interface IF (one of them)");
+    if (so->journal_dir && !so->journal) return ww_usage_error(cmd, "--journal-directory needs --journal");
+    if ((a->bo.ttl_us || a->bo.nallow || a->bo.rate) && !a->blocking)
+        return ww_usage_error(cmd, "--block-ttl, --block-allow and --block-rate go with --block");
+    if (a->blocking && so->ifname)
+        return ww_usage_error(cmd, "--block needs the privileges --interface gives up");
+    const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    if (a->state) snprintf(a->statedir, sizeof a->statedir, "%s", a->state);
+    else if (xdg && *xdg) snprintf(a->statedir, sizeof a->statedir, "%s/wormwatch", xdg);
+    else snprintf(a->statedir, sizeof a->statedir, "%s/.local/state/wormwatch", home ? home : ".");
+    a->bo.allow = a->allow;
+    so->block = a->blocking ? &a->bo : NULL;
+    so->key = a->key;
+    so->statedir = a->statedir;
+    return -1;
+}
+
 int cmd_sensor(int argc, char **argv);
 int cmd_sensor(int argc, char **argv)
 {
-    const struct ww_command *cmd = &ww_cmd_sensor;
     static const struct option lo[] = {
         {"collector", 1, 0, 'c'}, {"key", 1, 0, 'k'}, {"key-file", 1, 0, 'K'},
         {"state", 1, 0, 's'}, {"batch", 1, 0, 'b'}, {"flush", 1, 0, 'f'},
@@ -96,97 +188,24 @@ int cmd_sensor(int argc, char **argv)
         {"interface", 1, 0, 'i'}, {"user", 1, 0, 'u'}, {"help", 0, 0, 'h'},
         {"block", 0, 0, 'B'}, {"block-ttl", 1, 0, 'T'}, {"block-allow", 1, 0, 'A'},
         {"block-rate", 1, 0, 'R'}, {0, 0, 0, 0}};
-    struct ww_sensor_opts so;
-    struct ww_block_opts bo = {0};
-    struct ww_cidr allow[64];
-    int blocking = 0;
-    char key[256] = "";
-    const char *keyfile = NULL, *state = NULL;
-    int c;
-    unsigned long long u;
-    ww_sensor_opts_default(&so);
+    struct args a = {0};
+    int c, st;
+    ww_sensor_opts_default(&a.so);
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        switch (c) {
-        case 'c': so.collector = optarg; break;
-        case 'k': snprintf(key, sizeof key, "%s", optarg); break;
-        case 'K': keyfile = optarg; break;
-        case 's': state = optarg; break;
-        case 'b':
-            if (ww_parse_uint(optarg, 1000000, &so.batch_max) || !so.batch_max)
-                return ww_usage_error(cmd, "bad --batch '%s'", optarg);
-            break;
-        case 'f':
-            if (ww_parse_double(optarg, 0.01, 86400, &so.flush_s))
-                return ww_usage_error(cmd, "bad --flush '%s'", optarg);
-            break;
-        case 'a':
-            if (ww_parse_uint(optarg, 32, &u)) return ww_usage_error(cmd, "bad --anonymize '%s'", optarg);
-            so.anon_bits = (unsigned)u;
-            break;
-        case 'm':
-            if (ww_parse_uint(optarg, ~0ull, &u) || !u)
-                return ww_usage_error(cmd, "bad --spool-max '%s'", optarg);
-            so.spool_max = u;
-            break;
-        case 'j': so.journal = 1; break;
-        case 'J': so.journal_dir = optarg; break;
-        case 'i': so.ifname = optarg; break;
-        case 'u': so.user = optarg; break;
-        case 'B': blocking = 1; break;
-        case 'T':
-            if ((bo.ttl_us = ww_parse_duration(optarg)) <= 0)
-                return ww_usage_error(cmd, "bad --block-ttl '%s' (e.g. 90s, 30m, 36h, 10d)", optarg);
-            break;
-        case 'A':
-            if (bo.nallow == 64 || ww_cidr_parse(optarg, strlen(optarg), &allow[bo.nallow]))
-                return ww_usage_error(cmd, "bad --block-allow '%s' (at most 64 of ADDR[/LEN])", optarg);
-            bo.nallow++;
-            break;
-        case 'R':
-            if (ww_parse_uint(optarg, 100000, &u) || !u)
-                return ww_usage_error(cmd, "bad --block-rate '%s'", optarg);
-            bo.rate = (unsigned)u;
-            break;
-        case 'h': fputs(usage, stdout); return WW_EXIT_OK;
-        default: return ww_usage_error(cmd, "bad option");
-        }
-    }
-    if (!so.collector) return ww_usage_error(cmd, "--collector URL is required");
-    if (keyfile && read_key_file(keyfile, key, sizeof key) < 0) {
-        ww_warn("sensor: cannot read a key from %s", keyfile);
-        return WW_EXIT_FAIL;
-    }
-    if (!key[0]) return ww_usage_error(cmd, "--key or --key-file is required");
-    if (so.journal + !!so.ifname + (optind < argc) != 1)
-        return ww_usage_error(cmd, "give FILE..., --journal or --interface IF (one of them)");
-    if (so.journal_dir && !so.journal) return ww_usage_error(cmd, "--journal-directory needs --journal");
-    if ((bo.ttl_us || bo.nallow || bo.rate) && !blocking)
-        return ww_usage_error(cmd, "--block-ttl, --block-allow and --block-rate go with --block");
-    if (blocking && so.ifname)
-        return ww_usage_error(cmd, "--block needs the privileges --interface gives up");
-    bo.allow = allow;
-
-    char sdir[4096];
-    if (state) snprintf(sdir, sizeof sdir, "%s", state);
-    else if (getenv("XDG_STATE_HOME") && *getenv("XDG_STATE_HOME"))
-        snprintf(sdir, sizeof sdir, "%s/wormwatch", getenv("XDG_STATE_HOME"));
-    else
-        snprintf(sdir, sizeof sdir, "%s/.local/state/wormwatch", getenv("HOME") ? getenv("HOME") : ".");
-    so.key = key;
-    so.statedir = sdir;
-    so.files = (const char *const *)argv + optind;
-    so.nfiles = (size_t)(argc - optind);
-    so.block = blocking ? &bo : NULL;
-    so.log = on_log;
-    so.stop = &stop;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1)
+        if ((st = option(&a, c, optarg)) >= 0) return st;
+    if ((st = complete(&a, argc - optind)) >= 0) return st;
+    a.so.files = (const char *const *)argv + optind;
+    a.so.nfiles = (size_t)(argc - optind);
+    a.so.log = on_log;
+    a.so.stop = &stop;
 
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    return ww_sensor_run(&so) ? WW_EXIT_FAIL : WW_EXIT_OK;
+    return ww_sensor_run(&a.so) ? WW_EXIT_FAIL : WW_EXIT_OK;
 }
 
 const struct ww_command ww_cmd_sensor = {"sensor", cmd_sensor,
