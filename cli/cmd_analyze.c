@@ -85,7 +85,7 @@ static void on_progress(void *ctx, uint64_t bytes)
             (unsigned long long)a->an.records);
 }
 
-static void on_file_done(void *ctx, const char *path, int rc, const struct ww_input_stats *st,
+static void on_file_done(void *ctx, const char *path, enum ww_err rc, const struct ww_input_stats *st,
                          uint64_t err_line, const char *msg)
 {
     struct analyze *a = ctx;
@@ -104,21 +104,21 @@ static void on_file_done(void *ctx, const char *path, int rc, const struct ww_in
 }
 
 /* --tz: "UTC", "+02:00", "-0500" (fixed) or a zone name (through TZ). */
-static int set_tz(struct ww_parse_ctx *p, const char *s)
+static enum ww_err set_tz(struct ww_parse_ctx *p, const char *s)
 {
     int off;
     if (!strcmp(s, "UTC") || !strcmp(s, "Z")) {
         p->tz_fixed = 1, p->tz_offset = 0;
-        return 0;
+        return WW_OK;
     }
     if ((s[0] == '+' || s[0] == '-') && ww_parse_tzoffset(s, strlen(s), &off) == strlen(s)) {
         p->tz_fixed = 1, p->tz_offset = off;
-        return 0;
+        return WW_OK;
     }
-    if (setenv("TZ", s, 1)) return -1;
+    if (setenv("TZ", s, 1)) return WW_ERR_ARG;
     tzset();
     p->tz_fixed = 0;
-    return 0;
+    return WW_OK;
 }
 
 enum {
@@ -158,8 +158,10 @@ static const struct option longopts[] = {
     {0, 0, 0, 0}
 };
 
-/* A detector's option (getopt's c and its argument): -1 if taken, else the
- * exit status of a usage error. */
+enum { TAKEN = -1 }; /* option(): the option was taken, go on */
+
+/* A detector's option (getopt's c and its argument): TAKEN, or the exit
+ * status of a usage error. */
 static int detector_option(struct ww_analysis_opts *o, int c, const char *arg)
 {
     unsigned long long u;
@@ -212,10 +214,10 @@ static int detector_option(struct ww_analysis_opts *o, int c, const char *arg)
         break;
     default: return ww_usage_error(&ww_cmd_analyze, "unknown option");
     }
-    return -1;
+    return TAKEN;
 }
 
-/* One option: -1 if taken, else the exit status of a usage error. */
+/* One option: TAKEN, or the exit status of a usage error. */
 static int option(struct analyze *a, int c, char *arg)
 {
     unsigned long long u;
@@ -269,29 +271,29 @@ static int option(struct analyze *a, int c, char *arg)
     case 'q': a->quiet = 1; break;
     default: return detector_option(&a->ao, c, arg);
     }
-    return -1;
+    return TAKEN;
 }
 
 /* --history's per-bucket counts into r; the arrays are *mem (free it). */
-static int history(struct analyze *a, struct ww_report *r, uint64_t **mem)
+static enum ww_err history(struct analyze *a, struct ww_report *r, uint64_t **mem)
 {
     int64_t bucket = a->ao.ports.bucket_us;
     size_t max = (size_t)((a->an.last_us - a->an.first_us) / bucket + 2);
     uint64_t *hist = *mem = calloc(4 * max, sizeof(uint64_t));
-    if (!hist) return -1;
+    if (!hist) return WW_ERR_LIMIT;
     r->hist_port = a->hist_port, r->hist_proto = a->hist_proto;
     r->hist_start = (int64_t *)hist;
     r->hist_records = hist + max, r->hist_sources = hist + 2 * max;
     r->hist_targets = hist + 3 * max;
     r->nhist = ww_ports_history(a->an.ports, a->hist_port, a->hist_proto, (int64_t *)hist,
                                 hist + 2 * max, hist + 3 * max, hist + max, max);
-    return 0;
+    return WW_OK;
 }
 
 /* The report, unless the output is DShield or not every input was read to
  * its end: a report of part of them (or of nothing) would pass for the
  * whole. The exit status. */
-static int report(struct analyze *a, int rc)
+static int report(struct analyze *a, enum ww_err rc)
 {
     int status = a->status;
     struct ww_report r = {0};
@@ -330,7 +332,7 @@ int cmd_analyze(int argc, char **argv)
     a.progress = isatty(2);
     optind = 1;
     while ((c = getopt_long(argc, argv, "vq", longopts, NULL)) != -1)
-        if ((st = option(&a, c, optarg)) >= 0) return st;
+        if ((st = option(&a, c, optarg)) != TAKEN) return st;
     if (optind >= argc) return ww_usage_error(cmd, "no input files (use - for stdin)");
     if (!a.fmt_set) a.out = isatty(1) ? OUT_TEXT : OUT_JSON;
     if (a.ao.scan.trw_theta1 >= a.ao.scan.trw_theta0)
@@ -344,7 +346,7 @@ int cmd_analyze(int argc, char **argv)
     a.nfiles = (size_t)(argc - optind);
     a.bad = calloc(a.nfiles + 1, sizeof *a.bad);
     if (!a.bad) return WW_EXIT_FAIL;
-    int rc = ww_input_files((const char *const *)a.files, a.nfiles, &a.in, on_file_done, &a);
+    enum ww_err rc = ww_input_files((const char *const *)a.files, a.nfiles, &a.in, on_file_done, &a);
     if (a.progress) fputs("\r\033[K", stderr);
     st = report(&a, rc);
     ww_analysis_release(&a.an);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/err.h"
 #include "core/addr.h"
 #include "core/wtime.h"
 #include "respond/block.h"
@@ -31,16 +32,16 @@ static void on_log(void *ctx, enum ww_sensor_say kind, const char *msg)
             msg);
 }
 
-static int read_key_file(const char *path, char *key, size_t size)
+static enum ww_err read_key_file(const char *path, char *key, size_t size)
 {
     FILE *fp = fopen(path, "r");
-    if (!fp) return -1;
+    if (!fp) return WW_ERR_IO;
     int ok = fgets(key, (int)size, fp) != NULL;
     fclose(fp);
-    if (!ok) return -1;
+    if (!ok) return WW_ERR_IO;
     size_t n = strlen(key);
     while (n && isspace((unsigned char)key[n - 1])) key[--n] = 0;
-    return n ? 0 : -1;
+    return n ? WW_OK : WW_ERR_IO;
 }
 
 static const char usage[] =
@@ -94,8 +95,10 @@ struct args {
     char statedir[4096];
 };
 
-/* One option (getopt's c and its argument): -1 if taken, else the exit
- * status of a usage error. */
+enum { GO_ON = -1 }; /* option(), complete(): all is well so far */
+
+/* One option (getopt's c and its argument): GO_ON, or the exit status (a
+ * usage error, or --help). */
 static int option(struct args *a, int c, const char *arg)
 {
     const struct ww_command *cmd = &ww_cmd_sensor;
@@ -144,17 +147,17 @@ static int option(struct args *a, int c, const char *arg)
     case 'h': fputs(usage, stdout); return WW_EXIT_OK;
     default: return ww_usage_error(cmd, "bad option");
     }
-    return -1;
+    return GO_ON;
 }
 
-/* The options together, the key, the state directory: -1 if all is well,
- * else the exit status. */
+/* The options together, the key, the state directory: GO_ON, or the exit
+ * status. */
 static int complete(struct args *a, int nfiles)
 {
     const struct ww_command *cmd = &ww_cmd_sensor;
     struct ww_sensor_opts *so = &a->so;
     if (!so->collector) return ww_usage_error(cmd, "--collector URL is required");
-    if (a->keyfile && read_key_file(a->keyfile, a->key, sizeof a->key) < 0) {
+    if (a->keyfile && read_key_file(a->keyfile, a->key, sizeof a->key)) {
         ww_warn("sensor: cannot read a key from %s", a->keyfile);
         return WW_EXIT_FAIL;
     }
@@ -174,7 +177,7 @@ static int complete(struct args *a, int nfiles)
     so->block = a->blocking ? &a->bo : NULL;
     so->key = a->key;
     so->statedir = a->statedir;
-    return -1;
+    return GO_ON;
 }
 
 int cmd_sensor(int argc, char **argv);
@@ -193,8 +196,8 @@ int cmd_sensor(int argc, char **argv)
     ww_sensor_opts_default(&a.so);
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1)
-        if ((st = option(&a, c, optarg)) >= 0) return st;
-    if ((st = complete(&a, argc - optind)) >= 0) return st;
+        if ((st = option(&a, c, optarg)) != GO_ON) return st;
+    if ((st = complete(&a, argc - optind)) != GO_ON) return st;
     a.so.files = (const char *const *)argv + optind;
     a.so.nfiles = (size_t)(argc - optind);
     a.so.log = on_log;

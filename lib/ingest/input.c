@@ -45,7 +45,8 @@ struct ww_reader {
     const struct ww_input_opts *o;
     enum ww_format format;
     struct ww_input_stats st;
-    int state;                 /* 0 reading, 1 at end, < 0 -error */
+    int done;                  /* at the end, or stopped by an error */
+    enum ww_err status;        /* the error that stopped it */
     uint64_t err_line;
     char err[256];
     /* text */
@@ -89,7 +90,7 @@ static int replay_close(void *cookie)
 }
 
 static struct ww_reader *open_reader(const char *path, const struct ww_input_opts *o,
-                                     size_t block, int *err, char *errbuf, size_t errlen)
+                                     size_t block, enum ww_err *err, char *errbuf, size_t errlen)
 {
     int is_stdin = !strcmp(path, "-");
     FILE *fp = is_stdin ? stdin : fopen(path, "rb");
@@ -151,23 +152,21 @@ static struct ww_reader *open_reader(const char *path, const struct ww_input_opt
 }
 
 struct ww_reader *ww_reader_open(const char *path, const struct ww_input_opts *o,
-                                 int *err, char *errbuf, size_t errlen)
+                                 enum ww_err *err, char *errbuf, size_t errlen)
 {
     return open_reader(path, o, BLOCK_ONE, err, errbuf, errlen);
 }
 
-/* A bad line (counted): report; in strict mode end the reader (returns 1). */
-static int text_bad(struct ww_reader *r, const char *why)
+/* The reader stops: status, and the message. */
+static void stop(struct ww_reader *r, enum ww_err status, const char *msg)
 {
-    if (r->o->on_bad) r->o->on_bad(r->o->bad_ctx, r->path, r->st.lines, why);
-    if (!r->o->strict) return 0;
-    r->err_line = r->st.lines;
-    snprintf(r->err, sizeof r->err, "%s", why);
-    r->state = -WW_ERR_PARSE;
-    return 1;
+    r->done = 1;
+    r->status = status;
+    snprintf(r->err, sizeof r->err, "%s", msg);
 }
 
-/* One line (without '\n'): 1 if *ev is an event, 0 if not, -1 strict stop. */
+/* One line (without '\n'): 1 if *ev is an event, else 0. A bad line (counted)
+ * is reported; in strict mode it stops the reader. */
 static int text_line(struct ww_reader *r, const char *line, size_t len, struct ww_event *ev)
 {
     const char *why;
@@ -179,7 +178,12 @@ static int text_line(struct ww_reader *r, const char *line, size_t len, struct w
     case WW_PARSE_BAD:
         break;
     }
-    return text_bad(r, why) ? -1 : 0;
+    if (r->o->on_bad) r->o->on_bad(r->o->bad_ctx, r->path, r->st.lines, why);
+    if (r->o->strict) {
+        r->err_line = r->st.lines;
+        stop(r, WW_ERR_PARSE, why);
+    }
+    return 0;
 }
 
 static int text_next(struct ww_reader *r, struct ww_event *ev)
@@ -194,18 +198,17 @@ static int text_next(struct ww_reader *r, struct ww_event *ev)
                 r->discarding = 0;
                 continue;
             }
-            int rc = text_line(r, line, len, ev);
-            if (rc) return rc;
+            if (text_line(r, line, len, ev)) return 1;
+            if (r->done) return 0;
             continue;
         }
         if (r->eof) { /* a last line without '\n' */
-            r->state = 1;
+            r->done = 1;
             if (r->start < r->have && !r->discarding) {
                 const char *line = r->buf + r->start;
                 size_t len = r->have - r->start;
                 r->start = r->have;
-                int rc = text_line(r, line, len, ev);
-                if (rc) return rc;
+                return text_line(r, line, len, ev);
             }
             return 0;
         }
@@ -213,15 +216,16 @@ static int text_next(struct ww_reader *r, struct ww_event *ev)
         r->have -= r->start;
         r->start = 0;
         if (r->have > WW_INPUT_MAXLINE) { /* overlong line: count once, drop the rest */
-            if (!r->discarding && text_line(r, r->buf, r->have, ev) < 0) return -1;
+            if (!r->discarding && (text_line(r, r->buf, r->have, ev), r->done)) return 0;
             r->discarding = 1;
             r->have = 0;
         }
         size_t n = fread(r->buf + r->have, 1, r->cap - r->have, r->fp);
         if (n == 0 && ferror(r->fp)) {
-            snprintf(r->err, sizeof r->err, "read error: %s", strerror(errno));
-            r->state = -WW_ERR_IO;
-            return -1;
+            char msg[200];
+            snprintf(msg, sizeof msg, "read error: %s", strerror(errno));
+            stop(r, WW_ERR_IO, msg);
+            return 0;
         }
         if (n == 0) r->eof = 1;
         r->have += n;
@@ -231,15 +235,16 @@ static int text_next(struct ww_reader *r, struct ww_event *ev)
 
 int ww_reader_next(struct ww_reader *r, struct ww_event *ev)
 {
-    if (r->state) return r->state > 0 ? 0 : r->state;
+    if (r->done) return 0;
     if (r->pcap) {
-        int rc = ww_pcap_next(r->pcap, ev, &r->err_line, r->err, sizeof r->err);
-        if (rc <= 0) r->state = rc ? rc : 1;
-        return rc;
+        if (ww_pcap_next(r->pcap, ev, &r->status, &r->err_line, r->err, sizeof r->err)) return 1;
+        r->done = 1;
+        return 0;
     }
-    int rc = text_next(r, ev);
-    return rc < 0 ? r->state : rc;
+    return text_next(r, ev);
 }
+
+enum ww_err ww_reader_status(const struct ww_reader *r) { return r->status; }
 
 const struct ww_input_stats *ww_reader_stats(const struct ww_reader *r) { return &r->st; }
 enum ww_format ww_reader_format(const struct ww_reader *r) { return r->format; }
@@ -261,26 +266,26 @@ void ww_reader_close(struct ww_reader *r)
     ww_free(r);
 }
 
-int ww_input_file(const char *path, struct ww_input_opts *o,
-                  struct ww_input_stats *st, enum ww_format *used_format,
-                  uint64_t *err_line, char *errbuf, size_t errlen)
+enum ww_err ww_input_file(const char *path, struct ww_input_opts *o,
+                          struct ww_input_stats *st, enum ww_format *used_format,
+                          uint64_t *err_line, char *errbuf, size_t errlen)
 {
-    int err = 0, rc;
+    enum ww_err rc = WW_OK;
     struct ww_event ev;
     *err_line = 0;
-    struct ww_reader *r = ww_reader_open(path, o, &err, errbuf, errlen);
-    if (!r) return err;
+    struct ww_reader *r = ww_reader_open(path, o, &rc, errbuf, errlen);
+    if (!r) return rc;
     if (used_format) *used_format = r->format;
-    while ((rc = ww_reader_next(r, &ev)) > 0) {
+    while (ww_reader_next(r, &ev)) {
         if (o->on_event) o->on_event(o->event_ctx, &ev);
         if (o->on_progress && r->st.events % PROGRESS_EVERY == 0)
             o->on_progress(o->progress_ctx, st->bytes + r->st.bytes);
     }
     st->lines += r->st.lines, st->events += r->st.events;
     st->skipped += r->st.skipped, st->bytes += r->st.bytes;
-    if (rc < 0) snprintf(errbuf, errlen, "%s", ww_reader_error(r, err_line));
+    if ((rc = r->status)) snprintf(errbuf, errlen, "%s", ww_reader_error(r, err_line));
     ww_reader_close(r);
-    return -rc;
+    return rc;
 }
 
 /* ---- pooling: k-way merge ---- */
@@ -303,26 +308,28 @@ static void sift_down(struct head *h, size_t n, size_t i)
     }
 }
 
-static void done(struct ww_reader *r, int rc, ww_file_done_fn on_done, void *ctx)
+/* r is finished (or the run stopped, with r fine so far): said, closed. */
+static void done(struct ww_reader *r, ww_file_done_fn on_done, void *ctx)
 {
     uint64_t line;
     const char *msg = ww_reader_error(r, &line);
+    enum ww_err rc = r->status;
     if (on_done) on_done(ctx, r->path, rc, &r->st, line, rc ? msg : "");
     ww_reader_close(r);
 }
 
-int ww_input_files(const char *const *paths, size_t n, struct ww_input_opts *o,
+enum ww_err ww_input_files(const char *const *paths, size_t n, struct ww_input_opts *o,
                    ww_file_done_fn on_done, void *done_ctx)
 {
     struct head *h = ww_calloc(n ? n : 1, sizeof *h);
     size_t nh = 0;
-    int result = WW_OK;
+    enum ww_err result = WW_OK;
     uint64_t bytes_done = 0, emitted = 0;
 
     /* open every input before reading any: one that cannot be opened fails
      * the run before a single event goes out */
     for (size_t i = 0; i < n; i++) {
-        int err = 0;
+        enum ww_err err = WW_OK;
         char msg[256] = "";
         struct ww_input_stats none = {0};
         struct ww_reader *r = open_reader(paths[i], o, n > 1 ? BLOCK_MANY : BLOCK_ONE,
@@ -340,16 +347,16 @@ int ww_input_files(const char *const *paths, size_t n, struct ww_input_opts *o,
         return result;
     }
     for (size_t i = 0; i < nh;) { /* each one's first event */
-        int rc = ww_reader_next(h[i].r, &h[i].ev);
-        if (rc > 0) {
+        if (ww_reader_next(h[i].r, &h[i].ev)) {
             i++;
             continue;
         }
+        enum ww_err rc = h[i].r->status;
         bytes_done += h[i].r->st.bytes;
-        done(h[i].r, -rc, on_done, done_ctx);
+        done(h[i].r, on_done, done_ctx);
         h[i] = h[--nh];
-        if (rc == -WW_ERR_PARSE) goto stop;
-        if (rc < 0) result = -rc;
+        if (rc == WW_ERR_PARSE) goto stop;
+        if (rc) result = rc;
     }
     for (size_t i = nh / 2; i-- > 0;) sift_down(h, nh, i);
     while (nh) {
@@ -359,20 +366,20 @@ int ww_input_files(const char *const *paths, size_t n, struct ww_input_opts *o,
             for (size_t i = 0; i < nh; i++) b += h[i].r->st.bytes;
             o->on_progress(o->progress_ctx, b);
         }
-        int rc = ww_reader_next(h[0].r, &h[0].ev);
-        if (rc <= 0) {
+        if (!ww_reader_next(h[0].r, &h[0].ev)) {
+            enum ww_err rc = h[0].r->status;
             bytes_done += h[0].r->st.bytes;
-            done(h[0].r, -rc, on_done, done_ctx);
+            done(h[0].r, on_done, done_ctx);
             h[0] = h[--nh];
-            if (rc == -WW_ERR_PARSE) goto stop;
-            if (rc < 0) result = -rc;
+            if (rc == WW_ERR_PARSE) goto stop;
+            if (rc) result = rc;
         }
         sift_down(h, nh, 0);
     }
     ww_free(h);
     return result;
 stop:
-    for (size_t i = 0; i < nh; i++) done(h[i].r, 0, on_done, done_ctx);
+    for (size_t i = 0; i < nh; i++) done(h[i].r, on_done, done_ctx);
     ww_free(h);
     return WW_ERR_PARSE;
 }

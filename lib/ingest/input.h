@@ -17,6 +17,7 @@
 #ifndef WW_INPUT_H
 #define WW_INPUT_H
 #include <stdint.h>
+#include "core/err.h"
 #include "ingest/format.h"
 #include "ingest/flows.h"
 
@@ -45,26 +46,28 @@ struct ww_reader;
  * *err = WW_ERR_IO (errno-style text in errbuf) or WW_ERR_FORMAT.
  * o must outlive the reader. */
 struct ww_reader *ww_reader_open(const char *path, const struct ww_input_opts *o,
-                                 int *err, char *errbuf, size_t errlen);
-/* 1: *ev filled; 0: end of input; < 0: -WW_ERR_IO or -WW_ERR_PARSE (strict),
- * see ww_reader_error(). After 0 or < 0, it keeps returning that. */
+                                 enum ww_err *err, char *errbuf, size_t errlen);
+/* 1: *ev filled; 0: no more, then for good: the end of the input, or an
+ * error (ww_reader_status: WW_ERR_IO, or WW_ERR_PARSE in strict mode). */
 int ww_reader_next(struct ww_reader *r, struct ww_event *ev);
+/* WW_OK, or the error that ended the reader (see ww_reader_error). */
+enum ww_err ww_reader_status(const struct ww_reader *r);
 const struct ww_input_stats *ww_reader_stats(const struct ww_reader *r);
 enum ww_format ww_reader_format(const struct ww_reader *r);
 const char *ww_reader_path(const struct ww_reader *r);
-/* The error after next() < 0: message, and for WW_ERR_PARSE the line. */
+/* The error's message, and for WW_ERR_PARSE its line. */
 const char *ww_reader_error(const struct ww_reader *r, uint64_t *line);
 void ww_reader_close(struct ww_reader *r);
 
 /* One file, every event to o->on_event. Returns WW_OK, WW_ERR_IO,
  * WW_ERR_FORMAT or WW_ERR_PARSE (strict; *err_line set). */
-int ww_input_file(const char *path, struct ww_input_opts *o,
-                  struct ww_input_stats *st, enum ww_format *used_format,
-                  uint64_t *err_line, char *errbuf, size_t errlen);
+enum ww_err ww_input_file(const char *path, struct ww_input_opts *o,
+                          struct ww_input_stats *st, enum ww_format *used_format,
+                          uint64_t *err_line, char *errbuf, size_t errlen);
 
 /* Called once per file when it is done (or failed to open). rc as for
  * ww_input_file; msg the error text ("" if none). */
-typedef void (*ww_file_done_fn)(void *ctx, const char *path, int rc,
+typedef void (*ww_file_done_fn)(void *ctx, const char *path, enum ww_err rc,
                                 const struct ww_input_stats *st,
                                 uint64_t err_line, const char *msg);
 /* Many files pooled in time order (see above). All are opened first: if any
@@ -73,7 +76,7 @@ typedef void (*ww_file_done_fn)(void *ctx, const char *path, int rc,
  * WW_ERR_IO. Otherwise it returns WW_OK, or the first WW_ERR_PARSE in strict
  * mode (which stops everything), or WW_ERR_IO if a file failed while being
  * read (the others are still read). */
-int ww_input_files(const char *const *paths, size_t n, struct ww_input_opts *o,
-                   ww_file_done_fn on_done, void *done_ctx);
+enum ww_err ww_input_files(const char *const *paths, size_t n, struct ww_input_opts *o,
+                           ww_file_done_fn on_done, void *done_ctx);
 
 #endif

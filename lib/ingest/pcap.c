@@ -141,7 +141,7 @@ struct ww_pcap_reader {
     struct ww_event *q;        /* FIFO of decided events */
     size_t qcap, qhead, qlen;
     int done;                  /* input exhausted and flushed */
-    int err;                   /* pending error, returned once q is empty */
+    enum ww_err err;           /* pending error, returned once q is empty */
 };
 
 static void queue_event(void *ctx, const struct ww_event *ev)
@@ -193,11 +193,14 @@ static void bad(struct ww_pcap_reader *p, uint64_t n, const char *why, uint64_t 
     p->err = WW_ERR_PARSE;
 }
 
-int ww_pcap_next(struct ww_pcap_reader *p, struct ww_event *ev, uint64_t *err_line,
-                 char *errbuf, size_t errlen)
+int ww_pcap_next(struct ww_pcap_reader *p, struct ww_event *ev, enum ww_err *status,
+                 uint64_t *err_line, char *errbuf, size_t errlen)
 {
     while (!p->qlen) {
-        if (p->done) return p->err ? -p->err : 0;
+        if (p->done) {
+            *status = p->err;
+            return 0;
+        }
         struct pcap_pkthdr *h;
         const u_char *data;
         const char *why;

@@ -43,9 +43,10 @@ enum ww_err ww_capture_dispatch(struct ww_capture *c, int max, ww_bad_fn on_bad,
 struct ww_pcap_reader;
 struct ww_pcap_reader *ww_pcap_open(const char *name, void *fp, const struct ww_input_opts *o,
                                     struct ww_input_stats *st, char *errbuf, size_t errlen);
-/* As ww_reader_next; on error *err_line/errbuf are set. */
-int ww_pcap_next(struct ww_pcap_reader *p, struct ww_event *ev, uint64_t *err_line,
-                 char *errbuf, size_t errlen);
+/* As ww_reader_next: 1 and *ev, or 0 at the end, with *status WW_OK or
+ * WW_ERR_PARSE (strict: *err_line and errbuf set). */
+int ww_pcap_next(struct ww_pcap_reader *p, struct ww_event *ev, enum ww_err *status,
+                 uint64_t *err_line, char *errbuf, size_t errlen);
 void ww_pcap_close(struct ww_pcap_reader *p);
 
 #endif
