@@ -1,5 +1,7 @@
-/* format.c -- ww_format_sniff on the first 4096 bytes of every kind of
- * corpus file (../shared/corpus/) and on small literals; format names. */
+/* format.c -- the format registry: ww_format_sniff on the first 4096 bytes
+ * of every kind of corpus file (../shared/corpus/) and on small literals;
+ * format names; the table's rows; ww_lines (sniffing the first non-empty
+ * line, counting lines, events and bad lines, overlong lines). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,8 +90,89 @@ static void test_names(void)
     CHECK_STR(ww_format_name((enum ww_format)99), "?");
 }
 
+static void test_table(void)
+{
+    CHECK(ww_format_get(WW_FMT_AUTO) == NULL);
+    CHECK(ww_format_get((enum ww_format)99) == NULL);
+    for (int f = WW_FMT_NETFILTER; f <= WW_FMT_PCAP; f++) {
+        const struct ww_format_type *t = ww_format_get((enum ww_format)f);
+        CHECK(t != NULL);
+        if (!t) continue;
+        CHECK_INT(t->id, f);
+        CHECK_STR(t->name, ww_format_name((enum ww_format)f));
+        /* text formats parse lines and sniff lines; captures only their head */
+        CHECK_INT(!!t->parse, f != WW_FMT_PCAP);
+        CHECK_INT(!!t->reset, f != WW_FMT_PCAP);
+        CHECK_INT(!!t->sniff_line, f != WW_FMT_PCAP);
+        CHECK_INT(!!t->sniff_head, f == WW_FMT_PCAP);
+    }
+    CHECK(ww_format_get(WW_FMT_DSHIELD)->parse == ww_parse_dshield);
+    CHECK(ww_format_get(WW_FMT_WINFW)->parse == ww_parse_winfw);
+    CHECK(ww_format_get(WW_FMT_NETFILTER)->parse == ww_parse_netfilter);
+}
+
+#define NF "Mar 11 20:35:11 fw kernel: DROP IN=eth0 OUT= SRC=198.51.100.7 DST=192.0.2.1 " \
+           "LEN=44 PROTO=TCP SPT=4242 DPT=445 SYN URGP=0"
+#define DS "2006-08-01 12:00:07 +02:00\t0\t1\t198.51.100.7\t4242\t192.0.2.1\t445\ttcp\tSYN"
+
+static enum ww_parse_rc feed(struct ww_lines *l, const char *line, struct ww_event *ev)
+{
+    const char *why = NULL;
+    enum ww_parse_rc rc = ww_lines_parse(l, line, strlen(line), ev, &why);
+    if (rc == WW_PARSE_BAD) CHECK(why != NULL);
+    return rc;
+}
+
+static void test_lines(void)
+{
+    struct ww_input_stats st = {0};
+    struct ww_lines l;
+    struct ww_event ev;
+    /* sniffed: blank lines decide nothing, the first non-empty line does */
+    ww_lines_init(&l, WW_FMT_AUTO, NULL, &st);
+    CHECK(l.type == NULL);
+    CHECK_INT(feed(&l, "", &ev), WW_PARSE_SKIP);
+    CHECK(l.type == NULL);
+    CHECK_INT(feed(&l, DS, &ev), WW_PARSE_EVENT);
+    CHECK(l.type == ww_format_get(WW_FMT_DSHIELD));
+    CHECK_INT(ev.dport, 445);
+    CHECK_INT(feed(&l, DS "\r", &ev), WW_PARSE_EVENT); /* '\r' dropped */
+    CHECK_INT(feed(&l, "2006-08-01 12:00:07 +02:00\tx", &ev), WW_PARSE_BAD);
+    CHECK_INT(st.lines, 4);
+    CHECK_INT(st.events, 2);
+    CHECK_INT(st.skipped, 1);
+    /* undecided (a pcap's magic, words) is netfilter */
+    struct ww_input_stats st2 = {0};
+    ww_lines_init(&l, WW_FMT_AUTO, NULL, &st2);
+    CHECK_INT(feed(&l, "Mar 11 20:35:11 linux sshd[1]: Accepted publickey", &ev), WW_PARSE_SKIP);
+    CHECK(l.type == ww_format_get(WW_FMT_NETFILTER));
+    CHECK_INT(feed(&l, NF, &ev), WW_PARSE_EVENT);
+    /* given: no sniffing; an overlong line is bad without being read past
+     * the limit; a caller's own bad line */
+    struct ww_input_stats st3 = {0};
+    struct ww_parse_ctx opts;
+    ww_parse_ctx_init(&opts);
+    opts.year = 2020;
+    ww_lines_init(&l, WW_FMT_NETFILTER, &opts, &st3);
+    CHECK_INT(l.pctx.year, 2020);
+    CHECK_INT(feed(&l, DS, &ev), WW_PARSE_BAD);
+    CHECK_INT(feed(&l, NF, &ev), WW_PARSE_EVENT);
+    const char *why = NULL;
+    CHECK_INT(ww_lines_parse(&l, NF, WW_INPUT_MAXLINE + 1, &ev, &why), WW_PARSE_BAD);
+    CHECK_STR(why, "line longer than 64 KiB");
+    ww_lines_bad(&l);
+    CHECK_INT(st3.lines, 4);
+    CHECK_INT(st3.events, 1);
+    CHECK_INT(st3.skipped, 3);
+    /* a capture format given for text lines: netfilter */
+    ww_lines_init(&l, WW_FMT_PCAP, NULL, &st3);
+    CHECK(l.type == ww_format_get(WW_FMT_NETFILTER));
+}
+
 TEST_MAIN(
     test_corpus();
     test_literals();
     test_names();
+    test_table();
+    test_lines();
 )
