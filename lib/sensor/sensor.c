@@ -95,9 +95,9 @@ static void on_event(void *ctx, const struct ww_event *e)
 static void on_bad_packet(void *ctx, const char *name, uint64_t n, const char *why)
 {
     struct sensor *s = ctx;
-    char where_[300];
-    snprintf(where_, sizeof where_, "%s: packet", name);
-    sensor_bad(&s->log, where_, n, why, "packet", &s->cap_st);
+    char at[300];
+    snprintf(at, sizeof at, "%s: packet", name);
+    sensor_bad(&s->log, at, n, why, "packet", &s->cap_st);
 }
 
 /* Everything before the first read, in the order a failure is best said. */

@@ -78,9 +78,12 @@ int files_read(struct file_src *fs, size_t n, ww_event_fn emit, void *ctx, const
             case WW_PARSE_EVENT:
                 emit(ctx, &ev);
                 break;
-            case WW_PARSE_BAD:
-                sensor_bad(log, ww_follow_path(fs[i].f), fs[i].st.lines, why, "line", &fs[i].st);
+            case WW_PARSE_BAD: {
+                char at[4200];
+                snprintf(at, sizeof at, "%s: line", ww_follow_path(fs[i].f));
+                sensor_bad(log, at, fs[i].st.lines, why, "line", &fs[i].st);
                 break;
+            }
             case WW_PARSE_SKIP:
                 break;
             }
