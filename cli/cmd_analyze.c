@@ -229,12 +229,10 @@ static int option(struct analyze *a, int c, char *arg)
         else if (!strcmp(arg, "dshield")) a->out = OUT_DSHIELD;
         else return ww_usage_error(&ww_cmd_analyze, "--format must be text, json or dshield");
         break;
-    case OPT_INFMT: {
-        int f = ww_format_from_name(arg);
-        if (f < 0) return ww_usage_error(&ww_cmd_analyze, "unknown --input-format '%s'", arg);
-        a->in.format = (enum ww_format)f;
+    case OPT_INFMT:
+        if (ww_format_from_name(arg, &a->in.format))
+            return ww_usage_error(&ww_cmd_analyze, "unknown --input-format '%s'", arg);
         break;
-    }
     case OPT_STRICT: a->in.strict = 1; break;
     case OPT_YEAR:
         if (ww_parse_uint(arg, 9999, &u) || u < 1970)

@@ -130,14 +130,14 @@ const char *ww_format_name(enum ww_format f)
     return f == WW_FMT_AUTO ? "auto" : t ? t->name : "?";
 }
 
-int ww_format_from_name(const char *s)
+enum ww_err ww_format_from_name(const char *s, enum ww_format *f)
 {
-    if (!s) return -1;
-    if (!strcmp(s, "auto")) return WW_FMT_AUTO;
-    if (!strcmp(s, "pcapng")) return WW_FMT_PCAP;
+    if (!s) return WW_ERR_FORMAT;
+    if (!strcmp(s, "auto")) return *f = WW_FMT_AUTO, WW_OK;
+    if (!strcmp(s, "pcapng")) return *f = WW_FMT_PCAP, WW_OK;
     for (size_t i = 0; i < NTYPES; i++)
-        if (!strcmp(s, types[i].name)) return (int)types[i].id;
-    return -1;
+        if (!strcmp(s, types[i].name)) return *f = types[i].id, WW_OK;
+    return WW_ERR_FORMAT;
 }
 
 /* ---- one text input ---- */

@@ -17,6 +17,7 @@
 #define WW_FORMAT_H
 #include <stddef.h>
 #include <stdint.h>
+#include "core/err.h"
 #include "core/event.h"
 #include "ingest/parse.h"
 
@@ -51,7 +52,8 @@ const struct ww_format_type *ww_format_get(enum ww_format f);
  * WW_FMT_AUTO. */
 enum ww_format ww_format_sniff(const unsigned char *buf, size_t len);
 const char *ww_format_name(enum ww_format f);      /* "?" if unknown */
-int ww_format_from_name(const char *s);            /* -1 if unknown */
+/* "auto", a row's name, or "pcapng": *f; WW_ERR_FORMAT if unknown. */
+enum ww_err ww_format_from_name(const char *s, enum ww_format *f);
 
 struct ww_lines {
     const struct ww_format_type *type; /* NULL: sniffed from the first non-empty line */

@@ -29,19 +29,20 @@ enum ww_err ww_mkdirs(const char *path, char *err, size_t errlen)
         }
 }
 
-static int write_all(int fd, const char *p, size_t len)
+/* Every byte, or WW_ERR_IO with errno saying why. */
+static enum ww_err write_all(int fd, const char *p, size_t len)
 {
     while (len) {
         ssize_t n = write(fd, p, len);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return -1;
+        if (n < 0) return WW_ERR_IO;
         if (n == 0) { /* no progress and no reason: as a full disk */
             errno = ENOSPC;
-            return -1;
+            return WW_ERR_IO;
         }
         p += n, len -= (size_t)n;
     }
-    return 0;
+    return WW_OK;
 }
 
 enum ww_err ww_write_atomic(const char *dir, const char *tmp, const char *name,
@@ -55,7 +56,7 @@ enum ww_err ww_write_atomic(const char *dir, const char *tmp, const char *name,
         snprintf(err, errlen, "%s", strerror(errno));
         return WW_ERR_IO;
     }
-    int bad = write_all(fd, data, len) < 0 || fsync(fd) < 0;
+    int bad = write_all(fd, data, len) || fsync(fd) < 0;
     int e = errno;
     if (close(fd) < 0 && !bad) bad = 1, e = errno;
     if (!bad && rename(tpath, path) < 0) bad = 1, e = errno;

@@ -48,9 +48,11 @@ struct journal {
     char out[WW_FOLLOW_LINEMAX];    /* an entry as a netfilter line */
 };
 
-/* Runs journalctl with args (after the common ones); its stdout is *fd.
- * It gets SIGTERM if the sensor dies, even by kill -9. */
-static pid_t journalctl(const struct journal *j, const char *a1, const char *a2, int *fd)
+/* Runs journalctl with args (after the common ones): *pid, and its stdout
+ * *fd. It gets SIGTERM if the sensor dies, even by kill -9. WW_ERR_IO with
+ * errno saying why when it cannot be started. */
+static enum ww_err journalctl(const struct journal *j, const char *a1, const char *a2, pid_t *pid,
+                              int *fd)
 {
     const char *argv[16] = {"journalctl", "-q", "-o", "json", "--all",
                             "--output-fields=MESSAGE,_HOSTNAME"};
@@ -60,9 +62,9 @@ static pid_t journalctl(const struct journal *j, const char *a1, const char *a2,
     if (a2) argv[n++] = a2;
     argv[n++] = "_TRANSPORT=kernel";
     argv[n] = NULL;
-    if (pipe(p) < 0) return -1;
-    pid_t parent = getpid(), pid = fork();
-    if (pid == 0) {
+    if (pipe(p) < 0) return WW_ERR_IO;
+    pid_t parent = getpid();
+    if ((*pid = fork()) == 0) {
         if (dup2(p[1], 1) < 0) _exit(127);
         close(p[0]);
         close(p[1]);
@@ -72,14 +74,16 @@ static pid_t journalctl(const struct journal *j, const char *a1, const char *a2,
         sensor_warn(j->log, "cannot run journalctl: %s", strerror(errno));
         _exit(127);
     }
+    int e = errno;
     close(p[1]);
-    if (pid < 0) {
+    if (*pid < 0) {
         close(p[0]);
-        return -1;
+        errno = e;
+        return WW_ERR_IO;
     }
     fcntl(p[0], F_SETFD, FD_CLOEXEC);
     *fd = p[0];
-    return pid;
+    return WW_OK;
 }
 
 /* An entry skipped: counted (as a line and a bad one) unless the parser
@@ -97,8 +101,8 @@ static enum ww_err start_cursor(struct journal *j, struct outbox *o)
 {
     size_t len = 0;
     int fd = -1, st = 0;
-    pid_t pid = journalctl(j, "--lines=1", NULL, &fd);
-    if (pid < 0) {
+    pid_t pid;
+    if (journalctl(j, "--lines=1", NULL, &pid, &fd)) {
         sensor_warn(j->log, "cannot run journalctl: %s", strerror(errno));
         return WW_ERR_IO;
     }
@@ -134,8 +138,7 @@ enum ww_err journal_open(struct journal **out, const struct ww_sensor_opts *so, 
     *out = j;
     if (!j->cur[0] && start_cursor(j, o)) return WW_ERR_IO;
     if (j->cur[0]) snprintf(after, sizeof after, "--after-cursor=%s", j->cur);
-    j->pid = journalctl(j, "-f", j->cur[0] ? after : "--lines=all", &j->fd);
-    if (j->pid < 0) {
+    if (journalctl(j, "-f", j->cur[0] ? after : "--lines=all", &j->pid, &j->fd)) {
         sensor_warn(log, "cannot run journalctl: %s", strerror(errno));
         j->pid = 0;
         return WW_ERR_IO;

@@ -79,14 +79,17 @@ static void test_literals(void)
 static void test_names(void)
 {
     static const char *names[] = {"auto", "netfilter", "winfw", "dshield", "pcap"};
+    enum ww_format got = WW_FMT_NETFILTER;
     for (int f = WW_FMT_AUTO; f <= WW_FMT_PCAP; f++) {
         CHECK_STR(ww_format_name((enum ww_format)f), names[f]);
-        CHECK_INT(ww_format_from_name(names[f]), f);
+        CHECK_INT(ww_format_from_name(names[f], &got), WW_OK);
+        CHECK_INT(got, f);
     }
-    CHECK_INT(ww_format_from_name("pcapng"), WW_FMT_PCAP);
-    CHECK_INT(ww_format_from_name("iptables"), -1);
-    CHECK_INT(ww_format_from_name(""), -1);
-    CHECK_INT(ww_format_from_name(NULL), -1);
+    CHECK_INT(ww_format_from_name("pcapng", &got), WW_OK);
+    CHECK_INT(got, WW_FMT_PCAP);
+    CHECK_INT(ww_format_from_name("iptables", &got), WW_ERR_FORMAT);
+    CHECK_INT(ww_format_from_name("", &got), WW_ERR_FORMAT);
+    CHECK_INT(ww_format_from_name(NULL, &got), WW_ERR_FORMAT);
     CHECK_STR(ww_format_name((enum ww_format)99), "?");
 }
 
