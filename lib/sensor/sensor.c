@@ -16,7 +16,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/mem.h"
 #include "core/wtime.h"
 
 struct sensor {
