@@ -101,7 +101,7 @@ struct done { char path[320]; int rc; struct ww_input_stats st; uint64_t line; c
 static struct done dn[8];
 static size_t ndone;
 
-static void on_done(void *ctx, const char *path, int rc, const struct ww_input_stats *st,
+static void on_done(void *ctx, const char *path, enum ww_err rc, const struct ww_input_stats *st,
                     uint64_t err_line, const char *msg)
 {
     (void)ctx;
@@ -125,7 +125,7 @@ static void reset(struct ww_input_opts *o)
 static long read_all(const char *path, const struct ww_input_opts *o, enum ww_format *fmt,
                      struct ww_input_stats *st)
 {
-    int err = 0;
+    enum ww_err err = WW_OK;
     char msg[256];
     struct ww_reader *r = ww_reader_open(path, o, &err, msg, sizeof msg);
     if (!r) return -1;
@@ -137,6 +137,7 @@ static long read_all(const char *path, const struct ww_input_opts *o, enum ww_fo
         n++;
     }
     CHECK_INT(rc, 0);
+    CHECK_INT(ww_reader_status(r), WW_OK);
     CHECK_INT(ww_reader_next(r, &ev), 0); /* and keeps saying so */
     if (fmt) *fmt = ww_reader_format(r);
     if (st) *st = *ww_reader_stats(r);
@@ -257,7 +258,7 @@ static void test_stdin(void)
     CHECK_INT(st.lines, 2);
     CHECK_INT(got[0].outcome, WW_OUTCOME_SUCCESS);
     CHECK_INT(got[0].dport, 445);
-    int err = 0;
+    enum ww_err err = WW_OK;
     char msg[128];
     struct ww_reader *r = ww_reader_open("-", &o, &err, msg, sizeof msg);
     CHECK(r != NULL);
@@ -348,7 +349,7 @@ static void test_strict(void)
     /* strict, through the reader: two events, then the error, for good */
     reset(&o);
     o.strict = 1;
-    int err = 0;
+    enum ww_err err = WW_OK;
     struct ww_reader *r = ww_reader_open(p, &o, &err, msg, sizeof msg);
     CHECK(r != NULL);
     if (r) {
@@ -357,8 +358,10 @@ static void test_strict(void)
         CHECK_INT(ev.ts_us, (T0 + 1) * US);
         CHECK_INT(ww_reader_next(r, &ev), 1);
         CHECK_INT(ev.ts_us, (T0 + 2) * US);
-        CHECK_INT(ww_reader_next(r, &ev), -WW_ERR_PARSE);
-        CHECK_INT(ww_reader_next(r, &ev), -WW_ERR_PARSE);
+        CHECK_INT(ww_reader_next(r, &ev), 0);
+        CHECK_INT(ww_reader_status(r), WW_ERR_PARSE);
+        CHECK_INT(ww_reader_next(r, &ev), 0);
+        CHECK_INT(ww_reader_status(r), WW_ERR_PARSE);
         CHECK_STR(ww_reader_error(r, &line), "fewer than 9 tab-separated fields");
         CHECK_INT(line, 4);
         CHECK_INT(ww_reader_stats(r)->events, 2);
@@ -461,7 +464,7 @@ static void test_missing(void)
     char missing[320], missing2[320], msg[256] = "";
     snprintf(missing, sizeof missing, "%s/no-such.log", dir);
     snprintf(missing2, sizeof missing2, "%s/nor-this.tsv", dir);
-    int err = 0;
+    enum ww_err err = WW_OK;
     CHECK(ww_reader_open(missing, &o, &err, msg, sizeof msg) == NULL);
     CHECK_INT(err, WW_ERR_IO);
     CHECK_STR(msg, strerror(ENOENT));

@@ -10,7 +10,7 @@
 
 #include "test.h"
 #include "core/addr.h"
-#include "ingest/parse.h"
+#include "ingest/format.h"
 #include "out/write.h"
 
 #define US 1000000LL

@@ -208,19 +208,20 @@ static void test_file(void)
     ww_input_opts_init(&o);
     fp = fmemopen(file, n, "rb");
     char err[256];
-    struct ww_pcap_reader *r = ww_pcap_open("mem.pcap", fp, &o, err, sizeof err);
+    struct ww_input_stats st = {0};
+    struct ww_pcap_reader *r = ww_pcap_open("mem.pcap", fp, &o, &st, err, sizeof err);
     CHECK(r != NULL);
     if (!r) return;
-    struct ww_input_stats st = {0};
     struct ww_event ev;
     uint64_t line;
-    int rc, events = 0, syn_ok = 0, fin_unknown = 0;
-    while ((rc = ww_pcap_next(r, &ev, &st, &line, err, sizeof err)) > 0) {
+    enum ww_err rc = WW_OK;
+    int events = 0, syn_ok = 0, fin_unknown = 0;
+    while (ww_pcap_next(r, &ev, &rc, &line, err, sizeof err)) {
         events++;
         syn_ok += ev.dport == 139 && ev.outcome == WW_OUTCOME_SUCCESS;
         fin_unknown += ev.dport == 22 && ev.outcome == WW_OUTCOME_UNKNOWN;
     }
-    CHECK_INT(rc, 0);
+    CHECK_INT(rc, WW_OK);
     /* the SYN-ACK and the ICMP unreachable are answers, not contacts */
     CHECK_INT(events, (int)nevs - 2);
     CHECK_INT(syn_ok, 1);
