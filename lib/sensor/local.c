@@ -5,13 +5,14 @@
  * `wormwatch block`, one scanner at a time. Those over block's rate limit
  * wait in `later`, in order (at most 4,096), and are retried first on later
  * rounds until the limit holds one back again. Scanners already said are
- * remembered by address hash. */
+ * remembered in an array of addresses indexed by core/hash.h. */
 #include "sensor/sensor_int.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "core/mem.h"
 #include "core/wtime.h"
 
@@ -33,6 +34,7 @@ enum ww_err local_init(struct local *l, const struct ww_block_opts *block, const
     ww_analysis_opts_default(&ao);
     ao.detectors = WW_ANALYSIS_SCAN;
     ww_analysis_init(&l->an, &ao);
+    ww_hash_init(&l->seen_index, 64);
     return WW_OK;
 }
 
@@ -47,17 +49,23 @@ static enum ww_block_result block_scanner(struct local *l, const struct ww_addr 
     return r;
 }
 
+static int same_addr(const void *ctx, uint32_t entry, const void *key)
+{
+    const struct local *l = ctx;
+    return ww_addr_eq(&l->seen[entry], key);
+}
+
 /* 1 if sc was said before; else remembered now. */
 static int seen(struct local *l, const struct ww_scanner *sc)
 {
-    uint64_t h = ww_addr_hash(&sc->src) | 1;
-    for (size_t j = 0; j < l->nseen; j++)
-        if (l->seen[j] == h) return 1;
+    uint64_t h = ww_addr_hash(&sc->src);
+    if (ww_hash_find(&l->seen_index, h, same_addr, l, &sc->src) != WW_HASH_NONE) return 1;
     if (l->nseen == l->seencap) {
         l->seencap = l->seencap ? 2 * l->seencap : 64;
         l->seen = ww_realloc(l->seen, l->seencap * sizeof *l->seen);
     }
-    l->seen[l->nseen++] = h;
+    l->seen[l->nseen] = sc->src;
+    ww_hash_add(&l->seen_index, h, (uint32_t)l->nseen++);
     return 0;
 }
 
@@ -103,6 +111,7 @@ void local_release(struct local *l)
 {
     ww_analysis_release(&l->an);
     if (l->block) ww_block_close(l->block);
+    ww_hash_release(&l->seen_index);
     ww_free(l->seen);
     ww_free(l->later);
 }

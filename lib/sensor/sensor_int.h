@@ -9,6 +9,7 @@
 #include "client/http.h"
 #include "core/err.h"
 #include "core/event.h"
+#include "core/hash.h"
 #include "detect/analysis.h"
 #include "ingest/follow.h"
 #include "ingest/format.h"
@@ -113,8 +114,9 @@ void submit_release(struct submit *u);
 struct local {
     struct ww_analysis an;      /* the scan detector alone */
     struct ww_block *block;     /* --block */
-    uint64_t *seen;             /* hashes of scanners already logged */
+    struct ww_addr *seen;       /* scanners already said */
     size_t nseen, seencap;
+    struct ww_hash seen_index;  /* ... found by address */
     struct ww_addr *later;      /* scanners the rate limit held back */
     size_t nlater, latercap;
     const struct slog *log;
