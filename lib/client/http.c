@@ -3,7 +3,7 @@
  * Both requests are set up by one function (url, timeout, the protocols
  * allowed), so GET and POST cannot differ in what they permit. The URL is
  * base + path with base's trailing slashes dropped. A GET's body is
- * collected into one growing buffer, capped at 64 MiB, and parsed by jansson
+ * collected into a core/buf.h buffer, capped at 64 MiB, and parsed by jansson
  * whatever the status, since errors are JSON too; a POST's answer is read
  * and dropped (its status is what counts). A POST client keeps its CURL
  * handle, and so its connection, from one request to the next. */
@@ -13,24 +13,18 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/mem.h"
 
 struct ww_http {
     CURL *curl;
 };
 
-struct body { char *p; size_t n; };
+#define BODY_MAX ((size_t)64 << 20)
 
 static size_t on_data(char *d, size_t sz, size_t nm, void *ctx)
 {
-    struct body *b = ctx;
-    size_t len = sz * nm;
-    if (b->n + len > (64u << 20)) return 0;
-    b->p = ww_realloc(b->p, b->n + len + 1);
-    memcpy(b->p + b->n, d, len);
-    b->n += len;
-    b->p[b->n] = '\0';
-    return len;
+    return ww_buf_add(ctx, d, sz * nm) ? 0 : sz * nm; /* 0: past the cap, curl stops */
 }
 
 static size_t on_discard(char *d, size_t sz, size_t nm, void *ctx)
@@ -61,8 +55,9 @@ static void setup(CURL *c, const char *url)
 json_t *ww_http_get(const char *base, const char *path, long *status, char *err, size_t errlen)
 {
     char *url = join(base, path);
-    struct body b = {0};
+    struct ww_buf b;
     json_t *j = NULL;
+    ww_buf_init(&b, BODY_MAX);
     *status = 0;
     CURL *c = curl_easy_init();
     if (!c) {
@@ -79,7 +74,7 @@ json_t *ww_http_get(const char *base, const char *path, long *status, char *err,
     else if (!b.p || !(j = json_loads(b.p, 0, NULL)))
         snprintf(err, errlen, "%s: HTTP %ld, answer is not JSON", url, *status);
     curl_easy_cleanup(c);
-    ww_free(b.p);
+    ww_buf_reset(&b);
     ww_free(url);
     return j;
 }

@@ -26,6 +26,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/wtime.h"
 
 #define BLOCK_ONE (1u << 20)    /* buffer when reading one file */
 #define BLOCK_MANY (256u << 10) /* per file when pooling many */
@@ -36,7 +37,7 @@ void ww_input_opts_init(struct ww_input_opts *o)
 {
     memset(o, 0, sizeof *o);
     ww_parse_ctx_init(&o->pctx);
-    o->flow_timeout_us = 3000000;
+    o->flow_timeout_us = 3 * WW_SEC_US;
     o->flow_capacity = 1u << 20;
 }
 

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "core/wtime.h"
 
 struct ww_capture {
     pcap_t *pc;
@@ -64,7 +65,7 @@ enum ww_parse_rc ww_capture_packet(struct ww_capture *c, const struct pcap_pkthd
     c->st->bytes += (uint64_t)h->caplen + 16;
     switch (ww_pkt_decode(c->linktype, data, h->caplen, &pk, why)) {
     case WW_PKT_OK:
-        ww_flows_packet(c->flows, (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec, &pk);
+        ww_flows_packet(c->flows, (int64_t)h->ts.tv_sec * WW_SEC_US + h->ts.tv_usec, &pk);
         return WW_PARSE_EVENT;
     case WW_PKT_SKIP:
         return WW_PARSE_SKIP;
@@ -108,7 +109,7 @@ enum ww_err ww_capture_open_live(const char *ifname, ww_event_fn emit, void *emi
         pcap_close(pc);
         return WW_ERR_IO;
     }
-    *out = ww_capture_new(pc, 1u << 16, 3 * 1000000LL, emit, emit_ctx, st);
+    *out = ww_capture_new(pc, 1u << 16, 3 * WW_SEC_US, emit, emit_ctx, st);
     return WW_OK;
 }
 
@@ -177,7 +178,7 @@ struct ww_pcap_reader *ww_pcap_open(const char *name, void *fp, const struct ww_
     struct ww_pcap_reader *p = ww_calloc(1, sizeof *p);
     p->name = name, p->o = o, p->st = st;
     p->cap = ww_capture_new(pc, o->flow_capacity ? o->flow_capacity : 1u << 20,
-                            o->flow_timeout_us > 0 ? o->flow_timeout_us : 3000000,
+                            o->flow_timeout_us > 0 ? o->flow_timeout_us : 3 * WW_SEC_US,
                             queue_event, p, st);
     return p;
 }

@@ -26,7 +26,6 @@
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -34,6 +33,8 @@
 #include <unistd.h>
 
 #include "core/mem.h"
+#include "core/num.h"
+#include "core/wtime.h"
 
 struct journal {
     const struct ww_sensor_opts *so;
@@ -176,21 +177,20 @@ static size_t entry_line(struct journal *j, json_t *e, const char **what)
     const char *cur = json_string_value(jc);
     const char *rt = json_string_value(json_object_get(e, "__REALTIME_TIMESTAMP"));
     const char *host = json_string_value(json_object_get(e, "_HOSTNAME"));
-    char *end;
+    uint64_t us;
     if (!cur || !*cur || strlen(cur) >= WW_SENSOR_CURSOR_MAX || strlen(cur) != json_string_length(jc)
         || strchr(cur, '\n'))
         return *what = "no usable __CURSOR", 0;
     snprintf(j->cur, sizeof j->cur, "%s", cur); /* read, whatever follows */
-    errno = 0;
-    unsigned long long us = rt ? strtoull(rt, &end, 10) : 0;
     struct tm tm;
-    time_t sec = (time_t)(us / 1000000);
-    if (!rt || !*rt || *end || errno || !gmtime_r(&sec, &tm) || tm.tm_year + 1900 > 9999)
+    int ok = rt && !ww_num_str(rt, UINT64_MAX, &us);
+    time_t sec = ok ? (time_t)(us / WW_SEC_US) : 0;
+    if (!ok || !gmtime_r(&sec, &tm) || tm.tm_year + 1900 > 9999)
         return *what = "bad __REALTIME_TIMESTAMP", 0;
     if (!json_is_string(msg) && !json_is_array(msg)) return *what = "no MESSAGE", 0;
     int n = snprintf(j->out, sizeof j->out, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ %s kernel: ",
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, (unsigned)(us % 1000000), host && *host && !strchr(host, ' ')
+                     tm.tm_sec, (unsigned)(us % WW_SEC_US), host && *host && !strchr(host, ' ')
                      && strlen(host) < 256 ? host : "-");
     size_t k = message(j, msg, (size_t)n);
     if (!k) *what = "MESSAGE is neither text nor bytes";

@@ -32,7 +32,8 @@
  * rejected) is counted; the total is logged at most every 5 s while it
  * moves, and at exit.
  *
- * Memory: the open batch (at most --batch events) and HELD_MAX (or one). */
+ * Memory: the open batch (a core/buf.h buffer of at most --batch lines)
+ * and HELD_MAX (or one). */
 #include "sensor/sensor_int.h"
 
 #include <errno.h>
@@ -43,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/buf.h"
 #include "core/mem.h"
 #include "core/wtime.h"
 #include "out/write.h"
@@ -50,6 +52,7 @@
 
 #define LINE_MAX_OUT 512                   /* one DShield TSV line */
 #define HELD_MAX ((size_t)4 << 20)         /* memory for batches the spool refused */
+#define STATE_MAX ((size_t)64 << 20)       /* the state file's text */
 
 /* A closed batch the spool has not taken yet, and the positions just past
  * its last line, committed when it is spooled or dropped. */
@@ -116,16 +119,17 @@ static void load_state(struct outbox *o)
 static enum ww_err save_state(struct outbox *o, const struct held *h, uint64_t next_seq,
                               char *err, size_t errlen)
 {
-    size_t cap = 64 + WW_SENSOR_CURSOR_MAX, len;
-    for (size_t i = 0; i < o->npaths; i++) cap += strlen(o->paths[i]) + 64;
-    char *buf = ww_malloc(cap);
-    len = (size_t)snprintf(buf, cap, "seq %" PRIu64 "\n", next_seq);
+    struct ww_buf b;
+    ww_buf_init(&b, STATE_MAX);
+    ww_buf_addf(&b, "seq %" PRIu64 "\n", next_seq);
     for (size_t i = 0; i < o->npaths; i++)
-        len += (size_t)snprintf(buf + len, cap - len, "file %" PRIu64 " %" PRIu64 " %s\n",
-                                h->pos[2 * i], h->pos[2 * i + 1], o->paths[i]);
-    if (h->jcur[0]) len += (size_t)snprintf(buf + len, cap - len, "journal %s\n", h->jcur);
-    enum ww_err rc = ww_write_atomic(o->statedir, ".state.tmp", "state", buf, len, err, errlen);
-    ww_free(buf);
+        ww_buf_addf(&b, "file %" PRIu64 " %" PRIu64 " %s\n", h->pos[2 * i], h->pos[2 * i + 1],
+                    o->paths[i]);
+    if (h->jcur[0]) ww_buf_addf(&b, "journal %s\n", h->jcur);
+    enum ww_err rc = b.err ? WW_ERR_LIMIT : WW_OK;
+    if (rc) snprintf(err, errlen, "the state would pass %zu MiB", STATE_MAX >> 20);
+    else rc = ww_write_atomic(o->statedir, ".state.tmp", "state", b.p, b.len, err, errlen);
+    ww_buf_reset(&b);
     if (rc) return rc;
     memcpy(o->pos, h->pos, 2 * o->npaths * sizeof *o->pos);
     memcpy(o->jcur, h->jcur, sizeof o->jcur);
@@ -143,6 +147,7 @@ enum ww_err outbox_open(struct outbox *o, const struct ww_sensor_opts *so, const
     o->batch_max = so->batch_max, o->anon_bits = so->anon_bits;
     o->where = where, o->where_ctx = where_ctx;
     o->spool_warn_t = -60;
+    ww_buf_init(&o->batch, (size_t)o->batch_max * LINE_MAX_OUT);
     o->pos = ww_calloc(2 * o->npaths + 1, sizeof *o->pos);
     if (ww_mkdirs(o->statedir, e, sizeof e)) {
         snprintf(err, errlen, "cannot create %s: %s", o->statedir, e);
@@ -227,12 +232,11 @@ void outbox_commit(struct outbox *o)
             save_state(o, h, o->next_seq, err, sizeof err);
         ww_free(h);
     } else {
-        h->data = ww_realloc(o->batch, o->blen);
-        h->len = o->blen;
+        h->len = o->batch.len;
+        h->data = ww_realloc(ww_buf_take(&o->batch), h->len + 1); /* no slack while held */
         h->n = o->bn;
         h->cost = sizeof *h + 2 * o->npaths * sizeof *h->pos + h->len;
-        o->batch = NULL;
-        o->blen = o->bcap = o->bn = 0;
+        o->bn = 0;
         *(o->tail ? &o->tail->next : &o->head) = h;
         o->tail = h;
         o->held_bytes += h->cost;
@@ -269,14 +273,11 @@ static void anonymize(struct ww_addr *a, unsigned bits)
 void outbox_add(struct outbox *o, const struct ww_event *e)
 {
     struct ww_event ev = *e;
+    char line[LINE_MAX_OUT];
     anonymize(&ev.dst, o->anon_bits);
-    if (o->bcap - o->blen < LINE_MAX_OUT) {
-        o->bcap = o->bcap * 2 + LINE_MAX_OUT;
-        o->batch = ww_realloc(o->batch, o->bcap);
-    }
-    size_t n = ww_dshield_format(&ev, "0", o->batch + o->blen, o->bcap - o->blen);
+    size_t n = ww_dshield_format(&ev, "0", line, sizeof line);
     if (!n) return;
-    o->blen += n;
+    ww_buf_add(&o->batch, line, n); /* room for --batch lines: cannot fail */
     if (++o->bn >= o->batch_max) outbox_commit(o);
 }
 
@@ -310,7 +311,7 @@ void outbox_finish(struct outbox *o, int lost)
 void outbox_release(struct outbox *o)
 {
     while (o->head) held_pop(o);
-    ww_free(o->batch);
+    ww_buf_reset(&o->batch);
     ww_free(o->pos);
     ww_spool_free(o->spool);
 }

@@ -62,7 +62,7 @@ void sensor_bad(const struct slog *l, const char *where, uint64_t n, const char 
                     what, (unsigned long long)st->skipped);
 }
 
-double sensor_now(void) { return (double)ww_mono_us() / 1e6; }
+double sensor_now(void) { return (double)ww_mono_us() / WW_SEC_US; }
 
 void ww_sensor_opts_default(struct ww_sensor_opts *o)
 {

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "client/http.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/event.h"
 #include "core/hash.h"
@@ -64,8 +65,8 @@ struct outbox {
     uint64_t next_seq;
     struct ww_spool *spool;
     /* the open batch */
-    char *batch;                /* its DShield TSV text */
-    size_t blen, bcap, bn;
+    struct ww_buf batch;        /* its DShield TSV text */
+    size_t bn;                  /* its events */
     double t0;                  /* when it was opened */
     /* closed batches waiting for the spool */
     struct held *head, *tail;
