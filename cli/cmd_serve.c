@@ -493,8 +493,9 @@ static enum MHD_Result dashboard(struct server *s, struct MHD_Connection *c, con
     char *q = query_string(c);
     if (!q) return error(s, c, 414, "request URI too long");
     struct ww_dash_page pg;
-    ww_dash_render(s->st, url, q, ww_now_us(), &pg);
+    int rc = ww_dash_render(s->st, url, q, ww_now_us(), &pg);
     free(q);
+    if (rc) return error(s, c, 500, "the page could not be rendered");
     struct MHD_Response *r = MHD_create_response_from_buffer(
         pg.len, pg.body, pg.body_static ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_COPY);
     ww_dash_page_free(&pg);
@@ -503,10 +504,10 @@ static enum MHD_Result dashboard(struct server *s, struct MHD_Connection *c, con
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
     MHD_add_response_header(r, "Cache-Control", "no-cache");
-    enum MHD_Result rc = MHD_queue_response(c, pg.status, r);
+    enum MHD_Result qrc = MHD_queue_response(c, pg.status, r);
     MHD_destroy_response(r);
     count_status(s, pg.status);
-    return rc;
+    return qrc;
 }
 
 /* ---- connections: per-address cap, header deadline ---- */

@@ -45,6 +45,7 @@ struct page {
     struct ww_store *st;
     int64_t now;
     unsigned status;
+    int rc;                       /* WW_ERR_ARG once emit() met a bad format */
 };
 
 struct col { const char *key, *kind, *label; };
@@ -81,7 +82,10 @@ static void emit(struct page *p, const char *fmt, ...)
         case 'I': fprintf(p->f, "%lld", va_arg(ap, long long)); break;
         case 'f': fprintf(p->f, "%.1f", va_arg(ap, double)); break;
         case '%': fputc('%', p->f); break;
-        default: va_end(ap); abort(); /* a bad format is a bug in this file */
+        default: /* a bad format is a bug in this file: the page fails */
+            p->rc = WW_ERR_ARG;
+            va_end(ap);
+            return;
         }
     }
     va_end(ap);
@@ -513,7 +517,7 @@ int ww_dash_render(struct ww_store *st, const char *path, const char *query, int
     }
     struct page p = {.st = st, .now = now_us, .status = 200};
     p.f = open_memstream(&p.buf, &p.len);
-    if (!p.f) abort(); /* out of memory, as mem.c */
+    if (!p.f) return WW_ERR_IO; /* out of memory */
     if (!query) query = "";
     if (!strcmp(path, "/")) overview(&p);
     else if (!strncmp(path, "/port/", 6)) port_page(&p, path + 6, query);
@@ -521,7 +525,11 @@ int ww_dash_render(struct ww_store *st, const char *path, const char *query, int
     else if (!strcmp(path, "/sensors")) sensors_page(&p);
     else if (!strcmp(path, "/alerts")) alerts_page(&p);
     else message(&p, 404, "Not found", "There is no page at", path);
-    if (fclose(p.f)) abort();
+    if (fclose(p.f) && !p.rc) p.rc = WW_ERR_IO;
+    if (p.rc) {
+        free(p.buf);
+        return p.rc;
+    }
     /* open_memstream's buffer is malloc'd; hand over a ww_malloc'd copy so
      * ww_dash_page_free (and the caller) deal with one allocator */
     out->body = ww_malloc(p.len + 1);
