@@ -65,7 +65,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -110,7 +109,6 @@ struct conn {                      /* one TCP connection (MHD's socket context) 
 
 struct server {
     struct ww_store *st;           /* thread-safe (store.h) */
-    const char *db;
     size_t max_body;
     const char *dash_user, *dash_pass; /* --dashboard-user USER:PASSWORD */
     double rate;                   /* events/s per sensor; 0 = unlimited */
@@ -422,8 +420,8 @@ static enum MHD_Result metrics(struct server *s, struct MHD_Connection *c)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f) return error(s, c, 500, "out of memory");
-    uint64_t batches, events, dups, sources;
-    ww_store_counters(s->st, &batches, &events, &dups, &sources);
+    struct ww_store_counters n;
+    ww_store_counters(s->st, &n);
     pthread_mutex_lock(&s->lock);
     fprintf(f, "# HELP wormwatch_http_requests_total HTTP requests answered, by status.\n"
                "# TYPE wormwatch_http_requests_total counter\n");
@@ -442,19 +440,10 @@ static enum MHD_Result metrics(struct server *s, struct MHD_Connection *c)
                "# HELP wormwatch_batches_duplicate_total Batches whose X-Batch-Id was already stored.\n"
                "# TYPE wormwatch_batches_duplicate_total counter\n"
                "wormwatch_batches_duplicate_total %llu\n",
-            (unsigned long long)events, (unsigned long long)batches,
-            (unsigned long long)dups);
-    unsigned long long bytes = 0;
-    char path[4096];
-    struct stat sb;
-    if (!stat(s->db, &sb)) bytes += (unsigned long long)sb.st_size;
-    snprintf(path, sizeof path, "%s-wal", s->db);
-    if (!stat(path, &sb)) bytes += (unsigned long long)sb.st_size;
-    fprintf(f, "# HELP wormwatch_store_file_bytes Size of the store's files (database + WAL).\n"
-               "# TYPE wormwatch_store_file_bytes gauge\n"
-               "wormwatch_store_file_bytes %llu\n", bytes);
-    int rc = ww_store_metrics(s->st, f);
-    fclose(f);
+            (unsigned long long)n.events, (unsigned long long)n.batches,
+            (unsigned long long)n.duplicates);
+    int rc = ww_store_metrics(s->st, f); /* the store's files and tables */
+    if (fclose(f) && !rc) rc = WW_ERR_IO;
     if (rc) {
         free(buf);
         return error(s, c, 500, "store failed");
@@ -849,9 +838,9 @@ static int serve(struct opts *o)
     if (o->tls_cert && (!(cert = read_file(o->tls_cert, "--tls-cert")) ||
                        !(key = read_file(o->tls_key, "--tls-key"))))
         goto out;
-    s.db = o->db ? o->db : (o->db = ww_store_default_path());
+    if (!o->db) o->db = ww_store_default_path();
     char err[256] = "";
-    if (ww_store_open(s.db, &s.st, err, sizeof err) || ww_store_start(s.st, err, sizeof err)) {
+    if (ww_store_open(o->db, &s.st, err, sizeof err) || ww_store_start(s.st, err, sizeof err)) {
         ww_warn("%s", err);
         ww_store_close(s.st);
         goto out;
