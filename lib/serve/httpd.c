@@ -121,7 +121,7 @@ static void vsay(struct server *s, const char *fmt, va_list ap)
     vsnprintf(msg, sizeof msg, fmt, ap);
     size_t n = strlen(msg);
     while (n && msg[n - 1] == '\n') msg[--n] = '\0'; /* libmicrohttpd ends its lines */
-    s->log(s->log_ctx, msg);
+    if (s->log) s->log(s->log_ctx, msg);
 }
 
 static void say(struct server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

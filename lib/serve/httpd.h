@@ -7,7 +7,8 @@
  * the requests in flight and returns; the store stays the caller's (open
  * and started before, closed after). What it has to say (listening on,
  * shutting down, the store stopping or resuming writes, libmicrohttpd's own
- * errors) goes to log, one message a call, without a newline. */
+ * errors) goes to log (if not NULL), one message a call, without a
+ * newline, from any of its threads. */
 #ifndef WW_HTTPD_H
 #define WW_HTTPD_H
 #include <signal.h>
