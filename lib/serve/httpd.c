@@ -564,7 +564,7 @@ static void conn_busy(struct server *s, struct MHD_Connection *c, int busy)
     pthread_mutex_unlock(&s->lock);
 }
 
-/* Once a second, from the main thread. */
+/* Once a second, from the thread in ww_serve_run. */
 static void sweep(struct server *s)
 {
     int64_t t = ww_mono_us();

@@ -4,8 +4,9 @@
  * own handle, which begins with a struct ww_store (so store.c can reach the
  * table) and which the engine's functions convert back. store.c picks the
  * engine by the --db argument's scheme and passes the rest of it to open;
- * a new engine is a new file and a line in store.c's table. The meaning of
- * each operation, its codes and its threading are store.h's. */
+ * a new engine is a new file, its table's declaration below and a line in
+ * store.c's table. The meaning of each operation, its codes and its
+ * threading are store.h's. */
 #ifndef WW_STORE_ENGINE_H
 #define WW_STORE_ENGINE_H
 #include "store/store.h"
