@@ -160,7 +160,7 @@ static int serve(struct opts *o)
     int status = WW_EXIT_FAIL;
     struct ww_serve_opts so = {.max_body = DEFAULT_MAX_BODY, .rate = DEFAULT_RATE,
                                .per_address = DEFAULT_PER_ADDRESS,
-                               .header_us = DEFAULT_HEADER_TIMEOUT * 1000000LL,
+                               .header_us = DEFAULT_HEADER_TIMEOUT * WW_SEC_US,
                                .listen = o->listen ? o->listen : DEFAULT_LISTEN};
     unsigned long long mb, n;
     if (o->max_body && (ww_parse_uint(o->max_body, 1ull << 32, &mb) || !mb))
@@ -177,7 +177,7 @@ static int serve(struct opts *o)
     if (o->header_timeout && (ww_parse_uint(o->header_timeout, 3600, &n) || !n))
         return ww_usage_error(cmd, "--header-timeout: not a number of seconds in 1..3600: %s",
                               o->header_timeout);
-    if (o->header_timeout) so.header_us = (int64_t)n * 1000000;
+    if (o->header_timeout) so.header_us = (int64_t)n * WW_SEC_US;
     if ((so.max_future_us = ww_parse_duration(o->max_future ? o->max_future : DEFAULT_MAX_FUTURE)) < 0)
         return ww_usage_error(cmd, "--max-future: expected a duration (90s, 30m, 36h, 10d), got '%s'",
                               o->max_future);

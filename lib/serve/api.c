@@ -11,25 +11,14 @@
  * cannot write (its figures may be stale) every query is a 503. */
 #include "serve/api.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/addr.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/num.h"
 #include "core/wtime.h"
-
-#define DAY_US 86400000000LL
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 const char *ww_api_arg(const char *query, const char *key, char *buf, size_t buflen)
 {
@@ -42,8 +31,8 @@ const char *ww_api_arg(const char *query, const char *key, char *buf, size_t buf
             for (const char *v = p + klen + 1; v < end; v++) {
                 int c = *v;
                 if (c == '+') c = ' ';
-                else if (c == '%' && end - v >= 3 && hexval(v[1]) >= 0 && hexval(v[2]) >= 0) {
-                    c = hexval(v[1]) << 4 | hexval(v[2]);
+                else if (c == '%' && end - v >= 3 && ww_hexval(v[1]) >= 0 && ww_hexval(v[2]) >= 0) {
+                    c = ww_hexval(v[1]) << 4 | ww_hexval(v[2]);
                     v += 2;
                 }
                 if (n + 2 >= buflen) { /* too long: a value no parser accepts */
@@ -72,25 +61,13 @@ void ww_api_urlenc(FILE *f, const char *s)
     }
 }
 
-static int whole_uint(const char *s, unsigned long long max, unsigned long long *out)
-{
-    char *end;
-    errno = 0;
-    if (!*s || *s == '-' || *s == '+' || *s == ' ') return WW_ERR_ARG;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end || v > max) return WW_ERR_ARG;
-    *out = v;
-    return WW_OK;
-}
-
 /* An optional argument: absent or empty -> dflt. */
-static int arg_uint(const char *q, const char *key, unsigned long long max,
-                    unsigned long long dflt, unsigned long long *out)
+static int arg_uint(const char *q, const char *key, uint64_t max, uint64_t dflt, uint64_t *out)
 {
     char buf[32];
     const char *v = ww_api_arg(q, key, buf, sizeof buf);
     if (!v || !*v) { *out = dflt; return WW_OK; }
-    return whole_uint(v, max, out);
+    return ww_num_str(v, max, out);
 }
 
 static int arg_day(const char *q, const char *key, int64_t dflt, int64_t *day)
@@ -147,7 +124,7 @@ static json_t *j_porthistory(const struct ww_store_rows *r, int port, int64_t fr
 {
     json_t *rows = json_array();
     for (size_t i = 0; i < r->n; i++)
-        json_array_append_new(rows, hourly ? counts("time", jtime(r->agg[i].t * 3600000000LL), &r->agg[i])
+        json_array_append_new(rows, hourly ? counts("time", jtime(r->agg[i].t * WW_HOUR_US), &r->agg[i])
                                            : counts("date", jdate(r->agg[i].t), &r->agg[i]));
     return json_pack("{s:i,s:o,s:o,s:s,s:o}", "port", port, "from", jdate(from), "to", jdate(to),
                      "by", hourly ? "hour" : "day", hourly ? "hours" : "days", rows);
@@ -267,21 +244,21 @@ json_t *ww_api_get(struct ww_store *st, const char *url, int64_t now_us, unsigne
     if (plen >= sizeof path) return fail(status, 404, "no such endpoint");
     memcpy(path, url, plen);
     path[plen] = '\0';
-    int64_t today = now_us / DAY_US, day, from, to;
-    unsigned long long limit, port;
+    int64_t today = now_us / WW_DAY_US, day, from, to;
+    uint64_t limit, port;
     struct ww_store_rows r = {0};
     json_t *j = NULL;
     int rc = WW_OK;
 
 #define UNDER(prefix) (!strncmp(path, prefix, sizeof(prefix) - 1) && (rest = path + sizeof(prefix) - 1))
     if (UNDER("/api/v1/port/")) {
-        if (whole_uint(rest, 65535, &port)) return fail(status, 400, "port must be 0..65535");
+        if (ww_num_str(rest, 65535, &port)) return fail(status, 400, "port must be 0..65535");
         if (arg_day(q, "date", today, &day)) return fail(status, 400, "date: expected YYYY-MM-DD");
         if (!(rc = ww_store_port(st, (int)port, day, &r))) j = j_port(&r, (int)port, day);
     } else if (UNDER("/api/v1/porthistory/")) {
         char by[8];
         int hourly = 0;
-        if (whole_uint(rest, 65535, &port)) return fail(status, 400, "port must be 0..65535");
+        if (ww_num_str(rest, 65535, &port)) return fail(status, 400, "port must be 0..65535");
         if (arg_day(q, "to", today, &to) || arg_day(q, "from", to - 29, &from))
             return fail(status, 400, "from, to: expected YYYY-MM-DD");
         if (from > to || to - from > 3660)
@@ -306,7 +283,7 @@ json_t *ww_api_get(struct ww_store *st, const char *url, int64_t now_us, unsigne
         int p = -1;
         if (arg_uint(q, "limit", 10000, 10, &limit)) return fail(status, 400, "limit must be 0..10000");
         if (ww_api_arg(q, "port", pbuf, sizeof pbuf) && *pbuf) {
-            if (whole_uint(pbuf, 65535, &port)) return fail(status, 400, "port must be 0..65535");
+            if (ww_num_str(pbuf, 65535, &port)) return fail(status, 400, "port must be 0..65535");
             p = (int)port;
         }
         if (!(rc = ww_store_sources(st, (int)limit, p, now_us, &r))) j = j_sources(&r, p);

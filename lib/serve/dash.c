@@ -36,8 +36,6 @@
 #include "core/mem.h"
 #include "core/wtime.h"
 
-#define DAY_US 86400000000LL
-
 struct page {
     FILE *f;
     char *buf;
@@ -128,7 +126,7 @@ static const char *sensor_state(struct page *p, json_t *row)
     const char *ls = jstr(row, "last_seen");
     if (json_is_true(json_object_get(row, "revoked"))) return "revoked";
     if (!ls || !ww_parse_rfc3339(ls, strlen(ls), &seen)) return "never";
-    return p->now - seen > (int64_t)WW_DASH_SILENT_S * 1000000 ? "silent" : "reporting";
+    return p->now - seen > (int64_t)WW_DASH_SILENT_S * WW_SEC_US ? "silent" : "reporting";
 }
 
 static void cell(struct page *p, json_t *row, const struct col *c)
@@ -273,7 +271,7 @@ static void head(struct page *p, const char *title, const char *nav)
 static void foot(struct page *p)
 {
     char now[40];
-    ww_time_format(p->now - p->now % 1000000, now, sizeof now);
+    ww_time_format(p->now - p->now % WW_SEC_US, now, sizeof now);
     emit(p, "</main>\n<footer>All times are UTC. <span id=\"status\">Rendered ");
     put_time(p, now);
     emit(p, " UTC</span>; the page refreshes itself every 10 s.</footer></body></html>\n");
@@ -317,7 +315,7 @@ static void overview(struct page *p)
     char url[96], date[11];
     json_t *top = NULL;
     for (int back = 0; back < 2; back++) {
-        ww_date_format(p->now / DAY_US - back, date, sizeof date);
+        ww_date_format(p->now / WW_DAY_US - back, date, sizeof date);
         snprintf(url, sizeof url, "/api/v1/topports/sources?limit=10&date=%s", date);
         json_decref(top);
         top = api(p, url);
@@ -375,7 +373,7 @@ static void port_page(struct page *p, const char *rest, const char *query)
     int days = a && !strcmp(a, "90") ? 90 : 30;
     a = ww_api_arg(query, "by", arg, sizeof arg);
     const char *by = a && !strcmp(a, "day") ? "day" : "hour";
-    int64_t today = p->now / DAY_US;
+    int64_t today = p->now / WW_DAY_US;
     ww_date_format(today - days + 1, from, sizeof from);
     ww_date_format(today, to, sizeof to);
 

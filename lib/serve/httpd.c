@@ -67,6 +67,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/wtime.h"
@@ -109,9 +110,7 @@ struct req {                       /* one POST /submit in progress */
     int64_t sensor;
     double taken;                  /* tokens taken for it (rate_take) */
     char batch_id[65];
-    char *body;
-    size_t len, cap;
-    int too_big;
+    struct ww_buf body;            /* at most --max-body: past it, it fails (and stays failed) */
     struct ww_batch batch;         /* parsed outside the store lock */
 };
 
@@ -305,6 +304,7 @@ static enum MHD_Result submit_start(struct server *s, struct MHD_Connection *c,
     struct req *r = ww_calloc(1, sizeof *r);
     r->sensor = sensor;
     r->taken = taken;
+    ww_buf_init(&r->body, s->o->max_body);
     memcpy(r->batch_id, id, strlen(id) + 1);
     *con_cls = r;
     return MHD_YES;
@@ -313,26 +313,12 @@ static enum MHD_Result submit_start(struct server *s, struct MHD_Connection *c,
 static enum MHD_Result submit_body(struct server *s, struct MHD_Connection *c,
                                    struct req *r, const char *data, size_t *size)
 {
-    if (*size) {
-        if (!r->too_big && r->len + *size > s->o->max_body) {
-            r->too_big = 1; /* keep reading and dropping; answer at the end */
-            ww_free(r->body);
-            r->body = NULL;
-            r->len = r->cap = 0;
-        }
-        if (!r->too_big) {
-            if (r->len + *size > r->cap) {
-                r->cap = r->cap ? r->cap : 65536;
-                while (r->cap < r->len + *size) r->cap *= 2;
-                r->body = ww_realloc(r->body, r->cap);
-            }
-            memcpy(r->body + r->len, data, *size);
-            r->len += *size;
-        }
+    if (*size) { /* too large: the rest is read and dropped, answered at the end */
+        ww_buf_add(&r->body, data, *size);
         *size = 0;
         return MHD_YES;
     }
-    if (r->too_big) return error(s, c, 413, "body too large");
+    if (r->body.err) return error(s, c, 413, "body too large");
     int fmt = ww_batch_fmt_from_type(
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE));
     if (fmt < 0)
@@ -345,7 +331,7 @@ static enum MHD_Result submit_body(struct server *s, struct MHD_Connection *c,
     size_t n = 0;
     r->batch.max = MAX_EVENTS;
     r->batch.latest_us = ww_now_us() + s->o->max_future_us;
-    int rc = ww_batch_parse(&r->batch, fmt, r->body ? r->body : "", r->len, &line, &why);
+    int rc = ww_batch_parse(&r->batch, fmt, r->body.p ? r->body.p : "", r->body.len, &line, &why);
     if (rc) {
         if (line) snprintf(msg, sizeof msg, "line %llu: %s", (unsigned long long)line, why);
         else snprintf(msg, sizeof msg, "%s", why);
@@ -676,7 +662,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)toe;
     conn_busy(cls, c, 0);
     if (!r || *con_cls == &answer_later) return;
-    ww_free(r->body);
+    ww_buf_reset(&r->body);
     ww_batch_release(&r->batch);
     ww_free(r);
     *con_cls = NULL;

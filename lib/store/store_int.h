@@ -12,10 +12,9 @@
 #include "core/addr.h"
 #include "core/dcount.h"
 #include "core/hll.h"
+#include "core/wtime.h"
 #include "store/engine.h"
 
-#define DAY_US 86400000000LL
-#define HOUR_US 3600000000LL
 #define EXACT_MAX 128 /* distinct sets: exact up to this, then HyperLogLog */
 #define TOPK 32       /* top sources kept per port and day */
 #define SRC_PORTS WW_STORE_IP_PORTS /* ports kept per source */

@@ -262,7 +262,7 @@ static int q_active(struct sq_store *st, int64_t now_us, struct ww_store_rows *o
     sqlite3_stmt *s = prep(st, "SELECT " ALERT_COLS " FROM alerts WHERE end >= ? AND alert <= ?"
                                " ORDER BY score DESC");
     if (!s) return WW_ERR_FORMAT;
-    sqlite3_bind_int64(s, 1, now_us - DAY_US);
+    sqlite3_bind_int64(s, 1, now_us - WW_DAY_US);
     sqlite3_bind_int64(s, 2, now_us);
     return alert_rows(s, out);
 }
@@ -277,9 +277,9 @@ static int q_sensors(struct sq_store *st, int64_t now, struct ww_store_rows *out
         " (SELECT coalesce(sum(events),0) FROM batches b WHERE b.sensor=k.id AND b.ts >= ?3)"
         " FROM keys k ORDER BY name");
     if (!s) return WW_ERR_FORMAT;
-    sqlite3_bind_int64(s, 1, now - HOUR_US);
-    sqlite3_bind_int64(s, 2, now - DAY_US);
-    sqlite3_bind_int64(s, 3, now - 60000000);
+    sqlite3_bind_int64(s, 1, now - WW_HOUR_US);
+    sqlite3_bind_int64(s, 2, now - WW_DAY_US);
+    sqlite3_bind_int64(s, 3, now - WW_MIN_US);
     while (sqlite3_step(s) == SQLITE_ROW) {
         struct ww_store_sensor *r = row(out, sizeof *r);
         text(r->name, sizeof r->name, s, 0);
@@ -370,7 +370,7 @@ int sq_topports(struct ww_store *base, enum ww_store_by by, int limit, int64_t d
 int sq_sources(struct ww_store *base, int limit, int port, int64_t now_us,
                struct ww_store_rows *out)
 {
-    QUERY(q_sources(st, limit, port, now_us / DAY_US, out));
+    QUERY(q_sources(st, limit, port, now_us / WW_DAY_US, out));
 }
 
 int sq_ip(struct ww_store *base, const struct ww_addr *a, struct ww_store_ip *out)

@@ -577,7 +577,7 @@ static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sens
         uint64_t hs = ww_addr_hash(&e->src), hd = ww_addr_hash(&e->dst);
         for (int kind = K_HOUR; kind <= K_DAY; kind++) {
             struct ent k = {.kind = (uint8_t)kind, .port = port, .proto = e->proto,
-                            .t = floordiv(e->ts_us, kind == K_DAY ? DAY_US : HOUR_US)};
+                            .t = floordiv(e->ts_us, kind == K_DAY ? WW_DAY_US : WW_HOUR_US)};
             struct ent *g = ent_get(st, w, &k);
             if (!g) return WW_ERR_IO;
             if (!touch(w, g, id)) continue;
@@ -602,7 +602,7 @@ static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sens
         ww_dcount_add(&g->d[2], sens);
         tally_key_int(key, (int64_t)port << 8 | e->proto);
         tally_add(&g->top, key, (uint64_t)cnt, 0);
-        tally_key_int(key, floordiv(e->ts_us, DAY_US));
+        tally_key_int(key, floordiv(e->ts_us, WW_DAY_US));
         tally_add(&g->days, key, (uint64_t)cnt, 0);
     }
     if (surge) {
