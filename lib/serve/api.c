@@ -1,32 +1,24 @@
 /* api.c -- the collector's read-only JSON API (api.h).
  *
  * Routing is a flat list of prefixes; each endpoint validates its path part
- * and query arguments, then calls one store query. Arguments are parsed
+ * and query arguments, calls one store query and builds the JSON from its
+ * rows (store.h): the store knows no JSON, the API's shape is all here,
+ * and so are the judgements made from figures alike for every engine (a
+ * source's scanner kinds, the infocon level). Arguments are parsed
  * strictly (whole-string numbers, YYYY-MM-DD dates) and a bad one is a 400
- * naming it. The store answers {"error": ...} when the request names
- * nothing it knows (an address never seen): that becomes a 404; it answers
- * nothing while it cannot write (its figures may be stale): a 503.
- * ww_api_fetch is the client side, for `report` and `block`. */
+ * naming it. A request naming nothing the store knows (an address never
+ * seen) is a 404, as is a query the store could not run; while the store
+ * cannot write (its figures may be stale) every query is a 503. */
 #include "serve/api.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/addr.h"
+#include "core/err.h"
 #include "core/mem.h"
+#include "core/num.h"
 #include "core/wtime.h"
-
-#define DAY_US 86400000000LL
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 const char *ww_api_arg(const char *query, const char *key, char *buf, size_t buflen)
 {
@@ -39,8 +31,8 @@ const char *ww_api_arg(const char *query, const char *key, char *buf, size_t buf
             for (const char *v = p + klen + 1; v < end; v++) {
                 int c = *v;
                 if (c == '+') c = ' ';
-                else if (c == '%' && end - v >= 3 && hexval(v[1]) >= 0 && hexval(v[2]) >= 0) {
-                    c = hexval(v[1]) << 4 | hexval(v[2]);
+                else if (c == '%' && end - v >= 3 && ww_hexval(v[1]) >= 0 && ww_hexval(v[2]) >= 0) {
+                    c = ww_hexval(v[1]) << 4 | ww_hexval(v[2]);
                     v += 2;
                 }
                 if (n + 2 >= buflen) { /* too long: a value no parser accepts */
@@ -69,38 +61,179 @@ void ww_api_urlenc(FILE *f, const char *s)
     }
 }
 
-static int whole_uint(const char *s, unsigned long long max, unsigned long long *out)
-{
-    char *end;
-    errno = 0;
-    if (!*s || *s == '-' || *s == '+' || *s == ' ') return -1;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end || v > max) return -1;
-    *out = v;
-    return 0;
-}
-
 /* An optional argument: absent or empty -> dflt. */
-static int arg_uint(const char *q, const char *key, unsigned long long max,
-                    unsigned long long dflt, unsigned long long *out)
+static int arg_uint(const char *q, const char *key, uint64_t max, uint64_t dflt, uint64_t *out)
 {
     char buf[32];
     const char *v = ww_api_arg(q, key, buf, sizeof buf);
-    if (!v || !*v) { *out = dflt; return 0; }
-    return whole_uint(v, max, out);
+    if (!v || !*v) { *out = dflt; return WW_OK; }
+    return ww_num_str(v, max, out);
 }
 
 static int arg_day(const char *q, const char *key, int64_t dflt, int64_t *day)
 {
     char s[32];
-    if (!ww_api_arg(q, key, s, sizeof s) || !*s) { *day = dflt; return 0; }
-    return ww_parse_date(s, strlen(s), day);
+    if (!ww_api_arg(q, key, s, sizeof s) || !*s) { *day = dflt; return WW_OK; }
+    return ww_parse_date(s, strlen(s), day) ? WW_ERR_ARG : WW_OK;
 }
 
 static json_t *fail(unsigned *status, unsigned code, const char *msg)
 {
     *status = code;
     return json_pack("{s:s}", "error", msg);
+}
+
+/* ---- JSON from the store's rows ---- */
+
+static json_t *jdate(int64_t day)
+{
+    char buf[32];
+    return json_string(ww_date_format(day, buf, sizeof buf));
+}
+
+static json_t *jtime(int64_t us)
+{
+    char buf[40];
+    return json_string(ww_time_format(us, buf, sizeof buf));
+}
+
+static json_t *jproto(int proto)
+{
+    const char *p = ww_proto_name((uint8_t)proto);
+    return p ? json_string(p) : json_integer(proto);
+}
+
+/* {key: v, records, sources, targets, sensors} */
+static json_t *counts(const char *key, json_t *v, const struct ww_store_agg *a)
+{
+    return json_pack("{s:o,s:I,s:I,s:I,s:I}", key, v, "records", (json_int_t)a->records,
+                     "sources", (json_int_t)a->sources, "targets", (json_int_t)a->targets,
+                     "sensors", (json_int_t)a->sensors);
+}
+
+static json_t *j_port(const struct ww_store_rows *r, int port, int64_t day)
+{
+    json_t *data = json_array();
+    for (size_t i = 0; i < r->n; i++)
+        json_array_append_new(data, counts("proto", jproto(r->agg[i].proto), &r->agg[i]));
+    return json_pack("{s:i,s:o,s:o}", "port", port, "date", jdate(day), "data", data);
+}
+
+static json_t *j_porthistory(const struct ww_store_rows *r, int port, int64_t from, int64_t to,
+                             int hourly)
+{
+    json_t *rows = json_array();
+    for (size_t i = 0; i < r->n; i++)
+        json_array_append_new(rows, hourly ? counts("time", jtime(r->agg[i].t * WW_HOUR_US), &r->agg[i])
+                                           : counts("date", jdate(r->agg[i].t), &r->agg[i]));
+    return json_pack("{s:i,s:o,s:o,s:s,s:o}", "port", port, "from", jdate(from), "to", jdate(to),
+                     "by", hourly ? "hour" : "day", hourly ? "hours" : "days", rows);
+}
+
+static json_t *j_topports(const struct ww_store_rows *r, const char *by, int64_t day)
+{
+    json_t *ports = json_array();
+    for (size_t i = 0; i < r->n; i++)
+        json_array_append_new(ports, json_pack("{s:i,s:o,s:I,s:I,s:I}", "port", r->agg[i].port,
+            "proto", jproto(r->agg[i].proto), "records", (json_int_t)r->agg[i].records,
+            "sources", (json_int_t)r->agg[i].sources, "targets", (json_int_t)r->agg[i].targets));
+    return json_pack("{s:s,s:o,s:o}", "by", by, "date", jdate(day), "ports", ports);
+}
+
+static json_t *j_src(const struct ww_store_src *s)
+{
+    return json_pack("{s:s,s:I,s:I,s:I,s:I,s:o,s:o}", "src", s->src,
+                     "records", (json_int_t)s->records, "targets", (json_int_t)s->targets,
+                     "ports", (json_int_t)s->ports, "sensors", (json_int_t)s->sensors,
+                     "first_seen", jtime(s->first_us), "last_seen", jtime(s->last_us));
+}
+
+static json_t *j_sources(const struct ww_store_rows *r, int port)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < r->n; i++) json_array_append_new(arr, j_src(&r->src[i]));
+    return port < 0 ? json_pack("{s:o}", "sources", arr)
+                    : json_pack("{s:i,s:o}", "port", port, "sources", arr);
+}
+
+static json_t *j_ip(const struct ww_store_ip *ip)
+{
+    json_t *j = j_src(&ip->src), *kinds = json_array(), *ports = json_array(), *days = json_array();
+    /* the scan detectors' thresholds (lib/detect/scan.h, after Zeek), over all time */
+    if (ip->src.targets >= 25) json_array_append_new(kinds, json_string("horizontal"));
+    if (ip->src.ports >= 15) json_array_append_new(kinds, json_string("vertical"));
+    for (size_t i = 0; i < ip->nports; i++)
+        json_array_append_new(ports, json_pack("{s:i,s:o,s:I}", "port", ip->ports[i].port,
+                              "proto", jproto(ip->ports[i].proto),
+                              "records", (json_int_t)ip->ports[i].records));
+    for (size_t i = 0; i < ip->ndays; i++)
+        json_array_append_new(days, json_pack("{s:o,s:I}", "date", jdate(ip->days[i].day),
+                                              "records", (json_int_t)ip->days[i].records));
+    json_object_set_new(j, "kinds", kinds);
+    json_object_set_new(j, "by_port", ports);
+    json_object_set_new(j, "days", days);
+    return j;
+}
+
+static json_t *j_alerts(const struct ww_store_rows *r)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < r->n; i++) {
+        const struct ww_store_alert *a = &r->alert[i];
+        json_array_append_new(arr, json_pack("{s:i,s:o,s:o,s:o,s:o,s:I,s:I,s:f,s:f,s:s}",
+            "port", a->port, "proto", jproto(a->proto), "start", jtime(a->start_us),
+            "alert", jtime(a->alert_us), "end", jtime(a->end_us),
+            "sources", (json_int_t)a->sources, "new_sources", (json_int_t)a->new_sources,
+            "baseline_new", a->baseline_new, "score", a->score, "explanation", a->explanation));
+    }
+    return arr;
+}
+
+/* From the active alerts: green: none; yellow: one port, z < 20; orange:
+ * 2-3 ports, or one at z >= 20; red: 4 or more ports. */
+static json_t *j_infocon(const struct ww_store_rows *r)
+{
+    int ports[8], nports = 0;
+    double maxz = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        int p = r->alert[i].port << 8 | r->alert[i].proto, seen = 0;
+        for (int k = 0; k < nports && k < 8; k++) seen |= ports[k] == p;
+        if (!seen) { if (nports < 8) ports[nports] = p; nports++; }
+        if (r->alert[i].score > maxz) maxz = r->alert[i].score;
+    }
+    const char *level;
+    char reason[160];
+    if (nports == 0) {
+        level = "green";
+        snprintf(reason, sizeof reason, "no active surges");
+    } else if (nports >= 4) {
+        level = "red";
+        snprintf(reason, sizeof reason, "surges on %d ports in the last 24 h", nports);
+    } else if (nports >= 2 || maxz >= 20) {
+        level = "orange";
+        snprintf(reason, sizeof reason, nports >= 2 ? "surges on %d ports in the last 24 h"
+                 : "a surge on %d port at z >= 20 in the last 24 h", nports);
+    } else {
+        level = "yellow";
+        snprintf(reason, sizeof reason, "a surge on one port in the last 24 h");
+    }
+    return json_pack("{s:s,s:s,s:o}", "level", level, "reason", reason, "active", j_alerts(r));
+}
+
+static json_t *j_sensors(const struct ww_store_rows *r)
+{
+    json_t *arr = json_array();
+    int64_t minute = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct ww_store_sensor *s = &r->sensor[i];
+        json_array_append_new(arr, json_pack("{s:s,s:o,s:b,s:o,s:I,s:I,s:I}",
+            "name", s->name, "created", jtime(s->created_us), "revoked", s->revoked,
+            "last_seen", s->last_us ? jtime(s->last_us) : json_null(),
+            "events_hour", (json_int_t)s->events_hour, "events_day", (json_int_t)s->events_day,
+            "batches", (json_int_t)s->batches_day));
+        minute += s->events_minute;
+    }
+    return json_pack("{s:o,s:f}", "sensors", arr, "events_per_second", (double)minute / 60.0);
 }
 
 json_t *ww_api_get(struct ww_store *st, const char *url, int64_t now_us, unsigned *status)
@@ -111,19 +244,21 @@ json_t *ww_api_get(struct ww_store *st, const char *url, int64_t now_us, unsigne
     if (plen >= sizeof path) return fail(status, 404, "no such endpoint");
     memcpy(path, url, plen);
     path[plen] = '\0';
-    int64_t today = now_us / DAY_US, day, from, to;
-    unsigned long long limit, port;
-    json_t *j;
+    int64_t today = now_us / WW_DAY_US, day, from, to;
+    uint64_t limit, port;
+    struct ww_store_rows r = {0};
+    json_t *j = NULL;
+    int rc = WW_OK;
 
 #define UNDER(prefix) (!strncmp(path, prefix, sizeof(prefix) - 1) && (rest = path + sizeof(prefix) - 1))
     if (UNDER("/api/v1/port/")) {
-        if (whole_uint(rest, 65535, &port)) return fail(status, 400, "port must be 0..65535");
+        if (ww_num_str(rest, 65535, &port)) return fail(status, 400, "port must be 0..65535");
         if (arg_day(q, "date", today, &day)) return fail(status, 400, "date: expected YYYY-MM-DD");
-        j = ww_store_port(st, (int)port, day);
+        if (!(rc = ww_store_port(st, (int)port, day, &r))) j = j_port(&r, (int)port, day);
     } else if (UNDER("/api/v1/porthistory/")) {
         char by[8];
         int hourly = 0;
-        if (whole_uint(rest, 65535, &port)) return fail(status, 400, "port must be 0..65535");
+        if (ww_num_str(rest, 65535, &port)) return fail(status, 400, "port must be 0..65535");
         if (arg_day(q, "to", today, &to) || arg_day(q, "from", to - 29, &from))
             return fail(status, 400, "from, to: expected YYYY-MM-DD");
         if (from > to || to - from > 3660)
@@ -133,44 +268,51 @@ json_t *ww_api_get(struct ww_store *st, const char *url, int64_t now_us, unsigne
             else if (strcmp(by, "day")) return fail(status, 400, "by: day or hour");
         }
         if (hourly && to - from > 92) return fail(status, 400, "by=hour: at most 93 days");
-        j = ww_store_porthistory(st, (int)port, from, to, hourly);
+        if (!(rc = ww_store_porthistory(st, (int)port, from, to, hourly, &r)))
+            j = j_porthistory(&r, (int)port, from, to, hourly);
     } else if (UNDER("/api/v1/topports/")) {
-        if (strcmp(rest, "records") && strcmp(rest, "sources") && strcmp(rest, "targets"))
-            return fail(status, 404, "topports/{records|sources|targets}");
+        static const char *const bys[] = {"records", "sources", "targets"};
+        enum ww_store_by by = WW_STORE_BY_RECORDS;
+        while (by <= WW_STORE_BY_TARGETS && strcmp(rest, bys[by])) by++;
+        if (by > WW_STORE_BY_TARGETS) return fail(status, 404, "topports/{records|sources|targets}");
         if (arg_uint(q, "limit", 10000, 10, &limit)) return fail(status, 400, "limit must be 0..10000");
         if (arg_day(q, "date", today, &day)) return fail(status, 400, "date: expected YYYY-MM-DD");
-        j = ww_store_topports(st, rest, (int)limit, day);
+        if (!(rc = ww_store_topports(st, by, (int)limit, day, &r))) j = j_topports(&r, bys[by], day);
     } else if (!strcmp(path, "/api/v1/sources")) {
         char pbuf[8];
         int p = -1;
         if (arg_uint(q, "limit", 10000, 10, &limit)) return fail(status, 400, "limit must be 0..10000");
         if (ww_api_arg(q, "port", pbuf, sizeof pbuf) && *pbuf) {
-            if (whole_uint(pbuf, 65535, &port)) return fail(status, 400, "port must be 0..65535");
+            if (ww_num_str(pbuf, 65535, &port)) return fail(status, 400, "port must be 0..65535");
             p = (int)port;
         }
-        j = ww_store_sources(st, (int)limit, p, now_us);
+        if (!(rc = ww_store_sources(st, (int)limit, p, now_us, &r))) j = j_sources(&r, p);
     } else if (UNDER("/api/v1/ip/")) {
         struct ww_addr a;
+        struct ww_store_ip ip;
         if (ww_addr_parse(rest, strlen(rest), &a)) return fail(status, 400, "bad address");
-        j = ww_store_ip(st, &a);
+        if (!(rc = ww_store_ip(st, &a, &ip))) j = j_ip(&ip);
+        else if (rc == WW_ERR_ARG) return fail(status, 404, "address not seen");
     } else if (!strcmp(path, "/api/v1/infocon")) {
-        j = ww_store_infocon(st, now_us);
+        if (!(rc = ww_store_active(st, now_us, &r))) j = j_infocon(&r);
     } else if (!strcmp(path, "/api/v1/alerts")) {
         if (arg_uint(q, "limit", 10000, 100, &limit)) return fail(status, 400, "limit must be 0..10000");
-        j = ww_store_alerts(st, (int)limit);
+        if (!(rc = ww_store_alerts(st, (int)limit, &r))) j = json_pack("{s:o}", "alerts", j_alerts(&r));
     } else if (!strcmp(path, "/api/v1/sensors")) {
-        j = ww_store_sensors(st, now_us);
+        if (!(rc = ww_store_sensors(st, now_us, &r))) j = j_sensors(&r);
     } else {
         return fail(status, 404, "no such endpoint");
     }
 #undef UNDER
-    if (!j) { /* the store cannot write: its figures would miss acknowledged batches */
+    ww_store_rows_free(&r);
+    if (rc == WW_ERR_IO) { /* the store cannot write: its figures would miss acknowledged batches */
         char why[160], msg[300];
         ww_store_status(st, why, sizeof why);
         snprintf(msg, sizeof msg, "the store cannot write (%s): its figures may miss"
                  " acknowledged batches; retry later", *why ? why : "unknown reason");
         return fail(status, 503, msg);
     }
-    *status = json_object_get(j, "error") ? 404 : 200;
+    if (rc) return fail(status, 404, "store query failed");
+    *status = 200;
     return j;
 }

@@ -36,8 +36,6 @@
 #include "core/mem.h"
 #include "core/wtime.h"
 
-#define DAY_US 86400000000LL
-
 struct page {
     FILE *f;
     char *buf;
@@ -45,6 +43,7 @@ struct page {
     struct ww_store *st;
     int64_t now;
     unsigned status;
+    int rc;                       /* WW_ERR_ARG once emit() met a bad format */
 };
 
 struct col { const char *key, *kind, *label; };
@@ -81,7 +80,10 @@ static void emit(struct page *p, const char *fmt, ...)
         case 'I': fprintf(p->f, "%lld", va_arg(ap, long long)); break;
         case 'f': fprintf(p->f, "%.1f", va_arg(ap, double)); break;
         case '%': fputc('%', p->f); break;
-        default: va_end(ap); abort(); /* a bad format is a bug in this file */
+        default: /* a bad format is a bug in this file: the page fails */
+            p->rc = WW_ERR_ARG;
+            va_end(ap);
+            return;
         }
     }
     va_end(ap);
@@ -124,7 +126,7 @@ static const char *sensor_state(struct page *p, json_t *row)
     const char *ls = jstr(row, "last_seen");
     if (json_is_true(json_object_get(row, "revoked"))) return "revoked";
     if (!ls || !ww_parse_rfc3339(ls, strlen(ls), &seen)) return "never";
-    return p->now - seen > (int64_t)WW_DASH_SILENT_S * 1000000 ? "silent" : "reporting";
+    return p->now - seen > (int64_t)WW_DASH_SILENT_S * WW_SEC_US ? "silent" : "reporting";
 }
 
 static void cell(struct page *p, json_t *row, const struct col *c)
@@ -269,7 +271,7 @@ static void head(struct page *p, const char *title, const char *nav)
 static void foot(struct page *p)
 {
     char now[40];
-    ww_time_format(p->now - p->now % 1000000, now, sizeof now);
+    ww_time_format(p->now - p->now % WW_SEC_US, now, sizeof now);
     emit(p, "</main>\n<footer>All times are UTC. <span id=\"status\">Rendered ");
     put_time(p, now);
     emit(p, " UTC</span>; the page refreshes itself every 10 s.</footer></body></html>\n");
@@ -313,7 +315,7 @@ static void overview(struct page *p)
     char url[96], date[11];
     json_t *top = NULL;
     for (int back = 0; back < 2; back++) {
-        ww_date_format(p->now / DAY_US - back, date, sizeof date);
+        ww_date_format(p->now / WW_DAY_US - back, date, sizeof date);
         snprintf(url, sizeof url, "/api/v1/topports/sources?limit=10&date=%s", date);
         json_decref(top);
         top = api(p, url);
@@ -371,7 +373,7 @@ static void port_page(struct page *p, const char *rest, const char *query)
     int days = a && !strcmp(a, "90") ? 90 : 30;
     a = ww_api_arg(query, "by", arg, sizeof arg);
     const char *by = a && !strcmp(a, "day") ? "day" : "hour";
-    int64_t today = p->now / DAY_US;
+    int64_t today = p->now / WW_DAY_US;
     ww_date_format(today - days + 1, from, sizeof from);
     ww_date_format(today, to, sizeof to);
 
@@ -513,7 +515,7 @@ int ww_dash_render(struct ww_store *st, const char *path, const char *query, int
     }
     struct page p = {.st = st, .now = now_us, .status = 200};
     p.f = open_memstream(&p.buf, &p.len);
-    if (!p.f) abort(); /* out of memory, as mem.c */
+    if (!p.f) return WW_ERR_IO; /* out of memory */
     if (!query) query = "";
     if (!strcmp(path, "/")) overview(&p);
     else if (!strncmp(path, "/port/", 6)) port_page(&p, path + 6, query);
@@ -521,7 +523,11 @@ int ww_dash_render(struct ww_store *st, const char *path, const char *query, int
     else if (!strcmp(path, "/sensors")) sensors_page(&p);
     else if (!strcmp(path, "/alerts")) alerts_page(&p);
     else message(&p, 404, "Not found", "There is no page at", path);
-    if (fclose(p.f)) abort();
+    if (fclose(p.f) && !p.rc) p.rc = WW_ERR_IO;
+    if (p.rc) {
+        free(p.buf);
+        return p.rc;
+    }
     /* open_memstream's buffer is malloc'd; hand over a ww_malloc'd copy so
      * ww_dash_page_free (and the caller) deal with one allocator */
     out->body = ww_malloc(p.len + 1);

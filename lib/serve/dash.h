@@ -37,7 +37,9 @@ struct ww_dash_page {
 
 /* path: the decoded URL path ("/port/139"); query: the raw query string
  * after '?' (percent-encoded; NULL or "" for none); now_us: the clock for
- * "today" and "silent". Always fills *out; returns WW_OK. */
+ * "today" and "silent". Fills *out and returns WW_OK, a 404 page included;
+ * WW_ERR_IO if the page could not be written (out of memory), WW_ERR_ARG if
+ * dash.c asked emit() for a format it lacks (a bug): *out is then empty. */
 int ww_dash_render(struct ww_store *st, const char *path, const char *query, int64_t now_us,
                    struct ww_dash_page *out);
 void ww_dash_page_free(struct ww_dash_page *p);

@@ -1,40 +1,48 @@
 /* store.h -- the collector's store: sensor keys, submitted batches, per-port
  * and per-source aggregates, surge alerts, and the queries the HTTP API and
- * `wormwatch report` answer. One interface, so that a distributed engine can
- * sit next to the SQLite one (store_sqlite.c) without touching callers.
+ * `wormwatch report` answer.
  *
- * Days are UTC day numbers (epoch_us / 86400e6). Query functions return a new
- * jansson json_t (caller decrefs), or an {"error":...} object when the
- * request names nothing (an address never seen), or NULL when the store
- * cannot write (a full disk) and batches it acknowledged are not yet in the
- * aggregates: rather no answer than one that misses them.
+ * An interface with engines behind it: ww_store_open picks one by the --db
+ * argument (store.c's table): a path, or sqlite:PATH, is the SQLite engine
+ * (store_sqlite.c); clickhouse://... is refused until issue 15 builds it.
+ * Callers see an opaque handle, enum ww_err codes and plain C rows; what an
+ * engine implements is engine.h.
+ *
+ * Days are UTC day numbers (epoch_us / 86400e6), times microseconds since
+ * 1970. Queries fill a caller's struct ww_store_rows (freed with
+ * ww_store_rows_free, also after an error) and return WW_OK; WW_ERR_ARG when
+ * the request names nothing (an address never seen, an unknown order);
+ * WW_ERR_FORMAT when the engine could not run the query; WW_ERR_IO when the
+ * store cannot write (a full disk) and batches it acknowledged are not yet
+ * in the aggregates: rather no answer than one that misses them.
  *
  * Threads: a handle may be used from many threads at once. Submissions are
- * written by one writer thread inside the store (group commit); queries run
- * on their own connection and first wait until every batch accepted before
- * the query began is reflected in the aggregates. Opening a store starts
- * nothing; ww_store_start (or the first submit) takes the store's lock file
- * (PATH-lock, removed again by ww_store_close), replays what a crash left
- * unapplied and starts the writer, so only one process at a time may submit
- * to a store, while any may read it.
+ * written by one writer inside the store (group commit); queries first wait
+ * until every batch accepted before the query began is reflected in the
+ * aggregates. Opening a store starts nothing; ww_store_start (or the first
+ * submit) takes the store's writer lock, replays what a crash left unapplied
+ * and starts the writer, so only one process at a time may submit to a
+ * store, while any may read it.
  *
  * A full or failing disk loses nothing acknowledged: a batch is
  * acknowledged once it is in the log; aggregates that cannot be written
  * stay in memory and are written again, and the log keeps every batch they
  * do not hold yet. While they cannot be written the store takes no batch
- * (WW_ERR_IO) and queries answer NULL; it tries again by itself, and once
- * writes succeed it checkpoints the WAL. */
+ * (WW_ERR_IO) and queries answer WW_ERR_IO; it tries again by itself. */
 #ifndef WW_STORE_H
 #define WW_STORE_H
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <jansson.h>
+
+#include "core/addr.h"
 #include "core/event.h"
 
 struct ww_store;
 
-int  ww_store_open(const char *path, struct ww_store **out, char *err, size_t errlen);
+/* spec: PATH, sqlite:PATH, or an engine's URL. WW_ERR_FORMAT (err says so)
+ * for an engine this build does not have. */
+int  ww_store_open(const char *spec, struct ww_store **out, char *err, size_t errlen);
 void ww_store_close(struct ww_store *st);
 
 /* keys: secret = 32 random bytes as 64 hex chars; only SHA-256(secret) is
@@ -49,10 +57,9 @@ int  ww_store_key_list(struct ww_store *st,
                                   int64_t last_seen),
                        void *ctx);
 
-/* Takes the lock file (WW_ERR_LIMIT if another process holds it, WW_ERR_IO
- * if it cannot be created), replays batches committed but not yet
- * aggregated, starts the writer. ww_store_close removes the lock file while
- * still holding it, so a cleanly closed store leaves none behind. */
+/* Takes the writer lock (WW_ERR_LIMIT if another process holds it, WW_ERR_IO
+ * if it cannot be taken), replays batches committed but not yet aggregated,
+ * starts the writer. ww_store_close releases the lock. */
 int  ww_store_start(struct ww_store *st, char *err, size_t errlen);
 /* One batch, atomically and durably: returns once it is committed. WW_OK
  * with *duplicate = 1 (nothing stored) if this sensor already submitted
@@ -61,31 +68,101 @@ int  ww_store_start(struct ww_store *st, char *err, size_t errlen);
 int  ww_store_submit(struct ww_store *st, int64_t sensor_id, const char *batch_id,
                      const struct ww_event *ev, size_t n, int *duplicate);
 /* WW_OK while the writer writes; WW_ERR_IO while it cannot (its last
- * commit or flush failed: submissions are refused, and queries are NULL if
- * the aggregates lag). why: SQLite's reason for the last failed write
+ * commit or flush failed: submissions are refused, and queries WW_ERR_IO if
+ * the aggregates lag). why: the reason for the last failed write
  * ("database or disk is full"), "" if none. */
 int  ww_store_status(struct ww_store *st, char *why, size_t len);
 
-json_t *ww_store_port(struct ww_store *st, int port, int64_t day);
-/* per day, or per hour with hourly (buckets with data only) */
-json_t *ww_store_porthistory(struct ww_store *st, int port, int64_t from_day, int64_t to_day,
-                             int hourly);
-json_t *ww_store_topports(struct ww_store *st, const char *by, int limit, int64_t day);
-/* top sources by records, on the latest day with data not after now_us's
- * day; port >= 0: on that port over the 30 days ending at such a day */
-json_t *ww_store_sources(struct ww_store *st, int limit, int port, int64_t now_us);
-json_t *ww_store_ip(struct ww_store *st, const struct ww_addr *a);
-json_t *ww_store_alerts(struct ww_store *st, int limit);
-json_t *ww_store_infocon(struct ww_store *st, int64_t now_us);
-/* each sensor key: last submission, events in the last hour and day */
-json_t *ww_store_sensors(struct ww_store *st, int64_t now_us);
-int  ww_store_metrics(struct ww_store *st, FILE *out); /* Prometheus text */
 /* The writer's counters since start (zeros if it is not running). */
-void ww_store_counters(struct ww_store *st, uint64_t *batches, uint64_t *events,
-                       uint64_t *duplicates, uint64_t *sources);
+struct ww_store_counters { uint64_t batches, events, duplicates, sources; };
+void ww_store_counters(struct ww_store *st, struct ww_store_counters *out);
+/* The store's own gauges as Prometheus text. */
+int  ww_store_metrics(struct ww_store *st, FILE *out);
 
-/* Addition: the default store path, $XDG_DATA_HOME/wormwatch/wormwatch.db
- * (else ~/.local/share/wormwatch/wormwatch.db), directories created (0700).
+/* ---- queries ---- */
+
+/* One bucket's figures: distinct sources, targets and sensors, and the
+ * records (events times their count). */
+struct ww_store_agg {
+    int64_t t;                /* porthistory: the day, or hour number */
+    int port, proto;          /* port: proto; topports: both */
+    int64_t records, sources, targets, sensors;
+};
+
+/* A source's figures over all time. */
+struct ww_store_src {
+    char src[WW_ADDR_STRLEN];
+    int64_t records, targets, ports, sensors, first_us, last_us;
+};
+
+#define WW_STORE_EXPLAIN 512
+struct ww_store_alert {
+    int port, proto;
+    int64_t start_us, alert_us, end_us; /* end: the last hour still surging */
+    int64_t sources, new_sources;
+    double baseline_new, score;
+    char explanation[WW_STORE_EXPLAIN];
+};
+
+struct ww_store_sensor {
+    char name[65];
+    int revoked;
+    int64_t created_us, last_us;   /* last submission, 0 if none */
+    int64_t events_hour, events_day, batches_day, events_minute;
+};
+
+/* A query's rows: n of the one kind its query returns. */
+struct ww_store_rows {
+    size_t n;
+    union {
+        struct ww_store_agg *agg;
+        struct ww_store_src *src;
+        struct ww_store_alert *alert;
+        struct ww_store_sensor *sensor;
+    };
+};
+void ww_store_rows_free(struct ww_store_rows *r);
+
+/* One source: its figures, its heaviest ports (by guaranteed count,
+ * heaviest first) and its days (oldest first, the newest kept). */
+#define WW_STORE_IP_PORTS 32
+#define WW_STORE_IP_DAYS 92
+struct ww_store_ip {
+    struct ww_store_src src;
+    size_t nports, ndays;
+    struct { int port, proto; int64_t records; } ports[WW_STORE_IP_PORTS];
+    struct { int64_t day, records; } days[WW_STORE_IP_DAYS];
+};
+
+enum ww_store_by { WW_STORE_BY_RECORDS, WW_STORE_BY_SOURCES, WW_STORE_BY_TARGETS };
+
+/* port on day, a row per protocol (agg: proto) */
+int ww_store_port(struct ww_store *st, int port, int64_t day, struct ww_store_rows *out);
+/* port per day, or per hour with hourly (buckets with data only; agg: t),
+ * summed over protocols */
+int ww_store_porthistory(struct ww_store *st, int port, int64_t from_day, int64_t to_day,
+                         int hourly, struct ww_store_rows *out);
+/* the day's heaviest (port, proto) by `by`, at most limit (agg: port, proto) */
+int ww_store_topports(struct ww_store *st, enum ww_store_by by, int limit, int64_t day,
+                      struct ww_store_rows *out);
+/* top sources by records (src), on the latest day with data not after
+ * now_us's day; port >= 0: on that port over the 30 days ending at such a
+ * day, records then being each one's guaranteed count there */
+int ww_store_sources(struct ww_store *st, int limit, int port, int64_t now_us,
+                     struct ww_store_rows *out);
+/* WW_ERR_ARG if the address was never seen */
+int ww_store_ip(struct ww_store *st, const struct ww_addr *a, struct ww_store_ip *out);
+/* newest first (alert) */
+int ww_store_alerts(struct ww_store *st, int limit, struct ww_store_rows *out);
+/* alerts raised by now_us whose surge was on within the 24 h before it,
+ * highest score first (alert) */
+int ww_store_active(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
+/* every sensor key by name: its submissions in the last minute, hour and
+ * day before now_us (sensor) */
+int ww_store_sensors(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
+
+/* The default store path, $XDG_DATA_HOME/wormwatch/wormwatch.db (else
+ * ~/.local/share/wormwatch/wormwatch.db), directories created (0700).
  * Caller frees with ww_free. */
 char *ww_store_default_path(void);
 

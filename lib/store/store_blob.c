@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "core/bytes.h"
+#include "core/err.h"
 #include "core/mem.h"
 #include "store/store_int.h"
 
@@ -169,10 +170,10 @@ size_t log_encode_event(const struct ww_event *e, unsigned char *b)
 
 static int get_addr(const unsigned char *b, size_t len, size_t *off, struct ww_addr *a)
 {
-    if (*off >= len) return -1;
+    if (*off >= len) return WW_ERR_PARSE;
     uint8_t fam = b[*off];
     size_t need = fam == 4 ? 4 : 16;
-    if ((fam != 4 && fam != 6 && fam != 0) || len - *off - 1 < need) return -1;
+    if ((fam != 4 && fam != 6 && fam != 0) || len - *off - 1 < need) return WW_ERR_PARSE;
     if (fam == 4) ww_addr_from_v4(a, b + *off + 1);
     else if (fam == 6) ww_addr_from_v6(a, b + *off + 1); /* a mapped one is IPv4 (addr.h) */
     else {
@@ -180,12 +181,12 @@ static int get_addr(const unsigned char *b, size_t len, size_t *off, struct ww_a
         a->family = fam;
     }
     *off += 1 + need;
-    return 0;
+    return WW_OK;
 }
 
 int log_decode_event(const unsigned char *b, size_t len, size_t *off, struct ww_event *e)
 {
-    if (len - *off < 15) return -1;
+    if (len - *off < 15) return WW_ERR_PARSE;
     const unsigned char *p = b + *off;
     memset(e, 0, sizeof *e);
     e->ts_us = (int64_t)ww_le_get64(p);
@@ -193,6 +194,5 @@ int log_decode_event(const unsigned char *b, size_t len, size_t *off, struct ww_
     e->dport = ww_le_get16(p + 12);
     e->proto = p[14];
     *off += 15;
-    if (get_addr(b, len, off, &e->src) || get_addr(b, len, off, &e->dst)) return -1;
-    return 0;
+    return get_addr(b, len, off, &e->src) ? WW_ERR_PARSE : get_addr(b, len, off, &e->dst);
 }

@@ -1,7 +1,8 @@
-/* store_int.h -- what the SQLite store's three files share (not an API):
+/* store_int.h -- what the SQLite engine's three files share (not an API):
  * store_blob.c (in-memory aggregate values and their blob encodings),
- * store_sqlite.c (open, keys, the writer: log, cache, flush, replay) and
- * store_query.c (the read side). */
+ * store_sqlite.c (open, keys, the writer: log, cache, flush, replay, and
+ * the engine's table) and store_query.c (the read side). Nothing of SQLite
+ * is seen outside them. */
 #ifndef WW_STORE_INT_H
 #define WW_STORE_INT_H
 #include <pthread.h>
@@ -11,14 +12,13 @@
 #include "core/addr.h"
 #include "core/dcount.h"
 #include "core/hll.h"
-#include "store/store.h"
+#include "core/wtime.h"
+#include "store/engine.h"
 
-#define DAY_US 86400000000LL
-#define HOUR_US 3600000000LL
 #define EXACT_MAX 128 /* distinct sets: exact up to this, then HyperLogLog */
 #define TOPK 32       /* top sources kept per port and day */
-#define SRC_PORTS 32  /* ports kept per source */
-#define SRC_DAYS 92   /* days of timeline kept per source */
+#define SRC_PORTS WW_STORE_IP_PORTS /* ports kept per source */
+#define SRC_DAYS WW_STORE_IP_DAYS   /* days of timeline kept per source */
 
 /* Distinct counts (lib/core/dcount.h) as blobs: 'E' + n little-endian u64
  * hashes (exact), or 'H' + 4096 HyperLogLog registers. */
@@ -55,12 +55,13 @@ int64_t tally_key_int_value(const uint8_t k[17]);
 /* Events as stored in the log: ts, count, dport, proto, src, dst. */
 size_t log_encode_event(const struct ww_event *e, unsigned char *buf); /* <= LOG_EVENT_MAX */
 #define LOG_EVENT_MAX (8 + 4 + 2 + 1 + 2 * 17)
-/* Decodes the next event at b[*off..len); -1 if malformed. */
+/* Decodes the next event at b[*off..len); WW_ERR_PARSE if malformed. */
 int log_decode_event(const unsigned char *b, size_t len, size_t *off, struct ww_event *e);
 
 struct writer;
 
-struct ww_store {
+struct sq_store {
+    struct ww_store base;        /* first: the engine's table (engine.h) */
     char *path;
     sqlite3 *db;                 /* the writer's connection (and keys) */
     sqlite3_stmt **stmt;         /* db's prepared statements (store_sqlite.c) */
@@ -80,9 +81,28 @@ struct ww_store {
 int  store_lock_take(const char *lockpath, int *fd, char *err, size_t errlen);
 void store_lock_release(const char *lockpath, int fd);
 
+static inline struct sq_store *sq(struct ww_store *st) { return (struct sq_store *)st; }
+
 /* Blocks until every batch committed before the call is in the aggregates
  * (no-op when no writer runs); WW_ERR_IO if the writer cannot write them
  * now (a full disk): queries would miss acknowledged batches. */
-int ww_store_sync(struct ww_store *st);
+int sq_sync(struct sq_store *st);
+/* store_sqlite.c's status and counters, for the metrics */
+int sq_status(struct ww_store *st, char *why, size_t len);
+void sq_counters(struct ww_store *st, struct ww_store_counters *out);
+
+/* store_query.c: the read side of the engine's table */
+int sq_metrics(struct ww_store *st, FILE *out);
+int sq_port(struct ww_store *st, int port, int64_t day, struct ww_store_rows *out);
+int sq_porthistory(struct ww_store *st, int port, int64_t from_day, int64_t to_day, int hourly,
+                   struct ww_store_rows *out);
+int sq_topports(struct ww_store *st, enum ww_store_by by, int limit, int64_t day,
+                struct ww_store_rows *out);
+int sq_sources(struct ww_store *st, int limit, int port, int64_t now_us,
+               struct ww_store_rows *out);
+int sq_ip(struct ww_store *st, const struct ww_addr *a, struct ww_store_ip *out);
+int sq_alerts(struct ww_store *st, int limit, struct ww_store_rows *out);
+int sq_active(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
+int sq_sensors(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
 
 #endif

@@ -1,77 +1,75 @@
-/* store_query.c -- the store's read side: every query the API answers.
+/* store_query.c -- the SQLite engine's read side: every query the API
+ * answers, as store.h's rows.
  *
  * Queries run on the store's own read connection (WAL: they never block the
- * writer, and see whole transactions only), one at a time, after
- * ww_store_sync() has made every batch accepted so far visible in the
- * aggregates; when it cannot (a full disk), they answer NULL. Statements
- * are prepared per query with bound parameters; no SQL is built from
- * input. Blobs decoded here (top sources, a source's ports and days) are
- * store_blob.c's tallies. */
+ * writer, and see whole transactions only), one at a time, after sq_sync()
+ * has made every batch accepted so far visible in the aggregates; when it
+ * cannot (a full disk), they answer WW_ERR_IO. Statements are prepared per
+ * query with bound parameters; no SQL is built from input. Blobs decoded
+ * here (top sources, a source's ports and days) are store_blob.c's
+ * tallies. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/err.h"
 #include "core/mem.h"
 #include "store/store_int.h"
-#include "core/wtime.h"
 
-static json_t *jerr(const char *msg)
-{
-    return json_pack("{s:s}", "error", msg);
-}
-
-static json_t *jdate(int64_t day)
-{
-    char buf[32];
-    return json_string(ww_date_format(day, buf, sizeof buf));
-}
-
-static json_t *jtime(int64_t us)
-{
-    char buf[40];
-    return json_string(ww_time_format(us, buf, sizeof buf));
-}
-
-static json_t *jproto(int proto)
-{
-    const char *p = ww_proto_name((uint8_t)proto);
-    return p ? json_string(p) : json_integer(proto);
-}
-
-static sqlite3_stmt *prep(struct ww_store *st, const char *sql)
+static sqlite3_stmt *prep(struct sq_store *st, const char *sql)
 {
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->rdb, sql, -1, &s, NULL) != SQLITE_OK) return NULL;
     return s;
 }
 
-/* {key: v, records, sources, targets, sensors} from columns 1..4 of a row. */
-static json_t *counts_row(const char *key, json_t *v, sqlite3_stmt *s)
+/* The next row of r, zeroed, for rows of `size` bytes (the array doubles
+ * from 16). */
+static void *row(struct ww_store_rows *r, size_t size)
 {
-    return json_pack("{s:o,s:I,s:I,s:I,s:I}", key, v,
-                     "records", (json_int_t)sqlite3_column_int64(s, 1),
-                     "sources", (json_int_t)sqlite3_column_int64(s, 2),
-                     "targets", (json_int_t)sqlite3_column_int64(s, 3),
-                     "sensors", (json_int_t)sqlite3_column_int64(s, 4));
+    if (r->n == 0 || (r->n >= 16 && !(r->n & (r->n - 1))))
+        r->agg = ww_realloc(r->agg, (r->n ? 2 * r->n : 16) * size);
+    void *p = (char *)r->agg + r->n++ * size;
+    memset(p, 0, size);
+    return p;
 }
 
-static json_t *q_port(struct ww_store *st, int port, int64_t day)
+static void text(char *dst, size_t len, sqlite3_stmt *s, int col)
+{
+    const char *t = (const char *)sqlite3_column_text(s, col);
+    snprintf(dst, len, "%s", t ? t : "");
+}
+
+/* records, sources, targets, sensors from columns col.. of a row */
+static void counts(struct ww_store_agg *a, sqlite3_stmt *s, int col, int sensors)
+{
+    a->records = sqlite3_column_int64(s, col);
+    a->sources = sqlite3_column_int64(s, col + 1);
+    a->targets = sqlite3_column_int64(s, col + 2);
+    if (sensors) a->sensors = sqlite3_column_int64(s, col + 3);
+}
+
+static int q_port(struct sq_store *st, int port, int64_t day, struct ww_store_rows *out)
 {
     sqlite3_stmt *s = prep(st, "SELECT proto, records, nsrc, ndst, nsens FROM agg_day"
                                " WHERE port=? AND t=? ORDER BY proto");
-    if (!s) return jerr("store query failed");
+    if (!s) return WW_ERR_FORMAT;
     sqlite3_bind_int(s, 1, port);
     sqlite3_bind_int64(s, 2, day);
-    json_t *data = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(data, counts_row("proto", jproto(sqlite3_column_int(s, 0)), s));
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        struct ww_store_agg *a = row(out, sizeof *a);
+        a->t = day;
+        a->port = port;
+        a->proto = sqlite3_column_int(s, 0);
+        counts(a, s, 1, 1);
+    }
     sqlite3_finalize(s);
-    return json_pack("{s:i,s:o,s:o}", "port", port, "date", jdate(day), "data", data);
+    return WW_OK;
 }
 
-static json_t *q_porthistory(struct ww_store *st, int port, int64_t from_day, int64_t to_day,
-                             int hourly)
+static int q_porthistory(struct sq_store *st, int port, int64_t from_day, int64_t to_day,
+                         int hourly, struct ww_store_rows *out)
 {
     /* Per bucket over all protocols: records add up; distinct counts of the
      * protocols are summed (an address seen on tcp and udp counts twice). */
@@ -80,61 +78,56 @@ static json_t *q_porthistory(struct ww_store *st, int port, int64_t from_day, in
           " WHERE port=? AND t BETWEEN ? AND ? GROUP BY t ORDER BY t"
         : "SELECT t, sum(records), sum(nsrc), sum(ndst), max(nsens) FROM agg_day"
           " WHERE port=? AND t BETWEEN ? AND ? GROUP BY t ORDER BY t");
-    if (!s) return jerr("store query failed");
+    if (!s) return WW_ERR_FORMAT;
     sqlite3_bind_int(s, 1, port);
     sqlite3_bind_int64(s, 2, hourly ? from_day * 24 : from_day);
     sqlite3_bind_int64(s, 3, hourly ? to_day * 24 + 23 : to_day);
-    json_t *rows = json_array();
     while (sqlite3_step(s) == SQLITE_ROW) {
-        int64_t t = sqlite3_column_int64(s, 0);
-        json_array_append_new(rows, hourly ? counts_row("time", jtime(t * HOUR_US), s)
-                                           : counts_row("date", jdate(t), s));
+        struct ww_store_agg *a = row(out, sizeof *a);
+        a->t = sqlite3_column_int64(s, 0);
+        a->port = port;
+        counts(a, s, 1, 1);
     }
     sqlite3_finalize(s);
-    return json_pack("{s:i,s:o,s:o,s:s,s:o}", "port", port, "from", jdate(from_day), "to",
-                     jdate(to_day), "by", hourly ? "hour" : "day", hourly ? "hours" : "days", rows);
+    return WW_OK;
 }
 
-static json_t *q_topports(struct ww_store *st, const char *by, int limit, int64_t day)
+static int q_topports(struct sq_store *st, enum ww_store_by by, int limit, int64_t day,
+                      struct ww_store_rows *out)
 {
     static const char *const sql[3] = {
         "SELECT port, proto, records, nsrc, ndst FROM agg_day WHERE t=? ORDER BY records DESC, port LIMIT ?",
         "SELECT port, proto, records, nsrc, ndst FROM agg_day WHERE t=? ORDER BY nsrc DESC, port LIMIT ?",
         "SELECT port, proto, records, nsrc, ndst FROM agg_day WHERE t=? ORDER BY ndst DESC, port LIMIT ?",
     };
-    int w;
-    if (!by || !strcmp(by, "records")) w = 0, by = "records";
-    else if (!strcmp(by, "sources")) w = 1;
-    else if (!strcmp(by, "targets")) w = 2;
-    else return jerr("topports: by must be records, sources or targets");
-    sqlite3_stmt *s = prep(st, sql[w]);
-    if (!s) return jerr("store query failed");
+    if ((unsigned)by > WW_STORE_BY_TARGETS) return WW_ERR_ARG;
+    sqlite3_stmt *s = prep(st, sql[by]);
+    if (!s) return WW_ERR_FORMAT;
     sqlite3_bind_int64(s, 1, day);
     sqlite3_bind_int(s, 2, limit > 0 ? limit : 10);
-    json_t *ports = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(ports, json_pack("{s:i,s:o,s:I,s:I,s:I}",
-            "port", sqlite3_column_int(s, 0), "proto", jproto(sqlite3_column_int(s, 1)),
-            "records", (json_int_t)sqlite3_column_int64(s, 2),
-            "sources", (json_int_t)sqlite3_column_int64(s, 3),
-            "targets", (json_int_t)sqlite3_column_int64(s, 4)));
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        struct ww_store_agg *a = row(out, sizeof *a);
+        a->t = day;
+        a->port = sqlite3_column_int(s, 0);
+        a->proto = sqlite3_column_int(s, 1);
+        counts(a, s, 2, 0);
+    }
     sqlite3_finalize(s);
-    return json_pack("{s:s,s:o,s:o}", "by", by, "date", jdate(day), "ports", ports);
-}
-
-static json_t *src_row(sqlite3_stmt *s)
-{
-    return json_pack("{s:s,s:I,s:I,s:I,s:I,s:o,s:o}",
-        "src", (const char *)sqlite3_column_text(s, 0),
-        "records", (json_int_t)sqlite3_column_int64(s, 1),
-        "targets", (json_int_t)sqlite3_column_int64(s, 2),
-        "ports", (json_int_t)sqlite3_column_int64(s, 3),
-        "sensors", (json_int_t)sqlite3_column_int64(s, 4),
-        "first_seen", jtime(sqlite3_column_int64(s, 5)),
-        "last_seen", jtime(sqlite3_column_int64(s, 6)));
+    return WW_OK;
 }
 
 #define SRC_COLS "src, records, ntgt, nport, nsens, first_seen, last_seen"
+
+static void src_row(struct ww_store_src *r, sqlite3_stmt *s)
+{
+    text(r->src, sizeof r->src, s, 0);
+    r->records = sqlite3_column_int64(s, 1);
+    r->targets = sqlite3_column_int64(s, 2);
+    r->ports = sqlite3_column_int64(s, 3);
+    r->sensors = sqlite3_column_int64(s, 4);
+    r->first_us = sqlite3_column_int64(s, 5);
+    r->last_us = sqlite3_column_int64(s, 6);
+}
 
 /* Top sources: the per port and day top-source tallies merged (of one
  * port's last 30 days with data, or of every port's last day), ranked by their
@@ -142,10 +135,10 @@ static json_t *src_row(sqlite3_stmt *s)
  * all-time figures -- with a port, records are its guaranteed count there.
  * "Last" is the latest day not after today: a day in the future (a sensor
  * whose clock is wrong) would otherwise hide every real source. */
-static json_t *q_sources(struct ww_store *st, int limit, int port, int64_t today)
+static int q_sources(struct sq_store *st, int limit, int port, int64_t today,
+                     struct ww_store_rows *out)
 {
     if (limit <= 0) limit = 10;
-    json_t *arr = json_array();
     sqlite3_stmt *s = prep(st, port < 0
         ? "SELECT top FROM agg_day WHERE t = (SELECT max(t) FROM agg_day WHERE t <= ?2)"
         : "SELECT top FROM agg_day WHERE port=?1 AND t <= ?2 AND t >="
@@ -154,8 +147,7 @@ static json_t *q_sources(struct ww_store *st, int limit, int port, int64_t today
     if (!s || !one) {
         sqlite3_finalize(s);
         sqlite3_finalize(one);
-        json_decref(arr);
-        return jerr("store query failed");
+        return WW_ERR_FORMAT;
     }
     if (port >= 0) sqlite3_bind_int(s, 1, port);
     sqlite3_bind_int64(s, 2, today);
@@ -186,128 +178,96 @@ static json_t *q_sources(struct ww_store *st, int limit, int port, int64_t today
     tally_sort(&all);
     for (uint32_t i = 0; i < all.n && (int)i < limit; i++) {
         struct ww_addr a = {.family = all.e[i].k[16]};
-        char text[WW_ADDR_STRLEN];
+        char addr[WW_ADDR_STRLEN];
         memcpy(a.b, all.e[i].k, 16);
         sqlite3_reset(one);
-        sqlite3_bind_text(one, 1, ww_addr_format(&a, text), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(one, 1, ww_addr_format(&a, addr), -1, SQLITE_TRANSIENT);
         if (sqlite3_step(one) != SQLITE_ROW) continue;
-        json_t *row = src_row(one);
-        if (port >= 0)
-            json_object_set_new(row, "records", json_integer((json_int_t)(all.e[i].c - all.e[i].err)));
-        json_array_append_new(arr, row);
+        struct ww_store_src *r = row(out, sizeof *r);
+        src_row(r, one);
+        if (port >= 0) r->records = (int64_t)(all.e[i].c - all.e[i].err);
     }
     tally_free(&all);
     sqlite3_finalize(s);
     sqlite3_finalize(one);
-    return port < 0 ? json_pack("{s:o}", "sources", arr)
-                    : json_pack("{s:i,s:o}", "port", port, "sources", arr);
+    return WW_OK;
 }
 
-static json_t *q_ip(struct ww_store *st, const struct ww_addr *a)
+static int q_ip(struct sq_store *st, const struct ww_addr *a, struct ww_store_ip *out)
 {
-    char text[WW_ADDR_STRLEN];
-    ww_addr_format(a, text);
+    char addr[WW_ADDR_STRLEN];
+    ww_addr_format(a, addr);
     sqlite3_stmt *s = prep(st, "SELECT " SRC_COLS ", byport, days FROM srcs WHERE src=?");
-    if (!s) return jerr("store query failed");
-    sqlite3_bind_text(s, 1, text, -1, SQLITE_TRANSIENT);
+    if (!s) return WW_ERR_FORMAT;
+    sqlite3_bind_text(s, 1, addr, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(s) != SQLITE_ROW) {
         sqlite3_finalize(s);
-        return jerr("address not seen");
+        return WW_ERR_ARG;
     }
-    json_t *j = src_row(s), *kinds = json_array(), *ports = json_array(), *days = json_array();
-    /* the scan detectors' thresholds (lib/detect/scan.h, after Zeek), over all time */
-    if (sqlite3_column_int64(s, 2) >= 25) json_array_append_new(kinds, json_string("horizontal"));
-    if (sqlite3_column_int64(s, 3) >= 15) json_array_append_new(kinds, json_string("vertical"));
+    src_row(&out->src, s);
     struct tally t = {.cap = SRC_PORTS};
     tally_decode(&t, sqlite3_column_blob(s, 7), (size_t)sqlite3_column_bytes(s, 7));
     tally_sort(&t);
-    for (uint32_t i = 0; i < t.n; i++) {
+    for (uint32_t i = 0; i < t.n && i < WW_STORE_IP_PORTS; i++) {
         int64_t v = tally_key_int_value(t.e[i].k);
-        json_array_append_new(ports, json_pack("{s:i,s:o,s:I}", "port", (int)(v >> 8),
-                              "proto", jproto((int)(v & 255)),
-                              "records", (json_int_t)(t.e[i].c - t.e[i].err)));
+        out->ports[out->nports].port = (int)(v >> 8);
+        out->ports[out->nports].proto = (int)(v & 255);
+        out->ports[out->nports++].records = (int64_t)(t.e[i].c - t.e[i].err);
     }
     tally_free(&t);
     t = (struct tally){.cap = SRC_DAYS, .recent = 1};
     tally_decode(&t, sqlite3_column_blob(s, 8), (size_t)sqlite3_column_bytes(s, 8));
     tally_sort_keys(&t);
-    for (uint32_t i = 0; i < t.n; i++)
-        json_array_append_new(days, json_pack("{s:o,s:I}", "date", jdate(tally_key_int_value(t.e[i].k)),
-                                              "records", (json_int_t)t.e[i].c));
+    for (uint32_t i = 0; i < t.n && i < WW_STORE_IP_DAYS; i++) {
+        out->days[out->ndays].day = tally_key_int_value(t.e[i].k);
+        out->days[out->ndays++].records = (int64_t)t.e[i].c;
+    }
     tally_free(&t);
     sqlite3_finalize(s);
-    json_object_set_new(j, "kinds", kinds);
-    json_object_set_new(j, "by_port", ports);
-    json_object_set_new(j, "days", days);
-    return j;
-}
-
-static json_t *alert_row(sqlite3_stmt *s)
-{
-    return json_pack("{s:i,s:o,s:o,s:o,s:o,s:I,s:I,s:f,s:f,s:s}",
-        "port", sqlite3_column_int(s, 0), "proto", jproto(sqlite3_column_int(s, 1)),
-        "start", jtime(sqlite3_column_int64(s, 2)), "alert", jtime(sqlite3_column_int64(s, 3)),
-        "end", jtime(sqlite3_column_int64(s, 9)),
-        "sources", (json_int_t)sqlite3_column_int64(s, 4),
-        "new_sources", (json_int_t)sqlite3_column_int64(s, 5),
-        "baseline_new", sqlite3_column_double(s, 6), "score", sqlite3_column_double(s, 7),
-        "explanation", (const char *)sqlite3_column_text(s, 8));
+    return WW_OK;
 }
 
 #define ALERT_COLS "port, proto, start, alert, sources, new_sources, baseline_new, score, explanation, end"
 
-static json_t *q_alerts(struct ww_store *st, int limit)
+/* The alerts a statement over ALERT_COLS selects. */
+static int alert_rows(sqlite3_stmt *s, struct ww_store_rows *out)
 {
-    sqlite3_stmt *s = prep(st, "SELECT " ALERT_COLS " FROM alerts ORDER BY alert DESC, id DESC LIMIT ?");
-    if (!s) return jerr("store query failed");
-    sqlite3_bind_int(s, 1, limit > 0 ? limit : 20);
-    json_t *arr = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW) json_array_append_new(arr, alert_row(s));
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        struct ww_store_alert *a = row(out, sizeof *a);
+        a->port = sqlite3_column_int(s, 0);
+        a->proto = sqlite3_column_int(s, 1);
+        a->start_us = sqlite3_column_int64(s, 2);
+        a->alert_us = sqlite3_column_int64(s, 3);
+        a->sources = sqlite3_column_int64(s, 4);
+        a->new_sources = sqlite3_column_int64(s, 5);
+        a->baseline_new = sqlite3_column_double(s, 6);
+        a->score = sqlite3_column_double(s, 7);
+        text(a->explanation, sizeof a->explanation, s, 8);
+        a->end_us = sqlite3_column_int64(s, 9);
+    }
     sqlite3_finalize(s);
-    return json_pack("{s:o}", "alerts", arr);
+    return WW_OK;
 }
 
-/* Active = an alert whose surge was still on within the 24 h before now.
- * green: none; yellow: one port, z < 20; orange: 2-3 ports, or one at
- * z >= 20; red: 4 or more ports. */
-static json_t *q_infocon(struct ww_store *st, int64_t now_us_)
+static int q_alerts(struct sq_store *st, int limit, struct ww_store_rows *out)
+{
+    sqlite3_stmt *s = prep(st, "SELECT " ALERT_COLS " FROM alerts ORDER BY alert DESC, id DESC LIMIT ?");
+    if (!s) return WW_ERR_FORMAT;
+    sqlite3_bind_int(s, 1, limit > 0 ? limit : 20);
+    return alert_rows(s, out);
+}
+
+static int q_active(struct sq_store *st, int64_t now_us, struct ww_store_rows *out)
 {
     sqlite3_stmt *s = prep(st, "SELECT " ALERT_COLS " FROM alerts WHERE end >= ? AND alert <= ?"
                                " ORDER BY score DESC");
-    if (!s) return jerr("store query failed");
-    sqlite3_bind_int64(s, 1, now_us_ - DAY_US);
-    sqlite3_bind_int64(s, 2, now_us_);
-    json_t *active = json_array();
-    int ports[8], nports = 0;
-    double maxz = 0;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        json_array_append_new(active, alert_row(s));
-        int p = sqlite3_column_int(s, 0) << 8 | sqlite3_column_int(s, 1), seen = 0;
-        for (int i = 0; i < nports && i < 8; i++) seen |= ports[i] == p;
-        if (!seen) { if (nports < 8) ports[nports] = p; nports++; }
-        if (sqlite3_column_double(s, 7) > maxz) maxz = sqlite3_column_double(s, 7);
-    }
-    sqlite3_finalize(s);
-    const char *level;
-    char reason[160];
-    if (nports == 0) {
-        level = "green";
-        snprintf(reason, sizeof reason, "no active surges");
-    } else if (nports >= 4) {
-        level = "red";
-        snprintf(reason, sizeof reason, "surges on %d ports in the last 24 h", nports);
-    } else if (nports >= 2 || maxz >= 20) {
-        level = "orange";
-        snprintf(reason, sizeof reason, nports >= 2 ? "surges on %d ports in the last 24 h"
-                 : "a surge on %d port at z >= 20 in the last 24 h", nports);
-    } else {
-        level = "yellow";
-        snprintf(reason, sizeof reason, "a surge on one port in the last 24 h");
-    }
-    return json_pack("{s:s,s:s,s:o}", "level", level, "reason", reason, "active", active);
+    if (!s) return WW_ERR_FORMAT;
+    sqlite3_bind_int64(s, 1, now_us - WW_DAY_US);
+    sqlite3_bind_int64(s, 2, now_us);
+    return alert_rows(s, out);
 }
 
-static json_t *q_sensors(struct ww_store *st, int64_t now)
+static int q_sensors(struct sq_store *st, int64_t now, struct ww_store_rows *out)
 {
     sqlite3_stmt *s = prep(st,
         "SELECT name, created, revoked, last_seen,"
@@ -316,28 +276,26 @@ static json_t *q_sensors(struct ww_store *st, int64_t now)
         " (SELECT count(*) FROM batches b WHERE b.sensor=k.id AND b.ts >= ?2),"
         " (SELECT coalesce(sum(events),0) FROM batches b WHERE b.sensor=k.id AND b.ts >= ?3)"
         " FROM keys k ORDER BY name");
-    if (!s) return jerr("store query failed");
-    sqlite3_bind_int64(s, 1, now - HOUR_US);
-    sqlite3_bind_int64(s, 2, now - DAY_US);
-    sqlite3_bind_int64(s, 3, now - 60000000);
-    json_t *arr = json_array();
-    int64_t minute = 0;
+    if (!s) return WW_ERR_FORMAT;
+    sqlite3_bind_int64(s, 1, now - WW_HOUR_US);
+    sqlite3_bind_int64(s, 2, now - WW_DAY_US);
+    sqlite3_bind_int64(s, 3, now - WW_MIN_US);
     while (sqlite3_step(s) == SQLITE_ROW) {
-        int64_t last = sqlite3_column_int64(s, 3);
-        json_array_append_new(arr, json_pack("{s:s,s:o,s:b,s:o,s:I,s:I,s:I}",
-            "name", (const char *)sqlite3_column_text(s, 0),
-            "created", jtime(sqlite3_column_int64(s, 1)), "revoked", sqlite3_column_int(s, 2),
-            "last_seen", last ? jtime(last) : json_null(),
-            "events_hour", (json_int_t)sqlite3_column_int64(s, 4),
-            "events_day", (json_int_t)sqlite3_column_int64(s, 5),
-            "batches", (json_int_t)sqlite3_column_int64(s, 6)));
-        minute += sqlite3_column_int64(s, 7);
+        struct ww_store_sensor *r = row(out, sizeof *r);
+        text(r->name, sizeof r->name, s, 0);
+        r->created_us = sqlite3_column_int64(s, 1);
+        r->revoked = sqlite3_column_int(s, 2);
+        r->last_us = sqlite3_column_int64(s, 3);
+        r->events_hour = sqlite3_column_int64(s, 4);
+        r->events_day = sqlite3_column_int64(s, 5);
+        r->batches_day = sqlite3_column_int64(s, 6);
+        r->events_minute = sqlite3_column_int64(s, 7);
     }
     sqlite3_finalize(s);
-    return json_pack("{s:o,s:f}", "sensors", arr, "events_per_second", (double)minute / 60.0);
+    return WW_OK;
 }
 
-static int64_t scalar(struct ww_store *st, const char *sql)
+static int64_t scalar(struct sq_store *st, const char *sql)
 {
     sqlite3_stmt *s = prep(st, sql);
     int64_t v = 0;
@@ -346,12 +304,23 @@ static int64_t scalar(struct ww_store *st, const char *sql)
     return v;
 }
 
-static int q_metrics(struct ww_store *st, FILE *out)
+/* The files' size (database + WAL), then the gauges of the tables. */
+static int q_metrics(struct sq_store *st, FILE *out)
 {
-    uint64_t batches, events, dups, sources;
-    ww_store_counters(st, &batches, &events, &dups, &sources);
+    struct ww_store_counters c;
+    sq_counters(&st->base, &c);
+    unsigned long long bytes = 0;
+    char wal[4096];
+    struct stat sb;
+    if (!stat(st->path, &sb)) bytes += (unsigned long long)sb.st_size;
+    snprintf(wal, sizeof wal, "%s-wal", st->path);
+    if (!stat(wal, &sb)) bytes += (unsigned long long)sb.st_size;
+    if (fprintf(out, "# HELP wormwatch_store_file_bytes Size of the store's files (database + WAL).\n"
+                     "# TYPE wormwatch_store_file_bytes gauge\n"
+                     "wormwatch_store_file_bytes %llu\n", bytes) < 0)
+        return WW_ERR_IO;
     const struct { const char *name, *help; int64_t v; } m[] = {
-        {"wormwatch_store_sources", "Distinct sources in the store", (int64_t)sources},
+        {"wormwatch_store_sources", "Distinct sources in the store", (int64_t)c.sources},
         {"wormwatch_store_alerts", "Surge alerts in the store",
          scalar(st, "SELECT count(*) FROM alerts")},
         {"wormwatch_store_sensor_keys", "Live sensor keys",
@@ -359,7 +328,7 @@ static int q_metrics(struct ww_store *st, FILE *out)
         {"wormwatch_store_log_rows", "Batches committed and kept in the log for recovery",
          scalar(st, "SELECT count(*) FROM log")},
         {"wormwatch_store_writable", "1 while the store writes, 0 while it cannot (a full disk)",
-         ww_store_status(st, NULL, 0) == WW_OK},
+         sq_status(&st->base, NULL, 0) == WW_OK},
     };
     for (size_t i = 0; i < sizeof m / sizeof *m; i++)
         if (fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n%s %lld\n", m[i].name, m[i].help,
@@ -368,60 +337,65 @@ static int q_metrics(struct ww_store *st, FILE *out)
     return WW_OK;
 }
 
-/* ---- the public queries: sync, then one query on the read connection ---- */
+/* ---- the engine's queries: sync, then one query on the read connection ---- */
 
-#define QUERY(call)                         \
-    do {                                    \
-        if (ww_store_sync(st)) return NULL; \
-        pthread_mutex_lock(&st->rlock);     \
-        json_t *j_ = call;                  \
-        pthread_mutex_unlock(&st->rlock);   \
-        return j_;                          \
+#define QUERY(call)                          \
+    do {                                     \
+        struct sq_store *st = sq(base);      \
+        int rc_ = sq_sync(st);               \
+        if (rc_) return rc_;                 \
+        pthread_mutex_lock(&st->rlock);      \
+        rc_ = call;                          \
+        pthread_mutex_unlock(&st->rlock);    \
+        return rc_;                          \
     } while (0)
 
-json_t *ww_store_port(struct ww_store *st, int port, int64_t day)
+int sq_port(struct ww_store *base, int port, int64_t day, struct ww_store_rows *out)
 {
-    QUERY(q_port(st, port, day));
+    QUERY(q_port(st, port, day, out));
 }
 
-json_t *ww_store_porthistory(struct ww_store *st, int port, int64_t from_day, int64_t to_day,
-                             int hourly)
+int sq_porthistory(struct ww_store *base, int port, int64_t from_day, int64_t to_day, int hourly,
+                   struct ww_store_rows *out)
 {
-    QUERY(q_porthistory(st, port, from_day, to_day, hourly));
+    QUERY(q_porthistory(st, port, from_day, to_day, hourly, out));
 }
 
-json_t *ww_store_topports(struct ww_store *st, const char *by, int limit, int64_t day)
+int sq_topports(struct ww_store *base, enum ww_store_by by, int limit, int64_t day,
+                struct ww_store_rows *out)
 {
-    QUERY(q_topports(st, by, limit, day));
+    QUERY(q_topports(st, by, limit, day, out));
 }
 
-json_t *ww_store_sources(struct ww_store *st, int limit, int port, int64_t now_us)
+int sq_sources(struct ww_store *base, int limit, int port, int64_t now_us,
+               struct ww_store_rows *out)
 {
-    QUERY(q_sources(st, limit, port, now_us / DAY_US));
+    QUERY(q_sources(st, limit, port, now_us / WW_DAY_US, out));
 }
 
-json_t *ww_store_ip(struct ww_store *st, const struct ww_addr *a)
+int sq_ip(struct ww_store *base, const struct ww_addr *a, struct ww_store_ip *out)
 {
-    QUERY(q_ip(st, a));
+    QUERY(q_ip(st, a, out));
 }
 
-json_t *ww_store_alerts(struct ww_store *st, int limit)
+int sq_alerts(struct ww_store *base, int limit, struct ww_store_rows *out)
 {
-    QUERY(q_alerts(st, limit));
+    QUERY(q_alerts(st, limit, out));
 }
 
-json_t *ww_store_infocon(struct ww_store *st, int64_t now_us)
+int sq_active(struct ww_store *base, int64_t now_us, struct ww_store_rows *out)
 {
-    QUERY(q_infocon(st, now_us));
+    QUERY(q_active(st, now_us, out));
 }
 
-json_t *ww_store_sensors(struct ww_store *st, int64_t now_us)
+int sq_sensors(struct ww_store *base, int64_t now_us, struct ww_store_rows *out)
 {
-    QUERY(q_sensors(st, now_us));
+    QUERY(q_sensors(st, now_us, out));
 }
 
-int ww_store_metrics(struct ww_store *st, FILE *out)
+int sq_metrics(struct ww_store *base, FILE *out)
 {
+    struct sq_store *st = sq(base);
     pthread_mutex_lock(&st->rlock);
     int rc = q_metrics(st, out);
     pthread_mutex_unlock(&st->rlock);

@@ -1,5 +1,7 @@
-/* store_sqlite.c -- the store (store.h) on SQLite: open, keys, and the
- * write side. Queries are in store_query.c, blob encodings in store_blob.c.
+/* store_sqlite.c -- the SQLite store engine (store.h, engine.h): open,
+ * keys, and the write side; the engine's table is at the end. Queries are
+ * in store_query.c, blob encodings in store_blob.c. --db PATH or
+ * sqlite:PATH.
  *
  * Durability is the log, not the aggregates. A submitted batch is
  * committed as one `batches` row (sensor, batch_id: the primary key that
@@ -212,7 +214,7 @@ static int64_t floordiv(int64_t a, int64_t b)
     return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
 
-static sqlite3_stmt *stmt(struct ww_store *st, int which)
+static sqlite3_stmt *stmt(struct sq_store *st, int which)
 {
     sqlite3_stmt *s = st->stmt[which];
     sqlite3_reset(s);
@@ -220,7 +222,7 @@ static sqlite3_stmt *stmt(struct ww_store *st, int which)
     return s;
 }
 
-static int exec(struct ww_store *st, const char *sql)
+static int exec(struct sq_store *st, const char *sql)
 {
     return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? WW_OK : WW_ERR_IO;
 }
@@ -232,7 +234,7 @@ static int step_done(sqlite3_stmt *s)
     return rc == SQLITE_DONE ? WW_OK : WW_ERR_IO;
 }
 
-static int meta_put_int(struct ww_store *st, const char *k, int64_t v)
+static int meta_put_int(struct sq_store *st, const char *k, int64_t v)
 {
     sqlite3_stmt *s = stmt(st, S_META_PUT);
     sqlite3_bind_text(s, 1, k, -1, SQLITE_STATIC);
@@ -241,7 +243,7 @@ static int meta_put_int(struct ww_store *st, const char *k, int64_t v)
 }
 
 /* The integer a one-value statement gives (a pragma, a count), 0 if none. */
-static int64_t sql_int(struct ww_store *st, const char *sql)
+static int64_t sql_int(struct sq_store *st, const char *sql)
 {
     sqlite3_stmt *s;
     int64_t v = 0;
@@ -264,17 +266,20 @@ static int64_t meta_get_int(sqlite3 *db, const char *k)
 
 /* ---- open / close ---------------------------------------------------------- */
 
-static int open_err(struct ww_store *st, char *err, size_t errlen, const char *what, int rc)
+static void sq_close(struct ww_store *s);
+
+static int open_err(struct sq_store *st, char *err, size_t errlen, const char *what, int rc)
 {
     if (err && errlen)
         snprintf(err, errlen, "%s: %s", what, st->db ? sqlite3_errmsg(st->db) : "cannot open");
-    ww_store_close(st);
+    sq_close(&st->base);
     return rc;
 }
 
-int ww_store_open(const char *path, struct ww_store **out, char *err, size_t errlen)
+static int sq_open(const char *path, struct ww_store **out, char *err, size_t errlen)
 {
-    struct ww_store *st = ww_calloc(1, sizeof *st);
+    struct sq_store *st = ww_calloc(1, sizeof *st);
+    st->base.ops = &ww_store_sqlite;
     st->stmt = ww_calloc(S_COUNT, sizeof *st->stmt);
     *out = NULL;
     st->path = ww_strdup(path);
@@ -298,7 +303,7 @@ int ww_store_open(const char *path, struct ww_store **out, char *err, size_t err
         if (err && errlen)
             snprintf(err, errlen, "%s: store version %lld, this wormwatch reads version 2"
                      " (start a new store)", path, (long long)version);
-        ww_store_close(st);
+        sq_close(&st->base);
         return WW_ERR_FORMAT;
     }
     for (int i = 0; i < S_COUNT; i++)
@@ -310,23 +315,8 @@ int ww_store_open(const char *path, struct ww_store **out, char *err, size_t err
         return open_err(st, err, errlen, path, WW_ERR_IO);
     sqlite3_busy_timeout(st->rdb, 10000);
     sqlite3_exec(st->rdb, "PRAGMA cache_size=-131072;", NULL, NULL, NULL);
-    *out = st;
+    *out = &st->base;
     return WW_OK;
-}
-
-char *ww_store_default_path(void)
-{
-    const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-    char dir[4096];
-    if (xdg && *xdg) snprintf(dir, sizeof dir, "%s/wormwatch", xdg);
-    else snprintf(dir, sizeof dir, "%s/.local/share/wormwatch", home && *home ? home : ".");
-    for (char *p = dir + 1; *p; p++)
-        if (*p == '/') { *p = '\0'; mkdir(dir, 0700); *p = '/'; }
-    mkdir(dir, 0700);
-    size_t n = strlen(dir) + sizeof "/wormwatch.db";
-    char *path = ww_malloc(n);
-    snprintf(path, n, "%s/wormwatch.db", dir);
-    return path;
 }
 
 /* ---- keys ------------------------------------------------------------------ */
@@ -336,8 +326,9 @@ static void secret_hash(const char *secret, unsigned char out[32])
     gnutls_hash_fast(GNUTLS_DIG_SHA256, secret, strlen(secret), out);
 }
 
-int ww_store_key_add(struct ww_store *st, const char *name, char secret[65])
+static int key_add(struct ww_store *base, const char *name, char secret[65])
 {
+    struct sq_store *st = sq(base);
     size_t len = strlen(name);
     if (len < 1 || len > 64) return WW_ERR_ARG;
     for (size_t i = 0; i < len; i++)
@@ -358,8 +349,9 @@ int ww_store_key_add(struct ww_store *st, const char *name, char secret[65])
     return rc == SQLITE_DONE ? WW_OK : WW_ERR_IO;
 }
 
-int ww_store_key_revoke(struct ww_store *st, const char *name)
+static int key_revoke(struct ww_store *base, const char *name)
 {
+    struct sq_store *st = sq(base);
     pthread_mutex_lock(&st->wlock);
     sqlite3_stmt *s = stmt(st, S_KEY_REVOKE);
     sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
@@ -372,8 +364,9 @@ int ww_store_key_revoke(struct ww_store *st, const char *name)
 /* Reads keys on the query connection, so a key added or revoked by another
  * process counts at once; compares every live key's hash in constant time
  * (no early exit). */
-int ww_store_key_check(struct ww_store *st, const char *secret, int64_t *sensor_id, char name[65])
+static int key_check(struct ww_store *base, const char *secret, int64_t *sensor_id, char name[65])
 {
+    struct sq_store *st = sq(base);
     unsigned char hash[32];
     secret_hash(secret, hash);
     int64_t found = 0;
@@ -400,11 +393,12 @@ int ww_store_key_check(struct ww_store *st, const char *secret, int64_t *sensor_
     return WW_OK;
 }
 
-int ww_store_key_list(struct ww_store *st,
-                      void (*fn)(void *ctx, const char *name, int64_t created, int revoked,
-                                 int64_t last_seen),
-                      void *ctx)
+static int key_list(struct ww_store *base,
+                    void (*fn)(void *ctx, const char *name, int64_t created, int revoked,
+                               int64_t last_seen),
+                    void *ctx)
 {
+    struct sq_store *st = sq(base);
     pthread_mutex_lock(&st->wlock);
     sqlite3_stmt *s = stmt(st, S_KEY_ALL);
     int rc;
@@ -453,7 +447,7 @@ static const unsigned char *col_blob(sqlite3_stmt *s, int col, size_t *len)
 }
 
 /* Reads an entry's row, if there is one. */
-static int ent_load(struct ww_store *st, struct writer *w, struct ent *e)
+static int ent_load(struct sq_store *st, struct writer *w, struct ent *e)
 {
     sqlite3_stmt *s;
     char text[WW_ADDR_STRLEN];
@@ -492,7 +486,7 @@ static int ent_load(struct ww_store *st, struct writer *w, struct ent *e)
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? WW_OK : WW_ERR_IO;
 }
 
-static struct ent *ent_get(struct ww_store *st, struct writer *w, const struct ent *k)
+static struct ent *ent_get(struct sq_store *st, struct writer *w, const struct ent *k)
 {
     uint64_t h = ent_hash(k);
     uint32_t i = ww_hash_find(&w->index, h, ent_eq, w->ents, k);
@@ -570,7 +564,7 @@ static int cmp_ts(const void *a, const void *b)
 
 /* Applies log row id (sensor's events) to the aggregates (agg) and to the
  * surge detector (surge). */
-static int apply(struct ww_store *st, struct writer *w, int64_t id, int64_t sensor,
+static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sensor,
                  const struct ww_event *ev, size_t n, int agg, int surge)
 {
     uint64_t sens = ww_hash64((uint64_t)sensor ^ 0x5e5e5e5e5e5e5e5eULL);
@@ -583,7 +577,7 @@ static int apply(struct ww_store *st, struct writer *w, int64_t id, int64_t sens
         uint64_t hs = ww_addr_hash(&e->src), hd = ww_addr_hash(&e->dst);
         for (int kind = K_HOUR; kind <= K_DAY; kind++) {
             struct ent k = {.kind = (uint8_t)kind, .port = port, .proto = e->proto,
-                            .t = floordiv(e->ts_us, kind == K_DAY ? DAY_US : HOUR_US)};
+                            .t = floordiv(e->ts_us, kind == K_DAY ? WW_DAY_US : WW_HOUR_US)};
             struct ent *g = ent_get(st, w, &k);
             if (!g) return WW_ERR_IO;
             if (!touch(w, g, id)) continue;
@@ -608,7 +602,7 @@ static int apply(struct ww_store *st, struct writer *w, int64_t id, int64_t sens
         ww_dcount_add(&g->d[2], sens);
         tally_key_int(key, (int64_t)port << 8 | e->proto);
         tally_add(&g->top, key, (uint64_t)cnt, 0);
-        tally_key_int(key, floordiv(e->ts_us, DAY_US));
+        tally_key_int(key, floordiv(e->ts_us, WW_DAY_US));
         tally_add(&g->days, key, (uint64_t)cnt, 0);
     }
     if (surge) {
@@ -636,7 +630,7 @@ static unsigned char *scratch(struct writer *w, size_t need)
     return w->buf;
 }
 
-static int ent_write(struct ww_store *st, struct writer *w, struct ent *e)
+static int ent_write(struct sq_store *st, struct writer *w, struct ent *e)
 {
     unsigned char *b = scratch(w, 3 * DCOUNT_BLOB_MAX + TALLY_ENTRY * (SRC_PORTS + SRC_DAYS + TOPK));
     size_t off = 0, len[5];
@@ -677,7 +671,7 @@ static int ent_write(struct ww_store *st, struct writer *w, struct ent *e)
     return step_done(s);
 }
 
-static int write_alerts(struct ww_store *st, struct writer *w)
+static int write_alerts(struct sq_store *st, struct writer *w)
 {
     const struct ww_surge *r;
     size_t n = ww_surges_results(w->surges, &r);
@@ -713,7 +707,7 @@ static int write_alerts(struct ww_store *st, struct writer *w)
     return WW_OK;
 }
 
-static int save_surges(struct ww_store *st, struct writer *w)
+static int save_surges(struct sq_store *st, struct writer *w)
 {
     unsigned char *b = NULL;
     size_t len = ww_surges_save(w->surges, &b);
@@ -728,7 +722,7 @@ static int save_surges(struct ww_store *st, struct writer *w)
 
 /* A write (or a read) failed: keeps SQLite's reason (a ROLLBACK would reset
  * it) and asks for a checkpoint once writes succeed again. */
-static void note_failure(struct ww_store *st, struct writer *w)
+static void note_failure(struct sq_store *st, struct writer *w)
 {
     pthread_mutex_lock(&w->mu);
     snprintf(w->why, sizeof w->why, "%s", sqlite3_errmsg(st->db));
@@ -738,7 +732,7 @@ static void note_failure(struct ww_store *st, struct writer *w)
 
 /* Ends the transaction: COMMIT if rc is WW_OK, else (or if COMMIT fails)
  * ROLLBACK, keeping the reason. */
-static int finish(struct ww_store *st, struct writer *w, int rc)
+static int finish(struct sq_store *st, struct writer *w, int rc)
 {
     if (!rc) rc = exec(st, "COMMIT");
     if (rc) {
@@ -756,7 +750,7 @@ static int finish(struct ww_store *st, struct writer *w, int rc)
  * every entry is still dirty and queued, `applied` and the surge
  * watermark where they were, so the next flush writes it all again and no
  * log row is deleted before what it holds is in the aggregates. */
-static int flush(struct ww_store *st, struct writer *w, int64_t budget_us, int save)
+static int flush(struct sq_store *st, struct writer *w, int64_t budget_us, int save)
 {
     int64_t t0 = ww_mono_us();
     if (!w->dn && !save && w->applied == w->agg_last) return WW_OK;
@@ -815,7 +809,7 @@ static int flush(struct ww_store *st, struct writer *w, int64_t budget_us, int s
  * not be checkpointed. The copy grows the database file to page_count
  * pages; with less room than that it would fail midway, having taken what
  * room there was from the writes, so it waits for the room. */
-static void checkpoint(struct ww_store *st, struct writer *w)
+static void checkpoint(struct sq_store *st, struct writer *w)
 {
     struct stat sb;
     struct statvfs fs;
@@ -833,7 +827,7 @@ static void checkpoint(struct ww_store *st, struct writer *w)
  * past surge_wm to the surge detector; an aggregate row skips the ids it
  * already holds (its wm). A row that cannot be read is an error, never the
  * end of the log. */
-static int catch_up(struct ww_store *st, struct writer *w)
+static int catch_up(struct sq_store *st, struct writer *w)
 {
     int64_t from = w->agg_last < w->surge_wm ? w->agg_last : w->surge_wm;
     sqlite3_stmt *s;
@@ -892,7 +886,7 @@ static void writer_free(struct writer *w)
 
 /* An apply that failed midway (a read error) left entries holding part of
  * a log row: all entries go, and the log is caught up on as at a start. */
-static int rebuild(struct ww_store *st, struct writer *w)
+static int rebuild(struct sq_store *st, struct writer *w)
 {
     drop_entries(w);
     w->agg_last = w->applied;
@@ -906,7 +900,7 @@ static int rebuild(struct ww_store *st, struct writer *w)
 
 /* Commits the jobs as one transaction; fills each job's rc and dup. Returns
  * the log id of each committed new batch in ids (0 for duplicates). */
-static int commit_jobs(struct ww_store *st, struct writer *w, struct job *jobs, int64_t *ids)
+static int commit_jobs(struct sq_store *st, struct writer *w, struct job *jobs, int64_t *ids)
 {
     int rc = exec(st, "BEGIN IMMEDIATE");
     int64_t t = ww_now_us();
@@ -942,7 +936,7 @@ static int commit_jobs(struct ww_store *st, struct writer *w, struct job *jobs, 
 
 static void *writer_main(void *arg)
 {
-    struct ww_store *st = arg;
+    struct sq_store *st = arg;
     struct writer *w = st->w;
     int64_t *ids = NULL;
     size_t idcap = 0;
@@ -1051,7 +1045,7 @@ static void *writer_main(void *arg)
 /* Loads the surge state, catches up on the log and flushes. Only a log that
  * cannot be read fails the start: a flush that fails (a full disk) leaves
  * the writer failed, answering 503, and trying again by itself. */
-static int replay(struct ww_store *st, struct writer *w)
+static int replay(struct sq_store *st, struct writer *w)
 {
     w->applied = w->agg_last = w->committed = meta_get_int(st->db, "applied");
     w->surge_wm = 0;
@@ -1113,8 +1107,9 @@ void store_lock_release(const char *lockpath, int fd)
     close(fd);
 }
 
-int ww_store_start(struct ww_store *st, char *err, size_t errlen)
+static int sq_start(struct ww_store *base, char *err, size_t errlen)
 {
+    struct sq_store *st = sq(base);
     int rc = WW_OK;
     pthread_mutex_lock(&st->start_lock);
     if (st->w) goto out;
@@ -1155,11 +1150,12 @@ out:
     return rc;
 }
 
-int ww_store_submit(struct ww_store *st, int64_t sensor_id, const char *batch_id,
-                    const struct ww_event *ev, size_t n, int *duplicate)
+static int sq_submit(struct ww_store *base, int64_t sensor_id, const char *batch_id,
+                     const struct ww_event *ev, size_t n, int *duplicate)
 {
+    struct sq_store *st = sq(base);
     *duplicate = 0;
-    if (!st->w && ww_store_start(st, NULL, 0)) return WW_ERR_IO;
+    if (!st->w && sq_start(base, NULL, 0)) return WW_ERR_IO;
     struct writer *w = st->w;
     struct job j = {.sensor = sensor_id, .batch_id = batch_id, .ev = ev, .n = n};
     pthread_mutex_lock(&w->mu);
@@ -1176,7 +1172,7 @@ int ww_store_submit(struct ww_store *st, int64_t sensor_id, const char *batch_id
     return j.rc;
 }
 
-int ww_store_sync(struct ww_store *st)
+int sq_sync(struct sq_store *st)
 {
     struct writer *w = st->w;
     if (!w) return WW_OK;
@@ -1195,9 +1191,9 @@ int ww_store_sync(struct ww_store *st)
     return rc;
 }
 
-int ww_store_status(struct ww_store *st, char *why, size_t len)
+int sq_status(struct ww_store *base, char *why, size_t len)
 {
-    struct writer *w = st->w;
+    struct writer *w = sq(base)->w;
     if (len) *why = '\0';
     if (!w) return WW_OK;
     pthread_mutex_lock(&w->mu);
@@ -1207,23 +1203,19 @@ int ww_store_status(struct ww_store *st, char *why, size_t len)
     return rc;
 }
 
-void ww_store_counters(struct ww_store *st, uint64_t *batches, uint64_t *events,
-                       uint64_t *duplicates, uint64_t *sources)
+void sq_counters(struct ww_store *base, struct ww_store_counters *out)
 {
-    struct writer *w = st->w;
-    *batches = *events = *duplicates = *sources = 0;
+    struct writer *w = sq(base)->w;
+    *out = (struct ww_store_counters){0};
     if (!w) return;
     pthread_mutex_lock(&w->mu);
-    *batches = w->batches;
-    *events = w->events;
-    *duplicates = w->duplicates;
-    *sources = w->sources;
+    *out = (struct ww_store_counters){w->batches, w->events, w->duplicates, w->sources};
     pthread_mutex_unlock(&w->mu);
 }
 
-void ww_store_close(struct ww_store *st)
+static void sq_close(struct ww_store *base)
 {
-    if (!st) return;
+    struct sq_store *st = sq(base);
     struct writer *w = st->w;
     if (w) {
         pthread_mutex_lock(&w->mu);
@@ -1245,3 +1237,12 @@ void ww_store_close(struct ww_store *st)
     ww_free(st->path);
     ww_free(st);
 }
+
+const struct ww_store_ops ww_store_sqlite = {
+    .open = sq_open, .close = sq_close, .start = sq_start,
+    .key_add = key_add, .key_revoke = key_revoke, .key_check = key_check, .key_list = key_list,
+    .submit = sq_submit, .status = sq_status, .counters = sq_counters, .metrics = sq_metrics,
+    .port = sq_port, .porthistory = sq_porthistory, .topports = sq_topports,
+    .sources = sq_sources, .ip = sq_ip, .alerts = sq_alerts, .active = sq_active,
+    .sensors = sq_sensors,
+};

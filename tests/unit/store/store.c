@@ -1,9 +1,11 @@
 /* store.c -- the SQLite store on a temporary database: keys, batches
  * (duplicate ids), exact aggregates, exact-then-HLL distinct counts, the
- * queries' JSON, infocon, hostile strings, and a 90-day history timing; the
- * writer's lock file (one writer, removed at a clean close, safe against
- * a close racing an open). Every file lives in one mkdtemp directory
- * ($TMPDIR or /tmp), removed at the end. */
+ * queries' rows and the API's JSON of them (lib/serve/api.c), infocon,
+ * hostile strings, and a 90-day history timing; the writer's lock file (one
+ * writer, removed at a clean close, safe against a close racing an open);
+ * the --db schemes. Every file lives in one mkdtemp directory ($TMPDIR or
+ * /tmp), removed at the end. */
+#include <stdarg.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -41,6 +43,34 @@ static struct ww_event ev(int64_t ts, uint32_t src, uint32_t dst, int dport, int
 static long long jint(json_t *o, const char *k)
 {
     return (long long)json_integer_value(json_object_get(o, k));
+}
+
+/* A day as YYYY-MM-DD, in one of four buffers (for a few in one call). */
+static const char *D(int64_t day)
+{
+    static char buf[4][16];
+    static int i;
+    i = (i + 1) % 4;
+    return ww_date_format(day, buf[i], sizeof buf[i]);
+}
+
+/* The API's answer to the URL, with now_us as "now"; NULL if its status is
+ * not want. */
+static json_t *api(struct ww_store *st, int64_t now_us, unsigned want, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static json_t *api(struct ww_store *st, int64_t now_us, unsigned want, const char *fmt, ...)
+{
+    char url[512];
+    unsigned status;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(url, sizeof url, fmt, ap);
+    va_end(ap);
+    json_t *j = ww_api_get(st, url, now_us, &status);
+    CHECK(j != NULL);
+    if (status == want) return j;
+    json_decref(j);
+    return NULL;
 }
 
 static int listed;
@@ -160,7 +190,7 @@ static void run(void)
     CHECK_INT(dup, 0);
     CHECK_INT(ww_store_submit(st, id, "batch-1", b, 5, &dup), WW_OK);
     CHECK_INT(dup, 1);
-    json_t *j = ww_store_port(st, 139, day);
+    json_t *j = api(st, 0, 200, "/api/v1/port/139?date=%s", D(day));
     CHECK_STR(json_string_value(json_object_get(j, "date")), "2006-08-04");
     json_t *row = json_array_get(json_object_get(j, "data"), 0);
     CHECK_STR(json_string_value(json_object_get(row, "proto")), "tcp");
@@ -176,7 +206,7 @@ static void run(void)
     CHECK_INT(ww_store_key_check(st, secret3, &id3, name), WW_OK);
     CHECK_INT(ww_store_submit(st, id3, "batch-1", b, 1, &dup), WW_OK);
     CHECK_INT(dup, 0);
-    j = ww_store_port(st, 139, day);
+    j = api(st, 0, 200, "/api/v1/port/139?date=%s", D(day));
     row = json_array_get(json_object_get(j, "data"), 0);
     CHECK_INT(jint(row, "records"), 4);
     CHECK_INT(jint(row, "sources"), 2);
@@ -184,24 +214,32 @@ static void run(void)
     json_decref(j);
 
     /* topports by records: 53/udp (7), 139 (4), 445 (1) */
-    j = ww_store_topports(st, "records", 10, day);
+    j = api(st, 0, 200, "/api/v1/topports/records?limit=10&date=%s", D(day));
     json_t *ports = json_object_get(j, "ports");
     CHECK_INT(json_array_size(ports), 3);
     CHECK_INT(jint(json_array_get(ports, 0), "port"), 53);
     CHECK_INT(jint(json_array_get(ports, 1), "port"), 139);
     CHECK_INT(jint(json_array_get(ports, 2), "port"), 445);
     json_decref(j);
-    j = ww_store_topports(st, "sources", 1, day);
+    j = api(st, 0, 200, "/api/v1/topports/sources?limit=1&date=%s", D(day));
     CHECK_INT(jint(json_array_get(json_object_get(j, "ports"), 0), "port"), 139);
     json_decref(j);
-    j = ww_store_topports(st, "'; DROP TABLE agg_day; --", 1, day);
+    j = api(st, 0, 404, "/api/v1/topports/'; DROP TABLE agg_day; --?date=%s", D(day));
     CHECK(json_object_get(j, "error") != NULL);
     json_decref(j);
+    struct ww_store_rows r;
+    CHECK_INT(ww_store_topports(st, (enum ww_store_by)7, 1, day, &r), WW_ERR_ARG);
+    ww_store_rows_free(&r);
+    CHECK_INT(ww_store_topports(st, WW_STORE_BY_TARGETS, 10, day, &r), WW_OK);
+    CHECK_INT(r.n, 3);
+    CHECK(r.n == 3 && r.agg[0].targets == 3 && r.agg[0].port == 139 && r.agg[0].proto == WW_PROTO_TCP);
+    ww_store_rows_free(&r);
+    CHECK(r.n == 0 && r.agg == NULL);
 
     /* ip summary */
     struct ww_addr a;
     CHECK_INT(ww_addr_parse("10.0.0.2", 8, &a), 0);
-    j = ww_store_ip(st, &a);
+    j = api(st, 0, 200, "/api/v1/ip/10.0.0.2");
     CHECK_STR(json_string_value(json_object_get(j, "src")), "10.0.0.2");
     CHECK_INT(jint(j, "records"), 2);
     CHECK_INT(jint(j, "targets"), 1);
@@ -211,10 +249,12 @@ static void run(void)
     CHECK_STR(json_string_value(json_object_get(j, "last_seen")), "2006-08-04T05:00:03Z");
     json_decref(j);
     CHECK_INT(ww_addr_parse("10.9.9.9", 8, &a), 0);
-    j = ww_store_ip(st, &a);
-    CHECK(json_object_get(j, "error") != NULL);
+    struct ww_store_ip ip;
+    CHECK_INT(ww_store_ip(st, &a, &ip), WW_ERR_ARG);
+    j = api(st, 0, 404, "/api/v1/ip/10.9.9.9");
+    CHECK_STR(json_string_value(json_object_get(j, "error")), "address not seen");
     json_decref(j);
-    j = ww_store_sources(st, 10, -1, (day + 1) * 86400000000LL);
+    j = api(st, (day + 1) * 86400000000LL, 200, "/api/v1/sources?limit=10");
     CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(j, "sources"), 0), "src")), "10.0.0.3");
     CHECK_INT(json_array_size(json_object_get(j, "sources")), 3);
     json_decref(j);
@@ -224,7 +264,7 @@ static void run(void)
     struct ww_event *big = ww_malloc(1000 * sizeof *big);
     for (int i = 0; i < 128; i++) big[i] = ev(t2, 0x0b000000u + (uint32_t)i, 0xc0a80001, 80, WW_PROTO_TCP);
     CHECK_INT(ww_store_submit(st, id, "d-1", big, 128, &dup), WW_OK);
-    j = ww_store_port(st, 80, day2);
+    j = api(st, 0, 200, "/api/v1/port/80?date=%s", D(day2));
     CHECK_INT(jint(json_array_get(json_object_get(j, "data"), 0), "sources"), 128);
     json_decref(j);
     uint32_t next = 128;
@@ -235,7 +275,7 @@ static void run(void)
         snprintf(bid, sizeof bid, "d-%d", k + 2);
         CHECK_INT(ww_store_submit(st, id, bid, big, 1000, &dup), WW_OK);
     }
-    j = ww_store_port(st, 80, day2);
+    j = api(st, 0, 200, "/api/v1/port/80?date=%s", D(day2));
     long long n80 = jint(json_array_get(json_object_get(j, "data"), 0), "sources");
     /* the store's estimate is exactly a HyperLogLog's of the same hashes
      * (nothing lost in blob round trips); its error is HLL's (1.6% s.d.) */
@@ -252,16 +292,16 @@ static void run(void)
     json_decref(j);
 
     /* porthistory ranges */
-    j = ww_store_porthistory(st, 139, day - 3, day + 3, 0);
+    j = api(st, 0, 200, "/api/v1/porthistory/139?from=%s&to=%s", D(day - 3), D(day + 3));
     CHECK_INT(json_array_size(json_object_get(j, "days")), 1);
     CHECK_STR(json_string_value(json_object_get(j, "from")), "2006-08-01");
     json_decref(j);
-    j = ww_store_porthistory(st, 139, day + 1, day + 3, 0);
+    j = api(st, 0, 200, "/api/v1/porthistory/139?from=%s&to=%s", D(day + 1), D(day + 3));
     CHECK_INT(json_array_size(json_object_get(j, "days")), 0);
     json_decref(j);
 
     /* infocon with no alerts */
-    j = ww_store_infocon(st, t2);
+    j = api(st, t2, 200, "/api/v1/infocon");
     CHECK_STR(json_string_value(json_object_get(j, "level")), "green");
     json_decref(j);
     FILE *mf = tmpfile();
@@ -280,17 +320,17 @@ static void run(void)
         snprintf(bid, sizeof bid, "s-%d", h);
         CHECK_INT(ww_store_submit(st, id, bid, big, (size_t)nn, &dup), WW_OK);
     }
-    j = ww_store_alerts(st, 10);
+    j = api(st, 0, 200, "/api/v1/alerts?limit=10");
     json_t *al = json_object_get(j, "alerts");
     CHECK(json_array_size(al) >= 1);
     CHECK_INT(jint(json_array_get(al, 0), "port"), 5000);
     printf("alert: %s\n", json_string_value(json_object_get(json_array_get(al, 0), "explanation")));
     json_decref(j);
-    j = ww_store_infocon(st, t3 + 72 * 3600000000LL);
+    j = api(st, t3 + 72 * 3600000000LL, 200, "/api/v1/infocon");
     const char *lvl = json_string_value(json_object_get(j, "level"));
     CHECK(lvl && (!strcmp(lvl, "yellow") || !strcmp(lvl, "orange")));
     json_decref(j);
-    j = ww_store_infocon(st, t3 + 200 * 3600000000LL);
+    j = api(st, t3 + 200 * 3600000000LL, 200, "/api/v1/infocon");
     CHECK_STR(json_string_value(json_object_get(j, "level")), "green");
     json_decref(j);
 
@@ -310,9 +350,10 @@ static void run(void)
         snprintf(bid, sizeof bid, "h-%d", d);
         CHECK_INT(ww_store_submit(st, id, bid, big, 1000, &dup), WW_OK);
     }
-    json_decref(ww_store_alerts(st, 1)); /* waits for the writer: time the query alone */
+    CHECK_INT(ww_store_alerts(st, 1, &r), WW_OK); /* waits for the writer: time the query alone */
+    ww_store_rows_free(&r);
     double t = secs();
-    j = ww_store_porthistory(st, 1500, d0, d0 + 89, 0);
+    j = api(st, 0, 200, "/api/v1/porthistory/1500?from=%s&to=%s", D(d0), D(d0 + 89));
     printf("90-day port history over 90x1000 day rows: %.3f ms\n", (secs() - t) * 1e3);
     CHECK_INT(json_array_size(json_object_get(j, "days")), 90);
     CHECK_INT(jint(json_array_get(json_object_get(j, "days"), 0), "records"), 1);
@@ -343,7 +384,7 @@ static void run_views(void)
     CHECK_INT(ww_store_submit(st, id, "v-1", e, n, &d), WW_OK);
     (void)dup;
 
-    json_t *j = ww_store_porthistory(st, 139, day, day + 1, 1);
+    json_t *j = api(st, 0, 200, "/api/v1/porthistory/139?from=%s&to=%s&by=hour", D(day), D(day + 1));
     json_t *hours = json_object_get(j, "hours");
     CHECK_INT(json_array_size(hours), 2);
     CHECK_STR(json_string_value(json_object_get(json_array_get(hours, 0), "time")), "2006-08-04T00:00:00Z");
@@ -354,20 +395,26 @@ static void run_views(void)
     json_decref(j);
 
     int64_t then = (day + 2) * 86400000000LL; /* "now" for the sources queries */
-    j = ww_store_sources(st, 10, 139, then);
+    j = api(st, then, 200, "/api/v1/sources?limit=10&port=139");
     json_t *src = json_object_get(j, "sources");
     CHECK_INT(json_array_size(src), 2);
     CHECK_STR(json_string_value(json_object_get(json_array_get(src, 0), "src")), "10.0.0.1");
     CHECK_INT(jint(json_array_get(src, 0), "records"), 30); /* on 139 */
     CHECK_INT(jint(json_array_get(src, 0), "ports"), 21);   /* in all */
     json_decref(j);
-    j = ww_store_sources(st, 10, 22, then);
+    j = api(st, then, 200, "/api/v1/sources?limit=10&port=22");
     CHECK_INT(json_array_size(json_object_get(j, "sources")), 0);
     json_decref(j);
 
     struct ww_addr a;
     ww_addr_parse("10.0.0.1", 8, &a);
-    j = ww_store_ip(st, &a);
+    struct ww_store_ip ip;
+    CHECK_INT(ww_store_ip(st, &a, &ip), WW_OK);
+    CHECK_STR(ip.src.src, "10.0.0.1");
+    CHECK_INT(ip.nports, 21);
+    CHECK_INT(ip.ndays, 2);
+    CHECK(ip.ndays == 2 && ip.days[0].day == day && ip.days[1].records == 20);
+    j = api(st, 0, 200, "/api/v1/ip/10.0.0.1");
     CHECK_INT(jint(j, "records"), 50);
     json_t *kinds = json_object_get(j, "kinds");
     CHECK_INT(json_array_size(kinds), 2);
@@ -386,7 +433,7 @@ static void run_views(void)
 
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    j = ww_store_sensors(st, (int64_t)now.tv_sec * 1000000);
+    j = api(st, (int64_t)now.tv_sec * 1000000, 200, "/api/v1/sensors");
     json_t *s0 = json_array_get(json_object_get(j, "sensors"), 0);
     CHECK_STR(json_string_value(json_object_get(s0, "name")), "s1");
     CHECK_INT(jint(s0, "events_hour"), 51);
@@ -399,17 +446,17 @@ static void run_views(void)
      * them) hides nothing: sources ranks days up to now's only */
     struct ww_event fut = ev((day + 30000) * 86400000000LL, 0x0a000009, 0xc0a80001, 139, WW_PROTO_TCP);
     CHECK_INT(ww_store_submit(st, id, "future", &fut, 1, &d), WW_OK);
-    j = ww_store_sources(st, 10, -1, then);
+    j = api(st, then, 200, "/api/v1/sources?limit=10");
     src = json_object_get(j, "sources");
     CHECK_INT(json_array_size(src), 1); /* day + 1: 10.0.0.1's 20 ports */
     CHECK_STR(json_string_value(json_object_get(json_array_get(src, 0), "src")), "10.0.0.1");
     json_decref(j);
-    j = ww_store_sources(st, 10, 139, then);
+    j = api(st, then, 200, "/api/v1/sources?limit=10&port=139");
     src = json_object_get(j, "sources");
     CHECK_INT(json_array_size(src), 2);
     CHECK_STR(json_string_value(json_object_get(json_array_get(src, 0), "src")), "10.0.0.1");
     json_decref(j);
-    j = ww_store_sources(st, 10, 139, (day + 30000) * 86400000000LL); /* once that day comes */
+    j = api(st, (day + 30000) * 86400000000LL, 200, "/api/v1/sources?limit=10&port=139"); /* once that day comes */
     src = json_object_get(j, "sources");
     CHECK_INT(json_array_size(src), 1);
     CHECK_STR(json_string_value(json_object_get(json_array_get(src, 0), "src")), "10.0.0.9");
@@ -449,15 +496,26 @@ static void feed(struct ww_store *st, int64_t id, int from, int to)
     ww_free(e);
 }
 
+/* The alerts (but when each surge last surged) and 139's history, as text. */
 static char *outcome(struct ww_store *st)
 {
-    json_t *a = ww_store_alerts(st, 10), *h = ww_store_porthistory(st, 139, 0, 20000, 0);
-    json_t *al = json_object_get(a, "alerts");
-    for (size_t i = 0; i < json_array_size(al); i++) /* explanation has the numbers too */
-        json_object_del(json_array_get(al, i), "end");
-    json_t *both = json_pack("{s:o,s:o}", "alerts", a, "history", h);
-    char *text = json_dumps(both, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(both);
+    struct ww_store_rows a, h;
+    CHECK_INT(ww_store_alerts(st, 10, &a), WW_OK);
+    CHECK_INT(ww_store_porthistory(st, 139, 0, 20000, 0, &h), WW_OK);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    for (size_t i = 0; i < a.n; i++) /* explanation has the numbers too */
+        fprintf(f, "alert %d/%d %lld %lld %s\n", a.alert[i].port, a.alert[i].proto,
+                (long long)a.alert[i].start_us, (long long)a.alert[i].alert_us,
+                a.alert[i].explanation);
+    for (size_t i = 0; i < h.n; i++)
+        fprintf(f, "day %lld %lld %lld %lld %lld\n", (long long)h.agg[i].t,
+                (long long)h.agg[i].records, (long long)h.agg[i].sources,
+                (long long)h.agg[i].targets, (long long)h.agg[i].sensors);
+    fclose(f);
+    ww_store_rows_free(&a);
+    ww_store_rows_free(&h);
     return text;
 }
 
@@ -501,7 +559,7 @@ static void run_recovery(void)
     feed(st, id, 0, HOURS);
     char *want = outcome(st);
     ww_store_close(st);
-    CHECK(strstr(want, "\"port\":139") != NULL); /* the worm was called */
+    CHECK(strstr(want, "alert 139/6 ") != NULL); /* the worm was called */
 
     /* crash mid-stream: the child's batches are committed, its aggregates
      * and surge state only partly flushed or not at all */
@@ -564,7 +622,7 @@ static void run_icmp(void)
     };
     for (int i = 0; i < 3; i++) e[i].sport = 8, e[i].tcpflags = 0;
     CHECK_INT(ww_store_submit(st, id, "icmp-1", e, 4, &dup), WW_OK);
-    json_t *j = ww_store_port(st, 0, day);
+    json_t *j = api(st, 0, 200, "/api/v1/port/0?date=%s", D(day));
     json_t *row = json_array_get(json_object_get(j, "data"), 0);
     CHECK_INT(json_array_size(json_object_get(j, "data")), 1);
     CHECK_STR(json_string_value(json_object_get(row, "proto")), "icmp");
@@ -573,14 +631,14 @@ static void run_icmp(void)
     CHECK_INT(jint(row, "targets"), 2);
     json_decref(j);
     for (int p = 2; p <= 3; p++) { /* codes are not ports: only tcp on 3 */
-        j = ww_store_port(st, p, day);
+        j = api(st, 0, 200, "/api/v1/port/%d?date=%s", p, D(day));
         json_t *data = json_object_get(j, "data");
         for (size_t i = 0; i < json_array_size(data); i++)
             CHECK_STR(json_string_value(json_object_get(json_array_get(data, i), "proto")), "tcp");
         CHECK_INT(json_array_size(data), p == 3);
         json_decref(j);
     }
-    j = ww_store_topports(st, "records", 10, day);
+    j = api(st, 0, 200, "/api/v1/topports/records?limit=10&date=%s", D(day));
     json_t *ports = json_object_get(j, "ports");
     CHECK_INT(json_array_size(ports), 2);
     CHECK_INT(jint(json_array_get(ports, 0), "port"), 0);
@@ -588,7 +646,7 @@ static void run_icmp(void)
     json_decref(j);
     struct ww_addr a;
     CHECK_INT(ww_addr_parse("10.0.0.2", 8, &a), 0);
-    j = ww_store_ip(st, &a); /* icmp and 3/tcp: two "ports" */
+    j = api(st, 0, 200, "/api/v1/ip/10.0.0.2"); /* icmp and 3/tcp: two "ports" */
     CHECK_INT(jint(j, "ports"), 2);
     json_t *bp = json_object_get(j, "by_port");
     CHECK_INT(json_array_size(bp), 2);
@@ -627,7 +685,7 @@ static void run_mapped(void)
         CHECK_INT(ww_store_open(path, &st, err, sizeof err), WW_OK);
     }
     sqlite3_stmt *s;
-    CHECK_INT(sqlite3_prepare_v2(st->rdb, "SELECT count(*), max(src) FROM srcs", -1, &s, NULL),
+    CHECK_INT(sqlite3_prepare_v2(sq(st)->rdb, "SELECT count(*), max(src) FROM srcs", -1, &s, NULL),
               SQLITE_OK);
     CHECK_INT(sqlite3_step(s), SQLITE_ROW);
     CHECK_INT(sqlite3_column_int(s, 0), 1);
@@ -647,11 +705,11 @@ static void run_mapped(void)
     CHECK(json_equal(j[0], j[1]));
     json_decref(j[0]);
     json_decref(j[1]);
-    json_t *src = ww_store_sources(st, 10, -1, t0 + 86400000000LL);
-    json_t *list = json_object_get(src, "sources");
-    CHECK_INT(json_array_size(list), 1);
-    CHECK_INT(jint(json_array_get(list, 0), "records"), 5);
-    json_decref(src);
+    struct ww_store_rows r;
+    CHECK_INT(ww_store_sources(st, 10, -1, t0 + 86400000000LL, &r), WW_OK);
+    CHECK_INT(r.n, 1);
+    CHECK(r.n == 1 && r.src[0].records == 5 && !strcmp(r.src[0].src, "203.0.113.50"));
+    ww_store_rows_free(&r);
     ww_store_close(st);
 }
 
@@ -728,10 +786,11 @@ static struct ww_event *fbatch(int64_t day, uint32_t base, int port, int n)
 
 static long long frecords(struct ww_store *st, int port, int64_t day) /* -1: no answer */
 {
-    json_t *j = ww_store_port(st, port, day);
-    if (!j) return -1;
-    long long n = jint(json_array_get(json_object_get(j, "data"), 0), "records");
-    json_decref(j);
+    struct ww_store_rows r;
+    int rc = ww_store_port(st, port, day, &r);
+    long long n = rc == WW_ERR_IO ? -1 : r.n ? r.agg[0].records : 0;
+    CHECK(rc == WW_OK || rc == WW_ERR_IO);
+    ww_store_rows_free(&r);
     return n;
 }
 
@@ -799,6 +858,10 @@ static void run_faults(void)
     fail_write = F_WAL;
     CHECK_INT(frecords(st, 7002, day), -1);
     CHECK_INT(ww_store_status(st, why, sizeof why), WW_ERR_IO);
+    json_t *j = api(st, 0, 503, "/api/v1/port/7002?date=%s", D(day));
+    CHECK_STR(json_string_value(json_object_get(j, "error")), "the store cannot write (database or"
+              " disk is full): its figures may miss acknowledged batches; retry later");
+    json_decref(j);
     CHECK_INT(ww_store_submit(st, id, "c", c, 50, &dup), WW_ERR_IO);
     usleep(1200000); /* failed flushes retried meanwhile */
     fail_write = 0;
@@ -825,23 +888,23 @@ static void run_faults(void)
      * 200), with the entries of an earlier batch still dirty: the cache is
      * rebuilt from the log, each batch counted once */
     CHECK_INT(ww_store_submit(st, id, "e1", e1, 80, &dup), WW_OK);
-    pthread_mutex_lock(&st->wlock);
-    sqlite3_progress_handler(st->db, 1, loads_fail, st->db);
-    pthread_mutex_unlock(&st->wlock);
+    pthread_mutex_lock(&sq(st)->wlock);
+    sqlite3_progress_handler(sq(st)->db, 1, loads_fail, sq(st)->db);
+    pthread_mutex_unlock(&sq(st)->wlock);
     fail_loads = 1;
     CHECK_INT(ww_store_submit(st, id, "e2", e2, 120, &dup), WW_OK);
     CHECK_INT(frecords(st, 7004, day), -1);
     CHECK_INT(ww_store_status(st, why, sizeof why), WW_ERR_IO);
     fail_loads = 0;
     CHECK_INT(fresumed(st, 7004, day), 200);
-    pthread_mutex_lock(&st->wlock);
-    sqlite3_progress_handler(st->db, 0, NULL, NULL);
-    pthread_mutex_unlock(&st->wlock);
+    pthread_mutex_lock(&sq(st)->wlock);
+    sqlite3_progress_handler(sq(st)->db, 0, NULL, NULL);
+    pthread_mutex_unlock(&sq(st)->wlock);
     struct ww_addr x;
     CHECK_INT(ww_addr_parse("12.0.80.5", 9, &x), 0); /* one of e2's */
-    json_t *j = ww_store_ip(st, &x);
-    CHECK_INT(jint(j, "records"), 1);
-    json_decref(j);
+    struct ww_store_ip ip;
+    CHECK_INT(ww_store_ip(st, &x, &ip), WW_OK);
+    CHECK_INT(ip.src.records, 1);
 
     /* and after a restart: every acknowledged batch exactly once */
     ww_store_close(st);
@@ -850,21 +913,44 @@ static void run_faults(void)
     CHECK_INT(frecords(st, 7002, day), 150);
     CHECK_INT(frecords(st, 7003, day), 300);
     CHECK_INT(frecords(st, 7004, day), 200);
-    j = ww_store_sources(st, 10000, -1, (day + 1) * 86400000000LL);
+    j = api(st, (day + 1) * 86400000000LL, 200, "/api/v1/sources?limit=10000");
     CHECK_INT(json_array_size(json_object_get(j, "sources")), 4 * 32); /* top 32 of 4 ports, once */
     json_decref(j);
     static const char *const one_of_each[] = {"12.0.0.99", "12.0.16.7", "12.0.32.49", "12.0.48.0",
                                               "12.0.64.79", "12.0.80.119"};
     for (int i = 0; i < 6; i++) {
         CHECK_INT(ww_addr_parse(one_of_each[i], strlen(one_of_each[i]), &x), 0);
-        j = ww_store_ip(st, &x);
-        CHECK_INT(jint(j, "records"), 1);
-        json_decref(j);
+        CHECK_INT(ww_store_ip(st, &x, &ip), WW_OK);
+        CHECK_INT(ip.src.records, 1);
     }
     ww_store_close(st);
     sqlite3_vfs_unregister(&faulty);
     sqlite3_vfs_register(real_vfs, 1);
     ww_free(a), ww_free(b), ww_free(c), ww_free(d), ww_free(e1), ww_free(e2);
+}
+
+/* ---- --db: a path or sqlite:PATH is SQLite; an engine not built is
+ * refused, saying so ---- */
+
+static void run_schemes(void)
+{
+    char path[512], spec[600], err[256], secret[65], name[65];
+    struct ww_store *st;
+    int64_t id;
+    tpath(path, sizeof path, "scheme.db");
+    snprintf(spec, sizeof spec, "sqlite:%s", path);
+    CHECK_INT(ww_store_open(spec, &st, err, sizeof err), WW_OK);
+    CHECK_INT(ww_store_key_add(st, "s", secret), WW_OK);
+    ww_store_close(st);
+    CHECK_INT(ww_store_open(path, &st, err, sizeof err), WW_OK); /* the same file */
+    CHECK_INT(ww_store_key_check(st, secret, &id, name), WW_OK);
+    CHECK_STR(name, "s");
+    ww_store_close(st);
+    st = (struct ww_store *)&st;
+    CHECK_INT(ww_store_open("clickhouse://127.0.0.1:9000/ww", &st, err, sizeof err), WW_ERR_FORMAT);
+    CHECK(st == NULL);
+    CHECK_STR(err, "clickhouse://127.0.0.1:9000/ww: the ClickHouse store engine is not built yet;"
+                   " --db takes a file path or sqlite:PATH");
 }
 
 /* ---- the writer's lock file ---- */
@@ -894,7 +980,9 @@ static void run_lock(void)
     CHECK(!exists(lock));
     /* a reader that never starts the writer creates no lock file */
     CHECK_INT(ww_store_open(path, &b, err, sizeof err), WW_OK);
-    json_decref(ww_store_alerts(b, 1));
+    struct ww_store_rows r;
+    CHECK_INT(ww_store_alerts(b, 1, &r), WW_OK);
+    ww_store_rows_free(&r);
     ww_store_close(b);
     CHECK(!exists(lock));
     /* after a crash the lock file stays, unlocked: the next writer takes it */
@@ -996,5 +1084,5 @@ static void run_tally(void)
     tally_free(&d);
 }
 
-TEST_MAIN(tmp_init(); run(); run_views(); run_recovery(); run_icmp(); run_mapped(); run_faults(); run_lock(); run_lock_race();
+TEST_MAIN(tmp_init(); run(); run_views(); run_recovery(); run_icmp(); run_mapped(); run_faults(); run_schemes(); run_lock(); run_lock_race();
           run_tally(); tmp_done())

@@ -1,0 +1,52 @@
+/* engine.h -- what a store engine implements (store.h is what callers use).
+ *
+ * An engine is a table of operations, one per store.h function, over its
+ * own handle, which begins with a struct ww_store (so store.c can reach the
+ * table) and which the engine's functions convert back. store.c picks the
+ * engine by the --db argument's scheme and passes the rest of it to open;
+ * a new engine is a new file, its table's declaration below and a line in
+ * store.c's table. The meaning of each operation, its codes and its
+ * threading are store.h's. */
+#ifndef WW_STORE_ENGINE_H
+#define WW_STORE_ENGINE_H
+#include "store/store.h"
+
+struct ww_store_ops;
+
+struct ww_store {
+    const struct ww_store_ops *ops;
+};
+
+struct ww_store_ops {
+    int  (*open)(const char *target, struct ww_store **out, char *err, size_t errlen);
+    void (*close)(struct ww_store *st);
+    int  (*start)(struct ww_store *st, char *err, size_t errlen);
+    int  (*key_add)(struct ww_store *st, const char *name, char secret[65]);
+    int  (*key_revoke)(struct ww_store *st, const char *name);
+    int  (*key_check)(struct ww_store *st, const char *secret, int64_t *sensor_id,
+                      char name[65]);
+    int  (*key_list)(struct ww_store *st,
+                     void (*fn)(void *ctx, const char *name, int64_t created, int revoked,
+                                int64_t last_seen),
+                     void *ctx);
+    int  (*submit)(struct ww_store *st, int64_t sensor_id, const char *batch_id,
+                   const struct ww_event *ev, size_t n, int *duplicate);
+    int  (*status)(struct ww_store *st, char *why, size_t len);
+    void (*counters)(struct ww_store *st, struct ww_store_counters *out);
+    int  (*metrics)(struct ww_store *st, FILE *out);
+    int  (*port)(struct ww_store *st, int port, int64_t day, struct ww_store_rows *out);
+    int  (*porthistory)(struct ww_store *st, int port, int64_t from_day, int64_t to_day,
+                        int hourly, struct ww_store_rows *out);
+    int  (*topports)(struct ww_store *st, enum ww_store_by by, int limit, int64_t day,
+                     struct ww_store_rows *out);
+    int  (*sources)(struct ww_store *st, int limit, int port, int64_t now_us,
+                    struct ww_store_rows *out);
+    int  (*ip)(struct ww_store *st, const struct ww_addr *a, struct ww_store_ip *out);
+    int  (*alerts)(struct ww_store *st, int limit, struct ww_store_rows *out);
+    int  (*active)(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
+    int  (*sensors)(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
+};
+
+extern const struct ww_store_ops ww_store_sqlite;
+
+#endif

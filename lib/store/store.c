@@ -1,0 +1,163 @@
+/* store.c -- store.h over the engines (engine.h): the --db argument picks
+ * one by its scheme, every other call goes through the handle's table.
+ * What is the same for every engine lives here too: freeing rows and the
+ * default path. */
+#include "store/engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+
+/* By scheme; a spec with none of them is a SQLite path. An engine not built
+ * yet has no ops. The engine's open gets what follows the scheme. */
+static const struct {
+    const char *scheme, *name;
+    const struct ww_store_ops *ops;
+} engines[] = {
+    {"sqlite:", "SQLite", &ww_store_sqlite},
+    {"clickhouse://", "ClickHouse", NULL}, /* issue 15 */
+};
+
+int ww_store_open(const char *spec, struct ww_store **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    for (size_t i = 0; i < sizeof engines / sizeof engines[0]; i++) {
+        size_t n = strlen(engines[i].scheme);
+        if (strncmp(spec, engines[i].scheme, n)) continue;
+        if (engines[i].ops) return engines[i].ops->open(spec + n, out, err, errlen);
+        if (err && errlen)
+            snprintf(err, errlen, "%s: the %s store engine is not built yet;"
+                     " --db takes a file path or sqlite:PATH", spec, engines[i].name);
+        return WW_ERR_FORMAT;
+    }
+    return ww_store_sqlite.open(spec, out, err, errlen);
+}
+
+void ww_store_close(struct ww_store *st)
+{
+    if (st) st->ops->close(st);
+}
+
+int ww_store_start(struct ww_store *st, char *err, size_t errlen)
+{
+    return st->ops->start(st, err, errlen);
+}
+
+int ww_store_key_add(struct ww_store *st, const char *name, char secret[65])
+{
+    return st->ops->key_add(st, name, secret);
+}
+
+int ww_store_key_revoke(struct ww_store *st, const char *name)
+{
+    return st->ops->key_revoke(st, name);
+}
+
+int ww_store_key_check(struct ww_store *st, const char *secret, int64_t *sensor_id, char name[65])
+{
+    return st->ops->key_check(st, secret, sensor_id, name);
+}
+
+int ww_store_key_list(struct ww_store *st,
+                      void (*fn)(void *ctx, const char *name, int64_t created, int revoked,
+                                 int64_t last_seen),
+                      void *ctx)
+{
+    return st->ops->key_list(st, fn, ctx);
+}
+
+int ww_store_submit(struct ww_store *st, int64_t sensor_id, const char *batch_id,
+                    const struct ww_event *ev, size_t n, int *duplicate)
+{
+    return st->ops->submit(st, sensor_id, batch_id, ev, n, duplicate);
+}
+
+int ww_store_status(struct ww_store *st, char *why, size_t len)
+{
+    return st->ops->status(st, why, len);
+}
+
+void ww_store_counters(struct ww_store *st, struct ww_store_counters *out)
+{
+    st->ops->counters(st, out);
+}
+
+int ww_store_metrics(struct ww_store *st, FILE *out)
+{
+    return st->ops->metrics(st, out);
+}
+
+int ww_store_port(struct ww_store *st, int port, int64_t day, struct ww_store_rows *out)
+{
+    *out = (struct ww_store_rows){0};
+    return st->ops->port(st, port, day, out);
+}
+
+int ww_store_porthistory(struct ww_store *st, int port, int64_t from_day, int64_t to_day,
+                         int hourly, struct ww_store_rows *out)
+{
+    *out = (struct ww_store_rows){0};
+    return st->ops->porthistory(st, port, from_day, to_day, hourly, out);
+}
+
+int ww_store_topports(struct ww_store *st, enum ww_store_by by, int limit, int64_t day,
+                      struct ww_store_rows *out)
+{
+    *out = (struct ww_store_rows){0};
+    return st->ops->topports(st, by, limit, day, out);
+}
+
+int ww_store_sources(struct ww_store *st, int limit, int port, int64_t now_us,
+                     struct ww_store_rows *out)
+{
+    *out = (struct ww_store_rows){0};
+    return st->ops->sources(st, limit, port, now_us, out);
+}
+
+int ww_store_ip(struct ww_store *st, const struct ww_addr *a, struct ww_store_ip *out)
+{
+    memset(out, 0, sizeof *out);
+    return st->ops->ip(st, a, out);
+}
+
+int ww_store_alerts(struct ww_store *st, int limit, struct ww_store_rows *out)
+{
+    *out = (struct ww_store_rows){0};
+    return st->ops->alerts(st, limit, out);
+}
+
+int ww_store_active(struct ww_store *st, int64_t now_us, struct ww_store_rows *out)
+{
+    *out = (struct ww_store_rows){0};
+    return st->ops->active(st, now_us, out);
+}
+
+int ww_store_sensors(struct ww_store *st, int64_t now_us, struct ww_store_rows *out)
+{
+    *out = (struct ww_store_rows){0};
+    return st->ops->sensors(st, now_us, out);
+}
+
+void ww_store_rows_free(struct ww_store_rows *r)
+{
+    ww_free(r->agg); /* every kind: one array */
+    *r = (struct ww_store_rows){0};
+}
+
+char *ww_store_default_path(void)
+{
+    const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+    char dir[4096];
+    if (xdg && *xdg) snprintf(dir, sizeof dir, "%s/wormwatch", xdg);
+    else snprintf(dir, sizeof dir, "%s/.local/share/wormwatch", home && *home ? home : ".");
+    for (char *p = dir + 1; *p; p++)
+        if (*p == '/') { *p = '\0'; mkdir(dir, 0700); *p = '/'; }
+    mkdir(dir, 0700);
+    size_t n = strlen(dir) + sizeof "/wormwatch.db";
+    char *path = ww_malloc(n);
+    snprintf(path, n, "%s/wormwatch.db", dir);
+    return path;
+}
