@@ -169,14 +169,14 @@ static int detector_option(struct ww_analysis_opts *o, int c, const char *arg)
     double x;
     switch (c) {
     case OPT_LEARN:
-        if ((d = ww_parse_duration(arg)) < 0)
+        if (ww_parse_duration(arg, &d))
             return ww_usage_error(&ww_cmd_analyze, "bad duration '%s'", arg);
         o->surge.learn_us = d;
         break;
     case OPT_BUCKET:
     case OPT_BASELINE:
     case OPT_WINDOW:
-        if ((d = ww_parse_duration(arg)) < WW_SEC_US)
+        if (ww_parse_duration(arg, &d) || d < WW_SEC_US)
             return ww_usage_error(&ww_cmd_analyze, "bad duration '%s' (e.g. 90s, 30m, 1h, 30d)", arg);
         if (c == OPT_BUCKET) o->ports.bucket_us = o->surge.bucket_us = d;
         else if (c == OPT_BASELINE) o->surge.baseline_us = d;

@@ -112,8 +112,7 @@ static int run(int argc, char **argv)
         case 'L': plain = 1; break;
         case 'c': url = optarg; break;
         case 't':
-            o.ttl_us = ww_parse_duration(optarg);
-            if (o.ttl_us < WW_SEC_US || o.ttl_us % WW_SEC_US || o.ttl_us > 365 * WW_DAY_US) {
+            if (ww_parse_duration(optarg, &o.ttl_us) || o.ttl_us < WW_SEC_US || o.ttl_us % WW_SEC_US || o.ttl_us > 365 * WW_DAY_US) {
                 ww_usage_error(cmd, "--ttl: expected whole seconds up to 365d (90s, 30m, 36h, 10d), got '%s'", optarg);
                 goto out;
             }

@@ -131,7 +131,7 @@ static int option(struct args *a, int c, const char *arg)
     case 'u': a->so.user = arg; break;
     case 'B': a->blocking = 1; break;
     case 'T':
-        if ((a->bo.ttl_us = ww_parse_duration(arg)) <= 0)
+        if (ww_parse_duration(arg, &a->bo.ttl_us) || a->bo.ttl_us <= 0)
             return ww_usage_error(cmd, "bad --block-ttl '%s' (e.g. 90s, 30m, 36h, 10d)", arg);
         break;
     case 'A':

@@ -178,7 +178,7 @@ static int serve(struct opts *o)
         return ww_usage_error(cmd, "--header-timeout: not a number of seconds in 1..3600: %s",
                               o->header_timeout);
     if (o->header_timeout) so.header_us = (int64_t)n * WW_SEC_US;
-    if ((so.max_future_us = ww_parse_duration(o->max_future ? o->max_future : DEFAULT_MAX_FUTURE)) < 0)
+    if (ww_parse_duration(o->max_future ? o->max_future : DEFAULT_MAX_FUTURE, &so.max_future_us))
         return ww_usage_error(cmd, "--max-future: expected a duration (90s, 30m, 36h, 10d), got '%s'",
                               o->max_future);
     if (parse_listen(so.listen, &so.addr))

@@ -42,13 +42,14 @@ static int parse_worm(const char *s, struct ww_sim_opts *o)
 }
 
 /* Days as a number ("7", "2.5"), or a duration with a unit ("36h"). */
-static int parse_days(const char *s, int64_t *us)
+static enum ww_err parse_days(const char *s, int64_t *us)
 {
     char *end;
     double d = strtod(s, &end);
-    if (end != s && !*end) *us = d >= 0 && d <= 3650 ? (int64_t)(d * WW_DAY_US) : -1;
-    else *us = ww_parse_duration(s);
-    return *us < 0 ? WW_ERR_PARSE : WW_OK;
+    if (end == s || *end) return ww_parse_duration(s, us);
+    if (!(d >= 0 && d <= 3650)) return WW_ERR_PARSE;
+    *us = (int64_t)(d * WW_DAY_US);
+    return WW_OK;
 }
 
 enum {
@@ -153,7 +154,7 @@ static int parse_args(int argc, char **argv, struct args *a)
             bgdays = d, worm_start = -1;
             break;
         case OPT_DURATION:
-            if ((d = ww_parse_duration(optarg)) < WW_SEC_US)
+            if (ww_parse_duration(optarg, &d) || d < WW_SEC_US)
                 return ww_usage_error(cmd, "bad --duration '%s' (e.g. 90s, 30m, 36h, 10d)", optarg);
             duration = d;
             break;

@@ -117,18 +117,18 @@ done:
     return 0;
 }
 
-int ww_addr_parse(const char *s, size_t len, struct ww_addr *out)
+enum ww_err ww_addr_parse(const char *s, size_t len, struct ww_addr *out)
 {
     uint8_t b[16];
-    if (len == 0 || len > 45) return -1;
+    if (len == 0 || len > 45) return WW_ERR_PARSE;
     if (memchr(s, ':', len)) {
-        if (parse_v6(s, len, b)) return -1;
+        if (parse_v6(s, len, b)) return WW_ERR_PARSE;
         ww_addr_from_v6(out, b);
-        return 0;
+        return WW_OK;
     }
-    if (parse_v4(s, len, b)) return -1;
+    if (parse_v4(s, len, b)) return WW_ERR_PARSE;
     ww_addr_from_v4(out, b);
-    return 0;
+    return WW_OK;
 }
 
 char *ww_addr_format(const struct ww_addr *a, char *buf)
@@ -218,7 +218,7 @@ static int prefix_eq(const uint8_t *a, const uint8_t *b, unsigned bits)
     return (a[whole] & m) == (b[whole] & m);
 }
 
-int ww_cidr_parse(const char *s, size_t n, struct ww_cidr *out)
+enum ww_err ww_cidr_parse(const char *s, size_t n, struct ww_cidr *out)
 {
     const char *slash = memchr(s, '/', n);
     size_t alen = slash ? (size_t)(slash - s) : n;

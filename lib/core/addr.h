@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/err.h"
+
 #define WW_ADDR_STRLEN 46 /* INET6_ADDRSTRLEN */
 
 struct ww_addr {
@@ -26,8 +28,8 @@ struct ww_addr {
     uint8_t family; /* 4 or 6; 0 = none */
 };
 
-/* 0 on success, -1 if s[0..len) is not exactly one address. */
-int ww_addr_parse(const char *s, size_t len, struct ww_addr *out);
+/* WW_OK, or WW_ERR_PARSE if s[0..len) is not exactly one address. */
+enum ww_err ww_addr_parse(const char *s, size_t len, struct ww_addr *out);
 void ww_addr_from_v4(struct ww_addr *a, const uint8_t v4[4]);
 void ww_addr_from_v6(struct ww_addr *a, const uint8_t v6[16]);
 /* Writes the canonical text form to buf (>= WW_ADDR_STRLEN), returns buf. */
@@ -50,7 +52,7 @@ struct ww_cidr {
  * 192.0.2.0/24). WW_OK; WW_ERR_PARSE if the part before any '/' is not an
  * address (out untouched); WW_ERR_LIMIT if the prefix length is not 1 to 3
  * digits within the family's bits (out->addr holds the address). */
-int ww_cidr_parse(const char *s, size_t n, struct ww_cidr *out);
+enum ww_err ww_cidr_parse(const char *s, size_t n, struct ww_cidr *out);
 /* "a/len", or just "a" for a single host. buf >= WW_CIDR_STRLEN. */
 char *ww_cidr_format(const struct ww_cidr *c, char *buf);
 int ww_cidr_contains(const struct ww_cidr *c, const struct ww_addr *a);

@@ -40,13 +40,13 @@ int64_t ww_time_from_utc(int y, int mon, int day, int h, int mi, int s)
            h * WW_HOUR_S + mi * WW_MIN_S + s;
 }
 
-int ww_parse_date(const char *s, size_t len, int64_t *day)
+enum ww_err ww_parse_date(const char *s, size_t len, int64_t *day)
 {
-    if (len != 10 || s[4] != '-' || s[7] != '-') return -1;
+    if (len != 10 || s[4] != '-' || s[7] != '-') return WW_ERR_PARSE;
     int64_t t = ww_time_from_utc(ww_digits(s, 4), ww_digits(s + 5, 2), ww_digits(s + 8, 2), 0, 0, 0);
-    if (t < 0) return -1;
+    if (t < 0) return WW_ERR_PARSE;
     *day = t / WW_DAY_S;
-    return 0;
+    return WW_OK;
 }
 
 char *ww_date_format(int64_t day, char *buf, size_t size)
@@ -162,12 +162,12 @@ char *ww_time_format(int64_t ts_us, char *buf, size_t size)
     return buf;
 }
 
-int64_t ww_parse_duration(const char *s)
+enum ww_err ww_parse_duration(const char *s, int64_t *out)
 {
     char *end;
-    if (!s || !*s) return -1;
+    if (!s || !*s) return WW_ERR_PARSE;
     double v = strtod(s, &end);
-    if (end == s || v < 0) return -1;
+    if (end == s || v < 0) return WW_ERR_PARSE;
     double mul = 1;
     if (*end) {
         switch (*end) {
@@ -176,13 +176,14 @@ int64_t ww_parse_duration(const char *s)
         case 'h': mul = WW_HOUR_S; break;
         case 'd': mul = WW_DAY_S; break;
         case 'w': mul = 7 * WW_DAY_S; break;
-        default: return -1;
+        default: return WW_ERR_PARSE;
         }
-        if (end[1]) return -1;
+        if (end[1]) return WW_ERR_PARSE;
     }
     double us = v * mul * 1e6;
-    if (!(us >= 0) || us > 9e18) return -1; /* NaN fails the first */
-    return (int64_t)us;
+    if (!(us >= 0) || us > 9e18) return WW_ERR_PARSE; /* NaN fails the first */
+    *out = (int64_t)us;
+    return WW_OK;
 }
 
 static int64_t clock_us(clockid_t id)

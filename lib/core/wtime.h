@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/err.h"
 #include "core/num.h" /* ww_digits, for the calendar fields */
 
 /* Durations in the library's unit, microseconds (int64_t), and in seconds
@@ -32,7 +33,8 @@ int64_t ww_mono_us(void);
 int64_t ww_days_from_civil(int64_t y, unsigned m, unsigned d);
 /* The inverse: the date of a day number (Hinnant's civil_from_days). */
 void ww_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
-/* Epoch seconds of a UTC calendar time; -1 if a field is out of range. */
+/* Epoch seconds of a UTC calendar time, or -1 if a field is out of range: a
+ * value, not an error code (no valid time is negative). */
 int64_t ww_time_from_utc(int y, int mon, int day, int h, int mi, int s);
 /* Seconds east of UTC that the local zone had at local calendar time given. */
 int ww_time_local_offset(int y, int mon, int day, int h, int mi, int s);
@@ -45,14 +47,14 @@ size_t ww_parse_tzoffset(const char *s, size_t len, int *off);
  * for T). Returns bytes consumed, 0 on failure; *ts_us gets the UTC time. */
 size_t ww_parse_rfc3339(const char *s, size_t len, int64_t *ts_us);
 /* A calendar date "YYYY-MM-DD" (exactly s[0..len)), 1970..9999, to a UTC day
- * number (days since 1970-01-01); 0 on success, -1 if it is not one. */
-int ww_parse_date(const char *s, size_t len, int64_t *day);
+ * number (days since 1970-01-01); WW_OK, or WW_ERR_PARSE if it is not one. */
+enum ww_err ww_parse_date(const char *s, size_t len, int64_t *day);
 /* A UTC day number as "YYYY-MM-DD" (buf >= 11). */
 char *ww_date_format(int64_t day, char *buf, size_t size);
 /* Format as RFC 3339 UTC, "2006-08-01T00:00:00Z" (seconds precision). */
 char *ww_time_format(int64_t ts_us, char *buf, size_t size);
 /* Parse a duration "90s", "30m", "36h", "10d", "2w" (bare number = seconds)
- * into microseconds; -1 on error. */
-int64_t ww_parse_duration(const char *s);
+ * into microseconds in *us: WW_OK, or WW_ERR_PARSE (*us untouched). */
+enum ww_err ww_parse_duration(const char *s, int64_t *us);
 
 #endif

@@ -63,10 +63,10 @@ static int json_uint(json_t *o, const char *key, json_int_t max, json_int_t dflt
     return 0;
 }
 
-static int json_addr(json_t *o, const char *key, struct ww_addr *a)
+static enum ww_err json_addr(json_t *o, const char *key, struct ww_addr *a)
 {
     json_t *v = json_object_get(o, key);
-    return json_is_string(v) ? ww_addr_parse(json_string_value(v), json_string_length(v), a) : -1;
+    return json_is_string(v) ? ww_addr_parse(json_string_value(v), json_string_length(v), a) : WW_ERR_PARSE;
 }
 
 static const char *ndjson_line(const char *p, size_t n, struct ww_event *ev)

@@ -74,11 +74,11 @@ static int number(struct slice s, unsigned max, unsigned *out)
     return 0;
 }
 
-static int address(struct slice s, struct ww_addr *a)
+static enum ww_err address(struct slice s, struct ww_addr *a)
 {
     const char *pct = memchr(s.p, '%', s.n);
     if (pct && memchr(s.p, ':', s.n)) s.n = (size_t)(pct - s.p); /* fe80::1%12 */
-    return is_dash(s) ? -1 : ww_addr_parse(s.p, s.n, a);
+    return is_dash(s) ? WW_ERR_PARSE : ww_addr_parse(s.p, s.n, a);
 }
 
 static int tcpflags(struct slice s, uint8_t *out)

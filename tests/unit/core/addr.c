@@ -128,9 +128,10 @@ TEST_MAIN({
   CHECK_INT(ww_time_from_utc(2006, 8, 1, 0, 0, 0), 1154390400);
   CHECK_STR(ww_time_format(0, b, sizeof b), "1970-01-01T00:00:00Z");
   CHECK_STR(ww_time_format(951782400LL * 1000000, b, sizeof b), "2000-02-29T00:00:00Z");
-  CHECK_INT(ww_parse_duration("10d"), 864000000000LL);
-  CHECK_INT(ww_parse_duration("90s"), 90000000LL);
-  CHECK_INT(ww_parse_duration("1x"), -1);
+  int64_t dus = 0;
+  CHECK_INT(ww_parse_duration("10d", &dus), WW_OK); CHECK_INT(dus, 864000000000LL);
+  CHECK_INT(ww_parse_duration("90s", &dus), WW_OK); CHECK_INT(dus, 90000000LL);
+  CHECK_INT(ww_parse_duration("1x", &dus), WW_ERR_PARSE);
   CHECK_INT(ww_month_from_abbr("Dec"), 12);
   CHECK_INT(ww_proto_from_name("TCP", 3), 6);
   CHECK_INT(ww_proto_from_name("ICMPv6", 6), 58);
@@ -144,9 +145,9 @@ TEST_MAIN({
   CHECK_INT(day, ww_days_from_civil(2006, 8, 4));
   CHECK_STR(ww_date_format(day, b, sizeof b), "2006-08-04");
   CHECK_INT(ww_parse_date("2024-02-29", 10, &day), 0);
-  CHECK_INT(ww_parse_date("2026-02-29", 10, &day), -1);
-  CHECK_INT(ww_parse_date("2026-13-01", 10, &day), -1);
-  CHECK_INT(ww_parse_date("1969-12-31", 10, &day), -1);
-  CHECK_INT(ww_parse_date("2026-1-01x", 10, &day), -1);
-  CHECK_INT(ww_parse_date("2006-08-04T", 11, &day), -1);
+  CHECK_INT(ww_parse_date("2026-02-29", 10, &day), WW_ERR_PARSE);
+  CHECK_INT(ww_parse_date("2026-13-01", 10, &day), WW_ERR_PARSE);
+  CHECK_INT(ww_parse_date("1969-12-31", 10, &day), WW_ERR_PARSE);
+  CHECK_INT(ww_parse_date("2026-1-01x", 10, &day), WW_ERR_PARSE);
+  CHECK_INT(ww_parse_date("2006-08-04T", 11, &day), WW_ERR_PARSE);
 })

@@ -183,10 +183,10 @@ static void test_dates(void)
                                       "2026-11-18T", "10000-01-01", "2026-11-1x", ""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         day = 7;
-        CHECK_INT(ww_parse_date(bad[i], strlen(bad[i]), &day), -1);
+        CHECK_INT(ww_parse_date(bad[i], strlen(bad[i]), &day), WW_ERR_PARSE);
         CHECK_INT(day, 7);
     }
-    CHECK_INT(ww_parse_date("2026-11-18", 9, &day), -1);
+    CHECK_INT(ww_parse_date("2026-11-18", 9, &day), WW_ERR_PARSE);
 
     CHECK_STR(ww_date_format(0, b, sizeof b), "1970-01-01");
     CHECK_STR(ww_date_format(-1, b, sizeof b), "1969-12-31");
@@ -208,20 +208,31 @@ static void test_dates(void)
     CHECK_STR(small, "2006");
 }
 
+/* ww_parse_duration's value, or -1 after checking its error leaves *us alone. */
+static int64_t dur(const char *s)
+{
+    int64_t us = -2;
+    enum ww_err rc = ww_parse_duration(s, &us);
+    if (!rc) return us;
+    CHECK_INT(rc, WW_ERR_PARSE);
+    CHECK_INT(us, -2);
+    return -1;
+}
+
 static void test_duration(void)
 {
-    CHECK_INT(ww_parse_duration("90s"), 90 * US);
-    CHECK_INT(ww_parse_duration("30m"), 1800 * US);
-    CHECK_INT(ww_parse_duration("36h"), 36 * 3600 * US);
-    CHECK_INT(ww_parse_duration("10d"), 10 * 86400 * US);
-    CHECK_INT(ww_parse_duration("2w"), 14 * 86400 * US);
-    CHECK_INT(ww_parse_duration("45"), 45 * US);
-    CHECK_INT(ww_parse_duration("1.5h"), 5400 * US);
-    CHECK_INT(ww_parse_duration("0"), 0);
+    CHECK_INT(dur("90s"), 90 * US);
+    CHECK_INT(dur("30m"), 1800 * US);
+    CHECK_INT(dur("36h"), 36 * 3600 * US);
+    CHECK_INT(dur("10d"), 10 * 86400 * US);
+    CHECK_INT(dur("2w"), 14 * 86400 * US);
+    CHECK_INT(dur("45"), 45 * US);
+    CHECK_INT(dur("1.5h"), 5400 * US);
+    CHECK_INT(dur("0"), 0);
     static const char *const bad[] = {"", "s", "-1s", "5x", "5ss", "5 s", "1e30d", "inf"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) CHECK_INT(ww_parse_duration(bad[i]), -1);
-    CHECK_INT(ww_parse_duration(NULL), -1);
-    CHECK_INT(ww_parse_duration("nan"), -1); /* strtod takes it; (int64_t)NaN would be UB */
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) CHECK_INT(dur(bad[i]), -1);
+    CHECK_INT(dur(NULL), -1);
+    CHECK_INT(dur("nan"), -1); /* strtod takes it; (int64_t)NaN would be UB */
 }
 
 static void test_clocks(void)
