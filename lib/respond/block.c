@@ -57,22 +57,22 @@ static int cidr_cmp(const void *pa, const void *pb)
     return c ? c : a->len - b->len;
 }
 
-int ww_block_parse_ports(const char *s, struct ww_portrange *out, size_t max, size_t *n)
+enum ww_err ww_block_parse_ports(const char *s, struct ww_portrange *out, size_t max, size_t *n)
 {
     const char *end = s + strlen(s);
     *n = 0;
     while (*s) {
         uint64_t lo, hi;
-        if (ww_num(&s, end, 65535, &lo) || !lo) return -1;
+        if (ww_num(&s, end, 65535, &lo) || !lo) return WW_ERR_PARSE;
         hi = lo;
-        if (*s == '-' && (s++, ww_num(&s, end, 65535, &hi) || !hi)) return -1;
-        if (lo > hi || *n >= max) return -1;
+        if (*s == '-' && (s++, ww_num(&s, end, 65535, &hi) || !hi)) return WW_ERR_PARSE;
+        if (lo > hi || *n >= max) return WW_ERR_PARSE;
         out[*n].lo = (uint16_t)lo;
         out[(*n)++].hi = (uint16_t)hi;
         if (*s == ',' && s[1]) s++;
-        else if (*s) return -1;
+        else if (*s) return WW_ERR_PARSE;
     }
-    return *n ? 0 : -1;
+    return *n ? WW_OK : WW_ERR_PARSE;
 }
 
 /* ---- the handle ----------------------------------------------------------- */

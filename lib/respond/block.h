@@ -26,8 +26,8 @@
 
 struct ww_portrange { uint16_t lo, hi; };
 #define WW_BLOCK_MAX_PORTS 64
-/* "137-139,445" -> ranges (port 0 refused, lo <= hi); 0 or -1. */
-int ww_block_parse_ports(const char *s, struct ww_portrange *out, size_t max, size_t *n);
+/* "137-139,445" -> ranges (port 0 refused, lo <= hi); WW_OK or WW_ERR_PARSE. */
+enum ww_err ww_block_parse_ports(const char *s, struct ww_portrange *out, size_t max, size_t *n);
 
 struct ww_block_opts {
     int64_t ttl_us;                    /* element timeout; 0 = 24 h; <= 365 d */

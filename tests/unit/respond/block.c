@@ -50,7 +50,7 @@ static void test_ports(void)
                                       "a", "1-2-3", "1,,2", " 445", "-5", "1,2,3,4,5", "5-0",
                                       "1-65536", "1-", "1-x", "+5", "5 ", "0x10"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-        CHECK_INT(ww_block_parse_ports(bad[i], p, 4, &n), -1);
+        CHECK_INT(ww_block_parse_ports(bad[i], p, 4, &n), WW_ERR_PARSE);
 }
 
 static const char expected[] =
