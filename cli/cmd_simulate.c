@@ -93,7 +93,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 {
     const struct ww_command *cmd = &ww_cmd_simulate;
     struct ww_sim_opts *o = &a->o;
-    const char *why;
+    char why[128];
     int64_t duration = 10 * WW_DAY_US, bgdays = 7 * WW_DAY_US;
     int64_t worm_start = -1, d;
     unsigned long long u;
@@ -159,7 +159,7 @@ static int parse_args(int argc, char **argv, struct args *a)
             duration = d;
             break;
         case OPT_SENSORS:
-            if (ww_sim_parse_sensors(optarg, o, &why))
+            if (ww_sim_parse_sensors(optarg, o, why, sizeof why))
                 return ww_usage_error(cmd, "bad --sensors '%s': %s", optarg, why);
             a->spec = optarg;
             break;
@@ -181,11 +181,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 static int cmd_simulate(int argc, char **argv)
 {
     struct args a = {0};
-    const char *why;
     int status = parse_args(argc, argv, &a);
     if (status) return status;
-    struct ww_sim *sim = ww_sim_new(&a.o, &why);
-    if (!sim) return ww_usage_error(&ww_cmd_simulate, "%s", why);
+    struct ww_sim *sim;
+    char why[128];
+    if (ww_sim_new(&a.o, &sim, why, sizeof why)) return ww_usage_error(&ww_cmd_simulate, "%s", why);
 
     struct ww_sim_counts counts;
     char err[4200];

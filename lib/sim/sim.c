@@ -54,6 +54,7 @@
 #include "sim/sim.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -250,25 +251,28 @@ void ww_sim_opts_default(struct ww_sim_opts *o)
     o->random_prefix = 20;
 }
 
-int ww_sim_parse_sensors(const char *spec, struct ww_sim_opts *o, const char **why)
+/* A sensor spec refused: msg into the caller's buffer. */
+static enum ww_err fail(char *err, size_t errlen, const char *msg)
+{
+    if (errlen) snprintf(err, errlen, "%s", msg);
+    return WW_ERR_PARSE;
+}
+
+enum ww_err ww_sim_parse_sensors(const char *spec, struct ww_sim_opts *o, char *err, size_t errlen)
 {
     const char *x = strchr(spec, 'x');
     uint64_t n, len;
     if (x && !strchr(spec, '.')) { /* NxPREFIX */
         const char *p = x + 1;
         if (*p == '/') p++;
-        if (ww_num_span(spec, (size_t)(x - spec), WW_SIM_MAXSENSORS, &n) || n == 0) {
-            *why = "NxPREFIX needs N from 1 to 512";
-            return -1;
-        }
-        if (ww_num_span(p, strlen(p), 32, &len) || len < 8) {
-            *why = "NxPREFIX needs a prefix length from 8 to 32";
-            return -1;
-        }
+        if (ww_num_span(spec, (size_t)(x - spec), WW_SIM_MAXSENSORS, &n) || n == 0)
+            return fail(err, errlen, "NxPREFIX needs N from 1 to 512");
+        if (ww_num_span(p, strlen(p), 32, &len) || len < 8)
+            return fail(err, errlen, "NxPREFIX needs a prefix length from 8 to 32");
         o->nsensors = 0;
         o->random_count = (unsigned)n;
         o->random_prefix = (uint8_t)len;
-        return 0;
+        return WW_OK;
     }
     size_t count = 0;
     for (const char *p = spec; *p;) {
@@ -277,39 +281,31 @@ int ww_sim_parse_sensors(const char *spec, struct ww_sim_opts *o, const char **w
         const char *slash = memchr(p, '/', (size_t)(end - p));
         struct ww_cidr c;
         struct ww_addr a;
-        if (count == WW_SIM_MAXSENSORS) { *why = "at most 512 sensors"; return -1; }
-        int rc = ww_cidr_parse(p, (size_t)(end - p), &c);
-        if (rc == WW_ERR_PARSE || c.addr.family != 4) {
-            *why = "sensors are IPv4 CIDR blocks (a.b.c.d/len) or NxPREFIX (16x/20)";
-            return -1;
-        }
-        if (rc || c.len < 8) {
-            *why = "a sensor's prefix length must be 8 to 32";
-            return -1;
-        }
+        if (count == WW_SIM_MAXSENSORS) return fail(err, errlen, "at most 512 sensors");
+        enum ww_err rc = ww_cidr_parse(p, (size_t)(end - p), &c);
+        if (rc == WW_ERR_PARSE || c.addr.family != 4)
+            return fail(err, errlen, "sensors are IPv4 CIDR blocks (a.b.c.d/len) or NxPREFIX (16x/20)");
+        if (rc || c.len < 8)
+            return fail(err, errlen, "a sensor's prefix length must be 8 to 32");
         ww_addr_parse(p, (size_t)((slash ? slash : end) - p), &a); /* as written: parse clears host bits */
-        if (!ww_addr_eq(&a, &c.addr)) {
-            *why = "a sensor block has host bits set (not a network address)";
-            return -1;
-        }
+        if (!ww_addr_eq(&a, &c.addr))
+            return fail(err, errlen, "a sensor block has host bits set (not a network address)");
         len = c.len;
         uint32_t base = (uint32_t)a.b[12] << 24 | (uint32_t)a.b[13] << 16 |
                         (uint32_t)a.b[14] << 8 | a.b[15];
         for (size_t i = 0; i < count; i++)
             if (overlaps(base, block_size((uint8_t)len), o->sensors[i].base,
-                         block_size(o->sensors[i].prefix))) {
-                *why = "sensor blocks overlap";
-                return -1;
-            }
+                         block_size(o->sensors[i].prefix)))
+                return fail(err, errlen, "sensor blocks overlap");
         o->sensors[count].base = base;
         o->sensors[count].prefix = (uint8_t)len;
         count++;
         p = *end ? end + 1 : end;
-        if (*end && !*p) { *why = "empty sensor after ','"; return -1; }
+        if (*end && !*p) return fail(err, errlen, "empty sensor after ','");
     }
-    if (!count) { *why = "no sensors given"; return -1; }
+    if (!count) return fail(err, errlen, "no sensors given");
     o->nsensors = count;
-    return 0;
+    return WW_OK;
 }
 
 /* ------------------------------------------------------------ the model */
@@ -400,7 +396,6 @@ struct local_pair { uint32_t sensor, group; };
 
 struct ww_sim {
     struct ww_sim_opts o;
-    const char *why;
     /* sensors */
     size_t ns;
     struct ww_sim_sensor sensor[WW_SIM_MAXSENSORS];
@@ -732,7 +727,7 @@ static void setup_background(struct ww_sim *s)
     for (size_t i = 0; i < NSCANNERS; i++) s->scanners[i] = public_addr(s, &r);
 }
 
-struct ww_sim *ww_sim_new(const struct ww_sim_opts *o, const char **why)
+enum ww_err ww_sim_new(const struct ww_sim_opts *o, struct ww_sim **out, char *err, size_t errlen)
 {
     const char *w = NULL;
     if (o->end_us <= o->start_us) w = "the duration must be positive";
@@ -753,8 +748,8 @@ struct ww_sim *ww_sim_new(const struct ww_sim_opts *o, const char **why)
         w = "random sensors may cover at most a quarter of the address space";
     else if (o->nsensors > WW_SIM_MAXSENSORS) w = "at most 512 sensors";
     if (w) {
-        if (why) *why = w;
-        return NULL;
+        if (errlen) snprintf(err, errlen, "%s", w);
+        return WW_ERR_ARG;
     }
     struct ww_sim *s = ww_calloc(1, sizeof *s);
     s->o = *o;
@@ -775,7 +770,8 @@ struct ww_sim *ww_sim_new(const struct ww_sim_opts *o, const char **why)
         s->nsub = 1;
     }
     if (o->background && o->background_scale > 0) setup_background(s);
-    return s;
+    *out = s;
+    return WW_OK;
 }
 
 size_t ww_sim_sensors(const struct ww_sim *s, const struct ww_sim_sensor **out)

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/err.h"
 #include "core/event.h"
 
 #define WW_SIM_MAXSENSORS 512
@@ -66,8 +67,9 @@ struct ww_sim_opts {
 };
 
 void ww_sim_opts_default(struct ww_sim_opts *o);
-/* "16x/20" or "192.0.2.0/24,198.51.100.0/24" into o. 0, or -1 with *why. */
-int ww_sim_parse_sensors(const char *spec, struct ww_sim_opts *o, const char **why);
+/* "16x/20" or "192.0.2.0/24,198.51.100.0/24" into o. WW_OK, or WW_ERR_PARSE
+ * with the reason in err. */
+enum ww_err ww_sim_parse_sensors(const char *spec, struct ww_sim_opts *o, char *err, size_t errlen);
 /* 1 if a.b.c.d is in special-purpose space (RFC 6890: 0/8, 10/8, 100.64/10,
  * 127/8, 169.254/16, 172.16/12, 192.0.0/24, 192.0.2/24, 192.88.99/24,
  * 192.168/16, 198.18/15, 198.51.100/24, 203.0.113/24, 224/3). */
@@ -85,9 +87,10 @@ typedef void (*ww_sim_event_fn)(void *ctx, unsigned sensor, int worm,
  * that instant. */
 typedef void (*ww_sim_truth_fn)(void *ctx, int64_t ts_us, uint64_t infected);
 
-/* Validates the options, places the sensors and the vulnerable hosts.
- * NULL with *why set if the options are inconsistent. */
-struct ww_sim *ww_sim_new(const struct ww_sim_opts *o, const char **why);
+/* Validates the options, places the sensors and the vulnerable hosts: WW_OK
+ * and the sim in *out, or WW_ERR_ARG with the reason in err if the options
+ * are inconsistent. */
+enum ww_err ww_sim_new(const struct ww_sim_opts *o, struct ww_sim **out, char *err, size_t errlen);
 /* The sensor blocks in use (chosen ones for NxPREFIX). */
 size_t ww_sim_sensors(const struct ww_sim *s, const struct ww_sim_sensor **out);
 /* Runs the whole span once. Either callback may be NULL. */

@@ -63,15 +63,15 @@ static void rm_dir(const char *dir)
 /* Two /24 sensors, 2 hours, the worm from the first hour on. */
 static struct ww_sim *small_sim(struct ww_sim_opts *o)
 {
-    const char *why;
+    char why[128];
     ww_sim_opts_default(o);
     o->seed = 11;
     o->end_us = o->start_us + 7200 * 1000000LL;
     o->worm_start_us = o->start_us + 3600 * 1000000LL;
     o->vulnerable = 75000, o->scan_rate = 4700, o->worm_port = 1434, o->worm_proto = WW_PROTO_UDP;
-    CHECK_INT(ww_sim_parse_sensors("192.0.2.0/24,198.51.100.0/24", o, &why), 0);
-    struct ww_sim *sim = ww_sim_new(o, &why);
-    CHECK(sim != NULL);
+    CHECK_INT(ww_sim_parse_sensors("192.0.2.0/24,198.51.100.0/24", o, why, sizeof why), 0);
+    struct ww_sim *sim = NULL;
+    CHECK_INT(ww_sim_new(o, &sim, why, sizeof why), WW_OK);
     return sim;
 }
 

@@ -111,15 +111,15 @@ static void test_samplers(void)
 static void test_sensors(void)
 {
     struct ww_sim_opts o;
-    const char *why = NULL;
+    char why[128];
     ww_sim_opts_default(&o);
     CHECK_INT(o.random_count, 16);
     CHECK_INT(o.random_prefix, 20);
-    CHECK_INT(ww_sim_parse_sensors("8x/24", &o, &why), 0);
+    CHECK_INT(ww_sim_parse_sensors("8x/24", &o, why, sizeof why), 0);
     CHECK_INT(o.random_count, 8);
     CHECK_INT(o.random_prefix, 24);
     CHECK_INT(o.nsensors, 0);
-    CHECK_INT(ww_sim_parse_sensors("192.0.2.0/24,198.51.100.0/24,203.0.113.7", &o, &why), 0);
+    CHECK_INT(ww_sim_parse_sensors("192.0.2.0/24,198.51.100.0/24,203.0.113.7", &o, why, sizeof why), 0);
     CHECK_INT(o.nsensors, 3);
     CHECK(o.sensors[0].base == 0xc0000200u && o.sensors[0].prefix == 24);
     CHECK(o.sensors[2].base == 0xcb007107u && o.sensors[2].prefix == 32);
@@ -127,10 +127,10 @@ static void test_sensors(void)
                                 "16x/33", "513x/24", "10.0.0.0/33", "10.0.0.0/4", "", "2001:db8::/32",
                                 "192.0.2.0/24,", "x/20", "1.2.3"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        why = NULL;
-        int rc = ww_sim_parse_sensors(bad[i], &o, &why);
-        if (rc != -1) fprintf(stderr, "accepted bad sensors '%s'\n", bad[i]);
-        CHECK(rc == -1 && why);
+        why[0] = 0;
+        enum ww_err rc = ww_sim_parse_sensors(bad[i], &o, why, sizeof why);
+        if (rc != WW_ERR_PARSE) fprintf(stderr, "accepted bad sensors '%s'\n", bad[i]);
+        CHECK(rc == WW_ERR_PARSE && why[0]);
     }
     CHECK(ww_sim_reserved(0x0a000001u));   /* 10.0.0.1 */
     CHECK(ww_sim_reserved(0xc0a80101u));   /* 192.168.1.1 */
@@ -143,9 +143,9 @@ static void test_sensors(void)
     ww_sim_opts_default(&o);
     o.background = 0;
     o.worm_start_us = o.end_us;
-    CHECK_INT(ww_sim_parse_sensors("64x/16", &o, &why), 0);
-    struct ww_sim *s = ww_sim_new(&o, &why);
-    CHECK(s != NULL);
+    CHECK_INT(ww_sim_parse_sensors("64x/16", &o, why, sizeof why), 0);
+    struct ww_sim *s = NULL;
+    CHECK_INT(ww_sim_new(&o, &s, why, sizeof why), WW_OK);
     const struct ww_sim_sensor *sv;
     size_t n = ww_sim_sensors(s, &sv);
     CHECK_INT(n, 64);
@@ -160,22 +160,23 @@ static void test_sensors(void)
 
     ww_sim_opts_default(&o);
     o.worm_start_us = o.start_us - 1;
-    CHECK(ww_sim_new(&o, &why) == NULL);
+    CHECK_INT(ww_sim_new(&o, &s, why, sizeof why), WW_ERR_ARG);
     ww_sim_opts_default(&o);
     o.end_us = o.start_us;
-    CHECK(ww_sim_new(&o, &why) == NULL);
+    CHECK_INT(ww_sim_new(&o, &s, why, sizeof why), WW_ERR_ARG);
     ww_sim_opts_default(&o);
     o.initial = 0;
-    CHECK(ww_sim_new(&o, &why) == NULL);
+    CHECK_INT(ww_sim_new(&o, &s, why, sizeof why), WW_ERR_ARG);
     ww_sim_opts_default(&o);
     o.vulnerable = 10, o.initial = 5, o.hitlist = 6;
-    CHECK(ww_sim_new(&o, &why) == NULL);
+    CHECK_INT(ww_sim_new(&o, &s, why, sizeof why), WW_ERR_ARG);
     ww_sim_opts_default(&o);
     o.local_pref = 1.5;
-    CHECK(ww_sim_new(&o, &why) == NULL);
+    CHECK_INT(ww_sim_new(&o, &s, why, sizeof why), WW_ERR_ARG);
     ww_sim_opts_default(&o);
     o.worm_proto = WW_PROTO_ICMP;
-    CHECK(ww_sim_new(&o, &why) == NULL && why);
+    why[0] = 0;
+    CHECK(ww_sim_new(&o, &s, why, sizeof why) == WW_ERR_ARG && why[0]);
 }
 
 /* ----------------------------------------------------- runs and counts */
@@ -264,13 +265,13 @@ static void tally_init(struct tally *t, const struct ww_sim_opts *o)
 /* Runs o into a fresh tally (t's want16 and source arrays are kept). */
 static struct ww_sim *run(const struct ww_sim_opts *o, struct tally *t)
 {
-    const char *why = NULL;
+    char why[128];
     uint32_t want16 = t->want16, *a = t->src445, *b = t->src139;
     size_t cap = t->cap;
     tally_init(t, o);
     t->want16 = want16, t->src445 = a, t->src139 = b, t->cap = cap;
-    struct ww_sim *s = ww_sim_new(o, &why);
-    if (!s) {
+    struct ww_sim *s;
+    if (ww_sim_new(o, &s, why, sizeof why)) {
         fprintf(stderr, "ww_sim_new: %s\n", why);
         return NULL;
     }
@@ -306,7 +307,7 @@ static void test_epidemic(void)
     o.scan_rate = 100; /* r = 0.0233/s: doubles every 30 s */
     o.worm_start_us = o.start_us;
     o.end_us = o.start_us + 30 * 60 * US;
-    ww_sim_parse_sensors("1x/24", &o, &(const char *){NULL});
+    ww_sim_parse_sensors("1x/24", &o, NULL, 0);
     struct ww_sim *s = run(&o, &t);
     CHECK(s != NULL);
     if (!s) return;
@@ -374,7 +375,7 @@ static void test_hits(void)
     o.scan_rate = 10;
     o.worm_start_us = o.start_us;
     o.end_us = o.start_us + 3600 * US;
-    ww_sim_parse_sensors("1x/16", &o, &(const char *){NULL});
+    ww_sim_parse_sensors("1x/16", &o, NULL, 0);
     struct ww_sim *s = run(&o, &t);
     double want = 10.0 * 10000 * 65536 / 4294967296.0 * 3600; /* 5493.2 */
     CHECK(s && fabs((double)t.worm - want) < 4 * sqrt(want));
@@ -383,7 +384,7 @@ static void test_hits(void)
     ww_sim_free(s);
 
     /* Split over 16 /20s: the same total. */
-    ww_sim_parse_sensors("16x/20", &o, &(const char *){NULL});
+    ww_sim_parse_sensors("16x/20", &o, NULL, 0);
     s = run(&o, &t);
     CHECK(s && fabs((double)t.worm - want) < 4 * sqrt(want));
     CHECK(t.in_order && t.in_range && t.worm_shape);
@@ -395,7 +396,7 @@ static void test_hits(void)
     o.vulnerable = o.initial = 1000000;
     o.scan_rate = 1;
     o.local_pref = 1;
-    ww_sim_parse_sensors("8.8.16.0/20", &o, &(const char *){NULL});
+    ww_sim_parse_sensors("8.8.16.0/20", &o, NULL, 0);
     t.want16 = 0x08080000u;
     s = run(&o, &t);
     /* 5 to 40 hosts in the /16: 1100 to 9000 probes in the hour */
@@ -421,7 +422,7 @@ static void test_background(void)
     o.end_us = o.start_us + 86400 * US;
     o.worm_start_us = o.end_us; /* no worm */
     static uint32_t a445[1 << 20], a139[1 << 20];
-    const char *why;
+    char why[128];
     struct ww_sim *s = run(&o, &t);
     uint64_t h1 = t.hash, n1 = t.events;
     ww_sim_free(s);
@@ -455,7 +456,7 @@ static void test_background(void)
 
     /* A /24 alone sees a small fraction of it. */
     o.background_scale = 1;
-    ww_sim_parse_sensors("198.51.100.0/24", &o, &why);
+    ww_sim_parse_sensors("198.51.100.0/24", &o, why, sizeof why);
     s = run(&o, &t);
     CHECK(t.in_order && t.in_range && t.events > 100 && t.events < n1 / 50);
     ww_sim_free(s);
@@ -601,14 +602,14 @@ static void on_rt(void *ctx, unsigned sensor, int worm, const struct ww_event *e
 static void test_roundtrip_sim(void)
 {
     struct ww_sim_opts o;
-    const char *why;
+    struct ww_sim *s = NULL;
     ww_sim_opts_default(&o);
     o.end_us = o.start_us + 3 * 3600 * US;
     o.worm_start_us = o.start_us + 3600 * US;
     o.vulnerable = 20000;
     o.initial = 2000;
     ww_parse_ctx_init(&rt_ctx);
-    struct ww_sim *s = ww_sim_new(&o, &why);
+    CHECK_INT(ww_sim_new(&o, &s, NULL, 0), WW_OK);
     ww_sim_run(s, on_rt, NULL, NULL);
     CHECK(rt_n > 10000);
     CHECK(rt_ok);
