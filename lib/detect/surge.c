@@ -79,6 +79,7 @@
 #include "detect/surge.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -670,7 +671,14 @@ static void load_seen(struct rbuf *r, struct ww_surges *s)
     }
 }
 
-struct ww_surges *ww_surges_load(const void *buf, size_t len, const char **why)
+/* A state refused: the reason into the caller's buffer. */
+static enum ww_err refuse(const char *why, char *err, size_t errlen)
+{
+    if (errlen) snprintf(err, errlen, "%s", why);
+    return WW_ERR_PARSE;
+}
+
+enum ww_err ww_surges_load(const void *buf, size_t len, struct ww_surges **out, char *err, size_t errlen)
 {
     const unsigned char *p = buf;
     struct rbuf r = {.err = "not a surge state (no WWSG header)"};
@@ -696,10 +704,7 @@ struct ww_surges *ww_surges_load(const void *buf, size_t len, const char **why)
         o.baseline_us > SAVE_T_LIMIT || o.learn_us < 0 || o.learn_us > SAVE_T_LIMIT ||
         cap < 1024 || cap > UINT64_C(1) << 40 || stat > 1)
         fail(&r, "surge state: option out of range");
-    if (r.err) {
-        if (why) *why = r.err;
-        return NULL;
-    }
+    if (r.err) return refuse(r.err, err, errlen);
     struct ww_surges *s = ww_surges_new(&o);
     s->started = (int)get(&r, 1);
     s->learn_until = get_i(&r);
@@ -729,9 +734,9 @@ struct ww_surges *ww_surges_load(const void *buf, size_t len, const char **why)
     load_seen(&r, s);
     if (!r.err && r.off != r.n) fail(&r, "surge state: trailing bytes");
     if (r.err) {
-        if (why) *why = r.err;
         ww_surges_free(s);
-        return NULL;
+        return refuse(r.err, err, errlen);
     }
-    return s;
+    *out = s;
+    return WW_OK;
 }

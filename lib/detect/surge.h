@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/err.h"
 #include "core/event.h"
 
 enum ww_surge_stat { WW_SURGE_NEW = 0, WW_SURGE_SOURCES };
@@ -52,11 +53,11 @@ void ww_surges_free(struct ww_surges *s);
  * called so far) into a new buffer (*out, ww_malloc'd; the caller ww_free's
  * it) and returns its length. The bytes are a function of the state alone.
  * ww_surges_load rebuilds a state that goes on exactly as the saved one
- * would have; NULL, with a static reason in *why (if why is not NULL), when
- * the bytes are not a valid state. It reads only buf[0..len) and allocates
+ * would have: WW_OK and the state in *out, or WW_ERR_PARSE with the reason
+ * in err (*out untouched) when the bytes are not a valid state. It reads only buf[0..len) and allocates
  * in proportion to len (beyond the state's fixed 1 MiB). The format is in
  * surge.c. */
 size_t ww_surges_save(const struct ww_surges *s, unsigned char **out);
-struct ww_surges *ww_surges_load(const void *buf, size_t len, const char **why);
+enum ww_err ww_surges_load(const void *buf, size_t len, struct ww_surges **out, char *err, size_t errlen);
 
 #endif

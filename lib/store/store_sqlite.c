@@ -1055,10 +1055,9 @@ static int replay(struct sq_store *st, struct writer *w)
         return WW_ERR_IO;
     }
     if (sqlite3_step(s) == SQLITE_ROW) {
-        const char *why = NULL;
-        struct ww_surges *loaded = ww_surges_load(sqlite3_column_blob(s, 0),
-                                                  (size_t)sqlite3_column_bytes(s, 0), &why);
-        if (loaded) {
+        struct ww_surges *loaded;
+        if (!ww_surges_load(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0),
+                            &loaded, NULL, 0)) {
             ww_surges_free(w->surges);
             w->surges = loaded;
             w->surge_wm = w->saved_surge_wm = meta_get_int(st->db, "surge_wm");

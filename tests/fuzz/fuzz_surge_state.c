@@ -32,11 +32,11 @@ static void le_put(unsigned char *p, uint64_t v, unsigned k)
 
 static struct ww_surges *must_reload(const struct ww_surges *s, unsigned char **out, size_t *len)
 {
-    const char *why = NULL;
+    char why[128];
+    struct ww_surges *t;
     *len = ww_surges_save(s, out);
-    struct ww_surges *t = ww_surges_load(*out, *len, &why);
-    if (!t) {
-        fprintf(stderr, "a saved state did not load: %s\n", why ? why : "(no reason)");
+    if (ww_surges_load(*out, *len, &t, why, sizeof why)) {
+        fprintf(stderr, "a saved state did not load: %s\n", why);
         abort();
     }
     return t;
@@ -59,10 +59,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         memcpy(buf, data + 1, len);
     }
-    const char *why = NULL;
-    struct ww_surges *s = ww_surges_load(buf, len, &why);
-    if (!s) {
-        if (!why || !*why) abort();
+    char why[128] = "";
+    struct ww_surges *s;
+    if (ww_surges_load(buf, len, &s, why, sizeof why)) {
+        if (!*why) abort();
         free(buf);
         return 0;
     }

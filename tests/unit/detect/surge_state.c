@@ -87,13 +87,13 @@ static struct ww_event *stream(size_t *n, uint32_t *nnew)
 static struct ww_surges *reload(struct ww_surges *s)
 {
     unsigned char *buf;
-    const char *why = NULL;
+    char why[128];
     size_t len = ww_surges_save(s, &buf);
     ww_surges_free(s);
-    s = ww_surges_load(buf, len, &why);
+    enum ww_err rc = ww_surges_load(buf, len, &s, why, sizeof why);
     ww_free(buf);
-    if (!s) {
-        fprintf(stderr, "reload failed: %s\n", why ? why : "(no reason)");
+    if (rc) {
+        fprintf(stderr, "reload failed: %s\n", why);
         exit(1);
     }
     return s;
@@ -207,29 +207,32 @@ static void reseal(unsigned char *buf, size_t len)
 }
 
 /* Load a copy of exactly len bytes (so ASan sees any read past it). */
-static struct ww_surges *load_copy(const unsigned char *buf, size_t len, const char **why)
+static struct ww_surges *load_copy(const unsigned char *buf, size_t len, char *why, size_t n)
 {
     unsigned char *c = ww_malloc(len ? len : 1);
     memcpy(c, buf, len);
-    struct ww_surges *s = ww_surges_load(c, len, why);
+    struct ww_surges *s = NULL;
+    ww_surges_load(c, len, &s, why, n);
     ww_free(c);
     return s;
 }
 
 static int rejected(const unsigned char *buf, size_t len)
 {
-    const char *why = NULL;
-    struct ww_surges *s = load_copy(buf, len, &why);
+    char why[128] = "";
+    struct ww_surges *s = load_copy(buf, len, why, sizeof why);
     ww_surges_free(s);
-    return !s && why && *why;
+    return !s && *why;
 }
 
 static void rejects(void)
 {
-    const char *why = NULL;
-    CHECK(!ww_surges_load(NULL, 0, &why));
+    char why[128];
+    struct ww_surges *none = NULL;
+    CHECK_INT(ww_surges_load(NULL, 0, &none, why, sizeof why), WW_ERR_PARSE);
     CHECK_STR(why, "not a surge state (no WWSG header)");
-    CHECK(!ww_surges_load("", 0, NULL));
+    CHECK_INT(ww_surges_load("", 0, &none, NULL, 0), WW_ERR_PARSE);
+    CHECK(!none);
 
     /* a small state with series, a surge and a seen table */
     struct ww_surge_opts o;
@@ -272,28 +275,28 @@ static void rejects(void)
     CHECK(all);
     memcpy(c, buf, len);
     c[len - 1] ^= 0x40;
-    CHECK(!load_copy(c, len, &why));
+    CHECK(!load_copy(c, len, why, sizeof why));
     CHECK_STR(why, "surge state: checksum mismatch (torn or corrupt)");
     /* wrong version, with the body intact */
     memcpy(c, buf, len);
     c[4] = 2;
-    CHECK(!load_copy(c, len, &why));
+    CHECK(!load_copy(c, len, why, sizeof why));
     CHECK_STR(why, "surge state: unsupported version");
     /* sealed but wrong: an unknown --surge-stat, a 0 s bucket, a trailing byte */
     memcpy(c, buf, len);
     c[24 + 56] = 2;
     reseal(c, len);
-    CHECK(!load_copy(c, len, &why));
+    CHECK(!load_copy(c, len, why, sizeof why));
     CHECK_STR(why, "surge state: option out of range");
     memcpy(c, buf, len);
     memset(c + 24, 0, 8);
     reseal(c, len);
-    CHECK(!load_copy(c, len, &why));
+    CHECK(!load_copy(c, len, why, sizeof why));
     CHECK_STR(why, "surge state: option out of range");
     memcpy(c, buf, len);
     c[len] = 0;
     reseal(c, len + 1);
-    CHECK(!load_copy(c, len + 1, &why));
+    CHECK(!load_copy(c, len + 1, why, sizeof why));
     CHECK_STR(why, "surge state: trailing bytes");
     ww_free(c);
     ww_free(buf);
@@ -309,8 +312,9 @@ static void empty(void)
     unsigned char *b1, *b2;
     size_t l1 = ww_surges_save(s, &b1);
     CHECK_INT(l1, 106); /* header 24, options 57, flags 9, three counts 16 */
-    const char *why = "unset";
-    t = ww_surges_load(b1, l1, &why);
+    char why[128] = "unset";
+    t = NULL;
+    CHECK_INT(ww_surges_load(b1, l1, &t, why, sizeof why), WW_OK);
     CHECK(t != NULL);
     CHECK_STR(why, "unset");
     if (!t) return;
@@ -363,7 +367,8 @@ static void flood(void)
      * target, and at most 3/4 of 1024 seen entries */
     CHECK(len <= 106 + 99 + 380 + (1 + 4096) + (2 + 8) + 768 * 16);
     ww_surges_free(s);
-    s = ww_surges_load(buf, len, NULL);
+    s = NULL;
+    CHECK_INT(ww_surges_load(buf, len, &s, NULL, 0), WW_OK);
     CHECK(s != NULL);
     ww_surges_free(s);
     ww_free(buf);
