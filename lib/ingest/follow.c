@@ -81,8 +81,9 @@ struct ww_follow *ww_follow_open(const char *path, uint64_t inode, uint64_t offs
         f->how = f->pos == offset ? WW_FOLLOW_RESUMED : WW_FOLLOW_TRUNCATED;
     } else {
         char sib[4096];
+        int found;
         f->how = WW_FOLLOW_LOST;
-        if (ww_follow_find_rotated(path, inode, sib, sizeof sib) == 1) {
+        if (!ww_follow_find_rotated(path, inode, sib, sizeof sib, &found) && found) {
             int nfd = f->fd;
             uint64_t nino = f->ino;
             f->fd = -1;
@@ -101,34 +102,37 @@ struct ww_follow *ww_follow_open(const char *path, uint64_t inode, uint64_t offs
     return f;
 }
 
-int ww_follow_find_rotated(const char *path, uint64_t inode, char *buf, size_t size)
+enum ww_err ww_follow_find_rotated(const char *path, uint64_t inode, char *buf, size_t size,
+                                   int *found)
 {
+    *found = 0;
     const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
     char dir[4096];
     int n = slash ? snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path)
                   : snprintf(dir, sizeof dir, ".");
     if (n < 0 || (size_t)n >= sizeof dir)
-        return -1;
+        return WW_ERR_LIMIT;
     size_t blen = strlen(base);
     DIR *d = opendir(dir);
     struct stat dst, st;
     if (!d)
-        return -1;
+        return WW_ERR_IO;
     if (fstat(dirfd(d), &dst) < 0) {
         closedir(d);
-        return -1;
+        return WW_ERR_IO;
     }
-    int found = 0;
-    for (struct dirent *de; !found && (de = readdir(d));) {
+    enum ww_err rc = WW_OK;
+    for (struct dirent *de; !*found && !rc && (de = readdir(d));) {
         if (!blen || strncmp(de->d_name, base, blen) || !de->d_name[blen]
             || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0
             || !S_ISREG(st.st_mode) || (uint64_t)st.st_ino != inode || st.st_dev != dst.st_dev)
             continue;
         n = snprintf(buf, size, "%s/%s", dir, de->d_name);
-        found = n >= 0 && (size_t)n < size ? 1 : -1;
+        if (n >= 0 && (size_t)n < size) *found = 1;
+        else rc = WW_ERR_LIMIT;
     }
     closedir(d);
-    return found;
+    return rc;
 }
 
 enum ww_follow_start ww_follow_started(const struct ww_follow *f, const char **rotated)

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/err.h"
+
 #define WW_FOLLOW_LINEMAX 65536 /* longer lines are cut into pieces this long */
 
 struct ww_follow;
@@ -33,9 +35,11 @@ enum ww_follow_start ww_follow_started(const struct ww_follow *f, const char **r
 /* The rotated sibling of path: a regular file (not a symlink) in path's
  * directory, other than path, whose name begins with path's base name (FILE.1,
  * FILE.0, FILE-20261127, ...) and whose inode is `inode` on the directory's
- * device. 1 and its path in buf; 0 if there is none; -1 if the directory
- * cannot be read or the path does not fit in size. */
-int ww_follow_find_rotated(const char *path, uint64_t inode, char *buf, size_t size);
+ * device. WW_OK with *found 1 and its path in buf, or *found 0 if there is
+ * none; WW_ERR_IO if the directory cannot be read, WW_ERR_LIMIT if a path
+ * does not fit (in buf, or the directory's in 4096 bytes). */
+enum ww_err ww_follow_find_rotated(const char *path, uint64_t inode, char *buf, size_t size,
+                                   int *found);
 /* 1: *line, *len is the next complete line (no '\n'; valid until the next
  * call); 0: nothing new now (poll again later). Never blocks. */
 int ww_follow_line(struct ww_follow *f, const char **line, size_t *len);

@@ -111,9 +111,18 @@ static uint64_t inode_of(const char *path)
 }
 
 /* Rotation while the follower was stopped. */
+/* ww_follow_find_rotated's found flag, when it succeeds. */
+static int rotated(const char *path, uint64_t inode, char *buf, size_t size)
+{
+    int found = -1;
+    CHECK_INT(ww_follow_find_rotated(path, inode, buf, size, &found), WW_OK);
+    return found;
+}
+
 static void run_down(void)
 {
     char dir[] = "/tmp/test_follow_down.XXXXXX", path[256], p1[256], p2[256], buf[512];
+    int found;
     CHECK(mkdtemp(dir) != NULL);
     snprintf(path, sizeof path, "%s/fw.log", dir);
     snprintf(p1, sizeof p1, "%s/fw.log-20261127", dir);
@@ -129,23 +138,24 @@ static void run_down(void)
     ww_follow_free(f);                       /* "stopped" after line a */
 
     /* the lookup: only a regular file named like fw.log* with that inode */
-    CHECK_INT(ww_follow_find_rotated(path, ino, buf, sizeof buf), 0); /* path itself is not a sibling */
+    CHECK_INT(rotated(path, ino, buf, sizeof buf), 0); /* path itself is not a sibling */
     CHECK(link(path, p2) == 0);                                        /* wrong prefix */
-    CHECK_INT(ww_follow_find_rotated(path, ino, buf, sizeof buf), 0);
+    CHECK_INT(rotated(path, ino, buf, sizeof buf), 0);
     append(path, "c\n");                                              /* written while down */
     CHECK(rename(path, p1) == 0);
     append(path, "d\ne\n");                                          /* the new file */
-    CHECK_INT(ww_follow_find_rotated(path, ino, buf, sizeof buf), 1);
+    CHECK_INT(rotated(path, ino, buf, sizeof buf), 1);
     CHECK_STR(buf, p1);
-    CHECK_INT(ww_follow_find_rotated(path, inode_of(p1) + 12345, buf, sizeof buf), 0);
+    CHECK_INT(rotated(path, inode_of(p1) + 12345, buf, sizeof buf), 0);
     char sym[300];
     snprintf(sym, sizeof sym, "%s/fw.log.1", dir);
     CHECK(symlink(p1, sym) == 0);                                      /* symlinks do not count */
     CHECK(unlink(p1) == 0);
-    CHECK_INT(ww_follow_find_rotated(path, ino, buf, sizeof buf), 0);  /* only "other" has it */
+    CHECK_INT(rotated(path, ino, buf, sizeof buf), 0);  /* only "other" has it */
     CHECK(rename(p2, p1) == 0);
     unlink(sym);
-    CHECK_INT(ww_follow_find_rotated("no/such/dir/fw.log", ino, buf, sizeof buf), -1);
+    CHECK_INT(ww_follow_find_rotated("no/such/dir/fw.log", ino, buf, sizeof buf, &found), WW_ERR_IO);
+    CHECK_INT(found, 0);
 
     /* resume: the rest of the renamed file, then the new one from 0 */
     f = ww_follow_open(path, ino, off);
