@@ -232,8 +232,14 @@ enum ww_err ww_cidr_parse(const char *s, size_t n, struct ww_cidr *out)
             return WW_ERR_LIMIT;
     }
     out->len = (uint8_t)(len - skip);
-    for (unsigned i = abits(out); i < 128; i++) out->addr.b[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+    ww_addr_mask(&out->addr, out->len);
     return WW_OK;
+}
+
+void ww_addr_mask(struct ww_addr *a, unsigned len)
+{
+    for (unsigned i = len + (a->family == 4 ? 96u : 0u); i < 128; i++)
+        a->b[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
 }
 
 char *ww_cidr_format(const struct ww_cidr *c, char *buf)

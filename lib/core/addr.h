@@ -56,6 +56,9 @@ enum ww_err ww_cidr_parse(const char *s, size_t n, struct ww_cidr *out);
 /* "a/len", or just "a" for a single host. buf >= WW_CIDR_STRLEN. */
 char *ww_cidr_format(const struct ww_cidr *c, char *buf);
 int ww_cidr_contains(const struct ww_cidr *c, const struct ww_addr *a);
+/* Clears the host bits past a prefix of len bits, counted in the address's
+ * own family (0..32 for IPv4, 0..128 for IPv6): 192.0.2.7, 24 -> 192.0.2.0. */
+void ww_addr_mask(struct ww_addr *a, unsigned len);
 /* Networks of one family overlap iff one holds the other (prefixes nest or
  * are disjoint); different families never do. */
 int ww_cidr_overlaps(const struct ww_cidr *a, const struct ww_cidr *b);

@@ -258,23 +258,12 @@ enum ww_err outbox_save_now(struct outbox *o, const char *jcur, char *err, size_
     return rc;
 }
 
-static void anonymize(struct ww_addr *a, unsigned bits)
-{
-    unsigned first = a->family == 4 ? 12 : 0, keep = a->family == 4 ? bits : 48;
-    for (unsigned i = 0; i < 16 - first; i++) {
-        unsigned bit = i * 8;
-        if (bit >= keep)
-            a->b[first + i] = 0;
-        else if (keep - bit < 8)
-            a->b[first + i] &= (uint8_t)(0xff00u >> (keep - bit));
-    }
-}
-
 void outbox_add(struct outbox *o, const struct ww_event *e)
 {
     struct ww_event ev = *e;
     char line[LINE_MAX_OUT];
-    anonymize(&ev.dst, o->anon_bits);
+    /* --anonymize bits of an IPv4 target; an IPv6 target keeps its /48 */
+    ww_addr_mask(&ev.dst, ev.dst.family == 4 ? o->anon_bits : 48);
     size_t n = ww_dshield_format(&ev, "0", line, sizeof line);
     if (!n) return;
     ww_buf_add(&o->batch, line, n); /* room for --batch lines: cannot fail */

@@ -150,4 +150,17 @@ TEST_MAIN({
   CHECK_INT(ww_parse_date("1969-12-31", 10, &day), WW_ERR_PARSE);
   CHECK_INT(ww_parse_date("2026-1-01x", 10, &day), WW_ERR_PARSE);
   CHECK_INT(ww_parse_date("2006-08-04T", 11, &day), WW_ERR_PARSE);
+  /* ww_addr_mask: host bits past a prefix of the address's own family */
+  {
+      char mb[64];
+      struct ww_addr m;
+      ww_addr_parse("192.0.2.255", 11, &m); ww_addr_mask(&m, 20);
+      CHECK_STR(ww_addr_format(&m, mb), "192.0.0.0");
+      ww_addr_parse("192.0.2.255", 11, &m); ww_addr_mask(&m, 32);
+      CHECK_STR(ww_addr_format(&m, mb), "192.0.2.255");
+      ww_addr_parse("2001:db8:aa:bb::1", 17, &m); ww_addr_mask(&m, 48);
+      CHECK_STR(ww_addr_format(&m, mb), "2001:db8:aa::");
+      ww_addr_parse("2001:db8:aa:bb::1", 17, &m); ww_addr_mask(&m, 0);
+      CHECK_STR(ww_addr_format(&m, mb), "::");
+  }
 })
