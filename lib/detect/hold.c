@@ -1,0 +1,362 @@
+/* hold.c -- event time for a detector fed by many sensors (see hold.h).
+ *
+ * The surge detector (surge.c) is online and single-stream: it wants its
+ * events in time order, and judges a bucket as it fills. Sensors are late,
+ * early, out of order and offline, so the collector puts this in front of
+ * it, as stream processors do (watermarks and allowed lateness, after
+ * Google's Dataflow model):
+ *
+ *   - every sensor has a watermark: the latest event time it reported; the
+ *     frontier is the latest of them (the data's own "now": a collector
+ *     replaying 2006 logs judges 2006, whatever the wall clock says);
+ *   - a sensor holds the judging back while its watermark is within the
+ *     lateness of the frontier; one silent for longer is stale and holds
+ *     nothing (until it reports again). A registered sensor that never
+ *     reported holds from its birth (the frontier when it was registered,
+ *     or the first data) for the lateness, then is stale too;
+ *   - the release point R is the earliest watermark of the holding sensors
+ *     (-infinity while one of them never reported); it never moves back.
+ *     Events older than R go on to the detector in event-time order, ties
+ *     broken by the event's own fields, so the detector sees the same
+ *     sequence whatever order the batches came in: the same buckets, the
+ *     same "new source" verdicts, the same alerts, each dated within its
+ *     bucket. A sensor's own batches are taken to come in its time order:
+ *     each event older than R when it arrives is late -- counted, for the
+ *     caller to store, never judged (a judged bucket is not re-opened).
+ *
+ * Waiting events sit in a binary heap (80 bytes each with their tag). When
+ * it holds max_events the oldest go on anyway and R moves up to them
+ * (counted as forced): memory stays bounded whatever a sensor does, at the
+ * price of judging early. Tags (the store's log row ids) are counted in a
+ * queue in tag order, so the oldest row still holding a waiting event is
+ * known in O(1): the caller must keep its rows from there on, and after a
+ * restart puts their events back (ww_hold_readd) into a state loaded from
+ * ww_hold_save's bytes, which leave the waiting events out:
+ *
+ *   "WWHD" u32 version (1)  i64 release, first, lateness  u64 late, forced
+ *   u32 N sensors, N x (i64 id, wm, birth; u64 events, late; u8 live, stale)
+ *
+ * every integer little-endian. Sensors are few (keys): a linear scan of
+ * them per release is cheaper than anything cleverer. */
+#include "detect/hold.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/bytes.h"
+#include "core/mem.h"
+
+struct held { struct ww_event ev; int64_t tag; };
+struct tagn { int64_t tag; uint64_t n; };
+
+struct ww_hold {
+    struct ww_hold_opts o;
+    int64_t release, first;
+    uint64_t late, forced;
+    struct ww_hold_sensor *s;      /* by id */
+    size_t ns, scap;
+    struct held *heap;
+    size_t nh, hcap;
+    struct tagn *tags;             /* tags[th .. tn): waiting events per tag, in tag order */
+    size_t th, tn, tcap;
+};
+
+static int addr_cmp(const struct ww_addr *a, const struct ww_addr *b)
+{
+    if (a->family != b->family) return a->family < b->family ? -1 : 1;
+    return memcmp(a->b, b->b, sizeof a->b);
+}
+
+/* The total order events are released in: time, then every field. */
+static int ev_cmp(const struct ww_event *a, const struct ww_event *b)
+{
+    int c;
+    if (a->ts_us != b->ts_us) return a->ts_us < b->ts_us ? -1 : 1;
+    if (a->proto != b->proto) return a->proto < b->proto ? -1 : 1;
+    if (a->dport != b->dport) return a->dport < b->dport ? -1 : 1;
+    if ((c = addr_cmp(&a->src, &b->src))) return c;
+    if ((c = addr_cmp(&a->dst, &b->dst))) return c;
+    if (a->sport != b->sport) return a->sport < b->sport ? -1 : 1;
+    if (a->tcpflags != b->tcpflags) return a->tcpflags < b->tcpflags ? -1 : 1;
+    if (a->action != b->action) return a->action < b->action ? -1 : 1;
+    if (a->outcome != b->outcome) return a->outcome < b->outcome ? -1 : 1;
+    return (a->count > b->count) - (a->count < b->count);
+}
+
+int ww_hold_is_stale(int64_t frontier_us, int64_t lateness_us, int64_t first_us, int64_t wm_us,
+                     int64_t birth_us)
+{
+    if (frontier_us == INT64_MIN) return 0;             /* no data: nobody is behind */
+    int64_t pos = wm_us != INT64_MIN ? wm_us : birth_us != INT64_MIN ? birth_us : first_us;
+    return pos < frontier_us - lateness_us;
+}
+
+struct ww_hold *ww_hold_new(const struct ww_hold_opts *o)
+{
+    struct ww_hold *h = ww_calloc(1, sizeof *h);
+    h->o.lateness_us = o && o->lateness_us > 0 ? o->lateness_us : WW_HOLD_LATENESS_US;
+    h->o.max_events = o && o->max_events ? o->max_events : WW_HOLD_MAX_EVENTS;
+    h->release = INT64_MIN;
+    h->first = INT64_MAX;
+    return h;
+}
+
+void ww_hold_free(struct ww_hold *h)
+{
+    if (!h) return;
+    ww_free(h->s);
+    ww_free(h->heap);
+    ww_free(h->tags);
+    ww_free(h);
+}
+
+/* The sensor with this id, added (not live, not reported) if new. */
+static struct ww_hold_sensor *sensor(struct ww_hold *h, int64_t id)
+{
+    size_t lo = 0, hi = h->ns;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (h->s[mid].id < id) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo < h->ns && h->s[lo].id == id) return &h->s[lo];
+    if (h->ns == h->scap) h->s = ww_realloc(h->s, (h->scap = h->scap ? 2 * h->scap : 16) * sizeof *h->s);
+    memmove(&h->s[lo + 1], &h->s[lo], (h->ns - lo) * sizeof *h->s);
+    h->ns++;
+    h->s[lo] = (struct ww_hold_sensor){.id = id, .wm_us = INT64_MIN, .birth_us = INT64_MIN};
+    return &h->s[lo];
+}
+
+void ww_hold_sensor_set(struct ww_hold *h, int64_t id, int64_t birth_us, int live)
+{
+    struct ww_hold_sensor *s = sensor(h, id);
+    s->birth_us = birth_us;
+    s->live = live;
+}
+
+/* ---- the heap and the tag queue ---- */
+
+static void heap_push(struct ww_hold *h, const struct ww_event *ev, int64_t tag)
+{
+    if (h->nh == h->hcap) h->heap = ww_realloc(h->heap, (h->hcap = h->hcap ? 2 * h->hcap : 1024) * sizeof *h->heap);
+    size_t i = h->nh++;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (ev_cmp(&h->heap[p].ev, ev) <= 0) break;
+        h->heap[i] = h->heap[p];
+        i = p;
+    }
+    h->heap[i] = (struct held){*ev, tag};
+}
+
+static struct held heap_pop(struct ww_hold *h)
+{
+    struct held top = h->heap[0], last = h->heap[--h->nh];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= h->nh) break;
+        if (c + 1 < h->nh && ev_cmp(&h->heap[c + 1].ev, &h->heap[c].ev) < 0) c++;
+        if (ev_cmp(&last.ev, &h->heap[c].ev) <= 0) break;
+        h->heap[i] = h->heap[c];
+        i = c;
+    }
+    if (h->nh) h->heap[i] = last;
+    return top;
+}
+
+static void tag_add(struct ww_hold *h, int64_t tag)
+{
+    if (h->tn > h->th && h->tags[h->tn - 1].tag == tag) {
+        h->tags[h->tn - 1].n++;
+        return;
+    }
+    if (h->tn == h->tcap) {
+        if (h->th) { /* reuse the front's room first */
+            memmove(h->tags, h->tags + h->th, (h->tn - h->th) * sizeof *h->tags);
+            h->tn -= h->th;
+            h->th = 0;
+        }
+        if (h->tn == h->tcap) h->tags = ww_realloc(h->tags, (h->tcap = h->tcap ? 2 * h->tcap : 64) * sizeof *h->tags);
+    }
+    h->tags[h->tn++] = (struct tagn){tag, 1};
+}
+
+static void tag_done(struct ww_hold *h, int64_t tag)
+{
+    size_t lo = h->th, hi = h->tn; /* tags are increasing */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (h->tags[mid].tag < tag) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo < h->tn && h->tags[lo].tag == tag && h->tags[lo].n) h->tags[lo].n--;
+    while (h->th < h->tn && !h->tags[h->th].n) h->th++;
+    if (h->th == h->tn) h->th = h->tn = 0;
+}
+
+static void keep(struct ww_hold *h, const struct ww_event *ev, int64_t tag)
+{
+    heap_push(h, ev, tag);
+    tag_add(h, tag);
+}
+
+size_t ww_hold_add(struct ww_hold *h, int64_t id, int64_t tag, const struct ww_event *ev, size_t n)
+{
+    struct ww_hold_sensor *s = sensor(h, id);
+    size_t late = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct ww_event *e = &ev[i];
+        if (e->ts_us > s->wm_us) s->wm_us = e->ts_us;
+        if (e->ts_us < h->first) h->first = e->ts_us;
+        if (e->ts_us < h->release) late++;
+        else keep(h, e, tag);
+    }
+    s->events += n;
+    s->late += late;
+    h->late += late;
+    return late;
+}
+
+void ww_hold_readd(struct ww_hold *h, int64_t tag, const struct ww_event *ev, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ev[i].ts_us >= h->release) keep(h, &ev[i], tag);
+}
+
+static int64_t frontier(const struct ww_hold *h)
+{
+    int64_t f = INT64_MIN;
+    for (size_t i = 0; i < h->ns; i++)
+        if (h->s[i].wm_us > f) f = h->s[i].wm_us;
+    return f;
+}
+
+size_t ww_hold_release(struct ww_hold *h, const struct ww_hold_cb *cb)
+{
+    int64_t f = frontier(h), r = INT64_MAX;
+    int any = 0;
+    for (size_t i = 0; i < h->ns; i++) {
+        struct ww_hold_sensor *s = &h->s[i];
+        int reported = s->wm_us != INT64_MIN;
+        if (!s->live && !reported) continue; /* a revoked key that never sent */
+        int stale = !s->live || ww_hold_is_stale(f, h->o.lateness_us, h->first, s->wm_us, s->birth_us);
+        if (stale != s->stale) {
+            s->stale = stale;
+            if (cb && cb->changed && s->live) cb->changed(cb->ctx, s);
+        }
+        if (stale) continue;
+        any = 1;
+        int64_t pos = reported ? s->wm_us : INT64_MIN;
+        if (pos < r) r = pos;
+    }
+    if (!any) r = f == INT64_MIN ? INT64_MIN : f + 1; /* nobody holds: all of it */
+    if (r > h->release) h->release = r;
+    size_t out = 0;
+    while (h->nh && (h->heap[0].ev.ts_us < h->release || h->nh > h->o.max_events)) {
+        struct held e = heap_pop(h);
+        if (e.ev.ts_us >= h->release) { /* over the bound: judged early */
+            h->release = e.ev.ts_us;
+            h->forced++;
+        }
+        tag_done(h, e.tag);
+        if (cb && cb->event) cb->event(cb->ctx, &e.ev);
+        out++;
+    }
+    return out;
+}
+
+void ww_hold_stats(const struct ww_hold *h, struct ww_hold_stats *o)
+{
+    *o = (struct ww_hold_stats){.frontier_us = frontier(h), .release_us = h->release,
+                                .first_us = h->first, .lateness_us = h->o.lateness_us,
+                                .waiting = h->nh, .late = h->late, .forced = h->forced,
+                                .sensors = h->ns};
+    for (size_t i = 0; i < h->ns; i++) o->stale += h->s[i].live && h->s[i].stale;
+}
+
+size_t ww_hold_sensors(const struct ww_hold *h, const struct ww_hold_sensor **out)
+{
+    *out = h->s;
+    return h->ns;
+}
+
+int64_t ww_hold_oldest_tag(const struct ww_hold *h)
+{
+    return h->th < h->tn ? h->tags[h->th].tag : INT64_MAX;
+}
+
+/* ---- saved state ---- */
+
+#define HEAD 48
+#define PER_SENSOR 42
+
+size_t ww_hold_save(const struct ww_hold *h, unsigned char **out)
+{
+    size_t len = HEAD + 4 + h->ns * PER_SENSOR;
+    unsigned char *b = ww_malloc(len), *p = b;
+    memcpy(p, "WWHD", 4);
+    ww_le_put32(p + 4, 1);
+    ww_le_put64(p + 8, (uint64_t)h->release);
+    ww_le_put64(p + 16, (uint64_t)h->first);
+    ww_le_put64(p + 24, (uint64_t)h->o.lateness_us);
+    ww_le_put64(p + 32, h->late);
+    ww_le_put64(p + 40, h->forced);
+    ww_le_put32(p + HEAD, (uint32_t)h->ns);
+    p += HEAD + 4;
+    for (size_t i = 0; i < h->ns; i++, p += PER_SENSOR) {
+        const struct ww_hold_sensor *s = &h->s[i];
+        ww_le_put64(p, (uint64_t)s->id);
+        ww_le_put64(p + 8, (uint64_t)s->wm_us);
+        ww_le_put64(p + 16, (uint64_t)s->birth_us);
+        ww_le_put64(p + 24, s->events);
+        ww_le_put64(p + 32, s->late);
+        p[40] = (unsigned char)s->live;
+        p[41] = (unsigned char)s->stale;
+    }
+    *out = b;
+    return len;
+}
+
+enum ww_err ww_hold_load(const void *buf, size_t len, const struct ww_hold_opts *o,
+                         struct ww_hold **out, char *err, size_t errlen)
+{
+    const unsigned char *p = buf;
+    const char *why = NULL;
+    uint32_t ns = 0;
+    if (len < HEAD + 4 || memcmp(p, "WWHD", 4)) why = "not a hold state";
+    else if (ww_le_get32(p + 4) != 1) why = "unknown hold state version";
+    else if ((ns = ww_le_get32(p + HEAD)) > (len - HEAD - 4) / PER_SENSOR ||
+             len != HEAD + 4 + (size_t)ns * PER_SENSOR)
+        why = "hold state length does not match its sensors";
+    struct ww_hold *h = NULL;
+    if (!why) {
+        struct ww_hold_opts saved = {(int64_t)ww_le_get64(p + 24), 0};
+        h = ww_hold_new(o ? o : &saved);
+        h->release = (int64_t)ww_le_get64(p + 8);
+        h->first = (int64_t)ww_le_get64(p + 16);
+        h->late = ww_le_get64(p + 32);
+        h->forced = ww_le_get64(p + 40);
+        p += HEAD + 4;
+        for (uint32_t i = 0; i < ns && !why; i++, p += PER_SENSOR) {
+            int64_t id = (int64_t)ww_le_get64(p);
+            if (h->ns && id <= h->s[h->ns - 1].id) why = "hold state sensors out of order";
+            else if (p[40] > 1 || p[41] > 1) why = "bad hold state flags";
+            if (why) break;
+            struct ww_hold_sensor *s = sensor(h, id);
+            s->wm_us = (int64_t)ww_le_get64(p + 8);
+            s->birth_us = (int64_t)ww_le_get64(p + 16);
+            s->events = ww_le_get64(p + 24);
+            s->late = ww_le_get64(p + 32);
+            s->live = p[40];
+            s->stale = p[41];
+        }
+    }
+    if (why) {
+        ww_hold_free(h);
+        if (err && errlen) snprintf(err, errlen, "%s", why);
+        return WW_ERR_PARSE;
+    }
+    *out = h;
+    return WW_OK;
+}
