@@ -27,14 +27,17 @@
 #define DEFAULT_RATE 50000.0 /* events/s: the old 50 batches/s of a sensor's 1,000 */
 #define DEFAULT_PER_ADDRESS 32
 #define DEFAULT_HEADER_TIMEOUT 10
-/* How far past this clock an event may be dated: zones run from -12:00 to
- * +14:00, so a sensor with a right clock but a wrong zone is off by at most
- * 14 h; a day covers that and any plausible skew. */
-#define DEFAULT_MAX_FUTURE "1d"
+/* How far past this clock an event may be dated: a small tolerance for
+ * clocks that drift. Event time decides (the latest event any sensor sent is
+ * the collector's "now"), so one sensor with a clock or zone hours ahead
+ * would push the frontier past everybody and make the others look late; it
+ * hears of it instead (a 400 naming the line). */
+#define DEFAULT_MAX_FUTURE "15m"
+#define DEFAULT_LATENESS "26h" /* a daily upload, two hours late (detect/hold.h) */
 
 struct opts {
     char *listen, *db, *tls_cert, *tls_key, *config, *max_body, *rate, *dash_user;
-    char *per_address, *header_timeout, *max_future;
+    char *per_address, *header_timeout, *max_future, *lateness;
 };
 
 /* ---- options ---- */
@@ -47,7 +50,8 @@ static int set_opt(struct opts *o, const char *key, const char *val)
                 : !strcmp(key, "dashboard-user") ? &o->dash_user
                 : !strcmp(key, "max-per-address") ? &o->per_address
                 : !strcmp(key, "header-timeout") ? &o->header_timeout
-                : !strcmp(key, "max-future") ? &o->max_future : NULL;
+                : !strcmp(key, "max-future") ? &o->max_future
+                : !strcmp(key, "lateness") ? &o->lateness : NULL;
     if (!slot) return WW_ERR_ARG;
     if (!*slot) *slot = ww_strdup(val); /* the command line, read first, wins */
     return WW_OK;
@@ -140,6 +144,9 @@ static const char usage[] =
     "                       its previous request's end (default 10)\n"
     "  --max-future D       refuse a batch with an event dated more than D past this\n"
     "                       clock: 90s, 30m, 36h, 10d (default " DEFAULT_MAX_FUTURE ")\n"
+    "  --lateness D         event time: how far behind the latest event time any\n"
+    "                       sensor sent a sensor is waited for before a bucket is\n"
+    "                       judged without it (default " DEFAULT_LATENESS ")\n"
     "  --dashboard-user USER:PASSWORD\n"
     "                       require HTTP basic auth for the dashboard (put it in the\n"
     "                       config file rather than on the command line)\n\n"
@@ -181,6 +188,11 @@ static int serve(struct opts *o)
     if (ww_parse_duration(o->max_future ? o->max_future : DEFAULT_MAX_FUTURE, &so.max_future_us))
         return ww_usage_error(cmd, "--max-future: expected a duration (90s, 30m, 36h, 10d), got '%s'",
                               o->max_future);
+    struct ww_store_opts sto = {0};
+    if (ww_parse_duration(o->lateness ? o->lateness : DEFAULT_LATENESS, &sto.lateness_us) ||
+        sto.lateness_us <= 0)
+        return ww_usage_error(cmd, "--lateness: expected a duration (90s, 30m, 36h, 10d), got '%s'",
+                              o->lateness);
     if (parse_listen(so.listen, &so.addr))
         return ww_usage_error(cmd, "--listen: expected ADDR:PORT, got '%s'", o->listen);
     if (!o->tls_cert != !o->tls_key)
@@ -208,7 +220,7 @@ static int serve(struct opts *o)
     if (!o->db) o->db = ww_store_default_path();
     struct ww_store *st;
     char err[256] = "";
-    if (ww_store_open(o->db, &st, err, sizeof err) || ww_store_start(st, err, sizeof err)) {
+    if (ww_store_open(o->db, &st, err, sizeof err) || ww_store_start(st, &sto, err, sizeof err)) {
         ww_warn("%s", err);
         ww_store_close(st);
         goto out;
@@ -232,14 +244,16 @@ static int run(int argc, char **argv)
         {"dashboard-user", required_argument, NULL, 'u'},
         {"max-per-address", required_argument, NULL, 'P'},
         {"header-timeout", required_argument, NULL, 'H'},
-        {"max-future", required_argument, NULL, 'f'}, {NULL, 0, NULL, 0}};
+        {"max-future", required_argument, NULL, 'f'}, {"lateness", required_argument, NULL, 'L'},
+        {NULL, 0, NULL, 0}};
     struct opts o = {0};
     int ch, status;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1 && ch != '?') {
         const char *key = ch == 'l' ? "listen" : ch == 'd' ? "db" : ch == 'C' ? "tls-cert"
                         : ch == 'K' ? "tls-key" : ch == 'm' ? "max-body"
                         : ch == 'u' ? "dashboard-user" : ch == 'P' ? "max-per-address"
-                        : ch == 'H' ? "header-timeout" : ch == 'f' ? "max-future" : "rate-limit";
+                        : ch == 'H' ? "header-timeout" : ch == 'f' ? "max-future"
+                        : ch == 'L' ? "lateness" : "rate-limit";
         if (ch == 'c') o.config = ww_strdup(optarg);
         else set_opt(&o, key, optarg);
     }
@@ -251,7 +265,7 @@ static int run(int argc, char **argv)
     else
         status = serve(&o);
     char **all[] = {&o.listen, &o.db, &o.tls_cert, &o.tls_key, &o.config, &o.max_body, &o.rate,
-                    &o.dash_user, &o.per_address, &o.header_timeout, &o.max_future};
+                    &o.dash_user, &o.per_address, &o.header_timeout, &o.max_future, &o.lateness};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) ww_free(*all[i]);
     return status;
 }

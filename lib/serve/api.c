@@ -220,20 +220,40 @@ static json_t *j_infocon(const struct ww_store_rows *r)
     return json_pack("{s:s,s:s,s:o}", "level", level, "reason", reason, "active", j_alerts(r));
 }
 
-static json_t *j_sensors(const struct ww_store_rows *r)
+static json_t *jtime_or_null(int64_t us)
+{
+    return us == INT64_MIN ? json_null() : jtime(us);
+}
+
+/* Each sensor with its event time (watermark; stale: silent past the
+ * lateness, holding nothing; holding: buckets wait for it), and the
+ * collector's event time: frontier, release point, lateness, late events. */
+static json_t *j_sensors(const struct ww_store_rows *r, const struct ww_store_time *t)
 {
     json_t *arr = json_array();
     int64_t minute = 0;
     for (size_t i = 0; i < r->n; i++) {
         const struct ww_store_sensor *s = &r->sensor[i];
-        json_array_append_new(arr, json_pack("{s:s,s:o,s:b,s:o,s:I,s:I,s:I}",
+        json_t *o = json_pack("{s:s,s:o,s:b,s:o,s:I,s:I,s:I}",
             "name", s->name, "created", jtime(s->created_us), "revoked", s->revoked,
             "last_seen", s->last_us ? jtime(s->last_us) : json_null(),
             "events_hour", (json_int_t)s->events_hour, "events_day", (json_int_t)s->events_day,
-            "batches", (json_int_t)s->batches_day));
+            "batches", (json_int_t)s->batches_day);
+        json_object_set_new(o, "last_submission", s->last_us ? jtime(s->last_us) : json_null());
+        json_object_set_new(o, "watermark", jtime_or_null(s->wm_us));
+        json_object_set_new(o, "stale", json_boolean(s->stale));
+        json_object_set_new(o, "holding", json_boolean(s->holding));
+        json_object_set_new(o, "late_events", json_integer(s->late));
+        json_array_append_new(arr, o);
         minute += s->events_minute;
     }
-    return json_pack("{s:o,s:f}", "sensors", arr, "events_per_second", (double)minute / 60.0);
+    return json_pack("{s:o,s:f,s:o,s:o,s:I,s:I,s:I,s:I,s:I}", "sensors", arr,
+                     "events_per_second", (double)minute / 60.0,
+                     "frontier", jtime_or_null(t->frontier_us),
+                     "release_point", jtime_or_null(t->release_us),
+                     "lateness_s", (json_int_t)(t->lateness_us / 1000000),
+                     "late_events", (json_int_t)t->late, "waiting_events", (json_int_t)t->waiting,
+                     "forced_events", (json_int_t)t->forced, "stale", (json_int_t)t->stale);
 }
 
 json_t *ww_api_get(struct ww_store *st, const char *url, int64_t now_us, unsigned *status)
@@ -299,7 +319,9 @@ json_t *ww_api_get(struct ww_store *st, const char *url, int64_t now_us, unsigne
         if (arg_uint(q, "limit", 10000, 100, &limit)) return fail(status, 400, "limit must be 0..10000");
         if (!(rc = ww_store_alerts(st, (int)limit, &r))) j = json_pack("{s:o}", "alerts", j_alerts(&r));
     } else if (!strcmp(path, "/api/v1/sensors")) {
-        if (!(rc = ww_store_sensors(st, now_us, &r))) j = j_sensors(&r);
+        struct ww_store_time t;
+        if (!(rc = ww_store_sensors(st, now_us, &r)) && !(rc = ww_store_time(st, &t)))
+            j = j_sensors(&r, &t);
     } else {
         return fail(status, 404, "no such endpoint");
     }

@@ -20,7 +20,7 @@ struct ww_store {
 struct ww_store_ops {
     int  (*open)(const char *target, struct ww_store **out, char *err, size_t errlen);
     void (*close)(struct ww_store *st);
-    int  (*start)(struct ww_store *st, char *err, size_t errlen);
+    int  (*start)(struct ww_store *st, const struct ww_store_opts *o, char *err, size_t errlen);
     int  (*key_add)(struct ww_store *st, const char *name, char secret[65]);
     int  (*key_revoke)(struct ww_store *st, const char *name);
     int  (*key_check)(struct ww_store *st, const char *secret, int64_t *sensor_id,
@@ -45,6 +45,7 @@ struct ww_store_ops {
     int  (*alerts)(struct ww_store *st, int limit, struct ww_store_rows *out);
     int  (*active)(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
     int  (*sensors)(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
+    int  (*time)(struct ww_store *st, struct ww_store_time *out);
 };
 
 extern const struct ww_store_ops ww_store_sqlite;

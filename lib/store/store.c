@@ -41,9 +41,9 @@ void ww_store_close(struct ww_store *st)
     if (st) st->ops->close(st);
 }
 
-int ww_store_start(struct ww_store *st, char *err, size_t errlen)
+int ww_store_start(struct ww_store *st, const struct ww_store_opts *o, char *err, size_t errlen)
 {
-    return st->ops->start(st, err, errlen);
+    return st->ops->start(st, o, err, errlen);
 }
 
 int ww_store_key_add(struct ww_store *st, const char *name, char secret[65])
@@ -139,6 +139,12 @@ int ww_store_sensors(struct ww_store *st, int64_t now_us, struct ww_store_rows *
 {
     *out = (struct ww_store_rows){0};
     return st->ops->sensors(st, now_us, out);
+}
+
+int ww_store_time(struct ww_store *st, struct ww_store_time *out)
+{
+    memset(out, 0, sizeof *out);
+    return st->ops->time(st, out);
 }
 
 void ww_store_rows_free(struct ww_store_rows *r)

@@ -59,8 +59,16 @@ int  ww_store_key_list(struct ww_store *st,
 
 /* Takes the writer lock (WW_ERR_LIMIT if another process holds it, WW_ERR_IO
  * if it cannot be taken), replays batches committed but not yet aggregated,
- * starts the writer. ww_store_close releases the lock. */
-int  ww_store_start(struct ww_store *st, char *err, size_t errlen);
+ * starts the writer. ww_store_close releases the lock. o: NULL = defaults.
+ * Event time (lib/detect/hold.c): surges are judged on what every sensor
+ * sent for a bucket, each sensor waited for up to lateness_us behind the
+ * latest event time any sensor reported; hold_max bounds the events that
+ * wait. */
+struct ww_store_opts {
+    int64_t lateness_us;      /* 0 = WW_HOLD_LATENESS_US (26 h) */
+    size_t hold_max;          /* 0 = WW_HOLD_MAX_EVENTS */
+};
+int  ww_store_start(struct ww_store *st, const struct ww_store_opts *o, char *err, size_t errlen);
 /* One batch, atomically and durably: returns once it is committed. WW_OK
  * with *duplicate = 1 (nothing stored) if this sensor already submitted
  * batch_id; WW_ERR_IO (nothing stored: send it again later) if the store
@@ -109,6 +117,20 @@ struct ww_store_sensor {
     int revoked;
     int64_t created_us, last_us;   /* last submission, 0 if none */
     int64_t events_hour, events_day, batches_day, events_minute;
+    int64_t wm_us;                 /* its latest event time; INT64_MIN if none */
+    int stale;                     /* silent past the lateness: holds nothing */
+    int holding;                   /* live and not stale: surges wait for it */
+    int64_t late;                  /* its events that came after their time was judged */
+};
+
+/* Event time as the writer last left it (or as last saved): the frontier
+ * (the latest event time of any sensor; INT64_MIN if none), the release
+ * point (events before it are judged; INT64_MIN if none yet), the
+ * lateness, and how many events wait, came late, or were judged early
+ * (forced) because too many waited. */
+struct ww_store_time {
+    int64_t frontier_us, release_us, lateness_us;
+    int64_t waiting, late, forced, sensors, stale;
 };
 
 /* A query's rows: n of the one kind its query returns. */
@@ -160,6 +182,7 @@ int ww_store_active(struct ww_store *st, int64_t now_us, struct ww_store_rows *o
 /* every sensor key by name: its submissions in the last minute, hour and
  * day before now_us (sensor) */
 int ww_store_sensors(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
+int ww_store_time(struct ww_store *st, struct ww_store_time *out);
 
 /* The default store path, $XDG_DATA_HOME/wormwatch/wormwatch.db (else
  * ~/.local/share/wormwatch/wormwatch.db), directories created (0700).

@@ -13,6 +13,7 @@
 #include "core/dcount.h"
 #include "core/hll.h"
 #include "core/wtime.h"
+#include "detect/hold.h"
 #include "store/engine.h"
 
 #define EXACT_MAX 128 /* distinct sets: exact up to this, then HyperLogLog */
@@ -72,6 +73,7 @@ struct sq_store {
     pthread_mutex_t start_lock;
     char *lockpath;              /* path + "-lock" */
     int lockfd;                  /* held: flock on lockpath (the writer runs) */
+    struct ww_hold_opts hold_opts; /* from ww_store_start */
 };
 
 /* The writer's lock file (see store_sqlite.c): take flocks lockpath
@@ -89,6 +91,10 @@ static inline struct sq_store *sq(struct ww_store *st) { return (struct sq_store
 int sq_sync(struct sq_store *st);
 /* store_sqlite.c's status and counters, for the metrics */
 int sq_status(struct ww_store *st, char *why, size_t len);
+/* The hold (detect/hold.h) as this process's writer last left it, else as
+ * last saved (read on rdb: call under rlock); NULL if there is none yet.
+ * The caller frees it. */
+struct ww_hold *sq_hold_view(struct sq_store *st);
 void sq_counters(struct ww_store *st, struct ww_store_counters *out);
 
 /* store_query.c: the read side of the engine's table */
@@ -104,5 +110,6 @@ int sq_ip(struct ww_store *st, const struct ww_addr *a, struct ww_store_ip *out)
 int sq_alerts(struct ww_store *st, int limit, struct ww_store_rows *out);
 int sq_active(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
 int sq_sensors(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
+int sq_time(struct ww_store *st, struct ww_store_time *out);
 
 #endif

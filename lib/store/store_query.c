@@ -267,16 +267,38 @@ static int q_active(struct sq_store *st, int64_t now_us, struct ww_store_rows *o
     return alert_rows(s, out);
 }
 
+static int64_t scalar(struct sq_store *st, const char *sql)
+{
+    sqlite3_stmt *s = prep(st, sql);
+    int64_t v = 0;
+    if (s && sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+/* The per-sensor figures of event time come from the hold (the writer's,
+ * or the last saved); a store never started judges staleness from the keys'
+ * own watermarks with the default lateness. */
 static int q_sensors(struct sq_store *st, int64_t now, struct ww_store_rows *out)
 {
+    struct ww_hold *h = sq_hold_view(st);
+    const struct ww_hold_sensor *hs = NULL;
+    size_t nhs = h ? ww_hold_sensors(h, &hs) : 0;
+    struct ww_hold_stats hst = {.frontier_us = scalar(st, "SELECT coalesce(max(wm), -9223372036854775807 - 1) FROM keys"),
+                                .first_us = INT64_MIN, .lateness_us = WW_HOLD_LATENESS_US};
+    if (h) ww_hold_stats(h, &hst);
     sqlite3_stmt *s = prep(st,
-        "SELECT name, created, revoked, last_seen,"
+        "SELECT name, created, revoked, last_seen, id, coalesce(wm, -9223372036854775807 - 1),"
+        " coalesce(birth, -9223372036854775807 - 1),"
         " (SELECT coalesce(sum(events),0) FROM batches b WHERE b.sensor=k.id AND b.ts >= ?1),"
         " (SELECT coalesce(sum(events),0) FROM batches b WHERE b.sensor=k.id AND b.ts >= ?2),"
         " (SELECT count(*) FROM batches b WHERE b.sensor=k.id AND b.ts >= ?2),"
         " (SELECT coalesce(sum(events),0) FROM batches b WHERE b.sensor=k.id AND b.ts >= ?3)"
         " FROM keys k ORDER BY name");
-    if (!s) return WW_ERR_FORMAT;
+    if (!s) {
+        ww_hold_free(h);
+        return WW_ERR_FORMAT;
+    }
     sqlite3_bind_int64(s, 1, now - WW_HOUR_US);
     sqlite3_bind_int64(s, 2, now - WW_DAY_US);
     sqlite3_bind_int64(s, 3, now - WW_MIN_US);
@@ -286,22 +308,38 @@ static int q_sensors(struct sq_store *st, int64_t now, struct ww_store_rows *out
         r->created_us = sqlite3_column_int64(s, 1);
         r->revoked = sqlite3_column_int(s, 2);
         r->last_us = sqlite3_column_int64(s, 3);
-        r->events_hour = sqlite3_column_int64(s, 4);
-        r->events_day = sqlite3_column_int64(s, 5);
-        r->batches_day = sqlite3_column_int64(s, 6);
-        r->events_minute = sqlite3_column_int64(s, 7);
+        int64_t id = sqlite3_column_int64(s, 4);
+        r->wm_us = sqlite3_column_int64(s, 5);
+        r->stale = ww_hold_is_stale(hst.frontier_us, hst.lateness_us, hst.first_us, r->wm_us,
+                                    sqlite3_column_int64(s, 6));
+        for (size_t i = 0; i < nhs; i++)
+            if (hs[i].id == id) {
+                r->stale = hs[i].stale;
+                r->late = (int64_t)hs[i].late;
+            }
+        r->holding = !r->revoked && !r->stale;
+        r->events_hour = sqlite3_column_int64(s, 7);
+        r->events_day = sqlite3_column_int64(s, 8);
+        r->batches_day = sqlite3_column_int64(s, 9);
+        r->events_minute = sqlite3_column_int64(s, 10);
     }
     sqlite3_finalize(s);
+    ww_hold_free(h);
     return WW_OK;
 }
 
-static int64_t scalar(struct sq_store *st, const char *sql)
+static int q_time(struct sq_store *st, struct ww_store_time *out)
 {
-    sqlite3_stmt *s = prep(st, sql);
-    int64_t v = 0;
-    if (s && sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return v;
+    struct ww_hold *h = sq_hold_view(st);
+    struct ww_hold_stats hs = {.frontier_us = INT64_MIN, .release_us = INT64_MIN,
+                               .lateness_us = st->hold_opts.lateness_us > 0 ? st->hold_opts.lateness_us
+                                                                            : WW_HOLD_LATENESS_US};
+    if (h) ww_hold_stats(h, &hs);
+    ww_hold_free(h);
+    *out = (struct ww_store_time){hs.frontier_us, hs.release_us, hs.lateness_us,
+                                  (int64_t)hs.waiting, (int64_t)hs.late, (int64_t)hs.forced,
+                                  (int64_t)hs.sensors, (int64_t)hs.stale};
+    return WW_OK;
 }
 
 /* The files' size (database + WAL), then the gauges of the tables. */
@@ -315,6 +353,8 @@ static int q_metrics(struct sq_store *st, FILE *out)
     if (!stat(st->path, &sb)) bytes += (unsigned long long)sb.st_size;
     snprintf(wal, sizeof wal, "%s-wal", st->path);
     if (!stat(wal, &sb)) bytes += (unsigned long long)sb.st_size;
+    struct ww_store_time t;
+    q_time(st, &t);
     if (fprintf(out, "# HELP wormwatch_store_file_bytes Size of the store's files (database + WAL).\n"
                      "# TYPE wormwatch_store_file_bytes gauge\n"
                      "wormwatch_store_file_bytes %llu\n", bytes) < 0)
@@ -329,6 +369,19 @@ static int q_metrics(struct sq_store *st, FILE *out)
          scalar(st, "SELECT count(*) FROM log")},
         {"wormwatch_store_writable", "1 while the store writes, 0 while it cannot (a full disk)",
          sq_status(&st->base, NULL, 0) == WW_OK},
+        {"wormwatch_events_waiting", "Events waiting for every sensor to pass their time",
+         t.waiting},
+        {"wormwatch_events_late", "Events that came after their time was judged (stored, not judged)",
+         t.late},
+        {"wormwatch_events_forced", "Events judged before every sensor passed them (too many waited)",
+         t.forced},
+        {"wormwatch_sensors_stale", "Sensors silent past the lateness (they hold nothing)", t.stale},
+        {"wormwatch_frontier_seconds", "The latest event time any sensor reported (0: none)",
+         t.frontier_us == INT64_MIN ? 0 : t.frontier_us / 1000000},
+        {"wormwatch_release_point_seconds", "Events before this event time are judged (0: none yet)",
+         t.release_us == INT64_MIN ? 0 : t.release_us / 1000000},
+        {"wormwatch_lateness_seconds", "How long a sensor is waited for, in event time",
+         t.lateness_us / 1000000},
     };
     for (size_t i = 0; i < sizeof m / sizeof *m; i++)
         if (fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n%s %lld\n", m[i].name, m[i].help,
@@ -391,6 +444,11 @@ int sq_active(struct ww_store *base, int64_t now_us, struct ww_store_rows *out)
 int sq_sensors(struct ww_store *base, int64_t now_us, struct ww_store_rows *out)
 {
     QUERY(q_sensors(st, now_us, out));
+}
+
+int sq_time(struct ww_store *base, struct ww_store_time *out)
+{
+    QUERY(q_time(st, out));
 }
 
 int sq_metrics(struct ww_store *base, FILE *out)

@@ -52,8 +52,11 @@
  * flock that the name still points at the inode they locked (store_lock_take).
  *
  * Schema (meta.version = 2):
- *   meta(k, v)  version, applied, surge_wm, surge (blob)
- *   keys(id, name, hash, created, revoked, last_seen)  hash = SHA-256(secret hex)
+ *   meta(k, v)  version, applied, surge_wm, surge (blob), hold (blob), hold_lo
+ *   keys(id, name, hash, created, revoked, last_seen, wm, birth)
+ *               hash = SHA-256(secret hex); wm = the latest event time the
+ *               sensor sent; birth = the frontier when the key was made
+ *               (NULL: before any data), see lib/detect/hold.c
  *   batches(sensor, batch_id, ts, events)   log(id, sensor, data)
  *   agg_hour(port, proto, t, records, nsrc, ndst, nsens, src, dst, sens, wm)
  *   agg_day(..., same, top, wm)             t = hour or day number
@@ -81,6 +84,7 @@
 #include "core/hash.h"
 #include "core/mem.h"
 #include "store/store_int.h"
+#include "detect/hold.h"
 #include "detect/surge.h"
 #include "core/wtime.h"
 
@@ -98,10 +102,12 @@ enum {
 };
 
 static const char *const sql_text[S_COUNT] = {
-    [S_KEY_ADD] = "INSERT INTO keys(name, hash, created, revoked, last_seen) VALUES(?,?,?,0,0)",
+    [S_KEY_ADD] = "INSERT INTO keys(name, hash, created, revoked, last_seen, birth)"
+                  " VALUES(?,?,?,0,0,(SELECT max(wm) FROM keys))",
     [S_KEY_REVOKE] = "UPDATE keys SET revoked = 1 WHERE name = ? AND revoked = 0",
     [S_KEY_ALL] = "SELECT id, name, hash, created, revoked, last_seen FROM keys ORDER BY id",
-    [S_KEY_SEEN] = "UPDATE keys SET last_seen = ? WHERE id = ?",
+    [S_KEY_SEEN] = "UPDATE keys SET last_seen = ?1,"
+                   " wm = CASE WHEN ?3 IS NULL THEN wm ELSE max(coalesce(wm, ?3), ?3) END WHERE id = ?2",
     [S_BATCH_ADD] = "INSERT OR IGNORE INTO batches(sensor, batch_id, ts, events) VALUES(?,?,?,?)",
     [S_LOG_ADD] = "INSERT INTO log(sensor, data) VALUES(?,?)",
     [S_HOUR_GET] = "SELECT records, src, dst, sens, wm FROM agg_hour WHERE port=? AND proto=? AND t=?",
@@ -124,7 +130,8 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v);"
     "INSERT OR IGNORE INTO meta VALUES('version', 2);"
     "CREATE TABLE IF NOT EXISTS keys(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
-    " hash BLOB NOT NULL, created INTEGER, revoked INTEGER, last_seen INTEGER);"
+    " hash BLOB NOT NULL, created INTEGER, revoked INTEGER, last_seen INTEGER, wm INTEGER,"
+    " birth INTEGER);"
     "CREATE TABLE IF NOT EXISTS batches(sensor INTEGER, batch_id TEXT, ts INTEGER,"
     " events INTEGER, PRIMARY KEY(sensor, batch_id)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS batches_ts ON batches(sensor, ts);"
@@ -197,12 +204,15 @@ struct writer {
     int ckpt;                     /* a write failed: checkpoint once writes succeed */
     int rebuild;                  /* an apply failed midway: rebuild from the log */
     struct ww_surges *surges;
+    struct ww_hold *hold;         /* event time in front of the detector (detect/hold.c) */
     int64_t surge_wm, saved_surge_wm, surge_saved_us;
+    int64_t saved_hold_lo;        /* log rows from here on hold waiting events */
+    int64_t keys_synced_us;       /* the hold's sensors last read from keys */
     uint64_t events_since_save;
     int64_t *alert_end;           /* end_us of each surge result as last written */
     size_t nalert;
-    struct ww_event *sorted;
-    size_t sorted_cap;
+    unsigned char *hold_snap;     /* the hold as after the last apply (under mu) */
+    size_t hold_snap_len;
     unsigned char *buf;           /* encode scratch */
     size_t bufcap;
 };
@@ -276,6 +286,18 @@ static int open_err(struct sq_store *st, char *err, size_t errlen, const char *w
     return rc;
 }
 
+/* Columns added since version 2 first shipped (an older store gains them;
+ * an older binary ignores them). */
+static int migrate(struct sq_store *st)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, "SELECT wm, birth FROM keys LIMIT 0", -1, &s, NULL) == SQLITE_OK) {
+        sqlite3_finalize(s);
+        return WW_OK;
+    }
+    return exec(st, "ALTER TABLE keys ADD COLUMN wm INTEGER; ALTER TABLE keys ADD COLUMN birth INTEGER;");
+}
+
 static int sq_open(const char *path, struct ww_store **out, char *err, size_t errlen)
 {
     struct sq_store *st = ww_calloc(1, sizeof *st);
@@ -296,7 +318,7 @@ static int sq_open(const char *path, struct ww_store **out, char *err, size_t er
     sqlite3_busy_timeout(st->db, 10000);
     if (exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-262144;"
                  " PRAGMA wal_autocheckpoint=16384;") ||
-        exec(st, "BEGIN IMMEDIATE;") || exec(st, schema) || exec(st, "COMMIT;"))
+        exec(st, "BEGIN IMMEDIATE;") || exec(st, schema) || migrate(st) || exec(st, "COMMIT;"))
         return open_err(st, err, errlen, path, WW_ERR_IO);
     int64_t version = meta_get_int(st->db, "version");
     if (version != 2) {
@@ -556,14 +578,47 @@ static void evict(struct writer *w)
 
 /* ---- applying a batch ------------------------------------------------------ */
 
-static int cmp_ts(const void *a, const void *b)
+enum { SURGE_NO, SURGE_YES, SURGE_READD };
+
+static void to_surges(void *ctx, const struct ww_event *ev)
 {
-    int64_t x = ((const struct ww_event *)a)->ts_us, y = ((const struct ww_event *)b)->ts_us;
-    return (x > y) - (x < y);
+    struct writer *w = ctx;
+    ww_surges_event(w->surges, ev);
+}
+
+/* The hold's state for queries (/sensors, /metrics) to read under mu. */
+static void snapshot_hold(struct writer *w)
+{
+    unsigned char *b;
+    size_t len = ww_hold_save(w->hold, &b);
+    pthread_mutex_lock(&w->mu);
+    ww_free(w->hold_snap);
+    w->hold_snap = b;
+    w->hold_snap_len = len;
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* The hold's sensors are the keys: their birth, revoked or not. Read at
+ * start and then at most once a second (a key added by `wormwatch key`
+ * runs in another process), and at once when a batch comes from a sensor
+ * the hold does not know yet. */
+static int sync_keys(struct sq_store *st, struct writer *w)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, "SELECT id, birth, revoked FROM keys", -1, &s, NULL) != SQLITE_OK)
+        return WW_ERR_IO;
+    while (sqlite3_step(s) == SQLITE_ROW)
+        ww_hold_sensor_set(w->hold, sqlite3_column_int64(s, 0),
+                           sqlite3_column_type(s, 1) == SQLITE_NULL ? INT64_MIN
+                                                                    : sqlite3_column_int64(s, 1),
+                           sqlite3_column_int(s, 2) == 0);
+    w->keys_synced_us = ww_mono_us();
+    return sqlite3_finalize(s) == SQLITE_OK ? WW_OK : WW_ERR_IO;
 }
 
 /* Applies log row id (sensor's events) to the aggregates (agg) and to the
- * surge detector (surge). */
+ * surge detector through the hold (surge: SURGE_YES; SURGE_READD puts back
+ * what was waiting in the hold when its state was saved). */
 static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sensor,
                  const struct ww_event *ev, size_t n, int agg, int surge)
 {
@@ -605,16 +660,14 @@ static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sens
         tally_key_int(key, floordiv(e->ts_us, WW_DAY_US));
         tally_add(&g->days, key, (uint64_t)cnt, 0);
     }
-    if (surge) {
-        if (n > w->sorted_cap) {
-            w->sorted_cap = n;
-            w->sorted = ww_realloc(w->sorted, n * sizeof *w->sorted);
-        }
-        if (n) memcpy(w->sorted, ev, n * sizeof *ev);
-        qsort(w->sorted, n, sizeof *ev, cmp_ts);
-        for (size_t i = 0; i < n; i++) ww_surges_event(w->surges, &w->sorted[i]);
+    if (surge == SURGE_READD) {
+        ww_hold_readd(w->hold, id, ev, n);
+    } else if (surge) {
+        ww_hold_add(w->hold, sensor, id, ev, n);
+        struct ww_hold_cb cb = {to_surges, NULL, w};
+        w->events_since_save += ww_hold_release(w->hold, &cb);
         w->surge_wm = id;
-        w->events_since_save += n;
+        snapshot_hold(w);
     }
     return WW_OK;
 }
@@ -707,15 +760,29 @@ static int write_alerts(struct sq_store *st, struct writer *w)
     return WW_OK;
 }
 
-static int save_surges(struct sq_store *st, struct writer *w)
+static int meta_put_blob(struct sq_store *st, const char *k, unsigned char *b, size_t len)
 {
-    unsigned char *b = NULL;
-    size_t len = ww_surges_save(w->surges, &b);
     sqlite3_stmt *s = stmt(st, S_META_PUT);
-    sqlite3_bind_text(s, 1, "surge", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 1, k, -1, SQLITE_STATIC);
     sqlite3_bind_blob64(s, 2, b, len, SQLITE_TRANSIENT);
     int rc = step_done(s);
     ww_free(b);
+    return rc;
+}
+
+/* The detector and the hold in front of it, as of log row surge_wm; the
+ * log rows from hold_lo on hold events still waiting (kept, and put back
+ * into the hold by a restart). */
+static int save_surges(struct sq_store *st, struct writer *w, int64_t hold_lo)
+{
+    unsigned char *b = NULL;
+    size_t len = ww_surges_save(w->surges, &b);
+    int rc = meta_put_blob(st, "surge", b, len);
+    if (!rc) {
+        len = ww_hold_save(w->hold, &b);
+        rc = meta_put_blob(st, "hold", b, len);
+    }
+    if (!rc) rc = meta_put_int(st, "hold_lo", hold_lo);
     if (!rc) rc = meta_put_int(st, "surge_wm", w->surge_wm);
     return rc;
 }
@@ -774,11 +841,14 @@ static int flush(struct sq_store *st, struct writer *w, int64_t budget_us, int s
                    (w->events_since_save && ww_mono_us() - w->surge_saved_us >= SURGE_SAVE_US);
     if (!rc) rc = write_alerts(st, w);
     if (!rc && applied != w->applied) rc = meta_put_int(st, "applied", applied);
-    if (!rc && save_now) rc = save_surges(st, w);
+    int64_t hold_lo = save_now ? ww_hold_oldest_tag(w->hold) : w->saved_hold_lo;
+    if (!rc && save_now) rc = save_surges(st, w, hold_lo);
     if (!rc) {
-        int64_t surge_wm = save_now ? w->surge_wm : w->saved_surge_wm;
+        int64_t keep = save_now ? w->surge_wm : w->saved_surge_wm;
+        if (applied < keep) keep = applied;
+        if (hold_lo - 1 < keep) keep = hold_lo - 1;
         sqlite3_stmt *s = stmt(st, S_LOG_DEL);
-        sqlite3_bind_int64(s, 1, applied < surge_wm ? applied : surge_wm);
+        sqlite3_bind_int64(s, 1, keep);
         rc = step_done(s);
     }
     rc = finish(st, w, rc);
@@ -798,6 +868,7 @@ static int flush(struct sq_store *st, struct writer *w, int64_t budget_us, int s
     w->applied = applied;
     if (save_now) {
         w->saved_surge_wm = w->surge_wm;
+        w->saved_hold_lo = hold_lo;
         w->surge_saved_us = ww_mono_us();
         w->events_since_save = 0;
     }
@@ -825,11 +896,13 @@ static void checkpoint(struct sq_store *st, struct writer *w)
 
 /* Applies, in order, the log rows past agg_last to the aggregates and those
  * past surge_wm to the surge detector; an aggregate row skips the ids it
- * already holds (its wm). A row that cannot be read is an error, never the
- * end of the log. */
-static int catch_up(struct sq_store *st, struct writer *w)
+ * already holds (its wm). At a start (readd), the rows from the saved
+ * hold_lo up to surge_wm give the hold back what was waiting in it. A row
+ * that cannot be read is an error, never the end of the log. */
+static int catch_up(struct sq_store *st, struct writer *w, int readd)
 {
     int64_t from = w->agg_last < w->surge_wm ? w->agg_last : w->surge_wm;
+    if (readd && w->saved_hold_lo - 1 < from) from = w->saved_hold_lo - 1;
     sqlite3_stmt *s;
     if (sqlite3_prepare_v2(st->db, "SELECT id, sensor, data FROM log WHERE id > ? ORDER BY id",
                            -1, &s, NULL) != SQLITE_OK) {
@@ -849,7 +922,9 @@ static int catch_up(struct sq_store *st, struct writer *w)
             if (log_decode_event(b, len, &off, &ev[n])) break;
             n++;
         }
-        rc = apply(st, w, id, sensor, ev, n, id > w->agg_last, id > w->surge_wm);
+        int surge = id > w->surge_wm ? SURGE_YES
+                  : readd && id >= w->saved_hold_lo ? SURGE_READD : SURGE_NO;
+        rc = apply(st, w, id, sensor, ev, n, id > w->agg_last, surge);
         if (id > w->committed) w->committed = id;
     }
     if (rc || step != SQLITE_DONE) {
@@ -875,8 +950,9 @@ static void writer_free(struct writer *w)
     ww_hash_release(&w->index);
     ww_free(w->dirty);
     ww_surges_free(w->surges);
+    ww_hold_free(w->hold);
+    ww_free(w->hold_snap);
     ww_free(w->alert_end);
-    ww_free(w->sorted);
     ww_free(w->buf);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->work);
@@ -891,7 +967,7 @@ static int rebuild(struct sq_store *st, struct writer *w)
     drop_entries(w);
     w->agg_last = w->applied;
     w->sources = (uint64_t)sql_int(st, "SELECT count(*) FROM srcs");
-    int rc = catch_up(st, w);
+    int rc = catch_up(st, w, 0);
     if (!rc) w->rebuild = 0;
     return rc;
 }
@@ -929,6 +1005,12 @@ static int commit_jobs(struct sq_store *st, struct writer *w, struct job *jobs, 
         s = stmt(st, S_KEY_SEEN);
         sqlite3_bind_int64(s, 1, t);
         sqlite3_bind_int64(s, 2, j->sensor);
+        if (j->n) {
+            int64_t wm = INT64_MIN;
+            for (size_t k = 0; k < j->n; k++)
+                if (j->ev[k].ts_us > wm) wm = j->ev[k].ts_us;
+            sqlite3_bind_int64(s, 3, wm);
+        }
         rc = step_done(s);
     }
     return finish(st, w, rc);
@@ -1005,9 +1087,11 @@ static void *writer_main(void *arg)
             pthread_mutex_unlock(&w->mu);
             /* committed and answered: if aggregating fails (a read error)
              * the cache is rebuilt from the log, which has every batch */
+            if (ntodo && ww_mono_us() - w->keys_synced_us > 1000000 && sync_keys(st, w))
+                note_failure(st, w); /* the keys as last read will do */
             for (size_t k = 0; k < ntodo; k++) {
                 if (!w->rebuild &&
-                    apply(st, w, todo[k].id, todo[k].sensor, todo[k].ev, todo[k].n, 1, 1))
+                    apply(st, w, todo[k].id, todo[k].sensor, todo[k].ev, todo[k].n, 1, SURGE_YES))
                     w->rebuild = 1;
                 ww_free(todo[k].ev);
             }
@@ -1049,23 +1133,35 @@ static int replay(struct sq_store *st, struct writer *w)
 {
     w->applied = w->agg_last = w->committed = meta_get_int(st->db, "applied");
     w->surge_wm = 0;
+    w->saved_hold_lo = INT64_MAX;
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db, "SELECT v FROM meta WHERE k='surge'", -1, &s, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(st->db, "SELECT k, v FROM meta WHERE k IN ('surge', 'hold') ORDER BY k DESC",
+                           -1, &s, NULL) != SQLITE_OK) {
         note_failure(st, w);
         return WW_ERR_IO;
     }
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        struct ww_surges *loaded;
-        if (!ww_surges_load(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0),
-                            &loaded, NULL, 0)) {
+    int loaded_surges = 0; /* the hold is taken only with the detector it was saved with */
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const void *b = sqlite3_column_blob(s, 1);
+        size_t len = (size_t)sqlite3_column_bytes(s, 1);
+        struct ww_surges *surges;
+        struct ww_hold *hold;
+        if (!strcmp((const char *)sqlite3_column_text(s, 0), "surge")) {
+            if (ww_surges_load(b, len, &surges, NULL, 0)) continue;
             ww_surges_free(w->surges);
-            w->surges = loaded;
+            w->surges = surges;
             w->surge_wm = w->saved_surge_wm = meta_get_int(st->db, "surge_wm");
+            loaded_surges = 1;
+        } else if (loaded_surges && !ww_hold_load(b, len, &st->hold_opts, &hold, NULL, 0)) {
+            ww_hold_free(w->hold);
+            w->hold = hold;
+            w->saved_hold_lo = meta_get_int(st->db, "hold_lo");
         }
     }
     sqlite3_finalize(s);
     w->sources = (uint64_t)sql_int(st, "SELECT count(*) FROM srcs");
-    int rc = catch_up(st, w);
+    int rc = sync_keys(st, w);
+    if (!rc) rc = catch_up(st, w, 1);
     if (!rc && flush(st, w, -1, 1)) w->failed = 1;
     return rc;
 }
@@ -1106,12 +1202,13 @@ void store_lock_release(const char *lockpath, int fd)
     close(fd);
 }
 
-static int sq_start(struct ww_store *base, char *err, size_t errlen)
+static int sq_start(struct ww_store *base, const struct ww_store_opts *o, char *err, size_t errlen)
 {
     struct sq_store *st = sq(base);
     int rc = WW_OK;
     pthread_mutex_lock(&st->start_lock);
     if (st->w) goto out;
+    if (o) st->hold_opts = (struct ww_hold_opts){o->lateness_us, o->hold_max};
     if (st->lockfd < 0 && (rc = store_lock_take(st->lockpath, &st->lockfd, err, errlen))) {
         if (rc == WW_ERR_LIMIT && err)
             snprintf(err, errlen, "%s: another process is already writing this store", st->path);
@@ -1127,6 +1224,7 @@ static int sq_start(struct ww_store *base, char *err, size_t errlen)
     pthread_cond_init(&w->done, NULL);
     w->tail = &w->head;
     w->surges = ww_surges_new(NULL);
+    w->hold = ww_hold_new(&st->hold_opts);
     ww_hash_init(&w->index, 1 << 16);
     w->surge_saved_us = ww_mono_us();
     w->round = 2;
@@ -1154,7 +1252,7 @@ static int sq_submit(struct ww_store *base, int64_t sensor_id, const char *batch
 {
     struct sq_store *st = sq(base);
     *duplicate = 0;
-    if (!st->w && sq_start(base, NULL, 0)) return WW_ERR_IO;
+    if (!st->w && sq_start(base, NULL, NULL, 0)) return WW_ERR_IO;
     struct writer *w = st->w;
     struct job j = {.sensor = sensor_id, .batch_id = batch_id, .ev = ev, .n = n};
     pthread_mutex_lock(&w->mu);
@@ -1188,6 +1286,25 @@ int sq_sync(struct sq_store *st)
     w->sync_wanted--;
     pthread_mutex_unlock(&w->mu);
     return rc;
+}
+
+struct ww_hold *sq_hold_view(struct sq_store *st)
+{
+    struct ww_hold *h = NULL;
+    struct writer *w = st->w;
+    if (w) {
+        pthread_mutex_lock(&w->mu);
+        if (w->hold_snap) ww_hold_load(w->hold_snap, w->hold_snap_len, NULL, &h, NULL, 0);
+        pthread_mutex_unlock(&w->mu);
+        return h;
+    }
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->rdb, "SELECT v FROM meta WHERE k='hold'", -1, &s, NULL) != SQLITE_OK)
+        return NULL;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        ww_hold_load(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), NULL, &h, NULL, 0);
+    sqlite3_finalize(s);
+    return h;
 }
 
 int sq_status(struct ww_store *base, char *why, size_t len)
@@ -1243,5 +1360,5 @@ const struct ww_store_ops ww_store_sqlite = {
     .submit = sq_submit, .status = sq_status, .counters = sq_counters, .metrics = sq_metrics,
     .port = sq_port, .porthistory = sq_porthistory, .topports = sq_topports,
     .sources = sq_sources, .ip = sq_ip, .alerts = sq_alerts, .active = sq_active,
-    .sensors = sq_sensors,
+    .sensors = sq_sensors, .time = sq_time,
 };

@@ -575,7 +575,7 @@ static void run_recovery(void)
     waitpid(pid, &status, 0);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     CHECK_INT(ww_store_open(pb, &st, err, sizeof err), WW_OK);
-    CHECK_INT(ww_store_start(st, err, sizeof err), WW_OK);
+    CHECK_INT(ww_store_start(st, NULL, err, sizeof err), WW_OK);
     feed(st, id, HOURS - 10, HOURS);
     char *got = outcome(st);
     CHECK_STR(got, want);
@@ -583,7 +583,7 @@ static void run_recovery(void)
     /* a second writer on the same store is refused while this one runs */
     struct ww_store *other;
     CHECK_INT(ww_store_open(pb, &other, err, sizeof err), WW_OK);
-    CHECK_INT(ww_store_start(other, err, sizeof err), WW_ERR_LIMIT);
+    CHECK_INT(ww_store_start(other, NULL, err, sizeof err), WW_ERR_LIMIT);
     ww_store_close(other);
     ww_store_close(st);
 
@@ -836,7 +836,7 @@ static void run_faults(void)
     faulty.xOpen = f_open;
     CHECK_INT(sqlite3_vfs_register(&faulty, 1), SQLITE_OK);
     st = open_keyed(path, sizeof path, "faults.db", "f", &id);
-    CHECK_INT(ww_store_start(st, err, sizeof err), WW_OK);
+    CHECK_INT(ww_store_start(st, NULL, err, sizeof err), WW_OK);
     int64_t day = ww_days_from_civil(2006, 8, 4);
     struct ww_event *a = fbatch(day, 0x0c000000, 7001, 100), *b = fbatch(day, 0x0c001000, 7002, 100),
                     *c = fbatch(day, 0x0c002000, 7002, 50), *d = fbatch(day, 0x0c003000, 7003, 300),
@@ -966,15 +966,15 @@ static void run_lock(void)
     snprintf(lock, sizeof lock, "%s-lock", path);
     CHECK_INT(ww_store_open(path, &a, err, sizeof err), WW_OK);
     CHECK(!exists(lock)); /* opening takes nothing */
-    CHECK_INT(ww_store_start(a, err, sizeof err), WW_OK);
+    CHECK_INT(ww_store_start(a, NULL, err, sizeof err), WW_OK);
     CHECK(exists(lock));
     CHECK_INT(ww_store_open(path, &b, err, sizeof err), WW_OK);
-    CHECK_INT(ww_store_start(b, err, sizeof err), WW_ERR_LIMIT);
+    CHECK_INT(ww_store_start(b, NULL, err, sizeof err), WW_ERR_LIMIT);
     CHECK(strstr(err, "another process is already writing") != NULL);
     ww_store_close(b);
     CHECK(exists(lock)); /* the refused one does not remove the holder's */
     CHECK_INT(ww_store_open(path, &b, err, sizeof err), WW_OK);
-    CHECK_INT(ww_store_start(b, err, sizeof err), WW_ERR_LIMIT); /* still held */
+    CHECK_INT(ww_store_start(b, NULL, err, sizeof err), WW_ERR_LIMIT); /* still held */
     ww_store_close(b);
     ww_store_close(a);
     CHECK(!exists(lock));
@@ -989,7 +989,7 @@ static void run_lock(void)
     pid_t pid = fork();
     if (pid == 0) {
         int ok = ww_store_open(path, &a, err, sizeof err) == WW_OK &&
-                 ww_store_start(a, err, sizeof err) == WW_OK;
+                 ww_store_start(a, NULL, err, sizeof err) == WW_OK;
         _exit(ok ? 0 : 1);
     }
     int status;
@@ -997,7 +997,7 @@ static void run_lock(void)
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     CHECK(exists(lock));
     CHECK_INT(ww_store_open(path, &a, err, sizeof err), WW_OK);
-    CHECK_INT(ww_store_start(a, err, sizeof err), WW_OK);
+    CHECK_INT(ww_store_start(a, NULL, err, sizeof err), WW_OK);
     ww_store_close(a);
     CHECK(!exists(lock));
 }
