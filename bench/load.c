@@ -3,12 +3,15 @@
  * waiting for the answer (as a sensor does). Plain sockets: the client must
  * cost far less than the server it measures.
  *
- *   load [-c CONNS] [-t SECONDS] [-b EVENTS] HOST:PORT SECRET
+ *   load [-c CONNS] [-t SECONDS] [-b EVENTS] HOST:PORT SECRET[,SECRET...]
  *
- * Bodies are made up front (16 per connection, random sources in 10/8,
- * a few hot ports, timestamps in the current hour) and reused with fresh
- * X-Batch-Ids. Prints events/s and p50/p99/max batch latency; exits 1 if any
- * answer was not 200. */
+ * Connection i is sensor i (the i-th secret, round robin). Bodies are made
+ * up front (16 per connection, random sources in 10/8, a few hot ports) and
+ * reused with fresh X-Batch-Ids; each batch is stamped, just before it is
+ * sent, one second after its connection's previous one (from three days
+ * ago), so every sensor streams in its time order as real ones do and the
+ * collector judges its events on event time (none late). Prints events/s
+ * and p50/p99/max batch latency; exits 1 if any answer was not 200. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -25,7 +28,9 @@
 #define NBODIES 16
 
 static struct sockaddr_in server;
-static const char *secret;
+static char *secrets[64];
+static int nsecrets;
+static time_t start_time;
 static int batch = 1000;
 static double deadline;
 
@@ -34,6 +39,7 @@ struct worker {
     int id;
     char *body[NBODIES];
     size_t blen[NBODIES];
+    size_t *line[NBODIES];            /* where each line (its time stamp) starts */
     double *lat;
     size_t nlat, cap;
     unsigned long errors;
@@ -50,23 +56,30 @@ static void make_bodies(struct worker *w)
 {
     unsigned seed = (unsigned)(w->id * 7919 + 1);
     static const int ports[] = {445, 22, 23, 80, 1433, 3389, 8080, 5900};
-    time_t t0 = time(NULL) / 3600 * 3600;
     for (int b = 0; b < NBODIES; b++) {
         size_t cap = (size_t)batch * 120, len = 0;
         char *s = malloc(cap);
+        w->line[b] = malloc((size_t)batch * sizeof *w->line[b]);
         for (int i = 0; i < batch; i++) {
-            time_t t = t0 + rand_r(&seed) % 3600;
-            struct tm tm;
-            gmtime_r(&t, &tm);
+            w->line[b][i] = len;
             len += (size_t)snprintf(s + len, cap - len,
-                "%04d-%02d-%02d %02d:%02d:%02d +00:00\t0\t1\t10.%d.%d.%d\t%d\t198.51.0.0\t%d\ttcp\tSYN\n",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                "2000-01-01 00:00:00 +00:00\t0\t1\t10.%d.%d.%d\t%d\t198.51.0.0\t%d\ttcp\tSYN\n",
                 rand_r(&seed) % 256, rand_r(&seed) % 256, rand_r(&seed) % 256,
                 1024 + rand_r(&seed) % 60000, ports[rand_r(&seed) % 8]);
         }
         w->body[b] = s;
         w->blen[b] = len;
     }
+}
+
+/* Every line of body b dated t (the stamp is 19 characters at each line's start). */
+static void stamp(struct worker *w, int b, time_t t)
+{
+    struct tm tm;
+    char ts[32];
+    gmtime_r(&t, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S", &tm);
+    for (int i = 0; i < batch; i++) memcpy(w->body[b] + w->line[b][i], ts, 19);
 }
 
 static int dial(void)
@@ -121,10 +134,12 @@ static void *work(void *arg)
     int fd = dial();
     for (unsigned long seq = 0; now() < deadline; seq++) {
         int b = (int)(seq % NBODIES);
+        stamp(w, b, start_time + (time_t)seq);
         int hl = snprintf(head, sizeof head,
             "POST /api/v1/submit HTTP/1.1\r\nHost: load\r\nAuthorization: Bearer %s\r\n"
             "X-Batch-Id: load-%ld-%d-%lu\r\nContent-Type: text/tab-separated-values\r\n"
-            "Content-Length: %zu\r\n\r\n", secret, (long)getpid(), w->id, seq, w->blen[b]);
+            "Content-Length: %zu\r\n\r\n", secrets[w->id % nsecrets], (long)getpid(), w->id, seq,
+            w->blen[b]);
         double t = now();
         int status = -1;
         if (!send_all(fd, head, (size_t)hl) && !send_all(fd, w->body[b], w->blen[b]))
@@ -155,7 +170,7 @@ int main(int argc, char **argv)
         else return 2;
     }
     if (argc - optind != 2 || conns < 1 || conns > 64 || batch < 1 || seconds <= 0) {
-        fprintf(stderr, "usage: load [-c CONNS] [-t SECONDS] [-b EVENTS] HOST:PORT SECRET\n");
+        fprintf(stderr, "usage: load [-c CONNS] [-t SECONDS] [-b EVENTS] HOST:PORT SECRET[,SECRET...]\n");
         return 2;
     }
     char host[64];
@@ -166,7 +181,10 @@ int main(int argc, char **argv)
     server.sin_family = AF_INET;
     server.sin_port = htons((uint16_t)atoi(colon + 1));
     if (inet_pton(AF_INET, host, &server.sin_addr) != 1) return 2;
-    secret = argv[optind + 1];
+    for (char *k = strtok(argv[optind + 1], ","); k && nsecrets < 64; k = strtok(NULL, ","))
+        secrets[nsecrets++] = k;
+    if (!nsecrets) return 2;
+    start_time = time(NULL) - 3 * 86400;
 
     struct worker *w = calloc((size_t)conns, sizeof *w);
     for (int i = 0; i < conns; i++) { w[i].id = i; make_bodies(&w[i]); }

@@ -29,6 +29,10 @@ trap '[ -n "$PID" ] && kill $PID 2>/dev/null; rm -rf "$T"' EXIT
 cc -std=c17 -O2 -Wall -Wextra -pthread bench/load.c -o "$T/load"
 DB=$T/ww.db
 KEY=$("$WW" key add bench --db "$DB" | grep -oE '[0-9a-f]{64}' | head -1)
+KEYS=$KEY  # one sensor per connection
+for i in $(seq 2 "$CONNS"); do
+    KEYS=$KEYS,$("$WW" key add "bench-$i" --db "$DB" | grep -oE '[0-9a-f]{64}' | head -1)
+done
 "$WW" serve --db "$DB" --listen 127.0.0.1:0 --rate-limit 0 --max-body 16777216 2> "$T/serve.log" &
 PID=$!
 for _ in $(seq 100); do grep -q "listening on" "$T/serve.log" && break; sleep 0.05; done
@@ -36,14 +40,21 @@ ADDR=$(grep -o '127\.0\.0\.1:[0-9]*' "$T/serve.log" | head -1)
 URL=http://$ADDR
 
 echo "load: $CONNS connections, $SECS s ..." >&2
-"$T/load" -c "$CONNS" -t "$SECS" "$ADDR" "$KEY" | tee "$T/load.out"
+"$T/load" -c "$CONNS" -t "$SECS" "$ADDR" "$KEYS" | tee "$T/load.out"
 
-# every event answered 200 is in the aggregates (the load's events are all
-# in the current hour, on 8 ports)
+# every event answered 200 is in the aggregates (the load's events are on 8
+# ports, from three days ago on: load.c's sensors stream a second per batch)
 ING=$(curl -s "$URL/metrics" | awk '/^wormwatch_events_ingested_total/ {print $2}')
-AGG=$(curl -s "$URL/api/v1/porthistory/445?by=hour" >/dev/null; \
-      curl -s "$URL/api/v1/topports/records?limit=100" | python3 -c \
-      'import json,sys; print(sum(p["records"] for p in json.load(sys.stdin)["ports"]))')
+AGG=$(python3 - "$URL" <<'PY'
+import json, sys, time, urllib.request
+n = 0
+for d in range(5):
+    day = time.strftime("%Y-%m-%d", time.gmtime(time.time() - d * 86400))
+    with urllib.request.urlopen("%s/api/v1/topports/records?limit=100&date=%s" % (sys.argv[1], day)) as r:
+        n += sum(p["records"] for p in json.load(r)["ports"])
+print(n)
+PY
+)
 RSS=$(awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' /proc/$PID/status)
 echo "ingested $ING events, aggregated $AGG records, collector peak RSS $RSS MiB" | tee -a "$T/load.out"
 [ "$ING" = "$AGG" ] || { echo "load: aggregates do not match what was ingested" >&2; exit 1; }

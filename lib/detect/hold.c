@@ -24,7 +24,11 @@
  *     each event older than R when it arrives is late -- counted, for the
  *     caller to store, never judged (a judged bucket is not re-opened).
  *
- * Waiting events sit in a binary heap (80 bytes each with their tag). When
+ * Waiting events sit in a slab (64 bytes each with their tag), ordered by
+ * a binary heap of 24-byte nodes: time, and a hash of the fields that
+ * breaks ties in time cheaply (the fields themselves only when hashes tie).
+ * What a batch adds is sorted where it can go on at once and merged with the
+ * heap's released part; the rest goes into the heap. When
  * it holds max_events the oldest go on anyway and R moves up to them
  * (counted as forced): memory stays bounded whatever a sensor does, at the
  * price of judging early. Tags (the store's log row ids) are counted in a
@@ -41,12 +45,14 @@
 #include "detect/hold.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/bytes.h"
 #include "core/mem.h"
 
-struct held { struct ww_event ev; int64_t tag; };
+struct held { int64_t ts; uint64_t tie; uint32_t slot; };  /* a heap node, 24 bytes */
+struct slot { struct ww_event ev; int64_t tag; };         /* the event it stands for */
 struct tagn { int64_t tag; uint64_t n; };
 
 struct ww_hold {
@@ -55,8 +61,13 @@ struct ww_hold {
     uint64_t late, forced;
     struct ww_hold_sensor *s;      /* by id */
     size_t ns, scap;
+    struct slot *slab;             /* waiting events; free slots listed in freed */
+    uint32_t *freed;
+    size_t nslab, nfreed, slabcap;
     struct held *heap;
     size_t nh, hcap;
+    struct held *pend;             /* added since the last release */
+    size_t np, pcap;
     struct tagn *tags;             /* tags[th .. tn): waiting events per tag, in tag order */
     size_t th, tn, tcap;
 };
@@ -68,10 +79,9 @@ static int addr_cmp(const struct ww_addr *a, const struct ww_addr *b)
 }
 
 /* The total order events are released in: time, then every field. */
-static int ev_cmp(const struct ww_event *a, const struct ww_event *b)
+static int ev_fields(const struct ww_event *a, const struct ww_event *b)
 {
     int c;
-    if (a->ts_us != b->ts_us) return a->ts_us < b->ts_us ? -1 : 1;
     if (a->proto != b->proto) return a->proto < b->proto ? -1 : 1;
     if (a->dport != b->dport) return a->dport < b->dport ? -1 : 1;
     if ((c = addr_cmp(&a->src, &b->src))) return c;
@@ -81,6 +91,23 @@ static int ev_cmp(const struct ww_event *a, const struct ww_event *b)
     if (a->action != b->action) return a->action < b->action ? -1 : 1;
     if (a->outcome != b->outcome) return a->outcome < b->outcome ? -1 : 1;
     return (a->count > b->count) - (a->count < b->count);
+}
+
+/* The same order, cheaper: time, then a hash of the fields, and only for
+ * equal hashes the fields themselves. */
+static uint64_t tie_of(const struct ww_event *e)
+{
+    return ww_hash64(ww_addr_hash(&e->src) ^ (ww_addr_hash(&e->dst) << 1) ^
+                     ((uint64_t)e->dport << 48 | (uint64_t)e->sport << 32 |
+                      (uint64_t)e->proto << 24 | (uint64_t)e->tcpflags << 16 |
+                      (uint64_t)e->action << 8 | e->outcome) ^ e->count);
+}
+
+static int held_cmp(const struct slot *slab, const struct held *a, const struct held *b)
+{
+    if (a->ts != b->ts) return a->ts < b->ts ? -1 : 1;
+    if (a->tie != b->tie) return a->tie < b->tie ? -1 : 1;
+    return ev_fields(&slab[a->slot].ev, &slab[b->slot].ev);
 }
 
 int ww_hold_is_stale(int64_t frontier_us, int64_t lateness_us, int64_t first_us, int64_t wm_us,
@@ -106,6 +133,9 @@ void ww_hold_free(struct ww_hold *h)
     if (!h) return;
     ww_free(h->s);
     ww_free(h->heap);
+    ww_free(h->pend);
+    ww_free(h->slab);
+    ww_free(h->freed);
     ww_free(h->tags);
     ww_free(h);
 }
@@ -136,17 +166,17 @@ void ww_hold_sensor_set(struct ww_hold *h, int64_t id, int64_t birth_us, int liv
 
 /* ---- the heap and the tag queue ---- */
 
-static void heap_push(struct ww_hold *h, const struct ww_event *ev, int64_t tag)
+static void heap_push(struct ww_hold *h, const struct held e)
 {
     if (h->nh == h->hcap) h->heap = ww_realloc(h->heap, (h->hcap = h->hcap ? 2 * h->hcap : 1024) * sizeof *h->heap);
     size_t i = h->nh++;
     while (i > 0) {
         size_t p = (i - 1) / 2;
-        if (ev_cmp(&h->heap[p].ev, ev) <= 0) break;
+        if (held_cmp(h->slab, &h->heap[p], &e) <= 0) break;
         h->heap[i] = h->heap[p];
         i = p;
     }
-    h->heap[i] = (struct held){*ev, tag};
+    h->heap[i] = e;
 }
 
 static struct held heap_pop(struct ww_hold *h)
@@ -156,8 +186,8 @@ static struct held heap_pop(struct ww_hold *h)
     for (;;) {
         size_t c = 2 * i + 1;
         if (c >= h->nh) break;
-        if (c + 1 < h->nh && ev_cmp(&h->heap[c + 1].ev, &h->heap[c].ev) < 0) c++;
-        if (ev_cmp(&last.ev, &h->heap[c].ev) <= 0) break;
+        if (c + 1 < h->nh && held_cmp(h->slab, &h->heap[c + 1], &h->heap[c]) < 0) c++;
+        if (held_cmp(h->slab, &last, &h->heap[c]) <= 0) break;
         h->heap[i] = h->heap[c];
         i = c;
     }
@@ -197,8 +227,35 @@ static void tag_done(struct ww_hold *h, int64_t tag)
 
 static void keep(struct ww_hold *h, const struct ww_event *ev, int64_t tag)
 {
-    heap_push(h, ev, tag);
+    uint32_t k;
+    if (h->nfreed) {
+        k = h->freed[--h->nfreed];
+    } else {
+        if (h->nslab == h->slabcap) {
+            h->slabcap = h->slabcap ? 2 * h->slabcap : 1024;
+            h->slab = ww_realloc(h->slab, h->slabcap * sizeof *h->slab);
+            h->freed = ww_realloc(h->freed, h->slabcap * sizeof *h->freed);
+        }
+        k = (uint32_t)h->nslab++;
+    }
+    h->slab[k] = (struct slot){*ev, tag};
+    if (h->np == h->pcap) h->pend = ww_realloc(h->pend, (h->pcap = h->pcap ? 2 * h->pcap : 1024) * sizeof *h->pend);
+    h->pend[h->np++] = (struct held){ev->ts_us, tie_of(ev), k};
     tag_add(h, tag);
+}
+
+static _Thread_local const struct slot *sort_slab; /* qsort has no context argument */
+static int held_qcmp(const void *a, const void *b)
+{
+    return held_cmp(sort_slab, a, b);
+}
+
+static void emit(struct ww_hold *h, const struct held *e, const struct ww_hold_cb *cb)
+{
+    const struct slot *k = &h->slab[e->slot];
+    tag_done(h, k->tag);
+    if (cb && cb->event) cb->event(cb->ctx, &k->ev);
+    h->freed[h->nfreed++] = e->slot;
 }
 
 size_t ww_hold_add(struct ww_hold *h, int64_t id, int64_t tag, const struct ww_event *ev, size_t n)
@@ -252,15 +309,34 @@ size_t ww_hold_release(struct ww_hold *h, const struct ww_hold_cb *cb)
     }
     if (!any) r = f == INT64_MIN ? INT64_MIN : f + 1; /* nobody holds: all of it */
     if (r > h->release) h->release = r;
-    size_t out = 0;
-    while (h->nh && (h->heap[0].ev.ts_us < h->release || h->nh > h->o.max_events)) {
-        struct held e = heap_pop(h);
-        if (e.ev.ts_us >= h->release) { /* over the bound: judged early */
-            h->release = e.ev.ts_us;
-            h->forced++;
+    /* What came since the last release: sorted where it goes on now (most
+     * of it, while sensors stream), into the heap where it waits; then
+     * merged with the heap's own released part. */
+    size_t below = 0, out = 0;
+    for (size_t i = 0; i < h->np; i++) {
+        if (h->pend[i].ts >= h->release) continue;
+        struct held t = h->pend[below];
+        h->pend[below++] = h->pend[i];
+        h->pend[i] = t;
+    }
+    for (size_t i = below; i < h->np; i++) heap_push(h, h->pend[i]);
+    sort_slab = h->slab;
+    qsort(h->pend, below, sizeof *h->pend, held_qcmp);
+    for (size_t i = 0; i < below || (h->nh && h->heap[0].ts < h->release); out++) {
+        if (i < below && !(h->nh && h->heap[0].ts < h->release &&
+                           held_cmp(h->slab, &h->heap[0], &h->pend[i]) < 0))
+            emit(h, &h->pend[i++], cb);
+        else {
+            struct held e = heap_pop(h);
+            emit(h, &e, cb);
         }
-        tag_done(h, e.tag);
-        if (cb && cb->event) cb->event(cb->ctx, &e.ev);
+    }
+    h->np = 0;
+    while (h->nh > h->o.max_events) { /* over the bound: judged early */
+        struct held e = heap_pop(h);
+        h->release = e.ts;
+        h->forced++;
+        emit(h, &e, cb);
         out++;
     }
     return out;
@@ -270,7 +346,7 @@ void ww_hold_stats(const struct ww_hold *h, struct ww_hold_stats *o)
 {
     *o = (struct ww_hold_stats){.frontier_us = frontier(h), .release_us = h->release,
                                 .first_us = h->first, .lateness_us = h->o.lateness_us,
-                                .waiting = h->nh, .late = h->late, .forced = h->forced,
+                                .waiting = h->nh + h->np, .late = h->late, .forced = h->forced,
                                 .sensors = h->ns};
     for (size_t i = 0; i < h->ns; i++) o->stale += h->s[i].live && h->s[i].stale;
 }
