@@ -8,7 +8,10 @@
  * strictly (whole-string numbers, YYYY-MM-DD dates) and a bad one is a 400
  * naming it. A request naming nothing the store knows (an address never
  * seen) is a 404, as is a query the store could not run; while the store
- * cannot write (its figures may be stale) every query is a 503. */
+ * cannot write (its figures may be stale) every query is a 503. Dates
+ * default to the clock's day; /api/v1/span says where the data is, so that
+ * the dashboard and `report` can anchor at it, and infocon, alerts and
+ * sources take the day to answer as of. */
 #include "serve/api.h"
 
 #include <stdio.h>
