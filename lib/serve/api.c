@@ -246,7 +246,6 @@ static json_t *j_alerts_of(struct ww_store *st, const struct ww_store_rows *r, i
     return arr;
 }
 
-
 /* From the active alerts: green: none; yellow: one port, z < 20; orange:
  * 2-3 ports, or one at z >= 20; red: 4 or more ports. */
 static json_t *j_infocon(struct ww_store *st, const struct ww_store_rows *r, int64_t at_us,
@@ -385,12 +384,12 @@ json_t *ww_api_get(struct ww_store *st, const char *url, int64_t now_us, unsigne
             p = (int)port;
         }
         if (arg_day(q, "date", today, &day)) return fail(status, 400, "date: expected YYYY-MM-DD");
-        if (arg_time(q, "first_from", -1, &t0) || arg_time(q, "first_to", INT64_MAX, &t1))
+        if (arg_time(q, "first_from", INT64_MIN, &t0) || arg_time(q, "first_to", INT64_MAX, &t1))
             return fail(status, 400, "first_from, first_to: expected RFC 3339 or YYYY-MM-DD");
-        if (t0 >= 0 || t1 != INT64_MAX) { /* the sources new in [t0, t1] */
+        if (t0 != INT64_MIN || t1 != INT64_MAX) { /* the sources new in [t0, t1] */
             int64_t total = 0;
             if (p < 0) return fail(status, 400, "first_from, first_to: need port");
-            if (!(rc = ww_store_new_sources(st, p, t0 < 0 ? INT64_MIN : t0, t1, (int)limit, &r, &total))) {
+            if (!(rc = ww_store_new_sources(st, p, t0, t1, (int)limit, &r, &total))) {
                 j = j_sources(&r, p);
                 json_object_set_new(j, "total", json_integer(total));
             }
