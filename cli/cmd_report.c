@@ -4,7 +4,8 @@
  * queried directly; with --collector URL the same question is a libcurl GET
  * of the matching /api/v1/ path on a running collector. Either way the answer
  * is the API's JSON object, printed as is (--format json) or as a table for
- * people (text). */
+ * people (text). Without --date, "today" is the latest day with data when
+ * the clock's day has none (a store of old logs), and the report says so. */
 #include <curl/curl.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -29,7 +30,8 @@ static const char usage[] =
     "  --db FILE          query a store file (default $XDG_DATA_HOME/wormwatch/wormwatch.db)\n"
     "  --collector URL    query a running collector (e.g. http://127.0.0.1:8080)\n"
     "  --format F         text (default) or json (the API's JSON)\n"
-    "  --date D           day for topports/port (default today, UTC); last day of porthistory\n"
+    "  --date D           day for topports/port/sources/infocon, last day of porthistory\n"
+    "                     (default today, UTC, or the latest day with data if today has none)\n"
     "  --days N           porthistory span in days (default 30)\n"
     "  --by K             topports order: records (default), sources or targets\n"
     "  --limit N          rows for topports, sources, alerts (default 10)\n";
@@ -88,6 +90,20 @@ static void print_text(const char *q, json_t *j)
     }
 }
 
+/* The API's answer to path, from the collector at url or the store st. */
+static json_t *fetch(const char *url, struct ww_store *st, const char *path)
+{
+    if (url) {
+        char err[2300];
+        long status;
+        json_t *j = ww_http_get(url, path, &status, err, sizeof err);
+        if (!j) ww_warn("%s", err);
+        return j;
+    }
+    unsigned code;
+    return ww_api_get(st, path, ww_now_us(), &code);
+}
+
 static int run(int argc, char **argv)
 {
     const struct ww_command *cmd = &ww_cmd_report;
@@ -144,6 +160,37 @@ static int run(int argc, char **argv)
 
     /* one URL for both ways: a collector answers it over HTTP, a store file
      * through lib/serve/api.c, so the two can never disagree */
+    struct ww_store *st = NULL;
+    char *file = NULL;
+    if (url) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+    } else {
+        file = db ? (char *)db : ww_store_default_path();
+        char err[512];
+        if (ww_store_open(file, &st, err, sizeof err)) {
+            ww_warn("%s", err);
+            if (!db) ww_free(file);
+            return WW_EXIT_FAIL;
+        }
+    }
+    /* "today" without --date: the latest day with data if today has none */
+    char note[160] = "";
+    if (!date) {
+        json_t *sp = fetch(url, st, "/api/v1/span");
+        if (!sp) { /* no collector there: said once */
+            if (url) curl_global_cleanup();
+            return WW_EXIT_FAIL;
+        }
+        const char *last = json_string_value(json_object_get(sp, "last"));
+        const char *today = json_string_value(json_object_get(sp, "today"));
+        int64_t l;
+        if (last && today && strcmp(last, today) < 0 && !ww_parse_date(last, strlen(last), &l)) {
+            day = l;
+            snprintf(note, sizeof note, "Showing %s, the latest day with data (the clock says %s UTC,"
+                     " and no events are dated since).", last, today);
+        }
+        json_decref(sp);
+    }
     char path[256], d1[16], d0[16];
     ww_date_format(day, d1, sizeof d1);
     ww_date_format(day - (int64_t)days + 1, d0, sizeof d0);
@@ -153,35 +200,21 @@ static int run(int argc, char **argv)
         snprintf(path, sizeof path, "/api/v1/porthistory/%llu?from=%s&to=%s", port, d0, d1);
     else if (!strcmp(q, "port"))
         snprintf(path, sizeof path, "/api/v1/port/%llu?date=%s", port, d1);
-    else if (!strcmp(q, "sources")) snprintf(path, sizeof path, "/api/v1/sources?limit=%llu", limit);
+    else if (!strcmp(q, "sources"))
+        snprintf(path, sizeof path, "/api/v1/sources?limit=%llu&date=%s", limit, d1);
     else if (!strcmp(q, "alerts")) snprintf(path, sizeof path, "/api/v1/alerts?limit=%llu", limit);
-    else if (!strcmp(q, "infocon")) snprintf(path, sizeof path, "/api/v1/infocon");
+    else if (!strcmp(q, "infocon")) snprintf(path, sizeof path, "/api/v1/infocon?date=%s", d1);
     else {
         char a[WW_ADDR_STRLEN];
         snprintf(path, sizeof path, "/api/v1/ip/%s", ww_addr_format(&addr, a));
     }
-    json_t *j = NULL;
-    if (url) {
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        char err[2300];
-        long status;
-        if (!(j = ww_http_get(url, path, &status, err, sizeof err))) ww_warn("%s", err);
-        curl_global_cleanup();
-        if (!j) return WW_EXIT_FAIL;
-    } else {
-        char *file = db ? (char *)db : ww_store_default_path();
-        struct ww_store *st;
-        char err[512];
-        if (ww_store_open(file, &st, err, sizeof err)) {
-            ww_warn("%s", err);
-            if (!db) ww_free(file);
-            return WW_EXIT_FAIL;
-        }
-        unsigned code;
-        j = ww_api_get(st, path, ww_now_us(), &code);
-        ww_store_close(st);
-        if (!db) ww_free(file);
-    }
+    json_t *j = fetch(url, st, path);
+    if (url) curl_global_cleanup();
+    ww_store_close(st);
+    if (file && !db) ww_free(file);
+    if (!j) return WW_EXIT_FAIL;
+    /* the alerts and a source's summary are not of a day */
+    if (*note && (!strcmp(q, "alerts") || !strcmp(q, "ip"))) *note = '\0';
     int status = WW_EXIT_OK;
     json_t *e = json_object_get(j, "error");
     if (json_is_string(e)) {
@@ -189,9 +222,11 @@ static int run(int argc, char **argv)
         status = WW_EXIT_FAIL;
     } else if (!strcmp(format, "json")) {
         char *s = json_dumps(j, JSON_COMPACT);
+        if (*note) ww_warn("%s", note); /* standard output stays the JSON */
         printf("%s\n", s);
         free(s);
     } else {
+        if (*note) printf("%s\n", note);
         print_text(q, j);
     }
     json_decref(j);

@@ -18,6 +18,8 @@
 #   WW_DEMO_DIR     work directory, kept (default: a temporary one, removed)
 #   WW_DEMO_PORT    first port to try (default 8080; 0 = any free port)
 #   WW_DEMO_READY   a file to write the URL into once everything is loaded
+#   WW_DEMO_END     when the outbreak ends (RFC 3339; default now): a past
+#                   time loads history, as a collector fed old logs holds
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WW=${WW:-$ROOT/build/wormwatch}
@@ -59,8 +61,8 @@ done
 [ -n "$URL" ] || die "serve did not start: $(tail -3 "$D/serve.log")"
 echo "demo: collector at $URL (store $DB)"
 
-# 2. the outbreak: two days ending now, the worm in the last four hours
-now=$(date -u +%s)
+# 2. the outbreak: two days ending now (or at WW_DEMO_END), the worm in the last four hours
+now=$(date -u -d "${WW_DEMO_END:-now}" +%s) || die "WW_DEMO_END: not a time: $WW_DEMO_END"
 iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 "$WW" simulate -q --out "$D/sim" --format dshield --seed 7 --sensors 4x/20 \
     --start "$(iso $((now - 2 * 86400)))" --duration 2d \

@@ -8,7 +8,10 @@
  * strictly (whole-string numbers, YYYY-MM-DD dates) and a bad one is a 400
  * naming it. A request naming nothing the store knows (an address never
  * seen) is a 404, as is a query the store could not run; while the store
- * cannot write (its figures may be stale) every query is a 503. */
+ * cannot write (its figures may be stale) every query is a 503. Dates
+ * default to the clock's day; /api/v1/span says where the data is, so that
+ * the dashboard and `report` can anchor at it, and infocon, alerts and
+ * sources take the day to answer as of. */
 #include "serve/api.h"
 
 #include <stdio.h>
@@ -75,6 +78,24 @@ static int arg_day(const char *q, const char *key, int64_t dflt, int64_t *day)
     char s[32];
     if (!ww_api_arg(q, key, s, sizeof s) || !*s) { *day = dflt; return WW_OK; }
     return ww_parse_date(s, strlen(s), day) ? WW_ERR_ARG : WW_OK;
+}
+
+/* An instant: RFC 3339, or YYYY-MM-DD for the day's start; absent -> dflt. */
+static int arg_time(const char *q, const char *key, int64_t dflt, int64_t *us)
+{
+    char s[48];
+    int64_t day;
+    if (!ww_api_arg(q, key, s, sizeof s) || !*s) { *us = dflt; return WW_OK; }
+    if (!ww_parse_date(s, strlen(s), &day)) { *us = day * WW_DAY_US; return WW_OK; }
+    return ww_parse_rfc3339(s, strlen(s), us) ? WW_OK : WW_ERR_ARG;
+}
+
+/* "As of the end of day": the last microsecond of it, or now if earlier
+ * (today, or a day to come, is judged by the clock). */
+static int64_t as_of(int64_t day, int64_t now_us)
+{
+    int64_t end = (day + 1) * WW_DAY_US - 1;
+    return end < now_us ? end : now_us;
 }
 
 static json_t *fail(unsigned *status, unsigned code, const char *msg)
@@ -175,23 +196,60 @@ static json_t *j_ip(const struct ww_store_ip *ip)
     return j;
 }
 
-static json_t *j_alerts(const struct ww_store_rows *r)
+/* An alert's surge hour by hour (ww_store_growth) from its start to its
+ * last surging hour, or the hour in progress (the first
+ * WW_STORE_GROWTH_HOURS of it), with the totals so far beside the figures
+ * of the moment it was called. */
+static int add_growth(struct ww_store *st, json_t *o, const struct ww_store_alert *a)
+{
+    struct ww_store_rows g;
+    int64_t h0 = a->start_us / WW_HOUR_US, h1 = a->end_us / WW_HOUR_US;
+    if (h1 < h0) h1 = h0;
+    if (h1 - h0 >= WW_STORE_GROWTH_HOURS) h1 = h0 + WW_STORE_GROWTH_HOURS - 1;
+    int rc = ww_store_growth(st, a->port, a->proto, h0, h1, &g);
+    json_t *hours = json_array();
+    int64_t so_far = 0, new_so_far = 0;
+    for (size_t i = 0; !rc && i < g.n; i++) {
+        const struct ww_store_growth *x = &g.growth[i];
+        json_array_append_new(hours, json_pack("{s:o,s:I,s:I,s:I,s:I,s:I,s:b}",
+            "time", jtime(x->hour * WW_HOUR_US), "records", (json_int_t)x->records,
+            "sources", (json_int_t)x->sources, "new_sources", (json_int_t)x->new_sources,
+            "sources_so_far", (json_int_t)x->sources_so_far, "new_so_far", (json_int_t)x->new_so_far,
+            "in_progress", x->in_progress));
+        so_far = x->sources_so_far;
+        new_so_far = x->new_so_far;
+    }
+    ww_store_rows_free(&g);
+    json_object_set_new(o, "sources_so_far", json_integer(so_far));
+    json_object_set_new(o, "new_so_far", json_integer(new_so_far));
+    json_object_set_new(o, "growth", hours);
+    return rc;
+}
+
+/* The alerts of r: raised by end_us, on port (if >= 0), at most limit;
+ * with st, each with its growth. */
+static json_t *j_alerts_of(struct ww_store *st, const struct ww_store_rows *r, int64_t end_us,
+                           int port, size_t limit, int *rc)
 {
     json_t *arr = json_array();
-    for (size_t i = 0; i < r->n; i++) {
+    for (size_t i = 0; i < r->n && json_array_size(arr) < limit; i++) {
         const struct ww_store_alert *a = &r->alert[i];
-        json_array_append_new(arr, json_pack("{s:i,s:o,s:o,s:o,s:o,s:I,s:I,s:f,s:f,s:s}",
+        if (a->alert_us > end_us || (port >= 0 && a->port != port)) continue;
+        json_t *o = json_pack("{s:i,s:o,s:o,s:o,s:o,s:I,s:I,s:f,s:f,s:s}",
             "port", a->port, "proto", jproto(a->proto), "start", jtime(a->start_us),
             "alert", jtime(a->alert_us), "end", jtime(a->end_us),
             "sources", (json_int_t)a->sources, "new_sources", (json_int_t)a->new_sources,
-            "baseline_new", a->baseline_new, "score", a->score, "explanation", a->explanation));
+            "baseline_new", a->baseline_new, "score", a->score, "explanation", a->explanation);
+        if (st && !*rc) *rc = add_growth(st, o, a);
+        json_array_append_new(arr, o);
     }
     return arr;
 }
 
 /* From the active alerts: green: none; yellow: one port, z < 20; orange:
  * 2-3 ports, or one at z >= 20; red: 4 or more ports. */
-static json_t *j_infocon(const struct ww_store_rows *r)
+static json_t *j_infocon(struct ww_store *st, const struct ww_store_rows *r, int64_t at_us,
+                         int *rc)
 {
     int ports[8], nports = 0;
     double maxz = 0;
@@ -217,7 +275,25 @@ static json_t *j_infocon(const struct ww_store_rows *r)
         level = "yellow";
         snprintf(reason, sizeof reason, "a surge on one port in the last 24 h");
     }
-    return json_pack("{s:s,s:s,s:o}", "level", level, "reason", reason, "active", j_alerts(r));
+    return json_pack("{s:s,s:s,s:o,s:o}", "level", level, "reason", reason, "as_of", jtime(at_us),
+                     "active", j_alerts_of(st, r, INT64_MAX, -1, (size_t)-1, rc));
+}
+
+/* {"first", "last", "today"}: the days with data (null, null if none). */
+static json_t *j_span(int64_t first, int64_t last, int64_t today)
+{
+    return json_pack("{s:o,s:o,s:o}", "first", first < 0 ? json_null() : jdate(first),
+                     "last", last < 0 ? json_null() : jdate(last), "today", jdate(today));
+}
+
+/* Whether the query asks for growth=1 (anything else but absent, 0 or
+ * empty is a 400). */
+static int arg_growth(const char *q, int *growth)
+{
+    uint64_t v;
+    if (arg_uint(q, "growth", 1, 0, &v)) return WW_ERR_ARG;
+    *growth = (int)v;
+    return WW_OK;
 }
 
 static json_t *jtime_or_null(int64_t us)
@@ -301,12 +377,25 @@ json_t *ww_api_get(struct ww_store *st, const char *url, int64_t now_us, unsigne
     } else if (!strcmp(path, "/api/v1/sources")) {
         char pbuf[8];
         int p = -1;
+        int64_t t0, t1;
         if (arg_uint(q, "limit", 10000, 10, &limit)) return fail(status, 400, "limit must be 0..10000");
         if (ww_api_arg(q, "port", pbuf, sizeof pbuf) && *pbuf) {
             if (ww_num_str(pbuf, 65535, &port)) return fail(status, 400, "port must be 0..65535");
             p = (int)port;
         }
-        if (!(rc = ww_store_sources(st, (int)limit, p, now_us, &r))) j = j_sources(&r, p);
+        if (arg_day(q, "date", today, &day)) return fail(status, 400, "date: expected YYYY-MM-DD");
+        if (arg_time(q, "first_from", INT64_MIN, &t0) || arg_time(q, "first_to", INT64_MAX, &t1))
+            return fail(status, 400, "first_from, first_to: expected RFC 3339 or YYYY-MM-DD");
+        if (t0 != INT64_MIN || t1 != INT64_MAX) { /* the sources new in [t0, t1] */
+            int64_t total = 0;
+            if (p < 0) return fail(status, 400, "first_from, first_to: need port");
+            if (!(rc = ww_store_new_sources(st, p, t0, t1, (int)limit, &r, &total))) {
+                j = j_sources(&r, p);
+                json_object_set_new(j, "total", json_integer(total));
+            }
+        } else if (!(rc = ww_store_sources(st, (int)limit, p, as_of(day, now_us), &r))) {
+            j = j_sources(&r, p);
+        }
     } else if (UNDER("/api/v1/ip/")) {
         struct ww_addr a;
         struct ww_store_ip ip;
@@ -314,10 +403,30 @@ json_t *ww_api_get(struct ww_store *st, const char *url, int64_t now_us, unsigne
         if (!(rc = ww_store_ip(st, &a, &ip))) j = j_ip(&ip);
         else if (rc == WW_ERR_ARG) return fail(status, 404, "address not seen");
     } else if (!strcmp(path, "/api/v1/infocon")) {
-        if (!(rc = ww_store_active(st, now_us, &r))) j = j_infocon(&r);
+        int growth;
+        if (arg_day(q, "date", today, &day)) return fail(status, 400, "date: expected YYYY-MM-DD");
+        if (arg_growth(q, &growth)) return fail(status, 400, "growth: 0 or 1");
+        int64_t at = as_of(day, now_us);
+        if (!(rc = ww_store_active(st, at, &r))) j = j_infocon(growth ? st : NULL, &r, at, &rc);
     } else if (!strcmp(path, "/api/v1/alerts")) {
+        char pbuf[8];
+        int p = -1, growth;
         if (arg_uint(q, "limit", 10000, 100, &limit)) return fail(status, 400, "limit must be 0..10000");
-        if (!(rc = ww_store_alerts(st, (int)limit, &r))) j = json_pack("{s:o}", "alerts", j_alerts(&r));
+        if (arg_day(q, "end", INT64_MAX / WW_DAY_US - 1, &day))
+            return fail(status, 400, "end: expected YYYY-MM-DD");
+        if (ww_api_arg(q, "port", pbuf, sizeof pbuf) && *pbuf) {
+            if (ww_num_str(pbuf, 65535, &port)) return fail(status, 400, "port must be 0..65535");
+            p = (int)port;
+        }
+        if (arg_growth(q, &growth)) return fail(status, 400, "growth: 0 or 1");
+        int filtered = p >= 0 || day < INT64_MAX / WW_DAY_US - 1;
+        /* filters apply to the newest 10,000 alerts */
+        if (!(rc = ww_store_alerts(st, filtered ? 10000 : (int)limit, &r)))
+            j = json_pack("{s:o}", "alerts", j_alerts_of(growth ? st : NULL, &r,
+                          (day + 1) * WW_DAY_US - 1, p, limit ? (size_t)limit : 20, &rc));
+    } else if (!strcmp(path, "/api/v1/span")) {
+        int64_t first, last;
+        if (!(rc = ww_store_span(st, now_us, &first, &last))) j = j_span(first, last, today);
     } else if (!strcmp(path, "/api/v1/sensors")) {
         struct ww_store_time t;
         if (!(rc = ww_store_sensors(st, now_us, &r)) && !(rc = ww_store_time(st, &t)))
@@ -327,6 +436,7 @@ json_t *ww_api_get(struct ww_store *st, const char *url, int64_t now_us, unsigne
     }
 #undef UNDER
     ww_store_rows_free(&r);
+    if (rc) json_decref(j); /* a growth query failed after the JSON was begun */
     if (rc == WW_ERR_IO) { /* the store cannot write: its figures would miss acknowledged batches */
         char why[160], msg[300];
         ww_store_status(st, why, sizeof why);

@@ -44,6 +44,11 @@ struct page {
     int64_t now;
     unsigned status;
     int rc;                       /* WW_ERR_ARG once emit() met a bad format */
+    /* the day shown (pick_day): */
+    int64_t today, first, last;   /* the clock's day; the data's first and latest (-1: none) */
+    int64_t day;                  /* shown */
+    int chosen;                   /* by ?date= */
+    char date[11];                /* day as YYYY-MM-DD */
 };
 
 struct col { const char *key, *kind, *label; };
@@ -129,6 +134,25 @@ static const char *sensor_state(struct page *p, json_t *row)
     return p->now - seen > (int64_t)WW_DASH_SILENT_S * WW_SEC_US ? "silent" : "reporting";
 }
 
+/* "stale" (silent past the allowed lateness), "holding" (buckets wait for
+ * it), "in time", or "" when the API does not say (dash.js lateness()). */
+static const char *lateness(json_t *row)
+{
+    json_t *stale = json_object_get(row, "stale"), *holding = json_object_get(row, "holding");
+    if (json_is_true(stale)) return "stale";
+    if (json_is_true(holding)) return "holding";
+    return json_is_boolean(stale) || json_is_boolean(holding) ? "in time" : "";
+}
+
+/* seconds as "36 h", "2 d", "90 s" (dash.js duration()) */
+static void put_duration(struct page *p, long long s)
+{
+    if (s >= 86400 && s % 86400 == 0) emit(p, "%I d", s / 86400);
+    else if (s >= 3600 && s % 3600 == 0) emit(p, "%I h", s / 3600);
+    else if (s >= 60 && s % 60 == 0) emit(p, "%I min", s / 60);
+    else emit(p, "%I s", s);
+}
+
 static void cell(struct page *p, json_t *row, const struct col *c)
 {
     json_t *v = json_object_get(row, c->key);
@@ -146,6 +170,9 @@ static void cell(struct page *p, json_t *row, const struct col *c)
     } else if (!strcmp(k, "state")) {
         const char *s = sensor_state(p, row);
         emit(p, "<span class=\"state-%s\">%s</span>", s, s);
+    } else if (!strcmp(k, "lateness")) { /* absent before the collector judged by event time */
+        const char *l = lateness(row);
+        if (*l) emit(p, "<span class=\"late-%s\">%s</span>", l, l);
     } else if (!strcmp(k, "spark")) {
         emit(p, "<span class=\"spark\" data-port=\"%I\"></span>",
              (long long)json_integer_value(v));
@@ -159,6 +186,20 @@ static void cell(struct page *p, json_t *row, const struct col *c)
     } else {
         emit(p, "%s", json_string_value(v));
     }
+}
+
+/* j's value at a key path: "alerts" or "alerts.0.growth" (dash.js at()). */
+static json_t *at(json_t *j, const char *path)
+{
+    char key[64];
+    while (j && *path) {
+        size_t n = strcspn(path, ".");
+        snprintf(key, sizeof key, "%.*s", (int)(n < sizeof key ? n : sizeof key - 1), path);
+        if (json_is_array(j)) j = json_array_get(j, strtoul(key, NULL, 10));
+        else j = json_object_get(j, key);
+        path += n + (path[n] == '.');
+    }
+    return j;
 }
 
 /* ---- API access and the shared table ---- */
@@ -177,7 +218,9 @@ static json_t *api(struct page *p, const char *url)
 static void table(struct page *p, const char *url, json_t *j, const char *key,
                   const struct col *cols, size_t ncols, int port, const char *label)
 {
-    emit(p, "<div class=\"scroll\"><table data-api=\"%s\" data-key=\"%s\" data-cols=\"", url, key);
+    int cards = !strcmp(key, "alerts") || !strcmp(key, "active");
+    emit(p, "<div class=\"scroll\"><table%r data-api=\"%s\" data-key=\"%s\" data-cols=\"",
+         cards ? " class=\"cards\"" : "", url, key);
     for (size_t i = 0; i < ncols; i++)
         emit(p, "%r%s:%s", i ? "," : "", cols[i].key, cols[i].kind);
     emit(p, "\"");
@@ -186,13 +229,13 @@ static void table(struct page *p, const char *url, json_t *j, const char *key,
     for (size_t i = 0; i < ncols; i++)
         emit(p, "<th scope=\"col\" class=\"k-%s\">%s</th>", cols[i].kind, cols[i].label);
     emit(p, "</tr></thead><tbody>");
-    json_t *arr = json_object_get(j, key), *row;
+    json_t *arr = at(j, key), *row;
     size_t i, shown = 0;
     json_array_foreach(arr, i, row) {
         if (port >= 0 && json_integer_value(json_object_get(row, "port")) != port) continue;
         emit(p, "<tr>");
         for (size_t c = 0; c < ncols; c++) {
-            emit(p, "<td class=\"k-%s\">", cols[c].kind);
+            emit(p, "<td class=\"k-%s\" data-label=\"%s\">", cols[c].kind, cols[c].label);
             cell(p, row, &cols[c]);
             emit(p, "</td>");
         }
@@ -210,18 +253,26 @@ static void table(struct page *p, const char *url, json_t *j, const char *key,
 
 static const struct col alert_cols[] = {
     {"port", "port", "Port"}, {"start", "time", "Start (UTC)"},
-    {"alert", "time", "Alerted (UTC)"}, {"end", "time", "Last surging (UTC)"},
-    {"sources", "num", "Sources"}, {"new_sources", "num", "New sources"},
+    {"alert", "time", "Alerted (UTC)"}, {"end", "time", "Last surging until (UTC)"},
+    {"sources", "num", "Sources when called"}, {"new_sources", "num", "New when called"},
     {"baseline_new", "dec", "Baseline (new per hour)"}, {"score", "dec", "Score (z)"},
     {"explanation", "text", "Explanation"},
 };
-static const struct col alert_short[] = {
-    {"port", "port", "Port"}, {"start", "time", "Start (UTC)"}, {"sources", "num", "Sources"},
+/* with growth=1: what the surge has brought so far beside the moment it was called */
+static const struct col alert_grown[] = {
+    {"port", "port", "Port"}, {"start", "time", "Start (UTC)"},
+    {"end", "time", "Last surging until (UTC)"}, {"sources", "num", "Sources when called"},
+    {"sources_so_far", "num", "Sources so far"}, {"new_so_far", "num", "New to the port so far"},
     {"score", "dec", "Score (z)"}, {"explanation", "text", "Explanation"},
+};
+static const struct col growth_cols[] = {
+    {"time", "time", "Hour (UTC)"}, {"sources", "num", "Sources"},
+    {"new_sources", "num", "New to the port"}, {"new_so_far", "num", "New so far"},
+    {"sources_so_far", "num", "Sources so far"}, {"records", "num", "Records"},
 };
 static const struct col top_cols[] = {
     {"port", "port", "Port"}, {"sources", "num", "Sources"}, {"records", "num", "Records"},
-    {"targets", "num", "Targets"}, {"port", "spark", "Sources, 30 days"},
+    {"targets", "num", "Targets"}, {"port", "spark", "Sources per hour against the port's own median"},
 };
 static const struct col source_cols[] = {
     {"src", "ip", "Source"}, {"records", "num", "Records"}, {"targets", "num", "Targets"},
@@ -230,9 +281,10 @@ static const struct col source_cols[] = {
 };
 static const struct col sensor_cols[] = {
     {"name", "text", "Name"}, {"last_seen", "time", "Last submission (UTC)"},
+    {"watermark", "time", "Latest event (UTC)"},
     {"events_hour", "num", "Events, last hour"}, {"events_day", "num", "Events, last day"},
     {"batches", "num", "Batches"}, {"created", "time", "Created (UTC)"},
-    {"last_seen", "state", "Status"},
+    {"last_seen", "state", "Status"}, {"stale", "lateness", "Event time"},
 };
 static const struct col portday_cols[] = {
     {"proto", "text", "Protocol"}, {"records", "num", "Records"}, {"sources", "num", "Sources"},
@@ -287,56 +339,137 @@ static void message(struct page *p, unsigned status, const char *title, const ch
     foot(p);
 }
 
+/* ---- the day a page shows ---- */
+
+/* ?date=, else the clock's day, or the latest day with data when the
+ * clock's day has none (a collector fed old logs, or sensors silent since):
+ * the page then says so (day_nav). 0, or -1 with a 400 page written. */
+static int pick_day(struct page *p, const char *query, const char *title)
+{
+    char arg[16];
+    json_t *sp = api(p, "/api/v1/span");
+    const char *f = jstr(sp, "first"), *l = jstr(sp, "last");
+    p->today = p->now / WW_DAY_US;
+    p->first = p->last = -1;
+    if (f && l && (ww_parse_date(f, strlen(f), &p->first) || ww_parse_date(l, strlen(l), &p->last)))
+        p->first = p->last = -1;
+    json_decref(sp);
+    const char *d = ww_api_arg(query, "date", arg, sizeof arg);
+    p->chosen = d && *d;
+    if (p->chosen && ww_parse_date(d, strlen(d), &p->day)) {
+        message(p, 400, title, "Dates are YYYY-MM-DD (UTC), not", d);
+        return -1;
+    }
+    if (!p->chosen) p->day = p->last >= 0 && p->last < p->today ? p->last : p->today;
+    ww_date_format(p->day, p->date, sizeof p->date);
+    return 0;
+}
+
+/* What day this is, and links to the days before and after it (base: the
+ * page's path; keep: its other arguments, "" or "days=7&by=hour"). */
+static void day_nav(struct page *p, const char *base, const char *keep)
+{
+    char d[11], t[11];
+    ww_date_format(p->today, t, sizeof t);
+    emit(p, "<nav class=\"day\" aria-label=\"Day\"><p>Showing <strong id=\"day\">%s</strong>", p->date);
+    if (!p->chosen && p->day != p->today)
+        emit(p, ", the latest day with data: the clock says %s (UTC), and no sensor has "
+                "reported events dated since.", t);
+    else if (p->day == p->today)
+        emit(p, " (today, UTC).");
+    else if (p->last >= 0 && p->day > p->last)
+        emit(p, ": no data after %s.", ww_date_format(p->last, d, sizeof d));
+    else
+        emit(p, " (UTC).");
+    if (p->first >= 0 && p->day > p->first) {
+        ww_date_format(p->day - 1 < p->last ? p->day - 1 : p->last, d, sizeof d);
+        emit(p, " <a rel=\"prev\" href=\"%s?date=%s%r%s\">&larr; %s</a>", base, d, *keep ? "&amp;" : "",
+             keep, d);
+    }
+    if (p->last >= 0 && p->day < p->last) {
+        ww_date_format(p->day + 1 > p->first ? p->day + 1 : p->first, d, sizeof d);
+        emit(p, " <a rel=\"next\" href=\"%s?date=%s%r%s\">%s &rarr;</a>", base, d, *keep ? "&amp;" : "",
+             keep, d);
+    }
+    if (p->chosen && p->day != (p->last >= 0 && p->last < p->today ? p->last : p->today))
+        emit(p, " <a href=\"%s%r%s\">latest</a>", base, *keep ? "?" : "", keep);
+    emit(p, "</p></nav>\n");
+}
+
+/* What "targets" are: the sensors pseudonymize destination addresses. */
+static void targets_note(struct page *p)
+{
+    emit(p, "<p class=\"note\">Targets are distinct destination addresses as the sensors sent "
+            "them. Sensors pseudonymize them with a per-deployment key (Crypto-PAn, "
+            "prefix-preserving), so distinct targets and shared prefixes are kept while the real "
+            "addresses are not.</p>\n");
+}
+
 /* ---- pages ---- */
 
-static void overview(struct page *p)
+static void overview(struct page *p, const char *query)
 {
     static const char *const levels[] = {"green", "yellow", "orange", "red"};
-    json_t *inf = api(p, "/api/v1/infocon");
+    char url[128], from[11];
+    if (pick_day(p, query, "Overview")) return;
+    snprintf(url, sizeof url, "/api/v1/infocon?date=%s&growth=1", p->date);
+    json_t *inf = api(p, url);
     const char *level = jstr(inf, "level"), *cls = "unknown";
     for (size_t i = 0; i < 4; i++)
         if (level && !strcmp(level, levels[i])) cls = levels[i];
     head(p, "Overview", "/");
-    emit(p, "<section class=\"infocon level-%s\" data-api=\"/api/v1/infocon\">"
+    day_nav(p, "/", "");
+    emit(p, "<section class=\"infocon level-%s\" data-api=\"%s\">"
             "<h1>Infocon: <span data-field=\"level\" data-fmt=\"level\">%s</span></h1>"
-            "<p data-field=\"reason\">%s</p></section>\n",
-         cls, level ? level : "unknown", jstr(inf, "reason") ? jstr(inf, "reason") : jstr(inf, "error"));
-    emit(p, "<h2>Active surges</h2>\n");
-    TABLE(p, "/api/v1/infocon", inf, "active", alert_short, -1, "Active surges");
+            "<p><span data-field=\"reason\">%s</span> (as of <span data-field=\"as_of\" "
+            "data-fmt=\"time\">", cls, url, level ? level : "unknown",
+         jstr(inf, "reason") ? jstr(inf, "reason") : jstr(inf, "error"));
+    put_time(p, jstr(inf, "as_of"));
+    emit(p, "</span> UTC)</p></section>\n<h2>Active surges</h2>\n");
+    TABLE(p, url, inf, "active", alert_grown, -1, "Active surges");
     json_decref(inf);
 
-    json_t *al = api(p, "/api/v1/alerts?limit=10");
+    snprintf(url, sizeof url, "/api/v1/alerts?limit=10&end=%s&growth=1", p->date);
+    json_t *al = api(p, url);
     emit(p, "<h2>Recent alerts</h2>\n");
-    TABLE(p, "/api/v1/alerts?limit=10", al, "alerts", alert_short, -1, "Recent alerts");
+    TABLE(p, url, al, "alerts", alert_grown, -1, "Recent alerts");
     emit(p, "<p><a href=\"/alerts\">Every alert</a></p>\n");
     json_decref(al);
 
-    /* the last day: today (UTC), or yesterday while today has nothing yet */
-    char url[96], date[11];
-    json_t *top = NULL;
-    for (int back = 0; back < 2; back++) {
-        ww_date_format(p->now / WW_DAY_US - back, date, sizeof date);
-        snprintf(url, sizeof url, "/api/v1/topports/sources?limit=10&date=%s", date);
-        json_decref(top);
-        top = api(p, url);
-        if (json_array_size(json_object_get(top, "ports"))) break;
-    }
-    emit(p, "<h2>Top ports by sources, %s (UTC)</h2>\n", date);
+    snprintf(url, sizeof url, "/api/v1/topports/sources?limit=10&date=%s", p->date);
+    json_t *top = api(p, url);
+    /* sparklines: hourly, over the week (or the data's span, if shorter) to the day */
+    int64_t f = p->day - 6;
+    if (p->first >= 0 && p->first > f && p->first <= p->day) f = p->first;
+    ww_date_format(f, from, sizeof from);
+    emit(p, "<h2>Top ports by sources, %s (UTC)</h2>\n", p->date);
+    emit(p, "<div class=\"sparks\" data-spark-from=\"%s\" data-spark-to=\"%s\">", from, p->date);
     TABLE(p, url, top, "ports", top_cols, -1, "Top ports by sources");
+    emit(p, "</div><p class=\"note\">Sparklines: sources per hour, %s to %s, each divided by its "
+            "port's own median hour, on one logarithmic scale shared by every row (the grey line "
+            "is the median; <span id=\"spark-scale\">the top is the largest multiple</span>): a "
+            "port at its usual level stays flat, one under attack climbs.</p>\n", from, p->date);
+    targets_note(p);
     json_decref(top);
 
     json_t *se = api(p, "/api/v1/sensors"), *row;
-    size_t i, live = 0, all = 0;
+    size_t i, live = 0, all = 0, stale = 0, judged = 0;
     json_array_foreach(json_object_get(se, "sensors"), i, row) {
         if (json_is_true(json_object_get(row, "revoked"))) continue;
         all++;
         live += !strcmp(sensor_state(p, row), "reporting");
+        stale += json_is_true(json_object_get(row, "stale"));
+        judged += json_is_boolean(json_object_get(row, "stale"));
     }
     emit(p, "<h2>Sensors</h2>\n<p data-api=\"/api/v1/sensors\"><span data-field=\"sensors\" "
             "data-fmt=\"reporting\">%I of %I</span> sensors reporting (a submission in the "
-            "last hour); <span data-field=\"events_per_second\" data-fmt=\"dec\">%f</span> "
+            "last hour)", (long long)live, (long long)all);
+    if (judged) /* the collector judges by event time: say who is stale */
+        emit(p, "; <span data-field=\"sensors\" data-fmt=\"stale\">%I stale</span> (silent "
+                "past the allowed lateness)", (long long)stale);
+    emit(p, "; <span data-field=\"events_per_second\" data-fmt=\"dec\">%f</span> "
             "events per second. <a href=\"/sensors\">Sensors</a></p>\n",
-         (long long)live, (long long)all, json_number_value(json_object_get(se, "events_per_second")));
+         json_number_value(json_object_get(se, "events_per_second")));
     json_decref(se);
     foot(p);
 }
@@ -359,7 +492,7 @@ static void service_names(struct page *p, int port)
 
 static void port_page(struct page *p, const char *rest, const char *query)
 {
-    char arg[8], url[128], from[11], to[11], title[16], opt[32];
+    char arg[8], url[192], from[11], title[16], opt[32], keep[32];
     unsigned long v = 0;
     size_t n = strlen(rest);
     for (size_t i = 0; i < n && n <= 5; i++)
@@ -369,52 +502,103 @@ static void port_page(struct page *p, const char *rest, const char *query)
         return;
     }
     int port = (int)v;
+    snprintf(title, sizeof title, "Port %d", port);
+    if (pick_day(p, query, title)) return;
+    /* the range: ?days=1..90, else the data's span up to the day (at most 30 days) */
+    uint64_t days = 0;
     const char *a = ww_api_arg(query, "days", arg, sizeof arg);
-    int days = a && !strcmp(a, "90") ? 90 : 30;
+    int chosen = a && !ww_num_str(a, 90, &days) && days >= 1;
+    if (!chosen) {
+        days = p->first >= 0 && p->first <= p->day ? (uint64_t)(p->day - p->first + 1) : 30;
+        if (days > 30) days = 30;
+    }
     a = ww_api_arg(query, "by", arg, sizeof arg);
     const char *by = a && !strcmp(a, "day") ? "day" : "hour";
-    int64_t today = p->now / WW_DAY_US;
-    ww_date_format(today - days + 1, from, sizeof from);
-    ww_date_format(today, to, sizeof to);
+    ww_date_format(p->day - (int64_t)days + 1, from, sizeof from);
 
-    snprintf(title, sizeof title, "Port %d", port);
     head(p, title, NULL);
     emit(p, "<h1>Port %i</h1>\n<p>Service (from /etc/services): ", port);
     service_names(p, port);
-    emit(p, "</p>\n<nav class=\"range\" aria-label=\"Chart range\">Range:");
-    for (int d = 30; d <= 90; d += 60) {
-        snprintf(opt, sizeof opt, "%d days", d);
-        emit(p, " <a href=\"/port/%i?days=%i&amp;by=%s\"%r>%s</a>", port, d, by,
-             d == days ? " aria-current=\"true\"" : "", opt);
+    emit(p, "</p>\n");
+    snprintf(keep, sizeof keep, "%s%llu&by=%s", chosen ? "days=" : "", (unsigned long long)days, by);
+    snprintf(url, sizeof url, "/port/%d", port);
+    day_nav(p, url, chosen ? keep : !strcmp(by, "day") ? "by=day" : "");
+    emit(p, "<nav class=\"range\" aria-label=\"Chart range\">Range:");
+    emit(p, " <a href=\"/port/%i?date=%s&amp;by=%s\"%r>the data's span</a>", port, p->date, by,
+         chosen ? "" : " aria-current=\"true\"");
+    static const int ranges[] = {1, 7, 30, 90};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(opt, sizeof opt, ranges[i] == 1 ? "%d day" : "%d days", ranges[i]);
+        emit(p, " <a href=\"/port/%i?date=%s&amp;days=%i&amp;by=%s\"%r>%s</a>", port, p->date,
+             ranges[i], by, chosen && (int)days == ranges[i] ? " aria-current=\"true\"" : "", opt);
     }
     emit(p, " &middot; Buckets:");
-    for (int h = 1; h >= 0; h--)
-        emit(p, " <a href=\"/port/%i?days=%i&amp;by=%s\"%r>%s</a>", port, days,
-             h ? "hour" : "day", !strcmp(by, h ? "hour" : "day") ? " aria-current=\"true\"" : "",
-             h ? "per hour" : "per day");
+    for (int h = 1; h >= 0; h--) {
+        emit(p, " <a href=\"/port/%i?date=%s", port, p->date);
+        if (chosen) emit(p, "&amp;days=%I", (long long)days);
+        emit(p, "&amp;by=%r\"%r>%r</a>", h ? "hour" : "day",
+             !strcmp(by, h ? "hour" : "day") ? " aria-current=\"true\"" : "", h ? "per hour" : "per day");
+    }
     emit(p, "</nav>\n<figure><div class=\"chart\" id=\"chart\" data-chart=\"port\" data-port=\"%i\" "
             "data-from=\"%s\" data-to=\"%s\" data-by=\"%s\"></div><figcaption>Records, sources and "
             "targets on port %i per %s (UTC), %s to %s; surge alerts shaded red.</figcaption>"
-            "</figure>\n", port, from, to, by, port, by, from, to);
+            "</figure>\n", port, from, p->date, by, port, by, from, p->date);
 
-    snprintf(url, sizeof url, "/api/v1/port/%d?date=%s", port, to);
+    snprintf(url, sizeof url, "/api/v1/port/%d?date=%s", port, p->date);
     json_t *j = api(p, url);
-    emit(p, "<h2>Today, %s (UTC)</h2>\n", to);
-    TABLE(p, url, j, "data", portday_cols, -1, "Today");
+    emit(p, "<h2>%s (UTC)</h2>\n", p->date);
+    TABLE(p, url, j, "data", portday_cols, -1, p->date);
+    targets_note(p);
     json_decref(j);
 
-    j = api(p, "/api/v1/alerts?limit=10000");
-    emit(p, "<h2>Surge alerts on port %i</h2>\n", port);
-    TABLE(p, "/api/v1/alerts?limit=10000", j, "alerts", alert_cols, port, "Surge alerts");
-    json_decref(j);
-
-    snprintf(url, sizeof url, "/api/v1/sources?limit=20&port=%d", port);
+    /* its surges up to the day, newest first, each with how it grew */
+    snprintf(url, sizeof url, "/api/v1/alerts?limit=20&port=%d&end=%s&growth=1", port, p->date);
     j = api(p, url);
-    emit(p, "<h2>Top sources on port %i</h2>\n", port);
+    emit(p, "<h2>Surge alerts on port %i</h2>\n", port);
+    TABLE(p, url, j, "alerts", alert_grown, -1, "Surge alerts");
+    json_t *last = json_array_get(json_object_get(j, "alerts"), 0);
+    json_t *hours = json_object_get(last, "growth");
+    if (last && json_array_size(hours)) {
+        emit(p, "<h3>The surge from ");
+        put_time(p, jstr(last, "start"));
+        emit(p, " UTC, hour by hour</h3>\n<p class=\"note\">New to the port: not seen on it in the "
+                "30 days before the surge. Distinct counts past 128 are estimates (about 1.6%%); "
+                "an hour not judged yet counts as the surge's while it goes on.</p>\n");
+        TABLE(p, url, j, "alerts.0.growth", growth_cols, -1, "Surge growth");
+        /* its new sources: first seen from its start to the end of its last hour */
+        char t0[40], t1[40];
+        int64_t t;
+        const char *lt = jstr(json_array_get(hours, json_array_size(hours) - 1), "time");
+        snprintf(t0, sizeof t0, "%s", jstr(last, "start"));
+        if (lt && ww_parse_rfc3339(lt, strlen(lt), &t)) {
+            ww_time_format(t + WW_HOUR_US - WW_SEC_US, t1, sizeof t1);
+            json_t *ns;
+            snprintf(url, sizeof url, "/api/v1/sources?limit=20&port=%d&first_from=%s&first_to=%s",
+                     port, t0, t1);
+            ns = api(p, url);
+            emit(p, "<h2>New sources in the surge</h2>\n<p class=\"note\"><span data-api=\"%s\">"
+                    "<span data-field=\"total\" data-fmt=\"num\">%I</span></span> sources first "
+                    "seen (by any sensor, on any port) from ", url,
+                 (long long)json_integer_value(json_object_get(ns, "total")));
+            put_time(p, t0);
+            emit(p, " to ");
+            put_time(p, t1);
+            emit(p, " UTC that reached port %i; the first 20, earliest first (records: on this "
+                    "port).</p>\n", port);
+            TABLE(p, url, ns, "sources", source_cols, -1, "New sources");
+            json_decref(ns);
+        }
+    }
+    json_decref(j);
+
+    snprintf(url, sizeof url, "/api/v1/sources?limit=20&port=%d&date=%s", port, p->date);
+    j = api(p, url);
+    emit(p, "<h2>Heaviest sources on port %i</h2>\n<p class=\"note\">By records on this port over "
+            "the 30 days with data to %s (mostly steady background scanners).</p>\n", port, p->date);
     TABLE(p, url, j, "sources", source_cols, -1, "Top sources");
     json_decref(j);
 
-    snprintf(url, sizeof url, "/api/v1/porthistory/%d?from=%s&to=%s", port, from, to);
+    snprintf(url, sizeof url, "/api/v1/porthistory/%d?from=%s&to=%s", port, from, p->date);
     j = api(p, url);
     emit(p, "<details><summary>Per day, as a table</summary>\n");
     TABLE(p, url, j, "days", history_cols, -1, "Per day");
@@ -472,6 +656,21 @@ static void sensors_page(struct page *p)
             "data-fmt=\"dec\">%f</span> events per second from all sensors. A sensor is "
             "<em>silent</em> after an hour without a submission.</p>\n",
          json_number_value(json_object_get(j, "events_per_second")));
+    if (json_object_get(j, "frontier")) { /* the collector judges by event time */
+        emit(p, "<p data-api=\"/api/v1/sensors\">Event time: the latest event any sensor reported "
+                "is dated <span data-field=\"frontier\" data-fmt=\"time\">");
+        put_time(p, jstr(j, "frontier"));
+        emit(p, "</span>; hours before <span data-field=\"release_point\" data-fmt=\"time\">");
+        put_time(p, jstr(j, "release_point"));
+        emit(p, "</span> are judged. A sensor may be <span data-field=\"lateness_s\" "
+                "data-fmt=\"duration\">");
+        put_duration(p, json_integer_value(json_object_get(j, "lateness_s")));
+        emit(p, "</span> behind before buckets stop waiting for it (it is then <em>stale</em>; "
+                "while they wait, it is <em>holding</em> them); <span data-field=\"late_events\" "
+                "data-fmt=\"num\">%I</span> events came later than that: stored and counted, "
+                "but judged hours are not judged again.</p>\n",
+             (long long)json_integer_value(json_object_get(j, "late_events")));
+    }
     TABLE(p, "/api/v1/sensors", j, "sensors", sensor_cols, -1, "Sensors");
     json_decref(j);
     foot(p);
@@ -517,7 +716,7 @@ int ww_dash_render(struct ww_store *st, const char *path, const char *query, int
     p.f = open_memstream(&p.buf, &p.len);
     if (!p.f) return WW_ERR_IO; /* out of memory */
     if (!query) query = "";
-    if (!strcmp(path, "/")) overview(&p);
+    if (!strcmp(path, "/")) overview(&p, query);
     else if (!strncmp(path, "/port/", 6)) port_page(&p, path + 6, query);
     else if (!strncmp(path, "/ip/", 4)) ip_page(&p, path + 4);
     else if (!strcmp(path, "/sensors")) sensors_page(&p);

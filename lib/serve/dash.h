@@ -6,8 +6,11 @@
  * Referrer-Policy: no-referrer. Pages are rendered from the JSON API alone
  * (ww_api_get), so the dashboard shows exactly what API users see.
  *
- *   /              overview: infocon, surges, alerts, top ports, sensors
- *   /port/{p}      one port: chart (?days=30|90, ?by=hour|day), alerts, sources
+ *   /              overview: infocon, surges, alerts, top ports, sensors (?date=)
+ *   /port/{p}      one port: chart (?date=, ?days=1..90, ?by=hour|day), its
+ *                  surges hour by hour, their new sources, the heaviest sources
+ * /, /port/{p}: one day, ?date= or by default the clock's, or the latest
+ * day with data when the clock's day has none (the page says so).
  *   /ip/{addr}     one source: counts, kinds, timeline, ports
  *   /sensors       every sensor key, its last submission, silent or not
  *   /alerts        every surge alert, newest first

@@ -46,6 +46,12 @@ struct ww_store_ops {
     int  (*active)(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
     int  (*sensors)(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
     int  (*time)(struct ww_store *st, struct ww_store_time *out);
+    /* history: the days with data, a surge's growth, the sources new in a span */
+    int  (*span)(struct ww_store *st, int64_t now_us, int64_t *first_day, int64_t *last_day);
+    int  (*growth)(struct ww_store *st, int port, int proto, int64_t from_hour, int64_t end_hour,
+                   struct ww_store_rows *out);
+    int  (*new_sources)(struct ww_store *st, int port, int64_t from_us, int64_t to_us, int limit,
+                        struct ww_store_rows *out, int64_t *total);
 };
 
 extern const struct ww_store_ops ww_store_sqlite;

@@ -147,6 +147,28 @@ int ww_store_time(struct ww_store *st, struct ww_store_time *out)
     return st->ops->time(st, out);
 }
 
+int ww_store_span(struct ww_store *st, int64_t now_us, int64_t *first_day, int64_t *last_day)
+{
+    *first_day = *last_day = -1;
+    return st->ops->span(st, now_us, first_day, last_day);
+}
+
+int ww_store_growth(struct ww_store *st, int port, int proto, int64_t from_hour, int64_t end_hour,
+                    struct ww_store_rows *out)
+{
+    *out = (struct ww_store_rows){0};
+    if (end_hour < from_hour || end_hour - from_hour >= WW_STORE_GROWTH_HOURS) return WW_ERR_ARG;
+    return st->ops->growth(st, port, proto, from_hour, end_hour, out);
+}
+
+int ww_store_new_sources(struct ww_store *st, int port, int64_t from_us, int64_t to_us, int limit,
+                         struct ww_store_rows *out, int64_t *total)
+{
+    *out = (struct ww_store_rows){0};
+    *total = 0;
+    return st->ops->new_sources(st, port, from_us, to_us, limit, out, total);
+}
+
 void ww_store_rows_free(struct ww_store_rows *r)
 {
     ww_free(r->agg); /* every kind: one array */

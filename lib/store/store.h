@@ -112,6 +112,14 @@ struct ww_store_alert {
     char explanation[WW_STORE_EXPLAIN];
 };
 
+/* A surge's hour (ww_store_growth): distinct sources that hour, those new
+ * to the port that hour, and since the surge began. */
+struct ww_store_growth {
+    int64_t hour;                  /* hour number (epoch_us / 3600e6) */
+    int64_t records, sources, new_sources, sources_so_far, new_so_far;
+    int in_progress;               /* the hour at end_hour: not judged yet */
+};
+
 struct ww_store_sensor {
     char name[65];
     int revoked;
@@ -141,6 +149,7 @@ struct ww_store_rows {
         struct ww_store_src *src;
         struct ww_store_alert *alert;
         struct ww_store_sensor *sensor;
+        struct ww_store_growth *growth;
     };
 };
 void ww_store_rows_free(struct ww_store_rows *r);
@@ -183,6 +192,30 @@ int ww_store_active(struct ww_store *st, int64_t now_us, struct ww_store_rows *o
  * day before now_us (sensor) */
 int ww_store_sensors(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
 int ww_store_time(struct ww_store *st, struct ww_store_time *out);
+
+/* ---- history: where the data is, and how a surge grew ---- */
+
+/* The first and the latest day with data (by event time), the latest not
+ * after now_us's day (a sensor whose clock runs ahead must not move
+ * "today" into the future); both -1 when there is none. Two index lookups. */
+int ww_store_span(struct ww_store *st, int64_t now_us, int64_t *first_day, int64_t *last_day);
+/* A surge on (port, proto) hour by hour from from_hour until end_hour
+ * (hour numbers: its start and its end, the end of its last surging hour;
+ * at most WW_STORE_GROWTH_HOURS; growth rows, one per hour with data), and
+ * the hour at end_hour too while no later hour has data (the surge may go
+ * on: that hour is not judged yet). "New" means not seen on the port in
+ * the WW_STORE_GROWTH_DAYS days before from_hour. Distinct counts come from the hourly and daily
+ * aggregates' sets (exact up to 128, then HyperLogLog: a difference of two
+ * estimates, so about 1.6% of the union off). */
+#define WW_STORE_GROWTH_HOURS 168
+#define WW_STORE_GROWTH_DAYS 30
+int ww_store_growth(struct ww_store *st, int port, int proto, int64_t from_hour, int64_t end_hour,
+                    struct ww_store_rows *out);
+/* Sources first seen (on any port, by any sensor) from from_us to to_us
+ * that have records on port (any protocol), earliest first, at most limit
+ * (src); *total: how many there are in all. Scans the sources. */
+int ww_store_new_sources(struct ww_store *st, int port, int64_t from_us, int64_t to_us, int limit,
+                         struct ww_store_rows *out, int64_t *total);
 
 /* The default store path, $XDG_DATA_HOME/wormwatch/wormwatch.db (else
  * ~/.local/share/wormwatch/wormwatch.db), directories created (0700).

@@ -111,5 +111,10 @@ int sq_alerts(struct ww_store *st, int limit, struct ww_store_rows *out);
 int sq_active(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
 int sq_sensors(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
 int sq_time(struct ww_store *st, struct ww_store_time *out);
+int sq_span(struct ww_store *st, int64_t now_us, int64_t *first_day, int64_t *last_day);
+int sq_growth(struct ww_store *st, int port, int proto, int64_t from_hour, int64_t end_hour,
+              struct ww_store_rows *out);
+int sq_new_sources(struct ww_store *st, int port, int64_t from_us, int64_t to_us, int limit,
+                   struct ww_store_rows *out, int64_t *total);
 
 #endif

@@ -7,7 +7,7 @@
  * cannot (a full disk), they answer WW_ERR_IO. Statements are prepared per
  * query with bound parameters; no SQL is built from input. Blobs decoded
  * here (top sources, a source's ports and days) are store_blob.c's
- * tallies. */
+ * tallies, and the aggregates' source sets (a surge's growth) core/dcount.h's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -328,6 +328,130 @@ static int q_sensors(struct sq_store *st, int64_t now, struct ww_store_rows *out
     return WW_OK;
 }
 
+/* ---- history ---- */
+
+/* min(t) and max(t) of agg_day each an index lookup (agg_day_t); only
+ * future days (a clock far ahead) count as none. */
+static int q_span(struct sq_store *st, int64_t today, int64_t *first, int64_t *last)
+{
+    sqlite3_stmt *s = prep(st, "SELECT (SELECT min(t) FROM agg_day),"
+                               " (SELECT max(t) FROM agg_day WHERE t <= ?)");
+    if (!s) return WW_ERR_FORMAT;
+    sqlite3_bind_int64(s, 1, today);
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 1) != SQLITE_NULL) {
+        *first = sqlite3_column_int64(s, 0);
+        *last = sqlite3_column_int64(s, 1);
+    }
+    sqlite3_finalize(s);
+    return WW_OK;
+}
+
+/* Merges the source sets (column 0) of the rows s selects into d. */
+static void merge_sets(sqlite3_stmt *s, struct ww_dcount *d)
+{
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        struct ww_dcount one = {0};
+        blob_dcount_decode(&one, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+        ww_dcount_merge(d, &one);
+        ww_dcount_release(&one);
+    }
+}
+
+/* The port's sources of the WW_STORE_GROWTH_DAYS days before from_hour's
+ * day (daily sets) and of that day's hours before it (hourly sets) are
+ * "seen"; then each hour of the surge adds its set to "seen" and to
+ * "during", and the growth of "seen" is that hour's new sources. The hour
+ * at end_hour counts only while no later hour has data (still going on). */
+static int q_growth(struct sq_store *st, int port, int proto, int64_t from_hour, int64_t end_hour,
+                    struct ww_store_rows *out)
+{
+    int64_t day = from_hour >= 0 ? from_hour / 24 : -((-from_hour + 23) / 24);
+    sqlite3_stmt *d = prep(st, "SELECT src FROM agg_day WHERE port=? AND proto=? AND t BETWEEN ? AND ?");
+    sqlite3_stmt *h = prep(st, "SELECT src, t, records, nsrc FROM agg_hour WHERE port=? AND proto=?"
+                               " AND t BETWEEN ? AND ? ORDER BY t");
+    sqlite3_stmt *later = prep(st, "SELECT 1 FROM agg_hour WHERE port=? AND proto=? AND t > ? LIMIT 1");
+    if (!d || !h || !later) {
+        sqlite3_finalize(d);
+        sqlite3_finalize(h);
+        sqlite3_finalize(later);
+        return WW_ERR_FORMAT;
+    }
+    sqlite3_bind_int(later, 1, port);
+    sqlite3_bind_int(later, 2, proto);
+    sqlite3_bind_int64(later, 3, end_hour);
+    int64_t last = sqlite3_step(later) == SQLITE_ROW ? end_hour - 1 : end_hour;
+    struct ww_dcount seen = {0}, during = {0};
+    sqlite3_bind_int(d, 1, port);
+    sqlite3_bind_int(d, 2, proto);
+    sqlite3_bind_int64(d, 3, day - WW_STORE_GROWTH_DAYS);
+    sqlite3_bind_int64(d, 4, day - 1);
+    merge_sets(d, &seen);
+    sqlite3_bind_int(h, 1, port);
+    sqlite3_bind_int(h, 2, proto);
+    sqlite3_bind_int64(h, 3, day * 24);
+    sqlite3_bind_int64(h, 4, from_hour - 1);
+    merge_sets(h, &seen);
+    sqlite3_reset(h);
+    sqlite3_bind_int64(h, 3, from_hour);
+    sqlite3_bind_int64(h, 4, last);
+    int64_t base = (int64_t)ww_dcount_count(&seen), before = base;
+    while (sqlite3_step(h) == SQLITE_ROW) {
+        struct ww_dcount one = {0};
+        blob_dcount_decode(&one, sqlite3_column_blob(h, 0), (size_t)sqlite3_column_bytes(h, 0));
+        ww_dcount_merge(&seen, &one);
+        ww_dcount_merge(&during, &one);
+        ww_dcount_release(&one);
+        /* estimates past 128: never let a union shrink */
+        int64_t after = (int64_t)ww_dcount_count(&seen);
+        if (after < before) after = before;
+        struct ww_store_growth *g = row(out, sizeof *g);
+        g->hour = sqlite3_column_int64(h, 1);
+        g->records = sqlite3_column_int64(h, 2);
+        g->sources = sqlite3_column_int64(h, 3);
+        g->new_sources = after - before;
+        g->sources_so_far = (int64_t)ww_dcount_count(&during);
+        g->new_so_far = after - base;
+        g->in_progress = g->hour == end_hour;
+        before = after;
+    }
+    ww_dcount_release(&seen);
+    ww_dcount_release(&during);
+    sqlite3_finalize(d);
+    sqlite3_finalize(h);
+    sqlite3_finalize(later);
+    return WW_OK;
+}
+
+/* srcs has no index on first_seen (the writer would pay for it on every
+ * flush), so this scans it: tens of milliseconds per 100,000 sources,
+ * asked for only on a port page with a surge. */
+static int q_new_sources(struct sq_store *st, int port, int64_t from_us, int64_t to_us, int limit,
+                         struct ww_store_rows *out, int64_t *total)
+{
+    sqlite3_stmt *s = prep(st, "SELECT " SRC_COLS ", byport FROM srcs"
+                               " WHERE first_seen BETWEEN ? AND ? ORDER BY first_seen, src");
+    if (!s) return WW_ERR_FORMAT;
+    sqlite3_bind_int64(s, 1, from_us);
+    sqlite3_bind_int64(s, 2, to_us);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        struct tally t = {.cap = SRC_PORTS};
+        int64_t on_port = -1;
+        tally_decode(&t, sqlite3_column_blob(s, 7), (size_t)sqlite3_column_bytes(s, 7));
+        for (uint32_t i = 0; i < t.n; i++)
+            if (tally_key_int_value(t.e[i].k) >> 8 == port)
+                on_port = (on_port < 0 ? 0 : on_port) + (int64_t)(t.e[i].c - t.e[i].err);
+        tally_free(&t);
+        if (on_port < 0) continue;
+        ++*total;
+        if ((int64_t)out->n >= limit) continue;
+        struct ww_store_src *r = row(out, sizeof *r);
+        src_row(r, s);
+        r->records = on_port;
+    }
+    sqlite3_finalize(s);
+    return WW_OK;
+}
+
 static int q_time(struct sq_store *st, struct ww_store_time *out)
 {
     struct ww_hold *h = sq_hold_view(st);
@@ -449,6 +573,23 @@ int sq_sensors(struct ww_store *base, int64_t now_us, struct ww_store_rows *out)
 int sq_time(struct ww_store *base, struct ww_store_time *out)
 {
     QUERY(q_time(st, out));
+}
+
+int sq_span(struct ww_store *base, int64_t now_us, int64_t *first_day, int64_t *last_day)
+{
+    QUERY(q_span(st, now_us / WW_DAY_US, first_day, last_day));
+}
+
+int sq_growth(struct ww_store *base, int port, int proto, int64_t from_hour, int64_t end_hour,
+              struct ww_store_rows *out)
+{
+    QUERY(q_growth(st, port, proto, from_hour, end_hour, out));
+}
+
+int sq_new_sources(struct ww_store *base, int port, int64_t from_us, int64_t to_us, int limit,
+                   struct ww_store_rows *out, int64_t *total)
+{
+    QUERY(q_new_sources(st, port, from_us, to_us, limit, out, total));
 }
 
 int sq_metrics(struct ww_store *base, FILE *out)

@@ -1361,4 +1361,5 @@ const struct ww_store_ops ww_store_sqlite = {
     .port = sq_port, .porthistory = sq_porthistory, .topports = sq_topports,
     .sources = sq_sources, .ip = sq_ip, .alerts = sq_alerts, .active = sq_active,
     .sensors = sq_sensors, .time = sq_time,
+    .span = sq_span, .growth = sq_growth, .new_sources = sq_new_sources, /* store_query.c */
 };

@@ -1,25 +1,103 @@
 // dashboard.test.js -- the dashboard in a real browser (Debian's chromium,
 // headless, driven by playwright-core; no browser is ever downloaded).
 // Run by tests/e2e/dashboard.sh against a collector holding a simulated
-// Code Red-like outbreak on 139/tcp (scripts/demo.sh's loading steps):
-//   node dashboard.test.js URL ARTIFACT_DIR HOSTILE_NAME
+// Code Red-like outbreak on 139/tcp (scripts/demo.sh's loading steps), and
+// one holding the same ending 2006-08-05 (history, read today):
+//   node dashboard.test.js URL ARTIFACT_DIR HOSTILE_NAME [URL_2006]
 // Checks: the overview shows 139/tcp among the top ports, a surge alert and
 // refreshes itself in place; /port/139's chart has one point per bucket with
 // the API's values and the surge shaded; a source page is reached by a link
 // and left by one; hostile names and paths render as text; no console
-// errors, page errors or CSP violations; phone width and keyboard use.
-// A screenshot of each page goes to ARTIFACT_DIR.
+// errors, page errors or CSP violations; phone width and keyboard use;
+// surge tables wrap instead of scrolling; the /ip chart is bars with 24-hour
+// UTC dates and whole-number ticks. On the 2006 collector: the overview
+// shows 2006-08-04, says it is the latest day with data and has figures;
+// ?date= goes back and forth; the port chart spans the data; the day view
+// shades the surge; the sparklines make 139/tcp stand out; the surge shows
+// its growth and its new sources first. A screenshot of each page goes to
+// ARTIFACT_DIR.
 'use strict';
 const { chromium } = require('playwright-core');
 const path = require('path');
 
-const [URL, ART, HOSTILE] = process.argv.slice(2);
+const [URL, ART, HOSTILE, OLD] = process.argv.slice(2);
 let failures = 0;
 function check(cond, what) {
   if (cond) console.log('ok - ' + what);
   else { failures++; console.log('not ok - ' + what); }
 }
 function epoch(t) { return Date.parse(t) / 1000; }
+
+// The collector of 2006, read today.
+async function history(page, OLD, loaded, shot, clean, shaded) {
+  const chartReady = () => page.waitForFunction(() => window.wwDash.charts.chart, null, { timeout: 20000 });
+  await page.goto(OLD + '/');
+  await loaded();
+  check((await page.locator('#day').textContent()) === '2006-08-04', '2006: the overview shows 2006-08-04');
+  check(/the latest day with data/.test(await page.locator('nav.day').textContent()), '2006: and says it is the latest day with data');
+  const top = page.locator('table[data-key="ports"] tbody tr');
+  check(await top.count() >= 3 && (await top.first().locator('td').first().textContent()) === '139/tcp',
+    '2006: top ports of that day, 139/tcp first');
+  check(Number(await top.first().locator('td').nth(1).textContent()) > 1000, '2006: with figures');
+  check(['yellow', 'orange', 'red'].includes(await page.locator('[data-field="level"]').textContent()),
+    '2006: infocon raised as of that day');
+  const act = page.locator('table[aria-label="Active surges"] tbody tr', { hasText: '139/tcp' });
+  check(await act.count() === 1, '2006: the 139/tcp surge is active as of that day');
+  const called = Number(await act.locator('td[data-label="Sources when called"]').textContent());
+  const soFar = Number(await act.locator('td[data-label="Sources so far"]').textContent());
+  check(soFar > 10 * called, '2006: the surge shows its growth: ' + called + ' when called, ' + soFar + ' so far');
+  // sparklines: 139/tcp climbs far above every other port, on one scale
+  await page.waitForFunction(() => document.querySelectorAll('.spark[data-peak]').length >= 3, null, { timeout: 20000 });
+  const peaks = await page.evaluate(() => Array.from(document.querySelectorAll('table[data-key="ports"] tbody tr')).map((tr) =>
+    [tr.cells[0].textContent, Number(tr.querySelector('.spark').dataset.peak)]));
+  const p139 = peaks.find((p) => p[0] === '139/tcp')[1];
+  check(peaks.every((p) => p[0] === '139/tcp' || p139 > 5 * p[1]), '2006: the sparkline of 139/tcp stands out: ' + JSON.stringify(peaks));
+  check(/times the median/.test(await page.locator('#spark-scale').textContent()), '2006: the page says what the sparkline scale is');
+  check(/Targets are distinct destination addresses/.test(await page.locator('main').textContent()), '2006: the page says what targets are');
+  await shot('2006-overview');
+  await clean('2006 overview');
+  // the day before, and back
+  await Promise.all([page.waitForURL(/\?date=2006-08-03$/), page.locator('nav.day a[rel="prev"]').click()]);
+  await loaded();
+  check((await page.locator('#day').textContent()) === '2006-08-03' &&
+    /2006-08-03/.test(await page.locator('h2', { hasText: 'Top ports' }).textContent()), '2006: ?date= goes to the day before');
+  check(await page.locator('table[aria-label="Active surges"] tbody tr', { hasText: '139/tcp' }).count() === 0,
+    '2006: no surge was active the day before');
+  await Promise.all([page.waitForURL(/\?date=2006-08-04$/), page.locator('nav.day a[rel="next"]').click()]);
+  await loaded();
+  check((await page.locator('#day').textContent()) === '2006-08-04', '2006: and next comes back');
+  await clean('2006 navigation');
+
+  // the port page: the chart spans the data, the surge shaded, its new sources first
+  await page.goto(OLD + '/port/139');
+  await loaded();
+  await chartReady();
+  const c = await page.evaluate(() => { const c = window.wwDash.charts.chart; return { n: c.u.data[0].length, d: document.getElementById('chart').dataset }; });
+  check(c.d.from === '2006-08-03' && c.d.to === '2006-08-04' && c.n === 48, '2006: the chart spans the data, 48 hours (' + c.d.from + '..' + c.d.to + ', ' + c.n + ')');
+  let px = await shaded();
+  check(px[0] > px[1] + 15 && px[0] > px[2] + 15, '2006: the surge is shaded (pixel ' + px + ')');
+  check(await page.locator('table[aria-label="Surge growth"] tbody tr').count() >= 2, '2006: the surge hour by hour');
+  const heads = await page.locator('main h2').allTextContents();
+  const iNew = heads.indexOf('New sources in the surge'), iHeavy = heads.findIndex((h) => /^Heaviest sources/.test(h));
+  check(iNew >= 0 && iHeavy > iNew, '2006: the surge\'s new sources come before the heaviest: ' + heads);
+  const alert = (await (await page.context().request.get(OLD + '/api/v1/alerts?port=139')).json()).alerts[0];
+  const firsts = await page.locator('table[aria-label="New sources"] tbody td[data-label="First seen (UTC)"]').allTextContents();
+  check(firsts.length > 0 && firsts.every((f) => f >= alert.start.slice(0, 10) + ' ' + alert.start.slice(11, 16)),
+    '2006: new sources first seen in the surge: ' + firsts.slice(0, 3));
+  await shot('2006-port-139');
+  await clean('2006 port page');
+  // the day view: one day, hourly, shaded
+  await page.goto(OLD + '/port/139?date=2006-08-04&days=1');
+  await loaded();
+  await chartReady();
+  const n = await page.evaluate(() => window.wwDash.charts.chart.u.data[0].length);
+  px = await shaded();
+  check(n === 24 && px[0] > px[1] + 15 && px[0] > px[2] + 15, '2006: the day view (24 hours: ' + n + ') shades the surge (pixel ' + px + ')');
+  const xs = await page.evaluate(() => window.wwDash.charts.chart.u.axes[0]._values);
+  check(xs.every((v) => !/am|pm/i.test(v)) && xs.some((v) => /\d\d:\d\d/.test(v)), '2006: hours in 24-hour UTC: ' + xs.join(' ').replace(/\n/g, ' '));
+  await shot('2006-port-139-day');
+  await clean('2006 day view');
+}
 
 (async () => {
   const browser = await chromium.launch({
@@ -36,7 +114,10 @@ function epoch(t) { return Date.parse(t) / 1000; }
   });
   const page = await context.newPage();
   let problems = [];
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push('console ' + m.type() + ': ' + m.text()); });
+  page.on('console', (m) => {
+    if (/willReadFrequently/.test(m.text())) return; // this test's own pixel reads
+    if (m.type() === 'error' || m.type() === 'warning') problems.push('console ' + m.type() + ': ' + m.text());
+  });
   page.on('pageerror', (e) => problems.push('page error: ' + e.message));
   page.on('dialog', async (d) => { problems.push('dialog opened: ' + d.message()); await d.dismiss(); });
   page.on('response', (r) => { if (r.status() >= 400) problems.push('HTTP ' + r.status() + ' ' + r.url()); });
@@ -129,11 +210,12 @@ function epoch(t) { return Date.parse(t) / 1000; }
   check(alerts.length >= 1 && chart.marks.some((m) => m[0] === epoch(alerts[0].start)),
     'the surge alert is marked on the chart at its start');
   // the shading is really drawn: a pixel near the top of the marked span is red-tinted
-  const px = await page.evaluate(() => {
+  const shaded = () => page.evaluate(() => { // the middle of the first mark's slots
     const c = window.wwDash.charts.chart, u = c.u, m = c.marks[0];
-    const x = Math.round((u.valToPos(m[0], 'x', true) + u.valToPos(m[1], 'x', true)) / 2);
+    const x = Math.round(u.valToPos((m[0] + m[1] - c.step) / 2, 'x', true));
     return Array.from(u.ctx.getImageData(x, Math.round(u.bbox.top + 2), 1, 1).data);
   });
+  const px = await shaded();
   check(px[0] > px[1] + 15 && px[0] > px[2] + 15, 'the surge is shaded on the chart (pixel ' + px + ')');
   check(await page.locator('table[aria-label="Surge alerts"] tbody tr', { hasText: '139/tcp' }).count() >= 1,
     'the port page lists its surge alerts');
@@ -171,6 +253,41 @@ function epoch(t) { return Date.parse(t) / 1000; }
   await page.goBack();
   check(decodeURIComponent(page.url()) === URL + '/ip/' + addr, 'history back returns to the source');
   await clean('source page');
+
+  // surge tables wrap: no sideways scrolling, the explanation whole
+  const wraps = () => page.evaluate(() => Array.from(document.querySelectorAll('table.cards')).map((t) => {
+    const box = t.closest('.scroll'), ex = t.querySelector('td.k-text');
+    return box.scrollWidth <= box.clientWidth + 1 && (!ex || ex.scrollWidth <= ex.clientWidth + 1);
+  }));
+  await page.goto(URL + '/port/139');
+  await loaded();
+  let w = await wraps();
+  check(w.length >= 1 && w.every(Boolean), 'port page: surge tables wrap, no sideways scrolling (' + w + ')');
+  await page.goto(URL + '/alerts');
+  await loaded();
+  w = await wraps();
+  check(w.length === 1 && w.every(Boolean), 'alerts page: the surge table wraps (' + w + ')');
+
+  // the /ip chart: a bar per day, dates in UTC on x, whole numbers on y
+  await page.goto(URL + '/ip/' + encodeURIComponent(addr));
+  await loaded();
+  await page.waitForFunction(() => window.wwDash.charts.chart, null, { timeout: 20000 });
+  const ipc = await page.evaluate(() => {
+    const u = window.wwDash.charts.chart.u, d = u.data;
+    const i = d[1].findIndex((v) => v > 0);
+    const x = Math.round(u.valToPos(d[0][i], 'x', true));
+    const y = Math.round(u.valToPos(d[1][i] / 2, 'y', true));
+    // between two days, just above the axis: a gap between bars (a line's area would be filled)
+    const xg = Math.round(u.valToPos(d[0][i] + 43200, 'x', true)), yg = Math.round(u.valToPos(0, 'y', true)) - 2;
+    return { px: Array.from(u.ctx.getImageData(x, y, 1, 1).data), gap: Array.from(u.ctx.getImageData(xg, yg, 1, 1).data),
+      xs: u.axes[0]._values, ys: u.axes[1]._values };
+  });
+  check(ipc.px[2] > ipc.px[0] + 40 && ipc.gap[3] < 40, '/ip: records per day are bars (pixel inside one: ' + ipc.px +
+    ', between two: ' + ipc.gap + ')');
+  check(ipc.xs.length > 0 && ipc.xs.every((v) => /^\d\d-\d\d$/.test(v)), '/ip: x ticks are UTC dates, no 12-hour times: ' + ipc.xs);
+  check(ipc.ys.length > 0 && ipc.ys.every((v) => /^\d+$/.test(v)), '/ip: y ticks are whole numbers: ' + ipc.ys);
+  await shot('source-bars');
+  await clean('source chart');
 
   // ---- sensors, alerts ----
   await page.goto(URL + '/sensors');
@@ -213,8 +330,13 @@ function epoch(t) { return Date.parse(t) / 1000; }
   }
   await page.goto(URL + '/');
   await loaded();
+  check(await page.locator('table.cards td.k-text').first().evaluate((td) => getComputedStyle(td).display === 'block'),
+    'phone width: surge tables become one block per alert');
   await page.screenshot({ path: path.join(ART, 'overview-phone.png'), fullPage: true });
   await clean('phone width');
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  if (OLD) await history(page, OLD, loaded, shot, clean, shaded);
 
   await browser.close();
   console.log(failures ? failures + ' checks failed' : 'all checks passed');

@@ -5,7 +5,10 @@
  * decoding and ww_api_urlenc. The store is used only through
  * ww_store_open, ww_store_key_add, ww_store_submit and ww_store_close
  * (the first key of a new store is sensor 1); the 503 of a store that
- * cannot write is tests/unit/store's and tests/e2e/disk_full.sh's. */
+ * cannot write is tests/unit/store's and tests/e2e/disk_full.sh's. A second
+ * store holds history (test_history): two and a half days of 2006 with a
+ * surge on 139/tcp, read with today's clock: /api/v1/span, and the day,
+ * end, port, growth and first_from/first_to arguments. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -228,6 +231,114 @@ static void test_args(void)
     free(out);
 }
 
+/* 2006-08-01 00:00 to 08-03 20:00 on 139/tcp: the same 20 sources every
+ * hour and 5 new ones, but 300, 600 and 1,200 new from 08-03 12:00 (a
+ * surge, which the store's detector calls); on 445/tcp 5 new an hour. */
+#define H2006 ((int64_t)1154390400 / 3600) /* 2006-08-01T00:00:00Z, as an hour */
+#define SURGE_H (H2006 + 60)                /* 2006-08-03T12:00:00Z */
+static void fill_history(void)
+{
+    char secret[65];
+    CHECK_INT(ww_store_key_add(st, "sensor-2006", secret), WW_OK);
+    static struct ww_event ev[1300];
+    uint32_t next = 0;
+    for (int64_t h = H2006; h < H2006 + 68; h++) {
+        int fresh = h == SURGE_H ? 300 : h == SURGE_H + 1 ? 600 : h == SURGE_H + 2 ? 1200 : 5;
+        int n = 20 + fresh + 5;
+        for (int i = 0; i < n; i++) {
+            char src[32];
+            if (i < 20) snprintf(src, sizeof src, "200.0.0.%d", i); /* back every hour */
+            else snprintf(src, sizeof src, "100.%u.%u.%u", next >> 16 & 255, next >> 8 & 255, next & 255), next++;
+            event(&ev[i], src, "10.1.0.1", WW_PROTO_TCP, i < n - 5 ? 139 : 445);
+            ev[i].ts_us = h * 3600000000LL + (int64_t)i * 3600000000LL / n;
+        }
+        char id[32];
+        int dup = -1;
+        snprintf(id, sizeof id, "h%lld", (long long)h);
+        CHECK_INT(ww_store_submit(st, 1, id, ev, (size_t)n, &dup), WW_OK);
+    }
+}
+
+static void test_history(void)
+{
+    CHECK_INT(get("/api/v1/span"), 200);
+    CHECK_STR(str(j, "first"), "2006-08-01");
+    CHECK_STR(str(j, "last"), "2006-08-03");
+    CHECK_STR(str(j, "today"), today);
+
+    /* infocon: green now, yellow as of the day of the surge */
+    CHECK_INT(get("/api/v1/infocon"), 200);
+    CHECK_STR(str(j, "level"), "green");
+    CHECK_INT(get("/api/v1/infocon?date=2006-08-03&growth=1"), 200);
+    CHECK_STR(str(j, "level"), "yellow");
+    CHECK_STR(str(j, "as_of"), "2006-08-03T23:59:59Z");
+    CHECK_INT(num(at("active", 0), "port"), 139);
+    CHECK(json_is_array(json_object_get(at("active", 0), "growth")));
+    CHECK_INT(get("/api/v1/infocon?date=2006-08-01"), 200);
+    CHECK_STR(str(j, "level"), "green");
+
+    /* alerts: up to a day, on a port, and how the surge grew */
+    CHECK_INT(get("/api/v1/alerts?end=2006-08-02"), 200);
+    CHECK_INT(json_array_size(json_object_get(j, "alerts")), 0);
+    CHECK_INT(get("/api/v1/alerts?port=445"), 200);
+    CHECK_INT(json_array_size(json_object_get(j, "alerts")), 0);
+    CHECK_INT(get("/api/v1/alerts?end=2006-08-03&port=139&growth=1"), 200);
+    CHECK_INT(json_array_size(json_object_get(j, "alerts")), 1);
+    json_t *a = at("alerts", 0), *g = json_object_get(a, "growth");
+    CHECK_STR(str(a, "start"), "2006-08-03T12:00:00Z");
+    CHECK_INT(json_array_size(g), 3); /* 12:00, 13:00, 14:00; 15:00 was judged quiet */
+    CHECK_STR(str(json_array_get(g, 0), "time"), "2006-08-03T12:00:00Z");
+    CHECK_STR(str(json_array_get(g, 2), "time"), "2006-08-03T14:00:00Z");
+    CHECK(json_is_false(json_object_get(json_array_get(g, 2), "in_progress")));
+    long long h0 = num(json_array_get(g, 0), "new_sources"), so_far = num(a, "new_so_far");
+    long long s0 = num(json_array_get(g, 0), "sources");
+    CHECK(h0 >= 290 && h0 <= 310);               /* past 128: HLL, 1.6% */
+    CHECK(s0 >= 310 && s0 <= 330);               /* and the 20 that come back every hour */
+    CHECK(so_far >= 2100 * 97 / 100 && so_far <= 2100 * 103 / 100);
+    CHECK(num(a, "sources_so_far") >= so_far * 97 / 100);
+    CHECK(num(a, "sources_so_far") > num(a, "sources")); /* grown since it was called */
+    CHECK_INT(num(json_array_get(g, 2), "new_so_far"), so_far);
+    CHECK(num(a, "new_sources") <= h0);                  /* called part way into its first hour */
+    CHECK_INT(get("/api/v1/alerts?port=139"), 200);      /* growth only when asked */
+    CHECK(json_object_get(at("alerts", 0), "growth") == NULL);
+
+    /* the sources new in the surge, earliest first */
+    CHECK_INT(get("/api/v1/sources?port=139&limit=3&first_from=2006-08-03T12:00:00Z"
+                  "&first_to=2006-08-03T14:59:59Z"), 200);
+    CHECK_INT(num(j, "total"), 2100);
+    CHECK_INT(json_array_size(json_object_get(j, "sources")), 3);
+    CHECK(!strncmp(str(at("sources", 0), "first_seen"), "2006-08-03T12:0", 15));
+    CHECK(strcmp(str(at("sources", 0), "first_seen"), str(at("sources", 2), "first_seen")) < 0);
+    CHECK_INT(num(at("sources", 0), "records"), 1);
+    CHECK_INT(get("/api/v1/sources?port=445&first_from=2006-08-03&first_to=2006-08-03T12:59:59Z"), 200);
+    CHECK_INT(num(j, "total"), 13 * 5);
+    CHECK_INT(get("/api/v1/sources?port=139&first_from=2006-08-01&first_to=2006-08-01T00:59:59Z"), 200);
+    CHECK_INT(num(j, "total"), 20 + 5);
+    /* the top sources of a day */
+    CHECK_INT(get("/api/v1/sources?limit=1"), 200); /* the latest day with data: one back every hour */
+    CHECK(!strncmp(str(at("sources", 0), "src"), "200.0.0.", 8));
+    CHECK_INT(num(at("sources", 0), "records"), 68);
+    CHECK_INT(get("/api/v1/sources?limit=1&date=2006-07-31"), 200); /* none yet that day */
+    CHECK_INT(json_array_size(json_object_get(j, "sources")), 0);
+
+    static const struct { const char *url, *why; } bad[] = {
+        {"/api/v1/infocon?date=2006-8-3", "date: expected YYYY-MM-DD"},
+        {"/api/v1/infocon?growth=yes", "growth: 0 or 1"},
+        {"/api/v1/alerts?end=tomorrow", "end: expected YYYY-MM-DD"},
+        {"/api/v1/alerts?port=65536", "port must be 0..65535"},
+        {"/api/v1/alerts?growth=2", "growth: 0 or 1"},
+        {"/api/v1/sources?first_from=2006-08-03", "first_from, first_to: need port"},
+        {"/api/v1/sources?port=139&first_to=noon", "first_from, first_to: expected RFC 3339 or YYYY-MM-DD"},
+        {"/api/v1/sources?date=2006-08-32", "date: expected YYYY-MM-DD"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        unsigned s = get(bad[i].url);
+        if (s != 400) fprintf(stderr, "%s: %u\n", bad[i].url, s);
+        CHECK_INT(s, 400);
+        CHECK_STR(error(), bad[i].why);
+    }
+}
+
 static void run(void)
 {
     const char *t = getenv("TMPDIR");
@@ -250,13 +361,28 @@ static void run(void)
     test_400();
     test_404();
     test_args();
+    CHECK_INT(get("/api/v1/span"), 200); /* a store of today: today */
+    CHECK_STR(str(j, "first"), today);
+    CHECK_STR(str(j, "last"), today);
+    ww_store_close(st);
+
+    char old[320];
+    snprintf(old, sizeof old, "%s/old.db", dir);
+    CHECK_INT(ww_store_open(old, &st, err, sizeof err), WW_OK);
+    if (!st) exit(1);
+    CHECK_INT(get("/api/v1/span"), 200); /* empty */
+    CHECK(json_is_null(json_object_get(j, "first")) && json_is_null(json_object_get(j, "last")));
+    fill_history();
+    test_history();
     json_decref(j);
     ww_store_close(st);
     static const char *const left[] = {"", "-wal", "-shm", "-journal", "-lock"};
-    for (size_t i = 0; i < sizeof left / sizeof left[0]; i++) {
-        char p[320];
-        snprintf(p, sizeof p, "%s%s", path, left[i]);
-        CHECK(unlink(p) == 0 || errno == ENOENT);
+    for (int db = 0; db < 2; db++) {
+        for (size_t i = 0; i < sizeof left / sizeof left[0]; i++) {
+            char p[340];
+            snprintf(p, sizeof p, "%s%s", db ? old : path, left[i]);
+            CHECK(unlink(p) == 0 || errno == ENOENT);
+        }
     }
     CHECK_INT(rmdir(dir), 0);
 }

@@ -1,7 +1,9 @@
 /* dash.c -- the dashboard's pages (lib/serve/dash.c) from a real store:
  * hostile sensor names and paths come out as text (escaped in text and in
  * attributes, URLs percent-encoded), unknown pages are 404 HTML, assets are
- * the bytes of web/ with the right content types. The store lives in a
+ * the bytes of web/ with the right content types. A second store holds
+ * 2006 (history()): the pages anchor at its latest day and say so, ?date=
+ * moves between days, the port chart spans the data. The stores live in a
  * mkdtemp directory ($TMPDIR or /tmp), removed at the end. */
 #include <stdint.h>
 #include <string.h>
@@ -101,6 +103,91 @@ static void assets(struct ww_store *st)
     ww_dash_page_free(&pg);
 }
 
+/* A store of 2006-08-03 and 08-04 read in 2026: the overview shows 08-04
+ * and says it is the latest day with data, with its figures; ?date= goes to
+ * 08-03 and back; the port chart covers the two days; a bad date is a 400. */
+static void history(const char *path)
+{
+    struct ww_store *st;
+    char err[256], secret[65], name[65];
+    int64_t id = 0;
+    CHECK_INT(ww_store_open(path, &st, err, sizeof err), WW_OK);
+    CHECK_INT(ww_store_key_add(st, "sensor-2006", secret), WW_OK);
+    CHECK_INT(ww_store_key_check(st, secret, &id, name), WW_OK);
+    const int64_t d3 = (int64_t)1154563200 * 1000000; /* 2006-08-03T00:00:00Z */
+    struct ww_event ev[4];
+    event(&ev[0], "203.0.113.5", 139, d3 + 3600000000LL);
+    event(&ev[1], "203.0.113.6", 445, d3 + 7200000000LL);
+    event(&ev[2], "203.0.113.7", 139, d3 + 86400000000LL + 3600000000LL);
+    event(&ev[3], "203.0.113.8", 139, d3 + 86400000000LL + 7200000000LL);
+    int dup = 1;
+    CHECK_INT(ww_store_submit(st, id, "b1", ev, 4, &dup), WW_OK);
+
+    struct ww_dash_page pg = get(st, "/", NULL);
+    CHECK_INT(pg.status, 200);
+    CHECK(strstr(pg.body, "Showing <strong id=\"day\">2006-08-04</strong>, the latest day with data: "
+                          "the clock says 2026-11-18 (UTC)"));
+    CHECK(strstr(pg.body, "<h2>Top ports by sources, 2006-08-04 (UTC)</h2>"));
+    CHECK(strstr(pg.body, "data-api=\"/api/v1/topports/sources?limit=10&amp;date=2006-08-04\""));
+    CHECK(strstr(pg.body, "<td class=\"k-port\" data-label=\"Port\"><a href=\"/port/139\">139/tcp</a></td>"
+                          "<td class=\"k-num\" data-label=\"Sources\">2</td>"));
+    CHECK(strstr(pg.body, "<a rel=\"prev\" href=\"/?date=2006-08-03\">&larr; 2006-08-03</a>"));
+    CHECK(!strstr(pg.body, "rel=\"next\""));
+    CHECK(strstr(pg.body, "data-spark-from=\"2006-08-03\" data-spark-to=\"2006-08-04\""));
+    CHECK(strstr(pg.body, "/api/v1/infocon?date=2006-08-04&amp;growth=1"));
+    CHECK(strstr(pg.body, "/api/v1/alerts?limit=10&amp;end=2006-08-04&amp;growth=1"));
+    CHECK(strstr(pg.body, "Targets are distinct destination addresses as the sensors sent them"));
+    CHECK(strstr(pg.body, "<table class=\"cards\" data-api=\"/api/v1/infocon?date=2006-08-04"));
+    no_injection(pg.body);
+    ww_dash_page_free(&pg);
+
+    pg = get(st, "/", "date=2006-08-03");
+    CHECK_INT(pg.status, 200);
+    CHECK(strstr(pg.body, "Showing <strong id=\"day\">2006-08-03</strong> (UTC)."));
+    CHECK(strstr(pg.body, "<a rel=\"next\" href=\"/?date=2006-08-04\">2006-08-04 &rarr;</a>"));
+    CHECK(!strstr(pg.body, "rel=\"prev\""));
+    CHECK(strstr(pg.body, "<h2>Top ports by sources, 2006-08-03 (UTC)</h2>"));
+    CHECK(strstr(pg.body, "<a href=\"/port/445\">445/tcp</a>"));
+    ww_dash_page_free(&pg);
+    pg = get(st, "/", "date=2006-09-01"); /* after the data: back to the latest */
+    CHECK(strstr(pg.body, ": no data after 2006-08-04."));
+    CHECK(strstr(pg.body, "<a rel=\"prev\" href=\"/?date=2006-08-04\">"));
+    ww_dash_page_free(&pg);
+    static const char *const bad[] = {"date=2006-13-01", "date=%3Cb%3E", "date=yesterday"};
+    for (size_t i = 0; i < 3; i++) {
+        pg = get(st, "/", bad[i]);
+        CHECK_INT(pg.status, 400);
+        CHECK(strstr(pg.body, "Dates are YYYY-MM-DD (UTC), not"));
+        no_injection(pg.body);
+        ww_dash_page_free(&pg);
+    }
+
+    /* the port page: the data's span by default, 7 days when asked, a day by ?date= */
+    pg = get(st, "/port/139", NULL);
+    CHECK_INT(pg.status, 200);
+    CHECK(strstr(pg.body, "data-port=\"139\" data-from=\"2006-08-03\" data-to=\"2006-08-04\" "
+                          "data-by=\"hour\""));
+    CHECK(strstr(pg.body, "the latest day with data"));
+    CHECK(strstr(pg.body, "<a rel=\"prev\" href=\"/port/139?date=2006-08-03\">"));
+    CHECK(strstr(pg.body, "by=hour\" aria-current=\"true\">the data's span</a>"));
+    CHECK(strstr(pg.body, "/api/v1/alerts?limit=20&amp;port=139&amp;end=2006-08-04&amp;growth=1"));
+    CHECK(strstr(pg.body, "/api/v1/sources?limit=20&amp;port=139&amp;date=2006-08-04"));
+    CHECK(strstr(pg.body, "Targets are distinct destination addresses"));
+    ww_dash_page_free(&pg);
+    pg = get(st, "/port/139", "date=2006-08-04&days=7&by=day");
+    CHECK(strstr(pg.body, "data-from=\"2006-07-29\" data-to=\"2006-08-04\" data-by=\"day\""));
+    CHECK(strstr(pg.body, "Showing <strong id=\"day\">2006-08-04</strong> (UTC)."));
+    CHECK(strstr(pg.body, "href=\"/port/139?date=2006-08-03&amp;days=7&amp;by=day\""));
+    ww_dash_page_free(&pg);
+    pg = get(st, "/port/139", "date=2006-08-03&days=1");
+    CHECK(strstr(pg.body, "data-from=\"2006-08-03\" data-to=\"2006-08-03\" data-by=\"hour\""));
+    ww_dash_page_free(&pg);
+    pg = get(st, "/port/139", "date=2006-02-30");
+    CHECK_INT(pg.status, 400);
+    ww_dash_page_free(&pg);
+    ww_store_close(st);
+}
+
 static void run(void)
 {
     const char *t = getenv("TMPDIR");
@@ -134,8 +221,9 @@ static void run(void)
     CHECK_INT(pg.status, 200);
     CHECK_STR(pg.content_type, "text/html; charset=utf-8");
     CHECK_INT(pg.body_static, 0);
-    CHECK(strstr(pg.body, "<td class=\"k-text\">&lt;script&gt;alert(1)&lt;/script&gt;</td>"));
-    CHECK(strstr(pg.body, "<td class=\"k-text\">a&quot;b&#39;c&amp;d&lt;e&gt;</td>"));
+    CHECK(strstr(pg.body, "<td class=\"k-text\" data-label=\"Name\">&lt;script&gt;alert(1)&lt;/script&gt;</td>"));
+    CHECK(strstr(pg.body, "<td class=\"k-text\" data-label=\"Name\">a&quot;b&#39;c&amp;d&lt;e&gt;</td>"));
+    CHECK(strstr(pg.body, "<th scope=\"col\" class=\"k-time\">Latest event (UTC)</th>"));
     CHECK(strstr(pg.body, "<span class=\"state-reporting\">reporting</span>"));
     CHECK(strstr(pg.body, "<span class=\"state-never\">never</span>"));
     CHECK(strstr(pg.body, "data-cols=\"name:text,last_seen:time,"));
@@ -150,6 +238,8 @@ static void run(void)
     CHECK(strstr(pg.body, "<a href=\"/port/139\">139/tcp</a>"));
     CHECK(strstr(pg.body, "<span class=\"spark\" data-port=\"139\"></span>"));
     CHECK(strstr(pg.body, "data-field=\"level\" data-fmt=\"level\">green</span>"));
+    CHECK(strstr(pg.body, "</strong> (today, UTC).")); /* a store of today: no anchoring */
+    CHECK(!strstr(pg.body, "the latest day with data"));
     no_injection(pg.body);
     ww_dash_page_free(&pg);
 
@@ -158,7 +248,7 @@ static void run(void)
     CHECK_INT(pg.status, 200);
     CHECK(strstr(pg.body, "<a href=\"/ip/2001%3Adb8%3A%3A1\">2001:db8::1</a>"));
     CHECK(strstr(pg.body, "<a href=\"/ip/203.0.113.5\">203.0.113.5</a>"));
-    CHECK(strstr(pg.body, "data-api=\"/api/v1/sources?limit=20&amp;port=139\""));
+    CHECK(strstr(pg.body, "data-api=\"/api/v1/sources?limit=20&amp;port=139&amp;date=2026-11-18\""));
     {
         char want[128], from[32];
         ww_time_format(now - 89 * 86400000000LL, from, sizeof from);
@@ -222,6 +312,9 @@ static void run(void)
     struct stat sb;
     CHECK(stat(lock, &sb) != 0); /* a clean close removes the lock file */
     CHECK_INT(unlink(path), 0);  /* and SQLite its -wal and -shm: the directory is empty */
+    snprintf(path, sizeof path, "%s/old.db", dir);
+    history(path);
+    CHECK_INT(unlink(path), 0);
     CHECK_INT(rmdir(dir), 0);
 }
 
