@@ -46,6 +46,13 @@ struct ww_store_ops {
     int  (*active)(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
     int  (*sensors)(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
     int  (*time)(struct ww_store *st, struct ww_store_time *out);
+    int  (*notices)(struct ww_store *st, int64_t after, int limit,
+                    int (*fn)(void *ctx, int64_t id, const char *kind, int64_t created_us,
+                              const char *body),
+                    void *ctx);
+    int  (*notices_pending)(struct ww_store *st, int64_t after, int64_t *count, int64_t *last);
+    int  (*notify_cursor)(struct ww_store *st, const char *target, int64_t *last_id);
+    int  (*notify_cursor_set)(struct ww_store *st, const char *target, int64_t last_id);
 };
 
 extern const struct ww_store_ops ww_store_sqlite;
