@@ -35,8 +35,8 @@
  * mailto: a plain-text mail, Subject "wormwatch: " + the summary.
  *
  * Stopping sets a flag and wakes every thread out of its wait; a delivery
- * in progress finishes first (its timeouts bound it: 30 s for HTTP and
- * SMTP), then the threads are joined. Metrics are kept per target under
+ * in progress finishes first (HTTP and SMTP time out after 30 s; sendmail
+ * is waited for), then the threads are joined. Metrics are kept per target under
  * one mutex. Nothing here prints: failures go to the log callback, the
  * first of a run of failures and then once at each 5-min retry, and the
  * acceptance that ends the run. */
@@ -582,13 +582,13 @@ void ww_notify_metrics(struct ww_notify *n, FILE *out)
     static const char *const head[] = {
         "# HELP wormwatch_notify_pending Notices the target has not accepted yet.\n"
         "# TYPE wormwatch_notify_pending gauge\n",
-        "# HELP wormwatch_notify_last_success_seconds When the target last accepted a notice"
+        "# HELP wormwatch_notify_last_success_timestamp_seconds When the target last accepted a notice"
         " (Unix time; 0: not since the start).\n"
-        "# TYPE wormwatch_notify_last_success_seconds gauge\n",
+        "# TYPE wormwatch_notify_last_success_timestamp_seconds gauge\n",
         "# HELP wormwatch_notify_failures_total Delivery attempts the target did not accept.\n"
         "# TYPE wormwatch_notify_failures_total counter\n"};
     static const char *const name[] = {"wormwatch_notify_pending",
-                                       "wormwatch_notify_last_success_seconds",
+                                       "wormwatch_notify_last_success_timestamp_seconds",
                                        "wormwatch_notify_failures_total"};
     pthread_mutex_lock(&n->mu);
     for (int m = 0; m < 3; m++) {
