@@ -19,6 +19,7 @@
 #include "core/mem.h"
 #include "core/wtime.h"
 #include "serve/httpd.h"
+#include "serve/notify.h"
 #include "store/store.h"
 
 #define DEFAULT_CONFIG "/etc/wormwatch/wormwatch.conf"
@@ -38,12 +39,22 @@
 struct opts {
     char *listen, *db, *tls_cert, *tls_key, *config, *max_body, *rate, *dash_user;
     char *per_address, *header_timeout, *max_future, *lateness;
+    char *notify_secret, *smtp, *public_url; /* --notify's */
+    char **notify;                /* --notify URLs: the command line's, else the config's */
+    size_t nnotify;
+    int notify_cli;               /* the command line gave some */
 };
 
 /* ---- options ---- */
 
 static int set_opt(struct opts *o, const char *key, const char *val)
 {
+    if (!strcmp(key, "notify")) { /* repeatable */
+        if (o->notify_cli) return WW_OK;
+        o->notify = ww_realloc(o->notify, (o->nnotify + 1) * sizeof *o->notify);
+        o->notify[o->nnotify++] = ww_strdup(val);
+        return WW_OK;
+    }
     char **slot = !strcmp(key, "listen") ? &o->listen : !strcmp(key, "db") ? &o->db
                 : !strcmp(key, "tls-cert") ? &o->tls_cert : !strcmp(key, "tls-key") ? &o->tls_key
                 : !strcmp(key, "max-body") ? &o->max_body : !strcmp(key, "rate-limit") ? &o->rate
@@ -51,7 +62,10 @@ static int set_opt(struct opts *o, const char *key, const char *val)
                 : !strcmp(key, "max-per-address") ? &o->per_address
                 : !strcmp(key, "header-timeout") ? &o->header_timeout
                 : !strcmp(key, "max-future") ? &o->max_future
-                : !strcmp(key, "lateness") ? &o->lateness : NULL;
+                : !strcmp(key, "lateness") ? &o->lateness
+                : !strcmp(key, "notify-secret") ? &o->notify_secret
+                : !strcmp(key, "smtp") ? &o->smtp : !strcmp(key, "public-url") ? &o->public_url
+                : NULL;
     if (!slot) return WW_ERR_ARG;
     if (!*slot) *slot = ww_strdup(val); /* the command line, read first, wins */
     return WW_OK;
@@ -149,7 +163,16 @@ static const char usage[] =
     "                       judged without it (default " DEFAULT_LATENESS ")\n"
     "  --dashboard-user USER:PASSWORD\n"
     "                       require HTTP basic auth for the dashboard (put it in the\n"
-    "                       config file rather than on the command line)\n\n"
+    "                       config file rather than on the command line)\n"
+    "  --notify URL         send alerts (and sensors going silent or coming back)\n"
+    "                       there; repeatable: http://... or https://... (a signed\n"
+    "                       JSON POST, retried until accepted), syslog:[PATH] (RFC\n"
+    "                       5424 to /dev/log or the socket PATH), mailto:ADDR\n"
+    "  --notify-secret FILE sign the POSTs with HMAC-SHA256 under this file's key\n"
+    "  --smtp URL           mail through this smtp:// or smtps:// server, not the\n"
+    "                       local sendmail\n"
+    "  --public-url URL     the dashboard's address in what is sent (default\n"
+    "                       http://LISTEN-ADDRESS)\n\n"
     "The dashboard is at / on the same listener.\n";
 
 /* Everything after the options are read; o's strings stay the caller's. */
@@ -206,6 +229,36 @@ static int serve(struct opts *o)
         so.dash_pass = colon + 1;
     }
 
+    /* --notify */
+    char *secret = NULL;
+    struct ww_notify_opts no = {.targets = (const char *const *)o->notify,
+                                .ntargets = o->nnotify, .smtp = o->smtp,
+                                .public_url = o->public_url};
+    for (size_t i = 0; i < o->nnotify; i++) {
+        char why[600];
+        if (ww_notify_check(o->notify[i], why, sizeof why))
+            return ww_usage_error(cmd, "--notify: %s", why);
+    }
+    if (o->smtp && strncmp(o->smtp, "smtp://", 7) && strncmp(o->smtp, "smtps://", 8))
+        return ww_usage_error(cmd, "--smtp: expected smtp://HOST[:PORT] or smtps://..., got '%s'",
+                              o->smtp);
+    if (o->public_url && strncmp(o->public_url, "http://", 7) &&
+        strncmp(o->public_url, "https://", 8))
+        return ww_usage_error(cmd, "--public-url: expected http://... or https://..., got '%s'",
+                              o->public_url);
+    if (o->notify_secret) {
+        if (!(secret = read_file(o->notify_secret, "--notify-secret"))) return WW_EXIT_FAIL;
+        size_t len = strlen(secret);
+        while (len && strchr(" \t\r\n", secret[len - 1])) secret[--len] = '\0';
+        if (!len) {
+            ww_free(secret);
+            return ww_usage_error(cmd, "--notify-secret: %s is empty", o->notify_secret);
+        }
+        no.secret = (const unsigned char *)secret;
+        no.secret_len = len;
+    }
+    so.notify = &no;
+
     char *cert = NULL, *key = NULL;
     if (o->tls_cert && (!(cert = read_file(o->tls_cert, "--tls-cert")) ||
                        !(key = read_file(o->tls_key, "--tls-key"))))
@@ -230,6 +283,7 @@ static int serve(struct opts *o)
 out:
     ww_free(cert);
     ww_free(key);
+    ww_free(secret);
     return status;
 }
 
@@ -245,6 +299,8 @@ static int run(int argc, char **argv)
         {"max-per-address", required_argument, NULL, 'P'},
         {"header-timeout", required_argument, NULL, 'H'},
         {"max-future", required_argument, NULL, 'f'}, {"lateness", required_argument, NULL, 'L'},
+        {"notify", required_argument, NULL, 'N'}, {"notify-secret", required_argument, NULL, 'S'},
+        {"smtp", required_argument, NULL, 'M'}, {"public-url", required_argument, NULL, 'U'},
         {NULL, 0, NULL, 0}};
     struct opts o = {0};
     int ch, status;
@@ -254,9 +310,12 @@ static int run(int argc, char **argv)
                         : ch == 'u' ? "dashboard-user" : ch == 'P' ? "max-per-address"
                         : ch == 'H' ? "header-timeout" : ch == 'f' ? "max-future"
                         : ch == 'L' ? "lateness" : "rate-limit";
+        const char *nkey = ch == 'N' ? "notify" : ch == 'S' ? "notify-secret"
+                         : ch == 'M' ? "smtp" : ch == 'U' ? "public-url" : NULL; /* --notify's */
         if (ch == 'c') o.config = ww_strdup(optarg);
-        else set_opt(&o, key, optarg);
+        else set_opt(&o, nkey ? nkey : key, optarg);
     }
+    o.notify_cli = o.nnotify > 0; /* then the config's notify lines are not added */
     if (ch == '?') status = WW_EXIT_USAGE;
     else if (optind < argc)
         status = ww_usage_error(&ww_cmd_serve, "unexpected argument '%s'", argv[optind]);
@@ -267,6 +326,10 @@ static int run(int argc, char **argv)
     char **all[] = {&o.listen, &o.db, &o.tls_cert, &o.tls_key, &o.config, &o.max_body, &o.rate,
                     &o.dash_user, &o.per_address, &o.header_timeout, &o.max_future, &o.lateness};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) ww_free(*all[i]);
+    char **nall[] = {&o.notify_secret, &o.smtp, &o.public_url};
+    for (size_t i = 0; i < sizeof nall / sizeof nall[0]; i++) ww_free(*nall[i]);
+    for (size_t i = 0; i < o.nnotify; i++) ww_free(o.notify[i]);
+    ww_free(o.notify);
     return status;
 }
 

@@ -2,7 +2,8 @@
  *
  * Both requests are set up by one function (url, timeout, the protocols
  * allowed), so GET and POST cannot differ in what they permit. The URL is
- * base + path with base's trailing slashes dropped. A GET's body is
+ * base + path with base's trailing slashes dropped (base alone, as given,
+ * for an empty path: a webhook's URL). A GET's body is
  * collected into a core/buf.h buffer, capped at 64 MiB, and parsed by jansson
  * whatever the status, since errors are JSON too; a POST's answer is read
  * and dropped (its status is what counts). A POST client keeps its CURL
@@ -33,11 +34,12 @@ static size_t on_discard(char *d, size_t sz, size_t nm, void *ctx)
     return sz * nm;
 }
 
-/* base + path, base's trailing slashes dropped; ww_free it */
+/* base + path, base's trailing slashes dropped (base as it is when path is
+ * empty); ww_free it */
 static char *join(const char *base, const char *path)
 {
     size_t bl = strlen(base);
-    while (bl && base[bl - 1] == '/') bl--;
+    while (*path && bl && base[bl - 1] == '/') bl--;
     size_t n = bl + strlen(path) + 1;
     char *url = ww_malloc(n);
     snprintf(url, n, "%.*s%s", (int)bl, base, path);

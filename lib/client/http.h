@@ -20,7 +20,7 @@ struct ww_http;
 struct ww_http *ww_http_new(void);
 void ww_http_free(struct ww_http *h);
 
-/* POST body (len bytes) to base + path, with the extra header lines given
+/* POST body (len bytes) to base + path (path "": to base exactly), with the extra header lines given
  * (NULL-terminated; "Name:" alone removes one libcurl would send); 30 s
  * timeout, 5 s to connect; the answer's body is read and discarded. WW_OK
  * when an HTTP answer came, whatever its status (*status); WW_ERR_IO with

@@ -104,6 +104,7 @@ struct server {
     size_t nbuckets;
     struct conn *conns;            /* every open connection */
     int store_failed;              /* as last logged */
+    struct ww_notify *notify;      /* set before the daemon starts (thread-safe) */
 };
 
 struct req {                       /* one POST /submit in progress */
@@ -427,6 +428,7 @@ static enum MHD_Result metrics(struct server *s, struct MHD_Connection *c)
                "wormwatch_batches_duplicate_total %llu\n",
             (unsigned long long)n.events, (unsigned long long)n.batches,
             (unsigned long long)n.duplicates);
+    ww_notify_metrics(s->notify, f); /* the --notify targets */
     int rc = ww_store_metrics(s->st, f); /* the store's files and tables */
     if (fclose(f) && !rc) rc = WW_ERR_IO;
     if (rc) {
@@ -676,6 +678,7 @@ int ww_serve_run(const struct ww_serve_opts *o, struct ww_store *st,
     struct server s = {.st = st, .o = o, .log = log, .log_ctx = log_ctx};
     int v6 = o->addr.ss_family == AF_INET6, rc = WW_ERR_IO;
     pthread_mutex_init(&s.lock, NULL);
+    s.notify = ww_notify_new(o->notify, st, log, log_ctx);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
                      MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0) | (o->tls_cert ? MHD_USE_TLS : 0);
     struct MHD_OptionItem tls[] = {
@@ -700,15 +703,20 @@ int ww_serve_run(const struct ww_serve_opts *o, struct ww_store *st,
         char host[INET6_ADDRSTRLEN] = "";
         if (v6) inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&o->addr)->sin6_addr, host, sizeof host);
         else inet_ntop(AF_INET, &((const struct sockaddr_in *)&o->addr)->sin_addr, host, sizeof host);
-        say(&s, "listening on http%s://%s%s%s:%u", o->tls_cert ? "s" : "", v6 ? "[" : "", host,
-            v6 ? "]" : "", info ? (unsigned)info->port : 0u);
-        int sig;
-        struct timespec second = {1, 0};
-        while ((sig = sigtimedwait(&o->stop, NULL, &second)) < 0) sweep(&s);
-        say(&s, "%s: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        char self[INET6_ADDRSTRLEN + 32];
+        snprintf(self, sizeof self, "http%s://%s%s%s:%u", o->tls_cert ? "s" : "", v6 ? "[" : "",
+                 host, v6 ? "]" : "", info ? (unsigned)info->port : 0u);
+        say(&s, "listening on %s", self);
+        if (ww_notify_start(s.notify, self) == WW_OK) { /* --notify's threads */
+            int sig;
+            struct timespec second = {1, 0};
+            while ((sig = sigtimedwait(&o->stop, NULL, &second)) < 0) sweep(&s);
+            say(&s, "%s: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+            rc = WW_OK;
+        }
         MHD_stop_daemon(d);
-        rc = WW_OK;
     }
+    ww_notify_free(s.notify);
     ww_free(s.buckets);
     pthread_mutex_destroy(&s.lock);
     return rc;

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "serve/notify.h"
 #include "store/store.h"
 
 struct ww_serve_opts {
@@ -28,6 +29,7 @@ struct ww_serve_opts {
     int64_t header_us;            /* a request must arrive within this */
     int64_t max_future_us;        /* events dated past now + this: 400 */
     const char *dash_user, *dash_pass; /* dashboard basic auth; NULL: none */
+    const struct ww_notify_opts *notify; /* where notices go (notify.h); NULL: nowhere */
     /* the signals that stop it: blocked by the caller in every thread (so
      * before the store starts its writer), taken here with sigtimedwait */
     sigset_t stop;

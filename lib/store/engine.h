@@ -52,6 +52,13 @@ struct ww_store_ops {
                    struct ww_store_rows *out);
     int  (*new_sources)(struct ww_store *st, int port, int64_t from_us, int64_t to_us, int limit,
                         struct ww_store_rows *out, int64_t *total);
+    int  (*notices)(struct ww_store *st, int64_t after, int limit,
+                    int (*fn)(void *ctx, int64_t id, const char *kind, int64_t created_us,
+                              const char *body),
+                    void *ctx);
+    int  (*notices_pending)(struct ww_store *st, int64_t after, int64_t *count, int64_t *last);
+    int  (*notify_cursor)(struct ww_store *st, const char *target, int64_t *last_id);
+    int  (*notify_cursor_set)(struct ww_store *st, const char *target, int64_t last_id);
 };
 
 extern const struct ww_store_ops ww_store_sqlite;

@@ -169,6 +169,30 @@ int ww_store_new_sources(struct ww_store *st, int port, int64_t from_us, int64_t
     return st->ops->new_sources(st, port, from_us, to_us, limit, out, total);
 }
 
+int ww_store_notices(struct ww_store *st, int64_t after, int limit,
+                     int (*fn)(void *ctx, int64_t id, const char *kind, int64_t created_us,
+                               const char *body),
+                     void *ctx)
+{
+    return st->ops->notices(st, after, limit, fn, ctx);
+}
+
+int ww_store_notices_pending(struct ww_store *st, int64_t after, int64_t *count, int64_t *last)
+{
+    *count = *last = 0;
+    return st->ops->notices_pending(st, after, count, last);
+}
+
+int ww_store_notify_cursor(struct ww_store *st, const char *target, int64_t *last_id)
+{
+    return st->ops->notify_cursor(st, target, last_id);
+}
+
+int ww_store_notify_cursor_set(struct ww_store *st, const char *target, int64_t last_id)
+{
+    return st->ops->notify_cursor_set(st, target, last_id);
+}
+
 void ww_store_rows_free(struct ww_store_rows *r)
 {
     ww_free(r->agg); /* every kind: one array */

@@ -217,6 +217,31 @@ int ww_store_growth(struct ww_store *st, int port, int proto, int64_t from_hour,
 int ww_store_new_sources(struct ww_store *st, int port, int64_t from_us, int64_t to_us, int limit,
                          struct ww_store_rows *out, int64_t *total);
 
+/* ---- notices: what `serve --notify` delivers (lib/serve/notify.h) ----
+ *
+ * The writer queues a notice in the same transaction as what it tells of,
+ * so neither commits without the other: kind "surge" when an alert is
+ * stored the first time (body: the alert as /api/v1/alerts shows it, JSON:
+ * port, proto, start, alert, end, sources, new_sources, baseline_new,
+ * score, explanation), "sensor_silent" / "sensor_back" when a sensor goes
+ * silent past its lateness / reports again (body: at least "sensor", its
+ * key's name, and "last", RFC 3339 UTC, its last submission). Ids grow;
+ * notices are kept. A target (a --notify URL) has a cursor, the id of the
+ * last notice it accepted. These calls may come from any thread (their own
+ * connection, one at a time); fn must not call the store. */
+
+/* The notices after id `after`, oldest first, at most limit, to fn (which
+ * stops the walk by returning non-zero). */
+int ww_store_notices(struct ww_store *st, int64_t after, int limit,
+                     int (*fn)(void *ctx, int64_t id, const char *kind, int64_t created_us,
+                               const char *body),
+                     void *ctx);
+/* How many notices come after `after`, and the newest one's id (0: none). */
+int ww_store_notices_pending(struct ww_store *st, int64_t after, int64_t *count, int64_t *last);
+/* A target's cursor; WW_ERR_ARG if it has none yet. */
+int ww_store_notify_cursor(struct ww_store *st, const char *target, int64_t *last_id);
+int ww_store_notify_cursor_set(struct ww_store *st, const char *target, int64_t last_id);
+
 /* The default store path, $XDG_DATA_HOME/wormwatch/wormwatch.db (else
  * ~/.local/share/wormwatch/wormwatch.db), directories created (0700).
  * Caller frees with ww_free. */

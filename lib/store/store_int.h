@@ -69,6 +69,8 @@ struct sq_store {
     pthread_mutex_t wlock;       /* db */
     sqlite3 *rdb;                /* queries */
     pthread_mutex_t rlock;       /* rdb */
+    sqlite3 *ndb;                /* the notifier's (notices, cursors), opened on first use */
+    pthread_mutex_t nlock;       /* ndb */
     struct writer *w;            /* NULL until ww_store_start */
     pthread_mutex_t start_lock;
     char *lockpath;              /* path + "-lock" */

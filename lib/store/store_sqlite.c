@@ -64,6 +64,11 @@
  *        sens, byport, days, wm)
  *   alerts(port, proto, start, alert, end, sources, new_sources,
  *          baseline_new, score, explanation)  unique (port, proto, start)
+ *   notices(id, kind, created, body)  what serve --notify sends, written in
+ *          the writer's transactions (a new alert and its notice commit
+ *          together); body is JSON text
+ *   notify_cursors(target, last_id)  the last notice each target accepted,
+ *          written by the notifier on its own connection (see "notices")
  * Distinct counts are exact to 128 then HyperLogLog (store_blob.c); the
  * count is also an integer column so ordering never decodes blobs. All SQL
  * is prepared once with bound parameters. */
@@ -98,7 +103,9 @@
 enum {
     S_KEY_ADD, S_KEY_REVOKE, S_KEY_ALL, S_KEY_SEEN, S_BATCH_ADD, S_LOG_ADD,
     S_HOUR_GET, S_HOUR_PUT, S_DAY_GET, S_DAY_PUT, S_SRC_GET, S_SRC_PUT, S_ALERT_PUT,
-    S_META_PUT, S_LOG_DEL, S_COUNT
+    S_META_PUT, S_LOG_DEL,
+    S_NOTICE_ADD, S_NOTICE_SURGE, /* notices (serve --notify) */
+    S_COUNT
 };
 
 static const char *const sql_text[S_COUNT] = {
@@ -122,6 +129,12 @@ static const char *const sql_text[S_COUNT] = {
                     " ON CONFLICT(port, proto, start) DO UPDATE SET end = excluded.end",
     [S_META_PUT] = "INSERT OR REPLACE INTO meta VALUES(?,?)",
     [S_LOG_DEL] = "DELETE FROM log WHERE id <= ?",
+    [S_NOTICE_ADD] = "INSERT INTO notices(kind, created, body) VALUES(?,?,?)",
+    /* a row only for an alert not stored yet: its body as /api/v1/alerts shows it */
+    [S_NOTICE_SURGE] = "SELECT json_object('port', ?1, 'proto', ?2, 'start', ?3, 'alert', ?4,"
+                       " 'end', ?5, 'sources', ?6, 'new_sources', ?7, 'baseline_new', ?8,"
+                       " 'score', ?9, 'explanation', ?10) WHERE NOT EXISTS (SELECT 1 FROM alerts"
+                       " WHERE port = ?1 AND proto = ?11 AND start = ?12)",
 };
 
 #define AGG_COLS "port INTEGER, proto INTEGER, t INTEGER, records INTEGER, nsrc INTEGER," \
@@ -146,7 +159,11 @@ static const char schema[] =
     " tgt BLOB, ports BLOB, sens BLOB, byport BLOB, days BLOB, wm INTEGER) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS alerts(id INTEGER PRIMARY KEY, port INTEGER, proto INTEGER,"
     " start INTEGER, alert INTEGER, end INTEGER, sources INTEGER, new_sources INTEGER,"
-    " baseline_new REAL, score REAL, explanation TEXT, UNIQUE(port, proto, start));";
+    " baseline_new REAL, score REAL, explanation TEXT, UNIQUE(port, proto, start));"
+    /* notices for serve --notify (lib/serve/notify.c), and how far each target got */
+    "CREATE TABLE IF NOT EXISTS notices(id INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
+    " created INTEGER NOT NULL, body TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS notify_cursors(target TEXT PRIMARY KEY, last_id INTEGER NOT NULL);";
 
 /* ---- the writer's state ---------------------------------------------------- */
 
@@ -312,6 +329,7 @@ static int sq_open(const char *path, struct ww_store **out, char *err, size_t er
     pthread_mutex_init(&st->wlock, NULL);
     pthread_mutex_init(&st->rlock, NULL);
     pthread_mutex_init(&st->start_lock, NULL);
+    pthread_mutex_init(&st->nlock, NULL);
     if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                         SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
         return open_err(st, err, errlen, path, WW_ERR_IO);
@@ -430,6 +448,159 @@ static int key_list(struct ww_store *base,
     sqlite3_reset(s);
     pthread_mutex_unlock(&st->wlock);
     return rc == SQLITE_DONE ? WW_OK : WW_ERR_IO;
+}
+
+/* ---- notices (serve --notify) ----------------------------------------------
+ *
+ * Written by the writer, inside its transactions: notice_add for any notice
+ * (the sensor watermarks' silent/back), notice_surge for an alert not stored
+ * before (called from write_alerts before the alert's row, so a rewrite of
+ * its end, after a restart or a failed flush, adds nothing). Read, and the
+ * targets' cursors written, by the notifier's threads on a connection of
+ * their own (ndb, opened on first use, one call at a time under nlock, busy
+ * timeout like the others): a cursor write waits for the writer's
+ * transaction without holding up the queries' connection. */
+
+static int notice_add(struct sq_store *st, const char *kind, int64_t created_us, const char *json)
+{
+    sqlite3_stmt *s = stmt(st, S_NOTICE_ADD);
+    sqlite3_bind_text(s, 1, kind, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, created_us);
+    sqlite3_bind_text(s, 3, json, -1, SQLITE_TRANSIENT);
+    return step_done(s);
+}
+
+/* A notice for surge r (explanation expl) unless its alert is stored already. */
+static int notice_surge(struct sq_store *st, const struct ww_surge *r, const char *expl)
+{
+    char start[40], alert[40], end[40];
+    const char *pn = ww_proto_name(r->proto);
+    sqlite3_stmt *s = stmt(st, S_NOTICE_SURGE);
+    sqlite3_bind_int(s, 1, r->port);
+    if (pn) sqlite3_bind_text(s, 2, pn, -1, SQLITE_STATIC);
+    else sqlite3_bind_int(s, 2, r->proto);
+    sqlite3_bind_text(s, 3, ww_time_format(r->start_us, start, sizeof start), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, ww_time_format(r->alert_us, alert, sizeof alert), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, ww_time_format(r->end_us, end, sizeof end), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 6, (int64_t)r->sources);
+    sqlite3_bind_int64(s, 7, (int64_t)r->new_sources);
+    sqlite3_bind_double(s, 8, r->baseline_new);
+    sqlite3_bind_double(s, 9, r->score);
+    sqlite3_bind_text(s, 10, expl, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 11, r->proto);
+    sqlite3_bind_int64(s, 12, r->start_us);
+    int rc = sqlite3_step(s);
+    char *json = rc == SQLITE_ROW ? ww_strdup((const char *)sqlite3_column_text(s, 0)) : NULL;
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE) return WW_OK; /* stored before: no notice */
+    if (rc != SQLITE_ROW) return WW_ERR_IO;
+    rc = notice_add(st, "surge", ww_now_us(), json);
+    ww_free(json);
+    return rc;
+}
+
+/* The notifier's connection, opened on first use; call under nlock. */
+static sqlite3 *notify_db(struct sq_store *st)
+{
+    if (!st->ndb) {
+        if (sqlite3_open_v2(st->path, &st->ndb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                            NULL) != SQLITE_OK) {
+            sqlite3_close(st->ndb);
+            st->ndb = NULL;
+            return NULL;
+        }
+        sqlite3_busy_timeout(st->ndb, 10000);
+    }
+    return st->ndb;
+}
+
+/* Prepares sql on the notifier's connection, taking nlock (released by
+ * notify_end, also after a NULL). */
+static sqlite3_stmt *notify_prep(struct sq_store *st, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    pthread_mutex_lock(&st->nlock);
+    sqlite3 *db = notify_db(st);
+    if (db && sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) s = NULL;
+    return s;
+}
+
+static void notify_end(struct sq_store *st, sqlite3_stmt *s)
+{
+    sqlite3_finalize(s);
+    pthread_mutex_unlock(&st->nlock);
+}
+
+static int notices(struct ww_store *base, int64_t after, int limit,
+                   int (*fn)(void *ctx, int64_t id, const char *kind, int64_t created_us,
+                             const char *body),
+                   void *ctx)
+{
+    struct sq_store *st = sq(base);
+    sqlite3_stmt *s = notify_prep(st, "SELECT id, kind, created, body FROM notices"
+                                      " WHERE id > ? ORDER BY id LIMIT ?");
+    if (!s) {
+        notify_end(st, s);
+        return WW_ERR_IO;
+    }
+    sqlite3_bind_int64(s, 1, after);
+    sqlite3_bind_int(s, 2, limit);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        if (fn(ctx, sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
+               sqlite3_column_int64(s, 2), (const char *)sqlite3_column_text(s, 3))) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    notify_end(st, s);
+    return rc == SQLITE_DONE ? WW_OK : WW_ERR_IO;
+}
+
+static int notices_pending(struct ww_store *base, int64_t after, int64_t *count, int64_t *last)
+{
+    struct sq_store *st = sq(base);
+    sqlite3_stmt *s = notify_prep(st, "SELECT (SELECT count(*) FROM notices WHERE id > ?),"
+                                      " (SELECT coalesce(max(id), 0) FROM notices)");
+    int rc = WW_ERR_IO;
+    if (s) {
+        sqlite3_bind_int64(s, 1, after);
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            *count = sqlite3_column_int64(s, 0);
+            *last = sqlite3_column_int64(s, 1);
+            rc = WW_OK;
+        }
+    }
+    notify_end(st, s);
+    return rc;
+}
+
+static int cursor_get(struct ww_store *base, const char *target, int64_t *last_id)
+{
+    struct sq_store *st = sq(base);
+    sqlite3_stmt *s = notify_prep(st, "SELECT last_id FROM notify_cursors WHERE target = ?");
+    int rc = WW_ERR_IO;
+    if (s) {
+        sqlite3_bind_text(s, 1, target, -1, SQLITE_STATIC);
+        int step = sqlite3_step(s);
+        if (step == SQLITE_ROW) *last_id = sqlite3_column_int64(s, 0);
+        rc = step == SQLITE_ROW ? WW_OK : step == SQLITE_DONE ? WW_ERR_ARG : WW_ERR_IO;
+    }
+    notify_end(st, s);
+    return rc;
+}
+
+static int cursor_set(struct ww_store *base, const char *target, int64_t last_id)
+{
+    struct sq_store *st = sq(base);
+    sqlite3_stmt *s = notify_prep(st, "INSERT OR REPLACE INTO notify_cursors VALUES(?,?)");
+    int rc = WW_ERR_IO;
+    if (s) {
+        sqlite3_bind_text(s, 1, target, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, last_id);
+        rc = sqlite3_step(s) == SQLITE_DONE ? WW_OK : WW_ERR_IO;
+    }
+    notify_end(st, s);
+    return rc;
 }
 
 /* ---- the cache ------------------------------------------------------------- */
@@ -743,6 +914,7 @@ static int write_alerts(struct sq_store *st, struct writer *w)
                  " (%llu sources in all), baseline %.1f new, spread %.1f, z = %.1f",
                  r[i].port, pn ? pn : "?", (unsigned long long)r[i].new_sources, when,
                  (unsigned long long)r[i].sources, r[i].baseline_new, r[i].spread, r[i].score);
+        if (notice_surge(st, &r[i], expl)) return WW_ERR_IO; /* before the alert is stored */
         sqlite3_stmt *s = stmt(st, S_ALERT_PUT);
         sqlite3_bind_int(s, 1, r[i].port);
         sqlite3_bind_int(s, 2, r[i].proto);
@@ -1345,11 +1517,13 @@ static void sq_close(struct ww_store *base)
     ww_free(st->stmt);
     if (st->db) sqlite3_close(st->db);
     if (st->rdb) sqlite3_close(st->rdb);
+    if (st->ndb) sqlite3_close(st->ndb);
     if (st->lockfd >= 0) store_lock_release(st->lockpath, st->lockfd); /* last: written until here */
     ww_free(st->lockpath);
     pthread_mutex_destroy(&st->wlock);
     pthread_mutex_destroy(&st->rlock);
     pthread_mutex_destroy(&st->start_lock);
+    pthread_mutex_destroy(&st->nlock);
     ww_free(st->path);
     ww_free(st);
 }
@@ -1362,4 +1536,6 @@ const struct ww_store_ops ww_store_sqlite = {
     .sources = sq_sources, .ip = sq_ip, .alerts = sq_alerts, .active = sq_active,
     .sensors = sq_sensors, .time = sq_time,
     .span = sq_span, .growth = sq_growth, .new_sources = sq_new_sources, /* store_query.c */
+    .notices = notices, .notices_pending = notices_pending,
+    .notify_cursor = cursor_get, .notify_cursor_set = cursor_set,
 };

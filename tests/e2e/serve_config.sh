@@ -34,8 +34,8 @@ extra=$(grep -v -e "listening on" -e "shutting down" "$T/serve.log")
 
 # the check can fail: a key serve does not know is named
 cp "$CONF" "$T/bad.conf"
-echo "notify = syslog:" >> "$T/bad.conf"
+echo "collector = http://127.0.0.1:1" >> "$T/bad.conf" # a sensor option
 serve_start --config "$T/bad.conf" --db "$T/ww.db"
 serve_stop
-grep -q "ignoring 'notify'" "$T/serve.log" || fail "an unknown key was not warned about: $(cat "$T/serve.log")"
+grep -q "ignoring 'collector'" "$T/serve.log" || fail "an unknown key was not warned about: $(cat "$T/serve.log")"
 echo "serve accepts contrib/wormwatch.conf"
