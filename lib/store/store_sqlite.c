@@ -228,6 +228,8 @@ struct writer {
     uint64_t events_since_save;
     int64_t *alert_end;           /* end_us of each surge result as last written */
     size_t nalert;
+    struct change { int64_t sensor, wm; int stale; } *changes; /* sensors gone silent or back, */
+    size_t nchanges, changes_cap; /* ... their notices not written yet */
     unsigned char *hold_snap;     /* the hold as after the last apply (under mu) */
     size_t hold_snap_len;
     unsigned char *buf;           /* encode scratch */
@@ -757,6 +759,45 @@ static void to_surges(void *ctx, const struct ww_event *ev)
     ww_surges_event(w->surges, ev);
 }
 
+/* A sensor went silent past the lateness, or came back: a notice, written
+ * by the next flush with the hold's state (so a restart neither loses nor
+ * repeats it). */
+static void sensor_changed(void *ctx, const struct ww_hold_sensor *s)
+{
+    struct writer *w = ctx;
+    if (w->nchanges == w->changes_cap)
+        w->changes = ww_realloc(w->changes, (w->changes_cap = w->changes_cap ? 2 * w->changes_cap : 8) *
+                                                sizeof *w->changes);
+    w->changes[w->nchanges++] = (struct change){s->id, s->wm_us, s->stale};
+}
+
+static int write_changes(struct sq_store *st, struct writer *w)
+{
+    sqlite3_stmt *s;
+    if (!w->nchanges) return WW_OK;
+    if (sqlite3_prepare_v2(st->db,
+            "SELECT json_object('sensor', name, 'last', CASE WHEN last_seen > 0 THEN"
+            " strftime('%Y-%m-%dT%H:%M:%SZ', last_seen / 1000000, 'unixepoch') END,"
+            " 'watermark', CASE WHEN ?2 > -9223372036854775808 THEN"
+            " strftime('%Y-%m-%dT%H:%M:%SZ', ?2 / 1000000, 'unixepoch') END) FROM keys WHERE id = ?1",
+            -1, &s, NULL) != SQLITE_OK)
+        return WW_ERR_IO;
+    int rc = WW_OK;
+    for (size_t i = 0; i < w->nchanges && !rc; i++) {
+        sqlite3_bind_int64(s, 1, w->changes[i].sensor);
+        sqlite3_bind_int64(s, 2, w->changes[i].wm);
+        int step = sqlite3_step(s);
+        char *json = step == SQLITE_ROW ? ww_strdup((const char *)sqlite3_column_text(s, 0)) : NULL;
+        sqlite3_reset(s);
+        if (json) rc = notice_add(st, w->changes[i].stale ? "sensor_silent" : "sensor_back",
+                                  ww_now_us(), json);
+        else if (step != SQLITE_DONE) rc = WW_ERR_IO; /* DONE: a key deleted since */
+        ww_free(json);
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
 /* The hold's state for queries (/sensors, /metrics) to read under mu. */
 static void snapshot_hold(struct writer *w)
 {
@@ -835,7 +876,7 @@ static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sens
         ww_hold_readd(w->hold, id, ev, n);
     } else if (surge) {
         ww_hold_add(w->hold, sensor, id, ev, n);
-        struct ww_hold_cb cb = {to_surges, NULL, w};
+        struct ww_hold_cb cb = {to_surges, sensor_changed, w};
         w->events_since_save += ww_hold_release(w->hold, &cb);
         w->surge_wm = id;
         snapshot_hold(w);
@@ -1009,9 +1050,10 @@ static int flush(struct sq_store *st, struct writer *w, int64_t budget_us, int s
         if (budget_us >= 0 && (k & 63) == 0 && ww_mono_us() - t0 > budget_us) break;
     }
     int64_t applied = k < w->dn ? w->dirty[w->dhead + k]->lo - 1 : w->agg_last;
-    int save_now = save || w->events_since_save >= SURGE_SAVE_EVENTS ||
+    int save_now = save || w->nchanges || w->events_since_save >= SURGE_SAVE_EVENTS ||
                    (w->events_since_save && ww_mono_us() - w->surge_saved_us >= SURGE_SAVE_US);
     if (!rc) rc = write_alerts(st, w);
+    if (!rc) rc = write_changes(st, w);
     if (!rc && applied != w->applied) rc = meta_put_int(st, "applied", applied);
     int64_t hold_lo = save_now ? ww_hold_oldest_tag(w->hold) : w->saved_hold_lo;
     if (!rc && save_now) rc = save_surges(st, w, hold_lo);
@@ -1038,6 +1080,7 @@ static int flush(struct sq_store *st, struct writer *w, int64_t budget_us, int s
     w->dn -= k;
     if (!w->dn) w->dhead = 0;
     w->applied = applied;
+    w->nchanges = 0;
     if (save_now) {
         w->saved_surge_wm = w->surge_wm;
         w->saved_hold_lo = hold_lo;
@@ -1124,6 +1167,7 @@ static void writer_free(struct writer *w)
     ww_surges_free(w->surges);
     ww_hold_free(w->hold);
     ww_free(w->hold_snap);
+    ww_free(w->changes);
     ww_free(w->alert_end);
     ww_free(w->buf);
     pthread_mutex_destroy(&w->mu);

@@ -18,7 +18,8 @@
 #   serial with the default lateness (26 h): the sensors after the first
 #              come more than a day late: their events are stored and
 #              counted (the same records per port and day) and shown as
-#              late on /api/v1/sensors and /metrics, never judged;
+#              late on /api/v1/sensors and /metrics, never judged; each of
+#              them gets a sensor_silent notice, then sensor_back;
 #   the future: a batch dated an hour past this clock is refused with a
 #              400 naming its line.
 set -u
@@ -106,6 +107,14 @@ print("serial26h  %d late events, stored and counted, not judged; %d alerts" % (
 m = open("%s/serial26h.metrics" % T).read()
 assert "wormwatch_events_late %d" % late in m, m
 PY
+
+# sensors that went silent past the lateness and came back: a notice each
+# (what serve --notify delivers), written with the detector's state
+notices=$(sqlite3 "$T/serial26h.db" "SELECT kind || ' ' || json_extract(body, '$.sensor') FROM notices WHERE kind LIKE 'sensor%' ORDER BY id" | tr '\n' ',')
+[ "$notices" = "sensor_silent sensor-1,sensor_silent sensor-2,sensor_silent sensor-3,sensor_back sensor-1,sensor_back sensor-2,sensor_back sensor-3," ] ||
+    fail "serial26h: sensor notices: $notices"
+[ "$(sqlite3 "$T/time.db" "SELECT count(*) FROM notices WHERE kind LIKE 'sensor%'")" = 0 ] ||
+    fail "time order: a sensor notice where no sensor went silent"
 
 # the future: refused, naming the line
 DB="$T/future.db"
