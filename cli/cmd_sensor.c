@@ -63,8 +63,12 @@ static const char usage[] =
     "                      else ~/.local/state/wormwatch)\n"
     "  --batch N           events per batch (default 1000)\n"
     "  --flush SECONDS     close a batch at least this often (default 2)\n"
-    "  --anonymize BITS    keep BITS leading bits of IPv4 targets (default 16;\n"
-    "                      IPv6 targets keep 48)\n"
+    "  --anonymize HOW     how targets leave: cryptopan (default: keyed\n"
+    "                      prefix-preserving pseudonyms, Crypto-PAn), BITS (keep\n"
+    "                      BITS leading bits of IPv4 targets, 48 of IPv6), none\n"
+    "  --anonymize-key F   the Crypto-PAn key: 32 bytes or 64 hex characters, mode\n"
+    "                      600; one per deployment (default STATE/anonymize.key,\n"
+    "                      made at the first start)\n"
     "  --spool-max BYTES   spool bound; oldest batches dropped past it (default 256 MiB);\n"
     "                      batches the spool cannot take wait in memory, at most\n"
     "                      4 MiB, past which the oldest are dropped (counted, logged)\n"
@@ -117,9 +121,14 @@ static int option(struct args *a, int c, const char *arg)
             return ww_usage_error(cmd, "bad --flush '%s'", arg);
         break;
     case 'a':
-        if (ww_parse_uint(arg, 32, &u)) return ww_usage_error(cmd, "bad --anonymize '%s'", arg);
-        a->so.anon_bits = (unsigned)u;
+        if (!strcmp(arg, "cryptopan")) a->so.anon = WW_SENSOR_ANON_CRYPTOPAN;
+        else if (!strcmp(arg, "none")) a->so.anon = WW_SENSOR_ANON_NONE;
+        else if (!ww_parse_uint(arg, 32, &u))
+            a->so.anon = WW_SENSOR_ANON_MASK, a->so.anon_bits = (unsigned)u;
+        else
+            return ww_usage_error(cmd, "bad --anonymize '%s' (cryptopan, none, or 0 to 32 bits)", arg);
         break;
+    case 'Y': a->so.anon_key = arg; break;
     case 'm':
         if (ww_parse_uint(arg, ~0ull, &u) || !u)
             return ww_usage_error(cmd, "bad --spool-max '%s'", arg);
@@ -165,6 +174,8 @@ static int complete(struct args *a, int nfiles)
     if (so->journal + !!so->ifname + (nfiles > 0) != 1)
         return ww_usage_error(cmd, "give FILE..., --journal or --interface IF (one of them)");
     if (so->journal_dir && !so->journal) return ww_usage_error(cmd, "--journal-directory needs --journal");
+    if (so->anon_key && so->anon != WW_SENSOR_ANON_CRYPTOPAN)
+        return ww_usage_error(cmd, "--anonymize-key goes with --anonymize cryptopan");
     if ((a->bo.ttl_us || a->bo.nallow || a->bo.rate) && !a->blocking)
         return ww_usage_error(cmd, "--block-ttl, --block-allow and --block-rate go with --block");
     if (a->blocking && so->ifname)
@@ -186,7 +197,8 @@ int cmd_sensor(int argc, char **argv)
     static const struct option lo[] = {
         {"collector", 1, 0, 'c'}, {"key", 1, 0, 'k'}, {"key-file", 1, 0, 'K'},
         {"state", 1, 0, 's'}, {"batch", 1, 0, 'b'}, {"flush", 1, 0, 'f'},
-        {"anonymize", 1, 0, 'a'}, {"spool-max", 1, 0, 'm'}, {"journal", 0, 0, 'j'},
+        {"anonymize", 1, 0, 'a'}, {"anonymize-key", 1, 0, 'Y'}, {"spool-max", 1, 0, 'm'},
+        {"journal", 0, 0, 'j'},
         {"journal-directory", 1, 0, 'J'},
         {"interface", 1, 0, 'i'}, {"user", 1, 0, 'u'}, {"help", 0, 0, 'h'},
         {"block", 0, 0, 'B'}, {"block-ttl", 1, 0, 'T'}, {"block-allow", 1, 0, 'A'},

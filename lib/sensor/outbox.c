@@ -1,9 +1,11 @@
 /* outbox.c -- the sensor's events on their way out: DShield batches, the
  * batches the spool has not taken yet, the spool, the state file.
  *
- * An event is anonymized (its target keeps --anonymize leading bits) and
- * appended as a DShield TSV line to the open batch, which closes at --batch
- * events or --flush seconds. Exactly-once, end to end, rests on this order:
+ * An event's target is hidden as --anonymize says (by default its Crypto-PAn
+ * pseudonym under the deployment's key, cryptopan.h; or masked to its first
+ * bits; or not at all) and the event appended as a DShield TSV line to the
+ * open batch, which closes at --batch events or --flush seconds.
+ * Exactly-once, end to end, rests on this order:
  *   1. the closed batch is stored in the spool (fsync + rename) as
  *      <seq>-<instance>-<seq>.batch;
  *   2. only then the state file (per file: path, inode, offset just past the
@@ -41,6 +43,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,6 +51,7 @@
 #include "core/mem.h"
 #include "core/wtime.h"
 #include "out/write.h"
+#include "sensor/cryptopan.h"
 #include "sensor/spool.h"
 
 #define LINE_MAX_OUT 512                   /* one DShield TSV line */
@@ -86,6 +90,41 @@ static void load_instance(struct outbox *o)
     int n = snprintf(line, sizeof line, "%s\n", o->instance);
     if (ww_write_atomic(o->statedir, ".instance.tmp", "instance", line, (size_t)n, err, sizeof err))
         sensor_warn(o->log, "cannot write %s: %s", path, err);
+}
+
+/* The Crypto-PAn key: --anonymize-key, else STATE/anonymize.key, made at
+ * the first start (32 bytes from getrandom, mode 0600) and kept: the same
+ * target keeps its pseudonym across restarts. */
+static enum ww_err load_key(struct outbox *o, const char *file, char *err, size_t errlen)
+{
+    uint8_t key[WW_CRYPTOPAN_KEYLEN];
+    char path[4200], e[256];
+    if (!file) {
+        snprintf(path, sizeof path, "%s/anonymize.key", o->statedir);
+        file = path;
+        if (access(path, F_OK) < 0 && errno == ENOENT) {
+            if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key) {
+                snprintf(err, errlen, "cannot make an anonymization key: getrandom: %s",
+                         strerror(errno));
+                return WW_ERR_IO;
+            }
+            enum ww_err rc = ww_write_atomic(o->statedir, ".anonymize.key.tmp", "anonymize.key", key,
+                                             sizeof key, e, sizeof e);
+            explicit_bzero(key, sizeof key);
+            if (rc) {
+                snprintf(err, errlen, "cannot write %s: %s", path, e);
+                return rc;
+            }
+            sensor_warn(o->log, "made the anonymization key %s: targets leave as pseudonyms under "
+                        "it; copy it to every sensor of this deployment", path);
+        }
+    }
+    enum ww_err rc = ww_cryptopan_key_read(file, key, err, errlen);
+    if (rc) return rc;
+    o->cpan = ww_malloc(sizeof *o->cpan);
+    ww_cryptopan_init(o->cpan, key);
+    explicit_bzero(key, sizeof key);
+    return WW_OK;
 }
 
 /* state: "seq N", then "file INODE OFFSET PATH" lines or "journal CURSOR" */
@@ -141,10 +180,11 @@ enum ww_err outbox_open(struct outbox *o, const struct ww_sensor_opts *so, const
                         outbox_where_fn where, void *where_ctx, char *err, size_t errlen)
 {
     char e[256], spdir[4200];
+    enum ww_err rc;
     memset(o, 0, sizeof *o);
     o->statedir = so->statedir, o->log = log;
     o->paths = so->files, o->npaths = so->nfiles;
-    o->batch_max = so->batch_max, o->anon_bits = so->anon_bits;
+    o->batch_max = so->batch_max, o->anon = so->anon, o->anon_bits = so->anon_bits;
     o->where = where, o->where_ctx = where_ctx;
     o->spool_warn_t = -60;
     ww_buf_init(&o->batch, (size_t)o->batch_max * LINE_MAX_OUT);
@@ -153,6 +193,8 @@ enum ww_err outbox_open(struct outbox *o, const struct ww_sensor_opts *so, const
         snprintf(err, errlen, "cannot create %s: %s", o->statedir, e);
         return WW_ERR_IO;
     }
+    if (o->anon == WW_SENSOR_ANON_CRYPTOPAN && (rc = load_key(o, so->anon_key, err, errlen)))
+        return rc;
     load_instance(o);
     load_state(o);
     snprintf(spdir, sizeof spdir, "%s/spool", o->statedir);
@@ -262,8 +304,10 @@ void outbox_add(struct outbox *o, const struct ww_event *e)
 {
     struct ww_event ev = *e;
     char line[LINE_MAX_OUT];
-    /* --anonymize bits of an IPv4 target; an IPv6 target keeps its /48 */
-    ww_addr_mask(&ev.dst, ev.dst.family == 4 ? o->anon_bits : 48);
+    if (o->anon == WW_SENSOR_ANON_CRYPTOPAN)
+        ww_cryptopan_addr(o->cpan, &ev.dst);
+    else if (o->anon == WW_SENSOR_ANON_MASK) /* an IPv6 target keeps its /48 */
+        ww_addr_mask(&ev.dst, ev.dst.family == 4 ? o->anon_bits : 48);
     size_t n = ww_dshield_format(&ev, "0", line, sizeof line);
     if (!n) return;
     ww_buf_add(&o->batch, line, n); /* room for --batch lines: cannot fail */
@@ -302,5 +346,7 @@ void outbox_release(struct outbox *o)
     while (o->head) held_pop(o);
     ww_buf_reset(&o->batch);
     ww_free(o->pos);
+    if (o->cpan) explicit_bzero(o->cpan, sizeof *o->cpan); /* the key schedule is the key */
+    ww_free(o->cpan);
     ww_spool_free(o->spool);
 }

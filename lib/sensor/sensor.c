@@ -70,6 +70,7 @@ void ww_sensor_opts_default(struct ww_sensor_opts *o)
     o->batch_max = 1000;
     o->spool_max = 256ull << 20;
     o->flush_s = 2;
+    o->anon = WW_SENSOR_ANON_CRYPTOPAN;
     o->anon_bits = 16;
     o->user = "nobody";
 }

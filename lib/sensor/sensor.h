@@ -10,7 +10,8 @@
  * The parts, each its own file in lib/sensor/ (sensor_int.h lists them):
  *   outbox.c   DShield batches, the bounded FIFO of batches the spool has
  *              not taken, the spool (spool.c), the state file -- the
- *              exactly-once protocol is described there;
+ *              exactly-once protocol is described there; targets hidden
+ *              (Crypto-PAn pseudonyms: cryptopan.c; or masked);
  *   submit.c   the oldest spooled batch POSTed through lib/client/, with
  *              backoff;
  *   sources.c  followed files and the live capture (privileges dropped);
@@ -28,6 +29,10 @@
 #include "respond/block.h"
 
 enum ww_sensor_say { WW_SENSOR_WARN, WW_SENSOR_FINDING };
+/* How targets leave the sensor (--anonymize): keyed prefix-preserving
+ * pseudonyms (sensor/cryptopan.h), their first anon_bits bits (IPv6: 48),
+ * or as they are. Sources always leave as they are: they are the scanners. */
+enum ww_sensor_anon { WW_SENSOR_ANON_CRYPTOPAN, WW_SENSOR_ANON_MASK, WW_SENSOR_ANON_NONE };
 typedef void (*ww_sensor_log_fn)(void *ctx, enum ww_sensor_say kind, const char *msg);
 
 struct ww_sensor_opts {
@@ -37,7 +42,10 @@ struct ww_sensor_opts {
     unsigned long long batch_max; /* events per batch (default 1000) */
     uint64_t spool_max;           /* spool bound in bytes (default 256 MiB) */
     double flush_s;               /* close a batch at least this often (2) */
-    unsigned anon_bits;           /* IPv4 target bits kept (16) */
+    enum ww_sensor_anon anon;     /* default WW_SENSOR_ANON_CRYPTOPAN */
+    unsigned anon_bits;           /* ANON_MASK: IPv4 target bits kept (16) */
+    const char *anon_key;         /* ANON_CRYPTOPAN: the key file; NULL:
+                                   * STATE/anonymize.key, made at first start */
     /* the input: files, or the journal, or an interface */
     const char *const *files;
     size_t nfiles;

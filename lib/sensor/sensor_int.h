@@ -49,13 +49,16 @@ enum ww_err ww_write_atomic(const char *dir, const char *tmp, const char *name,
 typedef void (*outbox_where_fn)(void *ctx, uint64_t *pos, char jcur[WW_SENSOR_CURSOR_MAX]);
 
 struct held;
+struct ww_cryptopan; /* sensor/cryptopan.h */
 struct outbox {
     const char *statedir;
     char instance[33];
     const char *const *paths;   /* the followed files, named in the state */
     size_t npaths;
     unsigned long long batch_max;
+    enum ww_sensor_anon anon;
     unsigned anon_bits;
+    struct ww_cryptopan *cpan;  /* ANON_CRYPTOPAN: keyed, with its cache */
     outbox_where_fn where;
     void *where_ctx;
     const struct slog *log;
@@ -79,9 +82,10 @@ struct outbox {
     double drop_log_t;
 };
 
-/* Makes the state directory, reads (or makes) the instance id and the state
- * (o->pos, o->jcur, o->next_seq), opens the spool and drops what it holds
- * past the state. On failure the reason is in err. */
+/* Makes the state directory, reads (or makes) the instance id, the
+ * Crypto-PAn key (when targets are pseudonymized) and the state (o->pos,
+ * o->jcur, o->next_seq), opens the spool and drops what it holds past the
+ * state. On failure the reason is in err. */
 enum ww_err outbox_open(struct outbox *o, const struct ww_sensor_opts *so, const struct slog *log,
                         outbox_where_fn where, void *where_ctx, char *err, size_t errlen);
 void outbox_add(struct outbox *o, const struct ww_event *e);

@@ -1,9 +1,12 @@
 /* outbox.c -- the sensor's outbox (lib/sensor/outbox.c) and its atomic
  * write (atomic.c): batches close at --batch events into the spool with the
  * state committed after them (seq, file positions, journal cursor), targets
- * anonymized; a reopen reads the state back and drops spooled batches the
+ * masked; a reopen reads the state back and drops spooled batches the
  * state never committed; an empty commit writes the state only when the
- * positions moved; ww_write_atomic and ww_mkdirs, and their errors. */
+ * positions moved; ww_write_atomic and ww_mkdirs, and their errors. Targets
+ * as --anonymize says: Crypto-PAn under a key made at the first start (mode
+ * 0600) and kept, or under --anonymize-key (a bad one refused), or as they
+ * are; sources always as they are. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/mem.h"
+#include "sensor/cryptopan.h"
 #include "sensor/sensor_int.h"
 #include "sensor/spool.h"
 #include "test.h"
@@ -88,6 +92,7 @@ static void test_outbox(const char *dir)
     size_t len;
     ww_sensor_opts_default(&so);
     so.statedir = dir, so.files = files, so.nfiles = 1, so.batch_max = 3;
+    so.anon = WW_SENSOR_ANON_MASK;
     CHECK_INT(outbox_open(&o, &so, &log, where, NULL, err, sizeof err), WW_OK);
     CHECK_INT(strlen(o.instance), 16);
     CHECK_INT(o.next_seq, 1);
@@ -141,15 +146,106 @@ static void test_outbox(const char *dir)
     outbox_release(&o);
 }
 
+/* One batch of three events to dst under so; the spooled text in buf. */
+static void one_batch(const struct ww_sensor_opts *so, const char *dst, char *buf, size_t size)
+{
+    struct slog log = {on_log, NULL};
+    struct outbox o;
+    char err[512], id[WW_SPOOL_IDMAX + 1], *data = NULL;
+    uint64_t seq;
+    size_t len;
+    buf[0] = 0;
+    CHECK_INT(outbox_open(&o, so, &log, where, NULL, err, sizeof err), WW_OK);
+    while (!ww_spool_oldest(o.spool, &seq, id, &data, &len, err, sizeof err) && data) { /* the last run's */
+        ww_spool_remove(o.spool, seq);
+        ww_free(data);
+    }
+    for (int i = 0; i < 3; i++) {
+        struct ww_event e = event(i);
+        ww_addr_parse(dst, strlen(dst), &e.dst);
+        outbox_add(&o, &e);
+    }
+    data = NULL;
+    CHECK_INT(ww_spool_oldest(o.spool, &seq, id, &data, &len, err, sizeof err), WW_OK);
+    snprintf(buf, size, "%s", data ? data : "");
+    ww_free(data);
+    outbox_release(&o);
+}
+
+static void test_anonymize(const char *dir)
+{
+    const char *files[] = {"/var/log/fw.log"};
+    struct ww_sensor_opts so;
+    struct slog log = {on_log, NULL};
+    struct outbox o;
+    struct stat st;
+    char err[512], path[600], buf[1024], first[1024], want[800];
+    ww_sensor_opts_default(&so);
+    so.statedir = dir, so.files = files, so.nfiles = 1, so.batch_max = 3;
+    said[0] = 0;
+    /* the default: Crypto-PAn under a key made now */
+    one_batch(&so, "192.0.2.99", first, sizeof first);
+    snprintf(path, sizeof path, "%s/anonymize.key", dir);
+    snprintf(want, sizeof want, "made the anonymization key %s: targets leave as pseudonyms", path);
+    CHECK(strstr(said, want) == said);
+    CHECK_INT(stat(path, &st), 0);
+    CHECK_INT(st.st_size, 32);
+    CHECK_INT(st.st_mode & 0777, 0600);
+    uint8_t key[WW_CRYPTOPAN_KEYLEN];
+    static struct ww_cryptopan c;
+    CHECK_INT(ww_cryptopan_key_read(path, key, err, sizeof err), WW_OK);
+    ww_cryptopan_init(&c, key);
+    struct ww_addr a;
+    char p[WW_ADDR_STRLEN];
+    ww_addr_parse("192.0.2.99", 10, &a);
+    ww_cryptopan_addr(&c, &a);
+    ww_addr_format(&a, p);
+    snprintf(want, sizeof want, "\t198.51.100.7\t1024\t%s\t445\ttcp\t", p); /* the source as it is */
+    CHECK(strstr(first, want) != NULL);
+    CHECK(strstr(first, "192.0.2.99") == NULL);
+    /* kept: the next start, the same key, the same pseudonym, nothing said */
+    said[0] = 0;
+    one_batch(&so, "192.0.2.99", buf, sizeof buf);
+    CHECK_STR(said, "");
+    CHECK(strstr(buf, want) != NULL);
+    /* --anonymize-key: the reference sample's key (tests/unit/sensor/cryptopan.c), in hex */
+    snprintf(path, sizeof path, "%s/ref.key", dir);
+    FILE *fp = fopen(path, "w");
+    fputs("1522178d33a4cf80130a5b1649907d10d8988f837979652762574c2d2a842202\n", fp);
+    fclose(fp);
+    chmod(path, 0600);
+    so.anon_key = path;
+    one_batch(&so, "128.11.68.132", buf, sizeof buf);
+    CHECK(strstr(buf, "\t135.242.180.132\t445\t") != NULL);
+    CHECK_STR(said, "");
+    chmod(path, 0644); /* refused, and said so */
+    CHECK_INT(outbox_open(&o, &so, &log, where, NULL, err, sizeof err), WW_ERR_ARG);
+    snprintf(want, sizeof want, "the anonymization key %s is open to group or others", path);
+    CHECK(strstr(err, want) == err);
+    outbox_release(&o);
+    /* none: the target as it is; a mask of 24 bits */
+    so.anon_key = NULL, so.anon = WW_SENSOR_ANON_NONE;
+    one_batch(&so, "192.0.2.99", buf, sizeof buf);
+    CHECK(strstr(buf, "\t198.51.100.7\t1024\t192.0.2.99\t445\t") != NULL);
+    so.anon = WW_SENSOR_ANON_MASK, so.anon_bits = 24;
+    one_batch(&so, "192.0.2.99", buf, sizeof buf);
+    CHECK(strstr(buf, "\t198.51.100.7\t1024\t192.0.2.0\t445\t") != NULL);
+    one_batch(&so, "2001:db8:1:2::7", buf, sizeof buf); /* IPv6 keeps its /48 */
+    CHECK(strstr(buf, "\t2001:db8:1::\t445\t") != NULL);
+    CHECK_STR(said, "");
+}
+
 static void run(void)
 {
-    char dir[] = "/tmp/test_outbox.XXXXXX", a[64], b[64];
+    char dir[] = "/tmp/test_outbox.XXXXXX", a[64], b[64], c[64];
     CHECK(mkdtemp(dir) != NULL);
     snprintf(a, sizeof a, "%s/atomic", dir);
     snprintf(b, sizeof b, "%s/state", dir);
     mkdir(a, 0700);
     test_atomic(a);
     test_outbox(b);
+    snprintf(c, sizeof c, "%s/anon", dir);
+    test_anonymize(c);
     rmrf(dir);
 }
 
