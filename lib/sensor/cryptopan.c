@@ -20,8 +20,10 @@
  * do not depend on each other, are built first and encrypted in one call,
  * so nettle's AES (AES-NI where the CPU has it) runs without a call per
  * block. A sensor sees the same few targets again and again, so
- * ww_cryptopan_addr keeps the last pseudonym of each of 1,024 hash slots
- * (direct mapped, 34 KiB): a repeated target costs a hash and a compare.
+ * ww_cryptopan_addr keeps the pseudonyms of the two addresses last used in
+ * each of 1,024 sets (by ww_addr_hash; 68 KiB): a repeated target costs a
+ * hash and a compare or two, and two busy targets that share a set do not
+ * evict each other.
  * bench/cryptopan.c measures both (docs/PERFORMANCE.md has the figures). */
 #include "sensor/cryptopan.h"
 
@@ -58,18 +60,27 @@ void ww_cryptopan_bits(const struct ww_cryptopan *c, uint8_t *a, unsigned nbits)
     for (unsigned i = 0; i < nbits; i++) a[i / 8] ^= (uint8_t)((out[i][0] >> 7) << (7 - i % 8));
 }
 
+/* A slot holds a (an empty one has family 0, and :: is all zero bytes). */
+static int holds(const struct ww_cryptopan_slot *s, const struct ww_addr *a)
+{
+    return s->in.family == a->family && ww_addr_eq(&s->in, a);
+}
+
 void ww_cryptopan_addr(struct ww_cryptopan *c, struct ww_addr *a)
 {
     if (a->family != 4 && a->family != 6) return;
-    size_t slot = (size_t)ww_addr_hash(a) & (WW_CRYPTOPAN_CACHE - 1);
-    if (ww_addr_eq(&c->cache[slot].in, a)) {
-        *a = c->cache[slot].out;
+    struct ww_cryptopan_slot *set = c->cache[ww_addr_hash(a) & (WW_CRYPTOPAN_SETS - 1)], t;
+    if (holds(&set[1], a)) /* the older: it becomes the newer */
+        t = set[0], set[0] = set[1], set[1] = t;
+    if (holds(&set[0], a)) {
+        *a = set[0].out;
         return;
     }
-    c->cache[slot].in = *a;
+    set[1] = set[0];
+    set[0].in = *a;
     if (a->family == 4) ww_cryptopan_bits(c, a->b + 12, 32); /* ::ffff:a.b.c.d */
     else ww_cryptopan_bits(c, a->b, 128);
-    c->cache[slot].out = *a;
+    set[0].out = *a;
 }
 
 enum ww_err ww_cryptopan_key_read(const char *path, uint8_t key[WW_CRYPTOPAN_KEYLEN], char *err,

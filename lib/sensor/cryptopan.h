@@ -24,12 +24,14 @@
 #include "core/err.h"
 
 #define WW_CRYPTOPAN_KEYLEN 32
-#define WW_CRYPTOPAN_CACHE 1024 /* addresses remembered (a power of two) */
+#define WW_CRYPTOPAN_SETS 1024 /* the cache: sets of two addresses (a power of two) */
+
+struct ww_cryptopan_slot { struct ww_addr in, out; };
 
 struct ww_cryptopan {
     struct aes128_ctx aes; /* the key schedule, expanded once */
     uint8_t pad[16];       /* AES_K(second half of the key) */
-    struct { struct ww_addr in, out; } cache[WW_CRYPTOPAN_CACHE]; /* by ww_addr_hash */
+    struct ww_cryptopan_slot cache[WW_CRYPTOPAN_SETS][2]; /* by ww_addr_hash; [0] the newer */
 };
 
 void ww_cryptopan_init(struct ww_cryptopan *c, const uint8_t key[WW_CRYPTOPAN_KEYLEN]);

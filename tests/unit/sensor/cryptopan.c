@@ -91,6 +91,13 @@ static void test_vectors(void)
     ww_cryptopan_addr(&c, &v6);
     ww_cryptopan_addr(&c, &v4);
     CHECK(!memcmp(v6.b, v4.b + 12, 4));
+    /* ::, all zero bytes as an empty cache slot is: computed all the same */
+    struct ww_addr zero = addr("::");
+    uint8_t zb[16] = {0};
+    ww_cryptopan_addr(&c, &zero);
+    ww_cryptopan_bits(&c, zb, 128);
+    CHECK_INT(zero.family, 6);
+    CHECK(!memcmp(zero.b, zb, 16));
     struct ww_addr none = {0};
     ww_cryptopan_addr(&c, &none); /* no family: left alone */
     CHECK_INT(none.family, 0);
