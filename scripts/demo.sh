@@ -69,14 +69,18 @@ iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
     --worm 139/tcp --worm-start "$(iso $((now - 4 * 3600)))" --scan-rate 10 --initial 10 \
     || die "simulate failed"
 
-# 3. one key and one sensor process per simulated sensor
+# 3. one key and one sensor process per simulated sensor, and one
+# anonymization key for them all, as a deployment shares one (targets leave
+# the sensors as pseudonyms under it: wormwatch-sensor(1))
 mkdir -p "$D/feed"
+(umask 077; head -c 32 /dev/urandom > "$D/anonymize.key")
 for f in "$D"/sim/sensor-*.tsv; do
     name=$(basename "$f" .tsv)
     "$WW" key add "$name" --db "$DB" | grep -oE '[0-9a-f]{64}' | head -1 > "$D/$name.key"
     [ -s "$D/$name.key" ] || die "key add $name failed"
     "$WW" sensor --collector "$URL" --key-file "$D/$name.key" --state "$D/state-$name" \
-        --batch 1000 --flush 0.2 "$D/feed/$name.tsv" 2> "$D/$name.log" &
+        --anonymize-key "$D/anonymize.key" --batch 1000 --flush 0.2 "$D/feed/$name.tsv" \
+        2> "$D/$name.log" &
     SENSORS="$SENSORS $!"
 done
 
