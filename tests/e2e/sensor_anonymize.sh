@@ -93,11 +93,14 @@ rm -f "$T/port"
 python3 "$HERE/standin_collector.py" "$T" "$SKEY" & CPID=$!
 for _ in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
 SURL=http://127.0.0.1:$(cat "$T/port")
-sent() { # -> the (source, target) pairs received, in order, one per line
+sent() { # -> the (source, target) pairs received, in order, one per line;
+          # a batch sent again (its answer lost) counted once, as by a collector
     python3 -c '
 import sys
+seen, new = set(), False
 for line in open(sys.argv[1]):
-    if not line.startswith("#batch "): f = line.split("\t"); print(f[3], f[5])' "$T/received" 2>/dev/null
+    if line.startswith("#batch "): new = line not in seen; seen.add(line)
+    elif new: f = line.split("\t"); print(f[3], f[5])' "$T/received" 2>/dev/null
 }
 GOT='sent | wc -l' WANT=120
 cp "$T/state-a/anonymize.key" "$T/shared.key"
