@@ -5,12 +5,23 @@
  * 0; it prints one summary line, naming what was skipped last. */
 #ifndef WW_TEST_H
 #define WW_TEST_H
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 static int test_checks, test_failures;
+
+/* A seeded random stream (splitmix64): the same numbers on every run. */
+static uint64_t test_rand_state;
+static inline uint64_t test_rand(void)
+{
+    uint64_t z = (test_rand_state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
 static const char *test_skipped; /* why a part did not run, or NULL */
 
 #define CHECK(cond) do { test_checks++; if (!(cond)) { test_failures++; \

@@ -23,32 +23,23 @@
 #define PER 3000
 #define CHUNK 100
 
-static uint64_t rng;
-static uint64_t next(void) /* splitmix64 */
-{
-    uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 static struct ww_event stream[NS][PER];
 
 static void make_streams(void)
 {
-    rng = 42;
+    test_rand_state = 42;
     for (int s = 0; s < NS; s++) {
         int64_t t = T0;
         for (int i = 0; i < PER; i++) {
             struct ww_event *e = &stream[s][i];
             memset(e, 0, sizeof *e);
-            t += (int64_t)(next() % 3) * S_US * 20; /* same-second ties too */
+            t += (int64_t)(test_rand() % 3) * S_US * 20; /* same-second ties too */
             e->ts_us = t;
-            uint8_t a[4] = {198, 51, (uint8_t)(next() % 4), (uint8_t)(next() % 8)};
+            uint8_t a[4] = {198, 51, (uint8_t)(test_rand() % 4), (uint8_t)(test_rand() % 8)};
             ww_addr_from_v4(&e->src, a);
-            uint8_t d[4] = {10, (uint8_t)s, 0, (uint8_t)(next() % 16)};
+            uint8_t d[4] = {10, (uint8_t)s, 0, (uint8_t)(test_rand() % 16)};
             ww_addr_from_v4(&e->dst, d);
-            e->dport = (uint16_t)(next() % 2 ? 139 : 445);
+            e->dport = (uint16_t)(test_rand() % 2 ? 139 : 445);
             e->proto = 6;
             e->count = 1;
         }

@@ -20,15 +20,6 @@
 #define T0 (INT64_C(1700000000) / 3600 / 24 * 24 * HOUR) /* midnight UTC */
 #define HOURS 120
 
-static uint64_t rng;
-static uint64_t next(void) /* splitmix64 */
-{
-    uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 static struct ww_addr v4(uint32_t a)
 {
     uint8_t b[4] = {(uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a};
@@ -54,7 +45,7 @@ static struct ww_event *stream(size_t *n, uint32_t *nnew)
     size_t cap = 1 << 16, k = 0;
     struct ww_event *ev = ww_malloc(cap * sizeof *ev);
     uint32_t fresh = 0;
-    rng = 42;
+    test_rand_state = 42;
     for (int h = 0; h < HOURS; h++) {
         size_t first = k;
         for (size_t p = 0; p < sizeof P / sizeof P[0]; p++) {
@@ -62,7 +53,7 @@ static struct ww_event *stream(size_t *n, uint32_t *nnew)
             if (P[p].port == 445 && h >= 100 && h < 104) m += 40u << (h - 100);
             for (uint32_t i = 0; i < m; i++) {
                 if (k + 2 > cap) ev = ww_realloc(ev, (cap *= 2) * sizeof *ev);
-                uint64_t r = next();
+                uint64_t r = test_rand();
                 /* a quarter new sources (more in the worm's hours), else the pool */
                 int isnew = r % 4 == 0 || (P[p].port == 445 && h >= 100 && h < 104 && i >= 20);
                 uint32_t src = isnew ? 0x20000000u + fresh++ : 0x0A000000u + (uint32_t)p * 65536 +
