@@ -8,9 +8,12 @@
  *   dport \t proto \t flags
  *
  * The zone may be "±HH:MM", "±HHMM" or "Z"; a stamp without one is UTC.
- * proto is a name (tcp, udp, icmp, ...; any case) or a number. flags are the
- * netfilter flag words joined by commas ("SYN", "FIN,PSH,URG"), empty when
- * there are none. For ICMP the two port fields hold type and code, which is
+ * proto is a name (tcp, udp, icmp, ...; any case) or a number. flags are
+ * either the netfilter flag words joined by commas ("SYN", "FIN,PSH,URG"),
+ * as psad and fail2ban write them, or DShield's letters SFAPRU12 in any
+ * order ("S", "AS", "FPU"; 1 = CWR, 2 = ECE), as DShield's own clients send
+ * them (fwlogparser.py); empty when there are none. The two never clash:
+ * every flag word holds a character that is no flag letter. For ICMP the two port fields hold type and code, which is
  * also how struct ww_event keeps them, so they pass through. count says how
  * many identical records the line stands for (1..1,000,000).
  * DShield logs do not say what the firewall did: action and outcome are
@@ -57,10 +60,26 @@ static int stamp(struct slice s, int64_t *ts_us)
     return 0;
 }
 
-/* Comma- (or space-) separated flag words; case-insensitive. */
+/* DShield's letters, each at most once, any case; -1 on anything else. */
+static int flagletters(struct slice s, uint8_t *out)
+{
+    static const char letters[] = "FSRPAU21"; /* bit i is letters[i] (WW_TH_*) */
+    *out = 0;
+    for (size_t i = 0; i < s.n; i++) {
+        char c = (char)(s.p[i] >= 'a' && s.p[i] <= 'z' ? s.p[i] - 32 : s.p[i]);
+        const char *at = c ? strchr(letters, c) : NULL;
+        if (!at || (*out & (1u << (at - letters)))) return -1;
+        *out |= (uint8_t)(1u << (at - letters));
+    }
+    return 0;
+}
+
+/* Comma- (or space-) separated flag words, or DShield's letters;
+ * case-insensitive. */
 static int flagwords(struct slice s, uint8_t *out)
 {
     *out = 0;
+    if (!flagletters(s, out)) return 0;
     for (size_t i = 0; i < s.n;) {
         size_t j = i;
         while (j < s.n && s.p[j] != ',' && s.p[j] != ' ') j++;

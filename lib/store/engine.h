@@ -29,6 +29,12 @@ struct ww_store_ops {
                      void (*fn)(void *ctx, const char *name, int64_t created, int revoked,
                                 int64_t last_seen),
                      void *ctx);
+    int  (*dshield_add)(struct ww_store *st, const char *name, int64_t userid,
+                        char apikey[WW_STORE_APIKEY + 1]);
+    int  (*dshield_check)(struct ww_store *st, int64_t userid, const char *nonce,
+                          const char *credentials, int64_t now_us, int64_t *sensor_id,
+                          int *replay);
+    int  (*dshield_userid)(struct ww_store *st, const char *name, int64_t *userid);
     int  (*submit)(struct ww_store *st, int64_t sensor_id, const char *batch_id,
                    const struct ww_event *ev, size_t n, int *duplicate);
     int  (*status)(struct ww_store *st, char *why, size_t len);

@@ -69,6 +69,24 @@ int ww_store_key_list(struct ww_store *st,
     return st->ops->key_list(st, fn, ctx);
 }
 
+int ww_store_dshield_add(struct ww_store *st, const char *name, int64_t userid,
+                         char apikey[WW_STORE_APIKEY + 1])
+{
+    return st->ops->dshield_add(st, name, userid, apikey);
+}
+
+int ww_store_dshield_check(struct ww_store *st, int64_t userid, const char *nonce,
+                           const char *credentials, int64_t now_us, int64_t *sensor_id,
+                           int *replay)
+{
+    return st->ops->dshield_check(st, userid, nonce, credentials, now_us, sensor_id, replay);
+}
+
+int ww_store_dshield_userid(struct ww_store *st, const char *name, int64_t *userid)
+{
+    return st->ops->dshield_userid(st, name, userid);
+}
+
 int ww_store_submit(struct ww_store *st, int64_t sensor_id, const char *batch_id,
                     const struct ww_event *ev, size_t n, int *duplicate)
 {

@@ -57,6 +57,29 @@ int  ww_store_key_list(struct ww_store *st,
                                   int64_t last_seen),
                        void *ctx);
 
+/* DShield sensors (serve's /submitapi/, DShield's own client unchanged):
+ * a key registered for a DShield user id (>= 1), listed and revoked by name
+ * like any other, with an apikey of WW_STORE_APIKEY base64 characters
+ * (what dshield.ini's `apikey` takes), printed once and kept in clear:
+ * their header is base64(HMAC-SHA256(key = nonce + userid, apikey)), which
+ * only a server holding the apikey can check. It is no bearer key.
+ * dshield_add: WW_ERR_ARG if the name is taken or bad, or the user id
+ * already has a live key (a revoked one's user id may be registered again).
+ * dshield_check: WW_OK when the credentials match the user id's live key
+ * (compared in constant time): *sensor_id set and the nonce recorded, or,
+ * if the user id already used this nonce (a replay), *replay = 1 and
+ * nothing else; WW_ERR_ARG for an unknown or revoked user id or wrong
+ * credentials; WW_ERR_IO (nothing recorded) while the store cannot write.
+ * Nonces are kept 400 days after their use.
+ * dshield_userid: the user id a key was registered for, WW_ERR_ARG if none. */
+#define WW_STORE_APIKEY 32
+int  ww_store_dshield_add(struct ww_store *st, const char *name, int64_t userid,
+                          char apikey[WW_STORE_APIKEY + 1]);
+int  ww_store_dshield_check(struct ww_store *st, int64_t userid, const char *nonce,
+                            const char *credentials, int64_t now_us, int64_t *sensor_id,
+                            int *replay);
+int  ww_store_dshield_userid(struct ww_store *st, const char *name, int64_t *userid);
+
 /* Takes the writer lock (WW_ERR_LIMIT if another process holds it, WW_ERR_IO
  * if it cannot be taken), replays batches committed but not yet aggregated,
  * starts the writer. ww_store_close releases the lock. o: NULL = defaults.

@@ -69,6 +69,9 @@
  *          together); body is JSON text
  *   notify_cursors(target, last_id)  the last notice each target accepted,
  *          written by the notifier on its own connection (see "notices")
+ *   dshield_keys(userid, key_id, apikey)  a keys row registered for a DShield
+ *          user id, with its apikey in clear: /submitapi/'s HMAC needs it
+ *   dshield_nonces(userid, nonce, ts)  nonces seen, kept DSHIELD_NONCE_KEEP_US
  * Distinct counts are exact to 128 then HyperLogLog (store_blob.c); the
  * count is also an integer column so ordering never decodes blobs. All SQL
  * is prepared once with bound parameters. */
@@ -99,12 +102,14 @@
 #define SURGE_SAVE_EVENTS 4000000   /* ... or when this many events are behind it (~110 MB of log) */
 #define FAIL_RETRY_US 500000        /* after a failed write, the writer tries again after this */
 #define CKPT_RETRY_US 5000000       /* ... a failed checkpoint after this */
+#define DSHIELD_NONCE_KEEP_US (400 * WW_DAY_US) /* a DShield nonce is refused again this long */
 
 enum {
     S_KEY_ADD, S_KEY_REVOKE, S_KEY_ALL, S_KEY_SEEN, S_BATCH_ADD, S_LOG_ADD,
     S_HOUR_GET, S_HOUR_PUT, S_DAY_GET, S_DAY_PUT, S_SRC_GET, S_SRC_PUT, S_ALERT_PUT,
     S_META_PUT, S_LOG_DEL,
     S_NOTICE_ADD, S_NOTICE_SURGE, /* notices (serve --notify) */
+    S_DS_FREE, S_DS_ADD, S_DS_GET, S_DS_USERID, S_NONCE_ADD, S_NONCE_PRUNE,
     S_COUNT
 };
 
@@ -135,6 +140,16 @@ static const char *const sql_text[S_COUNT] = {
                        " 'end', ?5, 'sources', ?6, 'new_sources', ?7, 'baseline_new', ?8,"
                        " 'score', ?9, 'explanation', ?10) WHERE NOT EXISTS (SELECT 1 FROM alerts"
                        " WHERE port = ?1 AND proto = ?11 AND start = ?12)",
+    /* DShield keys: a user id whose key was revoked may be registered again */
+    [S_DS_FREE] = "DELETE FROM dshield_keys WHERE userid = ?"
+                  " AND key_id IN (SELECT id FROM keys WHERE revoked != 0)",
+    [S_DS_ADD] = "INSERT INTO dshield_keys(userid, key_id, apikey) VALUES(?, ?, ?)",
+    [S_DS_GET] = "SELECT k.id, d.apikey FROM dshield_keys d JOIN keys k ON k.id = d.key_id"
+                 " WHERE d.userid = ? AND k.revoked = 0",
+    [S_DS_USERID] = "SELECT d.userid FROM dshield_keys d JOIN keys k ON k.id = d.key_id"
+                    " WHERE k.name = ?",
+    [S_NONCE_ADD] = "INSERT INTO dshield_nonces(userid, nonce, ts) VALUES(?, ?, ?)",
+    [S_NONCE_PRUNE] = "DELETE FROM dshield_nonces WHERE ts < ?",
 };
 
 #define AGG_COLS "port INTEGER, proto INTEGER, t INTEGER, records INTEGER, nsrc INTEGER," \
@@ -163,7 +178,12 @@ static const char schema[] =
     /* notices for serve --notify (lib/serve/notify.c), and how far each target got */
     "CREATE TABLE IF NOT EXISTS notices(id INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
     " created INTEGER NOT NULL, body TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS notify_cursors(target TEXT PRIMARY KEY, last_id INTEGER NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS notify_cursors(target TEXT PRIMARY KEY, last_id INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS dshield_keys(userid INTEGER PRIMARY KEY, key_id INTEGER NOT NULL,"
+    " apikey TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS dshield_nonces(userid INTEGER, nonce TEXT, ts INTEGER,"
+    " PRIMARY KEY(userid, nonce)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS dshield_nonces_ts ON dshield_nonces(ts);";
 
 /* ---- the writer's state ---------------------------------------------------- */
 
@@ -603,6 +623,136 @@ static int cursor_set(struct ww_store *base, const char *target, int64_t last_id
     }
     notify_end(st, s);
     return rc;
+}
+
+/* ---- DShield keys (serve's /submitapi/) ------------------------------------ */
+
+/* A DShield key is a keys row (so it is listed, revoked and counted as a
+ * sensor like any other) whose hash is of random bytes nobody holds, so it
+ * never passes as a bearer key, plus a dshield_keys row with the apikey in
+ * clear: DShield's header is an HMAC keyed by the nonce and user id over the
+ * apikey, which the server can only recompute if it keeps the apikey itself. */
+static int dshield_add(struct ww_store *base, const char *name, int64_t userid,
+                       char apikey[WW_STORE_APIKEY + 1])
+{
+    struct sq_store *st = sq(base);
+    size_t len = strlen(name);
+    if (len < 1 || len > 64 || userid < 1) return WW_ERR_ARG;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)name[i] <= ' ' || (unsigned char)name[i] > '~') return WW_ERR_ARG;
+    unsigned char raw[WW_STORE_APIKEY / 4 * 3], hash[32];
+    gnutls_datum_t in = {raw, sizeof raw}, b64 = {NULL, 0};
+    if (gnutls_rnd(GNUTLS_RND_KEY, raw, sizeof raw) || gnutls_rnd(GNUTLS_RND_KEY, hash, sizeof hash) ||
+        gnutls_base64_encode2(&in, &b64))
+        return WW_ERR_IO;
+    int ok = b64.size == WW_STORE_APIKEY; /* no padding: 3 bytes in, 4 characters out */
+    if (ok) memcpy(apikey, b64.data, WW_STORE_APIKEY), apikey[WW_STORE_APIKEY] = 0;
+    gnutls_free(b64.data);
+    if (!ok) return WW_ERR_IO;
+
+    pthread_mutex_lock(&st->wlock);
+    int rc = exec(st, "BEGIN IMMEDIATE;") ? SQLITE_ERROR : SQLITE_DONE;
+    sqlite3_stmt *s = stmt(st, S_DS_FREE);
+    sqlite3_bind_int64(s, 1, userid);
+    if (rc == SQLITE_DONE) rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    s = stmt(st, S_KEY_ADD);
+    sqlite3_bind_text(s, 1, name, (int)len, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(s, 2, hash, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 3, ww_now_us());
+    if (rc == SQLITE_DONE) rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    s = stmt(st, S_DS_ADD);
+    sqlite3_bind_int64(s, 1, userid);
+    sqlite3_bind_int64(s, 2, sqlite3_last_insert_rowid(st->db));
+    sqlite3_bind_text(s, 3, apikey, WW_STORE_APIKEY, SQLITE_TRANSIENT);
+    if (rc == SQLITE_DONE) rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE || exec(st, "COMMIT;")) {
+        exec(st, "ROLLBACK;");
+        rc = rc == SQLITE_CONSTRAINT ? WW_ERR_ARG : WW_ERR_IO;
+    } else {
+        rc = WW_OK;
+    }
+    pthread_mutex_unlock(&st->wlock);
+    return rc;
+}
+
+/* Recomputes base64(HMAC-SHA256(key = nonce + userid, apikey)) and compares
+ * it with the header's in constant time; only then records the nonce (a
+ * forger cannot fill the table) and prunes the ones past their time, in one
+ * transaction: WW_ERR_IO (nothing recorded) while the store cannot write. */
+static int dshield_check(struct ww_store *base, int64_t userid, const char *nonce,
+                         const char *credentials, int64_t now_us, int64_t *sensor_id, int *replay)
+{
+    struct sq_store *st = sq(base);
+    char key[128];
+    unsigned char mac[32];
+    *replay = 0;
+    int klen = snprintf(key, sizeof key, "%s%lld", nonce, (long long)userid);
+    if (klen < 0 || (size_t)klen >= sizeof key) return WW_ERR_ARG;
+
+    pthread_mutex_lock(&st->wlock);
+    int64_t id = 0;
+    unsigned diff = 1;
+    sqlite3_stmt *s = stmt(st, S_DS_GET);
+    sqlite3_bind_int64(s, 1, userid);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        const char *apikey = (const char *)sqlite3_column_text(s, 1);
+        gnutls_datum_t in = {mac, sizeof mac}, b64 = {NULL, 0};
+        id = sqlite3_column_int64(s, 0);
+        if (apikey && !gnutls_hmac_fast(GNUTLS_MAC_SHA256, key, (size_t)klen, apikey, strlen(apikey), mac) &&
+            !gnutls_base64_encode2(&in, &b64)) {
+            size_t lc = strlen(credentials);
+            diff = lc != b64.size;
+            for (size_t i = 0; i < b64.size; i++) diff |= (unsigned)(b64.data[i] ^ (lc ? credentials[i % lc] : 0));
+            gnutls_free(b64.data);
+        }
+        rc = SQLITE_DONE;
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        rc = WW_ERR_IO;
+    } else if (diff || id <= 0) {
+        rc = WW_ERR_ARG;
+    } else if (exec(st, "BEGIN IMMEDIATE;")) {
+        rc = WW_ERR_IO;
+    } else {
+        s = stmt(st, S_NONCE_PRUNE);
+        sqlite3_bind_int64(s, 1, now_us - DSHIELD_NONCE_KEEP_US);
+        rc = sqlite3_step(s);
+        sqlite3_reset(s);
+        s = stmt(st, S_NONCE_ADD);
+        sqlite3_bind_int64(s, 1, userid);
+        sqlite3_bind_text(s, 2, nonce, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 3, now_us);
+        if (rc == SQLITE_DONE) rc = sqlite3_step(s);
+        sqlite3_reset(s);
+        *replay = rc == SQLITE_CONSTRAINT;
+        if ((rc != SQLITE_DONE && !*replay) || exec(st, *replay ? "ROLLBACK;" : "COMMIT;")) {
+            exec(st, "ROLLBACK;");
+            rc = WW_ERR_IO;
+        } else {
+            rc = WW_OK;
+            *sensor_id = id;
+        }
+    }
+    pthread_mutex_unlock(&st->wlock);
+    return rc;
+}
+
+static int dshield_userid(struct ww_store *base, const char *name, int64_t *userid)
+{
+    struct sq_store *st = sq(base);
+    pthread_mutex_lock(&st->wlock);
+    sqlite3_stmt *s = stmt(st, S_DS_USERID);
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) *userid = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    pthread_mutex_unlock(&st->wlock);
+    return rc == SQLITE_ROW ? WW_OK : rc == SQLITE_DONE ? WW_ERR_ARG : WW_ERR_IO;
 }
 
 /* ---- the cache ------------------------------------------------------------- */
@@ -1575,6 +1725,7 @@ static void sq_close(struct ww_store *base)
 const struct ww_store_ops ww_store_sqlite = {
     .open = sq_open, .close = sq_close, .start = sq_start,
     .key_add = key_add, .key_revoke = key_revoke, .key_check = key_check, .key_list = key_list,
+    .dshield_add = dshield_add, .dshield_check = dshield_check, .dshield_userid = dshield_userid,
     .submit = sq_submit, .status = sq_status, .counters = sq_counters, .metrics = sq_metrics,
     .port = sq_port, .porthistory = sq_porthistory, .topports = sq_topports,
     .sources = sq_sources, .ip = sq_ip, .alerts = sq_alerts, .active = sq_active,

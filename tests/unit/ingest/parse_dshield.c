@@ -74,6 +74,26 @@ static void test_good(void)
     CHECK_INT(ev.proto, 47);
     CHECK_INT(ev.sport, 0);
 
+    /* DShield's own clients: letters SFAPRU12 in any order and case, the
+     * protocol in capitals or as a number. */
+    static const struct { const char *flags; uint8_t bits; } letters[] = {
+        {"S", WW_TH_SYN}, {"SA", WW_TH_SYN | WW_TH_ACK}, {"AS", WW_TH_SYN | WW_TH_ACK},
+        {"FPU", WW_TH_FIN | WW_TH_PSH | WW_TH_URG}, {"R", WW_TH_RST}, {"ra", WW_TH_RST | WW_TH_ACK},
+        {"12UAPRSF", 0xff}, {"1", WW_TH_CWR}, {"2S", WW_TH_ECE | WW_TH_SYN},
+    };
+    for (size_t i = 0; i < sizeof letters / sizeof letters[0]; i++) {
+        char line[160];
+        snprintf(line, sizeof line, "2006-08-01 10:00:07 +00:00\t4711\t1\t198.51.100.7\t4444\t192.0.2.1\t139\t%s\t%s",
+                 i % 2 ? "TCP" : "6", letters[i].flags);
+        CHECK_INT(feed(line), WW_PARSE_EVENT);
+        CHECK_INT(ev.proto, WW_PROTO_TCP);
+        CHECK_INT(ev.tcpflags, letters[i].bits);
+    }
+    CHECK_INT(feed("2006-08-01 10:00:07 +00:00\t0\t1\t198.51.100.7\t1434\t192.0.2.1\t1434\tUDP\t"), WW_PARSE_EVENT);
+    CHECK_INT(ev.proto, WW_PROTO_UDP);
+    CHECK_INT(feed("2006-08-01 10:00:07 +00:00\t0\t1\t198.51.100.7\t8\t192.0.2.1\t0\tICMP\t"), WW_PARSE_EVENT);
+    CHECK_INT(ev.proto, WW_PROTO_ICMP);
+
     CHECK_INT(feed(""), WW_PARSE_SKIP);
     CHECK_INT(feed(" \r"), WW_PARSE_SKIP);
     CHECK_INT(feed("# psad DShield log"), WW_PARSE_SKIP);
@@ -104,7 +124,12 @@ static void test_bad(void)
         {"2006-08-01 10:00:07 +00:00\t0\t1\t198.51.100.7\t1\t2001:db8::1::2\t2\ttcp\tSYN", "bad destination address"},
         {"2006-08-01 10:00:07 +00:00\t0\t1\t198.51.100.7\t1\t192.0.2.1\t2\ttcp\tSYN,BOGUS", "bad TCP flags"},
         {"2006-08-01 10:00:07 +00:00\t0\t1\t198.51.100.7\t1\t192.0.2.1\t2\ttcp\tSYN,", "bad TCP flags"},
-        {"2006-08-01 10:00:07 +00:00\t0\t1\t198.51.100.7\t1\t192.0.2.1\t2\ttcp\tS", "bad TCP flags"},
+        {"2006-08-01 10:00:07 +00:00\t0\t1\t198.51.100.7\t1\t192.0.2.1\t2\ttcp\tSX", "bad TCP flags"},
+        {"2006-08-01 10:00:07 +00:00\t0\t1\t198.51.100.7\t1\t192.0.2.1\t2\ttcp\tSS", "bad TCP flags"},
+        {"2006-08-01 10:00:07 +00:00\t0\t1\t198.51.100.7\t1\t192.0.2.1\t2\ttcp\tS,A", "bad TCP flags"},
+        {"2006-08-01 10:00:07 +00:00\t0\t1\t198.51.100.7\t1\t192.0.2.1\t2\ttcp\tS A", "bad TCP flags"},
+        {"2006-08-01 10:00:07 +00:00\t0\t1\t198.51.100.7\t1\t192.0.2.1\t2\ttcp\tSYNACK", "bad TCP flags"},
+        {"2006-08-01 10:00:07 +00:00\t0\t1\t198.51.100.7\t1\t192.0.2.1\t2\tTCPX\tS", "unknown protocol"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         CHECK_INT(feed(bad[i].line), WW_PARSE_BAD);
@@ -150,8 +175,8 @@ static void test_format(void)
     ww_addr_parse("192.0.2.1", 9, &e.dst);
     e.proto = WW_PROTO_TCP; e.sport = 4242; e.dport = 445;
     e.tcpflags = WW_TH_FIN | WW_TH_PSH | WW_TH_URG; e.count = 2;
-    CHECK_INT(ww_dshield_format(&e, NULL, buf, sizeof buf), 79);
-    CHECK_STR(buf, "2006-08-01 10:00:07 +00:00\t0\t2\t198.51.100.7\t4242\t192.0.2.1\t445\ttcp\tURG,PSH,FIN\n");
+    CHECK_INT(ww_dshield_format(&e, NULL, buf, sizeof buf), 69);
+    CHECK_STR(buf, "2006-08-01 10:00:07 +00:00\t0\t2\t198.51.100.7\t4242\t192.0.2.1\t445\t6\tUPF\n");
     e.proto = 47; e.count = 0;
     CHECK(ww_dshield_format(&e, "me", buf, sizeof buf) > 0);
     CHECK_STR(buf, "2006-08-01 10:00:07 +00:00\tme\t1\t198.51.100.7\t4242\t192.0.2.1\t445\t47\t\n");

@@ -1,6 +1,7 @@
 /* write_dshield.c -- lib/out/write_dshield.c: ww_dshield_format's exact
- * lines (TCP flags as words, ICMP type and code, unnamed protocols as
- * numbers, IPv6, the count, the user id), round trips through ingest's
+ * lines (DShield's own form, as its fwlogparser.py sends it: TCP flags as
+ * letters in its order 12UAPRSF, protocols as numbers; ICMP type and code,
+ * IPv6, the count, the user id), round trips through ingest's
  * ww_parse_dshield (every TCP flag byte, v4 and v6, counts, stamps to the
  * second from 1970 to 9999) and sniffing, years it cannot write, and
  * buffers too small. */
@@ -39,22 +40,28 @@ static const char *fmt(const struct ww_event *e, const char *userid)
 static void test_exact(void)
 {
     struct ww_event e = mk("198.51.100.7", "192.0.2.1", WW_PROTO_TCP, WW_TH_SYN, 1800, 139);
-    CHECK_STR(fmt(&e, "3"), "2006-08-01 00:00:01 +00:00\t3\t1\t198.51.100.7\t1800\t192.0.2.1\t139\ttcp\tSYN\n");
+    CHECK_STR(fmt(&e, "3"), "2006-08-01 00:00:01 +00:00\t3\t1\t198.51.100.7\t1800\t192.0.2.1\t139\t6\tS\n");
     e.tcpflags = WW_TH_FIN | WW_TH_PSH | WW_TH_URG | WW_TH_ACK;
     e.count = 42;
-    CHECK_STR(fmt(&e, NULL), "2006-08-01 00:00:01 +00:00\t0\t42\t198.51.100.7\t1800\t192.0.2.1\t139\ttcp\tURG,ACK,PSH,FIN\n");
+    CHECK_STR(fmt(&e, NULL), "2006-08-01 00:00:01 +00:00\t0\t42\t198.51.100.7\t1800\t192.0.2.1\t139\t6\tUAPF\n");
     e.tcpflags = 0, e.count = 0; /* no flags: empty; count 0 stands for 1 */
-    CHECK_STR(fmt(&e, "sensor 7"), "2006-08-01 00:00:01 +00:00\tsensor 7\t1\t198.51.100.7\t1800\t192.0.2.1\t139\ttcp\t\n");
+    CHECK_STR(fmt(&e, "sensor 7"), "2006-08-01 00:00:01 +00:00\tsensor 7\t1\t198.51.100.7\t1800\t192.0.2.1\t139\t6\t\n");
     e = mk("2001:db8:0:0::7", "2001:DB8:1::1", WW_PROTO_UDP, WW_TH_SYN, 5353, 53);
-    CHECK_STR(fmt(&e, "0"), "2006-08-01 00:00:01 +00:00\t0\t1\t2001:db8::7\t5353\t2001:db8:1::1\t53\tudp\t\n");
+    CHECK_STR(fmt(&e, "0"), "2006-08-01 00:00:01 +00:00\t0\t1\t2001:db8::7\t5353\t2001:db8:1::1\t53\t17\t\n");
+    e = mk("198.51.100.7", "192.0.2.1", WW_PROTO_TCP, WW_TH_SYN | WW_TH_ACK, 139, 4444); /* SYN-ACK */
+    CHECK_STR(fmt(&e, "0"), "2006-08-01 00:00:01 +00:00\t0\t1\t198.51.100.7\t139\t192.0.2.1\t4444\t6\tAS\n");
+    e.tcpflags = 0xff; /* every flag, in fwlogparser.py's tcpflagmap order */
+    CHECK_STR(fmt(&e, "0"), "2006-08-01 00:00:01 +00:00\t0\t1\t198.51.100.7\t139\t192.0.2.1\t4444\t6\t12UAPRSF\n");
+    e.proto = WW_PROTO_UDP; /* flags belong to TCP only */
+    CHECK_STR(fmt(&e, "0"), "2006-08-01 00:00:01 +00:00\t0\t1\t198.51.100.7\t139\t192.0.2.1\t4444\t17\t\n");
     e = mk("198.51.100.7", "192.0.2.1", WW_PROTO_ICMP, 0, 3, 13);
-    CHECK_STR(fmt(&e, "0"), "2006-08-01 00:00:01 +00:00\t0\t1\t198.51.100.7\t3\t192.0.2.1\t13\ticmp\t\n");
+    CHECK_STR(fmt(&e, "0"), "2006-08-01 00:00:01 +00:00\t0\t1\t198.51.100.7\t3\t192.0.2.1\t13\t1\t\n");
     e = mk("2001:db8::7", "ff02::1", WW_PROTO_ICMP6, 0, 135, 0);
-    CHECK_STR(fmt(&e, "0"), "2006-08-01 00:00:01 +00:00\t0\t1\t2001:db8::7\t135\tff02::1\t0\ticmp6\t\n");
+    CHECK_STR(fmt(&e, "0"), "2006-08-01 00:00:01 +00:00\t0\t1\t2001:db8::7\t135\tff02::1\t0\t58\t\n");
     e = mk("198.51.100.7", "192.0.2.1", 47, 0, 0, 0);
     CHECK_STR(fmt(&e, "0"), "2006-08-01 00:00:01 +00:00\t0\t1\t198.51.100.7\t0\t192.0.2.1\t0\t47\t\n");
     e = mk("::ffff:198.51.100.7", "192.0.2.1", 132, 0, 1, 2);
-    CHECK_STR(fmt(&e, "0"), "2006-08-01 00:00:01 +00:00\t0\t1\t198.51.100.7\t1\t192.0.2.1\t2\tsctp\t\n");
+    CHECK_STR(fmt(&e, "0"), "2006-08-01 00:00:01 +00:00\t0\t1\t198.51.100.7\t1\t192.0.2.1\t2\t132\t\n");
 }
 
 static void test_roundtrip(void)
