@@ -108,7 +108,7 @@ static void test_outbox(const char *dir)
     slurp(path, buf, sizeof buf);
     CHECK_STR(buf, "seq 2\nfile 7 100 /var/log/fw.log\n");
     CHECK_INT(ww_spool_oldest(o.spool, &seq, id, &data, &len, err, sizeof err), WW_OK);
-    CHECK(data && strstr(data, "\t192.0.0.0\t445\ttcp\t") != NULL); /* /16 kept */
+    CHECK(data && strstr(data, "\t192.0.0.0\t445\t6\t") != NULL); /* /16 kept */
     CHECK(data && strstr(data, "\t198.51.100.7\t1024\t") != NULL);
     char want[40];
     snprintf(want, sizeof want, "%s-1", o.instance);
