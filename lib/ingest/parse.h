@@ -58,5 +58,9 @@ enum ww_parse_rc ww_parse_winfw(struct ww_parse_ctx *ctx, const char *line,
 enum ww_parse_rc ww_parse_dshield(struct ww_parse_ctx *ctx, const char *line,
                                   size_t len, struct ww_event *ev,
                                   const char **why);
+/* DShield's flags field alone: netfilter words joined by commas ("SYN,ACK")
+ * or DShield's letters SFAPRU12 ("SA"), any case, "" for none: WW_OK and
+ * the WW_TH_* bits, or WW_ERR_PARSE. */
+int ww_dshield_tcpflags(const char *s, size_t len, uint8_t *flags);
 
 #endif

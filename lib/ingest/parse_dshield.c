@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "ingest/parse.h"
+#include "core/err.h"
 #include "core/num.h"
 #include "core/wtime.h"
 
@@ -76,6 +77,13 @@ static int flagletters(struct slice s, uint8_t *out)
 
 /* Comma- (or space-) separated flag words, or DShield's letters;
  * case-insensitive. */
+static int flagwords(struct slice s, uint8_t *out);
+
+int ww_dshield_tcpflags(const char *s, size_t len, uint8_t *flags)
+{
+    return flagwords((struct slice){s, len}, flags) ? WW_ERR_PARSE : WW_OK;
+}
+
 static int flagwords(struct slice s, uint8_t *out)
 {
     *out = 0;

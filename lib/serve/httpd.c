@@ -38,6 +38,11 @@
  *       ww_store_submit(), which returns once the batch is committed
  *       durably; then the 200. While the store cannot write (a full disk)
  *       it takes nothing: 503 + Retry-After, so a 200 is always durable.
+ *   POST /submitapi/      DShield's own sensors: the same, but for the
+ *       authentication (X-ISC-Authorization, checked and its nonce taken by
+ *       submitapi.c: 401, or 503 while the store cannot write) in place of
+ *       the bearer key and X-Batch-Id, and the body (DShield's JSON, parsed
+ *       by submitapi.c, which also derives the batch id from the logs).
  *   GET  /api/v1/...      api.c answers (the same function `report`
  *       and the dashboard use); a 503 (+ Retry-After) rather than figures
  *       that miss acknowledged batches; /metrics is Prometheus text.
@@ -74,6 +79,7 @@
 #include "ingest/batch.h"
 #include "serve/api.h"
 #include "serve/dash.h"
+#include "serve/submitapi.h"
 
 #define MAX_HEADER 8192    /* request line and headers; more is a 431 */
 #define MAX_EVENTS 4000000 /* per batch; an 8 MiB body holds ~100k lines */
@@ -110,6 +116,7 @@ struct server {
 struct req {                       /* one POST /submit in progress */
     int64_t sensor;
     double taken;                  /* tokens taken for it (rate_take) */
+    int dshield;                   /* POST /submitapi/ (submitapi.c) */
     char batch_id[65];
     struct ww_buf body;            /* at most --max-body: past it, it fails (and stays failed) */
     struct ww_batch batch;         /* parsed outside the store lock */
@@ -281,30 +288,40 @@ static enum MHD_Result too_many(struct server *s, struct MHD_Connection *c, unsi
 }
 
 static enum MHD_Result submit_start(struct server *s, struct MHD_Connection *c,
-                                    const char *method, void **con_cls)
+                                    const char *method, int dshield, void **con_cls)
 {
     if (strcmp(method, "POST")) return error_hdr(s, c, 405, "use POST", "Allow", "POST");
-    const char *id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Batch-Id");
-    if (!valid_batch_id(id))
+    const char *id = dshield ? "" : MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Batch-Id");
+    if (!dshield && !valid_batch_id(id))
         return error(s, c, 400, "X-Batch-Id must be 1..64 characters of [A-Za-z0-9._-]");
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                  MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl && strtoull(cl, NULL, 10) > s->o->max_body) return error(s, c, 413, "body too large");
-    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                   MHD_HTTP_HEADER_AUTHORIZATION);
-    if (!auth || strncasecmp(auth, "Bearer ", 7)) /* the scheme is case-insensitive */
-        return error_hdr(s, c, 401, "missing bearer key", "WWW-Authenticate", "Bearer");
     int64_t sensor = 0;
-    char name[65];
-    int rc = ww_store_key_check(s->st, auth + 7 + strspn(auth + 7, " "), &sensor, name);
-    if (rc || sensor <= 0)
-        return error_hdr(s, c, 401, "unknown or revoked key", "WWW-Authenticate", "Bearer");
+    if (dshield) { /* DShield's own header, checked (its nonce taken) by submitapi.c */
+        char msg[160];
+        unsigned st = ww_submitapi_auth(s->st, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                        "X-ISC-Authorization"), ww_now_us(), &sensor, msg, sizeof msg);
+        if (st == 503) store_state(s);
+        if (st == 503) return error_hdr(s, c, 503, msg, "Retry-After", RETRY_AFTER);
+        if (st != 200) return error_hdr(s, c, 401, msg, "WWW-Authenticate", "ISC-HMAC-SHA256");
+    } else {
+        const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                       MHD_HTTP_HEADER_AUTHORIZATION);
+        if (!auth || strncasecmp(auth, "Bearer ", 7)) /* the scheme is case-insensitive */
+            return error_hdr(s, c, 401, "missing bearer key", "WWW-Authenticate", "Bearer");
+        char name[65];
+        int rc = ww_store_key_check(s->st, auth + 7 + strspn(auth + 7, " "), &sensor, name);
+        if (rc || sensor <= 0)
+            return error_hdr(s, c, 401, "unknown or revoked key", "WWW-Authenticate", "Bearer");
+    }
     double taken;
     unsigned wait = rate_take(s, sensor, &taken);
     if (wait) return too_many(s, c, wait);
     struct req *r = ww_calloc(1, sizeof *r);
     r->sensor = sensor;
     r->taken = taken;
+    r->dshield = dshield;
     ww_buf_init(&r->body, s->o->max_body);
     memcpy(r->batch_id, id, strlen(id) + 1);
     *con_cls = r;
@@ -320,7 +337,7 @@ static enum MHD_Result submit_body(struct server *s, struct MHD_Connection *c,
         return MHD_YES;
     }
     if (r->body.err) return error(s, c, 413, "body too large");
-    int fmt = ww_batch_fmt_from_type(
+    int fmt = r->dshield ? WW_BATCH_TSV : ww_batch_fmt_from_type(
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE));
     if (fmt < 0)
         return error(s, c, 400, "Content-Type must be text/tab-separated-values or application/x-ndjson");
@@ -332,7 +349,11 @@ static enum MHD_Result submit_body(struct server *s, struct MHD_Connection *c,
     size_t n = 0;
     r->batch.max = MAX_EVENTS;
     r->batch.latest_us = ww_now_us() + s->o->max_future_us;
-    int rc = ww_batch_parse(&r->batch, fmt, r->body.p ? r->body.p : "", r->body.len, &line, &why);
+    int rc = r->dshield ? ww_submitapi_parse(&r->batch, r->body.p ? r->body.p : "", r->body.len,
+                                             r->batch_id, &why)
+                        : ww_batch_parse(&r->batch, fmt, r->body.p ? r->body.p : "", r->body.len,
+                                         &line, &why);
+    if (rc && r->dshield) return error(s, c, 400, why);
     if (rc) {
         if (line) snprintf(msg, sizeof msg, "line %llu: %s", (unsigned long long)line, why);
         else snprintf(msg, sizeof msg, "%s", why);
@@ -340,6 +361,8 @@ static enum MHD_Result submit_body(struct server *s, struct MHD_Connection *c,
     }
     n = r->batch.n;
     rate_settle(s, r->sensor, r->taken, n);
+    if (!n) /* a DShield run that sampled every line away */
+        return send_json(s, c, 200, json_pack("{s:i,s:b}", "accepted", 0, "duplicate", 0));
     rc = ww_store_submit(s->st, r->sensor, r->batch_id, r->batch.ev, n, &dup);
     store_state(s);
     if (rc) {
@@ -648,11 +671,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     unsigned status;
     const char *why = bad_request(c, &status);
     if (why) return error(s, c, status, why); /* and the connection closes */
-    if (strcmp(url, "/api/v1/submit")) {
+    int dshield = !strcmp(url, "/submitapi/"); /* DShield's own sensors (submitapi.c) */
+    if (strcmp(url, "/api/v1/submit") && !dshield) {
         *con_cls = &answer_later;
         return MHD_YES;
     }
-    enum MHD_Result rc = submit_start(s, c, method, con_cls);
+    enum MHD_Result rc = submit_start(s, c, method, dshield, con_cls);
     if (*con_cls) conn_busy(s, c, 1);
     return rc;
 }

@@ -742,16 +742,20 @@ static int dshield_check(struct ww_store *base, int64_t userid, const char *nonc
     return rc;
 }
 
+/* On the query connection, so that key_list's callback may call it. */
 static int dshield_userid(struct ww_store *base, const char *name, int64_t *userid)
 {
     struct sq_store *st = sq(base);
-    pthread_mutex_lock(&st->wlock);
-    sqlite3_stmt *s = stmt(st, S_DS_USERID);
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) *userid = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    pthread_mutex_unlock(&st->wlock);
+    sqlite3_stmt *s;
+    pthread_mutex_lock(&st->rlock);
+    int rc = sqlite3_prepare_v3(st->rdb, sql_text[S_DS_USERID], -1, 0, &s, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW) *userid = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+    }
+    pthread_mutex_unlock(&st->rlock);
     return rc == SQLITE_ROW ? WW_OK : rc == SQLITE_DONE ? WW_ERR_ARG : WW_ERR_IO;
 }
 
