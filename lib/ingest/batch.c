@@ -3,7 +3,7 @@
  * TSV: each line goes through ww_parse_dshield(); comments and blank lines
  * are skipped, as in a DShield log file. NDJSON: one JSON object per line,
  *   {"ts":"RFC3339","src":"a","dst":"b","sport":N,"dport":N,
- *    "proto":"tcp"|N,"flags":"SYN,ACK","count":N}
+ *    "proto":"tcp"|N,"flags":"SYN,ACK"|"SA","count":N}
  * with ts, src, dst and proto required, ports and flags defaulting to 0 and
  * count to 1 (1..1,000,000 as in DShield TSV); unknown keys are ignored.
  * Lines are split on '\n' by length, never relying on NUL termination; a
@@ -98,16 +98,9 @@ static const char *ndjson_line(const char *p, size_t n, struct ww_event *ev)
     }
     json_t *fl = json_object_get(o, "flags");
     if (fl && !json_is_string(fl)) { why = "bad \"flags\""; goto out; }
-    if (fl && proto == WW_PROTO_TCP) {
-        const char *s = json_string_value(fl);
-        size_t len = json_string_length(fl);
-        for (size_t i = 0, st = 0; i <= len; i++) {
-            if (i < len && s[i] != ',') continue;
-            uint8_t bit = i > st ? ww_tcpflag_from_word(s + st, i - st) : 0;
-            if (!bit && len) { why = "bad \"flags\""; goto out; }
-            ev->tcpflags |= bit;
-            st = i + 1;
-        }
+    if (fl && proto == WW_PROTO_TCP &&
+        ww_dshield_tcpflags(json_string_value(fl), json_string_length(fl), &ev->tcpflags)) {
+        why = "bad \"flags\""; goto out;
     }
     ev->proto = (uint8_t)proto;
     ev->sport = (uint16_t)sport;

@@ -293,6 +293,27 @@ put("winfw", "log-utc-reordered",
     "#Version: 1.5\r\n#Time Format: UTC\r\n#Fields: date time action protocol src-ip src-port dst-ip dst-port path\r\n"
     "2026-11-29 19:16:35 DROP TCP 192.0.2.10 59035 203.0.113.51 53 RECEIVE\r\n")
 
+# ---- submitapi: DShield's own client's JSON (fwlogparser.py), byte 0 bit 0 = a latest date
+ds_logs = [
+    {"time": 1795000000, "flags": "S", "sip": "192.0.2.10", "dip": "203.0.113.51", "proto": 6,
+     "sport": "59035", "dport": "139", "version": 4},
+    {"time": 1795000001, "flags": "AS", "sip": "192.0.2.15", "dip": "203.0.113.52", "proto": 6,
+     "sport": "1024", "dport": "445", "version": 4},
+    {"time": 1795000002, "flags": "", "sip": "192.0.2.12", "dip": "203.0.113.50", "proto": 17,
+     "sport": "61234", "dport": "53", "version": 4},
+    {"time": 1795000003, "flags": "", "sip": "192.0.2.11", "dip": "203.0.113.50", "proto": 1,
+     "sport": "8", "dport": "0", "version": 4},
+    {"time": 1795000004, "flags": "12UAPRSF", "sip": "2001:db8:aa::10", "dip": "2001:db8:cc::50",
+     "proto": 6, "sport": "51000", "dport": "443", "version": 6},
+    {"time": 1795000005, "flags": "", "sip": "192.0.2.10", "dip": "203.0.113.50", "proto": 50, "version": 4},
+]
+auth = "ISC-HMAC-SHA256 Credentials=q83vEjRWeJA= Userid=4711 Nonce=AAAAAAAAAAA="
+for mode, name, doc in ((0, "client", {"type": "firewall", "logs": ds_logs, "authheader": auth}),
+                        (1, "client-latest", {"type": "firewall", "logs": ds_logs, "authheader": auth}),
+                        (0, "empty", {"type": "firewall", "logs": []}),
+                        (1, "future", {"type": "firewall", "logs": [dict(ds_logs[0], time=1895000000)]})):
+    put("submitapi", name, bytes([mode]) + json.dumps(doc).encode())
+
 # ---- block: addresses, networks and port lists as users and collectors give them
 for i, s in enumerate(["192.0.2.10", "203.0.113.0/24", "2001:db8:aa::10", "2001:db8:cc::/48",
                        "::ffff:192.0.2.10", "0.0.0.0/0", "::/0", "2001:db8:aa:0:0:0:0:10/128",

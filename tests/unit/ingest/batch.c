@@ -65,7 +65,22 @@ static void run(void)
     CHECK_INT(b.ev[1].count, 1);
     CHECK_INT(b.ev[1].sport, 0);
 
+    /* DShield's own clients: flag letters, protocol in capitals (TSV), and
+     * letters in NDJSON too */
+    const char *letters =
+        "2026-01-15 10:00:01 +00:00\t4711\t1\t203.0.113.1\t4444\t198.51.100.7\t139\tTCP\tS\n"
+        "2026-01-15 10:00:02 +00:00\t4711\t1\t203.0.113.2\t80\t198.51.100.7\t4444\t6\tAS\n";
+    CHECK_INT(parse(&b, WW_BATCH_TSV, letters, &line, &why), WW_OK);
+    CHECK_INT(b.n, 2);
+    CHECK_INT(b.ev[0].tcpflags, WW_TH_SYN);
+    CHECK_INT(b.ev[1].tcpflags, WW_TH_SYN | WW_TH_ACK);
+    CHECK_INT(parse(&b, WW_BATCH_NDJSON, "{\"ts\":\"2006-08-01T10:00:07Z\",\"src\":\"192.0.2.1\","
+                    "\"dst\":\"198.51.0.0\",\"proto\":\"6\",\"flags\":\"FPU\"}\n", &line, &why), WW_OK);
+    CHECK_INT(b.ev[0].tcpflags, WW_TH_FIN | WW_TH_PSH | WW_TH_URG);
+
     static const struct { const char *s; const char *why; } badnd[] = {
+        {"{\"ts\":\"2006-08-01T10:00:07Z\",\"src\":\"1.2.3.4\",\"dst\":\"1.2.3.4\",\"proto\":6,\"flags\":\"SX\"}", "bad \"flags\""},
+        {"{\"ts\":\"2006-08-01T10:00:07Z\",\"src\":\"1.2.3.4\",\"dst\":\"1.2.3.4\",\"proto\":6,\"flags\":\"SYN,\"}", "bad \"flags\""},
         {"{\"ts\":\"x\",\"src\":\"1.2.3.4\",\"dst\":\"1.2.3.4\",\"proto\":6}", "bad or missing \"ts\""},
         {"{\"ts\":\"2006-08-01T10:00:07Z\",\"src\":\"1.2.3\",\"dst\":\"1.2.3.4\",\"proto\":6}", "bad or missing \"src\""},
         {"{\"ts\":\"2006-08-01T10:00:07Z\",\"src\":\"1.2.3.4\",\"dst\":\"1.2.3.4\"}", "bad or missing \"proto\""},
