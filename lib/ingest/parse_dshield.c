@@ -61,17 +61,19 @@ static int stamp(struct slice s, int64_t *ts_us)
     return 0;
 }
 
-/* DShield's letters, each at most once, any case; -1 on anything else. */
+/* DShield's letters, each at most once, any case; -1 (*out untouched) on
+ * anything else. */
 static int flagletters(struct slice s, uint8_t *out)
 {
     static const char letters[] = "FSRPAU21"; /* bit i is letters[i] (WW_TH_*) */
-    *out = 0;
+    unsigned bits = 0;
     for (size_t i = 0; i < s.n; i++) {
         char c = (char)(s.p[i] >= 'a' && s.p[i] <= 'z' ? s.p[i] - 32 : s.p[i]);
         const char *at = c ? strchr(letters, c) : NULL;
-        if (!at || (*out & (1u << (at - letters)))) return -1;
-        *out |= (uint8_t)(1u << (at - letters));
+        if (!at || (bits & (1u << (at - letters)))) return -1;
+        bits |= 1u << (at - letters);
     }
+    *out = (uint8_t)bits;
     return 0;
 }
 

@@ -66,6 +66,13 @@ static void test_good(void)
 
     CHECK_INT(feed("2006-08-01 10:00:07 +00:00\t0\t1\t198.51.100.7\t1\t192.0.2.1\t2\ttcp\tsyn,ack"), WW_PARSE_EVENT);
     CHECK_INT(ev.tcpflags, WW_TH_SYN | WW_TH_ACK);
+    /* words that begin with flag letters (R, S, F, A) are words all the same */
+    CHECK_INT(feed("2006-08-01 10:00:07 +00:00\t0\t1\t198.51.100.7\t1\t192.0.2.1\t2\ttcp\tRST,ACK"), WW_PARSE_EVENT);
+    CHECK_INT(ev.tcpflags, WW_TH_RST | WW_TH_ACK);
+    CHECK_INT(feed("2006-08-01 10:00:07 +00:00\t0\t1\t198.51.100.7\t1\t192.0.2.1\t2\ttcp\tFIN"), WW_PARSE_EVENT);
+    CHECK_INT(ev.tcpflags, WW_TH_FIN);
+    CHECK_INT(feed("2006-08-01 10:00:07 +00:00\t0\t1\t198.51.100.7\t1\t192.0.2.1\t2\ttcp\tACK,PSH"), WW_PARSE_EVENT);
+    CHECK_INT(ev.tcpflags, WW_TH_ACK | WW_TH_PSH);
     CHECK_INT(feed("2006-08-01 10:00:07 +00:00\t0\t1\t198.51.100.7\t1\t192.0.2.1\t2\ttcp\t"), WW_PARSE_EVENT);
     CHECK_INT(ev.tcpflags, 0);
     CHECK_INT(ww_event_probe(&ev), WW_PROBE_NULL);
