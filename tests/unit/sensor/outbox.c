@@ -200,7 +200,7 @@ static void test_anonymize(const char *dir)
     ww_addr_parse("192.0.2.99", 10, &a);
     ww_cryptopan_addr(&c, &a);
     ww_addr_format(&a, p);
-    snprintf(want, sizeof want, "\t198.51.100.7\t1024\t%s\t445\ttcp\t", p); /* the source as it is */
+    snprintf(want, sizeof want, "\t198.51.100.7\t1024\t%s\t445\t6\t", p); /* the source as it is */
     CHECK(strstr(first, want) != NULL);
     CHECK(strstr(first, "192.0.2.99") == NULL);
     /* kept: the next start, the same key, the same pseudonym, nothing said */
