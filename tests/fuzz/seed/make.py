@@ -16,6 +16,7 @@ Each seed is one input as the harness takes it, leading mode byte included
 (see the comment atop tests/fuzz/fuzz_NAME.c). One per kind of line or
 packet, so every corpus stays within tens of KB. Rerun it when a format
 changes (the surge state's, a harness's mode byte)."""
+import calendar
 import json
 import os
 import re
@@ -265,7 +266,12 @@ try:
     # then more than 128 new sources on 139/tcp within the last hour: HLL counters
     t = sim[-1].split("\t")[0]
     worm = ["%s\t0\t1\t10.%d.%d.1\t4000\t198.51.0.0\t139\ttcp\tSYN" % (t, i // 256, i % 256) for i in range(200)]
-    batches = ["\n".join(sim) + "\n", "\n".join(worm) + "\n"]
+    # and one event a minute later: the collector judges on event time, so the
+    # worm's second waits until its (only) sensor has sent something past it
+    later = time.strftime("%Y-%m-%d %H:%M:%S +00:00",
+                          time.gmtime(calendar.timegm(time.strptime(t[:19], "%Y-%m-%d %H:%M:%S")) + 60))
+    tick = "%s\t0\t1\t10.255.0.1\t4000\t198.51.0.0\t22\ttcp\tSYN\n" % later
+    batches = ["\n".join(sim) + "\n", "\n".join(worm) + "\n", tick]
     big = serve_state("worm", batches)
     put("surge_state", "hll-body", b"\x01" + big[24:])
 finally:
