@@ -24,7 +24,7 @@
 
 #define DEFAULT_CONFIG "/etc/wormwatch/wormwatch.conf"
 #define DEFAULT_LISTEN "127.0.0.1:8080"
-#define DEFAULT_MAX_BODY (8ull << 20)
+#define DEFAULT_MAX_BODY (16ull << 20) /* DShield's client sends up to ~13 MB */
 #define DEFAULT_RATE 50000.0 /* events/s: the old 50 batches/s of a sensor's 1,000 */
 #define DEFAULT_PER_ADDRESS 32
 #define DEFAULT_HEADER_TIMEOUT 10
@@ -148,7 +148,7 @@ static const char usage[] =
     "                       (default " DEFAULT_CONFIG " if it exists)\n"
     "  --tls-cert FILE      PEM certificate; with --tls-key, serve HTTPS\n"
     "  --tls-key FILE       PEM private key\n"
-    "  --max-body BYTES     largest batch body accepted (default 8388608)\n"
+    "  --max-body BYTES     largest batch body accepted (default 16777216)\n"
     "  --rate-limit N       events per second per sensor: 0 = no limit, or at least\n"
     "                       1000 (default 50000)\n"
     "  --max-per-address N  connections open at once from one address (an IPv6\n"

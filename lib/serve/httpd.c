@@ -82,7 +82,7 @@
 #include "serve/submitapi.h"
 
 #define MAX_HEADER 8192    /* request line and headers; more is a 431 */
-#define MAX_EVENTS 4000000 /* per batch; an 8 MiB body holds ~100k lines */
+#define MAX_EVENTS 4000000 /* per batch; a 16 MiB body holds ~200k lines */
 #define RETRY_AFTER "5"    /* seconds, with a 503 while the store cannot write */
 
 static const unsigned statuses[] = {200, 400, 401, 404, 405, 413, 414, 429, 431, 500, 503};
