@@ -361,10 +361,17 @@ static enum MHD_Result submit_body(struct server *s, struct MHD_Connection *c,
     }
     n = r->batch.n;
     rate_settle(s, r->sensor, r->taken, n);
-    if (!n) /* a DShield run that sampled every line away */
+    int64_t every = 1; /* a DShield run keeping every Nth line: each stands for N */
+    if (r->dshield && ww_store_dshield_sampling(s->st, r->sensor, &every, 0) == WW_OK)
+        for (size_t i = 0; i < n; i++) r->batch.ev[i].count = (uint32_t)every;
+    if (!n) { /* a DShield run that sampled every line away */
+        if (r->dshield) ww_store_dshield_sampling(s->st, r->sensor, &every, 1);
         return send_json(s, c, 200, json_pack("{s:i,s:b}", "accepted", 0, "duplicate", 0));
+    }
     rc = ww_store_submit(s->st, r->sensor, r->batch_id, r->batch.ev, n, &dup);
     store_state(s);
+    if (!rc && !dup && r->dshield)
+        ww_store_dshield_sampling(s->st, r->sensor, &every, ww_submitapi_next_sampling(every, n));
     if (rc) {
         char reason[160], text[256];
         ww_store_status(s->st, reason, sizeof reason);

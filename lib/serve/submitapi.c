@@ -32,18 +32,18 @@
  * whole submission with its index ("logs[17]: ..."), also one dated before
  * 1970 or past the collector's clock + --max-future.
  *
- * Sampling: a run keeps at most 100,000 lines; after a run that hit the
- * cap, the next keeps every Nth line (N = 2, 3, ... while runs keep hitting
- * it; back to 1 after one that does not), counting in its skipvalue file.
- * N is not sent, and the submission does not say it was sampled, so each
- * entry counts as one record. What the collector can know: a submission of
- * exactly 100,000 entries hit the cap, so the sensor's next run samples; a
- * sampled run sends floor(lines / N) entries, which a complete run of that
- * many lines sends too. What it cannot: N itself (the client may have been
- * sampling before it reported here, and a lost post moves the client's
- * count all the same), nor which lines were dropped: records of sampled
- * runs are undercounted by their N, and sources seen only in dropped lines
- * are missed. Runs under 100,000 lines, the normal case, are complete. */
+ * Sampling: a run reads at most 100,000 lines and keeps every Nth of them,
+ * N kept in the client's skipvalue file: 1, then after a run that hit the
+ * cap N + 1, and back to 1 after one that did not. N is not sent, so the
+ * collector follows the same rule per key (ww_submitapi_next_sampling, the
+ * N kept in the store): a run that hit the cap sent exactly
+ * floor(100,000 / N) entries. Each entry of a run at N counts as N records
+ * (the event's count). What it cannot know: which lines were dropped
+ * (sources seen only in them are missed), and an N the client reached
+ * before it reported here or moved past while a post was lost (the client
+ * moves its mark before it posts): the collector is then off until a run
+ * under the cap brings both back to 1. Runs under 100,000 lines, the normal
+ * case, are complete and count as sent. */
 #include "serve/submitapi.h"
 
 #include <stdio.h>
@@ -62,6 +62,11 @@
 
 #define SCHEME "ISC-HMAC-SHA256"
 #define FIELD_MAX 64 /* a Credentials or Nonce value, in characters */
+
+int64_t ww_submitapi_next_sampling(int64_t every, size_t entries)
+{
+    return every >= 1 && (int64_t)entries == 100000 / every ? every + 1 : 1;
+}
 
 static int b64_ok(const char *s, size_t n)
 {

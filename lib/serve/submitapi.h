@@ -29,4 +29,9 @@ unsigned ww_submitapi_auth(struct ww_store *st, const char *header, int64_t now_
 int ww_submitapi_parse(struct ww_batch *b, const char *body, size_t len, char batch_id[65],
                        const char **why);
 
+/* The N the client's next run keeps every Nth line at, after a run at
+ * `every` that sent `entries` (fwlogparser.py's rule: N + 1 after a run that
+ * read its 100,000 lines, else 1). */
+int64_t ww_submitapi_next_sampling(int64_t every, size_t entries);
+
 #endif

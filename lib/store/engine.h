@@ -35,6 +35,7 @@ struct ww_store_ops {
                           const char *credentials, int64_t now_us, int64_t *sensor_id,
                           int *replay);
     int  (*dshield_userid)(struct ww_store *st, const char *name, int64_t *userid);
+    int  (*dshield_sampling)(struct ww_store *st, int64_t sensor_id, int64_t *every, int64_t next);
     int  (*submit)(struct ww_store *st, int64_t sensor_id, const char *batch_id,
                    const struct ww_event *ev, size_t n, int *duplicate);
     int  (*status)(struct ww_store *st, char *why, size_t len);

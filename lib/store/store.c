@@ -87,6 +87,11 @@ int ww_store_dshield_userid(struct ww_store *st, const char *name, int64_t *user
     return st->ops->dshield_userid(st, name, userid);
 }
 
+int ww_store_dshield_sampling(struct ww_store *st, int64_t sensor_id, int64_t *every, int64_t next)
+{
+    return st->ops->dshield_sampling(st, sensor_id, every, next);
+}
+
 int ww_store_submit(struct ww_store *st, int64_t sensor_id, const char *batch_id,
                     const struct ww_event *ev, size_t n, int *duplicate)
 {

@@ -79,6 +79,10 @@ int  ww_store_dshield_check(struct ww_store *st, int64_t userid, const char *non
                             const char *credentials, int64_t now_us, int64_t *sensor_id,
                             int *replay);
 int  ww_store_dshield_userid(struct ww_store *st, const char *name, int64_t *userid);
+/* The N a DShield key's client keeps every Nth line at (1: all), as the
+ * collector follows it run by run (serve/submitapi.c): read into *every,
+ * or with next > 0 set to next. */
+int  ww_store_dshield_sampling(struct ww_store *st, int64_t sensor_id, int64_t *every, int64_t next);
 
 /* Takes the writer lock (WW_ERR_LIMIT if another process holds it, WW_ERR_IO
  * if it cannot be taken), replays batches committed but not yet aggregated,

@@ -69,7 +69,7 @@
  *          together); body is JSON text
  *   notify_cursors(target, last_id)  the last notice each target accepted,
  *          written by the notifier on its own connection (see "notices")
- *   dshield_keys(userid, key_id, apikey)  a keys row registered for a DShield
+ *   dshield_keys(userid, key_id, apikey, every)  a keys row registered for a DShield
  *          user id, with its apikey in clear: /submitapi/'s HMAC needs it
  *   dshield_nonces(userid, nonce, ts)  nonces seen, kept DSHIELD_NONCE_KEEP_US
  * Distinct counts are exact to 128 then HyperLogLog (store_blob.c); the
@@ -180,7 +180,7 @@ static const char schema[] =
     " created INTEGER NOT NULL, body TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS notify_cursors(target TEXT PRIMARY KEY, last_id INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS dshield_keys(userid INTEGER PRIMARY KEY, key_id INTEGER NOT NULL,"
-    " apikey TEXT NOT NULL);"
+    " apikey TEXT NOT NULL, every INTEGER NOT NULL DEFAULT 1);"
     "CREATE TABLE IF NOT EXISTS dshield_nonces(userid INTEGER, nonce TEXT, ts INTEGER,"
     " PRIMARY KEY(userid, nonce)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS dshield_nonces_ts ON dshield_nonces(ts);";
@@ -743,6 +743,28 @@ static int dshield_check(struct ww_store *base, int64_t userid, const char *nonc
 }
 
 /* On the query connection, so that key_list's callback may call it. */
+/* The sampling the key's client is at (see serve/submitapi.c): read, or
+ * with next > 0 set. */
+static int dshield_sampling(struct ww_store *base, int64_t sensor, int64_t *every, int64_t next)
+{
+    struct sq_store *st = sq(base);
+    sqlite3_stmt *s;
+    *every = 1;
+    pthread_mutex_lock(&st->wlock);
+    int rc = sqlite3_prepare_v2(st->db, next > 0 ? "UPDATE dshield_keys SET every = ?2 WHERE key_id = ?1"
+                                                 : "SELECT every FROM dshield_keys WHERE key_id = ?1",
+                                -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(s, 1, sensor);
+        if (next > 0) sqlite3_bind_int64(s, 2, next);
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW && sqlite3_column_int64(s, 0) > 0) *every = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+    }
+    pthread_mutex_unlock(&st->wlock);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? WW_OK : WW_ERR_IO;
+}
+
 static int dshield_userid(struct ww_store *base, const char *name, int64_t *userid)
 {
     struct sq_store *st = sq(base);
@@ -1730,6 +1752,7 @@ const struct ww_store_ops ww_store_sqlite = {
     .open = sq_open, .close = sq_close, .start = sq_start,
     .key_add = key_add, .key_revoke = key_revoke, .key_check = key_check, .key_list = key_list,
     .dshield_add = dshield_add, .dshield_check = dshield_check, .dshield_userid = dshield_userid,
+    .dshield_sampling = dshield_sampling,
     .submit = sq_submit, .status = sq_status, .counters = sq_counters, .metrics = sq_metrics,
     .port = sq_port, .porthistory = sq_porthistory, .topports = sq_topports,
     .sources = sq_sources, .ip = sq_ip, .alerts = sq_alerts, .active = sq_active,

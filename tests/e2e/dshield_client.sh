@@ -12,7 +12,12 @@
 #     body it sent, header and all): the nonce was used, 401 "replayed";
 #  4. the same logs under a new nonce: 200, a duplicate, counted once;
 #  5. a wrong apikey, an unknown user id, a malformed header: 401; a log
-#     dated past --max-future: 400 naming its index; a revoked key: 401.
+#     dated past --max-future: 400 naming its index; a revoked key: 401;
+#  6. sampled runs: 250,000 lines in the last day, read by three runs of
+#     the client (100,000 lines kept whole; 100,000 keeping every 2nd;
+#     49,996 keeping every 3rd): the collector follows the client's rule
+#     and counts 249,995 records (the 5 missing are the client's: lines in
+#     the same second as its mark), not the 166,665 entries it was sent.
 # The client keeps its state in /var/tmp/dshield (a fixed path), so the
 # script runs itself in a private mount namespace (unshare -m; -r when not
 # root) with a tmpfs on /var/tmp: a real sensor's state is never touched.
@@ -193,5 +198,29 @@ r=$(post "$(sign "$APIKEY")" "$T/body.json")
 [[ "$r" == "401 "*revoked* ]] || fail "a revoked key: $r, want 401"
 [ "$(records 139 tcp)" = 12 ] || fail "tcp/139 after the refusals: $(records 139 tcp), want 12"
 [ "$(metric wormwatch_batches_total)" = 2 ] || fail "batches: $(metric wormwatch_batches_total), want 2 (one new, one duplicate)"
+# 6. sampled runs, counted as what they are
+APIKEY2=$("$WW" key add dshield-2 --dshield-userid 4712 --db "$DB") || fail "key add dshield-2"
+sed -i "s|^userid = .*|userid = 4712|; s|^apikey = .*|apikey = $APIKEY2|; s|^fwlogfile = .*|fwlogfile = $T/big.log|; /^localcopy/d" \
+    "$T/home/.dshield.ini" "$T/home/etc/dshield.ini"
+rm -rf /var/tmp/dshield
+NOW=$(date +%s)
+python3 - "$NOW" > "$T/big.log" <<'EOF'
+import sys
+now = int(sys.argv[1])
+pre = "%d sensor kernel:[ 1234.567890] DSHIELDINPUT IN=eth0 OUT= MAC=00:16:3e:00:00:01:00:16:3e:00:00:02:08:00 "
+for i in range(250000):
+    print(pre % (now - 86000 + i // 3) + "SRC=10.%d.%d.%d DST=198.51.100.7 LEN=60 TOS=0x00 PREC=0x00 TTL=50"
+          " ID=1 DF PROTO=TCP SPT=40000 DPT=2222 WINDOW=64240 RES=0x00 SYN URGP=0"
+          % (i >> 16, (i >> 8) & 255, i & 255))
+EOF
+for run in 1 2 3; do
+    (cd "$T/client" && env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY NO_PROXY='*' \
+        HOME="$T/home" python3 fwlogparser.py -l "$T/big.log" -p "$T/run/") > "$T/client.out" 2>&1 ||
+        fail "sampled run $run: the client failed: $(tail -5 "$T/client.out")"
+done
+DAY=$(date -u -d "@$((NOW - 86000))" +%F)
+DAY2=$(date -u -d "@$NOW" +%F)
+n=$(records 2222 tcp)
+[ "$n" = 249995 ] || fail "sampled runs: tcp/2222 has $n records, want 249995 (166665 entries were sent)"
 serve_stop
 echo "dshield_client: all checks passed"

@@ -202,8 +202,21 @@ static void test_parse(void)
     ww_batch_release(&b);
 }
 
+/* fwlogparser.py's rule: N + 1 after a run that read its 100,000 lines
+ * (sent floor(100,000 / N) entries), else 1 */
+static void test_sampling(void)
+{
+    CHECK_INT(ww_submitapi_next_sampling(1, 100000), 2);
+    CHECK_INT(ww_submitapi_next_sampling(2, 50000), 3);
+    CHECK_INT(ww_submitapi_next_sampling(3, 33333), 4);
+    CHECK_INT(ww_submitapi_next_sampling(3, 16665), 1);
+    CHECK_INT(ww_submitapi_next_sampling(1, 99999), 1);
+    CHECK_INT(ww_submitapi_next_sampling(1, 0), 1);
+}
+
 static void run(void)
 {
+    test_sampling();
     const char *t = getenv("TMPDIR");
     char dir[256], path[300], err[256];
     snprintf(dir, sizeof dir, "%s/ww_test_submitapi.XXXXXX", t && *t ? t : "/tmp");
