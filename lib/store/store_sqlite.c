@@ -108,8 +108,9 @@ enum {
     S_KEY_ADD, S_KEY_REVOKE, S_KEY_ALL, S_KEY_SEEN, S_BATCH_ADD, S_LOG_ADD,
     S_HOUR_GET, S_HOUR_PUT, S_DAY_GET, S_DAY_PUT, S_SRC_GET, S_SRC_PUT, S_ALERT_PUT,
     S_META_PUT, S_LOG_DEL,
-    S_NOTICE_ADD, S_NOTICE_SURGE, /* notices (serve --notify) */
+    S_NOTICE_ADD, S_NOTICE_SURGE, S_NOTICE_SENSOR, /* notices (serve --notify) */
     S_DS_FREE, S_DS_ADD, S_DS_GET, S_DS_USERID, S_NONCE_ADD, S_NONCE_PRUNE,
+    S_DS_EVERY, S_DS_EVERY_SET, S_KEY_HOLD,
     S_COUNT
 };
 
@@ -150,6 +151,16 @@ static const char *const sql_text[S_COUNT] = {
                     " WHERE k.name = ?",
     [S_NONCE_ADD] = "INSERT INTO dshield_nonces(userid, nonce, ts) VALUES(?, ?, ?)",
     [S_NONCE_PRUNE] = "DELETE FROM dshield_nonces WHERE ts < ?",
+    [S_DS_EVERY] = "SELECT every FROM dshield_keys WHERE key_id = ?1",
+    [S_DS_EVERY_SET] = "UPDATE dshield_keys SET every = ?2 WHERE key_id = ?1",
+    /* the hold's sensors (detect/hold.c): every key, its birth, live or not */
+    [S_KEY_HOLD] = "SELECT id, birth, revoked FROM keys",
+    /* a sensor gone silent or back: its notice's body */
+    [S_NOTICE_SENSOR] = "SELECT json_object('sensor', name, 'last', CASE WHEN last_seen > 0 THEN"
+                        " strftime('%Y-%m-%dT%H:%M:%SZ', last_seen / 1000000, 'unixepoch') END,"
+                        " 'watermark', CASE WHEN ?2 > -9223372036854775808 THEN"
+                        " strftime('%Y-%m-%dT%H:%M:%SZ', ?2 / 1000000, 'unixepoch') END)"
+                        " FROM keys WHERE id = ?1",
 };
 
 #define AGG_COLS "port INTEGER, proto INTEGER, t INTEGER, records INTEGER, nsrc INTEGER," \
@@ -748,19 +759,14 @@ static int dshield_check(struct ww_store *base, int64_t userid, const char *nonc
 static int dshield_sampling(struct ww_store *base, int64_t sensor, int64_t *every, int64_t next)
 {
     struct sq_store *st = sq(base);
-    sqlite3_stmt *s;
     *every = 1;
     pthread_mutex_lock(&st->wlock);
-    int rc = sqlite3_prepare_v2(st->db, next > 0 ? "UPDATE dshield_keys SET every = ?2 WHERE key_id = ?1"
-                                                 : "SELECT every FROM dshield_keys WHERE key_id = ?1",
-                                -1, &s, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(s, 1, sensor);
-        if (next > 0) sqlite3_bind_int64(s, 2, next);
-        rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW && sqlite3_column_int64(s, 0) > 0) *every = sqlite3_column_int64(s, 0);
-        sqlite3_finalize(s);
-    }
+    sqlite3_stmt *s = stmt(st, next > 0 ? S_DS_EVERY_SET : S_DS_EVERY);
+    sqlite3_bind_int64(s, 1, sensor);
+    if (next > 0) sqlite3_bind_int64(s, 2, next);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW && sqlite3_column_int64(s, 0) > 0) *every = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
     pthread_mutex_unlock(&st->wlock);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? WW_OK : WW_ERR_IO;
 }
@@ -949,17 +955,9 @@ static void sensor_changed(void *ctx, const struct ww_hold_sensor *s)
 
 static int write_changes(struct sq_store *st, struct writer *w)
 {
-    sqlite3_stmt *s;
-    if (!w->nchanges) return WW_OK;
-    if (sqlite3_prepare_v2(st->db,
-            "SELECT json_object('sensor', name, 'last', CASE WHEN last_seen > 0 THEN"
-            " strftime('%Y-%m-%dT%H:%M:%SZ', last_seen / 1000000, 'unixepoch') END,"
-            " 'watermark', CASE WHEN ?2 > -9223372036854775808 THEN"
-            " strftime('%Y-%m-%dT%H:%M:%SZ', ?2 / 1000000, 'unixepoch') END) FROM keys WHERE id = ?1",
-            -1, &s, NULL) != SQLITE_OK)
-        return WW_ERR_IO;
     int rc = WW_OK;
     for (size_t i = 0; i < w->nchanges && !rc; i++) {
+        sqlite3_stmt *s = stmt(st, S_NOTICE_SENSOR);
         sqlite3_bind_int64(s, 1, w->changes[i].sensor);
         sqlite3_bind_int64(s, 2, w->changes[i].wm);
         int step = sqlite3_step(s);
@@ -970,7 +968,6 @@ static int write_changes(struct sq_store *st, struct writer *w)
         else if (step != SQLITE_DONE) rc = WW_ERR_IO; /* DONE: a key deleted since */
         ww_free(json);
     }
-    sqlite3_finalize(s);
     return rc;
 }
 
@@ -992,16 +989,16 @@ static void snapshot_hold(struct writer *w)
  * the hold does not know yet. */
 static int sync_keys(struct sq_store *st, struct writer *w)
 {
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db, "SELECT id, birth, revoked FROM keys", -1, &s, NULL) != SQLITE_OK)
-        return WW_ERR_IO;
-    while (sqlite3_step(s) == SQLITE_ROW)
+    sqlite3_stmt *s = stmt(st, S_KEY_HOLD);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
         ww_hold_sensor_set(w->hold, sqlite3_column_int64(s, 0),
                            sqlite3_column_type(s, 1) == SQLITE_NULL ? INT64_MIN
                                                                     : sqlite3_column_int64(s, 1),
                            sqlite3_column_int(s, 2) == 0);
+    sqlite3_reset(s);
     w->keys_synced_us = ww_mono_us();
-    return sqlite3_finalize(s) == SQLITE_OK ? WW_OK : WW_ERR_IO;
+    return rc == SQLITE_DONE ? WW_OK : WW_ERR_IO;
 }
 
 /* Applies log row id (sensor's events) to the aggregates (agg) and to the
