@@ -971,7 +971,8 @@ static int write_changes(struct sq_store *st, struct writer *w)
     return rc;
 }
 
-/* The hold's state for queries (/sensors, /metrics) to read under mu. */
+/* The hold's state for queries (/sensors, /metrics) to read under mu:
+ * taken once a round (and after a catch-up), not per batch. */
 static void snapshot_hold(struct writer *w)
 {
     unsigned char *b;
@@ -1052,7 +1053,6 @@ static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sens
         struct ww_hold_cb cb = {to_surges, sensor_changed, w};
         w->events_since_save += ww_hold_release(w->hold, &cb);
         w->surge_wm = id;
-        snapshot_hold(w);
     }
     return WW_OK;
 }
@@ -1357,6 +1357,7 @@ static int rebuild(struct sq_store *st, struct writer *w)
     w->agg_last = w->applied;
     w->sources = (uint64_t)sql_int(st, "SELECT count(*) FROM srcs");
     int rc = catch_up(st, w, 0);
+    snapshot_hold(w);
     if (!rc) w->rebuild = 0;
     return rc;
 }
@@ -1484,6 +1485,7 @@ static void *writer_main(void *arg)
                     w->rebuild = 1;
                 ww_free(todo[k].ev);
             }
+            if (ntodo) snapshot_hold(w);
             ww_free(todo);
         }
         /* a few ms of flushing between commits, more as the backlog grows
@@ -1551,6 +1553,7 @@ static int replay(struct sq_store *st, struct writer *w)
     w->sources = (uint64_t)sql_int(st, "SELECT count(*) FROM srcs");
     int rc = sync_keys(st, w);
     if (!rc) rc = catch_up(st, w, 1);
+    snapshot_hold(w);
     if (!rc && flush(st, w, -1, 1)) w->failed = 1;
     return rc;
 }
