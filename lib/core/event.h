@@ -46,6 +46,8 @@ struct ww_event {
     uint8_t tcpflags;     /* WW_TH_* (TCP only) */
     uint8_t action;       /* enum ww_action */
     uint8_t outcome;      /* enum ww_outcome */
+    uint16_t sensor;      /* which sensor saw it: the file in analyze, the key in the
+                             collector (low 16 bits); 0 if one or unknown */
     uint32_t count;       /* records this event stands for, >= 1 */
 };
 

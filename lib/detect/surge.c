@@ -135,6 +135,10 @@ void ww_surge_opts_default(struct ww_surge_opts *o)
     o->stat = WW_SURGE_NEW;
     o->seen_capacity = 1u << 22;
     o->learn_us = WW_DAY_US;
+    o->min_targets = 5;
+    o->flood_share = 0.5;
+    o->flood_sources = 100;
+    o->sports = 1;
 }
 
 static void seen_alloc(struct ww_surges *s, size_t cap);
@@ -397,6 +401,13 @@ size_t ww_surges_results(struct ww_surges *s, const struct ww_surge **out)
 {
     *out = s->res; /* appended as called: in alert order for time-ordered input */
     return s->nres;
+}
+
+size_t ww_surges_floods(struct ww_surges *s, const struct ww_flood **out)
+{
+    (void)s;
+    *out = NULL;
+    return 0;
 }
 
 size_t ww_surges_memory(const struct ww_surges *s)

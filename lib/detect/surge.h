@@ -9,6 +9,9 @@
 #include "core/event.h"
 
 enum ww_surge_stat { WW_SURGE_NEW = 0, WW_SURGE_SOURCES };
+enum ww_surge_kind { WW_SURGE_SPREADING = 0, WW_SURGE_CAMPAIGN };
+enum ww_surge_side { WW_SURGE_DPORT = 0, WW_SURGE_SPORT }; /* which port surged */
+#define WW_SURGE_SLOTS 96   /* growth slots kept per surge, 12 per bucket */
 
 struct ww_surge_opts {
     int64_t bucket_us;       /* default 1 h */
@@ -21,6 +24,11 @@ struct ww_surge_opts {
     size_t seen_capacity;    /* default 1<<22 (source, port) pairs remembered */
     int64_t learn_us;        /* default 1 d: with WW_SURGE_NEW, the first stretch of
                                 input only fills the seen table */
+    unsigned min_targets;    /* default 5: distinct targets the new sources must reach */
+    double flood_share;      /* default 0.5: one target with this share of the new
+                                sources is a flood, not a surge */
+    unsigned flood_sources;  /* default 100: sources on one target a flood needs */
+    int sports;              /* default 1: UDP source ports are watched too (Witty) */
 };
 void ww_surge_opts_default(struct ww_surge_opts *o);
 
@@ -35,6 +43,27 @@ struct ww_surge {
     double spread;             /* the baseline's spread (of the judged statistic) */
     double score;              /* z = (X - expected) / spread, X the judged statistic */
     double isc_score;          /* sqrt((S-s)^2/s + (T-t)^2/t) */
+    uint8_t side;              /* enum ww_surge_side: port is the destination or the
+                                  (UDP) source port */
+    uint8_t kind;              /* enum ww_surge_kind, from the growth so far */
+    uint32_t sensors;          /* sensors the new sources reached when called (>= 2: many) */
+    uint64_t new_targets;      /* distinct targets of the new sources when called */
+    int64_t slot_us;           /* width of a growth slot (bucket / 12) */
+    uint32_t nslots;           /* slots[0 .. nslots) from start_us, the last one filling */
+    uint32_t slots[WW_SURGE_SLOTS]; /* new sources per slot */
+    double growth_per_hour;    /* r fitted to the new sources per slot: they grow as e^(r t) */
+    double doubling_s;         /* ln 2 / r (spreading), else 0 */
+    double population;         /* spreading: sources expected at saturation, 0 = not yet known */
+    int64_t saturation_us;     /* spreading: when 95% of them will have been seen, 0 = unknown */
+};
+
+/* Many sources converging on one target and port: a flood, never a surge. */
+struct ww_flood {
+    struct ww_addr target;
+    uint16_t port;
+    uint8_t proto;
+    int64_t start_us, end_us;  /* first and last event to the target counted */
+    uint64_t sources, records; /* distinct sources and records to the target */
 };
 
 struct ww_surges;
@@ -44,6 +73,8 @@ struct ww_surges *ww_surges_new(const struct ww_surge_opts *o); /* NULL = defaul
 void ww_surges_event(struct ww_surges *s, const struct ww_event *ev);
 /* Surges called so far, by alert time; owned by s, valid until the next call. */
 size_t ww_surges_results(struct ww_surges *s, const struct ww_surge **out);
+/* Floods called so far, by start; owned by s, valid until the next call. */
+size_t ww_surges_floods(struct ww_surges *s, const struct ww_flood **out);
 size_t ww_surges_memory(const struct ww_surges *s);
 void ww_surges_free(struct ww_surges *s);
 

@@ -294,6 +294,7 @@ enum ww_err ww_input_file(const char *path, struct ww_input_opts *o,
 struct head {
     struct ww_reader *r;
     struct ww_event ev; /* its next event */
+    uint16_t sensor;    /* the file's place in the list: its events' sensor */
 };
 
 static void sift_down(struct head *h, size_t n, size_t i)
@@ -340,6 +341,7 @@ enum ww_err ww_input_files(const char *const *paths, size_t n, struct ww_input_o
             result = WW_ERR_IO;
             continue;
         }
+        h[nh].sensor = (uint16_t)i;
         h[nh++].r = r;
     }
     if (result) {
@@ -361,6 +363,7 @@ enum ww_err ww_input_files(const char *const *paths, size_t n, struct ww_input_o
     }
     for (size_t i = nh / 2; i-- > 0;) sift_down(h, nh, i);
     while (nh) {
+        h[0].ev.sensor = h[0].sensor;
         if (o->on_event) o->on_event(o->event_ctx, &h[0].ev);
         if (o->on_progress && ++emitted % PROGRESS_EVERY == 0) {
             uint64_t b = bytes_done;

@@ -157,5 +157,6 @@ enum ww_parse_rc ww_parse_dshield(struct ww_parse_ctx *ctx, const char *line,
     ev->count = count;
     ev->action = WW_ACTION_UNKNOWN;
     ev->outcome = WW_OUTCOME_UNKNOWN;
+    ev->sensor = 0;
     return WW_PARSE_EVENT;
 }

@@ -199,5 +199,6 @@ enum ww_parse_rc ww_parse_winfw(struct ww_parse_ctx *ctx, const char *line,
         ev->sport = (uint16_t)sport; ev->dport = (uint16_t)dport;
     }
     ev->count = 1;
+    ev->sensor = 0;
     return WW_PARSE_EVENT;
 }
