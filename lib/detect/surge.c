@@ -94,9 +94,24 @@
 
 struct ewm { double mean, var; uint32_t n; };   /* weighted mean, residual var */
 
+#define SLOTS 12   /* growth slots per bucket */
+#define CANDS 4    /* heavy-target candidates per bucket (space saving) */
+#define SER_MAX (3 << 16) /* series: TCP and UDP destination ports, UDP source ports */
+
+/* A target the bucket's new sources converge on (Metwally et al.'s space
+ * saving: CANDS counters, the smallest replaced, its count inherited as err). */
+struct cand {
+    uint64_t h;                     /* the target's hash; 0 = unused */
+    struct ww_addr a;
+    uint32_t n, err;                /* new sources counted, overestimate */
+    int64_t first;                  /* its first new source's time */
+    uint64_t rec;                   /* records to it while a candidate */
+};
+
 struct series {
     int64_t b;                      /* current bucket */
     struct ww_dcount src, tgt;      /* in the current bucket */
+    struct ww_dcount ntgt;          /* targets of the bucket's new sources */
     uint64_t nnew;                  /* new sources in the current bucket */
     uint64_t nbuckets;              /* closed buckets of history */
     struct ewm x;                   /* judged statistic, all buckets */
@@ -105,6 +120,13 @@ struct series {
     struct ewm s, t;                /* sources and targets (for the ISC score) */
     double e, spread;               /* expectation for the current bucket */
     int surge;                      /* index+1 of the ongoing surge, 0 if none */
+    int flood;                      /* index+1 of the ongoing flood, 0 if none */
+    uint64_t fl_h;                  /* its target's hash */
+    uint64_t fl_new;                /* its new sources in the current bucket */
+    uint16_t sens0;                 /* the first sensor of the bucket's new sources */
+    uint8_t nsens;                  /* sensors among them: 0, 1 or 2 (= more) */
+    uint32_t slot[SLOTS];           /* new sources per twelfth of the bucket */
+    struct cand cand[CANDS];
 };
 
 struct seen { uint64_t key; int64_t b; }; /* key: odd (see seen_new) */
@@ -115,13 +137,18 @@ struct ww_surges {
     int started;
     int64_t learn_until;            /* buckets before this are not baseline */
     int phased;
-    struct series *ser[131072];
+    int64_t now_us;                 /* the latest event's time */
+    uint16_t sens0;                 /* the first sensor seen */
+    uint8_t nsens;                  /* sensors seen: 0, 1 or 2 (= pooled) */
+    struct series *ser[SER_MAX];
     size_t nser;
     struct seen *seen;              /* seen[0 .. seen_n), room for 3/4 of the slots */
     size_t seen_n;
     struct ww_hash seen_ix;         /* key -> seen entry; its slots: the capacity */
     struct ww_surge *res;
     size_t nres, capres;
+    struct ww_flood *fl;
+    size_t nfl, capfl;
 };
 
 void ww_surge_opts_default(struct ww_surge_opts *o)
@@ -314,6 +341,36 @@ static void fold(struct ww_surges *s, struct series *q, int64_t b, double x, dou
     ewm_add(&q->t, T < tc || !warm ? T : tc, q->t.mean, s->window);
 }
 
+/* Zero history for a series born at bucket b after the learning period:
+ * the buckets since then had no event on its port, which is what folding
+ * them would give (a port from nothing has a zero baseline and is judged
+ * at once). */
+static void zero_history(const struct ww_surges *s, struct series *q, int64_t b)
+{
+    if (b <= s->learn_until) return;
+    int64_t k = b - s->learn_until;
+    if (k > (int64_t)s->window) k = (int64_t)s->window;
+    q->nbuckets = (uint64_t)k;
+    q->x.n = q->s.n = q->t.n = (uint32_t)k;
+    if (!s->phased) return;
+    int64_t per = WW_HOUR_US / s->o.bucket_us, lo = b - k; /* buckets [lo, b) */
+    for (int64_t h = floor_div(lo, per); h <= floor_div(b - 1, per); h++) {
+        int64_t from = h * per > lo ? h * per : lo, to = (h + 1) * per < b ? (h + 1) * per : b;
+        q->phase_n[phase_of(s, h * per)] += (uint32_t)(to - from);
+    }
+}
+
+static void bucket_clear(struct series *q)
+{
+    ww_dcount_release(&q->src);
+    ww_dcount_release(&q->tgt);
+    ww_dcount_release(&q->ntgt);
+    q->nnew = q->fl_new = 0;
+    q->nsens = 0;
+    memset(q->slot, 0, sizeof q->slot);
+    memset(q->cand, 0, sizeof q->cand);
+}
+
 /* Close q's current bucket and any empty ones up to (not incl.) bucket nb. */
 static void roll(struct ww_surges *s, struct series *q, int64_t nb)
 {
@@ -325,22 +382,21 @@ static void roll(struct ww_surges *s, struct series *q, int64_t nb)
         if (elevated) s->res[q->surge - 1].end_us = (q->b + 1) * s->o.bucket_us;
         else q->surge = 0;
     }
+    if (q->flood && q->fl_new < s->o.min_sources) q->flood = 0; /* its crowd left */
     fold(s, q, q->b, x, S, T);
     int64_t gap = nb - q->b - 1;
     if (gap > 0) {
-        q->surge = 0;
+        q->surge = q->flood = 0;
         if (gap > (int64_t)s->window) gap = (int64_t)s->window;
         for (int64_t g = 1; g <= gap; g++) fold(s, q, nb - gap - 1 + g, 0, 0, 0);
     }
-    ww_dcount_release(&q->src);
-    ww_dcount_release(&q->tgt);
-    q->nnew = 0;
+    bucket_clear(q);
     q->b = nb;
     expect(s, q, nb);
 }
 
 static void call(struct ww_surges *s, struct series *q, uint16_t port, uint8_t proto,
-                 int64_t ts, double z)
+                 uint8_t side, int64_t ts, double z)
 {
     if (s->nres == s->capres) {
         s->capres = s->capres ? 2 * s->capres : 16;
@@ -356,67 +412,281 @@ static void call(struct ww_surges *s, struct series *q, uint16_t port, uint8_t p
         .baseline_sources = q->s.mean, .baseline_targets = q->t.mean,
         .baseline_new = s->o.stat == WW_SURGE_NEW ? q->e : 0,
         .spread = q->spread, .score = z,
-        .isc_score = sqrt((S - fs) * (S - fs) / fs + (T - ft) * (T - ft) / ft)};
+        .isc_score = sqrt((S - fs) * (S - fs) / fs + (T - ft) * (T - ft) / ft),
+        .side = side, .sensors = q->nsens, .new_targets = ww_dcount_count(&q->ntgt),
+        .slot_us = s->o.bucket_us / SLOTS};
     if (s->o.stat == WW_SURGE_SOURCES) r->baseline_sources = q->e;
+    unsigned k = (unsigned)((ts - r->start_us) / r->slot_us);
+    if (k >= SLOTS) k = SLOTS - 1;
+    memcpy(r->slots, q->slot, sizeof q->slot);
+    r->nslots = k + 1;
     q->surge = (int)s->nres;
 }
 
-void ww_surges_event(struct ww_surges *s, const struct ww_event *ev)
+/* Count a new source's target among the bucket's heavy candidates. */
+static struct cand *cand_add(struct series *q, uint64_t h, const struct ww_event *ev)
 {
-    if (ev->proto != WW_PROTO_TCP && ev->proto != WW_PROTO_UDP) return;
-    int64_t b = floor_div(ev->ts_us, s->o.bucket_us);
-    if (!s->started) {
-        s->started = 1;
-        s->learn_until = s->o.stat == WW_SURGE_NEW
-                       ? b + (s->o.learn_us + s->o.bucket_us - 1) / s->o.bucket_us : b;
+    struct cand *c = NULL, *min = &q->cand[0];
+    for (int i = 0; i < CANDS && !c; i++) {
+        if (q->cand[i].h == h) c = &q->cand[i];
+        else if (q->cand[i].n < min->n) min = &q->cand[i];
     }
-    size_t idx = (size_t)(ev->proto == WW_PROTO_UDP) << 16 | ev->dport;
+    if (!c) {
+        uint32_t err = min->h ? min->n : 0;
+        *min = (struct cand){.h = h, .a = ev->dst, .n = err, .err = err, .first = ev->ts_us};
+        c = min;
+    }
+    c->n++;
+    return c;
+}
+
+static const struct cand *cand_top(const struct series *q)
+{
+    const struct cand *t = &q->cand[0];
+    for (int i = 1; i < CANDS; i++)
+        if (q->cand[i].n > t->n) t = &q->cand[i];
+    return t;
+}
+
+/* The bucket's top target as a flood, once enough sources converge on it
+ * (and, on a port with a baseline, as many as would make a surge); its
+ * sources leave the bucket's new sources, so they never count toward one. */
+static void flood_check(struct ww_surges *s, struct series *q, uint16_t port, uint8_t proto,
+                        const struct cand *c, int64_t ts)
+{
+    uint64_t n = c->n - c->err;
+    if (q->flood || n < s->o.flood_sources || c->n < s->o.flood_share * (double)q->nnew) return;
+    if (q->nbuckets >= s->o.warmup_buckets && (stat_x(s, q) - q->e) / q->spread < s->o.z_jump) return;
+    if (s->nfl == s->capfl) {
+        s->capfl = s->capfl ? 2 * s->capfl : 16;
+        s->fl = ww_realloc(s->fl, s->capfl * sizeof *s->fl);
+    }
+    s->fl[s->nfl++] = (struct ww_flood){.target = c->a, .port = port, .proto = proto,
+        .start_us = c->first, .end_us = ts, .sources = n, .records = c->rec};
+    q->flood = (int)s->nfl;
+    q->fl_h = c->h;
+    q->fl_new = n;
+    q->nnew -= n < q->nnew ? n : q->nnew;
+}
+
+/* TCP answers (SYN-ACK, RST) are backscatter, not probes. */
+static int is_reply(const struct ww_event *ev)
+{
+    uint8_t f = ev->tcpflags;
+    return ev->proto == WW_PROTO_TCP &&
+           ((f & (WW_TH_SYN | WW_TH_ACK)) == (WW_TH_SYN | WW_TH_ACK) || (f & (WW_TH_RST | WW_TH_SYN)) == WW_TH_RST);
+}
+
+/* One event on series idx (a destination port, or a UDP source port). */
+static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t side,
+                         const struct ww_event *ev, int64_t b)
+{
     struct series *q = s->ser[idx];
     if (!q) {
         q = s->ser[idx] = ww_calloc(1, sizeof *q);
         s->nser++;
         q->b = b;
+        zero_history(s, q, b);
         expect(s, q, b);
     } else if (b > q->b) {
         roll(s, q, b);
     } else if (b < q->b) {
         b = q->b; /* late event: counts in the current bucket */
     }
-    uint64_t ah = ww_addr_hash(&ev->src);
-    ww_dcount_add(&q->tgt, ww_addr_hash(&ev->dst));
+    int64_t ts = ev->ts_us < b * s->o.bucket_us ? b * s->o.bucket_us : ev->ts_us;
+    uint64_t ah = ww_addr_hash(&ev->src), th = ww_addr_hash(&ev->dst), ch = th | 1; /* 0: unused */
+    struct ww_surge *r = q->surge ? &s->res[q->surge - 1] : NULL;
+    unsigned k = 0;
+    if (r) { /* the surge's growth: its slots run on while it lasts */
+        int64_t at = (ts - r->start_us) / r->slot_us;
+        k = at < WW_SURGE_SLOTS ? (unsigned)at : WW_SURGE_SLOTS;
+        if (k < WW_SURGE_SLOTS && k >= r->nslots) r->nslots = k + 1;
+    }
+    ww_dcount_add(&q->tgt, th);
     int news = ww_dcount_add(&q->src, ah);
+    struct ww_flood *f = q->flood && q->fl_h == ch ? &s->fl[q->flood - 1] : NULL;
+    if (f) {
+        f->records += ev->count;
+        if (ts > f->end_us) f->end_us = ts;
+    } else {
+        for (int i = 0; i < CANDS; i++)
+            if (q->cand[i].h == ch) q->cand[i].rec += ev->count;
+    }
     if (seen_new(s, ww_hash64(ah ^ (idx * 0x9e3779b97f4a7c15ULL)), b)) {
+        if (f) { /* a flood's source: never toward a surge */
+            f->sources++;
+            q->fl_new++;
+            return;
+        }
         q->nnew++;
         news = 1;
+        ww_dcount_add(&q->ntgt, th);
+        if (!q->nsens) q->sens0 = ev->sensor, q->nsens = 1;
+        else if (q->nsens == 1 && ev->sensor != q->sens0) q->nsens = 2;
+        q->slot[(ts - b * s->o.bucket_us) * SLOTS / s->o.bucket_us]++;
+        if (r && k < WW_SURGE_SLOTS) r->slots[k]++;
+        struct cand *c = cand_add(q, ch, ev);
+        c->rec += ev->count;
+        flood_check(s, q, port, ev->proto, c, ts);
     }
     if (!news || q->surge || q->nbuckets < s->o.warmup_buckets) return;
     double x = stat_x(s, q);
     if (x < s->o.min_sources) return;
     double z = (x - q->e) / q->spread;
     if (z < s->o.z_jump) return;
-    call(s, q, ev->dport, ev->proto, ev->ts_us, z);
+    /* dispersion: many targets, no one target taking the crowd, and with
+     * pooled sensors more than one of them */
+    if (ww_dcount_count(&q->ntgt) < s->o.min_targets) return;
+    const struct cand *t = cand_top(q);
+    if (!q->flood && t->n >= s->o.flood_share * (double)q->nnew) return;
+    if (s->nsens > 1 && q->nsens < 2) return;
+    call(s, q, port, ev->proto, side, ts, z);
+}
+
+void ww_surges_event(struct ww_surges *s, const struct ww_event *ev)
+{
+    if (ev->proto != WW_PROTO_TCP && ev->proto != WW_PROTO_UDP) return;
+    if (is_reply(ev)) return;
+    int64_t b = floor_div(ev->ts_us, s->o.bucket_us);
+    if (!s->started) {
+        s->started = 1;
+        s->learn_until = s->o.stat == WW_SURGE_NEW
+                       ? b + (s->o.learn_us + s->o.bucket_us - 1) / s->o.bucket_us : b;
+    }
+    if (ev->ts_us > s->now_us) s->now_us = ev->ts_us;
+    if (!s->nsens) s->sens0 = ev->sensor, s->nsens = 1;
+    else if (s->nsens == 1 && ev->sensor != s->sens0) s->nsens = 2;
+    size_t udp = ev->proto == WW_PROTO_UDP;
+    series_event(s, udp << 16 | ev->dport, ev->dport, WW_SURGE_DPORT, ev, b);
+    /* Witty: one source port to random destination ports; ephemeral source
+     * ports (every client's) and a port answering itself are not watched */
+    if (udp && s->o.sports && ev->sport && ev->sport < 32768 && ev->sport != ev->dport)
+        series_event(s, (size_t)2 << 16 | ev->sport, ev->sport, WW_SURGE_SPORT, ev, b);
+}
+
+/* ---- a surge's kind: the trend of its new sources ----
+ *
+ * A worm's new sources multiply (Zou, Gong, Towsley and Gao, CCS 2003: the
+ * trend, not the level); a campaign's arrive as its bots first reach the
+ * sensors and then thin out. Over the surge's slots (twelfths of a bucket)
+ * the excess over the baseline's share, n_i, is smoothed over three slots;
+ * the rise runs from the first slot with an excess to the smoothed peak.
+ * Spreading: the rise spans at least three closed slots and ln(n_i + 1)
+ * grows along it with a least-squares slope more than twice its standard
+ * error; the slope is the growth rate r, ln 2 / r the doubling time. The
+ * population: Zou et al.'s discrete epidemic, n_i = b C_{i-1} (1 - C_{i-1}/N)
+ * with C the cumulative new sources, is linear in C_{i-1} once divided by
+ * it: a least-squares line through (C_{i-1}, n_i / C_{i-1}) over the closed
+ * slots gives b (intercept) and b / N (minus the slope), so N, and the
+ * logistic's time to 95% of N from now. Before the curve bends (slope not
+ * negative) N is not yet known: 0. */
+
+static double fit(const double *x, const double *y, size_t n, double *slope, double *se)
+{
+    double mx = 0, my = 0, sxx = 0, sxy = 0, ss = 0;
+    for (size_t i = 0; i < n; i++) mx += x[i], my += y[i];
+    mx /= (double)n, my /= (double)n;
+    for (size_t i = 0; i < n; i++) sxx += (x[i] - mx) * (x[i] - mx), sxy += (x[i] - mx) * (y[i] - my);
+    *slope = sxx > 0 ? sxy / sxx : 0;
+    double a = my - *slope * mx;
+    for (size_t i = 0; i < n; i++) ss += (y[i] - a - *slope * x[i]) * (y[i] - a - *slope * x[i]);
+    *se = n > 2 && sxx > 0 ? sqrt(ss / (double)(n - 2) / sxx) : INFINITY;
+    return a;
+}
+
+static void growth(struct ww_surge *r, int64_t bucket_us, int64_t now_us)
+{
+    double n[WW_SURGE_SLOTS], sm[WW_SURGE_SLOTS], x[WW_SURGE_SLOTS] = {0}, y[WW_SURGE_SLOTS] = {0};
+    double base = r->baseline_new * (double)r->slot_us / (double)bucket_us;
+    size_t m = r->nslots ? r->nslots - 1 : 0; /* closed slots: the last one still fills */
+    if (now_us >= r->start_us + (int64_t)r->nslots * r->slot_us) m = r->nslots;
+    r->kind = WW_SURGE_CAMPAIGN;
+    r->growth_per_hour = r->doubling_s = r->population = 0;
+    r->saturation_us = 0;
+    size_t on = m;
+    for (size_t i = 0; i < m; i++) {
+        n[i] = r->slots[i] > base ? r->slots[i] - base : 0;
+        if (on == m && n[i] > 0) on = i;
+    }
+    if (on == m) return;
+    size_t peak = on;
+    for (size_t i = on; i < m; i++) {
+        double a = n[i > on ? i - 1 : i], c = n[i + 1 < m ? i + 1 : i];
+        sm[i] = (a + n[i] + c) / 3;
+        if (sm[i] > sm[peak]) peak = i;
+    }
+    size_t k = 0;
+    for (size_t i = on; i <= peak; i++, k++) x[k] = (double)(i - on), y[k] = log(n[i] + 1);
+    double slope, se, hours = (double)r->slot_us / (double)WW_HOUR_US;
+    fit(x, y, k, &slope, &se);
+    if (k < 3 || slope <= 2 * se) return;
+    r->kind = WW_SURGE_SPREADING;
+    r->growth_per_hour = slope / hours;
+    r->doubling_s = log(2) / slope * (double)r->slot_us / 1e6;
+    double cum = 0;
+    k = 0;
+    for (size_t i = on; i < m; i++) {
+        if (cum >= 1) x[k] = cum, y[k++] = n[i] / cum;
+        cum += n[i];
+    }
+    if (k < 3) return;
+    double b = fit(x, y, k, &slope, &se);
+    if (slope >= 0 || b <= 0) return;
+    double pop = -b / slope;
+    if (pop < cum) pop = cum;
+    if (pop > 1e10) return;
+    r->population = pop;
+    int64_t at = r->start_us + (int64_t)m * r->slot_us;
+    r->saturation_us = cum >= 0.95 * pop ? at
+                     : at + (int64_t)(log(19 * (pop - cum) / cum) / b * (double)r->slot_us);
 }
 
 size_t ww_surges_results(struct ww_surges *s, const struct ww_surge **out)
 {
+    for (size_t i = 0; i < s->nres; i++) growth(&s->res[i], s->o.bucket_us, s->now_us);
     *out = s->res; /* appended as called: in alert order for time-ordered input */
     return s->nres;
 }
 
+char *ww_surge_growth_text(const struct ww_surge *r, char *buf, size_t size)
+{
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < r->nslots; i++) total += r->slots[i];
+    size_t n = 0;
+    if (r->kind == WW_SURGE_SPREADING) {
+        double min = r->doubling_s / 60;
+        n = (size_t)snprintf(buf, size, "spreading: new sources doubling every %.*f %s",
+                             min < 120 ? 0 : 1, min < 120 ? min : min / 60, min < 120 ? "min" : "h");
+        if (r->population > 0 && n < size) {
+            char t[40];
+            n += (size_t)snprintf(buf + n, size - n, ", about %.0f sources expected by %s", r->population,
+                                  ww_time_format(r->saturation_us, t, sizeof t));
+        }
+    } else {
+        n = (size_t)snprintf(buf, size, "campaign: %llu new sources since the start, not growing",
+                             (unsigned long long)total);
+    }
+    if (r->side == WW_SURGE_SPORT && n < size)
+        snprintf(buf + n, size - n, "; from UDP source port %u to many destination ports (Witty-like)",
+                 r->port);
+    return buf;
+}
+
 size_t ww_surges_floods(struct ww_surges *s, const struct ww_flood **out)
 {
-    (void)s;
-    *out = NULL;
-    return 0;
+    *out = s->fl;
+    return s->nfl;
 }
 
 size_t ww_surges_memory(const struct ww_surges *s)
 {
     size_t m = sizeof *s + s->nser * sizeof(struct series) +
                ww_hash_most(seen_cap(s)) * sizeof *s->seen + ww_hash_bytes(&s->seen_ix) +
-               s->capres * sizeof *s->res;
-    for (size_t i = 0; i < 131072; i++)
-        if (s->ser[i]) m += ww_dcount_bytes(&s->ser[i]->src) + ww_dcount_bytes(&s->ser[i]->tgt);
+               s->capres * sizeof *s->res + s->capfl * sizeof *s->fl;
+    for (size_t i = 0; i < SER_MAX; i++)
+        if (s->ser[i])
+            m += ww_dcount_bytes(&s->ser[i]->src) + ww_dcount_bytes(&s->ser[i]->tgt) +
+                 ww_dcount_bytes(&s->ser[i]->ntgt);
     return m;
 }
 
@@ -426,20 +696,20 @@ void ww_surges_free(struct ww_surges *s)
     for (size_t i = 0, n = 0; n < s->nser; i++) { /* leaves the rest of ser[] untouched */
         if (!s->ser[i]) continue;
         n++;
-        ww_dcount_release(&s->ser[i]->src);
-        ww_dcount_release(&s->ser[i]->tgt);
+        bucket_clear(s->ser[i]);
         ww_free(s->ser[i]);
     }
     ww_free(s->seen);
     ww_hash_release(&s->seen_ix);
     ww_free(s->res);
+    ww_free(s->fl);
     ww_free(s);
 }
 
 /* ---- saving and loading (the format is in the comment at the top) ---- */
 
 #define SAVE_HEAD 24
-#define SAVE_VERSION 1
+#define SAVE_VERSION 2 /* 1 is still read: what version 2 adds starts empty */
 #define SAVE_T_LIMIT (INT64_C(1) << 62) /* |bucket start| a loaded series may have, in us */
 #define SAVE_RESULT 99                  /* bytes of one result record */
 
@@ -517,6 +787,20 @@ static void get_dcount(struct rbuf *r, struct ww_dcount *dc)
         r->off += used;
 }
 
+static void put_addr(struct ww_buf *w, const struct ww_addr *a)
+{
+    put(w, a->family, 1);
+    ww_buf_add(w, a->b, 16);
+}
+
+static void get_addr(struct rbuf *r, struct ww_addr *a)
+{
+    a->family = (uint8_t)get(r, 1);
+    const unsigned char *p = take(r, 16);
+    if (p) memcpy(a->b, p, 16);
+    if (a->family != 0 && a->family != 4 && a->family != 6) fail(r, "surge state: bad address family");
+}
+
 static void put_ewm(struct ww_buf *w, const struct ewm *m)
 {
     put_f(w, m->mean);
@@ -559,8 +843,15 @@ size_t ww_surges_save(const struct ww_surges *s, unsigned char **out)
     put_f(&w, s->o.z_jump);
     put_f(&w, s->o.z_hold);
     put(&w, (uint64_t)s->o.stat, 1);
+    put(&w, s->o.min_targets, 4);
+    put_f(&w, s->o.flood_share);
+    put(&w, s->o.flood_sources, 4);
+    put(&w, (uint64_t)!!s->o.sports, 1);
     put(&w, (uint64_t)s->started, 1);
     put(&w, (uint64_t)s->learn_until, 8);
+    put(&w, (uint64_t)s->now_us, 8);
+    put(&w, s->sens0, 2);
+    put(&w, s->nsens, 1);
     put(&w, s->nres, 4);
     for (size_t i = 0; i < s->nres; i++) {
         const struct ww_surge *u = &s->res[i];
@@ -578,6 +869,23 @@ size_t ww_surges_save(const struct ww_surges *s, unsigned char **out)
         put_f(&w, u->spread);
         put_f(&w, u->score);
         put_f(&w, u->isc_score);
+        put(&w, u->side, 1);
+        put(&w, u->sensors, 4);
+        put(&w, u->new_targets, 8);
+        put(&w, (uint64_t)u->slot_us, 8);
+        put(&w, u->nslots, 4);
+        for (uint32_t k = 0; k < u->nslots; k++) put(&w, u->slots[k], 4);
+    }
+    put(&w, s->nfl, 4);
+    for (size_t i = 0; i < s->nfl; i++) {
+        const struct ww_flood *f = &s->fl[i];
+        put_addr(&w, &f->target);
+        put(&w, f->port, 2);
+        put(&w, f->proto, 1);
+        put(&w, (uint64_t)f->start_us, 8);
+        put(&w, (uint64_t)f->end_us, 8);
+        put(&w, f->sources, 8);
+        put(&w, f->records, 8);
     }
     put(&w, s->nser, 4);
     for (size_t i = 0, k = 0; k < s->nser; i++) {
@@ -596,6 +904,22 @@ size_t ww_surges_save(const struct ww_surges *s, unsigned char **out)
         for (int ph = 0; ph < PHASES; ph++) put(&w, q->phase_n[ph], 4);
         put_dcount(&w, &q->src);
         put_dcount(&w, &q->tgt);
+        put_dcount(&w, &q->ntgt);
+        put(&w, (uint64_t)q->flood, 4);
+        put(&w, q->fl_h, 8);
+        put(&w, q->fl_new, 8);
+        put(&w, q->sens0, 2);
+        put(&w, q->nsens, 1);
+        for (int j = 0; j < SLOTS; j++) put(&w, q->slot[j], 4);
+        for (int j = 0; j < CANDS; j++) {
+            const struct cand *c = &q->cand[j];
+            put(&w, c->h, 8);
+            put_addr(&w, &c->a);
+            put(&w, c->n, 4);
+            put(&w, c->err, 4);
+            put(&w, (uint64_t)c->first, 8);
+            put(&w, c->rec, 8);
+        }
     }
     /* the seen table by key, so the bytes do not depend on its layout */
     size_t n = s->seen_n;
@@ -620,15 +944,15 @@ size_t ww_surges_save(const struct ww_surges *s, unsigned char **out)
 }
 
 /* The series part of a state: nser series in increasing index order. */
-static void load_series(struct rbuf *r, struct ww_surges *s)
+static void load_series(struct rbuf *r, struct ww_surges *s, unsigned version)
 {
     uint64_t nser = get(r, 4);
     int64_t blim = SAVE_T_LIMIT / s->o.bucket_us;
     int64_t prev = -1;
-    if (nser > 131072) fail(r, "surge state: too many series");
+    if (nser > SER_MAX) fail(r, "surge state: too many series");
     for (uint64_t k = 0; k < nser && !r->err; k++) {
         int64_t idx = (int64_t)get(r, 4);
-        if (r->err || idx <= prev || idx >= 131072) {
+        if (r->err || idx <= prev || idx >= SER_MAX) {
             fail(r, "surge state: series out of order");
             return;
         }
@@ -646,6 +970,28 @@ static void load_series(struct rbuf *r, struct ww_surges *s)
         for (int ph = 0; ph < PHASES; ph++) q->phase_n[ph] = (uint32_t)get(r, 4);
         get_dcount(r, &q->src);
         get_dcount(r, &q->tgt);
+        if (version >= 2) {
+            get_dcount(r, &q->ntgt);
+            uint64_t flood = get(r, 4);
+            q->fl_h = get(r, 8);
+            q->fl_new = get(r, 8);
+            q->sens0 = (uint16_t)get(r, 2);
+            q->nsens = (uint8_t)get(r, 1);
+            for (int j = 0; j < SLOTS; j++) q->slot[j] = (uint32_t)get(r, 4);
+            for (int j = 0; j < CANDS; j++) {
+                struct cand *c = &q->cand[j];
+                c->h = get(r, 8);
+                get_addr(r, &c->a);
+                c->n = (uint32_t)get(r, 4);
+                c->err = (uint32_t)get(r, 4);
+                c->first = get_i(r);
+                c->rec = get(r, 8);
+                if (c->err > c->n) fail(r, "surge state: candidate count below its error");
+            }
+            if (flood > s->nfl) fail(r, "surge state: series names a flood not called");
+            if (q->nsens > 2) fail(r, "surge state: bad sensor count");
+            q->flood = (int)(flood & 0x7fffffff);
+        }
         if (q->b < -blim || q->b > blim) fail(r, "surge state: series bucket out of range");
         if (q->nbuckets > s->window) fail(r, "surge state: more history than the window");
         if (surge > s->nres) fail(r, "surge state: series names a surge not called");
@@ -695,7 +1041,7 @@ enum ww_err ww_surges_load(const void *buf, size_t len, struct ww_surges **out, 
     struct rbuf r = {.err = "not a surge state (no WWSG header)"};
     if (len >= SAVE_HEAD && !memcmp(p, "WWSG", 4)) {
         r = (struct rbuf){p + SAVE_HEAD, len - SAVE_HEAD, 0, NULL};
-        if (ww_le_get32(p + 4) != SAVE_VERSION) r.err = "surge state: unsupported version";
+        if (ww_le_get32(p + 4) != SAVE_VERSION && ww_le_get32(p + 4) != 1) r.err = "surge state: unsupported version";
         else if (ww_le_get64(p + 8) != r.n) r.err = "surge state: truncated (length mismatch)";
         else if (ww_le_get64(p + 16) != fnv1a(r.p, r.n)) r.err = "surge state: checksum mismatch (torn or corrupt)";
     }
@@ -711,6 +1057,18 @@ enum ww_err ww_surges_load(const void *buf, size_t len, struct ww_surges **out, 
     o.z_hold = get_f(&r);
     uint64_t stat = get(&r, 1);
     o.stat = stat ? WW_SURGE_SOURCES : WW_SURGE_NEW;
+    unsigned version = len >= SAVE_HEAD ? (unsigned)ww_le_get32(p + 4) : 0;
+    struct ww_surge_opts d;
+    ww_surge_opts_default(&d);
+    o.min_targets = d.min_targets, o.flood_share = d.flood_share;
+    o.flood_sources = d.flood_sources, o.sports = d.sports;
+    if (version >= 2) {
+        o.min_targets = (unsigned)get(&r, 4);
+        o.flood_share = get_f(&r);
+        o.flood_sources = (unsigned)get(&r, 4);
+        o.sports = (int)get(&r, 1);
+        if (o.flood_share < 0 || o.flood_share > 1 || o.sports > 1) fail(&r, "surge state: option out of range");
+    }
     if (o.bucket_us < WW_SEC_US || o.bucket_us > INT64_C(1) << 50 || o.baseline_us < 0 ||
         o.baseline_us > SAVE_T_LIMIT || o.learn_us < 0 || o.learn_us > SAVE_T_LIMIT ||
         cap < 1024 || cap > UINT64_C(1) << 40 || stat > 1)
@@ -719,12 +1077,19 @@ enum ww_err ww_surges_load(const void *buf, size_t len, struct ww_surges **out, 
     struct ww_surges *s = ww_surges_new(&o);
     s->started = (int)get(&r, 1);
     s->learn_until = get_i(&r);
+    if (version >= 2) {
+        s->now_us = get_i(&r);
+        s->sens0 = (uint16_t)get(&r, 2);
+        s->nsens = (uint8_t)get(&r, 1);
+        if (s->nsens > 2) fail(&r, "surge state: bad sensor count");
+    }
     if (s->started > 1) fail(&r, "surge state: bad started flag");
     uint64_t nres = get(&r, 4);
     if (!r.err && nres > (r.n - r.off) / SAVE_RESULT) fail(&r, "surge state: result count out of range");
     if (!r.err && nres) s->res = ww_malloc(nres * sizeof *s->res);
     for (uint64_t i = 0; i < nres && !r.err; i++, s->nres++) {
         struct ww_surge *u = &s->res[i];
+        *u = (struct ww_surge){0};
         u->port = (uint16_t)get(&r, 2);
         u->proto = (uint8_t)get(&r, 1);
         u->start_us = get_i(&r);
@@ -739,9 +1104,34 @@ enum ww_err ww_surges_load(const void *buf, size_t len, struct ww_surges **out, 
         u->spread = get_f(&r);
         u->score = get_f(&r);
         u->isc_score = get_f(&r);
+        u->slot_us = o.bucket_us / SLOTS;
+        if (version >= 2) {
+            u->side = (uint8_t)get(&r, 1);
+            u->sensors = (uint32_t)get(&r, 4);
+            u->new_targets = get(&r, 8);
+            u->slot_us = get_i(&r);
+            u->nslots = (uint32_t)get(&r, 4);
+            if (u->side > 1 || u->sensors > 2 || u->nslots > WW_SURGE_SLOTS || u->slot_us != o.bucket_us / SLOTS)
+                fail(&r, "surge state: result out of range");
+            for (uint32_t k = 0; k < u->nslots && k < WW_SURGE_SLOTS; k++) u->slots[k] = (uint32_t)get(&r, 4);
+        }
     }
     s->capres = s->nres;
-    load_series(&r, s);
+    uint64_t nfl = version >= 2 ? get(&r, 4) : 0;
+    if (!r.err && nfl > (r.n - r.off) / 52) fail(&r, "surge state: flood count out of range");
+    if (!r.err && nfl) s->fl = ww_malloc(nfl * sizeof *s->fl);
+    for (uint64_t i = 0; i < nfl && !r.err; i++, s->nfl++) {
+        struct ww_flood *f = &s->fl[i];
+        get_addr(&r, &f->target);
+        f->port = (uint16_t)get(&r, 2);
+        f->proto = (uint8_t)get(&r, 1);
+        f->start_us = get_i(&r);
+        f->end_us = get_i(&r);
+        f->sources = get(&r, 8);
+        f->records = get(&r, 8);
+    }
+    s->capfl = s->nfl;
+    load_series(&r, s, version);
     load_seen(&r, s);
     if (!r.err && r.off != r.n) fail(&r, "surge state: trailing bytes");
     if (r.err) {

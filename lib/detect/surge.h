@@ -73,6 +73,12 @@ struct ww_surges *ww_surges_new(const struct ww_surge_opts *o); /* NULL = defaul
 void ww_surges_event(struct ww_surges *s, const struct ww_event *ev);
 /* Surges called so far, by alert time; owned by s, valid until the next call. */
 size_t ww_surges_results(struct ww_surges *s, const struct ww_surge **out);
+/* The surge's kind and growth in words, into buf ("spreading: new sources
+ * doubling every 41 min, about 12000 sources expected by 2006-08-05T03:00Z";
+ * "campaign: 480 new sources, not growing"; a source-port surge adds "from
+ * UDP source port 4000 to many destination ports (Witty-like)"). */
+char *ww_surge_growth_text(const struct ww_surge *r, char *buf, size_t size);
+
 /* Floods called so far, by start; owned by s, valid until the next call. */
 size_t ww_surges_floods(struct ww_surges *s, const struct ww_flood **out);
 size_t ww_surges_memory(const struct ww_surges *s);

@@ -51,6 +51,67 @@ static const char *proto_str(uint8_t proto, char *num)
     return num;
 }
 
+/* A surge's growth: new sources per slot and per bucket since its start. */
+static void growth_json(json_t *o, const struct ww_surge *s, int64_t bucket_us)
+{
+    json_t *slots = json_array(), *buckets = json_array();
+    uint64_t per = 0;
+    size_t k = s->slot_us ? (size_t)(bucket_us / s->slot_us) : 0;
+    for (uint32_t i = 0; i < s->nslots; i++) {
+        json_array_append_new(slots, json_integer(s->slots[i]));
+        per += s->slots[i];
+        if ((k && (i + 1) % k == 0) || i + 1 == s->nslots) {
+            json_array_append_new(buckets, json_integer((json_int_t)per));
+            per = 0;
+        }
+    }
+    char t[160];
+    json_object_set_new(o, "kind", json_string(s->kind == WW_SURGE_SPREADING ? "spreading" : "campaign"));
+    json_object_set_new(o, "side", json_string(s->side == WW_SURGE_SPORT ? "source" : "destination"));
+    json_object_set_new(o, "sensors", json_integer(s->sensors));
+    json_object_set_new(o, "new_targets", json_integer((json_int_t)s->new_targets));
+    json_object_set_new(o, "new_per_bucket", buckets);
+    json_object_set_new(o, "slot_seconds", json_integer((json_int_t)(s->slot_us / 1000000)));
+    json_object_set_new(o, "new_per_slot", slots);
+    json_object_set_new(o, "growth_per_hour", json_real(s->growth_per_hour));
+    json_object_set_new(o, "doubling_minutes", s->doubling_s > 0 ? json_real(s->doubling_s / 60) : json_null());
+    json_object_set_new(o, "population_estimate", s->population > 0 ? json_real(s->population) : json_null());
+    json_object_set_new(o, "saturation", s->saturation_us ? jtime(s->saturation_us) : json_null());
+    json_object_set_new(o, "explanation", json_string(ww_surge_growth_text(s, t, sizeof t)));
+}
+
+static json_t *surges_json(const struct ww_report *r, char *num)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < r->nsurges; i++) {
+        const struct ww_surge *s = &r->surges[i];
+        json_t *o = json_pack("{s:i,s:s,s:o,s:o,s:o,s:I,s:f,s:I,s:f,s:I,s:f,s:f,s:f,s:f}",
+            "port", s->port, "proto", proto_str(s->proto, num), "start", jtime(s->start_us),
+            "alert", jtime(s->alert_us), "end", jtime(s->end_us),
+            "sources", (json_int_t)s->sources, "baseline_sources", s->baseline_sources,
+            "new_sources", (json_int_t)s->new_sources, "baseline_new", s->baseline_new,
+            "targets", (json_int_t)s->targets, "baseline_targets", s->baseline_targets,
+            "spread", s->spread, "score", s->score, "isc_score", s->isc_score);
+        growth_json(o, s, r->bucket_us);
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static json_t *floods_json(const struct ww_report *r, char *num)
+{
+    json_t *a = json_array();
+    char b[WW_ADDR_STRLEN];
+    for (size_t i = 0; i < r->nfloods; i++) {
+        const struct ww_flood *f = &r->floods[i];
+        json_array_append_new(a, json_pack("{s:s,s:i,s:s,s:o,s:o,s:I,s:I}",
+            "target", ww_addr_format(&f->target, b), "port", f->port, "proto", proto_str(f->proto, num),
+            "start", jtime(f->start_us), "end", jtime(f->end_us),
+            "sources", (json_int_t)f->sources, "records", (json_int_t)f->records));
+    }
+    return a;
+}
+
 int ww_report_json(FILE *out, const struct ww_report *r)
 {
     json_t *doc = json_object(), *files = json_array(), *a;
@@ -89,18 +150,8 @@ int ww_report_json(FILE *out, const struct ww_report *r)
     }
     json_object_set_new(doc, "ports", a);
 
-    a = json_array();
-    for (size_t i = 0; i < r->nsurges; i++) {
-        const struct ww_surge *s = &r->surges[i];
-        json_array_append_new(a, json_pack("{s:i,s:s,s:o,s:o,s:o,s:I,s:f,s:I,s:f,s:I,s:f,s:f,s:f,s:f}",
-            "port", s->port, "proto", proto_str(s->proto, num), "start", jtime(s->start_us),
-            "alert", jtime(s->alert_us), "end", jtime(s->end_us),
-            "sources", (json_int_t)s->sources, "baseline_sources", s->baseline_sources,
-            "new_sources", (json_int_t)s->new_sources, "baseline_new", s->baseline_new,
-            "targets", (json_int_t)s->targets, "baseline_targets", s->baseline_targets,
-            "spread", s->spread, "score", s->score, "isc_score", s->isc_score));
-    }
-    json_object_set_new(doc, "surges", a);
+    json_object_set_new(doc, "surges", surges_json(r, num));
+    json_object_set_new(doc, "floods", floods_json(r, num));
 
     if (r->nhist) {
         a = json_array();
@@ -170,11 +221,22 @@ int ww_report_text(FILE *out, const struct ww_report *r, size_t top)
         fprintf(out, "  %u/%s from %s, called %s\n", s->port,
                 proto_str(s->proto, num), ww_time_format(s->start_us, t1, sizeof t1),
                 ww_time_format(s->alert_us, t2, sizeof t2));
+        char g[160];
         fprintf(out, "    %llu new sources (baseline %.1f), %llu sources (%.1f), "
-                "%llu targets (%.1f)\n    z %.1f, ISC trend score %.1f\n",
+                "%llu targets (%.1f)\n    z %.1f, ISC trend score %.1f\n    %s\n",
                 (unsigned long long)s->new_sources, s->baseline_new,
                 (unsigned long long)s->sources, s->baseline_sources,
-                (unsigned long long)s->targets, s->baseline_targets, s->score, s->isc_score);
+                (unsigned long long)s->targets, s->baseline_targets, s->score, s->isc_score,
+                ww_surge_growth_text(s, g, sizeof g));
+    }
+    fprintf(out, "\nFloods (many sources, one target: not worms)\n");
+    if (!r->nfloods) fprintf(out, "  (none)\n");
+    for (size_t i = 0; i < r->nfloods; i++) {
+        const struct ww_flood *f = &r->floods[i];
+        fprintf(out, "  %s port %u/%s from %s to %s\n    %llu sources, %llu records\n",
+                ww_addr_format(&f->target, b), f->port, proto_str(f->proto, num),
+                ww_time_format(f->start_us, t1, sizeof t1), ww_time_format(f->end_us, t2, sizeof t2),
+                (unsigned long long)f->sources, (unsigned long long)f->records);
     }
     return ferror(out) ? WW_ERR_IO : WW_OK;
 }

@@ -25,6 +25,8 @@ struct ww_report {
     size_t nports;
     const struct ww_surge *surges;
     size_t nsurges;
+    const struct ww_flood *floods;
+    size_t nfloods;
     /* optional: one port's buckets (analyze --history PORT/PROTO) */
     uint16_t hist_port;
     uint8_t hist_proto;
