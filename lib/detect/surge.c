@@ -581,15 +581,26 @@ void ww_surges_event(struct ww_surges *s, const struct ww_event *ev)
  * logistic's time to 95% of N from now. Before the curve bends (slope not
  * negative) N is not yet known: 0. */
 
-static double fit(const double *x, const double *y, size_t n, double *slope, double *se)
+/* Weighted least squares y = a + slope x (w NULL: equal weights); returns
+ * a, the slope and its standard error. */
+static double fit(const double *x, const double *y, const double *w, size_t n, double *slope, double *se)
 {
-    double mx = 0, my = 0, sxx = 0, sxy = 0, ss = 0;
-    for (size_t i = 0; i < n; i++) mx += x[i], my += y[i];
-    mx /= (double)n, my /= (double)n;
-    for (size_t i = 0; i < n; i++) sxx += (x[i] - mx) * (x[i] - mx), sxy += (x[i] - mx) * (y[i] - my);
+    double sw = 0, mx = 0, my = 0, sxx = 0, sxy = 0, ss = 0;
+    for (size_t i = 0; i < n; i++) {
+        double wi = w ? w[i] : 1;
+        sw += wi, mx += wi * x[i], my += wi * y[i];
+    }
+    mx /= sw, my /= sw;
+    for (size_t i = 0; i < n; i++) {
+        double wi = w ? w[i] : 1;
+        sxx += wi * (x[i] - mx) * (x[i] - mx), sxy += wi * (x[i] - mx) * (y[i] - my);
+    }
     *slope = sxx > 0 ? sxy / sxx : 0;
     double a = my - *slope * mx;
-    for (size_t i = 0; i < n; i++) ss += (y[i] - a - *slope * x[i]) * (y[i] - a - *slope * x[i]);
+    for (size_t i = 0; i < n; i++) {
+        double d = y[i] - a - *slope * x[i];
+        ss += (w ? w[i] : 1) * d * d;
+    }
     *se = n > 2 && sxx > 0 ? sqrt(ss / (double)(n - 2) / sxx) : INFINITY;
     return a;
 }
@@ -618,19 +629,19 @@ static void growth(struct ww_surge *r, int64_t bucket_us, int64_t now_us)
     size_t k = 0;
     for (size_t i = on; i <= peak; i++, k++) x[k] = (double)(i - on), y[k] = log(n[i] + 1);
     double slope, se, hours = (double)r->slot_us / (double)WW_HOUR_US;
-    fit(x, y, k, &slope, &se);
+    fit(x, y, NULL, k, &slope, &se);
     if (k < 3 || slope <= 2 * se) return;
     r->kind = WW_SURGE_SPREADING;
     r->growth_per_hour = slope / hours;
     r->doubling_s = log(2) / slope * (double)r->slot_us / 1e6;
-    double cum = 0;
+    double cum = 0, w[WW_SURGE_SLOTS];
     k = 0;
-    for (size_t i = on; i < m; i++) {
-        if (cum >= 1) x[k] = cum, y[k++] = n[i] / cum;
+    for (size_t i = on; i < m; i++) { /* n_i / C has variance ~ 1 / C: weighted by C */
+        if (cum >= 1) x[k] = cum, y[k] = n[i] / cum, w[k++] = cum;
         cum += n[i];
     }
     if (k < 3) return;
-    double b = fit(x, y, k, &slope, &se);
+    double b = fit(x, y, w, k, &slope, &se);
     if (slope >= 0 || b <= 0) return;
     double pop = -b / slope;
     if (pop < cum) pop = cum;
