@@ -124,7 +124,7 @@ static enum ww_err set_tz(struct ww_parse_ctx *p, const char *s)
 enum {
     OPT_FORMAT = 256, OPT_INFMT, OPT_STRICT, OPT_YEAR, OPT_BOOT, OPT_TZ, OPT_BUCKET,
     OPT_BASELINE, OPT_WARMUP, OPT_MINSRC, OPT_ZJUMP, OPT_ZHOLD, OPT_STAT, OPT_WINDOW, OPT_PORTS, OPT_HOSTS,
-    OPT_HISTORY, OPT_LEARN, OPT_T0, OPT_T1, OPT_ALPHA, OPT_BETA, OPT_TOP, OPT_PROGRESS, OPT_NOPROGRESS
+    OPT_HISTORY, OPT_LEARN, OPT_MINTGT, OPT_FLSRC, OPT_FLSHARE, OPT_NOSPORT, OPT_T0, OPT_T1, OPT_ALPHA, OPT_BETA, OPT_TOP, OPT_PROGRESS, OPT_NOPROGRESS
 };
 
 static const struct option longopts[] = {
@@ -140,6 +140,10 @@ static const struct option longopts[] = {
     {"min-sources", required_argument, 0, OPT_MINSRC},
     {"z-jump", required_argument, 0, OPT_ZJUMP},
     {"z-hold", required_argument, 0, OPT_ZHOLD},
+    {"min-targets", required_argument, 0, OPT_MINTGT},
+    {"flood-sources", required_argument, 0, OPT_FLSRC},
+    {"flood-share", required_argument, 0, OPT_FLSHARE},
+    {"no-source-ports", no_argument, 0, OPT_NOSPORT},
     {"surge-stat", required_argument, 0, OPT_STAT},
     {"window", required_argument, 0, OPT_WINDOW},
     {"port-threshold", required_argument, 0, OPT_PORTS},
@@ -184,12 +188,16 @@ static int detector_option(struct ww_analysis_opts *o, int c, const char *arg)
         break;
     case OPT_WARMUP:
     case OPT_MINSRC:
+    case OPT_MINTGT:
+    case OPT_FLSRC:
     case OPT_PORTS:
     case OPT_HOSTS:
         if (ww_parse_uint(arg, 1000000000, &u) || (u == 0 && c != OPT_WARMUP))
             return ww_usage_error(&ww_cmd_analyze, "bad number '%s'", arg);
         if (c == OPT_WARMUP) o->surge.warmup_buckets = (unsigned)u;
         else if (c == OPT_MINSRC) o->surge.min_sources = (unsigned)u;
+        else if (c == OPT_MINTGT) o->surge.min_targets = (unsigned)u;
+        else if (c == OPT_FLSRC) o->surge.flood_sources = (unsigned)u;
         else if (c == OPT_PORTS) o->scan.vertical_ports = (unsigned)u;
         else o->scan.horizontal_hosts = (unsigned)u;
         break;
@@ -198,6 +206,13 @@ static int detector_option(struct ww_analysis_opts *o, int c, const char *arg)
         if (ww_parse_double(arg, 0, 1e9, &x)) return ww_usage_error(&ww_cmd_analyze, "bad z threshold");
         if (c == OPT_ZJUMP) o->surge.z_jump = x;
         else o->surge.z_hold = x;
+        break;
+    case OPT_FLSHARE:
+        if (ww_parse_double(arg, 0, 1, &x)) return ww_usage_error(&ww_cmd_analyze, "--flood-share is a fraction in [0,1]");
+        o->surge.flood_share = x;
+        break;
+    case OPT_NOSPORT:
+        o->surge.sports = 0;
         break;
     case OPT_STAT:
         if (!strcmp(arg, "new")) o->surge.stat = WW_SURGE_NEW;
@@ -395,6 +410,10 @@ const struct ww_command ww_cmd_analyze = {
     "  --min-sources N           minimum count in a bucket (default 10)\n"
     "  --z-jump X                called at this many spreads above (default 7)\n"
     "  --z-hold X                a surge lasts while buckets stay this far (3)\n"
+    "  --min-targets N           distinct targets the new sources reach (default 5)\n"
+    "  --flood-sources N         sources on one target that make a flood (default 100)\n"
+    "  --flood-share X           one target's share of new sources: flood (default 0.5)\n"
+    "  --no-source-ports         do not watch UDP source ports (Witty-like worms)\n"
     "\n"
     "Exit status: 0 success, 1 runtime failure (unreadable file, --strict stop;\n"
     "no report is printed then), 2 usage error.\n"

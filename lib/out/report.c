@@ -218,8 +218,8 @@ int ww_report_text(FILE *out, const struct ww_report *r, size_t top)
     if (!r->nsurges) fprintf(out, "  (none)\n");
     for (size_t i = 0; i < r->nsurges; i++) {
         const struct ww_surge *s = &r->surges[i];
-        fprintf(out, "  %u/%s from %s, called %s\n", s->port,
-                proto_str(s->proto, num), ww_time_format(s->start_us, t1, sizeof t1),
+        fprintf(out, "  %u/%s%s from %s, called %s\n", s->port, proto_str(s->proto, num),
+                s->side == WW_SURGE_SPORT ? " (source port)" : "", ww_time_format(s->start_us, t1, sizeof t1),
                 ww_time_format(s->alert_us, t2, sizeof t2));
         char g[160];
         fprintf(out, "    %llu new sources (baseline %.1f), %llu sources (%.1f), "
