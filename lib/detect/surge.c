@@ -505,19 +505,20 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
     ww_dcount_add(&q->tgt, th);
     int news = ww_dcount_add(&q->src, ah);
     struct ww_flood *f = q->flood && q->fl_h == ch ? &s->fl[q->flood - 1] : NULL;
-    if (f) {
+    int isnew = seen_new(s, ww_hash64(ah ^ (idx * 0x9e3779b97f4a7c15ULL)), b);
+    if (f) { /* the flood's records and sources: never toward a surge */
         f->records += ev->count;
         if (ts > f->end_us) f->end_us = ts;
-    } else {
-        for (int i = 0; i < CANDS; i++)
-            if (q->cand[i].h == ch) q->cand[i].rec += ev->count;
-    }
-    if (seen_new(s, ww_hash64(ah ^ (idx * 0x9e3779b97f4a7c15ULL)), b)) {
-        if (f) { /* a flood's source: never toward a surge */
+        if (isnew) {
             f->sources++;
             q->fl_new++;
             return;
         }
+    }
+    struct cand *c = !f && isnew ? cand_add(q, ch, ev) : NULL;
+    for (int i = 0; i < CANDS && !f; i++)
+        if (q->cand[i].h == ch) q->cand[i].rec += ev->count;
+    if (isnew) {
         q->nnew++;
         news = 1;
         ww_dcount_add(&q->ntgt, th);
@@ -525,9 +526,7 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
         else if (q->nsens == 1 && ev->sensor != q->sens0) q->nsens = 2;
         q->slot[(ts - b * s->o.bucket_us) * SLOTS / s->o.bucket_us]++;
         if (r && k < WW_SURGE_SLOTS) r->slots[k]++;
-        struct cand *c = cand_add(q, ch, ev);
-        c->rec += ev->count;
-        flood_check(s, q, port, ev->proto, c, ts);
+        if (c) flood_check(s, q, port, ev->proto, c, ts);
     }
     if (!news || q->surge || q->nbuckets < s->o.warmup_buckets) return;
     double x = stat_x(s, q);

@@ -1,9 +1,13 @@
 /* surge.c -- the online surge detector: a real surge is called at the
  * event that makes it one; one heavy scanner,
  * steady traffic, a diurnal cycle and returning sources are not surges;
- * warm-up, the minimum count and the baseline window hold. */
+ * warm-up, the minimum count and the baseline window hold; a flood on one
+ * target, crowds on few targets or one pooled sensor, and TCP answers are
+ * not surges; a port from nothing is judged at once; a UDP source port is
+ * watched (Witty); a surge's kind follows its growth. */
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "test.h"
 #include "core/addr.h"
@@ -133,8 +137,164 @@ static void guards(void)
     }
 }
 
+static void ev_add(struct ww_surges *s, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
+                   uint8_t proto, uint8_t flags, uint16_t sensor, int64_t ts)
+{
+    struct ww_event e = {.ts_us = ts, .src = v4(src), .dst = v4(dst), .sport = sport, .dport = dport,
+                         .proto = proto, .tcpflags = flags, .sensor = sensor, .count = 1};
+    ww_surges_event(s, &e);
+}
+
+/* 300 spoofed sources on one target after two days of 5 new sources an
+ * hour: a flood, not a surge; its records and sources are counted */
+static void floods(void)
+{
+    const struct ww_surge *sv;
+    const struct ww_flood *fv;
+    struct ww_surges *s = ww_surges_new(NULL);
+    for (int h = 0; h < 48; h++) hour(s, 80, h, (uint32_t)h * 1000, 5);
+    for (uint32_t i = 0; i < 300; i++)
+        ev_add(s, 0x50000000u + i * 7919, 0xC0000263u, 1234, 80, WW_PROTO_TCP, WW_TH_SYN, 0,
+               T0 + 48 * HOUR + 1000000 * (int64_t)i);
+    hour(s, 80, 48, 48000, 5);
+    CHECK_INT(ww_surges_results(s, &sv), 0);
+    CHECK_INT(ww_surges_floods(s, &fv), 1);
+    char b[WW_ADDR_STRLEN];
+    CHECK_STR(ww_addr_format(&fv[0].target, b), "192.0.2.99");
+    CHECK_INT(fv[0].port, 80);
+    CHECK_INT(fv[0].sources, 300);
+    CHECK_INT(fv[0].records, 300);
+    CHECK_INT(fv[0].end_us, T0 + 48 * HOUR + 299 * 1000000);
+    ww_surges_free(s);
+    /* 60 new sources on 4 targets: too few targets for a surge (and too few
+     * sources for a flood); on 8 targets it is a surge */
+    for (uint32_t nt = 4; nt <= 8; nt += 4) {
+        s = ww_surges_new(NULL);
+        for (int h = 0; h < 48; h++) hour(s, 139, h, (uint32_t)h * 1000, 5);
+        for (uint32_t i = 0; i < 60; i++)
+            add(s, 0x50000000u + i, 0xC0000200u + i % nt, 139, T0 + 48 * HOUR + 1000000 * (int64_t)i);
+        CHECK_INT(ww_surges_results(s, &sv), nt == 8);
+        CHECK_INT(ww_surges_floods(s, &fv), 0);
+        ww_surges_free(s);
+    }
+}
+
+/* TCP answers (SYN-ACK, RST) from many new sources: backscatter, no surge */
+static void replies(void)
+{
+    const struct ww_surge *sv;
+    struct ww_surges *s = ww_surges_new(NULL);
+    for (int h = 0; h < 48; h++) hour(s, 3000, h, (uint32_t)h * 1000, 5);
+    for (uint32_t i = 0; i < 200; i++) {
+        ev_add(s, 0x50000000u + i, 0xC0000200u + i, 80, 3000, WW_PROTO_TCP, WW_TH_SYN | WW_TH_ACK, 0,
+               T0 + 48 * HOUR + 1000000 * (int64_t)i);
+        ev_add(s, 0x60000000u + i, 0xC0000200u + i, 80, 3000, WW_PROTO_TCP, WW_TH_RST | WW_TH_ACK, 0,
+               T0 + 48 * HOUR + 1000000 * (int64_t)i);
+    }
+    CHECK_INT(ww_surges_results(s, &sv), 0);
+    ww_surges_free(s);
+}
+
+/* a port silent until the outbreak: judged at once after the learning day,
+ * against a zero baseline, at the minimum count */
+static void from_nothing(void)
+{
+    const struct ww_surge *sv;
+    struct ww_surges *s = ww_surges_new(NULL);
+    for (int h = 0; h < 48; h++) hour(s, 139, h, (uint32_t)h * 1000, 5);
+    for (uint32_t i = 0; i < 30; i++)
+        add(s, 0x50000000u + i, 0xC0000200u + i, 5555, T0 + 48 * HOUR + 1000000 * (int64_t)i);
+    CHECK_INT(ww_surges_results(s, &sv), 1);
+    CHECK_INT(sv[0].port, 5555);
+    CHECK_INT(sv[0].new_sources, 10);
+    CHECK(sv[0].baseline_new == 0);
+    ww_surges_free(s);
+    /* ... but not while the seen table learns (the first day) */
+    s = ww_surges_new(NULL);
+    for (int h = 0; h < 12; h++) hour(s, 139, h, (uint32_t)h * 1000, 5);
+    for (uint32_t i = 0; i < 30; i++)
+        add(s, 0x50000000u + i, 0xC0000200u + i, 5555, T0 + 12 * HOUR + 1000000 * (int64_t)i);
+    CHECK_INT(ww_surges_results(s, &sv), 0);
+    ww_surges_free(s);
+}
+
+/* pooled sensors: new sources seen by one sensor only are no surge */
+static void pooled(void)
+{
+    const struct ww_surge *sv;
+    for (int both = 0; both < 2; both++) {
+        struct ww_surges *s = ww_surges_new(NULL);
+        for (int h = 0; h < 48; h++)
+            for (uint32_t i = 0; i < 5; i++)
+                ev_add(s, (uint32_t)h * 1000 + i, 0xC0000200u + i, 1234, 139, WW_PROTO_TCP, WW_TH_SYN,
+                       (uint16_t)(i % 2), T0 + h * HOUR + (int64_t)i * 60000000);
+        for (uint32_t i = 0; i < 60; i++)
+            ev_add(s, 0x50000000u + i, 0xC0000200u + i, 1234, 139, WW_PROTO_TCP, WW_TH_SYN,
+                   (uint16_t)(both ? i % 2 : 1), T0 + 48 * HOUR + 1000000 * (int64_t)i);
+        CHECK_INT(ww_surges_results(s, &sv), both);
+        if (both) CHECK_INT(sv[0].sensors, 2);
+        ww_surges_free(s);
+    }
+}
+
+/* Witty: UDP from source port 4000 to random destination ports */
+static void witty(void)
+{
+    const struct ww_surge *sv;
+    struct ww_surges *s = ww_surges_new(NULL);
+    for (int h = 0; h < 48; h++) hour(s, 53, h, (uint32_t)h * 1000, 5);
+    for (uint32_t i = 0; i < 40; i++)
+        ev_add(s, 0x50000000u + i, 0xC0000200u + i, 4000, (uint16_t)(1024 + i * 977 % 60000), WW_PROTO_UDP, 0,
+               0, T0 + 48 * HOUR + 1000000 * (int64_t)i);
+    CHECK_INT(ww_surges_results(s, &sv), 1);
+    CHECK_INT(sv[0].port, 4000);
+    CHECK_INT(sv[0].proto, WW_PROTO_UDP);
+    CHECK_INT(sv[0].side, WW_SURGE_SPORT);
+    char t[160];
+    CHECK(strstr(ww_surge_growth_text(&sv[0], t, sizeof t), "source port 4000") != NULL);
+    ww_surges_free(s);
+}
+
+/* new sources doubling every slot (5 minutes) from the outbreak: spreading,
+ * doubling in about 5 minutes; 300 switched on at once and then trickling
+ * in: a campaign */
+static void kinds(void)
+{
+    const struct ww_surge *sv;
+    for (int campaign = 0; campaign < 2; campaign++) {
+        struct ww_surges *s = ww_surges_new(NULL);
+        for (int h = 0; h < 48; h++) hour(s, 139, h, (uint32_t)h * 1000, 5);
+        uint32_t id = 0;
+        for (int slot = 0; slot < 12; slot++) {
+            uint32_t n = campaign ? (slot == 0 ? 300u : slot < 3 ? 20u : 2u) : 1u << (slot < 9 ? slot : 9);
+            for (uint32_t i = 0; i < n; i++, id++)
+                add(s, 0x50000000u + id, 0xC0000000u + id, 139,
+                    T0 + 48 * HOUR + slot * (HOUR / 12) + (int64_t)i * (HOUR / 12) / (n + 1));
+        }
+        add(s, 0x0A0A0A0Au, 0xC0000001u, 139, T0 + 49 * HOUR); /* closes the slots */
+        CHECK_INT(ww_surges_results(s, &sv), 1);
+        CHECK_INT(sv[0].kind, campaign ? WW_SURGE_CAMPAIGN : WW_SURGE_SPREADING);
+        CHECK_INT(sv[0].nslots, 13); /* the 13th, in the next bucket, filling */
+        if (!campaign) {
+            CHECK(sv[0].doubling_s > 240 && sv[0].doubling_s < 420);
+            CHECK(sv[0].growth_per_hour > 7 && sv[0].growth_per_hour < 10);
+        } else {
+            CHECK(sv[0].doubling_s == 0 && sv[0].population == 0);
+        }
+        char t[160];
+        CHECK(strstr(ww_surge_growth_text(&sv[0], t, sizeof t), campaign ? "campaign" : "doubling every") != NULL);
+        ww_surges_free(s);
+    }
+}
+
 TEST_MAIN({
     jump();
     not_surges();
     guards();
+    floods();
+    replies();
+    from_nothing();
+    pooled();
+    witty();
+    kinds();
 })
