@@ -494,7 +494,11 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
         b = q->b; /* late event: counts in the current bucket */
     }
     int64_t ts = ev->ts_us < b * s->o.bucket_us ? b * s->o.bucket_us : ev->ts_us;
-    uint64_t ah = ww_addr_hash(&ev->src), th = ww_addr_hash(&ev->dst), ch = th | 1; /* 0: unused */
+    /* dispersion is over targets, or for a source port over destination
+     * ports (Witty's one source port to many; Slammer's random source ports
+     * to one are not it) */
+    uint64_t ah = ww_addr_hash(&ev->src), th = ww_addr_hash(&ev->dst);
+    uint64_t dh = side == WW_SURGE_SPORT ? ww_hash64(ev->dport + 1u) : th, ch = dh | 1; /* 0: unused */
     struct ww_surge *r = q->surge ? &s->res[q->surge - 1] : NULL;
     unsigned k = 0;
     if (r) { /* the surge's growth: its slots run on while it lasts */
@@ -521,12 +525,12 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
     if (isnew) {
         q->nnew++;
         news = 1;
-        ww_dcount_add(&q->ntgt, th);
+        ww_dcount_add(&q->ntgt, dh);
         if (!q->nsens) q->sens0 = ev->sensor, q->nsens = 1;
         else if (q->nsens == 1 && ev->sensor != q->sens0) q->nsens = 2;
         q->slot[(ts - b * s->o.bucket_us) * SLOTS / s->o.bucket_us]++;
         if (r && k < WW_SURGE_SLOTS) r->slots[k]++;
-        if (c) flood_check(s, q, port, ev->proto, c, ts);
+        if (c && side == WW_SURGE_DPORT) flood_check(s, q, port, ev->proto, c, ts);
     }
     if (!news || q->surge || q->nbuckets < s->o.warmup_buckets) return;
     double x = stat_x(s, q);

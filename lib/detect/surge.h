@@ -47,7 +47,8 @@ struct ww_surge {
                                   (UDP) source port */
     uint8_t kind;              /* enum ww_surge_kind, from the growth so far */
     uint32_t sensors;          /* sensors the new sources reached when called (>= 2: many) */
-    uint64_t new_targets;      /* distinct targets of the new sources when called */
+    uint64_t new_targets;      /* distinct targets of the new sources when called
+                                  (destination ports for a source-port surge) */
     int64_t slot_us;           /* width of a growth slot (bucket / 12) */
     uint32_t nslots;           /* slots[0 .. nslots) from start_us, the last one filling */
     uint32_t slots[WW_SURGE_SLOTS]; /* new sources per slot */

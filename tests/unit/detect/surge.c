@@ -253,6 +253,17 @@ static void witty(void)
     char t[160];
     CHECK(strstr(ww_surge_growth_text(&sv[0], t, sizeof t), "source port 4000") != NULL);
     ww_surges_free(s);
+    /* a shared source port to one destination port (Slammer's sources
+     * colliding on a port): a surge on 1434, none on the source port */
+    s = ww_surges_new(NULL);
+    for (int h = 0; h < 48; h++) hour(s, 53, h, (uint32_t)h * 1000, 5);
+    for (uint32_t i = 0; i < 40; i++)
+        ev_add(s, 0x50000000u + i, 0xC0000200u + i, 5000, 1434, WW_PROTO_UDP, 0, 0,
+               T0 + 48 * HOUR + 1000000 * (int64_t)i);
+    CHECK_INT(ww_surges_results(s, &sv), 1);
+    CHECK_INT(sv[0].port, 1434);
+    CHECK_INT(sv[0].side, WW_SURGE_DPORT);
+    ww_surges_free(s);
 }
 
 /* new sources doubling every slot (5 minutes) from the outbreak: spreading,
