@@ -34,14 +34,29 @@
  * et al.'s trend idea, was tried and dropped: at thresholds low enough to
  * fire before the online test it also fired on the background's slow
  * hour-to-hour drifts; see docs/DETECTION.md.)
+ * A surge also needs dispersion (Singh et al., OSDI 2004): the bucket's new
+ * sources reach min_targets targets, no one target holds flood_share of
+ * them (four space-saving candidates find it), and with pooled sensors
+ * (struct ww_event's sensor) more than one sensor saw them. A target that
+ * holds that share and flood_sources sources (and, where the port has a
+ * baseline, as many as would make a surge) is a flood (struct ww_flood):
+ * its sources leave the new-source count while it lasts. TCP answers
+ * (SYN-ACK, RST) are backscatter and are not counted at all. A series born
+ * after the learning period starts with the zero history it had, so a port
+ * from nothing is judged at once. UDP source ports below the ephemeral
+ * range are series of their own (Witty), dispersed over destination ports.
+ * Each surge keeps its new sources per twelfth of a bucket (slots) while it
+ * lasts; its kind, growth rate, doubling time and population are fitted to
+ * them when results are read (see "a surge's kind" below).
  * One heavy scanner is one source: it moves T, never S or N. A one-off
  * burst of a few sources, or the diurnal swing the phase means absorb, stays
  * under the guard. A surge lasts while closed buckets keep z >= z_hold; it is
  * reported with the numbers of the moment it was called, plus the ISC trend
  * score sqrt((S-s)^2/s + (T-t)^2/t) against the sources/targets baselines.
  *
- * Memory: a series is ~400 bytes per (port, proto) ever seen (at most
- * 131072), found by direct index; the seen table is a core/hash.h index of
+ * Memory: a series is ~650 bytes per (port, proto) ever seen (at most
+ * 196608: TCP and UDP destination ports, UDP source ports), found by
+ * direct index; the seen table is a core/hash.h index of
  * at most seen_capacity slots over 3/4 as many entries of 16 bytes (80 MiB
  * at the default 2^22), pruning the longest-unseen pairs first when full.
  *
@@ -49,29 +64,40 @@
  * baselines and its seen table. Every field is little-endian, written byte by
  * byte (i = signed, u = unsigned, f = IEEE 754 binary64; N = many):
  *
- *   header  "WWSG"  u32 version (1)  u64 body length  u64 FNV-1a 64 of the body
+ *   header  "WWSG"  u32 version (2)  u64 body length  u64 FNV-1a 64 of the body
  *   body    options: i64 bucket_us, baseline_us, learn_us; u64 seen_capacity;
- *                    u32 warmup_buckets, min_sources; f64 z_jump, z_hold; u8 stat
- *           u8 started, i64 learn_until
+ *                    u32 warmup_buckets, min_sources; f64 z_jump, z_hold; u8 stat;
+ *                    [2] u32 min_targets, f64 flood_share, u32 flood_sources, u8 sports
+ *           u8 started, i64 learn_until, [2] i64 now, u16 sensor, u8 sensors
  *           u32 N results, N x (99 bytes): u16 port, u8 proto, i64 start, alert,
  *               end, u64 sources, new_sources, targets, f64 baseline_sources,
- *               baseline_new, baseline_targets, spread, score, isc_score
- *           u32 N series, by increasing index (udp << 16 | port), N x:
+ *               baseline_new, baseline_targets, spread, score, isc_score,
+ *               [2] u8 side, u32 sensors, u64 new_targets, i64 slot_us,
+ *               u32 n, n x u32 slot
+ *           [2] u32 N floods, N x: addr target (u8 family, 16 bytes), u16 port,
+ *               u8 proto, i64 start, end, u64 sources, records
+ *           u32 N series, by increasing index (2 << 16 | source port for
+ *               UDP source ports, else udp << 16 | port), N x:
  *               u32 index, i64 bucket, u64 nnew, u64 nbuckets, u32 surge (0 or
  *               a result's number from 1), then x, s, t as (f64 mean, f64 var,
  *               u32 n), f64 phase_mean[24], u32 phase_n[24], then the bucket's
  *               source and target counters in core/dcount.h's encoding:
  *               u8 0, u8 n (<= 128), n x u64 member (exact, increasing),
- *               or u8 1, 4096 register bytes (HLL)
+ *               or u8 1, 4096 register bytes (HLL); [2] the new sources'
+ *               targets (a counter), u32 flood, u64 flood target hash,
+ *               u64 flood's new sources, u16 sensor, u8 sensors, 12 x u32
+ *               slot, 4 x candidate (u64 hash, addr, u32 n, err, i64 first,
+ *               u64 records)
  *           u64 N seen, N x (u64 key, i64 bucket) by increasing key
  *
+ * [2]: only in version 2; a version 1 state loads with them empty.
  * Only what exists is written: no empty series, no empty seen slots. The
  * checksum catches torn and corrupt writes (it changes with any one byte);
  * past it the loader still checks every count against the bytes left before
  * allocating, and every value against its range (bucket starts within
  * +-2^62 us, registers <= 53, no repeated keys, no more seen entries than 3/4
  * of the table the options allow), so no input makes it read out of bounds,
- * allocate more than the fixed 1 MiB of struct ww_surges plus a few times
+ * allocate more than the fixed 1.5 MiB of struct ww_surges plus a few times
  * len, or build a state the code above cannot run on. What is derived is not stored: the expectation and spread of the
  * current bucket, the window, the seen table's size and layout (the table
  * is rebuilt at the smallest size that holds its entries; growing only ever

@@ -93,7 +93,7 @@ void ww_surges_free(struct ww_surges *s);
  * ww_surges_load rebuilds a state that goes on exactly as the saved one
  * would have: WW_OK and the state in *out, or WW_ERR_PARSE with the reason
  * in err (*out untouched) when the bytes are not a valid state. It reads only buf[0..len) and allocates
- * in proportion to len (beyond the state's fixed 1 MiB). The format is in
+ * in proportion to len (beyond the state's fixed 1.5 MiB). The format is in
  * surge.c. */
 size_t ww_surges_save(const struct ww_surges *s, unsigned char **out);
 enum ww_err ww_surges_load(const void *buf, size_t len, struct ww_surges **out, char *err, size_t errlen);

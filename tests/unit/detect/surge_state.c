@@ -251,7 +251,7 @@ static void rejects(void)
     unsigned char *c = ww_malloc(len + 1);
     for (size_t k = 0; k < len; k++) all &= rejected(buf, k);
     CHECK(all);
-    /* (each of these reaches the body parser, whose state costs 1 MiB: every
+    /* (each of these reaches the body parser, whose state costs 1.5 MiB: every
      * length through the options, results and first series, then a sample) */
     for (size_t k = 24; k < len; k += k < 600 ? 1 : 29) {
         memcpy(c, buf, k);
