@@ -265,7 +265,9 @@ try:
     put("surge_state", "small-body", b"\x01" + small[24:])  # the harness makes the header
     # then more than 128 new sources on 139/tcp within the last hour: HLL counters
     t = sim[-1].split("\t")[0]
-    worm = ["%s\t0\t1\t10.%d.%d.1\t4000\t198.51.0.0\t139\ttcp\tSYN" % (t, i // 256, i % 256) for i in range(200)]
+    # (to many targets: on one they would be a flood, not a surge)
+    worm = ["%s\t0\t1\t10.%d.%d.1\t4000\t198.51.0.%d\t139\ttcp\tSYN" % (t, i // 256, i % 256, i)
+            for i in range(200)]
     # and one event a minute later: the collector judges on event time, so the
     # worm's second waits until its (only) sensor has sent something past it
     later = time.strftime("%Y-%m-%d %H:%M:%S +00:00",
