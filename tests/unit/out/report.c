@@ -22,6 +22,7 @@ static struct ww_report rep;
 static struct ww_scanner sc[2];
 static struct ww_portstat ports[3];
 static struct ww_surge surge;
+static struct ww_flood flood;
 static const char *const files[2] = {"sensor-01.log", "capture \"2\".pcap"};
 static int64_t hstart[2];
 static uint64_t hsrc[2] = {3, 40}, htgt[2] = {5, 60}, hrec[2] = {7, 80};
@@ -64,7 +65,18 @@ static void build(void)
     surge.sources = 40, surge.new_sources = 35, surge.targets = 60;
     surge.baseline_sources = 3.5, surge.baseline_new = 1.25, surge.baseline_targets = 5;
     surge.spread = 2, surge.score = 16.875, surge.isc_score = 4.5;
+    surge.kind = WW_SURGE_SPREADING, surge.sensors = 2, surge.new_targets = 33;
+    surge.slot_us = 50 * US, surge.nslots = 14;
+    for (uint32_t i = 0; i < 14; i++) surge.slots[i] = 1u << (i / 2);
+    surge.growth_per_hour = 49.9, surge.doubling_s = 50, surge.population = 5000;
+    surge.saturation_us = (T0 + 7200) * US;
     rep.surges = &surge, rep.nsurges = 1;
+    memset(&flood, 0, sizeof flood);
+    CHECK_INT(ww_addr_parse("203.0.113.53", 12, &flood.target), 0);
+    flood.port = 8080, flood.proto = WW_PROTO_TCP;
+    flood.start_us = (T0 + 100) * US, flood.end_us = (T0 + 160) * US;
+    flood.sources = 300, flood.records = 399;
+    rep.floods = &flood, rep.nfloods = 1;
 
     hstart[0] = (T0 + 1200) * US, hstart[1] = (T0 + 1800) * US;
     rep.hist_port = 139, rep.hist_proto = WW_PROTO_TCP, rep.nhist = 2;
@@ -119,15 +131,15 @@ static void test_json(void)
     free(out);
     if (!doc) return;
     /* the order of the top-level members, as written */
-    static const char *const top[] = {"input", "scanners", "ports", "surges", "history"};
+    static const char *const top[] = {"input", "scanners", "ports", "surges", "floods", "history"};
     size_t i = 0;
     const char *key;
     json_t *v;
     json_object_foreach(doc, key, v) {
-        CHECK(i < 5 && !strcmp(key, top[i]));
+        CHECK(i < 6 && !strcmp(key, top[i]));
         i++;
     }
-    CHECK_INT(i, 5);
+    CHECK_INT(i, 6);
 
     json_t *in = json_object_get(doc, "input");
     json_t *fl = json_object_get(in, "files");
@@ -188,6 +200,32 @@ static void test_json(void)
     CHECK(real(obj, "spread") == 2);
     CHECK(real(obj, "score") == 16.875);
     CHECK(real(obj, "isc_score") == 4.5);
+    CHECK_STR(str(obj, "kind"), "spreading");
+    CHECK_STR(str(obj, "side"), "destination");
+    CHECK_INT(num(obj, "sensors"), 2);
+    CHECK_INT(num(obj, "new_targets"), 33);
+    CHECK_INT(num(obj, "slot_seconds"), 50);
+    json_t *nb = json_object_get(obj, "new_per_bucket"); /* 12 slots a bucket: 1+1+2+2+..+32+32, 64+64 */
+    CHECK_INT(json_array_size(nb), 2);
+    CHECK_INT(json_integer_value(json_array_get(nb, 0)), 126);
+    CHECK_INT(json_integer_value(json_array_get(nb, 1)), 128);
+    CHECK_INT(json_array_size(json_object_get(obj, "new_per_slot")), 14);
+    CHECK(real(obj, "growth_per_hour") == 49.9);
+    CHECK(real(obj, "doubling_minutes") * 60 == 50);
+    CHECK(real(obj, "population_estimate") == 5000);
+    CHECK_STR(str(obj, "saturation"), "2006-08-01T02:00:00Z");
+    CHECK_STR(str(obj, "explanation"),
+              "spreading: new sources doubling every 1 min, about 5000 sources expected by 2006-08-01T02:00:00Z");
+    json_t *fd = json_object_get(doc, "floods");
+    CHECK_INT(json_array_size(fd), 1);
+    obj = json_array_get(fd, 0);
+    CHECK_STR(str(obj, "target"), "203.0.113.53");
+    CHECK_INT(num(obj, "port"), 8080);
+    CHECK_STR(str(obj, "proto"), "tcp");
+    CHECK_STR(str(obj, "start"), "2006-08-01T00:01:40Z");
+    CHECK_STR(str(obj, "end"), "2006-08-01T00:02:40Z");
+    CHECK_INT(num(obj, "sources"), 300);
+    CHECK_INT(num(obj, "records"), 399);
 
     json_t *h = json_object_get(doc, "history");
     CHECK_INT(num(h, "port"), 139);
@@ -251,7 +289,12 @@ static void test_text(void)
         "Surges (new sources per 10-minute bucket against the port's baseline)\n"
         "  139/tcp from 2006-08-01T00:30:00Z, called 2006-08-01T00:31:40Z\n"
         "    35 new sources (baseline 1.2), 40 sources (3.5), 60 targets (5.0)\n"
-        "    z 16.9, ISC trend score 4.5\n";
+        "    z 16.9, ISC trend score 4.5\n"
+        "    spreading: new sources doubling every 1 min, about 5000 sources expected by 2006-08-01T02:00:00Z\n"
+        "\n"
+        "Floods (many sources, one target: not worms)\n"
+        "  203.0.113.53 port 8080/tcp from 2006-08-01T00:01:40Z to 2006-08-01T00:02:40Z\n"
+        "    300 sources, 399 records\n";
     CHECK_STR(out, want);
     free(out);
 
@@ -279,6 +322,9 @@ static void test_text(void)
         "  (none)\n"
         "\n"
         "Surges (new sources per 0-minute bucket against the port's baseline)\n"
+        "  (none)\n"
+        "\n"
+        "Floods (many sources, one target: not worms)\n"
         "  (none)\n");
     free(out);
 }

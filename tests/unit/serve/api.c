@@ -249,7 +249,9 @@ static void fill_history(void)
             char src[32];
             if (i < 20) snprintf(src, sizeof src, "200.0.0.%d", i); /* back every hour */
             else snprintf(src, sizeof src, "100.%u.%u.%u", next >> 16 & 255, next >> 8 & 255, next & 255), next++;
-            event(&ev[i], src, "10.1.0.1", WW_PROTO_TCP, i < n - 5 ? 139 : 445);
+            char dst[32]; /* many targets: on one, the crowd would be a flood */
+            snprintf(dst, sizeof dst, "10.1.%d.%d", i / 250, i % 250 + 1);
+            event(&ev[i], src, dst, WW_PROTO_TCP, i < n - 5 ? 139 : 445);
             ev[i].ts_us = h * 3600000000LL + (int64_t)i * 3600000000LL / n;
         }
         char id[32];

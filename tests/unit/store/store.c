@@ -317,7 +317,8 @@ static void run(void)
         char bid[32];
         int nn = h < 70 ? 3 + h % 2 : 400;
         for (int i = 0; i < nn; i++)
-            big[i] = ev(t3 + h * 3600000000LL + i * 1000, s3++, 0xc0a80001, 5000, WW_PROTO_TCP);
+            big[i] = ev(t3 + h * 3600000000LL + i * 1000, s3++, 0xc0a80001u + (uint32_t)i % 64, 5000,
+                        WW_PROTO_TCP); /* many targets: on one, a flood */
         snprintf(bid, sizeof bid, "s-%d", h);
         CHECK_INT(ww_store_submit(st, id, bid, big, (size_t)nn, &dup), WW_OK);
     }
@@ -480,7 +481,8 @@ static size_t hour_batch(int h, struct ww_event *out)
         out[n++] = ev(t0 + i * 7000000, 0x0f000000u + (uint32_t)i, 0xc0a80002, 80, WW_PROTO_TCP);
     if (h >= HOURS - 3) /* the worm */
         for (int i = 0; i < 60 * (h - HOURS + 4); i++)
-            out[n++] = ev(t0 + 600000000 + i * 100000, 0x10000000u + (uint32_t)(h * 1000 + i), 0xc0a80003, 139, WW_PROTO_TCP);
+            out[n++] = ev(t0 + 600000000 + i * 100000, 0x10000000u + (uint32_t)(h * 1000 + i),
+                          0xc0a80100u + (uint32_t)i % 200, 139, WW_PROTO_TCP); /* many targets */
     return n;
 }
 
