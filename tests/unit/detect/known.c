@@ -222,4 +222,25 @@ static void test_speed(void)
     ww_known_free(k);
 }
 
-TEST_MAIN(test_lookup(); test_errors(); test_random(); test_speed())
+/* The example file shipped in contrib/ parses (run from the project root,
+ * as tests/run.sh does). */
+static void test_contrib(void)
+{
+    struct ww_known *k;
+    char err[512];
+    if (access("contrib/known-scanners.txt", R_OK)) {
+        test_skipped = "contrib/known-scanners.txt not found (run from the project root)";
+        return;
+    }
+    CHECK_INT(ww_known_load("contrib/known-scanners.txt", &k, err, sizeof err), WW_OK);
+    if (!k) {
+        fprintf(stderr, "%s\n", err);
+        return;
+    }
+    CHECK(ww_known_count(k) >= 10);
+    CHECK_STR(label(k, "162.142.125.7"), "Censys");
+    CHECK_STR(label(k, "2a00:8a60:1014:88::1"), "RWTH Aachen research scan");
+    ww_known_free(k);
+}
+
+TEST_MAIN(test_lookup(); test_errors(); test_random(); test_speed(); test_contrib())
