@@ -205,7 +205,7 @@ enum ww_err ww_known_parse(const char *text, size_t len, const char *name,
         i += n + 1;
     }
     if (!rc) {
-        qsort(l.p, l.n, sizeof *l.p, cmp_prefix);
+        if (l.n) qsort(l.p, l.n, sizeof *l.p, cmp_prefix);
         for (size_t i = 1; i < l.n && !rc; i++) {
             const struct prefix *a = &l.p[i - 1], *b = &l.p[i];
             if (a->family == b->family && a->len == b->len && !memcmp(a->lo, b->lo, 16)) {
