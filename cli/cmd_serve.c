@@ -175,7 +175,8 @@ static const char usage[] =
     "                       local sendmail\n"
     "  --public-url URL     the dashboard's address in what is sent (default\n"
     "                       http://LISTEN-ADDRESS)\n"
-    "  --known-scanners FILE 'CIDR LABEL' lines: sources in them are labelled (API,\n"
+    "  --known-scanners FILE\n"
+    "                       'CIDR LABEL' lines: sources in them are labelled (API,\n"
     "                       dashboard) and never count toward a surge\n\n"
     "The dashboard is at / on the same listener.\n";
 
