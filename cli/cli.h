@@ -22,6 +22,11 @@ int ww_wants_help(int argc, char **argv);
 /* Whole-string numbers for options: 0 on success, -1 if not a number in range. */
 int ww_parse_uint(const char *s, unsigned long long max, unsigned long long *out);
 int ww_parse_double(const char *s, double lo, double hi, double *out);
+/* --known-scanners FILE (detect/known.h) into *out, or NULL. WW_EXIT_OK, or
+ * the exit status after naming what is wrong: 1 if FILE cannot be read (a
+ * runtime failure), 2 for a bad line (FILE:LINE: what, as for a bad option). */
+struct ww_known;
+int ww_load_known(const char *path, struct ww_known **out);
 
 int cmd_analyze(int argc, char **argv);
 extern const struct ww_command ww_cmd_analyze;

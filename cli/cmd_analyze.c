@@ -21,6 +21,7 @@
 #include "ingest/input.h"
 #include "out/write.h"
 #include "detect/analysis.h"
+#include "detect/known.h"
 #include "out/report.h"
 #include "core/wtime.h"
 
@@ -38,6 +39,7 @@ struct analyze {
     uint16_t hist_port;        /* --history */
     uint8_t hist_proto;
     int want_hist;
+    const char *known_path;    /* --known-scanners */
     /* the run */
     struct ww_analysis an;
     int verbose, quiet;
@@ -124,7 +126,8 @@ static enum ww_err set_tz(struct ww_parse_ctx *p, const char *s)
 enum {
     OPT_FORMAT = 256, OPT_INFMT, OPT_STRICT, OPT_YEAR, OPT_BOOT, OPT_TZ, OPT_BUCKET,
     OPT_BASELINE, OPT_WARMUP, OPT_MINSRC, OPT_ZJUMP, OPT_ZHOLD, OPT_STAT, OPT_WINDOW, OPT_PORTS, OPT_HOSTS,
-    OPT_HISTORY, OPT_LEARN, OPT_MINTGT, OPT_FLSRC, OPT_FLSHARE, OPT_NOSPORT, OPT_T0, OPT_T1, OPT_ALPHA, OPT_BETA, OPT_TOP, OPT_PROGRESS, OPT_NOPROGRESS
+    OPT_HISTORY, OPT_LEARN, OPT_MINTGT, OPT_FLSRC, OPT_FLSHARE, OPT_NOSPORT, OPT_T0, OPT_T1, OPT_ALPHA, OPT_BETA, OPT_TOP, OPT_PROGRESS, OPT_NOPROGRESS,
+    OPT_KNOWN
 };
 
 static const struct option longopts[] = {
@@ -155,6 +158,7 @@ static const struct option longopts[] = {
     {"top", required_argument, 0, OPT_TOP},
     {"history", required_argument, 0, OPT_HISTORY},
     {"learn", required_argument, 0, OPT_LEARN},
+    {"known-scanners", required_argument, 0, OPT_KNOWN},
     {"progress", no_argument, 0, OPT_PROGRESS},
     {"no-progress", no_argument, 0, OPT_NOPROGRESS},
     {"verbose", no_argument, 0, 'v'},
@@ -278,6 +282,7 @@ static int option(struct analyze *a, int c, char *arg)
         a->hist_port = (uint16_t)u, a->hist_proto = (uint8_t)proto, a->want_hist = 1;
         break;
     }
+    case OPT_KNOWN: a->known_path = arg; break;
     case OPT_PROGRESS: a->progress = 1; break;
     case OPT_NOPROGRESS: a->progress = 0; break;
     case 'v': a->verbose = 1; break;
@@ -319,6 +324,7 @@ static int report(struct analyze *a, enum ww_err rc)
         r.first_us = a->an.first_us, r.last_us = a->an.last_us;
         r.bucket_us = a->ao.ports.bucket_us;
         r.nscanners = ww_scan_results(a->an.scan, &r.scanners);
+        r.known = a->ao.known;
         r.nports = ww_ports_stats(a->an.ports, &r.ports);
         r.nsurges = ww_surges_results(a->an.surges, &r.surges);
         r.nfloods = ww_surges_floods(a->an.surges, &r.floods);
@@ -339,6 +345,7 @@ int cmd_analyze(int argc, char **argv)
 {
     const struct ww_command *cmd = &ww_cmd_analyze;
     struct analyze a = {.top = 10};
+    struct ww_known *known = NULL;
     int c, st;
 
     ww_input_opts_init(&a.in);
@@ -351,6 +358,8 @@ int cmd_analyze(int argc, char **argv)
     if (!a.fmt_set) a.out = isatty(1) ? OUT_TEXT : OUT_JSON;
     if (a.ao.scan.trw_theta1 >= a.ao.scan.trw_theta0)
         return ww_usage_error(cmd, "--trw-theta1 must be below --trw-theta0");
+    if (a.known_path && (st = ww_load_known(a.known_path, &known))) return st;
+    a.ao.known = known;
 
     ww_analysis_init(&a.an, &a.ao);
     a.in.on_event = on_event, a.in.event_ctx = &a;
@@ -359,11 +368,15 @@ int cmd_analyze(int argc, char **argv)
     a.files = argv + optind;
     a.nfiles = (size_t)(argc - optind);
     a.bad = calloc(a.nfiles + 1, sizeof *a.bad);
-    if (!a.bad) return WW_EXIT_FAIL;
+    if (!a.bad) {
+        ww_known_free(known);
+        return WW_EXIT_FAIL;
+    }
     enum ww_err rc = ww_input_files((const char *const *)a.files, a.nfiles, &a.in, on_file_done, &a);
     if (a.progress) fputs("\r\033[K", stderr);
     st = report(&a, rc);
     ww_analysis_release(&a.an);
+    ww_known_free(known);
     free(a.bad);
     return st;
 }
@@ -414,7 +427,10 @@ const struct ww_command ww_cmd_analyze = {
     "  --flood-sources N         sources on one target that make a flood (default 100)\n"
     "  --flood-share X           one target's share of new sources: flood (default 0.5)\n"
     "  --no-source-ports         do not watch UDP source ports (Witty-like worms)\n"
+    "  --known-scanners FILE     'CIDR LABEL' lines: sources in them are labelled in\n"
+    "                            the scanners and never count toward a surge\n"
+    "                            (contrib/known-scanners.txt lists published ranges)\n"
     "\n"
     "Exit status: 0 success, 1 runtime failure (unreadable file, --strict stop;\n"
-    "no report is printed then), 2 usage error.\n"
+    "no report is printed then), 2 usage error (a bad --known-scanners line too).\n"
 };

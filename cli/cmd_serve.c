@@ -18,6 +18,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/wtime.h"
+#include "detect/known.h"
 #include "serve/httpd.h"
 #include "serve/notify.h"
 #include "store/store.h"
@@ -38,7 +39,7 @@
 
 struct opts {
     char *listen, *db, *tls_cert, *tls_key, *config, *max_body, *rate, *dash_user;
-    char *per_address, *header_timeout, *max_future, *lateness;
+    char *per_address, *header_timeout, *max_future, *lateness, *known;
     char *notify_secret, *smtp, *public_url; /* --notify's */
     char **notify;                /* --notify URLs: the command line's, else the config's */
     size_t nnotify;
@@ -63,6 +64,7 @@ static int set_opt(struct opts *o, const char *key, const char *val)
                 : !strcmp(key, "header-timeout") ? &o->header_timeout
                 : !strcmp(key, "max-future") ? &o->max_future
                 : !strcmp(key, "lateness") ? &o->lateness
+                : !strcmp(key, "known-scanners") ? &o->known
                 : !strcmp(key, "notify-secret") ? &o->notify_secret
                 : !strcmp(key, "smtp") ? &o->smtp : !strcmp(key, "public-url") ? &o->public_url
                 : NULL;
@@ -172,7 +174,10 @@ static const char usage[] =
     "  --smtp URL           mail through this smtp:// or smtps:// server, not the\n"
     "                       local sendmail\n"
     "  --public-url URL     the dashboard's address in what is sent (default\n"
-    "                       http://LISTEN-ADDRESS)\n\n"
+    "                       http://LISTEN-ADDRESS)\n"
+    "  --known-scanners FILE\n"
+    "                       'CIDR LABEL' lines: sources in them are labelled (API,\n"
+    "                       dashboard) and never count toward a surge\n\n"
     "The dashboard is at / on the same listener.\n";
 
 /* Everything after the options are read; o's strings stay the caller's. */
@@ -258,6 +263,13 @@ static int serve(struct opts *o)
         no.secret_len = len;
     }
     so.notify = &no;
+    struct ww_known *known = NULL;
+    int kst = o->known ? ww_load_known(o->known, &known) : WW_EXIT_OK;
+    if (kst) {
+        ww_free(secret);
+        return kst;
+    }
+    sto.known = known;
 
     char *cert = NULL, *key = NULL;
     if (o->tls_cert && (!(cert = read_file(o->tls_cert, "--tls-cert")) ||
@@ -281,6 +293,7 @@ static int serve(struct opts *o)
     if (ww_serve_run(&so, st, log_line, NULL) == WW_OK) status = WW_EXIT_OK;
     ww_store_close(st);
 out:
+    ww_known_free(known);
     ww_free(cert);
     ww_free(key);
     ww_free(secret);
@@ -301,7 +314,7 @@ static int run(int argc, char **argv)
         {"max-future", required_argument, NULL, 'f'}, {"lateness", required_argument, NULL, 'L'},
         {"notify", required_argument, NULL, 'N'}, {"notify-secret", required_argument, NULL, 'S'},
         {"smtp", required_argument, NULL, 'M'}, {"public-url", required_argument, NULL, 'U'},
-        {NULL, 0, NULL, 0}};
+        {"known-scanners", required_argument, NULL, 'k'}, {NULL, 0, NULL, 0}};
     struct opts o = {0};
     int ch, status;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1 && ch != '?') {
@@ -309,7 +322,7 @@ static int run(int argc, char **argv)
                         : ch == 'K' ? "tls-key" : ch == 'm' ? "max-body"
                         : ch == 'u' ? "dashboard-user" : ch == 'P' ? "max-per-address"
                         : ch == 'H' ? "header-timeout" : ch == 'f' ? "max-future"
-                        : ch == 'L' ? "lateness" : "rate-limit";
+                        : ch == 'L' ? "lateness" : ch == 'k' ? "known-scanners" : "rate-limit";
         const char *nkey = ch == 'N' ? "notify" : ch == 'S' ? "notify-secret"
                          : ch == 'M' ? "smtp" : ch == 'U' ? "public-url" : NULL; /* --notify's */
         if (ch == 'c') o.config = ww_strdup(optarg);
@@ -324,7 +337,8 @@ static int run(int argc, char **argv)
     else
         status = serve(&o);
     char **all[] = {&o.listen, &o.db, &o.tls_cert, &o.tls_key, &o.config, &o.max_body, &o.rate,
-                    &o.dash_user, &o.per_address, &o.header_timeout, &o.max_future, &o.lateness};
+                    &o.dash_user, &o.per_address, &o.header_timeout, &o.max_future, &o.lateness,
+                    &o.known};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) ww_free(*all[i]);
     char **nall[] = {&o.notify_secret, &o.smtp, &o.public_url};
     for (size_t i = 0; i < sizeof nall / sizeof nall[0]; i++) ww_free(*nall[i]);

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/err.h"
+#include "detect/known.h"
 
 static const struct ww_command *const commands[] = {
     &ww_cmd_analyze,
@@ -69,6 +71,15 @@ int ww_parse_double(const char *s, double lo, double hi, double *out)
     if (end == s || *end || !(v >= lo && v <= hi)) return -1;
     *out = v;
     return 0;
+}
+
+int ww_load_known(const char *path, struct ww_known **out)
+{
+    char err[512];
+    enum ww_err rc = ww_known_load(path, out, err, sizeof err);
+    if (!rc) return WW_EXIT_OK;
+    ww_warn("%s", err);
+    return rc == WW_ERR_PARSE ? WW_EXIT_USAGE : WW_EXIT_FAIL;
 }
 
 static void overview(FILE *out)

@@ -20,6 +20,13 @@ void ww_analysis_init(struct ww_analysis *a, const struct ww_analysis_opts *o)
     if (o->detectors & WW_ANALYSIS_SCAN) a->scan = ww_scan_new(&o->scan);
     if (o->detectors & WW_ANALYSIS_PORTS) a->ports = ww_ports_new(&o->ports);
     if (o->detectors & WW_ANALYSIS_SURGE) a->surges = ww_surges_new(&o->surge);
+    a->known = o->known;
+}
+
+/* A known scanner's events never count toward a surge (known.h). */
+static void to_surges(struct ww_analysis *a, const struct ww_event *ev)
+{
+    if (!ww_known_label(a->known, &ev->src)) ww_surges_event(a->surges, ev);
 }
 
 void ww_analysis_event(struct ww_analysis *a, const struct ww_event *ev)
@@ -29,7 +36,7 @@ void ww_analysis_event(struct ww_analysis *a, const struct ww_event *ev)
     a->records += ev->count;
     if (a->scan) ww_scan_event(a->scan, ev);
     if (a->ports) ww_ports_event(a->ports, ev);
-    if (a->surges) ww_surges_event(a->surges, ev);
+    if (a->surges) to_surges(a, ev);
 }
 
 void ww_analysis_release(struct ww_analysis *a)

@@ -11,6 +11,7 @@
 #define WW_ANALYSIS_H
 #include <stdint.h>
 #include "core/event.h"
+#include "detect/known.h"
 #include "detect/ports.h"
 #include "detect/scan.h"
 #include "detect/surge.h"
@@ -23,6 +24,7 @@ struct ww_analysis_opts {
     struct ww_scan_opts scan;
     struct ww_ports_opts ports;
     struct ww_surge_opts surge;
+    const struct ww_known *known; /* borrowed; NULL = none */
 };
 
 /* All detectors, each with its defaults. */
@@ -32,6 +34,7 @@ struct ww_analysis {
     struct ww_scan *scan;        /* NULL for a detector that is off */
     struct ww_ports *ports;
     struct ww_surges *surges;
+    const struct ww_known *known;
     uint64_t records;            /* sum of event counts */
     int64_t first_us, last_us;   /* time span of the events (if records) */
 };

@@ -131,13 +131,16 @@ int ww_report_json(FILE *out, const struct ww_report *r)
     for (size_t i = 0; i < r->nscanners; i++) {
         const struct ww_scanner *s = &r->scanners[i];
         char flags[128], protos[64];
-        json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:s}",
+        json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:s}",
             "src", ww_addr_format(&s->src, b), "kind", s->kind,
             "proto", ww_scanner_protos(s, protos, sizeof protos),
             "flags", ww_scanner_flags(s, flags, sizeof flags),
             "probes", (json_int_t)s->probes, "targets", (json_int_t)s->targets,
             "ports", (json_int_t)s->ports, "first_seen", jtime(s->first_us),
-            "last_seen", jtime(s->last_us), "method", s->method));
+            "last_seen", jtime(s->last_us), "method", s->method);
+        const char *label = ww_known_label(r->known, &s->src);
+        if (label) json_object_set_new(o, "label", json_string(label));
+        json_array_append_new(a, o);
     }
     json_object_set_new(doc, "scanners", a);
 
@@ -210,6 +213,8 @@ int ww_report_text(FILE *out, const struct ww_report *r, size_t top)
         fprintf(out, " %-10s %-9s %-14.14s %7llu %7llu %6llu\n", s->kind, s->method,
                 ww_scanner_flags(s, flags, sizeof flags), (unsigned long long)s->probes,
                 (unsigned long long)s->targets, (unsigned long long)s->ports);
+        const char *label = ww_known_label(r->known, &s->src);
+        if (label) fprintf(out, "  %-18s known scanner: %s\n", "", label);
     }
     if (r->nscanners > top) fprintf(out, "  ... %zu more\n", r->nscanners - top);
 

@@ -8,6 +8,7 @@
 #define WW_REPORT_H
 #include <stdio.h>
 #include "core/event.h"
+#include "detect/known.h"
 #include "detect/ports.h"
 #include "detect/scan.h"
 #include "detect/surge.h"
@@ -21,6 +22,7 @@ struct ww_report {
     int64_t bucket_us;
     const struct ww_scanner *scanners;
     size_t nscanners;
+    const struct ww_known *known; /* labels scanners (`label`); NULL = none */
     const struct ww_portstat *ports;
     size_t nports;
     const struct ww_surge *surges;

@@ -163,10 +163,12 @@ static json_t *j_topports(const struct ww_store_rows *r, const char *by, int64_t
 
 static json_t *j_src(const struct ww_store_src *s)
 {
-    return json_pack("{s:s,s:I,s:I,s:I,s:I,s:o,s:o}", "src", s->src,
-                     "records", (json_int_t)s->records, "targets", (json_int_t)s->targets,
-                     "ports", (json_int_t)s->ports, "sensors", (json_int_t)s->sensors,
-                     "first_seen", jtime(s->first_us), "last_seen", jtime(s->last_us));
+    json_t *j = json_pack("{s:s,s:I,s:I,s:I,s:I,s:o,s:o}", "src", s->src,
+                          "records", (json_int_t)s->records, "targets", (json_int_t)s->targets,
+                          "ports", (json_int_t)s->ports, "sensors", (json_int_t)s->sensors,
+                          "first_seen", jtime(s->first_us), "last_seen", jtime(s->last_us));
+    if (s->label) json_object_set_new(j, "label", json_string(s->label)); /* a known scanner */
+    return j;
 }
 
 static json_t *j_sources(const struct ww_store_rows *r, int port)

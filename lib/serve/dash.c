@@ -278,6 +278,7 @@ static const struct col source_cols[] = {
     {"src", "ip", "Source"}, {"records", "num", "Records"}, {"targets", "num", "Targets"},
     {"ports", "num", "Ports"}, {"sensors", "num", "Sensors"},
     {"first_seen", "time", "First seen (UTC)"}, {"last_seen", "time", "Last seen (UTC)"},
+    {"label", "text", "Known scanner"},
 };
 static const struct col sensor_cols[] = {
     {"name", "text", "Name"}, {"last_seen", "time", "Last submission (UTC)"},
@@ -627,11 +628,13 @@ static void ip_page(struct page *p, const char *rest)
         {"first_seen", "time", "First seen (UTC)"}, {"last_seen", "time", "Last seen (UTC)"},
         {"records", "num", "Records"}, {"ports", "num", "Ports"}, {"targets", "num", "Targets"},
         {"sensors", "num", "Seen by sensors"}, {"kinds", "list", "Scanner kinds"},
+        {"label", "text", "Known scanner"},
     };
     head(p, addr, NULL);
     emit(p, "<h1>Source <span class=\"addr\">%s</span></h1>\n<dl class=\"facts\" data-api=\"%s\">",
          addr, url);
     for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++) {
+        if (!json_object_get(j, facts[i].key)) continue; /* label: only a known scanner's */
         emit(p, "<div><dt>%s</dt><dd data-field=\"%s\" data-fmt=\"%s\">", facts[i].label,
              facts[i].key, facts[i].kind);
         cell(p, j, &facts[i]);

@@ -15,6 +15,7 @@ struct ww_store_ops;
 
 struct ww_store {
     const struct ww_store_ops *ops;
+    const struct ww_known *known; /* ww_store_opts.known, set by ww_store_start */
 };
 
 struct ww_store_ops {

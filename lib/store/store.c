@@ -1,7 +1,7 @@
 /* store.c -- store.h over the engines (engine.h): the --db argument picks
  * one by its scheme, every other call goes through the handle's table.
- * What is the same for every engine lives here too: freeing rows and the
- * default path. */
+ * What is the same for every engine lives here too: freeing rows, the
+ * default path, and the known scanners' labels on the sources answered. */
 #include "store/engine.h"
 
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "detect/known.h"
 
 /* By scheme; a spec with none of them is a SQLite path. An engine not built
  * yet has no ops. The engine's open gets what follows the scheme. */
@@ -43,7 +44,18 @@ void ww_store_close(struct ww_store *st)
 
 int ww_store_start(struct ww_store *st, const struct ww_store_opts *o, char *err, size_t errlen)
 {
+    if (o) st->known = o->known;
     return st->ops->start(st, o, err, errlen);
+}
+
+/* Sources in a known scanner's range get its label (store.h). */
+static int label_sources(struct ww_store *st, struct ww_store_src *r, size_t n, int rc)
+{
+    for (size_t i = 0; i < n && !rc && st->known; i++) {
+        struct ww_addr a;
+        if (!ww_addr_parse(r[i].src, strlen(r[i].src), &a)) r[i].label = ww_known_label(st->known, &a);
+    }
+    return rc;
 }
 
 int ww_store_key_add(struct ww_store *st, const char *name, char secret[65])
@@ -137,13 +149,15 @@ int ww_store_sources(struct ww_store *st, int limit, int port, int64_t now_us,
                      struct ww_store_rows *out)
 {
     *out = (struct ww_store_rows){0};
-    return st->ops->sources(st, limit, port, now_us, out);
+    int rc = st->ops->sources(st, limit, port, now_us, out);
+    return label_sources(st, out->src, out->n, rc);
 }
 
 int ww_store_ip(struct ww_store *st, const struct ww_addr *a, struct ww_store_ip *out)
 {
     memset(out, 0, sizeof *out);
-    return st->ops->ip(st, a, out);
+    int rc = st->ops->ip(st, a, out);
+    return label_sources(st, &out->src, 1, rc);
 }
 
 int ww_store_alerts(struct ww_store *st, int limit, struct ww_store_rows *out)
@@ -189,7 +203,8 @@ int ww_store_new_sources(struct ww_store *st, int port, int64_t from_us, int64_t
 {
     *out = (struct ww_store_rows){0};
     *total = 0;
-    return st->ops->new_sources(st, port, from_us, to_us, limit, out, total);
+    int rc = st->ops->new_sources(st, port, from_us, to_us, limit, out, total);
+    return label_sources(st, out->src, out->n, rc);
 }
 
 int ww_store_notices(struct ww_store *st, int64_t after, int limit,

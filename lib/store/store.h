@@ -38,6 +38,8 @@
 #include "core/addr.h"
 #include "core/event.h"
 
+struct ww_known;
+
 struct ww_store;
 
 /* spec: PATH, sqlite:PATH, or an engine's URL. WW_ERR_FORMAT (err says so)
@@ -94,6 +96,10 @@ int  ww_store_dshield_sampling(struct ww_store *st, int64_t sensor_id, int64_t *
 struct ww_store_opts {
     int64_t lateness_us;      /* 0 = WW_HOLD_LATENESS_US (26 h) */
     size_t hold_max;          /* 0 = WW_HOLD_MAX_EVENTS */
+    /* known scanners (detect/known.h; borrowed, outliving the store): their
+     * events are stored and held like any, but never reach the surge
+     * detector; sources in them get a label in the answers below */
+    const struct ww_known *known;
 };
 int  ww_store_start(struct ww_store *st, const struct ww_store_opts *o, char *err, size_t errlen);
 /* One batch, atomically and durably: returns once it is committed. WW_OK
@@ -128,6 +134,7 @@ struct ww_store_agg {
 struct ww_store_src {
     char src[WW_ADDR_STRLEN];
     int64_t records, targets, ports, sensors, first_us, last_us;
+    const char *label;        /* a known scanner's (ww_store_opts.known), or NULL */
 };
 
 #define WW_STORE_EXPLAIN 512

@@ -92,6 +92,7 @@
 #include "core/hash.h"
 #include "core/mem.h"
 #include "store/store_int.h"
+#include "detect/known.h"
 #include "detect/hold.h"
 #include "detect/surge.h"
 #include "core/wtime.h"
@@ -253,6 +254,7 @@ struct writer {
     int rebuild;                  /* an apply failed midway: rebuild from the log */
     struct ww_surges *surges;
     struct ww_hold *hold;         /* event time in front of the detector (detect/hold.c) */
+    const struct ww_known *known; /* their events skip the detector (store.h) */
     int64_t surge_wm, saved_surge_wm, surge_saved_us;
     int64_t saved_hold_lo;        /* log rows from here on hold waiting events */
     int64_t keys_synced_us;       /* the hold's sensors last read from keys */
@@ -935,10 +937,12 @@ static void evict(struct writer *w)
 
 enum { SURGE_NO, SURGE_YES, SURGE_READD };
 
+/* What the hold releases, to the surge detector: but a known scanner's
+ * events (store.h's known), which the hold saw like any. */
 static void to_surges(void *ctx, const struct ww_event *ev)
 {
     struct writer *w = ctx;
-    ww_surges_event(w->surges, ev);
+    if (!ww_known_label(w->known, &ev->src)) ww_surges_event(w->surges, ev);
 }
 
 /* A sensor went silent past the lateness, or came back: a notice, written
@@ -1617,6 +1621,7 @@ static int sq_start(struct ww_store *base, const struct ww_store_opts *o, char *
     w->tail = &w->head;
     w->surges = ww_surges_new(NULL);
     w->hold = ww_hold_new(&st->hold_opts);
+    w->known = base->known;
     ww_hash_init(&w->index, 1 << 16);
     w->surge_saved_us = ww_mono_us();
     w->round = 2;

@@ -4,8 +4,9 @@
 # runs), each docs/man/*.1 in share/man/man1 (and man finds and formats it
 # without a warning), the systemd units contrib/systemd/* in
 # WW_SYSTEMD_UNIT_DIR with ExecStart= naming the installed binary (otherwise
-# unchanged), and contrib/wormwatch.conf in the doc directory. A staged
-# install (DESTDIR, prefix /usr) gives the units exactly as in the source tree.
+# unchanged), and contrib/wormwatch.conf and contrib/known-scanners.txt in
+# the doc directory. A staged install (DESTDIR, prefix /usr) gives the units
+# exactly as in the source tree.
 set -u
 : "${WW:?WW=path/to/wormwatch}"
 cd "$(dirname "$0")/../.."
@@ -62,6 +63,8 @@ fi
 # the example config, byte for byte, among the docs
 CONF=$(one wormwatch.conf doc/wormwatch/examples) || exit 1
 cmp -s contrib/wormwatch.conf "$CONF" || fail "$CONF is not contrib/wormwatch.conf"
+KNOWN=$(one known-scanners.txt doc/wormwatch/examples) || exit 1
+cmp -s contrib/known-scanners.txt "$KNOWN" || fail "$KNOWN is not contrib/known-scanners.txt"
 
 # systemd units: ExecStart= names the installed binary; nothing else changed
 n=0
@@ -78,7 +81,7 @@ done
 [ $n -gt 0 ] || fail "no units in contrib/systemd"
 
 # nothing else was installed
-want=$(( 2 + $(ls docs/man/*.1 | wc -l) + n ))
+want=$(( 3 + $(ls docs/man/*.1 | wc -l) + n ))
 got=$(find "$R" -type f | wc -l)
 [ "$got" = "$want" ] || fail "$got files installed, want $want: $(cd "$R" && find . -type f)"
 

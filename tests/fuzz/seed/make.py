@@ -5,7 +5,7 @@ NetBIOS/SMB answers quoted in tests/unit/respond/netbios.c, what `wormwatch`
 itself writes (simulate's DShield and netfilter lines, serve's saved surge
 state) and a few lines written here for forms the recording lacks (DShield
 clients' letter flags and zones, NDJSON, pfirewall.log, CIDRs and port
-lists). tests/run.sh copies NAME/ into each fuzzer's fresh work directory.
+lists, --known-scanners files). tests/run.sh copies NAME/ into each fuzzer's fresh work directory.
 
     python3 tests/fuzz/seed/make.py build/wormwatch [OUTDIR]
 
@@ -327,6 +327,18 @@ for i, s in enumerate(["192.0.2.10", "203.0.113.0/24", "2001:db8:aa::10", "2001:
                        "::ffff:192.0.2.10", "0.0.0.0/0", "::/0", "2001:db8:aa:0:0:0:0:10/128",
                        "137-139,445", "22,80,443", "1-65535", "445"]):
     put("block", "arg-%02d" % i, s)
+
+# ---- known: --known-scanners files, the shipped example and the edges of the format
+put("known", "contrib", "# as contrib/known-scanners.txt writes them\n"
+    "162.142.125.0/24           Censys  # https://support.censys.io/\n"
+    "2602:80d:1000:b0cc:e::/80  Censys  # https://support.censys.io/\n"
+    "171.67.70.0/23             Stanford University research scan  # https://research.esrg.stanford.edu/\n"
+    "130.226.254.28             DTU Compute research scan  # http://130.226.254.28/\n")
+for i, s in enumerate(["192.0.2.0/24 A\n192.0.2.128/25 B\n192.0.2.200 C\n",
+                       "0.0.0.0/0 all\n::/0 all six\nffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff last\n",
+                       "  2001:db8::/32\tDoc  # comment\r\n# only\n\n::ffff:10.0.0.0/104 mapped\n",
+                       "10.0.0.0/8 Caf\u00e9\n10.9.9.9/8 dup\n", "1.2.3.4\n"]):
+    put("known", "file-%02d" % i, s)
 
 for fuzzer, files in seeds.items():
     d = os.path.join(OUT, fuzzer)
