@@ -271,7 +271,7 @@ void ww_sim_opts_default(struct ww_sim_opts *o)
     o->flood_us = 10 * WW_MIN_US;
     o->attack_rate = 20000;
     o->scanner_sources = 60;
-    o->nranges = 2; /* Censys publishes them: https://support.censys.io/hc/en-us/articles/360043177092 */
+    o->nranges = 2; /* two of the ranges Censys publishes for its scanners */
     o->ranges[0] = (struct ww_sim_sensor){0xa28e7d00, 24}; /* 162.142.125.0/24 */
     o->ranges[1] = (struct ww_sim_sensor){0xa75e8a00, 24}; /* 167.94.138.0/24 */
 }
