@@ -412,7 +412,8 @@ def scenario_rows(ww, a, only, tmp, timings):
         delays = [r["delay"] for r in results if r["delay"] is not None]
         fm = (lambda x: fmt_pct(x)) if expect == "worm" else (lambda x: "%.0f min" % x)
         med = fm(statistics.median(delays)) if delays else "-"
-        worst = "missed in %d" % (n - called) if called < n else fm(max(delays)) if delays else "-"
+        worst = ("missed in %d" % (n - called) if called < n and expect != "scanners" else
+                 fm(max(delays)) if delays else "-")
         if expect == "scanners":
             desc += "; without the list, a surge in %d/%d" % (sum(r["unlisted_surge"] for r in results), n)
             if not known:
