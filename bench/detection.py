@@ -345,7 +345,8 @@ def main():
     for r in rows2:
         table2.append("| %s: %s | %d | %s | %s | %s | %s | %s |" % r)
     print("\n".join(table))
-    print("\n".join(table2))
+    if rows2:
+        print("\n".join(table2))
     print("run time: %.0f s in all; %s" % (total_s, ", ".join("%s %.0f s" % t for t in timings)))
     if not a.no_doc and not a.plots_only:
         doc = os.path.join(ROOT, "docs", "DETECTION.md")
