@@ -45,25 +45,32 @@ static int parse_port(const char *s, struct ww_sim_port *out)
  * port, population and rate; the quiet port) give way to it. */
 struct given { int worm, vulnerable, rate; };
 
+/* A refused --scenario: the reason (fmt with one word) into why. */
+static int bad_scenario(char *why, size_t whylen, const char *fmt, const char *word)
+{
+    snprintf(why, whylen, fmt, word);
+    return WW_ERR_PARSE;
+}
+
 /* "campaign,flood:443/tcp,witty": NAME[:PORT/PROTO] into o->scenarios and
  * the scenarios' ports (a worm variant's port is the worm's). */
 static int parse_scenarios(const char *spec, struct ww_sim_opts *o, struct given *g, char *why,
                            size_t whylen)
 {
     char buf[512];
-    if (strlen(spec) >= sizeof buf) return snprintf(why, whylen, "too long"), WW_ERR_PARSE;
+    if (strlen(spec) >= sizeof buf) return bad_scenario(why, whylen, "%s", "too long");
     strcpy(buf, spec);
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         char *colon = strchr(tok, ':');
         if (colon) *colon = 0;
         unsigned i = 0;
         while (ww_sim_scenario_name(i) && strcmp(tok, ww_sim_scenario_name(i))) i++;
-        if (!ww_sim_scenario_name(i)) return snprintf(why, whylen, "unknown scenario '%s'", tok), WW_ERR_PARSE;
+        if (!ww_sim_scenario_name(i)) return bad_scenario(why, whylen, "unknown scenario '%s'", tok);
         o->scenarios |= 1u << i;
         if (!colon) continue;
         struct ww_sim_port p;
         if (parse_port(colon + 1, &p))
-            return snprintf(why, whylen, "bad port '%s' (PORT/PROTO, e.g. 23/tcp)", colon + 1), WW_ERR_PARSE;
+            return bad_scenario(why, whylen, "bad port '%s' (PORT/PROTO, e.g. 23/tcp)", colon + 1);
         switch (1u << i) {
         case WW_SCEN_CAMPAIGN: o->campaign_port = p; break;
         case WW_SCEN_FLOOD: o->flood_port = p; break;
@@ -72,7 +79,7 @@ static int parse_scenarios(const char *spec, struct ww_sim_opts *o, struct given
         default: o->worm_port = p.port, o->worm_proto = p.proto, g->worm = 1; break;
         }
     }
-    if (!o->scenarios) return snprintf(why, whylen, "no scenario named"), WW_ERR_PARSE;
+    if (!o->scenarios) return bad_scenario(why, whylen, "%s", "no scenario named");
     return WW_OK;
 }
 
