@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Measured detection delay: how early does wormwatch see a worm?
+"""Measured detection delay: how early does wormwatch see a worm, and is it
+right about what is not one?
 
 For each scenario and seed: `wormwatch simulate` writes an outbreak (or only
 background) as seen by a set of sensors; `wormwatch analyze` reads all the
@@ -8,6 +9,17 @@ infected fraction at its alert time from truth.csv, and count every surge on
 any other port as a false alarm. Results go to stdout and, unless --no-doc,
 into docs/DETECTION.md between the `detection:begin/end` markers, with one
 gnuplot figure per headline scenario in docs/img/.
+
+Then the scenarios of `simulate --scenario` (SCENARIOS2, issue 14): a
+Witty-like worm, a worm on a port with no background, a botnet campaign, a
+spoofed flood, research scanners (analyzed with --known-scanners naming their
+ranges, when analyze has it) and backscatter. Each row: called? (the
+scenario's own thing found: a surge on the worm's port for worms and the
+campaign, an entry of `floods` for the flood, of `backscatter` for
+backscatter, no surge on the scanners' port for research scanners), kind
+right? (surges[].kind: "spreading" for worms, "campaign" for the campaign),
+the delay (infected fraction at the call for worms, minutes after the start
+otherwise) and false alarms (every surge that is not the scenario's own).
 
 usage: bench/detection.py WORMWATCH [--seeds N] [--quick] [--no-doc] [--only NAME,...]
 --quick runs the short version used by the tests (fewer seeds, shorter spans).
@@ -35,6 +47,27 @@ SCENARIOS = [
      ["--sensors", "16x/20", "--duration", "30d", "--worm-start", "2100-01-01T00:00:00Z"],
      [], None, False),
 ]
+# name, description (and where it is calibrated from), simulate args, what is
+# expected: "worm" (a surge on the worm's port, kind spreading), "campaign"
+# (a surge on its port, kind campaign), "flood", "backscatter" (an entry of
+# analyze's floods / backscatter), "scanners" (no surge on their port)
+SPAN = ["--sensors", "16x/20", "--background-days", "3", "--duration", "4d"]
+SCENARIOS2 = [
+    ("witty", "Witty-like worm: UDP from port 4000 to random ports, N=12,000, 357 probes/s",
+     ["--scenario", "witty"] + SPAN, "worm"),
+    ("quiet-5555", "Code Red-like worm on 5555/tcp, a port the background never uses",
+     ["--scenario", "quiet-port:5555/tcp"] + SPAN, "worm"),
+    ("campaign", "botnet campaign: 300 sources on 23/tcp switch on at once and hold, 20 probes/s each",
+     ["--scenario", "campaign"] + SPAN, "campaign"),
+    ("flood", "spoofed SYN flood on one address, 80/tcp, 100 packets/s for 10 minutes",
+     ["--scenario", "flood"] + SPAN, "flood"),
+    ("scanners", "research scanners: 60 Censys addresses sweep 8443/tcp in an hour (--known-scanners)",
+     ["--scenario", "scanners"] + SPAN, "scanners"),
+    ("backscatter", "backscatter: a DoS victim's SYN-ACK/RST/ICMP replies, three 10-minute bursts",
+     ["--scenario", "backscatter"] + SPAN, "backscatter"),
+]
+KNOWN_SCANNERS = "162.142.125.0/24 censys\n167.94.138.0/24 censys\n"
+
 QUICK = {  # shorter spans for the test suite
     "codered-139": ["--background-days", "2", "--duration", "60h"],
     "codered-5000": ["--background-days", "2", "--duration", "60h"],
@@ -42,6 +75,7 @@ QUICK = {  # shorter spans for the test suite
     "codered-139-one24": ["--background-days", "2", "--duration", "60h"],
     "background-30d": ["--duration", "7d"],
 }
+QUICK2 = ["--background-days", "2", "--duration", "60h"]
 
 
 def override(args, extra):
@@ -106,6 +140,79 @@ def run_one(ww, name, sim_args, an_args, seed, tmp, keep_history=None):
     return res
 
 
+def minutes(t, t0):
+    import calendar
+    f = "%Y-%m-%dT%H:%M:%SZ"
+    return (calendar.timegm(time.strptime(t[:19] + "Z", f)) - calendar.timegm(time.strptime(t0[:19] + "Z", f))) / 60.0
+
+
+def mentions(entry, value):
+    """Whether a floods/backscatter entry names value (an address) in any field."""
+    return value in json.dumps(entry)
+
+
+def run_scenario(ww, name, sim_args, expect, seed, tmp, known):
+    """One seed of a SCENARIOS2 row: called, kind right, delay, false alarms."""
+    out = os.path.join(tmp, "%s-%d" % (name, seed))
+    t0 = time.time()
+    subprocess.run([ww, "simulate", "--out", out, "--seed", str(seed), "--format", "dshield",
+                    "--quiet", "--stop-infected", "0.2"] + sim_args, check=True, stdout=subprocess.DEVNULL)
+    t1 = time.time()
+    files = sorted(os.path.join(out, f) for f in os.listdir(out) if f.startswith("sensor-"))
+    scen = json.load(open(os.path.join(out, "scenario.json")))
+    sc = scen["scenarios"][0]
+    start = sc["start"]
+    cmd = [ww, "analyze", "--format", "json", "--no-progress", "--quiet"]
+    if expect == "scanners" and known:
+        cmd += ["--known-scanners", known]
+    d = json.loads(subprocess.run(cmd + files, check=True, capture_output=True).stdout)
+    t2 = time.time()
+    surges = d.get("surges", [])
+    res = {"seed": seed, "records": d["input"]["records"], "sim_s": t1 - t0, "analyze_s": t2 - t1,
+           "called": False, "kind": None, "delay": None, "false_alarms": [], "own_surge": False}
+    if expect in ("worm", "campaign", "scanners"):
+        if expect == "worm":
+            w = scen["worm"]
+            port, proto = w["port"], w["proto"]
+        else:
+            port, proto = sc["port"], sc["proto"]
+        witty = sc["name"] == "witty"  # its surge may be on the source port, however analyze names it
+        own = [x for x in surges if x["proto"] == proto and x["alert"] >= start and
+               (x["port"] == port or (witty and port in (x.get("sport"), x.get("source_port"))))]
+        res["false_alarms"] = [x for x in surges if x not in own]
+        if expect == "scanners":
+            res["called"] = not own
+            res["false_alarms"] += own
+            # the control: the same files without the list
+            p = subprocess.run([ww, "analyze", "--format", "json", "--no-progress", "--quiet"] + files,
+                               check=True, capture_output=True)
+            res["unlisted_surge"] = any(x["port"] == port and x["proto"] == proto and x["alert"] >= start
+                                        for x in json.loads(p.stdout).get("surges", []))
+        elif own:
+            res["called"], res["kind"] = True, own[0].get("kind")
+            if expect == "worm":
+                truth = [(r["time"], int(r["infected"]), int(r["vulnerable"]))
+                         for r in csv.DictReader(open(os.path.join(out, "truth.csv")))]
+                after = [r for r in truth if r[0] >= own[0]["alert"]]
+                row = after[0] if after else truth[-1]
+                res["delay"] = row[1] / row[2]
+            else:
+                res["delay"] = minutes(own[0]["alert"], start)
+    else:
+        key, who = ("floods", sc["target"]) if expect == "flood" else ("backscatter", sc["victim"])
+        found = [e for e in d.get(key, []) if mentions(e, who)]
+        res["false_alarms"] = list(surges)
+        res["own_surge"] = any(x["port"] == sc["port"] and x["proto"] == sc["proto"] and x["alert"] >= start
+                               for x in surges)
+        if found:
+            res["called"] = True
+            e = found[0]
+            at = e.get("alert") or e.get("start") or e.get("first")
+            res["delay"] = minutes(at, start) if at else None
+    shutil.rmtree(out)
+    return res
+
+
 def plot(name, title, res, imgdir):
     if not shutil.which("gnuplot") or not res.get("history"):
         return None
@@ -162,6 +269,8 @@ def main():
     ap.add_argument("--plots-only", action="store_true", help="seed 1 of the headline scenarios: redraw docs/img only")
     ap.add_argument("--analyze-args", default="", help="extra analyze options, e.g. '--z-jump 7'")
     a = ap.parse_args()
+    t_all = time.time()
+    timings = []
     ww = os.path.abspath(a.wormwatch)
     only = set(filter(None, a.only.split(",")))
     rows, failures = [], []
@@ -177,6 +286,7 @@ def main():
                 sim = override(sim, QUICK[name])
             an = an + a.analyze_args.split()
             results = []
+            t_row = time.time()
             for seed in range(1, 2 if a.plots_only else a.seeds + 1):
                 r = run_one(ww, name, sim, an, seed, tmp, keep_history=(headline and seed == 1 and not a.no_doc))
                 results.append(r)
@@ -188,6 +298,7 @@ def main():
                     print("    false alarm: %s/%s at %s (z %.1f, %d new sources, baseline %.1f)" % (
                         fa["port"], fa["proto"], fa["alert"], fa["score"],
                         fa["new_sources"], fa["baseline_new"]))
+            timings.append((name, time.time() - t_row))
             fr = [r["fraction"] for r in results]
             seen = [x for x in fr if x is not None]
             med = statistics.median(seen) if seen else None
@@ -220,21 +331,34 @@ def main():
                 img = plot(name, desc, results[0], os.path.join(ROOT, "docs", "img"))
                 if img:
                     lines.append("![%s](%s)" % (desc, img))
+        rows2 = scenario_rows(ww, a, only, tmp, timings)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    total_s = time.time() - t_all
 
     table = ["| scenario | seeds | detected | median infected at alert | worst | target | false alarms (all seeds) | met |",
              "|---|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         table.append("| %s: %s | %d | %s | %s | %s | %s | %d | %s |" % (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]))
+    table2 = ["| scenario | seeds | called | kind right | median delay | worst | false alarms (all seeds) |",
+              "|---|---:|---:|---:|---:|---:|---:|"]
+    for r in rows2:
+        table2.append("| %s: %s | %d | %s | %s | %s | %s | %s |" % r)
     print("\n".join(table))
+    if rows2:
+        print("\n".join(table2))
+    print("run time: %.0f s in all; %s" % (total_s, ", ".join("%s %.0f s" % t for t in timings)))
     if not a.no_doc and not a.plots_only:
         doc = os.path.join(ROOT, "docs", "DETECTION.md")
         text = open(doc).read() if os.path.exists(doc) else "# Detection\n"
         rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
         block = ["<!-- detection:begin -->",
                  "Measured %s by `bench/detection.py` (commit %s), %s seeds per scenario." % (
-                     time.strftime("%Y-%m-%d"), rev, a.seeds), ""] + table + [""] + lines + ["<!-- detection:end -->"]
+                     time.strftime("%Y-%m-%d"), rev, a.seeds), ""] + table + [""] + lines + (
+                 ["", "Scenarios (`simulate --scenario`, described under \"Scenarios\" above):", ""] + table2 +
+                 ["", "Run time %.0f minutes on the 2-CPU development machine (%s)." % (
+                     total_s / 60, ", ".join("%s %.0f s" % t for t in timings))] if rows2 else []) + [
+                 "<!-- detection:end -->"]
         if "<!-- detection:begin -->" in text:
             pre = text.split("<!-- detection:begin -->")[0]
             post = text.split("<!-- detection:end -->")[1]
@@ -245,6 +369,61 @@ def main():
     if failures:
         print("targets missed: " + ", ".join(failures))
     return 1 if failures else 0
+
+
+def scenario_rows(ww, a, only, tmp, timings):
+    """Runs SCENARIOS2; one table row each."""
+    if a.plots_only:
+        return []
+    helptext = subprocess.run([ww, "analyze", "--help"], capture_output=True, text=True).stdout
+    known = None
+    if "--known-scanners" in helptext:
+        known = os.path.join(tmp, "known-scanners.txt")
+        open(known, "w").write(KNOWN_SCANNERS)
+    rows = []
+    for name, desc, sim, expect in SCENARIOS2:
+        if only and name not in only:
+            continue
+        if a.quick:
+            sim = override(sim, QUICK2)
+        t_row = time.time()
+        results = []
+        for seed in range(1, a.seeds + 1):
+            r = run_scenario(ww, name, sim, expect, seed, tmp, known)
+            results.append(r)
+            d = r["delay"]
+            print("%-20s seed %2d: called %s, kind %s, delay %s, %d false alarms%s, %d records, "
+                  "simulate %.1fs analyze %.1fs" % (
+                      name, seed, "yes" if r["called"] else "no", r["kind"],
+                      "-" if d is None else fmt_pct(d) if expect == "worm" else "%.0f min" % d,
+                      len(r["false_alarms"]), " (a surge on its own port)" if r["own_surge"] else "",
+                      r["records"], r["sim_s"], r["analyze_s"]), flush=True)
+            for fa in r["false_alarms"]:
+                print("    false alarm: %s/%s at %s (z %.1f, %d new sources, %d targets)" % (
+                    fa["port"], fa["proto"], fa["alert"], fa["score"], fa["new_sources"], fa["targets"]))
+        timings.append((name, time.time() - t_row))
+        n = len(results)
+        called = sum(r["called"] for r in results)
+        if expect in ("worm", "campaign"):
+            want = "spreading" if expect == "worm" else "campaign"
+            kinds = [r["kind"] for r in results if r["called"]]
+            kind = "%d/%d" % (sum(k == want for k in kinds), len(kinds)) if any(kinds) else "- (no kind)"
+        else:
+            kind = "-"
+        delays = [r["delay"] for r in results if r["delay"] is not None]
+        fm = (lambda x: fmt_pct(x)) if expect == "worm" else (lambda x: "%.0f min" % x)
+        med = fm(statistics.median(delays)) if delays else "-"
+        worst = ("missed in %d" % (n - called) if called < n and expect != "scanners" else
+                 fm(max(delays)) if delays else "-")
+        if expect == "scanners":
+            desc += "; without the list, a surge in %d/%d" % (sum(r["unlisted_surge"] for r in results), n)
+            if not known:
+                desc += " [analyze has no --known-scanners yet: run without it]"
+        fa = sum(len(r["false_alarms"]) for r in results)
+        own = sum(r["own_surge"] for r in results)
+        fa_text = "%d" % fa + (" (%d on its own port)" % own if own else "")
+        rows.append((name, desc, n, "%d/%d" % (called, n), kind, med, worst, fa_text))
+    return rows
 
 
 if __name__ == "__main__":

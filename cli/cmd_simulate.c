@@ -23,7 +23,7 @@ static int parse_time(const char *s, int64_t *us)
 }
 
 /* "139/tcp", "1434/udp", "139" (tcp). */
-static int parse_worm(const char *s, struct ww_sim_opts *o)
+static int parse_port(const char *s, struct ww_sim_port *out)
 {
     char *end;
     errno = 0;
@@ -36,9 +36,64 @@ static int parse_worm(const char *s, struct ww_sim_opts *o)
     } else if (*end) {
         return WW_ERR_PARSE;
     }
-    o->worm_port = (uint16_t)v;
-    o->worm_proto = (uint8_t)proto;
+    out->port = (uint16_t)v;
+    out->proto = (uint8_t)proto;
     return WW_OK;
+}
+
+/* What the command line set explicitly, so the scenarios' defaults (Witty's
+ * port, population and rate; the quiet port) give way to it. */
+struct given { int worm, vulnerable, rate; };
+
+/* A refused --scenario: the reason (fmt with one word) into why. */
+static int bad_scenario(char *why, size_t whylen, const char *fmt, const char *word)
+{
+    snprintf(why, whylen, fmt, word);
+    return WW_ERR_PARSE;
+}
+
+/* "campaign,flood:443/tcp,witty": NAME[:PORT/PROTO] into o->scenarios and
+ * the scenarios' ports (a worm variant's port is the worm's). */
+static int parse_scenarios(const char *spec, struct ww_sim_opts *o, struct given *g, char *why,
+                           size_t whylen)
+{
+    char buf[512];
+    if (strlen(spec) >= sizeof buf) return bad_scenario(why, whylen, "%s", "too long");
+    strcpy(buf, spec);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *colon = strchr(tok, ':');
+        if (colon) *colon = 0;
+        unsigned i = 0;
+        while (ww_sim_scenario_name(i) && strcmp(tok, ww_sim_scenario_name(i))) i++;
+        if (!ww_sim_scenario_name(i)) return bad_scenario(why, whylen, "unknown scenario '%s'", tok);
+        o->scenarios |= 1u << i;
+        if (!colon) continue;
+        struct ww_sim_port p;
+        if (parse_port(colon + 1, &p))
+            return bad_scenario(why, whylen, "bad port '%s' (PORT/PROTO, e.g. 23/tcp)", colon + 1);
+        switch (1u << i) {
+        case WW_SCEN_CAMPAIGN: o->campaign_port = p; break;
+        case WW_SCEN_FLOOD: o->flood_port = p; break;
+        case WW_SCEN_SCANNERS: o->scan_port = p; break;
+        case WW_SCEN_BACKSCATTER: o->victim_port = p; break;
+        default: o->worm_port = p.port, o->worm_proto = p.proto, g->worm = 1; break;
+        }
+    }
+    if (!o->scenarios) return bad_scenario(why, whylen, "%s", "no scenario named");
+    return WW_OK;
+}
+
+/* The worm variants' defaults where the command line said nothing: Witty's
+ * UDP port 4000, 12,000 hosts at 357 probes/s; the quiet port 5555/tcp. */
+static void scenario_defaults(struct ww_sim_opts *o, const struct given *g)
+{
+    if (o->scenarios & WW_SCEN_WITTY) {
+        if (!g->worm) o->worm_port = 4000, o->worm_proto = WW_PROTO_UDP;
+        if (!g->vulnerable) o->vulnerable = 12000;
+        if (!g->rate) o->scan_rate = 357;
+    } else if ((o->scenarios & WW_SCEN_QUIET) && !g->worm) {
+        o->worm_port = 5555, o->worm_proto = WW_PROTO_TCP;
+    }
 }
 
 /* Days as a number ("7", "2.5"), or a duration with a unit ("36h"). */
@@ -55,7 +110,8 @@ static enum ww_err parse_days(const char *s, int64_t *us)
 enum {
     OPT_OUT = 256, OPT_SEED, OPT_WORM, OPT_VULN, OPT_RATE, OPT_INITIAL, OPT_HITLIST,
     OPT_LOCAL, OPT_START, OPT_WORMSTART, OPT_DURATION, OPT_BGDAYS, OPT_SENSORS, OPT_FORMAT,
-    OPT_BGSCALE, OPT_NOBG, OPT_STOP, OPT_QUIET
+    OPT_BGSCALE, OPT_NOBG, OPT_STOP, OPT_QUIET, OPT_SCENARIO, OPT_CSOURCES, OPT_CRATE,
+    OPT_FLOODRATE, OPT_FLOODDUR, OPT_RANGES, OPT_SSOURCES, OPT_ATTACK
 };
 
 static const struct option longopts[] = {
@@ -76,6 +132,14 @@ static const struct option longopts[] = {
     {"background-scale", required_argument, 0, OPT_BGSCALE},
     {"no-background", no_argument, 0, OPT_NOBG},
     {"stop-infected", required_argument, 0, OPT_STOP},
+    {"scenario", required_argument, 0, OPT_SCENARIO},
+    {"campaign-sources", required_argument, 0, OPT_CSOURCES},
+    {"campaign-rate", required_argument, 0, OPT_CRATE},
+    {"flood-rate", required_argument, 0, OPT_FLOODRATE},
+    {"flood-duration", required_argument, 0, OPT_FLOODDUR},
+    {"scanner-ranges", required_argument, 0, OPT_RANGES},
+    {"scanner-sources", required_argument, 0, OPT_SSOURCES},
+    {"attack-rate", required_argument, 0, OPT_ATTACK},
     {"quiet", no_argument, 0, 'q'},
     {0, 0, 0, 0}
 };
@@ -94,6 +158,8 @@ static int parse_args(int argc, char **argv, struct args *a)
     const struct ww_command *cmd = &ww_cmd_simulate;
     struct ww_sim_opts *o = &a->o;
     char why[128];
+    struct given given = {0};
+    struct ww_sim_port wp;
     int64_t duration = 10 * WW_DAY_US, bgdays = 7 * WW_DAY_US;
     int64_t worm_start = -1, d;
     unsigned long long u;
@@ -110,21 +176,52 @@ static int parse_args(int argc, char **argv, struct args *a)
             o->seed = u;
             break;
         case OPT_WORM:
-            if (parse_worm(optarg, o))
+            if (parse_port(optarg, &wp))
                 return ww_usage_error(cmd, "--worm must be PORT/PROTO, e.g. 139/tcp or 1434/udp");
+            o->worm_port = wp.port, o->worm_proto = wp.proto, given.worm = 1;
+            break;
+        case OPT_SCENARIO:
+            if (parse_scenarios(optarg, o, &given, why, sizeof why))
+                return ww_usage_error(cmd, "bad --scenario '%s': %s", optarg, why);
+            break;
+        case OPT_CSOURCES:
+        case OPT_SSOURCES:
+            if (ww_parse_uint(optarg, c == OPT_CSOURCES ? 1000000 : WW_SIM_MAXSCANNERS, &u) || u < 1)
+                return ww_usage_error(cmd, "bad number '%s' (1 to %d)", optarg,
+                                      c == OPT_CSOURCES ? 1000000 : WW_SIM_MAXSCANNERS);
+            if (c == OPT_CSOURCES) o->campaign_sources = (uint32_t)u;
+            else o->scanner_sources = (uint32_t)u;
+            break;
+        case OPT_CRATE:
+        case OPT_FLOODRATE:
+        case OPT_ATTACK: {
+            double *x = c == OPT_CRATE ? &o->campaign_rate : c == OPT_FLOODRATE ? &o->flood_rate : &o->attack_rate;
+            if (ww_parse_double(optarg, 1e-9, c == OPT_ATTACK ? 1e9 : 1e6, x))
+                return ww_usage_error(cmd, "bad rate '%s' (packets per second, above 0)", optarg);
+            break;
+        }
+        case OPT_FLOODDUR:
+            if (ww_parse_duration(optarg, &d) || d < WW_SEC_US)
+                return ww_usage_error(cmd, "bad --flood-duration '%s' (e.g. 90s, 10m)", optarg);
+            o->flood_us = d;
+            break;
+        case OPT_RANGES:
+            if (ww_sim_parse_ranges(optarg, o, why, sizeof why))
+                return ww_usage_error(cmd, "bad --scanner-ranges '%s': %s", optarg, why);
             break;
         case OPT_VULN:
         case OPT_INITIAL:
         case OPT_HITLIST:
             if (ww_parse_uint(optarg, 100000000, &u))
                 return ww_usage_error(cmd, "bad number '%s' (0 to 100000000)", optarg);
-            if (c == OPT_VULN) o->vulnerable = (uint32_t)u;
+            if (c == OPT_VULN) o->vulnerable = (uint32_t)u, given.vulnerable = 1;
             else if (c == OPT_INITIAL) o->initial = (uint32_t)u;
             else o->hitlist = (uint32_t)u;
             break;
         case OPT_RATE:
             if (ww_parse_double(optarg, 1e-9, 1e6, &o->scan_rate))
                 return ww_usage_error(cmd, "--scan-rate must be above 0 and at most 1000000");
+            given.rate = 1;
             break;
         case OPT_LOCAL:
             if (ww_parse_double(optarg, 0, 1, &o->local_pref))
@@ -173,6 +270,7 @@ static int parse_args(int argc, char **argv, struct args *a)
     }
     if (optind < argc) return ww_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (!a->out) return ww_usage_error(cmd, "--out DIR is required");
+    scenario_defaults(o, &given);
     o->end_us = o->start_us + duration;
     o->worm_start_us = worm_start >= 0 ? worm_start : o->start_us + bgdays;
     return WW_EXIT_OK;
@@ -237,6 +335,27 @@ const struct ww_command ww_cmd_simulate = {
     "Background:\n"
     "  --background-scale X      multiply every background rate (default 1)\n"
     "  --no-background           worm only\n"
+    "Scenarios (instead of the worm alone; all start at the worm's start):\n"
+    "  --scenario NAME[:PORT/PROTO][,...]\n"
+    "                            worm: the worm above; witty: a Witty-like worm, UDP\n"
+    "                            from source port 4000 to random ports (12,000 hosts,\n"
+    "                            357 probes/s); quiet-port: the worm on a port the\n"
+    "                            background never uses (5555/tcp); campaign: botnet\n"
+    "                            sources switch on at once and hold (23/tcp); flood: a\n"
+    "                            spoofed SYN flood on one monitored address (80/tcp);\n"
+    "                            scanners: research scanners sweep the sensors in an\n"
+    "                            hour (8443/tcp); backscatter: a DoS victim's SYN-ACK,\n"
+    "                            RST and ICMP replies, three 10-minute bursts an hour\n"
+    "                            apart (its service 80/tcp)\n"
+    "  --campaign-sources N      the campaign's sources (default 300)\n"
+    "  --campaign-rate R         probes per second per campaign source (default 20)\n"
+    "  --flood-rate R            the flood's packets per second (default 100)\n"
+    "  --flood-duration D        how long the flood lasts (default 10m)\n"
+    "  --scanner-ranges CIDRS    the research scanners' ranges (default Censys'\n"
+    "                            162.142.125.0/24,167.94.138.0/24)\n"
+    "  --scanner-sources N       research scanner addresses used (default 60)\n"
+    "  --attack-rate R           spoofed packets per second at the DoS victim,\n"
+    "                            Internet-wide (default 20000)\n"
     "\n"
     "Exit status: 0 success, 1 runtime failure, 2 usage error.\n"
 };

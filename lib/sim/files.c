@@ -34,13 +34,14 @@ struct run {
     size_t ns;
     FILE **files;
     char (*host)[16];
-    uint64_t *records, *worm_records;
+    uint64_t *records, *worm_records, *scen_records;
+    uint64_t kind[WW_SIM_NKINDS];
     FILE *truth;
     uint32_t vulnerable;
     int failed;
 };
 
-static void on_event(void *ctx, unsigned sensor, int worm, const struct ww_event *ev)
+static void on_event(void *ctx, unsigned sensor, int kind, const struct ww_event *ev)
 {
     struct run *r = ctx;
     uint8_t buf[WW_WRITE_MAX];
@@ -52,7 +53,9 @@ static void on_event(void *ctx, unsigned sensor, int worm, const struct ww_event
     }
     if (!n || fwrite(buf, 1, n, r->files[sensor]) != n) r->failed = 1;
     r->records[sensor]++;
-    r->worm_records[sensor] += worm != 0;
+    r->worm_records[sensor] += kind == WW_SIM_WORMEV;
+    r->scen_records[sensor] += kind > WW_SIM_WORMEV;
+    r->kind[kind]++;
 }
 
 static void on_truth(void *ctx, int64_t ts_us, uint64_t infected)
@@ -148,7 +151,7 @@ static json_t *worm_json(const struct ww_sim_opts *o, const struct ww_sim *sim)
         json_array_append_new(milestones, json_pack("{s:f,s:o}", "fraction", ww_sim_milestones[i],
                                                     "time", jtime(ww_sim_milestone(sim, i))));
     json_t *wormj = json_pack("{s:b,s:i,s:s,s:I,s:f,s:I,s:I,s:f,s:o,s:I,s:o}",
-        "active", o->worm_start_us < o->end_us, "port", (int)o->worm_port,
+        "active", ww_sim_worm_active(o), "port", (int)o->worm_port,
         "proto", o->worm_proto == WW_PROTO_UDP ? "udp" : "tcp",
         "vulnerable", (json_int_t)o->vulnerable, "scan_rate", o->scan_rate,
         "initial", (json_int_t)o->initial, "hitlist", (json_int_t)o->hitlist,
@@ -159,12 +162,107 @@ static json_t *worm_json(const struct ww_sim_opts *o, const struct ww_sim *sim)
     return wormj;
 }
 
+static json_t *jaddr(uint32_t a)
+{
+    char b[16];
+    snprintf(b, sizeof b, "%u.%u.%u.%u", a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255);
+    return json_string(b);
+}
+
+static const char *proto_name(uint8_t p) { return p == WW_PROTO_UDP ? "udp" : "tcp"; }
+
+/* One scenario (bit i) as scenario.json's "scenarios" records it: what it
+ * is, its parameters and its ground truth. */
+static json_t *scenario_json(unsigned i, const struct ww_sim_opts *o, const struct ww_sim *sim,
+                             const struct run *r)
+{
+    const struct ww_sim_chosen *c = ww_sim_chosen(sim);
+    int64_t T = o->worm_start_us;
+    json_t *j = json_pack("{s:s,s:o}", "name", ww_sim_scenario_name(i), "start", jtime(T));
+    int kind = WW_SIM_WORMEV;
+    switch (1u << i) {
+    case WW_SCEN_WORM:
+        json_object_set_new(j, "what", json_string("random-scanning worm (SI epidemic); see \"worm\""));
+        json_object_set_new(j, "port", json_integer(o->worm_port));
+        json_object_set_new(j, "proto", json_string(proto_name(o->worm_proto)));
+        break;
+    case WW_SCEN_WITTY:
+        json_object_set_new(j, "what", json_string("Witty-like worm (SI epidemic): UDP from one source "
+                                                   "port to random destination ports; see \"worm\""));
+        json_object_set_new(j, "source_port", json_integer(o->worm_port));
+        json_object_set_new(j, "proto", json_string("udp"));
+        json_object_set_new(j, "destination_ports", json_string("random, 1-65535"));
+        break;
+    case WW_SCEN_QUIET:
+        json_object_set_new(j, "what", json_string("worm (SI epidemic) on a port the background never "
+                                                   "uses; see \"worm\""));
+        json_object_set_new(j, "port", json_integer(o->worm_port));
+        json_object_set_new(j, "proto", json_string(proto_name(o->worm_proto)));
+        break;
+    case WW_SCEN_CAMPAIGN:
+        kind = WW_SIM_CAMPAIGN;
+        json_object_set_new(j, "what", json_string("botnet scan campaign: all sources switch on at start "
+                                                   "and hold, each scanning at a steady rate; none multiply"));
+        json_object_set_new(j, "port", json_integer(o->campaign_port.port));
+        json_object_set_new(j, "proto", json_string(proto_name(o->campaign_port.proto)));
+        json_object_set_new(j, "sources", json_integer(o->campaign_sources));
+        json_object_set_new(j, "scan_rate", json_real(o->campaign_rate));
+        json_object_set_new(j, "end", json_null());
+        break;
+    case WW_SCEN_FLOOD:
+        kind = WW_SIM_FLOOD;
+        json_object_set_new(j, "what", json_string("spoofed flood on one monitored address: every packet "
+                                                   "from a random source (hping3 --rand-source)"));
+        json_object_set_new(j, "port", json_integer(o->flood_port.port));
+        json_object_set_new(j, "proto", json_string(proto_name(o->flood_port.proto)));
+        json_object_set_new(j, "target", jaddr(c->flood_target));
+        json_object_set_new(j, "rate", json_real(o->flood_rate));
+        json_object_set_new(j, "end", jtime(T + o->flood_us));
+        break;
+    case WW_SCEN_SCANNERS: {
+        kind = WW_SIM_SCANNERS;
+        json_t *ranges = json_array(), *addrs = json_array();
+        char b[64];
+        for (size_t k = 0; k < o->nranges; k++) json_array_append_new(ranges, json_string(cidr(&o->ranges[k], b, sizeof b)));
+        for (uint32_t k = 0; k < c->nscanners; k++) json_array_append_new(addrs, jaddr(c->scanners[k]));
+        json_object_set_new(j, "what", json_string("research scanners from published ranges: every "
+                                                   "monitored address probed once within an hour"));
+        json_object_set_new(j, "port", json_integer(o->scan_port.port));
+        json_object_set_new(j, "proto", json_string(proto_name(o->scan_port.proto)));
+        json_object_set_new(j, "end", jtime(T + WW_HOUR_US));
+        json_object_set_new(j, "ranges", ranges);
+        json_object_set_new(j, "sources", addrs);
+        break;
+    }
+    case WW_SCEN_BACKSCATTER: {
+        kind = WW_SIM_BACKSCATTER;
+        json_t *bursts = json_array();
+        for (int k = 0; k < 3; k++)
+            json_array_append_new(bursts, json_pack("{s:o,s:o}", "start", jtime(T + k * WW_HOUR_US),
+                                                    "end", jtime(T + k * WW_HOUR_US + 10 * WW_MIN_US)));
+        json_object_set_new(j, "what", json_string("backscatter: a DoS victim's replies to spoofed SYNs "
+                                                   "(80% SYN-ACK, 15% RST-ACK, 5% ICMP port unreachable) "
+                                                   "to random addresses, from its service's port"));
+        json_object_set_new(j, "victim", jaddr(c->victim));
+        json_object_set_new(j, "port", json_integer(o->victim_port.port));
+        json_object_set_new(j, "proto", json_string("tcp"));
+        json_object_set_new(j, "attack_rate", json_real(o->attack_rate));
+        json_object_set_new(j, "bursts", bursts);
+        json_object_set_new(j, "end", jtime(T + 2 * WW_HOUR_US + 10 * WW_MIN_US));
+        break;
+    }
+    }
+    json_object_set_new(j, "first_event", jtime(c->first[kind]));
+    json_object_set_new(j, "records", json_integer((json_int_t)r->kind[kind]));
+    return j;
+}
+
 static int write_scenario(const char *path, const struct ww_sim_opts *o, const char *spec,
                           const struct ww_sim *sim, const struct run *r)
 {
     const struct ww_sim_sensor *sens;
     size_t ns = ww_sim_sensors(sim, &sens);
-    uint64_t total = 0, worm = 0, monitored = 0;
+    uint64_t total = 0, worm = 0, scen = 0, monitored = 0;
     char b[64];
 
     json_t *sensors = json_array();
@@ -172,15 +270,20 @@ static int write_scenario(const char *path, const struct ww_sim_opts *o, const c
         uint64_t size = 1ULL << (32 - sens[i].prefix);
         char file[32];
         snprintf(file, sizeof file, "sensor-%02zu.%s", i, fmt_ext[r->fmt]);
-        json_array_append_new(sensors, json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}",
+        json_t *sj = json_pack("{s:s,s:s,s:I,s:I,s:I}",
             "file", file, "cidr", cidr(&sens[i], b, sizeof b), "addresses", (json_int_t)size,
-            "records", (json_int_t)r->records[i], "worm_records", (json_int_t)r->worm_records[i],
-            "background_records", (json_int_t)(r->records[i] - r->worm_records[i])));
+            "records", (json_int_t)r->records[i], "worm_records", (json_int_t)r->worm_records[i]);
+        if (o->scenarios)
+            json_object_set_new(sj, "scenario_records", json_integer((json_int_t)r->scen_records[i]));
+        json_object_set_new(sj, "background_records", json_integer((json_int_t)(
+            r->records[i] - r->worm_records[i] - r->scen_records[i])));
+        json_array_append_new(sensors, sj);
         total += r->records[i];
         worm += r->worm_records[i];
+        scen += r->scen_records[i];
         monitored += size;
     }
-    json_t *doc = json_pack("{s:s,s:I,s:o,s:o,s:o,s:I,s:s,s:o,s:{s:b,s:f},s:s,s:I,s:o,s:I,s:I,s:I}",
+    json_t *doc = json_pack("{s:s,s:I,s:o,s:o,s:o,s:I,s:s,s:o,s:{s:b,s:f},s:s,s:I,s:o,s:I,s:I}",
         "generator", "wormwatch simulate", "seed", (json_int_t)o->seed,
         "start", jtime(o->start_us), "end", jtime(ww_sim_end(sim)),
         "requested_end", jtime(o->end_us),
@@ -189,9 +292,16 @@ static int write_scenario(const char *path, const struct ww_sim_opts *o, const c
         "background", "enabled", o->background && o->background_scale > 0,
         "scale", o->background_scale,
         "sensors_spec", spec, "monitored_addresses", (json_int_t)monitored,
-        "sensors", sensors, "records", (json_int_t)total, "worm_records", (json_int_t)worm,
-        "background_records", (json_int_t)(total - worm));
+        "sensors", sensors, "records", (json_int_t)total, "worm_records", (json_int_t)worm);
     if (!doc) return WW_ERR_ARG;
+    if (o->scenarios) {
+        json_t *list = json_array();
+        for (unsigned i = 0; i < WW_SIM_NSCEN; i++)
+            if (o->scenarios & 1u << i) json_array_append_new(list, scenario_json(i, o, sim, r));
+        json_object_set_new(doc, "scenario_records", json_integer((json_int_t)scen));
+        json_object_set_new(doc, "scenarios", list);
+    }
+    json_object_set_new(doc, "background_records", json_integer((json_int_t)(total - worm - scen)));
     int rc = json_dump_file(doc, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     json_decref(doc);
     return rc ? WW_ERR_IO : WW_OK;
@@ -227,6 +337,7 @@ int ww_sim_files_write(struct ww_sim *sim, const struct ww_sim_opts *o, const ch
     r.host = ww_calloc(r.ns, sizeof *r.host);
     r.records = ww_calloc(r.ns, sizeof *r.records);
     r.worm_records = ww_calloc(r.ns, sizeof *r.worm_records);
+    r.scen_records = ww_calloc(r.ns, sizeof *r.scen_records);
     char path[4096];
     int rc = open_files(&r, dir, err, errlen);
     if (!rc) rc = run_into(&r, sim, dir, err, errlen);
@@ -235,16 +346,18 @@ int ww_sim_files_write(struct ww_sim *sim, const struct ww_sim_opts *o, const ch
         snprintf(err, errlen, "%s: cannot write", path);
         rc = WW_ERR_IO;
     }
-    *counts = (struct ww_sim_counts){0, 0};
+    *counts = (struct ww_sim_counts){0};
     for (size_t i = 0; i < r.ns; i++) {
         if (r.files[i]) fclose(r.files[i]);
         counts->records += r.records[i], counts->worm += r.worm_records[i];
+        counts->scenario += r.scen_records[i];
     }
     if (r.truth) fclose(r.truth);
     ww_free(r.files);
     ww_free(r.host);
     ww_free(r.records);
     ww_free(r.worm_records);
+    ww_free(r.scen_records);
     return rc;
 }
 
@@ -253,18 +366,25 @@ void ww_sim_files_summary(FILE *out, const struct ww_sim *sim, const struct ww_s
 {
     const struct ww_sim_sensor *sens;
     char t0[32], t1[32];
-    fprintf(out, "%zu sensors, %s .. %s: %llu records (%llu worm, %llu background)\n",
-            ww_sim_sensors(sim, &sens), ww_time_format(o->start_us, t0, sizeof t0),
-            ww_time_format(ww_sim_end(sim), t1, sizeof t1), (unsigned long long)c->records,
-            (unsigned long long)c->worm, (unsigned long long)(c->records - c->worm));
-    if (o->worm_start_us < o->end_us) {
+    fprintf(out, "%zu sensors, %s .. %s: %llu records (%llu worm, ", ww_sim_sensors(sim, &sens),
+            ww_time_format(o->start_us, t0, sizeof t0), ww_time_format(ww_sim_end(sim), t1, sizeof t1),
+            (unsigned long long)c->records, (unsigned long long)c->worm);
+    if (o->scenarios) fprintf(out, "%llu scenario, ", (unsigned long long)c->scenario);
+    fprintf(out, "%llu background)\n", (unsigned long long)(c->records - c->worm - c->scenario));
+    if (o->scenarios) {
+        fprintf(out, "scenarios from %s:", ww_time_format(o->worm_start_us, t0, sizeof t0));
+        for (unsigned i = 0; i < WW_SIM_NSCEN; i++)
+            if (o->scenarios & 1u << i) fprintf(out, " %s", ww_sim_scenario_name(i));
+        fputc('\n', out);
+    }
+    if (ww_sim_worm_active(o)) {
         int64_t one = ww_sim_milestone(sim, 2);
         fprintf(out, "worm %u/%s from %s: %llu of %lu hosts infected at the end%s%s\n", o->worm_port,
                 o->worm_proto == WW_PROTO_UDP ? "udp" : "tcp",
                 ww_time_format(o->worm_start_us, t0, sizeof t0),
                 (unsigned long long)ww_sim_infected(sim), (unsigned long)o->vulnerable,
                 one >= 0 ? ", 1% at " : "", one >= 0 ? ww_time_format(one, t1, sizeof t1) : "");
-    } else {
+    } else if (!o->scenarios) {
         fprintf(out, "no worm: background only\n");
     }
     fprintf(out, "wrote %s/sensor-*.%s, truth.csv, scenario.json\n", dir, fmt_ext[fmt]);

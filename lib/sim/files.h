@@ -5,7 +5,7 @@
  * chosen format (netfilter LOG lines, DShield TSV or classic pcap, through
  * lib/out/write.h), truth.csv (time,infected,vulnerable per simulated
  * minute) and scenario.json (every parameter, the sensor blocks and the
- * counts). The engine hands out events in time order, so each file is in
+ * counts; with scenarios, each one's parameters and ground truth). The engine hands out events in time order, so each file is in
  * time order as written. Nothing depends on the clock or the directory's
  * name: the same options give byte-identical files. */
 #ifndef WW_SIM_FILES_H
@@ -22,7 +22,7 @@ int ww_sim_format_parse(const char *name, enum ww_sim_format *out);
 
 /* What a written run holds, over all sensors. */
 struct ww_sim_counts {
-    uint64_t records, worm;
+    uint64_t records, worm, scenario; /* scenario: the events of the scenarios other than worms */
 };
 
 /* Creates dir (and its parents), removes earlier runs' sensor files from

@@ -44,6 +44,18 @@
  *    (SYN-ACK/RST from DoS victims to random high ports).
  *  Background events go into a binary heap keyed (time, sequence); sessions
  *  are created a day before the start so the first hours are in steady state.
+ * Scenarios (opts.scenarios, all from the worm's start T; each kind its own
+ * stream, its events through the heap like the background's, made a minute
+ * at a time): a campaign (a fixed set of sources, each scanning at a steady
+ * rate: a Poisson stream of hits, each from a random member), a spoofed flood
+ * (Poisson packets, each from a new random address, to one monitored
+ * address), research scanners (every monitored address once within an hour
+ * along an affine walk, at a constant rate, each probe from one of the
+ * scanners' addresses), backscatter (a victim's replies to random spoofed
+ * addresses: the sensors' share of its attack rate, in three bursts). The
+ * worm variants only change the worm: Witty-like probes go from its port to
+ * random ports; a quiet port has every background event to it dropped at
+ * bg_event, after the draws, so the rest of the background stays the same.
  * Output per substep: the worm's events plus the heap's events due before
  * t1, sorted by (time, sequence number) -- a total order, so every sensor's
  * events come out in time order and the whole run is reproducible.
@@ -69,7 +81,7 @@
 #define MAX_GROWTH 0.02      /* worm growth per substep */
 #define MAX_SUBSTEPS 60000   /* per minute: 1 ms */
 
-enum { ST_SENSORS = 1, ST_HOSTS, ST_WORM, ST_BACKGROUND, ST_POOL };
+enum { ST_SENSORS = 1, ST_HOSTS, ST_WORM, ST_BACKGROUND, ST_POOL, ST_SCEN = 16 /* + kind */ };
 
 const double ww_sim_milestones[WW_SIM_NMILESTONES] = {1e-4, 1e-3, 1e-2, 0.05, 0.1, 0.5, 0.9, 0.99};
 
@@ -249,6 +261,29 @@ void ww_sim_opts_default(struct ww_sim_opts *o)
     o->background_scale = 1;
     o->random_count = 16;
     o->random_prefix = 20;
+    o->campaign_port = (struct ww_sim_port){23, WW_PROTO_TCP};   /* Mirai's telnet */
+    o->flood_port = (struct ww_sim_port){80, WW_PROTO_TCP};
+    o->scan_port = (struct ww_sim_port){8443, WW_PROTO_TCP};
+    o->victim_port = (struct ww_sim_port){80, WW_PROTO_TCP};
+    o->campaign_sources = 300;
+    o->campaign_rate = 20;
+    o->flood_rate = 100;
+    o->flood_us = 10 * WW_MIN_US;
+    o->attack_rate = 20000;
+    o->scanner_sources = 60;
+    o->nranges = 2; /* two of the ranges Censys publishes for its scanners */
+    o->ranges[0] = (struct ww_sim_sensor){0xa28e7d00, 24}; /* 162.142.125.0/24 */
+    o->ranges[1] = (struct ww_sim_sensor){0xa75e8a00, 24}; /* 167.94.138.0/24 */
+}
+
+static const char *const scen_names[WW_SIM_NSCEN] = {
+    "worm", "witty", "quiet-port", "campaign", "flood", "scanners", "backscatter"};
+
+const char *ww_sim_scenario_name(unsigned i) { return i < WW_SIM_NSCEN ? scen_names[i] : NULL; }
+
+int ww_sim_worm_active(const struct ww_sim_opts *o)
+{
+    return o->worm_start_us < o->end_us && (!o->scenarios || (o->scenarios & WW_SCEN_WORMS));
 }
 
 /* A sensor spec refused: msg into the caller's buffer. */
@@ -257,6 +292,9 @@ static enum ww_err fail(char *err, size_t errlen, const char *msg)
     if (errlen) snprintf(err, errlen, "%s", msg);
     return WW_ERR_PARSE;
 }
+
+static enum ww_err parse_blocks(const char *spec, struct ww_sim_sensor *v, size_t max, size_t *n,
+                                const char *what, char *err, size_t errlen);
 
 enum ww_err ww_sim_parse_sensors(const char *spec, struct ww_sim_opts *o, char *err, size_t errlen)
 {
@@ -275,36 +313,75 @@ enum ww_err ww_sim_parse_sensors(const char *spec, struct ww_sim_opts *o, char *
         return WW_OK;
     }
     size_t count = 0;
+    enum ww_err rc = parse_blocks(spec, o->sensors, WW_SIM_MAXSENSORS, &count, "sensor", err, errlen);
+    if (rc) return rc;
+    o->nsensors = count;
+    return WW_OK;
+}
+
+enum ww_err ww_sim_parse_ranges(const char *spec, struct ww_sim_opts *o, char *err, size_t errlen)
+{
+    size_t count = 0;
+    enum ww_err rc = parse_blocks(spec, o->ranges, WW_SIM_MAXRANGES, &count, "range", err, errlen);
+    if (rc) return rc;
+    o->nranges = count;
+    return WW_OK;
+}
+
+/* Comma-separated disjoint IPv4 network blocks into v[max]; `what` names
+ * them in the errors ("sensor": at most 512 sensors). */
+static enum ww_err parse_blocks(const char *spec, struct ww_sim_sensor *v, size_t max, size_t *n,
+                                const char *what, char *err, size_t errlen)
+{
+    char why[96];
+    uint64_t len;
+    size_t count = 0;
     for (const char *p = spec; *p;) {
         const char *end = strchr(p, ',');
         if (!end) end = p + strlen(p);
         const char *slash = memchr(p, '/', (size_t)(end - p));
         struct ww_cidr c;
         struct ww_addr a;
-        if (count == WW_SIM_MAXSENSORS) return fail(err, errlen, "at most 512 sensors");
+        if (count == max) {
+            snprintf(why, sizeof why, "at most %zu %ss", max, what);
+            return fail(err, errlen, why);
+        }
         enum ww_err rc = ww_cidr_parse(p, (size_t)(end - p), &c);
         if (rc == WW_ERR_PARSE || c.addr.family != 4)
-            return fail(err, errlen, "sensors are IPv4 CIDR blocks (a.b.c.d/len) or NxPREFIX (16x/20)");
-        if (rc || c.len < 8)
-            return fail(err, errlen, "a sensor's prefix length must be 8 to 32");
+            return fail(err, errlen, strcmp(what, "sensor")
+                                         ? "ranges are IPv4 CIDR blocks (a.b.c.d/len)"
+                                         : "sensors are IPv4 CIDR blocks (a.b.c.d/len) or NxPREFIX (16x/20)");
+        if (rc || c.len < 8) {
+            snprintf(why, sizeof why, "a %s's prefix length must be 8 to 32", what);
+            return fail(err, errlen, why);
+        }
         ww_addr_parse(p, (size_t)((slash ? slash : end) - p), &a); /* as written: parse clears host bits */
-        if (!ww_addr_eq(&a, &c.addr))
-            return fail(err, errlen, "a sensor block has host bits set (not a network address)");
+        if (!ww_addr_eq(&a, &c.addr)) {
+            snprintf(why, sizeof why, "a %s block has host bits set (not a network address)", what);
+            return fail(err, errlen, why);
+        }
         len = c.len;
         uint32_t base = (uint32_t)a.b[12] << 24 | (uint32_t)a.b[13] << 16 |
                         (uint32_t)a.b[14] << 8 | a.b[15];
         for (size_t i = 0; i < count; i++)
-            if (overlaps(base, block_size((uint8_t)len), o->sensors[i].base,
-                         block_size(o->sensors[i].prefix)))
-                return fail(err, errlen, "sensor blocks overlap");
-        o->sensors[count].base = base;
-        o->sensors[count].prefix = (uint8_t)len;
+            if (overlaps(base, block_size((uint8_t)len), v[i].base, block_size(v[i].prefix))) {
+                snprintf(why, sizeof why, "%s blocks overlap", what);
+                return fail(err, errlen, why);
+            }
+        v[count].base = base;
+        v[count].prefix = (uint8_t)len;
         count++;
         p = *end ? end + 1 : end;
-        if (*end && !*p) return fail(err, errlen, "empty sensor after ','");
+        if (*end && !*p) {
+            snprintf(why, sizeof why, "empty %s after ','", what);
+            return fail(err, errlen, why);
+        }
     }
-    if (!count) return fail(err, errlen, "no sensors given");
-    o->nsensors = count;
+    if (!count) {
+        snprintf(why, sizeof why, "no %ss given", what);
+        return fail(err, errlen, why);
+    }
+    *n = count;
     return WW_OK;
 }
 
@@ -317,7 +394,7 @@ struct sev {
     uint32_t src, dst;
     uint16_t sport, dport;
     uint16_t sensor;
-    uint8_t proto, flags, worm;
+    uint8_t proto, flags, kind; /* WW_SIM_BG, WW_SIM_WORMEV, ... */
 };
 
 struct evbuf { struct sev *v; size_t n, cap; };
@@ -429,6 +506,12 @@ struct ww_sim {
     size_t hn, hcap;
     uint64_t seq;
     struct evbuf buf;
+    /* scenarios: a stream per kind, the campaign's and the scanners'
+       sources, the scanners' walk over the monitored space */
+    struct ww_rng srng[WW_SIM_NKINDS];
+    uint32_t *campaign, *scanner;
+    uint64_t scan_a, scan_b, flood_idx;
+    struct ww_sim_chosen chosen;
 };
 
 /* ---------------------------------------------------------- helpers */
@@ -555,9 +638,9 @@ static void heap_pop(struct ww_sim *s, struct sev *out)
     if (n) s->heap[i] = last;
 }
 
-/* A background event at monitored index idx (dropped outside the run). */
-static void bg_event(struct ww_sim *s, int64_t ts, uint32_t src, uint64_t idx, uint16_t sport,
-                     uint16_t dport, uint8_t proto, uint8_t flags)
+/* An event of that kind at monitored index idx (dropped outside the run). */
+static void push_event(struct ww_sim *s, uint8_t kind, int64_t ts, uint32_t src, uint64_t idx,
+                       uint16_t sport, uint16_t dport, uint8_t proto, uint8_t flags)
 {
     if (ts < s->o.start_us || ts >= s->end) return;
     struct sev e = {0};
@@ -569,7 +652,19 @@ static void bg_event(struct ww_sim *s, int64_t ts, uint32_t src, uint64_t idx, u
     e.dport = dport;
     e.proto = proto;
     e.flags = flags;
+    e.kind = kind;
     heap_push(s, &e);
+}
+
+/* A background event; none on the quiet-port worm's port (no draw is
+ * skipped, so the rest of the background stays the same). */
+static void bg_event(struct ww_sim *s, int64_t ts, uint32_t src, uint64_t idx, uint16_t sport,
+                     uint16_t dport, uint8_t proto, uint8_t flags)
+{
+    if ((s->o.scenarios & WW_SCEN_QUIET) && proto == s->o.worm_proto &&
+        (dport == s->o.worm_port || (proto == WW_PROTO_UDP && sport == s->o.worm_port)))
+        return;
+    push_event(s, WW_SIM_BG, ts, src, idx, sport, dport, proto, flags);
 }
 
 /* -------------------------------------------------------------- setup */
@@ -727,6 +822,182 @@ static void setup_background(struct ww_sim *s)
     for (size_t i = 0; i < NSCANNERS; i++) s->scanners[i] = public_addr(s, &r);
 }
 
+/* ---------------------------------------------------------- scenarios */
+
+#define SWEEP_US WW_HOUR_US        /* research scanners cover the sensors in an hour */
+#define BURSTS 3                   /* backscatter: three bursts ... */
+#define BURST_US (10 * WW_MIN_US)  /* ... of ten minutes ... */
+#define BURST_GAP_US WW_HOUR_US    /* ... an hour apart */
+
+/* Why the scenario options are inconsistent, or NULL. Only the scenarios
+ * named are checked. */
+static const char *scenario_check(const struct ww_sim_opts *o)
+{
+    unsigned sc = o->scenarios;
+    uint64_t addrs = 0;
+    for (size_t i = 0; i < o->nranges && i < WW_SIM_MAXRANGES; i++) addrs += block_size(o->ranges[i].prefix);
+    if (sc >= 1u << WW_SIM_NSCEN) return "unknown scenario";
+    if ((sc & WW_SCEN_WITTY) && o->worm_proto != WW_PROTO_UDP) return "a Witty-like worm is UDP";
+    if ((sc & WW_SCEN_CAMPAIGN) && (o->campaign_sources < 1 || o->campaign_sources > 1000000))
+        return "campaign sources must be 1 to 1000000";
+    if ((sc & WW_SCEN_CAMPAIGN) && !(o->campaign_rate > 0 && o->campaign_rate <= 1e6))
+        return "the campaign's scan rate must be above 0 and at most 1000000/s";
+    if ((sc & WW_SCEN_FLOOD) && !(o->flood_rate > 0 && o->flood_rate <= 1e6))
+        return "the flood's rate must be above 0 and at most 1000000/s";
+    if ((sc & WW_SCEN_FLOOD) && o->flood_us < WW_SEC_US) return "the flood must last at least a second";
+    if ((sc & WW_SCEN_BACKSCATTER) && !(o->attack_rate > 0 && o->attack_rate <= 1e9))
+        return "the attack rate must be above 0 and at most 1000000000/s";
+    if ((sc & WW_SCEN_BACKSCATTER) && o->victim_port.proto != WW_PROTO_TCP)
+        return "the DoS victim's service is TCP";
+    if ((sc & WW_SCEN_SCANNERS) && (!o->nranges || o->nranges > WW_SIM_MAXRANGES))
+        return "research scanners need 1 to 64 ranges";
+    if ((sc & WW_SCEN_SCANNERS) && (o->scanner_sources < 1 || o->scanner_sources > WW_SIM_MAXSCANNERS))
+        return "research scanners must be 1 to 4096 addresses";
+    if ((sc & WW_SCEN_SCANNERS) && o->scanner_sources > addrs / 2)
+        return "research scanners may use at most half of their ranges' addresses";
+    return NULL;
+}
+
+/* A random address of the research scanners' ranges (each address as
+ * likely). */
+static uint32_t range_addr(const struct ww_sim_opts *o, struct ww_rng *r)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < o->nranges; i++) total += block_size(o->ranges[i].prefix);
+    uint64_t u = ww_rng_below(r, total);
+    size_t i = 0;
+    while (u >= block_size(o->ranges[i].prefix)) u -= block_size(o->ranges[i++].prefix);
+    return o->ranges[i].base + (uint32_t)u;
+}
+
+/* The scenarios' streams and choices: the campaign's sources, the flooded
+ * address, the research scanners' addresses (distinct) and their sweep, the
+ * DoS victim. */
+static void setup_scenarios(struct ww_sim *s)
+{
+    unsigned sc = s->o.scenarios;
+    for (int k = 0; k < WW_SIM_NKINDS; k++) {
+        ww_rng_seed(&s->srng[k], s->o.seed, ST_SCEN + (uint64_t)k);
+        s->chosen.first[k] = -1;
+    }
+    if (sc & WW_SCEN_CAMPAIGN) {
+        s->campaign = ww_malloc((size_t)s->o.campaign_sources * sizeof *s->campaign);
+        for (uint32_t i = 0; i < s->o.campaign_sources; i++)
+            s->campaign[i] = public_addr(s, &s->srng[WW_SIM_CAMPAIGN]);
+    }
+    if (sc & WW_SCEN_FLOOD) {
+        uint16_t sensor;
+        s->flood_idx = ww_rng_below(&s->srng[WW_SIM_FLOOD], s->M);
+        locate(s, s->flood_idx, &sensor, &s->chosen.flood_target);
+    }
+    if (sc & WW_SCEN_SCANNERS) {
+        struct ww_rng *r = &s->srng[WW_SIM_SCANNERS];
+        s->scanner = ww_malloc((size_t)s->o.scanner_sources * sizeof *s->scanner);
+        for (uint32_t i = 0; i < s->o.scanner_sources;) {
+            uint32_t a = range_addr(&s->o, r), j = 0;
+            while (j < i && s->scanner[j] != a) j++;
+            if (j == i) s->scanner[i++] = a;
+        }
+        s->chosen.scanners = s->scanner;
+        s->chosen.nscanners = s->o.scanner_sources;
+        walk_init(r, s->M, &s->scan_a, &s->scan_b);
+    }
+    if (sc & WW_SCEN_BACKSCATTER) s->chosen.victim = public_addr(s, &s->srng[WW_SIM_BACKSCATTER]);
+}
+
+/* [a, b): the part of minute [m, m + 1 min) inside [from, to); 0 if none. */
+static int overlap(int64_t m, int64_t from, int64_t to, int64_t *a, int64_t *b)
+{
+    *a = m > from ? m : from;
+    *b = m + WW_MIN_US < to ? m + WW_MIN_US : to;
+    return *b > *a;
+}
+
+/* A probe's source port and flags: a SYN from the source's OS's ephemeral
+ * range, or UDP from a random high port. */
+static void probe_shape(struct ww_rng *r, uint32_t src, uint8_t proto, uint16_t *sport, uint8_t *flags)
+{
+    if (proto == WW_PROTO_TCP) {
+        *sport = ephemeral(r, src, SP_EPH);
+        *flags = WW_TH_SYN;
+    } else {
+        *sport = (uint16_t)(1024 + ww_rng_below(r, 64512));
+        *flags = 0;
+    }
+}
+
+/* The scenarios' events in minute [m, m + 1 min). */
+static void scen_minute(struct ww_sim *s, int64_t m)
+{
+    const struct ww_sim_opts *o = &s->o;
+    int64_t T = o->worm_start_us, a, b;
+    uint16_t sport;
+    uint8_t flags;
+    if (m + WW_MIN_US <= T) return;
+    if ((o->scenarios & WW_SCEN_CAMPAIGN) && overlap(m, T, INT64_MAX, &a, &b)) {
+        /* every source scans the whole Internet at its own steady rate
+           from T on: together a Poisson stream of hits on the sensors */
+        struct ww_rng *r = &s->srng[WW_SIM_CAMPAIGN];
+        double mean = o->campaign_sources * o->campaign_rate * (double)(b - a) / WW_SEC_US *
+                      (double)s->M / TWO32;
+        uint64_t n = ww_rng_poisson(r, mean);
+        for (uint64_t i = 0; i < n; i++) {
+            int64_t ts = a + (int64_t)ww_rng_below(r, (uint64_t)(b - a));
+            uint32_t src = s->campaign[ww_rng_below(r, o->campaign_sources)];
+            uint64_t idx = ww_rng_below(r, s->M);
+            probe_shape(r, src, o->campaign_port.proto, &sport, &flags);
+            push_event(s, WW_SIM_CAMPAIGN, ts, src, idx, sport, o->campaign_port.port,
+                       o->campaign_port.proto, flags);
+        }
+    }
+    if ((o->scenarios & WW_SCEN_FLOOD) && overlap(m, T, T + o->flood_us, &a, &b)) {
+        /* hping3 --rand-source -S: every packet from a new random address */
+        struct ww_rng *r = &s->srng[WW_SIM_FLOOD];
+        uint64_t n = ww_rng_poisson(r, o->flood_rate * (double)(b - a) / WW_SEC_US);
+        for (uint64_t i = 0; i < n; i++) {
+            int64_t ts = a + (int64_t)ww_rng_below(r, (uint64_t)(b - a));
+            uint32_t src = public_addr(s, r);
+            sport = (uint16_t)(1024 + ww_rng_below(r, 64512));
+            push_event(s, WW_SIM_FLOOD, ts, src, s->flood_idx, sport, o->flood_port.port,
+                       o->flood_port.proto, o->flood_port.proto == WW_PROTO_TCP ? WW_TH_SYN : 0);
+        }
+    }
+    if ((o->scenarios & WW_SCEN_SCANNERS) && overlap(m, T, T + SWEEP_US, &a, &b)) {
+        /* a ZMap-style sweep: every monitored address once, in a permuted
+           order at a constant rate, each probe from one of the addresses */
+        struct ww_rng *r = &s->srng[WW_SIM_SCANNERS];
+        double per_us = (double)s->M / SWEEP_US;
+        uint64_t i = (uint64_t)ceil((double)(a - T) * per_us), stop = (uint64_t)ceil((double)(b - T) * per_us);
+        for (; i < stop && i < s->M; i++) {
+            uint32_t src = s->scanner[ww_rng_below(r, o->scanner_sources)];
+            probe_shape(r, src, o->scan_port.proto, &sport, &flags);
+            push_event(s, WW_SIM_SCANNERS, T + (int64_t)((double)i / per_us), src,
+                       walk(s->scan_a, s->scan_b, i, s->M), sport, o->scan_port.port,
+                       o->scan_port.proto, flags);
+        }
+    }
+    for (int k = 0; (o->scenarios & WW_SCEN_BACKSCATTER) && k < BURSTS; k++) {
+        /* the victim answers spoofed SYNs: SYN-ACK from its service, RST
+           once its backlog is full, now and then ICMP port unreachable;
+           the sensors get their share of the random spoofed addresses */
+        int64_t from = T + k * BURST_GAP_US;
+        if (!overlap(m, from, from + BURST_US, &a, &b)) continue;
+        struct ww_rng *r = &s->srng[WW_SIM_BACKSCATTER];
+        uint64_t n = ww_rng_poisson(r, o->attack_rate * (double)(b - a) / WW_SEC_US * (double)s->M / TWO32);
+        for (uint64_t i = 0; i < n; i++) {
+            int64_t ts = a + (int64_t)ww_rng_below(r, (uint64_t)(b - a));
+            uint64_t idx = ww_rng_below(r, s->M);
+            double u = ww_rng_uniform(r);
+            uint16_t dport = (uint16_t)(1024 + ww_rng_below(r, 64512));
+            if (u < 0.95)
+                push_event(s, WW_SIM_BACKSCATTER, ts, s->chosen.victim, idx, o->victim_port.port, dport,
+                           WW_PROTO_TCP, u < 0.8 ? WW_TH_SYN | WW_TH_ACK : WW_TH_RST | WW_TH_ACK);
+            else /* type 3, code 3 */
+                push_event(s, WW_SIM_BACKSCATTER, ts, s->chosen.victim, idx, 3, 3, WW_PROTO_ICMP, 0);
+        }
+    }
+}
+
 enum ww_err ww_sim_new(const struct ww_sim_opts *o, struct ww_sim **out, char *err, size_t errlen)
 {
     const char *w = NULL;
@@ -747,6 +1018,7 @@ enum ww_err ww_sim_new(const struct ww_sim_opts *o, struct ww_sim **out, char *e
     else if (!o->nsensors && (double)o->random_count * (double)block_size(o->random_prefix) > 0.25 * TWO32)
         w = "random sensors may cover at most a quarter of the address space";
     else if (o->nsensors > WW_SIM_MAXSENSORS) w = "at most 512 sensors";
+    else w = scenario_check(o);
     if (w) {
         if (errlen) snprintf(err, errlen, "%s", w);
         return WW_ERR_ARG;
@@ -756,7 +1028,7 @@ enum ww_err ww_sim_new(const struct ww_sim_opts *o, struct ww_sim **out, char *e
     s->end = o->end_us;
     for (int i = 0; i < WW_SIM_NMILESTONES; i++) s->milestone[i] = -1;
     place_sensors(s);
-    s->worm_on = o->worm_start_us < o->end_us;
+    s->worm_on = ww_sim_worm_active(o);
     s->N = o->vulnerable;
     if (s->worm_on) {
         place_hosts(s);
@@ -770,6 +1042,7 @@ enum ww_err ww_sim_new(const struct ww_sim_opts *o, struct ww_sim **out, char *e
         s->nsub = 1;
     }
     if (o->background && o->background_scale > 0) setup_background(s);
+    setup_scenarios(s);
     *out = s;
     return WW_OK;
 }
@@ -815,13 +1088,16 @@ static void worm_hit(struct ww_sim *s, int64_t a, int64_t t1, uint32_t src, uint
     e.sensor = (uint16_t)sensor;
     e.proto = s->o.worm_proto;
     e.dport = s->o.worm_port;
-    if (e.proto == WW_PROTO_TCP) {
+    if (s->o.scenarios & WW_SCEN_WITTY) { /* from its port to a random one */
+        e.sport = s->o.worm_port;
+        e.dport = (uint16_t)(1 + ww_rng_below(&s->wrng, 65535));
+    } else if (e.proto == WW_PROTO_TCP) {
         e.flags = WW_TH_SYN;
         e.sport = ephemeral(&s->wrng, src, SP_WIN);
     } else {
         e.sport = (uint16_t)(1024 + ww_rng_below(&s->wrng, 64512));
     }
-    e.worm = 1;
+    e.kind = WW_SIM_WORMEV;
     evbuf_push(&s->buf, &e);
 }
 
@@ -1063,7 +1339,8 @@ static void emit(struct ww_sim *s, ww_sim_event_fn fn, void *ctx)
         ev.tcpflags = e->flags;
         ev.action = WW_ACTION_DROP;
         ev.count = 1;
-        fn(ctx, e->sensor, e->worm, &ev);
+        if (s->chosen.first[e->kind] < 0) s->chosen.first[e->kind] = e->ts;
+        fn(ctx, e->sensor, e->kind, &ev);
     }
     b->n = 0;
 }
@@ -1076,6 +1353,7 @@ void ww_sim_run(struct ww_sim *s, ww_sim_event_fn on_event, ww_sim_truth_fn on_t
     for (uint64_t minute_no = 0; m < s->end; m += WW_MIN_US, minute_no++) {
         if (bg) bg_minute(s, m, minute_no);
         if (m < start) continue;
+        if (s->o.scenarios) scen_minute(s, m);
         if (s->worm_on && !s->seeded && s->o.worm_start_us <= m) {
             infect_random(s, s->o.initial);
             s->seeded = 1;
@@ -1103,6 +1381,8 @@ void ww_sim_run(struct ww_sim *s, ww_sim_event_fn on_event, ww_sim_truth_fn on_t
 int64_t ww_sim_end(const struct ww_sim *s) { return s->end; }
 uint64_t ww_sim_infected(const struct ww_sim *s) { return s->I; }
 
+const struct ww_sim_chosen *ww_sim_chosen(const struct ww_sim *s) { return &s->chosen; }
+
 int64_t ww_sim_milestone(const struct ww_sim *s, unsigned i)
 {
     return i < WW_SIM_NMILESTONES ? s->milestone[i] : -1;
@@ -1115,5 +1395,6 @@ void ww_sim_free(struct ww_sim *s)
     ww_free(s->map16); ww_free(s->gstart); ww_free(s->gsize); ww_free(s->ginf);
     ww_free(s->gperm); ww_free(s->gpos); ww_free(s->hgroup); ww_free(s->fen);
     ww_free(s->pairs); ww_free(s->pool); ww_free(s->heap); ww_free(s->buf.v);
+    ww_free(s->campaign); ww_free(s->scanner);
     ww_free(s);
 }

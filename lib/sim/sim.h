@@ -18,6 +18,8 @@
 #include "core/event.h"
 
 #define WW_SIM_MAXSENSORS 512
+#define WW_SIM_MAXRANGES 64      /* research scanners' published ranges */
+#define WW_SIM_MAXSCANNERS 4096  /* research scanners' addresses */
 
 /* ---- PRNG and samplers (exposed for tests) ---- */
 
@@ -64,12 +66,59 @@ struct ww_sim_opts {
     struct ww_sim_sensor sensors[WW_SIM_MAXSENSORS];
     unsigned random_count;
     uint8_t random_prefix;
+    /* scenarios (WW_SCEN_* bits; 0: the worm alone, as before), all from
+       worm_start_us; see "the scenarios" below */
+    unsigned scenarios;
+    struct ww_sim_port { uint16_t port; uint8_t proto; } campaign_port, flood_port,
+        scan_port, victim_port;
+    uint32_t campaign_sources;   /* default 300 */
+    double campaign_rate;        /* probes/s per source, default 20 */
+    double flood_rate;           /* packets/s to the target, default 100 */
+    int64_t flood_us;            /* default 10 minutes */
+    double attack_rate;          /* spoofed packets/s at the victim, default 20000 */
+    uint32_t scanner_sources;    /* default 60 */
+    size_t nranges;
+    struct ww_sim_sensor ranges[WW_SIM_MAXRANGES]; /* default Censys' two /24s */
+};
+
+/* ---- the scenarios ----
+ * What besides (or instead of) the classic worm happens at worm_start_us T.
+ * Each has its own PRNG stream, so the background is the same with or
+ * without them, and without any (scenarios == 0) a run is what it was. */
+enum {
+    WW_SCEN_WORM = 1 << 0,        /* the worm above */
+    WW_SCEN_WITTY = 1 << 1,       /* the worm, Witty-like: UDP from source port
+                                     worm_port (4000) to random ports */
+    WW_SCEN_QUIET = 1 << 2,       /* the worm, on a port the background never uses */
+    WW_SCEN_CAMPAIGN = 1 << 3,    /* campaign_sources switch on at T and hold */
+    WW_SCEN_FLOOD = 1 << 4,       /* spoofed SYN flood on one monitored address */
+    WW_SCEN_SCANNERS = 1 << 5,    /* research scanners from `ranges` sweep the sensors in an hour */
+    WW_SCEN_BACKSCATTER = 1 << 6, /* a DoS victim's replies: three 10-minute bursts */
+    WW_SCEN_WORMS = WW_SCEN_WORM | WW_SCEN_WITTY | WW_SCEN_QUIET,
+};
+#define WW_SIM_NSCEN 7
+/* The name of scenario bit 1 << i ("worm", "witty", "quiet-port", "campaign",
+ * "flood", "scanners", "backscatter"); NULL past the last. */
+const char *ww_sim_scenario_name(unsigned i);
+/* Whether the run has a worm (the classic one or a variant) before the end. */
+int ww_sim_worm_active(const struct ww_sim_opts *o);
+/* What an event is (the event callback's `kind`). */
+enum { WW_SIM_BG = 0, WW_SIM_WORMEV, WW_SIM_CAMPAIGN, WW_SIM_FLOOD, WW_SIM_SCANNERS,
+       WW_SIM_BACKSCATTER, WW_SIM_NKINDS };
+/* What the scenarios chose (ground truth), host-order addresses. */
+struct ww_sim_chosen {
+    uint32_t flood_target, victim;
+    const uint32_t *scanners;
+    uint32_t nscanners;
+    int64_t first[WW_SIM_NKINDS]; /* each kind's first event written; -1 none */
 };
 
 void ww_sim_opts_default(struct ww_sim_opts *o);
 /* "16x/20" or "192.0.2.0/24,198.51.100.0/24" into o. WW_OK, or WW_ERR_PARSE
  * with the reason in err. */
 enum ww_err ww_sim_parse_sensors(const char *spec, struct ww_sim_opts *o, char *err, size_t errlen);
+/* "162.142.125.0/24,167.94.138.0/24" into o->ranges, likewise. */
+enum ww_err ww_sim_parse_ranges(const char *spec, struct ww_sim_opts *o, char *err, size_t errlen);
 /* 1 if a.b.c.d is in special-purpose space (RFC 6890: 0/8, 10/8, 100.64/10,
  * 127/8, 169.254/16, 172.16/12, 192.0.0/24, 192.0.2/24, 192.88.99/24,
  * 192.168/16, 198.18/15, 198.51.100/24, 203.0.113/24, 224/3). */
@@ -79,9 +128,10 @@ int ww_sim_reserved(uint32_t a);
 
 struct ww_sim;
 
-/* Called for each event in time order (ties in generation order); `worm`
- * is 1 for a worm probe, 0 for background. */
-typedef void (*ww_sim_event_fn)(void *ctx, unsigned sensor, int worm,
+/* Called for each event in time order (ties in generation order); `kind`
+ * is WW_SIM_BG (0) for background, WW_SIM_WORMEV (1) for a worm probe, or
+ * the scenario's WW_SIM_* kind. */
+typedef void (*ww_sim_event_fn)(void *ctx, unsigned sensor, int kind,
                                 const struct ww_event *ev);
 /* Called at start and every 60 s after, up to the end: infected hosts at
  * that instant. */
@@ -104,6 +154,8 @@ uint64_t ww_sim_infected(const struct ww_sim *s);  /* infected at the end */
 extern const double ww_sim_milestones[WW_SIM_NMILESTONES]; /* 1e-4 .. 0.99 */
 /* When the infected share first reached ww_sim_milestones[i]; -1 if never. */
 int64_t ww_sim_milestone(const struct ww_sim *s, unsigned i);
+/* The scenarios' choices (valid from ww_sim_new; `first` after the run). */
+const struct ww_sim_chosen *ww_sim_chosen(const struct ww_sim *s);
 void ww_sim_free(struct ww_sim *s);
 
 #endif

@@ -69,7 +69,8 @@ is stopped either way:
            `Authorization: Bearer SECRET`, `X-Batch-Id: BATCH`, the TSV
            content type and FILE as the body; then as [http]
 Variables, $NAME or ${NAME} in values (other $words are left as they are):
-TMP (the case's own directory), CORPUS, WW, and what the steps set.
+TMP (the case's own directory), CORPUS, WW, E2E (this directory, for its
+helpers, e.g. simevents.py), and what the steps set.
 dshield(port, n, userid=0, day='2026-01-15') is N DShield lines to tcp/PORT
 from 203.0.113.1..N. A case naming $CORPUS is skipped, never passed, when
 the shared real-data corpus is not there; one making requests when curl is
@@ -138,7 +139,7 @@ def parse(path):
 class Case:
     def __init__(self, ww, tmp, netns_id, corpus):
         self.ww, self.tmp, self.netns_id = ww, tmp, netns_id
-        self.vars = {"TMP": tmp, "CORPUS": corpus, "WW": ww}
+        self.vars = {"TMP": tmp, "CORPUS": corpus, "WW": ww, "E2E": HERE}
         self.serve = self.serve_ns = None
         self.background = []  # Popen
         self.netns = {}       # NAME -> namespace

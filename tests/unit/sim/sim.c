@@ -184,7 +184,7 @@ static void test_sensors(void)
 #define MAXT 20000
 
 struct tally {
-    uint64_t events, worm, hash;
+    uint64_t events, worm, hash, bghash, kinds[WW_SIM_NKINDS];
     int64_t last_ts[WW_SIM_MAXSENSORS];
     int in_order, in_range, worm_shape, local_only;
     uint32_t want16; /* if nonzero: every worm source must be in this /16 (<< 16) */
@@ -205,11 +205,19 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
     return h;
 }
 
-static void on_ev(void *ctx, unsigned sensor, int worm, const struct ww_event *ev)
+static void on_ev(void *ctx, unsigned sensor, int kind, const struct ww_event *ev)
 {
     struct tally *t = ctx;
+    int worm = kind == WW_SIM_WORMEV;
     t->events++;
-    t->worm += worm != 0;
+    t->worm += worm;
+    t->kinds[kind]++;
+    if (kind == WW_SIM_BG) {
+        t->bghash = fnv(t->bghash, &ev->ts_us, 8);
+        t->bghash = fnv(t->bghash, ev->src.b, 16);
+        t->bghash = fnv(t->bghash, ev->dst.b, 16);
+        t->bghash = fnv(t->bghash, &ev->dport, 2);
+    }
     t->hash = fnv(t->hash, &sensor, sizeof sensor);
     t->hash = fnv(t->hash, &ev->ts_us, 8);
     t->hash = fnv(t->hash, ev->src.b, 16);
@@ -256,7 +264,7 @@ static void tally_init(struct tally *t, const struct ww_sim_opts *o)
 {
     memset(t, 0, sizeof *t);
     t->in_order = t->in_range = t->worm_shape = t->truth_spaced = t->local_only = 1;
-    t->hash = 0xcbf29ce484222325ULL;
+    t->hash = t->bghash = 0xcbf29ce484222325ULL;
     t->start = o->start_us;
     t->end = o->end_us;
     for (size_t i = 0; i < WW_SIM_MAXSENSORS; i++) t->last_ts[i] = INT64_MIN;
@@ -477,6 +485,45 @@ static int same_event(const struct ww_event *a, const struct ww_event *b, int64_
            a->proto == b->proto && a->tcpflags == b->tcpflags;
 }
 
+/* The scenarios come on top of the background without moving any of it,
+ * each from the worm's start; a quiet port loses only its own records. */
+static void test_scenarios(void)
+{
+    struct ww_sim_opts o;
+    struct tally t, u;
+    ww_sim_opts_default(&o);
+    o.end_us = o.start_us + 18 * 3600 * US;
+    o.worm_start_us = o.end_us;
+    CHECK_INT(ww_sim_parse_sensors("4x/20", &o, NULL, 0), WW_OK);
+    struct ww_sim *s = run(&o, &t);
+    CHECK(s && t.kinds[WW_SIM_BG] > 10000 && t.kinds[WW_SIM_BG] == t.events);
+    ww_sim_free(s);
+
+    o.worm_start_us = o.start_us + 12 * 3600 * US;
+    o.scenarios = WW_SCEN_CAMPAIGN | WW_SCEN_FLOOD | WW_SCEN_SCANNERS | WW_SCEN_BACKSCATTER;
+    o.attack_rate = 200000;
+    s = run(&o, &u);
+    CHECK(s && u.in_order && u.in_range);
+    CHECK(u.bghash == t.bghash && u.kinds[WW_SIM_BG] == t.kinds[WW_SIM_BG]);
+    CHECK_INT(u.kinds[WW_SIM_WORMEV], 0);
+    CHECK_INT(u.kinds[WW_SIM_SCANNERS], 4 * 4096);          /* every address once */
+    CHECK(u.kinds[WW_SIM_FLOOD] > 50000 && u.kinds[WW_SIM_FLOOD] < 70000); /* 100/s, 10 min */
+    CHECK(u.kinds[WW_SIM_CAMPAIGN] > 100 && u.kinds[WW_SIM_BACKSCATTER] > 500);
+    const struct ww_sim_chosen *c = s ? ww_sim_chosen(s) : NULL;
+    for (int k = WW_SIM_CAMPAIGN; c && k < WW_SIM_NKINDS; k++) CHECK(c->first[k] >= o.worm_start_us);
+    CHECK(c && c->nscanners == 60 && (c->scanners[0] >> 8 == 0xa28e7d || c->scanners[0] >> 8 == 0xa75e8a));
+    ww_sim_free(s);
+
+    o.scenarios = WW_SCEN_QUIET; /* the worm on 139/tcp, its background gone */
+    s = run(&o, &u);
+    CHECK(s && u.kinds[WW_SIM_BG] < t.kinds[WW_SIM_BG] && u.kinds[WW_SIM_WORMEV] > 0);
+    ww_sim_free(s);
+
+    o.scenarios = 1u << WW_SIM_NSCEN; /* no such scenario */
+    char why[128];
+    CHECK_INT(ww_sim_new(&o, &s, why, sizeof why), WW_ERR_ARG);
+}
+
 static void test_writers(void)
 {
     struct ww_event evs[9];
@@ -623,6 +670,7 @@ TEST_MAIN(
     test_epidemic();
     test_hits();
     test_background();
+    test_scenarios();
     test_writers();
     test_roundtrip_sim();
 )
