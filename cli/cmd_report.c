@@ -26,7 +26,8 @@ static const char usage[] =
     "usage: wormwatch report [--db FILE | --collector URL] [--format text|json]\n"
     "                        [--date YYYY-MM-DD] [--days N] [--by records|sources|targets]\n"
     "                        [--limit N] QUERY\n"
-    "QUERY: topports | porthistory PORT | port PORT | sources | alerts | infocon | ip ADDR\n"
+    "QUERY: topports | porthistory PORT | port PORT | sources | alerts | floods | infocon |\n"
+    "       ip ADDR\n"
     "  --db FILE          query a store file (default $XDG_DATA_HOME/wormwatch/wormwatch.db)\n"
     "  --collector URL    query a running collector (e.g. http://127.0.0.1:8080)\n"
     "  --format F         text (default) or json (the API's JSON)\n"
@@ -34,7 +35,7 @@ static const char usage[] =
     "                     (default today, UTC, or the latest day with data if today has none)\n"
     "  --days N           porthistory span in days (default 30)\n"
     "  --by K             topports order: records (default), sources or targets\n"
-    "  --limit N          rows for topports, sources, alerts (default 10)\n";
+    "  --limit N          rows for topports, sources, alerts, floods (default 10)\n";
 
 static long long I(json_t *o, const char *k) { return (long long)json_integer_value(json_object_get(o, k)); }
 static const char *S(json_t *o, const char *k)
@@ -79,10 +80,21 @@ static void print_text(const char *q, json_t *j)
                    S(r, "last_seen"));
         json_decref(arr);
     } else if (!strcmp(q, "alerts")) {
-        json_array_foreach(json_object_get(j, "alerts"), i, r)
-            printf("%s  %lld/%s  %s\n", S(r, "alert"), I(r, "port"), S(r, "proto"),
+        json_array_foreach(json_object_get(j, "alerts"), i, r) /* the kind is in the explanation */
+            printf("%s  %lld/%s  %-9s  %s\n", S(r, "alert"), I(r, "port"), S(r, "proto"),
+                   json_is_string(json_object_get(r, "kind")) ? S(r, "kind") : "-",
                    S(r, "explanation"));
         if (!json_array_size(json_object_get(j, "alerts"))) printf("no alerts\n");
+    } else if (!strcmp(q, "floods")) {
+        printf("floods: many sources, one target -- not worms\n%-20s  %-20s  %-39s %-11s %8s %10s\n",
+               "start", "end", "target", "port", "sources", "records");
+        json_array_foreach(json_object_get(j, "floods"), i, r) {
+            char port[24];
+            snprintf(port, sizeof port, "%lld/%s", I(r, "port"), S(r, "proto"));
+            printf("%-20s  %-20s  %-39s %-11s %8lld %10lld\n", S(r, "start"), S(r, "end"),
+                   S(r, "target"), port, I(r, "sources"), I(r, "records"));
+        }
+        if (!json_array_size(json_object_get(j, "floods"))) printf("no floods\n");
     } else {
         printf("infocon %s: %s\n", S(j, "level"), S(j, "reason"));
         json_array_foreach(json_object_get(j, "active"), i, r)
@@ -140,10 +152,10 @@ static int run(int argc, char **argv)
         return ww_usage_error(cmd, "--by: records, sources or targets, not '%s'", by);
     if (optind >= argc) return ww_usage_error(cmd, "expected a query");
     const char *q = argv[optind], *arg = optind + 1 < argc ? argv[optind + 1] : NULL;
-    static const char *const one[] = {"topports", "sources", "alerts", "infocon"};
+    static const char *const one[] = {"topports", "sources", "alerts", "floods", "infocon"};
     static const char *const two[] = {"porthistory", "port", "ip"};
     int want = 0;
-    for (size_t i = 0; i < 4; i++) if (!strcmp(q, one[i])) want = 1;
+    for (size_t i = 0; i < 5; i++) if (!strcmp(q, one[i])) want = 1;
     for (size_t i = 0; i < 3; i++) if (!strcmp(q, two[i])) want = 2;
     if (!want) return ww_usage_error(cmd, "unknown query '%s'", q);
     if (argc - optind != want)
@@ -203,6 +215,7 @@ static int run(int argc, char **argv)
     else if (!strcmp(q, "sources"))
         snprintf(path, sizeof path, "/api/v1/sources?limit=%llu&date=%s", limit, d1);
     else if (!strcmp(q, "alerts")) snprintf(path, sizeof path, "/api/v1/alerts?limit=%llu", limit);
+    else if (!strcmp(q, "floods")) snprintf(path, sizeof path, "/api/v1/floods?limit=%llu", limit);
     else if (!strcmp(q, "infocon")) snprintf(path, sizeof path, "/api/v1/infocon?date=%s", d1);
     else {
         char a[WW_ADDR_STRLEN];
@@ -213,8 +226,8 @@ static int run(int argc, char **argv)
     ww_store_close(st);
     if (file && !db) ww_free(file);
     if (!j) return WW_EXIT_FAIL;
-    /* the alerts and a source's summary are not of a day */
-    if (*note && (!strcmp(q, "alerts") || !strcmp(q, "ip"))) *note = '\0';
+    /* the alerts, floods and a source's summary are not of a day */
+    if (*note && (!strcmp(q, "alerts") || !strcmp(q, "floods") || !strcmp(q, "ip"))) *note = '\0';
     int status = WW_EXIT_OK;
     json_t *e = json_object_get(j, "error");
     if (json_is_string(e)) {
@@ -236,6 +249,6 @@ static int run(int argc, char **argv)
 const struct ww_command ww_cmd_report = {
     .name = "report",
     .run = run,
-    .summary = "query a store or a collector: top ports, history, sources, alerts, infocon",
+    .summary = "query a store or a collector: top ports, history, sources, alerts, floods, infocon",
     .usage = usage,
 };

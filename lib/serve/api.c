@@ -228,6 +228,37 @@ static int add_growth(struct ww_store *st, json_t *o, const struct ww_store_aler
     return rc;
 }
 
+/* What the surge is (surge.h): kind, side, reach and growth. Null where
+ * unknown (an alert stored before they existed, a figure not fitted yet). */
+static void add_kind(json_t *o, const struct ww_store_alert *a)
+{
+    json_t *nb = json_array();
+    for (size_t i = 0; i < a->nbuckets; i++) json_array_append_new(nb, json_integer(a->new_per_bucket[i]));
+    json_object_set_new(o, "kind", *a->kind ? json_string(a->kind) : json_null());
+    json_object_set_new(o, "side", *a->side ? json_string(a->side) : json_null());
+    json_object_set_new(o, "sensors", json_integer(a->sensors));
+    json_object_set_new(o, "new_targets", json_integer(a->new_targets));
+    json_object_set_new(o, "new_per_bucket", nb);
+    json_object_set_new(o, "growth_per_hour", json_real(a->growth_per_hour));
+    json_object_set_new(o, "doubling_minutes", a->doubling_s > 0 ? json_real(a->doubling_s / 60) : json_null());
+    json_object_set_new(o, "population_estimate",
+                        a->population > 0 ? json_integer((json_int_t)(a->population + 0.5)) : json_null());
+    json_object_set_new(o, "saturation", a->saturation_us > 0 ? jtime(a->saturation_us) : json_null());
+}
+
+static json_t *j_floods(const struct ww_store_rows *r)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < r->n; i++) {
+        const struct ww_store_flood *f = &r->flood[i];
+        json_array_append_new(arr, json_pack("{s:s,s:i,s:o,s:o,s:o,s:I,s:I}", "target", f->target,
+            "port", f->port, "proto", jproto(f->proto), "start", jtime(f->start_us),
+            "end", jtime(f->end_us), "sources", (json_int_t)f->sources,
+            "records", (json_int_t)f->records));
+    }
+    return json_pack("{s:o}", "floods", arr);
+}
+
 /* The alerts of r: raised by end_us, on port (if >= 0), at most limit;
  * with st, each with its growth. */
 static json_t *j_alerts_of(struct ww_store *st, const struct ww_store_rows *r, int64_t end_us,
@@ -242,6 +273,7 @@ static json_t *j_alerts_of(struct ww_store *st, const struct ww_store_rows *r, i
             "alert", jtime(a->alert_us), "end", jtime(a->end_us),
             "sources", (json_int_t)a->sources, "new_sources", (json_int_t)a->new_sources,
             "baseline_new", a->baseline_new, "score", a->score, "explanation", a->explanation);
+        add_kind(o, a);
         if (st && !*rc) *rc = add_growth(st, o, a);
         json_array_append_new(arr, o);
     }
@@ -426,6 +458,10 @@ json_t *ww_api_get(struct ww_store *st, const char *url, int64_t now_us, unsigne
         if (!(rc = ww_store_alerts(st, filtered ? 10000 : (int)limit, &r)))
             j = json_pack("{s:o}", "alerts", j_alerts_of(growth ? st : NULL, &r,
                           (day + 1) * WW_DAY_US - 1, p, limit ? (size_t)limit : 20, &rc));
+    } else if (!strcmp(path, "/api/v1/floods")) {
+        if (arg_uint(q, "limit", 10000, 20, &limit)) return fail(status, 400, "limit must be 0..10000");
+        if (arg_day(q, "date", INT64_MIN, &day)) return fail(status, 400, "date: expected YYYY-MM-DD");
+        if (!(rc = ww_store_floods(st, (int)limit, day, &r))) j = j_floods(&r);
     } else if (!strcmp(path, "/api/v1/span")) {
         int64_t first, last;
         if (!(rc = ww_store_span(st, now_us, &first, &last))) j = j_span(first, last, today);

@@ -252,7 +252,7 @@ static void table(struct page *p, const char *url, json_t *j, const char *key,
     table(p, url, j, key, cols, sizeof cols / sizeof cols[0], port, label)
 
 static const struct col alert_cols[] = {
-    {"port", "port", "Port"}, {"start", "time", "Start (UTC)"},
+    {"port", "port", "Port"}, {"kind", "text", "Kind"}, {"start", "time", "Start (UTC)"},
     {"alert", "time", "Alerted (UTC)"}, {"end", "time", "Last surging until (UTC)"},
     {"sources", "num", "Sources when called"}, {"new_sources", "num", "New when called"},
     {"baseline_new", "dec", "Baseline (new per hour)"}, {"score", "dec", "Score (z)"},
@@ -260,10 +260,14 @@ static const struct col alert_cols[] = {
 };
 /* with growth=1: what the surge has brought so far beside the moment it was called */
 static const struct col alert_grown[] = {
-    {"port", "port", "Port"}, {"start", "time", "Start (UTC)"},
+    {"port", "port", "Port"}, {"kind", "text", "Kind"}, {"start", "time", "Start (UTC)"},
     {"end", "time", "Last surging until (UTC)"}, {"sources", "num", "Sources when called"},
     {"sources_so_far", "num", "Sources so far"}, {"new_so_far", "num", "New to the port so far"},
     {"score", "dec", "Score (z)"}, {"explanation", "text", "Explanation"},
+};
+static const struct col flood_cols[] = {
+    {"target", "text", "Target"}, {"port", "port", "Port"}, {"start", "time", "Start (UTC)"},
+    {"end", "time", "Last seen (UTC)"}, {"sources", "num", "Sources"}, {"records", "num", "Records"},
 };
 static const struct col growth_cols[] = {
     {"time", "time", "Hour (UTC)"}, {"sources", "num", "Sources"},
@@ -408,6 +412,19 @@ static void targets_note(struct page *p)
 
 /* ---- pages ---- */
 
+/* The floods of url's answer: many sources on one target, told apart from
+ * worms and never alerts. */
+static void floods(struct page *p, const char *url, const char *h)
+{
+    json_t *j = api(p, url);
+    emit(p, "<%r id=\"floods\">Floods: many sources, one target &mdash; not worms</%r>\n"
+            "<p class=\"note\">Sources converging on one address and port (a denial of service, "
+            "often from spoofed addresses) rather than spreading over many targets as a worm's do: "
+            "reported here, never as surges.</p>\n", h, h);
+    TABLE(p, url, j, "floods", flood_cols, -1, "Floods");
+    json_decref(j);
+}
+
 static void overview(struct page *p, const char *query)
 {
     static const char *const levels[] = {"green", "yellow", "orange", "red"};
@@ -436,6 +453,8 @@ static void overview(struct page *p, const char *query)
     TABLE(p, url, al, "alerts", alert_grown, -1, "Recent alerts");
     emit(p, "<p><a href=\"/alerts\">Every alert</a></p>\n");
     json_decref(al);
+    snprintf(url, sizeof url, "/api/v1/floods?limit=10&date=%s", p->date);
+    floods(p, url, "h2");
 
     snprintf(url, sizeof url, "/api/v1/topports/sources?limit=10&date=%s", p->date);
     json_t *top = api(p, url);
@@ -556,6 +575,15 @@ static void port_page(struct page *p, const char *rest, const char *query)
     snprintf(url, sizeof url, "/api/v1/alerts?limit=20&port=%d&end=%s&growth=1", port, p->date);
     j = api(p, url);
     emit(p, "<h2>Surge alerts on port %i</h2>\n", port);
+    json_t *al;
+    size_t ai;
+    json_array_foreach(json_object_get(j, "alerts"), ai, al)
+        if (jstr(al, "side") && !strcmp(jstr(al, "side"), "sport")) break;
+    if (ai < json_array_size(json_object_get(j, "alerts")))
+        emit(p, "<p class=\"note witty\">A surge here was of UDP <em>source</em> port %i: new "
+                "sources sending from it to many destination ports, as the Witty worm did from "
+                "port 4000 (March 2004). The charts and tables below count destination port %i."
+                "</p>\n", port, port);
     TABLE(p, url, j, "alerts", alert_grown, -1, "Surge alerts");
     json_t *last = json_array_get(json_object_get(j, "alerts"), 0);
     json_t *hours = json_object_get(last, "growth");
@@ -685,9 +713,12 @@ static void alerts_page(struct page *p)
     head(p, "Alerts", "/alerts");
     emit(p, "<h1>Surge alerts</h1>\n<p>Every surge alert, newest first. The baseline is how many "
             "sources new to the port an hour was expected to bring; the score how many spreads "
-            "above it the hour was.</p>\n");
+            "above it the hour was. The kind: <em>spreading</em>, new sources that keep "
+            "multiplying (a worm), or <em>campaign</em>, many sources switched on at once and "
+            "not growing (a botnet); the explanation says why.</p>\n");
     TABLE(p, "/api/v1/alerts?limit=10000", j, "alerts", alert_cols, -1, "Surge alerts");
     json_decref(j);
+    floods(p, "/api/v1/floods?limit=1000", "h2");
     foot(p);
 }
 

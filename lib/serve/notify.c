@@ -223,9 +223,17 @@ void ww_notify_summary(const char *kind, const json_t *body, char *buf, size_t l
     if (json_is_string(proto)) snprintf(p, sizeof p, "%.20s", json_string_value(proto));
     else snprintf(p, sizeof p, "%lld", (long long)json_integer_value(proto));
     const char *sensor = *str(body, "sensor") ? str(body, "sensor") : "?";
-    if (!strcmp(kind, "surge"))
+    if (!strcmp(kind, "surge") && *str(body, "surge_kind"))
+        snprintf(buf, len, "%s surge on %lld/%s%s since %s", str(body, "surge_kind"),
+                 (long long)json_integer_value(json_object_get(body, "port")), p,
+                 !strcmp(str(body, "side"), "sport") ? " (source port)" : "", str(body, "start"));
+    else if (!strcmp(kind, "surge"))
         snprintf(buf, len, "surge on %lld/%s since %s",
                  (long long)json_integer_value(json_object_get(body, "port")), p, str(body, "start"));
+    else if (!strcmp(kind, "flood"))
+        snprintf(buf, len, "flood on %s port %lld/%s since %s (%lld sources): not a worm",
+                 str(body, "target"), (long long)json_integer_value(json_object_get(body, "port")), p,
+                 str(body, "start"), (long long)json_integer_value(json_object_get(body, "sources")));
     else if (!strcmp(kind, "sensor_silent") && *str(body, "last"))
         snprintf(buf, len, "sensor %s silent since %s", sensor, str(body, "last"));
     else if (!strcmp(kind, "sensor_silent"))
@@ -243,6 +251,8 @@ static void link_of(struct ww_notify *n, const char *kind, const json_t *body, c
     if (!strcmp(kind, "surge"))
         snprintf(buf, len, "%s/port/%lld", n->public_url,
                  (long long)json_integer_value(json_object_get(body, "port")));
+    else if (!strcmp(kind, "flood"))
+        snprintf(buf, len, "%s/alerts#floods", n->public_url);
     else if (!strncmp(kind, "sensor_", 7))
         snprintf(buf, len, "%s/sensors", n->public_url);
     else

@@ -51,6 +51,7 @@ struct ww_store_ops {
                     struct ww_store_rows *out);
     int  (*ip)(struct ww_store *st, const struct ww_addr *a, struct ww_store_ip *out);
     int  (*alerts)(struct ww_store *st, int limit, struct ww_store_rows *out);
+    int  (*floods)(struct ww_store *st, int limit, int64_t day, struct ww_store_rows *out);
     int  (*active)(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
     int  (*sensors)(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
     int  (*time)(struct ww_store *st, struct ww_store_time *out);

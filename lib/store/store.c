@@ -166,6 +166,12 @@ int ww_store_alerts(struct ww_store *st, int limit, struct ww_store_rows *out)
     return st->ops->alerts(st, limit, out);
 }
 
+int ww_store_floods(struct ww_store *st, int limit, int64_t day, struct ww_store_rows *out)
+{
+    *out = (struct ww_store_rows){0};
+    return st->ops->floods(st, limit, day, out);
+}
+
 int ww_store_active(struct ww_store *st, int64_t now_us, struct ww_store_rows *out)
 {
     *out = (struct ww_store_rows){0};

@@ -138,12 +138,33 @@ struct ww_store_src {
 };
 
 #define WW_STORE_EXPLAIN 512
+#define WW_STORE_BUCKETS 8 /* a surge's growth kept: its first 8 buckets (hours) */
 struct ww_store_alert {
     int port, proto;
     int64_t start_us, alert_us, end_us; /* end: the last hour still surging */
     int64_t sources, new_sources;
     double baseline_new, score;
     char explanation[WW_STORE_EXPLAIN];
+    /* what the surge is (lib/detect/surge.h), as last written while it
+     * lasted; an alert stored before these existed has kind and side "" */
+    char kind[12];                 /* "spreading", "campaign" */
+    char side[8];                  /* "dport"; "sport": port is a UDP source port (Witty-like) */
+    int64_t sensors, new_targets;  /* the new sources' sensors and targets when called */
+    size_t nbuckets;               /* new sources per bucket since the start */
+    int64_t new_per_bucket[WW_STORE_BUCKETS];
+    double growth_per_hour;        /* r: the new sources grow as e^(r t) */
+    double doubling_s;             /* spreading: ln 2 / r; 0 otherwise */
+    double population;             /* spreading: sources expected in all; 0 = unknown */
+    int64_t saturation_us;         /* spreading: when 95% of them will be seen; 0 = unknown */
+};
+
+/* Many sources converging on one target and port (a DoS flood, most often
+ * with spoofed sources): never an alert. */
+struct ww_store_flood {
+    char target[WW_ADDR_STRLEN];
+    int port, proto;
+    int64_t start_us, end_us;      /* first and last event to the target counted */
+    int64_t sources, records;
 };
 
 /* A surge's hour (ww_store_growth): distinct sources that hour, those new
@@ -184,6 +205,7 @@ struct ww_store_rows {
         struct ww_store_alert *alert;
         struct ww_store_sensor *sensor;
         struct ww_store_growth *growth;
+        struct ww_store_flood *flood;
     };
 };
 void ww_store_rows_free(struct ww_store_rows *r);
@@ -219,6 +241,9 @@ int ww_store_sources(struct ww_store *st, int limit, int port, int64_t now_us,
 int ww_store_ip(struct ww_store *st, const struct ww_addr *a, struct ww_store_ip *out);
 /* newest first (alert) */
 int ww_store_alerts(struct ww_store *st, int limit, struct ww_store_rows *out);
+/* floods newest first, at most limit (0: 20); those on during day, or on
+ * any day with day = INT64_MIN (flood) */
+int ww_store_floods(struct ww_store *st, int limit, int64_t day, struct ww_store_rows *out);
 /* alerts raised by now_us whose surge was on within the 24 h before it,
  * highest score first (alert) */
 int ww_store_active(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
@@ -257,7 +282,10 @@ int ww_store_new_sources(struct ww_store *st, int port, int64_t from_us, int64_t
  * so neither commits without the other: kind "surge" when an alert is
  * stored the first time (body: the alert as /api/v1/alerts shows it, JSON:
  * port, proto, start, alert, end, sources, new_sources, baseline_new,
- * score, explanation), "sensor_silent" / "sensor_back" when a sensor goes
+ * score, explanation, and surge_kind -- the alert's kind, "kind" being the
+ * notice's --, side, sensors, new_targets), "flood" when a
+ * flood is stored the first time (body: as /api/v1/floods shows it:
+ * target, port, proto, start, end, sources, records), "sensor_silent" / "sensor_back" when a sensor goes
  * silent past its lateness / reports again (body: at least "sensor", its
  * key's name, and "last", RFC 3339 UTC, its last submission). Ids grow;
  * notices are kept. A target (a --notify URL) has a cursor, the id of the

@@ -15,9 +15,12 @@
  * per entry, key then little-endian u64 count and err. Linear scans: cap is
  * at most 92.
  *
- * Log events (what a crash replays): ts i64, count u32, dport u16, proto
- * u8, then src and dst as family byte + 4 or 16 bytes. Every integer is
- * little-endian (core/bytes.h). */
+ * Log events (what a crash replays, and what a restart gives back to the
+ * hold): ts i64, count u32, dport u16, sport u16, proto u8, tcpflags u8,
+ * then src and dst as family byte + 4 or 16 bytes (form 2, LOG_FMT; the
+ * detector needs the source port for Witty-like worms and the flags to
+ * leave backscatter out). Form 1, the rows of older stores, lacks sport and
+ * tcpflags. Every integer is little-endian (core/bytes.h). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,8 +164,10 @@ size_t log_encode_event(const struct ww_event *e, unsigned char *b)
     ww_le_put64(b, (uint64_t)e->ts_us);
     ww_le_put32(b + 8, e->count ? e->count : 1);
     ww_le_put16(b + 12, e->dport);
-    b[14] = e->proto;
-    size_t n = 15;
+    ww_le_put16(b + 14, e->sport);
+    b[16] = e->proto;
+    b[17] = e->tcpflags;
+    size_t n = 18;
     n += put_addr(b + n, &e->src);
     n += put_addr(b + n, &e->dst);
     return n;
@@ -184,15 +189,22 @@ static int get_addr(const unsigned char *b, size_t len, size_t *off, struct ww_a
     return WW_OK;
 }
 
-int log_decode_event(const unsigned char *b, size_t len, size_t *off, struct ww_event *e)
+int log_decode_event(int fmt, const unsigned char *b, size_t len, size_t *off, struct ww_event *e)
 {
-    if (len - *off < 15) return WW_ERR_PARSE;
+    size_t fixed = fmt == 1 ? 15 : 18;
+    if ((fmt != 1 && fmt != LOG_FMT) || *off > len || len - *off < fixed) return WW_ERR_PARSE;
     const unsigned char *p = b + *off;
     memset(e, 0, sizeof *e);
     e->ts_us = (int64_t)ww_le_get64(p);
     e->count = ww_le_get32(p + 8);
     e->dport = ww_le_get16(p + 12);
-    e->proto = p[14];
-    *off += 15;
+    if (fmt == 1) {
+        e->proto = p[14];
+    } else {
+        e->sport = ww_le_get16(p + 14);
+        e->proto = p[16];
+        e->tcpflags = p[17];
+    }
+    *off += fixed;
     return get_addr(b, len, off, &e->src) ? WW_ERR_PARSE : get_addr(b, len, off, &e->dst);
 }

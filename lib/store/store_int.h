@@ -14,6 +14,7 @@
 #include "core/hll.h"
 #include "core/wtime.h"
 #include "detect/hold.h"
+#include "detect/surge.h"
 #include "store/engine.h"
 
 #define EXACT_MAX 128 /* distinct sets: exact up to this, then HyperLogLog */
@@ -53,11 +54,23 @@ void tally_key_addr(uint8_t k[17], const struct ww_addr *a);
 void tally_key_int(uint8_t k[17], int64_t v);
 int64_t tally_key_int_value(const uint8_t k[17]);
 
-/* Events as stored in the log: ts, count, dport, proto, src, dst. */
-size_t log_encode_event(const struct ww_event *e, unsigned char *buf); /* <= LOG_EVENT_MAX */
-#define LOG_EVENT_MAX (8 + 4 + 2 + 1 + 2 * 17)
-/* Decodes the next event at b[*off..len); WW_ERR_PARSE if malformed. */
-int log_decode_event(const unsigned char *b, size_t len, size_t *off, struct ww_event *e);
+/* Events as stored in the log, in the form of the row's `fmt` column:
+ * LOG_FMT (2): ts, count, dport, sport, proto, tcpflags, src, dst; 1 (a
+ * row of a store written before fmt existed, NULL in the column): ts,
+ * count, dport, proto, src, dst (sport and flags read as 0). The sensor is
+ * the row's, not the event's. */
+#define LOG_FMT 2
+size_t log_encode_event(const struct ww_event *e, unsigned char *buf); /* LOG_FMT, <= LOG_EVENT_MAX */
+#define LOG_EVENT_MAX (8 + 4 + 2 + 2 + 1 + 1 + 2 * 17)
+/* Decodes the next event of form fmt at b[*off..len); WW_ERR_PARSE if
+ * malformed or of a form this build does not know. */
+int log_decode_event(int fmt, const unsigned char *b, size_t len, size_t *off, struct ww_event *e);
+
+/* store_sqlite.c: a surge alert's explanation (the figures when called,
+ * then its side, reach and kind in words), and its new sources per bucket
+ * from the growth slots. */
+size_t store_alert_explain(const struct ww_surge *r, char *buf, size_t len);
+size_t store_alert_buckets(const struct ww_surge *r, int64_t out[WW_STORE_BUCKETS]);
 
 struct writer;
 
@@ -110,6 +123,7 @@ int sq_sources(struct ww_store *st, int limit, int port, int64_t now_us,
                struct ww_store_rows *out);
 int sq_ip(struct ww_store *st, const struct ww_addr *a, struct ww_store_ip *out);
 int sq_alerts(struct ww_store *st, int limit, struct ww_store_rows *out);
+int sq_floods(struct ww_store *st, int limit, int64_t day, struct ww_store_rows *out);
 int sq_active(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
 int sq_sensors(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
 int sq_time(struct ww_store *st, struct ww_store_time *out);

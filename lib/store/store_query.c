@@ -227,7 +227,9 @@ static int q_ip(struct sq_store *st, const struct ww_addr *a, struct ww_store_ip
     return WW_OK;
 }
 
-#define ALERT_COLS "port, proto, start, alert, sources, new_sources, baseline_new, score, explanation, end"
+#define ALERT_COLS "port, proto, start, alert, sources, new_sources, baseline_new, score," \
+                   " explanation, end, side, kind, sensors, new_targets, new_per_bucket," \
+                   " growth_per_hour, doubling_s, population, saturation"
 
 /* The alerts a statement over ALERT_COLS selects. */
 static int alert_rows(sqlite3_stmt *s, struct ww_store_rows *out)
@@ -244,6 +246,19 @@ static int alert_rows(sqlite3_stmt *s, struct ww_store_rows *out)
         a->score = sqlite3_column_double(s, 7);
         text(a->explanation, sizeof a->explanation, s, 8);
         a->end_us = sqlite3_column_int64(s, 9);
+        text(a->side, sizeof a->side, s, 10);
+        text(a->kind, sizeof a->kind, s, 11);
+        a->sensors = sqlite3_column_int64(s, 12);
+        a->new_targets = sqlite3_column_int64(s, 13);
+        const char *nb = (const char *)sqlite3_column_text(s, 14);
+        for (char *end; nb && *nb && a->nbuckets < WW_STORE_BUCKETS; nb = *end ? end + 1 : end) {
+            a->new_per_bucket[a->nbuckets++] = strtoll(nb, &end, 10);
+            if (end == nb) break;
+        }
+        a->growth_per_hour = sqlite3_column_double(s, 15);
+        a->doubling_s = sqlite3_column_double(s, 16);
+        a->population = sqlite3_column_double(s, 17);
+        a->saturation_us = sqlite3_column_int64(s, 18);
     }
     sqlite3_finalize(s);
     return WW_OK;
@@ -255,6 +270,32 @@ static int q_alerts(struct sq_store *st, int limit, struct ww_store_rows *out)
     if (!s) return WW_ERR_FORMAT;
     sqlite3_bind_int(s, 1, limit > 0 ? limit : 20);
     return alert_rows(s, out);
+}
+
+static int q_floods(struct sq_store *st, int limit, int64_t day, struct ww_store_rows *out)
+{
+    sqlite3_stmt *s = prep(st, "SELECT target, port, proto, start, end, sources, records FROM floods"
+                               " WHERE ?1 IS NULL OR (end >= ?2 AND start < ?3)"
+                               " ORDER BY start DESC, id DESC LIMIT ?4");
+    if (!s) return WW_ERR_FORMAT;
+    if (day != INT64_MIN) { /* else ?1 is NULL: every day */
+        sqlite3_bind_int64(s, 1, day);
+        sqlite3_bind_int64(s, 2, day * WW_DAY_US);
+        sqlite3_bind_int64(s, 3, (day + 1) * WW_DAY_US);
+    }
+    sqlite3_bind_int(s, 4, limit > 0 ? limit : 20);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        struct ww_store_flood *f = row(out, sizeof *f);
+        text(f->target, sizeof f->target, s, 0);
+        f->port = sqlite3_column_int(s, 1);
+        f->proto = sqlite3_column_int(s, 2);
+        f->start_us = sqlite3_column_int64(s, 3);
+        f->end_us = sqlite3_column_int64(s, 4);
+        f->sources = sqlite3_column_int64(s, 5);
+        f->records = sqlite3_column_int64(s, 6);
+    }
+    sqlite3_finalize(s);
+    return WW_OK;
 }
 
 static int q_active(struct sq_store *st, int64_t now_us, struct ww_store_rows *out)
@@ -487,6 +528,8 @@ static int q_metrics(struct sq_store *st, FILE *out)
         {"wormwatch_store_sources", "Distinct sources in the store", (int64_t)c.sources},
         {"wormwatch_store_alerts", "Surge alerts in the store",
          scalar(st, "SELECT count(*) FROM alerts")},
+        {"wormwatch_store_floods", "Floods in the store (many sources on one target: never alerts)",
+         scalar(st, "SELECT count(*) FROM floods")},
         {"wormwatch_store_sensor_keys", "Live sensor keys",
          scalar(st, "SELECT count(*) FROM keys WHERE revoked=0")},
         {"wormwatch_store_log_rows", "Batches committed and kept in the log for recovery",
@@ -558,6 +601,11 @@ int sq_ip(struct ww_store *base, const struct ww_addr *a, struct ww_store_ip *ou
 int sq_alerts(struct ww_store *base, int limit, struct ww_store_rows *out)
 {
     QUERY(q_alerts(st, limit, out));
+}
+
+int sq_floods(struct ww_store *base, int limit, int64_t day, struct ww_store_rows *out)
+{
+    QUERY(q_floods(st, limit, day, out));
 }
 
 int sq_active(struct ww_store *base, int64_t now_us, struct ww_store_rows *out)

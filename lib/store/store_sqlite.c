@@ -57,13 +57,20 @@
  *               hash = SHA-256(secret hex); wm = the latest event time the
  *               sensor sent; birth = the frontier when the key was made
  *               (NULL: before any data), see lib/detect/hold.c
- *   batches(sensor, batch_id, ts, events)   log(id, sensor, data)
+ *   batches(sensor, batch_id, ts, events)   log(id, sensor, data, fmt)
+ *               fmt: data's form (store_blob.c; NULL: form 1, older rows)
  *   agg_hour(port, proto, t, records, nsrc, ndst, nsens, src, dst, sens, wm)
  *   agg_day(..., same, top, wm)             t = hour or day number
  *   srcs(src, first_seen, last_seen, records, ntgt, nport, nsens, tgt, ports,
  *        sens, byport, days, wm)
  *   alerts(port, proto, start, alert, end, sources, new_sources,
- *          baseline_new, score, explanation)  unique (port, proto, start)
+ *          baseline_new, score, explanation, side, kind, sensors, new_targets,
+ *          new_per_bucket, growth_per_hour, doubling_s, population,
+ *          saturation)  unique (port, proto, start); rewritten while the
+ *          surge's end, kind or growth change (write_alerts)
+ *   floods(target, port, proto, start, end, sources, records)  unique
+ *          (target, port, proto, start): many sources on one target, never
+ *          alerts (write_floods)
  *   notices(id, kind, created, body)  what serve --notify sends, written in
  *          the writer's transactions (a new alert and its notice commit
  *          together); body is JSON text
@@ -103,6 +110,8 @@
 #define SURGE_SAVE_EVENTS 4000000   /* ... or when this many events are behind it (~110 MB of log) */
 #define FAIL_RETRY_US 500000        /* after a failed write, the writer tries again after this */
 #define CKPT_RETRY_US 5000000       /* ... a failed checkpoint after this */
+#define STR_(x) #x
+#define STR(x) STR_(x)              /* a macro's value as a string literal */
 #define DSHIELD_NONCE_KEEP_US (400 * WW_DAY_US) /* a DShield nonce is refused again this long */
 
 enum {
@@ -112,6 +121,7 @@ enum {
     S_NOTICE_ADD, S_NOTICE_SURGE, S_NOTICE_SENSOR, /* notices (serve --notify) */
     S_DS_FREE, S_DS_ADD, S_DS_GET, S_DS_USERID, S_NONCE_ADD, S_NONCE_PRUNE,
     S_DS_EVERY, S_DS_EVERY_SET, S_KEY_HOLD,
+    S_FLOOD_PUT, S_NOTICE_FLOOD, /* floods (write_floods) */
     S_COUNT
 };
 
@@ -123,7 +133,7 @@ static const char *const sql_text[S_COUNT] = {
     [S_KEY_SEEN] = "UPDATE keys SET last_seen = ?1,"
                    " wm = CASE WHEN ?3 IS NULL THEN wm ELSE max(coalesce(wm, ?3), ?3) END WHERE id = ?2",
     [S_BATCH_ADD] = "INSERT OR IGNORE INTO batches(sensor, batch_id, ts, events) VALUES(?,?,?,?)",
-    [S_LOG_ADD] = "INSERT INTO log(sensor, data) VALUES(?,?)",
+    [S_LOG_ADD] = "INSERT INTO log(sensor, data, fmt) VALUES(?,?," STR(LOG_FMT) ")",
     [S_HOUR_GET] = "SELECT records, src, dst, sens, wm FROM agg_hour WHERE port=? AND proto=? AND t=?",
     [S_HOUR_PUT] = "INSERT OR REPLACE INTO agg_hour VALUES(?,?,?,?,?,?,?,?,?,?,?)",
     [S_DAY_GET] = "SELECT records, src, dst, sens, wm, top FROM agg_day WHERE port=? AND proto=? AND t=?",
@@ -131,16 +141,25 @@ static const char *const sql_text[S_COUNT] = {
     [S_SRC_GET] = "SELECT records, tgt, ports, sens, wm, byport, days, first_seen, last_seen"
                   " FROM srcs WHERE src=?",
     [S_SRC_PUT] = "INSERT OR REPLACE INTO srcs VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    /* what changes while a surge lasts: its end, kind and growth */
     [S_ALERT_PUT] = "INSERT INTO alerts(port, proto, start, alert, end, sources, new_sources,"
-                    " baseline_new, score, explanation) VALUES(?,?,?,?,?,?,?,?,?,?)"
-                    " ON CONFLICT(port, proto, start) DO UPDATE SET end = excluded.end",
+                    " baseline_new, score, explanation, side, kind, sensors, new_targets,"
+                    " new_per_bucket, growth_per_hour, doubling_s, population, saturation)"
+                    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                    " ON CONFLICT(port, proto, start) DO UPDATE SET end = excluded.end,"
+                    " explanation = excluded.explanation, side = excluded.side,"
+                    " kind = excluded.kind, sensors = excluded.sensors,"
+                    " new_targets = excluded.new_targets, new_per_bucket = excluded.new_per_bucket,"
+                    " growth_per_hour = excluded.growth_per_hour, doubling_s = excluded.doubling_s,"
+                    " population = excluded.population, saturation = excluded.saturation",
     [S_META_PUT] = "INSERT OR REPLACE INTO meta VALUES(?,?)",
     [S_LOG_DEL] = "DELETE FROM log WHERE id <= ?",
     [S_NOTICE_ADD] = "INSERT INTO notices(kind, created, body) VALUES(?,?,?)",
     /* a row only for an alert not stored yet: its body as /api/v1/alerts shows it */
     [S_NOTICE_SURGE] = "SELECT json_object('port', ?1, 'proto', ?2, 'start', ?3, 'alert', ?4,"
                        " 'end', ?5, 'sources', ?6, 'new_sources', ?7, 'baseline_new', ?8,"
-                       " 'score', ?9, 'explanation', ?10) WHERE NOT EXISTS (SELECT 1 FROM alerts"
+                       " 'score', ?9, 'explanation', ?10, 'surge_kind', ?13, 'side', ?14,"
+                       " 'sensors', ?15, 'new_targets', ?16) WHERE NOT EXISTS (SELECT 1 FROM alerts"
                        " WHERE port = ?1 AND proto = ?11 AND start = ?12)",
     /* DShield keys: a user id whose key was revoked may be registered again */
     [S_DS_FREE] = "DELETE FROM dshield_keys WHERE userid = ?"
@@ -162,8 +181,20 @@ static const char *const sql_text[S_COUNT] = {
                         " 'watermark', CASE WHEN ?2 > -9223372036854775808 THEN"
                         " strftime('%Y-%m-%dT%H:%M:%SZ', ?2 / 1000000, 'unixepoch') END)"
                         " FROM keys WHERE id = ?1",
+    [S_FLOOD_PUT] = "INSERT INTO floods(target, port, proto, start, end, sources, records)"
+                    " VALUES(?1,?2,?3,?4,?5,?6,?7) ON CONFLICT(target, port, proto, start)"
+                    " DO UPDATE SET end = excluded.end, sources = excluded.sources,"
+                    " records = excluded.records",
+    /* a row only for a flood not stored yet: its body as /api/v1/floods shows it */
+    [S_NOTICE_FLOOD] = "SELECT json_object('target', ?1, 'port', ?2, 'proto', ?8, 'start', ?9,"
+                       " 'end', ?10, 'sources', ?6, 'records', ?7) WHERE NOT EXISTS (SELECT 1"
+                       " FROM floods WHERE target = ?1 AND port = ?2 AND proto = ?3 AND start = ?4)",
 };
 
+/* the alerts' columns issue 14 added (migrate() adds them to older stores) */
+#define ALERT_NEW_COLS "side TEXT, kind TEXT, sensors INTEGER, new_targets INTEGER," \
+                       " new_per_bucket TEXT, growth_per_hour REAL, doubling_s REAL," \
+                       " population REAL, saturation INTEGER"
 #define AGG_COLS "port INTEGER, proto INTEGER, t INTEGER, records INTEGER, nsrc INTEGER," \
                  " ndst INTEGER, nsens INTEGER, src BLOB, dst BLOB, sens BLOB, wm INTEGER"
 static const char schema[] =
@@ -176,7 +207,7 @@ static const char schema[] =
     " events INTEGER, PRIMARY KEY(sensor, batch_id)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS batches_ts ON batches(sensor, ts);"
     "CREATE TABLE IF NOT EXISTS log(id INTEGER PRIMARY KEY AUTOINCREMENT, sensor INTEGER,"
-    " data BLOB);"
+    " data BLOB, fmt INTEGER);"
     "CREATE TABLE IF NOT EXISTS agg_hour(" AGG_COLS ", PRIMARY KEY(port, proto, t)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS agg_day(" AGG_COLS ", top BLOB, PRIMARY KEY(port, proto, t))"
     " WITHOUT ROWID;"
@@ -186,7 +217,12 @@ static const char schema[] =
     " tgt BLOB, ports BLOB, sens BLOB, byport BLOB, days BLOB, wm INTEGER) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS alerts(id INTEGER PRIMARY KEY, port INTEGER, proto INTEGER,"
     " start INTEGER, alert INTEGER, end INTEGER, sources INTEGER, new_sources INTEGER,"
-    " baseline_new REAL, score REAL, explanation TEXT, UNIQUE(port, proto, start));"
+    " baseline_new REAL, score REAL, explanation TEXT, " ALERT_NEW_COLS ","
+    " UNIQUE(port, proto, start));"
+    "CREATE TABLE IF NOT EXISTS floods(id INTEGER PRIMARY KEY, target TEXT, port INTEGER,"
+    " proto INTEGER, start INTEGER, end INTEGER, sources INTEGER, records INTEGER,"
+    " UNIQUE(target, port, proto, start));"
+    "CREATE INDEX IF NOT EXISTS floods_end ON floods(end);"
     /* notices for serve --notify (lib/serve/notify.c), and how far each target got */
     "CREATE TABLE IF NOT EXISTS notices(id INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
     " created INTEGER NOT NULL, body TEXT NOT NULL);"
@@ -259,8 +295,10 @@ struct writer {
     int64_t saved_hold_lo;        /* log rows from here on hold waiting events */
     int64_t keys_synced_us;       /* the hold's sensors last read from keys */
     uint64_t events_since_save;
-    int64_t *alert_end;           /* end_us of each surge result as last written */
+    struct ww_surge *alert_last;  /* each surge result as last written (0xff: not yet) */
     size_t nalert;
+    struct ww_flood *flood_last;  /* each flood as last written (0xff: not yet) */
+    size_t nflood;
     struct change { int64_t sensor, wm; int stale; } *changes; /* sensors gone silent or back, */
     size_t nchanges, changes_cap; /* ... their notices not written yet */
     unsigned char *hold_snap;     /* the hold as after the last apply (under mu) */
@@ -339,15 +377,35 @@ static int open_err(struct sq_store *st, char *err, size_t errlen, const char *w
 }
 
 /* Columns added since version 2 first shipped (an older store gains them;
- * an older binary ignores them). */
+ * an older binary ignores them, but for the log's rows of form 2, which it
+ * would not read: a store once opened by this one is not for an older
+ * one). Each: a query that fails while they are missing, and what adds
+ * them. */
 static int migrate(struct sq_store *st)
 {
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db, "SELECT wm, birth FROM keys LIMIT 0", -1, &s, NULL) == SQLITE_OK) {
-        sqlite3_finalize(s);
-        return WW_OK;
+    static const char *const steps[][2] = {
+        {"SELECT wm, birth FROM keys LIMIT 0",
+         "ALTER TABLE keys ADD COLUMN wm INTEGER; ALTER TABLE keys ADD COLUMN birth INTEGER;"},
+        {"SELECT fmt FROM log LIMIT 0", "ALTER TABLE log ADD COLUMN fmt INTEGER;"},
+        {"SELECT side, saturation FROM alerts LIMIT 0",
+         "ALTER TABLE alerts ADD COLUMN side TEXT; ALTER TABLE alerts ADD COLUMN kind TEXT;"
+         " ALTER TABLE alerts ADD COLUMN sensors INTEGER;"
+         " ALTER TABLE alerts ADD COLUMN new_targets INTEGER;"
+         " ALTER TABLE alerts ADD COLUMN new_per_bucket TEXT;"
+         " ALTER TABLE alerts ADD COLUMN growth_per_hour REAL;"
+         " ALTER TABLE alerts ADD COLUMN doubling_s REAL;"
+         " ALTER TABLE alerts ADD COLUMN population REAL;"
+         " ALTER TABLE alerts ADD COLUMN saturation INTEGER;"},
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        sqlite3_stmt *s;
+        if (sqlite3_prepare_v2(st->db, steps[i][0], -1, &s, NULL) == SQLITE_OK) {
+            sqlite3_finalize(s);
+            continue;
+        }
+        if (exec(st, steps[i][1])) return WW_ERR_IO;
     }
-    return exec(st, "ALTER TABLE keys ADD COLUMN wm INTEGER; ALTER TABLE keys ADD COLUMN birth INTEGER;");
+    return WW_OK;
 }
 
 static int sq_open(const char *path, struct ww_store **out, char *err, size_t errlen)
@@ -505,6 +563,16 @@ static int notice_add(struct sq_store *st, const char *kind, int64_t created_us,
     return step_done(s);
 }
 
+static const char *kind_name(const struct ww_surge *r)
+{
+    return r->kind == WW_SURGE_CAMPAIGN ? "campaign" : "spreading";
+}
+
+static const char *side_name(const struct ww_surge *r)
+{
+    return r->side == WW_SURGE_SPORT ? "sport" : "dport";
+}
+
 /* A notice for surge r (explanation expl) unless its alert is stored already. */
 static int notice_surge(struct sq_store *st, const struct ww_surge *r, const char *expl)
 {
@@ -524,6 +592,10 @@ static int notice_surge(struct sq_store *st, const struct ww_surge *r, const cha
     sqlite3_bind_text(s, 10, expl, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 11, r->proto);
     sqlite3_bind_int64(s, 12, r->start_us);
+    sqlite3_bind_text(s, 13, kind_name(r), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 14, side_name(r), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 15, r->sensors);
+    sqlite3_bind_int64(s, 16, (int64_t)r->new_targets);
     int rc = sqlite3_step(s);
     char *json = rc == SQLITE_ROW ? ww_strdup((const char *)sqlite3_column_text(s, 0)) : NULL;
     sqlite3_reset(s);
@@ -1113,25 +1185,120 @@ static int ent_write(struct sq_store *st, struct writer *w, struct ent *e)
     return step_done(s);
 }
 
+/* ---- alerts and floods: what the detector called, in words ---------------- */
+
+/* New sources per bucket since the surge's start, from its growth slots
+ * (WW_SURGE_SLOTS / WW_STORE_BUCKETS per bucket): out[0 .. returned). */
+size_t store_alert_buckets(const struct ww_surge *r, int64_t out[WW_STORE_BUCKETS])
+{
+    size_t per = WW_SURGE_SLOTS / WW_STORE_BUCKETS, n = 0;
+    uint32_t ns = r->nslots < WW_SURGE_SLOTS ? r->nslots : WW_SURGE_SLOTS;
+    for (uint32_t i = 0; i < ns; i++) {
+        if (i % per == 0) out[n++] = 0;
+        out[n - 1] += r->slots[i];
+    }
+    return n;
+}
+
+/* v rounded to two significant figures, with thousands separators. */
+static const char *about(double v, char buf[32])
+{
+    double m = 1;
+    while (v / m >= 100) m *= 10;
+    unsigned long long x = (unsigned long long)(v / m + 0.5) * (unsigned long long)m;
+    char d[24];
+    int n = snprintf(d, sizeof d, "%llu", x), k = 0;
+    for (int i = 0; i < n; i++) {
+        if (i && (n - i) % 3 == 0) buf[k++] = ',';
+        buf[k++] = d[i];
+    }
+    buf[k] = '\0';
+    return buf;
+}
+
+/* The kind in words: a spreading surge's doubling time and where it is
+ * heading; a campaign's sources switched on in the shortest run of growth
+ * slots holding 80% of them. */
+static void kind_words(const struct ww_surge *r, char *buf, size_t len)
+{
+    char n[32], t[40];
+    if (r->kind == WW_SURGE_CAMPAIGN) {
+        uint64_t total = 0, best = 0;
+        uint32_t ns = r->nslots < WW_SURGE_SLOTS ? r->nslots : WW_SURGE_SLOTS, bw = ns;
+        for (uint32_t i = 0; i < ns; i++) total += r->slots[i];
+        for (uint32_t a = 0; a < ns; a++) { /* shortest window [a, b] with >= 80% */
+            uint64_t sum = 0;
+            for (uint32_t b = a; b < ns && b - a < bw; b++) {
+                sum += r->slots[b];
+                if (5 * sum >= 4 * total) {
+                    if (b - a + 1 < bw || (b - a + 1 == bw && sum > best)) bw = b - a + 1, best = sum;
+                    break;
+                }
+            }
+        }
+        if (total && r->slot_us > 0)
+            snprintf(buf, len, "campaign: %llu sources switched on within %lld min and not growing",
+                     (unsigned long long)best, (long long)((int64_t)bw * r->slot_us / WW_MIN_US));
+        else
+            snprintf(buf, len, "campaign: %llu new sources at once and not growing",
+                     (unsigned long long)r->new_sources);
+        return;
+    }
+    size_t k = 0;
+    if (r->doubling_s > 0 && r->doubling_s < 7200)
+        k = (size_t)snprintf(buf, len, "spreading: new sources doubling every %.0f min", r->doubling_s / 60);
+    else if (r->doubling_s > 0)
+        k = (size_t)snprintf(buf, len, "spreading: new sources doubling every %.1f h", r->doubling_s / 3600);
+    else
+        k = (size_t)snprintf(buf, len, "spreading: new sources still growing");
+    if (k < len && r->population > 0)
+        k += (size_t)snprintf(buf + k, len - k, ", about %s sources expected", about(r->population, n));
+    if (k < len && r->population > 0 && r->saturation_us > 0)
+        snprintf(buf + k, len - k, " by %s", ww_time_format(r->saturation_us, t, sizeof t));
+}
+
+size_t store_alert_explain(const struct ww_surge *r, char *buf, size_t len)
+{
+    char when[40], kind[200];
+    const char *pn = ww_proto_name(r->proto);
+    int k = snprintf(buf, len,
+                     "port %u/%s: %llu sources new to the port in the hour from %s"
+                     " (%llu sources in all), baseline %.1f new, spread %.1f, z = %.1f",
+                     r->port, pn ? pn : "?", (unsigned long long)r->new_sources,
+                     ww_time_format(r->start_us, when, sizeof when), (unsigned long long)r->sources,
+                     r->baseline_new, r->spread, r->score);
+    if (k >= 0 && (size_t)k < len && r->side == WW_SURGE_SPORT)
+        k += snprintf(buf + k, len - (size_t)k, "; from UDP source port %u to many destination"
+                      " ports (Witty-like)", r->port);
+    if (k >= 0 && (size_t)k < len && r->new_targets)
+        k += snprintf(buf + k, len - (size_t)k, "; the new sources reached %llu targets from %u sensor%s",
+                      (unsigned long long)r->new_targets, r->sensors, r->sensors == 1 ? "" : "s");
+    kind_words(r, kind, sizeof kind);
+    if (k >= 0 && (size_t)k < len) k += snprintf(buf + k, len - (size_t)k, "; %s", kind);
+    return k < 0 ? 0 : (size_t)k < len ? (size_t)k : len - 1;
+}
+
+/* Writes each surge result that changed since it was last written (new,
+ * or its end, kind or growth moved: any byte of it), the notice of a new
+ * one first. */
 static int write_alerts(struct sq_store *st, struct writer *w)
 {
     const struct ww_surge *r;
     size_t n = ww_surges_results(w->surges, &r);
     if (n > w->nalert) {
-        w->alert_end = ww_realloc(w->alert_end, n * sizeof *w->alert_end);
-        for (size_t i = w->nalert; i < n; i++) w->alert_end[i] = INT64_MIN;
+        w->alert_last = ww_realloc(w->alert_last, n * sizeof *w->alert_last);
+        memset(w->alert_last + w->nalert, 0xff, (n - w->nalert) * sizeof *w->alert_last);
         w->nalert = n;
     }
     for (size_t i = 0; i < n; i++) {
-        if (w->alert_end[i] == r[i].end_us) continue;
-        char when[40], expl[512];
-        const char *pn = ww_proto_name(r[i].proto);
-        ww_time_format(r[i].start_us, when, sizeof when);
-        snprintf(expl, sizeof expl,
-                 "port %u/%s: %llu sources new to the port in the hour from %s"
-                 " (%llu sources in all), baseline %.1f new, spread %.1f, z = %.1f",
-                 r[i].port, pn ? pn : "?", (unsigned long long)r[i].new_sources, when,
-                 (unsigned long long)r[i].sources, r[i].baseline_new, r[i].spread, r[i].score);
+        if (!memcmp(&w->alert_last[i], &r[i], sizeof r[i])) continue;
+        char expl[WW_STORE_EXPLAIN], nb[WW_STORE_BUCKETS * 21 + 1];
+        int64_t b[WW_STORE_BUCKETS];
+        size_t nbk = store_alert_buckets(&r[i], b), k = 0;
+        nb[0] = '\0';
+        for (size_t j = 0; j < nbk; j++)
+            k += (size_t)snprintf(nb + k, sizeof nb - k, "%s%lld", j ? "," : "", (long long)b[j]);
+        store_alert_explain(&r[i], expl, sizeof expl);
         if (notice_surge(st, &r[i], expl)) return WW_ERR_IO; /* before the alert is stored */
         sqlite3_stmt *s = stmt(st, S_ALERT_PUT);
         sqlite3_bind_int(s, 1, r[i].port);
@@ -1144,8 +1311,68 @@ static int write_alerts(struct sq_store *st, struct writer *w)
         sqlite3_bind_double(s, 8, r[i].baseline_new);
         sqlite3_bind_double(s, 9, r[i].score);
         sqlite3_bind_text(s, 10, expl, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 11, side_name(&r[i]), -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 12, kind_name(&r[i]), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 13, r[i].sensors);
+        sqlite3_bind_int64(s, 14, (int64_t)r[i].new_targets);
+        sqlite3_bind_text(s, 15, nb, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_double(s, 16, r[i].growth_per_hour);
+        sqlite3_bind_double(s, 17, r[i].doubling_s);
+        sqlite3_bind_double(s, 18, r[i].population);
+        sqlite3_bind_int64(s, 19, r[i].saturation_us);
         if (step_done(s)) return WW_ERR_IO;
-        w->alert_end[i] = r[i].end_us;
+        memcpy(&w->alert_last[i], &r[i], sizeof r[i]);
+    }
+    return WW_OK;
+}
+
+/* A flood's key and figures as ?1 .. ?7 (target, port, proto, start, end,
+ * sources, records). */
+static void bind_flood(sqlite3_stmt *s, const struct ww_flood *f, const char *target)
+{
+    sqlite3_bind_text(s, 1, target, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, f->port);
+    sqlite3_bind_int(s, 3, f->proto);
+    sqlite3_bind_int64(s, 4, f->start_us);
+    sqlite3_bind_int64(s, 5, f->end_us);
+    sqlite3_bind_int64(s, 6, (int64_t)f->sources);
+    sqlite3_bind_int64(s, 7, (int64_t)f->records);
+}
+
+/* Floods as alerts are: each one new or changed since last written, a
+ * notice (kind "flood") for a new one, in the same transaction. */
+static int write_floods(struct sq_store *st, struct writer *w)
+{
+    const struct ww_flood *f;
+    size_t n = ww_surges_floods(w->surges, &f);
+    if (n > w->nflood) {
+        w->flood_last = ww_realloc(w->flood_last, n * sizeof *w->flood_last);
+        memset(w->flood_last + w->nflood, 0xff, (n - w->nflood) * sizeof *w->flood_last);
+        w->nflood = n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!memcmp(&w->flood_last[i], &f[i], sizeof f[i])) continue;
+        char target[WW_ADDR_STRLEN], start[40], end[40];
+        const char *pn = ww_proto_name(f[i].proto);
+        ww_addr_format(&f[i].target, target);
+        /* the notice first: it asks whether the flood is stored yet */
+        sqlite3_stmt *s = stmt(st, S_NOTICE_FLOOD);
+        bind_flood(s, &f[i], target);
+        if (pn) sqlite3_bind_text(s, 8, pn, -1, SQLITE_STATIC);
+        else sqlite3_bind_int(s, 8, f[i].proto);
+        sqlite3_bind_text(s, 9, ww_time_format(f[i].start_us, start, sizeof start), -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 10, ww_time_format(f[i].end_us, end, sizeof end), -1, SQLITE_STATIC);
+        int rc = sqlite3_step(s);
+        char *json = rc == SQLITE_ROW ? ww_strdup((const char *)sqlite3_column_text(s, 0)) : NULL;
+        sqlite3_reset(s);
+        rc = rc != SQLITE_ROW && rc != SQLITE_DONE ? WW_ERR_IO
+           : json ? notice_add(st, "flood", ww_now_us(), json) : WW_OK;
+        ww_free(json);
+        if (rc) return rc;
+        s = stmt(st, S_FLOOD_PUT);
+        bind_flood(s, &f[i], target);
+        if (step_done(s)) return WW_ERR_IO;
+        memcpy(&w->flood_last[i], &f[i], sizeof f[i]);
     }
     return WW_OK;
 }
@@ -1230,6 +1457,7 @@ static int flush(struct sq_store *st, struct writer *w, int64_t budget_us, int s
     int save_now = save || w->nchanges || w->events_since_save >= SURGE_SAVE_EVENTS ||
                    (w->events_since_save && ww_mono_us() - w->surge_saved_us >= SURGE_SAVE_US);
     if (!rc) rc = write_alerts(st, w);
+    if (!rc) rc = write_floods(st, w);
     if (!rc) rc = write_changes(st, w);
     if (!rc && applied != w->applied) rc = meta_put_int(st, "applied", applied);
     int64_t hold_lo = save_now ? ww_hold_oldest_tag(w->hold) : w->saved_hold_lo;
@@ -1244,8 +1472,9 @@ static int flush(struct sq_store *st, struct writer *w, int64_t budget_us, int s
     }
     rc = finish(st, w, rc);
     if (exec(st, "PRAGMA synchronous=FULL") && !rc) rc = WW_ERR_IO;
-    if (rc) { /* alerts are written again, whole, next time */
-        for (size_t i = 0; i < w->nalert; i++) w->alert_end[i] = INT64_MIN;
+    if (rc) { /* alerts and floods are written again, whole, next time */
+        if (w->nalert) memset(w->alert_last, 0xff, w->nalert * sizeof *w->alert_last);
+        if (w->nflood) memset(w->flood_last, 0xff, w->nflood * sizeof *w->flood_last);
         return rc;
     }
     for (size_t i = 0; i < k; i++) {
@@ -1296,7 +1525,8 @@ static int catch_up(struct sq_store *st, struct writer *w, int readd)
     int64_t from = w->agg_last < w->surge_wm ? w->agg_last : w->surge_wm;
     if (readd && w->saved_hold_lo - 1 < from) from = w->saved_hold_lo - 1;
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db, "SELECT id, sensor, data FROM log WHERE id > ? ORDER BY id",
+    if (sqlite3_prepare_v2(st->db, "SELECT id, sensor, data, coalesce(fmt, 1) FROM log WHERE id > ?"
+                           " ORDER BY id",
                            -1, &s, NULL) != SQLITE_OK) {
         note_failure(st, w);
         return WW_ERR_IO;
@@ -1311,8 +1541,8 @@ static int catch_up(struct sq_store *st, struct writer *w, int readd)
         const unsigned char *b = sqlite3_column_blob(s, 2);
         while (b && off < len) {
             if (n == cap) ev = ww_realloc(ev, (cap = cap ? 2 * cap : 1024) * sizeof *ev);
-            if (log_decode_event(b, len, &off, &ev[n])) break;
-            n++;
+            if (log_decode_event(sqlite3_column_int(s, 3), b, len, &off, &ev[n])) break;
+            ev[n++].sensor = (uint16_t)sensor;
         }
         int surge = id > w->surge_wm ? SURGE_YES
                   : readd && id >= w->saved_hold_lo ? SURGE_READD : SURGE_NO;
@@ -1345,7 +1575,8 @@ static void writer_free(struct writer *w)
     ww_hold_free(w->hold);
     ww_free(w->hold_snap);
     ww_free(w->changes);
-    ww_free(w->alert_end);
+    ww_free(w->alert_last);
+    ww_free(w->flood_last);
     ww_free(w->buf);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->work);
@@ -1458,7 +1689,9 @@ static void *writer_main(void *arg)
                 if (!todo) todo = ww_malloc(n * sizeof *todo);
                 todo[ntodo] = (struct applied_job){ids[i], j->sensor, j->n,
                                                    ww_malloc((j->n ? j->n : 1) * sizeof *j->ev)};
-                memcpy(todo[ntodo++].ev, j->ev, j->n * sizeof *j->ev);
+                memcpy(todo[ntodo].ev, j->ev, j->n * sizeof *j->ev);
+                for (size_t k = 0; k < j->n; k++) todo[ntodo].ev[k].sensor = (uint16_t)j->sensor;
+                ntodo++;
             }
             pthread_mutex_lock(&w->mu);
             for (struct job *j = jobs, *next; j; j = next) {
@@ -1760,7 +1993,7 @@ const struct ww_store_ops ww_store_sqlite = {
     .dshield_sampling = dshield_sampling,
     .submit = sq_submit, .status = sq_status, .counters = sq_counters, .metrics = sq_metrics,
     .port = sq_port, .porthistory = sq_porthistory, .topports = sq_topports,
-    .sources = sq_sources, .ip = sq_ip, .alerts = sq_alerts, .active = sq_active,
+    .sources = sq_sources, .ip = sq_ip, .alerts = sq_alerts, .floods = sq_floods, .active = sq_active,
     .sensors = sq_sensors, .time = sq_time,
     .span = sq_span, .growth = sq_growth, .new_sources = sq_new_sources, /* store_query.c */
     .notices = notices, .notices_pending = notices_pending,

@@ -298,7 +298,10 @@ static void run(void)
     /* alerts page and unknown paths */
     pg = get(st, "/alerts", NULL);
     CHECK_INT(pg.status, 200);
-    CHECK(strstr(pg.body, "<td colspan=\"9\" class=\"none\">none</td>"));
+    CHECK(strstr(pg.body, "<td colspan=\"10\" class=\"none\">none</td>")); /* no alerts */
+    CHECK(strstr(pg.body, "<h2 id=\"floods\">Floods: many sources, one target &mdash; not worms</h2>"));
+    CHECK(strstr(pg.body, "data-api=\"/api/v1/floods?limit=1000\" data-key=\"floods\""));
+    CHECK(strstr(pg.body, "<td colspan=\"6\" class=\"none\">none</td>")); /* no floods */
     ww_dash_page_free(&pg);
     pg = get(st, "/nope/\"" QUOTES, NULL);
     CHECK_INT(pg.status, 404);
