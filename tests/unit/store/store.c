@@ -327,6 +327,21 @@ static void run(void)
     CHECK(json_array_size(al) >= 1);
     CHECK_INT(jint(json_array_get(al, 0), "port"), 5000);
     printf("alert: %s\n", json_string_value(json_object_get(json_array_get(al, 0), "explanation")));
+    { /* what the surge is: its kind (in words too), side, reach and growth */
+        json_t *a0 = json_array_get(al, 0);
+        const char *kind = json_string_value(json_object_get(a0, "kind")), *x;
+        char words[32];
+        CHECK(kind && (!strcmp(kind, "spreading") || !strcmp(kind, "campaign")));
+        snprintf(words, sizeof words, "; %s: ", kind ? kind : "?");
+        x = json_string_value(json_object_get(a0, "explanation"));
+        CHECK(x && strstr(x, words));
+        CHECK_STR(json_string_value(json_object_get(a0, "side")), "dport");
+        CHECK(json_is_integer(json_object_get(a0, "sensors")) && json_is_integer(json_object_get(a0, "new_targets")));
+        CHECK(json_is_array(json_object_get(a0, "new_per_bucket")));
+        CHECK(json_is_real(json_object_get(a0, "growth_per_hour")));
+        CHECK(json_object_get(a0, "doubling_minutes") && json_object_get(a0, "population_estimate") &&
+              json_object_get(a0, "saturation"));
+    }
     json_decref(j);
     j = api(st, t3 + 72 * 3600000000LL, 200, "/api/v1/infocon");
     const char *lvl = json_string_value(json_object_get(j, "level"));
@@ -1176,5 +1191,154 @@ static void run_tally(void)
     tally_free(&d);
 }
 
-TEST_MAIN(tmp_init(); run(); run_views(); run_recovery(); run_notices(); run_icmp(); run_mapped(); run_faults(); run_schemes(); run_lock(); run_lock_race();
+/* ---- issue 14: what a surge is, in words; floods; the log's forms ---- */
+
+static void run_kinds(void)
+{
+    char t[512];
+    int64_t b[WW_STORE_BUCKETS];
+    int64_t day = 13362; /* 2006-08-02 */
+    struct ww_surge r = {.port = 139, .proto = WW_PROTO_TCP, .start_us = day * WW_DAY_US + 16 * WW_HOUR_US,
+                         .sources = 60, .new_sources = 57, .baseline_new = 2, .spread = 1.5, .score = 36.7,
+                         .kind = WW_SURGE_SPREADING, .doubling_s = 41 * 60, .population = 12345,
+                         .saturation_us = (day + 3) * WW_DAY_US + 3 * WW_HOUR_US, .new_targets = 340,
+                         .sensors = 3, .slot_us = 5 * WW_MIN_US, .nslots = 30};
+    for (int i = 0; i < 30; i++) r.slots[i] = 1;
+    store_alert_explain(&r, t, sizeof t);
+    printf("spreading: %s\n", t);
+    CHECK(strstr(t, "port 139/tcp: 57 sources new to the port in the hour from 2006-08-02T16:00:00Z") == t);
+    CHECK(strstr(t, "; the new sources reached 340 targets from 3 sensors; spreading: new sources "
+                    "doubling every 41 min, about 12,000 sources expected by 2006-08-05T03:00:00Z") != NULL);
+    CHECK(!strstr(t, "Witty"));
+    CHECK_INT(store_alert_buckets(&r, b), 3); /* 12 slots a bucket: 12, 12, 6 */
+    CHECK_INT(b[0], 12);
+    CHECK_INT(b[1], 12);
+    CHECK_INT(b[2], 6);
+    r.doubling_s = 3 * 3600;
+    r.population = r.saturation_us = 0;
+    store_alert_explain(&r, t, sizeof t);
+    CHECK(strstr(t, "; spreading: new sources doubling every 3.0 h") && !strstr(t, "expected"));
+    /* a campaign: 480 of 575 new sources within two 5-minute slots */
+    r.kind = WW_SURGE_CAMPAIGN;
+    r.nslots = 24;
+    for (int i = 0; i < 24; i++) r.slots[i] = i == 3 ? 200 : i == 4 ? 280 : 5;
+    store_alert_explain(&r, t, sizeof t);
+    printf("campaign: %s\n", t);
+    CHECK(strstr(t, "; campaign: 480 sources switched on within 10 min and not growing") != NULL);
+    CHECK_INT(store_alert_buckets(&r, b), 2);
+    CHECK_INT(b[0], 200 + 280 + 10 * 5);
+    r.nslots = 0; /* no growth slots yet */
+    store_alert_explain(&r, t, sizeof t);
+    CHECK(strstr(t, "; campaign: 57 new sources at once and not growing") != NULL);
+    CHECK_INT(store_alert_buckets(&r, b), 0);
+    /* a UDP source-port surge */
+    r.port = 4000;
+    r.proto = WW_PROTO_UDP;
+    r.side = WW_SURGE_SPORT;
+    store_alert_explain(&r, t, sizeof t);
+    printf("sport: %s\n", t);
+    CHECK(strstr(t, "; from UDP source port 4000 to many destination ports (Witty-like)") != NULL);
+    /* never past the buffer */
+    CHECK(store_alert_explain(&r, t, 40) == 39 && strlen(t) == 39);
+}
+
+/* Form 2 keeps the source port and the TCP flags; a form-1 row (an older
+ * store's) still reads, without them; no other form does. */
+static void run_log_forms(void)
+{
+    struct ww_event e = ev(1154534400000000LL, 0x0a000001, 0xc0a80001, 445, WW_PROTO_TCP), d;
+    e.sport = 4000;
+    e.tcpflags = WW_TH_SYN | WW_TH_ACK;
+    e.count = 7;
+    unsigned char b[2 * LOG_EVENT_MAX];
+    size_t len = log_encode_event(&e, b), off = 0;
+    CHECK_INT(len, 18 + 5 + 5);
+    len += log_encode_event(&e, b + len);
+    CHECK_INT(log_decode_event(LOG_FMT, b, len, &off, &d), WW_OK);
+    CHECK_INT(d.sport, 4000);
+    CHECK_INT(d.tcpflags, WW_TH_SYN | WW_TH_ACK);
+    CHECK_INT(d.dport, 445);
+    CHECK_INT(d.count, 7);
+    CHECK(d.ts_us == e.ts_us && ww_addr_eq(&d.src, &e.src) && ww_addr_eq(&d.dst, &e.dst));
+    CHECK_INT(log_decode_event(LOG_FMT, b, len, &off, &d), WW_OK);
+    CHECK_INT(off, len);
+    CHECK_INT(log_decode_event(LOG_FMT, b, len, &off, &d), WW_ERR_PARSE); /* at the end */
+    off = 0;
+    CHECK_INT(log_decode_event(3, b, len, &off, &d), WW_ERR_PARSE);
+    CHECK_INT(log_decode_event(LOG_FMT, b, 20, &off, &d), WW_ERR_PARSE); /* torn */
+    /* form 1: ts, count, dport, proto, src, dst */
+    unsigned char o[] = {0x00, 0x00, 0xcb, 0xfc, 0x0a, 0x1a, 0x04, 0x00, 3, 0, 0, 0, 0xbd, 0x01, 6,
+                         4, 10, 0, 0, 1, 4, 192, 168, 0, 1};
+    off = 0;
+    CHECK_INT(log_decode_event(1, o, sizeof o, &off, &d), WW_OK);
+    CHECK_INT(off, sizeof o);
+    CHECK_INT(d.dport, 445);
+    CHECK_INT(d.proto, WW_PROTO_TCP);
+    CHECK_INT(d.count, 3);
+    CHECK_INT(d.sport, 0);
+    CHECK_INT(d.tcpflags, 0);
+    CHECK(ww_addr_eq(&d.src, &e.src) && ww_addr_eq(&d.dst, &e.dst));
+}
+
+/* A store as written before issue 14 (no log.fmt, alerts without kind,
+ * no floods) opens, gains them, and replays its form-1 log row. */
+static void run_migrate(void)
+{
+    char path[512], err[256];
+    sqlite3 *db;
+    tpath(path, sizeof path, "old.db");
+    CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db,
+        "CREATE TABLE meta(k TEXT PRIMARY KEY, v); INSERT INTO meta VALUES('version', 2);"
+        "CREATE TABLE keys(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, hash BLOB NOT NULL,"
+        " created INTEGER, revoked INTEGER, last_seen INTEGER, wm INTEGER, birth INTEGER);"
+        "INSERT INTO keys VALUES(1, 'old', x'00', 0, 0, 0, NULL, NULL);"
+        "CREATE TABLE log(id INTEGER PRIMARY KEY AUTOINCREMENT, sensor INTEGER, data BLOB);"
+        "INSERT INTO log(sensor, data) VALUES(1, x'0000cbfc0a1a040003000000bd0106040a000001'"
+        " || x'04c0a80001');"
+        "CREATE TABLE alerts(id INTEGER PRIMARY KEY, port INTEGER, proto INTEGER, start INTEGER,"
+        " alert INTEGER, end INTEGER, sources INTEGER, new_sources INTEGER, baseline_new REAL,"
+        " score REAL, explanation TEXT, UNIQUE(port, proto, start));"
+        "INSERT INTO alerts(port, proto, start, alert, end, sources, new_sources, baseline_new,"
+        " score, explanation) VALUES(80, 6, 0, 0, 0, 50, 40, 1, 9, 'old');",
+        NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    struct ww_store *st = NULL;
+    CHECK_INT(ww_store_open(path, &st, err, sizeof err), WW_OK);
+    if (!st) {
+        printf("old store: %s\n", err);
+        return;
+    }
+    CHECK_INT(ww_store_start(st, NULL, err, sizeof err), WW_OK);
+    json_t *j = api(st, 0, 200, "/api/v1/port/445?date=2006-08-02");
+    CHECK_INT(jint(json_array_get(json_object_get(j, "data"), 0), "records"), 3);
+    json_decref(j);
+    j = api(st, 0, 200, "/api/v1/alerts");
+    json_t *a = json_array_get(json_object_get(j, "alerts"), 0);
+    CHECK_STR(json_string_value(json_object_get(a, "explanation")), "old");
+    CHECK(json_is_null(json_object_get(a, "kind")) && json_is_null(json_object_get(a, "side")));
+    CHECK(json_is_null(json_object_get(a, "doubling_minutes")));
+    CHECK_INT(json_array_size(json_object_get(a, "new_per_bucket")), 0);
+    json_decref(j);
+    j = api(st, 0, 200, "/api/v1/floods");
+    CHECK(json_is_array(json_object_get(j, "floods")) && !json_array_size(json_object_get(j, "floods")));
+    json_decref(j);
+    json_decref(api(st, 0, 400, "/api/v1/floods?date=2006-13-01"));
+    json_decref(api(st, 0, 400, "/api/v1/floods?limit=x"));
+    char *m = NULL;
+    size_t mlen = 0;
+    FILE *mf = open_memstream(&m, &mlen);
+    CHECK_INT(ww_store_metrics(st, mf), WW_OK);
+    fclose(mf);
+    CHECK(strstr(m, "\nwormwatch_store_floods 0\n") != NULL);
+    free(m);
+    ww_store_close(st);
+    CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db, "SELECT fmt FROM log; SELECT kind, saturation FROM alerts;"
+                               " SELECT target FROM floods", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    store_rm(path);
+}
+
+TEST_MAIN(tmp_init(); run_kinds(); run_log_forms(); run_migrate(); run(); run_views(); run_recovery(); run_notices(); run_icmp(); run_mapped(); run_faults(); run_schemes(); run_lock(); run_lock_race();
           run_tally(); tmp_done())
