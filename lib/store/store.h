@@ -1,5 +1,5 @@
 /* store.h -- the collector's store: sensor keys, submitted batches, per-port
- * and per-source aggregates, surge alerts, and the queries the HTTP API and
+ * and per-source aggregates, surge alerts, floods, and the queries the HTTP API and
  * `wormwatch report` answer.
  *
  * An interface with engines behind it: ww_store_open picks one by the --db
