@@ -224,9 +224,9 @@ void ww_notify_summary(const char *kind, const json_t *body, char *buf, size_t l
     else snprintf(p, sizeof p, "%lld", (long long)json_integer_value(proto));
     const char *sensor = *str(body, "sensor") ? str(body, "sensor") : "?";
     if (!strcmp(kind, "surge") && *str(body, "surge_kind"))
-        snprintf(buf, len, "%s surge on %lld/%s%s since %s", str(body, "surge_kind"),
-                 (long long)json_integer_value(json_object_get(body, "port")), p,
-                 !strcmp(str(body, "side"), "sport") ? " (source port)" : "", str(body, "start"));
+        snprintf(buf, len, "surge on %lld/%s since %s (%s%s)",
+                 (long long)json_integer_value(json_object_get(body, "port")), p, str(body, "start"),
+                 str(body, "surge_kind"), !strcmp(str(body, "side"), "sport") ? ", UDP source port" : "");
     else if (!strcmp(kind, "surge"))
         snprintf(buf, len, "surge on %lld/%s since %s",
                  (long long)json_integer_value(json_object_get(body, "port")), p, str(body, "start"));

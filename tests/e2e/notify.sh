@@ -187,12 +187,15 @@ for p in surge:
     assert b["start"] in ("2006-08-02T16:00:00Z", "2006-08-02T22:00:00Z"), b
     assert b["new_sources"] >= 10 and b["score"] >= 3 and b["explanation"].startswith("port %d/tcp: " % b["port"]), b
     assert b["link"] == "http://collector.example:8080/port/%d" % b["port"], b["link"]
-    assert b["summary"] == "surge on %d/tcp since %s" % (b["port"], b["start"]), b["summary"]
+    assert b["surge_kind"] in ("spreading", "campaign") and b["side"] == "dport", b
+    assert b["summary"] == "surge on %d/tcp since %s (%s)" % (b["port"], b["start"], b["surge_kind"]), b["summary"]
+    assert "; %s: " % b["surge_kind"] in b["explanation"], b["explanation"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b["created"]), b["created"]
 assert sorted(p["body"]["port"] for p in ok) == [139, 445]
 # RFC 5424: <PRI>VERSION SP TIMESTAMP SP HOSTNAME SP APP-NAME SP PROCID SP MSGID SP SD SP MSG
 rx = re.compile(r'<28>1 \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z [!-~]{1,255} wormwatch \d+ surge '
-                r'\[meta sequenceId="\d+"\] surge on (139|445)/tcp since 2006-08-02T(16|22):00:00Z: '
+                r'\[meta sequenceId="\d+"\] surge on (139|445)/tcp since 2006-08-02T(16|22):00:00Z '
+                r'\((spreading|campaign)\): '
                 r'port \1/tcp: .* http://collector\.example:8080/port/\1$')
 lines = [l for l in open(sys.argv[2], encoding="utf-8").read().splitlines() if " surge " in l]
 assert len(lines) == 2 and all(rx.match(l) for l in lines), lines

@@ -63,6 +63,22 @@ static void summary(void)
     ww_notify_summary("surge", b, s, sizeof s);
     CHECK_STR(s, "surge on 0/47 since 2006-08-02T16:00:00Z");
     json_decref(b);
+    /* its kind, and a source port's surge (issue 14) */
+    b = json_pack("{s:i,s:s,s:s,s:s,s:s}", "port", 139, "proto", "tcp", "start", "2006-08-02T16:00:00Z",
+                  "surge_kind", "spreading", "side", "dport");
+    ww_notify_summary("surge", b, s, sizeof s);
+    CHECK_STR(s, "surge on 139/tcp since 2006-08-02T16:00:00Z (spreading)");
+    json_decref(b);
+    b = json_pack("{s:i,s:s,s:s,s:s,s:s}", "port", 4000, "proto", "udp", "start", "2004-03-20T04:00:00Z",
+                  "surge_kind", "campaign", "side", "sport");
+    ww_notify_summary("surge", b, s, sizeof s);
+    CHECK_STR(s, "surge on 4000/udp since 2004-03-20T04:00:00Z (campaign, UDP source port)");
+    json_decref(b);
+    b = json_pack("{s:s,s:i,s:s,s:s,s:i}", "target", "198.51.100.9", "port", 80, "proto", "tcp",
+                  "start", "2006-08-03T12:00:00Z", "sources", 300);
+    ww_notify_summary("flood", b, s, sizeof s);
+    CHECK_STR(s, "flood on 198.51.100.9 port 80/tcp since 2006-08-03T12:00:00Z (300 sources): not a worm");
+    json_decref(b);
     b = json_pack("{s:s,s:s}", "sensor", "edge-1", "last", "2026-01-15T10:00:00Z");
     ww_notify_summary("sensor_silent", b, s, sizeof s);
     CHECK_STR(s, "sensor edge-1 silent since 2026-01-15T10:00:00Z");
