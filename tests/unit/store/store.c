@@ -41,6 +41,20 @@ static struct ww_event ev(int64_t ts, uint32_t src, uint32_t dst, int dport, int
     return e;
 }
 
+/* The notices by kind: floods counted, the last one's body kept. */
+struct kinds { int flood, surge; char flood_body[512]; };
+static int count_kinds(void *ctx, int64_t id, const char *kind, int64_t created_us, const char *body)
+{
+    struct kinds *k = ctx;
+    (void)id, (void)created_us;
+    if (!strcmp(kind, "flood")) {
+        k->flood++;
+        snprintf(k->flood_body, sizeof k->flood_body, "%s", body);
+    }
+    k->surge += !strcmp(kind, "surge");
+    return 0;
+}
+
 static long long jint(json_t *o, const char *k)
 {
     return (long long)json_integer_value(json_object_get(o, k));
@@ -321,7 +335,33 @@ static void run(void)
                         WW_PROTO_TCP); /* many targets: on one, a flood */
         snprintf(bid, sizeof bid, "s-%d", h);
         CHECK_INT(ww_store_submit(st, id, bid, big, (size_t)nn, &dup), WW_OK);
+        if (h == 60) { /* a flood: 300 sources on one target and port within 5 minutes */
+            for (int i = 0; i < 300; i++)
+                big[i] = ev(t3 + h * 3600000000LL + i * 1000000LL, 0x0c800000u + (uint32_t)i, 0xc0a80909,
+                            6000, WW_PROTO_TCP);
+            CHECK_INT(ww_store_submit(st, id, "flood-60", big, 300, &dup), WW_OK);
+        }
     }
+    j = api(st, 0, 200, "/api/v1/floods?date=%s", D(day + 12));
+    json_t *fl = json_array_get(json_object_get(j, "floods"), 0);
+    CHECK_INT(json_array_size(json_object_get(j, "floods")), 1);
+    CHECK_STR(json_string_value(json_object_get(fl, "target")), "192.168.9.9");
+    CHECK_INT(jint(fl, "port"), 6000);
+    CHECK_STR(json_string_value(json_object_get(fl, "proto")), "tcp");
+    CHECK(jint(fl, "sources") >= 100 && jint(fl, "sources") <= 300 && jint(fl, "records") >= jint(fl, "sources"));
+    CHECK_STR(json_string_value(json_object_get(fl, "start")), "2006-08-16T12:00:01Z");
+    CHECK_STR(json_string_value(json_object_get(fl, "end")), "2006-08-16T12:04:59Z");
+    json_decref(j);
+    j = api(st, 0, 200, "/api/v1/floods?date=%s", D(day + 11));
+    CHECK_INT(json_array_size(json_object_get(j, "floods")), 0);
+    json_decref(j);
+    j = api(st, 0, 200, "/api/v1/alerts?port=6000");
+    CHECK_INT(json_array_size(json_object_get(j, "alerts")), 0); /* never an alert */
+    json_decref(j);
+    struct kinds nk = {0};
+    CHECK_INT(ww_store_notices(st, 0, 1000, count_kinds, &nk), WW_OK);
+    CHECK_INT(nk.flood, 2); /* and 128+ sources on 80 to one address, above */
+    CHECK(strstr(nk.flood_body, "\"target\":\"192.168.9.9\",\"port\":6000,\"proto\":\"tcp\"") != NULL);
     j = api(st, 0, 200, "/api/v1/alerts?limit=10");
     json_t *al = json_object_get(j, "alerts");
     CHECK(json_array_size(al) >= 1);
