@@ -67,8 +67,8 @@ size_t log_encode_event(const struct ww_event *e, unsigned char *buf); /* LOG_FM
 int log_decode_event(int fmt, const unsigned char *b, size_t len, size_t *off, struct ww_event *e);
 
 /* store_sqlite.c: a surge alert's explanation (the figures when called,
- * then its side, reach and kind in words), and its new sources per bucket
- * from the growth slots. */
+ * its reach, then its kind and side in words: ww_surge_growth_text), and
+ * its new sources per bucket from the growth slots. */
 size_t store_alert_explain(const struct ww_surge *r, char *buf, size_t len);
 size_t store_alert_buckets(const struct ww_surge *r, int64_t out[WW_STORE_BUCKETS]);
 

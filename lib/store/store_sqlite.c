@@ -1185,7 +1185,7 @@ static int ent_write(struct sq_store *st, struct writer *w, struct ent *e)
     return step_done(s);
 }
 
-/* ---- alerts and floods: what the detector called, in words ---------------- */
+/* ---- alerts and floods: what the detector called ------------------------- */
 
 /* New sources per bucket since the surge's start, from its growth slots
  * (WW_SURGE_SLOTS / WW_STORE_BUCKETS per bucket): out[0 .. returned). */
@@ -1200,66 +1200,9 @@ size_t store_alert_buckets(const struct ww_surge *r, int64_t out[WW_STORE_BUCKET
     return n;
 }
 
-/* v rounded to two significant figures, with thousands separators. */
-static const char *about(double v, char buf[32])
-{
-    double m = 1;
-    while (v / m >= 100) m *= 10;
-    unsigned long long x = (unsigned long long)(v / m + 0.5) * (unsigned long long)m;
-    char d[24];
-    int n = snprintf(d, sizeof d, "%llu", x), k = 0;
-    for (int i = 0; i < n; i++) {
-        if (i && (n - i) % 3 == 0) buf[k++] = ',';
-        buf[k++] = d[i];
-    }
-    buf[k] = '\0';
-    return buf;
-}
-
-/* The kind in words: a spreading surge's doubling time and where it is
- * heading; a campaign's sources switched on in the shortest run of growth
- * slots holding 80% of them. */
-static void kind_words(const struct ww_surge *r, char *buf, size_t len)
-{
-    char n[32], t[40];
-    if (r->kind == WW_SURGE_CAMPAIGN) {
-        uint64_t total = 0, best = 0;
-        uint32_t ns = r->nslots < WW_SURGE_SLOTS ? r->nslots : WW_SURGE_SLOTS, bw = ns;
-        for (uint32_t i = 0; i < ns; i++) total += r->slots[i];
-        for (uint32_t a = 0; a < ns; a++) { /* shortest window [a, b] with >= 80% */
-            uint64_t sum = 0;
-            for (uint32_t b = a; b < ns && b - a < bw; b++) {
-                sum += r->slots[b];
-                if (5 * sum >= 4 * total) {
-                    if (b - a + 1 < bw || (b - a + 1 == bw && sum > best)) bw = b - a + 1, best = sum;
-                    break;
-                }
-            }
-        }
-        if (total && r->slot_us > 0)
-            snprintf(buf, len, "campaign: %llu sources switched on within %lld min and not growing",
-                     (unsigned long long)best, (long long)((int64_t)bw * r->slot_us / WW_MIN_US));
-        else
-            snprintf(buf, len, "campaign: %llu new sources at once and not growing",
-                     (unsigned long long)r->new_sources);
-        return;
-    }
-    size_t k = 0;
-    if (r->doubling_s > 0 && r->doubling_s < 7200)
-        k = (size_t)snprintf(buf, len, "spreading: new sources doubling every %.0f min", r->doubling_s / 60);
-    else if (r->doubling_s > 0)
-        k = (size_t)snprintf(buf, len, "spreading: new sources doubling every %.1f h", r->doubling_s / 3600);
-    else
-        k = (size_t)snprintf(buf, len, "spreading: new sources still growing");
-    if (k < len && r->population > 0)
-        k += (size_t)snprintf(buf + k, len - k, ", about %s sources expected", about(r->population, n));
-    if (k < len && r->population > 0 && r->saturation_us > 0)
-        snprintf(buf + k, len - k, " by %s", ww_time_format(r->saturation_us, t, sizeof t));
-}
-
 size_t store_alert_explain(const struct ww_surge *r, char *buf, size_t len)
 {
-    char when[40], kind[200];
+    char when[40], kind[256];
     const char *pn = ww_proto_name(r->proto);
     int k = snprintf(buf, len,
                      "port %u/%s: %llu sources new to the port in the hour from %s"
@@ -1267,14 +1210,14 @@ size_t store_alert_explain(const struct ww_surge *r, char *buf, size_t len)
                      r->port, pn ? pn : "?", (unsigned long long)r->new_sources,
                      ww_time_format(r->start_us, when, sizeof when), (unsigned long long)r->sources,
                      r->baseline_new, r->spread, r->score);
-    if (k >= 0 && (size_t)k < len && r->side == WW_SURGE_SPORT)
-        k += snprintf(buf + k, len - (size_t)k, "; from UDP source port %u to many destination"
-                      " ports (Witty-like)", r->port);
     if (k >= 0 && (size_t)k < len && r->new_targets)
-        k += snprintf(buf + k, len - (size_t)k, "; the new sources reached %llu targets from %u sensor%s",
-                      (unsigned long long)r->new_targets, r->sensors, r->sensors == 1 ? "" : "s");
-    kind_words(r, kind, sizeof kind);
-    if (k >= 0 && (size_t)k < len) k += snprintf(buf + k, len - (size_t)k, "; %s", kind);
+        k += snprintf(buf + k, len - (size_t)k, "; the new sources reached %llu %s from %u sensor%s",
+                      (unsigned long long)r->new_targets,
+                      r->side == WW_SURGE_SPORT ? "destination ports" : "targets", r->sensors,
+                      r->sensors == 1 ? "" : "s");
+    /* the kind in words, as analyze says it (detect/surge.h) */
+    if (k >= 0 && (size_t)k < len)
+        k += snprintf(buf + k, len - (size_t)k, "; %s", ww_surge_growth_text(r, kind, sizeof kind));
     return k < 0 ? 0 : (size_t)k < len ? (size_t)k : len - 1;
 }
 
