@@ -274,7 +274,8 @@ static json_t *j_alerts_of(struct ww_store *st, const struct ww_store_rows *r, i
             "sources", (json_int_t)a->sources, "new_sources", (json_int_t)a->new_sources,
             "baseline_new", a->baseline_new, "score", a->score, "explanation", a->explanation);
         add_kind(o, a);
-        if (st && !*rc) *rc = add_growth(st, o, a);
+        /* the hourly aggregates count destination ports: a source port's surge has none */
+        if (st && !*rc && strcmp(a->side, "sport")) *rc = add_growth(st, o, a);
         json_array_append_new(arr, o);
     }
     return arr;

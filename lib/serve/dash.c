@@ -173,6 +173,9 @@ static void cell(struct page *p, json_t *row, const struct col *c)
     } else if (!strcmp(k, "lateness")) { /* absent before the collector judged by event time */
         const char *l = lateness(row);
         if (*l) emit(p, "<span class=\"late-%s\">%s</span>", l, l);
+    } else if (!strcmp(k, "kind")) { /* a surge's kind, and its side when a source port */
+        const char *side = jstr(row, "side");
+        emit(p, "%s%r", json_string_value(v), side && !strcmp(side, "sport") ? ", UDP source port" : "");
     } else if (!strcmp(k, "spark")) {
         emit(p, "<span class=\"spark\" data-port=\"%I\"></span>",
              (long long)json_integer_value(v));
@@ -252,7 +255,7 @@ static void table(struct page *p, const char *url, json_t *j, const char *key,
     table(p, url, j, key, cols, sizeof cols / sizeof cols[0], port, label)
 
 static const struct col alert_cols[] = {
-    {"port", "port", "Port"}, {"kind", "text", "Kind"}, {"start", "time", "Start (UTC)"},
+    {"port", "port", "Port"}, {"kind", "kind", "Kind"}, {"start", "time", "Start (UTC)"},
     {"alert", "time", "Alerted (UTC)"}, {"end", "time", "Last surging until (UTC)"},
     {"sources", "num", "Sources when called"}, {"new_sources", "num", "New when called"},
     {"baseline_new", "dec", "Baseline (new per hour)"}, {"score", "dec", "Score (z)"},
@@ -260,7 +263,7 @@ static const struct col alert_cols[] = {
 };
 /* with growth=1: what the surge has brought so far beside the moment it was called */
 static const struct col alert_grown[] = {
-    {"port", "port", "Port"}, {"kind", "text", "Kind"}, {"start", "time", "Start (UTC)"},
+    {"port", "port", "Port"}, {"kind", "kind", "Kind"}, {"start", "time", "Start (UTC)"},
     {"end", "time", "Last surging until (UTC)"}, {"sources", "num", "Sources when called"},
     {"sources_so_far", "num", "Sources so far"}, {"new_so_far", "num", "New to the port so far"},
     {"score", "dec", "Score (z)"}, {"explanation", "text", "Explanation"},

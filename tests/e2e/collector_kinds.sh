@@ -165,7 +165,9 @@ PY
 curl -sf "$URL/metrics" | grep -qx 'wormwatch_store_floods 1' || fail "/metrics: no floods gauge of 1"
 "$WW" report --collector "$URL" floods | grep -q "$TARGET .*80/tcp" || fail "report floods: $("$WW" report --collector "$URL" floods)"
 "$WW" report --collector "$URL" alerts | grep -q "139/tcp  spreading" || fail "report alerts: no kind"
-curl -sf "$URL/alerts" | grep -q "$TARGET" || fail "the dashboard's /alerts shows no flood"
+curl -sf "$URL/alerts" > "$T/alerts.html" || fail "the dashboard's /alerts"
+grep -q "<td class=\"k-text\" data-label=\"Target\">$TARGET</td>" "$T/alerts.html" || fail "the dashboard's /alerts shows no flood"
+grep -q "data-label=\"Kind\">[a-z]*, UDP source port</td>" "$T/alerts.html" || fail "the dashboard's /alerts: no source-port kind"
 curl -sf "$URL/port/4000?date=2006-08-04" | grep -q "Witty worm" || fail "the port page of 4000 does not say source port"
 serve_stop
 # the notices: one flood, one surge each, with the surge's kind
