@@ -597,16 +597,19 @@ void ww_surges_event(struct ww_surges *s, const struct ww_event *ev)
  *
  * A worm's new sources multiply (Zou, Gong, Towsley and Gao, CCS 2003: the
  * trend, not the level); a campaign's arrive as its bots first reach the
- * sensors and then thin out. Over the surge's slots (twelfths of a bucket)
- * the excess over the baseline's share, n_i, is smoothed over three slots;
- * the rise runs from the first slot with an excess to the smoothed peak.
- * Spreading: the rise spans at least three closed slots and ln(n_i + 1)
+ * sensors and then thin out. Over the surge's closed slots (twelfths of a
+ * bucket) the excess over the baseline's share is taken from the first slot
+ * with an excess, k slots a point n_i (the fewest that hold 4 new sources on
+ * average while 3 points remain: a slow worm's sparse slots are mostly
+ * noise), smoothed over three points; the rise runs up to the smoothed peak.
+ * Spreading: the rise spans at least three points and ln(n_i + 1)
  * grows along it with a least-squares slope more than twice its standard
  * error; the slope is the growth rate r, ln 2 / r the doubling time. The
  * population: Zou et al.'s discrete epidemic, n_i = b C_{i-1} (1 - C_{i-1}/N)
  * with C the cumulative new sources, is linear in C_{i-1} once divided by
- * it: a least-squares line through (C_{i-1}, n_i / C_{i-1}) over the closed
- * slots gives b (intercept) and b / N (minus the slope), so N, and the
+ * it: a least-squares line through (C_{i-1}, n_i / C_{i-1}) over the points,
+ * weighted by C (n / C's variance is about 1 / C), gives b (intercept) and
+ * b / N (minus the slope), so N, and the
  * logistic's time to 95% of N from now. Before the curve bends (slope not
  * negative) N is not yet known: 0. */
 
@@ -634,9 +637,35 @@ static double fit(const double *x, const double *y, const double *w, size_t n, d
     return a;
 }
 
+/* The points of n[0 .. span), k slots a point, into p; the log-linear
+ * slope of the rise (first point to the peak of the three-point smoothing)
+ * in *rate, its t statistic (slope / standard error; 0 if under three
+ * points) in *t. Returns the number of points. */
+static size_t rise(const double *n, size_t span, size_t k, double *p, double *rate, double *t)
+{
+    double sm[WW_SURGE_SLOTS], x[WW_SURGE_SLOTS], y[WW_SURGE_SLOTS];
+    size_t g = span / k, peak = 0;
+    for (size_t j = 0; j < g; j++) {
+        p[j] = 0;
+        for (size_t i = 0; i < k; i++) p[j] += n[j * k + i];
+    }
+    for (size_t i = 0; i < g; i++) {
+        sm[i] = (p[i ? i - 1 : i] + p[i] + p[i + 1 < g ? i + 1 : i]) / 3;
+        if (sm[i] > sm[peak]) peak = i;
+    }
+    size_t np = 0;
+    for (size_t i = 0; i <= peak && i < g; i++, np++) x[np] = (double)i, y[np] = log(p[i] + 1);
+    double se;
+    *rate = *t = 0;
+    if (np < 3) return g;
+    fit(x, y, NULL, np, rate, &se);
+    *t = se > 0 && isfinite(se) ? *rate / se : 0;
+    return g;
+}
+
 static void growth(struct ww_surge *r, int64_t bucket_us, int64_t now_us)
 {
-    double n[WW_SURGE_SLOTS], sm[WW_SURGE_SLOTS], x[WW_SURGE_SLOTS] = {0}, y[WW_SURGE_SLOTS] = {0};
+    double n[WW_SURGE_SLOTS], p[WW_SURGE_SLOTS], best[WW_SURGE_SLOTS];
     double base = r->baseline_new * (double)r->slot_us / (double)bucket_us;
     size_t m = r->nslots ? r->nslots - 1 : 0; /* closed slots: the last one still fills */
     if (now_us >= r->start_us + (int64_t)r->nslots * r->slot_us) m = r->nslots;
@@ -644,41 +673,53 @@ static void growth(struct ww_surge *r, int64_t bucket_us, int64_t now_us)
     r->growth_per_hour = r->doubling_s = r->population = 0;
     r->saturation_us = 0;
     size_t on = m;
+    double total = 0;
     for (size_t i = 0; i < m; i++) {
         n[i] = r->slots[i] > base ? r->slots[i] - base : 0;
         if (on == m && n[i] > 0) on = i;
+        if (on < m) total += n[i];
     }
     if (on == m) return;
-    size_t peak = on;
-    for (size_t i = on; i < m; i++) {
-        double a = n[i > on ? i - 1 : i], c = n[i + 1 < m ? i + 1 : i];
-        sm[i] = (a + n[i] + c) / 3;
-        if (sm[i] > sm[peak]) peak = i;
+    /* few new sources a slot are mostly noise: slots are taken k at a time,
+     * the fewest that hold 4 on average while 3 points remain; and a pattern
+     * within the bucket (sources first seen early in each hour) can hide the
+     * trend from one slot to the next, so whole buckets are tried too where
+     * there are 4 of them: the rise is the steeper test of the two */
+    static const size_t ks[] = {1, 2, 3, 4, 6, SLOTS};
+    size_t span = m - on, k = 1, kb = 1, g = 0;
+    for (size_t j = 0; j < sizeof ks / sizeof *ks && span / ks[j] >= 3; j++) {
+        k = ks[j];
+        if (total / (double)span * (double)k >= 4) break;
     }
-    size_t k = 0;
-    for (size_t i = on; i <= peak; i++, k++) x[k] = (double)(i - on), y[k] = log(n[i] + 1);
-    double slope, se, hours = (double)r->slot_us / (double)WW_HOUR_US;
-    fit(x, y, NULL, k, &slope, &se);
-    if (k < 3 || slope <= 2 * se) return;
+    double best_t = 0, rate = 0, t, r0;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass && (k == SLOTS || span / SLOTS < 4)) break;
+        if (pass) k = SLOTS;
+        size_t gp = rise(n + on, span, k, p, &r0, &t);
+        if (pass && t <= best_t) break;
+        best_t = t, rate = r0, g = gp, kb = k;
+        memcpy(best, p, gp * sizeof *p);
+    }
+    if (best_t <= 2) return;
+    double width = (double)kb * (double)r->slot_us; /* of a point, in us */
     r->kind = WW_SURGE_SPREADING;
-    r->growth_per_hour = slope / hours;
-    r->doubling_s = log(2) / slope * (double)r->slot_us / 1e6;
-    double cum = 0, w[WW_SURGE_SLOTS];
-    k = 0;
-    for (size_t i = on; i < m; i++) { /* n_i / C has variance ~ 1 / C: weighted by C */
-        if (cum >= 1) x[k] = cum, y[k] = n[i] / cum, w[k++] = cum;
-        cum += n[i];
+    r->growth_per_hour = rate * (double)WW_HOUR_US / width;
+    r->doubling_s = log(2) / rate * width / 1e6;
+    double cum = 0, x[WW_SURGE_SLOTS], y[WW_SURGE_SLOTS], w[WW_SURGE_SLOTS], slope, se;
+    size_t np = 0;
+    for (size_t i = 0; i < g; i++) { /* n_i / C has variance ~ 1 / C: weighted by C */
+        if (cum >= 1) x[np] = cum, y[np] = best[i] / cum, w[np++] = cum;
+        cum += best[i];
     }
-    if (k < 3) return;
-    double b = fit(x, y, w, k, &slope, &se);
+    if (np < 3) return;
+    double b = fit(x, y, w, np, &slope, &se);
     if (slope >= 0 || b <= 0) return;
     double pop = -b / slope;
     if (pop < cum) pop = cum;
     if (pop > 1e10) return;
     r->population = pop;
-    int64_t at = r->start_us + (int64_t)m * r->slot_us;
-    r->saturation_us = cum >= 0.95 * pop ? at
-                     : at + (int64_t)(log(19 * (pop - cum) / cum) / b * (double)r->slot_us);
+    int64_t at = r->start_us + (int64_t)(on + g * kb) * r->slot_us;
+    r->saturation_us = cum >= 0.95 * pop ? at : at + (int64_t)(log(19 * (pop - cum) / cum) / b * width);
 }
 
 size_t ww_surges_results(struct ww_surges *s, const struct ww_surge **out)

@@ -65,7 +65,7 @@ static void growth_json(json_t *o, const struct ww_surge *s, int64_t bucket_us)
             per = 0;
         }
     }
-    char t[160];
+    char t[256];
     json_object_set_new(o, "kind", json_string(s->kind == WW_SURGE_SPREADING ? "spreading" : "campaign"));
     json_object_set_new(o, "side", json_string(s->side == WW_SURGE_SPORT ? "source" : "destination"));
     json_object_set_new(o, "sensors", json_integer(s->sensors));
@@ -226,7 +226,7 @@ int ww_report_text(FILE *out, const struct ww_report *r, size_t top)
         fprintf(out, "  %u/%s%s from %s, called %s\n", s->port, proto_str(s->proto, num),
                 s->side == WW_SURGE_SPORT ? " (source port)" : "", ww_time_format(s->start_us, t1, sizeof t1),
                 ww_time_format(s->alert_us, t2, sizeof t2));
-        char g[160];
+        char g[256];
         fprintf(out, "    %llu new sources (baseline %.1f), %llu sources (%.1f), "
                 "%llu targets (%.1f)\n    z %.1f, ISC trend score %.1f\n    %s\n",
                 (unsigned long long)s->new_sources, s->baseline_new,

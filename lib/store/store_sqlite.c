@@ -1211,10 +1211,10 @@ size_t store_alert_explain(const struct ww_surge *r, char *buf, size_t len)
                      ww_time_format(r->start_us, when, sizeof when), (unsigned long long)r->sources,
                      r->baseline_new, r->spread, r->score);
     if (k >= 0 && (size_t)k < len && r->new_targets)
-        k += snprintf(buf + k, len - (size_t)k, "; the new sources reached %llu %s from %u sensor%s",
+        k += snprintf(buf + k, len - (size_t)k, "; the new sources reached %llu %s from %s",
                       (unsigned long long)r->new_targets,
-                      r->side == WW_SURGE_SPORT ? "destination ports" : "targets", r->sensors,
-                      r->sensors == 1 ? "" : "s");
+                      r->side == WW_SURGE_SPORT ? "destination ports" : "targets",
+                      r->sensors > 1 ? "more than one sensor" : "one sensor");
     /* the kind in words, as analyze says it (detect/surge.h) */
     if (k >= 0 && (size_t)k < len)
         k += snprintf(buf + k, len - (size_t)k, "; %s", ww_surge_growth_text(r, kind, sizeof kind));

@@ -298,7 +298,28 @@ static void kinds(void)
     }
 }
 
+/* a slow worm: new sources doubling every two hours, at random times (a
+ * few a slot, mostly noise one slot at a time): spreading, doubling in
+ * about two hours */
+static void slow_kind(void)
+{
+    const struct ww_surge *sv;
+    struct ww_surges *s = ww_surges_new(NULL);
+    for (int h = 0; h < 48; h++) hour(s, 139, h, (uint32_t)h * 1000, 5);
+    uint32_t id = 0;
+    for (int h = 0; h < 8; h++)
+        for (uint32_t i = 0; i < (uint32_t)(12 * pow(2, h / 2.0)); i++, id++)
+            add(s, 0x50000000u + id, 0xC0000000u + id, 139,
+                T0 + (48 + h) * HOUR + (int64_t)(test_rand() % (uint64_t)HOUR));
+    add(s, 0x0A0A0A0Au, 0xC0000001u, 139, T0 + 57 * HOUR);
+    CHECK_INT(ww_surges_results(s, &sv), 1);
+    CHECK_INT(sv[0].kind, WW_SURGE_SPREADING);
+    CHECK(sv[0].doubling_s > 60 * 60 && sv[0].doubling_s < 240 * 60);
+    ww_surges_free(s);
+}
+
 TEST_MAIN({
+    slow_kind();
     jump();
     not_surges();
     guards();
