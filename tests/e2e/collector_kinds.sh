@@ -160,6 +160,8 @@ witty = [a for a in alerts if (a["port"], a["proto"], a["side"]) == (4000, "udp"
 assert len(witty) == 1, alerts
 assert "from UDP source port 4000 to many destination ports (Witty-like)" in witty[0]["explanation"], witty
 assert "2006-08-03T14:00:00Z" <= witty[0]["start"] < "2006-08-03T19:00:00Z", witty
+# its new sources double every hour: spreading, not a campaign
+assert witty[0]["kind"] == "spreading" and 30 < witty[0]["doubling_minutes"] < 120, witty
 assert not [a for a in alerts if a not in worm + witty], alerts
 PY
 curl -sf "$URL/metrics" | grep -qx 'wormwatch_store_floods 1' || fail "/metrics: no floods gauge of 1"
