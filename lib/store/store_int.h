@@ -108,8 +108,9 @@ int sq_sync(struct sq_store *st);
 int sq_status(struct ww_store *st, char *why, size_t len);
 /* The hold (detect/hold.h) as this process's writer last left it, else as
  * last saved (read on rdb: call under rlock); NULL if there is none yet.
- * The caller frees it. */
-struct ww_hold *sq_hold_view(struct sq_store *st);
+ * The caller frees it. *waiting: the writer's waiting events then (its
+ * bytes leave them out), else 0. */
+struct ww_hold *sq_hold_view(struct sq_store *st, uint64_t *waiting);
 void sq_counters(struct ww_store *st, struct ww_store_counters *out);
 
 /* store_query.c: the read side of the engine's table */

@@ -303,6 +303,7 @@ struct writer {
     size_t nchanges, changes_cap; /* ... their notices not written yet */
     unsigned char *hold_snap;     /* the hold as after the last apply (under mu) */
     size_t hold_snap_len;
+    uint64_t hold_waiting;        /* its waiting events (the bytes leave them out) */
     unsigned char *buf;           /* encode scratch */
     size_t bufcap;
 };
@@ -1053,10 +1054,13 @@ static void snapshot_hold(struct writer *w)
 {
     unsigned char *b;
     size_t len = ww_hold_save(w->hold, &b);
+    struct ww_hold_stats hs;
+    ww_hold_stats(w->hold, &hs);
     pthread_mutex_lock(&w->mu);
     ww_free(w->hold_snap);
     w->hold_snap = b;
     w->hold_snap_len = len;
+    w->hold_waiting = hs.waiting;
     pthread_mutex_unlock(&w->mu);
 }
 
@@ -1861,13 +1865,15 @@ int sq_sync(struct sq_store *st)
     return rc;
 }
 
-struct ww_hold *sq_hold_view(struct sq_store *st)
+struct ww_hold *sq_hold_view(struct sq_store *st, uint64_t *waiting)
 {
     struct ww_hold *h = NULL;
     struct writer *w = st->w;
+    *waiting = 0;
     if (w) {
         pthread_mutex_lock(&w->mu);
         if (w->hold_snap) ww_hold_load(w->hold_snap, w->hold_snap_len, NULL, &h, NULL, 0);
+        *waiting = w->hold_waiting;
         pthread_mutex_unlock(&w->mu);
         return h;
     }

@@ -121,7 +121,8 @@ feed before || fail "feeding the first part"
 curl -sf "$URL/api/v1/sensors" | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
-assert s["release_point"] < "2006-08-03T12:00:00Z" < "2006-08-03T18:00:00Z" < s["frontier"], s' ||
+assert s["release_point"] < "2006-08-03T12:00:00Z" < "2006-08-03T18:00:00Z" < s["frontier"], s
+assert s["waiting_events"] > 300, s  # at least the flood waits, and is counted' ||
     fail "the flood and the Witty-like worm are judged already: they do not wait in the hold"
 kill -9 $PID; wait $PID 2>/dev/null; PID=
 SERVE_PORT=$PORT serve_start --db "$DB" --rate-limit 0
