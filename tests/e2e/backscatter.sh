@@ -57,9 +57,9 @@ victim = "198.18.0.50"
 bs = d["backscatter"]
 print("backscatter:", json.dumps(bs))
 by = {(b["victim"], b["proto"]): b for b in bs}
-# --rand-source draws from all of IPv4: the victim cannot answer the few
-# martians (0/8, 127/8, 224/3 ...), about 1 in 8; its SYN-ACKs are one
-# event per spoofed (address, port), retransmissions folded
+# --rand-source draws from all of IPv4: a few sources the victim does not
+# answer (martians), or draws twice; its SYN-ACKs are one event per spoofed
+# (address, port), retransmissions folded. Measured: 388 of 400, 275 of 300
 tcp = by.get((victim, "tcp"))
 assert tcp, "no tcp backscatter from the victim: %s" % bs
 assert tcp["records"] >= syns // 2, tcp
