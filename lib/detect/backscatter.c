@@ -222,7 +222,7 @@ size_t ww_backscatter_results(struct ww_backscatter *b, const struct ww_backscat
 {
     ww_free(b->res);
     b->res = ww_malloc((b->ndone + b->n + 1) * sizeof *b->res);
-    memcpy(b->res, b->done, b->ndone * sizeof *b->res);
+    if (b->ndone) memcpy(b->res, b->done, b->ndone * sizeof *b->res);
     b->nres = b->ndone;
     for (size_t k = 0; k < b->n; k++) {
         const struct vic *v = &b->ents[k];
