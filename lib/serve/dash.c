@@ -303,7 +303,7 @@ static const struct col history_cols[] = {
     {"targets", "num", "Targets"}, {"sensors", "num", "Sensors"},
 };
 static const struct col backscatter_cols[] = {
-    {"victim", "ip", "Victim"}, {"proto", "text", "Protocol"}, {"records", "num", "Replies"},
+    {"victim", "text", "Victim"}, {"proto", "text", "Protocol"}, {"records", "num", "Replies"},
     {"targets", "num", "Targets"}, {"start", "time", "First (UTC)"}, {"end", "time", "Last (UTC)"},
 };
 static const struct col byport_cols[] = {{"port", "port", "Port"}, {"records", "num", "Records"}};

@@ -84,7 +84,9 @@
  *          per protocol and day: sums, min, max and a distinct-targets
  *          set, so alike whatever order batches come in (the ISC's
  *          backscatter report over pooled sensors); an entry of the cache
- *          like the others (K_BSC), replayed the same way
+ *          like the others (K_BSC), replayed the same way. Replies count
+ *          in agg_hour and agg_day but not in their top sources nor in
+ *          srcs: the victim is no source (scanner) for sources and ip
  * Distinct counts are exact to 128 then HyperLogLog (store_blob.c); the
  * count is also an integer column so ordering never decodes blobs. All SQL
  * is prepared once with bound parameters. */
@@ -1147,7 +1149,9 @@ static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sens
     if (agg) w->agg_last = id;
     for (size_t i = 0; agg && i < n; i++) {
         const struct ww_event *e = &ev[i];
-        if (ww_event_is_reply(e) && apply_backscatter(st, w, id, e)) return WW_ERR_IO;
+        /* a victim's replies: backscatter, in the port figures, never a source's */
+        int reply = ww_event_is_reply(e);
+        if (reply && apply_backscatter(st, w, id, e)) return WW_ERR_IO;
         int64_t cnt = e->count ? e->count : 1;
         uint16_t port = ww_event_port(e); /* analyze's rule too: ICMP is port 0 */
         uint64_t hs = ww_addr_hash(&e->src), hd = ww_addr_hash(&e->dst);
@@ -1161,11 +1165,12 @@ static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sens
             ww_dcount_add(&g->d[0], hs);
             ww_dcount_add(&g->d[1], hd);
             ww_dcount_add(&g->d[2], sens);
-            if (kind == K_DAY) {
+            if (kind == K_DAY && !reply) {
                 tally_key_addr(key, &e->src);
                 tally_add(&g->top, key, (uint64_t)cnt, 0);
             }
         }
+        if (reply) continue;
         struct ent k = {.kind = K_SRC, .src = e->src};
         struct ent *g = ent_get(st, w, &k);
         if (!g) return WW_ERR_IO;

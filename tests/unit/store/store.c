@@ -1468,9 +1468,22 @@ static void run_backscatter(void)
     json_decref(j);
     json_decref(api(st, 0, 400, "/api/v1/backscatter?date=2026-13-01"));
     json_decref(api(st, 0, 400, "/api/v1/backscatter?limit=x"));
-    /* the victim's replies are still in the port figures (its probe on 445 too) */
+    /* the victim's replies are in the port figures, not in its own as a
+     * source: there, only its 3 SYNs to 445, no scanner kind */
     j = api(st, 0, 200, "/api/v1/port/40000?date=%s", D(day));
     CHECK_INT(jint(json_array_get(json_object_get(j, "data"), 0), "records"), 3);
+    CHECK_INT(jint(json_array_get(json_object_get(j, "data"), 0), "sources"), 1);
+    json_decref(j);
+    j = api(st, 0, 200, "/api/v1/ip/203.0.113.5");
+    CHECK_INT(jint(j, "records"), 3);
+    CHECK_INT(jint(j, "targets"), 1);
+    CHECK_INT(json_array_size(json_object_get(j, "kinds")), 0);
+    json_decref(j);
+    j = api(st, t0 + 2 * 86400000000LL, 200, "/api/v1/sources?date=%s", D(day));
+    json_t *srcs = json_object_get(j, "sources");
+    CHECK_INT(json_array_size(srcs), 2); /* the victim and 12.0.0.1, 3 SYNs each */
+    for (size_t i = 0; i < json_array_size(srcs); i++)
+        CHECK_INT(jint(json_array_get(srcs, i), "records"), 3);
     json_decref(j);
     char *want = bsc_dump(st, day);
     ww_store_close(st);
