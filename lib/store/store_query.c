@@ -182,7 +182,8 @@ static int q_sources(struct sq_store *st, int limit, int port, int64_t today,
             all.cap = 2 * (all.n + day.n);
             all.e = ww_realloc(all.e, all.cap * sizeof *all.e);
         }
-        memcpy(all.e + all.n, day.e, day.n * sizeof *day.e);
+        if (day.n) /* empty when the day's records were all backscatter */
+            memcpy(all.e + all.n, day.e, day.n * sizeof *day.e);
         all.n += day.n;
         tally_free(&day);
     }
