@@ -206,8 +206,9 @@ def run_scenario(ww, name, sim_args, expect, seed, tmp, known):
                                for x in surges)
         if found:
             res["called"] = True
-            e = found[0]
-            at = e.get("alert") or e.get("start") or e.get("first")
+            when = lambda x: x.get("alert") or x.get("start") or x.get("first") or ""
+            e = min(found, key=when)  # the earliest: lists are sorted by size, not time
+            at = when(e)
             res["delay"] = minutes(at, start) if at else None
     shutil.rmtree(out)
     return res

@@ -328,6 +328,7 @@ static int report(struct analyze *a, enum ww_err rc)
         r.nports = ww_ports_stats(a->an.ports, &r.ports);
         r.nsurges = ww_surges_results(a->an.surges, &r.surges);
         r.nfloods = ww_surges_floods(a->an.surges, &r.floods);
+        r.nbackscatter = ww_backscatter_results(a->an.backscatter, &r.backscatter);
         if (a->want_hist && a->an.records && history(a, &r, &hist)) return WW_EXIT_FAIL;
         int wrc = a->out == OUT_JSON ? ww_report_json(stdout, &r)
                                      : ww_report_text(stdout, &r, (size_t)a->top);

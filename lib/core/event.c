@@ -32,6 +32,29 @@ enum ww_probe ww_event_probe(const struct ww_event *ev)
     return WW_PROBE_OTHER_TCP;
 }
 
+/* Replies as Moore, Voelker and Savage ("Inferring Internet Denial-of-
+ * Service Activity", USENIX Security 2001, table 1) list them: what a host
+ * sends back to a spoofed source. TCP: SYN-ACK (to a SYN), RST or RST-ACK
+ * (to a SYN on a closed port, or to anything else). ICMP: echo reply (0),
+ * unreachable (3), source quench (4), redirect (5), time exceeded (11),
+ * parameter problem (12), timestamp, information and mask replies (14, 16,
+ * 18). ICMPv6: unreachable (1), packet too big (2), time exceeded (3),
+ * parameter problem (4), echo reply (129). Echo and other requests are not
+ * replies: a ping sweep is a scan. */
+int ww_event_is_reply(const struct ww_event *ev)
+{
+    uint8_t f = ev->tcpflags & (uint8_t)~(WW_TH_ECE | WW_TH_CWR);
+    switch (ev->proto) {
+    case WW_PROTO_TCP:
+        return f == (WW_TH_SYN | WW_TH_ACK) || ((f & WW_TH_RST) && !(f & WW_TH_SYN));
+    case WW_PROTO_ICMP:
+        return ev->sport < 32 && (UINT32_C(0x55839) >> ev->sport & 1);
+    case WW_PROTO_ICMP6:
+        return (ev->sport >= 1 && ev->sport <= 4) || ev->sport == 129;
+    }
+    return 0;
+}
+
 uint16_t ww_event_port(const struct ww_event *ev)
 {
     return ev->proto == WW_PROTO_ICMP || ev->proto == WW_PROTO_ICMP6 ? 0 : ev->dport;

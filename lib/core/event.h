@@ -52,6 +52,11 @@ struct ww_event {
 };
 
 enum ww_probe ww_event_probe(const struct ww_event *ev);
+/* 1 if the event is a reply: a SYN-ACK, a RST (RST or RST-ACK, no SYN), or
+ * an ICMP/ICMPv6 answer or error (echo reply, unreachable, time exceeded,
+ * ...; see event.c). Arriving unasked, it is a DoS victim's backscatter
+ * (detect/backscatter.h), never a probe. */
+int ww_event_is_reply(const struct ww_event *ev);
 /* The destination port the event counts under in per-port statistics (analyze
  * and the collector alike): dport, but 0 for ICMP/ICMPv6, which have no port. */
 uint16_t ww_event_port(const struct ww_event *ev);

@@ -12,6 +12,7 @@ void ww_analysis_opts_default(struct ww_analysis_opts *o)
     ww_scan_opts_default(&o->scan);
     ww_ports_opts_default(&o->ports);
     ww_surge_opts_default(&o->surge);
+    ww_backscatter_opts_default(&o->backscatter);
 }
 
 void ww_analysis_init(struct ww_analysis *a, const struct ww_analysis_opts *o)
@@ -20,6 +21,7 @@ void ww_analysis_init(struct ww_analysis *a, const struct ww_analysis_opts *o)
     if (o->detectors & WW_ANALYSIS_SCAN) a->scan = ww_scan_new(&o->scan);
     if (o->detectors & WW_ANALYSIS_PORTS) a->ports = ww_ports_new(&o->ports);
     if (o->detectors & WW_ANALYSIS_SURGE) a->surges = ww_surges_new(&o->surge);
+    if (o->detectors & WW_ANALYSIS_BACKSCATTER) a->backscatter = ww_backscatter_new(&o->backscatter);
     a->known = o->known;
 }
 
@@ -37,6 +39,7 @@ void ww_analysis_event(struct ww_analysis *a, const struct ww_event *ev)
     if (a->scan) ww_scan_event(a->scan, ev);
     if (a->ports) ww_ports_event(a->ports, ev);
     if (a->surges) to_surges(a, ev);
+    if (a->backscatter) ww_backscatter_event(a->backscatter, ev);
 }
 
 void ww_analysis_release(struct ww_analysis *a)
@@ -44,5 +47,6 @@ void ww_analysis_release(struct ww_analysis *a)
     ww_scan_free(a->scan);
     ww_ports_free(a->ports);
     ww_surges_free(a->surges);
+    ww_backscatter_free(a->backscatter);
     memset(a, 0, sizeof *a);
 }

@@ -33,7 +33,11 @@
  * and an IP-protocol scan counts protocols; for ICMP the "port" is type and
  * code. Loopback and unspecified sources are never scanners and are ignored,
  * as are events to multicast/broadcast destinations (mDNS, SSDP, DHCP are
- * not scanning): they count nowhere, not even in probes.
+ * not scanning): they count nowhere, not even in probes. Nor do replies
+ * (ww_event_is_reply: SYN-ACK, RST, ICMP echo reply and errors): arriving
+ * unasked they are a DoS victim's backscatter (backscatter.c), and the
+ * victim answering spoofed sources is no scanner. An ACK alone is no reply
+ * (nmap's ACK scan), nor is an ICMP echo request (a ping sweep).
  *
  * Reported totals (probes, distinct targets and ports, first/last seen,
  * probe kinds, top 4 protocols by probes, kept with Space-Saving, Metwally
@@ -257,7 +261,8 @@ static void proto_add(struct src *e, uint8_t proto, uint64_t c)
 void ww_scan_event(struct ww_scan *s, const struct ww_event *ev)
 {
     if (!ev->src.family || ww_addr_is_loopback(&ev->src) ||
-        ww_addr_is_unspecified(&ev->src) || ww_addr_is_multicast(&ev->dst))
+        ww_addr_is_unspecified(&ev->src) || ww_addr_is_multicast(&ev->dst) ||
+        ww_event_is_reply(ev))
         return;
     /* +-2^61 us (73,000 years) keeps every time difference below in range */
     int64_t ts = ev->ts_us > TS_MAX ? TS_MAX : ev->ts_us < -TS_MAX ? -TS_MAX : ev->ts_us;

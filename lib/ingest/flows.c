@@ -5,6 +5,8 @@
  * direction first (more of a flow it started, or a retransmission), then the
  * reverse (an answer). ICMP echo is keyed with ports (request type, 0), so a
  * reply maps back to the request; ICMP errors look up the packet they quote.
+ * An ICMP error or reply that answers nothing seen (unasked: a DoS victim's
+ * backscatter) is a first contact of its own, keyed (type, code).
  * Only a packet that matches nothing can start a flow, and only flows emit
  * events, so each 5-tuple gives one event however many packets it carries.
  *
@@ -261,29 +263,45 @@ static void udp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
     start(f, &k, ts, 0, 1);
 }
 
+/* An ICMP answer to nothing seen: backscatter (core/event.h
+ * ww_event_is_reply), one event per (victim, target, type, code). */
+static void unasked(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
+{
+    struct key k;
+    key_set(&k, p->proto, &p->src, &p->dst, p->sport, p->dport);
+    uint32_t i = find(f, &k);
+    if (i != NIL) touch(f, i);
+    else start(f, &k, ts, 0, 0);
+}
+
 static void icmp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
 {
     int v6 = p->proto == WW_PROTO_ICMP6;
     unsigned type = p->sport;
     unsigned echo = v6 ? 128 : 8, reply = v6 ? 129 : 0;
     struct key k;
-    if (v6 ? (type == 1 || type == 3) : (type == 3 || type == 11)) {
-        /* An error: fail the probe it quotes, if that probe is waiting. */
-        if (!p->has_inner) return;
+    if (v6 ? (type >= 1 && type <= 4)
+           : (type == 3 || type == 4 || type == 5 || type == 11 || type == 12)) {
+        /* An error: fail the probe it quotes, if that probe is waiting; one
+         * quoting a packet never seen was not asked for. */
+        if (!p->has_inner) { unasked(f, ts, p); return; }
         uint16_t sp = p->inner_sport, dp = p->inner_dport;
         if ((p->inner_proto == WW_PROTO_ICMP && sp == 8) ||
             (p->inner_proto == WW_PROTO_ICMP6 && sp == 128))
             dp = 0;
         key_set(&k, p->inner_proto, &p->inner_src, &p->inner_dst, sp, dp);
         uint32_t i = find(f, &k);
-        if (i != NIL && f->pool[i].state == F_PENDING) decide(f, i, WW_OUTCOME_FAILURE);
+        if (i == NIL) unasked(f, ts, p);
+        else if (f->pool[i].state == F_PENDING) decide(f, i, WW_OUTCOME_FAILURE);
         return;
     }
-    if (type == reply) {
-        key_set(&k, p->proto, &p->dst, &p->src, (uint16_t)echo, 0);
+    /* Replies: echo's, and v4 timestamp, information and mask replies (14,
+     * 16, 18) to their requests (13, 15, 17). */
+    if (type == reply || (!v6 && (type == 14 || type == 16 || type == 18))) {
+        key_set(&k, p->proto, &p->dst, &p->src, (uint16_t)(type == reply ? echo : type - 1), 0);
         uint32_t i = find(f, &k);
-        if (i == NIL) return;
-        if (f->pool[i].state == F_PENDING) decide(f, i, WW_OUTCOME_SUCCESS);
+        if (i == NIL) unasked(f, ts, p);
+        else if (f->pool[i].state == F_PENDING) decide(f, i, WW_OUTCOME_SUCCESS);
         else touch(f, i);
         return;
     }

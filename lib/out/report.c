@@ -98,6 +98,21 @@ static json_t *surges_json(const struct ww_report *r, char *num)
     return a;
 }
 
+/* The contract's `backscatter`: always there, [] when none. */
+static json_t *backscatter_json(const struct ww_report *r)
+{
+    json_t *a = json_array();
+    char b[WW_ADDR_STRLEN], num[8];
+    for (size_t i = 0; i < r->nbackscatter; i++) {
+        const struct ww_backscatter_attack *x = &r->backscatter[i];
+        json_array_append_new(a, json_pack("{s:s,s:s,s:o,s:o,s:I,s:I}",
+            "victim", ww_addr_format(&x->victim, b), "proto", proto_str(x->proto, num),
+            "start", jtime(x->start_us), "end", jtime(x->end_us),
+            "records", (json_int_t)x->records, "targets", (json_int_t)x->targets));
+    }
+    return a;
+}
+
 static json_t *floods_json(const struct ww_report *r, char *num)
 {
     json_t *a = json_array();
@@ -110,6 +125,25 @@ static json_t *floods_json(const struct ww_report *r, char *num)
             "sources", (json_int_t)f->sources, "records", (json_int_t)f->records));
     }
     return a;
+}
+
+static void backscatter_text(FILE *out, const struct ww_report *r, size_t top)
+{
+    char b[WW_ADDR_STRLEN], t1[40], t2[40], num[8];
+    fprintf(out, "\nBackscatter (a DoS victim's replies to spoofed sources: not scanners)\n");
+    if (!r->nbackscatter) fprintf(out, "  (none)\n");
+    else fprintf(out, "  %-18s %-6s %-20s %-20s %8s %7s\n", "VICTIM", "PROTO", "START", "END",
+                 "RECORDS", "TARGETS");
+    for (size_t i = 0; i < r->nbackscatter && i < top; i++) {
+        const struct ww_backscatter_attack *x = &r->backscatter[i];
+        ww_addr_format(&x->victim, b);
+        if (strlen(b) > 18) fprintf(out, "  %s\n  %-18s", b, "");
+        else fprintf(out, "  %-18s", b);
+        fprintf(out, " %-6s %-20s %-20s %8llu %7llu\n", proto_str(x->proto, num),
+                ww_time_format(x->start_us, t1, sizeof t1), ww_time_format(x->end_us, t2, sizeof t2),
+                (unsigned long long)x->records, (unsigned long long)x->targets);
+    }
+    if (r->nbackscatter > top) fprintf(out, "  ... %zu more\n", r->nbackscatter - top);
 }
 
 int ww_report_json(FILE *out, const struct ww_report *r)
@@ -155,6 +189,7 @@ int ww_report_json(FILE *out, const struct ww_report *r)
 
     json_object_set_new(doc, "surges", surges_json(r, num));
     json_object_set_new(doc, "floods", floods_json(r, num));
+    json_object_set_new(doc, "backscatter", backscatter_json(r));
 
     if (r->nhist) {
         a = json_array();
@@ -243,5 +278,6 @@ int ww_report_text(FILE *out, const struct ww_report *r, size_t top)
                 ww_time_format(f->start_us, t1, sizeof t1), ww_time_format(f->end_us, t2, sizeof t2),
                 (unsigned long long)f->sources, (unsigned long long)f->records);
     }
+    backscatter_text(out, r, top);
     return ferror(out) ? WW_ERR_IO : WW_OK;
 }

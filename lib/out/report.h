@@ -8,6 +8,7 @@
 #define WW_REPORT_H
 #include <stdio.h>
 #include "core/event.h"
+#include "detect/backscatter.h"
 #include "detect/known.h"
 #include "detect/ports.h"
 #include "detect/scan.h"
@@ -29,6 +30,8 @@ struct ww_report {
     size_t nsurges;
     const struct ww_flood *floods;
     size_t nfloods;
+    const struct ww_backscatter_attack *backscatter;
+    size_t nbackscatter;
     /* optional: one port's buckets (analyze --history PORT/PROTO) */
     uint16_t hist_port;
     uint8_t hist_proto;

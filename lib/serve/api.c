@@ -331,6 +331,20 @@ static int arg_growth(const char *q, int *growth)
     return WW_OK;
 }
 
+/* {date, backscatter: [{victim, proto, start, end, records, targets}]}:
+ * start and end are the day's first and last reply */
+static json_t *j_backscatter(const struct ww_store_rows *r, int64_t day)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < r->n; i++) {
+        const struct ww_store_bsc *b = &r->bsc[i];
+        json_array_append_new(a, json_pack("{s:s,s:o,s:o,s:o,s:I,s:I}", "victim", b->victim,
+            "proto", jproto(b->proto), "start", jtime(b->first_us), "end", jtime(b->last_us),
+            "records", (json_int_t)b->records, "targets", (json_int_t)b->targets));
+    }
+    return json_pack("{s:o,s:o}", "date", jdate(day), "backscatter", a);
+}
+
 static json_t *jtime_or_null(int64_t us)
 {
     return us == INT64_MIN ? json_null() : jtime(us);
@@ -463,6 +477,10 @@ json_t *ww_api_get(struct ww_store *st, const char *url, int64_t now_us, unsigne
         if (arg_uint(q, "limit", 10000, 20, &limit)) return fail(status, 400, "limit must be 0..10000");
         if (arg_day(q, "date", INT64_MIN, &day)) return fail(status, 400, "date: expected YYYY-MM-DD");
         if (!(rc = ww_store_floods(st, (int)limit, day, &r))) j = j_floods(&r);
+    } else if (!strcmp(path, "/api/v1/backscatter")) {
+        if (arg_uint(q, "limit", 10000, 100, &limit)) return fail(status, 400, "limit must be 0..10000");
+        if (arg_day(q, "date", today, &day)) return fail(status, 400, "date: expected YYYY-MM-DD");
+        if (!(rc = ww_store_backscatter(st, day, (int)limit, &r))) j = j_backscatter(&r, day);
     } else if (!strcmp(path, "/api/v1/span")) {
         int64_t first, last;
         if (!(rc = ww_store_span(st, now_us, &first, &last))) j = j_span(first, last, today);

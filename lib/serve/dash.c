@@ -302,6 +302,10 @@ static const struct col history_cols[] = {
     {"date", "text", "Date (UTC)"}, {"records", "num", "Records"}, {"sources", "num", "Sources"},
     {"targets", "num", "Targets"}, {"sensors", "num", "Sensors"},
 };
+static const struct col backscatter_cols[] = {
+    {"victim", "text", "Victim"}, {"proto", "text", "Protocol"}, {"records", "num", "Replies"},
+    {"targets", "num", "Targets"}, {"start", "time", "First (UTC)"}, {"end", "time", "Last (UTC)"},
+};
 static const struct col byport_cols[] = {{"port", "port", "Port"}, {"records", "num", "Records"}};
 static const struct col ipday_cols[] = {{"date", "text", "Date (UTC)"}, {"records", "num", "Records"}};
 
@@ -415,6 +419,20 @@ static void targets_note(struct page *p)
 
 /* ---- pages ---- */
 
+/* The day's DoS victims, seen by the replies they sent to spoofed sources */
+static void backscatter_section(struct page *p)
+{
+    char url[96];
+    snprintf(url, sizeof url, "/api/v1/backscatter?limit=10&date=%s", p->date);
+    json_t *j = api(p, url);
+    emit(p, "<h2>Backscatter, %s (UTC)</h2>\n", p->date);
+    TABLE(p, url, j, "backscatter", backscatter_cols, -1, "Backscatter");
+    emit(p, "<p class=\"note\">SYN-ACKs, RSTs and ICMP replies the sensors received unasked: a "
+            "denial-of-service victim answering the spoofed sources of a flood (Moore, Voelker "
+            "and Savage, 2001). The victim is no scanner, and these replies raise no surge.</p>\n");
+    json_decref(j);
+}
+
 /* The floods of url's answer: many sources on one target, told apart from
  * worms and never alerts. */
 static void floods(struct page *p, const char *url, const char *h)
@@ -474,6 +492,7 @@ static void overview(struct page *p, const char *query)
             "port at its usual level stays flat, one under attack climbs.</p>\n", from, p->date);
     targets_note(p);
     json_decref(top);
+    backscatter_section(p);
 
     json_t *se = api(p, "/api/v1/sensors"), *row;
     size_t i, live = 0, all = 0, stale = 0, judged = 0;

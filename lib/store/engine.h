@@ -68,6 +68,7 @@ struct ww_store_ops {
     int  (*notices_pending)(struct ww_store *st, int64_t after, int64_t *count, int64_t *last);
     int  (*notify_cursor)(struct ww_store *st, const char *target, int64_t *last_id);
     int  (*notify_cursor_set)(struct ww_store *st, const char *target, int64_t last_id);
+    int  (*backscatter)(struct ww_store *st, int64_t day, int limit, struct ww_store_rows *out);
 };
 
 extern const struct ww_store_ops ww_store_sqlite;

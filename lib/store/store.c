@@ -145,6 +145,12 @@ int ww_store_topports(struct ww_store *st, enum ww_store_by by, int limit, int64
     return st->ops->topports(st, by, limit, day, out);
 }
 
+int ww_store_backscatter(struct ww_store *st, int64_t day, int limit, struct ww_store_rows *out)
+{
+    *out = (struct ww_store_rows){0};
+    return st->ops->backscatter(st, day, limit, out);
+}
+
 int ww_store_sources(struct ww_store *st, int limit, int port, int64_t now_us,
                      struct ww_store_rows *out)
 {

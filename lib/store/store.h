@@ -196,6 +196,16 @@ struct ww_store_time {
     int64_t waiting, late, forced, sensors, stale;
 };
 
+/* A victim's backscatter on one day (ww_store_backscatter): its replies
+ * of one protocol that sensors received unasked (core/event.h
+ * ww_event_is_reply), the first and last of them, and the distinct
+ * addresses they went to. */
+struct ww_store_bsc {
+    char victim[WW_ADDR_STRLEN];
+    int proto;
+    int64_t day, records, targets, first_us, last_us;
+};
+
 /* A query's rows: n of the one kind its query returns. */
 struct ww_store_rows {
     size_t n;
@@ -206,6 +216,7 @@ struct ww_store_rows {
         struct ww_store_sensor *sensor;
         struct ww_store_growth *growth;
         struct ww_store_flood *flood;
+        struct ww_store_bsc *bsc;
     };
 };
 void ww_store_rows_free(struct ww_store_rows *r);
@@ -251,6 +262,13 @@ int ww_store_active(struct ww_store *st, int64_t now_us, struct ww_store_rows *o
  * day before now_us (sensor) */
 int ww_store_sensors(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
 int ww_store_time(struct ww_store *st, struct ww_store_time *out);
+
+/* The day's backscatter (bsc), heaviest victim first, at most limit: per
+ * victim, protocol and day, kept as commutative aggregates (sums, min, max,
+ * a distinct-targets counter) so the figures do not depend on the order
+ * batches arrive in. Replies count here and in the port figures, never
+ * toward a surge. */
+int ww_store_backscatter(struct ww_store *st, int64_t day, int limit, struct ww_store_rows *out);
 
 /* ---- history: where the data is, and how a surge grew ---- */
 

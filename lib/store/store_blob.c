@@ -200,6 +200,8 @@ int log_decode_event(int fmt, const unsigned char *b, size_t len, size_t *off, s
     e->dport = ww_le_get16(p + 12);
     if (fmt == 1) {
         e->proto = p[14];
+        /* the ICMP type was not kept: none that reads as a reply (backscatter) */
+        if (e->proto == WW_PROTO_ICMP || e->proto == WW_PROTO_ICMP6) e->sport = 0xffff;
     } else {
         e->sport = ww_le_get16(p + 14);
         e->proto = p[16];

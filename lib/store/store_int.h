@@ -133,5 +133,6 @@ int sq_growth(struct ww_store *st, int port, int proto, int64_t from_hour, int64
               struct ww_store_rows *out);
 int sq_new_sources(struct ww_store *st, int port, int64_t from_us, int64_t to_us, int limit,
                    struct ww_store_rows *out, int64_t *total);
+int sq_backscatter(struct ww_store *st, int64_t day, int limit, struct ww_store_rows *out);
 
 #endif

@@ -116,6 +116,28 @@ static int q_topports(struct sq_store *st, enum ww_store_by by, int limit, int64
     return WW_OK;
 }
 
+/* The day's backscatter, heaviest first (index backscatter_t). */
+static int q_backscatter(struct sq_store *st, int64_t day, int limit, struct ww_store_rows *out)
+{
+    sqlite3_stmt *s = prep(st, "SELECT victim, proto, records, ntgt, first, last FROM backscatter"
+                               " WHERE t=? ORDER BY records DESC, victim, proto LIMIT ?");
+    if (!s) return WW_ERR_FORMAT;
+    sqlite3_bind_int64(s, 1, day);
+    sqlite3_bind_int(s, 2, limit);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        struct ww_store_bsc *b = row(out, sizeof *b);
+        text(b->victim, sizeof b->victim, s, 0);
+        b->proto = sqlite3_column_int(s, 1);
+        b->day = day;
+        b->records = sqlite3_column_int64(s, 2);
+        b->targets = sqlite3_column_int64(s, 3);
+        b->first_us = sqlite3_column_int64(s, 4);
+        b->last_us = sqlite3_column_int64(s, 5);
+    }
+    sqlite3_finalize(s);
+    return WW_OK;
+}
+
 #define SRC_COLS "src, records, ntgt, nport, nsens, first_seen, last_seen"
 
 static void src_row(struct ww_store_src *r, sqlite3_stmt *s)
@@ -160,7 +182,8 @@ static int q_sources(struct sq_store *st, int limit, int port, int64_t today,
             all.cap = 2 * (all.n + day.n);
             all.e = ww_realloc(all.e, all.cap * sizeof *all.e);
         }
-        memcpy(all.e + all.n, day.e, day.n * sizeof *day.e);
+        if (day.n) /* empty when the day's records were all backscatter */
+            memcpy(all.e + all.n, day.e, day.n * sizeof *day.e);
         all.n += day.n;
         tally_free(&day);
     }
@@ -589,6 +612,11 @@ int sq_topports(struct ww_store *base, enum ww_store_by by, int limit, int64_t d
                 struct ww_store_rows *out)
 {
     QUERY(q_topports(st, by, limit, day, out));
+}
+
+int sq_backscatter(struct ww_store *base, int64_t day, int limit, struct ww_store_rows *out)
+{
+    QUERY(q_backscatter(st, day, limit, out));
 }
 
 int sq_sources(struct ww_store *base, int limit, int port, int64_t now_us,

@@ -79,6 +79,14 @@
  *   dshield_keys(userid, key_id, apikey, every)  a keys row registered for a DShield
  *          user id, with its apikey in clear: /submitapi/'s HMAC needs it
  *   dshield_nonces(userid, nonce, ts)  nonces seen, kept DSHIELD_NONCE_KEEP_US
+ *   backscatter(victim, proto, t, records, first, last, ntgt, tgt, wm)  a DoS
+ *          victim's replies received unasked (core/event.h ww_event_is_reply)
+ *          per protocol and day: sums, min, max and a distinct-targets
+ *          set, so alike whatever order batches come in (the ISC's
+ *          backscatter report over pooled sensors); an entry of the cache
+ *          like the others (K_BSC), replayed the same way. Replies count
+ *          in agg_hour and agg_day but not in their top sources nor in
+ *          srcs: the victim is no source (scanner) for sources and ip
  * Distinct counts are exact to 128 then HyperLogLog (store_blob.c); the
  * count is also an integer column so ordering never decodes blobs. All SQL
  * is prepared once with bound parameters. */
@@ -122,6 +130,7 @@ enum {
     S_DS_FREE, S_DS_ADD, S_DS_GET, S_DS_USERID, S_NONCE_ADD, S_NONCE_PRUNE,
     S_DS_EVERY, S_DS_EVERY_SET, S_KEY_HOLD,
     S_FLOOD_PUT, S_NOTICE_FLOOD, /* floods (write_floods) */
+    S_BSC_GET, S_BSC_PUT, /* backscatter */
     S_COUNT
 };
 
@@ -175,6 +184,9 @@ static const char *const sql_text[S_COUNT] = {
     [S_DS_EVERY_SET] = "UPDATE dshield_keys SET every = ?2 WHERE key_id = ?1",
     /* the hold's sensors (detect/hold.c): every key, its birth, live or not */
     [S_KEY_HOLD] = "SELECT id, birth, revoked FROM keys",
+    [S_BSC_GET] = "SELECT records, tgt, wm, first, last FROM backscatter"
+                  " WHERE victim=? AND proto=? AND t=?",
+    [S_BSC_PUT] = "INSERT OR REPLACE INTO backscatter VALUES(?,?,?,?,?,?,?,?,?)",
     /* a sensor gone silent or back: its notice's body */
     [S_NOTICE_SENSOR] = "SELECT json_object('sensor', name, 'last', CASE WHEN last_seen > 0 THEN"
                         " strftime('%Y-%m-%dT%H:%M:%SZ', last_seen / 1000000, 'unixepoch') END,"
@@ -231,17 +243,21 @@ static const char schema[] =
     " apikey TEXT NOT NULL, every INTEGER NOT NULL DEFAULT 1);"
     "CREATE TABLE IF NOT EXISTS dshield_nonces(userid INTEGER, nonce TEXT, ts INTEGER,"
     " PRIMARY KEY(userid, nonce)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS dshield_nonces_ts ON dshield_nonces(ts);";
+    "CREATE INDEX IF NOT EXISTS dshield_nonces_ts ON dshield_nonces(ts);"
+    "CREATE TABLE IF NOT EXISTS backscatter(victim TEXT, proto INTEGER, t INTEGER,"
+    " records INTEGER, first INTEGER, last INTEGER, ntgt INTEGER, tgt BLOB, wm INTEGER,"
+    " PRIMARY KEY(victim, proto, t)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS backscatter_t ON backscatter(t, records);";
 
 /* ---- the writer's state ---------------------------------------------------- */
 
-enum { K_HOUR, K_DAY, K_SRC };
+enum { K_HOUR, K_DAY, K_SRC, K_BSC };
 
 struct ent {
     uint8_t kind, proto;
     uint16_t port;
     int64_t t;                    /* hour or day number */
-    struct ww_addr src;           /* K_SRC */
+    struct ww_addr src;           /* K_SRC; K_BSC: the victim */
     int dirty;
     int64_t lo;                   /* first log id applied since the last flush */
     int64_t dirty_us;             /* when it turned dirty (monotonic) */
@@ -249,7 +265,8 @@ struct ent {
     int64_t wm;                   /* last log id applied */
     uint64_t touched;             /* writer round of the last update */
     int64_t records, first, last;
-    struct ww_dcount d[3];        /* agg: src, dst, sensors; source: targets, ports, sensors */
+    struct ww_dcount d[3];        /* agg: src, dst, sensors; source: targets, ports, sensors;
+                                     backscatter: targets */
     struct tally top;             /* day: top sources; source: ports */
     struct tally days;            /* source: timeline */
 };
@@ -867,6 +884,7 @@ static int dshield_userid(struct ww_store *base, const char *name, int64_t *user
 static uint64_t ent_hash(const struct ent *k)
 {
     if (k->kind == K_SRC) return ww_addr_hash(&k->src) ^ 0x9e3779b97f4a7c15ULL;
+    if (k->kind == K_BSC) return ww_addr_hash(&k->src) ^ ww_hash64((uint64_t)k->t << 8 ^ k->proto);
     return ww_hash64(((uint64_t)k->t << 24) ^ ((uint64_t)k->port << 8) ^ k->proto ^
                      ((uint64_t)k->kind << 62));
 }
@@ -876,6 +894,8 @@ static int ent_eq(const void *ents, uint32_t i, const void *key)
     const struct ent *a = ((struct ent *const *)ents)[i], *b = key;
     if (a->kind != b->kind) return 0;
     if (a->kind == K_SRC) return ww_addr_eq(&a->src, &b->src);
+    if (a->kind == K_BSC)
+        return a->proto == b->proto && a->t == b->t && ww_addr_eq(&a->src, &b->src);
     return a->port == b->port && a->proto == b->proto && a->t == b->t;
 }
 
@@ -898,12 +918,35 @@ static const unsigned char *col_blob(sqlite3_stmt *s, int col, size_t *len)
     return sqlite3_column_blob(s, col);
 }
 
+/* A backscatter entry's row, if there is one. */
+static int bsc_load(struct sq_store *st, struct ent *e)
+{
+    sqlite3_stmt *s = stmt(st, S_BSC_GET);
+    char text[WW_ADDR_STRLEN];
+    size_t len;
+    sqlite3_bind_text(s, 1, ww_addr_format(&e->src, text), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 2, e->proto);
+    sqlite3_bind_int64(s, 3, e->t);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        e->records = sqlite3_column_int64(s, 0);
+        const unsigned char *b = col_blob(s, 1, &len);
+        blob_dcount_decode(&e->d[0], b, len);
+        e->wm = e->stored_wm = sqlite3_column_int64(s, 2);
+        e->first = sqlite3_column_int64(s, 3);
+        e->last = sqlite3_column_int64(s, 4);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? WW_OK : WW_ERR_IO;
+}
+
 /* Reads an entry's row, if there is one. */
 static int ent_load(struct sq_store *st, struct writer *w, struct ent *e)
 {
     sqlite3_stmt *s;
     char text[WW_ADDR_STRLEN];
     size_t len;
+    if (e->kind == K_BSC) return bsc_load(st, e);
     if (e->kind == K_SRC) {
         s = stmt(st, S_SRC_GET);
         sqlite3_bind_text(s, 1, ww_addr_format(&e->src, text), -1, SQLITE_TRANSIENT);
@@ -1082,6 +1125,23 @@ static int sync_keys(struct sq_store *st, struct writer *w)
     return rc == SQLITE_DONE ? WW_OK : WW_ERR_IO;
 }
 
+/* A reply (core/event.h ww_event_is_reply) from log row id to its
+ * victim's backscatter of the day. */
+static int apply_backscatter(struct sq_store *st, struct writer *w, int64_t id,
+                             const struct ww_event *e)
+{
+    struct ent k = {.kind = K_BSC, .src = e->src, .proto = e->proto,
+                    .t = floordiv(e->ts_us, WW_DAY_US)};
+    struct ent *g = ent_get(st, w, &k);
+    if (!g) return WW_ERR_IO;
+    if (!touch(w, g, id)) return WW_OK;
+    g->records += e->count ? e->count : 1;
+    if (e->ts_us < g->first) g->first = e->ts_us;
+    if (e->ts_us > g->last) g->last = e->ts_us;
+    ww_dcount_add(&g->d[0], ww_addr_hash(&e->dst));
+    return WW_OK;
+}
+
 /* Applies log row id (sensor's events) to the aggregates (agg) and to the
  * surge detector through the hold (surge: SURGE_YES; SURGE_READD puts back
  * what was waiting in the hold when its state was saved). */
@@ -1093,6 +1153,9 @@ static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sens
     if (agg) w->agg_last = id;
     for (size_t i = 0; agg && i < n; i++) {
         const struct ww_event *e = &ev[i];
+        /* a victim's replies: backscatter, in the port figures, never a source's */
+        int reply = ww_event_is_reply(e);
+        if (reply && apply_backscatter(st, w, id, e)) return WW_ERR_IO;
         int64_t cnt = e->count ? e->count : 1;
         uint16_t port = ww_event_port(e); /* analyze's rule too: ICMP is port 0 */
         uint64_t hs = ww_addr_hash(&e->src), hd = ww_addr_hash(&e->dst);
@@ -1106,11 +1169,12 @@ static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sens
             ww_dcount_add(&g->d[0], hs);
             ww_dcount_add(&g->d[1], hd);
             ww_dcount_add(&g->d[2], sens);
-            if (kind == K_DAY) {
+            if (kind == K_DAY && !reply) {
                 tally_key_addr(key, &e->src);
                 tally_add(&g->top, key, (uint64_t)cnt, 0);
             }
         }
+        if (reply) continue;
         struct ent k = {.kind = K_SRC, .src = e->src};
         struct ent *g = ent_get(st, w, &k);
         if (!g) return WW_ERR_IO;
@@ -1148,8 +1212,27 @@ static unsigned char *scratch(struct writer *w, size_t need)
     return w->buf;
 }
 
+static int bsc_write(struct sq_store *st, struct writer *w, struct ent *e)
+{
+    unsigned char *b = scratch(w, DCOUNT_BLOB_MAX);
+    size_t len = blob_dcount_encode(&e->d[0], b);
+    char text[WW_ADDR_STRLEN];
+    sqlite3_stmt *s = stmt(st, S_BSC_PUT);
+    sqlite3_bind_text(s, 1, ww_addr_format(&e->src, text), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 2, e->proto);
+    sqlite3_bind_int64(s, 3, e->t);
+    sqlite3_bind_int64(s, 4, e->records);
+    sqlite3_bind_int64(s, 5, e->first);
+    sqlite3_bind_int64(s, 6, e->last);
+    sqlite3_bind_int64(s, 7, (int64_t)ww_dcount_count(&e->d[0]));
+    bind_blob(s, 8, b, len);
+    sqlite3_bind_int64(s, 9, e->wm);
+    return step_done(s);
+}
+
 static int ent_write(struct sq_store *st, struct writer *w, struct ent *e)
 {
+    if (e->kind == K_BSC) return bsc_write(st, w, e);
     unsigned char *b = scratch(w, 3 * DCOUNT_BLOB_MAX + TALLY_ENTRY * (SRC_PORTS + SRC_DAYS + TOPK));
     size_t off = 0, len[5];
     unsigned char *part[5];
@@ -1947,4 +2030,5 @@ const struct ww_store_ops ww_store_sqlite = {
     .span = sq_span, .growth = sq_growth, .new_sources = sq_new_sources, /* store_query.c */
     .notices = notices, .notices_pending = notices_pending,
     .notify_cursor = cursor_get, .notify_cursor_set = cursor_set,
+    .backscatter = sq_backscatter,
 };

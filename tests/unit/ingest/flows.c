@@ -201,10 +201,6 @@ static void test_udp_icmp(void)
     feed(f, 1 * S, probe);
     feed(f, 1 * S + 100, probe); /* nmap's retry: same 5-tuple */
     CHECK_INT(nev, 0);
-    /* an error quoting some other flow changes nothing */
-    struct ww_pkt other = pk(U, A, 49297, B, 138, 0);
-    feed(f, 1 * S + 150, err_quoting(I, 3, 3, B, &other));
-    CHECK_INT(nev, 0);
     feed(f, 1 * S + 200, err_quoting(I, 3, 3, B, &probe));
     CHECK_INT(nev, 1);
     CHECK_INT(evs[0].outcome, WW_OUTCOME_FAILURE);
@@ -217,10 +213,6 @@ static void test_udp_icmp(void)
     feed(f, 2 * S + 10, pk(U, B, 53, A, 33000, 0));
     CHECK_INT(nev, 2);
     CHECK_INT(evs[1].outcome, WW_OUTCOME_SUCCESS);
-    /* an error without a decodable quote is ignored, never an event */
-    struct ww_pkt e = err_quoting(I, 3, 3, B, &probe);
-    e.has_inner = 0;
-    feed(f, 2 * S + 20, e);
     /* ICMPv6 unreachable fails a TCP SYN */
     struct ww_pkt syn6 = pk(T, "2001:db8:aa::10", 60344, "2001:db8:aa::50", 199, SYN);
     feed(f, 3 * S, syn6);
@@ -237,8 +229,7 @@ static void test_udp_icmp(void)
     CHECK_INT(nev, 4);
     ww_flows_free(f);
 
-    /* echo -> reply: success; echo unanswered: failure; replies and errors
-     * alone are no events; v6 echo likewise */
+    /* echo -> reply: success; echo unanswered: failure; v6 echo likewise */
     f = fresh(64);
     feed(f, 1 * S, pk(I, A, 8, B, 0, 0));
     feed(f, 1 * S + 40, pk(I, B, 0, A, 0, 0));
@@ -247,7 +238,6 @@ static void test_udp_icmp(void)
     CHECK_INT(evs[0].proto, I);
     CHECK_INT(evs[0].sport, 8);
     CHECK_INT(evs[0].dport, 0);
-    feed(f, 2 * S, pk(I, C, 0, B, 0, 0));             /* unsolicited reply */
     feed(f, 2 * S, pk(I, A, 8, C, 0, 0));             /* unanswered echo */
     feed(f, 2 * S + 1, pk(I, A, 8, C, 0, 0));         /* second ping: same contact */
     feed(f, 2 * S, pk(I6, "2001:db8::1", 128, "2001:db8::2", 0, 0));
@@ -281,6 +271,50 @@ static void test_udp_icmp(void)
     feed(f, 5 * S, pk(50, A, 0, B, 0, 0));
     CHECK_INT(nev, 2);
     CHECK_INT(evs[1].proto, 50);
+    ww_flows_free(f);
+}
+
+/* ICMP answers to nothing seen (a DoS victim's backscatter): an event at
+ * once, outcome unknown, one per (victim, target, type, code); answers to
+ * what was seen stay none */
+static void test_unasked(void)
+{
+    struct ww_flows *f = fresh(64);
+    struct ww_pkt probe = pk(U, A, 49297, B, 137, 0), other = pk(U, A, 49297, B, 138, 0);
+    feed(f, 1 * S, probe);
+    feed(f, 1 * S + 150, err_quoting(I, 3, 3, B, &other)); /* quotes a packet never seen */
+    feed(f, 1 * S + 160, err_quoting(I, 3, 3, B, &other)); /* again: the same contact */
+    CHECK_INT(nev, 1);
+    CHECK_INT(evs[0].proto, I);
+    CHECK_INT(evs[0].sport, 3);
+    CHECK_INT(evs[0].dport, 3);
+    CHECK_INT(evs[0].outcome, WW_OUTCOME_UNKNOWN);
+    CHECK_INT(evs[0].ts_us, 1 * S + 150);
+    struct ww_pkt from_b = pk(U, B, 0, A, 0, 0);
+    CHECK(ww_addr_eq(&evs[0].src, &from_b.src));
+    feed(f, 1 * S + 200, err_quoting(I, 3, 3, B, &probe)); /* asked: the probe fails */
+    CHECK_INT(nev, 2);
+    CHECK_INT(evs[1].proto, U);
+    feed(f, 1 * S + 300, err_quoting(I, 3, 3, B, &probe)); /* asked, decided: nothing */
+    CHECK_INT(nev, 2);
+    struct ww_pkt e = err_quoting(I, 11, 0, "192.0.2.1", &probe);
+    e.has_inner = 0;                                        /* no decodable quote */
+    feed(f, 2 * S, e);
+    CHECK_INT(nev, 3);
+    CHECK_INT(evs[2].sport, 11);
+    feed(f, 2 * S, pk(I, C, 0, B, 0, 0));                   /* echo reply */
+    feed(f, 2 * S, pk(I, C, 14, B, 0, 0));                  /* timestamp reply */
+    feed(f, 2 * S, pk(I6, "2001:db8::2", 129, "2001:db8::1", 0, 0));
+    feed(f, 2 * S, pk(I6, "2001:db8::2", 1, "2001:db8::1", 4, 0));
+    CHECK_INT(nev, 7);
+    CHECK_INT(evs[3].sport, 0);
+    CHECK_INT(evs[4].sport, 14);
+    CHECK_INT(evs[5].sport, 129);
+    CHECK_INT(evs[6].sport, 1);
+    CHECK_INT(evs[6].dport, 4);
+    for (int i = 3; i < 7; i++) CHECK_INT(evs[i].outcome, WW_OUTCOME_UNKNOWN);
+    ww_flows_flush(f);
+    CHECK_INT(nev, 7);
     ww_flows_free(f);
 }
 
@@ -373,6 +407,7 @@ static void test_churn(void)
 TEST_MAIN({
     test_tcp();
     test_udp_icmp();
+    test_unasked();
     test_capacity();
     test_churn();
 })

@@ -23,6 +23,7 @@ static struct ww_scanner sc[2];
 static struct ww_portstat ports[3];
 static struct ww_surge surge;
 static struct ww_flood flood;
+static struct ww_backscatter_attack bsc[2];
 static const char *const files[2] = {"sensor-01.log", "capture \"2\".pcap"};
 static int64_t hstart[2];
 static uint64_t hsrc[2] = {3, 40}, htgt[2] = {5, 60}, hrec[2] = {7, 80};
@@ -78,6 +79,16 @@ static void build(void)
     flood.sources = 300, flood.records = 399;
     rep.floods = &flood, rep.nfloods = 1;
 
+    memset(bsc, 0, sizeof bsc);
+    CHECK_INT(ww_addr_parse("203.0.113.5", 11, &bsc[0].victim), 0);
+    bsc[0].proto = WW_PROTO_TCP, bsc[0].records = 5000, bsc[0].targets = 4321;
+    bsc[0].start_us = (T0 + 600) * US, bsc[0].end_us = (T0 + 660) * US;
+    const char *v6b = "2001:db8:ffff:ffff:ffff:ffff:ffff:1";
+    CHECK_INT(ww_addr_parse(v6b, strlen(v6b), &bsc[1].victim), 0);
+    bsc[1].proto = WW_PROTO_ICMP6, bsc[1].records = 30, bsc[1].targets = 2;
+    bsc[1].start_us = bsc[1].end_us = (T0 + 700) * US;
+    rep.backscatter = bsc, rep.nbackscatter = 2;
+
     hstart[0] = (T0 + 1200) * US, hstart[1] = (T0 + 1800) * US;
     rep.hist_port = 139, rep.hist_proto = WW_PROTO_TCP, rep.nhist = 2;
     rep.hist_start = hstart, rep.hist_sources = hsrc, rep.hist_targets = htgt, rep.hist_records = hrec;
@@ -131,15 +142,16 @@ static void test_json(void)
     free(out);
     if (!doc) return;
     /* the order of the top-level members, as written */
-    static const char *const top[] = {"input", "scanners", "ports", "surges", "floods", "history"};
+    static const char *const top[] = {"input", "scanners", "ports", "surges", "floods",
+                                      "backscatter", "history"};
     size_t i = 0;
     const char *key;
     json_t *v;
     json_object_foreach(doc, key, v) {
-        CHECK(i < 6 && !strcmp(key, top[i]));
+        CHECK(i < 7 && !strcmp(key, top[i]));
         i++;
     }
-    CHECK_INT(i, 6);
+    CHECK_INT(i, 7);
 
     json_t *in = json_object_get(doc, "input");
     json_t *fl = json_object_get(in, "files");
@@ -241,7 +253,20 @@ static void test_json(void)
     CHECK_INT(json_integer_value(json_array_get(row, 2)), 40);
     CHECK_INT(json_integer_value(json_array_get(row, 3)), 60);
 
-    /* the contract's floods, backscatter and surges[].kind come with issue 14 */
+    json_t *bs = json_object_get(doc, "backscatter");
+    CHECK_INT(json_array_size(bs), 2);
+    obj = json_array_get(bs, 0);
+    CHECK_INT(json_object_size(obj), 6);
+    CHECK_STR(str(obj, "victim"), "203.0.113.5");
+    CHECK_STR(str(obj, "proto"), "tcp");
+    CHECK_STR(str(obj, "start"), "2006-08-01T00:10:00Z");
+    CHECK_STR(str(obj, "end"), "2006-08-01T00:11:00Z");
+    CHECK_INT(num(obj, "records"), 5000);
+    CHECK_INT(num(obj, "targets"), 4321);
+    CHECK_STR(str(json_array_get(bs, 1), "victim"), "2001:db8:ffff:ffff:ffff:ffff:ffff:1");
+    CHECK_STR(str(json_array_get(bs, 1), "proto"), "icmp6");
+
+    /* the contract's floods and surges[].kind come with issue 14 */
     json_decref(doc);
 
     /* empty: the arrays are there and empty, no times, no history */
@@ -259,6 +284,8 @@ static void test_json(void)
     CHECK(json_is_array(json_object_get(doc, "scanners")) && !json_array_size(json_object_get(doc, "scanners")));
     CHECK(json_is_array(json_object_get(doc, "ports")) && !json_array_size(json_object_get(doc, "ports")));
     CHECK(json_is_array(json_object_get(doc, "surges")) && !json_array_size(json_object_get(doc, "surges")));
+    CHECK(json_is_array(json_object_get(doc, "backscatter")) &&
+          !json_array_size(json_object_get(doc, "backscatter")));
     CHECK(json_object_get(doc, "history") == NULL);
     json_decref(doc);
 }
@@ -294,7 +321,13 @@ static void test_text(void)
         "\n"
         "Floods (many sources, one target: not worms)\n"
         "  203.0.113.53 port 8080/tcp from 2006-08-01T00:01:40Z to 2006-08-01T00:02:40Z\n"
-        "    300 sources, 399 records\n";
+        "    300 sources, 399 records\n"
+        "\n"
+        "Backscatter (a DoS victim's replies to spoofed sources: not scanners)\n"
+        "  VICTIM             PROTO  START                END                   RECORDS TARGETS\n"
+        "  203.0.113.5        tcp    2006-08-01T00:10:00Z 2006-08-01T00:11:00Z     5000    4321\n"
+        "  2001:db8:ffff:ffff:ffff:ffff:ffff:1\n"
+        "                     icmp6  2006-08-01T00:11:40Z 2006-08-01T00:11:40Z       30       2\n";
     CHECK_STR(out, want);
     free(out);
 
@@ -306,6 +339,7 @@ static void test_text(void)
     CHECK(strstr(out, "  ... 2 more (--top N, or --format json)\n"));
     CHECK(strstr(out, "     30\n  ... 1 more\n\nSurges"));
     CHECK(strstr(out, "baseline)\n  (none)\n"));
+    CHECK(strstr(out, " 5000    4321\n  ... 1 more\n"));
     free(out);
 
     memset(&rep, 0, sizeof rep);
@@ -325,6 +359,9 @@ static void test_text(void)
         "  (none)\n"
         "\n"
         "Floods (many sources, one target: not worms)\n"
+        "  (none)\n"
+        "\n"
+        "Backscatter (a DoS victim's replies to spoofed sources: not scanners)\n"
         "  (none)\n");
     free(out);
 }

@@ -115,13 +115,15 @@ static void history(const char *path)
     CHECK_INT(ww_store_key_add(st, "sensor-2006", secret), WW_OK);
     CHECK_INT(ww_store_key_check(st, secret, &id, name), WW_OK);
     const int64_t d3 = (int64_t)1154563200 * 1000000; /* 2006-08-03T00:00:00Z */
-    struct ww_event ev[4];
+    struct ww_event ev[5];
     event(&ev[0], "203.0.113.5", 139, d3 + 3600000000LL);
     event(&ev[1], "203.0.113.6", 445, d3 + 7200000000LL);
     event(&ev[2], "203.0.113.7", 139, d3 + 86400000000LL + 3600000000LL);
     event(&ev[3], "203.0.113.8", 139, d3 + 86400000000LL + 7200000000LL);
+    event(&ev[4], "198.51.100.9", 40000, d3 + 86400000000LL + 60000000LL); /* backscatter */
+    ev[4].sport = 80, ev[4].tcpflags = WW_TH_SYN | WW_TH_ACK, ev[4].count = 30;
     int dup = 1;
-    CHECK_INT(ww_store_submit(st, id, "b1", ev, 4, &dup), WW_OK);
+    CHECK_INT(ww_store_submit(st, id, "b1", ev, 5, &dup), WW_OK);
 
     struct ww_dash_page pg = get(st, "/", NULL);
     CHECK_INT(pg.status, 200);
@@ -138,6 +140,12 @@ static void history(const char *path)
     CHECK(strstr(pg.body, "/api/v1/alerts?limit=10&amp;end=2006-08-04&amp;growth=1"));
     CHECK(strstr(pg.body, "Targets are distinct destination addresses as the sensors sent them"));
     CHECK(strstr(pg.body, "<table class=\"cards\" data-api=\"/api/v1/infocon?date=2006-08-04"));
+    CHECK(strstr(pg.body, "<h2>Backscatter, 2006-08-04 (UTC)</h2>"));
+    CHECK(strstr(pg.body, "data-api=\"/api/v1/backscatter?limit=10&amp;date=2006-08-04\" "
+                          "data-key=\"backscatter\" data-cols=\"victim:text,proto:text,records:num,"));
+    CHECK(strstr(pg.body, "<td class=\"k-text\" data-label=\"Victim\">198.51.100.9</td>"
+                          "<td class=\"k-text\" data-label=\"Protocol\">tcp</td>"
+                          "<td class=\"k-num\" data-label=\"Replies\">30</td>"));
     no_injection(pg.body);
     ww_dash_page_free(&pg);
 
