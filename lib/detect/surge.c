@@ -495,14 +495,6 @@ static void flood_check(struct ww_surges *s, struct series *q, uint16_t port, ui
     q->nnew -= n < q->nnew ? n : q->nnew;
 }
 
-/* TCP answers (SYN-ACK, RST) are backscatter, not probes. */
-static int is_reply(const struct ww_event *ev)
-{
-    uint8_t f = ev->tcpflags;
-    return ev->proto == WW_PROTO_TCP &&
-           ((f & (WW_TH_SYN | WW_TH_ACK)) == (WW_TH_SYN | WW_TH_ACK) || (f & (WW_TH_RST | WW_TH_SYN)) == WW_TH_RST);
-}
-
 /* One event on series idx (a destination port, or a UDP source port). */
 static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t side,
                          const struct ww_event *ev, int64_t b)
@@ -575,7 +567,7 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
 void ww_surges_event(struct ww_surges *s, const struct ww_event *ev)
 {
     if (ev->proto != WW_PROTO_TCP && ev->proto != WW_PROTO_UDP) return;
-    if (is_reply(ev)) return;
+    if (ww_event_is_reply(ev)) return; /* backscatter, not probes */
     int64_t b = floor_div(ev->ts_us, s->o.bucket_us);
     if (!s->started) {
         s->started = 1;
