@@ -9,7 +9,7 @@
 #include "core/event.h"
 
 enum ww_surge_stat { WW_SURGE_NEW = 0, WW_SURGE_SOURCES };
-enum ww_surge_kind { WW_SURGE_SPREADING = 0, WW_SURGE_CAMPAIGN };
+enum ww_surge_kind { WW_SURGE_CAMPAIGN = 0, WW_SURGE_SPREADING }; /* zero: not shown to grow */
 enum ww_surge_side { WW_SURGE_DPORT = 0, WW_SURGE_SPORT }; /* which port surged */
 #define WW_SURGE_SLOTS 96   /* growth slots kept per surge, 12 per bucket */
 
