@@ -85,8 +85,9 @@
  *               u8 0, u8 n (<= 128), n x u64 member (exact, increasing),
  *               or u8 1, 4096 register bytes (HLL); [2] the new sources'
  *               targets (a counter), u32 flood, u64 flood target hash,
- *               u64 flood's new sources, u16 sensor, u8 sensors, 12 x u32
- *               slot, 4 x candidate (u64 hash, addr, u32 n, err, i64 first,
+ *               u64 flood's new sources, u16 sensor, u8 sensors, u16 source
+ *               port candidate, u32 its vote, u32 its new sources, u32 last
+ *               surge (0 or a result's number), 12 x u32 slot, 4 x candidate (u64 hash, addr, u32 n, err, i64 first,
  *               u64 records)
  *           u64 N seen, N x (u64 key, i64 bucket) by increasing key
  *
@@ -151,6 +152,9 @@ struct series {
     uint64_t fl_new;                /* its new sources in the current bucket */
     uint16_t sens0;                 /* the first sensor of the bucket's new sources */
     uint8_t nsens;                  /* sensors among them: 0, 1 or 2 (= more) */
+    uint16_t sp;                    /* their majority source port candidate (Boyer-Moore) */
+    uint32_t spn, sphit;            /* its vote, and new sources from it since it led */
+    int last;                       /* index+1 of the latest surge, kept after it ends */
     uint32_t slot[SLOTS];           /* new sources per twelfth of the bucket */
     struct cand cand[CANDS];
 };
@@ -393,6 +397,7 @@ static void bucket_clear(struct series *q)
     ww_dcount_release(&q->ntgt);
     q->nnew = q->fl_new = 0;
     q->nsens = 0;
+    q->sp = 0, q->spn = q->sphit = 0;
     memset(q->slot, 0, sizeof q->slot);
     memset(q->cand, 0, sizeof q->cand);
 }
@@ -446,7 +451,7 @@ static void call(struct ww_surges *s, struct series *q, uint16_t port, uint8_t p
     if (k >= SLOTS) k = SLOTS - 1;
     memcpy(r->slots, q->slot, sizeof q->slot);
     r->nslots = k + 1;
-    q->surge = (int)s->nres;
+    q->surge = q->last = (int)s->nres;
 }
 
 /* Count a new source's target among the bucket's heavy candidates. */
@@ -493,6 +498,19 @@ static void flood_check(struct ww_surges *s, struct series *q, uint16_t port, ui
     q->fl_h = c->h;
     q->fl_new = n;
     q->nnew -= n < q->nnew ? n : q->nnew;
+}
+
+/* 1 if a UDP destination port's new sources come mostly from one watched
+ * source port that surged within the baseline window: a Witty-like worm's
+ * random destination ports, each reached by enough of its sources in the
+ * end, are that worm, already called on its source port. */
+static int explained(const struct ww_surges *s, const struct series *q, uint16_t port, uint8_t side,
+                     uint8_t proto, int64_t ts)
+{
+    if (side != WW_SURGE_DPORT || proto != WW_PROTO_UDP || 2 * q->sphit < q->nnew) return 0;
+    if (!q->sp || q->sp >= 32768 || q->sp == port) return 0;
+    const struct series *sq = s->ser[(size_t)2 << 16 | q->sp];
+    return sq && sq->last && s->res[sq->last - 1].end_us >= ts - s->o.baseline_us;
 }
 
 /* One event on series idx (a destination port, or a UDP source port). */
@@ -546,6 +564,9 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
         ww_dcount_add(&q->ntgt, dh);
         if (!q->nsens) q->sens0 = ev->sensor, q->nsens = 1;
         else if (q->nsens == 1 && ev->sensor != q->sens0) q->nsens = 2;
+        if (!q->spn) q->sp = ev->sport, q->spn = 1, q->sphit = 1;
+        else if (q->sp == ev->sport) q->spn++, q->sphit++;
+        else q->spn--;
         q->slot[(ts - b * s->o.bucket_us) * SLOTS / s->o.bucket_us]++;
         if (r && k < WW_SURGE_SLOTS) r->slots[k]++;
         if (c && side == WW_SURGE_DPORT) flood_check(s, q, port, ev->proto, c, ts);
@@ -561,6 +582,7 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
     const struct cand *t = cand_top(q);
     if (!q->flood && t->n >= s->o.flood_share * (double)q->nnew) return;
     if (s->nsens > 1 && q->nsens < 2) return;
+    if (explained(s, q, port, side, ev->proto, ts)) return;
     call(s, q, port, ev->proto, side, ts, z);
 }
 
@@ -983,6 +1005,10 @@ size_t ww_surges_save(const struct ww_surges *s, unsigned char **out)
         put(&w, q->fl_new, 8);
         put(&w, q->sens0, 2);
         put(&w, q->nsens, 1);
+        put(&w, q->sp, 2);
+        put(&w, q->spn, 4);
+        put(&w, q->sphit, 4);
+        put(&w, (uint64_t)q->last, 4);
         for (int j = 0; j < SLOTS; j++) put(&w, q->slot[j], 4);
         for (int j = 0; j < CANDS; j++) {
             const struct cand *c = &q->cand[j];
@@ -1050,6 +1076,12 @@ static void load_series(struct rbuf *r, struct ww_surges *s, unsigned version)
             q->fl_new = get(r, 8);
             q->sens0 = (uint16_t)get(r, 2);
             q->nsens = (uint8_t)get(r, 1);
+            q->sp = (uint16_t)get(r, 2);
+            q->spn = (uint32_t)get(r, 4);
+            q->sphit = (uint32_t)get(r, 4);
+            uint64_t last = get(r, 4);
+            if (last > s->nres) fail(r, "surge state: series names a surge not called");
+            q->last = (int)(last & 0x7fffffff);
             for (int j = 0; j < SLOTS; j++) q->slot[j] = (uint32_t)get(r, 4);
             for (int j = 0; j < CANDS; j++) {
                 struct cand *c = &q->cand[j];

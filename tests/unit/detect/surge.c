@@ -252,6 +252,12 @@ static void witty(void)
     CHECK_INT(sv[0].side, WW_SURGE_SPORT);
     char t[160];
     CHECK(strstr(ww_surge_growth_text(&sv[0], t, sizeof t), "source port 4000") != NULL);
+    /* its random destination ports, one of them reached by 15 of its
+     * sources later: that is the same worm, not a surge of its own */
+    for (uint32_t i = 0; i < 15; i++)
+        ev_add(s, 0x50000000u + i, 0xC0000300u + i, 4000, 31337, WW_PROTO_UDP, 0, 0,
+               T0 + 50 * HOUR + 1000000 * (int64_t)i);
+    CHECK_INT(ww_surges_results(s, &sv), 1);
     ww_surges_free(s);
     /* a shared source port to one destination port (Slammer's sources
      * colliding on a port): a surge on 1434, none on the source port */
