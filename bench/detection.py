@@ -120,6 +120,7 @@ def run_one(ww, name, sim_args, an_args, seed, tmp, keep_history=None):
         if real:
             s = real[0]
             res["alert"], res["method"] = s["alert"], "z %.1f" % s["score"]
+            res["kind"] = s.get("kind")
             # truth has a row per minute: take the first at or after the alert
             # (the infected count can only have grown meanwhile: conservative)
             after = [r for r in truth if r[0] >= s["alert"]]
@@ -323,9 +324,13 @@ def main():
                 if ok == "NO":
                     failures.append(name)
             if target is None and name.startswith("background"):
-                rows.append((name, desc, len(results), "-", "-", "-", "-", fa, ok))
+                rows.append((name, desc, len(results), "-", "-", "-", "-", "-", fa, ok))
                 continue
-            rows.append((name, desc, len(results), len(seen), fmt_pct(med),
+            kinds = [r.get("kind") for r in results if r["fraction"] is not None]
+            right = "%d/%d" % (kinds.count("spreading"), len(kinds))
+            if kinds.count("spreading") < len(kinds):  # a worm is spreading, never a campaign
+                failures.append(name + " (kind)")
+            rows.append((name, desc, len(results), len(seen), right, fmt_pct(med),
                          fmt_pct(worst) if len(seen) == len(fr) else "missed in %d" % (len(fr) - len(seen)),
                          "-" if target is None else "< %s" % fmt_pct(target), fa, ok))
             if headline and not a.no_doc and results and results[0].get("history"):
@@ -337,10 +342,10 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
     total_s = time.time() - t_all
 
-    table = ["| scenario | seeds | detected | median infected at alert | worst | target | false alarms (all seeds) | met |",
-             "|---|---:|---:|---:|---:|---:|---:|---|"]
+    table = ["| scenario | seeds | detected | kind right (spreading) | median infected at alert | worst | target | false alarms (all seeds) | met |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
-        table.append("| %s: %s | %d | %s | %s | %s | %s | %d | %s |" % (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]))
+        table.append("| %s: %s | %d | %s | %s | %s | %s | %s | %d | %s |" % r)
     table2 = ["| scenario | seeds | called | kind right | median delay | worst | false alarms (all seeds) |",
               "|---|---:|---:|---:|---:|---:|---:|"]
     for r in rows2:
