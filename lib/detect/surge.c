@@ -36,7 +36,8 @@
  * hour-to-hour drifts; see docs/DETECTION.md.)
  * A surge also needs dispersion (Singh et al., OSDI 2004): the bucket's new
  * sources reach min_targets targets, no one target holds flood_share of
- * them (four space-saving candidates find it), and with pooled sensors
+ * them (eight space-saving candidates find it; those holding two or more
+ * together holding 60% of them are a flood on a few), and with pooled sensors
  * (struct ww_event's sensor) more than one sensor saw them. A target that
  * holds that share and flood_sources sources (and, where the port has a
  * baseline, as many as would make a surge) is a flood (struct ww_flood):
@@ -68,8 +69,9 @@
  *   body    options: i64 bucket_us, baseline_us, learn_us; u64 seen_capacity;
  *                    u32 warmup_buckets, min_sources; f64 z_jump, z_hold; u8 stat;
  *                    [2] u32 min_targets, f64 flood_share, u32 flood_sources, u8 sports
- *           u8 started, i64 learn_until, [2] i64 now, u16 sensor, u8 sensors
- *           u32 N results, N x (99 bytes): u16 port, u8 proto, i64 start, alert,
+ *           u8 started, i64 learn_until, [2] i64 now, i64 latest bucket, u16 its first
+ *               sensor, u8 its sensors, u8 the bucket before's sensors
+ *           u32 N results, N x (99 bytes, more in version 2): u16 port, u8 proto, i64 start, alert,
  *               end, u64 sources, new_sources, targets, f64 baseline_sources,
  *               baseline_new, baseline_targets, spread, score, isc_score,
  *               [2] u8 side, u32 sensors, u64 new_targets, i64 slot_us,
@@ -84,10 +86,10 @@
  *               source and target counters in core/dcount.h's encoding:
  *               u8 0, u8 n (<= 128), n x u64 member (exact, increasing),
  *               or u8 1, 4096 register bytes (HLL); [2] the new sources'
- *               targets (a counter), u32 flood, u64 flood target hash,
- *               u64 flood's new sources, u16 sensor, u8 sensors, u16 source
+ *               targets (a counter), 2 x (u32 flood, u64 its target's hash,
+ *               u64 its new sources), u16 sensor, u8 sensors, u16 source
  *               port candidate, u32 its vote, u32 its new sources, u32 last
- *               surge (0 or a result's number), 12 x u32 slot, 4 x candidate (u64 hash, addr, u32 n, err, i64 first,
+ *               surge (0 or a result's number), 12 x u32 slot, 8 x candidate (u64 hash, addr, u32 n, err, i64 first,
  *               u64 records)
  *           u64 N seen, N x (u64 key, i64 bucket) by increasing key
  *
@@ -122,7 +124,8 @@
 struct ewm { double mean, var; uint32_t n; };   /* weighted mean, residual var */
 
 #define SLOTS 12   /* growth slots per bucket */
-#define CANDS 4    /* heavy-target candidates per bucket (space saving) */
+#define CANDS 8    /* heavy-target candidates per bucket (space saving) */
+#define FLOODS 2   /* floods a series follows at once */
 #define SER_MAX (3 << 16) /* series: TCP and UDP destination ports, UDP source ports */
 
 /* A target the bucket's new sources converge on (Metwally et al.'s space
@@ -147,9 +150,11 @@ struct series {
     struct ewm s, t;                /* sources and targets (for the ISC score) */
     double e, spread;               /* expectation for the current bucket */
     int surge;                      /* index+1 of the ongoing surge, 0 if none */
-    int flood;                      /* index+1 of the ongoing flood, 0 if none */
-    uint64_t fl_h;                  /* its target's hash */
-    uint64_t fl_new;                /* its new sources in the current bucket */
+    struct {
+        int i;                      /* index+1 of an ongoing flood, 0 if none */
+        uint64_t h;                 /* its target's hash */
+        uint64_t fresh;             /* its new sources in the current bucket */
+    } fl[FLOODS];
     uint16_t sens0;                 /* the first sensor of the bucket's new sources */
     uint8_t nsens;                  /* sensors among them: 0, 1 or 2 (= more) */
     uint16_t sp;                    /* their majority source port candidate (Boyer-Moore) */
@@ -168,8 +173,10 @@ struct ww_surges {
     int64_t learn_until;            /* buckets before this are not baseline */
     int phased;
     int64_t now_us;                 /* the latest event's time */
-    uint16_t sens0;                 /* the first sensor seen */
-    uint8_t nsens;                  /* sensors seen: 0, 1 or 2 (= pooled) */
+    int64_t sb;                     /* the latest event's bucket */
+    uint16_t sens0;                 /* the first sensor with an event in it */
+    uint8_t nsens;                  /* sensors with events in it: 0, 1 or 2 (= more) */
+    uint8_t nsens_prev;             /* the same for the bucket before */
     struct series *ser[SER_MAX];
     size_t nser;
     struct seen *seen;              /* seen[0 .. seen_n), room for 3/4 of the slots */
@@ -395,7 +402,8 @@ static void bucket_clear(struct series *q)
     ww_dcount_release(&q->src);
     ww_dcount_release(&q->tgt);
     ww_dcount_release(&q->ntgt);
-    q->nnew = q->fl_new = 0;
+    q->nnew = 0;
+    for (int i = 0; i < FLOODS; i++) q->fl[i].fresh = 0;
     q->nsens = 0;
     q->sp = 0, q->spn = q->sphit = 0;
     memset(q->slot, 0, sizeof q->slot);
@@ -413,11 +421,13 @@ static void roll(struct ww_surges *s, struct series *q, int64_t nb)
         if (elevated) s->res[q->surge - 1].end_us = (q->b + 1) * s->o.bucket_us;
         else q->surge = 0;
     }
-    if (q->flood && q->fl_new < s->o.min_sources) q->flood = 0; /* its crowd left */
+    for (int i = 0; i < FLOODS; i++) /* a crowd that left */
+        if (q->fl[i].i && q->fl[i].fresh < s->o.min_sources) q->fl[i].i = 0;
     fold(s, q, q->b, x, S, T);
     int64_t gap = nb - q->b - 1;
     if (gap > 0) {
-        q->surge = q->flood = 0;
+        q->surge = 0;
+        for (int i = 0; i < FLOODS; i++) q->fl[i].i = 0;
         if (gap > (int64_t)s->window) gap = (int64_t)s->window;
         for (int64_t g = 1; g <= gap; g++) fold(s, q, nb - gap - 1 + g, 0, 0, 0);
     }
@@ -471,33 +481,44 @@ static struct cand *cand_add(struct series *q, uint64_t h, const struct ww_event
     return c;
 }
 
-static const struct cand *cand_top(const struct series *q)
+/* 1 if the bucket's new sources converge: one candidate target holds
+ * flood_share of them, or the candidates that surely hold two or more (a
+ * worm's random targets rarely do) hold 60% of them together: a flood on a
+ * few targets */
+static int converging(const struct ww_surges *s, const struct series *q)
 {
-    const struct cand *t = &q->cand[0];
-    for (int i = 1; i < CANDS; i++)
-        if (q->cand[i].n > t->n) t = &q->cand[i];
-    return t;
+    uint64_t top = 0, sure = 0;
+    for (int i = 0; i < CANDS; i++) {
+        uint64_t n = q->cand[i].n - q->cand[i].err;
+        if (q->cand[i].n > top) top = q->cand[i].n;
+        if (n >= 2) sure += n;
+    }
+    return top >= s->o.flood_share * (double)q->nnew || sure >= 0.6 * (double)q->nnew;
 }
 
 /* The bucket's top target as a flood, once enough sources converge on it
  * (and, on a port with a baseline, as many as would make a surge); its
  * sources leave the bucket's new sources, so they never count toward one. */
 static void flood_check(struct ww_surges *s, struct series *q, uint16_t port, uint8_t proto,
-                        const struct cand *c, int64_t ts)
+                        struct cand *c, int64_t ts)
 {
     uint64_t n = c->n - c->err;
-    if (q->flood || n < s->o.flood_sources || c->n < s->o.flood_share * (double)q->nnew) return;
+    if (n < s->o.flood_sources || c->n < s->o.flood_share * (double)q->nnew) return;
     if (q->nbuckets >= s->o.warmup_buckets && (stat_x(s, q) - q->e) / q->spread < s->o.z_jump) return;
+    int k = 0; /* a free slot, else the one whose crowd is smallest now */
+    for (int i = 1; i < FLOODS; i++)
+        if (!q->fl[k].i ? 0 : !q->fl[i].i || q->fl[i].fresh < q->fl[k].fresh) k = i;
     if (s->nfl == s->capfl) {
         s->capfl = s->capfl ? 2 * s->capfl : 16;
         s->fl = ww_realloc(s->fl, s->capfl * sizeof *s->fl);
     }
     s->fl[s->nfl++] = (struct ww_flood){.target = c->a, .port = port, .proto = proto,
         .start_us = c->first, .end_us = ts, .sources = n, .records = c->rec};
-    q->flood = (int)s->nfl;
-    q->fl_h = c->h;
-    q->fl_new = n;
+    q->fl[k].i = (int)s->nfl;
+    q->fl[k].h = c->h;
+    q->fl[k].fresh = n;
     q->nnew -= n < q->nnew ? n : q->nnew;
+    *c = (struct cand){0}; /* its sources left the count: so does it */
 }
 
 /* 1 if a UDP destination port's new sources come mostly from one watched
@@ -544,14 +565,17 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
     }
     ww_dcount_add(&q->tgt, th);
     int news = ww_dcount_add(&q->src, ah);
-    struct ww_flood *f = q->flood && q->fl_h == ch ? &s->fl[q->flood - 1] : NULL;
+    struct ww_flood *f = NULL;
+    int fi = 0;
+    for (; fi < FLOODS && !f; fi++)
+        if (q->fl[fi].i && q->fl[fi].h == ch) f = &s->fl[q->fl[fi].i - 1];
     int isnew = seen_new(s, ww_hash64(ah ^ (idx * 0x9e3779b97f4a7c15ULL)), b);
     if (f) { /* the flood's records and sources: never toward a surge */
         f->records += ev->count;
         if (ts > f->end_us) f->end_us = ts;
         if (isnew) {
             f->sources++;
-            q->fl_new++;
+            q->fl[fi - 1].fresh++;
             return;
         }
     }
@@ -579,9 +603,12 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
     /* dispersion: many targets, no one target taking the crowd, and with
      * pooled sensors more than one of them */
     if (ww_dcount_count(&q->ntgt) < s->o.min_targets) return;
-    const struct cand *t = cand_top(q);
-    if (!q->flood && t->n >= s->o.flood_share * (double)q->nnew) return;
-    if (s->nsens > 1 && q->nsens < 2) return;
+    if (converging(s, q)) return;
+    /* a source port's new sources also reach many addresses: reflectors
+     * answering one victim from port 123 or 53 are not a worm */
+    if (side == WW_SURGE_SPORT &&
+        (double)ww_dcount_count(&q->tgt) < fmax(s->o.min_targets, (double)q->nnew / 2)) return;
+    if ((s->nsens > 1 || s->nsens_prev > 1) && q->nsens < 2) return;
     if (explained(s, q, port, side, ev->proto, ts)) return;
     call(s, q, port, ev->proto, side, ts, z);
 }
@@ -597,8 +624,14 @@ void ww_surges_event(struct ww_surges *s, const struct ww_event *ev)
                        ? b + (s->o.learn_us + s->o.bucket_us - 1) / s->o.bucket_us : b;
     }
     if (ev->ts_us > s->now_us) s->now_us = ev->ts_us;
-    if (!s->nsens) s->sens0 = ev->sensor, s->nsens = 1;
-    else if (s->nsens == 1 && ev->sensor != s->sens0) s->nsens = 2;
+    if (b > s->sb || !s->nsens) { /* sensors reporting now: pooled if two were */
+        s->nsens_prev = b == s->sb + 1 ? s->nsens : 0;
+        s->sb = b, s->nsens = 0;
+    }
+    if (b == s->sb) {
+        if (!s->nsens) s->sens0 = ev->sensor, s->nsens = 1;
+        else if (s->nsens == 1 && ev->sensor != s->sens0) s->nsens = 2;
+    }
     size_t udp = ev->proto == WW_PROTO_UDP;
     series_event(s, udp << 16 | ev->dport, ev->dport, WW_SURGE_DPORT, ev, b);
     /* Witty: one source port to random destination ports; ephemeral source
@@ -731,9 +764,11 @@ static void growth(struct ww_surge *r, int64_t bucket_us, int64_t now_us)
     double pop = -b / slope;
     if (pop < cum) pop = cum;
     if (pop > 1e10) return;
-    r->population = pop;
     int64_t at = r->start_us + (int64_t)(on + g * kb) * r->slot_us;
-    r->saturation_us = cum >= 0.95 * pop ? at : at + (int64_t)(log(19 * (pop - cum) / cum) / b * width);
+    double later = cum >= 0.95 * pop ? 0 : log(19 * (pop - cum) / cum) / b * width;
+    if (!isfinite(later) || later > 1e17) return; /* beyond any use: unknown */
+    r->population = pop;
+    r->saturation_us = at + (int64_t)later;
 }
 
 size_t ww_surges_results(struct ww_surges *s, const struct ww_surge **out)
@@ -806,7 +841,7 @@ void ww_surges_free(struct ww_surges *s)
 #define SAVE_HEAD 24
 #define SAVE_VERSION 2 /* 1 is still read: what version 2 adds starts empty */
 #define SAVE_T_LIMIT (INT64_C(1) << 62) /* |bucket start| a loaded series may have, in us */
-#define SAVE_RESULT 99                  /* bytes of one result record */
+#define SAVE_RESULT 99                  /* bytes of one result record, at least */
 
 struct rbuf { const unsigned char *p; size_t n, off; const char *err; };
 
@@ -945,8 +980,10 @@ size_t ww_surges_save(const struct ww_surges *s, unsigned char **out)
     put(&w, (uint64_t)s->started, 1);
     put(&w, (uint64_t)s->learn_until, 8);
     put(&w, (uint64_t)s->now_us, 8);
+    put(&w, (uint64_t)s->sb, 8);
     put(&w, s->sens0, 2);
     put(&w, s->nsens, 1);
+    put(&w, s->nsens_prev, 1);
     put(&w, s->nres, 4);
     for (size_t i = 0; i < s->nres; i++) {
         const struct ww_surge *u = &s->res[i];
@@ -1000,9 +1037,11 @@ size_t ww_surges_save(const struct ww_surges *s, unsigned char **out)
         put_dcount(&w, &q->src);
         put_dcount(&w, &q->tgt);
         put_dcount(&w, &q->ntgt);
-        put(&w, (uint64_t)q->flood, 4);
-        put(&w, q->fl_h, 8);
-        put(&w, q->fl_new, 8);
+        for (int j = 0; j < FLOODS; j++) {
+            put(&w, (uint64_t)q->fl[j].i, 4);
+            put(&w, q->fl[j].h, 8);
+            put(&w, q->fl[j].fresh, 8);
+        }
         put(&w, q->sens0, 2);
         put(&w, q->nsens, 1);
         put(&w, q->sp, 2);
@@ -1071,9 +1110,13 @@ static void load_series(struct rbuf *r, struct ww_surges *s, unsigned version)
         get_dcount(r, &q->tgt);
         if (version >= 2) {
             get_dcount(r, &q->ntgt);
-            uint64_t flood = get(r, 4);
-            q->fl_h = get(r, 8);
-            q->fl_new = get(r, 8);
+            for (int j = 0; j < FLOODS; j++) {
+                uint64_t flood = get(r, 4);
+                q->fl[j].h = get(r, 8);
+                q->fl[j].fresh = get(r, 8);
+                if (flood > s->nfl) fail(r, "surge state: series names a flood not called");
+                q->fl[j].i = (int)(flood & 0x7fffffff);
+            }
             q->sens0 = (uint16_t)get(r, 2);
             q->nsens = (uint8_t)get(r, 1);
             q->sp = (uint16_t)get(r, 2);
@@ -1092,10 +1135,10 @@ static void load_series(struct rbuf *r, struct ww_surges *s, unsigned version)
                 c->first = get_i(r);
                 c->rec = get(r, 8);
                 if (c->err > c->n) fail(r, "surge state: candidate count below its error");
+                if (c->first < -SAVE_T_LIMIT || c->first > SAVE_T_LIMIT)
+                    fail(r, "surge state: candidate time out of range");
             }
-            if (flood > s->nfl) fail(r, "surge state: series names a flood not called");
             if (q->nsens > 2) fail(r, "surge state: bad sensor count");
-            q->flood = (int)(flood & 0x7fffffff);
         }
         if (q->b < -blim || q->b > blim) fail(r, "surge state: series bucket out of range");
         if (q->nbuckets > s->window) fail(r, "surge state: more history than the window");
@@ -1184,9 +1227,11 @@ enum ww_err ww_surges_load(const void *buf, size_t len, struct ww_surges **out, 
     s->learn_until = get_i(&r);
     if (version >= 2) {
         s->now_us = get_i(&r);
+        s->sb = get_i(&r);
         s->sens0 = (uint16_t)get(&r, 2);
         s->nsens = (uint8_t)get(&r, 1);
-        if (s->nsens > 2) fail(&r, "surge state: bad sensor count");
+        s->nsens_prev = (uint8_t)get(&r, 1);
+        if (s->nsens > 2 || s->nsens_prev > 2) fail(&r, "surge state: bad sensor count");
     }
     if (s->started > 1) fail(&r, "surge state: bad started flag");
     uint64_t nres = get(&r, 4);
@@ -1210,6 +1255,9 @@ enum ww_err ww_surges_load(const void *buf, size_t len, struct ww_surges **out, 
         u->score = get_f(&r);
         u->isc_score = get_f(&r);
         u->slot_us = o.bucket_us / SLOTS;
+        if (u->start_us < -SAVE_T_LIMIT || u->end_us > SAVE_T_LIMIT || u->start_us % o.bucket_us ||
+            u->alert_us < u->start_us || u->end_us < u->alert_us)
+            fail(&r, "surge state: result times out of range");
         if (version >= 2) {
             u->side = (uint8_t)get(&r, 1);
             u->sensors = (uint32_t)get(&r, 4);
@@ -1234,6 +1282,8 @@ enum ww_err ww_surges_load(const void *buf, size_t len, struct ww_surges **out, 
         f->end_us = get_i(&r);
         f->sources = get(&r, 8);
         f->records = get(&r, 8);
+        if (f->start_us < -SAVE_T_LIMIT || f->end_us > SAVE_T_LIMIT || f->end_us < f->start_us)
+            fail(&r, "surge state: flood times out of range");
     }
     s->capfl = s->nfl;
     load_series(&r, s, version);

@@ -80,7 +80,7 @@ size_t ww_surges_results(struct ww_surges *s, const struct ww_surge **out);
  * UDP source port 4000 to many destination ports (Witty-like)"). */
 char *ww_surge_growth_text(const struct ww_surge *r, char *buf, size_t size);
 
-/* Floods called so far, by start; owned by s, valid until the next call. */
+/* Floods called so far, in the order called; owned by s, valid until the next call. */
 size_t ww_surges_floods(struct ww_surges *s, const struct ww_flood **out);
 size_t ww_surges_memory(const struct ww_surges *s);
 void ww_surges_free(struct ww_surges *s);

@@ -3,8 +3,10 @@
  * accepts runs on (a few events drawn from the input), saves, and that save
  * loads again and saves to the same bytes.
  * The first byte picks the mode: odd, the rest is a body under a header made
- * to fit (length and FNV-1a checksum), so the fuzzer gets past the checksum
- * into the body parser; even, the rest is taken as it is. */
+ * to fit (length and FNV-1a checksum; version 2 when bit 1 is set, else 1),
+ * so the fuzzer gets past the checksum into the body parser; even, the rest
+ * is taken as it is. Events vary source and destination ports, targets and
+ * sensors, so floods, source ports and the pooled rule run too. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint64_t h = 0xcbf29ce484222325ULL;
         for (size_t i = 1; i < size; i++) h = (h ^ data[i]) * 0x100000001b3ULL;
         memcpy(buf, "WWSG", 4);
-        le_put(buf + 4, 1, 4);
+        le_put(buf + 4, data[0] & 2 ? 2 : 1, 4);
         le_put(buf + 8, len, 8);
         le_put(buf + 16, h, 8);
         memcpy(buf + 24, data + 1, len);
@@ -74,8 +76,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (unsigned k = 0; k < 8; k++) {
             uint8_t x = data[size - 1 - k];
             struct ww_event e = {.ts_us = base + (int64_t)x * 600000000, .dport = (uint16_t)(x % 3 + 444),
+                                 .sport = (uint16_t)(x & 32 ? 4000 : 40000 + x),
                                  .proto = x & 8 ? WW_PROTO_UDP : x & 16 ? WW_PROTO_ICMP : WW_PROTO_TCP,
-                                 .count = 1};
+                                 .tcpflags = x & 64 ? 0x12 : 0x02, .sensor = (uint16_t)(x >> 7), .count = 1};
             uint8_t a[5] = {10, 0, (uint8_t)k, x, 1};
             ww_addr_from_v4(&e.src, a);
             ww_addr_from_v4(&e.dst, a + 1);

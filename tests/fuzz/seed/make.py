@@ -262,7 +262,7 @@ try:
 
     small = serve_state("small", ["\n".join(sim[:40]) + "\n"])
     put("surge_state", "small-file", b"\x00" + small)   # as saved: header checked
-    put("surge_state", "small-body", b"\x01" + small[24:])  # the harness makes the header
+    put("surge_state", "small-body", b"\x03" + small[24:])  # the harness makes the header (version 2)
     # then more than 128 new sources on 139/tcp within the last hour: HLL counters
     t = sim[-1].split("\t")[0]
     # (to many targets: on one they would be a flood, not a surge)
@@ -275,7 +275,7 @@ try:
     tick = "%s\t0\t1\t10.255.0.1\t4000\t198.51.0.0\t22\ttcp\tSYN\n" % later
     batches = ["\n".join(sim) + "\n", "\n".join(worm) + "\n", tick]
     big = serve_state("worm", batches)
-    put("surge_state", "hll-body", b"\x01" + big[24:])
+    put("surge_state", "hll-body", b"\x03" + big[24:])
 finally:
     shutil.rmtree(tmp)
 

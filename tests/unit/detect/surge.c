@@ -166,17 +166,57 @@ static void floods(void)
     CHECK_INT(fv[0].records, 300);
     CHECK_INT(fv[0].end_us, T0 + 48 * HOUR + 299 * 1000000);
     ww_surges_free(s);
-    /* 60 new sources on 4 targets: too few targets for a surge (and too few
-     * sources for a flood); on 8 targets it is a surge */
-    for (uint32_t nt = 4; nt <= 8; nt += 4) {
+    /* 60 new sources on 4 or on 8 targets converge (and are too few for a
+     * flood); on 60 targets they are a surge */
+    static const uint32_t nts[] = {4, 8, 60};
+    for (size_t j = 0; j < 3; j++) {
+        uint32_t nt = nts[j];
         s = ww_surges_new(NULL);
         for (int h = 0; h < 48; h++) hour(s, 139, h, (uint32_t)h * 1000, 5);
         for (uint32_t i = 0; i < 60; i++)
             add(s, 0x50000000u + i, 0xC0000200u + i % nt, 139, T0 + 48 * HOUR + 1000000 * (int64_t)i);
-        CHECK_INT(ww_surges_results(s, &sv), nt == 8);
+        CHECK_INT(ww_surges_results(s, &sv), nt == 60);
         CHECK_INT(ww_surges_floods(s, &fv), 0);
         ww_surges_free(s);
     }
+}
+
+/* what else converges: a second flood on the same port (ten minutes after
+ * the first, on another target), and 400 sources on five targets */
+static void more_floods(void)
+{
+    const struct ww_surge *sv;
+    const struct ww_flood *fv;
+    struct ww_surges *s = ww_surges_new(NULL);
+    for (int h = 0; h < 48; h++) hour(s, 80, h, (uint32_t)h * 1000, 5);
+    for (uint32_t k = 0; k < 2; k++)
+        for (uint32_t i = 0; i < 300; i++)
+            ev_add(s, 0x50000000u + k * 1000 + i, 0xC0000263u + k, 1234, 80, WW_PROTO_TCP, WW_TH_SYN, 0,
+                   T0 + 48 * HOUR + (int64_t)k * 600000000 + 1000000 * (int64_t)i);
+    CHECK_INT(ww_surges_results(s, &sv), 0);
+    CHECK_INT(ww_surges_floods(s, &fv), 2);
+    ww_surges_free(s);
+    s = ww_surges_new(NULL);
+    for (int h = 0; h < 48; h++) hour(s, 80, h, (uint32_t)h * 1000, 5);
+    for (uint32_t i = 0; i < 400; i++)
+        ev_add(s, 0x50000000u + i, 0xC0000263u + i % 5, 1234, 80, WW_PROTO_TCP, WW_TH_SYN, 0,
+               T0 + 48 * HOUR + 1000000 * (int64_t)i);
+    CHECK_INT(ww_surges_results(s, &sv), 0);
+    ww_surges_free(s);
+}
+
+/* reflectors answering one victim from source port 123, to random ports:
+ * no Witty-like worm */
+static void reflection(void)
+{
+    const struct ww_surge *sv;
+    struct ww_surges *s = ww_surges_new(NULL);
+    for (int h = 0; h < 48; h++) hour(s, 53, h, (uint32_t)h * 1000, 5);
+    for (uint32_t i = 0; i < 300; i++)
+        ev_add(s, 0x50000000u + i, 0xC0000263u, 123, (uint16_t)(1024 + i * 977 % 60000), WW_PROTO_UDP, 0, 0,
+               T0 + 48 * HOUR + 1000000 * (int64_t)i);
+    CHECK_INT(ww_surges_results(s, &sv), 0);
+    ww_surges_free(s);
 }
 
 /* TCP answers (SYN-ACK, RST) from many new sources: backscatter, no surge */
@@ -218,9 +258,22 @@ static void from_nothing(void)
     ww_surges_free(s);
 }
 
-/* pooled sensors: new sources seen by one sensor only are no surge */
+/* pooled sensors: new sources seen by one sensor only are no surge; but
+ * one sensor's log in two files one after the other (rotated: sensor 0,
+ * then 1) is not pooled */
 static void pooled(void)
 {
+    const struct ww_surge *sv0;
+    struct ww_surges *s0 = ww_surges_new(NULL);
+    for (int h = 0; h < 48; h++)
+        for (uint32_t i = 0; i < 5; i++)
+            ev_add(s0, (uint32_t)h * 1000 + i, 0xC0000200u + i, 1234, 139, WW_PROTO_TCP, WW_TH_SYN,
+                   (uint16_t)(h < 30 ? 0 : 1), T0 + h * HOUR + (int64_t)i * 60000000);
+    for (uint32_t i = 0; i < 60; i++)
+        ev_add(s0, 0x50000000u + i, 0xC0000200u + i, 1234, 139, WW_PROTO_TCP, WW_TH_SYN, 1,
+               T0 + 48 * HOUR + 1000000 * (int64_t)i);
+    CHECK_INT(ww_surges_results(s0, &sv0), 1);
+    ww_surges_free(s0);
     const struct ww_surge *sv;
     for (int both = 0; both < 2; both++) {
         struct ww_surges *s = ww_surges_new(NULL);
@@ -330,6 +383,8 @@ TEST_MAIN({
     not_surges();
     guards();
     floods();
+    more_floods();
+    reflection();
     replies();
     from_nothing();
     pooled();
