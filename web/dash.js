@@ -93,7 +93,7 @@
       const l = lateness(row);
       if (l) td.appendChild(el('span', 'late-' + l.replace(' ', '-'), l));
     } else if (kind === 'kind') { // a surge's kind, and its side when a source port (dash.c)
-      td.textContent = (typeof v === 'string' ? v : '') + (row.side === 'sport' ? ', UDP source port' : '');
+      td.textContent = (typeof v === 'string' ? v : '') + (row.side === 'source' ? ', UDP source port' : '');
     } else if (kind === 'spark') {
       const s = el('span', 'spark');
       s.dataset.port = String(v);

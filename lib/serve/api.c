@@ -275,7 +275,7 @@ static json_t *j_alerts_of(struct ww_store *st, const struct ww_store_rows *r, i
             "baseline_new", a->baseline_new, "score", a->score, "explanation", a->explanation);
         add_kind(o, a);
         /* the hourly aggregates count destination ports: a source port's surge has none */
-        if (st && !*rc && strcmp(a->side, "sport")) *rc = add_growth(st, o, a);
+        if (st && !*rc && strcmp(a->side, "source")) *rc = add_growth(st, o, a);
         json_array_append_new(arr, o);
     }
     return arr;

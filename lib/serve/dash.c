@@ -175,7 +175,7 @@ static void cell(struct page *p, json_t *row, const struct col *c)
         if (*l) emit(p, "<span class=\"late-%s\">%s</span>", l, l);
     } else if (!strcmp(k, "kind")) { /* a surge's kind, and its side when a source port */
         const char *side = jstr(row, "side");
-        emit(p, "%s%r", json_string_value(v), side && !strcmp(side, "sport") ? ", UDP source port" : "");
+        emit(p, "%s%r", json_string_value(v), side && !strcmp(side, "source") ? ", UDP source port" : "");
     } else if (!strcmp(k, "spark")) {
         emit(p, "<span class=\"spark\" data-port=\"%I\"></span>",
              (long long)json_integer_value(v));
@@ -600,7 +600,7 @@ static void port_page(struct page *p, const char *rest, const char *query)
     json_t *al;
     size_t ai;
     json_array_foreach(json_object_get(j, "alerts"), ai, al)
-        if (jstr(al, "side") && !strcmp(jstr(al, "side"), "sport")) break;
+        if (jstr(al, "side") && !strcmp(jstr(al, "side"), "source")) break;
     if (ai < json_array_size(json_object_get(j, "alerts")))
         emit(p, "<p class=\"note witty\">A surge here was of UDP <em>source</em> port %i: new "
                 "sources sending from it to many destination ports, as the Witty worm did from "

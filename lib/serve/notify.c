@@ -226,7 +226,7 @@ void ww_notify_summary(const char *kind, const json_t *body, char *buf, size_t l
     if (!strcmp(kind, "surge") && *str(body, "surge_kind"))
         snprintf(buf, len, "surge on %lld/%s since %s (%s%s)",
                  (long long)json_integer_value(json_object_get(body, "port")), p, str(body, "start"),
-                 str(body, "surge_kind"), !strcmp(str(body, "side"), "sport") ? ", UDP source port" : "");
+                 str(body, "surge_kind"), !strcmp(str(body, "side"), "source") ? ", UDP source port" : "");
     else if (!strcmp(kind, "surge"))
         snprintf(buf, len, "surge on %lld/%s since %s",
                  (long long)json_integer_value(json_object_get(body, "port")), p, str(body, "start"));

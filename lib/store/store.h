@@ -148,7 +148,7 @@ struct ww_store_alert {
     /* what the surge is (lib/detect/surge.h), as last written while it
      * lasted; an alert stored before these existed has kind and side "" */
     char kind[12];                 /* "spreading", "campaign" */
-    char side[8];                  /* "dport"; "sport": port is a UDP source port (Witty-like) */
+    char side[12];                 /* "destination"; "source": port is a UDP source port (Witty-like) */
     int64_t sensors, new_targets;  /* the new sources' sensors and targets when called */
     size_t nbuckets;               /* new sources per bucket since the start */
     int64_t new_per_bucket[WW_STORE_BUCKETS];

@@ -588,7 +588,7 @@ static const char *kind_name(const struct ww_surge *r)
 
 static const char *side_name(const struct ww_surge *r)
 {
-    return r->side == WW_SURGE_SPORT ? "sport" : "dport";
+    return r->side == WW_SURGE_SPORT ? "source" : "destination";
 }
 
 /* A notice for surge r (explanation expl) unless its alert is stored already. */

@@ -138,7 +138,7 @@ T, target = sys.argv[1], sys.argv[2]
 alerts = json.load(open(T + "/alerts.json"))["alerts"]
 for a in alerts:
     print("alert %s/%s %s %s: %s" % (a["port"], a["proto"], a["side"], a["kind"], a["explanation"]))
-worm = [a for a in alerts if (a["port"], a["proto"], a["side"]) == (139, "tcp", "dport")]
+worm = [a for a in alerts if (a["port"], a["proto"], a["side"]) == (139, "tcp", "destination")]
 assert len(worm) == 1, alerts
 w = worm[0]
 assert w["kind"] == "spreading", w
@@ -147,7 +147,7 @@ assert w["doubling_minutes"] and w["doubling_minutes"] > 0 and w["growth_per_hou
 assert w["new_per_bucket"] and sum(w["new_per_bucket"]) > 0, w
 assert "; spreading: new sources doubling every " in w["explanation"], w["explanation"]
 # the flood: never an alert, on /api/v1/floods
-assert not [a for a in alerts if a["port"] == 80 and a["side"] == "dport"], alerts
+assert not [a for a in alerts if a["port"] == 80 and a["side"] == "destination"], alerts
 floods = json.load(open(T + "/floods.json"))["floods"]
 print("floods", floods)
 f = [x for x in floods if (x["target"], x["port"], x["proto"]) == (target, 80, "tcp")]
@@ -157,7 +157,7 @@ assert "2006-08-03T12:00:00Z" <= f[0]["start"] <= f[0]["end"] < "2006-08-03T12:1
 assert [x["target"] for x in json.load(open(T + "/floods3.json"))["floods"]].count(target) == 1
 assert not json.load(open(T + "/floods1.json"))["floods"]
 # the Witty-like worm: a surge of UDP source port 4000
-witty = [a for a in alerts if (a["port"], a["proto"], a["side"]) == (4000, "udp", "sport")]
+witty = [a for a in alerts if (a["port"], a["proto"], a["side"]) == (4000, "udp", "source")]
 assert len(witty) == 1, alerts
 assert "from UDP source port 4000 to many destination ports (Witty-like)" in witty[0]["explanation"], witty
 assert "2006-08-03T14:00:00Z" <= witty[0]["start"] < "2006-08-03T19:00:00Z", witty

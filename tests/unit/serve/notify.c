@@ -65,12 +65,12 @@ static void summary(void)
     json_decref(b);
     /* its kind, and a source port's surge (issue 14) */
     b = json_pack("{s:i,s:s,s:s,s:s,s:s}", "port", 139, "proto", "tcp", "start", "2006-08-02T16:00:00Z",
-                  "surge_kind", "spreading", "side", "dport");
+                  "surge_kind", "spreading", "side", "destination");
     ww_notify_summary("surge", b, s, sizeof s);
     CHECK_STR(s, "surge on 139/tcp since 2006-08-02T16:00:00Z (spreading)");
     json_decref(b);
     b = json_pack("{s:i,s:s,s:s,s:s,s:s}", "port", 4000, "proto", "udp", "start", "2004-03-20T04:00:00Z",
-                  "surge_kind", "campaign", "side", "sport");
+                  "surge_kind", "campaign", "side", "source");
     ww_notify_summary("surge", b, s, sizeof s);
     CHECK_STR(s, "surge on 4000/udp since 2004-03-20T04:00:00Z (campaign, UDP source port)");
     json_decref(b);

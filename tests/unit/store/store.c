@@ -375,7 +375,7 @@ static void run(void)
         snprintf(words, sizeof words, "; %s: ", kind ? kind : "?");
         x = json_string_value(json_object_get(a0, "explanation"));
         CHECK(x && strstr(x, words));
-        CHECK_STR(json_string_value(json_object_get(a0, "side")), "dport");
+        CHECK_STR(json_string_value(json_object_get(a0, "side")), "destination");
         CHECK(json_is_integer(json_object_get(a0, "sensors")) && json_is_integer(json_object_get(a0, "new_targets")));
         CHECK(json_is_array(json_object_get(a0, "new_per_bucket")));
         CHECK(json_is_real(json_object_get(a0, "growth_per_hour")));
