@@ -328,7 +328,7 @@ def main():
                 continue
             kinds = [r.get("kind") for r in results if r["fraction"] is not None]
             right = "%d/%d" % (kinds.count("spreading"), len(kinds))
-            if kinds.count("spreading") < len(kinds):  # a worm is spreading, never a campaign
+            if target is not None and kinds.count("spreading") < len(kinds):  # a worm is spreading
                 failures.append(name + " (kind)")
             rows.append((name, desc, len(results), len(seen), right, fmt_pct(med),
                          fmt_pct(worst) if len(seen) == len(fr) else "missed in %d" % (len(fr) - len(seen)),
