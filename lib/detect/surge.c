@@ -622,6 +622,7 @@ void ww_surges_event(struct ww_surges *s, const struct ww_event *ev)
         s->started = 1;
         s->learn_until = s->o.stat == WW_SURGE_NEW
                        ? b + (s->o.learn_us + s->o.bucket_us - 1) / s->o.bucket_us : b;
+        s->now_us = ev->ts_us;
     }
     if (ev->ts_us > s->now_us) s->now_us = ev->ts_us;
     if (b > s->sb || !s->nsens) { /* sensors reporting now: pooled if two were */
