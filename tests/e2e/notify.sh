@@ -187,7 +187,7 @@ for p in surge:
     assert b["start"] in ("2006-08-02T16:00:00Z", "2006-08-02T22:00:00Z"), b
     assert b["new_sources"] >= 10 and b["score"] >= 3 and b["explanation"].startswith("port %d/tcp: " % b["port"]), b
     assert b["link"] == "http://collector.example:8080/port/%d" % b["port"], b["link"]
-    assert b["surge_kind"] in ("spreading", "campaign") and b["side"] == "dport", b
+    assert b["surge_kind"] in ("spreading", "campaign") and b["side"] == "destination", b
     assert b["summary"] == "surge on %d/tcp since %s (%s)" % (b["port"], b["start"], b["surge_kind"]), b["summary"]
     assert "; %s: " % b["surge_kind"] in b["explanation"], b["explanation"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b["created"]), b["created"]
