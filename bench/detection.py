@@ -88,14 +88,18 @@ def override(args, extra):
     return args
 
 
-def run_one(ww, name, sim_args, an_args, seed, tmp, keep_history=None):
+def simulate(ww, name, sim_args, seed, tmp):
+    """One seed simulated as DShield TSV: its sensor files, scenario.json, and when it started and ended."""
     out = os.path.join(tmp, "%s-%d" % (name, seed))
     t0 = time.time()
     subprocess.run([ww, "simulate", "--out", out, "--seed", str(seed), "--format", "dshield",
                     "--quiet", "--stop-infected", "0.2"] + sim_args, check=True, stdout=subprocess.DEVNULL)
-    t1 = time.time()
     files = sorted(os.path.join(out, f) for f in os.listdir(out) if f.startswith("sensor-"))
-    scen = json.load(open(os.path.join(out, "scenario.json")))
+    return out, files, json.load(open(os.path.join(out, "scenario.json"))), t0, time.time()
+
+
+def run_one(ww, name, sim_args, an_args, seed, tmp, keep_history=None):
+    out, files, scen, t0, t1 = simulate(ww, name, sim_args, seed, tmp)
     w = scen["worm"]
     port, proto = str(w["port"]), w["proto"]
     worm = "%s/%s" % (port, proto)
@@ -154,13 +158,7 @@ def mentions(entry, value):
 
 def run_scenario(ww, name, sim_args, expect, seed, tmp, known):
     """One seed of a SCENARIOS2 row: called, kind right, delay, false alarms."""
-    out = os.path.join(tmp, "%s-%d" % (name, seed))
-    t0 = time.time()
-    subprocess.run([ww, "simulate", "--out", out, "--seed", str(seed), "--format", "dshield",
-                    "--quiet", "--stop-infected", "0.2"] + sim_args, check=True, stdout=subprocess.DEVNULL)
-    t1 = time.time()
-    files = sorted(os.path.join(out, f) for f in os.listdir(out) if f.startswith("sensor-"))
-    scen = json.load(open(os.path.join(out, "scenario.json")))
+    out, files, scen, t0, t1 = simulate(ww, name, sim_args, seed, tmp)
     sc = scen["scenarios"][0]
     start = sc["start"]
     cmd = [ww, "analyze", "--format", "json", "--no-progress", "--quiet"]
