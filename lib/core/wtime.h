@@ -57,4 +57,28 @@ char *ww_time_format(int64_t ts_us, char *buf, size_t size);
  * into microseconds in *us: WW_OK, or WW_ERR_PARSE (*us untouched). */
 enum ww_err ww_parse_duration(const char *s, int64_t *us);
 
+/* Event time for a detector that sweeps idle state now and then (scan.c,
+ * backscatter.c): ww_sweep_tick clamps an event's time to +-2^61 us (so
+ * differences between times never overflow), keeps the latest as now_us,
+ * and returns the clamped time with *due set once `period` of event time
+ * has passed since the first event or the last due sweep. A zeroed struct
+ * is a clock that has seen nothing. */
+struct ww_sweep_clock { int started; int64_t now_us, next_us; };
+
+static inline int64_t ww_sweep_tick(struct ww_sweep_clock *c, int64_t ts_us, int64_t period_us, int *due)
+{
+    const int64_t lim = INT64_C(1) << 61;
+    int64_t ts = ts_us > lim ? lim : ts_us < -lim ? -lim : ts_us;
+    *due = 0;
+    if (!c->started || ts > c->now_us) c->now_us = ts;
+    if (!c->started) {
+        c->started = 1;
+        c->next_us = ts + period_us;
+    } else if (c->now_us >= c->next_us) {
+        *due = 1;
+        c->next_us = c->now_us + period_us;
+    }
+    return ts;
+}
+
 #endif

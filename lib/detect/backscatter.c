@@ -50,8 +50,7 @@
 #include "core/dcount.h"
 #include "core/hash.h"
 #include "core/mem.h"
-
-#define TS_MAX (INT64_C(1) << 61)
+#include "core/wtime.h"
 
 struct vic {
     struct ww_addr addr;
@@ -68,8 +67,7 @@ struct ww_backscatter {
     size_t n, cap;
     struct ww_hash index;
     size_t heap;               /* ww_dcount heap bytes of all entries */
-    int started;
-    int64_t now_us, next_sweep_us;
+    struct ww_sweep_clock clk;     /* event time; idle state swept as it passes */
     struct ww_backscatter_attack *done, *res;
     size_t ndone, capdone, nres;
     uint64_t dropped;
@@ -143,7 +141,7 @@ static void sweep(struct ww_backscatter *b, size_t keep)
 {
     size_t live = 0;
     for (size_t k = 0; k < b->n; k++) {
-        b->ents[k].dead = b->now_us - b->ents[k].last_us > b->o.gap_us;
+        b->ents[k].dead = b->clk.now_us - b->ents[k].last_us > b->o.gap_us;
         live += !b->ents[k].dead;
     }
     if (live > keep) {
@@ -169,16 +167,9 @@ static void sweep(struct ww_backscatter *b, size_t keep)
 void ww_backscatter_event(struct ww_backscatter *b, const struct ww_event *ev)
 {
     if (!ww_event_is_reply(ev) || !ev->src.family) return;
-    /* +-2^61 us (73,000 years) keeps every time difference below in range */
-    int64_t ts = ev->ts_us > TS_MAX ? TS_MAX : ev->ts_us < -TS_MAX ? -TS_MAX : ev->ts_us;
-    if (!b->started || ts > b->now_us) b->now_us = ts;
-    if (!b->started) {
-        b->started = 1;
-        b->next_sweep_us = ts + b->o.gap_us;
-    } else if (b->now_us >= b->next_sweep_us) {
-        sweep(b, SIZE_MAX);
-        b->next_sweep_us = b->now_us + b->o.gap_us;
-    }
+    int due;
+    int64_t ts = ww_sweep_tick(&b->clk, ev->ts_us, b->o.gap_us, &due); /* +-2^61 us: differences in range */
+    if (due) sweep(b, SIZE_MAX);
     struct key k = {&ev->src, ev->proto};
     uint64_t h = key_hash(&ev->src, ev->proto);
     uint32_t i = ww_hash_find(&b->index, h, same_key, b->ents, &k);

@@ -75,9 +75,9 @@
 #include "core/dcount.h"
 #include "core/hash.h"
 #include "core/mem.h"
+#include "core/wtime.h"
 
 enum { M_NONE = 0, M_TRW, M_THRESHOLD };
-#define TS_MAX (INT64_C(1) << 61)
 
 struct src {
     struct ww_addr addr;
@@ -102,8 +102,7 @@ struct ww_scan {
     size_t nlive;         /* entries not flagged */
     struct ww_hash index; /* address -> entry */
     size_t heap;          /* ww_dcount heap bytes of all entries */
-    int started;
-    int64_t now_us, next_sweep_us;
+    struct ww_sweep_clock clk;     /* event time; idle state swept as it passes */
     struct ww_scanner *res;
     size_t nres;
 };
@@ -164,7 +163,7 @@ static void sweep(struct ww_scan *s, size_t keep)
     size_t live = 0;
     for (size_t k = 0; k < s->n; k++) {
         struct src *e = &s->ents[k];
-        e->dead = !e->method && s->now_us - e->last_us > s->o.idle_us;
+        e->dead = !e->method && s->clk.now_us - e->last_us > s->o.idle_us;
         live += !e->method && !e->dead;
     }
     if (live > keep) {
@@ -264,16 +263,9 @@ void ww_scan_event(struct ww_scan *s, const struct ww_event *ev)
         ww_addr_is_unspecified(&ev->src) || ww_addr_is_multicast(&ev->dst) ||
         ww_event_is_reply(ev))
         return;
-    /* +-2^61 us (73,000 years) keeps every time difference below in range */
-    int64_t ts = ev->ts_us > TS_MAX ? TS_MAX : ev->ts_us < -TS_MAX ? -TS_MAX : ev->ts_us;
-    if (!s->started || ts > s->now_us) s->now_us = ts;
-    if (!s->started) {
-        s->started = 1;
-        s->next_sweep_us = ts + s->o.idle_us;
-    } else if (s->now_us >= s->next_sweep_us) {
-        sweep(s, SIZE_MAX);
-        s->next_sweep_us = s->now_us + s->o.idle_us;
-    }
+    int due;
+    int64_t ts = ww_sweep_tick(&s->clk, ev->ts_us, s->o.idle_us, &due); /* +-2^61 us: differences in range */
+    if (due) sweep(s, SIZE_MAX);
     uint64_t ah = ww_addr_hash(&ev->src);
     struct src *e = lookup(s, &ev->src, ah);
     if (!e) e = insert(s, &ev->src, ah, ts);
