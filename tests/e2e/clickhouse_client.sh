@@ -11,6 +11,7 @@
 #   - a RowBinary insert into a shard's own table;
 #   - ClickHouse's own message passed through (Code: 60 for a missing table;
 #     a syntax error);
+#   - the answer cap; an error after a 200 status (in the body's last line);
 #   - basic-auth credentials: a wrong password refused with Code: 193;
 #   - a server that is down: WW_ERR_IO ("I/O error") with the URL;
 #   - SELECT sleep(3) with a 1 s timeout: timed out, in about 1 s.
@@ -66,6 +67,17 @@ c "$CH1/wwdb" 5000 exec "CREATE TABLE (" && fail "a syntax error ran"
 grep -q "ww_err parse error: .*Code: 62" "$T/err" || fail "syntax error: $(cat "$T/err")"
 printf 'x\ty\n' | c "$CH1/wwdb" 5000 insert nope TabSeparated && fail "an insert into nothing went through"
 grep -q "Code: 60" "$T/err" || fail "insert into a missing table: $(cat "$T/err")"
+
+# the answer cap (1 MiB here): 7 MB of numbers refused, not half-read
+c "$CH1/wwdb" 5000 query "SELECT number FROM numbers(1000000)" > "$T/out" && fail "7 MB answered under a 1 MiB cap"
+grep -q "ww_err limit exceeded: $CH1/wwdb: answer over 1048576 bytes" "$T/err" || fail "cap: $(cat "$T/err")"
+[ -s "$T/out" ] && fail "rows handed over from a refused answer"
+
+# an error after the answer began (status 200 already sent): still an error
+CH_MAX=100000000 c "$CH1/wwdb" 20000 query \
+    "SELECT number, throwIf(number = 3000000) FROM numbers(4000000)" > "$T/out" && fail "a late error passed"
+grep -q "ww_err invalid argument: $CH1/wwdb: Code: 395, e.displayText() = .*throwIf" "$T/err" || fail "late error: $(cat "$T/err")"
+[ -s "$T/out" ] && fail "rows handed over from an answer that failed"
 
 # credentials (basic auth): the default user has no password, so one is wrong
 CH_USER=default CH_KEY=wrong c "$CH1/wwdb" 5000 query "SELECT 1" && fail "a wrong password was let in"

@@ -4,7 +4,8 @@
  *   tool_clickhouse_client URL TIMEOUT_MS exec SQL
  *   tool_clickhouse_client URL TIMEOUT_MS query SQL     rows on stdout, fields '|'-joined, NULL as <NULL>
  *   tool_clickhouse_client URL TIMEOUT_MS insert TABLE FORMAT [SETTING...] < body
- * Credentials come from CH_USER and CH_KEY. On an error it prints
+ * Credentials come from CH_USER and CH_KEY; CH_MAX caps an answer (bytes,
+ * default 1 MiB). On an error it prints
  * "ww_err NAME: message" on stderr and exits 1. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,8 @@ int main(int argc, char **argv)
     char err[1024] = "";
     struct ww_ch *ch;
     enum ww_err e = ww_ch_open(&ch, argv[1], getenv("CH_USER"), getenv("CH_KEY"),
-                               atol(argv[2]), 1 << 20, err, sizeof err);
+                               atol(argv[2]),
+                               getenv("CH_MAX") ? (size_t)atol(getenv("CH_MAX")) : 1 << 20, err, sizeof err);
     if (!e && !strcmp(argv[3], "exec")) e = ww_ch_exec(ch, argv[4], err, sizeof err);
     else if (!e && !strcmp(argv[3], "query")) e = ww_ch_query(ch, argv[4], print_row, NULL, err, sizeof err);
     else if (!e && !strcmp(argv[3], "insert") && argc >= 6) {
