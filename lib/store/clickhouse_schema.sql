@@ -102,14 +102,20 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS backscatter_mv TO backscatter_local AS
 CREATE TABLE IF NOT EXISTS backscatter AS backscatter_local
     ENGINE = Distributed(@CLUSTER@, currentDatabase(), backscatter_local);
 
--- batches: one row per accepted batch (SQLite batches); a retry's second
--- row collapses into the first at merge time, and FINAL shows one row.
--- wm = the batch's latest event time (keys.wm), ts = arrival (last_seen).
--- Sharded by sensor, unpartitioned (a partition would split a retry from
--- its first row); retention by ALTER TABLE batches_local DELETE WHERE ts < X.
+-- batches: a sensor's batch ids, claimed then done (issue item 3: a batch
+-- id is accepted once per sensor across all front-ends). A front-end first
+-- inserts a claim (state 0), reads the rows of that (sensor, batch_id), and
+-- goes on only if its claim is the only live one (no done row, no other
+-- claim younger than 60 s); then the events, then the done row (state 1,
+-- ts = arrival, events, wm = the batch's latest event time, late = its
+-- events already judged). v orders the rows for the merge: a done row
+-- (bit 62) outlives every claim, so a merge never forgets that a batch is
+-- in. Sharded by sensor, unpartitioned (a partition would split a retry
+-- from its first row); retention by ALTER TABLE batches_local DELETE.
 CREATE TABLE IF NOT EXISTS batches_local (
-    sensor UInt64, batch_id String, ts UInt64, events UInt64, wm UInt64
-) ENGINE = ReplacingMergeTree(ts) ORDER BY (sensor, batch_id);
+    sensor UInt64, batch_id String, ts UInt64, events UInt64, wm UInt64,
+    late UInt64, frontend UInt64, state UInt8, v UInt64
+) ENGINE = ReplacingMergeTree(v) ORDER BY (sensor, batch_id);
 CREATE TABLE IF NOT EXISTS batches AS batches_local
     ENGINE = Distributed(@CLUSTER@, currentDatabase(), batches_local, sensor);
 
@@ -117,8 +123,9 @@ CREATE TABLE IF NOT EXISTS batches AS batches_local
 -- A change is a new row with a larger ver (the writer's microsecond clock),
 -- readers use FINAL (or argMax by ver), merges keep the latest.
 
--- meta: version (of this schema), hold (the surge detector's saved state,
--- its blob in v), surge_wm, ...
+-- meta: version (of this schema); the detector's lease ('detector': v =
+-- the front-end's id, ver = the lease's expiry) and its saved state
+-- (surge, surge_wm, release, sensors: blobs and numbers as text in v)
 CREATE TABLE IF NOT EXISTS meta (k String, v String, ver UInt64)
     ENGINE = ReplacingMergeTree(ver) ORDER BY k;
 
@@ -153,6 +160,27 @@ CREATE TABLE IF NOT EXISTS dshield_keys (
 
 CREATE TABLE IF NOT EXISTS dshield_nonces (userid UInt64, nonce String, ts UInt64)
     ENGINE = ReplacingMergeTree(ts) ORDER BY (userid, nonce);
+
+-- history moved from a SQLite store (`wormwatch store copy`): its
+-- aggregates as plain figures (its distinct counts cannot become
+-- uniqCombined states), added by the queries to what the views hold.
+-- ports: port * 256 + proto.
+CREATE TABLE IF NOT EXISTS hist_hour (
+    port UInt16, proto UInt8, h UInt32, records UInt64, nsrc UInt64, ndst UInt64, nsens UInt64
+) ENGINE = ReplacingMergeTree ORDER BY (port, proto, h);
+CREATE TABLE IF NOT EXISTS hist_day (
+    d Date, port UInt16, proto UInt8, records UInt64, nsrc UInt64, ndst UInt64, nsens UInt64,
+    top_src Array(FixedString(16)), top_records Array(UInt64)
+) ENGINE = ReplacingMergeTree ORDER BY (d, port, proto);
+CREATE TABLE IF NOT EXISTS hist_src (
+    src FixedString(16), first UInt64, last UInt64, records UInt64, ntgt UInt64, nport UInt64,
+    nsens UInt64, ports Array(UInt32), port_records Array(UInt64), days Array(UInt16),
+    day_records Array(UInt64)
+) ENGINE = ReplacingMergeTree ORDER BY src;
+CREATE TABLE IF NOT EXISTS hist_bsc (
+    d Date, victim FixedString(16), proto UInt8, records UInt64, first UInt64, last UInt64,
+    ntgt UInt64
+) ENGINE = ReplacingMergeTree ORDER BY (d, victim, proto);
 
 -- the version row last: a schema whose version row exists is complete
 INSERT INTO meta (k, v, ver) VALUES ('version', '1', 1);
