@@ -19,7 +19,9 @@ struct ww_store {
 };
 
 struct ww_store_ops {
-    int  (*open)(const char *target, struct ww_store **out, char *err, size_t errlen);
+    /* user, password: the engine's credentials (ww_store_open_as), or NULL */
+    int  (*open)(const char *target, const char *user, const char *password, struct ww_store **out,
+                 char *err, size_t errlen);
     void (*close)(struct ww_store *st);
     int  (*start)(struct ww_store *st, const struct ww_store_opts *o, char *err, size_t errlen);
     int  (*key_add)(struct ww_store *st, const char *name, char secret[65]);
@@ -72,5 +74,6 @@ struct ww_store_ops {
 };
 
 extern const struct ww_store_ops ww_store_sqlite;
+extern const struct ww_store_ops ww_store_clickhouse;
 
 #endif

@@ -19,22 +19,28 @@ static const struct {
     const struct ww_store_ops *ops;
 } engines[] = {
     {"sqlite:", "SQLite", &ww_store_sqlite},
-    {"clickhouse://", "ClickHouse", NULL}, /* issue 15 */
+    {"clickhouse://", "ClickHouse", &ww_store_clickhouse},
 };
 
 int ww_store_open(const char *spec, struct ww_store **out, char *err, size_t errlen)
+{
+    return ww_store_open_as(spec, NULL, NULL, out, err, errlen);
+}
+
+int ww_store_open_as(const char *spec, const char *user, const char *password, struct ww_store **out,
+                     char *err, size_t errlen)
 {
     *out = NULL;
     for (size_t i = 0; i < sizeof engines / sizeof engines[0]; i++) {
         size_t n = strlen(engines[i].scheme);
         if (strncmp(spec, engines[i].scheme, n)) continue;
-        if (engines[i].ops) return engines[i].ops->open(spec + n, out, err, errlen);
+        if (engines[i].ops) return engines[i].ops->open(spec + n, user, password, out, err, errlen);
         if (err && errlen)
             snprintf(err, errlen, "%s: the %s store engine is not built yet;"
                      " --db takes a file path or sqlite:PATH", spec, engines[i].name);
         return WW_ERR_FORMAT;
     }
-    return ww_store_sqlite.open(spec, out, err, errlen);
+    return ww_store_sqlite.open(spec, user, password, out, err, errlen);
 }
 
 void ww_store_close(struct ww_store *st)

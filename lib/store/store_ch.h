@@ -56,7 +56,7 @@ struct ch_store {
     pthread_mutex_t mu;         /* pools, counters, status, keys cache */
     struct ww_store_counters counters;
     int failed;                 /* the last write failed */
-    char why[256];              /* ... and why */
+    char why[512];              /* ... and why */
     struct ch_key *keys;        /* cache of keys FINAL, refreshed every KEYS_REFRESH_US */
     size_t nkeys;
     int64_t keys_at;            /* monotonic us of the last refresh; 0 = never */

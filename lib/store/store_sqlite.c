@@ -426,8 +426,10 @@ static int migrate(struct sq_store *st)
     return WW_OK;
 }
 
-static int sq_open(const char *path, struct ww_store **out, char *err, size_t errlen)
+static int sq_open(const char *path, const char *user, const char *password, struct ww_store **out,
+                   char *err, size_t errlen)
 {
+    (void)user, (void)password; /* a file has none */
     struct sq_store *st = ww_calloc(1, sizeof *st);
     st->base.ops = &ww_store_sqlite;
     st->stmt = ww_calloc(S_COUNT, sizeof *st->stmt);
