@@ -11,7 +11,8 @@
 #
 # ch_start: starts both shards (SKIP, exit 77, when clickhouse-server is not
 # installed); waits up to 60 s for each to answer `SELECT version()` over
-# HTTP; sets CH1, CH2 (their HTTP URLs) and CH_PIDS.
+# HTTP; sets CH1, CH2 (their HTTP URLs), CH_USER and CH_PASSWORD (a user
+# with a password on both) and CH_PIDS.
 # ch_q URL SQL: runs SQL over HTTP, its answer on stdout; fails the test on
 # an error.
 # ch_stop: stops both (SIGTERM, then SIGKILL after 10 s).
@@ -22,6 +23,22 @@ ch_start() {
     local server=$(command -v clickhouse-server || echo /usr/sbin/clickhouse-server)
     local base=$(( 20000 + RANDOM % 20000 )) n
     CH_PIDS=
+    # users: default (no password, as Debian's), and ww with a password
+    # (CH_USER, CH_PASSWORD) for the tests of credentials
+    CH_USER=ww CH_PASSWORD=ww-test-secret
+    cat > "$T/users.xml" <<EOF
+<yandex>
+  <profiles><default><max_memory_usage>4000000000</max_memory_usage></default></profiles>
+  <users>
+    <default><password></password><networks><ip>127.0.0.0/8</ip></networks>
+      <profile>default</profile><quota>default</quota></default>
+    <$CH_USER><password>$CH_PASSWORD</password><networks><ip>127.0.0.0/8</ip></networks>
+      <profile>default</profile><quota>default</quota></$CH_USER>
+  </users>
+  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors>
+    <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
+</yandex>
+EOF
     for n in 1 2; do
         local d="$T/ch$n" http=$((base + n * 10)) tcp=$((base + n * 10 + 1)) inter=$((base + n * 10 + 2))
         mkdir -p "$d/data" "$d/tmp" "$d/user_files"
@@ -35,7 +52,7 @@ ch_start() {
   <path>$d/data/</path>
   <tmp_path>$d/tmp/</tmp_path>
   <user_files_path>$d/user_files/</user_files_path>
-  <users_config>/etc/clickhouse-server/users.xml</users_config>
+  <users_config>$T/users.xml</users_config>
   <default_profile>default</default_profile>
   <default_database>default</default_database>
   <mark_cache_size>5368709</mark_cache_size>
