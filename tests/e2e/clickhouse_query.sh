@@ -163,8 +163,8 @@ def sensors(d):  # the times each store set on its own, compared apart
     times = []
     for s in d.get('sensors', []):
         times.append([s.pop(k, None) for k in ('created', 'last_seen', 'last_submission')])
-    # the hold's figures are the detector's (store_ch_detect.c), not the read side's
-    for k in ('release_point', 'late_events', 'waiting_events', 'forced_events', 'stale'):
+    # event time's figures are the detector's (ch_det_time, store_ch_detect.c), not the read side's
+    for k in ('frontier', 'release_point', 'late_events', 'waiting_events', 'forced_events', 'stale'):
         d.pop(k, None)
     return d, times
 
@@ -236,8 +236,8 @@ def hourly(d):
 expect('/api/v1/porthistory/445?from=%s&to=%s&by=hour' % (date(D0), date(D2)), hourly)
 
 def top(d):
-    add([r for r in d['topports'] if r['port'] == 445][0], records=100, sources=30, targets=40)
-    d['topports'].sort(key=lambda r: -r['records'])
+    add([r for r in d['ports'] if r['port'] == 445][0], records=100, sources=30, targets=40)
+    d['ports'].sort(key=lambda r: -r['records'])
 expect('/api/v1/topports/records?date=%s' % date(D1), top)
 
 def srcs445(d):
