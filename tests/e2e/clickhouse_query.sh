@@ -145,8 +145,11 @@ for by in ('records', 'sources', 'targets'):
     paths += ['/api/v1/topports/%s?date=%s' % (by, date(D1)), '/api/v1/topports/%s' % by,
               '/api/v1/topports/%s?date=%s&limit=2' % (by, date(D1))]
 
+spent = {}
 def get(url, path):
+    t0 = time.monotonic()
     st, body = req(url, path)
+    spent[url] = spent.get(url, 0) + time.monotonic() - t0
     try:
         return st, json.loads(body)
     except ValueError:
@@ -194,7 +197,8 @@ assert len(answers['/api/v1/sources?port=445'][1]['sources']) == 4, answers['/ap
 assert len(answers['/api/v1/backscatter?date=%s' % date(D1)][1]['backscatter']) == 2
 assert len(answers['/api/v1/alerts?growth=1'][1]['alerts']) == 2
 assert answers['/api/v1/ip/192.0.2.200'][0] == 404
-print('%d paths compared, %d differ' % (n_paths, failed))
+print('%d paths compared, %d differ; answered in %.0f ms (SQLite), %.0f ms (ClickHouse)'
+      % (n_paths, failed, 1000 * spent[sq_url], 1000 * spent[ch_url]))
 
 # ---- history (`store copy`'s tables on the home shard), added to the answers
 A9, A1 = addr('198.51.100.9'), addr('198.51.100.1')
