@@ -197,6 +197,20 @@ assert len(answers['/api/v1/sources?port=445'][1]['sources']) == 4, answers['/ap
 assert len(answers['/api/v1/backscatter?date=%s' % date(D1)][1]['backscatter']) == 2
 assert len(answers['/api/v1/alerts?growth=1'][1]['alerts']) == 2
 assert answers['/api/v1/ip/192.0.2.200'][0] == 404
+# /metrics: the table gauges alike; the raw events' rows (13 lines, the
+# retry not stored again) and the tables' bytes in place of the log's
+def gauges(url):
+    st, body = req(url, '/metrics')
+    assert st == 200, (url, st)
+    return {l.split()[0]: float(l.split()[1]) for l in body.decode().splitlines()
+            if l.startswith('wormwatch_store_')}
+g1, g2 = gauges(sq_url), gauges(ch_url)
+for k in ('wormwatch_store_alerts', 'wormwatch_store_floods', 'wormwatch_store_sensor_keys',
+          'wormwatch_store_writable'):
+    same('/metrics ' + k, g1.get(k), g2.get(k))
+same('/metrics wormwatch_store_event_rows', 13, g2.get('wormwatch_store_event_rows'))
+if not g2.get('wormwatch_store_file_bytes'):
+    same('/metrics wormwatch_store_file_bytes', 'more than 0', g2.get('wormwatch_store_file_bytes'))
 print('%d paths compared, %d differ; answered in %.0f ms (SQLite), %.0f ms (ClickHouse)'
       % (n_paths, failed, 1000 * spent[sq_url], 1000 * spent[ch_url]))
 
