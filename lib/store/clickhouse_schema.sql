@@ -139,7 +139,7 @@ CREATE TABLE IF NOT EXISTS alerts (
     sources UInt64, new_sources UInt64, baseline_new Float64, score Float64,
     explanation String, side String, kind String, sensors UInt64, new_targets UInt64,
     new_per_bucket String, growth_per_hour Float64, doubling_s Float64,
-    population Float64, saturation UInt8, ver UInt64
+    population Float64, saturation UInt64, ver UInt64
 ) ENGINE = ReplacingMergeTree(ver) ORDER BY (port, proto, start);
 
 CREATE TABLE IF NOT EXISTS floods (

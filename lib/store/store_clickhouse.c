@@ -1112,7 +1112,7 @@ static int ch_submit(struct ww_store *base, int64_t sensor_id, const char *batch
     rc = n ? ch_insert(st, CH_DB, "events", "RowBinary", b.p, b.len) : WW_OK;
     ww_buf_reset(&b);
     if (!rc) {
-        batch_row(&b, sensor_id, batch_id, ww_now_us(), n, wm, late, st->frontend, 1);
+        batch_row(&b, sensor_id, batch_id, ww_now_us(), records, wm, late, st->frontend, 1);
         for (int attempt = 0; attempt < 3; attempt++) /* the events are in: say so if at all possible */
             if (!(rc = ch_insert(st, CH_DB, "batches", "RowBinary", b.p, b.len))) break;
         ww_buf_reset(&b);
@@ -1126,7 +1126,6 @@ static int ch_submit(struct ww_store *base, int64_t sensor_id, const char *batch
     st->counters.batches++;
     st->counters.events += n;
     pthread_mutex_unlock(&st->mu);
-    (void)records;
     return WW_OK;
 }
 
