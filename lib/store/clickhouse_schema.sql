@@ -105,17 +105,20 @@ CREATE TABLE IF NOT EXISTS backscatter AS backscatter_local
 -- batches: a sensor's batch ids, claimed then done (issue item 3: a batch
 -- id is accepted once per sensor across all front-ends). A front-end first
 -- inserts a claim (state 0), reads the rows of that (sensor, batch_id), and
--- goes on only if its claim is the only live one (no done row, no other
--- claim younger than 60 s); then the events, then the done row (state 1,
--- ts = arrival, events, wm = the batch's latest event time, late = its
--- events already judged). v orders the rows for the merge: a done row
--- (bit 62) outlives every claim, so a merge never forgets that a batch is
--- in. Sharded by sensor, unpartitioned (a partition would split a retry
--- from its first row); retention by ALTER TABLE batches_local DELETE.
+-- goes on only if no done row (state 1) and no live claim of another
+-- front-end is there (younger than 60 s; a front-end that backed off
+-- withdrew its claim, state 2); then the events, then the done row (ts =
+-- arrival, events = records, wm = the batch's latest event time, late = its
+-- events already judged). One row per front-end and batch id: a merge never
+-- folds one front-end's claim into another's (that would hide a live claim
+-- from the second front-end), and v orders one front-end's rows (a done row,
+-- bit 62, outlives its later claims). Readers take done rows, once per
+-- (sensor, batch_id). Sharded by sensor, unpartitioned (a partition would
+-- split a retry from its first row); retention by ALTER TABLE ... DELETE.
 CREATE TABLE IF NOT EXISTS batches_local (
     sensor UInt64, batch_id String, ts UInt64, events UInt64, wm UInt64,
     late UInt64, frontend UInt64, state UInt8, v UInt64
-) ENGINE = ReplacingMergeTree(v) ORDER BY (sensor, batch_id);
+) ENGINE = ReplacingMergeTree(v) ORDER BY (sensor, batch_id, frontend);
 CREATE TABLE IF NOT EXISTS batches AS batches_local
     ENGINE = Distributed(@CLUSTER@, currentDatabase(), batches_local, sensor);
 

@@ -64,6 +64,8 @@ struct ch_store {
     struct ww_store_opts opts;
     int64_t lateness_us;
     struct ch_det *det;         /* NULL until start */
+    struct { int64_t sensor; char *batch_id; } *inflight; /* batches in hand (submit) */
+    size_t ninflight;
 };
 
 static inline struct ch_store *ch_st(struct ww_store *s) { return (struct ch_store *)s; }

@@ -611,6 +611,8 @@ static void ch_close(struct ww_store *base)
     if (st->password) memset(st->password, 0, strlen(st->password));
     ww_free(st->spec), ww_free(st->db), ww_free(st->cluster), ww_free(st->user), ww_free(st->password);
     ww_free(st->keys);
+    for (size_t i = 0; i < st->ninflight; i++) ww_free(st->inflight[i].batch_id);
+    ww_free(st->inflight);
     pthread_mutex_destroy(&st->mu);
     ww_free(st);
 }
@@ -1012,7 +1014,11 @@ static int dshield_userid(struct ww_store *base, const char *name, int64_t *user
 
 /* ---- submit ------------------------------------------------------------------------ */
 
-struct claims { uint64_t me; int64_t my_ts, now; int done, others; };
+/* The rows of one (sensor, batch id), each front-end's latest (argMax by
+ * v): a done row anywhere makes the batch a duplicate; a live claim of
+ * another front-end (not withdrawn, younger than CH_CLAIM_STALE_US) makes
+ * this one back off. */
+struct claims { uint64_t me; int64_t now; int done, others; };
 
 static int claim_row(void *ctx, char *const *col, const size_t *len, size_t ncol)
 {
@@ -1023,66 +1029,78 @@ static int claim_row(void *ctx, char *const *col, const size_t *len, size_t ncol
     int state = (int)ch_col_int(col[1], 0);
     int64_t ts = ch_col_int(col[2], 0);
     if (state == 1) c->done = 1;
-    else if (fe != c->me && c->now - ts < CH_CLAIM_STALE_US) c->others++;
+    else if (state == 0 && fe != c->me && c->now - ts < CH_CLAIM_STALE_US) c->others++;
     return 0;
 }
 
-static void batch_row(struct ww_buf *b, int64_t sensor, const char *batch_id, int64_t ts, uint64_t events,
-                      int64_t wm, uint64_t late, uint64_t frontend, int state)
+enum { CLAIM = 0, DONE = 1, WITHDRAWN = 2 };
+
+static int batch_row(struct ch_store *st, int64_t sensor, const char *batch_id, uint64_t events, int64_t wm,
+                     uint64_t late, int state)
 {
-    ch_rb_u64(b, (uint64_t)sensor);
-    ch_rb_str(b, batch_id, strlen(batch_id));
-    ch_rb_u64(b, (uint64_t)ts);
-    ch_rb_u64(b, events);
-    ch_rb_u64(b, wm < 0 ? 0 : (uint64_t)wm);
-    ch_rb_u64(b, late);
-    ch_rb_u64(b, frontend);
-    ch_rb_u8(b, (uint8_t)state);
-    ch_rb_u64(b, (uint64_t)ts | (state ? DONE_BIT : 0));
+    struct ww_buf b;
+    ww_buf_init(&b, 1 << 16);
+    int64_t ts = ww_now_us();
+    ch_rb_u64(&b, (uint64_t)sensor);
+    ch_rb_str(&b, batch_id, strlen(batch_id));
+    ch_rb_u64(&b, (uint64_t)ts);
+    ch_rb_u64(&b, events);
+    ch_rb_u64(&b, wm < 0 ? 0 : (uint64_t)wm);
+    ch_rb_u64(&b, late);
+    ch_rb_u64(&b, st->frontend);
+    ch_rb_u8(&b, (uint8_t)state);
+    ch_rb_u64(&b, (uint64_t)ts | (state == DONE ? DONE_BIT : 0));
+    int rc = b.err ? WW_ERR_LIMIT : ch_insert(st, CH_DB, "batches", "RowBinary", b.p, b.len);
+    ww_buf_reset(&b);
+    return rc;
 }
 
-static void fail(struct ch_store *st, int failed)
+/* This process's batches in hand, (sensor, batch id): a second request
+ * for one of them waits its turn as another front-end's would (a claim of
+ * this front-end does not stop this front-end). Under st->mu. */
+static int inflight_take(struct ch_store *st, int64_t sensor, const char *batch_id)
+{
+    for (size_t i = 0; i < st->ninflight; i++)
+        if (st->inflight[i].sensor == sensor && !strcmp(st->inflight[i].batch_id, batch_id)) return 0;
+    st->inflight = ww_realloc(st->inflight, (st->ninflight + 1) * sizeof *st->inflight);
+    st->inflight[st->ninflight].sensor = sensor;
+    st->inflight[st->ninflight++].batch_id = ww_strdup(batch_id);
+    return 1;
+}
+
+static void inflight_drop(struct ch_store *st, int64_t sensor, const char *batch_id)
 {
     pthread_mutex_lock(&st->mu);
-    st->failed = failed;
-    if (!failed) st->why[0] = '\0';
+    for (size_t i = 0; i < st->ninflight; i++)
+        if (st->inflight[i].sensor == sensor && !strcmp(st->inflight[i].batch_id, batch_id)) {
+            ww_free(st->inflight[i].batch_id);
+            st->inflight[i] = st->inflight[--st->ninflight];
+            break;
+        }
     pthread_mutex_unlock(&st->mu);
 }
 
-static int ch_submit(struct ww_store *base, int64_t sensor_id, const char *batch_id,
-                     const struct ww_event *ev, size_t n, int *duplicate)
+static int submit(struct ch_store *st, int64_t sensor_id, const char *batch_id, const struct ww_event *ev,
+                  size_t n, int *duplicate, int *backoff)
 {
-    struct ch_store *st = ch_st(base);
-    *duplicate = 0;
-    for (size_t i = 0; i < n; i++)
-        if (ev[i].ts_us < 0) return WW_ERR_ARG; /* no Date before 1970 */
+    if (batch_row(st, sensor_id, batch_id, 0, 0, 0, CLAIM)) return WW_ERR_IO;
+    struct claims c = {.me = st->frontend, .now = ww_now_us()};
     struct ww_buf b;
     ww_buf_init(&b, (size_t)1 << 31);
-    int64_t now = ww_now_us();
-    batch_row(&b, sensor_id, batch_id, now, 0, 0, 0, st->frontend, 0);
-    int rc = ch_insert(st, CH_DB, "batches", "RowBinary", b.p, b.len);
+    ch_lit_str(&b, batch_id, strlen(batch_id));
+    int rc = ch_query(st, CH_DB, claim_row, &c, "SELECT frontend, argMax(state, v), argMax(ts, v) FROM batches"
+                      " WHERE sensor = %lld AND batch_id = %s GROUP BY frontend", (long long)sensor_id, b.p);
     ww_buf_reset(&b);
-    struct claims c = {.me = st->frontend, .my_ts = now, .now = now};
-    if (!rc) {
-        ww_buf_addf(&b, "SELECT frontend, state, ts FROM batches WHERE sensor = %lld AND batch_id = ",
-                    (long long)sensor_id);
-        ch_lit_str(&b, batch_id, strlen(batch_id));
-        rc = ch_query(st, CH_DB, claim_row, &c, "%s", b.p) ? WW_ERR_IO : WW_OK;
-        ww_buf_reset(&b);
-    }
-    if (rc) {
-        fail(st, 1);
-        return WW_ERR_IO;
-    }
+    if (rc) return WW_ERR_IO;
     if (c.done) {
-        pthread_mutex_lock(&st->mu);
-        st->counters.duplicates++;
-        pthread_mutex_unlock(&st->mu);
         *duplicate = 1;
         return WW_OK;
     }
-    if (c.others) return WW_ERR_IO; /* another front-end has it in hand: try again later */
-
+    if (c.others) { /* another front-end has it in hand: step aside, try again later */
+        batch_row(st, sensor_id, batch_id, 0, 0, 0, WITHDRAWN);
+        *backoff = 1;
+        return WW_ERR_IO;
+    }
     pthread_mutex_lock(&st->mu);
     int64_t release = st->release_us;
     pthread_mutex_unlock(&st->mu);
@@ -1090,6 +1108,7 @@ static int ch_submit(struct ww_store *base, int64_t sensor_id, const char *batch
     uint64_t late = 0, records = 0;
     for (size_t i = 0; i < n; i++) {
         const struct ww_event *e = &ev[i];
+        uint32_t count = e->count ? e->count : 1;
         ch_rb_u16(&b, (uint16_t)floordiv(e->ts_us, WW_DAY_US));
         ch_rb_u64(&b, (uint64_t)e->ts_us);
         ch_rb_addr(&b, &e->src);
@@ -1103,30 +1122,42 @@ static int ch_submit(struct ww_store *base, int64_t sensor_id, const char *batch
         ch_rb_u8(&b, e->outcome);
         ch_rb_u8(&b, (uint8_t)ww_event_is_reply(e));
         ch_rb_u64(&b, (uint64_t)sensor_id);
-        ch_rb_u32(&b, e->count ? e->count : 1);
+        ch_rb_u32(&b, count);
         if (e->ts_us > wm) wm = e->ts_us;
         late += e->ts_us < release;
-        records += e->count ? e->count : 1;
+        records += count; /* as SQLite's batches.events: records, not lines */
     }
-    if (b.err) return WW_ERR_LIMIT;
-    rc = n ? ch_insert(st, CH_DB, "events", "RowBinary", b.p, b.len) : WW_OK;
+    rc = b.err ? WW_ERR_LIMIT : n ? ch_insert(st, CH_DB, "events", "RowBinary", b.p, b.len) : WW_OK;
     ww_buf_reset(&b);
-    if (!rc) {
-        batch_row(&b, sensor_id, batch_id, ww_now_us(), records, wm, late, st->frontend, 1);
-        for (int attempt = 0; attempt < 3; attempt++) /* the events are in: say so if at all possible */
-            if (!(rc = ch_insert(st, CH_DB, "batches", "RowBinary", b.p, b.len))) break;
-        ww_buf_reset(&b);
+    if (rc) { /* nothing acknowledged: let a retry through another front-end go on at once */
+        batch_row(st, sensor_id, batch_id, 0, 0, 0, WITHDRAWN);
+        return rc == WW_ERR_LIMIT ? rc : WW_ERR_IO;
     }
-    if (rc) {
-        fail(st, 1);
-        return WW_ERR_IO;
-    }
+    for (int attempt = 0; attempt < 3; attempt++) /* the events are in: say so if at all possible */
+        if (!(rc = batch_row(st, sensor_id, batch_id, records, wm, late, DONE))) break;
+    return rc ? WW_ERR_IO : WW_OK;
+}
+
+static int ch_submit(struct ww_store *base, int64_t sensor_id, const char *batch_id,
+                     const struct ww_event *ev, size_t n, int *duplicate)
+{
+    struct ch_store *st = ch_st(base);
+    *duplicate = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ev[i].ts_us < 0) return WW_ERR_ARG; /* no Date before 1970 */
     pthread_mutex_lock(&st->mu);
-    st->failed = 0;
-    st->counters.batches++;
-    st->counters.events += n;
+    int mine = inflight_take(st, sensor_id, batch_id);
     pthread_mutex_unlock(&st->mu);
-    return WW_OK;
+    if (!mine) return WW_ERR_IO; /* the same batch is in hand here: try again later */
+    int backoff = 0;
+    int rc = submit(st, sensor_id, batch_id, ev, n, duplicate, &backoff);
+    inflight_drop(st, sensor_id, batch_id);
+    pthread_mutex_lock(&st->mu);
+    if (!backoff) st->failed = rc == WW_ERR_IO; /* a request failed (why says it), or all went well */
+    if (!rc && *duplicate) st->counters.duplicates++;
+    if (!rc && !*duplicate) st->counters.batches++, st->counters.events += n;
+    pthread_mutex_unlock(&st->mu);
+    return rc;
 }
 
 static int ch_status(struct ww_store *base, char *why, size_t len)

@@ -117,24 +117,28 @@ same "SELECT d, IPv6NumToString(victim), proto, sumMerge(records), minMerge(firs
 [ "$(ch_q "$CH2" "SELECT IPv6NumToString(src) FROM events WHERE port = 80")" = ::ffff:203.0.113.7 ] ||
     fail "an IPv4 source does not read back IPv4-mapped"
 
-# batches: claims (state 0) and done rows (state 1, v with bit 62): sensor 1
-# claims and finishes b1, then a late retry of b1 claims it again through the
-# other shard (its claim is younger than the done row); b2 is claimed only
-# (its front-end died); sensor 2 finishes its own b1
+# batches: claims (state 0) and done rows (state 1, v with bit 62), one row
+# per front-end and batch id: front-end 7 claims and finishes sensor 1's b1,
+# then claims it again (a late retry: its done row must outlive the claim);
+# front-end 9 claims b1 through the other shard (its claim must stay beside
+# 7's rows, never folded into them); b2 is claimed only (its front-end died);
+# sensor 2's own b1 is done by front-end 8
 D=4611686018427387904 # bit 62
 for q in "(1, 'b1', 100, 0, 0, 0, 7, 0, 100)" "(1, 'b1', 110, 3, 10, 0, 7, 1, $((D + 110)))" \
+         "(1, 'b1', 400, 0, 0, 0, 7, 0, 400)" \
          "(1, 'b2', 200, 0, 0, 0, 7, 0, 200)" "(2, 'b1', 150, 2, 15, 0, 8, 1, $((D + 150)))"; do
     ch_ins "$CH1" "INSERT INTO batches VALUES $q" > /dev/null
 done
 ch_ins "$CH2" "INSERT INTO batches VALUES (1, 'b1', 300, 0, 0, 0, 9, 0, 300)" > /dev/null
-[ "$(ch_q "$CH1" "SELECT count() FROM batches")" = 5 ] || fail "5 batch rows before FINAL"
-want=$'1\tb1\t110\t1\n1\tb2\t200\t0\n2\tb1\t150\t1'
-got=$(ch_q "$CH1" "SELECT sensor, batch_id, ts, state FROM (SELECT sensor, batch_id, ts, state, v FROM batches FINAL) ORDER BY sensor, batch_id")
+[ "$(ch_q "$CH1" "SELECT count() FROM batches")" = 6 ] || fail "6 batch rows before FINAL"
+want=$'1\tb1\t7\t110\t1\n1\tb1\t9\t300\t0\n1\tb2\t7\t200\t0\n2\tb1\t8\t150\t1'
+got=$(ch_q "$CH1" "SELECT sensor, batch_id, frontend, ts, state FROM (SELECT sensor, batch_id, frontend, ts,
+    state, v FROM batches FINAL) ORDER BY sensor, batch_id, frontend")
 [ "$got" = "$want" ] || fail "batches FINAL: $got"
 for url in "$CH1" "$CH2"; do ch_q "$url" "OPTIMIZE TABLE batches_local FINAL" > /dev/null; done
-got=$(ch_q "$CH2" "SELECT sensor, batch_id, ts, state FROM batches ORDER BY sensor, batch_id")
+got=$(ch_q "$CH2" "SELECT sensor, batch_id, frontend, ts, state FROM batches ORDER BY sensor, batch_id, frontend")
 [ "$got" = "$want" ] || fail "batches after OPTIMIZE: $got"
-echo "ok: a batch id is kept once per sensor, a done row outlives later claims (FINAL and OPTIMIZE)"
+echo "ok: batches: a done row outlives its front-end's later claims; front-ends' claims never folded together"
 
 # retention: a day's partition dropped on each shard takes its raw events
 for url in "$CH1" "$CH2"; do ch_q "$url" "ALTER TABLE events_local DROP PARTITION '2025-11-30'" > /dev/null; done
