@@ -112,6 +112,17 @@ void ch_rb_f64(struct ww_buf *b, double v);
 void ch_rb_str(struct ww_buf *b, const void *s, size_t n);
 void ch_rb_addr(struct ww_buf *b, const struct ww_addr *a);
 
+/* The schema (clickhouse_schema.sql) statement by statement: each ends
+ * with ';' at the end of a line that is not a `--` comment; comment-only
+ * chunks are skipped. Each goes to fn made for cluster (ch_schema_stmt);
+ * fn's first non-zero return stops the walk and is returned; WW_ERR_PARSE
+ * if the file ends in an unfinished statement. ch_schema_stmt: one
+ * statement (n bytes of s) with @CLUSTER@ named, or for cluster NULL each
+ * "Distributed(@CLUSTER@, currentDatabase(), X_local...)" made
+ * "Merge(currentDatabase(), '^X_local$')"; ww_free it. */
+int ch_schema_each(const char *file, const char *cluster, int (*fn)(void *ctx, const char *sql), void *ctx);
+char *ch_schema_stmt(const char *cluster, const char *s, size_t n);
+
 /* The keys cache (refreshed if older than KEYS_REFRESH_US or force):
  * WW_OK, or the error of the refresh (the old copy stays). Under st->mu. */
 int ch_keys_refresh(struct ch_store *st, int force);

@@ -335,7 +335,7 @@ static int shard_row(void *ctx, char *const *col, const size_t *len, size_t ncol
 /* One statement of the schema for this store: @CLUSTER@ named, or without a
  * cluster each "Distributed(@CLUSTER@, currentDatabase(), X_local...)" made
  * "Merge(currentDatabase(), '^X_local$')". */
-static char *schema_stmt(const struct ch_store *st, const char *s, size_t n)
+char *ch_schema_stmt(const char *cluster, const char *s, size_t n)
 {
     static const char dist[] = "Distributed(@CLUSTER@, currentDatabase(), ";
     struct ww_buf b;
@@ -348,7 +348,7 @@ static char *schema_stmt(const struct ch_store *st, const char *s, size_t n)
             ww_buf_add(&b, s, (size_t)(end - s));
             break;
         }
-        if (!st->cluster && d && d + 12 == at) {
+        if (!cluster && d && d + 12 == at) {
             const char *t = d + sizeof dist - 1, *te = t, *close = t;
             while (te < end && *te != ',' && *te != ')') te++;
             for (int depth = 0; close < end; close++) {
@@ -361,7 +361,7 @@ static char *schema_stmt(const struct ch_store *st, const char *s, size_t n)
             continue;
         }
         ww_buf_add(&b, s, (size_t)(at - s));
-        ww_buf_addf(&b, "%s", st->cluster ? st->cluster : "");
+        ww_buf_addf(&b, "%s", cluster ? cluster : "");
         s = at + 9;
     }
     return ww_buf_take(&b);
@@ -380,11 +380,9 @@ static int is_comment_only(const char *s, size_t n)
     return 1;
 }
 
-/* Runs the schema file on one server: each statement ends with ';' at the
- * end of a line that is not a comment. */
-static int schema_create(struct ch_store *st, struct ww_ch *c, char *err, size_t errlen)
+int ch_schema_each(const char *file, const char *cluster, int (*fn)(void *ctx, const char *sql), void *ctx)
 {
-    const char *p = ww_ch_schema_sql, *stmt = p;
+    const char *p = file, *stmt = p;
     while (*p) {
         const char *nl = strchr(p, '\n'), *le = nl ? nl : p + strlen(p), *q = p;
         while (q < le && (*q == ' ' || *q == '\t')) q++;
@@ -393,16 +391,33 @@ static int schema_create(struct ch_store *st, struct ww_ch *c, char *err, size_t
         while (last > p && (last[-1] == ' ' || last[-1] == '\r')) last--;
         if (!comment && last > p && last[-1] == ';') {
             if (!is_comment_only(stmt, (size_t)(last - 1 - stmt))) {
-                char *sql = schema_stmt(st, stmt, (size_t)(last - 1 - stmt));
-                enum ww_err e = sql ? ww_ch_exec(c, sql, err, errlen) : WW_ERR_LIMIT;
+                char *sql = ch_schema_stmt(cluster, stmt, (size_t)(last - 1 - stmt));
+                int rc = sql ? fn(ctx, sql) : WW_ERR_LIMIT;
                 ww_free(sql);
-                if (e) return e;
+                if (rc) return rc;
             }
             stmt = nl ? nl + 1 : le;
         }
         p = nl ? nl + 1 : le;
     }
-    return WW_OK;
+    return is_comment_only(stmt, strlen(stmt)) ? WW_OK : WW_ERR_PARSE;
+}
+
+struct exec_ctx { struct ww_ch *c; char *err; size_t errlen; };
+
+static int exec_one(void *ctx, const char *sql)
+{
+    struct exec_ctx *x = ctx;
+    return ww_ch_exec(x->c, sql, x->err, x->errlen);
+}
+
+/* Runs the schema file on one server. */
+static int schema_create(struct ch_store *st, struct ww_ch *c, char *err, size_t errlen)
+{
+    struct exec_ctx x = {c, err, errlen};
+    int rc = ch_schema_each(ww_ch_schema_sql, st->cluster, exec_one, &x);
+    if (rc == WW_ERR_PARSE) snprintf(err, errlen, "the schema's last statement has no ';'");
+    return rc;
 }
 
 static int version_row(void *ctx, char *const *col, const size_t *len, size_t ncol)
@@ -449,7 +464,7 @@ static int schema_ensure(struct ch_store *st, const char *url, char *err, size_t
         for (; v < CH_SCHEMA_VERSION && !rc; v++) {
             const char *const *m = migrations[v - 1];
             for (size_t i = 0; m && m[i] && !rc; i++) {
-                char *sql = schema_stmt(st, m[i], strlen(m[i]));
+                char *sql = ch_schema_stmt(st->cluster, m[i], strlen(m[i]));
                 rc = ww_ch_exec(c, sql, e2, sizeof e2);
                 ww_free(sql);
             }
