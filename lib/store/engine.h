@@ -73,6 +73,11 @@ struct ww_store_ops {
     int  (*backscatter)(struct ww_store *st, int64_t day, int limit, struct ww_store_rows *out);
 };
 
+/* Prometheus gauges (store.c): an engine's metrics op prints its own with
+ * this; store.c adds the ones every engine has (writable, event time). */
+struct store_gauge { const char *name, *help; int64_t v; };
+int store_gauges(FILE *out, const struct store_gauge *m, size_t n);
+
 extern const struct ww_store_ops ww_store_sqlite;
 extern const struct ww_store_ops ww_store_clickhouse;
 

@@ -126,9 +126,41 @@ void ww_store_counters(struct ww_store *st, struct ww_store_counters *out)
     st->ops->counters(st, out);
 }
 
+int store_gauges(FILE *out, const struct store_gauge *m, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n%s %lld\n", m[i].name, m[i].help,
+                    m[i].name, m[i].name, (long long)m[i].v) < 0)
+            return WW_ERR_IO;
+    return WW_OK;
+}
+
+/* The engine's own gauges, then what every engine has: whether it writes,
+ * and event time's. */
 int ww_store_metrics(struct ww_store *st, FILE *out)
 {
-    return st->ops->metrics(st, out);
+    int rc = st->ops->metrics(st, out);
+    if (rc) return rc;
+    struct ww_store_time t = {.frontier_us = INT64_MIN, .release_us = INT64_MIN};
+    st->ops->time(st, &t);
+    const struct store_gauge m[] = {
+        {"wormwatch_store_writable", "1 while the store writes, 0 while it cannot (a full disk)",
+         st->ops->status(st, NULL, 0) == WW_OK},
+        {"wormwatch_events_waiting", "Events waiting for every sensor to pass their time",
+         t.waiting},
+        {"wormwatch_events_late", "Events that came after their time was judged (stored, not judged)",
+         t.late},
+        {"wormwatch_events_forced", "Events judged before every sensor passed them (too many waited)",
+         t.forced},
+        {"wormwatch_sensors_stale", "Sensors silent past the lateness (they hold nothing)", t.stale},
+        {"wormwatch_frontier_seconds", "The latest event time any sensor reported (0: none)",
+         t.frontier_us == INT64_MIN ? 0 : t.frontier_us / 1000000},
+        {"wormwatch_release_point_seconds", "Events before this event time are judged (0: none yet)",
+         t.release_us == INT64_MIN ? 0 : t.release_us / 1000000},
+        {"wormwatch_lateness_seconds", "How long a sensor is waited for, in event time",
+         t.lateness_us / 1000000},
+    };
+    return store_gauges(out, m, sizeof m / sizeof m[0]);
 }
 
 int ww_store_port(struct ww_store *st, int port, int64_t day, struct ww_store_rows *out)

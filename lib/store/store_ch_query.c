@@ -838,12 +838,10 @@ int chq_metrics(struct ww_store *base, FILE *out)
 {
     struct ch_store *st = ch_st(base);
     struct ww_store_counters c;
-    struct ww_store_time t = {.frontier_us = INT64_MIN, .release_us = INT64_MIN};
     int64_t bytes = 0, rows = 0;
     base->ops->counters(base, &c);
-    chq_time(base, &t);
     parts(st, &bytes, &rows);
-    const struct { const char *name, *help; int64_t v; } m[] = {
+    const struct store_gauge m[] = {
         {"wormwatch_store_file_bytes", "Bytes of the store's tables on disk, all shards", bytes},
         {"wormwatch_store_event_rows", "Raw events stored, all shards", rows},
         {"wormwatch_store_sources", "Distinct sources in the store", (int64_t)c.sources},
@@ -854,25 +852,6 @@ int chq_metrics(struct ww_store *base, FILE *out)
         {"wormwatch_store_sensor_keys", "Live sensor keys",
          home_int(st, "SELECT countIf(r = 0) FROM (SELECT name, argMax(revoked, ver) AS r"
                       " FROM keys GROUP BY name)")},
-        {"wormwatch_store_writable", "1 while the store writes, 0 while it cannot",
-         base->ops->status(base, NULL, 0) == WW_OK},
-        {"wormwatch_events_waiting", "Events waiting for every sensor to pass their time",
-         t.waiting},
-        {"wormwatch_events_late", "Events that came after their time was judged (stored, not judged)",
-         t.late},
-        {"wormwatch_events_forced", "Events judged before every sensor passed them (too many waited)",
-         t.forced},
-        {"wormwatch_sensors_stale", "Sensors silent past the lateness (they hold nothing)", t.stale},
-        {"wormwatch_frontier_seconds", "The latest event time any sensor reported (0: none)",
-         t.frontier_us == INT64_MIN ? 0 : t.frontier_us / 1000000},
-        {"wormwatch_release_point_seconds", "Events before this event time are judged (0: none yet)",
-         t.release_us == INT64_MIN ? 0 : t.release_us / 1000000},
-        {"wormwatch_lateness_seconds", "How long a sensor is waited for, in event time",
-         t.lateness_us / 1000000},
     };
-    for (size_t i = 0; i < sizeof m / sizeof *m; i++)
-        if (fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n%s %lld\n", m[i].name, m[i].help,
-                    m[i].name, m[i].name, (long long)m[i].v) < 0)
-            return WW_ERR_IO;
-    return WW_OK;
+    return store_gauges(out, m, sizeof m / sizeof m[0]);
 }

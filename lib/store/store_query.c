@@ -535,23 +535,19 @@ static int q_time(struct sq_store *st, struct ww_store_time *out)
 }
 
 /* The files' size (database + WAL), then the gauges of the tables. */
+/* The SQLite engine's own gauges (store.c adds event time's). */
 static int q_metrics(struct sq_store *st, FILE *out)
 {
     struct ww_store_counters c;
     sq_counters(&st->base, &c);
-    unsigned long long bytes = 0;
+    int64_t bytes = 0;
     char wal[4096];
     struct stat sb;
-    if (!stat(st->path, &sb)) bytes += (unsigned long long)sb.st_size;
+    if (!stat(st->path, &sb)) bytes += (int64_t)sb.st_size;
     snprintf(wal, sizeof wal, "%s-wal", st->path);
-    if (!stat(wal, &sb)) bytes += (unsigned long long)sb.st_size;
-    struct ww_store_time t;
-    q_time(st, &t);
-    if (fprintf(out, "# HELP wormwatch_store_file_bytes Size of the store's files (database + WAL).\n"
-                     "# TYPE wormwatch_store_file_bytes gauge\n"
-                     "wormwatch_store_file_bytes %llu\n", bytes) < 0)
-        return WW_ERR_IO;
-    const struct { const char *name, *help; int64_t v; } m[] = {
+    if (!stat(wal, &sb)) bytes += (int64_t)sb.st_size;
+    const struct store_gauge m[] = {
+        {"wormwatch_store_file_bytes", "Size of the store's files (database + WAL).", bytes},
         {"wormwatch_store_sources", "Distinct sources in the store", (int64_t)c.sources},
         {"wormwatch_store_alerts", "Surge alerts in the store",
          scalar(st, "SELECT count(*) FROM alerts")},
@@ -561,27 +557,8 @@ static int q_metrics(struct sq_store *st, FILE *out)
          scalar(st, "SELECT count(*) FROM keys WHERE revoked=0")},
         {"wormwatch_store_log_rows", "Batches committed and kept in the log for recovery",
          scalar(st, "SELECT count(*) FROM log")},
-        {"wormwatch_store_writable", "1 while the store writes, 0 while it cannot (a full disk)",
-         sq_status(&st->base, NULL, 0) == WW_OK},
-        {"wormwatch_events_waiting", "Events waiting for every sensor to pass their time",
-         t.waiting},
-        {"wormwatch_events_late", "Events that came after their time was judged (stored, not judged)",
-         t.late},
-        {"wormwatch_events_forced", "Events judged before every sensor passed them (too many waited)",
-         t.forced},
-        {"wormwatch_sensors_stale", "Sensors silent past the lateness (they hold nothing)", t.stale},
-        {"wormwatch_frontier_seconds", "The latest event time any sensor reported (0: none)",
-         t.frontier_us == INT64_MIN ? 0 : t.frontier_us / 1000000},
-        {"wormwatch_release_point_seconds", "Events before this event time are judged (0: none yet)",
-         t.release_us == INT64_MIN ? 0 : t.release_us / 1000000},
-        {"wormwatch_lateness_seconds", "How long a sensor is waited for, in event time",
-         t.lateness_us / 1000000},
     };
-    for (size_t i = 0; i < sizeof m / sizeof *m; i++)
-        if (fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n%s %lld\n", m[i].name, m[i].help,
-                    m[i].name, m[i].name, (long long)m[i].v) < 0)
-            return WW_ERR_IO;
-    return WW_OK;
+    return store_gauges(out, m, sizeof m / sizeof m[0]);
 }
 
 /* ---- the engine's queries: sync, then one query on the read connection ---- */
