@@ -113,15 +113,20 @@ static char *vformat(const char *fmt, va_list ap)
     return p ? ww_buf_take(&b) : NULL;
 }
 
-/* A statement or query on target t; rows to fn when fn is given. */
-static int run(struct ch_store *st, enum ch_target t, ww_ch_row_fn fn, void *ctx, const char *sql,
-               int fail_code)
+/* A statement or query on target t, its SQL printf-style; rows to fn
+ * when fn is given; fail_code when it cannot run (the reason in st->why). */
+static int vrun(struct ch_store *st, enum ch_target t, ww_ch_row_fn fn, void *ctx, int fail_code,
+                const char *fmt, va_list ap)
 {
-    if (!sql) return fail_code;
-    struct ww_ch *c = ch_get(st, t);
-    if (!c) return fail_code;
+    char *sql = vformat(fmt, ap);
+    struct ww_ch *c = sql ? ch_get(st, t) : NULL;
+    if (!c) {
+        ww_free(sql);
+        return fail_code;
+    }
     char err[512];
     enum ww_err e = fn ? ww_ch_query(c, sql, fn, ctx, err, sizeof err) : ww_ch_exec(c, sql, err, sizeof err);
+    ww_free(sql);
     if (e) {
         set_why(st, err);
         ww_ch_close(c); /* a connection that failed is not reused */
@@ -135,10 +140,8 @@ int ch_exec(struct ch_store *st, enum ch_target t, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *sql = vformat(fmt, ap);
+    int rc = vrun(st, t, NULL, NULL, WW_ERR_IO, fmt, ap);
     va_end(ap);
-    int rc = run(st, t, NULL, NULL, sql, WW_ERR_IO);
-    ww_free(sql);
     return rc;
 }
 
@@ -146,10 +149,8 @@ int ch_query(struct ch_store *st, enum ch_target t, ww_ch_row_fn fn, void *ctx, 
 {
     va_list ap;
     va_start(ap, fmt);
-    char *sql = vformat(fmt, ap);
+    int rc = vrun(st, t, fn, ctx, WW_ERR_FORMAT, fmt, ap);
     va_end(ap);
-    int rc = run(st, t, fn, ctx, sql, WW_ERR_FORMAT);
-    ww_free(sql);
     return rc;
 }
 
@@ -166,13 +167,11 @@ static int first_int_row(void *ctx, char *const *col, const size_t *len, size_t 
 
 int ch_int(struct ch_store *st, enum ch_target t, int64_t def, int64_t *out, const char *fmt, ...)
 {
+    struct first_int f = {def, 0};
     va_list ap;
     va_start(ap, fmt);
-    char *sql = vformat(fmt, ap);
+    int rc = vrun(st, t, first_int_row, &f, WW_ERR_FORMAT, fmt, ap);
     va_end(ap);
-    struct first_int f = {def, 0};
-    int rc = run(st, t, first_int_row, &f, sql, WW_ERR_FORMAT);
-    ww_free(sql);
     *out = rc ? def : f.v;
     return rc;
 }
