@@ -52,8 +52,9 @@
  * Retention (st->retention_days > 0): by the holder, when it takes the
  * lease and then daily: every shard's events_local and agg_hour_local
  * partitions (days) older than that many days before today (wall clock)
- * are dropped, and batches_local's done rows older than that deleted
- * (a mutation, only when there are some). */
+ * are dropped, and batches_local's rows (claims and done rows) that arrived
+ * before then deleted (a mutation, only when there are some). A sensor's
+ * watermark outlives its batch rows in the saved state. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -792,12 +793,10 @@ static int retain(struct ch_det *d)
         }
         ww_free(p.p);
         int64_t old = 0, cut_us = cut * WW_DAY_US;
-        snprintf(sql, sizeof sql, "SELECT count() FROM batches_local WHERE state = 1 AND ts < %lld",
-                 (long long)cut_us);
+        snprintf(sql, sizeof sql, "SELECT count() FROM batches_local WHERE ts < %lld", (long long)cut_us);
         if (!rc) rc = ww_ch_query(c, sql, row_int, &old, err, sizeof err);
         if (!rc && old > 0) {
-            snprintf(sql, sizeof sql, "ALTER TABLE batches_local DELETE WHERE state = 1 AND ts < %lld",
-                     (long long)cut_us);
+            snprintf(sql, sizeof sql, "ALTER TABLE batches_local DELETE WHERE ts < %lld", (long long)cut_us);
             rc = ww_ch_exec(c, sql, err, sizeof err);
         }
         ww_ch_close(c);
