@@ -430,7 +430,7 @@ static int write_alerts(struct ch_det *d)
     /* the notices first: a notice's check finds it if the rows are lost */
     if (!rc && nnotes) rc = ch_insert(d->st, CH_HOME, "notices", "RowBinary", notes.p, notes.len);
     if (!rc && nrows) rc = ch_insert(d->st, CH_HOME, "alerts", "RowBinary", rows.p, rows.len);
-    if (!rc) memcpy(d->alert_last, r, n * sizeof *r);
+    if (!rc && n) memcpy(d->alert_last, r, n * sizeof *r);
     ww_buf_reset(&rows);
     ww_buf_reset(&notes);
     return rc;
@@ -487,7 +487,7 @@ static int write_floods(struct ch_det *d)
     if (!rc && (rows.err || notes.err)) rc = WW_ERR_LIMIT;
     if (!rc && nnotes) rc = ch_insert(d->st, CH_HOME, "notices", "RowBinary", notes.p, notes.len);
     if (!rc && nrows) rc = ch_insert(d->st, CH_HOME, "floods", "RowBinary", rows.p, rows.len);
-    if (!rc) memcpy(d->flood_last, f, n * sizeof *f);
+    if (!rc && n) memcpy(d->flood_last, f, n * sizeof *f);
     ww_buf_reset(&rows);
     ww_buf_reset(&notes);
     ww_buf_reset(&where);
