@@ -63,8 +63,6 @@ struct ch_store {
     int64_t release_us;         /* the detector's release point as last read (late counts) */
     struct ww_store_opts opts;
     int64_t lateness_us;
-    int64_t retention_days;     /* raw events and hourly aggregates kept this long; 0 = forever
-                                   (config `retention-days`; store_ch_detect.c drops older days) */
     struct ch_det *det;         /* NULL until start */
     struct { int64_t sensor; char *batch_id; } *inflight; /* batches in hand (submit) */
     size_t ninflight;

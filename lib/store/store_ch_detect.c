@@ -49,7 +49,7 @@
  * every SAVE_US while it keeps moving (the surge state is megabytes), and
  * always at a clean stop.
  *
- * Retention (st->retention_days > 0): by the holder, when it takes the
+ * Retention (ww_store_opts.retention_days > 0): by the holder, when it takes the
  * lease and then daily: every shard's events_local and agg_hour_local
  * partitions (days) older than that many days before today (wall clock)
  * are dropped, and batches_local's rows (claims and done rows) that arrived
@@ -771,7 +771,7 @@ static int part_row(void *ctx, char *const *col, const size_t *len, size_t ncol)
 static int retain(struct ch_det *d)
 {
     struct ch_store *st = d->st;
-    int64_t today = floordiv(ww_now_us(), WW_DAY_US), cut = today - st->retention_days;
+    int64_t today = floordiv(ww_now_us(), WW_DAY_US), cut = today - st->opts.retention_days;
     int rc = WW_OK;
     char err[512];
     for (size_t i = 0; i < st->nshards && !rc; i++) {
@@ -854,7 +854,7 @@ static void *run(void *arg)
         if (!holding && d->lease_until) d->lease_until = 0; /* lost: its state is stale */
         if (!holding) holding = try_take(d);
         if (holding) {
-            if (d->st->retention_days > 0 && (d->retained_mono == INT64_MIN ||
+            if (d->st->opts.retention_days > 0 && (d->retained_mono == INT64_MIN ||
                                               ww_mono_us() - d->retained_mono >= RETAIN_US)) {
                 retain(d);
                 d->retained_mono = ww_mono_us();
