@@ -173,7 +173,7 @@ R1=$(python3 "$T/feed.py" 0 "$CUT" "$T/ch.keys" "$URL_a" "$URL_b") || fail "feed
 caught_up "$R1"
 [ "$(home "SELECT count() FROM notices WHERE kind = 'flood'")" = 1 ] ||
     fail "no flood notice before the kill (the test must kill after one)"
-kill -9 "$PID_a"
+kill -9 "$PID_a"; wait "$PID_a" 2>/dev/null
 echo "$CUT of $NB batches fed, judged up to $R1; kill -9 of front-end A (lease $HOLDER)"
 R2=$(python3 "$T/feed.py" "$CUT" "$NB" "$T/ch.keys" "$URL_a" "$URL_b") || fail "feeding the rest"
 [ "$R2" = "$R" ] || fail "the two feeds end at $R2, not $R"
