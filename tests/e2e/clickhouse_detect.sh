@@ -18,6 +18,8 @@
 # must equal the SQLite store's, each alert once; the notices must be the
 # SQLite store's (kind, and the body's keys and figures at the call), one
 # per alert and flood (none repeated by the handover); nothing is late.
+# Then B stops cleanly, giving the lease up, and a front-end with
+# retention-days = 1 takes it and drops every (2006) day on both shards.
 set -u
 : "${WW:?WW=path/to/wormwatch}"
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -253,4 +255,26 @@ assert s["late_events"] == 0, s
 print("/api/v1/alerts, /api/v1/floods: the same, each once; no late events")
 PY
 echo "lease: $HOLDER (killed) -> $NEW"
+
+# a clean stop gives the lease up (v = ''): the next front-end takes it at
+# once; with retention-days = 1 it drops every day of these 2006 events on
+# both shards (raw events and hourly aggregates), and keeps the daily ones
+kill -TERM "$PID_b"; wait "$PID_b"; rc=$?
+[ $rc = 0 ] || fail "front-end B: exit $rc on SIGTERM"
+[ -z "$(home "SELECT v FROM meta WHERE k = 'detector' ORDER BY ver DESC, v DESC LIMIT 1")" ] ||
+    fail "a clean stop kept the lease"
+echo "retention-days = 1" > "$T/ret.conf"
+fe c --db "$DB" --config "$T/ret.conf"
+for _ in $(seq 300); do
+    [ "$(ch_q "$CH1" "SELECT count() FROM events_local") $(ch_q "$CH2" "SELECT count() FROM events_local")" = "0 0" ] && break
+    sleep 0.1
+done
+for u in "$CH1" "$CH2"; do
+    [ "$(ch_q "$u" "SELECT count() FROM system.parts WHERE active AND database = currentDatabase()
+                     AND table IN ('events_local', 'agg_hour_local')")" = 0 ] ||
+        fail "retention: $u still has $(ch_q "$u" "SELECT table, partition FROM system.parts WHERE active
+              AND table IN ('events_local', 'agg_hour_local')" | tr '\n' ' ')"
+done
+[ "$(home "SELECT count() > 0 FROM agg_day")" = 1 ] || fail "retention dropped the daily aggregates"
+echo "retention-days = 1: the 2006 days' raw events and hourly aggregates dropped on both shards"
 echo ok
