@@ -209,12 +209,17 @@ static int lease_write(struct ch_store *st, const char *v, int64_t ver)
     return rc;
 }
 
+static void me_of(const struct ch_det *d, char me[32])
+{
+    snprintf(me, 32, "%llu", (unsigned long long)d->st->frontend);
+}
+
 /* Writes our lease past the one in force (l) and reads back who holds it:
  * 1 if we do (lease_until set), 0 if not, -1 on an error. */
 static int lease_claim(struct ch_det *d, const struct lease *l, int64_t wait_us)
 {
     char me[32];
-    snprintf(me, sizeof me, "%llu", (unsigned long long)d->st->frontend);
+    me_of(d, me);
     int64_t now = ww_now_us(), ver = now + LEASE_US;
     if (l->found && l->ver >= ver) ver = l->ver + 1;
     if (lease_write(d->st, me, ver)) return -1;
@@ -278,24 +283,30 @@ static int batch_row(void *ctx, char *const *col, const size_t *len, size_t ncol
 }
 
 /* Every key (birth, live) and every sensor's watermark: the hold's view.
- * Watermarks only move up (saved ones stay if batch rows are deleted). */
+ * Watermarks only move up (saved ones stay if batch rows are deleted). A
+ * sensor with batches but no key in the cache is a key added since (by
+ * another process): the cache is read again at once, as the SQLite writer
+ * does, so the new sensor holds from its first batch on. */
 static int sensors_load(struct ch_det *d)
 {
     struct ch_store *st = d->st;
+    int rc = ch_query(st, CH_DB, batch_row, d,
+                      "SELECT sensor, maxIf(wm, events > 0), max(ts), countIf(events > 0)"
+                      " FROM batches WHERE state = 1 GROUP BY sensor");
+    if (rc) return rc;
+    int unknown = 0;
+    for (size_t i = 0; i < d->ns; i++) unknown |= !d->sx[i].name[0];
     pthread_mutex_lock(&st->mu);
-    int rc = ch_keys_refresh(st, 0);
-    if (!rc || st->keys)
-        for (size_t k = 0; k < st->nkeys; k++) {
-            size_t i = sensor_at(d, st->keys[k].id);
-            d->s[i].birth_us = st->keys[k].birth;
-            d->s[i].live = st->keys[k].revoked == 0;
-            snprintf(d->sx[i].name, sizeof d->sx[i].name, "%s", st->keys[k].name);
-        }
+    rc = ch_keys_refresh(st, unknown);
+    for (size_t k = 0; k < st->nkeys; k++) { /* the old copy if the refresh failed */
+        size_t i = sensor_at(d, st->keys[k].id);
+        d->s[i].birth_us = st->keys[k].birth;
+        d->s[i].live = st->keys[k].revoked == 0;
+        snprintf(d->sx[i].name, sizeof d->sx[i].name, "%s", st->keys[k].name);
+    }
+    int none = !st->keys;
     pthread_mutex_unlock(&st->mu);
-    if (rc && !st->keys) return rc;
-    return ch_query(st, CH_DB, batch_row, d,
-                    "SELECT sensor, maxIf(wm, events > 0), max(ts), countIf(events > 0)"
-                    " FROM batches WHERE state = 1 GROUP BY sensor");
+    return none ? rc : WW_OK;
 }
 
 static void sensor_changed(void *ctx, const struct ww_hold_sensor *s)
@@ -821,12 +832,15 @@ static void release_refresh(struct ch_det *d)
     pthread_mutex_unlock(&d->st->mu);
 }
 
-/* Not holding: takes the lease if it is free; 1 once held. */
+/* Not holding: takes the lease if it is free (or still ours: a renewal
+ * or a load that failed); 1 once held. */
 static int try_take(struct ch_det *d)
 {
     struct lease l;
+    char me[32];
+    me_of(d, me);
     if (lease_read(d->st, &l)) return 0;
-    if (l.found && l.v[0] && l.ver > ww_now_us()) return 0; /* in force */
+    if (l.found && l.v[0] && l.ver > ww_now_us() && strcmp(l.v, me)) return 0; /* another's */
     if (lease_claim(d, &l, TAKE_WAIT_US) != 1) return 0;
     if (state_load(d)) {
         d->lease_until = 0;
