@@ -46,8 +46,9 @@
  * nothing); a new holder loads them and goes on from surge_wm. What a dead
  * holder judged after its last save is judged again (the same events in
  * the same order: the same alert rows, no second notice). Saved at most
- * every SAVE_US while it keeps moving (the surge state is megabytes), and
- * always at a clean stop.
+ * every SAVE_US while it keeps moving (the surge state grows with the
+ * sources seen: megabytes on a big collector), and always at a clean stop;
+ * the release point alone every round that moved it.
  *
  * Retention (ww_store_opts.retention_days > 0): by the holder, when it takes the
  * lease and then daily: every shard's events_local and agg_hour_local

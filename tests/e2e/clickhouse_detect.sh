@@ -36,6 +36,7 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*"; for f in "$T"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -n 5 "$f"; }; done; exit 1; }
 . "$HERE/clickhouse.bash"
 command -v sqlite3 > /dev/null || { echo "sqlite3 (the command) not installed"; exit 77; }
+ch_start
 
 # fe NAME OPTION...: `serve` in the background, log $T/NAME.log; sets
 # PID_NAME and URL_NAME once it listens
@@ -152,7 +153,6 @@ grep -q '^surge ' "$T/ref.notices" && grep -q '^flood ' "$T/ref.notices" ||
     fail "the reference raised no surge or no flood notice: $(cat "$T/ref.notices")"
 
 # ---- two front-ends on a two-shard cluster ----
-ch_start
 P1=${CH1##*:} P2=${CH2##*:}
 DB="clickhouse://127.0.0.1:$P1/default?cluster=ww&shards=127.0.0.1:$P1,127.0.0.1:$P2"
 keys "$DB" "$T/ch.keys"
