@@ -28,7 +28,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 T=$(mktemp -d)
 PIDS=
 cleanup() {
-    for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+    for p in $PIDS; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     ch_stop
     rm -rf "$T"
 }
