@@ -1,0 +1,428 @@
+#!/usr/bin/env python3
+"""clickhouse_diff.py -- the halves of tests/e2e/clickhouse_diff.sh that
+speak HTTP: sending a simulation's sensor files as batches, and comparing
+what collectors answer.
+
+usage:
+  clickhouse_diff.py send DIR URL[,URL...] KEYFILE PREFIX ACKFILE [--batch N] [--seed S]
+  clickhouse_diff.py settle URL...
+  clickhouse_diff.py compare DIR SQLITE_URL CH_URL [CH_URL...]
+  clickhouse_diff.py acked ACKFILE COUNTSFILE
+
+send: DIR's sensor-NN.tsv (`wormwatch simulate --format dshield`), sensor NN
+sending as the NN-th secret of KEYFILE (one a line), split into batches of N
+lines (default 500) with X-Batch-Id PREFIX-NN-I. One thread per sensor sends
+its batches in order, each waiting for its answer, as a sensor does; so the
+sensors interleave however the threads run. Each batch goes to a front-end
+drawn at random (seeded) from the URLs; if it gets no 200 (a refused
+connection, a reset, a 5xx) it is retried, with the same X-Batch-Id, at the
+next URL, for up to 150 s (a batch claimed by a front-end that died is
+free again after the claim goes stale, 60 s). Every 200 is appended to
+ACKFILE as "PREFIX-NN-I LINES URL" the moment it arrives; lines that were
+sent without a 200 first are marked "retried" in stderr.
+
+settle: waits (up to 120 s) until every URL's /api/v1/sensors says the same
+release point and its alerts stop changing, so that each engine has judged
+every bucket it can.
+
+compare: the checks of the differential test (printed; exit 1 on the first
+difference that is not allowed): see check_* below. The exact distinct
+counts are computed from DIR's files, so each engine's error is measured
+against the truth, not only against the other.
+
+acked: COUNTSFILE holds "BATCH_PREFIX EVENTS" lines read from the store
+(events per sensor); every acknowledged batch's lines must be in: events
+>= acknowledged, the excess reported as duplicates.
+"""
+import glob, http.client, json, os, random, re, sys, threading, time, urllib.parse
+from collections import Counter, defaultdict
+
+HOUR = 3600
+
+
+def conn_of(url):
+    u = urllib.parse.urlparse(url)
+    return http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+
+
+def get(url, path, tries=3):
+    for i in range(tries):
+        try:
+            c = conn_of(url)
+            c.request("GET", path, headers={"Accept": "application/json"})
+            r = c.getresponse()
+            body = r.read()
+            c.close()
+            return r.status, body
+        except OSError:
+            if i == tries - 1:
+                raise
+            time.sleep(0.5)
+
+
+def getj(url, path):
+    st, body = get(url, path)
+    if st != 200:
+        raise SystemExit("FAIL: %s%s: %d %s" % (url, path, st, body[:300]))
+    return json.loads(body)
+
+
+# ---- send ----------------------------------------------------------------
+
+def send(args):
+    d, urls, keyfile, prefix, ackfile = args[:5]
+    opts = dict(zip(args[5::2], args[6::2]))
+    n = int(opts.get("--batch", 500))
+    seed = int(opts.get("--seed", 1))
+    urls = urls.split(",")
+    keys = [l.strip() for l in open(keyfile) if l.strip()]
+    files = sorted(glob.glob(os.path.join(d, "sensor-*.tsv")))
+    assert len(keys) >= len(files), "KEYFILE: %d secrets for %d sensors" % (len(keys), len(files))
+    ack = open(ackfile, "a", buffering=1)
+    lock = threading.Lock()
+    errors = []
+    retried = Counter()
+
+    def sensor(i, path):
+        rnd = random.Random(seed * 1000 + i)
+        lines = open(path, "rb").read().splitlines(keepends=True)
+        conns = {}
+        for b in range(0, len(lines), n):
+            body = b"".join(lines[b:b + n])
+            bid = "%s-%02d-%d" % (prefix, i, b // n)
+            k = rnd.randrange(len(urls))
+            deadline = time.time() + 150
+            while True:
+                url = urls[k % len(urls)]
+                status = None
+                try:
+                    c = conns.get(url) or conn_of(url)
+                    conns[url] = c
+                    c.request("POST", "/api/v1/submit", body=body, headers={
+                        "Authorization": "Bearer " + keys[i], "X-Batch-Id": bid,
+                        "Content-Type": "text/tab-separated-values"})
+                    r = c.getresponse()
+                    r.read()
+                    status = r.status
+                except (OSError, http.client.HTTPException):
+                    conns.pop(url, None)
+                if status == 200:
+                    with lock:
+                        ack.write("%s %d %s\n" % (bid, len(lines[b:b + n]), url))
+                    break
+                if status is not None and status < 500 and status != 429:
+                    with lock:
+                        errors.append("%s: %s answered %d" % (bid, url, status))
+                    return
+                with lock:
+                    retried[bid] += 1
+                if time.time() > deadline:
+                    with lock:
+                        errors.append("%s: no 200 in 150 s (last: %s at %s)" % (bid, status, url))
+                    return
+                k += 1
+                time.sleep(0.05)
+
+    threads = [threading.Thread(target=sensor, args=(i, f)) for i, f in enumerate(files)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if retried:
+        print("send: %d batches needed a retry (%s)" % (len(retried), ", ".join(sorted(retried)[:8])),
+              file=sys.stderr)
+    if errors:
+        print("FAIL: send: " + "; ".join(errors[:5]))
+        return 1
+    return 0
+
+
+# ---- settle --------------------------------------------------------------
+
+def settle(urls):
+    last, same = None, 0
+    for _ in range(240):
+        now = []
+        for u in urls:
+            s = getj(u, "/api/v1/sensors")
+            a = getj(u, "/api/v1/alerts?limit=10000")
+            now.append((s.get("release_point"), s.get("frontier"), json.dumps(a, sort_keys=True)))
+        rel = {x[0] for x in now}
+        if len(rel) == 1 and now == last:
+            same += 1
+            if same >= 3:
+                return 0
+        else:
+            same = 0
+        last = now
+        time.sleep(0.5)
+    print("FAIL: settle: the collectors' release points or alerts never settled: %s"
+          % [x[:2] for x in last])
+    return 1
+
+
+# ---- compare -------------------------------------------------------------
+
+PROTO = {"6": "tcp", "17": "udp", "1": "icmp"}
+
+
+def truth(d):
+    """Exact figures from the files: per (day, port, proto) records and
+    distinct sources and targets; per (hour, port, proto) records."""
+    day = defaultdict(lambda: [0, set(), set()])
+    hour = Counter()
+    for path in glob.glob(os.path.join(d, "sensor-*.tsv")):
+        for line in open(path):
+            f = line.rstrip("\n").split("\t")
+            t = time.strptime(f[0][:19], "%Y-%m-%d %H:%M:%S")
+            date = f[0][:10]
+            key = (date, int(f[6]) if f[7] != "1" else 0, PROTO.get(f[7], f[7]))
+            cnt = int(f[2])
+            e = day[key]
+            e[0] += cnt
+            e[1].add(f[3])
+            e[2].add(f[5])
+            hour[("%sT%02d" % (date, t.tm_hour), key[1], key[2])] += cnt
+    return day, hour
+
+
+class Diff:
+    def __init__(self):
+        self.bad = []
+
+    def need(self, ok, what):
+        if not ok:
+            self.bad.append(what)
+            print("  DIFF: " + what)
+
+
+# HyperLogLog tolerance. The SQLite store counts a set exactly up to 128
+# members, then with a HyperLogLog of 4,096 registers: standard error
+# 1.04/sqrt(4096) = 1.63%. ClickHouse's uniqCombined (18.16, default
+# precision: a small array, then a hash set, then HyperLogLog with 2^17
+# registers, standard error 0.29%) -- exact at these sizes but for hash
+# collisions. Allowed: 4 standard errors of the SQLite sketch (6.5%) plus
+# one, against the exact count (each engine) and against each other.
+HLL_SE = 1.04 / 64
+
+
+def tol(exact):
+    return 0 if exact <= 128 else int(4 * HLL_SE * exact) + 1
+
+
+def compare(args):
+    d, sq, chs = args[0], args[1], args[2:]
+    diff = Diff()
+    day, hour = truth(d)
+    days = sorted({k[0] for k in day})
+    worst = {"sqlite": 0.0, "clickhouse": 0.0}
+    nsets = 0
+    # 1. per day and port: records exact, sources/targets within tolerance (topports has every port)
+    for date in days:
+        ans = {}
+        for name, u in [("sqlite", sq)] + [("ch%d" % i, u) for i, u in enumerate(chs)]:
+            j = getj(u, "/api/v1/topports/records?limit=10000&date=" + date)
+            ans[name] = {(p["port"], p["proto"]): p for p in j["ports"]}
+        want = {(k[1], k[2]): v for k, v in day.items() if k[0] == date}
+        for name, got in ans.items():
+            diff.need(set(got) == set(want), "%s %s: ports %s missing, %s extra" % (
+                name, date, sorted(set(want) - set(got))[:5], sorted(set(got) - set(want))[:5]))
+            for k, (rec, srcs, dsts) in want.items():
+                g = got.get(k)
+                if not g:
+                    continue
+                diff.need(g["records"] == rec, "%s %s %s: records %d, want %d" % (name, date, k, g["records"], rec))
+                for what, exact in (("sources", len(srcs)), ("targets", len(dsts))):
+                    err = abs(g[what] - exact)
+                    eng = "sqlite" if name == "sqlite" else "clickhouse"
+                    if exact:
+                        worst[eng] = max(worst[eng], err / exact)
+                    nsets += name == "sqlite"
+                    diff.need(err <= tol(exact), "%s %s %s: %s %d, exact %d (allowed +-%d)" % (
+                        name, date, k, what, g[what], exact, tol(exact)))
+        # the front-ends answer alike, to the byte
+        for name in ans:
+            if name.startswith("ch") and name != "ch0":
+                diff.need(ans[name] == ans["ch0"], "%s and ch0 differ on topports %s" % (name, date))
+        # SQLite and ClickHouse between themselves
+        for k in want:
+            a, b = ans["sqlite"].get(k), ans["ch0"].get(k)
+            if a and b:
+                for what in ("sources", "targets"):
+                    exact = len(want[k][1 if what == "sources" else 2])
+                    diff.need(abs(a[what] - b[what]) <= 2 * tol(exact), "sqlite/ch %s %s %s: %d vs %d" % (
+                        date, k, what, a[what], b[what]))
+    print("  distinct counts: %d sets; largest error against the exact count: SQLite %.2f%%, "
+          "ClickHouse %.2f%%" % (nsets, 100 * worst["sqlite"], 100 * worst["clickhouse"]))
+    # 2. records per port and hour, for the 40 busiest ports
+    busiest = Counter()
+    for (h, p, pr), n in hour.items():
+        busiest[p] += n
+    frm, to = days[0], days[-1]
+    nh = 0
+    for p, _ in busiest.most_common(40):
+        want = Counter()
+        for (h, pp, _), n in hour.items():
+            if pp == p:
+                want[h] += n
+        for name, u in [("sqlite", sq)] + [("ch%d" % i, u) for i, u in enumerate(chs)]:
+            j = getj(u, "/api/v1/porthistory/%d?by=hour&from=%s&to=%s" % (p, frm, to))
+            got = Counter({row["time"][:13]: row["records"] for row in j["hours"] if row["records"]})
+            diff.need(got == want, "%s: port %d hourly records differ: %s" % (
+                name, p, sorted((set(got.items()) ^ set(want.items())))[:4]))
+        nh += len(want)
+    print("  records per hour: %d (port, hour) rows of the 40 busiest ports" % nh)
+    # 3. alerts: (port, proto, start, kind) once each, the same set
+    al = {}
+    for name, u in [("sqlite", sq)] + [("ch%d" % i, u) for i, u in enumerate(chs)]:
+        j = getj(u, "/api/v1/alerts?limit=10000")
+        al[name] = Counter((a["port"], a["proto"], a["start"], a.get("kind")) for a in j["alerts"])
+        diff.need(all(n == 1 for n in al[name].values()), "%s: alerts twice: %s" % (
+            name, [k for k, n in al[name].items() if n > 1]))
+    for name in al:
+        diff.need(set(al[name]) == set(al["sqlite"]), "%s alerts %s, SQLite %s" % (
+            name, sorted(al[name]), sorted(al["sqlite"])))
+    print("  alerts: %d in SQLite (%s)" % (len(al["sqlite"]), ", ".join(
+        "%s/%s %s %s" % k for k in sorted(al["sqlite"])[:6])))
+    diff.need(len(al["sqlite"]) > 0, "the outbreak raised no alert: the test compares nothing")
+    # 4. every API path: the front-ends alike, and SQLite alike on the figures
+    paths = api_paths(days, busiest)
+    same_sq = 0
+    for path in paths:
+        got = [get(u, path) for u in chs]
+        for i in range(1, len(chs)):
+            diff.need(got[i] == got[0], "front-ends differ on %s: %s vs %s" % (
+                path, got[0][1][:200], got[i][1][:200]))
+        s = get(sq, path)
+        if s[0] == got[0][0] and comparable(path, s[1], got[0][1]):
+            same_sq += 1
+        else:
+            diff.need(path.startswith(TIMING), "SQLite and ClickHouse differ on %s:\n    %s\n    %s" % (
+                path, s[1][:300], got[0][1][:300]))
+    print("  API: %d paths, the front-ends byte-identical on each; SQLite the same figures on %d"
+          % (len(paths), same_sq))
+    # 5. the dashboard's numbers (the page the server renders)
+    pages = [get(u, "/")[1].decode() for u in [sq] + list(chs)]
+    nums = [dash_numbers(p) for p in pages]
+    for i in range(2, len(pages)):
+        diff.need(pages[i] == pages[1], "the front-ends' dashboards differ")
+    diff.need(nums[0] == nums[1], "dashboard numbers: SQLite %s, ClickHouse %s" % (
+        sorted(set(nums[0].items()) - set(nums[1].items()))[:6],
+        sorted(set(nums[1].items()) - set(nums[0].items()))[:6]))
+    print("  dashboard: %d numbers, the same" % len(nums[0]))
+    return 1 if diff.bad else 0
+
+
+# paths whose answers carry arrival clocks (last submission, per-hour
+# rates): compared between the front-ends only
+TIMING = ("/api/v1/sensors",)
+
+
+def api_paths(days, busiest):
+    ports = [p for p, _ in busiest.most_common(5)]
+    paths = ["/api/v1/span", "/api/v1/sensors", "/api/v1/alerts", "/api/v1/alerts?limit=5",
+             "/api/v1/floods?limit=100", "/metrics?nothing"]
+    paths.remove("/metrics?nothing")
+    for date in days:
+        paths += ["/api/v1/infocon?date=" + date, "/api/v1/backscatter?date=" + date,
+                  "/api/v1/sources?limit=20&date=" + date, "/api/v1/topports/sources?date=" + date,
+                  "/api/v1/topports/targets?date=" + date, "/api/v1/alerts?end=" + date,
+                  "/api/v1/floods?date=" + date]
+        for p in ports:
+            paths += ["/api/v1/port/%d?date=%s" % (p, date),
+                      "/api/v1/sources?limit=20&port=%d&date=%s" % (p, date),
+                      "/api/v1/sources?port=%d&first_from=%s&first_to=%sT23:59:59Z" % (p, days[0], date)]
+    for p in ports:
+        paths += ["/api/v1/porthistory/%d?from=%s&to=%s" % (p, days[0], days[-1]),
+                  "/api/v1/alerts?port=%d" % p]
+    return paths
+
+
+def comparable(path, a, b):
+    """Answers alike up to the distinct counts' error: every number named
+    sources/targets/new_sources/... within tolerance, all else equal."""
+    try:
+        ja, jb = json.loads(a), json.loads(b)
+    except ValueError:
+        return a == b
+    if path.startswith("/api/v1/sources?") and "first_from" not in path:
+        # SQLite's top sources are a Space-Saving sketch (store_query.c):
+        # each count a guaranteed lower bound, the tail's order depending
+        # on arrival order (two SQLite stores fed differently differ). So:
+        # every source both list, SQLite's count at most ClickHouse's, the
+        # rest alike; and the heaviest source the same.
+        sa = {x["src"]: x for x in ja["sources"]}
+        sb = {x["src"]: x for x in jb["sources"]}
+        if ja["sources"][:1] != [] and ja["sources"][0]["src"] != jb["sources"][0]["src"]:
+            return False
+        for k in set(sa) & set(sb):
+            x, y = dict(sa[k]), dict(sb[k])
+            if x.pop("records") > y.pop("records") or not close(x, y):
+                return False
+        return True
+    return close(ja, jb)
+
+
+APPROX = {"sources", "targets", "new_sources", "new_targets", "total"}
+
+
+def close(a, b, key=None):
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(close(a[k], b[k], k) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(close(x, y, key) for x, y in zip(a, b))
+    if key in APPROX and isinstance(a, int) and isinstance(b, int):
+        return abs(a - b) <= 2 * tol(max(a, b))
+    if isinstance(a, float) and isinstance(b, float):
+        return abs(a - b) <= 1e-6 * max(1.0, abs(a))
+    return a == b
+
+
+def dash_numbers(page):
+    """The figures in the dashboard's tables: every number in a table cell,
+    keyed by the table's heading and the cell's place."""
+    out = {}
+    for ti, table in enumerate(re.findall(r"<table.*?</table>", page, re.S)):
+        for ri, row in enumerate(re.findall(r"<tr.*?</tr>", table, re.S)):
+            for ci, cell in enumerate(re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)):
+                text = re.sub(r"<[^>]*>", "", cell).strip()
+                if re.fullmatch(r"[0-9][0-9,.]*%?", text):
+                    out[(ti, ri, ci)] = text
+    return out
+
+
+# ---- acked ---------------------------------------------------------------
+
+def acked(args):
+    ackfile, countsfile = args
+    want = Counter()
+    seen = set()
+    for line in open(ackfile):
+        bid, n, _ = line.split()
+        if bid in seen:
+            print("FAIL: batch %s acknowledged twice" % bid)
+            return 1
+        seen.add(bid)
+        want[bid.rsplit("-", 1)[0]] += int(n)
+    got = {}
+    for line in open(countsfile):
+        k, n = line.split()
+        got[k] = int(n)
+    bad = 0
+    dup = 0
+    for k in sorted(want):
+        g = got.get(k, 0)
+        if g < want[k]:
+            print("FAIL: %s: %d events stored, %d acknowledged" % (k, g, want[k]))
+            bad = 1
+        dup += g - want[k] if g > want[k] else 0
+        print("  %s: %d events acknowledged in %d batches, %d stored" % (
+            k, want[k], sum(1 for b in seen if b.rsplit("-", 1)[0] == k), g))
+    print("  duplicates (batches whose 200 never came, sent again): %d events" % dup)
+    return bad
+
+
+if __name__ == "__main__":
+    cmd, rest = sys.argv[1], sys.argv[2:]
+    sys.exit({"send": send, "settle": lambda a: settle(a), "compare": compare,
+              "acked": acked}[cmd](rest))
