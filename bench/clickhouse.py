@@ -341,6 +341,7 @@ def main():
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--no-doc", action="store_true")
     ap.add_argument("--skip-ingest", action="store_true")
+    ap.add_argument("--skip-queries", action="store_true")
     a = ap.parse_args()
     ww = os.path.join(os.path.abspath(a.build), "wormwatch")
     if not os.access(ww, os.X_OK):
@@ -358,6 +359,9 @@ def main():
                                       "--version"], capture_output=True, text=True).stdout.strip().split()[-1:]
         a.chversion = a.chversion[0] if a.chversion else "?"
         ing = [] if a.skip_ingest else ingest(a, ww, tool, tmp)
+        if a.skip_queries:
+            print(ing)
+            return
         q = queries(a, ww, tmp)
         text = section(a, ing, q, load_avg)
         print(text)

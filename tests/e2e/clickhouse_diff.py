@@ -7,7 +7,7 @@ usage:
   clickhouse_diff.py send DIR URL[,URL...] KEYFILE PREFIX ACKFILE [--batch N] [--seed S]
   clickhouse_diff.py settle URL...
   clickhouse_diff.py compare DIR SQLITE_URL CH_URL [CH_URL...]
-  clickhouse_diff.py acked ACKFILE COUNTSFILE
+  clickhouse_diff.py acked ACKFILE COUNTSFILE [BATCHESFILE]
 
 send: DIR's sensor-NN.tsv (`wormwatch simulate --format dshield`), sensor NN
 sending as the NN-th secret of KEYFILE (one a line), split into batches of N
@@ -32,7 +32,9 @@ against the truth, not only against the other.
 
 acked: COUNTSFILE holds "BATCH_PREFIX EVENTS" lines read from the store
 (events per sensor); every acknowledged batch's lines must be in: events
->= acknowledged, the excess reported as duplicates.
+>= acknowledged, the excess reported as duplicates. BATCHESFILE: "SENSOR
+BATCH_ID EVENTS" lines, the store's done batches: each acknowledged batch
+must be there with its count.
 """
 import glob, http.client, json, os, random, re, sys, threading, time, urllib.parse
 from collections import Counter, defaultdict
@@ -394,7 +396,7 @@ def dash_numbers(page):
 # ---- acked ---------------------------------------------------------------
 
 def acked(args):
-    ackfile, countsfile = args
+    ackfile, countsfile = args[:2]
     want = Counter()
     seen = set()
     for line in open(ackfile):
@@ -406,6 +408,8 @@ def acked(args):
         want[bid.rsplit("-", 1)[0]] += int(n)
     got = {}
     for line in open(countsfile):
+        if not line.strip():
+            continue
         k, n = line.split()
         got[k] = int(n)
     bad = 0
@@ -419,6 +423,20 @@ def acked(args):
         print("  %s: %d events acknowledged in %d batches, %d stored" % (
             k, want[k], sum(1 for b in seen if b.rsplit("-", 1)[0] == k), g))
     print("  duplicates (batches whose 200 never came, sent again): %d events" % dup)
+    if len(args) > 2:  # "SENSOR BATCH_ID EVENTS": the store's done rows
+        done = {}
+        for line in open(args[2]):
+            if line.strip():
+                _, b, n = line.split()
+                done[b] = int(n)
+        lines = {l.split()[0]: int(l.split()[1]) for l in open(ackfile)}
+        missing = [b for b in lines if done.get(b) != lines[b]]
+        if missing:
+            print("FAIL: acknowledged batches without their done row (or with another count): %s" % missing[:8])
+            bad = 1
+        else:
+                print("  batches: each of the %d acknowledged has its done row with its count; %d done rows"
+                  " in all" % (len(lines), len(done)))
     return bad
 
 

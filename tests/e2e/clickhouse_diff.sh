@@ -33,7 +33,7 @@ PY="python3 $HERE/clickhouse_diff.py"
 SPIDS=
 cleanup() {
     local p
-    for p in $SPIDS; do kill -9 "$p" 2>/dev/null; done
+    for p in $SPIDS; do kill -9 "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
     ch_stop
     rm -rf "$T"
 }
@@ -120,10 +120,13 @@ wait $SENDER || fail "the sender: $(cat "$T/kill.out")"
 cat "$T/kill.out"
 echo "after the kill: $(grep -c "$FE2_URL" "$T/kill.ack") batches acknowledged by front-end 2," \
      "$(wc -l < "$T/kill.ack") of $NBATCH in all ($TOTAL events)"
-# events per sensor, read from the cluster (the Distributed table, from shard 2)
-ch_q "$CH2" "SELECT name, id, ver FROM wwdiff.keys FINAL FORMAT TabSeparated" > "$T/keys.tsv"
+# events per sensor, read from the cluster: the Distributed table from shard 2,
+# the keys (a shared small table) from shard 1, where they live
+ch_q "$CH1" "SELECT name, id, ver FROM wwdiff.keys FINAL FORMAT TabSeparated" > "$T/keys.tsv"
 ch_q "$CH2" "SELECT sensor, sum(count) FROM wwdiff.events GROUP BY sensor FORMAT TabSeparated" > "$T/ev.tsv"
-awk -F'\t' 'NR == FNR { name[$2] = $1; next } ($1 in name) { print name[$1], $2 }' \
+awk -F'\t' 'NF < 2 { next } NR == FNR { name[$2] = $1; next } ($1 in name) { print name[$1], $2 }' \
     "$T/keys.tsv" "$T/ev.tsv" > "$T/counts"
-$PY acked "$T/kill.ack" "$T/counts" || fail "an acknowledged batch is missing"
+ch_q "$CH2" "SELECT sensor, batch_id, events FROM (SELECT sensor, batch_id, events, state, v
+    FROM wwdiff.batches FINAL) WHERE state = 1 FORMAT TabSeparated" > "$T/batches.tsv"
+$PY acked "$T/kill.ack" "$T/counts" "$T/batches.tsv" || fail "an acknowledged batch is missing"
 echo "clickhouse_diff: all checks passed"
