@@ -37,6 +37,7 @@ import argparse, http.client, json, os, random, re, shutil, signal, socket, stat
 import subprocess, sys, tempfile, time, urllib.parse, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CH_VERSION = "?"
 PORTS = [445, 22, 23, 80, 443, 1433, 3389, 8080] + list(range(5000, 5056))
 
 
@@ -91,6 +92,8 @@ class Cluster:
             else:
                 raise SystemExit("bench: clickhouse-server on %d did not start" % p)
         self.shards = ",".join("127.0.0.1:%d" % p for p in self.http)
+        global CH_VERSION
+        CH_VERSION = self.q("SELECT version()").strip()
 
     def db(self, i, name="ww"):
         return "clickhouse://127.0.0.1:%d/%s?cluster=ww&shards=%s" % (self.http[i], name, self.shards)
@@ -145,15 +148,16 @@ def key(ww, db, name):
     return m.group(0)
 
 
-def load(tool, addrs, secrets, conns, seconds):
-    out = subprocess.run([tool, "-c", str(conns), "-t", str(seconds), ",".join(addrs), ",".join(secrets)],
-                         capture_output=True, text=True)
-    m = re.search(r"([0-9.]+) events/s, latency p50 ([0-9.]+) ms, p99 ([0-9.]+) ms.*errors (\d+)", out.stdout)
+def load(tool, addrs, secrets, conns, seconds, batch=1000):
+    out = subprocess.run([tool, "-c", str(conns), "-t", str(seconds), "-b", str(batch), ",".join(addrs),
+                          ",".join(secrets)], capture_output=True, text=True)
+    m = re.search(r"(\d+) batches, ([0-9.]+) events/s, latency p50 ([0-9.]+) ms, p99 ([0-9.]+) ms.*errors (\d+)",
+                  out.stdout)
     if not m:
         raise SystemExit("bench: load: %s %s" % (out.stdout, out.stderr))
     say("  " + out.stdout.strip())
-    return {"eps": float(m.group(1)), "p50": float(m.group(2)), "p99": float(m.group(3)),
-            "errors": int(m.group(4))}
+    return {"batches": int(m.group(1)), "eps": float(m.group(2)), "p50": float(m.group(3)),
+            "p99": float(m.group(4)), "errors": int(m.group(5)), "batch": batch}
 
 
 def timed(addr, paths, n):
@@ -161,12 +165,13 @@ def timed(addr, paths, n):
     host, port = addr.split(":")
     c = http.client.HTTPConnection(host, int(port), timeout=120)
     lat, size = [], 0
-    for i in range(n):
+    for i in range(-3, n):  # three to warm up, not counted
         t = time.perf_counter()
         c.request("GET", paths[i % len(paths)])
         r = c.getresponse()
         body = r.read()
-        lat.append((time.perf_counter() - t) * 1e3)
+        if i >= 0:
+            lat.append((time.perf_counter() - t) * 1e3)
         if r.status != 200:
             raise SystemExit("bench: %s%s: %d %s" % (addr, paths[i % len(paths)], r.status, body[:200]))
         size = max(size, len(body))
@@ -182,24 +187,27 @@ def ingest(a, ww, tool, tmp):
     s = Serve(ww, db, os.path.join(tmp, "serve-sqlite.log"))
     rows.append(("SQLite", 1, "-", load(tool, [s.addr], secrets, a.conns, a.seconds)))
     s.stop()
-    for nshards in (1, 2):
-        for nfe in (1, 2):
-            say("ingest: %d shard(s), %d front-end(s)" % (nshards, nfe))
-            cl = Cluster(tmp, nshards, "ing%d%d" % (nshards, nfe))
-            try:
-                secrets = [key(ww, cl.db(0), "load-%d" % i) for i in range(a.conns)]
-                fes = [Serve(ww, cl.db(i % nshards), os.path.join(tmp, "serve-%d%d-%d.log" % (nshards, nfe, i)))
-                       for i in range(nfe)]
-                r = load(tool, [f.addr for f in fes], secrets, a.conns, a.seconds)
-                n = int(cl.q("SELECT sum(count) FROM ww.events").strip())
-                r["stored"] = n
-                for f in fes:
-                    f.stop()
-                rows.append(("ClickHouse", nfe, nshards, r))
-            finally:
-                cl.stop()
-                shutil.rmtree(os.path.join(tmp, "ing%d%d-ch1" % (nshards, nfe)), ignore_errors=True)
-                shutil.rmtree(os.path.join(tmp, "ing%d%d-ch2" % (nshards, nfe)), ignore_errors=True)
+    # the last: batches ten times larger (ClickHouse's cost is per insert, see PERFORMANCE.md)
+    for run, (nshards, nfe, batch) in enumerate(((1, 1, 1000), (1, 2, 1000), (2, 1, 1000), (2, 2, 1000),
+                                                 (2, 1, 10000))):
+        say("ingest: %d shard(s), %d front-end(s), %d-event batches" % (nshards, nfe, batch))
+        tag = "ing%d" % run
+        cl = Cluster(tmp, nshards, tag)
+        try:
+            secrets = [key(ww, cl.db(0), "load-%d" % i) for i in range(a.conns)]
+            fes = [Serve(ww, cl.db(i % nshards), os.path.join(tmp, "serve-%s-%d.log" % (tag, i)))
+                   for i in range(nfe)]
+            r = load(tool, [f.addr for f in fes], secrets, a.conns, a.seconds, batch)
+            for f in fes:
+                f.stop()
+            stored = int(cl.q("SELECT sum(count) FROM ww.events").strip())
+            if stored != r["batches"] * batch:
+                raise SystemExit("bench: %d events acknowledged, %d stored" % (r["batches"] * batch, stored))
+            rows.append(("ClickHouse", nfe, nshards, r))
+        finally:
+            cl.stop()
+            for n in (1, 2):
+                shutil.rmtree(os.path.join(tmp, "%s-ch%d" % (tag, n)), ignore_errors=True)
     return rows
 
 
@@ -300,14 +308,15 @@ def section(a, ing, q, load_avg):
            "Measured %s, commit %s, %s, %d CPUs (shared: load average %s before the run);"
            " ClickHouse %s, every server on this one machine over loopback." % (
                time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), commit, cpu, os.cpu_count(), load_avg,
-               a.chversion),
+               CH_VERSION),
            "",
-           "| store | front-ends | shards | events/s | batch p50 | batch p99 | errors |",
-           "|---|---|---|---|---|---|---|"]
+           "| store | front-ends | shards | batch | events/s | batch p50 | batch p99 | errors |",
+           "|---|---|---|---|---|---|---|---|"]
     for store, nfe, nsh, r in ing:
-        out.append("| %s | %d | %s | %s | %.1f ms | %.1f ms | %d |" % (
-            store, nfe, nsh, "{:,.0f}".format(r["eps"]), r["p50"], r["p99"], r["errors"]))
-    out += ["", "%d connections, 1,000-event batches, %d s each (bench/load.c)." % (a.conns, a.seconds), "",
+        out.append("| %s | %d | %s | %s | %s | %.1f ms | %.1f ms | %d |" % (
+            store, nfe, nsh, "{:,}".format(r["batch"]), "{:,.0f}".format(r["eps"]), r["p50"], r["p99"],
+            r["errors"]))
+    out += ["", "%d connections (sensors), %d s each (bench/load.c)." % (a.conns, a.seconds), "",
             "| store | 90 days of | made in | on disk | porthistory/445, 90 days: p50 / p99 | /ip/ look-up: p50 / p99 |",
             "|---|---|---|---|---|---|"]
     for store in ("SQLite", "ClickHouse"):
@@ -355,9 +364,6 @@ def main():
         tool = os.path.join(tmp, "load")
         subprocess.run(["cc", "-std=c17", "-O2", "-Wall", "-Wextra", "-pthread",
                         os.path.join(ROOT, "bench", "load.c"), "-o", tool], check=True)
-        a.chversion = subprocess.run([shutil.which("clickhouse-server") or "/usr/sbin/clickhouse-server",
-                                      "--version"], capture_output=True, text=True).stdout.strip().split()[-1:]
-        a.chversion = a.chversion[0] if a.chversion else "?"
         ing = [] if a.skip_ingest else ingest(a, ww, tool, tmp)
         if a.skip_queries:
             print(ing)
