@@ -294,6 +294,9 @@ def compare(args):
     print("  alerts: %d in SQLite (%s)" % (len(al["sqlite"]), ", ".join(
         "%s/%s %s %s" % k for k in sorted(al["sqlite"])[:6])))
     diff.need(len(al["sqlite"]) > 0, "the outbreak raised no alert: the test compares nothing")
+    fl = [getj(u, "/api/v1/floods?limit=10000")["floods"] for u in [sq] + list(chs)]
+    diff.need(all(f == fl[0] for f in fl), "floods differ: %s" % fl)
+    print("  floods: %d, the same everywhere" % len(fl[0]))
     # 4. every API path: the front-ends alike, and SQLite alike on the figures
     paths = api_paths(days, busiest)
     same_sq = 0

@@ -4,8 +4,10 @@
 #
 # 1. Two real shards (clickhouse.bash), two `serve --db clickhouse://...`
 #    front-ends (one on each shard's HTTP port) and one SQLite `serve`.
-# 2. `wormwatch simulate --format dshield`: a Code Red-like worm on 139/tcp
-#    over two days of background, seen by four /22 sensors (71,000 records).
+# 2. `wormwatch simulate --format dshield`: a Code Red-like worm on 139/tcp,
+#    a botnet campaign on 23/tcp, a spoofed SYN flood and a DoS victim's
+#    backscatter over two days of background, seen by four /22 sensors
+#    (131,000 records; SQLite calls the worm and the campaign).
 #    Each sensor's file goes, as 500-line batches, to the SQLite collector,
 #    and, as 300-line batches each to a front-end drawn at random, to the
 #    cluster; one thread per sensor, so the sensors interleave differently
@@ -79,8 +81,8 @@ DB1="clickhouse://127.0.0.1:${CH1##*:}/wwdiff?cluster=ww&shards=$SHARDS"
 DB2="clickhouse://127.0.0.1:${CH2##*:}/wwdiff?cluster=ww&shards=$SHARDS"
 SQ=$T/ww.db
 
-"$WW" simulate --out "$T/sim" --format dshield --sensors 4x/22 --background-days 2 \
-    --duration 60h --worm 139/tcp --seed 3 -q || fail "simulate"
+"$WW" simulate --out "$T/sim" --format dshield --sensors 4x/22 --background-days 2 --duration 60h \
+    --scenario worm:139/tcp,campaign,flood,backscatter --seed 3 -q || fail "simulate"
 keys "$SQ" sim-00 sim-01 sim-02 sim-03 > "$T/sq.keys"
 keys "$DB1" sim-00 sim-01 sim-02 sim-03 > "$T/ch.keys"
 start SQL --db "$SQ"
