@@ -42,7 +42,7 @@ check: deps build asan fuzz
 bench: build
 	bench/run.sh build
 
-# the collector on ClickHouse beside SQLite (issue 15; 10-15 minutes)
+# the collector on ClickHouse beside SQLite (issue 15; about 16 minutes, 25 GB in $TMPDIR)
 bench-clickhouse: build
 	python3 bench/clickhouse.py build
 

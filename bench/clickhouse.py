@@ -12,7 +12,9 @@ usage: bench/clickhouse.py BUILD [--seconds S] [--conns N] [--events N] [--queri
    configuration gets fresh servers (their own config, data directory and
    ports under the temporary directory, as tests/e2e/clickhouse.bash makes
    them; a one-shard cluster is a `remote_servers` entry with one shard).
-   events/s and batch latency p50/p99.
+   events/s and batch latency p50/p99; then one front-end on two shards
+   with 10,000-event batches (ClickHouse's cost is per insert). Every
+   acknowledged event must be in the store.
 2. Queries over 100 M raw events (--events): on a fresh two-shard cluster,
    one front-end creates the schema, then ClickHouse makes the events itself:
    INSERT INTO events SELECT ... FROM numbers(N), through the Distributed
@@ -30,8 +32,9 @@ usage: bench/clickhouse.py BUILD [--seconds S] [--conns N] [--events N] [--queri
    docs/PERFORMANCE.md as "## The collector on ClickHouse (issue 15)"
    (replacing that section; the text around the figures is kept there).
 
-Needs clickhouse-server (Debian's 18.16) and a built wormwatch; about 10-15
-minutes on 2 cores, about 3 GB of temporary disk.
+Needs clickhouse-server (Debian's 18.16) and a built wormwatch; about 16
+minutes on 2 shared cores, and 25 GB of temporary disk at the peak (the 100 M
+events' parts before they merge).
 """
 import argparse, http.client, json, os, random, re, shutil, signal, socket, statistics
 import subprocess, sys, tempfile, time, urllib.parse, urllib.request
