@@ -23,8 +23,9 @@
 # 4. Kill -9: another simulation from four new sensors streams to both
 #    front-ends; one is killed mid-stream and its batches are retried at the
 #    other. Every batch that got a 200 must be in the store (events per
-#    sensor, read from ClickHouse, at least the acknowledged ones); any
-#    excess (a batch whose 200 never came, sent again) is printed.
+#    sensor, read from ClickHouse, at least the acknowledged ones, and the
+#    batch's done row with its count); any excess (a batch whose 200 never
+#    came, sent again once its claim went stale) is printed.
 set -u
 : "${WW:?WW=path/to/wormwatch}"
 command -v curl > /dev/null || { echo "curl not installed"; exit 77; }
@@ -117,6 +118,7 @@ NBATCH=0
 for f in "$T"/sim2/*.tsv; do NBATCH=$((NBATCH + ($(wc -l < "$f") + 99) / 100)); done
 [ "$ACKED_AT_KILL" -lt "$NBATCH" ] ||
     fail "the kill came after the last batch ($ACKED_AT_KILL of $NBATCH acknowledged): not a crash test"
+grep -q "$FE1_URL" "$T/kill.ack" || fail "front-end 1 acknowledged nothing before its kill: not a crash test"
 echo "killed front-end 1 with $ACKED_AT_KILL of $NBATCH batches acknowledged"
 wait $SENDER || fail "the sender: $(cat "$T/kill.out")"
 cat "$T/kill.out"
