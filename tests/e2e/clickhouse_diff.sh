@@ -52,6 +52,7 @@ fail() {
 # start NAME --db DB: a collector in the background; sets NAME_PID, NAME_URL
 start() {
     local name=$1 url; shift
+    : > "$T/serve-$name.log"
     "$WW" serve --listen 127.0.0.1:0 --rate-limit 0 "$@" 2> "$T/serve-$name.log" &
     local pid=$!
     SPIDS="$SPIDS $pid"
