@@ -702,7 +702,7 @@ static int feed(struct ch_det *d)
             continue;
         }
         if (rc) return rc;
-        qsort(d->ev, d->nev, sizeof *d->ev, by_order);
+        if (d->nev) qsort(d->ev, d->nev, sizeof *d->ev, by_order); /* no NULL to qsort (UBSan) */
         for (size_t i = 0; i < d->nev; i++) {
             if (d->ev[i].ts_us < d->first) d->first = d->ev[i].ts_us;
             if (!ww_known_label(d->st->base.known, &d->ev[i].src)) ww_surges_event(d->surges, &d->ev[i]);
