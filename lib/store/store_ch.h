@@ -43,6 +43,7 @@ struct ch_key {                 /* a keys row, as the front-end caches it */
 };
 
 struct ch_det;                  /* store_ch_detect.c */
+struct job;                     /* store_clickhouse.c: a submission in a commit round */
 
 struct ch_store {
     struct ww_store base;       /* first: the engine's table (engine.h) */
@@ -66,6 +67,10 @@ struct ch_store {
     struct ch_det *det;         /* NULL until start */
     struct { int64_t sensor; char *batch_id; } *inflight; /* batches in hand (submit) */
     size_t ninflight;
+    struct job *jobs, **jobs_tail; /* submissions waiting for the committer's next round */
+    pthread_cond_t work, jobs_done;
+    pthread_t committer;
+    int committer_on, stop;
 };
 
 static inline struct ch_store *ch_st(struct ww_store *s) { return (struct ch_store *)s; }

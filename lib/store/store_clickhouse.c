@@ -15,7 +15,9 @@
  * clickhouse-user, clickhouse-password) go as HTTP basic auth.
  *
  * No state of its own: any number of front-ends (serve processes) open the
- * same store. A submission is durable when ClickHouse acknowledged it on
+ * same store. Submissions are committed in rounds (group commit, below: one
+ * insert for all the batches that came in meanwhile, since ClickHouse's cost
+ * is per insert). A submission is durable when ClickHouse acknowledged it on
  * every shard it went to (insert_distributed_sync=1); the materialized
  * views aggregate in the same insert, so a query sees every batch
  * acknowledged before it. A batch id is taken once per sensor across
@@ -496,6 +498,9 @@ static int ch_open(const char *target, const char *user, const char *password, s
     struct ch_store *st = ww_calloc(1, sizeof *st);
     st->base.ops = &ww_store_clickhouse;
     pthread_mutex_init(&st->mu, NULL);
+    pthread_cond_init(&st->work, NULL);
+    pthread_cond_init(&st->jobs_done, NULL);
+    st->jobs_tail = &st->jobs;
     size_t sl = strlen(target) + 16;
     st->spec = ww_malloc(sl);
     snprintf(st->spec, sl, "clickhouse://%s", target);
@@ -616,6 +621,15 @@ static void ch_close(struct ww_store *base)
 {
     struct ch_store *st = ch_st(base);
     if (st->det) ch_det_stop(st);
+    if (st->committer_on) {
+        pthread_mutex_lock(&st->mu);
+        st->stop = 1;
+        pthread_cond_signal(&st->work);
+        pthread_mutex_unlock(&st->mu);
+        pthread_join(st->committer, NULL);
+    }
+    pthread_cond_destroy(&st->work);
+    pthread_cond_destroy(&st->jobs_done);
     for (int t = 0; t < CH_TARGETS; t++) {
         for (size_t i = 0; i < st->pool[t].nidle; i++) ww_ch_close(st->pool[t].idle[i]);
         ww_free(st->pool[t].url);
@@ -1028,45 +1042,197 @@ static int dshield_userid(struct ww_store *base, const char *name, int64_t *user
 
 /* ---- submit ------------------------------------------------------------------------ */
 
-/* The rows of one (sensor, batch id), each front-end's latest (argMax by
- * v): a done row anywhere makes the batch a duplicate; a live claim of
- * another front-end (not withdrawn, younger than CH_CLAIM_STALE_US) makes
- * this one back off. */
-struct claims { uint64_t me; int64_t now; int done, others; };
+/* ---- submit: group commit ---------------------------------------------------------
+ *
+ * ClickHouse's cost is per insert (a part per shard in events and in each
+ * view's table), not per event, so a front-end commits every batch that
+ * came in while the last round ran in one round, as the SQLite writer
+ * does: one insert of all their claims, one query for all their rows, one
+ * insert of their events, one of their done rows. Each submission waits
+ * for its round; throughput grows with the submissions in flight while
+ * latency stays at one round. */
 
-static int claim_row(void *ctx, char *const *col, const size_t *len, size_t ncol)
-{
-    (void)len;
-    struct claims *c = ctx;
-    if (ncol < 3) return 0;
-    uint64_t fe = (uint64_t)ch_col_int(col[0], 0);
-    int state = (int)ch_col_int(col[1], 0);
-    int64_t ts = ch_col_int(col[2], 0);
-    if (state == 1) c->done = 1;
-    else if (state == 0 && fe != c->me && c->now - ts < CH_CLAIM_STALE_US) c->others++;
-    return 0;
-}
+#define ROUND_EVENTS (1u << 20) /* events per round, at most (the first batch always goes) */
+
+struct job {
+    int64_t sensor;
+    const char *batch_id;
+    const struct ww_event *ev;
+    size_t n;
+    int rc, dup, backoff, done, go;
+    int others;                 /* live claims of other front-ends seen */
+    struct job *next;
+};
 
 enum { CLAIM = 0, DONE = 1, WITHDRAWN = 2 };
 
-static int batch_row(struct ch_store *st, int64_t sensor, const char *batch_id, uint64_t events, int64_t wm,
-                     uint64_t late, int state)
+static void batch_row(struct ww_buf *b, const struct ch_store *st, const struct job *j, uint64_t events,
+                      int64_t wm, uint64_t late, int state)
+{
+    int64_t ts = ww_now_us();
+    ch_rb_u64(b, (uint64_t)j->sensor);
+    ch_rb_str(b, j->batch_id, strlen(j->batch_id));
+    ch_rb_u64(b, (uint64_t)ts);
+    ch_rb_u64(b, events);
+    ch_rb_u64(b, wm < 0 ? 0 : (uint64_t)wm);
+    ch_rb_u64(b, late);
+    ch_rb_u64(b, st->frontend);
+    ch_rb_u8(b, (uint8_t)state);
+    ch_rb_u64(b, (uint64_t)ts | (state == DONE ? DONE_BIT : 0));
+}
+
+/* One row per job (those with `which` set, or all) in state, one insert. */
+static int batch_rows(struct ch_store *st, struct job *jobs, int state, int only_go)
 {
     struct ww_buf b;
-    ww_buf_init(&b, 1 << 16);
-    int64_t ts = ww_now_us();
-    ch_rb_u64(&b, (uint64_t)sensor);
-    ch_rb_str(&b, batch_id, strlen(batch_id));
-    ch_rb_u64(&b, (uint64_t)ts);
-    ch_rb_u64(&b, events);
-    ch_rb_u64(&b, wm < 0 ? 0 : (uint64_t)wm);
-    ch_rb_u64(&b, late);
-    ch_rb_u64(&b, st->frontend);
-    ch_rb_u8(&b, (uint8_t)state);
-    ch_rb_u64(&b, (uint64_t)ts | (state == DONE ? DONE_BIT : 0));
-    int rc = b.err ? WW_ERR_LIMIT : ch_insert(st, CH_DB, "batches", "RowBinary", b.p, b.len);
+    ww_buf_init(&b, (size_t)1 << 30);
+    for (struct job *j = jobs; j; j = j->next)
+        if (!only_go || j->go) batch_row(&b, st, j, 0, 0, 0, state);
+    int rc = b.err ? WW_ERR_LIMIT : b.len ? ch_insert(st, CH_DB, "batches", "RowBinary", b.p, b.len) : WW_OK;
     ww_buf_reset(&b);
     return rc;
+}
+
+/* The rows of the round's (sensor, batch id)s, each front-end's latest
+ * (argMax by v): a done row anywhere makes a batch a duplicate; a live
+ * claim of another front-end (not withdrawn, younger than
+ * CH_CLAIM_STALE_US) makes this one back off. */
+struct claims { struct ch_store *st; struct job *jobs; int64_t now; };
+
+static int claim_row(void *ctx, char *const *col, const size_t *len, size_t ncol)
+{
+    struct claims *c = ctx;
+    if (ncol < 5 || !col[1]) return 0;
+    int64_t sensor = ch_col_int(col[0], 0);
+    uint64_t fe = (uint64_t)ch_col_int(col[2], 0);
+    int state = (int)ch_col_int(col[3], 0);
+    int64_t ts = ch_col_int(col[4], 0);
+    for (struct job *j = c->jobs; j; j = j->next) {
+        if (j->sensor != sensor || strlen(j->batch_id) != len[1] || memcmp(j->batch_id, col[1], len[1]))
+            continue;
+        if (state == DONE) j->dup = 1;
+        else if (state == CLAIM && fe != c->st->frontend && c->now - ts < CH_CLAIM_STALE_US) j->others++;
+    }
+    return 0;
+}
+
+static void round_fail(struct job *jobs, int only_go, int rc)
+{
+    for (struct job *j = jobs; j; j = j->next)
+        if (!only_go || j->go) j->rc = rc;
+}
+
+/* One round over the jobs (a list): each job's rc, dup and backoff set. */
+static void commit_round(struct ch_store *st, struct job *jobs)
+{
+    if (batch_rows(st, jobs, CLAIM, 0)) {
+        round_fail(jobs, 0, WW_ERR_IO);
+        return;
+    }
+    struct claims c = {st, jobs, ww_now_us()};
+    struct ww_buf q;
+    ww_buf_init(&q, (size_t)1 << 26);
+    ww_buf_addf(&q, "SELECT sensor, batch_id, frontend, argMax(state, v), argMax(ts, v) FROM batches"
+                " WHERE (sensor, batch_id) IN (");
+    for (struct job *j = jobs; j; j = j->next) {
+        ww_buf_addf(&q, "%s(%lld, ", j == jobs ? "" : ", ", (long long)j->sensor);
+        ch_lit_str(&q, j->batch_id, strlen(j->batch_id));
+        ww_buf_addf(&q, ")");
+    }
+    ww_buf_addf(&q, ") GROUP BY sensor, batch_id, frontend");
+    int rc = q.err ? WW_ERR_LIMIT : ch_query(st, CH_DB, claim_row, &c, "%s", q.p);
+    ww_buf_reset(&q);
+    if (rc) {
+        round_fail(jobs, 0, WW_ERR_IO);
+        return;
+    }
+    int backoffs = 0;
+    for (struct job *j = jobs; j; j = j->next) {
+        j->rc = WW_OK;
+        j->go = !j->dup && !j->others;
+        if (!j->dup && j->others) j->backoff = 1, j->rc = WW_ERR_IO, backoffs++;
+    }
+    /* another front-end has those in hand: step aside, they are tried again later */
+    for (struct job *j = jobs; j && backoffs; j = j->next) j->go = j->backoff;
+    if (backoffs) batch_rows(st, jobs, WITHDRAWN, 1);
+    for (struct job *j = jobs; j; j = j->next) j->go = !j->dup && !j->backoff;
+
+    pthread_mutex_lock(&st->mu);
+    int64_t release = st->release_us;
+    pthread_mutex_unlock(&st->mu);
+    struct ww_buf b, done;
+    ww_buf_init(&b, (size_t)1 << 31);
+    ww_buf_init(&done, (size_t)1 << 30);
+    for (struct job *j = jobs; j; j = j->next) {
+        if (!j->go) continue;
+        int64_t wm = INT64_MIN;
+        uint64_t late = 0, records = 0;
+        for (size_t i = 0; i < j->n; i++) {
+            const struct ww_event *e = &j->ev[i];
+            uint32_t count = e->count ? e->count : 1;
+            ch_rb_u16(&b, (uint16_t)floordiv(e->ts_us, WW_DAY_US));
+            ch_rb_u64(&b, (uint64_t)e->ts_us);
+            ch_rb_addr(&b, &e->src);
+            ch_rb_addr(&b, &e->dst);
+            ch_rb_u16(&b, e->sport);
+            ch_rb_u16(&b, e->dport);
+            ch_rb_u16(&b, ww_event_port(e));
+            ch_rb_u8(&b, e->proto);
+            ch_rb_u8(&b, e->tcpflags);
+            ch_rb_u8(&b, e->action);
+            ch_rb_u8(&b, e->outcome);
+            ch_rb_u8(&b, (uint8_t)ww_event_is_reply(e));
+            ch_rb_u64(&b, (uint64_t)j->sensor);
+            ch_rb_u32(&b, count);
+            if (e->ts_us > wm) wm = e->ts_us;
+            late += e->ts_us < release;
+            records += count; /* as SQLite's batches.events: records, not lines */
+        }
+        batch_row(&done, st, j, records, wm, late, DONE);
+    }
+    rc = b.err || done.err ? WW_ERR_LIMIT : b.len ? ch_insert(st, CH_DB, "events", "RowBinary", b.p, b.len) : WW_OK;
+    ww_buf_reset(&b);
+    if (rc) { /* nothing acknowledged: let retries through other front-ends go on at once */
+        batch_rows(st, jobs, WITHDRAWN, 1);
+        round_fail(jobs, 1, rc == WW_ERR_LIMIT ? rc : WW_ERR_IO);
+    } else if (done.len) {
+        for (int attempt = 0; attempt < 3; attempt++) /* the events are in: say so if at all possible */
+            if (!(rc = ch_insert(st, CH_DB, "batches", "RowBinary", done.p, done.len))) break;
+        if (rc) round_fail(jobs, 1, WW_ERR_IO);
+    }
+    ww_buf_reset(&done);
+}
+
+static void *committer_main(void *arg)
+{
+    struct ch_store *st = arg;
+    pthread_mutex_lock(&st->mu);
+    for (;;) {
+        while (!st->jobs && !st->stop) pthread_cond_wait(&st->work, &st->mu);
+        if (!st->jobs) break;
+        /* the jobs queued, up to ROUND_EVENTS events */
+        struct job *round = st->jobs, *last = round;
+        size_t events = last->n;
+        while (last->next && events + last->next->n <= ROUND_EVENTS) events += (last = last->next)->n;
+        st->jobs = last->next;
+        if (!st->jobs) st->jobs_tail = &st->jobs;
+        last->next = NULL;
+        pthread_mutex_unlock(&st->mu);
+        commit_round(st, round);
+        pthread_mutex_lock(&st->mu);
+        int failed = 0, any = 0;
+        for (struct job *j = round, *next; j; j = next) {
+            next = j->next;
+            if (!j->backoff) any = 1, failed |= j->rc == WW_ERR_IO;
+            if (!j->rc && j->dup) st->counters.duplicates++;
+            if (!j->rc && !j->dup) st->counters.batches++, st->counters.events += j->n;
+            j->done = 1;
+        }
+        if (any) st->failed = failed; /* a request failed (why says it), or all went well */
+        pthread_cond_broadcast(&st->jobs_done);
+    }
+    pthread_mutex_unlock(&st->mu);
+    return NULL;
 }
 
 /* This process's batches in hand, (sensor, batch id): a second request
@@ -1084,72 +1250,12 @@ static int inflight_take(struct ch_store *st, int64_t sensor, const char *batch_
 
 static void inflight_drop(struct ch_store *st, int64_t sensor, const char *batch_id)
 {
-    pthread_mutex_lock(&st->mu);
     for (size_t i = 0; i < st->ninflight; i++)
         if (st->inflight[i].sensor == sensor && !strcmp(st->inflight[i].batch_id, batch_id)) {
             ww_free(st->inflight[i].batch_id);
             st->inflight[i] = st->inflight[--st->ninflight];
             break;
         }
-    pthread_mutex_unlock(&st->mu);
-}
-
-static int submit(struct ch_store *st, int64_t sensor_id, const char *batch_id, const struct ww_event *ev,
-                  size_t n, int *duplicate, int *backoff)
-{
-    if (batch_row(st, sensor_id, batch_id, 0, 0, 0, CLAIM)) return WW_ERR_IO;
-    struct claims c = {.me = st->frontend, .now = ww_now_us()};
-    struct ww_buf b;
-    ww_buf_init(&b, (size_t)1 << 31);
-    ch_lit_str(&b, batch_id, strlen(batch_id));
-    int rc = ch_query(st, CH_DB, claim_row, &c, "SELECT frontend, argMax(state, v), argMax(ts, v) FROM batches"
-                      " WHERE sensor = %lld AND batch_id = %s GROUP BY frontend", (long long)sensor_id, b.p);
-    ww_buf_reset(&b);
-    if (rc) return WW_ERR_IO;
-    if (c.done) {
-        *duplicate = 1;
-        return WW_OK;
-    }
-    if (c.others) { /* another front-end has it in hand: step aside, try again later */
-        batch_row(st, sensor_id, batch_id, 0, 0, 0, WITHDRAWN);
-        *backoff = 1;
-        return WW_ERR_IO;
-    }
-    pthread_mutex_lock(&st->mu);
-    int64_t release = st->release_us;
-    pthread_mutex_unlock(&st->mu);
-    int64_t wm = INT64_MIN;
-    uint64_t late = 0, records = 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct ww_event *e = &ev[i];
-        uint32_t count = e->count ? e->count : 1;
-        ch_rb_u16(&b, (uint16_t)floordiv(e->ts_us, WW_DAY_US));
-        ch_rb_u64(&b, (uint64_t)e->ts_us);
-        ch_rb_addr(&b, &e->src);
-        ch_rb_addr(&b, &e->dst);
-        ch_rb_u16(&b, e->sport);
-        ch_rb_u16(&b, e->dport);
-        ch_rb_u16(&b, ww_event_port(e));
-        ch_rb_u8(&b, e->proto);
-        ch_rb_u8(&b, e->tcpflags);
-        ch_rb_u8(&b, e->action);
-        ch_rb_u8(&b, e->outcome);
-        ch_rb_u8(&b, (uint8_t)ww_event_is_reply(e));
-        ch_rb_u64(&b, (uint64_t)sensor_id);
-        ch_rb_u32(&b, count);
-        if (e->ts_us > wm) wm = e->ts_us;
-        late += e->ts_us < release;
-        records += count; /* as SQLite's batches.events: records, not lines */
-    }
-    rc = b.err ? WW_ERR_LIMIT : n ? ch_insert(st, CH_DB, "events", "RowBinary", b.p, b.len) : WW_OK;
-    ww_buf_reset(&b);
-    if (rc) { /* nothing acknowledged: let a retry through another front-end go on at once */
-        batch_row(st, sensor_id, batch_id, 0, 0, 0, WITHDRAWN);
-        return rc == WW_ERR_LIMIT ? rc : WW_ERR_IO;
-    }
-    for (int attempt = 0; attempt < 3; attempt++) /* the events are in: say so if at all possible */
-        if (!(rc = batch_row(st, sensor_id, batch_id, records, wm, late, DONE))) break;
-    return rc ? WW_ERR_IO : WW_OK;
 }
 
 static int ch_submit(struct ww_store *base, int64_t sensor_id, const char *batch_id,
@@ -1159,19 +1265,27 @@ static int ch_submit(struct ww_store *base, int64_t sensor_id, const char *batch
     *duplicate = 0;
     for (size_t i = 0; i < n; i++)
         if (ev[i].ts_us < 0) return WW_ERR_ARG; /* no Date before 1970 */
+    struct job j = {.sensor = sensor_id, .batch_id = batch_id, .ev = ev, .n = n};
     pthread_mutex_lock(&st->mu);
-    int mine = inflight_take(st, sensor_id, batch_id);
-    pthread_mutex_unlock(&st->mu);
-    if (!mine) return WW_ERR_IO; /* the same batch is in hand here: try again later */
-    int backoff = 0;
-    int rc = submit(st, sensor_id, batch_id, ev, n, duplicate, &backoff);
+    if (!st->committer_on) {
+        if (pthread_create(&st->committer, NULL, committer_main, st)) {
+            pthread_mutex_unlock(&st->mu);
+            return WW_ERR_IO;
+        }
+        st->committer_on = 1;
+    }
+    if (!inflight_take(st, sensor_id, batch_id)) { /* the same batch is in hand here: try again later */
+        pthread_mutex_unlock(&st->mu);
+        return WW_ERR_IO;
+    }
+    *st->jobs_tail = &j;
+    st->jobs_tail = &j.next;
+    pthread_cond_signal(&st->work);
+    while (!j.done) pthread_cond_wait(&st->jobs_done, &st->mu);
     inflight_drop(st, sensor_id, batch_id);
-    pthread_mutex_lock(&st->mu);
-    if (!backoff) st->failed = rc == WW_ERR_IO; /* a request failed (why says it), or all went well */
-    if (!rc && *duplicate) st->counters.duplicates++;
-    if (!rc && !*duplicate) st->counters.batches++, st->counters.events += n;
     pthread_mutex_unlock(&st->mu);
-    return rc;
+    *duplicate = !j.rc && j.dup;
+    return j.rc;
 }
 
 static int ch_status(struct ww_store *base, char *why, size_t len)
