@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# clickhouse_copy.sh -- `wormwatch store copy` (issue 15 item 5): a SQLite
+# collector's history moved into a two-shard ClickHouse cluster
+# (tests/e2e/clickhouse.bash), then served from there.
+#   1. A real SQLite store: `serve` fed a simulated worm on 139/tcp (two /20
+#      sensors, three days of background: one alert) plus a victim's
+#      SYN-ACK backscatter, under two sensor keys, a DShield key and a
+#      revoked key; its answers kept; stopped cleanly.
+#   2. `store copy` into the cluster: each table's rows printed; the hist_*
+#      tables hold the SQLite aggregates' figures row for row (agg_hour,
+#      agg_day with its top sources, srcs, backscatter), keys their hashes.
+#   3. Again: refused (the store has keys) with a message saying --force;
+#      with --force it runs and every table holds the same rows (a repeat
+#      collapses).
+#   4. `serve --db clickhouse://...`: the old secret still submits, a retried
+#      old batch id is a duplicate, /api/v1/alerts equals the SQLite
+#      collector's, and so do /api/v1/porthistory/139 and /api/v1/ip/ADDR
+#      when the ClickHouse read side answers them (else only the tables of
+#      step 2 speak for the history).
+#   5. Bad input: a file that is no store, and a SQLite store still in use,
+#      refused naming the file.
+# Exit 77 when clickhouse-server, curl or sqlite3 is not installed.
+set -u
+: "${WW:?WW=path/to/wormwatch}"
+command -v curl > /dev/null || { echo "curl not installed"; exit 77; }
+command -v sqlite3 > /dev/null || { echo "sqlite3 not installed"; exit 77; }
+HERE=$(cd "$(dirname "$0")" && pwd)
+T=$(mktemp -d)
+PID=
+fail() { echo "FAIL: $*"; [ -f "$T/serve.log" ] && tail -5 "$T/serve.log"; exit 1; }
+. "$HERE/serve.bash"
+. "$HERE/clickhouse.bash"
+trap '[ -n "$PID" ] && kill -9 $PID 2>/dev/null; ch_stop; rm -rf "$T"' EXIT
+
+# ---- 1. the SQLite collector ------------------------------------------------
+"$WW" simulate --out "$T/sim" --seed 15 --worm 139/tcp --sensors 2x/20 --duration 4d \
+    --background-days 3 --format dshield > /dev/null || fail "simulate"
+python3 - "$T/sim" <<'PY' || fail "adding backscatter"
+import glob, random
+from datetime import datetime, timedelta
+f = sorted(glob.glob(__import__("sys").argv[1] + "/sensor-*.tsv"))[0]
+R = random.Random(15)
+a = open(f).readline().split("\t")[5].split(".")
+lines = open(f).readlines()
+for k in range(200):  # 203.0.113.5's SYN-ACKs to addresses it never heard from
+    t = datetime(2006, 8, 3, 9) + timedelta(seconds=7 * k)
+    lines.append("%s +00:00\t00\t1\t203.0.113.5\t80\t%s.%s.%d.%d\t%d\ttcp\tSYN,ACK\n" % (
+        t.strftime("%Y-%m-%d %H:%M:%S"), a[0], a[1], (int(a[2]) & 0xf0) + R.randint(0, 15),
+        R.randint(1, 254), R.randint(1024, 65535)))
+lines.sort(key=lambda l: l[:19])
+open(f, "w").writelines(lines)
+PY
+FILES=$(ls "$T"/sim/sensor-*.tsv)
+
+# feed [FIRST]: every batch (1,000 lines of one sensor, id sI-bN) in time
+# order; with FIRST only batch s0-b0, twice, printing the second answer
+feed() {
+    python3 - "$URL" "$T/keys" "${1:-}" $FILES <<'PY'
+import http.client, sys, time, urllib.parse
+url, keyfile, first, files = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+keys = open(keyfile).read().split()
+out = []
+for i, path in enumerate(files):
+    lines = open(path).read().splitlines(True)
+    for k in range(0, len(lines), 1000):
+        out.append((lines[k][:19], i, k // 1000, lines[k:k + 1000]))
+out.sort(key=lambda b: (b[0], b[1], b[2]))
+if first:
+    out = [b for b in out if b[1:3] == (0, 0)] * 2
+u = urllib.parse.urlparse(url)
+conn = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
+for _, i, n, lines in out:
+    for _ in range(100):
+        conn.request("POST", "/api/v1/submit", "".join(lines).encode(), {
+            "Authorization": "Bearer " + keys[i], "X-Batch-Id": "s%d-b%d" % (i, n),
+            "Content-Type": "text/tab-separated-values"})
+        r = conn.getresponse()
+        body = r.read()
+        if r.status == 200:
+            break
+        if r.status not in (429, 503):
+            sys.exit("batch s%d-b%d: %d %s" % (i, n, r.status, body.decode()))
+        time.sleep(0.2)
+    else:
+        sys.exit("batch s%d-b%d: still refused" % (i, n))
+if first:
+    print(body.decode())
+PY
+}
+
+# answers DIR: what the collector at $URL says, into DIR
+answers() {
+    mkdir -p "$1"
+    curl -sf "$URL/api/v1/alerts?limit=100" > "$1/alerts.json" || fail "$URL: /api/v1/alerts"
+    curl -sf "$URL/api/v1/backscatter?date=2006-08-03" > "$1/bsc.json" || fail "$URL: /api/v1/backscatter"
+    curl -sf "$URL/api/v1/porthistory/139?from=2006-08-01&to=2006-08-04" > "$1/hist.json" || touch "$1/hist.none"
+    curl -sf "$URL/api/v1/porthistory/139?from=2006-08-03&to=2006-08-04&by=hour" > "$1/hour.json" || touch "$1/hist.none"
+    curl -sf "$URL/api/v1/ip/$SRC" > "$1/ip.json" || touch "$1/ip.none"
+}
+
+DB=$T/old.db
+: > "$T/keys"
+for i in 0 1; do serve_key k "sensor-$i"; echo "$k" >> "$T/keys"; done
+"$WW" key add dsh --dshield-userid 4242 --db "$DB" > /dev/null || fail "key add --dshield-userid"
+"$WW" key add gone --db "$DB" > /dev/null && "$WW" key revoke gone --db "$DB" || fail "key revoke"
+serve_start --db "$DB" --rate-limit 0
+feed || fail "feeding the SQLite collector"
+SRC=$(curl -sf "$URL/api/v1/sources?port=139&date=2006-08-04&limit=1" |
+      python3 -c 'import json,sys; print(json.load(sys.stdin)["sources"][0]["src"])') || fail "no source on 139"
+answers "$T/sq"
+[ ! -e "$T/sq/hist.none" ] && [ ! -e "$T/sq/ip.none" ] || fail "the SQLite collector did not answer"
+serve_stop
+python3 - "$T/sq" <<'PY' || fail "the SQLite collector's answers"
+import json, sys
+d = sys.argv[1]
+a = json.load(open(d + "/alerts.json"))["alerts"]
+assert [(x["port"], x["proto"]) for x in a] == [(139, "tcp")], a
+b = json.load(open(d + "/bsc.json"))
+assert "203.0.113.5" in json.dumps(b), b
+PY
+sq() { sqlite3 -separator $'\t' "$DB" "$1"; }
+
+# ---- 2. the copy ------------------------------------------------------------
+ch_start
+P1=${CH1##*:} P2=${CH2##*:}
+TO="clickhouse://127.0.0.1:$P1/default?cluster=ww&shards=127.0.0.1:$P1,127.0.0.1:$P2"
+# the ClickHouse serve makes the schema (and is what must answer afterwards)
+"$WW" store copy --from "$DB" --to "$TO" > "$T/copy.out" 2> "$T/copy.err" ||
+    fail "store copy: $(cat "$T/copy.err")"
+cat "$T/copy.out"
+for t in keys:keys hist_hour:agg_hour hist_day:agg_day hist_src:srcs hist_bsc:backscatter \
+         alerts:alerts notices:notices dshield_keys:dshield_keys; do
+    n=$(sq "SELECT count(*) FROM ${t#*:}")
+    grep -qE "^${t%%:*} +$n rows$" "$T/copy.out" || fail "copy printed no '${t%%:*} $n rows'"
+done
+[ "$(sq 'SELECT count(*) FROM agg_hour')" -gt 100 ] || fail "too little history to test"
+chq() { ch_q "$CH1" "$1"; }
+# the figures, row for row (addresses as the SQLite store writes them)
+A="replaceRegexpOne(IPv6NumToString(%s), '^::ffff:', '')"
+cmp_rows() { # NAME SQLITE-SQL CLICKHOUSE-SQL
+    sq "$2" | sort > "$T/$1.sq"
+    chq "$3" | sort > "$T/$1.ch"
+    [ -s "$T/$1.sq" ] || fail "$1: no rows in the SQLite store"
+    cmp -s "$T/$1.sq" "$T/$1.ch" || fail "$1 differs: $(diff "$T/$1.sq" "$T/$1.ch" | head -5)"
+}
+cmp_rows hour "SELECT port, proto, t, records, nsrc, ndst, nsens FROM agg_hour" \
+    "SELECT port, proto, h, records, nsrc, ndst, nsens FROM hist_hour"
+cmp_rows day "SELECT port, proto, t, records, nsrc, ndst, nsens FROM agg_day" \
+    "SELECT port, proto, toUInt16(d), records, nsrc, ndst, nsens FROM hist_day"
+cmp_rows src "SELECT src, first_seen, last_seen, records, ntgt, nport, nsens FROM srcs" \
+    "SELECT $(printf "$A" src), first, last, records, ntgt, nport, nsens FROM hist_src"
+cmp_rows bsc "SELECT victim, proto, t, records, first, last, ntgt FROM backscatter" \
+    "SELECT $(printf "$A" victim), proto, toUInt16(d), records, first, last, ntgt FROM hist_bsc"
+cmp_rows keys "SELECT id, name, hex(hash), created, revoked FROM keys" \
+    "SELECT id, name, hex(hash), created, revoked FROM keys"
+cmp_rows alerts "SELECT port, proto, start, alert, end, sources, explanation FROM alerts" \
+    "SELECT port, proto, start, alert, end, sources, explanation FROM alerts"
+# a day's top sources: the SQLite top's guaranteed counts, summed over the
+# port's days, are the source's records on the port (a top holds them all
+# here: fewer sources a day than it keeps); the days' timeline adds up too
+[ "$(chq "SELECT sum(arraySum(top_records)) FROM hist_day WHERE port = 139")" = \
+  "$(sq "SELECT sum(records) FROM agg_day WHERE port = 139")" ] || fail "hist_day's top sources do not add up"
+[ "$(chq "SELECT sum(arraySum(day_records)) FROM hist_src")" = "$(sq "SELECT sum(records) FROM srcs")" ] ||
+    fail "hist_src's days do not add up to its records"
+[ "$(chq "SELECT count() FROM batches")" = "$(sq "SELECT count(*) FROM batches")" ] ||
+    fail "batches: not every batch id copied"
+
+# ---- 3. again: refused, then forced; a repeat collapses ---------------------
+counts() {
+    for t in keys hist_hour hist_day hist_src hist_bsc alerts floods notices notify_cursors dshield_keys meta; do
+        printf '%s %s\n' $t "$(chq "SELECT count() FROM $t")"
+    done
+}
+counts > "$T/counts1"
+"$WW" store copy --from "$DB" --to "$TO" > /dev/null 2> "$T/again.err" && fail "a second copy was not refused"
+grep -q -- "--force" "$T/again.err" || fail "the refusal does not say --force: $(cat "$T/again.err")"
+"$WW" store copy --from "$DB" --to "$TO" --force > /dev/null 2> "$T/again.err" ||
+    fail "store copy --force: $(cat "$T/again.err")"
+counts > "$T/counts2"
+cmp -s "$T/counts1" "$T/counts2" || fail "a repeated copy is not collapsed: $(diff "$T/counts1" "$T/counts2")"
+
+# ---- 4. served from ClickHouse ----------------------------------------------
+serve_start --db "$TO" --rate-limit 0
+dup=$(feed first) || fail "the old secret no longer submits"
+echo "$dup" | grep -q '"duplicate": *true' || fail "a retried old batch id is not a duplicate: $dup"
+answers "$T/ch"
+python3 - "$T/sq" "$T/ch" <<'PY' || fail "the ClickHouse collector's answers differ from the SQLite one's"
+import json, os, sys
+sq, ch = sys.argv[1], sys.argv[2]
+j = lambda d, f: json.load(open(os.path.join(d, f)))
+assert j(sq, "alerts.json")["alerts"] == j(ch, "alerts.json")["alerts"], (j(sq, "alerts.json"), j(ch, "alerts.json"))
+print("alerts equal:", len(j(ch, "alerts.json")["alerts"]))
+if os.path.exists(ch + "/hist.none") or os.path.exists(ch + "/ip.none"):
+    print("note: the ClickHouse read side does not answer porthistory/ip yet; the hist_* tables were compared")
+else:
+    for f in ("hist.json", "hour.json", "ip.json"):
+        assert j(sq, f) == j(ch, f), (f, j(sq, f), j(ch, f))
+        print(f, "equal")
+PY
+serve_stop
+
+# ---- 5. bad input -----------------------------------------------------------
+echo "not a store" > "$T/junk.db"
+"$WW" store copy --from "$T/junk.db" --to "$TO" --force > /dev/null 2> "$T/bad.err" && fail "a junk file was copied"
+grep -q "$T/junk.db" "$T/bad.err" || fail "the error does not name the file: $(cat "$T/bad.err")"
+serve_start --db "$DB" --rate-limit 0
+"$WW" store copy --from "$DB" --to "$TO" --force > /dev/null 2> "$T/busy.err" && fail "a store in use was copied"
+grep -q "$DB: a collector is running" "$T/busy.err" || fail "in use: $(cat "$T/busy.err")"
+serve_stop
+echo "clickhouse copy: all checks passed"
