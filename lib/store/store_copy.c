@@ -8,8 +8,8 @@
  * notify_cursors, copied too, still point at them), the batch ids as done
  * rows of `batches` (a sensor's retry of an old batch stays a duplicate;
  * wm = the sensor's watermark), the surge detector's saved state (meta
- * surge and hold, and surge_wm as the time the hold had released up to: the
- * ClickHouse detector counts in event time, not log rows), and the
+ * surge, and from the SQLite hold's state the event-time figures
+ * store_ch_detect.c goes on from: surge_wm, release, first, sensors), and the
  * aggregates as plain figures into hist_hour, hist_day (with the day's top
  * sources), hist_src (totals, ports, days) and hist_bsc: a distinct count
  * cannot become a uniqCombined state, so the read side adds these figures
@@ -18,9 +18,9 @@
  * counts are integer columns already.
  *
  * Reading: the file opened read-only, holding the writer's lock
- * (store_lock_take), so no collector runs on it meanwhile; one whose log holds events not yet in its aggregates (it
- * stopped without closing) is refused: a start and a clean stop of serve
- * applies them. Writing: RowBinary inserts of up to COPY_CHUNK bytes
+ * (store_lock_take), so no collector runs on it meanwhile; one whose log
+ * holds events not yet in its aggregates (it stopped without closing) is
+ * refused: a start and a clean stop of serve applies them. Writing: RowBinary inserts of up to COPY_CHUNK bytes
  * through the engine's helpers (store_ch.h), small tables on the home
  * shard, batches through the Distributed table.
  *
@@ -61,7 +61,6 @@ struct cp {
     struct ww_buf body;
     char *err;
     size_t errlen;
-    int64_t wm_release;        /* the hold's release point (INT64_MIN: none) */
 };
 
 /* A RowBinary array's length (LEB128, as a String's). */
@@ -198,7 +197,7 @@ static int row_alert(struct cp *c, sqlite3_stmt *s, struct ww_buf *b)
     ch_rb_u64(b, col_u64(s, 13));
     rb_text(b, s, 14);
     for (int i = 15; i <= 17; i++) ch_rb_f64(b, sqlite3_column_double(s, i));
-    ch_rb_u8(b, (uint8_t)sqlite3_column_int(s, 18));
+    ch_rb_u64(b, col_u64(s, 18));           /* saturation: a time */
     ch_rb_u64(b, COPY_VER);
     return WW_OK;
 }
@@ -316,9 +315,25 @@ static int row_bsc(struct cp *c, sqlite3_stmt *s, struct ww_buf *b)
     return rc;
 }
 
-/* meta: the detector's saved state, checked by the code that will load it;
- * surge_wm is the hold's release point (ClickHouse's detector reads
- * events past it). */
+/* meta: the detector's saved state, checked by the code that loads it,
+ * in the keys store_ch_detect.c saves: surge (the blob as it is), and from
+ * the SQLite hold's state the event-time figures -- surge_wm and release
+ * (both the hold's release point: what was judged), first, and sensors
+ * ("id wm stale" lines). The events still waiting in the SQLite hold are
+ * not carried (see the top). */
+static void meta_row(struct ww_buf *b, const char *k, const void *v, size_t len)
+{
+    ch_rb_str(b, k, strlen(k));
+    ch_rb_str(b, v, len);
+    ch_rb_u64(b, COPY_VER);
+}
+
+static void meta_int(struct ww_buf *b, const char *k, int64_t v)
+{
+    char t[24];
+    meta_row(b, k, t, (size_t)snprintf(t, sizeof t, "%lld", (long long)v));
+}
+
 static int row_meta(struct cp *c, sqlite3_stmt *s, struct ww_buf *b)
 {
     const char *k = (const char *)sqlite3_column_text(s, 0);
@@ -329,17 +344,27 @@ static int row_meta(struct cp *c, sqlite3_stmt *s, struct ww_buf *b)
         struct ww_surges *sg;
         if (ww_surges_load(v, len, &sg, why, sizeof why)) goto bad;
         ww_surges_free(sg);
-    } else {
-        struct ww_hold *h;
-        struct ww_hold_stats hs;
-        if (ww_hold_load(v, len, NULL, &h, why, sizeof why)) goto bad;
-        ww_hold_stats(h, &hs);
-        ww_hold_free(h);
-        c->wm_release = hs.release_us;
+        meta_row(b, "surge", v, len);
+        return WW_OK;
     }
-    ch_rb_str(b, k, strlen(k));
-    ch_rb_str(b, v, len);
-    ch_rb_u64(b, COPY_VER);
+    struct ww_hold *h;
+    struct ww_hold_stats hs;
+    const struct ww_hold_sensor *sens;
+    if (ww_hold_load(v, len, NULL, &h, why, sizeof why)) goto bad;
+    ww_hold_stats(h, &hs);
+    if (hs.release_us != INT64_MIN) {
+        meta_int(b, "surge_wm", hs.release_us);
+        meta_int(b, "release", hs.release_us);
+    }
+    meta_int(b, "first", hs.first_us);
+    struct ww_buf lines;
+    ww_buf_init(&lines, 64u << 20);
+    for (size_t i = 0, n = ww_hold_sensors(h, &sens); i < n; i++)
+        ww_buf_addf(&lines, "%lld %lld %d\n", (long long)sens[i].id, (long long)sens[i].wm_us,
+                    sens[i].stale);
+    meta_row(b, "sensors", lines.p ? lines.p : "", lines.len);
+    ww_buf_reset(&lines);
+    ww_hold_free(h);
     return WW_OK;
 bad:
     snprintf(c->err, c->errlen, "%s: meta '%s' is not a saved state: %s", c->path, k, why);
@@ -422,7 +447,7 @@ int ww_store_copy(const char *from, struct ww_store *to, int force, ww_store_cop
         return WW_ERR_ARG;
     }
     struct cp c = {.ch = ch_st(to), .path = from, .progress = progress, .ctx = ctx,
-                   .err = err, .errlen = errlen, .wm_release = INT64_MIN};
+                   .err = err, .errlen = errlen};
     ww_buf_init(&c.body, 2 * COPY_CHUNK);
     int lockfd = -1;
     char *lockpath = ww_malloc(strlen(from) + 6);
@@ -460,16 +485,6 @@ int ww_store_copy(const char *from, struct ww_store *to, int force, ww_store_cop
         {CH_HOME, "keys", "SELECT id, name, hash, created, revoked, birth FROM keys", row_key},
     };
     for (size_t i = 0; !rc && i < sizeof steps / sizeof steps[0]; i++) {
-        if (!strcmp(steps[i].table, "keys") && c.wm_release != INT64_MIN) {
-            /* the detector's event-time watermark, before the keys */
-            char v[24];
-            int n = snprintf(v, sizeof v, "%lld", (long long)c.wm_release);
-            ch_rb_str(&c.body, "surge_wm", 8);
-            ch_rb_str(&c.body, v, (size_t)n);
-            ch_rb_u64(&c.body, COPY_VER);
-            rc = send(&c, CH_HOME, "meta");
-            if (rc) break;
-        }
         rc = copy_table(&c, steps[i].t, steps[i].table, steps[i].sql, steps[i].row);
     }
     /* a repeat collapses now, not at some later merge */
