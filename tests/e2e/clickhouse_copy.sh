@@ -94,6 +94,7 @@ PY
 answers() {
     mkdir -p "$1"
     curl -sf "$URL/api/v1/alerts?limit=100" > "$1/alerts.json" || touch "$1/alerts.none"
+    curl -sf "$URL/api/v1/sensors" > "$1/sensors.json" || touch "$1/sensors.none"
     curl -sf "$URL/api/v1/backscatter?date=2006-08-03" > "$1/bsc.json" || touch "$1/hist.none"
     curl -sf "$URL/api/v1/porthistory/139?from=2006-08-01&to=2006-08-04" > "$1/hist.json" || touch "$1/hist.none"
     curl -sf "$URL/api/v1/porthistory/139?from=2006-08-03&to=2006-08-04&by=hour" > "$1/hour.json" || touch "$1/hist.none"
@@ -156,8 +157,24 @@ cmp_rows bsc "SELECT victim, proto, t, records, first, last, ntgt FROM backscatt
     "SELECT $(printf "$A" victim), proto, toUInt16(d), records, first, last, ntgt FROM hist_bsc"
 cmp_rows keys "SELECT id, name, hex(hash), created, revoked FROM keys" \
     "SELECT id, name, hex(hash), created, revoked FROM keys"
-cmp_rows alerts "SELECT port, proto, start, alert, end, sources, explanation FROM alerts" \
-    "SELECT port, proto, start, alert, end, sources, explanation FROM alerts"
+cmp_rows alerts "SELECT port, proto, start, alert, end, sources, explanation, saturation FROM alerts" \
+    "SELECT port, proto, start, alert, end, sources, explanation, saturation FROM alerts"
+# the detector's state: the surge blob as it was, the release point as the
+# SQLite collector's /api/v1/sensors said, every sensor's watermark
+[ "$(chq "SELECT hex(v) FROM meta WHERE k = 'surge'")" = "$(sq "SELECT hex(v) FROM meta WHERE k = 'surge'")" ] ||
+    fail "meta surge differs"
+python3 - "$T/sq/sensors.json" "$(chq "SELECT v FROM meta WHERE k = 'release'")" \
+    "$(chq "SELECT v FROM meta WHERE k = 'sensors'" | tr '\n' ' ')" <<'PY' || fail "the detector's event time"
+import json, sys
+from datetime import datetime, timezone
+s = json.load(open(sys.argv[1]))
+us = lambda t: int(datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()) * 10**6
+assert us(s["release_point"]) // 10**6 == int(sys.argv[2]) // 10**6, (s["release_point"], sys.argv[2])
+lines = [l.split() for l in sys.argv[3].split("\\n") if l.strip()]  # TabSeparated: \n escaped
+assert sorted(int(l[0]) for l in lines) == [1, 2, 3, 4], lines   # id wm stale, each key
+assert all(int(l[1]) <= us(s["frontier"]) + 10**6 for l in lines), (lines, s["frontier"])
+print("release point", s["release_point"], "sensors", sys.argv[3])
+PY
 # a day's top sources: the SQLite collector's top sources of 139 (its
 # agg_day tops summed over 30 days, /api/v1/sources) from hist_day's arrays
 chq "SELECT $(printf "$A" s), sum(r) FROM hist_day ARRAY JOIN top_src AS s, top_records AS r
