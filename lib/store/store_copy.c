@@ -28,7 +28,8 @@
  * smallest version, so anything a collector wrote since outranks it; a
  * done row's v = bit 62 | its time), so ReplacingMergeTree collapses a
  * repeat, and the copy ends with OPTIMIZE ... FINAL on the home tables it
- * wrote, so readers see each row once. Keys go last: a copy stopped midway
+ * wrote, so readers see each row once (batches, on every shard, collapse at
+ * their merges: a done row twice is still one batch id taken). Keys go last: a copy stopped midway
  * leaves none, passes the emptiness check (no keys, no events) and is
  * simply run again. Not idempotent: a copy over a store that has its own
  * data (--force) -- hist_* figures are added to the views' by the read
