@@ -71,7 +71,9 @@ static int copy(const struct ww_command *cmd, int argc, char **argv)
     ww_store_close(st);
     if (rc) {
         ww_warn("%s", err);
-        if (rc == WW_ERR_IO) ww_warn("nothing is lost: run the same command again to finish it");
+        if (rc == WW_ERR_IO)
+            ww_warn("running the same command again finishes it (keys go last: if it says the"
+                    " store has keys, the copy was all but done, and --force finishes it)");
         return WW_EXIT_FAIL;
     }
     printf("done\n");

@@ -49,7 +49,8 @@
 #include "store/store_ch.h"
 #include "store/store_int.h"
 
-#define COPY_CHUNK (8u << 20)  /* bytes of RowBinary per insert */
+#define COPY_CHUNK (8u << 20)  /* bytes of RowBinary per insert (the row past it goes too) */
+#define COPY_MAX (1u << 30)    /* ... at most: one row may be large (the surge state) */
 #define COPY_VER 1             /* ver of every copied row of a ReplacingMergeTree(ver) */
 #define DONE_BIT (1ull << 62)  /* a batches done row's v (clickhouse_schema.sql) */
 
@@ -103,11 +104,12 @@ static int rb_addr_col(struct cp *c, struct ww_buf *b, sqlite3_stmt *s, int i, c
 
 static int send(struct cp *c, enum ch_target t, const char *table)
 {
-    if (!c->body.len) return WW_OK;
-    if (c->body.err) {
-        snprintf(c->err, c->errlen, "%s: a row of %s too large", c->path, table);
+    if (c->body.err) { /* the buffer is freed, empty: say so, send nothing */
+        snprintf(c->err, c->errlen, "%s: rows for %s past %u MiB", c->path, table, COPY_MAX >> 20);
+        ww_buf_reset(&c->body);
         return WW_ERR_LIMIT;
     }
+    if (!c->body.len) return WW_OK;
     int rc = ch_insert(c->ch, t, table, "RowBinary", c->body.p, c->body.len);
     if (rc) snprintf(c->err, c->errlen, "%s: insert into %s: %s", c->ch->spec, table, c->ch->why);
     ww_buf_reset(&c->body);
@@ -127,7 +129,7 @@ static int copy_table(struct cp *c, enum ch_target t, const char *table, const c
         return WW_ERR_FORMAT;
     }
     int64_t n = 0;
-    int rc = WW_OK, step;
+    int rc = WW_OK, step = SQLITE_DONE;
     while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
         if ((rc = row(c, s, &c->body))) break;
         n++;
@@ -449,7 +451,7 @@ int ww_store_copy(const char *from, struct ww_store *to, int force, ww_store_cop
     }
     struct cp c = {.ch = ch_st(to), .path = from, .progress = progress, .ctx = ctx,
                    .err = err, .errlen = errlen};
-    ww_buf_init(&c.body, 2 * COPY_CHUNK);
+    ww_buf_init(&c.body, COPY_MAX);
     int lockfd = -1;
     char *lockpath = ww_malloc(strlen(from) + 6);
     sprintf(lockpath, "%s-lock", from);
@@ -485,9 +487,8 @@ int ww_store_copy(const char *from, struct ww_store *to, int force, ww_store_cop
          row_meta},
         {CH_HOME, "keys", "SELECT id, name, hash, created, revoked, birth FROM keys", row_key},
     };
-    for (size_t i = 0; !rc && i < sizeof steps / sizeof steps[0]; i++) {
+    for (size_t i = 0; !rc && i < sizeof steps / sizeof steps[0]; i++)
         rc = copy_table(&c, steps[i].t, steps[i].table, steps[i].sql, steps[i].row);
-    }
     /* a repeat collapses now, not at some later merge */
     for (size_t i = 0; !rc && i < sizeof steps / sizeof steps[0]; i++)
         if (steps[i].t == CH_HOME && ch_exec(c.ch, CH_HOME, "OPTIMIZE TABLE %s FINAL", steps[i].table)) {
