@@ -220,11 +220,11 @@ cmp -s "$T/counts1" "$T/counts2" || fail "a repeated copy is not collapsed: $(di
 
 # ---- 4. served from ClickHouse ----------------------------------------------
 serve_start --db "$TO" --rate-limit 0
+answers "$T/ch" # before anything new comes in
 dup=$(feed first) || fail "the old secret no longer submits"
 echo "$dup"
 [ "$(echo "$dup" | head -1 | grep -c '"duplicate": *true')" = 1 ] || fail "a retried old batch id is not a duplicate: $dup"
 [ "$(echo "$dup" | tail -1 | grep -c '"accepted": *1000\b')" = 1 ] || fail "a new batch under the old key is not taken: $dup"
-answers "$T/ch"
 python3 - "$T/sq" "$T/ch" <<'PY' || fail "the ClickHouse collector's answers differ from the SQLite one's"
 import json, os, sys
 sq, ch = sys.argv[1], sys.argv[2]
