@@ -236,7 +236,13 @@ for none, fs in sorted(files.items()):
         print("note: the ClickHouse collector does not answer %s yet; its tables were compared" % fs)
         continue
     for f in fs:
-        assert j(sq, f) == j(ch, f), (f, j(sq, f), j(ch, f))
+        a, b = j(sq, f), j(ch, f)
+        if f == "top.json":  # ties in any order (SQLite breaks them by its tallies' bounds)
+            a, b = a["sources"], b["sources"]
+            assert [x["records"] for x in a] == [x["records"] for x in b], (a, b)
+            cut = a[-1]["records"]
+            a, b = [sorted((x for x in y if x["records"] > cut), key=lambda x: x["src"]) for y in (a, b)]
+        assert a == b, (f, a, b)
         print(f, "equal")
 PY
 serve_stop
