@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/wtime.h"
 #include "store/store.h"
 
 static const char usage[] =
@@ -30,7 +31,7 @@ static const char usage[] =
 
 static void progress(void *ctx, const char *table, int64_t rows, int done)
 {
-    (void)ctx;
+    if (done) *(int64_t *)ctx += rows;
     printf("%-15s %lld row%s%s\n", table, (long long)rows, rows == 1 ? "" : "s",
            done ? "" : " so far");
     fflush(stdout);
@@ -67,7 +68,8 @@ static int copy(const struct ww_command *cmd, int argc, char **argv)
         return WW_EXIT_FAIL;
     }
     printf("copying %s into %s\n", from, to);
-    rc = ww_store_copy(from, st, force, progress, NULL, err, sizeof err);
+    int64_t t0 = ww_mono_us(), rows = 0;
+    rc = ww_store_copy(from, st, force, progress, &rows, err, sizeof err);
     ww_store_close(st);
     if (rc) {
         ww_warn("%s", err);
@@ -76,7 +78,7 @@ static int copy(const struct ww_command *cmd, int argc, char **argv)
                     " store has keys, the copy was all but done, and --force finishes it)");
         return WW_EXIT_FAIL;
     }
-    printf("done\n");
+    printf("done: %lld rows in %.1f s\n", (long long)rows, (double)(ww_mono_us() - t0) / 1e6);
     return WW_EXIT_OK;
 }
 
