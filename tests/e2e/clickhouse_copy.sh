@@ -130,15 +130,21 @@ sq() { sqlite3 -separator $'\t' "$DB" "$1"; }
 ch_start
 P1=${CH1##*:} P2=${CH2##*:}
 TO="clickhouse://127.0.0.1:$P1/default?cluster=ww&shards=127.0.0.1:$P1,127.0.0.1:$P2"
+# credentials from the config file (clickhouse.bash's user with a password)
+printf 'clickhouse-user = %s\nclickhouse-password = %s\n' "$CH_USER" "$CH_PASSWORD" > "$T/ww.conf"
+printf 'clickhouse-user = %s\nclickhouse-password = wrong\n' "$CH_USER" > "$T/wrong.conf"
+"$WW" store copy --from "$DB" --to "$TO" --config "$T/wrong.conf" > /dev/null 2> "$T/wrong.err" &&
+    fail "a wrong password was let in"
+grep -q "127.0.0.1:$P1.*[Pp]assword" "$T/wrong.err" || fail "wrong password: $(cat "$T/wrong.err")"
 # a copy that stops midway: a store whose surge state is damaged fails at
 # meta, after the history and before the keys ...
 sqlite3 "$DB" ".backup '$T/bad.db'" && sqlite3 "$T/bad.db" "UPDATE meta SET v = x'00' WHERE k = 'surge'" ||
     fail "making a damaged copy"
-"$WW" store copy --from "$T/bad.db" --to "$TO" > "$T/bad.out" 2> "$T/bad.err" && fail "a damaged surge state was copied"
+"$WW" store copy --from "$T/bad.db" --to "$TO" --config "$T/ww.conf" > "$T/bad.out" 2> "$T/bad.err" && fail "a damaged surge state was copied"
 grep -q "$T/bad.db: meta 'surge' is not a saved state" "$T/bad.err" || fail "damaged: $(cat "$T/bad.err")"
 grep -q "^hist_src " "$T/bad.out" && ! grep -q "^keys " "$T/bad.out" || fail "damaged: not stopped at meta: $(cat "$T/bad.out")"
 # ... and the real one then runs without --force, over what the first left
-"$WW" store copy --from "$DB" --to "$TO" > "$T/copy.out" 2> "$T/copy.err" ||
+"$WW" store copy --from "$DB" --to "$TO" --config "$T/ww.conf" > "$T/copy.out" 2> "$T/copy.err" ||
     fail "store copy: $(cat "$T/copy.err")"
 cat "$T/copy.out"
 for t in keys:keys hist_hour:agg_hour hist_day:agg_day hist_src:srcs hist_bsc:backscatter \
@@ -219,7 +225,7 @@ counts > "$T/counts2"
 cmp -s "$T/counts1" "$T/counts2" || fail "a repeated copy is not collapsed: $(diff "$T/counts1" "$T/counts2")"
 
 # ---- 4. served from ClickHouse ----------------------------------------------
-serve_start --db "$TO" --rate-limit 0
+serve_start --db "$TO" --config "$T/ww.conf" --rate-limit 0
 answers "$T/ch" # before anything new comes in
 dup=$(feed first) || fail "the old secret no longer submits"
 echo "$dup"
