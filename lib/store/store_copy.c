@@ -65,17 +65,6 @@ struct cp {
     size_t errlen;
 };
 
-/* A RowBinary array's length (LEB128, as a String's). */
-static void rb_len(struct ww_buf *b, uint64_t n)
-{
-    do {
-        uint8_t c = n & 0x7f;
-        n >>= 7;
-        if (n) c |= 0x80;
-        ww_buf_add(b, &c, 1);
-    } while (n);
-}
-
 static uint64_t col_u64(sqlite3_stmt *s, int i) /* NULL and negatives: 0 */
 {
     int64_t v = sqlite3_column_int64(s, i);
@@ -274,13 +263,13 @@ static int row_day(struct cp *c, sqlite3_stmt *s, struct ww_buf *b)
     struct tally t = {.cap = TOPK};
     tally_col(&t, s, 7);
     tally_sort(&t);
-    rb_len(b, t.n);
+    ch_rb_len(b, t.n);
     for (uint32_t i = 0; i < t.n; i++) {
         struct ww_addr a = {.family = t.e[i].k[16]};
         memcpy(a.b, t.e[i].k, 16);
         ch_rb_addr(b, &a);
     }
-    rb_len(b, t.n);
+    ch_rb_len(b, t.n);
     for (uint32_t i = 0; i < t.n; i++) ch_rb_u64(b, t.e[i].c - t.e[i].err);
     tally_free(&t);
     return WW_OK;
@@ -293,17 +282,17 @@ static int row_src(struct cp *c, sqlite3_stmt *s, struct ww_buf *b)
     struct tally t = {.cap = SRC_PORTS};
     tally_col(&t, s, 7);
     tally_sort(&t);
-    rb_len(b, t.n);
+    ch_rb_len(b, t.n);
     for (uint32_t i = 0; i < t.n; i++) ch_rb_u32(b, (uint32_t)tally_key_int_value(t.e[i].k));
-    rb_len(b, t.n);
+    ch_rb_len(b, t.n);
     for (uint32_t i = 0; i < t.n; i++) ch_rb_u64(b, t.e[i].c - t.e[i].err);
     tally_free(&t);
     t = (struct tally){.cap = SRC_DAYS, .recent = 1};
     tally_col(&t, s, 8);
     tally_sort_keys(&t);
-    rb_len(b, t.n);
+    ch_rb_len(b, t.n);
     for (uint32_t i = 0; i < t.n; i++) ch_rb_u16(b, (uint16_t)tally_key_int_value(t.e[i].k));
-    rb_len(b, t.n);
+    ch_rb_len(b, t.n);
     for (uint32_t i = 0; i < t.n; i++) ch_rb_u64(b, t.e[i].c);
     tally_free(&t);
     return rc;
