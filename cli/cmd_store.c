@@ -3,9 +3,11 @@
  * the work is lib/store/store_copy.c, ww_store_copy). This file parses the
  * options, reads the ClickHouse credentials from the config file (never
  * the command line), and prints each table's rows as they go. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "core/err.h"
@@ -56,6 +58,10 @@ static int copy(const struct ww_command *cmd, int argc, char **argv)
     if (strncmp(to, "clickhouse://", 13))
         return ww_usage_error(cmd, "--to: not a ClickHouse store (clickhouse://...): %s", to);
     if (!strncmp(from, "sqlite:", 7)) from += 7;
+    if (access(from, R_OK)) { /* before the ClickHouse store is opened (and made) */
+        ww_warn("%s: %s", from, strerror(errno));
+        return WW_EXIT_FAIL;
+    }
     char err[1024], *user, *password;
     struct ww_store *st;
     if (ww_config_creds(config ? config : WW_DEFAULT_CONFIG, config != NULL, &user, &password))
