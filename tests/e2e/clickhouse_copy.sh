@@ -21,8 +21,8 @@
 #      sources of 139, backscatter and /api/v1/ip/ADDR equal the SQLite
 #      collector's; the old secret still submits; a retried old batch id is
 #      a duplicate.
-#   5. Bad input: a file that is no store, and a SQLite store still in use,
-#      refused naming the file.
+#   5. Bad input: a file that is no store, a missing one, and a SQLite store
+#      still in use, refused naming the file.
 # Exit 77 when clickhouse-server, curl or sqlite3 is not installed.
 set -u
 : "${WW:?WW=path/to/wormwatch}"
@@ -254,6 +254,8 @@ serve_stop
 echo "not a store" > "$T/junk.db"
 "$WW" store copy --from "$T/junk.db" --to "$TO" --force > /dev/null 2> "$T/bad.err" && fail "a junk file was copied"
 grep -q "$T/junk.db" "$T/bad.err" || fail "the error does not name the file: $(cat "$T/bad.err")"
+"$WW" store copy --from "$T/none.db" --to "$TO" > /dev/null 2> "$T/none.err" && fail "a missing file was copied"
+grep -q "$T/none.db: No such file" "$T/none.err" || fail "missing: $(cat "$T/none.err")"
 serve_start --db "$DB" --rate-limit 0
 "$WW" store copy --from "$DB" --to "$TO" --force > /dev/null 2> "$T/busy.err" && fail "a store in use was copied"
 grep -q "$DB: a collector is running" "$T/busy.err" || fail "in use: $(cat "$T/busy.err")"
