@@ -44,5 +44,6 @@ extern const struct ww_command ww_cmd_key;
 extern const struct ww_command ww_cmd_report;
 extern const struct ww_command ww_cmd_block;
 extern const struct ww_command ww_cmd_exposure;
+extern const struct ww_command ww_cmd_store;
 
 #endif

@@ -22,6 +22,7 @@ static const struct ww_command *const commands[] = {
     &ww_cmd_report,
     &ww_cmd_block,
     &ww_cmd_exposure,
+    &ww_cmd_store,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -332,6 +332,19 @@ int ww_store_notices_pending(struct ww_store *st, int64_t after, int64_t *count,
 int ww_store_notify_cursor(struct ww_store *st, const char *target, int64_t *last_id);
 int ww_store_notify_cursor_set(struct ww_store *st, const char *target, int64_t last_id);
 
+/* `wormwatch store copy` (store_copy.c): the history of the SQLite store
+ * at path `from` (keys, DShield keys, alerts, floods, notices and cursors,
+ * batch ids, the detector's state, the aggregates as figures) into `to`, an
+ * open ClickHouse store. WW_ERR_ARG if `to` is not one, or already has
+ * keys or events and force is 0; WW_ERR_LIMIT if a collector runs on
+ * `from`; WW_ERR_FORMAT if `from` is not a store of this version or its log
+ * is not all applied; WW_ERR_IO if either cannot be read or written. err
+ * says which and why. progress (may be NULL) hears each table: rows so
+ * far, done = 1 at its end. Safe to run again after a failure midway. */
+typedef void (*ww_store_copy_fn)(void *ctx, const char *table, int64_t rows, int done);
+int ww_store_copy(const char *from, struct ww_store *to, int force, ww_store_copy_fn progress,
+                  void *ctx, char *err, size_t errlen);
+
 /* The default store path, $XDG_DATA_HOME/wormwatch/wormwatch.db (else
  * ~/.local/share/wormwatch/wormwatch.db), directories created (0700).
  * Caller frees with ww_free. */

@@ -115,6 +115,7 @@ void ch_rb_u32(struct ww_buf *b, uint32_t v);
 void ch_rb_u64(struct ww_buf *b, uint64_t v);
 void ch_rb_f64(struct ww_buf *b, double v);
 void ch_rb_str(struct ww_buf *b, const void *s, size_t n);
+void ch_rb_len(struct ww_buf *b, uint64_t n); /* a String's or an Array's length (LEB128) */
 void ch_rb_addr(struct ww_buf *b, const struct ww_addr *a);
 
 /* The schema (clickhouse_schema.sql) statement by statement: each ends

@@ -265,14 +265,18 @@ void ch_rb_f64(struct ww_buf *b, double v)
     put_le(b, u, 8);
 }
 
+void ch_rb_len(struct ww_buf *b, uint64_t n)
+{
+    do {
+        uint8_t c = (uint8_t)(n & 0x7f);
+        n >>= 7;
+        ch_rb_u8(b, (uint8_t)(c | (n ? 0x80 : 0)));
+    } while (n);
+}
+
 void ch_rb_str(struct ww_buf *b, const void *s, size_t n)
 {
-    size_t v = n;
-    do {
-        uint8_t c = (uint8_t)(v & 0x7f);
-        v >>= 7;
-        ch_rb_u8(b, (uint8_t)(c | (v ? 0x80 : 0)));
-    } while (v);
+    ch_rb_len(b, n);
     ww_buf_add(b, s, n);
 }
 
