@@ -26,6 +26,7 @@
 #define CH_POOL_MAX 64          /* idle connections kept per target */
 #define CH_TIMEOUT_MS 60000     /* each request, whole */
 #define CH_ANSWER_MAX (256u << 20)
+#define CH_DONE_BIT (1ULL << 62)     /* batches.v of a done row: outlives its front-end's claims */
 #define CH_CLAIM_STALE_US 60000000LL /* a batch claim without its done row, older: its front-end died */
 
 enum ch_target { CH_DB, CH_HOME, CH_TARGETS };

@@ -51,7 +51,6 @@
 #include "store/store_ch.h"
 
 #define KEYS_REFRESH_US 2000000LL /* a key added or revoked elsewhere counts within this */
-#define DONE_BIT (1ULL << 62)     /* batches.v of a done row */
 
 /* The schema file, embedded (cmake: ch_schema.c from clickhouse_schema.sql). */
 extern const char ww_ch_schema_sql[];
@@ -1082,7 +1081,7 @@ static void batch_row(struct ww_buf *b, const struct ch_store *st, const struct 
     ch_rb_u64(b, late);
     ch_rb_u64(b, st->frontend);
     ch_rb_u8(b, (uint8_t)state);
-    ch_rb_u64(b, (uint64_t)ts | (state == DONE ? DONE_BIT : 0));
+    ch_rb_u64(b, (uint64_t)ts | (state == DONE ? CH_DONE_BIT : 0));
 }
 
 /* One row per job (those with `which` set, or all) in state, one insert. */

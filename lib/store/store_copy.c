@@ -52,7 +52,6 @@
 #define COPY_CHUNK (8u << 20)  /* bytes of RowBinary per insert (the row past it goes too) */
 #define COPY_MAX (1u << 30)    /* ... at most: one row may be large (the surge state) */
 #define COPY_VER 1             /* ver of every copied row of a ReplacingMergeTree(ver) */
-#define DONE_BIT (1ull << 62)  /* a batches done row's v (clickhouse_schema.sql) */
 
 struct cp {
     sqlite3 *db;
@@ -234,7 +233,7 @@ static int row_batch(struct cp *c, sqlite3_stmt *s, struct ww_buf *b)
     ch_rb_u64(b, 0);                        /* late */
     ch_rb_u64(b, 0);                        /* frontend: none, a copy */
     ch_rb_u8(b, 1);                         /* done */
-    ch_rb_u64(b, DONE_BIT | (ts & (DONE_BIT - 1)));
+    ch_rb_u64(b, CH_DONE_BIT | (ts & (CH_DONE_BIT - 1)));
     return WW_OK;
 }
 
