@@ -73,6 +73,10 @@ struct ww_store_ops {
     int  (*backscatter)(struct ww_store *st, int64_t day, int limit, struct ww_store_rows *out);
 };
 
+/* The next row of r, zeroed, for rows of `size` bytes (the array doubles
+ * from 16): how an engine's query fills a struct ww_store_rows. */
+void *store_row(struct ww_store_rows *r, size_t size);
+
 /* Prometheus gauges (store.c): an engine's metrics op prints its own with
  * this; store.c adds the ones every engine has (writable, event time). */
 struct store_gauge { const char *name, *help; int64_t v; };

@@ -126,6 +126,15 @@ void ww_store_counters(struct ww_store *st, struct ww_store_counters *out)
     st->ops->counters(st, out);
 }
 
+void *store_row(struct ww_store_rows *r, size_t size)
+{
+    if (r->n == 0 || (r->n >= 16 && !(r->n & (r->n - 1))))
+        r->agg = ww_realloc(r->agg, (r->n ? 2 * r->n : 16) * size);
+    void *p = (char *)r->agg + r->n++ * size;
+    memset(p, 0, size);
+    return p;
+}
+
 int store_gauges(FILE *out, const struct store_gauge *m, size_t n)
 {
     for (size_t i = 0; i < n; i++)

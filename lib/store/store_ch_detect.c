@@ -118,15 +118,10 @@ struct ch_det {
 
 /* ---- small helpers ---- */
 
-static int64_t floordiv(int64_t a, int64_t b)
-{
-    return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
 /* a UTC day number as a Date literal's argument (Date is 1970..2149) */
 static int64_t date_of(int64_t ts_us)
 {
-    int64_t d = floordiv(ts_us, WW_DAY_US);
+    int64_t d = ww_floordiv(ts_us, WW_DAY_US);
     return d < 0 ? 0 : d > 65535 ? 65535 : d;
 }
 
@@ -783,7 +778,7 @@ static int part_row(void *ctx, char *const *col, const size_t *len, size_t ncol)
 static int retain(struct ch_det *d)
 {
     struct ch_store *st = d->st;
-    int64_t today = floordiv(ww_now_us(), WW_DAY_US), cut = today - st->opts.retention_days;
+    int64_t today = ww_floordiv(ww_now_us(), WW_DAY_US), cut = today - st->opts.retention_days;
     int rc = WW_OK;
     char err[512];
     for (size_t i = 0; i < st->nshards && !rc; i++) {

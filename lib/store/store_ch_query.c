@@ -55,21 +55,6 @@ static long long clamp(long long v, long long lo, long long hi)
     return v < lo ? lo : v > hi ? hi : v;
 }
 
-static int64_t floordiv(int64_t a, int64_t b)
-{
-    return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
-/* The next row of r, zeroed, for rows of `size` bytes (store_query.c's). */
-static void *row(struct ww_store_rows *r, size_t size)
-{
-    if (r->n == 0 || (r->n >= 16 && !(r->n & (r->n - 1))))
-        r->agg = ww_realloc(r->agg, (r->n ? 2 * r->n : 16) * size);
-    void *p = (char *)r->agg + r->n++ * size;
-    memset(p, 0, size);
-    return p;
-}
-
 static void addr_text(const char *col, size_t len, char out[WW_ADDR_STRLEN])
 {
     struct ww_addr a;
@@ -100,7 +85,7 @@ static int agg_row(void *ctx, char *const *col, const size_t *len, size_t ncol)
     struct aggs *c = ctx;
     (void)len;
     if (ncol < 6) return 0;
-    struct ww_store_agg *a = row(c->out, sizeof *a);
+    struct ww_store_agg *a = store_row(c->out, sizeof *a);
     a->t = c->mode == A_HIST ? ch_col_int(col[0], 0) : c->t;
     a->port = c->mode == A_TOP ? (int)ch_col_int(col[0], 0) : c->port;
     a->proto = c->mode == A_HIST ? 0 : (int)ch_col_int(col[c->mode == A_TOP], 0);
@@ -183,7 +168,7 @@ static int bsc_row(void *ctx, char *const *col, const size_t *len, size_t ncol)
 {
     struct bscs *c = ctx;
     if (ncol < 6 || !col[0]) return 0;
-    struct ww_store_bsc *b = row(c->out, sizeof *b);
+    struct ww_store_bsc *b = store_row(c->out, sizeof *b);
     addr_text(col[0], len[0], b->victim);
     b->proto = (int)ch_col_int(col[1], 0);
     b->day = c->day;
@@ -296,7 +281,7 @@ static int src_totals(struct ch_store *st, const struct srcs *want, int hist, in
                       hist ? in.p : "", hist ? ")" : "");
     for (size_t i = 0; !rc && i < want->n; i++) {
         if (!t.got[i]) continue;
-        struct ww_store_src *r = row(out, sizeof *r);
+        struct ww_store_src *r = store_row(out, sizeof *r);
         *r = t.r[i];
         if (ranked) r->records = want->v[i];
     }
@@ -435,7 +420,7 @@ static int alert_row(void *ctx, char *const *col, const size_t *len, size_t ncol
     struct ww_store_rows *out = ctx;
     (void)len;
     if (ncol < 19) return 0;
-    struct ww_store_alert *a = row(out, sizeof *a);
+    struct ww_store_alert *a = store_row(out, sizeof *a);
     a->port = (int)ch_col_int(col[0], 0);
     a->proto = (int)ch_col_int(col[1], 0);
     a->start_us = ch_col_int(col[2], 0);
@@ -484,7 +469,7 @@ static int flood_row(void *ctx, char *const *col, const size_t *len, size_t ncol
 {
     struct ww_store_rows *out = ctx;
     if (ncol < 7 || !col[0]) return 0;
-    struct ww_store_flood *f = row(out, sizeof *f);
+    struct ww_store_flood *f = store_row(out, sizeof *f);
     addr_text(col[0], len[0], f->target);
     f->port = (int)ch_col_int(col[1], 0);
     f->proto = (int)ch_col_int(col[2], 0);
@@ -526,7 +511,7 @@ static int key_row(void *ctx, char *const *col, const size_t *len, size_t ncol)
     }
     c->id[c->out->n] = ch_col_int(col[0], 0);
     c->birth[c->out->n] = ch_col_int(col[4], INT64_MIN);
-    struct ww_store_sensor *r = row(c->out, sizeof *r);
+    struct ww_store_sensor *r = store_row(c->out, sizeof *r);
     text(r->name, sizeof r->name, col[1]);
     r->created_us = ch_col_int(col[2], 0);
     r->revoked = ch_col_int(col[3], 0) != 0;
@@ -641,7 +626,7 @@ static int grow_row(void *ctx, char *const *col, const size_t *len, size_t ncol)
     for (size_t i = 0; i < c->seen->len; i++)
         if (c->seen->h[i] == h) after = c->seen->n[i];
     if (after < c->before) after = c->before; /* estimates: never let a union shrink */
-    struct ww_store_growth *g = row(c->out, sizeof *g);
+    struct ww_store_growth *g = store_row(c->out, sizeof *g);
     g->hour = h;
     g->records = ch_col_int(col[1], 0);
     g->sources = ch_col_int(col[2], 0);
@@ -665,7 +650,7 @@ int chq_growth(struct ww_store *base, int port, int proto, int64_t from_hour, in
     struct ch_store *st = ch_st(base);
     if (end_hour < 0) return WW_OK;
     long long h0 = clamp(from_hour, 0, HOUR_MAX), h1 = clamp(end_hour, 0, HOUR_MAX);
-    long long day = floordiv(from_hour, 24);
+    long long day = ww_floordiv(from_hour, 24);
     struct ints later = {{0}, 0};
     int rc = ch_query(st, CH_DB, ints_row, &later,
                       "SELECT 1 FROM agg_hour WHERE port = %d AND proto = %d AND h > %lld LIMIT 1",
@@ -673,7 +658,7 @@ int chq_growth(struct ww_store *base, int port, int proto, int64_t from_hour, in
     if (rc) return rc;
     long long last = later.found ? h1 - 1 : h1;
     if (last < h0) return WW_OK;
-    long long dlast = clamp(floordiv(last, 24), 0, DAY_MAX);
+    long long dlast = clamp(ww_floordiv(last, 24), 0, DAY_MAX);
     char where[160];
     snprintf(where, sizeof where, "port = %d AND proto = %d AND d BETWEEN CAST(%lld AS Date)"
              " AND CAST(%lld AS Date)", port, proto, clamp(day, 0, DAY_MAX), dlast);
@@ -717,7 +702,7 @@ int chq_new_sources(struct ww_store *base, int port, int64_t from_us, int64_t to
                       "SELECT src, sumMerge(records) AS o FROM agg_src WHERE port = %d"
                       " AND d >= CAST(%lld AS Date) GROUP BY src) USING src"
                       " ORDER BY f, " ADDR_TEXT("src"),
-                      t0, t1, port, clamp(floordiv(t0, WW_DAY_US), 0, DAY_MAX));
+                      t0, t1, port, clamp(ww_floordiv(t0, WW_DAY_US), 0, DAY_MAX));
     if (rc) {
         srcs_free(&all);
         return rc;

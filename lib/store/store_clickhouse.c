@@ -59,11 +59,6 @@ extern const char ww_ch_schema_sql[];
  * migrations[i - 1] (none yet: version 1 is the first). */
 static const char *const *const migrations[] = {NULL};
 
-static int64_t floordiv(int64_t a, int64_t b)
-{
-    return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
 /* ---- pools and requests ---------------------------------------------------- */
 
 static void set_why(struct ch_store *st, const char *msg)
@@ -1173,7 +1168,7 @@ static void commit_round(struct ch_store *st, struct job *jobs)
         for (size_t i = 0; i < j->n; i++) {
             const struct ww_event *e = &j->ev[i];
             uint32_t count = e->count ? e->count : 1;
-            ch_rb_u16(&b, (uint16_t)floordiv(e->ts_us, WW_DAY_US));
+            ch_rb_u16(&b, (uint16_t)ww_floordiv(e->ts_us, WW_DAY_US));
             ch_rb_u64(&b, (uint64_t)e->ts_us);
             ch_rb_addr(&b, &e->src);
             ch_rb_addr(&b, &e->dst);

@@ -319,11 +319,6 @@ struct writer {
 
 /* ---- small helpers --------------------------------------------------------- */
 
-static int64_t floordiv(int64_t a, int64_t b)
-{
-    return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
 static sqlite3_stmt *stmt(struct sq_store *st, int which)
 {
     sqlite3_stmt *s = st->stmt[which];
@@ -1130,7 +1125,7 @@ static int apply_backscatter(struct sq_store *st, struct writer *w, int64_t id,
                              const struct ww_event *e)
 {
     struct ent k = {.kind = K_BSC, .src = e->src, .proto = e->proto,
-                    .t = floordiv(e->ts_us, WW_DAY_US)};
+                    .t = ww_floordiv(e->ts_us, WW_DAY_US)};
     struct ent *g = ent_get(st, w, &k);
     if (!g) return WW_ERR_IO;
     if (!touch(w, g, id)) return WW_OK;
@@ -1160,7 +1155,7 @@ static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sens
         uint64_t hs = ww_addr_hash(&e->src), hd = ww_addr_hash(&e->dst);
         for (int kind = K_HOUR; kind <= K_DAY; kind++) {
             struct ent k = {.kind = (uint8_t)kind, .port = port, .proto = e->proto,
-                            .t = floordiv(e->ts_us, kind == K_DAY ? WW_DAY_US : WW_HOUR_US)};
+                            .t = ww_floordiv(e->ts_us, kind == K_DAY ? WW_DAY_US : WW_HOUR_US)};
             struct ent *g = ent_get(st, w, &k);
             if (!g) return WW_ERR_IO;
             if (!touch(w, g, id)) continue;
@@ -1186,7 +1181,7 @@ static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sens
         ww_dcount_add(&g->d[2], sens);
         tally_key_int(key, (int64_t)port << 8 | e->proto);
         tally_add(&g->top, key, (uint64_t)cnt, 0);
-        tally_key_int(key, floordiv(e->ts_us, WW_DAY_US));
+        tally_key_int(key, ww_floordiv(e->ts_us, WW_DAY_US));
         tally_add(&g->days, key, (uint64_t)cnt, 0);
     }
     if (surge == SURGE_READD) {
