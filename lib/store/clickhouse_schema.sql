@@ -106,7 +106,7 @@ CREATE TABLE IF NOT EXISTS backscatter AS backscatter_local
 -- id is accepted once per sensor across all front-ends). A front-end first
 -- inserts a claim (state 0), reads the rows of that (sensor, batch_id), and
 -- goes on only if no done row (state 1) and no live claim of another
--- front-end is there (younger than 60 s; a front-end that backed off
+-- front-end is there (younger than 30 s; a front-end that backed off
 -- withdrew its claim, state 2); then the events, then the done row (ts =
 -- arrival, events = records, wm = the batch's latest event time, late = its
 -- events already judged). One row per front-end and batch id: a merge never

@@ -24,12 +24,18 @@
 
 #define CH_SCHEMA_VERSION 1
 #define CH_POOL_MAX 64          /* idle connections kept per target */
-#define CH_TIMEOUT_MS 60000     /* each request, whole */
+#define CH_TIMEOUT_MS 60000     /* each request, whole (CH_SUBMIT: CH_SUBMIT_TIMEOUT_MS) */
+#define CH_SUBMIT_TIMEOUT_MS 10000 /* each request of a commit round (store_clickhouse.c) */
 #define CH_ANSWER_MAX (256u << 20)
 #define CH_DONE_BIT (1ULL << 62)     /* batches.v of a done row: outlives its front-end's claims */
-#define CH_CLAIM_STALE_US 60000000LL /* a batch claim without its done row, older: its front-end died */
+/* A batch claim without its done row, older than this: its front-end died.
+ * A front-end writes its done row within it or not at all (each request of
+ * a round bounded by CH_SUBMIT_TIMEOUT_MS, the events insert begun only
+ * while two of them still fit), so another front-end never takes a batch
+ * whose done row may yet come. */
+#define CH_CLAIM_STALE_US 30000000LL
 
-enum ch_target { CH_DB, CH_HOME, CH_TARGETS };
+enum ch_target { CH_DB, CH_HOME, CH_SUBMIT, CH_TARGETS }; /* CH_SUBMIT: CH_DB, short timeouts */
 
 struct ch_pool {
     char *url;                  /* http://host:port/db */

@@ -43,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/err.h"
 #include "core/mem.h"
@@ -76,7 +77,8 @@ struct ww_ch *ch_get(struct ch_store *st, enum ch_target t)
     pthread_mutex_unlock(&st->mu);
     if (c) return c;
     char err[256];
-    if (ww_ch_open(&c, st->pool[t].url, st->user, st->password, CH_TIMEOUT_MS, CH_ANSWER_MAX, err,
+    if (ww_ch_open(&c, st->pool[t].url, st->user, st->password,
+                   t == CH_SUBMIT ? CH_SUBMIT_TIMEOUT_MS : CH_TIMEOUT_MS, CH_ANSWER_MAX, err,
                    sizeof err)) {
         set_why(st, err);
         return NULL;
@@ -513,6 +515,7 @@ static int ch_open(const char *target, const char *user, const char *password, s
     for (int i = 0; i < 8; i++) st->frontend = st->frontend << 8 | rnd[i];
     st->frontend >>= 1; /* fits an Int64 too */
     st->pool[CH_DB].url = http_url(target, hl, st->db);
+    st->pool[CH_SUBMIT].url = ww_strdup(st->pool[CH_DB].url);
 
     /* the query: cluster=NAME, shards=H:P,... */
     const char *shards = NULL;
@@ -1050,7 +1053,8 @@ static int dshield_userid(struct ww_store *base, const char *name, int64_t *user
  * for its round; throughput grows with the submissions in flight while
  * latency stays at one round. */
 
-#define ROUND_EVENTS (1u << 20) /* events per round, at most (the first batch always goes) */
+#define ROUND_EVENTS (1u << 18) /* events per round, at most (the first batch always goes): an
+                                   insert well inside CH_SUBMIT_TIMEOUT_MS */
 
 struct job {
     int64_t sensor;
@@ -1086,7 +1090,7 @@ static int batch_rows(struct ch_store *st, struct job *jobs, int state, int only
     ww_buf_init(&b, (size_t)1 << 30);
     for (struct job *j = jobs; j; j = j->next)
         if (!only_go || j->go) batch_row(&b, st, j, 0, 0, 0, state);
-    int rc = b.err ? WW_ERR_LIMIT : b.len ? ch_insert(st, CH_DB, "batches", "RowBinary", b.p, b.len) : WW_OK;
+    int rc = b.err ? WW_ERR_LIMIT : b.len ? ch_insert(st, CH_SUBMIT, "batches", "RowBinary", b.p, b.len) : WW_OK;
     ww_buf_reset(&b);
     return rc;
 }
@@ -1123,6 +1127,7 @@ static void round_fail(struct job *jobs, int only_go, int rc)
 /* One round over the jobs (a list): each job's rc, dup and backoff set. */
 static void commit_round(struct ch_store *st, struct job *jobs)
 {
+    int64_t deadline = ww_now_us() + CH_CLAIM_STALE_US; /* before any claim's time */
     if (batch_rows(st, jobs, CLAIM, 0)) {
         round_fail(jobs, 0, WW_ERR_IO);
         return;
@@ -1138,7 +1143,7 @@ static void commit_round(struct ch_store *st, struct job *jobs)
         ww_buf_addf(&q, ")");
     }
     ww_buf_addf(&q, ") GROUP BY sensor, batch_id, frontend");
-    int rc = q.err ? WW_ERR_LIMIT : ch_query(st, CH_DB, claim_row, &c, "%s", q.p);
+    int rc = q.err ? WW_ERR_LIMIT : ch_query(st, CH_SUBMIT, claim_row, &c, "%s", q.p);
     ww_buf_reset(&q);
     if (rc) {
         round_fail(jobs, 0, WW_ERR_IO);
@@ -1188,14 +1193,24 @@ static void commit_round(struct ch_store *st, struct job *jobs)
         }
         batch_row(&done, st, j, records, wm, late, DONE);
     }
-    rc = b.err || done.err ? WW_ERR_LIMIT : b.len ? ch_insert(st, CH_DB, "events", "RowBinary", b.p, b.len) : WW_OK;
+    /* the done rows must be in before the claims go stale (CH_CLAIM_STALE_US):
+     * the events insert starts only while it and one done insert still fit */
+    const int64_t t = CH_SUBMIT_TIMEOUT_MS * 1000LL;
+    if (b.err || done.err) rc = WW_ERR_LIMIT;
+    else if (b.len && ww_now_us() + 2 * t >= deadline) rc = WW_ERR_IO, set_why(st, "a commit round ran late");
+    else rc = b.len ? ch_insert(st, CH_SUBMIT, "events", "RowBinary", b.p, b.len) : WW_OK;
     ww_buf_reset(&b);
     if (rc) { /* nothing acknowledged: let retries through other front-ends go on at once */
         batch_rows(st, jobs, WITHDRAWN, 1);
         round_fail(jobs, 1, rc == WW_ERR_LIMIT ? rc : WW_ERR_IO);
     } else if (done.len) {
-        for (int attempt = 0; attempt < 3; attempt++) /* the events are in: say so if at all possible */
-            if (!(rc = ch_insert(st, CH_DB, "batches", "RowBinary", done.p, done.len))) break;
+        /* the events are in: say so if at all possible, but only while the claims hold (a
+         * batch with no done row is stored again by the retry, its 200 never given) */
+        rc = WW_ERR_IO;
+        for (int tries = 0; rc && ww_now_us() + t < deadline; tries++) {
+            if (tries) nanosleep(&(struct timespec){0, 200000000}, NULL);
+            rc = ch_insert(st, CH_SUBMIT, "batches", "RowBinary", done.p, done.len);
+        }
         if (rc) round_fail(jobs, 1, WW_ERR_IO);
     }
     ww_buf_reset(&done);

@@ -17,7 +17,7 @@ sensors interleave however the threads run. Each batch goes to a front-end
 drawn at random (seeded) from the URLs; if it gets no 200 (a refused
 connection, a reset, a 5xx) it is retried, with the same X-Batch-Id, at the
 next URL, for up to 150 s (a batch claimed by a front-end that died is
-free again after the claim goes stale, 60 s). Every 200 is appended to
+free again after the claim goes stale, 30 s: CH_CLAIM_STALE_US). Every 200 is appended to
 ACKFILE as "PREFIX-NN-I LINES URL" the moment it arrives; lines that were
 sent without a 200 first are marked "retried" in stderr.
 
