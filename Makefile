@@ -9,7 +9,7 @@ JOBS ?= 2
 MAKEFLAGS += --no-print-directory
 FUZZ_SECONDS ?= 15
 
-.PHONY: all deps build asan fuzz demo check test clean bench
+.PHONY: all deps build asan fuzz demo check test clean bench bench-clickhouse
 
 all: build
 
@@ -41,6 +41,10 @@ check: deps build asan fuzz
 
 bench: build
 	bench/run.sh build
+
+# the collector on ClickHouse beside SQLite (issue 15; about 16 minutes, 25 GB in $TMPDIR)
+bench-clickhouse: build
+	python3 bench/clickhouse.py build
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -3,9 +3,10 @@
  * waiting for the answer (as a sensor does). Plain sockets: the client must
  * cost far less than the server it measures.
  *
- *   load [-c CONNS] [-t SECONDS] [-b EVENTS] HOST:PORT SECRET[,SECRET...]
+ *   load [-c CONNS] [-t SECONDS] [-b EVENTS] HOST:PORT[,HOST:PORT...] SECRET[,SECRET...]
  *
- * Connection i is sensor i (the i-th secret, round robin). Bodies are made
+ * Connection i is sensor i (the i-th secret, round robin), sending to the
+ * i-th collector (round robin: several front-ends of one store). Bodies are made
  * up front (16 per connection, random sources in 10/8, a few hot ports) and
  * reused with fresh X-Batch-Ids; each batch is stamped, just before it is
  * sent, one second after its connection's previous one (from three days
@@ -27,7 +28,8 @@
 
 #define NBODIES 16
 
-static struct sockaddr_in server;
+static struct sockaddr_in servers[16];
+static int nservers;
 static char *secrets[64];
 static int nsecrets;
 static time_t start_time;
@@ -82,11 +84,12 @@ static void stamp(struct worker *w, int b, time_t t)
     for (int i = 0; i < batch; i++) memcpy(w->body[b] + w->line[b][i], ts, 19);
 }
 
-static int dial(void)
+static int dial(int id)
 {
+    const struct sockaddr_in *server = &servers[id % nservers];
     int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(fd, (struct sockaddr *)&server, sizeof server)) {
+    if (connect(fd, (const struct sockaddr *)server, sizeof *server)) {
         perror("load: connect");
         exit(1);
     }
@@ -131,7 +134,7 @@ static void *work(void *arg)
 {
     struct worker *w = arg;
     char head[512], resp[8192];
-    int fd = dial();
+    int fd = dial(w->id);
     for (unsigned long seq = 0; now() < deadline; seq++) {
         int b = (int)(seq % NBODIES);
         stamp(w, b, start_time + (time_t)seq);
@@ -144,7 +147,7 @@ static void *work(void *arg)
         int status = -1;
         if (!send_all(fd, head, (size_t)hl) && !send_all(fd, w->body[b], w->blen[b]))
             status = read_response(fd, resp, sizeof resp);
-        if (status < 0) { close(fd); fd = dial(); }
+        if (status < 0) { close(fd); fd = dial(w->id); }
         if (status != 200) { w->errors++; continue; }
         if (w->nlat == w->cap) w->lat = realloc(w->lat, (w->cap = w->cap ? 2 * w->cap : 4096) * sizeof *w->lat);
         w->lat[w->nlat++] = now() - t;
@@ -170,17 +173,20 @@ int main(int argc, char **argv)
         else return 2;
     }
     if (argc - optind != 2 || conns < 1 || conns > 64 || batch < 1 || seconds <= 0) {
-        fprintf(stderr, "usage: load [-c CONNS] [-t SECONDS] [-b EVENTS] HOST:PORT SECRET[,SECRET...]\n");
+        fprintf(stderr, "usage: load [-c CONNS] [-t SECONDS] [-b EVENTS] HOST:PORT[,...] SECRET[,...]\n");
         return 2;
     }
-    char host[64];
-    const char *colon = strrchr(argv[optind], ':');
-    if (!colon || colon - argv[optind] >= (long)sizeof host) return 2;
-    memcpy(host, argv[optind], (size_t)(colon - argv[optind]));
-    host[colon - argv[optind]] = '\0';
-    server.sin_family = AF_INET;
-    server.sin_port = htons((uint16_t)atoi(colon + 1));
-    if (inet_pton(AF_INET, host, &server.sin_addr) != 1) return 2;
+    for (char *a = strtok(argv[optind], ","); a; a = strtok(NULL, ",")) {
+        char host[64];
+        const char *colon = strrchr(a, ':');
+        if (!colon || colon - a >= (long)sizeof host || nservers == 16) return 2;
+        memcpy(host, a, (size_t)(colon - a));
+        host[colon - a] = '\0';
+        struct sockaddr_in *sv = &servers[nservers++];
+        sv->sin_family = AF_INET;
+        sv->sin_port = htons((uint16_t)atoi(colon + 1));
+        if (inet_pton(AF_INET, host, &sv->sin_addr) != 1) return 2;
+    }
     for (char *k = strtok(argv[optind + 1], ","); k && nsecrets < 64; k = strtok(NULL, ","))
         secrets[nsecrets++] = k;
     if (!nsecrets) return 2;

@@ -28,6 +28,13 @@ int ww_parse_double(const char *s, double lo, double hi, double *out);
 struct ww_known;
 int ww_load_known(const char *path, struct ww_known **out);
 
+/* A store's credentials from a config file (serve's `key = value` lines:
+ * clickhouse-user, clickhouse-password; other keys ignored), each NULL if
+ * absent; ww_free them. A missing file is no error unless must_exist.
+ * WW_EXIT_OK, or WW_EXIT_FAIL after naming the file. */
+int ww_config_creds(const char *path, int must_exist, char **user, char **password);
+#define WW_DEFAULT_CONFIG "/etc/wormwatch/wormwatch.conf"
+
 int cmd_analyze(int argc, char **argv);
 extern const struct ww_command ww_cmd_analyze;
 extern const struct ww_command ww_cmd_simulate;
@@ -37,5 +44,6 @@ extern const struct ww_command ww_cmd_key;
 extern const struct ww_command ww_cmd_report;
 extern const struct ww_command ww_cmd_block;
 extern const struct ww_command ww_cmd_exposure;
+extern const struct ww_command ww_cmd_store;
 
 #endif

@@ -16,16 +16,21 @@
 #include "core/wtime.h"
 
 static const char usage[] =
-    "usage: wormwatch key add NAME [--dshield-userid N] [--db FILE]\n"
-    "       wormwatch key list [--db FILE]\n"
-    "       wormwatch key revoke NAME [--db FILE]\n"
+    "usage: wormwatch key add NAME [--dshield-userid N] [--db STORE] [--config FILE]\n"
+    "       wormwatch key list [--db STORE] [--config FILE]\n"
+    "       wormwatch key revoke NAME [--db STORE] [--config FILE]\n"
     "\n"
     "Manage sensor keys. `add` prints a new secret once (only its SHA-256 is\n"
     "stored); a sensor sends it as `Authorization: Bearer SECRET`.\n"
     "  --dshield-userid N  a key for a DShield sensor with user id N: prints its\n"
     "                      apikey (for dshield.ini) once; kept in clear by the\n"
     "                      store, to check DShield's HMAC at POST /submitapi/\n"
-    "  --db FILE           store (default $XDG_DATA_HOME/wormwatch/wormwatch.db)\n";
+    "  --db STORE          store: a SQLite file (default\n"
+    "                      $XDG_DATA_HOME/wormwatch/wormwatch.db) or clickhouse://... as\n"
+    "                      serve takes it\n"
+    "  --config FILE       serve's config file, for the ClickHouse credentials\n"
+    "                      (clickhouse-user, clickhouse-password; default\n"
+    "                      " WW_DEFAULT_CONFIG " if it exists)\n";
 
 static void print_key(void *ctx, const char *name, int64_t created, int revoked, int64_t last_seen)
 {
@@ -43,15 +48,17 @@ static int run(int argc, char **argv)
 {
     const struct ww_command *cmd = &ww_cmd_key;
     static const struct option longopts[] = {{"db", required_argument, NULL, 'd'},
+                                             {"config", required_argument, NULL, 'c'},
                                              {"dshield-userid", required_argument, NULL, 'u'}, {0}};
-    char *db = NULL;
+    char *db = NULL, *config = NULL;
     int ch;
     uint64_t userid = 0;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if (ch == 'd') db = optarg;
+        else if (ch == 'c') config = optarg;
         else if (ch == 'u' && (ww_num_span(optarg, strlen(optarg), INT64_MAX, &userid) || !userid))
             return ww_usage_error(cmd, "--dshield-userid: not a DShield user id (1, 2, ...): %s", optarg);
-        else if (ch != 'u') return WW_EXIT_USAGE;
+        else if (ch != 'u' && ch != 'c') return WW_EXIT_USAGE;
     }
     if (optind >= argc) return ww_usage_error(cmd, "expected add, list or revoke");
     const char *verb = argv[optind];
@@ -60,11 +67,17 @@ static int run(int argc, char **argv)
     if (userid && strcmp(verb, "add")) return ww_usage_error(cmd, "--dshield-userid goes with add");
     if (argc - optind != want)
         return ww_usage_error(cmd, want == 1 ? "list takes no argument" : "%s takes one NAME", verb);
+    char *user, *password;
+    if (ww_config_creds(config ? config : WW_DEFAULT_CONFIG, config != NULL, &user, &password))
+        return WW_EXIT_FAIL;
     char *path = db ? db : ww_store_default_path();
     struct ww_store *st;
-    char err[512];
+    char err[1024];
     int status = WW_EXIT_FAIL;
-    if (ww_store_open(path, &st, err, sizeof err)) {
+    int rc0 = ww_store_open_as(path, user, password, &st, err, sizeof err);
+    if (password) memset(password, 0, strlen(password));
+    ww_free(user), ww_free(password);
+    if (rc0) {
         ww_warn("%s", err);
     } else {
         const char *name = argv[optind + 1];

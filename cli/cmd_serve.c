@@ -23,7 +23,7 @@
 #include "serve/notify.h"
 #include "store/store.h"
 
-#define DEFAULT_CONFIG "/etc/wormwatch/wormwatch.conf"
+#define DEFAULT_CONFIG WW_DEFAULT_CONFIG
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 #define DEFAULT_MAX_BODY (16ull << 20) /* DShield's client sends up to ~13 MB */
 #define DEFAULT_RATE 50000.0 /* events/s: the old 50 batches/s of a sensor's 1,000 */
@@ -41,6 +41,7 @@ struct opts {
     char *listen, *db, *tls_cert, *tls_key, *config, *max_body, *rate, *dash_user;
     char *per_address, *header_timeout, *max_future, *lateness, *known;
     char *notify_secret, *smtp, *public_url; /* --notify's */
+    char *ch_user, *ch_password, *retention; /* the config file's only (ClickHouse) */
     char **notify;                /* --notify URLs: the command line's, else the config's */
     size_t nnotify;
     int notify_cli;               /* the command line gave some */
@@ -67,6 +68,9 @@ static int set_opt(struct opts *o, const char *key, const char *val)
                 : !strcmp(key, "known-scanners") ? &o->known
                 : !strcmp(key, "notify-secret") ? &o->notify_secret
                 : !strcmp(key, "smtp") ? &o->smtp : !strcmp(key, "public-url") ? &o->public_url
+                : !strcmp(key, "clickhouse-user") ? &o->ch_user
+                : !strcmp(key, "clickhouse-password") ? &o->ch_password
+                : !strcmp(key, "retention-days") ? &o->retention
                 : NULL;
     if (!slot) return WW_ERR_ARG;
     if (!*slot) *slot = ww_strdup(val); /* the command line, read first, wins */
@@ -145,7 +149,11 @@ static const char usage[] =
     "Run the collector: sensors POST batches to /api/v1/submit; the JSON API\n"
     "under /api/v1/ and /metrics answer queries.\n\n"
     "  --listen ADDR:PORT   listen address (default " DEFAULT_LISTEN "; port 0 = any)\n"
-    "  --db FILE            SQLite store (default $XDG_DATA_HOME/wormwatch/wormwatch.db)\n"
+    "  --db FILE            SQLite store (default $XDG_DATA_HOME/wormwatch/wormwatch.db),\n"
+    "                       or clickhouse://HOST:PORT/DB[?cluster=NAME[&shards=H:P,...]]:\n"
+    "                       a ClickHouse cluster many serve processes share; its\n"
+    "                       credentials (clickhouse-user, clickhouse-password) and\n"
+    "                       retention-days (raw events; 0 = forever) in the config file\n"
     "  --config FILE        'key = value' lines for any of these options\n"
     "                       (default " DEFAULT_CONFIG " if it exists)\n"
     "  --tls-cert FILE      PEM certificate; with --tls-key, serve HTTPS\n"
@@ -284,8 +292,15 @@ static int serve(struct opts *o)
     signal(SIGPIPE, SIG_IGN);
     if (!o->db) o->db = ww_store_default_path();
     struct ww_store *st;
-    char err[256] = "";
-    if (ww_store_open(o->db, &st, err, sizeof err) || ww_store_start(st, &sto, err, sizeof err)) {
+    char err[1024] = "";
+    unsigned long long days = 0;
+    if (o->retention && ww_parse_uint(o->retention, 100000, &days)) {
+        ww_warn("retention-days: not a number of days: %s", o->retention);
+        goto out;
+    }
+    sto.retention_days = (int64_t)days;
+    if (ww_store_open_as(o->db, o->ch_user, o->ch_password, &st, err, sizeof err) ||
+        ww_store_start(st, &sto, err, sizeof err)) {
         ww_warn("%s", err);
         ww_store_close(st);
         goto out;
@@ -340,7 +355,8 @@ static int run(int argc, char **argv)
                     &o.dash_user, &o.per_address, &o.header_timeout, &o.max_future, &o.lateness,
                     &o.known};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) ww_free(*all[i]);
-    char **nall[] = {&o.notify_secret, &o.smtp, &o.public_url};
+    if (o.ch_password) memset(o.ch_password, 0, strlen(o.ch_password));
+    char **nall[] = {&o.notify_secret, &o.smtp, &o.public_url, &o.ch_user, &o.ch_password, &o.retention};
     for (size_t i = 0; i < sizeof nall / sizeof nall[0]; i++) ww_free(*nall[i]);
     for (size_t i = 0; i < o.nnotify; i++) ww_free(o.notify[i]);
     ww_free(o.notify);

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "core/err.h"
+#include "core/mem.h"
 #include "detect/known.h"
 
 static const struct ww_command *const commands[] = {
@@ -21,6 +22,7 @@ static const struct ww_command *const commands[] = {
     &ww_cmd_report,
     &ww_cmd_block,
     &ww_cmd_exposure,
+    &ww_cmd_store,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -80,6 +82,32 @@ int ww_load_known(const char *path, struct ww_known **out)
     if (!rc) return WW_EXIT_OK;
     ww_warn("%s", err);
     return rc == WW_ERR_PARSE ? WW_EXIT_USAGE : WW_EXIT_FAIL;
+}
+
+int ww_config_creds(const char *path, int must_exist, char **user, char **password)
+{
+    *user = *password = NULL;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (!must_exist && errno == ENOENT) return WW_EXIT_OK;
+        ww_warn("%s: %s", path, strerror(errno));
+        return WW_EXIT_FAIL;
+    }
+    char line[4096];
+    while (fgets(line, sizeof line, f)) {
+        char *p = line + strspn(line, " \t"), *eq = strchr(p, '='), *end;
+        if (*p == '#' || !eq) continue;
+        for (end = eq; end > p && (end[-1] == ' ' || end[-1] == '\t'); end--) {}
+        *end = '\0';
+        char *v = eq + 1 + strspn(eq + 1, " \t");
+        for (end = v + strlen(v); end > v && strchr(" \t\r\n", end[-1]); end--) {}
+        *end = '\0';
+        char **slot = !strcmp(p, "clickhouse-user") ? user : !strcmp(p, "clickhouse-password") ? password : NULL;
+        if (slot && !*slot) *slot = ww_strdup(v);
+    }
+    memset(line, 0, sizeof line);
+    fclose(f);
+    return WW_EXIT_OK;
 }
 
 static void overview(FILE *out)

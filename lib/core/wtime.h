@@ -31,6 +31,12 @@ int64_t ww_now_us(void);
 int64_t ww_mono_us(void);
 /* Days since 1970-01-01 of a proleptic Gregorian date (m 1..12, d 1..31). */
 int64_t ww_days_from_civil(int64_t y, unsigned m, unsigned d);
+/* a / b rounded down (b > 0): the day, hour, ... a time in microseconds
+ * falls in, before 1970 too. */
+static inline int64_t ww_floordiv(int64_t a, int64_t b)
+{
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
 /* The inverse: the date of a day number (Hinnant's civil_from_days). */
 void ww_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 /* Epoch seconds of a UTC calendar time, or -1 if a field is out of range: a

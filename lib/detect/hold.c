@@ -289,25 +289,41 @@ static int64_t frontier(const struct ww_hold *h)
     return f;
 }
 
-size_t ww_hold_release(struct ww_hold *h, const struct ww_hold_cb *cb)
+int64_t ww_hold_point(struct ww_hold_sensor *s, size_t n, int64_t first_us, int64_t lateness_us,
+                      const struct ww_hold_cb *cb)
 {
-    int64_t f = frontier(h), r = INT64_MAX;
+    int64_t f = INT64_MIN, r = INT64_MAX;
+    for (size_t i = 0; i < n; i++)
+        if (s[i].wm_us > f) f = s[i].wm_us;
     int any = 0;
-    for (size_t i = 0; i < h->ns; i++) {
-        struct ww_hold_sensor *s = &h->s[i];
-        int reported = s->wm_us != INT64_MIN;
-        if (!s->live && !reported) continue; /* a revoked key that never sent */
-        int stale = !s->live || ww_hold_is_stale(f, h->o.lateness_us, h->first, s->wm_us, s->birth_us);
-        if (stale != s->stale) {
-            s->stale = stale;
-            if (cb && cb->changed && s->live) cb->changed(cb->ctx, s);
+    for (size_t i = 0; i < n; i++) {
+        int reported = s[i].wm_us != INT64_MIN;
+        if (!s[i].live && !reported) continue; /* a revoked key that never sent */
+        int stale = !s[i].live || ww_hold_is_stale(f, lateness_us, first_us, s[i].wm_us, s[i].birth_us);
+        if (stale != s[i].stale) {
+            s[i].stale = stale;
+            if (cb && cb->changed && s[i].live) cb->changed(cb->ctx, &s[i]);
         }
         if (stale) continue;
         any = 1;
-        int64_t pos = reported ? s->wm_us : INT64_MIN;
+        int64_t pos = reported ? s[i].wm_us : INT64_MIN;
         if (pos < r) r = pos;
     }
     if (!any) r = f == INT64_MIN ? INT64_MIN : f + 1; /* nobody holds: all of it */
+    return r;
+}
+
+int ww_hold_order(const struct ww_event *a, const struct ww_event *b)
+{
+    if (a->ts_us != b->ts_us) return a->ts_us < b->ts_us ? -1 : 1;
+    uint64_t ta = tie_of(a), tb = tie_of(b);
+    if (ta != tb) return ta < tb ? -1 : 1;
+    return ev_fields(a, b);
+}
+
+size_t ww_hold_release(struct ww_hold *h, const struct ww_hold_cb *cb)
+{
+    int64_t r = ww_hold_point(h->s, h->ns, h->first, h->o.lateness_us, cb);
     if (r > h->release) h->release = r;
     /* What came since the last release: sorted where it goes on now (most
      * of it, while sensors stream), into the heap where it waits; then

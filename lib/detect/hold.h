@@ -63,6 +63,18 @@ struct ww_hold_cb {
 };
 size_t ww_hold_release(struct ww_hold *h, const struct ww_hold_cb *cb);
 
+/* The two rules above on their own, for a detector that keeps its events
+ * elsewhere (the ClickHouse store's): ww_hold_point is the release point
+ * sensors s[0 .. n) allow (INT64_MIN: none yet; the caller never moves
+ * back), updating each one's stale flag and telling cb->changed (cb may be
+ * NULL) of a live sensor that turned stale or came back; first_us is the
+ * earliest event time ever added (INT64_MAX: none). ww_hold_order is the
+ * order events are released in (<0, 0, >0 as for qsort): time, then a hash
+ * of the fields, then the fields. */
+int64_t ww_hold_point(struct ww_hold_sensor *s, size_t n, int64_t first_us, int64_t lateness_us,
+                      const struct ww_hold_cb *cb);
+int ww_hold_order(const struct ww_event *a, const struct ww_event *b);
+
 struct ww_hold_stats {
     int64_t frontier_us;   /* the latest event time of any sensor (INT64_MIN: none) */
     int64_t release_us;    /* events before this are judged (INT64_MIN: none yet) */

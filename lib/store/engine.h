@@ -19,7 +19,9 @@ struct ww_store {
 };
 
 struct ww_store_ops {
-    int  (*open)(const char *target, struct ww_store **out, char *err, size_t errlen);
+    /* user, password: the engine's credentials (ww_store_open_as), or NULL */
+    int  (*open)(const char *target, const char *user, const char *password, struct ww_store **out,
+                 char *err, size_t errlen);
     void (*close)(struct ww_store *st);
     int  (*start)(struct ww_store *st, const struct ww_store_opts *o, char *err, size_t errlen);
     int  (*key_add)(struct ww_store *st, const char *name, char secret[65]);
@@ -71,6 +73,16 @@ struct ww_store_ops {
     int  (*backscatter)(struct ww_store *st, int64_t day, int limit, struct ww_store_rows *out);
 };
 
+/* The next row of r, zeroed, for rows of `size` bytes (the array doubles
+ * from 16): how an engine's query fills a struct ww_store_rows. */
+void *store_row(struct ww_store_rows *r, size_t size);
+
+/* Prometheus gauges (store.c): an engine's metrics op prints its own with
+ * this; store.c adds the ones every engine has (writable, event time). */
+struct store_gauge { const char *name, *help; int64_t v; };
+int store_gauges(FILE *out, const struct store_gauge *m, size_t n);
+
 extern const struct ww_store_ops ww_store_sqlite;
+extern const struct ww_store_ops ww_store_clickhouse;
 
 #endif

@@ -19,22 +19,28 @@ static const struct {
     const struct ww_store_ops *ops;
 } engines[] = {
     {"sqlite:", "SQLite", &ww_store_sqlite},
-    {"clickhouse://", "ClickHouse", NULL}, /* issue 15 */
+    {"clickhouse://", "ClickHouse", &ww_store_clickhouse},
 };
 
 int ww_store_open(const char *spec, struct ww_store **out, char *err, size_t errlen)
+{
+    return ww_store_open_as(spec, NULL, NULL, out, err, errlen);
+}
+
+int ww_store_open_as(const char *spec, const char *user, const char *password, struct ww_store **out,
+                     char *err, size_t errlen)
 {
     *out = NULL;
     for (size_t i = 0; i < sizeof engines / sizeof engines[0]; i++) {
         size_t n = strlen(engines[i].scheme);
         if (strncmp(spec, engines[i].scheme, n)) continue;
-        if (engines[i].ops) return engines[i].ops->open(spec + n, out, err, errlen);
+        if (engines[i].ops) return engines[i].ops->open(spec + n, user, password, out, err, errlen);
         if (err && errlen)
             snprintf(err, errlen, "%s: the %s store engine is not built yet;"
                      " --db takes a file path or sqlite:PATH", spec, engines[i].name);
         return WW_ERR_FORMAT;
     }
-    return ww_store_sqlite.open(spec, out, err, errlen);
+    return ww_store_sqlite.open(spec, user, password, out, err, errlen);
 }
 
 void ww_store_close(struct ww_store *st)
@@ -120,9 +126,50 @@ void ww_store_counters(struct ww_store *st, struct ww_store_counters *out)
     st->ops->counters(st, out);
 }
 
+void *store_row(struct ww_store_rows *r, size_t size)
+{
+    if (r->n == 0 || (r->n >= 16 && !(r->n & (r->n - 1))))
+        r->agg = ww_realloc(r->agg, (r->n ? 2 * r->n : 16) * size);
+    void *p = (char *)r->agg + r->n++ * size;
+    memset(p, 0, size);
+    return p;
+}
+
+int store_gauges(FILE *out, const struct store_gauge *m, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n%s %lld\n", m[i].name, m[i].help,
+                    m[i].name, m[i].name, (long long)m[i].v) < 0)
+            return WW_ERR_IO;
+    return WW_OK;
+}
+
+/* The engine's own gauges, then what every engine has: whether it writes,
+ * and event time's. */
 int ww_store_metrics(struct ww_store *st, FILE *out)
 {
-    return st->ops->metrics(st, out);
+    int rc = st->ops->metrics(st, out);
+    if (rc) return rc;
+    struct ww_store_time t = {.frontier_us = INT64_MIN, .release_us = INT64_MIN};
+    st->ops->time(st, &t);
+    const struct store_gauge m[] = {
+        {"wormwatch_store_writable", "1 while the store writes, 0 while it cannot (a full disk)",
+         st->ops->status(st, NULL, 0) == WW_OK},
+        {"wormwatch_events_waiting", "Events waiting for every sensor to pass their time",
+         t.waiting},
+        {"wormwatch_events_late", "Events that came after their time was judged (stored, not judged)",
+         t.late},
+        {"wormwatch_events_forced", "Events judged before every sensor passed them (too many waited)",
+         t.forced},
+        {"wormwatch_sensors_stale", "Sensors silent past the lateness (they hold nothing)", t.stale},
+        {"wormwatch_frontier_seconds", "The latest event time any sensor reported (0: none)",
+         t.frontier_us == INT64_MIN ? 0 : t.frontier_us / 1000000},
+        {"wormwatch_release_point_seconds", "Events before this event time are judged (0: none yet)",
+         t.release_us == INT64_MIN ? 0 : t.release_us / 1000000},
+        {"wormwatch_lateness_seconds", "How long a sensor is waited for, in event time",
+         t.lateness_us / 1000000},
+    };
+    return store_gauges(out, m, sizeof m / sizeof m[0]);
 }
 
 int ww_store_port(struct ww_store *st, int port, int64_t day, struct ww_store_rows *out)

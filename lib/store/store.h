@@ -4,7 +4,8 @@
  *
  * An interface with engines behind it: ww_store_open picks one by the --db
  * argument (store.c's table): a path, or sqlite:PATH, is the SQLite engine
- * (store_sqlite.c); clickhouse://... is refused until issue 15 builds it.
+ * (store_sqlite.c); clickhouse://HOST:PORT/DB[?cluster=NAME] the ClickHouse
+ * engine (store_clickhouse.c: many front-ends on one cluster).
  * Callers see an opaque handle, enum ww_err codes and plain C rows; what an
  * engine implements is engine.h.
  *
@@ -45,6 +46,11 @@ struct ww_store;
 /* spec: PATH, sqlite:PATH, or an engine's URL. WW_ERR_FORMAT (err says so)
  * for an engine this build does not have. */
 int  ww_store_open(const char *spec, struct ww_store **out, char *err, size_t errlen);
+/* The same with credentials for an engine that takes them (ClickHouse:
+ * its user and password; read from a config file, never a command line);
+ * NULL for none. */
+int  ww_store_open_as(const char *spec, const char *user, const char *password, struct ww_store **out,
+                      char *err, size_t errlen);
 void ww_store_close(struct ww_store *st);
 
 /* keys: secret = 32 random bytes as 64 hex chars; only SHA-256(secret) is
@@ -100,6 +106,10 @@ struct ww_store_opts {
      * events are stored and held like any, but never reach the surge
      * detector; sources in them get a label in the answers below */
     const struct ww_known *known;
+    /* ClickHouse: raw events (and hourly aggregates) kept this many days,
+     * older days' partitions dropped once a day; 0 = forever. SQLite keeps
+     * no raw events past their aggregation. */
+    int64_t retention_days;
 };
 int  ww_store_start(struct ww_store *st, const struct ww_store_opts *o, char *err, size_t errlen);
 /* One batch, atomically and durably: returns once it is committed. WW_OK
@@ -321,6 +331,19 @@ int ww_store_notices_pending(struct ww_store *st, int64_t after, int64_t *count,
 /* A target's cursor; WW_ERR_ARG if it has none yet. */
 int ww_store_notify_cursor(struct ww_store *st, const char *target, int64_t *last_id);
 int ww_store_notify_cursor_set(struct ww_store *st, const char *target, int64_t last_id);
+
+/* `wormwatch store copy` (store_copy.c): the history of the SQLite store
+ * at path `from` (keys, DShield keys, alerts, floods, notices and cursors,
+ * batch ids, the detector's state, the aggregates as figures) into `to`, an
+ * open ClickHouse store. WW_ERR_ARG if `to` is not one, or already has
+ * keys or events and force is 0; WW_ERR_LIMIT if a collector runs on
+ * `from`; WW_ERR_FORMAT if `from` is not a store of this version or its log
+ * is not all applied; WW_ERR_IO if either cannot be read or written. err
+ * says which and why. progress (may be NULL) hears each table: rows so
+ * far, done = 1 at its end. Safe to run again after a failure midway. */
+typedef void (*ww_store_copy_fn)(void *ctx, const char *table, int64_t rows, int done);
+int ww_store_copy(const char *from, struct ww_store *to, int force, ww_store_copy_fn progress,
+                  void *ctx, char *err, size_t errlen);
 
 /* The default store path, $XDG_DATA_HOME/wormwatch/wormwatch.db (else
  * ~/.local/share/wormwatch/wormwatch.db), directories created (0700).

@@ -2,7 +2,8 @@
  * store_blob.c (in-memory aggregate values and their blob encodings),
  * store_sqlite.c (open, keys, the writer: log, cache, flush, replay, and
  * the engine's table) and store_query.c (the read side). Nothing of SQLite
- * is seen outside them. */
+ * is seen outside them, but for the alert texts and notice bodies, which
+ * the ClickHouse store's detector (store_ch_detect.c) makes alike. */
 #ifndef WW_STORE_INT_H
 #define WW_STORE_INT_H
 #include <pthread.h>
@@ -71,6 +72,27 @@ int log_decode_event(int fmt, const unsigned char *b, size_t len, size_t *off, s
  * its new sources per bucket from the growth slots. */
 size_t store_alert_explain(const struct ww_surge *r, char *buf, size_t len);
 size_t store_alert_buckets(const struct ww_surge *r, int64_t out[WW_STORE_BUCKETS]);
+const char *store_surge_kind(const struct ww_surge *r); /* "campaign", "spreading" */
+const char *store_surge_side(const struct ww_surge *r); /* "destination", "source" */
+
+/* Notice bodies (store.h, "notices"), JSON made by SQLite's json_object, so
+ * that the ClickHouse store's detector (store_ch_detect.c, on an in-memory
+ * SQLite) writes them byte for byte alike. STORE_SURGE_JSON's parameters:
+ * store_surge_json_bind (?11, ?12: proto and start as integers, for the
+ * caller's WHERE); STORE_FLOOD_JSON's: store_flood_json_bind (?3, ?4 the
+ * same); STORE_SENSOR_JSON reads columns name, last_seen and ?2, the
+ * sensor's watermark (INT64_MIN: none). */
+#define STORE_SURGE_JSON "json_object('port', ?1, 'proto', ?2, 'start', ?3, 'alert', ?4," \
+    " 'end', ?5, 'sources', ?6, 'new_sources', ?7, 'baseline_new', ?8, 'score', ?9," \
+    " 'explanation', ?10, 'surge_kind', ?13, 'side', ?14, 'sensors', ?15, 'new_targets', ?16)"
+#define STORE_FLOOD_JSON "json_object('target', ?1, 'port', ?2, 'proto', ?8, 'start', ?9," \
+    " 'end', ?10, 'sources', ?6, 'records', ?7)"
+#define STORE_SENSOR_JSON "json_object('sensor', name, 'last', CASE WHEN last_seen > 0 THEN" \
+    " strftime('%Y-%m-%dT%H:%M:%SZ', last_seen / 1000000, 'unixepoch') END," \
+    " 'watermark', CASE WHEN ?2 > -9223372036854775808 THEN" \
+    " strftime('%Y-%m-%dT%H:%M:%SZ', ?2 / 1000000, 'unixepoch') END)"
+void store_surge_json_bind(sqlite3_stmt *s, const struct ww_surge *r, const char *expl);
+void store_flood_json_bind(sqlite3_stmt *s, const struct ww_flood *f);
 
 struct writer;
 

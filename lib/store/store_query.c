@@ -24,17 +24,6 @@ static sqlite3_stmt *prep(struct sq_store *st, const char *sql)
     return s;
 }
 
-/* The next row of r, zeroed, for rows of `size` bytes (the array doubles
- * from 16). */
-static void *row(struct ww_store_rows *r, size_t size)
-{
-    if (r->n == 0 || (r->n >= 16 && !(r->n & (r->n - 1))))
-        r->agg = ww_realloc(r->agg, (r->n ? 2 * r->n : 16) * size);
-    void *p = (char *)r->agg + r->n++ * size;
-    memset(p, 0, size);
-    return p;
-}
-
 static void text(char *dst, size_t len, sqlite3_stmt *s, int col)
 {
     const char *t = (const char *)sqlite3_column_text(s, col);
@@ -58,7 +47,7 @@ static int q_port(struct sq_store *st, int port, int64_t day, struct ww_store_ro
     sqlite3_bind_int(s, 1, port);
     sqlite3_bind_int64(s, 2, day);
     while (sqlite3_step(s) == SQLITE_ROW) {
-        struct ww_store_agg *a = row(out, sizeof *a);
+        struct ww_store_agg *a = store_row(out, sizeof *a);
         a->t = day;
         a->port = port;
         a->proto = sqlite3_column_int(s, 0);
@@ -83,7 +72,7 @@ static int q_porthistory(struct sq_store *st, int port, int64_t from_day, int64_
     sqlite3_bind_int64(s, 2, hourly ? from_day * 24 : from_day);
     sqlite3_bind_int64(s, 3, hourly ? to_day * 24 + 23 : to_day);
     while (sqlite3_step(s) == SQLITE_ROW) {
-        struct ww_store_agg *a = row(out, sizeof *a);
+        struct ww_store_agg *a = store_row(out, sizeof *a);
         a->t = sqlite3_column_int64(s, 0);
         a->port = port;
         counts(a, s, 1, 1);
@@ -106,7 +95,7 @@ static int q_topports(struct sq_store *st, enum ww_store_by by, int limit, int64
     sqlite3_bind_int64(s, 1, day);
     sqlite3_bind_int(s, 2, limit > 0 ? limit : 10);
     while (sqlite3_step(s) == SQLITE_ROW) {
-        struct ww_store_agg *a = row(out, sizeof *a);
+        struct ww_store_agg *a = store_row(out, sizeof *a);
         a->t = day;
         a->port = sqlite3_column_int(s, 0);
         a->proto = sqlite3_column_int(s, 1);
@@ -125,7 +114,7 @@ static int q_backscatter(struct sq_store *st, int64_t day, int limit, struct ww_
     sqlite3_bind_int64(s, 1, day);
     sqlite3_bind_int(s, 2, limit);
     while (sqlite3_step(s) == SQLITE_ROW) {
-        struct ww_store_bsc *b = row(out, sizeof *b);
+        struct ww_store_bsc *b = store_row(out, sizeof *b);
         text(b->victim, sizeof b->victim, s, 0);
         b->proto = sqlite3_column_int(s, 1);
         b->day = day;
@@ -206,7 +195,7 @@ static int q_sources(struct sq_store *st, int limit, int port, int64_t today,
         sqlite3_reset(one);
         sqlite3_bind_text(one, 1, ww_addr_format(&a, addr), -1, SQLITE_TRANSIENT);
         if (sqlite3_step(one) != SQLITE_ROW) continue;
-        struct ww_store_src *r = row(out, sizeof *r);
+        struct ww_store_src *r = store_row(out, sizeof *r);
         src_row(r, one);
         if (port >= 0) r->records = (int64_t)(all.e[i].c - all.e[i].err);
     }
@@ -258,7 +247,7 @@ static int q_ip(struct sq_store *st, const struct ww_addr *a, struct ww_store_ip
 static int alert_rows(sqlite3_stmt *s, struct ww_store_rows *out)
 {
     while (sqlite3_step(s) == SQLITE_ROW) {
-        struct ww_store_alert *a = row(out, sizeof *a);
+        struct ww_store_alert *a = store_row(out, sizeof *a);
         a->port = sqlite3_column_int(s, 0);
         a->proto = sqlite3_column_int(s, 1);
         a->start_us = sqlite3_column_int64(s, 2);
@@ -308,7 +297,7 @@ static int q_floods(struct sq_store *st, int limit, int64_t day, struct ww_store
     }
     sqlite3_bind_int(s, 4, limit > 0 ? limit : 20);
     while (sqlite3_step(s) == SQLITE_ROW) {
-        struct ww_store_flood *f = row(out, sizeof *f);
+        struct ww_store_flood *f = store_row(out, sizeof *f);
         text(f->target, sizeof f->target, s, 0);
         f->port = sqlite3_column_int(s, 1);
         f->proto = sqlite3_column_int(s, 2);
@@ -369,7 +358,7 @@ static int q_sensors(struct sq_store *st, int64_t now, struct ww_store_rows *out
     sqlite3_bind_int64(s, 2, now - WW_DAY_US);
     sqlite3_bind_int64(s, 3, now - WW_MIN_US);
     while (sqlite3_step(s) == SQLITE_ROW) {
-        struct ww_store_sensor *r = row(out, sizeof *r);
+        struct ww_store_sensor *r = store_row(out, sizeof *r);
         text(r->name, sizeof r->name, s, 0);
         r->created_us = sqlite3_column_int64(s, 1);
         r->revoked = sqlite3_column_int(s, 2);
@@ -470,7 +459,7 @@ static int q_growth(struct sq_store *st, int port, int proto, int64_t from_hour,
         /* estimates past 128: never let a union shrink */
         int64_t after = (int64_t)ww_dcount_count(&seen);
         if (after < before) after = before;
-        struct ww_store_growth *g = row(out, sizeof *g);
+        struct ww_store_growth *g = store_row(out, sizeof *g);
         g->hour = sqlite3_column_int64(h, 1);
         g->records = sqlite3_column_int64(h, 2);
         g->sources = sqlite3_column_int64(h, 3);
@@ -510,7 +499,7 @@ static int q_new_sources(struct sq_store *st, int port, int64_t from_us, int64_t
         if (on_port < 0) continue;
         ++*total;
         if ((int64_t)out->n >= limit) continue;
-        struct ww_store_src *r = row(out, sizeof *r);
+        struct ww_store_src *r = store_row(out, sizeof *r);
         src_row(r, s);
         r->records = on_port;
     }
@@ -535,23 +524,19 @@ static int q_time(struct sq_store *st, struct ww_store_time *out)
 }
 
 /* The files' size (database + WAL), then the gauges of the tables. */
+/* The SQLite engine's own gauges (store.c adds event time's). */
 static int q_metrics(struct sq_store *st, FILE *out)
 {
     struct ww_store_counters c;
     sq_counters(&st->base, &c);
-    unsigned long long bytes = 0;
+    int64_t bytes = 0;
     char wal[4096];
     struct stat sb;
-    if (!stat(st->path, &sb)) bytes += (unsigned long long)sb.st_size;
+    if (!stat(st->path, &sb)) bytes += (int64_t)sb.st_size;
     snprintf(wal, sizeof wal, "%s-wal", st->path);
-    if (!stat(wal, &sb)) bytes += (unsigned long long)sb.st_size;
-    struct ww_store_time t;
-    q_time(st, &t);
-    if (fprintf(out, "# HELP wormwatch_store_file_bytes Size of the store's files (database + WAL).\n"
-                     "# TYPE wormwatch_store_file_bytes gauge\n"
-                     "wormwatch_store_file_bytes %llu\n", bytes) < 0)
-        return WW_ERR_IO;
-    const struct { const char *name, *help; int64_t v; } m[] = {
+    if (!stat(wal, &sb)) bytes += (int64_t)sb.st_size;
+    const struct store_gauge m[] = {
+        {"wormwatch_store_file_bytes", "Size of the store's files (database + WAL).", bytes},
         {"wormwatch_store_sources", "Distinct sources in the store", (int64_t)c.sources},
         {"wormwatch_store_alerts", "Surge alerts in the store",
          scalar(st, "SELECT count(*) FROM alerts")},
@@ -561,27 +546,8 @@ static int q_metrics(struct sq_store *st, FILE *out)
          scalar(st, "SELECT count(*) FROM keys WHERE revoked=0")},
         {"wormwatch_store_log_rows", "Batches committed and kept in the log for recovery",
          scalar(st, "SELECT count(*) FROM log")},
-        {"wormwatch_store_writable", "1 while the store writes, 0 while it cannot (a full disk)",
-         sq_status(&st->base, NULL, 0) == WW_OK},
-        {"wormwatch_events_waiting", "Events waiting for every sensor to pass their time",
-         t.waiting},
-        {"wormwatch_events_late", "Events that came after their time was judged (stored, not judged)",
-         t.late},
-        {"wormwatch_events_forced", "Events judged before every sensor passed them (too many waited)",
-         t.forced},
-        {"wormwatch_sensors_stale", "Sensors silent past the lateness (they hold nothing)", t.stale},
-        {"wormwatch_frontier_seconds", "The latest event time any sensor reported (0: none)",
-         t.frontier_us == INT64_MIN ? 0 : t.frontier_us / 1000000},
-        {"wormwatch_release_point_seconds", "Events before this event time are judged (0: none yet)",
-         t.release_us == INT64_MIN ? 0 : t.release_us / 1000000},
-        {"wormwatch_lateness_seconds", "How long a sensor is waited for, in event time",
-         t.lateness_us / 1000000},
     };
-    for (size_t i = 0; i < sizeof m / sizeof *m; i++)
-        if (fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n%s %lld\n", m[i].name, m[i].help,
-                    m[i].name, m[i].name, (long long)m[i].v) < 0)
-            return WW_ERR_IO;
-    return WW_OK;
+    return store_gauges(out, m, sizeof m / sizeof m[0]);
 }
 
 /* ---- the engine's queries: sync, then one query on the read connection ---- */

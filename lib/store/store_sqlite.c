@@ -165,10 +165,7 @@ static const char *const sql_text[S_COUNT] = {
     [S_LOG_DEL] = "DELETE FROM log WHERE id <= ?",
     [S_NOTICE_ADD] = "INSERT INTO notices(kind, created, body) VALUES(?,?,?)",
     /* a row only for an alert not stored yet: its body as /api/v1/alerts shows it */
-    [S_NOTICE_SURGE] = "SELECT json_object('port', ?1, 'proto', ?2, 'start', ?3, 'alert', ?4,"
-                       " 'end', ?5, 'sources', ?6, 'new_sources', ?7, 'baseline_new', ?8,"
-                       " 'score', ?9, 'explanation', ?10, 'surge_kind', ?13, 'side', ?14,"
-                       " 'sensors', ?15, 'new_targets', ?16) WHERE NOT EXISTS (SELECT 1 FROM alerts"
+    [S_NOTICE_SURGE] = "SELECT " STORE_SURGE_JSON " WHERE NOT EXISTS (SELECT 1 FROM alerts"
                        " WHERE port = ?1 AND proto = ?11 AND start = ?12)",
     /* DShield keys: a user id whose key was revoked may be registered again */
     [S_DS_FREE] = "DELETE FROM dshield_keys WHERE userid = ?"
@@ -188,18 +185,13 @@ static const char *const sql_text[S_COUNT] = {
                   " WHERE victim=? AND proto=? AND t=?",
     [S_BSC_PUT] = "INSERT OR REPLACE INTO backscatter VALUES(?,?,?,?,?,?,?,?,?)",
     /* a sensor gone silent or back: its notice's body */
-    [S_NOTICE_SENSOR] = "SELECT json_object('sensor', name, 'last', CASE WHEN last_seen > 0 THEN"
-                        " strftime('%Y-%m-%dT%H:%M:%SZ', last_seen / 1000000, 'unixepoch') END,"
-                        " 'watermark', CASE WHEN ?2 > -9223372036854775808 THEN"
-                        " strftime('%Y-%m-%dT%H:%M:%SZ', ?2 / 1000000, 'unixepoch') END)"
-                        " FROM keys WHERE id = ?1",
+    [S_NOTICE_SENSOR] = "SELECT " STORE_SENSOR_JSON " FROM keys WHERE id = ?1",
     [S_FLOOD_PUT] = "INSERT INTO floods(target, port, proto, start, end, sources, records)"
                     " VALUES(?1,?2,?3,?4,?5,?6,?7) ON CONFLICT(target, port, proto, start)"
                     " DO UPDATE SET end = excluded.end, sources = excluded.sources,"
                     " records = excluded.records",
     /* a row only for a flood not stored yet: its body as /api/v1/floods shows it */
-    [S_NOTICE_FLOOD] = "SELECT json_object('target', ?1, 'port', ?2, 'proto', ?8, 'start', ?9,"
-                       " 'end', ?10, 'sources', ?6, 'records', ?7) WHERE NOT EXISTS (SELECT 1"
+    [S_NOTICE_FLOOD] = "SELECT " STORE_FLOOD_JSON " WHERE NOT EXISTS (SELECT 1"
                        " FROM floods WHERE target = ?1 AND port = ?2 AND proto = ?3 AND start = ?4)",
 };
 
@@ -327,11 +319,6 @@ struct writer {
 
 /* ---- small helpers --------------------------------------------------------- */
 
-static int64_t floordiv(int64_t a, int64_t b)
-{
-    return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
 static sqlite3_stmt *stmt(struct sq_store *st, int which)
 {
     sqlite3_stmt *s = st->stmt[which];
@@ -426,8 +413,10 @@ static int migrate(struct sq_store *st)
     return WW_OK;
 }
 
-static int sq_open(const char *path, struct ww_store **out, char *err, size_t errlen)
+static int sq_open(const char *path, const char *user, const char *password, struct ww_store **out,
+                   char *err, size_t errlen)
 {
+    (void)user, (void)password; /* a file has none */
     struct sq_store *st = ww_calloc(1, sizeof *st);
     st->base.ops = &ww_store_sqlite;
     st->stmt = ww_calloc(S_COUNT, sizeof *st->stmt);
@@ -581,39 +570,44 @@ static int notice_add(struct sq_store *st, const char *kind, int64_t created_us,
     return step_done(s);
 }
 
-static const char *kind_name(const struct ww_surge *r)
+const char *store_surge_kind(const struct ww_surge *r)
 {
     return r->kind == WW_SURGE_CAMPAIGN ? "campaign" : "spreading";
 }
 
-static const char *side_name(const struct ww_surge *r)
+const char *store_surge_side(const struct ww_surge *r)
 {
     return r->side == WW_SURGE_SPORT ? "source" : "destination";
+}
+
+void store_surge_json_bind(sqlite3_stmt *s, const struct ww_surge *r, const char *expl)
+{
+    char t[40];
+    const char *pn = ww_proto_name(r->proto);
+    sqlite3_bind_int(s, 1, r->port);
+    if (pn) sqlite3_bind_text(s, 2, pn, -1, SQLITE_STATIC);
+    else sqlite3_bind_int(s, 2, r->proto);
+    sqlite3_bind_text(s, 3, ww_time_format(r->start_us, t, sizeof t), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, ww_time_format(r->alert_us, t, sizeof t), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 5, ww_time_format(r->end_us, t, sizeof t), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 6, (int64_t)r->sources);
+    sqlite3_bind_int64(s, 7, (int64_t)r->new_sources);
+    sqlite3_bind_double(s, 8, r->baseline_new);
+    sqlite3_bind_double(s, 9, r->score);
+    sqlite3_bind_text(s, 10, expl, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 11, r->proto);
+    sqlite3_bind_int64(s, 12, r->start_us);
+    sqlite3_bind_text(s, 13, store_surge_kind(r), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 14, store_surge_side(r), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 15, r->sensors);
+    sqlite3_bind_int64(s, 16, (int64_t)r->new_targets);
 }
 
 /* A notice for surge r (explanation expl) unless its alert is stored already. */
 static int notice_surge(struct sq_store *st, const struct ww_surge *r, const char *expl)
 {
-    char start[40], alert[40], end[40];
-    const char *pn = ww_proto_name(r->proto);
     sqlite3_stmt *s = stmt(st, S_NOTICE_SURGE);
-    sqlite3_bind_int(s, 1, r->port);
-    if (pn) sqlite3_bind_text(s, 2, pn, -1, SQLITE_STATIC);
-    else sqlite3_bind_int(s, 2, r->proto);
-    sqlite3_bind_text(s, 3, ww_time_format(r->start_us, start, sizeof start), -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, ww_time_format(r->alert_us, alert, sizeof alert), -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, ww_time_format(r->end_us, end, sizeof end), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 6, (int64_t)r->sources);
-    sqlite3_bind_int64(s, 7, (int64_t)r->new_sources);
-    sqlite3_bind_double(s, 8, r->baseline_new);
-    sqlite3_bind_double(s, 9, r->score);
-    sqlite3_bind_text(s, 10, expl, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 11, r->proto);
-    sqlite3_bind_int64(s, 12, r->start_us);
-    sqlite3_bind_text(s, 13, kind_name(r), -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 14, side_name(r), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 15, r->sensors);
-    sqlite3_bind_int64(s, 16, (int64_t)r->new_targets);
+    store_surge_json_bind(s, r, expl);
     int rc = sqlite3_step(s);
     char *json = rc == SQLITE_ROW ? ww_strdup((const char *)sqlite3_column_text(s, 0)) : NULL;
     sqlite3_reset(s);
@@ -1131,7 +1125,7 @@ static int apply_backscatter(struct sq_store *st, struct writer *w, int64_t id,
                              const struct ww_event *e)
 {
     struct ent k = {.kind = K_BSC, .src = e->src, .proto = e->proto,
-                    .t = floordiv(e->ts_us, WW_DAY_US)};
+                    .t = ww_floordiv(e->ts_us, WW_DAY_US)};
     struct ent *g = ent_get(st, w, &k);
     if (!g) return WW_ERR_IO;
     if (!touch(w, g, id)) return WW_OK;
@@ -1161,7 +1155,7 @@ static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sens
         uint64_t hs = ww_addr_hash(&e->src), hd = ww_addr_hash(&e->dst);
         for (int kind = K_HOUR; kind <= K_DAY; kind++) {
             struct ent k = {.kind = (uint8_t)kind, .port = port, .proto = e->proto,
-                            .t = floordiv(e->ts_us, kind == K_DAY ? WW_DAY_US : WW_HOUR_US)};
+                            .t = ww_floordiv(e->ts_us, kind == K_DAY ? WW_DAY_US : WW_HOUR_US)};
             struct ent *g = ent_get(st, w, &k);
             if (!g) return WW_ERR_IO;
             if (!touch(w, g, id)) continue;
@@ -1187,7 +1181,7 @@ static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sens
         ww_dcount_add(&g->d[2], sens);
         tally_key_int(key, (int64_t)port << 8 | e->proto);
         tally_add(&g->top, key, (uint64_t)cnt, 0);
-        tally_key_int(key, floordiv(e->ts_us, WW_DAY_US));
+        tally_key_int(key, ww_floordiv(e->ts_us, WW_DAY_US));
         tally_add(&g->days, key, (uint64_t)cnt, 0);
     }
     if (surge == SURGE_READD) {
@@ -1341,8 +1335,8 @@ static int write_alerts(struct sq_store *st, struct writer *w)
         sqlite3_bind_double(s, 8, r[i].baseline_new);
         sqlite3_bind_double(s, 9, r[i].score);
         sqlite3_bind_text(s, 10, expl, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(s, 11, side_name(&r[i]), -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 12, kind_name(&r[i]), -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 11, store_surge_side(&r[i]), -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 12, store_surge_kind(&r[i]), -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 13, r[i].sensors);
         sqlite3_bind_int64(s, 14, (int64_t)r[i].new_targets);
         sqlite3_bind_text(s, 15, nb, -1, SQLITE_TRANSIENT);
@@ -1360,13 +1354,24 @@ static int write_alerts(struct sq_store *st, struct writer *w)
  * sources, records). */
 static void bind_flood(sqlite3_stmt *s, const struct ww_flood *f, const char *target)
 {
-    sqlite3_bind_text(s, 1, target, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 1, target, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(s, 2, f->port);
     sqlite3_bind_int(s, 3, f->proto);
     sqlite3_bind_int64(s, 4, f->start_us);
     sqlite3_bind_int64(s, 5, f->end_us);
     sqlite3_bind_int64(s, 6, (int64_t)f->sources);
     sqlite3_bind_int64(s, 7, (int64_t)f->records);
+}
+
+void store_flood_json_bind(sqlite3_stmt *s, const struct ww_flood *f)
+{
+    char target[WW_ADDR_STRLEN], t[40];
+    const char *pn = ww_proto_name(f->proto);
+    bind_flood(s, f, ww_addr_format(&f->target, target));
+    if (pn) sqlite3_bind_text(s, 8, pn, -1, SQLITE_STATIC);
+    else sqlite3_bind_int(s, 8, f->proto);
+    sqlite3_bind_text(s, 9, ww_time_format(f->start_us, t, sizeof t), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 10, ww_time_format(f->end_us, t, sizeof t), -1, SQLITE_TRANSIENT);
 }
 
 /* Floods as alerts are: each one new or changed since last written, a
@@ -1382,16 +1387,11 @@ static int write_floods(struct sq_store *st, struct writer *w)
     }
     for (size_t i = 0; i < n; i++) {
         if (!memcmp(&w->flood_last[i], &f[i], sizeof f[i])) continue;
-        char target[WW_ADDR_STRLEN], start[40], end[40];
-        const char *pn = ww_proto_name(f[i].proto);
+        char target[WW_ADDR_STRLEN];
         ww_addr_format(&f[i].target, target);
         /* the notice first: it asks whether the flood is stored yet */
         sqlite3_stmt *s = stmt(st, S_NOTICE_FLOOD);
-        bind_flood(s, &f[i], target);
-        if (pn) sqlite3_bind_text(s, 8, pn, -1, SQLITE_STATIC);
-        else sqlite3_bind_int(s, 8, f[i].proto);
-        sqlite3_bind_text(s, 9, ww_time_format(f[i].start_us, start, sizeof start), -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 10, ww_time_format(f[i].end_us, end, sizeof end), -1, SQLITE_STATIC);
+        store_flood_json_bind(s, &f[i]);
         int rc = sqlite3_step(s);
         char *json = rc == SQLITE_ROW ? ww_strdup((const char *)sqlite3_column_text(s, 0)) : NULL;
         sqlite3_reset(s);

@@ -340,6 +340,13 @@ for i, s in enumerate(["192.0.2.0/24 A\n192.0.2.128/25 B\n192.0.2.200 C\n",
                        "10.0.0.0/8 Caf\u00e9\n10.9.9.9/8 dup\n", "1.2.3.4\n"]):
     put("known", "file-%02d" % i, s)
 
+# ---- ch_tsv: ClickHouse TabSeparated answers (mode 0) and raw fields (mode 1)
+for i, s in enumerate([b"1\tplain\t\\N\n2\ttab\\there\t\n", b"back\\\\slash\\nline\t\\x41\\'\n",
+                       b"2026-11-30\t10.0.0.1\t4\n2026-11-30\t10.0.0.2\t5", b"\\xZ1\n", b"\t" * 70 + b"\n"]):
+    put("ch_tsv", "answer-%02d" % i, bytes([0]) + s)
+for i, s in enumerate([b"a\tb\nc\\d\re\0f\bg\fh'", b"\\N", b"x"]):
+    put("ch_tsv", "field-%02d" % i, bytes([1]) + s)
+
 for fuzzer, files in seeds.items():
     d = os.path.join(OUT, fuzzer)
     shutil.rmtree(d, ignore_errors=True)
