@@ -9,9 +9,17 @@
  * that finds it expired (or v = "", given up by a clean stop) inserts its
  * own row with ver = max(now + LEASE_US, the current ver + 1), waits
  * TAKE_WAIT_US, reads the row in force again and holds the lease if it is
- * its own: two takers at once both see the same winner. The holder renews
- * every RENEW_US and judges only while its lease has more than
- * LEASE_MARGIN_US left, so it has stopped before anybody can take over.
+ * its own. The holder renews every RENEW_US, only while its lease is in
+ * force and still the row in force (a holder whose lease ran out -- a slow
+ * read, the home shard away -- or that another taker outranked has lost it
+ * and never takes it back by renewing), and writes only while the write
+ * (CH_HOMEW: CH_SUBMIT_TIMEOUT_MS at most) ends LEASE_MARGIN_US before its
+ * lease does, so nothing of it lands once another may have taken over. Two
+ * takers whose inserts cross the other's wait may both believe they won
+ * until the first renewal check (RENEW_US): alerts and floods are keyed
+ * rows, and every notice is written only if no notice with its body is
+ * there yet, so a doubled judge rewrites rows but tells nothing twice
+ * (barring two checks in the same instant).
  *
  * Event time, as detect/hold.c defines it (ww_hold_point): each sensor's
  * watermark is max(wm) of its done `batches` rows (a done row is written
@@ -184,7 +192,7 @@ static int lease_row(void *ctx, char *const *col, const size_t *len, size_t ncol
 static int lease_read(struct ch_store *st, struct lease *l)
 {
     memset(l, 0, sizeof *l);
-    return ch_query(st, CH_HOME, lease_row, l,
+    return ch_query(st, CH_HOMEW, lease_row, l,
                     "SELECT v, ver FROM meta WHERE k = 'detector' ORDER BY ver DESC, v DESC LIMIT 1");
 }
 
@@ -200,7 +208,7 @@ static int lease_write(struct ch_store *st, const char *v, int64_t ver)
     struct ww_buf b;
     ww_buf_init(&b, 4096);
     rb_meta(&b, "detector", v, strlen(v), ver);
-    int rc = b.err ? b.err : ch_insert(st, CH_HOME, "meta", "RowBinary", b.p, b.len);
+    int rc = b.err ? b.err : ch_insert(st, CH_HOMEW, "meta", "RowBinary", b.p, b.len);
     ww_buf_reset(&b);
     return rc;
 }
@@ -208,6 +216,14 @@ static int lease_write(struct ch_store *st, const char *v, int64_t ver)
 static void me_of(const struct ch_det *d, char me[32])
 {
     snprintf(me, 32, "%llu", (unsigned long long)d->st->frontend);
+}
+
+/* A write of the holder may start: it ends (CH_SUBMIT_TIMEOUT_MS) with a
+ * margin before the lease does. */
+static int lease_writable(const struct ch_det *d)
+{
+    return d->lease_until &&
+           ww_now_us() + CH_SUBMIT_TIMEOUT_MS * 1000LL + LEASE_MARGIN_US < d->lease_until;
 }
 
 /* Writes our lease past the one in force (l) and reads back who holds it:
@@ -228,16 +244,33 @@ static int lease_claim(struct ch_det *d, const struct lease *l, int64_t wait_us)
     return 1;
 }
 
-/* The holder: renews when due; 1 while it may judge. */
+/* The holder: 1 while it may judge and write. A lease is renewed (when
+ * due) only while it is still ours and in force: the row in force is read
+ * first, and one that is not (us, our expiry) means another front-end took
+ * it (ours ran out, or two takers met): lost, never taken back by a
+ * renewal. Every write of the holder is a request of at most
+ * CH_SUBMIT_TIMEOUT_MS (CH_HOMEW) and starts only while it ends before the
+ * lease does (lease_writable), so no write of ours lands after another
+ * front-end may have taken over. */
 static int lease_keep(struct ch_det *d)
 {
     int64_t now = ww_now_us();
-    if (now - d->renewed_us >= RENEW_US) {
-        struct lease l = {.found = 1, .ver = d->lease_until};
-        int r = lease_claim(d, &l, 0);
-        if (r == 0) d->lease_until = 0; /* taken by another: lost */
+    if (!d->lease_until || now >= d->lease_until - LEASE_MARGIN_US) {
+        d->lease_until = 0; /* ran out (a slow read, the home shard away): lost */
+        return 0;
     }
-    return ww_now_us() < d->lease_until - LEASE_MARGIN_US;
+    if (now - d->renewed_us >= RENEW_US) {
+        struct lease l;
+        char me[32];
+        me_of(d, me);
+        if (lease_read(d->st, &l)) return lease_writable(d);
+        if (!l.found || strcmp(l.v, me) || l.ver != d->lease_until) {
+            d->lease_until = 0; /* another holds it now */
+            return 0;
+        }
+        if (lease_claim(d, &l, 0) == 0) d->lease_until = 0;
+    }
+    return lease_writable(d);
 }
 
 /* ---- sensors: keys (birth, revoked, name) and batches (watermarks) ---- */
@@ -435,8 +468,9 @@ static int write_alerts(struct ch_det *d)
     }
     if (!rc && (rows.err || notes.err)) rc = WW_ERR_LIMIT;
     /* the notices first: a notice's check finds it if the rows are lost */
-    if (!rc && nnotes) rc = ch_insert(d->st, CH_HOME, "notices", "RowBinary", notes.p, notes.len);
-    if (!rc && nrows) rc = ch_insert(d->st, CH_HOME, "alerts", "RowBinary", rows.p, rows.len);
+    if (!rc && (nnotes || nrows) && !lease_writable(d)) rc = WW_ERR_LIMIT; /* its reads ran long */
+    if (!rc && nnotes) rc = ch_insert(d->st, CH_HOMEW, "notices", "RowBinary", notes.p, notes.len);
+    if (!rc && nrows) rc = ch_insert(d->st, CH_HOMEW, "alerts", "RowBinary", rows.p, rows.len);
     if (!rc && n) memcpy(d->alert_last, r, n * sizeof *r);
     ww_buf_reset(&rows);
     ww_buf_reset(&notes);
@@ -492,8 +526,9 @@ static int write_floods(struct ch_det *d)
         nrows++;
     }
     if (!rc && (rows.err || notes.err)) rc = WW_ERR_LIMIT;
-    if (!rc && nnotes) rc = ch_insert(d->st, CH_HOME, "notices", "RowBinary", notes.p, notes.len);
-    if (!rc && nrows) rc = ch_insert(d->st, CH_HOME, "floods", "RowBinary", rows.p, rows.len);
+    if (!rc && (nnotes || nrows) && !lease_writable(d)) rc = WW_ERR_LIMIT; /* its reads ran long */
+    if (!rc && nnotes) rc = ch_insert(d->st, CH_HOMEW, "notices", "RowBinary", notes.p, notes.len);
+    if (!rc && nrows) rc = ch_insert(d->st, CH_HOMEW, "floods", "RowBinary", rows.p, rows.len);
     if (!rc && n) memcpy(d->flood_last, f, n * sizeof *f);
     ww_buf_reset(&rows);
     ww_buf_reset(&notes);
@@ -514,10 +549,28 @@ static int write_changes(struct ch_det *d)
         sqlite3_bind_text(s, 3, d->sx[k].name, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(s, 4, d->sx[k].last_us);
         char *json = json_of(s);
-        if (json) rb_notice(d, &notes, d->changes[i].stale ? "sensor_silent" : "sensor_back", json);
+        const char *kind = d->changes[i].stale ? "sensor_silent" : "sensor_back";
+        /* told already? (a holder that died before saving the sensor's new
+         * state: its successor sees the same change again) */
+        int64_t told = 0;
+        if (json) {
+            struct ww_buf q;
+            ww_buf_init(&q, 1 << 16);
+            ch_lit_str(&q, json, strlen(json));
+            int qrc = ch_int(d->st, CH_HOME, 0, &told, "SELECT count() FROM notices WHERE kind = '%s'"
+                             " AND body = %s", kind, q.p);
+            ww_buf_reset(&q);
+            if (qrc) {
+                ww_free(json);
+                ww_buf_reset(&notes);
+                return qrc;
+            }
+        }
+        if (json && !told) rb_notice(d, &notes, kind, json);
         ww_free(json);
     }
-    int rc = notes.err ? notes.err : ch_insert(d->st, CH_HOME, "notices", "RowBinary", notes.p, notes.len);
+    int rc = notes.err ? notes.err : !notes.len ? WW_OK
+           : ch_insert(d->st, CH_HOMEW, "notices", "RowBinary", notes.p, notes.len);
     ww_buf_reset(&notes);
     if (!rc) d->nchanges = 0;
     return rc;
@@ -546,7 +599,7 @@ static int save(struct ch_det *d)
         ww_buf_addf(&sens, "%lld %lld %d\n", (long long)d->s[i].id, (long long)d->s[i].wm_us,
                     d->s[i].stale);
     rb_meta(&b, "sensors", sens.p ? sens.p : "", sens.len, ver);
-    int rc = b.err || sens.err ? WW_ERR_LIMIT : ch_insert(d->st, CH_HOME, "meta", "RowBinary", b.p, b.len);
+    int rc = b.err || sens.err ? WW_ERR_LIMIT : ch_insert(d->st, CH_HOMEW, "meta", "RowBinary", b.p, b.len);
     ww_buf_reset(&b);
     ww_buf_reset(&sens);
     if (!rc) {
@@ -564,7 +617,7 @@ static int save_release(struct ch_det *d)
     ww_buf_init(&b, 4096);
     snprintf(num, sizeof num, "%lld", (long long)d->release);
     rb_meta(&b, "release", num, strlen(num), tick(d));
-    int rc = b.err ? b.err : ch_insert(d->st, CH_HOME, "meta", "RowBinary", b.p, b.len);
+    int rc = b.err ? b.err : ch_insert(d->st, CH_HOMEW, "meta", "RowBinary", b.p, b.len);
     ww_buf_reset(&b);
     return rc;
 }
@@ -751,11 +804,15 @@ static int judge(struct ch_det *d)
     if (moved) d->release = r;
     if (moved || d->nchanges) d->dirty = 1;
     publish(d, 1);
+    if (!lease_keep(d)) return WW_ERR_LIMIT;
     if ((rc = write_changes(d))) return rc;
-    if (moved && (rc = save_release(d))) return rc;
+    if (moved && (!lease_keep(d) || (rc = save_release(d)))) return rc ? rc : WW_ERR_LIMIT;
     if ((rc = feed(d))) return rc;
-    if ((rc = write_alerts(d)) || (rc = write_floods(d))) return rc;
-    if (d->dirty && ww_mono_us() - d->saved_mono >= SAVE_US) rc = save(d);
+    if (!lease_keep(d)) return WW_ERR_LIMIT;
+    if ((rc = write_alerts(d))) return rc;
+    if (!lease_keep(d)) return WW_ERR_LIMIT;
+    if ((rc = write_floods(d))) return rc;
+    if (d->dirty && ww_mono_us() - d->saved_mono >= SAVE_US && lease_keep(d)) rc = save(d);
     return rc;
 }
 
@@ -851,7 +908,7 @@ static int try_take(struct ch_det *d)
 /* Gives the lease up (v = "", past our own): another may take it at once. */
 static void give_up(struct ch_det *d)
 {
-    if (d->dirty) save(d);
+    if (d->dirty && lease_writable(d)) save(d);
     lease_write(d->st, "", d->lease_until + 1);
     d->lease_until = 0;
 }
