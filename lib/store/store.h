@@ -115,7 +115,8 @@ int  ww_store_start(struct ww_store *st, const struct ww_store_opts *o, char *er
 /* One batch, atomically and durably: returns once it is committed. WW_OK
  * with *duplicate = 1 (nothing stored) if this sensor already submitted
  * batch_id; WW_ERR_IO (nothing stored: send it again later) if the store
- * cannot write now. */
+ * cannot write now (ClickHouse: an insert that failed on one shard after
+ * another took its part leaves that part in; the retry adds it again). */
 int  ww_store_submit(struct ww_store *st, int64_t sensor_id, const char *batch_id,
                      const struct ww_event *ev, size_t n, int *duplicate);
 /* WW_OK while the writer writes; WW_ERR_IO while it cannot (its last

@@ -34,8 +34,11 @@
  * while two of them still fit), so another front-end never takes a batch
  * whose done row may yet come. */
 #define CH_CLAIM_STALE_US 30000000LL
+#define CH_CLOCK_SKEW_US 5000000LL /* front-ends' clocks agree within this (NTP): added to another's claim */
 
-enum ch_target { CH_DB, CH_HOME, CH_SUBMIT, CH_TARGETS }; /* CH_SUBMIT: CH_DB, short timeouts */
+/* CH_SUBMIT: CH_DB, CH_HOMEW: CH_HOME, with CH_SUBMIT_TIMEOUT_MS timeouts
+ * (commit rounds; the detector's writes, bounded by its lease) */
+enum ch_target { CH_DB, CH_HOME, CH_SUBMIT, CH_HOMEW, CH_TARGETS };
 
 struct ch_pool {
     char *url;                  /* http://host:port/db */
@@ -44,7 +47,7 @@ struct ch_pool {
 };
 
 struct ch_key {                 /* a keys row, as the front-end caches it */
-    int64_t id, created, revoked, birth;
+    int64_t id, created, revoked, birth, ver;
     char name[65];
     unsigned char hash[32];
 };

@@ -28,8 +28,11 @@
  * again" (WW_ERR_IO); a front-end that died mid-batch leaves a claim that
  * goes stale after CH_CLAIM_STALE_US. If it died after its events insert
  * and before the done row, the retry stores the batch a second time (the
- * sensor was never told it was in): at least once for a batch not
- * acknowledged, exactly once for one that was.
+ * sensor was never told it was in); so does an events insert that failed
+ * on one shard after another had taken its part (18.16 deduplicates no
+ * insert into a plain MergeTree): a batch answered 200 is never lost and
+ * taken once as a batch id, but after a failed attempt its events may be
+ * in twice, at least once.
  *
  * Keys live on the home shard and are cached in memory by each front-end
  * (refreshed every KEYS_REFRESH_US, and at once when a secret is not
@@ -52,6 +55,7 @@
 #include "store/store_ch.h"
 
 #define KEYS_REFRESH_US 2000000LL /* a key added or revoked elsewhere counts within this */
+#define KEYS_FORCED_US 200000LL   /* an unknown secret reads the keys again, at most this often */
 
 /* The schema file, embedded (cmake: ch_schema.c from clickhouse_schema.sql). */
 extern const char ww_ch_schema_sql[];
@@ -78,7 +82,7 @@ struct ww_ch *ch_get(struct ch_store *st, enum ch_target t)
     if (c) return c;
     char err[256];
     if (ww_ch_open(&c, st->pool[t].url, st->user, st->password,
-                   t == CH_SUBMIT ? CH_SUBMIT_TIMEOUT_MS : CH_TIMEOUT_MS, CH_ANSWER_MAX, err,
+                   t == CH_SUBMIT || t == CH_HOMEW ? CH_SUBMIT_TIMEOUT_MS : CH_TIMEOUT_MS, CH_ANSWER_MAX, err,
                    sizeof err)) {
         set_why(st, err);
         return NULL;
@@ -604,6 +608,7 @@ static int ch_open(const char *target, const char *user, const char *password, s
     }
     if (!rc) {
         st->pool[CH_HOME].url = ww_strdup(st->shard_url[0]);
+        st->pool[CH_HOMEW].url = ww_strdup(st->shard_url[0]);
         for (size_t i = 0; i < st->nshards && !rc; i++) {
             char e2[600];
             rc = schema_ensure(st, st->shard_url[i], e2, sizeof e2);
@@ -682,6 +687,7 @@ static int key_row(void *ctx, char *const *col, const size_t *len, size_t ncol)
     k->created = ch_col_int(col[3], 0);
     k->revoked = ch_col_int(col[4], 0);
     k->birth = ch_col_int(col[5], INT64_MIN);
+    k->ver = ncol > 6 ? ch_col_int(col[6], 0) : 0;
     return 0;
 }
 
@@ -690,7 +696,7 @@ static int keys_read(struct ch_store *st, struct keys_read *r)
 {
     *r = (struct keys_read){0};
     int rc = ch_query(st, CH_HOME, key_row, r,
-                      "SELECT id, name, hash, created, revoked, birth FROM"
+                      "SELECT id, name, hash, created, revoked, birth, ver FROM"
                       " (SELECT id, name, hash, created, revoked, birth, ver FROM keys FINAL) ORDER BY id");
     if (rc) ww_free(r->k), *r = (struct keys_read){0};
     return rc;
@@ -699,7 +705,7 @@ static int keys_read(struct ch_store *st, struct keys_read *r)
 int ch_keys_refresh(struct ch_store *st, int force)
 {
     int64_t now = ww_mono_us();
-    if (!force && st->keys_at && now - st->keys_at < KEYS_REFRESH_US) return WW_OK;
+    if (st->keys_at && now - st->keys_at < (force ? KEYS_FORCED_US : KEYS_REFRESH_US)) return WW_OK;
     pthread_mutex_unlock(&st->mu); /* no lock over a request */
     struct keys_read r;
     int rc = keys_read(st, &r);
@@ -768,8 +774,9 @@ static int key_new(struct ch_store *st, const char *name, const unsigned char ha
                          "SELECT uniqExact(name) FROM keys WHERE id = %lld", (long long)k.id);
     if (rc) return WW_ERR_IO;
     if (!mine) return WW_ERR_ARG;
-    if (others > 1) { /* two names on one id: give this one up */
+    if (others > 1) { /* two names on one id: give this one up (id 0: no sensor's) */
         k.revoked = ww_now_us();
+        k.id = 0;
         insert_key(st, &k, ver + 1);
         return WW_ERR_IO;
     }
@@ -804,7 +811,8 @@ static int key_revoke(struct ww_store *base, const char *name)
     for (size_t i = 0; i < r.n; i++)
         if (!strcmp(r.k[i].name, name) && !r.k[i].revoked) {
             r.k[i].revoked = ww_now_us();
-            rc = insert_key(st, &r.k[i], r.k[i].revoked);
+            /* past the row in force, whoever's clock wrote it */
+            rc = insert_key(st, &r.k[i], r.k[i].revoked > r.k[i].ver ? r.k[i].revoked : r.k[i].ver + 1);
         }
     ww_free(r.k);
     if (!rc) {
@@ -1113,7 +1121,8 @@ static int claim_row(void *ctx, char *const *col, const size_t *len, size_t ncol
         if (j->sensor != sensor || strlen(j->batch_id) != len[1] || memcmp(j->batch_id, col[1], len[1]))
             continue;
         if (state == DONE) j->dup = 1;
-        else if (state == CLAIM && fe != c->st->frontend && c->now - ts < CH_CLAIM_STALE_US) j->others++;
+        else if (state == CLAIM && fe != c->st->frontend && c->now - ts < CH_CLAIM_STALE_US + CH_CLOCK_SKEW_US)
+            j->others++; /* another's, and within its time (its clock may run behind ours) */
     }
     return 0;
 }
@@ -1127,7 +1136,9 @@ static void round_fail(struct job *jobs, int only_go, int rc)
 /* One round over the jobs (a list): each job's rc, dup and backoff set. */
 static void commit_round(struct ch_store *st, struct job *jobs)
 {
-    int64_t deadline = ww_now_us() + CH_CLAIM_STALE_US; /* before any claim's time */
+    /* on the monotonic clock (a clock stepped back cannot stretch it), from
+     * before any claim's time */
+    int64_t deadline = ww_mono_us() + CH_CLAIM_STALE_US;
     if (batch_rows(st, jobs, CLAIM, 0)) {
         round_fail(jobs, 0, WW_ERR_IO);
         return;
@@ -1197,7 +1208,7 @@ static void commit_round(struct ch_store *st, struct job *jobs)
      * the events insert starts only while it and one done insert still fit */
     const int64_t t = CH_SUBMIT_TIMEOUT_MS * 1000LL;
     if (b.err || done.err) rc = WW_ERR_LIMIT;
-    else if (b.len && ww_now_us() + 2 * t >= deadline) rc = WW_ERR_IO, set_why(st, "a commit round ran late");
+    else if (b.len && ww_mono_us() + 2 * t >= deadline) rc = WW_ERR_IO, set_why(st, "a commit round ran late");
     else rc = b.len ? ch_insert(st, CH_SUBMIT, "events", "RowBinary", b.p, b.len) : WW_OK;
     ww_buf_reset(&b);
     if (rc) { /* nothing acknowledged: let retries through other front-ends go on at once */
@@ -1207,7 +1218,7 @@ static void commit_round(struct ch_store *st, struct job *jobs)
         /* the events are in: say so if at all possible, but only while the claims hold (a
          * batch with no done row is stored again by the retry, its 200 never given) */
         rc = WW_ERR_IO;
-        for (int tries = 0; rc && ww_now_us() + t < deadline; tries++) {
+        for (int tries = 0; rc && ww_mono_us() + t < deadline; tries++) {
             if (tries) nanosleep(&(struct timespec){0, 200000000}, NULL);
             rc = ch_insert(st, CH_SUBMIT, "batches", "RowBinary", done.p, done.len);
         }
