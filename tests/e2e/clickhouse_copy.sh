@@ -60,35 +60,20 @@ FILES=$(ls "$T"/sim/sensor-*.tsv)
 # order; with FIRST batch s0-b0, then its lines as batch s0-bnew, printing
 # both answers
 feed() {
-    python3 - "$URL" "$T/keys" "${1:-}" $FILES <<'PY'
-import http.client, sys, time, urllib.parse
+    E2E="$HERE" python3 - "$URL" "$T/keys" "${1:-}" $FILES <<'PY'
+import http.client, os, sys, urllib.parse
+sys.path.insert(0, os.environ["E2E"])
+from batches import batches, post
 url, keyfile, first, files = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 keys = open(keyfile).read().split()
-out = []
-for i, path in enumerate(files):
-    lines = open(path).read().splitlines(True)
-    for k in range(0, len(lines), 1000):
-        out.append((lines[k][:19], i, k // 1000, lines[k:k + 1000]))
-out.sort(key=lambda b: (b[0], b[1], b[2]))
+out = batches(files)
 if first:  # s0-b0 again, then its lines as a new batch
     out = [b for b in out if b[1:3] == (0, 0)]
     out.append((out[0][0], 0, "new", out[0][3]))
 u = urllib.parse.urlparse(url)
 conn = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
 for _, i, n, lines in out:
-    for _ in range(100):
-        conn.request("POST", "/api/v1/submit", "".join(lines).encode(), {
-            "Authorization": "Bearer " + keys[i], "X-Batch-Id": "s%d-b%s" % (i, n),
-            "Content-Type": "text/tab-separated-values"})
-        r = conn.getresponse()
-        body = r.read()
-        if r.status == 200:
-            break
-        if r.status not in (429, 503):
-            sys.exit("batch s%d-b%s: %d %s" % (i, n, r.status, body.decode()))
-        time.sleep(0.2)
-    else:
-        sys.exit("batch s%d-b%s: still refused" % (i, n))
+    body = post(conn, keys[i], "s%d-b%s" % (i, n), lines)
     if first:
         print(body.decode())
 PY

@@ -81,34 +81,19 @@ TARGET=$(cat "$T/sim/flood-target")
 # their first event time; before: sensors 0 and 1 up to 2006-08-03 20:00,
 # 2 and 3 up to 11:00 (so day 3's afternoon waits for them); after: the rest
 feed() {
-    python3 - "$URL" "$1" "$T/keys" $FILES <<'PY'
-import http.client, sys, time, urllib.parse
+    E2E="$HERE" python3 - "$URL" "$1" "$T/keys" $FILES <<'PY'
+import http.client, os, sys, urllib.parse
+sys.path.insert(0, os.environ["E2E"])
+from batches import batches, post
 url, order, keyfile, files = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 keys = open(keyfile).read().split()
-out = []
-for i, path in enumerate(files):
-    lines = open(path).read().splitlines(True)
-    for k in range(0, len(lines), 1000):
-        out.append((lines[k][:19], i, k // 1000, lines[k:k + 1000]))
-out.sort(key=lambda b: (b[0], b[1], b[2]))
+out = batches(files)
 cut = lambda b: b[3][-1][:19] < ("2006-08-03 20:00:00" if b[1] < 2 else "2006-08-03 11:00:00")
 out = [b for b in out if cut(b) == (order == "before")]
 u = urllib.parse.urlparse(url)
 conn = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
 for _, i, n, lines in out:
-    for _ in range(100):
-        conn.request("POST", "/api/v1/submit", "".join(lines).encode(), {
-            "Authorization": "Bearer " + keys[i], "X-Batch-Id": "s%d-b%d" % (i, n),
-            "Content-Type": "text/tab-separated-values"})
-        r = conn.getresponse()
-        body = r.read()
-        if r.status == 200:
-            break
-        if r.status not in (429, 503):
-            sys.exit("batch s%d-b%d: %d %s" % (i, n, r.status, body.decode()))
-        time.sleep(0.2)
-    else:
-        sys.exit("batch s%d-b%d: still refused" % (i, n))
+    post(conn, keys[i], "s%d-b%d" % (i, n), lines)
 PY
 }
 
