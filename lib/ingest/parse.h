@@ -43,6 +43,16 @@ struct ww_parse_ctx {
     int winfw_utc;       /* #Time Format: UTC */
     int last_month;      /* BSD syslog: to notice a December->January wrap */
     int cur_year;        /* BSD syslog: year in use */
+    /* BSD syslog: the hour of the last stamp ("Mon DD HH:") and that
+     * stamp's UTC seconds, reused while the text and every field the
+     * answer depended on are the same (parse_netfilter.c, stamp_bsd) */
+    struct {
+        char text[16];
+        uint8_t len;     /* bytes of text; 0: none */
+        int mmss;        /* the stamp's minutes * 60 + seconds */
+        int year, tz_fixed, tz_offset, cur_year, last_month;
+        int64_t t;
+    } bsd_last;
 };
 
 void ww_parse_ctx_init(struct ww_parse_ctx *ctx);

@@ -16,7 +16,10 @@
  *           latest year that does not put the line more than a day after
  *           "now", then +1 whenever the month runs backwards by more than
  *           six (December -> January). Local offsets come from
- *           ww_time_local_offset(), which caches them per hour.
+ *           ww_time_local_offset(), which caches them per hour. A log has
+ *           many lines an hour: a stamp whose "Mon DD HH:" is the last
+ *           one's, read under the same options and year state, is the last
+ *           one's time moved by the minutes and seconds (stamp_bsd).
  *     If none matches, one `name:` (grep's file name) is skipped and the
  *     stamp tried once more. After a syslog stamp the kernel's own
  *     `[uptime]` is just part of the prefix and ignored.
@@ -28,8 +31,13 @@
  *  3. The text between stamp (and host name) and packet part is the log
  *     prefix; its letter runs are matched against verdict words
  *     (ACCEPT/DROP/REJECT/BLOCK/... case-insensitive); the last one wins.
- *  4. Tokens of the packet part, dispatched on key length: SRC DST PROTO
- *     SPT DPT TYPE CODE are taken, every other key and word is ignored.
+ *  4. Tokens of the packet part, left to right: the key up to '=', the
+ *     value up to the next space (eight bytes at a time), the key told by
+ *     its length and its bytes as one word: SRC DST PROTO SPT DPT TYPE CODE
+ *     are taken, every other key and word is ignored. The addresses the
+ *     kernel prints (dotted quad, IPv6 in full) and the protocol names it
+ *     prints (TCP, UDP, ICMP, ICMPv6) are read directly; any other form
+ *     goes to ww_addr_parse / ww_proto_from_name, which read those the same.
  *     Bare words after PROTO=TCP are flag words (after RES= in the kernel's
  *     format, after WINDOW= in Proxmox's). A token starting with '[' ends
  *     the packet: it is the quoted packet inside an ICMP error, or
@@ -113,51 +121,97 @@ static int64_t local_to_utc(const struct ww_parse_ctx *ctx, int y, int mon, int 
     return t < 0 ? -1 : t - local_offset(ctx, y, mon, d, h, mi, s);
 }
 
+/* n bytes (8..16) at a and b are the same: two overlapping word loads. */
+static int same_8to16(const char *a, const char *b, size_t n)
+{
+    uint64_t a0, a1, b0, b1;
+    memcpy(&a0, a, 8), memcpy(&b0, b, 8);
+    memcpy(&a1, a + n - 8, 8), memcpy(&b1, b + n - 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+/* "MM:SS" at s (5 bytes there) as seconds into the hour; -1 unless a valid
+ * minute and second (00..59). */
+static int mmss(const char *s)
+{
+    int mi = ww_digits(s, 2), sec = ww_digits(s + 3, 2);
+    return s[2] == ':' && mi >= 0 && mi < 60 && sec >= 0 && sec < 60 ? mi * 60 + sec : -1;
+}
+
 /* BSD syslog "Mon DD HH:MM:SS" (DD may be " 8" or "8"). Returns bytes used,
- * 0 if not this form; *ts = -1 if the form matched but the date is invalid. */
+ * 0 if not this form; *ts = -1 if the form matched but the date is invalid.
+ * The hour is remembered (ctx->bsd_last): its text "Mon DD HH:", the UTC
+ * time of the last stamp in it, and the fields that answer depended on (the
+ * year, the zone, the year inference's state as that call left it). The
+ * same hour's text under the same fields is a stamp of the same hour, the
+ * same offset (local offsets change on the hour: ww_time_local_offset
+ * caches them per hour too) and the same year, and calling again would
+ * change none of those fields: only the minutes and seconds differ. */
 static size_t stamp_bsd(struct ww_parse_ctx *ctx, const char *s, size_t len, int64_t *ts)
 {
-    int mon = month3(s, len), d, h, mi, sec;
-    size_t i = 3;
-    if (!mon || len < 4 || s[3] != ' ') return 0;
-    while (i < len && s[i] == ' ' && i < 5) i++;
-    if (i + 1 < len && isdig(s[i]) && isdig(s[i + 1])) { d = ww_digits(s + i, 2); i += 2; }
-    else if (i < len && isdig(s[i])) d = s[i++] - '0';
-    else return 0;
-    if (i >= len || s[i] != ' ') return 0;
-    i++;
-    size_t n = hms(s + i, len - i, &h, &mi, &sec);
-    if (!n) return 0;
-    i += n;
-    int64_t us;
-    i += frac(s + i, len - i, &us);
-
-    if (ww_time_from_utc(2000, mon, d, h, mi, sec) < 0) { /* no such day in any year */
-        *ts = -1;
-        return i;
-    }
-    int y = ctx->year;
-    if (!y) {
-        if (!ctx->cur_year || mon + 6 < ctx->last_month) {
-            if (ctx->cur_year) {
-                ctx->cur_year++;
-            } else {
-                time_t now = ctx->now_us ? (time_t)(ctx->now_us / WW_SEC_US) : time(NULL);
-                struct tm tm;
-                if (!gmtime_r(&now, &tm)) tm.tm_year = 70;
-                /* The latest year that is not more than a day ahead of now. */
-                ctx->cur_year = tm.tm_year + 1900 + 1;
-                for (int k = 0; k < 2; k++) {
-                    int64_t t = local_to_utc(ctx, ctx->cur_year, mon, d, h, mi, sec);
-                    if (t >= 0 && t <= (int64_t)now + WW_DAY_S) break;
-                    ctx->cur_year--;
+    size_t i;
+    int64_t t, us;
+    int ms;
+    if (ctx->bsd_last.len && len >= ctx->bsd_last.len + 5u &&
+        same_8to16(s, ctx->bsd_last.text, ctx->bsd_last.len) && ctx->bsd_last.year == ctx->year &&
+        ctx->bsd_last.cur_year == ctx->cur_year && ctx->bsd_last.last_month == ctx->last_month &&
+        ctx->bsd_last.tz_fixed == ctx->tz_fixed && ctx->bsd_last.tz_offset == ctx->tz_offset &&
+        (ms = mmss(s + ctx->bsd_last.len)) >= 0) {
+        i = ctx->bsd_last.len + 5u;
+        t = ctx->bsd_last.t + (ms - ctx->bsd_last.mmss);
+    } else {
+        int mon = month3(s, len), d, h, mi, sec;
+        i = 3;
+        if (!mon || len < 4 || s[3] != ' ') return 0;
+        while (i < len && s[i] == ' ' && i < 5) i++;
+        if (i + 1 < len && isdig(s[i]) && isdig(s[i + 1])) { d = ww_digits(s + i, 2); i += 2; }
+        else if (i < len && isdig(s[i])) d = s[i++] - '0';
+        else return 0;
+        if (i >= len || s[i] != ' ') return 0;
+        i++;
+        size_t n = hms(s + i, len - i, &h, &mi, &sec);
+        if (!n) return 0;
+        i += n;
+        t = -1;
+        if (ww_time_from_utc(2000, mon, d, h, mi, sec) >= 0) { /* a day of some year */
+            int y = ctx->year;
+            if (!y) {
+                if (!ctx->cur_year || mon + 6 < ctx->last_month) {
+                    if (ctx->cur_year) {
+                        ctx->cur_year++;
+                    } else {
+                        time_t now = ctx->now_us ? (time_t)(ctx->now_us / WW_SEC_US) : time(NULL);
+                        struct tm tm;
+                        if (!gmtime_r(&now, &tm)) tm.tm_year = 70;
+                        /* The latest year that is not more than a day ahead of now. */
+                        ctx->cur_year = tm.tm_year + 1900 + 1;
+                        for (int k = 0; k < 2; k++) {
+                            int64_t u = local_to_utc(ctx, ctx->cur_year, mon, d, h, mi, sec);
+                            if (u >= 0 && u <= (int64_t)now + WW_DAY_S) break;
+                            ctx->cur_year--;
+                        }
+                    }
                 }
+                ctx->last_month = mon;
+                y = ctx->cur_year;
             }
+            t = local_to_utc(ctx, y, mon, d, h, mi, sec);
         }
-        ctx->last_month = mon;
-        y = ctx->cur_year;
+        ms = mmss(s + i - 5);
+        ctx->bsd_last.len = 0;
+        if (t >= 0 && ms >= 0) { /* a valid time: its hour is remembered */
+            memcpy(ctx->bsd_last.text, s, i - 5); /* 9..11 bytes */
+            ctx->bsd_last.len = (uint8_t)(i - 5);
+            ctx->bsd_last.mmss = ms;
+            ctx->bsd_last.year = ctx->year;
+            ctx->bsd_last.cur_year = ctx->cur_year;
+            ctx->bsd_last.last_month = ctx->last_month;
+            ctx->bsd_last.tz_fixed = ctx->tz_fixed;
+            ctx->bsd_last.tz_offset = ctx->tz_offset;
+            ctx->bsd_last.t = t;
+        }
     }
-    int64_t t = local_to_utc(ctx, y, mon, d, h, mi, sec);
+    i += frac(s + i, len - i, &us);
     *ts = t < 0 ? -1 : t * WW_SEC_US + us;
     return i;
 }
@@ -245,10 +299,12 @@ static size_t stamp(struct ww_parse_ctx *ctx, const char *s, size_t len, int64_t
     return stamp_bsd(ctx, s, len, ts);
 }
 
-/* The verdict named by the last verdict word in s[0..len). */
+/* The verdict named by the last verdict word in s[0..len). A word of 4 to
+ * 8 letters is upper-cased into 8 zero-padded bytes and compared as one
+ * 64-bit word with each verdict word. */
 static uint8_t prefix_action(const char *s, size_t len)
 {
-    static const struct { char w[9]; uint8_t a; } words[] = {
+    static const struct { char w[8]; uint8_t a; } words[] = {
         {"ACCEPT", WW_ACTION_ACCEPT}, {"ACCEPTED", WW_ACTION_ACCEPT},
         {"ALLOW", WW_ACTION_ACCEPT}, {"ALLOWED", WW_ACTION_ACCEPT},
         {"PASS", WW_ACTION_ACCEPT}, {"DROP", WW_ACTION_DROP},
@@ -257,6 +313,7 @@ static uint8_t prefix_action(const char *s, size_t len)
         {"BLOCKED", WW_ACTION_DROP}, {"DENY", WW_ACTION_DROP},
         {"DENIED", WW_ACTION_DROP},
     };
+    enum { VERDICT_FIRST = 1u << 0 | 1u << 1 | 1u << 3 | 1u << 15 | 1u << 17 };
     uint8_t act = WW_ACTION_UNKNOWN;
     size_t i = 0;
     while (i < len) {
@@ -264,13 +321,93 @@ static uint8_t prefix_action(const char *s, size_t len)
         size_t st = i;
         while (i < len && isalpha_(s[i])) i++;
         size_t wl = i - st;
-        if (wl < 4 || wl > 8) continue;
-        char up[8];
+        unsigned first = (unsigned)((s[st] & ~0x20) - 'A'); /* only A B D P R begin one */
+        if (wl < 4 || wl > 8 || !(VERDICT_FIRST >> first & 1)) continue;
+        char up[8] = {0};
+        uint64_t key, w;
         for (size_t k = 0; k < wl; k++) up[k] = (char)(s[st + k] & ~0x20);
+        memcpy(&key, up, 8);
         for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
-            if (!words[k].w[wl] && !memcmp(up, words[k].w, wl)) { act = words[k].a; break; }
+            if (memcpy(&w, words[k].w, 8), w == key) { act = words[k].a; break; }
     }
     return act;
+}
+
+/* Where the value starting at p ends: the next ' ', or end. Eight bytes at
+ * a time while eight remain: a space in w is a zero byte of w ^ "        ",
+ * and the usual test flags it exactly when it is the lowest such byte (the
+ * first, on a little-endian machine). */
+static const char *to_space(const char *p, const char *end)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (; end - p >= 8; p += 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        w ^= 0x2020202020202020ULL;
+        uint64_t z = (w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL;
+        if (z) return p + (__builtin_ctzll(z) >> 3);
+    }
+#endif
+    while (p < end && *p != ' ') p++;
+    return p;
+}
+
+#define K3(a, b, c) ((uint32_t)(a) << 16 | (uint32_t)(b) << 8 | (uint32_t)(c))
+static uint32_t key3(const char *s) { return K3((unsigned char)s[0], (unsigned char)s[1], (unsigned char)s[2]); }
+
+/* The address the kernel prints, s[0..n) exactly: a dotted quad (4), or
+ * IPv6 in full (2001:0db8:0000:...:000b, %pI6: 6), *a set. Anything else 0,
+ * and ww_addr_parse decides (these are forms it reads the same way). */
+static int addr_fast(const char *s, size_t n, struct ww_addr *a)
+{
+    uint8_t b[16];
+    if (n == 39) {
+        for (int g = 0; g < 8; g++) {
+            const char *q = s + 5 * g;
+            int h0 = ww_hexval(q[0]), h1 = ww_hexval(q[1]), h2 = ww_hexval(q[2]), h3 = ww_hexval(q[3]);
+            if ((h0 | h1 | h2 | h3) < 0 || (g < 7 && q[4] != ':')) return 0;
+            b[2 * g] = (uint8_t)(h0 << 4 | h1);
+            b[2 * g + 1] = (uint8_t)(h2 << 4 | h3);
+        }
+        ww_addr_from_v6(a, b);
+        return 6;
+    }
+    const char *p = s, *end = s + n;
+    for (int k = 0; k < 4; k++) { /* 1 to 3 digits, no leading zero, <= 255 */
+        if (k && (p >= end || *p++ != '.')) return 0;
+        if (p >= end || !isdig(*p)) return 0;
+        unsigned v = (unsigned)(*p++ - '0');
+        if (p < end && isdig(*p)) {
+            if (!v) return 0;
+            v = v * 10 + (unsigned)(*p++ - '0');
+            if (p < end && isdig(*p)) v = v * 10 + (unsigned)(*p++ - '0');
+        }
+        if (v > 255) return 0;
+        b[k] = (uint8_t)v;
+    }
+    if (p != end) return 0;
+    memset(a->b, 0, 10); /* ww_addr_from_v4, inline: ::ffff:a.b.c.d */
+    a->b[10] = a->b[11] = 0xff;
+    memcpy(a->b + 12, b, 4);
+    a->family = 4;
+    return 4;
+}
+
+/* A netfilter TCP flag word ("SYN") to its bit, 0 if not one. */
+static uint8_t flag_word(const char *s, size_t n)
+{
+    if (n != 3) return 0;
+    switch (key3(s)) {
+    case K3('C', 'W', 'R'): return WW_TH_CWR;
+    case K3('E', 'C', 'E'): return WW_TH_ECE;
+    case K3('U', 'R', 'G'): return WW_TH_URG;
+    case K3('A', 'C', 'K'): return WW_TH_ACK;
+    case K3('P', 'S', 'H'): return WW_TH_PSH;
+    case K3('R', 'S', 'T'): return WW_TH_RST;
+    case K3('S', 'Y', 'N'): return WW_TH_SYN;
+    case K3('F', 'I', 'N'): return WW_TH_FIN;
+    }
+    return 0;
 }
 
 /* Messages for the keys we take, in F_* bit order. */
@@ -367,41 +504,53 @@ enum ww_parse_rc ww_parse_netfilter(struct ww_parse_ctx *ctx, const char *line,
     for (;;) {
         while (p < end && *p == ' ') p++;
         if (p >= end || *p == '[') break;
-        const char *tok = p, *eq = NULL;
-        while (p < end && *p != ' ') {
-            if (*p == '=' && !eq) eq = p;
-            p++;
-        }
-        if (!eq) { /* a bare word */
+        const char *tok = p;
+        while (p < end && *p != ' ' && *p != '=') p++;
+        if (p == end || *p == ' ') { /* a bare word */
             if ((have & F_PROTO) && ev->proto == WW_PROTO_TCP)
-                ev->tcpflags |= ww_tcpflag_from_word(tok, (size_t)(p - tok));
+                ev->tcpflags |= flag_word(tok, (size_t)(p - tok));
             continue;
         }
-        size_t kl = (size_t)(eq - tok), vl = (size_t)(p - eq - 1);
-        const char *val = eq + 1;
-        if (vl > VAL_MAX && !(kl == 3 && !memcmp(tok, "MAC", 3) && vl <= MAC_MAX)) {
+        const char *val = p + 1;
+        p = to_space(val, end);
+        size_t kl = (size_t)(val - 1 - tok), vl = (size_t)(p - val);
+        if (vl > VAL_MAX && !(kl == 3 && key3(tok) == K3('M', 'A', 'C') && vl <= MAC_MAX)) {
             *why = "value longer than 64 bytes";
             return WW_PARSE_BAD;
         }
         int k = -1; /* which F_* bit, by key */
-        if (kl == 3)
-            k = !memcmp(tok, "SRC", 3) ? 0 : !memcmp(tok, "DST", 3) ? 1
-              : !memcmp(tok, "SPT", 3) ? 3 : !memcmp(tok, "DPT", 3) ? 4 : -1;
-        else if (kl == 4)
+        if (kl == 3) {
+            switch (key3(tok)) {
+            case K3('S', 'R', 'C'): k = 0; break;
+            case K3('D', 'S', 'T'): k = 1; break;
+            case K3('S', 'P', 'T'): k = 3; break;
+            case K3('D', 'P', 'T'): k = 4; break;
+            }
+        } else if (kl == 4) {
             k = !memcmp(tok, "TYPE", 4) ? 5 : !memcmp(tok, "CODE", 4) ? 6 : -1;
-        else if (kl == 5 && !memcmp(tok, "PROTO", 5))
+        } else if (kl == 5 && !memcmp(tok, "PROTO", 5)) {
             k = 2;
+        }
         if (k < 0) continue;
         if (have & (1u << k)) { *why = msg_dup[k]; return WW_PARSE_BAD; }
         have |= 1u << k;
         if (k <= 1) {
-            if (memchr(val, ':', vl)) v6text |= 1u << k;
-            if (ww_addr_parse(val, vl, k ? &ev->dst : &ev->src)) {
-                *why = k ? "DST is not an IP address" : "SRC is not an IP address";
-                return WW_PARSE_BAD;
+            struct ww_addr *a = k ? &ev->dst : &ev->src;
+            int text = addr_fast(val, vl, a);
+            if (!text) {
+                if (ww_addr_parse(val, vl, a)) {
+                    *why = k ? "DST is not an IP address" : "SRC is not an IP address";
+                    return WW_PARSE_BAD;
+                }
+                text = memchr(val, ':', vl) ? 6 : 4;
             }
+            if (text == 6) v6text |= 1u << k;
         } else if (k == 2) {
-            int pr = ww_proto_from_name(val, vl);
+            int pr = vl == 3 && key3(val) == K3('T', 'C', 'P') ? WW_PROTO_TCP
+                   : vl == 3 && key3(val) == K3('U', 'D', 'P') ? WW_PROTO_UDP
+                   : vl == 4 && !memcmp(val, "ICMP", 4) ? WW_PROTO_ICMP
+                   : vl == 6 && !memcmp(val, "ICMPv6", 6) ? WW_PROTO_ICMP6
+                   : ww_proto_from_name(val, vl);
             if (pr < 0) {
                 *why = ww_num_span(val, vl, 65535, &v) == WW_ERR_PARSE ? "unknown PROTO" : "PROTO out of range";
                 return WW_PARSE_BAD;

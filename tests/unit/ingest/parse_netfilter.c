@@ -519,6 +519,116 @@ static const char *corpus_dir(void)
     return dir;
 }
 
+/* The fast paths (issue 16): the BSD stamp's hour reused from the line
+ * before, the kernel's address forms read directly, protocol names and
+ * flag words compared as words. Each must answer as the general path does. */
+static void test_fast_paths(void)
+{
+    struct ww_parse_ctx c;
+    const char *pkt = " h kernel: IN=e OUT= SRC=1.2.3.4 DST=5.6.7.8 PROTO=2";
+    char line[256];
+    fixed_ctx(&c, 2024);
+    static const struct { const char *stamp, *when; } hour[] = {
+        {"Mar 11 20:35:11", "2024-03-11T20:35:11Z"},
+        {"Mar 11 20:35:11.250000", "2024-03-11T20:35:11Z"}, /* and 250000 us */
+        {"Mar 11 20:59:59", "2024-03-11T20:59:59Z"},
+        {"Mar 11 20:00:00", "2024-03-11T20:00:00Z"},
+        {"Mar 11 20:60:00", NULL}, /* no such minute: the hour is not reused */
+        {"Mar 11 20:05:61", NULL},
+        {"Mar 11 21:00:00", "2024-03-11T21:00:00Z"},
+        {"Mar 11 20:35:11", "2024-03-11T20:35:11Z"},
+        {"Mar  1 20:35:11", "2024-03-01T20:35:11Z"},
+        {"Mar 1 20:35:12", "2024-03-01T20:35:12Z"},
+        {"Feb 30 20:35:11", NULL},
+        {"Feb 30 20:35:12", NULL},
+    };
+    for (size_t i = 0; i < sizeof hour / sizeof hour[0]; i++) {
+        snprintf(line, sizeof line, "%s%s", hour[i].stamp, pkt);
+        if (hour[i].when) {
+            CHECK_INT(parse(&c, line), WW_PARSE_EVENT);
+            CHECK_STR(when(), hour[i].when);
+            CHECK_INT(ev.ts_us % WW_SEC_US, i == 1 ? 250000 : 0);
+        } else {
+            CHECK_INT(parse(&c, line), WW_PARSE_BAD);
+            CHECK_STR(why, "timestamp out of range");
+        }
+    }
+    /* the same hour under other options is another time */
+    snprintf(line, sizeof line, "Mar 11 20:35:11%s", pkt);
+    CHECK_INT(parse(&c, line), WW_PARSE_EVENT);
+    CHECK_STR(when(), "2024-03-11T20:35:11Z");
+    c.tz_offset = 3600;
+    CHECK_INT(parse(&c, line), WW_PARSE_EVENT);
+    CHECK_STR(when(), "2024-03-11T19:35:11Z");
+    c.year = 2023;
+    CHECK_INT(parse(&c, line), WW_PARSE_EVENT);
+    CHECK_STR(when(), "2023-03-11T19:35:11Z");
+    c.tz_fixed = 0; /* EST5EDT: DST began on 2023-03-12 */
+    CHECK_INT(parse(&c, line), WW_PARSE_EVENT);
+    CHECK_STR(when(), "2023-03-12T01:35:11Z");
+    snprintf(line, sizeof line, "Mar 12 20:35:11%s", pkt);
+    CHECK_INT(parse(&c, line), WW_PARSE_EVENT);
+    CHECK_STR(when(), "2023-03-13T00:35:11Z");
+
+    static const struct { const char *addrs, *src, *dst; int family; const char *why; } addr[] = {
+        {"SRC=0.0.0.0 DST=255.255.255.255", "0.0.0.0", "255.255.255.255", 4, NULL},
+        {"SRC=10.0.0.1 DST=100.200.10.9", "10.0.0.1", "100.200.10.9", 4, NULL},
+        {"SRC=010.0.0.1 DST=5.6.7.8", NULL, NULL, 0, "SRC is not an IP address"},
+        {"SRC=1.2.3.4 DST=256.6.7.8", NULL, NULL, 0, "DST is not an IP address"},
+        {"SRC=1.2.3.4.5 DST=5.6.7.8", NULL, NULL, 0, "SRC is not an IP address"},
+        {"SRC=1.2.3. DST=5.6.7.8", NULL, NULL, 0, "SRC is not an IP address"},
+        {"SRC=1.2.3.4 DST=5.6.7.1234", NULL, NULL, 0, "DST is not an IP address"},
+        {"SRC=2001:0DB8:0000:0000:0000:0000:0000:0001 DST=fe80:0000:0000:0000:0a00:27ff:fe4e:66a1",
+         "2001:db8::1", "fe80::a00:27ff:fe4e:66a1", 6, NULL},
+        {"SRC=2001:0db8:0000:0000:0000:0000:0000:000g DST=2001:db8::1", NULL, NULL, 0,
+         "SRC is not an IP address"},
+        {"SRC=2001:0db8:0000:0000:0000:0000:0000.0001 DST=2001:db8::1", NULL, NULL, 0,
+         "SRC is not an IP address"},
+        {"SRC=2001:db8:0:0:0:0:0:1 DST=2001:0db8:0000:0000:0000:0000:0000:0002", "2001:db8::1",
+         "2001:db8::2", 6, NULL},
+        {"SRC=2001:0db8::0000:0000:0000:0000:1234 DST=2001:db8::2", "2001:db8::1234", "2001:db8::2", 6,
+         NULL},
+        /* the mapped form in full is the IPv4 host, but its text is IPv6 */
+        {"SRC=0000:0000:0000:0000:0000:ffff:c000:020e DST=::ffff:5.6.7.8", "192.0.2.14", "5.6.7.8", 4,
+         NULL},
+        {"SRC=0000:0000:0000:0000:0000:ffff:c000:020e DST=5.6.7.8", NULL, NULL, 0,
+         "SRC and DST address families differ"},
+    };
+    for (size_t i = 0; i < sizeof addr / sizeof addr[0]; i++) {
+        snprintf(line, sizeof line, "Mar 11 20:35:11 h kernel: IN=e OUT= %s PROTO=2", addr[i].addrs);
+        if (addr[i].src) {
+            CHECK_INT(parse(&c, line), WW_PARSE_EVENT);
+            CHECK_STR(src(), addr[i].src);
+            CHECK_STR(dst(), addr[i].dst);
+            CHECK_INT(ev.src.family, addr[i].family);
+            CHECK_INT(ev.dst.family, addr[i].family);
+        } else {
+            CHECK_INT(parse(&c, line), WW_PARSE_BAD);
+            CHECK_STR(why, addr[i].why);
+        }
+    }
+
+    static const struct { const char *proto; int num; } protos[] = {
+        {"TCP SPT=1 DPT=2", 6}, {"tcp SPT=1 DPT=2", 6}, {"UDP SPT=1 DPT=2", 17},
+        {"ICMP TYPE=8 CODE=0", 1}, {"ICMPv6 TYPE=128 CODE=0", 58}, {"icmpv6 TYPE=128 CODE=0", 58},
+        {"IcMp TYPE=8 CODE=0", 1}, {"TCPX", -1}, {"UD", -1},
+    };
+    for (size_t i = 0; i < sizeof protos / sizeof protos[0]; i++) {
+        snprintf(line, sizeof line, "Mar 11 20:35:11 h kernel: IN=e OUT= SRC=1.2.3.4 DST=5.6.7.8 PROTO=%s",
+                 protos[i].proto);
+        if (protos[i].num < 0) {
+            CHECK_INT(parse(&c, line), WW_PARSE_BAD);
+            CHECK_STR(why, "unknown PROTO");
+        } else {
+            CHECK_INT(parse(&c, line), WW_PARSE_EVENT);
+            CHECK_INT(ev.proto, protos[i].num);
+        }
+    }
+    CHECK_INT(parse(&c, "Mar 11 20:35:11 h kernel: IN=e OUT= SRC=1.2.3.4 DST=5.6.7.8 PROTO=TCP SPT=1 "
+                        "DPT=2 CWR ECE URG ACK PSH RST SYN FIN SYNX syn DF"), WW_PARSE_EVENT);
+    CHECK_INT(ev.tcpflags, 0xff);
+}
+
 static void test_corpus(void)
 {
     static const struct { const char *file; int event, skip, bad; } files[] = {
@@ -608,5 +718,6 @@ TEST_MAIN(
     test_quirks();
     test_actions();
     test_bad();
+    test_fast_paths();
     test_corpus();
 )
