@@ -333,23 +333,64 @@ static uint8_t prefix_action(const char *s, size_t len)
     return act;
 }
 
-/* Where the value starting at p ends: the next ' ', or end. Eight bytes at
- * a time while eight remain: a space in w is a zero byte of w ^ "        ",
- * and the usual test flags it exactly when it is the lowest such byte (the
- * first, on a little-endian machine). */
+/* Word-at-a-time search (little-endian machines): a byte of w equal to c
+ * is a zero byte of w ^ c*0x0101..01, and zero_bytes() flags the lowest
+ * zero byte exactly (a false flag can only stand above a true one), so
+ * its count of trailing zero bits / 8 is the first match's offset. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define WORDWISE 1
+#define ONES 0x0101010101010101ULL
+static uint64_t zero_bytes(uint64_t w) { return (w - ONES) & ~w & (ONES << 7); }
+static unsigned first_of(uint64_t w, char c)
+{
+    uint64_t z = zero_bytes(w ^ (ONES * (unsigned char)c));
+    return z ? (unsigned)__builtin_ctzll(z) >> 3 : 8;
+}
+#else
+#define WORDWISE 0
+#endif
+
+/* Where the value starting at p ends: the next ' ', or end. */
 static const char *to_space(const char *p, const char *end)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    for (; end - p >= 8; p += 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        w ^= 0x2020202020202020ULL;
-        uint64_t z = (w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL;
-        if (z) return p + (__builtin_ctzll(z) >> 3);
+#if WORDWISE
+    for (uint64_t w; end - p >= 8; p += 8) {
+        unsigned n = (memcpy(&w, p, 8), first_of(w, ' '));
+        if (n < 8) return p + n;
     }
 #endif
     while (p < end && *p != ' ') p++;
     return p;
+}
+
+/* The token at p (not a space): returns its end (the next ' ', or end) and
+ * sets *eq to its first '=', NULL for a bare word. Most tokens fit in one
+ * word: then both are found in it without a loop. */
+static const char *token(const char *p, const char *end, const char **eq)
+{
+#if WORDWISE
+    if (end - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        unsigned sp = first_of(w, ' '), e = first_of(w, '=');
+        if (e < sp) {
+            *eq = p + e;
+            return sp < 8 ? p + sp : to_space(p + 8, end);
+        }
+        if (sp < 8) {
+            *eq = NULL;
+            return p + sp;
+        }
+        p += 8; /* neither in the first eight bytes */
+    }
+#endif
+    while (p < end && *p != ' ' && *p != '=') p++;
+    if (p == end || *p == ' ') {
+        *eq = NULL;
+        return p;
+    }
+    *eq = p;
+    return to_space(p + 1, end);
 }
 
 #define K3(a, b, c) ((uint32_t)(a) << 16 | (uint32_t)(b) << 8 | (uint32_t)(c))
@@ -357,7 +398,7 @@ static uint32_t key3(const char *s) { return K3((unsigned char)s[0], (unsigned c
 
 /* The address the kernel prints, s[0..n) exactly: a dotted quad (4), or
  * IPv6 in full (2001:0db8:0000:...:000b, %pI6: 6), *a set. Anything else 0,
- * and ww_addr_parse decides (these are forms it reads the same way). */
+ * and ww_addr_parse decides (it reads these forms the same way). */
 static int addr_fast(const char *s, size_t n, struct ww_addr *a)
 {
     uint8_t b[16];
@@ -386,9 +427,8 @@ static int addr_fast(const char *s, size_t n, struct ww_addr *a)
         b[k] = (uint8_t)v;
     }
     if (p != end) return 0;
-    memset(a->b, 0, 10); /* ww_addr_from_v4, inline: ::ffff:a.b.c.d */
-    a->b[10] = a->b[11] = 0xff;
-    memcpy(a->b + 12, b, 4);
+    const uint8_t m[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, b[0], b[1], b[2], b[3]};
+    memcpy(a->b, m, 16); /* ww_addr_from_v4 in one store: ::ffff:a.b.c.d */
     a->family = 4;
     return 4;
 }
@@ -504,16 +544,15 @@ enum ww_parse_rc ww_parse_netfilter(struct ww_parse_ctx *ctx, const char *line,
     for (;;) {
         while (p < end && *p == ' ') p++;
         if (p >= end || *p == '[') break;
-        const char *tok = p;
-        while (p < end && *p != ' ' && *p != '=') p++;
-        if (p == end || *p == ' ') { /* a bare word */
+        const char *tok = p, *eq;
+        p = token(p, end, &eq);
+        if (!eq) { /* a bare word */
             if ((have & F_PROTO) && ev->proto == WW_PROTO_TCP)
                 ev->tcpflags |= flag_word(tok, (size_t)(p - tok));
             continue;
         }
-        const char *val = p + 1;
-        p = to_space(val, end);
-        size_t kl = (size_t)(val - 1 - tok), vl = (size_t)(p - val);
+        const char *val = eq + 1;
+        size_t kl = (size_t)(eq - tok), vl = (size_t)(p - val);
         if (vl > VAL_MAX && !(kl == 3 && key3(tok) == K3('M', 'A', 'C') && vl <= MAC_MAX)) {
             *why = "value longer than 64 bytes";
             return WW_PARSE_BAD;
