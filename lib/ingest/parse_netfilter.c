@@ -73,6 +73,7 @@ void ww_parse_ctx_newfile(struct ww_parse_ctx *ctx)
     ctx->winfw_utc = 0;
     ctx->last_month = 0;
     ctx->cur_year = 0;
+    ctx->bsd_last.len = 0;
 }
 
 static int isdig(char c) { return (unsigned char)(c - '0') < 10; }
