@@ -300,9 +300,11 @@ static size_t stamp(struct ww_parse_ctx *ctx, const char *s, size_t len, int64_t
     return stamp_bsd(ctx, s, len, ts);
 }
 
-/* The verdict named by the last verdict word in s[0..len). A word of 4 to
- * 8 letters is upper-cased into 8 zero-padded bytes and compared as one
- * 64-bit word with each verdict word. */
+/* The verdict named by the last verdict word in s[0..len), found by
+ * reading the letter runs backwards from the end (the word is most often
+ * the last one before the packet part). A run of 4 to 8 letters that
+ * starts as a verdict word can (A B D P R) is upper-cased into 8
+ * zero-padded bytes and compared as one 64-bit word with each. */
 static uint8_t prefix_action(const char *s, size_t len)
 {
     static const struct { char w[8]; uint8_t a; } words[] = {
@@ -315,23 +317,22 @@ static uint8_t prefix_action(const char *s, size_t len)
         {"DENIED", WW_ACTION_DROP},
     };
     enum { VERDICT_FIRST = 1u << 0 | 1u << 1 | 1u << 3 | 1u << 15 | 1u << 17 };
-    uint8_t act = WW_ACTION_UNKNOWN;
-    size_t i = 0;
-    while (i < len) {
-        if (!isalpha_(s[i])) { i++; continue; }
-        size_t st = i;
-        while (i < len && isalpha_(s[i])) i++;
-        size_t wl = i - st;
-        unsigned first = (unsigned)((s[st] & ~0x20) - 'A'); /* only A B D P R begin one */
+    size_t i = len;
+    while (i > 0) {
+        if (!isalpha_(s[i - 1])) { i--; continue; }
+        size_t e = i;
+        while (i > 0 && isalpha_(s[i - 1])) i--;
+        size_t wl = e - i;
+        unsigned first = (unsigned)((s[i] & ~0x20) - 'A');
         if (wl < 4 || wl > 8 || !(VERDICT_FIRST >> first & 1)) continue;
         char up[8] = {0};
         uint64_t key, w;
-        for (size_t k = 0; k < wl; k++) up[k] = (char)(s[st + k] & ~0x20);
+        for (size_t k = 0; k < wl; k++) up[k] = (char)(s[i + k] & ~0x20);
         memcpy(&key, up, 8);
         for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
-            if (memcpy(&w, words[k].w, 8), w == key) { act = words[k].a; break; }
+            if (memcpy(&w, words[k].w, 8), w == key) return words[k].a;
     }
-    return act;
+    return WW_ACTION_UNKNOWN;
 }
 
 /* Word-at-a-time search (little-endian machines): a byte of w equal to c
