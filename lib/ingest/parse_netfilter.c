@@ -395,8 +395,12 @@ static const char *token(const char *p, const char *end, const char **eq)
     return to_space(p + 1, end);
 }
 
+/* Three bytes as one integer, to compare a key or word with a switch. */
 #define K3(a, b, c) ((uint32_t)(a) << 16 | (uint32_t)(b) << 8 | (uint32_t)(c))
-static uint32_t key3(const char *s) { return K3((unsigned char)s[0], (unsigned char)s[1], (unsigned char)s[2]); }
+static uint32_t key3(const char *s)
+{
+    return K3((unsigned char)s[0], (unsigned char)s[1], (unsigned char)s[2]);
+}
 
 /* The address the kernel prints, s[0..n) exactly: a dotted quad (4), or
  * IPv6 in full (2001:0db8:0000:...:000b, %pI6: 6), *a set. Anything else 0,
