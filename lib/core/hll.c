@@ -58,12 +58,8 @@ void ww_hll_clear(struct ww_hll *h)
 int ww_hll_add(struct ww_hll *h, uint64_t hash)
 {
     unsigned idx = (unsigned)(hash & (WW_HLL_REGISTERS - 1));
-    uint64_t rest = (hash >> WW_HLL_P) | (1ULL << WW_HLL_Q);
-    uint8_t rank = 1;
-    while (!(rest & 1)) {
-        rest >>= 1;
-        rank++;
-    }
+    uint64_t rest = (hash >> WW_HLL_P) | (1ULL << WW_HLL_Q); /* the sentinel: never 0 */
+    uint8_t rank = (uint8_t)(1 + __builtin_ctzll(rest));
     if (h->reg[idx] >= rank) return 0;
     h->reg[idx] = rank;
     return 1;
