@@ -3,7 +3,11 @@
  * Counting: for every (port, proto) and every time bucket (bucket_us, an
  * hour by default, aligned to the epoch) we keep records (sum of event
  * counts), distinct sources and distinct targets (ww_dcount: exact to 128,
- * HLL beyond), plus the same over the whole input per (port, proto). This is
+ * HLL beyond). The same over the whole input per (port, proto) is the union
+ * of a port's buckets, made when the stats are asked for (a merged
+ * ww_dcount is exactly the one every value was added to: an exact set holds
+ * the same members, an HLL the same registers), so an event costs one
+ * table look-up, not two. This is
  * traffic statistics, so every event counts, loopback sources and multicast
  * destinations included, under the port ww_event_port gives it (the
  * collector's rule too: ICMP and ICMPv6 have no port and count as port 0).
@@ -153,7 +157,24 @@ void ww_ports_event(struct ww_ports *p, const struct ww_event *ev)
     uint64_t n = ev->count ? ev->count : 1;
     uint16_t port = ww_event_port(ev);
     count(p, get(&p->buckets, make_key(b, ev->proto, port)), ev, n);
-    count(p, get(&p->totals, make_key(0, ev->proto, port)), ev, n);
+}
+
+/* The totals table afresh: every bucket cell merged into its port's. */
+static void totals(struct ww_ports *p)
+{
+    for (size_t k = 0; k < p->totals.n; k++)
+        p->heap -= ww_dcount_bytes(&p->totals.c[k].sources) + ww_dcount_bytes(&p->totals.c[k].targets);
+    table_release(&p->totals);
+    table_init(&p->totals);
+    for (size_t k = 0; k < p->buckets.n; k++) {
+        const struct cell *b = &p->buckets.c[k];
+        struct cell *t = get(&p->totals, make_key(0, key_proto(b->key), key_port(b->key)));
+        size_t before = ww_dcount_bytes(&t->sources) + ww_dcount_bytes(&t->targets);
+        t->records += b->records;
+        ww_dcount_merge(&t->sources, &b->sources);
+        ww_dcount_merge(&t->targets, &b->targets);
+        p->heap += ww_dcount_bytes(&t->sources) + ww_dcount_bytes(&t->targets) - before;
+    }
 }
 
 static int cmp_stat(const void *a, const void *b)
@@ -167,6 +188,7 @@ static int cmp_stat(const void *a, const void *b)
 
 size_t ww_ports_stats(struct ww_ports *p, const struct ww_portstat **out)
 {
+    totals(p);
     ww_free(p->stats);
     p->stats = ww_malloc((p->totals.n + 1) * sizeof *p->stats);
     p->nstats = 0;
