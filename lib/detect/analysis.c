@@ -1,10 +1,10 @@
 /* analysis.c -- events to every detector that is on (see analysis.h).
  *
- * One thread: each event goes to the detectors by pointer, never copied.
- *
- * More threads: a ring of NBLOCKS blocks of BLOCK events. The caller's
- * thread fills the block at `head`, runs its own detectors on each event
- * as it is copied in, and publishes the block when full (or at finish);
+ * Events are copied into blocks of BLOCK and the detectors run over a
+ * block at a time (run(): each detector over the whole block, prefetching).
+ * One thread: one block, run when full and at finish. More threads: a ring
+ * of NBLOCKS blocks. The caller's thread fills the block at `head`, runs
+ * its own detectors over it when full (or at finish) and publishes it;
  * every worker takes every published block in order, runs its detectors
  * over it and moves its own tail on. A slot is filled again only once every
  * worker's tail has passed it, so the caller waits when the slowest worker
@@ -66,14 +66,34 @@ void ww_analysis_opts_default(struct ww_analysis_opts *o)
     ww_backscatter_opts_default(&o->backscatter);
 }
 
-/* The detectors of `set` on one event. A known scanner's events never
- * count toward a surge (known.h). */
-static void run(struct ww_analysis *a, unsigned set, const struct ww_event *ev)
+#define AHEAD 8 /* events: how far ahead a detector's table slots are prefetched */
+
+/* The detectors of `set` over a block of n events, one detector at a time
+ * (each sees the events in order; they share nothing), each asked to
+ * prefetch the table slots of the event AHEAD places on: the tables are
+ * far larger than the caches, and a look-up is a cache miss that the
+ * prefetch overlaps with the work on the events before it. A known
+ * scanner's events never count toward a surge (known.h). */
+static void run(struct ww_analysis *a, unsigned set, const struct ww_event *b, size_t n)
 {
-    if (set & SCAN) ww_scan_event(a->scan, ev);
-    if (set & PORTS) ww_ports_event(a->ports, ev);
-    if ((set & SURGE) && !ww_known_label(a->known, &ev->src)) ww_surges_event(a->surges, ev);
-    if (set & BSC) ww_backscatter_event(a->backscatter, ev);
+    size_t i;
+    if (set & SCAN)
+        for (i = 0; i < n; i++) {
+            if (i + AHEAD < n) ww_scan_prefetch(a->scan, &b[i + AHEAD]);
+            ww_scan_event(a->scan, &b[i]);
+        }
+    if (set & PORTS)
+        for (i = 0; i < n; i++) {
+            if (i + AHEAD < n) ww_ports_prefetch(a->ports, &b[i + AHEAD]);
+            ww_ports_event(a->ports, &b[i]);
+        }
+    if (set & SURGE)
+        for (i = 0; i < n; i++) {
+            if (i + AHEAD < n) ww_surges_prefetch(a->surges, &b[i + AHEAD]);
+            if (!ww_known_label(a->known, &b[i].src)) ww_surges_event(a->surges, &b[i]);
+        }
+    if (set & BSC)
+        for (i = 0; i < n; i++) ww_backscatter_event(a->backscatter, &b[i]);
 }
 
 static void *work(void *arg)
@@ -89,8 +109,7 @@ static void *work(void *arg)
         }
         size_t k = w->tail % NBLOCKS, n = p->len[k];
         pthread_mutex_unlock(&p->mu);
-        const struct ww_event *b = p->blk + k * BLOCK;
-        for (size_t i = 0; i < n; i++) run(p->a, w->set, &b[i]);
+        run(p->a, w->set, p->blk + k * BLOCK, n);
         pthread_mutex_lock(&p->mu);
         w->tail++;
         pthread_cond_signal(&p->room);
@@ -106,9 +125,15 @@ static uint64_t slowest(const struct ww_pipe *p)
     return t;
 }
 
-/* Publishes the block being filled and waits for room for the next. */
+/* Runs the caller's detectors over the block being filled and hands it to
+ * the workers, waiting for room for the next. */
 static void publish(struct ww_pipe *p)
 {
+    run(p->a, p->a->inline_set, p->blk + (p->head % NBLOCKS) * BLOCK, p->fill);
+    if (!p->nworkers) {
+        p->fill = 0;
+        return;
+    }
     pthread_mutex_lock(&p->mu);
     p->len[p->head % NBLOCKS] = p->fill;
     p->head++;
@@ -118,33 +143,26 @@ static void publish(struct ww_pipe *p)
     pthread_mutex_unlock(&p->mu);
 }
 
+/* The blocks, and a worker for each detector set past the caller's. */
 static struct ww_pipe *pipe_start(struct ww_analysis *a, unsigned threads, unsigned detectors)
 {
     struct ww_pipe *p = ww_calloc(1, sizeof *p);
     p->a = a;
-    p->blk = ww_malloc((size_t)NBLOCKS * BLOCK * sizeof *p->blk);
+    p->blk = ww_malloc((size_t)(threads > 1 ? NBLOCKS : 1) * BLOCK * sizeof *p->blk);
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->work, NULL);
     pthread_cond_init(&p->room, NULL);
+    a->inline_set = SETS[threads][0] & detectors;
     for (unsigned i = 1; i < threads; i++) {
         unsigned set = SETS[threads][i] & detectors;
         if (!set) continue;
         struct worker *w = &p->w[p->nworkers];
         w->p = p;
         w->set = set;
-        if (pthread_create(&w->th, NULL, work, w)) { /* run it on the caller's thread */
-            a->inline_set |= set;
-            continue;
-        }
-        p->nworkers++;
+        if (pthread_create(&w->th, NULL, work, w)) a->inline_set |= set; /* then the caller runs it */
+        else p->nworkers++;
     }
-    if (p->nworkers) return p;
-    pthread_cond_destroy(&p->room);
-    pthread_cond_destroy(&p->work);
-    pthread_mutex_destroy(&p->mu);
-    ww_free(p->blk);
-    ww_free(p);
-    return NULL;
+    return p;
 }
 
 void ww_analysis_init(struct ww_analysis *a, const struct ww_analysis_opts *o)
@@ -157,9 +175,7 @@ void ww_analysis_init(struct ww_analysis *a, const struct ww_analysis_opts *o)
     a->known = o->known;
     unsigned threads = o->threads < 1 ? 1 : o->threads > WW_ANALYSIS_THREADS_MAX
                      ? WW_ANALYSIS_THREADS_MAX : o->threads;
-    a->inline_set = SETS[threads][0] & o->detectors;
-    if (threads > 1) a->pipe = pipe_start(a, threads, o->detectors);
-    if (!a->pipe) a->inline_set = o->detectors;
+    a->pipe = pipe_start(a, threads, o->detectors);
 }
 
 void ww_analysis_event(struct ww_analysis *a, const struct ww_event *ev)
@@ -168,14 +184,9 @@ void ww_analysis_event(struct ww_analysis *a, const struct ww_event *ev)
     if (!a->records || ev->ts_us > a->last_us) a->last_us = ev->ts_us;
     a->records += ev->count;
     struct ww_pipe *p = a->pipe;
-    if (p) {
-        struct ww_event *e = &p->blk[(p->head % NBLOCKS) * BLOCK + p->fill++];
-        *e = *ev;
-        run(a, a->inline_set, e);
-        if (p->fill == BLOCK) publish(p);
-        return;
-    }
-    run(a, a->inline_set, ev);
+    size_t at = p->nworkers ? (p->head % NBLOCKS) * BLOCK : 0;
+    p->blk[at + p->fill++] = *ev;
+    if (p->fill == BLOCK) publish(p);
 }
 
 void ww_analysis_finish(struct ww_analysis *a)
@@ -183,6 +194,7 @@ void ww_analysis_finish(struct ww_analysis *a)
     struct ww_pipe *p = a->pipe;
     if (!p) return;
     if (p->fill) publish(p);
+    if (!p->nworkers) return;
     pthread_mutex_lock(&p->mu);
     p->done = 1;
     pthread_cond_broadcast(&p->work);
@@ -191,17 +203,20 @@ void ww_analysis_finish(struct ww_analysis *a)
         pthread_join(p->w[i].th, NULL);
         a->inline_set |= p->w[i].set;
     }
-    pthread_cond_destroy(&p->room);
-    pthread_cond_destroy(&p->work);
-    pthread_mutex_destroy(&p->mu);
-    ww_free(p->blk);
-    ww_free(p);
-    a->pipe = NULL;
+    p->nworkers = 0, p->head = 0; /* from now on the caller runs every detector */
 }
 
 void ww_analysis_release(struct ww_analysis *a)
 {
-    ww_analysis_finish(a);
+    struct ww_pipe *p = a->pipe;
+    if (p) {
+        ww_analysis_finish(a);
+        pthread_cond_destroy(&p->room);
+        pthread_cond_destroy(&p->work);
+        pthread_mutex_destroy(&p->mu);
+        ww_free(p->blk);
+        ww_free(p);
+    }
     ww_scan_free(a->scan);
     ww_ports_free(a->ports);
     ww_surges_free(a->surges);

@@ -8,14 +8,16 @@
  * `wormwatch analyze` runs them all over its inputs; the sensor runs the
  * scan detector alone over what it reads, for its local findings.
  *
- * Threads (opts.threads): with 1, every detector runs on the caller's
- * thread as the event comes. With more, the caller's thread (which also
- * reads and parses) copies events into blocks that worker threads take in
- * order, each worker running a fixed set of the detectors over every block
- * (analysis.c says which). Each detector still sees every event, one at a
- * time, in the very same order, so the findings are the same whatever the
- * number of threads. ww_analysis_finish() waits for the workers; the
- * results are read from the detectors themselves after it. */
+ * Events are taken in blocks (4,096): the detectors see them when a block
+ * is full or at ww_analysis_finish(), which must come before the results
+ * are read from the detectors themselves (and may come any number of
+ * times: the sensor reads its scanners as it goes). Threads
+ * (opts.threads): with 1, every detector runs on the caller's thread. With
+ * more, worker threads take the blocks in order, each running a fixed set
+ * of the detectors over every block (analysis.c says which) while the
+ * caller (which also reads and parses) fills the next. Each detector still
+ * sees every event, one at a time, in the very same order, so the findings
+ * are the same whatever the number of threads. */
 #ifndef WW_ANALYSIS_H
 #define WW_ANALYSIS_H
 #include <stdint.h>
@@ -56,14 +58,14 @@ struct ww_analysis {
     uint64_t records;            /* sum of event counts */
     int64_t first_us, last_us;   /* time span of the events (if records) */
     unsigned inline_set;         /* WW_ANALYSIS_* run on the caller's thread */
-    struct ww_pipe *pipe;        /* NULL with one thread */
+    struct ww_pipe *pipe;        /* the blocks (and workers) */
 };
 
 void ww_analysis_init(struct ww_analysis *a, const struct ww_analysis_opts *o);
 void ww_analysis_event(struct ww_analysis *a, const struct ww_event *ev);
-/* Hands on the last events and waits until every worker has taken every
- * event: the detectors are complete and may be read. Further events after
- * it run on the caller's thread. Does nothing with one thread. */
+/* Hands on the events given so far and waits until every detector has
+ * taken them: the detectors are complete and may be read. The workers
+ * stop: further events run on the caller's thread. */
 void ww_analysis_finish(struct ww_analysis *a);
 /* Finishes (if not yet) and frees the detectors. */
 void ww_analysis_release(struct ww_analysis *a);

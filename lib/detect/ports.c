@@ -147,16 +147,28 @@ static void count(struct ww_ports *p, struct cell *c, const struct ww_event *ev,
     p->heap += ww_dcount_bytes(&c->sources) + ww_dcount_bytes(&c->targets) - before;
 }
 
-void ww_ports_event(struct ww_ports *p, const struct ww_event *ev)
+static uint64_t event_key(const struct ww_ports *p, const struct ww_event *ev, int64_t *bucket)
 {
     int64_t ts = ev->ts_us > TS_MAX ? TS_MAX : ev->ts_us < -TS_MAX ? -TS_MAX : ev->ts_us;
-    int64_t b = floor_div(ts, p->o.bucket_us);
+    *bucket = floor_div(ts, p->o.bucket_us);
+    return make_key(*bucket, ev->proto, ww_event_port(ev));
+}
+
+void ww_ports_prefetch(const struct ww_ports *p, const struct ww_event *ev)
+{
+    int64_t b;
+    ww_hash_prefetch(&p->buckets.index, ww_hash64(event_key(p, ev, &b)));
+}
+
+void ww_ports_event(struct ww_ports *p, const struct ww_event *ev)
+{
+    int64_t b;
+    uint64_t key = event_key(p, ev, &b);
     if (!p->seen || b < p->first_b) p->first_b = b;
     if (!p->seen || b > p->last_b) p->last_b = b;
     p->seen = 1;
     uint64_t n = ev->count ? ev->count : 1;
-    uint16_t port = ww_event_port(ev);
-    count(p, get(&p->buckets, make_key(b, ev->proto, port)), ev, n);
+    count(p, get(&p->buckets, key), ev, n);
 }
 
 /* The totals table afresh: every bucket cell merged into its port's. */

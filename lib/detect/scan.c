@@ -305,6 +305,11 @@ void ww_scan_event(struct ww_scan *s, const struct ww_event *ev)
         flag(s, e, M_THRESHOLD);
 }
 
+void ww_scan_prefetch(const struct ww_scan *s, const struct ww_event *ev)
+{
+    ww_hash_prefetch(&s->index, ww_addr_hash(&ev->src));
+}
+
 static int cmp_scanner(const void *a, const void *b)
 {
     const struct ww_scanner *x = a, *y = b;

@@ -305,6 +305,12 @@ static void seen_rebuild(struct ww_surges *s, int64_t now)
     ww_free(old);
 }
 
+/* The seen table's key of (source hash, series). */
+static uint64_t seen_key(uint64_t src_hash, size_t idx)
+{
+    return ww_hash64(src_hash ^ (idx * 0x9e3779b97f4a7c15ULL)) | 1;
+}
+
 /* 1 if (source, port) was not seen within the window before bucket b. */
 static int seen_new(struct ww_surges *s, uint64_t key, int64_t b)
 {
@@ -574,7 +580,7 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
     int fi = 0;
     for (; fi < FLOODS && !f; fi++)
         if (q->fl[fi].i && q->fl[fi].h == ch) f = &s->fl[q->fl[fi].i - 1];
-    int isnew = seen_new(s, ww_hash64(ah ^ (idx * 0x9e3779b97f4a7c15ULL)), b);
+    int isnew = seen_new(s, seen_key(ah, idx), b);
     if (f) { /* the flood's records and sources: never toward a surge */
         f->records += ev->count;
         if (ts > f->end_us) f->end_us = ts;
@@ -616,6 +622,15 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
     if ((s->nsens > 1 || s->nsens_prev > 1) && q->nsens < 2) return;
     if (explained(s, q, port, side, ev->proto, ts)) return;
     call(s, q, port, ev->proto, side, ts, z);
+}
+
+void ww_surges_prefetch(const struct ww_surges *s, const struct ww_event *ev)
+{
+    if (ev->proto != WW_PROTO_TCP && ev->proto != WW_PROTO_UDP) return;
+    size_t idx = (size_t)(ev->proto == WW_PROTO_UDP) << 16 | ev->dport;
+    __builtin_prefetch(&s->seen[(seen_key(ww_addr_hash(&ev->src), idx) >> 1) & s->seen_mask]);
+    const struct series *q = s->ser[idx];
+    if (q) __builtin_prefetch(q);
 }
 
 void ww_surges_event(struct ww_surges *s, const struct ww_event *ev)
