@@ -223,7 +223,7 @@ static int decode_hll(struct ww_dcount *dc, const unsigned char *b)
     for (size_t i = 0; i < WW_HLL_REGISTERS; i++)
         if (b[i] > WW_HLL_Q + 1) return -1;
     dc->u.hll = ww_hll_new();
-    memcpy(dc->u.hll->reg, b, WW_HLL_REGISTERS);
+    ww_hll_load(dc->u.hll, b);
     dc->lg = WW_DCOUNT_LG_HLL;
     return 0;
 }
