@@ -257,6 +257,39 @@ static void proto_add(struct src *e, uint8_t proto, uint64_t c)
     e->proto_probes[min] += c;
 }
 
+/* The (proto, port) value a scanner's port sets count. */
+static uint64_t port_hash(const struct ww_event *ev)
+{
+    uint64_t port = ev->dport;
+    if (ev->proto == WW_PROTO_ICMP || ev->proto == WW_PROTO_ICMP6)
+        port |= (uint64_t)ev->sport << 16;
+    return ww_hash64((uint64_t)ev->proto << 32 | port);
+}
+
+void ww_scan_prefetch(const struct ww_scan *s, const struct ww_event *ev, int stage)
+{
+    uint64_t ah = ww_addr_hash(&ev->src);
+    if (stage == 0) {
+        ww_hash_prefetch(&s->index, ah);
+        return;
+    }
+    uint32_t i = ww_hash_find(&s->index, ah, same_addr, s->ents, &ev->src);
+    if (i == WW_HASH_NONE) return;
+    const struct src *e = &s->ents[i];
+    if (stage == 1) {
+        __builtin_prefetch(e);
+        __builtin_prefetch(&e->targets);
+        return;
+    }
+    uint64_t th = ww_addr_hash(&ev->dst), ph = port_hash(ev);
+    ww_dcount_prefetch(&e->targets, th);
+    ww_dcount_prefetch(&e->ports, ph);
+    if (!e->method) {
+        ww_dcount_prefetch(&e->wtargets, th);
+        ww_dcount_prefetch(&e->wports, ph);
+    }
+}
+
 void ww_scan_event(struct ww_scan *s, const struct ww_event *ev)
 {
     if (!ev->src.family || ww_addr_is_loopback(&ev->src) ||
@@ -276,10 +309,7 @@ void ww_scan_event(struct ww_scan *s, const struct ww_event *ev)
     if (ts > e->last_us) e->last_us = ts;
     e->probe_mask |= 1u << ww_event_probe(ev);
     proto_add(e, ev->proto, c);
-    uint64_t port = ev->dport;
-    if (ev->proto == WW_PROTO_ICMP || ev->proto == WW_PROTO_ICMP6)
-        port |= (uint64_t)ev->sport << 16;
-    uint64_t th = ww_addr_hash(&ev->dst), ph = ww_hash64((uint64_t)ev->proto << 32 | port);
+    uint64_t th = ww_addr_hash(&ev->dst), ph = port_hash(ev);
     int newtarget = dc_add(s, &e->targets, th);
     dc_add(s, &e->ports, ph);
     if (e->method) return;
@@ -303,11 +333,6 @@ void ww_scan_event(struct ww_scan *s, const struct ww_event *ev)
     if (ww_dcount_count(&e->wports) >= s->o.vertical_ports ||
         ww_dcount_count(&e->wtargets) >= s->o.horizontal_hosts)
         flag(s, e, M_THRESHOLD);
-}
-
-void ww_scan_prefetch(const struct ww_scan *s, const struct ww_event *ev)
-{
-    ww_hash_prefetch(&s->index, ww_addr_hash(&ev->src));
 }
 
 static int cmp_scanner(const void *a, const void *b)

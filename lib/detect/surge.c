@@ -624,13 +624,26 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
     call(s, q, port, ev->proto, side, ts, z);
 }
 
-void ww_surges_prefetch(const struct ww_surges *s, const struct ww_event *ev)
+void ww_surges_prefetch(const struct ww_surges *s, const struct ww_event *ev, int stage)
 {
     if (ev->proto != WW_PROTO_TCP && ev->proto != WW_PROTO_UDP) return;
     size_t idx = (size_t)(ev->proto == WW_PROTO_UDP) << 16 | ev->dport;
-    __builtin_prefetch(&s->seen[(seen_key(ww_addr_hash(&ev->src), idx) >> 1) & s->seen_mask]);
+    uint64_t ah = ww_addr_hash(&ev->src);
+    if (stage == 0) {
+        __builtin_prefetch(&s->seen[(seen_key(ah, idx) >> 1) & s->seen_mask]);
+        __builtin_prefetch(&s->ser[idx]);
+        return;
+    }
     const struct series *q = s->ser[idx];
-    if (q) __builtin_prefetch(q);
+    if (!q) return;
+    if (stage == 1) {
+        __builtin_prefetch(q);
+        return;
+    }
+    uint64_t th = ww_addr_hash(&ev->dst);
+    ww_dcount_prefetch(&q->src, ah);
+    ww_dcount_prefetch(&q->tgt, th);
+    ww_dcount_prefetch(&q->ntgt, th);
 }
 
 void ww_surges_event(struct ww_surges *s, const struct ww_event *ev)
