@@ -92,6 +92,19 @@ static inline void ww_hash_prefetch(const struct ww_hash *t, uint64_t hash)
     __builtin_prefetch(&t->slot[(uint32_t)hash & t->mask]);
 }
 
+/* The entry of the first slot holding hash, without asking eq() (which
+ * would read the entry): what to prefetch next, most likely the key's own
+ * entry. WW_HASH_NONE if no slot holds hash. */
+static inline uint32_t ww_hash_peek(const struct ww_hash *t, uint64_t hash)
+{
+    uint32_t h = (uint32_t)hash;
+    for (uint32_t i = h & t->mask;; i = (i + 1) & t->mask) {
+        struct ww_hash_slot s = t->slot[i];
+        if (!ww_hash_full(s)) return WW_HASH_NONE;
+        if (s.hash == h) return s.ref - 1;
+    }
+}
+
 /* Indexes entry (not indexed yet) under hash; the table must have room
  * (n < ww_hash_most(slots)). */
 static inline void ww_hash_put(struct ww_hash *t, uint64_t hash, uint32_t entry)

@@ -162,12 +162,13 @@ void ww_ports_prefetch(const struct ww_ports *p, const struct ww_event *ev, int 
         ww_hash_prefetch(&p->buckets.index, ww_hash64(key));
         return;
     }
-    const struct cell *c = find(&p->buckets, key);
-    if (!c) return;
     if (stage == 1) {
-        __builtin_prefetch(c);
+        uint32_t i = ww_hash_peek(&p->buckets.index, ww_hash64(key));
+        if (i != WW_HASH_NONE) __builtin_prefetch(&p->buckets.c[i]);
         return;
     }
+    const struct cell *c = find(&p->buckets, key);
+    if (!c) return;
     ww_dcount_prefetch(&c->sources, ww_addr_hash(&ev->src));
     ww_dcount_prefetch(&c->targets, ww_addr_hash(&ev->dst));
 }

@@ -273,14 +273,17 @@ void ww_scan_prefetch(const struct ww_scan *s, const struct ww_event *ev, int st
         ww_hash_prefetch(&s->index, ah);
         return;
     }
+    if (stage == 1) {
+        uint32_t i = ww_hash_peek(&s->index, ah);
+        if (i != WW_HASH_NONE) {
+            __builtin_prefetch(&s->ents[i]);
+            __builtin_prefetch(&s->ents[i].targets);
+        }
+        return;
+    }
     uint32_t i = ww_hash_find(&s->index, ah, same_addr, s->ents, &ev->src);
     if (i == WW_HASH_NONE) return;
     const struct src *e = &s->ents[i];
-    if (stage == 1) {
-        __builtin_prefetch(e);
-        __builtin_prefetch(&e->targets);
-        return;
-    }
     uint64_t th = ww_addr_hash(&ev->dst), ph = port_hash(ev);
     ww_dcount_prefetch(&e->targets, th);
     ww_dcount_prefetch(&e->ports, ph);
