@@ -129,38 +129,41 @@ struct ewm { double mean, var; uint32_t n; };   /* weighted mean, residual var *
 #define SER_MAX (3 << 16) /* series: TCP and UDP destination ports, UDP source ports */
 
 /* A target the bucket's new sources converge on (Metwally et al.'s space
- * saving: CANDS counters, the smallest replaced, its count inherited as err). */
+ * saving: CANDS counters, the smallest replaced, its count inherited as err);
+ * its target's hash is the series' cand_h[] of the same number. */
 struct cand {
-    uint64_t h;                     /* the target's hash; 0 = unused */
     struct ww_addr a;
     uint32_t n, err;                /* new sources counted, overestimate */
     int64_t first;                  /* its first new source's time */
     uint64_t rec;                   /* records to it while a candidate */
 };
 
+/* What every event reads comes first (three cache lines, which
+ * ww_surges_prefetch brings in); what a bucket's close reads, after. */
 struct series {
     int64_t b;                      /* current bucket */
     struct ww_dcount src, tgt;      /* in the current bucket */
     struct ww_dcount ntgt;          /* targets of the bucket's new sources */
     uint64_t nnew;                  /* new sources in the current bucket */
     uint64_t nbuckets;              /* closed buckets of history */
-    struct ewm x;                   /* judged statistic, all buckets */
-    double phase_mean[PHASES];
-    uint32_t phase_n[PHASES];
-    struct ewm s, t;                /* sources and targets (for the ISC score) */
     double e, spread;               /* expectation for the current bucket */
     int surge;                      /* index+1 of the ongoing surge, 0 if none */
+    uint16_t sens0;                 /* the first sensor of the bucket's new sources */
+    uint8_t nsens;                  /* sensors among them: 0, 1 or 2 (= more) */
+    uint16_t sp;                    /* their majority source port candidate (Boyer-Moore) */
+    uint32_t spn, sphit;            /* its vote, and new sources from it since it led */
     struct {
         int i;                      /* index+1 of an ongoing flood, 0 if none */
         uint64_t h;                 /* its target's hash */
         uint64_t fresh;             /* its new sources in the current bucket */
     } fl[FLOODS];
-    uint16_t sens0;                 /* the first sensor of the bucket's new sources */
-    uint8_t nsens;                  /* sensors among them: 0, 1 or 2 (= more) */
-    uint16_t sp;                    /* their majority source port candidate (Boyer-Moore) */
-    uint32_t spn, sphit;            /* its vote, and new sources from it since it led */
-    int last;                       /* index+1 of the latest surge, kept after it ends */
+    uint64_t cand_h[CANDS];         /* the candidates' target hashes; 0 = unused */
     uint32_t slot[SLOTS];           /* new sources per twelfth of the bucket */
+    int last;                       /* index+1 of the latest surge, kept after it ends */
+    struct ewm x;                   /* judged statistic, all buckets */
+    struct ewm s, t;                /* sources and targets (for the ISC score) */
+    double phase_mean[PHASES];
+    uint32_t phase_n[PHASES];
     struct cand cand[CANDS];
 };
 
@@ -419,6 +422,7 @@ static void bucket_clear(struct series *q)
     q->sp = 0, q->spn = q->sphit = 0;
     memset(q->slot, 0, sizeof q->slot);
     memset(q->cand, 0, sizeof q->cand);
+    memset(q->cand_h, 0, sizeof q->cand_h);
 }
 
 /* Close q's current bucket and any empty ones up to (not incl.) bucket nb. */
@@ -475,20 +479,21 @@ static void call(struct ww_surges *s, struct series *q, uint16_t port, uint8_t p
     q->surge = q->last = (int)s->nres;
 }
 
-/* Count a new source's target among the bucket's heavy candidates. */
-static struct cand *cand_add(struct series *q, uint64_t h, const struct ww_event *ev)
+/* Count a new source's target among the bucket's heavy candidates: its number. */
+static int cand_add(struct series *q, uint64_t h, const struct ww_event *ev)
 {
-    struct cand *c = NULL, *min = &q->cand[0];
-    for (int i = 0; i < CANDS && !c; i++) {
-        if (q->cand[i].h == h) c = &q->cand[i];
-        else if (q->cand[i].n < min->n) min = &q->cand[i];
+    int c = -1, min = 0;
+    for (int i = 0; i < CANDS && c < 0; i++) {
+        if (q->cand_h[i] == h) c = i;
+        else if (q->cand[i].n < q->cand[min].n) min = i;
     }
-    if (!c) {
-        uint32_t err = min->h ? min->n : 0;
-        *min = (struct cand){.h = h, .a = ev->dst, .n = err, .err = err, .first = ev->ts_us};
+    if (c < 0) {
+        uint32_t err = q->cand_h[min] ? q->cand[min].n : 0;
+        q->cand_h[min] = h;
+        q->cand[min] = (struct cand){.a = ev->dst, .n = err, .err = err, .first = ev->ts_us};
         c = min;
     }
-    c->n++;
+    q->cand[c].n++;
     return c;
 }
 
@@ -511,8 +516,9 @@ static int converging(const struct ww_surges *s, const struct series *q)
  * (and, on a port with a baseline, as many as would make a surge); its
  * sources leave the bucket's new sources, so they never count toward one. */
 static void flood_check(struct ww_surges *s, struct series *q, uint16_t port, uint8_t proto,
-                        struct cand *c, int64_t ts)
+                        int ci, int64_t ts)
 {
+    struct cand *c = &q->cand[ci];
     uint64_t n = c->n - c->err;
     if (n < s->o.flood_sources || c->n < s->o.flood_share * (double)q->nnew) return;
     if (q->nbuckets >= s->o.warmup_buckets && (stat_x(s, q) - q->e) / q->spread < s->o.z_jump) return;
@@ -526,10 +532,11 @@ static void flood_check(struct ww_surges *s, struct series *q, uint16_t port, ui
     s->fl[s->nfl++] = (struct ww_flood){.target = c->a, .port = port, .proto = proto,
         .start_us = c->first, .end_us = ts, .sources = n, .records = c->rec};
     q->fl[k].i = (int)s->nfl;
-    q->fl[k].h = c->h;
+    q->fl[k].h = q->cand_h[ci];
     q->fl[k].fresh = n;
     q->nnew -= n < q->nnew ? n : q->nnew;
     *c = (struct cand){0}; /* its sources left the count: so does it */
+    q->cand_h[ci] = 0;
 }
 
 /* 1 if a UDP destination port's new sources come mostly from one watched
@@ -590,9 +597,9 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
             return;
         }
     }
-    struct cand *c = !f && isnew ? cand_add(q, ch, ev) : NULL;
+    int c = !f && isnew ? cand_add(q, ch, ev) : -1;
     for (int i = 0; i < CANDS && !f; i++)
-        if (q->cand[i].h == ch) q->cand[i].rec += ev->count;
+        if (q->cand_h[i] == ch) q->cand[i].rec += ev->count;
     if (isnew) {
         q->nnew++;
         news = 1;
@@ -604,7 +611,7 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
         else q->spn--;
         q->slot[(ts - b * s->o.bucket_us) * SLOTS / s->o.bucket_us]++;
         if (r && k < WW_SURGE_SLOTS) r->slots[k]++;
-        if (c && side == WW_SURGE_DPORT) flood_check(s, q, port, ev->proto, c, ts);
+        if (c >= 0 && side == WW_SURGE_DPORT) flood_check(s, q, port, ev->proto, c, ts);
     }
     if (!news || q->surge || q->nbuckets < s->o.warmup_buckets) return;
     double x = stat_x(s, q);
@@ -637,7 +644,7 @@ void ww_surges_prefetch(const struct ww_surges *s, const struct ww_event *ev, in
     const struct series *q = s->ser[idx];
     if (!q) return;
     if (stage == 1) {
-        __builtin_prefetch(q);
+        for (int i = 0; i < 3; i++) __builtin_prefetch((const char *)q + 64 * i);
         return;
     }
     uint64_t th = ww_addr_hash(&ev->dst);
@@ -1084,7 +1091,7 @@ size_t ww_surges_save(const struct ww_surges *s, unsigned char **out)
         for (int j = 0; j < SLOTS; j++) put(&w, q->slot[j], 4);
         for (int j = 0; j < CANDS; j++) {
             const struct cand *c = &q->cand[j];
-            put(&w, c->h, 8);
+            put(&w, q->cand_h[j], 8);
             put_addr(&w, &c->a);
             put(&w, c->n, 4);
             put(&w, c->err, 4);
@@ -1162,7 +1169,7 @@ static void load_series(struct rbuf *r, struct ww_surges *s, unsigned version)
             for (int j = 0; j < SLOTS; j++) q->slot[j] = (uint32_t)get(r, 4);
             for (int j = 0; j < CANDS; j++) {
                 struct cand *c = &q->cand[j];
-                c->h = get(r, 8);
+                q->cand_h[j] = get(r, 8);
                 get_addr(r, &c->a);
                 c->n = (uint32_t)get(r, 4);
                 c->err = (uint32_t)get(r, 4);
