@@ -57,9 +57,9 @@
  *
  * Memory: a series is ~650 bytes per (port, proto) ever seen (at most
  * 196608: TCP and UDP destination ports, UDP source ports), found by
- * direct index; the seen table is at most seen_capacity slots of 16
- * bytes, at most 3/4 full (64 MiB at the default 2^22), pruning the
- * longest-unseen pairs first when full.
+ * direct index; the seen table is a core/hash.h index of
+ * at most seen_capacity slots over 3/4 as many entries of 16 bytes (80 MiB
+ * at the default 2^22), pruning the longest-unseen pairs first when full.
  *
  * Saved state (ww_surges_save/_load), so a restarted collector keeps its
  * baselines and its seen table. Every field is little-endian, written byte by
@@ -182,8 +182,9 @@ struct ww_surges {
     uint8_t nsens_prev;             /* the same for the bucket before */
     struct series *ser[SER_MAX];
     size_t nser;
-    struct seen *seen;              /* slots (key 0: empty), at most 3/4 full */
-    size_t seen_n, seen_mask;       /* entries; slots - 1 */
+    struct seen *seen;              /* seen[0 .. seen_n), room for 3/4 of the slots */
+    size_t seen_n;
+    struct ww_hash seen_ix;         /* key -> seen entry; its slots: the capacity */
     struct ww_surge *res;
     size_t nres, capres;
     struct ww_flood *fl;
@@ -234,49 +235,44 @@ static unsigned phase_of(const struct ww_surges *s, int64_t b)
     return (unsigned)(floor_div(b * s->o.bucket_us, WW_HOUR_US) % PHASES + PHASES) % PHASES;
 }
 
-/* ---- the seen table: (source, port) -> last bucket ----
- *
- * Open addressing with the entry in its slot (16 bytes: key, bucket), so a
- * look-up touches one cache line, not an index slot and then an entry
- * (the table is tens of MiB: every look-up is a cache miss). Keys are odd
- * (bit 0 once marked an empty slot; saved states hold them so): a zero key
- * is an empty slot, and the slot is found from the bits above bit 0.
- * Entries leave only by a rebuild. */
+/* ---- the seen table: (source, port) -> last bucket ---- */
 
-static size_t seen_cap(const struct ww_surges *s) { return s->seen_mask + 1; }
+/* Keys are odd (bit 0 once marked an empty slot; saved states hold them
+ * so), so the index hashes the bits above it. */
+static uint64_t seen_hash(uint64_t key) { return key >> 1; }
 
-/* An empty table of cap slots (a power of two). */
-static void seen_alloc(struct ww_surges *s, size_t cap)
+static int same_seen(const void *seen, uint32_t i, const void *key)
 {
-    s->seen = ww_calloc(cap, sizeof *s->seen);
-    s->seen_n = 0;
-    s->seen_mask = cap - 1;
+    return ((const struct seen *)seen)[i].key == *(const uint64_t *)key;
 }
 
-/* The slot of key, or the empty slot where it would go. */
-static struct seen *seen_slot(const struct ww_surges *s, uint64_t key)
+static size_t seen_cap(const struct ww_surges *s) { return (size_t)s->seen_ix.mask + 1; }
+
+/* Empty entries and index for a table of cap slots. */
+static void seen_alloc(struct ww_surges *s, size_t cap)
 {
-    for (size_t i = (size_t)(key >> 1) & s->seen_mask;; i = (i + 1) & s->seen_mask)
-        if (s->seen[i].key == key || !s->seen[i].key) return &s->seen[i];
+    s->seen = ww_malloc(ww_hash_most(cap) * sizeof *s->seen);
+    s->seen_n = 0;
+    ww_hash_init(&s->seen_ix, cap);
 }
 
 static void seen_add(struct ww_surges *s, uint64_t key, int64_t b)
 {
-    *seen_slot(s, key) = (struct seen){key, b};
-    s->seen_n++;
+    s->seen[s->seen_n] = (struct seen){key, b};
+    ww_hash_put(&s->seen_ix, seen_hash(key), (uint32_t)s->seen_n++);
 }
 
 /* Entries a rebuild keeps: seen at or after cutoff, with the key bits under
  * mask clear (mask 0: all of them). */
 static int seen_kept(const struct seen *e, int64_t cutoff, uint64_t mask)
 {
-    return e->key && e->b >= cutoff && !(e->key & mask);
+    return e->b >= cutoff && !(e->key & mask);
 }
 
 static size_t seen_keep(const struct ww_surges *s, int64_t cutoff, uint64_t mask)
 {
     size_t keep = 0;
-    for (size_t i = 0; i < seen_cap(s); i++) keep += seen_kept(&s->seen[i], cutoff, mask);
+    for (size_t i = 0; i < s->seen_n; i++) keep += seen_kept(&s->seen[i], cutoff, mask);
     return keep;
 }
 
@@ -301,11 +297,19 @@ static void seen_rebuild(struct ww_surges *s, int64_t now)
         cutoff = lo;
         while (seen_keep(s, cutoff, mask) > cap / 2) mask = mask << 1 | 2;
     }
-    struct seen *old = s->seen;
-    seen_alloc(s, ncap);
-    for (size_t i = 0; i < cap; i++)
-        if (seen_kept(&old[i], cutoff, mask)) seen_add(s, old[i].key, old[i].b);
-    ww_free(old);
+    /* in place: the kept entries move up in order, the array grows by
+     * realloc (a large one is remapped, not copied), and only the index is
+     * made anew, after the old one is freed: growing costs the new index
+     * and nothing else at once (a second table beside the first had been
+     * the peak of the one-shot-sources bench) */
+    size_t n = s->seen_n, w = 0;
+    for (size_t i = 0; i < n; i++)
+        if (seen_kept(&s->seen[i], cutoff, mask)) s->seen[w++] = s->seen[i];
+    ww_hash_release(&s->seen_ix);
+    if (ncap != cap) s->seen = ww_realloc(s->seen, ww_hash_most(ncap) * sizeof *s->seen);
+    ww_hash_init(&s->seen_ix, ncap);
+    s->seen_n = 0;
+    for (size_t i = 0; i < w; i++) ww_hash_put(&s->seen_ix, seen_hash(s->seen[i].key), (uint32_t)s->seen_n++);
 }
 
 /* The seen table's key of (source hash, series). */
@@ -318,18 +322,15 @@ static uint64_t seen_key(uint64_t src_hash, size_t idx)
 static int seen_new(struct ww_surges *s, uint64_t key, int64_t b)
 {
     key |= 1;
-    struct seen *e = seen_slot(s, key);
-    if (e->key) {
+    uint32_t i = ww_hash_find(&s->seen_ix, seen_hash(key), same_seen, s->seen, &key);
+    if (i != WW_HASH_NONE) {
+        struct seen *e = &s->seen[i];
         int fresh = e->b < b - (int64_t)s->window;
         if (b > e->b) e->b = b;
         return fresh;
     }
-    if (s->seen_n + 1 > ww_hash_most(seen_cap(s))) { /* leaves room */
-        seen_rebuild(s, b);
-        e = seen_slot(s, key);
-    }
-    *e = (struct seen){key, b};
-    s->seen_n++;
+    if (s->seen_n + 1 > ww_hash_most(seen_cap(s))) seen_rebuild(s, b); /* leaves room */
+    seen_add(s, key, b);
     return 1;
 }
 
@@ -636,17 +637,20 @@ void ww_surges_prefetch(const struct ww_surges *s, const struct ww_event *ev, in
     if (ev->proto != WW_PROTO_TCP && ev->proto != WW_PROTO_UDP) return;
     size_t idx = (size_t)(ev->proto == WW_PROTO_UDP) << 16 | ev->dport;
     uint64_t ah = ww_addr_hash(&ev->src);
+    uint64_t sh = seen_hash(seen_key(ah, idx));
     if (stage == 0) {
-        __builtin_prefetch(&s->seen[(seen_key(ah, idx) >> 1) & s->seen_mask]);
+        ww_hash_prefetch(&s->seen_ix, sh);
         __builtin_prefetch(&s->ser[idx]);
         return;
     }
     const struct series *q = s->ser[idx];
-    if (!q) return;
     if (stage == 1) {
-        for (int i = 0; i < 3; i++) __builtin_prefetch((const char *)q + 64 * i);
+        uint32_t i = ww_hash_peek(&s->seen_ix, sh);
+        if (i != WW_HASH_NONE) __builtin_prefetch(&s->seen[i]);
+        for (int k = 0; q && k < 3; k++) __builtin_prefetch((const char *)q + 64 * k);
         return;
     }
+    if (!q) return;
     uint64_t th = ww_addr_hash(&ev->dst);
     ww_dcount_prefetch(&q->src, ah);
     ww_dcount_prefetch(&q->tgt, th);
@@ -852,7 +856,7 @@ size_t ww_surges_floods(struct ww_surges *s, const struct ww_flood **out)
 size_t ww_surges_memory(const struct ww_surges *s)
 {
     size_t m = sizeof *s + s->nser * sizeof(struct series) +
-               seen_cap(s) * sizeof *s->seen +
+               ww_hash_most(seen_cap(s)) * sizeof *s->seen + ww_hash_bytes(&s->seen_ix) +
                s->capres * sizeof *s->res + s->capfl * sizeof *s->fl;
     for (size_t i = 0; i < SER_MAX; i++)
         if (s->ser[i])
@@ -871,6 +875,7 @@ void ww_surges_free(struct ww_surges *s)
         ww_free(s->ser[i]);
     }
     ww_free(s->seen);
+    ww_hash_release(&s->seen_ix);
     ww_free(s->res);
     ww_free(s->fl);
     ww_free(s);
@@ -1100,10 +1105,9 @@ size_t ww_surges_save(const struct ww_surges *s, unsigned char **out)
         }
     }
     /* the seen table by key, so the bytes do not depend on its layout */
-    size_t n = 0;
-    struct seen *e = ww_malloc((2 * s->seen_n + 1) * sizeof *e);
-    for (size_t i = 0; i < seen_cap(s); i++)
-        if (s->seen[i].key) e[n++] = s->seen[i];
+    size_t n = s->seen_n;
+    struct seen *e = ww_malloc((2 * n + 1) * sizeof *e);
+    memcpy(e, s->seen, n * sizeof *e);
     sort_seen(e, e + n, n);
     put(&w, n, 8);
     unsigned char *p = ww_buf_grow(&w, 16 * n);
@@ -1203,11 +1207,13 @@ static void load_seen(struct rbuf *r, struct ww_surges *s)
     }
     while (n > ww_hash_most(cap)) cap *= 2;
     ww_free(s->seen);
+    ww_hash_release(&s->seen_ix);
     seen_alloc(s, cap);
     for (uint64_t k = 0; k < n; k++) {
         uint64_t key = get(r, 8);
         int64_t b = get_i(r);
-        if (!(key & 1) || seen_slot(s, key)->key) {
+        if (!(key & 1) ||
+            ww_hash_find(&s->seen_ix, seen_hash(key), same_seen, s->seen, &key) != WW_HASH_NONE) {
             fail(r, "surge state: bad or repeated seen key");
             return;
         }
