@@ -127,7 +127,7 @@ enum {
     OPT_FORMAT = 256, OPT_INFMT, OPT_STRICT, OPT_YEAR, OPT_BOOT, OPT_TZ, OPT_BUCKET,
     OPT_BASELINE, OPT_WARMUP, OPT_MINSRC, OPT_ZJUMP, OPT_ZHOLD, OPT_STAT, OPT_WINDOW, OPT_PORTS, OPT_HOSTS,
     OPT_HISTORY, OPT_LEARN, OPT_MINTGT, OPT_FLSRC, OPT_FLSHARE, OPT_NOSPORT, OPT_T0, OPT_T1, OPT_ALPHA, OPT_BETA, OPT_TOP, OPT_PROGRESS, OPT_NOPROGRESS,
-    OPT_KNOWN
+    OPT_KNOWN, OPT_THREADS
 };
 
 static const struct option longopts[] = {
@@ -159,6 +159,7 @@ static const struct option longopts[] = {
     {"history", required_argument, 0, OPT_HISTORY},
     {"learn", required_argument, 0, OPT_LEARN},
     {"known-scanners", required_argument, 0, OPT_KNOWN},
+    {"threads", required_argument, 0, OPT_THREADS},
     {"progress", no_argument, 0, OPT_PROGRESS},
     {"no-progress", no_argument, 0, OPT_NOPROGRESS},
     {"verbose", no_argument, 0, 'v'},
@@ -283,6 +284,11 @@ static int option(struct analyze *a, int c, char *arg)
         break;
     }
     case OPT_KNOWN: a->known_path = arg; break;
+    case OPT_THREADS:
+        if (ww_parse_uint(arg, 1000, &u) || u == 0)
+            return ww_usage_error(&ww_cmd_analyze, "--threads takes a number from 1");
+        a->ao.threads = (unsigned)u;
+        break;
     case OPT_PROGRESS: a->progress = 1; break;
     case OPT_NOPROGRESS: a->progress = 0; break;
     case 'v': a->verbose = 1; break;
@@ -342,6 +348,16 @@ static int report(struct analyze *a, enum ww_err rc)
     return status;
 }
 
+/* Threads by default: the CPUs this process may run on, at most
+ * DEFAULT_THREADS (past two the detectors' split gains little:
+ * docs/PERFORMANCE.md). */
+#define DEFAULT_THREADS 2
+static unsigned default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > DEFAULT_THREADS ? DEFAULT_THREADS : (unsigned)n;
+}
+
 int cmd_analyze(int argc, char **argv)
 {
     const struct ww_command *cmd = &ww_cmd_analyze;
@@ -351,6 +367,7 @@ int cmd_analyze(int argc, char **argv)
 
     ww_input_opts_init(&a.in);
     ww_analysis_opts_default(&a.ao);
+    a.ao.threads = default_threads();
     a.progress = isatty(2);
     optind = 1;
     while ((c = getopt_long(argc, argv, "vq", longopts, NULL)) != -1)
@@ -374,6 +391,7 @@ int cmd_analyze(int argc, char **argv)
         return WW_EXIT_FAIL;
     }
     enum ww_err rc = ww_input_files((const char *const *)a.files, a.nfiles, &a.in, on_file_done, &a);
+    ww_analysis_finish(&a.an);
     if (a.progress) fputs("\r\033[K", stderr);
     st = report(&a, rc);
     ww_analysis_release(&a.an);
@@ -402,6 +420,9 @@ const struct ww_command ww_cmd_analyze = {
     "  -q, --quiet               do not name bad lines on stderr\n"
     "  -v, --verbose             name every bad line (default: first 5 per file)\n"
     "  --progress, --no-progress progress on stderr (default: when a terminal)\n"
+    "  --threads N               threads for reading and the detectors (default:\n"
+    "                            the CPUs online, at most 2); the findings are the\n"
+    "                            same whatever N\n"
     "Input:\n"
     "  --input-format auto|netfilter|winfw|dshield|pcap   (default auto)\n"
     "  --strict                  stop at the first bad line: FILE:LINE: reason\n"

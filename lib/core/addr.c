@@ -166,19 +166,6 @@ char *ww_addr_format(const struct ww_addr *a, char *buf)
     return buf;
 }
 
-int ww_addr_eq(const struct ww_addr *a, const struct ww_addr *b)
-{
-    return !memcmp(a->b, b->b, 16);
-}
-
-uint64_t ww_addr_hash(const struct ww_addr *a)
-{
-    uint64_t hi, lo;
-    memcpy(&hi, a->b, 8);
-    memcpy(&lo, a->b + 8, 8);
-    return ww_hash64(hi ^ ww_hash64(lo + 0x9e3779b97f4a7c15ULL));
-}
-
 int ww_addr_is_loopback(const struct ww_addr *a)
 {
     static const uint8_t one[16] = {0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1};

@@ -18,6 +18,7 @@
 #define WW_ADDR_H
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/err.h"
 
@@ -35,8 +36,6 @@ void ww_addr_from_v6(struct ww_addr *a, const uint8_t v6[16]);
 /* Writes the canonical text form to buf (>= WW_ADDR_STRLEN), returns buf. */
 char *ww_addr_format(const struct ww_addr *a, char *buf);
 
-int ww_addr_eq(const struct ww_addr *a, const struct ww_addr *b);
-uint64_t ww_addr_hash(const struct ww_addr *a);
 int ww_addr_is_loopback(const struct ww_addr *a);    /* 127/8, ::1 */
 int ww_addr_is_unspecified(const struct ww_addr *a); /* 0.0.0.0, :: */
 int ww_addr_is_multicast(const struct ww_addr *a);   /* 224/4, 255.255.255.255, ff00::/8 */
@@ -70,6 +69,25 @@ static inline uint64_t ww_hash64(uint64_t x)
     x ^= x >> 27; x *= 0x94d049bb133111ebULL;
     x ^= x >> 31;
     return x;
+}
+
+/* Equal addresses (the 16 bytes; the family follows from them): two
+ * 64-bit compares, inlined, since every table look-up by address makes one. */
+static inline int ww_addr_eq(const struct ww_addr *a, const struct ww_addr *b)
+{
+    uint64_t x[2], y[2];
+    memcpy(x, a->b, 16);
+    memcpy(y, b->b, 16);
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
+/* The address's hash for tables and sketches (both halves mixed). */
+static inline uint64_t ww_addr_hash(const struct ww_addr *a)
+{
+    uint64_t hi, lo;
+    memcpy(&hi, a->b, 8);
+    memcpy(&lo, a->b + 8, 8);
+    return ww_hash64(hi ^ ww_hash64(lo + 0x9e3779b97f4a7c15ULL));
 }
 
 #endif

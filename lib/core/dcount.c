@@ -118,6 +118,12 @@ static int contains(const struct ww_dcount *dc, uint64_t h)
     return ww_hash_get(&t, h, same, NULL, &h) != NULL;
 }
 
+void ww_dcount_prefetch(const struct ww_dcount *dc, uint64_t h)
+{
+    if (dc->lg == WW_DCOUNT_LG_HLL) __builtin_prefetch(&dc->u.hll->reg[h & (WW_HLL_REGISTERS - 1)]);
+    else if (dc->lg) __builtin_prefetch(&dc->u.set[(uint32_t)h & (((uint32_t)1 << dc->lg) - 1)]);
+}
+
 int ww_dcount_add(struct ww_dcount *dc, uint64_t h)
 {
     if (dc->lg == WW_DCOUNT_LG_HLL) return ww_hll_add(dc->u.hll, h);
@@ -223,7 +229,7 @@ static int decode_hll(struct ww_dcount *dc, const unsigned char *b)
     for (size_t i = 0; i < WW_HLL_REGISTERS; i++)
         if (b[i] > WW_HLL_Q + 1) return -1;
     dc->u.hll = ww_hll_new();
-    memcpy(dc->u.hll->reg, b, WW_HLL_REGISTERS);
+    ww_hll_load(dc->u.hll, b);
     dc->lg = WW_DCOUNT_LG_HLL;
     return 0;
 }

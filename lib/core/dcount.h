@@ -29,6 +29,9 @@ static inline void ww_dcount_init(struct ww_dcount *dc)
 {
     *dc = (struct ww_dcount){0};
 }
+/* Asks the CPU to bring in where adding hash would look first (a counter's
+ * table or sketch is its own allocation: a cache miss on a busy run). */
+void ww_dcount_prefetch(const struct ww_dcount *dc, uint64_t hash);
 /* 1 if hash was new (exact) or changed a register (HLL), else 0. */
 int ww_dcount_add(struct ww_dcount *dc, uint64_t hash);
 uint64_t ww_dcount_count(const struct ww_dcount *dc);

@@ -84,6 +84,27 @@ static inline uint32_t ww_hash_find(const struct ww_hash *t, uint64_t hash, ww_h
     return s ? s->ref - 1 : WW_HASH_NONE;
 }
 
+/* Asks the CPU to bring in the slot a look-up of hash starts at (a table
+ * far larger than the caches misses on every look-up; prefetched a few
+ * look-ups ahead, the miss overlaps other work). */
+static inline void ww_hash_prefetch(const struct ww_hash *t, uint64_t hash)
+{
+    __builtin_prefetch(&t->slot[(uint32_t)hash & t->mask]);
+}
+
+/* The entry of the first slot holding hash, without asking eq() (which
+ * would read the entry): what to prefetch next, most likely the key's own
+ * entry. WW_HASH_NONE if no slot holds hash. */
+static inline uint32_t ww_hash_peek(const struct ww_hash *t, uint64_t hash)
+{
+    uint32_t h = (uint32_t)hash;
+    for (uint32_t i = h & t->mask;; i = (i + 1) & t->mask) {
+        struct ww_hash_slot s = t->slot[i];
+        if (!ww_hash_full(s)) return WW_HASH_NONE;
+        if (s.hash == h) return s.ref - 1;
+    }
+}
+
 /* Indexes entry (not indexed yet) under hash; the table must have room
  * (n < ww_hash_most(slots)). */
 static inline void ww_hash_put(struct ww_hash *t, uint64_t hash, uint32_t entry)

@@ -31,6 +31,11 @@
  *     z = m*tau(1 - C[Q+1]/m);  for k = Q..1: z = (z + C[k]) / 2
  *     z += m*sigma(C[0]/m);     E = alpha_inf * m^2 / z, alpha_inf = 1/(2 ln 2)
  *
+ * The histogram C[k] is kept beside the registers as they change (an add
+ * moves one register from one value to another), so a count is ~60 steps,
+ * not a pass over 4096 registers: the surge detector counts its buckets'
+ * sketches every time one closes.
+ *
  * Invariant: merge is register-wise max, so merged sketches count the union
  * exactly as if every item had been added to one sketch. */
 #include "core/hll.h"
@@ -42,7 +47,22 @@
 
 struct ww_hll *ww_hll_new(void)
 {
-    return ww_calloc(1, sizeof(struct ww_hll));
+    struct ww_hll *h = ww_calloc(1, sizeof *h);
+    h->hist[0] = WW_HLL_REGISTERS;
+    return h;
+}
+
+/* The histogram again from the registers. */
+static void rehist(struct ww_hll *h)
+{
+    memset(h->hist, 0, sizeof h->hist);
+    for (unsigned i = 0; i < WW_HLL_REGISTERS; i++) h->hist[h->reg[i]]++;
+}
+
+void ww_hll_load(struct ww_hll *h, const uint8_t reg[WW_HLL_REGISTERS])
+{
+    memcpy(h->reg, reg, WW_HLL_REGISTERS);
+    rehist(h);
 }
 
 void ww_hll_free(struct ww_hll *h)
@@ -53,18 +73,18 @@ void ww_hll_free(struct ww_hll *h)
 void ww_hll_clear(struct ww_hll *h)
 {
     memset(h->reg, 0, sizeof h->reg);
+    memset(h->hist, 0, sizeof h->hist);
+    h->hist[0] = WW_HLL_REGISTERS;
 }
 
 int ww_hll_add(struct ww_hll *h, uint64_t hash)
 {
     unsigned idx = (unsigned)(hash & (WW_HLL_REGISTERS - 1));
-    uint64_t rest = (hash >> WW_HLL_P) | (1ULL << WW_HLL_Q);
-    uint8_t rank = 1;
-    while (!(rest & 1)) {
-        rest >>= 1;
-        rank++;
-    }
+    uint64_t rest = (hash >> WW_HLL_P) | (1ULL << WW_HLL_Q); /* the sentinel: never 0 */
+    uint8_t rank = (uint8_t)(1 + __builtin_ctzll(rest));
     if (h->reg[idx] >= rank) return 0;
+    h->hist[h->reg[idx]]--;
+    h->hist[rank]++;
     h->reg[idx] = rank;
     return 1;
 }
@@ -99,8 +119,7 @@ static double hll_tau(double x)
 
 uint64_t ww_hll_count(const struct ww_hll *h)
 {
-    unsigned hist[WW_HLL_Q + 2] = {0};
-    for (unsigned i = 0; i < WW_HLL_REGISTERS; i++) hist[h->reg[i]]++;
+    const uint32_t *hist = h->hist;
     const double m = WW_HLL_REGISTERS;
     double z = m * hll_tau((m - hist[WW_HLL_Q + 1]) / m);
     for (int k = WW_HLL_Q; k >= 1; k--) z = 0.5 * (z + hist[k]);
@@ -112,4 +131,5 @@ void ww_hll_merge(struct ww_hll *dst, const struct ww_hll *src)
 {
     for (unsigned i = 0; i < WW_HLL_REGISTERS; i++)
         if (src->reg[i] > dst->reg[i]) dst->reg[i] = src->reg[i];
+    rehist(dst);
 }

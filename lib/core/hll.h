@@ -11,7 +11,8 @@
 #define WW_HLL_Q (64 - WW_HLL_P) /* hash bits left for the rank */
 
 struct ww_hll {
-    uint8_t reg[WW_HLL_REGISTERS]; /* 0 .. WW_HLL_Q + 1 */
+    uint8_t reg[WW_HLL_REGISTERS]; /* 0 .. WW_HLL_Q + 1; write through the functions below */
+    uint32_t hist[WW_HLL_Q + 2];   /* registers holding each value, kept as they change */
 };
 
 struct ww_hll *ww_hll_new(void);              /* empty */
@@ -20,5 +21,7 @@ void ww_hll_clear(struct ww_hll *h);
 int ww_hll_add(struct ww_hll *h, uint64_t hash); /* 1 if a register changed */
 uint64_t ww_hll_count(const struct ww_hll *h);
 void ww_hll_merge(struct ww_hll *dst, const struct ww_hll *src); /* dst |= src */
+/* Sets all registers (each <= WW_HLL_Q + 1: the caller checked). */
+void ww_hll_load(struct ww_hll *h, const uint8_t reg[WW_HLL_REGISTERS]);
 
 #endif

@@ -1,13 +1,23 @@
 /* analysis.h -- the analysis pipeline: events in, the detectors fed.
  *
- * struct ww_analysis owns the three detectors -- per-source scan detection
+ * struct ww_analysis owns the detectors -- per-source scan detection
  * (scan.h), per-port statistics (ports.h), port surges (surge.h) and DoS
- * backscatter (backscatter.h) -- each
- * one optional, and the run's record count and time span. Every event goes
- * through ww_analysis_event() to each detector that is on, in time order as
- * ww_input_files() merges them. `wormwatch analyze` runs them all over its
- * inputs; the sensor runs the scan detector alone over what it reads, for
- * its local findings. The results are read from the detectors themselves. */
+ * backscatter (backscatter.h) -- each one optional, and the run's record
+ * count and time span. Every event goes through ww_analysis_event() to each
+ * detector that is on, in time order as ww_input_files() merges them.
+ * `wormwatch analyze` runs them all over its inputs; the sensor runs the
+ * scan detector alone over what it reads, for its local findings.
+ *
+ * Events are taken in blocks (4,096): the detectors see them when a block
+ * is full or at ww_analysis_finish(), which must come before the results
+ * are read from the detectors themselves (and may come any number of
+ * times: the sensor reads its scanners as it goes). Threads
+ * (opts.threads): with 1, every detector runs on the caller's thread. With
+ * more, worker threads take the blocks in order, each running a fixed set
+ * of the detectors over every block (analysis.c says which) while the
+ * caller (which also reads and parses) fills the next. Each detector still
+ * sees every event, one at a time, in the very same order, so the findings
+ * are the same whatever the number of threads. */
 #ifndef WW_ANALYSIS_H
 #define WW_ANALYSIS_H
 #include <stdint.h>
@@ -22,8 +32,11 @@ enum { WW_ANALYSIS_SCAN = 1, WW_ANALYSIS_PORTS = 2, WW_ANALYSIS_SURGE = 4,
        WW_ANALYSIS_BACKSCATTER = 8,
        WW_ANALYSIS_ALL = 15 };
 
+#define WW_ANALYSIS_THREADS_MAX 4 /* the caller's and three workers: one detector set each */
+
 struct ww_analysis_opts {
     unsigned detectors;          /* WW_ANALYSIS_* bits: which run */
+    unsigned threads;            /* 1 (default) .. WW_ANALYSIS_THREADS_MAX; more is taken as the most */
     struct ww_scan_opts scan;
     struct ww_ports_opts ports;
     struct ww_surge_opts surge;
@@ -31,8 +44,10 @@ struct ww_analysis_opts {
     struct ww_backscatter_opts backscatter;
 };
 
-/* All detectors, each with its defaults. */
+/* All detectors, each with its defaults; one thread. */
 void ww_analysis_opts_default(struct ww_analysis_opts *o);
+
+struct ww_pipe;                  /* analysis.c: the blocks and the workers */
 
 struct ww_analysis {
     struct ww_scan *scan;        /* NULL for a detector that is off */
@@ -42,10 +57,17 @@ struct ww_analysis {
     struct ww_backscatter *backscatter;
     uint64_t records;            /* sum of event counts */
     int64_t first_us, last_us;   /* time span of the events (if records) */
+    unsigned inline_set;         /* WW_ANALYSIS_* run on the caller's thread */
+    struct ww_pipe *pipe;        /* the blocks (and workers) */
 };
 
 void ww_analysis_init(struct ww_analysis *a, const struct ww_analysis_opts *o);
 void ww_analysis_event(struct ww_analysis *a, const struct ww_event *ev);
+/* Hands on the events given so far and waits until every detector has
+ * taken them: the detectors are complete and may be read. The workers
+ * stop: further events run on the caller's thread. */
+void ww_analysis_finish(struct ww_analysis *a);
+/* Finishes (if not yet) and frees the detectors. */
 void ww_analysis_release(struct ww_analysis *a);
 
 #endif

@@ -3,7 +3,11 @@
  * Counting: for every (port, proto) and every time bucket (bucket_us, an
  * hour by default, aligned to the epoch) we keep records (sum of event
  * counts), distinct sources and distinct targets (ww_dcount: exact to 128,
- * HLL beyond), plus the same over the whole input per (port, proto). This is
+ * HLL beyond). The same over the whole input per (port, proto) is the union
+ * of a port's buckets, made when the stats are asked for (a merged
+ * ww_dcount is exactly the one every value was added to: an exact set holds
+ * the same members, an HLL the same registers), so an event costs one
+ * table look-up, not two. This is
  * traffic statistics, so every event counts, loopback sources and multicast
  * destinations included, under the port ww_event_port gives it (the
  * collector's rule too: ICMP and ICMPv6 have no port and count as port 0).
@@ -143,17 +147,59 @@ static void count(struct ww_ports *p, struct cell *c, const struct ww_event *ev,
     p->heap += ww_dcount_bytes(&c->sources) + ww_dcount_bytes(&c->targets) - before;
 }
 
-void ww_ports_event(struct ww_ports *p, const struct ww_event *ev)
+static uint64_t event_key(const struct ww_ports *p, const struct ww_event *ev, int64_t *bucket)
 {
     int64_t ts = ev->ts_us > TS_MAX ? TS_MAX : ev->ts_us < -TS_MAX ? -TS_MAX : ev->ts_us;
-    int64_t b = floor_div(ts, p->o.bucket_us);
+    *bucket = floor_div(ts, p->o.bucket_us);
+    return make_key(*bucket, ev->proto, ww_event_port(ev));
+}
+
+void ww_ports_prefetch(const struct ww_ports *p, const struct ww_event *ev, int stage)
+{
+    int64_t b;
+    uint64_t key = event_key(p, ev, &b);
+    if (stage == 0) {
+        ww_hash_prefetch(&p->buckets.index, ww_hash64(key));
+        return;
+    }
+    if (stage == 1) {
+        uint32_t i = ww_hash_peek(&p->buckets.index, ww_hash64(key));
+        if (i != WW_HASH_NONE) __builtin_prefetch(&p->buckets.c[i]);
+        return;
+    }
+    const struct cell *c = find(&p->buckets, key);
+    if (!c) return;
+    ww_dcount_prefetch(&c->sources, ww_addr_hash(&ev->src));
+    ww_dcount_prefetch(&c->targets, ww_addr_hash(&ev->dst));
+}
+
+void ww_ports_event(struct ww_ports *p, const struct ww_event *ev)
+{
+    int64_t b;
+    uint64_t key = event_key(p, ev, &b);
     if (!p->seen || b < p->first_b) p->first_b = b;
     if (!p->seen || b > p->last_b) p->last_b = b;
     p->seen = 1;
     uint64_t n = ev->count ? ev->count : 1;
-    uint16_t port = ww_event_port(ev);
-    count(p, get(&p->buckets, make_key(b, ev->proto, port)), ev, n);
-    count(p, get(&p->totals, make_key(0, ev->proto, port)), ev, n);
+    count(p, get(&p->buckets, key), ev, n);
+}
+
+/* The totals table afresh: every bucket cell merged into its port's. */
+static void totals(struct ww_ports *p)
+{
+    for (size_t k = 0; k < p->totals.n; k++)
+        p->heap -= ww_dcount_bytes(&p->totals.c[k].sources) + ww_dcount_bytes(&p->totals.c[k].targets);
+    table_release(&p->totals);
+    table_init(&p->totals);
+    for (size_t k = 0; k < p->buckets.n; k++) {
+        const struct cell *b = &p->buckets.c[k];
+        struct cell *t = get(&p->totals, make_key(0, key_proto(b->key), key_port(b->key)));
+        size_t before = ww_dcount_bytes(&t->sources) + ww_dcount_bytes(&t->targets);
+        t->records += b->records;
+        ww_dcount_merge(&t->sources, &b->sources);
+        ww_dcount_merge(&t->targets, &b->targets);
+        p->heap += ww_dcount_bytes(&t->sources) + ww_dcount_bytes(&t->targets) - before;
+    }
 }
 
 static int cmp_stat(const void *a, const void *b)
@@ -167,6 +213,7 @@ static int cmp_stat(const void *a, const void *b)
 
 size_t ww_ports_stats(struct ww_ports *p, const struct ww_portstat **out)
 {
+    totals(p);
     ww_free(p->stats);
     p->stats = ww_malloc((p->totals.n + 1) * sizeof *p->stats);
     p->nstats = 0;

@@ -149,11 +149,36 @@ static void release_src(struct ww_scan *s, struct src *e)
 
 struct by_last { int64_t last_us; size_t idx; };
 
-static int cmp_by_last(const void *a, const void *b)
+/* Seen before: last_us, then the entry's place (a total order). */
+static int before(const struct by_last *x, const struct by_last *y)
 {
-    const struct by_last *x = a, *y = b;
-    if (x->last_us != y->last_us) return x->last_us < y->last_us ? -1 : 1;
-    return x->idx < y->idx ? -1 : x->idx > y->idx;
+    return x->last_us != y->last_us ? x->last_us < y->last_us : x->idx < y->idx;
+}
+
+static void swap(struct by_last *x, struct by_last *y)
+{
+    struct by_last t = *x;
+    *x = *y, *y = t;
+}
+
+/* Puts the k least recently seen of v[0..n) first, in no order: Hoare's
+ * selection (median of three, Lomuto's partition), O(n) on average where
+ * sorting them all was O(n log n). Invariant: v[0..lo) precede v[lo..n)
+ * and v[0..hi) precede v[hi..n). */
+static void select_first(struct by_last *v, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n;
+    while (lo < k && k < hi && hi - lo > 1) {
+        size_t m = lo + (hi - lo) / 2, st = lo;
+        if (before(&v[m], &v[lo])) swap(&v[m], &v[lo]);
+        if (before(&v[hi - 1], &v[lo])) swap(&v[hi - 1], &v[lo]);
+        if (before(&v[m], &v[hi - 1])) swap(&v[m], &v[hi - 1]); /* the median is the pivot */
+        for (size_t i = lo; i < hi - 1; i++)
+            if (before(&v[i], &v[hi - 1])) swap(&v[i], &v[st++]);
+        swap(&v[st], &v[hi - 1]);
+        if (k <= st) hi = st;
+        else lo = st + 1;
+    }
 }
 
 /* Forget non-flagged sources idle > idle_us, then the least recently seen
@@ -172,7 +197,7 @@ static void sweep(struct ww_scan *s, size_t keep)
         for (size_t k = 0; k < s->n; k++)
             if (!s->ents[k].method && !s->ents[k].dead)
                 v[m++] = (struct by_last){s->ents[k].last_us, k};
-        qsort(v, m, sizeof *v, cmp_by_last);
+        select_first(v, m, live - keep);
         for (size_t j = 0; j < live - keep; j++) s->ents[v[j].idx].dead = 1;
         ww_free(v);
         live = keep;
@@ -257,6 +282,42 @@ static void proto_add(struct src *e, uint8_t proto, uint64_t c)
     e->proto_probes[min] += c;
 }
 
+/* The (proto, port) value a scanner's port sets count. */
+static uint64_t port_hash(const struct ww_event *ev)
+{
+    uint64_t port = ev->dport;
+    if (ev->proto == WW_PROTO_ICMP || ev->proto == WW_PROTO_ICMP6)
+        port |= (uint64_t)ev->sport << 16;
+    return ww_hash64((uint64_t)ev->proto << 32 | port);
+}
+
+void ww_scan_prefetch(const struct ww_scan *s, const struct ww_event *ev, int stage)
+{
+    uint64_t ah = ww_addr_hash(&ev->src);
+    if (stage == 0) {
+        ww_hash_prefetch(&s->index, ah);
+        return;
+    }
+    if (stage == 1) {
+        uint32_t i = ww_hash_peek(&s->index, ah);
+        if (i != WW_HASH_NONE) {
+            __builtin_prefetch(&s->ents[i]);
+            __builtin_prefetch(&s->ents[i].targets);
+        }
+        return;
+    }
+    uint32_t i = ww_hash_find(&s->index, ah, same_addr, s->ents, &ev->src);
+    if (i == WW_HASH_NONE) return;
+    const struct src *e = &s->ents[i];
+    uint64_t th = ww_addr_hash(&ev->dst), ph = port_hash(ev);
+    ww_dcount_prefetch(&e->targets, th);
+    ww_dcount_prefetch(&e->ports, ph);
+    if (!e->method) {
+        ww_dcount_prefetch(&e->wtargets, th);
+        ww_dcount_prefetch(&e->wports, ph);
+    }
+}
+
 void ww_scan_event(struct ww_scan *s, const struct ww_event *ev)
 {
     if (!ev->src.family || ww_addr_is_loopback(&ev->src) ||
@@ -276,10 +337,7 @@ void ww_scan_event(struct ww_scan *s, const struct ww_event *ev)
     if (ts > e->last_us) e->last_us = ts;
     e->probe_mask |= 1u << ww_event_probe(ev);
     proto_add(e, ev->proto, c);
-    uint64_t port = ev->dport;
-    if (ev->proto == WW_PROTO_ICMP || ev->proto == WW_PROTO_ICMP6)
-        port |= (uint64_t)ev->sport << 16;
-    uint64_t th = ww_addr_hash(&ev->dst), ph = ww_hash64((uint64_t)ev->proto << 32 | port);
+    uint64_t th = ww_addr_hash(&ev->dst), ph = port_hash(ev);
     int newtarget = dc_add(s, &e->targets, th);
     dc_add(s, &e->ports, ph);
     if (e->method) return;

@@ -35,6 +35,10 @@ struct ww_scan;
 
 struct ww_scan *ww_scan_new(const struct ww_scan_opts *o); /* NULL o = defaults */
 void ww_scan_event(struct ww_scan *s, const struct ww_event *ev);
+/* A hint: ev comes soon. Stage 0 (furthest ahead) brings in its source's
+ * index slot, 1 its entry, 2 (nearest) the slots of the entry's distinct
+ * counters that the event will touch. */
+void ww_scan_prefetch(const struct ww_scan *s, const struct ww_event *ev, int stage);
 /* Scanners found, sorted by probes descending; array owned by s, valid until the next call or free. */
 size_t ww_scan_results(struct ww_scan *s, const struct ww_scanner **out);
 size_t ww_scan_sources(const struct ww_scan *s);      /* sources tracked now */

@@ -129,38 +129,41 @@ struct ewm { double mean, var; uint32_t n; };   /* weighted mean, residual var *
 #define SER_MAX (3 << 16) /* series: TCP and UDP destination ports, UDP source ports */
 
 /* A target the bucket's new sources converge on (Metwally et al.'s space
- * saving: CANDS counters, the smallest replaced, its count inherited as err). */
+ * saving: CANDS counters, the smallest replaced, its count inherited as err);
+ * its target's hash is the series' cand_h[] of the same number. */
 struct cand {
-    uint64_t h;                     /* the target's hash; 0 = unused */
     struct ww_addr a;
     uint32_t n, err;                /* new sources counted, overestimate */
     int64_t first;                  /* its first new source's time */
     uint64_t rec;                   /* records to it while a candidate */
 };
 
+/* What every event reads comes first (three cache lines, which
+ * ww_surges_prefetch brings in); what a bucket's close reads, after. */
 struct series {
     int64_t b;                      /* current bucket */
     struct ww_dcount src, tgt;      /* in the current bucket */
     struct ww_dcount ntgt;          /* targets of the bucket's new sources */
     uint64_t nnew;                  /* new sources in the current bucket */
     uint64_t nbuckets;              /* closed buckets of history */
-    struct ewm x;                   /* judged statistic, all buckets */
-    double phase_mean[PHASES];
-    uint32_t phase_n[PHASES];
-    struct ewm s, t;                /* sources and targets (for the ISC score) */
     double e, spread;               /* expectation for the current bucket */
     int surge;                      /* index+1 of the ongoing surge, 0 if none */
+    uint16_t sens0;                 /* the first sensor of the bucket's new sources */
+    uint8_t nsens;                  /* sensors among them: 0, 1 or 2 (= more) */
+    uint16_t sp;                    /* their majority source port candidate (Boyer-Moore) */
+    uint32_t spn, sphit;            /* its vote, and new sources from it since it led */
     struct {
         int i;                      /* index+1 of an ongoing flood, 0 if none */
         uint64_t h;                 /* its target's hash */
         uint64_t fresh;             /* its new sources in the current bucket */
     } fl[FLOODS];
-    uint16_t sens0;                 /* the first sensor of the bucket's new sources */
-    uint8_t nsens;                  /* sensors among them: 0, 1 or 2 (= more) */
-    uint16_t sp;                    /* their majority source port candidate (Boyer-Moore) */
-    uint32_t spn, sphit;            /* its vote, and new sources from it since it led */
-    int last;                       /* index+1 of the latest surge, kept after it ends */
+    uint64_t cand_h[CANDS];         /* the candidates' target hashes; 0 = unused */
     uint32_t slot[SLOTS];           /* new sources per twelfth of the bucket */
+    int last;                       /* index+1 of the latest surge, kept after it ends */
+    struct ewm x;                   /* judged statistic, all buckets */
+    struct ewm s, t;                /* sources and targets (for the ISC score) */
+    double phase_mean[PHASES];
+    uint32_t phase_n[PHASES];
     struct cand cand[CANDS];
 };
 
@@ -294,13 +297,25 @@ static void seen_rebuild(struct ww_surges *s, int64_t now)
         cutoff = lo;
         while (seen_keep(s, cutoff, mask) > cap / 2) mask = mask << 1 | 2;
     }
-    struct seen *old = s->seen;
-    size_t n = s->seen_n;
-    ww_hash_release(&s->seen_ix);
-    seen_alloc(s, ncap);
+    /* in place: the kept entries move up in order, the array grows by
+     * realloc (a large one is remapped, not copied), and only the index is
+     * made anew, after the old one is freed: growing costs the new index
+     * and nothing else at once (a second table beside the first had been
+     * the peak of the one-shot-sources bench) */
+    size_t n = s->seen_n, w = 0;
     for (size_t i = 0; i < n; i++)
-        if (seen_kept(&old[i], cutoff, mask)) seen_add(s, old[i].key, old[i].b);
-    ww_free(old);
+        if (seen_kept(&s->seen[i], cutoff, mask)) s->seen[w++] = s->seen[i];
+    ww_hash_release(&s->seen_ix);
+    if (ncap != cap) s->seen = ww_realloc(s->seen, ww_hash_most(ncap) * sizeof *s->seen);
+    ww_hash_init(&s->seen_ix, ncap);
+    s->seen_n = 0;
+    for (size_t i = 0; i < w; i++) ww_hash_put(&s->seen_ix, seen_hash(s->seen[i].key), (uint32_t)s->seen_n++);
+}
+
+/* The seen table's key of (source hash, series). */
+static uint64_t seen_key(uint64_t src_hash, size_t idx)
+{
+    return ww_hash64(src_hash ^ (idx * 0x9e3779b97f4a7c15ULL)) | 1;
 }
 
 /* 1 if (source, port) was not seen within the window before bucket b. */
@@ -408,6 +423,7 @@ static void bucket_clear(struct series *q)
     q->sp = 0, q->spn = q->sphit = 0;
     memset(q->slot, 0, sizeof q->slot);
     memset(q->cand, 0, sizeof q->cand);
+    memset(q->cand_h, 0, sizeof q->cand_h);
 }
 
 /* Close q's current bucket and any empty ones up to (not incl.) bucket nb. */
@@ -464,20 +480,21 @@ static void call(struct ww_surges *s, struct series *q, uint16_t port, uint8_t p
     q->surge = q->last = (int)s->nres;
 }
 
-/* Count a new source's target among the bucket's heavy candidates. */
-static struct cand *cand_add(struct series *q, uint64_t h, const struct ww_event *ev)
+/* Count a new source's target among the bucket's heavy candidates: its number. */
+static int cand_add(struct series *q, uint64_t h, const struct ww_event *ev)
 {
-    struct cand *c = NULL, *min = &q->cand[0];
-    for (int i = 0; i < CANDS && !c; i++) {
-        if (q->cand[i].h == h) c = &q->cand[i];
-        else if (q->cand[i].n < min->n) min = &q->cand[i];
+    int c = -1, min = 0;
+    for (int i = 0; i < CANDS && c < 0; i++) {
+        if (q->cand_h[i] == h) c = i;
+        else if (q->cand[i].n < q->cand[min].n) min = i;
     }
-    if (!c) {
-        uint32_t err = min->h ? min->n : 0;
-        *min = (struct cand){.h = h, .a = ev->dst, .n = err, .err = err, .first = ev->ts_us};
+    if (c < 0) {
+        uint32_t err = q->cand_h[min] ? q->cand[min].n : 0;
+        q->cand_h[min] = h;
+        q->cand[min] = (struct cand){.a = ev->dst, .n = err, .err = err, .first = ev->ts_us};
         c = min;
     }
-    c->n++;
+    q->cand[c].n++;
     return c;
 }
 
@@ -500,8 +517,9 @@ static int converging(const struct ww_surges *s, const struct series *q)
  * (and, on a port with a baseline, as many as would make a surge); its
  * sources leave the bucket's new sources, so they never count toward one. */
 static void flood_check(struct ww_surges *s, struct series *q, uint16_t port, uint8_t proto,
-                        struct cand *c, int64_t ts)
+                        int ci, int64_t ts)
 {
+    struct cand *c = &q->cand[ci];
     uint64_t n = c->n - c->err;
     if (n < s->o.flood_sources || c->n < s->o.flood_share * (double)q->nnew) return;
     if (q->nbuckets >= s->o.warmup_buckets && (stat_x(s, q) - q->e) / q->spread < s->o.z_jump) return;
@@ -515,10 +533,11 @@ static void flood_check(struct ww_surges *s, struct series *q, uint16_t port, ui
     s->fl[s->nfl++] = (struct ww_flood){.target = c->a, .port = port, .proto = proto,
         .start_us = c->first, .end_us = ts, .sources = n, .records = c->rec};
     q->fl[k].i = (int)s->nfl;
-    q->fl[k].h = c->h;
+    q->fl[k].h = q->cand_h[ci];
     q->fl[k].fresh = n;
     q->nnew -= n < q->nnew ? n : q->nnew;
     *c = (struct cand){0}; /* its sources left the count: so does it */
+    q->cand_h[ci] = 0;
 }
 
 /* 1 if a UDP destination port's new sources come mostly from one watched
@@ -569,7 +588,7 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
     int fi = 0;
     for (; fi < FLOODS && !f; fi++)
         if (q->fl[fi].i && q->fl[fi].h == ch) f = &s->fl[q->fl[fi].i - 1];
-    int isnew = seen_new(s, ww_hash64(ah ^ (idx * 0x9e3779b97f4a7c15ULL)), b);
+    int isnew = seen_new(s, seen_key(ah, idx), b);
     if (f) { /* the flood's records and sources: never toward a surge */
         f->records += ev->count;
         if (ts > f->end_us) f->end_us = ts;
@@ -579,9 +598,9 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
             return;
         }
     }
-    struct cand *c = !f && isnew ? cand_add(q, ch, ev) : NULL;
+    int c = !f && isnew ? cand_add(q, ch, ev) : -1;
     for (int i = 0; i < CANDS && !f; i++)
-        if (q->cand[i].h == ch) q->cand[i].rec += ev->count;
+        if (q->cand_h[i] == ch) q->cand[i].rec += ev->count;
     if (isnew) {
         q->nnew++;
         news = 1;
@@ -593,7 +612,7 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
         else q->spn--;
         q->slot[(ts - b * s->o.bucket_us) * SLOTS / s->o.bucket_us]++;
         if (r && k < WW_SURGE_SLOTS) r->slots[k]++;
-        if (c && side == WW_SURGE_DPORT) flood_check(s, q, port, ev->proto, c, ts);
+        if (c >= 0 && side == WW_SURGE_DPORT) flood_check(s, q, port, ev->proto, c, ts);
     }
     if (!news || q->surge || q->nbuckets < s->o.warmup_buckets) return;
     double x = stat_x(s, q);
@@ -611,6 +630,31 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
     if ((s->nsens > 1 || s->nsens_prev > 1) && q->nsens < 2) return;
     if (explained(s, q, port, side, ev->proto, ts)) return;
     call(s, q, port, ev->proto, side, ts, z);
+}
+
+void ww_surges_prefetch(const struct ww_surges *s, const struct ww_event *ev, int stage)
+{
+    if (ev->proto != WW_PROTO_TCP && ev->proto != WW_PROTO_UDP) return;
+    size_t idx = (size_t)(ev->proto == WW_PROTO_UDP) << 16 | ev->dport;
+    uint64_t ah = ww_addr_hash(&ev->src);
+    uint64_t sh = seen_hash(seen_key(ah, idx));
+    if (stage == 0) {
+        ww_hash_prefetch(&s->seen_ix, sh);
+        __builtin_prefetch(&s->ser[idx]);
+        return;
+    }
+    const struct series *q = s->ser[idx];
+    if (stage == 1) {
+        uint32_t i = ww_hash_peek(&s->seen_ix, sh);
+        if (i != WW_HASH_NONE) __builtin_prefetch(&s->seen[i]);
+        for (int k = 0; q && k < 3; k++) __builtin_prefetch((const char *)q + 64 * k);
+        return;
+    }
+    if (!q) return;
+    uint64_t th = ww_addr_hash(&ev->dst);
+    ww_dcount_prefetch(&q->src, ah);
+    ww_dcount_prefetch(&q->tgt, th);
+    ww_dcount_prefetch(&q->ntgt, th);
 }
 
 void ww_surges_event(struct ww_surges *s, const struct ww_event *ev)
@@ -1052,7 +1096,7 @@ size_t ww_surges_save(const struct ww_surges *s, unsigned char **out)
         for (int j = 0; j < SLOTS; j++) put(&w, q->slot[j], 4);
         for (int j = 0; j < CANDS; j++) {
             const struct cand *c = &q->cand[j];
-            put(&w, c->h, 8);
+            put(&w, q->cand_h[j], 8);
             put_addr(&w, &c->a);
             put(&w, c->n, 4);
             put(&w, c->err, 4);
@@ -1129,7 +1173,7 @@ static void load_series(struct rbuf *r, struct ww_surges *s, unsigned version)
             for (int j = 0; j < SLOTS; j++) q->slot[j] = (uint32_t)get(r, 4);
             for (int j = 0; j < CANDS; j++) {
                 struct cand *c = &q->cand[j];
-                c->h = get(r, 8);
+                q->cand_h[j] = get(r, 8);
                 get_addr(r, &c->a);
                 c->n = (uint32_t)get(r, 4);
                 c->err = (uint32_t)get(r, 4);

@@ -1,13 +1,13 @@
 /* report.c -- JSON (jansson) and text writers for struct ww_report.
  *
- * JSON is built as a jansson tree and dumped once: the document is small
- * (bounded by the number of scanners, ports and surges, never by events),
- * and jansson gets escaping and number formatting right. Ports are already
- * sorted by sources (ww_ports_stats); the JSON lists all of them, the text
- * report the top rows. */
+ * JSON is jansson's format (JSON_INDENT(2)): the small parts are jansson
+ * trees, the scanners and ports written directly in the same bytes (see
+ * "JSON" below). Ports are already sorted by sources (ww_ports_stats); the
+ * JSON lists all of them, the text report the top rows. */
 #include "out/report.h"
 
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -146,67 +146,199 @@ static void backscatter_text(FILE *out, const struct ww_report *r, size_t top)
     if (r->nbackscatter > top) fprintf(out, "  ... %zu more\n", r->nbackscatter - top);
 }
 
-int ww_report_json(FILE *out, const struct ww_report *r)
+/* ---- JSON ----
+ *
+ * The document is written as jansson would dump it with JSON_INDENT(2)
+ * (byte for byte: tests/e2e compare against jansson's own output of the
+ * same tree), through a 64 KiB sink: the small parts (input, surges,
+ * floods, backscatter, history) are jansson trees dumped at their depth,
+ * the two large arrays (a scanner or a port per element, tens of
+ * thousands of them in a busy log) are written directly -- building and
+ * dumping a jansson object per element took most of a large report's
+ * time. Their strings are addresses, names and times, which need no
+ * escaping; a known-scanner label (the user's text) goes through jansson. */
+struct sink {
+    FILE *out;
+    size_t n;
+    int failed;
+    unsigned depth;        /* extra indentation for a dumped tree, in levels */
+    char b[65536];
+};
+
+static void sink_flush(struct sink *k)
 {
-    json_t *doc = json_object(), *files = json_array(), *a;
-    char b[128], num[8];
+    if (k->n && fwrite(k->b, 1, k->n, k->out) != k->n) k->failed = 1;
+    k->n = 0;
+}
 
-    for (size_t i = 0; i < r->nfiles; i++) json_array_append_new(files, json_string(r->files[i]));
-    json_object_set_new(doc, "input", json_pack("{s:o,s:I,s:I,s:I,s:I}",
-        "files", files, "lines", (json_int_t)r->input.lines,
-        "events", (json_int_t)r->input.events, "skipped", (json_int_t)r->input.skipped,
-        "records", (json_int_t)r->records));
-    if (r->first_us || r->last_us) {
-        json_object_set_new(json_object_get(doc, "input"), "first_seen", jtime(r->first_us));
-        json_object_set_new(json_object_get(doc, "input"), "last_seen", jtime(r->last_us));
+static void put(struct sink *k, const char *p, size_t n)
+{
+    if (k->n + n > sizeof k->b) sink_flush(k);
+    if (n > sizeof k->b) {
+        if (fwrite(p, 1, n, k->out) != n) k->failed = 1;
+        return;
     }
+    memcpy(k->b + k->n, p, n);
+    k->n += n;
+}
 
-    a = json_array();
+static void puts_(struct sink *k, const char *s) { put(k, s, strlen(s)); }
+
+static void put_int(struct sink *k, long long v)
+{
+    char b[24];
+    int i = (int)sizeof b;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do b[--i] = (char)('0' + u % 10); while (u /= 10);
+    if (v < 0) b[--i] = '-';
+    put(k, b + i, sizeof b - (size_t)i);
+}
+
+/* jansson's dump callback: its newlines get the tree's depth added. */
+static int dump_put(const char *p, size_t n, void *arg)
+{
+    struct sink *k = arg;
+    for (const char *nl; n && (nl = memchr(p, '\n', n)); n -= (size_t)(nl + 1 - p), p = nl + 1) {
+        put(k, p, (size_t)(nl + 1 - p));
+        for (unsigned d = 0; d < k->depth; d++) put(k, "  ", 2);
+    }
+    put(k, p, n);
+    return k->failed ? -1 : 0;
+}
+
+/* A jansson value (taken) at `depth` levels in. */
+static void put_tree(struct sink *k, json_t *v, unsigned depth)
+{
+    k->depth = depth;
+    if (json_dump_callback(v, dump_put, k, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER))
+        k->failed = 1;
+    json_decref(v);
+}
+
+/* ,\n and the indentation of an element's field (or the element's opening). */
+static void field(struct sink *k, const char *key, int first)
+{
+    puts_(k, first ? "{\n      \"" : ",\n      \"");
+    puts_(k, key);
+    put(k, "\": ", 3);
+}
+
+static void field_str(struct sink *k, const char *key, const char *v, int first)
+{
+    field(k, key, first);
+    put(k, "\"", 1);
+    puts_(k, v);
+    put(k, "\"", 1);
+}
+
+static void field_int(struct sink *k, const char *key, long long v, int first)
+{
+    field(k, key, first);
+    put_int(k, v);
+}
+
+/* "key": [ elements ]: each element begun by elem(). */
+static void array_open(struct sink *k, const char *key, size_t n)
+{
+    puts_(k, ",\n  \"");
+    puts_(k, key);
+    puts_(k, n ? "\": [\n    " : "\": []");
+}
+
+static void elem_end(struct sink *k, int last)
+{
+    puts_(k, last ? "\n    }\n  ]" : "\n    },\n    ");
+}
+
+static void scanners_json(struct sink *k, const struct ww_report *r)
+{
+    char b[WW_ADDR_STRLEN], flags[128], protos[64], t[40];
+    array_open(k, "scanners", r->nscanners);
     for (size_t i = 0; i < r->nscanners; i++) {
         const struct ww_scanner *s = &r->scanners[i];
-        char flags[128], protos[64];
-        json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:s}",
-            "src", ww_addr_format(&s->src, b), "kind", s->kind,
-            "proto", ww_scanner_protos(s, protos, sizeof protos),
-            "flags", ww_scanner_flags(s, flags, sizeof flags),
-            "probes", (json_int_t)s->probes, "targets", (json_int_t)s->targets,
-            "ports", (json_int_t)s->ports, "first_seen", jtime(s->first_us),
-            "last_seen", jtime(s->last_us), "method", s->method);
+        field_str(k, "src", ww_addr_format(&s->src, b), 1);
+        field_str(k, "kind", s->kind, 0);
+        field_str(k, "proto", ww_scanner_protos(s, protos, sizeof protos), 0);
+        field_str(k, "flags", ww_scanner_flags(s, flags, sizeof flags), 0);
+        field_int(k, "probes", (long long)s->probes, 0);
+        field_int(k, "targets", (long long)s->targets, 0);
+        field_int(k, "ports", (long long)s->ports, 0);
+        field_str(k, "first_seen", ww_time_format(s->first_us, t, sizeof t), 0);
+        field_str(k, "last_seen", ww_time_format(s->last_us, t, sizeof t), 0);
+        field_str(k, "method", s->method, 0);
         const char *label = ww_known_label(r->known, &s->src);
-        if (label) json_object_set_new(o, "label", json_string(label));
-        json_array_append_new(a, o);
+        if (label) {
+            field(k, "label", 0);
+            put_tree(k, json_string(label), 0);
+        }
+        elem_end(k, i + 1 == r->nscanners);
     }
-    json_object_set_new(doc, "scanners", a);
+}
 
-    a = json_array();
+static void ports_json(struct sink *k, const struct ww_report *r)
+{
+    char num[8];
+    array_open(k, "ports", r->nports);
     for (size_t i = 0; i < r->nports; i++) {
         const struct ww_portstat *p = &r->ports[i];
-        json_array_append_new(a, json_pack("{s:i,s:s,s:I,s:I,s:I}", "port", p->port,
-            "proto", proto_str(p->proto, num), "records", (json_int_t)p->records,
-            "sources", (json_int_t)p->sources, "targets", (json_int_t)p->targets));
+        field_int(k, "port", p->port, 1);
+        field_str(k, "proto", proto_str(p->proto, num), 0);
+        field_int(k, "records", (long long)p->records, 0);
+        field_int(k, "sources", (long long)p->sources, 0);
+        field_int(k, "targets", (long long)p->targets, 0);
+        elem_end(k, i + 1 == r->nports);
     }
-    json_object_set_new(doc, "ports", a);
+}
 
-    json_object_set_new(doc, "surges", surges_json(r, num));
-    json_object_set_new(doc, "floods", floods_json(r, num));
-    json_object_set_new(doc, "backscatter", backscatter_json(r));
+/* A top-level member given as a jansson tree (taken). */
+static void member(struct sink *k, const char *key, json_t *v)
+{
+    puts_(k, ",\n  \"");
+    puts_(k, key);
+    put(k, "\": ", 3);
+    put_tree(k, v, 1);
+}
 
+int ww_report_json(FILE *out, const struct ww_report *r)
+{
+    char num[8];
+    struct sink *k = malloc(sizeof *k);
+    if (!k) return WW_ERR_IO;
+    k->out = out, k->n = 0, k->failed = 0;
+
+    json_t *input, *files = json_array();
+    for (size_t i = 0; i < r->nfiles; i++) json_array_append_new(files, json_string(r->files[i]));
+    input = json_pack("{s:o,s:I,s:I,s:I,s:I}",
+        "files", files, "lines", (json_int_t)r->input.lines,
+        "events", (json_int_t)r->input.events, "skipped", (json_int_t)r->input.skipped,
+        "records", (json_int_t)r->records);
+    if (r->first_us || r->last_us) {
+        json_object_set_new(input, "first_seen", jtime(r->first_us));
+        json_object_set_new(input, "last_seen", jtime(r->last_us));
+    }
+    puts_(k, "{\n  \"input\": ");
+    put_tree(k, input, 1);
+    scanners_json(k, r);
+    ports_json(k, r);
+    member(k, "surges", surges_json(r, num));
+    member(k, "floods", floods_json(r, num));
+    member(k, "backscatter", backscatter_json(r));
     if (r->nhist) {
-        a = json_array();
+        json_t *a = json_array();
         for (size_t i = 0; i < r->nhist; i++)
             json_array_append_new(a, json_pack("[o,I,I,I]", jtime(r->hist_start[i]),
                 (json_int_t)r->hist_records[i], (json_int_t)r->hist_sources[i],
                 (json_int_t)r->hist_targets[i]));
-        json_object_set_new(doc, "history", json_pack("{s:i,s:s,s:I,s:[s,s,s,s],s:o}",
+        member(k, "history", json_pack("{s:i,s:s,s:I,s:[s,s,s,s],s:o}",
             "port", r->hist_port, "proto", proto_str(r->hist_proto, num),
             "bucket_seconds", (json_int_t)(r->bucket_us / 1000000),
             "columns", "start", "records", "sources", "targets", "buckets", a));
     }
-
-    int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(doc);
-    if (rc || fputc('\n', out) == EOF) return WW_ERR_IO;
-    return WW_OK;
+    puts_(k, "\n}\n");
+    sink_flush(k);
+    int failed = k->failed;
+    free(k);
+    return failed ? WW_ERR_IO : WW_OK;
 }
 
 int ww_report_text(FILE *out, const struct ww_report *r, size_t top)

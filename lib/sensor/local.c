@@ -87,6 +87,7 @@ static void say(struct local *l, const struct ww_scanner *sc)
 void local_report(struct local *l)
 {
     const struct ww_scanner *sc;
+    ww_analysis_finish(&l->an); /* the events read so far, to the detector */
     size_t n = ww_scan_results(l->an.scan, &sc), done = 0;
     while (done < l->nlater && block_scanner(l, &l->later[done], 1) != WW_BLOCK_LIMITED) done++;
     if (done) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "test.h"
+#include "core/hll.h"
 #include "core/addr.h"
 #include "core/bytes.h"
 #include "core/dcount.h"
@@ -185,7 +186,7 @@ static void run(void)
     /* The 129th value promotes; all earlier ones are in the HLL. */
     CHECK_INT(ww_dcount_add(&dc, ww_hash64(128)), 1);
     CHECK(!ww_dcount_is_exact(&dc));
-    CHECK_INT(ww_dcount_bytes(&dc), 4096);
+    CHECK_INT(ww_dcount_bytes(&dc), sizeof(struct ww_hll)); /* 4096 registers and their histogram */
     CHECK(llabs((long long)ww_dcount_count(&dc) - 129) <= 2);
     CHECK_INT(ww_dcount_add(&dc, ww_hash64(5)), 0);
     for (uint64_t i = 129; i < 100000; i++) ww_dcount_add(&dc, ww_hash64(i));

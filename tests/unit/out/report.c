@@ -378,6 +378,48 @@ static void test_write_error(void)
     fclose(f);
 }
 
+/* The JSON is jansson's own format byte for byte (report.c writes the
+ * large arrays itself): jansson reading it and dumping it again with
+ * JSON_INDENT(2) gives the very same bytes -- for the full report, for a
+ * scanner with a known-scanner label that needs escaping, and for an
+ * empty report. */
+static void check_jansson_bytes(void)
+{
+    int rc;
+    char *out = render(1, 0, &rc);
+    CHECK_INT(rc, WW_OK);
+    json_error_t e;
+    json_t *doc = json_loads(out, 0, &e);
+    CHECK(doc != NULL);
+    char *again = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    size_t n = again ? strlen(again) : 0;
+    CHECK(again && strlen(out) == n + 1 && !strncmp(out, again, n) && out[n] == '\n');
+    if (again && (strlen(out) != n + 1 || strncmp(out, again, n)))
+        fprintf(stderr, "--- written:\n%s--- jansson:\n%s\n", out, again);
+    free(again);
+    json_decref(doc);
+    free(out);
+}
+
+static void test_json_bytes(void)
+{
+    build();
+    check_jansson_bytes();
+    const char *ks = "198.51.100.0/24 a \"quoted\" \\ label, caf\xc3\xa9\n";
+    struct ww_known *known = NULL;
+    char err[256];
+    CHECK_INT(ww_known_parse(ks, strlen(ks), "ks", &known, err, sizeof err), WW_OK);
+    rep.known = known;
+    check_jansson_bytes();
+    int rc;
+    char *out = render(1, 0, &rc);
+    CHECK(out && strstr(out, "\"label\": \"a \\\"quoted\\\" \\\\ label, caf\xc3\xa9\"") != NULL);
+    free(out);
+    ww_known_free(known);
+    memset(&rep, 0, sizeof rep);
+    check_jansson_bytes();
+}
+
 static void test_scanner_strings(void)
 {
     build();
@@ -396,4 +438,5 @@ TEST_MAIN(
     test_text();
     test_write_error();
     test_scanner_strings();
+    test_json_bytes();
 )
