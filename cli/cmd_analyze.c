@@ -348,6 +348,21 @@ static int report(struct analyze *a, enum ww_err rc)
     return status;
 }
 
+/* -v: what each thread ran and its CPU time (how --threads split the work). */
+static void say_threads(const struct ww_analysis *an)
+{
+    static const char *const names[] = {"scan", "ports", "surges", "backscatter"};
+    for (unsigned t = 0; t < an->nthreads; t++) {
+        char what[64] = "";
+        size_t n = 0;
+        for (unsigned d = 0; d < 4; d++)
+            if (an->thread_set[t] & (1u << d))
+                n += (size_t)snprintf(what + n, sizeof what - n, "%s%s", n ? "," : "", names[d]);
+        fprintf(stderr, "wormwatch: thread %u (%s%s%s): %.3f s CPU\n", t, t ? "" : "reading",
+                !t && n ? ", " : "", what, an->thread_cpu_s[t]);
+    }
+}
+
 /* Threads by default: the CPUs this process may run on, at most
  * DEFAULT_THREADS (past two the detectors' split gains little:
  * docs/PERFORMANCE.md). */
@@ -392,6 +407,7 @@ int cmd_analyze(int argc, char **argv)
     }
     enum ww_err rc = ww_input_files((const char *const *)a.files, a.nfiles, &a.in, on_file_done, &a);
     ww_analysis_finish(&a.an);
+    if (a.verbose) say_threads(&a.an);
     if (a.progress) fputs("\r\033[K", stderr);
     st = report(&a, rc);
     ww_analysis_release(&a.an);
@@ -418,7 +434,8 @@ const struct ww_command ww_cmd_analyze = {
     "  --top N                   rows per table in text (default 10)\n"
     "  --history PORT/PROTO      add that port's per-bucket counts to the JSON\n"
     "  -q, --quiet               do not name bad lines on stderr\n"
-    "  -v, --verbose             name every bad line (default: first 5 per file)\n"
+    "  -v, --verbose             name every bad line (default: first 5 per file),\n"
+    "                            and what each thread ran, with its CPU time\n"
     "  --progress, --no-progress progress on stderr (default: when a terminal)\n"
     "  --threads N               threads for reading and the detectors (default:\n"
     "                            the CPUs online, at most 2); the findings are the\n"

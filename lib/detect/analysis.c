@@ -17,6 +17,7 @@
 
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/mem.h"
 
@@ -40,7 +41,15 @@ struct worker {
     struct ww_pipe *p;
     unsigned set;                 /* WW_ANALYSIS_* it runs */
     uint64_t tail;                /* blocks it has finished */
+    double cpu_s;                 /* its CPU time, when it stopped */
 };
+
+static double thread_cpu(void)
+{
+    struct timespec t;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)) return 0;
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
 
 struct ww_pipe {
     struct ww_analysis *a;
@@ -114,6 +123,7 @@ static void *work(void *arg)
         while (w->tail == p->head && !p->done) pthread_cond_wait(&p->work, &p->mu);
         if (w->tail == p->head) { /* done, and nothing left */
             pthread_mutex_unlock(&p->mu);
+            w->cpu_s = thread_cpu();
             return NULL;
         }
         size_t k = w->tail % NBLOCKS, n = p->len[k];
@@ -203,6 +213,9 @@ void ww_analysis_finish(struct ww_analysis *a)
     struct ww_pipe *p = a->pipe;
     if (!p) return;
     if (p->fill) publish(p);
+    a->nthreads = 1 + p->nworkers;
+    a->thread_set[0] = a->inline_set;
+    a->thread_cpu_s[0] = thread_cpu();
     if (!p->nworkers) return;
     pthread_mutex_lock(&p->mu);
     p->done = 1;
@@ -211,6 +224,8 @@ void ww_analysis_finish(struct ww_analysis *a)
     for (unsigned i = 0; i < p->nworkers; i++) {
         pthread_join(p->w[i].th, NULL);
         a->inline_set |= p->w[i].set;
+        a->thread_set[1 + i] = p->w[i].set;
+        a->thread_cpu_s[1 + i] = p->w[i].cpu_s;
     }
     p->nworkers = 0, p->head = 0; /* from now on the caller runs every detector */
 }

@@ -59,6 +59,12 @@ struct ww_analysis {
     int64_t first_us, last_us;   /* time span of the events (if records) */
     unsigned inline_set;         /* WW_ANALYSIS_* run on the caller's thread */
     struct ww_pipe *pipe;        /* the blocks (and workers) */
+    /* After ww_analysis_finish: the threads that ran, the caller's first
+     * (its CPU time includes its reading and parsing), what each ran and
+     * its CPU seconds up to then. */
+    unsigned nthreads;
+    unsigned thread_set[WW_ANALYSIS_THREADS_MAX];
+    double thread_cpu_s[WW_ANALYSIS_THREADS_MAX];
 };
 
 void ww_analysis_init(struct ww_analysis *a, const struct ww_analysis_opts *o);

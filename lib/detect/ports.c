@@ -57,7 +57,6 @@ struct table {
 struct ww_ports {
     struct ww_ports_opts o;
     struct table buckets, totals;
-    size_t heap;                      /* ww_dcount heap bytes */
     int seen;
     int64_t first_b, last_b;          /* bucket range of the whole input */
     struct ww_portstat *stats;
@@ -138,13 +137,11 @@ static int64_t floor_div(int64_t a, int64_t b)
     return q - (a % b != 0 && a < 0);
 }
 
-static void count(struct ww_ports *p, struct cell *c, const struct ww_event *ev, uint64_t n)
+static void count(struct cell *c, const struct ww_event *ev, uint64_t n)
 {
-    size_t before = ww_dcount_bytes(&c->sources) + ww_dcount_bytes(&c->targets);
     c->records += n;
     ww_dcount_add(&c->sources, ww_addr_hash(&ev->src));
     ww_dcount_add(&c->targets, ww_addr_hash(&ev->dst));
-    p->heap += ww_dcount_bytes(&c->sources) + ww_dcount_bytes(&c->targets) - before;
 }
 
 static uint64_t event_key(const struct ww_ports *p, const struct ww_event *ev, int64_t *bucket)
@@ -181,24 +178,20 @@ void ww_ports_event(struct ww_ports *p, const struct ww_event *ev)
     if (!p->seen || b > p->last_b) p->last_b = b;
     p->seen = 1;
     uint64_t n = ev->count ? ev->count : 1;
-    count(p, get(&p->buckets, key), ev, n);
+    count(get(&p->buckets, key), ev, n);
 }
 
 /* The totals table afresh: every bucket cell merged into its port's. */
 static void totals(struct ww_ports *p)
 {
-    for (size_t k = 0; k < p->totals.n; k++)
-        p->heap -= ww_dcount_bytes(&p->totals.c[k].sources) + ww_dcount_bytes(&p->totals.c[k].targets);
     table_release(&p->totals);
     table_init(&p->totals);
     for (size_t k = 0; k < p->buckets.n; k++) {
         const struct cell *b = &p->buckets.c[k];
         struct cell *t = get(&p->totals, make_key(0, key_proto(b->key), key_port(b->key)));
-        size_t before = ww_dcount_bytes(&t->sources) + ww_dcount_bytes(&t->targets);
         t->records += b->records;
         ww_dcount_merge(&t->sources, &b->sources);
         ww_dcount_merge(&t->targets, &b->targets);
-        p->heap += ww_dcount_bytes(&t->sources) + ww_dcount_bytes(&t->targets) - before;
     }
 }
 
@@ -243,11 +236,20 @@ size_t ww_ports_history(struct ww_ports *p, uint16_t port, uint8_t proto, int64_
     return n;
 }
 
+/* The dcount sets of a table's cells: counted when asked, not per event. */
+static size_t sets_bytes(const struct table *t)
+{
+    size_t m = 0;
+    for (size_t k = 0; k < t->n; k++)
+        m += ww_dcount_bytes(&t->c[k].sources) + ww_dcount_bytes(&t->c[k].targets);
+    return m;
+}
+
 size_t ww_ports_memory(const struct ww_ports *p)
 {
     return sizeof *p + (p->buckets.cap + p->totals.cap) * sizeof(struct cell) +
-           ww_hash_bytes(&p->buckets.index) + ww_hash_bytes(&p->totals.index) + p->heap +
-           p->nstats * sizeof *p->stats;
+           ww_hash_bytes(&p->buckets.index) + ww_hash_bytes(&p->totals.index) +
+           sets_bytes(&p->buckets) + sets_bytes(&p->totals) + p->nstats * sizeof *p->stats;
 }
 
 void ww_ports_free(struct ww_ports *p)

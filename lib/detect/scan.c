@@ -101,7 +101,6 @@ struct ww_scan {
     size_t n, cap;        /* entries in use, allocated */
     size_t nlive;         /* entries not flagged */
     struct ww_hash index; /* address -> entry */
-    size_t heap;          /* ww_dcount heap bytes of all entries */
     struct ww_sweep_clock clk;     /* event time; idle state swept as it passes */
     struct ww_scanner *res;
     size_t nres;
@@ -138,13 +137,12 @@ struct ww_scan *ww_scan_new(const struct ww_scan_opts *o)
     return s;
 }
 
-static void release_src(struct ww_scan *s, struct src *e)
+static void release_src(struct src *e)
 {
-    struct ww_dcount *d[4] = {&e->targets, &e->ports, &e->wtargets, &e->wports};
-    for (int i = 0; i < 4; i++) {
-        s->heap -= ww_dcount_bytes(d[i]);
-        ww_dcount_release(d[i]);
-    }
+    ww_dcount_release(&e->targets);
+    ww_dcount_release(&e->ports);
+    ww_dcount_release(&e->wtargets);
+    ww_dcount_release(&e->wports);
 }
 
 struct by_last { int64_t last_us; size_t idx; };
@@ -204,7 +202,7 @@ static void sweep(struct ww_scan *s, size_t keep)
     }
     size_t w = 0;
     for (size_t k = 0; k < s->n; k++) {
-        if (s->ents[k].dead) release_src(s, &s->ents[k]);
+        if (s->ents[k].dead) release_src(&s->ents[k]);
         else s->ents[w++] = s->ents[k];
     }
     s->n = w;
@@ -240,25 +238,11 @@ static struct src *insert(struct ww_scan *s, const struct ww_addr *a, uint64_t h
     return e;
 }
 
-static int dc_add(struct ww_scan *s, struct ww_dcount *dc, uint64_t h)
-{
-    size_t before = ww_dcount_bytes(dc);
-    int r = ww_dcount_add(dc, h);
-    s->heap += ww_dcount_bytes(dc) - before;
-    return r;
-}
-
-static void dc_clear(struct ww_scan *s, struct ww_dcount *dc)
-{
-    s->heap -= ww_dcount_bytes(dc);
-    ww_dcount_release(dc);
-}
-
 static void flag(struct ww_scan *s, struct src *e, uint8_t method)
 {
     e->method = method;
-    dc_clear(s, &e->wtargets);
-    dc_clear(s, &e->wports);
+    ww_dcount_release(&e->wtargets);
+    ww_dcount_release(&e->wports);
     s->nlive--;
 }
 
@@ -338,8 +322,8 @@ void ww_scan_event(struct ww_scan *s, const struct ww_event *ev)
     e->probe_mask |= 1u << ww_event_probe(ev);
     proto_add(e, ev->proto, c);
     uint64_t th = ww_addr_hash(&ev->dst), ph = port_hash(ev);
-    int newtarget = dc_add(s, &e->targets, th);
-    dc_add(s, &e->ports, ph);
+    int newtarget = ww_dcount_add(&e->targets, th);
+    ww_dcount_add(&e->ports, ph);
     if (e->method) return;
 
     if (newtarget && ev->outcome != WW_OUTCOME_UNKNOWN) {
@@ -352,12 +336,12 @@ void ww_scan_event(struct ww_scan *s, const struct ww_event *ev)
     }
     if (ev->outcome == WW_OUTCOME_SUCCESS) return; /* not a probe: see above */
     if (ts - e->epoch_us >= s->o.window_us || e->epoch_us - ts >= s->o.window_us) {
-        dc_clear(s, &e->wtargets);
-        dc_clear(s, &e->wports);
+        ww_dcount_release(&e->wtargets);
+        ww_dcount_release(&e->wports);
         e->epoch_us = ts;
     }
-    dc_add(s, &e->wtargets, th);
-    dc_add(s, &e->wports, ph);
+    ww_dcount_add(&e->wtargets, th);
+    ww_dcount_add(&e->wports, ph);
     if (ww_dcount_count(&e->wports) >= s->o.vertical_ports ||
         ww_dcount_count(&e->wtargets) >= s->o.horizontal_hosts)
         flag(s, e, M_THRESHOLD);
@@ -412,14 +396,18 @@ size_t ww_scan_sources(const struct ww_scan *s)
 
 size_t ww_scan_memory(const struct ww_scan *s)
 {
-    return sizeof *s + s->cap * sizeof *s->ents + ww_hash_bytes(&s->index) +
-           s->heap + s->nres * sizeof *s->res;
+    size_t m = sizeof *s + s->cap * sizeof *s->ents + ww_hash_bytes(&s->index) +
+               s->nres * sizeof *s->res;
+    for (size_t k = 0; k < s->n; k++) /* counted when asked: the hot path keeps no tally */
+        m += ww_dcount_bytes(&s->ents[k].targets) + ww_dcount_bytes(&s->ents[k].ports) +
+             ww_dcount_bytes(&s->ents[k].wtargets) + ww_dcount_bytes(&s->ents[k].wports);
+    return m;
 }
 
 void ww_scan_free(struct ww_scan *s)
 {
     if (!s) return;
-    for (size_t k = 0; k < s->n; k++) release_src(s, &s->ents[k]);
+    for (size_t k = 0; k < s->n; k++) release_src(&s->ents[k]);
     ww_free(s->ents);
     ww_hash_release(&s->index);
     ww_free(s->res);
