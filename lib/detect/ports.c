@@ -3,11 +3,10 @@
  * Counting: for every (port, proto) and every time bucket (bucket_us, an
  * hour by default, aligned to the epoch) we keep records (sum of event
  * counts), distinct sources and distinct targets (ww_dcount: exact to 128,
- * HLL beyond). The same over the whole input per (port, proto) is the union
- * of a port's buckets, made when the stats are asked for (a merged
- * ww_dcount is exactly the one every value was added to: an exact set holds
- * the same members, an HLL the same registers), so an event costs one
- * table look-up, not two. This is
+ * HLL beyond), plus the same over the whole input per (port, proto): a
+ * small table, which the caches hold (made from the buckets at the end
+ * instead, by merging their sets, it cost more than it saved and ran
+ * after every thread had finished). This is
  * traffic statistics, so every event counts, loopback sources and multicast
  * destinations included, under the port ww_event_port gives it (the
  * collector's rule too: ICMP and ICMPv6 have no port and count as port 0).
@@ -59,6 +58,7 @@ struct ww_ports {
     struct table buckets, totals;
     int seen;
     int64_t first_b, last_b;          /* bucket range of the whole input */
+    int64_t last_bucket, last_lo;     /* the last event's bucket, its start in us */
     struct ww_portstat *stats;
     size_t nstats;
 };
@@ -128,6 +128,7 @@ struct ww_ports *ww_ports_new(const struct ww_ports_opts *o)
     if (p->o.bucket_us < 1000000) p->o.bucket_us = 1000000;
     table_init(&p->buckets);
     table_init(&p->totals);
+    p->last_lo = INT64_MAX; /* no last bucket yet */
     return p;
 }
 
@@ -147,7 +148,8 @@ static void count(struct cell *c, const struct ww_event *ev, uint64_t n)
 static uint64_t event_key(const struct ww_ports *p, const struct ww_event *ev, int64_t *bucket)
 {
     int64_t ts = ev->ts_us > TS_MAX ? TS_MAX : ev->ts_us < -TS_MAX ? -TS_MAX : ev->ts_us;
-    *bucket = floor_div(ts, p->o.bucket_us);
+    *bucket = ts >= p->last_lo && ts - p->last_lo < p->o.bucket_us /* the last event's bucket: */
+            ? p->last_bucket : floor_div(ts, p->o.bucket_us);   /* no division */
     return make_key(*bucket, ev->proto, ww_event_port(ev));
 }
 
@@ -174,25 +176,13 @@ void ww_ports_event(struct ww_ports *p, const struct ww_event *ev)
 {
     int64_t b;
     uint64_t key = event_key(p, ev, &b);
+    p->last_bucket = b, p->last_lo = b * p->o.bucket_us;
     if (!p->seen || b < p->first_b) p->first_b = b;
     if (!p->seen || b > p->last_b) p->last_b = b;
     p->seen = 1;
     uint64_t n = ev->count ? ev->count : 1;
     count(get(&p->buckets, key), ev, n);
-}
-
-/* The totals table afresh: every bucket cell merged into its port's. */
-static void totals(struct ww_ports *p)
-{
-    table_release(&p->totals);
-    table_init(&p->totals);
-    for (size_t k = 0; k < p->buckets.n; k++) {
-        const struct cell *b = &p->buckets.c[k];
-        struct cell *t = get(&p->totals, make_key(0, key_proto(b->key), key_port(b->key)));
-        t->records += b->records;
-        ww_dcount_merge(&t->sources, &b->sources);
-        ww_dcount_merge(&t->targets, &b->targets);
-    }
+    count(get(&p->totals, make_key(0, ev->proto, ww_event_port(ev))), ev, n);
 }
 
 static int cmp_stat(const void *a, const void *b)
@@ -206,7 +196,6 @@ static int cmp_stat(const void *a, const void *b)
 
 size_t ww_ports_stats(struct ww_ports *p, const struct ww_portstat **out)
 {
-    totals(p);
     ww_free(p->stats);
     p->stats = ww_malloc((p->totals.n + 1) * sizeof *p->stats);
     p->nstats = 0;
