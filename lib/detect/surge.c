@@ -177,6 +177,7 @@ struct ww_surges {
     int phased;
     int64_t now_us;                 /* the latest event's time */
     int64_t sb;                     /* the latest event's bucket */
+    int64_t last_b, last_lo;        /* the last event's bucket, its start in us (derived, not saved) */
     uint16_t sens0;                 /* the first sensor with an event in it */
     uint8_t nsens;                  /* sensors with events in it: 0, 1 or 2 (= more) */
     uint8_t nsens_prev;             /* the same for the bucket before */
@@ -220,6 +221,7 @@ struct ww_surges *ww_surges_new(const struct ww_surge_opts *o)
     s->window = (uint64_t)(s->o.baseline_us / s->o.bucket_us);
     if (s->window < 1) s->window = 1;
     s->phased = s->o.bucket_us <= WW_HOUR_US && WW_HOUR_US % s->o.bucket_us == 0;
+    s->last_lo = INT64_MAX; /* no last bucket yet */
     seen_alloc(s, 1024);
     return s;
 }
@@ -661,7 +663,9 @@ void ww_surges_event(struct ww_surges *s, const struct ww_event *ev)
 {
     if (ev->proto != WW_PROTO_TCP && ev->proto != WW_PROTO_UDP) return;
     if (ww_event_is_reply(ev)) return; /* backscatter, not probes */
-    int64_t b = floor_div(ev->ts_us, s->o.bucket_us);
+    int64_t b = ev->ts_us >= s->last_lo && (uint64_t)ev->ts_us - (uint64_t)s->last_lo < (uint64_t)s->o.bucket_us
+              ? s->last_b : floor_div(ev->ts_us, s->o.bucket_us); /* the last event's bucket: no division */
+    s->last_b = b, s->last_lo = b * s->o.bucket_us;
     if (!s->started) {
         s->started = 1;
         s->learn_until = s->o.stat == WW_SURGE_NEW
