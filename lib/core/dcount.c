@@ -106,7 +106,14 @@ static void regrow(struct ww_dcount *dc, unsigned lg)
     dc->u.set = ww_calloc((size_t)1 << lg, sizeof *dc->u.set);
     dc->lg = (uint8_t)lg;
     dc->zero = 0;
-    each(&old, into_set, dc);
+    struct ww_hash t = table(dc);
+    if (old.lg == 0) { /* the one inline value (a loop over slots, not each()'s calls) */
+        if (old.n) into_set(dc, old.u.one);
+    } else {
+        dc->zero = old.zero;
+        for (size_t i = 0; i < (size_t)1 << old.lg; i++)
+            if (ww_hash_full(old.u.set[i])) ww_hash_put(&t, old.u.set[i].hash, old.u.set[i].ref - 1);
+    }
     ww_dcount_release(&old);
 }
 
