@@ -348,6 +348,13 @@ static int report(struct analyze *a, enum ww_err rc)
     return status;
 }
 
+/* CPU time of this thread so far. */
+static double cpu_seconds(void)
+{
+    struct timespec t;
+    return clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) ? 0 : (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 /* -v: what each thread ran and its CPU time (how --threads split the work). */
 static void say_threads(const struct ww_analysis *an)
 {
@@ -409,7 +416,9 @@ int cmd_analyze(int argc, char **argv)
     ww_analysis_finish(&a.an);
     if (a.verbose) say_threads(&a.an);
     if (a.progress) fputs("\r\033[K", stderr);
+    double t0 = cpu_seconds();
     st = report(&a, rc);
+    if (a.verbose) fprintf(stderr, "wormwatch: report: %.3f s CPU\n", cpu_seconds() - t0);
     ww_analysis_release(&a.an);
     ww_known_free(known);
     free(a.bad);
