@@ -3,8 +3,8 @@
  * Events are copied into blocks of BLOCK and the detectors run over a
  * block at a time (run(): each detector over the whole block, prefetching).
  * One thread: one block, run when full and at finish. More threads: a ring
- * of NBLOCKS blocks. The caller's thread fills the block at `head`, runs
- * its own detectors over it when full (or at finish) and publishes it;
+ * of NBLOCKS blocks. The caller's thread fills the block at `head`,
+ * publishes it when full (or at finish) and runs its own detectors over it;
  * every worker takes every published block in order, runs its detectors
  * over it and moves its own tail on. A slot is filled again only once every
  * worker's tail has passed it, so the caller waits when the slowest worker
@@ -144,20 +144,23 @@ static uint64_t slowest(const struct ww_pipe *p)
     return t;
 }
 
-/* Runs the caller's detectors over the block being filled and hands it to
- * the workers, waiting for room for the next. */
+/* Hands the block being filled to the workers, runs the caller's own
+ * detectors over it meanwhile, and waits for room for the next. */
 static void publish(struct ww_pipe *p)
 {
-    run(p->a, p->a->inline_set, p->blk + (p->head % NBLOCKS) * BLOCK, p->fill);
-    if (!p->nworkers) {
-        p->fill = 0;
-        return;
+    const struct ww_event *b = p->blk + (p->head % NBLOCKS) * BLOCK;
+    size_t n = p->fill;
+    if (p->nworkers) {
+        pthread_mutex_lock(&p->mu);
+        p->len[p->head % NBLOCKS] = n;
+        p->head++;
+        pthread_cond_broadcast(&p->work);
+        pthread_mutex_unlock(&p->mu);
     }
-    pthread_mutex_lock(&p->mu);
-    p->len[p->head % NBLOCKS] = p->fill;
-    p->head++;
+    run(p->a, p->a->inline_set, b, n); /* workers only read the block too */
     p->fill = 0;
-    pthread_cond_broadcast(&p->work);
+    if (!p->nworkers) return;
+    pthread_mutex_lock(&p->mu); /* the next block's slot: every worker past it */
     while (p->head - slowest(p) >= NBLOCKS) pthread_cond_wait(&p->room, &p->mu);
     pthread_mutex_unlock(&p->mu);
 }
@@ -203,8 +206,7 @@ void ww_analysis_event(struct ww_analysis *a, const struct ww_event *ev)
     if (!a->records || ev->ts_us > a->last_us) a->last_us = ev->ts_us;
     a->records += ev->count;
     struct ww_pipe *p = a->pipe;
-    size_t at = p->nworkers ? (p->head % NBLOCKS) * BLOCK : 0;
-    p->blk[at + p->fill++] = *ev;
+    p->blk[(p->head % NBLOCKS) * BLOCK + p->fill++] = *ev; /* head stays 0 without workers */
     if (p->fill == BLOCK) publish(p);
 }
 
