@@ -102,7 +102,7 @@ static void run(struct ww_analysis *a, unsigned set, const struct ww_event *b, s
         }
     if (set & PORTS)
         for (i = 0; i < n; i++) {
-            STAGES(ww_ports_prefetch, a->ports, b, i, n);
+            if (i + 2 * AHEAD < n) ww_ports_prefetch(a->ports, &b[i + 2 * AHEAD]);
             ww_ports_event(a->ports, &b[i]);
         }
     if (set & SURGE)

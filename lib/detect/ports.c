@@ -153,23 +153,10 @@ static uint64_t event_key(const struct ww_ports *p, const struct ww_event *ev, i
     return make_key(*bucket, ev->proto, ww_event_port(ev));
 }
 
-void ww_ports_prefetch(const struct ww_ports *p, const struct ww_event *ev, int stage)
+void ww_ports_prefetch(const struct ww_ports *p, const struct ww_event *ev)
 {
     int64_t b;
-    uint64_t key = event_key(p, ev, &b);
-    if (stage == 0) {
-        ww_hash_prefetch(&p->buckets.index, ww_hash64(key));
-        return;
-    }
-    if (stage == 1) {
-        uint32_t i = ww_hash_peek(&p->buckets.index, ww_hash64(key));
-        if (i != WW_HASH_NONE) __builtin_prefetch(&p->buckets.c[i]);
-        return;
-    }
-    const struct cell *c = find(&p->buckets, key);
-    if (!c) return;
-    ww_dcount_prefetch(&c->sources, ww_addr_hash(&ev->src));
-    ww_dcount_prefetch(&c->targets, ww_addr_hash(&ev->dst));
+    ww_hash_prefetch(&p->buckets.index, ww_hash64(event_key(p, ev, &b)));
 }
 
 void ww_ports_event(struct ww_ports *p, const struct ww_event *ev)
