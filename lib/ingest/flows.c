@@ -136,11 +136,6 @@ static void list_append(struct ww_flows *f, struct list *l, uint32_t i)
 
 /* ---- index ---- */
 
-static inline int same_words(const uint64_t a[2], const uint64_t b[2])
-{
-    return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0;
-}
-
 static inline int same_dir(const struct flow *e, const struct key *k)
 {
     return e->sport == k->sport && e->dport == k->dport &&
