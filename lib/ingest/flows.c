@@ -17,7 +17,8 @@
  * packet's direction, then the reverse, would. ICMP keys are looked up one
  * way only (their reverse is another key).
  *
- * Storage (at most N entries, nothing allocated per packet):
+ * Storage (at most N entries; nothing is allocated per packet but the
+ * index's few doublings):
  *   pool   N entries (N = capacity rounded up to a power of two) of 64
  *          bytes, one cache line each: the key as 64-bit words, first/last
  *          packet times, two links, ports, protocol, flags, families.
@@ -33,7 +34,7 @@
  *          `pending` (undecided probes, in arrival order) or `done`
  *          (decided or outcome-less flows, least recently active first).
  * At most 2^20 flows (analyze's default) take 64 MiB of pool and 16 MiB of
- * index. The table is far larger than the cache, so what a packet will read
+ * index (and the 8 MiB it grew from, while it doubles). The table is far larger than the cache, so what a packet will read
  * is prefetched: the heads' next entries and the index slot of the next
  * flow to forget here, and a packet's own slot by the reader
  * (ww_flows_prefetch, a few packets ahead).
