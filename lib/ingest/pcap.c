@@ -7,13 +7,14 @@
  *
  * Files: libpcap reads the file (both formats, timestamps scaled to
  * microseconds) from the FILE* the caller opened; we pull packets with
- * pcap_next_ex() (no callbacks, no longjmp). A packet is decoded at once
- * and its slot of the flow table prefetched (ww_flows_prefetch), but it is
- * tracked only AHEAD packets later, when that slot has reached the cache: the
- * tracker sees the same packets in the same order, and the ones held are
- * tracked before the end (or a strict stop) flushes it. One packet can
- * decide several probes (timeouts), so decided events wait in a small FIFO that grows only
- * when a packet decides more than it holds. A capture cut off mid-record
+ * pcap_next_ex() (no callbacks, no longjmp), on a stream unlocked for it.
+ * A packet is decoded at once and its slot of the flow table prefetched
+ * (ww_flows_prefetch), but it is tracked only AHEAD packets later, when that
+ * slot has reached the cache: the tracker sees the same packets in the same
+ * order, and the ones held are tracked before the end (or a strict stop)
+ * flushes it. One packet can decide several probes (timeouts), so decided
+ * events wait in a small FIFO that grows only when a packet decides more
+ * than it holds. A capture cut off mid-record
  * (pcap_next_ex() fails) counts as one more bad packet, reported as
  * "truncated capture: ..."; what was read before it stays read, and only
  * strict mode turns it (like any bad packet) into WW_ERR_PARSE. At the end
@@ -187,8 +188,8 @@ struct ww_pcap_reader *ww_pcap_open(const char *name, void *fp, const struct ww_
                                     struct ww_input_stats *st, char *errbuf, size_t errlen)
 {
     char perr[PCAP_ERRBUF_SIZE];
-    /* Only this reader reads fp, in one thread: no lock around each of
-     * libpcap's two freads per packet (atomic, they were a tenth of it). */
+    /* Only this reader reads fp, in one thread: no lock (two atomic
+     * operations) around each of libpcap's two freads a packet. */
     __fsetlocking(fp, FSETLOCKING_BYCALLER);
     pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
     if (!pc) {
