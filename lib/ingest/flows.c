@@ -34,10 +34,11 @@
  *          `pending` (undecided probes, in arrival order) or `done`
  *          (decided or outcome-less flows, least recently active first).
  * At most 2^20 flows (analyze's default) take 64 MiB of pool and 16 MiB of
- * index (and the 8 MiB it grew from, while it doubles). The table is far larger than the cache, so what a packet will read
- * is prefetched: the heads' next entries and the index slot of the next
- * flow to forget here, and a packet's own slot by the reader
- * (ww_flows_prefetch, a few packets ahead).
+ * index (and the 8 MiB it grew from, while it doubles). The table is far
+ * larger than the cache, so what a packet will read is prefetched: here the
+ * entries after both list heads and the index slot of the next flow to
+ * forget, and a packet's own slot by the reader (ww_flows_prefetch, a few
+ * packets ahead).
  * On each packet the clock (the largest timestamp seen, so a capture slightly
  * out of order never runs time backwards) advances, then the heads of both
  * lists are checked: a pending probe older than the timeout is decided as a
