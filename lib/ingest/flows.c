@@ -76,7 +76,7 @@ _Static_assert(sizeof(struct flow) == 64, "a flow is one cache line");
 struct list { uint32_t head, tail; };
 
 struct ww_flows {
-    struct flow *pool;        /* 64-byte aligned, inside pool_mem */
+    struct flow *pool;        /* on a cache line (a huge page if large), in pool_mem */
     void *pool_mem;
     struct ww_hash index;
     uint32_t free;            /* free list head (entries given back) */
@@ -95,7 +95,7 @@ struct key {
 };
 
 /* One end of a flow (address, port) mixed: for IPv4 (::ffff:a.b.c.d, the
- * first word 0, the second's low 16 bits 0) it is one-to-one. */
+ * first word 0, the second's low 16 bits 0 read little-endian) it is one to one. */
 static inline uint64_t end_hash(const uint64_t a[2], uint16_t port)
 {
     return ww_hash64(a[1] ^ a[0] * 0x9e3779b97f4a7c15ULL ^ port);
