@@ -36,9 +36,9 @@
  * At most 2^20 flows (analyze's default) take 64 MiB of pool and 16 MiB of
  * index (and the 8 MiB it grew from, while it doubles). The table is far
  * larger than the cache, so what a packet will read is prefetched: here the
- * entries after both list heads and the index slot of the next flow to
- * forget, and a packet's own slot by the reader (ww_flows_prefetch, a few
- * packets ahead).
+ * entries about to leave both lists' heads and the index slots of the flows
+ * about to be forgotten (a cursor on each list, list_prefetch), and a
+ * packet's own slot by the reader (ww_flows_prefetch, a few packets ahead).
  * On each packet the clock (the largest timestamp seen, so a capture slightly
  * out of order never runs time backwards) advances, then the heads of both
  * lists are checked: a pending probe older than the timeout is decided as a
@@ -73,7 +73,14 @@ struct flow {
 };
 _Static_assert(sizeof(struct flow) == 64, "a flow is one cache line");
 
-struct list { uint32_t head, tail; };
+/* A list, and a cursor that walks it ahead of its head, starting loads. */
+struct list {
+    uint32_t head, tail;
+    uint32_t cur;             /* an entry on the list, or NIL */
+    uint32_t cur_n;           /* how many entries past the head it is, at most */
+};
+
+#define CUR_AHEAD 6
 
 struct ww_flows {
     struct flow *pool;        /* on a cache line (a huge page if large), in pool_mem */
@@ -123,6 +130,8 @@ static void key_set(struct key *k, uint8_t proto, const struct ww_addr *src,
 static void list_unlink(struct ww_flows *f, struct list *l, uint32_t i)
 {
     struct flow *e = &f->pool[i];
+    if (i == l->cur) l->cur = NIL;
+    else if (i == l->head && l->cur_n) l->cur_n--;
     if (e->prev != NIL) f->pool[e->prev].next = e->next; else l->head = e->next;
     if (e->next != NIL) f->pool[e->next].prev = e->prev; else l->tail = e->prev;
 }
@@ -135,6 +144,16 @@ static void list_append(struct ww_flows *f, struct list *l, uint32_t i)
     if (l->tail != NIL) f->pool[l->tail].next = i; else l->head = i;
     l->tail = i;
 }
+
+/* Entries leave the heads of both lists in bursts (flows fall quiet, probes
+ * time out, many in one packet) and each is reached only through the one
+ * before it, in a pool far larger than the cache: a cursor walks each list
+ * one entry a packet, up to CUR_AHEAD past the head, each step reading an
+ * entry an earlier step prefetched and prefetching the next (and for the
+ * done list, whose entries leave the index, the slot of the one it reads).
+ * An entry leaving the list from under the cursor sends it back to the
+ * head. */
+static void list_prefetch(struct ww_flows *f, struct list *l, int slots);
 
 /* ---- index ---- */
 
@@ -274,24 +293,30 @@ static void start(struct ww_flows *f, const struct key *k, const struct ww_addr 
     if (!probe) emit(f, e, WW_OUTCOME_UNKNOWN);
 }
 
+static void list_prefetch(struct ww_flows *f, struct list *l, int slots)
+{
+    if (l->cur == NIL || !l->cur_n) l->cur = l->head, l->cur_n = 0;
+    if (l->cur == NIL || l->cur_n >= CUR_AHEAD) return;
+    const struct flow *e = &f->pool[l->cur];
+    if (slots) {
+        uint32_t h = (uint32_t)flow_hash(e->proto, e->src, e->dst, e->sport, e->dport);
+        __builtin_prefetch(&f->index.slot[h & f->index.mask]);
+    }
+    if (e->next != NIL) {
+        __builtin_prefetch(&f->pool[e->next]);
+        l->cur = e->next;
+        l->cur_n++;
+    }
+}
+
 static void expire(struct ww_flows *f)
 {
     while (f->pending.head != NIL && f->now - f->pool[f->pending.head].first > f->timeout)
         decide(f, f->pending.head, WW_OUTCOME_FAILURE);
     while (f->done.head != NIL && f->now - f->pool[f->done.head].last > WW_FLOWS_IDLE_US)
         drop(f, f->done.head);
-    /* Both heads are read on every packet and leave soon: have the entries
-     * after them, and the index slot of the next flow to forget, on their
-     * way to the cache (the pool is far larger than it). */
-    if (f->pending.head != NIL && f->pool[f->pending.head].next != NIL)
-        __builtin_prefetch(&f->pool[f->pool[f->pending.head].next]);
-    uint32_t h = f->done.head;
-    if (h != NIL) {
-        const struct flow *e = &f->pool[h];
-        uint32_t hash = (uint32_t)flow_hash(e->proto, e->src, e->dst, e->sport, e->dport);
-        __builtin_prefetch(&f->index.slot[hash & f->index.mask]);
-        if (e->next != NIL) __builtin_prefetch(&f->pool[e->next]);
-    }
+    list_prefetch(f, &f->pending, 0);
+    list_prefetch(f, &f->done, 1);
 }
 
 /* ---- per protocol ---- */
@@ -421,8 +446,8 @@ struct ww_flows *ww_flows_new(size_t capacity, int64_t timeout_us,
     ww_hash_init(&f->index, 2 * n < 4096 ? 2 * n : 4096); /* grows to 2n */
     f->free = NIL; /* the pool is handed out in order; untouched pages stay unmapped */
     f->size = (uint32_t)n;
-    f->pending.head = f->pending.tail = NIL;
-    f->done.head = f->done.tail = NIL;
+    f->pending.head = f->pending.tail = f->pending.cur = NIL;
+    f->done.head = f->done.tail = f->done.cur = NIL;
     f->timeout = timeout_us > 0 ? timeout_us : 0;
     f->now = INT64_MIN;
     f->emit = emit_fn;
