@@ -1,6 +1,7 @@
 #!/bin/sh
 # bench/run.sh BUILD -- throughput and memory of `wormwatch analyze`, and
-# psad -A on the same input. `make bench` runs it as `bench/run.sh build`.
+# psad -A on the same log, tcpdump's copy loop and p0f on the same capture.
+# `make bench` runs it as `bench/run.sh build`.
 #
 # 1. Generates seeded inputs in a temporary directory (removed at exit):
 #    a netfilter log (WW_BENCH_LINES lines), a pcap (WW_BENCH_PACKETS
@@ -9,10 +10,15 @@
 # 2. Runs `wormwatch analyze --format json --no-progress FILE > /dev/null`
 #    under /usr/bin/time, best wall time of WW_BENCH_RUNS runs; peak RSS is
 #    the largest of the runs.
-# 3. Runs psad -A (offline analysis) and wormwatch on the same first
+# 3. Runs the capture's peers on the same file as wormwatch: tcpdump -r FILE
+#    -w /dev/null (libpcap's read loop copying every packet out: the floor
+#    for anything reading a capture through libpcap) and p0f -r FILE
+#    (passive fingerprinting of every SYN and SYN-ACK: per-packet work
+#    akin to ours); a peer that is not installed is skipped with a message.
+# 4. Runs psad -A (offline analysis) and wormwatch on the same first
 #    WW_BENCH_PSAD_LINES lines of the netfilter log, with psad configured in
 #    the temporary directory (the system's /etc/psad is only read).
-# 4. Prints a Markdown table and writes it, with the machine, into
+# 5. Prints a Markdown table and writes it, with the machine, into
 #    WW_BENCH_DOC (docs/PERFORMANCE.md; empty: do not write) between
 #    <!-- bench:begin --> and <!-- bench:end -->.
 # Takes 2-4 minutes with the defaults on a 2-CPU machine.
@@ -24,7 +30,7 @@ root=$(dirname "$here")
 WW=$(cd "$1" && pwd)/wormwatch
 [ -x "$WW" ] || { echo "bench: no $WW; run make build first" >&2; exit 1; }
 
-: "${WW_BENCH_LINES:=1000000}" "${WW_BENCH_PACKETS:=1000000}" "${WW_BENCH_DISTINCT:=2000000}"
+: "${WW_BENCH_LINES:=1000000}" "${WW_BENCH_PACKETS:=2000000}" "${WW_BENCH_DISTINCT:=2000000}"
 : "${WW_BENCH_PSAD_LINES:=50000}" "${WW_BENCH_RUNS:=3}" "${WW_BENCH_SEED:=1}"
 : "${WW_BENCH_DOC=$root/docs/PERFORMANCE.md}"
 GEN="python3 $here/gen_netfilter.py"
@@ -95,6 +101,25 @@ ww "$WW_BENCH_RUNS" "$TMP/netfilter.log"
 row wormwatch "netfilter log" "$nlines" lines "$TMP/netfilter.log" "$WW_BENCH_RUNS"
 ww "$WW_BENCH_RUNS" "$TMP/probes.pcap"
 row wormwatch "pcap, SYN probes and answers" "$npkts" packets "$TMP/probes.pcap" "$WW_BENCH_RUNS"
+
+# ---- the same capture: tcpdump's copy loop and p0f ----
+if command -v tcpdump >/dev/null; then
+    say "tcpdump -r -w /dev/null on the same capture, best of $WW_BENCH_RUNS"
+    measure "$WW_BENCH_RUNS" tcpdump -r "$TMP/probes.pcap" -w /dev/null
+    row "tcpdump -w /dev/null" "pcap, SYN probes and answers" "$npkts" packets "$TMP/probes.pcap" "$WW_BENCH_RUNS"
+else
+    say "tcpdump not installed: skipped (apt-get install tcpdump)"
+fi
+P0F=$(command -v p0f || echo /usr/sbin/p0f)
+if [ -x "$P0F" ]; then
+    "$P0F" -r "$TMP/probes.pcap" 2>&1 | tail -1 | grep -q "Processed $npkts packets" ||
+        { say "p0f did not read every packet of the capture"; exit 1; }
+    say "p0f -r on the same capture, best of $WW_BENCH_RUNS"
+    measure "$WW_BENCH_RUNS" "$P0F" -r "$TMP/probes.pcap"
+    row "p0f -r" "pcap, SYN probes and answers" "$npkts" packets "$TMP/probes.pcap" "$WW_BENCH_RUNS"
+else
+    say "p0f not installed: skipped (apt-get install p0f)"
+fi
 rm -f "$TMP/netfilter.log" "$TMP/probes.pcap"
 
 # ---- the same subset: wormwatch and psad ----
@@ -165,9 +190,11 @@ wwver=$("$WW" --version 2>/dev/null || echo wormwatch)
         { printf "| %s | %s | %s %s | %.1f | %.3f | %.2f | %s %s/s | %.1f | %.1f |\n",
                  $1, $2, th($3), $4, $5 / 1e6, $7, $8, th($3 / $7), $4, $5 / 1e6 / $7, $9 / 1024
           if ($1 == "psad -A") { pw = $7; pc = $8; pm = $9; pn = $3 }
-          else if ($2 ~ /first lines/) { ww = $7; wc = $8; wm = $9 } }
+          else if ($2 ~ /first lines/) { ww = $7; wc = $8; wm = $9 }
+          if ($2 ~ /^pcap/) { if ($1 == "wormwatch") { kc = $8; kn = $3 } else peers = peers sprintf("; %s %.2f s", $1, $8) } }
         END { if (pw) printf "\nOn the same %s lines wormwatch is %.0f times faster than psad -A by wall time (%s by CPU time) and peaks at %.1f MiB against %.1f MiB.\n",
-                             th(pn), pw / ww, (wc > 0 ? sprintf("%.0f times", pc / wc) : "its CPU time too short to tell"), wm / 1024, pm / 1024 }' "$ROWS"
+                             th(pn), pw / ww, (wc > 0 ? sprintf("%.0f times", pc / wc) : "its CPU time too short to tell"), wm / 1024, pm / 1024
+              if (kc && peers != "") printf "\nCPU time on the same %s packets: wormwatch analyze (first contacts, TRW and every detector) %.2f s%s.\n", th(kn), kc, peers }' "$ROWS"
 } > "$TMP/table.md"
 cat "$TMP/table.md"
 

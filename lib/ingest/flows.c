@@ -10,18 +10,35 @@
  * Only a packet that matches nothing can start a flow, and only flows emit
  * events, so each 5-tuple gives one event however many packets it carries.
  *
- * Storage (fixed at creation, nothing allocated per packet):
- *   pool   N entries (N = capacity rounded up to a power of two), each with
- *          its key, first/last packet times and two links; entries are
- *          handed out in order, and freed ones are chained on a free list
- *          for reuse.
- *   index  a table (core/hash.h) of 2N slots over the pool, keyed by the
- *          5-tuple's hash, at load <= 1/2; its backward-shift deletion
- *          leaves no tombstones, and entries never move in the pool: list
- *          links stay valid.
+ * A flow and its reverse hash alike (the hash adds its two ends' hashes),
+ * so one probe finds a packet's flow whichever way it goes; since a packet
+ * that matches a flow either way starts none, a 5-tuple and its reverse are
+ * never both tracked, and that probe answers exactly what looking up the
+ * packet's direction, then the reverse, would. ICMP keys are looked up one
+ * way only (their reverse is another key).
+ *
+ * Storage (at most N entries; nothing is allocated per packet but the
+ * index's few doublings):
+ *   pool   N entries (N = capacity rounded up to a power of two) of 64
+ *          bytes, one cache line each: the key as 64-bit words, first/last
+ *          packet times, two links, ports, protocol, flags, families.
+ *          Entries are handed out in order (the pages of ones never used are
+ *          never touched; a large pool asks for huge pages), and freed
+ *          ones are chained on a free list for reuse (last freed, first
+ *          reused: still in the cache).
+ *   index  a table (core/hash.h) over the pool, keyed by the hash above,
+ *          that doubles as flows come, up to 2N slots, at load <= 1/2; its
+ *          backward-shift deletion leaves no tombstones, and entries never
+ *          move in the pool: list links stay valid.
  *   lists  Every live entry is on exactly one doubly linked list:
  *          `pending` (undecided probes, in arrival order) or `done`
  *          (decided or outcome-less flows, least recently active first).
+ * At most 2^20 flows (analyze's default) take 64 MiB of pool and 16 MiB of
+ * index (and the 8 MiB it grew from, while it doubles). The table is far
+ * larger than the cache, so what a packet will read is prefetched: here the
+ * entries about to leave both lists' heads and the index slots of the flows
+ * about to be forgotten (a cursor on each list, list_prefetch), and a
+ * packet's own slot by the reader (ww_flows_prefetch, a few packets ahead).
  * On each packet the clock (the largest timestamp seen, so a capture slightly
  * out of order never runs time backwards) advances, then the heads of both
  * lists are checked: a pending probe older than the timeout is decided as a
@@ -34,27 +51,40 @@
 #include "ingest/flows.h"
 
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core/hash.h"
 #include "core/mem.h"
 
 #define NIL UINT32_MAX   /* no entry (as WW_HASH_NONE) */
 #define WW_FLOWS_IDLE_US (300 * 1000000LL) /* forget a quiet flow after 5 min */
+#define HUGE ((size_t)2 << 20) /* a huge page (x86-64, arm64 with 4 KiB pages) */
 
 enum { F_FREE = 0, F_PENDING, F_DONE };
 
+/* One cache line: the key's words first, so a compare reads one line. */
 struct flow {
-    struct ww_addr src, dst;  /* initiator, responder */
+    uint64_t src[2], dst[2];  /* initiator, responder: the 16 address bytes */
     int64_t first, last;      /* first packet, last activity */
     uint32_t prev, next;      /* on pending or done (next: free list) */
     uint16_t sport, dport;
     uint8_t proto, tcpflags, state;
+    uint8_t fam;              /* families: src's | dst's << 4 */
+};
+_Static_assert(sizeof(struct flow) == 64, "a flow is one cache line");
+
+/* A list, and a cursor that walks it ahead of its head, starting loads. */
+struct list {
+    uint32_t head, tail;
+    uint32_t cur;             /* an entry on the list, or NIL */
+    uint32_t cur_n;           /* how many entries past the head it is, at most */
 };
 
-struct list { uint32_t head, tail; };
+#define CUR_AHEAD 6
 
 struct ww_flows {
-    struct flow *pool;
+    struct flow *pool;        /* on a cache line (a huge page if large), in pool_mem */
+    void *pool_mem;
     struct ww_hash index;
     uint32_t free;            /* free list head (entries given back) */
     uint32_t used, size;      /* entries handed out from the pool so far */
@@ -65,24 +95,34 @@ struct ww_flows {
 };
 
 struct key {
-    const struct ww_addr *src, *dst;
+    uint64_t src[2], dst[2];
     uint16_t sport, dport;
-    uint8_t proto;
+    uint8_t proto, fam;
     uint64_t hash;
 };
 
-static uint64_t flow_hash(uint8_t proto, const struct ww_addr *src, const struct ww_addr *dst,
-                          uint16_t sport, uint16_t dport)
+/* One end of a flow (address, port) mixed: for IPv4 (::ffff:a.b.c.d, the
+ * first word 0, the second's low 16 bits 0 read little-endian) it is one to one. */
+static inline uint64_t end_hash(const uint64_t a[2], uint16_t port)
 {
-    return ww_hash64(ww_addr_hash(src) ^ ww_hash64(ww_addr_hash(dst) + 0x9e3779b97f4a7c15ULL) ^
-                     ((uint64_t)sport << 24 | (uint64_t)dport << 8 | proto));
+    return ww_hash64(a[1] ^ a[0] * 0x9e3779b97f4a7c15ULL ^ port);
+}
+
+/* Symmetric: a flow and its reverse hash alike, so one probe finds either. */
+static inline uint64_t flow_hash(uint8_t proto, const uint64_t src[2], const uint64_t dst[2],
+                                 uint16_t sport, uint16_t dport)
+{
+    return (end_hash(src, sport) + end_hash(dst, dport)) ^ proto * 0xd6e8feb86659fd93ULL;
 }
 
 static void key_set(struct key *k, uint8_t proto, const struct ww_addr *src,
                     const struct ww_addr *dst, uint16_t sport, uint16_t dport)
 {
-    k->src = src; k->dst = dst; k->sport = sport; k->dport = dport; k->proto = proto;
-    k->hash = flow_hash(proto, src, dst, sport, dport);
+    memcpy(k->src, src->b, 16);
+    memcpy(k->dst, dst->b, 16);
+    k->sport = sport; k->dport = dport; k->proto = proto;
+    k->fam = (uint8_t)(src->family | dst->family << 4);
+    k->hash = flow_hash(proto, k->src, k->dst, sport, dport);
 }
 
 /* ---- lists ---- */
@@ -90,6 +130,8 @@ static void key_set(struct key *k, uint8_t proto, const struct ww_addr *src,
 static void list_unlink(struct ww_flows *f, struct list *l, uint32_t i)
 {
     struct flow *e = &f->pool[i];
+    if (i == l->cur) l->cur = NIL;
+    else if (i == l->head && l->cur_n) l->cur_n--;
     if (e->prev != NIL) f->pool[e->prev].next = e->next; else l->head = e->next;
     if (e->next != NIL) f->pool[e->next].prev = e->prev; else l->tail = e->prev;
 }
@@ -103,26 +145,67 @@ static void list_append(struct ww_flows *f, struct list *l, uint32_t i)
     l->tail = i;
 }
 
+/* Entries leave the heads of both lists in bursts (flows fall quiet, probes
+ * time out, many in one packet) and each is reached only through the one
+ * before it, in a pool far larger than the cache: a cursor walks each list
+ * one entry a packet, up to CUR_AHEAD past the head, each step reading an
+ * entry an earlier step prefetched and prefetching the next (and for the
+ * done list, whose entries leave the index, the slot of the one it reads).
+ * An entry leaving the list from under the cursor sends it back to the
+ * head. */
+static void list_prefetch(struct ww_flows *f, struct list *l, int slots);
+
 /* ---- index ---- */
+
+static inline int same_dir(const struct flow *e, const struct key *k)
+{
+    return e->sport == k->sport && e->dport == k->dport &&
+           ((e->src[0] ^ k->src[0]) | (e->src[1] ^ k->src[1]) |
+            (e->dst[0] ^ k->dst[0]) | (e->dst[1] ^ k->dst[1])) == 0;
+}
+
+static inline int same_rev(const struct flow *e, const struct key *k)
+{
+    return e->sport == k->dport && e->dport == k->sport &&
+           ((e->src[0] ^ k->dst[0]) | (e->src[1] ^ k->dst[1]) |
+            (e->dst[0] ^ k->src[0]) | (e->dst[1] ^ k->src[1])) == 0;
+}
 
 static int same_flow(const void *pool, uint32_t i, const void *key)
 {
     const struct flow *e = &((const struct flow *)pool)[i];
     const struct key *k = key;
-    return e->sport == k->sport && e->dport == k->dport && e->proto == k->proto &&
-           ww_addr_eq(&e->src, k->src) && ww_addr_eq(&e->dst, k->dst);
+    return e->proto == k->proto && same_dir(e, k);
 }
 
+static int either_flow(const void *pool, uint32_t i, const void *key)
+{
+    const struct flow *e = &((const struct flow *)pool)[i];
+    const struct key *k = key;
+    return e->proto == k->proto && (same_dir(e, k) || same_rev(e, k));
+}
+
+/* The flow keyed exactly k, or NIL. */
 static uint32_t find(const struct ww_flows *f, const struct key *k)
 {
-    return ww_hash_find(&f->index, k->hash, same_flow, f->pool, k); /* NIL if none */
+    return ww_hash_find(&f->index, k->hash, same_flow, f->pool, k);
+}
+
+/* The flow keyed k or its reverse, or NIL; *own: it is k. A 5-tuple and its
+ * reverse are never both tracked (a packet matching either starts nothing),
+ * so this one probe answers what a look-up of k, then of the reverse, would. */
+static uint32_t find_either(const struct ww_flows *f, const struct key *k, int *own)
+{
+    uint32_t i = ww_hash_find(&f->index, k->hash, either_flow, f->pool, k);
+    *own = i != NIL && same_dir(&f->pool[i], k);
+    return i;
 }
 
 /* Forget entry i entirely. */
 static void drop(struct ww_flows *f, uint32_t i)
 {
     struct flow *e = &f->pool[i];
-    ww_hash_del(&f->index, flow_hash(e->proto, &e->src, &e->dst, e->sport, e->dport), i);
+    ww_hash_del(&f->index, flow_hash(e->proto, e->src, e->dst, e->sport, e->dport), i);
     list_unlink(f, e->state == F_PENDING ? &f->pending : &f->done, i);
     e->state = F_FREE;
     e->next = f->free;
@@ -136,8 +219,10 @@ static void emit(struct ww_flows *f, const struct flow *e, enum ww_outcome outco
     struct ww_event ev;
     memset(&ev, 0, sizeof ev);
     ev.ts_us = e->first;
-    ev.src = e->src;
-    ev.dst = e->dst;
+    memcpy(ev.src.b, e->src, 16);
+    memcpy(ev.dst.b, e->dst, 16);
+    ev.src.family = e->fam & 15;
+    ev.dst.family = e->fam >> 4;
     ev.sport = e->sport;
     ev.dport = e->dport;
     ev.proto = e->proto;
@@ -171,9 +256,10 @@ static void touch(struct ww_flows *f, uint32_t i)
 
 /* Start a flow for a packet that matched nothing. Pending probes wait for an
  * answer; anything else is emitted now with its outcome unknown. */
-static void start(struct ww_flows *f, const struct key *k, int64_t ts, uint8_t flags, int probe)
+static void start(struct ww_flows *f, const struct key *k, const struct ww_addr *dst, int64_t ts,
+                  uint8_t flags, int probe)
 {
-    if (probe && ww_addr_is_multicast(k->dst)) probe = 0;
+    if (probe && ww_addr_is_multicast(dst)) probe = 0;
     if (f->free == NIL && f->used < f->size) {
         f->pool[f->used].next = NIL;
         f->free = f->used++;
@@ -190,8 +276,9 @@ static void start(struct ww_flows *f, const struct key *k, int64_t ts, uint8_t f
     uint32_t i = f->free;
     struct flow *e = &f->pool[i];
     f->free = e->next;
-    e->src = *k->src;
-    e->dst = *k->dst;
+    memcpy(e->src, k->src, 16);
+    memcpy(e->dst, k->dst, 16);
+    e->fam = k->fam;
     e->sport = k->sport;
     e->dport = k->dport;
     e->proto = k->proto;
@@ -200,8 +287,26 @@ static void start(struct ww_flows *f, const struct key *k, int64_t ts, uint8_t f
     e->last = f->now;
     e->state = probe ? F_PENDING : F_DONE;
     list_append(f, probe ? &f->pending : &f->done, i);
+    if (2 * (f->index.n + 1) > f->index.mask + 1) /* keep the load <= 1/2 */
+        ww_hash_resize(&f->index, 2 * ((size_t)f->index.mask + 1));
     ww_hash_put(&f->index, k->hash, i);
     if (!probe) emit(f, e, WW_OUTCOME_UNKNOWN);
+}
+
+static void list_prefetch(struct ww_flows *f, struct list *l, int slots)
+{
+    if (l->cur == NIL || !l->cur_n) l->cur = l->head, l->cur_n = 0;
+    if (l->cur == NIL || l->cur_n >= CUR_AHEAD) return;
+    const struct flow *e = &f->pool[l->cur];
+    if (slots) {
+        uint32_t h = (uint32_t)flow_hash(e->proto, e->src, e->dst, e->sport, e->dport);
+        __builtin_prefetch(&f->index.slot[h & f->index.mask]);
+    }
+    if (e->next != NIL) {
+        __builtin_prefetch(&f->pool[e->next]);
+        l->cur = e->next;
+        l->cur_n++;
+    }
 }
 
 static void expire(struct ww_flows *f)
@@ -210,6 +315,8 @@ static void expire(struct ww_flows *f)
         decide(f, f->pending.head, WW_OUTCOME_FAILURE);
     while (f->done.head != NIL && f->now - f->pool[f->done.head].last > WW_FLOWS_IDLE_US)
         drop(f, f->done.head);
+    list_prefetch(f, &f->pending, 0);
+    list_prefetch(f, &f->done, 1);
 }
 
 /* ---- per protocol ---- */
@@ -217,50 +324,40 @@ static void expire(struct ww_flows *f)
 static void tcp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
 {
     uint8_t fl = p->tcpflags;
-    int syn = fl & WW_TH_SYN, ack = fl & WW_TH_ACK, rst = fl & WW_TH_RST;
+    int syn = fl & WW_TH_SYN, ack = fl & WW_TH_ACK, rst = fl & WW_TH_RST, own;
     struct key k;
     key_set(&k, p->proto, &p->src, &p->dst, p->sport, p->dport);
-    uint32_t i = find(f, &k);
-    if (i != NIL) {
-        /* The initiator ACKing a pending SYN: the handshake completed even if
-         * the SYN-ACK was not captured. */
-        if (f->pool[i].state == F_PENDING && ack && !syn && !rst)
-            decide(f, i, WW_OUTCOME_SUCCESS);
-        else
-            touch(f, i);
-        return;
+    uint32_t i = find_either(f, &k, &own);
+    if (i == NIL) {
+        /* New: a SYN is a probe awaiting its answer; a lone ACK, an
+         * unsolicited SYN-ACK or RST, FIN/NULL/XMAS are outcome-unknown
+         * first contacts. */
+        start(f, &k, &p->dst, ts, fl, syn && !ack);
+    } else if (f->pool[i].state != F_PENDING) {
+        touch(f, i);
+    } else if (own) {
+        /* The initiator ACKing a pending SYN: the handshake completed even
+         * if the SYN-ACK was not captured. */
+        if (ack && !syn && !rst) decide(f, i, WW_OUTCOME_SUCCESS);
+        else touch(f, i);
+    } else if (syn && ack) {
+        decide(f, i, WW_OUTCOME_SUCCESS);
+    } else if (rst) {
+        decide(f, i, WW_OUTCOME_FAILURE);
+    } else {
+        touch(f, i);
     }
-    struct key r;
-    key_set(&r, p->proto, &p->dst, &p->src, p->dport, p->sport);
-    i = find(f, &r);
-    if (i != NIL) {
-        if (f->pool[i].state == F_PENDING && syn && ack)
-            decide(f, i, WW_OUTCOME_SUCCESS);
-        else if (f->pool[i].state == F_PENDING && rst)
-            decide(f, i, WW_OUTCOME_FAILURE);
-        else
-            touch(f, i);
-        return;
-    }
-    /* New: a SYN is a probe awaiting its answer; a lone ACK, an unsolicited
-     * SYN-ACK or RST, FIN/NULL/XMAS are outcome-unknown first contacts. */
-    start(f, &k, ts, fl, syn && !ack);
 }
 
 static void udp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
 {
-    struct key k, r;
+    int own;
+    struct key k;
     key_set(&k, p->proto, &p->src, &p->dst, p->sport, p->dport);
-    uint32_t i = find(f, &k);
-    if (i != NIL) { touch(f, i); return; }
-    key_set(&r, p->proto, &p->dst, &p->src, p->dport, p->sport);
-    i = find(f, &r);
-    if (i != NIL) {
-        if (f->pool[i].state == F_PENDING) decide(f, i, WW_OUTCOME_SUCCESS);
-        else touch(f, i);
-        return;
-    }
-    start(f, &k, ts, 0, 1);
+    uint32_t i = find_either(f, &k, &own);
+    if (i == NIL) start(f, &k, &p->dst, ts, 0, 1);
+    else if (!own && f->pool[i].state == F_PENDING) decide(f, i, WW_OUTCOME_SUCCESS);
+    else touch(f, i);
 }
 
 /* An ICMP answer to nothing seen: backscatter (core/event.h
@@ -271,7 +368,7 @@ static void unasked(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
     key_set(&k, p->proto, &p->src, &p->dst, p->sport, p->dport);
     uint32_t i = find(f, &k);
     if (i != NIL) touch(f, i);
-    else start(f, &k, ts, 0, 0);
+    else start(f, &k, &p->dst, ts, 0, 0);
 }
 
 static void icmp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
@@ -313,20 +410,17 @@ static void icmp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
     key_set(&k, p->proto, &p->src, &p->dst, (uint16_t)type, 0);
     uint32_t i = find(f, &k);
     if (i != NIL) { touch(f, i); return; }
-    start(f, &k, ts, 0, probe);
+    start(f, &k, &p->dst, ts, 0, probe);
 }
 
 static void other(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
 {
-    struct key k, r;
+    int own;
+    struct key k;
     key_set(&k, p->proto, &p->src, &p->dst, p->sport, p->dport);
-    uint32_t i = find(f, &k);
-    if (i == NIL) {
-        key_set(&r, p->proto, &p->dst, &p->src, p->dport, p->sport);
-        i = find(f, &r);
-    }
+    uint32_t i = find_either(f, &k, &own);
     if (i != NIL) touch(f, i);
-    else start(f, &k, ts, 0, 0);
+    else start(f, &k, &p->dst, ts, 0, 0);
 }
 
 /* ---- API ---- */
@@ -338,12 +432,22 @@ struct ww_flows *ww_flows_new(size_t capacity, int64_t timeout_us,
     if (capacity > (1u << 30)) capacity = 1u << 30;
     while (n < capacity) n <<= 1;
     struct ww_flows *f = ww_calloc(1, sizeof *f);
-    f->pool = ww_calloc(n, sizeof *f->pool);
-    ww_hash_init(&f->index, 2 * n);
+    /* Entries are written when handed out, so the pool's pages stay
+     * unmapped until then. A pool of 2 MiB or more starts on a 2 MiB
+     * boundary and asks for huge pages: its look-ups land anywhere in it,
+     * and with 4 KiB pages most would miss the TLB too (a tenth of the
+     * time); others start on a cache line. */
+    size_t bytes = n * sizeof *f->pool, align = bytes >= HUGE ? HUGE : 64;
+    f->pool_mem = ww_malloc(bytes + align);
+    f->pool = (struct flow *)(((uintptr_t)f->pool_mem + align - 1) & ~(uintptr_t)(align - 1));
+#ifdef MADV_HUGEPAGE
+    if (align == HUGE) madvise(f->pool, bytes, MADV_HUGEPAGE); /* a hint: failing is fine */
+#endif
+    ww_hash_init(&f->index, 2 * n < 4096 ? 2 * n : 4096); /* grows to 2n */
     f->free = NIL; /* the pool is handed out in order; untouched pages stay unmapped */
     f->size = (uint32_t)n;
-    f->pending.head = f->pending.tail = NIL;
-    f->done.head = f->done.tail = NIL;
+    f->pending.head = f->pending.tail = f->pending.cur = NIL;
+    f->done.head = f->done.tail = f->done.cur = NIL;
     f->timeout = timeout_us > 0 ? timeout_us : 0;
     f->now = INT64_MIN;
     f->emit = emit_fn;
@@ -363,6 +467,15 @@ void ww_flows_packet(struct ww_flows *f, int64_t ts_us, const struct ww_pkt *p)
     }
 }
 
+void ww_flows_prefetch(const struct ww_flows *f, const struct ww_pkt *p)
+{
+    uint64_t src[2], dst[2];
+    memcpy(src, p->src.b, 16);
+    memcpy(dst, p->dst.b, 16);
+    uint32_t h = (uint32_t)flow_hash(p->proto, src, dst, p->sport, p->dport);
+    __builtin_prefetch(&f->index.slot[h & f->index.mask]);
+}
+
 void ww_flows_flush(struct ww_flows *f)
 {
     while (f->pending.head != NIL) decide(f, f->pending.head, WW_OUTCOME_FAILURE);
@@ -371,7 +484,7 @@ void ww_flows_flush(struct ww_flows *f)
 void ww_flows_free(struct ww_flows *f)
 {
     if (!f) return;
-    ww_free(f->pool);
+    ww_free(f->pool_mem);
     ww_hash_release(&f->index);
     ww_free(f);
 }

@@ -12,9 +12,10 @@
  * Answers (SYN-ACK, RST, ICMP errors, replies) and the rest of an existing
  * flow produce no events. Events are emitted when the outcome is decided, so
  * they can be up to `timeout` out of time order.
- * Memory: a fixed open-addressing table sized at creation; when it is full,
- * the least recently active finished flow is forgotten, and only if every
- * entry is still pending is the oldest pending probe decided (failure). */
+ * Memory: at most `capacity` flows (64 bytes each, and 8 to 16 of index);
+ * when that many are tracked, the least recently active finished flow is
+ * forgotten, and only if every entry is still pending is the oldest pending
+ * probe decided (failure). */
 #ifndef WW_FLOWS_H
 #define WW_FLOWS_H
 #include <stddef.h>
@@ -28,6 +29,10 @@ struct ww_flows *ww_flows_new(size_t capacity, int64_t timeout_us,
                               ww_event_fn emit, void *emit_ctx);
 /* Feed one decoded packet captured at ts_us (may emit events). */
 void ww_flows_packet(struct ww_flows *f, int64_t ts_us, const struct ww_pkt *p);
+/* A hint that p comes soon: starts loading what its look-up reads (TCP,
+ * UDP and other protocols; ICMP looks up other keys). Feeding packets a few
+ * behind their hints hides the memory latency of a large table. */
+void ww_flows_prefetch(const struct ww_flows *f, const struct ww_pkt *p);
 /* Decide everything still pending (end of input): failures. */
 void ww_flows_flush(struct ww_flows *f);
 void ww_flows_free(struct ww_flows *f);

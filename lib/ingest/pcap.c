@@ -7,9 +7,14 @@
  *
  * Files: libpcap reads the file (both formats, timestamps scaled to
  * microseconds) from the FILE* the caller opened; we pull packets with
- * pcap_next_ex() (no callbacks, no longjmp). One packet can decide several
- * probes (timeouts), so decided events wait in a small FIFO that grows only
- * when a packet decides more than it holds. A capture cut off mid-record
+ * pcap_next_ex() (no callbacks, no longjmp), on a stream unlocked for it.
+ * A packet is decoded at once and its slot of the flow table prefetched
+ * (ww_flows_prefetch), but it is tracked only AHEAD packets later, when that
+ * slot has reached the cache: the tracker sees the same packets in the same
+ * order, and the ones held are tracked before the end (or a strict stop)
+ * flushes it. One packet can decide several probes (timeouts), so decided
+ * events wait in a small FIFO that grows only when a packet decides more
+ * than it holds. A capture cut off mid-record
  * (pcap_next_ex() fails) counts as one more bad packet, reported as
  * "truncated capture: ..."; what was read before it stays read, and only
  * strict mode turns it (like any bad packet) into WW_ERR_PARSE. At the end
@@ -22,6 +27,7 @@
 #include "ingest/pcap.h"
 
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <string.h>
 
 #include "core/mem.h"
@@ -57,15 +63,14 @@ struct ww_capture *ww_capture_new(pcap_t *pc, size_t flow_capacity, int64_t flow
     return c;
 }
 
-enum ww_parse_rc ww_capture_packet(struct ww_capture *c, const struct pcap_pkthdr *h,
-                                   const u_char *data, const char **why)
+/* One packet counted and decoded into *pk (not tracked yet). */
+static enum ww_parse_rc decode(struct ww_capture *c, const struct pcap_pkthdr *h,
+                               const u_char *data, struct ww_pkt *pk, const char **why)
 {
-    struct ww_pkt pk;
     c->st->lines++;
     c->st->bytes += (uint64_t)h->caplen + 16;
-    switch (ww_pkt_decode(c->linktype, data, h->caplen, &pk, why)) {
+    switch (ww_pkt_decode(c->linktype, data, h->caplen, pk, why)) {
     case WW_PKT_OK:
-        ww_flows_packet(c->flows, (int64_t)h->ts.tv_sec * WW_SEC_US + h->ts.tv_usec, &pk);
         return WW_PARSE_EVENT;
     case WW_PKT_SKIP:
         return WW_PARSE_SKIP;
@@ -74,6 +79,20 @@ enum ww_parse_rc ww_capture_packet(struct ww_capture *c, const struct pcap_pkthd
     }
     c->st->skipped++;
     return WW_PARSE_BAD;
+}
+
+static int64_t pkt_us(const struct pcap_pkthdr *h)
+{
+    return (int64_t)h->ts.tv_sec * WW_SEC_US + h->ts.tv_usec;
+}
+
+enum ww_parse_rc ww_capture_packet(struct ww_capture *c, const struct pcap_pkthdr *h,
+                                   const u_char *data, const char **why)
+{
+    struct ww_pkt pk;
+    enum ww_parse_rc rc = decode(c, h, data, &pk, why);
+    if (rc == WW_PARSE_EVENT) ww_flows_packet(c->flows, pkt_us(h), &pk);
+    return rc;
 }
 
 void ww_capture_flush(struct ww_capture *c) { ww_flows_flush(c->flows); }
@@ -134,7 +153,14 @@ enum ww_err ww_capture_dispatch(struct ww_capture *c, int max, ww_bad_fn on_bad,
 
 /* ---- files ---- */
 
+#define AHEAD 8 /* decoded packets held between their prefetch and their look-up */
+
 struct ww_pcap_reader {
+    struct {
+        int64_t ts;
+        struct ww_pkt pk;
+    } ahead[AHEAD];            /* ring of decoded packets not tracked yet */
+    unsigned ahead_head, ahead_len;
     const char *name;
     const struct ww_input_opts *o;
     struct ww_capture *cap;
@@ -162,6 +188,9 @@ struct ww_pcap_reader *ww_pcap_open(const char *name, void *fp, const struct ww_
                                     struct ww_input_stats *st, char *errbuf, size_t errlen)
 {
     char perr[PCAP_ERRBUF_SIZE];
+    /* Only this reader reads fp, in one thread: no lock (two atomic
+     * operations) around each of libpcap's two freads a packet. */
+    __fsetlocking(fp, FSETLOCKING_BYCALLER);
     pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
     if (!pc) {
         fclose(fp); /* libpcap leaves it open on failure */
@@ -194,6 +223,14 @@ static void bad(struct ww_pcap_reader *p, uint64_t n, const char *why, uint64_t 
     p->err = WW_ERR_PARSE;
 }
 
+/* Tracks the oldest held packet. */
+static void track_oldest(struct ww_pcap_reader *p)
+{
+    ww_flows_packet(p->cap->flows, p->ahead[p->ahead_head].ts, &p->ahead[p->ahead_head].pk);
+    p->ahead_head = (p->ahead_head + 1) % AHEAD;
+    p->ahead_len--;
+}
+
 int ww_pcap_next(struct ww_pcap_reader *p, struct ww_event *ev, enum ww_err *status,
                  uint64_t *err_line, char *errbuf, size_t errlen)
 {
@@ -207,8 +244,22 @@ int ww_pcap_next(struct ww_pcap_reader *p, struct ww_event *ev, enum ww_err *sta
         const char *why;
         int r = pcap_next_ex(p->cap->pc, &h, &data);
         if (r == 1) {
-            if (ww_capture_packet(p->cap, h, data, &why) == WW_PARSE_BAD)
+            /* Decode into the ring and start loading the packet's slot of
+             * the flow table; track the one AHEAD packets older. */
+            if (p->ahead_len == AHEAD) track_oldest(p);
+            unsigned t = (p->ahead_head + p->ahead_len) % AHEAD;
+            switch (decode(p->cap, h, data, &p->ahead[t].pk, &why)) {
+            case WW_PARSE_EVENT:
+                p->ahead[t].ts = pkt_us(h);
+                ww_flows_prefetch(p->cap->flows, &p->ahead[t].pk);
+                p->ahead_len++;
+                break;
+            case WW_PARSE_SKIP:
+                break;
+            case WW_PARSE_BAD:
                 bad(p, p->st->lines, why, err_line, errbuf, errlen);
+                break;
+            }
             if (!p->err) continue;
         } else if (r == PCAP_ERROR) {
             char msg[PCAP_ERRBUF_SIZE + 32];
@@ -216,7 +267,8 @@ int ww_pcap_next(struct ww_pcap_reader *p, struct ww_event *ev, enum ww_err *sta
             p->st->skipped++;
             bad(p, p->st->lines + 1, msg, err_line, errbuf, errlen);
         }
-        ww_capture_flush(p->cap); /* end of input, or a strict stop */
+        while (p->ahead_len) track_oldest(p); /* end of input, or a strict stop */
+        ww_capture_flush(p->cap);
         p->done = 1;
     }
     *ev = p->q[p->qhead];

@@ -1,6 +1,8 @@
 /* flows.c -- struct ww_flows on synthetic packet sequences: each rule
  * of pkt.h (answers, timeouts, retransmissions, stealth probes, ICMP errors,
- * echo), capacity eviction, idle expiry, and index deletion under load. */
+ * echo), capacity eviction, idle expiry, index deletion under load, and
+ * the one probe that finds a flow either way (a flow to itself, ICMP keys,
+ * a growing index). */
 #include "test.h"
 #include "ingest/decode.h"
 #include "ingest/flows.h"
@@ -404,10 +406,51 @@ static void test_churn(void)
     ww_flows_free(f);
 }
 
+/* One probe finds a flow either way; what it must not confuse. */
+static void test_directions(void)
+{
+    /* a flow to itself: its "answer" is more of it (own direction first) */
+    struct ww_flows *f = fresh(64);
+    feed(f, 1 * S, pk(T, A, 80, A, 80, SYN));
+    feed(f, 1 * S + 10, pk(T, A, 80, A, 80, SYN | ACK));
+    CHECK_INT(nev, 0);
+    ww_flows_flush(f);
+    CHECK_INT(nev, 1);
+    CHECK_INT(evs[0].outcome, WW_OUTCOME_FAILURE);
+    ww_flows_free(f);
+
+    /* ICMP errors that quote nothing, each way: two unasked contacts */
+    f = fresh(64);
+    feed(f, 1 * S, pk(I, A, 3, B, 3, 0));
+    feed(f, 1 * S + 10, pk(I, B, 3, A, 3, 0));
+    CHECK_INT(nev, 2);
+    ww_flows_free(f);
+
+    /* 5,000 probes (the index doubles from 4,096 slots to 16,384 on the
+     * way), answered in reverse order: every one found */
+    f = fresh(8192);
+    char ip[32];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(ip, sizeof ip, "10.1.%d.%d", i / 250, i % 250);
+        feed(f, 1 * S + i, pk(T, ip, 1000 + (unsigned)(i % 7), B, 445, SYN));
+    }
+    for (int i = 4999; i >= 0; i--) {
+        snprintf(ip, sizeof ip, "10.1.%d.%d", i / 250, i % 250);
+        feed(f, 1 * S + 5000, pk(T, B, 445, ip, 1000 + (unsigned)(i % 7), i % 3 ? SYN | ACK : RST));
+    }
+    CHECK_INT(nev, 5000);
+    int right = 0; /* the events kept (4,096) answer i = 4999 down to 904 */
+    for (int e = 0; e < 4096; e++)
+        right += evs[e].outcome == ((4999 - e) % 3 ? WW_OUTCOME_SUCCESS : WW_OUTCOME_FAILURE);
+    CHECK_INT(right, 4096);
+    ww_flows_free(f);
+}
+
 TEST_MAIN({
     test_tcp();
     test_udp_icmp();
     test_unasked();
     test_capacity();
     test_churn();
+    test_directions();
 })

@@ -4,7 +4,10 @@
  * RST or nothing, UDP, echo, a stealth FIN), the answer timeout, the counts
  * (packets, bytes, bad packets; non-IP frames are not bad), a malformed
  * packet, a capture cut off mid-record (one bad packet; lenient and
- * strict), pcapng and nanosecond pcap, and headers it refuses. */
+ * strict), pcapng and nanosecond pcap, and headers it refuses; packets
+ * far more than the reader holds ahead (decoded, not tracked yet), with a
+ * bad one among them: the same events in the same order, lenient and
+ * strict. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -272,6 +275,50 @@ static void test_bad_and_truncated(void)
     CHECK(!strncmp(err, "truncated capture: ", 19));
 }
 
+/* 30 SYNs, each answered two packets later (alternately SYN-ACK and RST),
+ * a malformed packet after the 20th answer: every decision in packet order,
+ * and in strict mode exactly the 20 decided before the bad packet. */
+static void test_many_held(void)
+{
+    struct ww_input_opts o;
+    opts(&o);
+    struct cap c;
+    cap_start(&c);
+    uint8_t shortip[26] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00, 0x45};
+    struct ww_event syn[30];
+    for (int i = 0; i < 30; i++) {
+        syn[i] = ev4(i * 1000, WW_PROTO_TCP, WW_TH_SYN, 7, 1 + i % 5, (uint16_t)(2000 + i), 80);
+        cap_event(&c, &syn[i]);
+        if (i >= 2) {
+            struct ww_event a = answer(&syn[i - 2], 900, i % 2 ? WW_TH_RST : WW_TH_SYN | WW_TH_ACK);
+            a.ts_us = syn[i].ts_us + 500;
+            cap_event(&c, &a);
+        }
+        if (i == 21) cap_raw(&c, i * 1000 + 700, shortip, sizeof shortip);
+    }
+    int rc;
+    size_t n = read_cap(&c, &o, &rc);
+    CHECK_INT(rc, 0);
+    CHECK_INT(n, 30);
+    CHECK_INT(st.lines, 30 + 28 + 1);
+    CHECK_INT(nbad, 1);
+    CHECK_INT(bad_n[0], 22 + 20 + 1);
+    for (int i = 0; i < 30; i++) {
+        CHECK_INT(got[i].sport, 2000 + i); /* decided in probe order: answers, then the flush */
+        CHECK_INT(got[i].outcome, i >= 28 || i % 2 ? WW_OUTCOME_FAILURE : WW_OUTCOME_SUCCESS);
+    }
+    o.strict = 1;
+    n = read_cap(&c, &o, &rc);
+    CHECK_INT(rc, WW_ERR_PARSE);
+    CHECK_INT(err_line, 43);
+    /* 20 answered before the bad packet, then the flush: the two unanswered */
+    CHECK_INT(n, 22);
+    for (int i = 0; i < 22; i++) {
+        CHECK_INT(got[i].sport, 2000 + i);
+        CHECK_INT(got[i].outcome, i >= 20 || i % 2 ? WW_OUTCOME_FAILURE : WW_OUTCOME_SUCCESS);
+    }
+}
+
 static void test_formats(void)
 {
     struct ww_input_opts o;
@@ -337,5 +384,6 @@ TEST_MAIN(
     test_outcomes();
     test_timeout();
     test_bad_and_truncated();
+    test_many_held();
     test_formats();
 )
