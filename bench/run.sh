@@ -7,9 +7,10 @@
 #    a netfilter log (WW_BENCH_LINES lines), a pcap (WW_BENCH_PACKETS
 #    packets) and a log of WW_BENCH_DISTINCT distinct one-shot sources
 #    (bench/gen_netfilter.py says what is in each).
-# 2. Runs `wormwatch analyze --format json --no-progress FILE > /dev/null`
-#    under /usr/bin/time, best wall time of WW_BENCH_RUNS runs; peak RSS is
-#    the largest of the runs.
+# 2. Runs `wormwatch analyze --threads N --format json --no-progress FILE >
+#    /dev/null` under /usr/bin/time for each N of WW_BENCH_THREADS (1 and the
+#    machine's CPUs, at most 4: analyze's --threads), best wall time of
+#    WW_BENCH_RUNS runs; peak RSS is the largest of the runs.
 # 3. Runs the capture's peers on the same file as wormwatch: tcpdump -r FILE
 #    -w /dev/null (libpcap's read loop copying every packet out: the floor
 #    for anything reading a capture through libpcap) and p0f -r FILE
@@ -32,16 +33,35 @@ WW=$(cd "$1" && pwd)/wormwatch
 
 : "${WW_BENCH_LINES:=1000000}" "${WW_BENCH_PACKETS:=2000000}" "${WW_BENCH_DISTINCT:=2000000}"
 : "${WW_BENCH_PSAD_LINES:=50000}" "${WW_BENCH_RUNS:=3}" "${WW_BENCH_SEED:=1}"
+ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+[ "$ncpu" -le 4 ] || ncpu=4
+[ "$ncpu" -gt 1 ] || ncpu=""
+: "${WW_BENCH_THREADS=1 $ncpu}"
 : "${WW_BENCH_DOC=$root/docs/PERFORMANCE.md}"
 GEN="python3 $here/gen_netfilter.py"
 command -v python3 >/dev/null || { echo "bench: needs python3 (make deps)" >&2; exit 1; }
 
-if [ ! -x /usr/bin/time ]; then  # GNU time: peak RSS, CPU time
-    echo "bench: installing GNU time" >&2
+# GNU time (peak RSS, CPU time) and the peers, installed if missing; no
+# service of theirs is started (psad's daemon is not wanted: psad -A runs
+# on its own), as scripts/deps.sh installs.
+missing=""
+[ -x /usr/bin/time ] || missing="time"
+command -v psad >/dev/null || [ -x /usr/sbin/psad ] || missing="$missing psad"
+command -v tcpdump >/dev/null || missing="$missing tcpdump"
+command -v p0f >/dev/null || [ -x /usr/sbin/p0f ] || missing="$missing p0f"
+if [ -n "$missing" ]; then
+    echo "bench: installing$missing" >&2
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq time >/dev/null 2>&1 ||
-        { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq time >/dev/null; }
+    rc=/usr/sbin/policy-rc.d own=""
+    if [ ! -e $rc ]; then
+        printf '#!/bin/sh\nexit 101\n' | $SUDO tee $rc > /dev/null && $SUDO chmod 755 $rc && own=1
+    fi
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null 2>&1 ||
+        { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null; } ||
+        echo "bench: could not install$missing: those rows are left out" >&2
+    [ -z "$own" ] || $SUDO rm -f $rc
 fi
+[ -x /usr/bin/time ] || { echo "bench: needs GNU time (/usr/bin/time)" >&2; exit 1; }
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/wormwatch-bench.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
@@ -85,7 +105,10 @@ row() {
                t, n / w, u, b / 1e6 / w, m / 1024, w }' >&2
 }
 
-ww() { measure "$1" "$WW" analyze --format json --no-progress "$2"; }
+# ww RUNS FILE THREADS
+ww() { measure "$1" "$WW" analyze --threads "$3" --format json --no-progress "$2"; }
+# "wormwatch, 1 thread", "wormwatch, 2 threads"
+who() { [ "$1" = 1 ] && echo "wormwatch, 1 thread" || echo "wormwatch, $1 threads"; }
 
 # ---- inputs ----
 say "generating $WW_BENCH_LINES netfilter lines (seed $WW_BENCH_SEED)"
@@ -96,11 +119,15 @@ head -n "$WW_BENCH_PSAD_LINES" "$TMP/netfilter.log" > "$TMP/subset.log"
 nsub=$(wc -l < "$TMP/subset.log")
 
 # ---- wormwatch throughput ----
-say "wormwatch analyze, best of $WW_BENCH_RUNS"
-ww "$WW_BENCH_RUNS" "$TMP/netfilter.log"
-row wormwatch "netfilter log" "$nlines" lines "$TMP/netfilter.log" "$WW_BENCH_RUNS"
-ww "$WW_BENCH_RUNS" "$TMP/probes.pcap"
-row wormwatch "pcap, SYN probes and answers" "$npkts" packets "$TMP/probes.pcap" "$WW_BENCH_RUNS"
+say "wormwatch analyze, best of $WW_BENCH_RUNS, threads: $WW_BENCH_THREADS"
+for t in $WW_BENCH_THREADS; do
+    ww "$WW_BENCH_RUNS" "$TMP/netfilter.log" "$t"
+    row "$(who "$t")" "netfilter log" "$nlines" lines "$TMP/netfilter.log" "$WW_BENCH_RUNS"
+done
+for t in $WW_BENCH_THREADS; do
+    ww "$WW_BENCH_RUNS" "$TMP/probes.pcap" "$t"
+    row "$(who "$t")" "pcap, SYN probes and answers" "$npkts" packets "$TMP/probes.pcap" "$WW_BENCH_RUNS"
+done
 
 # ---- the same capture: tcpdump's copy loop and p0f ----
 if command -v tcpdump >/dev/null; then
@@ -128,8 +155,8 @@ if ! python3 -c 'import json, sys; i = json.load(open(sys.argv[1]))["input"]; sy
         "$TMP/subset.json" "$nsub"; then
     say "wormwatch did not read every line of the subset:"; head -12 "$TMP/subset.json" >&2; exit 1
 fi
-ww "$WW_BENCH_RUNS" "$TMP/subset.log"
-row wormwatch "netfilter log, its first lines" "$nsub" lines "$TMP/subset.log" "$WW_BENCH_RUNS"
+ww "$WW_BENCH_RUNS" "$TMP/subset.log" 1
+row "$(who 1)" "netfilter log, its first lines" "$nsub" lines "$TMP/subset.log" "$WW_BENCH_RUNS"
 
 PSAD=$(command -v psad || echo /usr/sbin/psad)
 psadver=""
@@ -168,8 +195,10 @@ for k in 4 2 1; do
     n=$((ndist / k))
     f="$TMP/distinct.log"
     [ "$k" = 1 ] || { f="$TMP/distinct-$k.log"; head -n "$n" "$TMP/distinct.log" > "$f"; }
-    measure 1 "$WW" analyze --format json --no-progress "$f"
-    row wormwatch "distinct one-shot sources, one hour" "$n" lines "$f" 1
+    for t in $WW_BENCH_THREADS; do
+        ww 1 "$f" "$t"
+        row "$(who "$t")" "distinct one-shot sources, one hour" "$n" lines "$f" 1
+    done
     [ "$k" = 1 ] || rm -f "$f"
 done
 
@@ -191,10 +220,10 @@ wwver=$("$WW" --version 2>/dev/null || echo wormwatch)
                  $1, $2, th($3), $4, $5 / 1e6, $7, $8, th($3 / $7), $4, $5 / 1e6 / $7, $9 / 1024
           if ($1 == "psad -A") { pw = $7; pc = $8; pm = $9; pn = $3 }
           else if ($2 ~ /first lines/) { ww = $7; wc = $8; wm = $9 }
-          if ($2 ~ /^pcap/) { if ($1 == "wormwatch") { kc = $8; kn = $3 } else peers = peers sprintf("; %s %.2f s", $1, $8) } }
+          if ($2 ~ /^pcap/) { if ($1 == "wormwatch, 1 thread") { kc = $8; kn = $3 } else if ($1 !~ /^wormwatch/) peers = peers sprintf("; %s %.2f s", $1, $8) } }
         END { if (pw) printf "\nOn the same %s lines wormwatch is %.0f times faster than psad -A by wall time (%s by CPU time) and peaks at %.1f MiB against %.1f MiB.\n",
                              th(pn), pw / ww, (wc > 0 ? sprintf("%.0f times", pc / wc) : "its CPU time too short to tell"), wm / 1024, pm / 1024
-              if (kc && peers != "") printf "\nCPU time on the same %s packets: wormwatch analyze (first contacts, TRW and every detector) %.2f s%s.\n", th(kn), kc, peers }' "$ROWS"
+              if (kc && peers != "") printf "\nCPU time on the same %s packets: wormwatch analyze on one thread (first contacts, TRW and every detector) %.2f s%s.\n", th(kn), kc, peers }' "$ROWS"
 } > "$TMP/table.md"
 cat "$TMP/table.md"
 
