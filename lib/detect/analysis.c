@@ -31,7 +31,7 @@ enum { SCAN = WW_ANALYSIS_SCAN, PORTS = WW_ANALYSIS_PORTS, SURGE = WW_ANALYSIS_S
 /* By the number of threads: the caller's set, then each worker's. */
 static const unsigned SETS[WW_ANALYSIS_THREADS_MAX + 1][WW_ANALYSIS_THREADS_MAX] = {
     [1] = {SCAN | PORTS | SURGE | BSC},
-    [2] = {SCAN, PORTS | SURGE | BSC},
+    [2] = {PORTS, SCAN | SURGE | BSC},
     [3] = {0, SCAN | PORTS, SURGE | BSC},
     [4] = {0, SCAN, PORTS, SURGE | BSC},
 };
