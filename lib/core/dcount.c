@@ -12,7 +12,7 @@
  *                      (low half the slot's hash, high half
  *                      its ref); the empty slot is {0, 0},
  *                      so the value 0 is the `zero` flag
- *   lg == 255          u.hll: every value so far added      4096
+ *   lg == 255          u.hll: every value so far added      4312
  *
  * The table grows 8 -> 16 -> ... -> 256 slots keeping the load at most 3/4
  * (at most 1/2 at 256 slots, where it holds the last 128); adding the 129th

@@ -34,7 +34,7 @@
  * Memory: victims with an open attack live in a dense array `ents` found
  * through `index` (core/hash.h), 64 bytes each plus index, plus the
  * targets counter (64 bytes at 2..6 targets, up to 2 KiB at 128, then a
- * 4 KiB HLL). Every gap_us of event time (the latest timestamp seen) the
+ * 4.2 KiB HLL). Every gap_us of event time (the latest timestamp seen) the
  * victims quiet for longer are closed and forgotten; when max_victims
  * (2^16) are open and a new one comes, the idle ones go and, if that is
  * not enough, the least recently seen quarter is closed early (an attack

@@ -27,7 +27,7 @@
  * table uses the same key with bucket 0.
  * Memory: ~60-120 bytes per nonempty (port, proto, bucket) cell incl. the
  * array's and the index's slack, plus the dcount sets of cells with >= 2
- * sources or targets (64 B .. 2 KiB, 4 KiB HLL past 128). */
+ * sources or targets (64 B .. 2 KiB, 4.2 KiB HLL past 128). */
 #include "detect/ports.h"
 
 #include <math.h>

@@ -60,7 +60,7 @@
  *
  * Memory: 168 bytes per entry (struct src) + 11..21 bytes of index, plus
  * the ww_dcount tables of sources seen at >= 2 distinct targets or ports
- * (64 bytes at 2..6 values, up to 2 KiB at 128, then a 4 KiB HLL, for each
+ * (64 bytes at 2..6 values, up to 2 KiB at 128, then a 4.2 KiB HLL, for each
  * of 4 sets). A one-shot source (the bulk of background radiation) costs
  * ~180 bytes; with max_sources = 2^20, the non-flagged part stays below
  * ~2^20 * (180 + the dcount tables of the busier sources); the entry array
