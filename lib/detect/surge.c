@@ -174,7 +174,8 @@ struct ww_surges {
     uint64_t window;                /* W: buckets in the baseline window */
     int started;
     int64_t learn_until;            /* buckets before this are not baseline */
-    int phased;
+    int phased;                     /* buckets divide an hour: the baseline keeps 24 phases */
+    int64_t per_hour;               /* buckets an hour, when phased */
     int64_t now_us;                 /* the latest event's time */
     int64_t sb;                     /* the latest event's bucket */
     int64_t last_b, last_lo;        /* the last event's bucket, its start in us (derived, not saved) */
@@ -221,6 +222,7 @@ struct ww_surges *ww_surges_new(const struct ww_surge_opts *o)
     s->window = (uint64_t)(s->o.baseline_us / s->o.bucket_us);
     if (s->window < 1) s->window = 1;
     s->phased = s->o.bucket_us <= WW_HOUR_US && WW_HOUR_US % s->o.bucket_us == 0;
+    s->per_hour = s->phased ? WW_HOUR_US / s->o.bucket_us : 1;
     s->last_lo = INT64_MAX; /* no last bucket yet */
     seen_alloc(s, 1024);
     return s;
@@ -232,9 +234,12 @@ static int64_t floor_div(int64_t a, int64_t b)
     return q - (a % b != 0 && a < 0);
 }
 
+/* The hour of day of bucket b (phased only: a bucket divides the hour, so
+ * its hour is b / per_hour, rounded down; no division at hourly buckets). */
 static unsigned phase_of(const struct ww_surges *s, int64_t b)
 {
-    return (unsigned)(floor_div(b * s->o.bucket_us, WW_HOUR_US) % PHASES + PHASES) % PHASES;
+    int64_t h = s->per_hour == 1 ? b : floor_div(b, s->per_hour);
+    return (unsigned)(h % PHASES + PHASES) % PHASES;
 }
 
 /* ---- the seen table: (source, port) -> last bucket ---- */
