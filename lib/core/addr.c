@@ -28,8 +28,11 @@ static const uint8_t v4mapped[12] = {0,0,0,0,0,0,0,0,0,0,0xff,0xff};
 
 void ww_addr_from_v4(struct ww_addr *a, const uint8_t v4[4])
 {
-    memcpy(a->b, v4mapped, 12);
-    memcpy(a->b + 12, v4, 4);
+    uint8_t b[16]; /* built whole, then one 16-byte store: a reader's 8-byte
+                    * loads (ww_addr_hash) are not held up by three small ones */
+    memcpy(b, v4mapped, 12);
+    memcpy(b + 12, v4, 4);
+    memcpy(a->b, b, 16);
     a->family = 4;
 }
 
