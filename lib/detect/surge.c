@@ -639,11 +639,11 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
     call(s, q, port, ev->proto, side, ts, z);
 }
 
-void ww_surges_prefetch(const struct ww_surges *s, const struct ww_event *ev, int stage)
+/* One stage of the prefetch of series idx for an event from source hash
+ * ah to target th, dispersed over dh (ww_surges_prefetch). */
+static void prefetch_series(const struct ww_surges *s, size_t idx, uint64_t ah, uint64_t th,
+                            uint64_t dh, int stage)
 {
-    if (ev->proto != WW_PROTO_TCP && ev->proto != WW_PROTO_UDP) return;
-    size_t idx = (size_t)(ev->proto == WW_PROTO_UDP) << 16 | ev->dport;
-    uint64_t ah = ww_addr_hash(&ev->src);
     uint64_t sh = seen_hash(seen_key(ah, idx));
     if (stage == 0) {
         ww_hash_prefetch(&s->seen_ix, sh);
@@ -658,10 +658,19 @@ void ww_surges_prefetch(const struct ww_surges *s, const struct ww_event *ev, in
         return;
     }
     if (!q) return;
-    uint64_t th = ww_addr_hash(&ev->dst);
     ww_dcount_prefetch(&q->src, ah);
     ww_dcount_prefetch(&q->tgt, th);
-    ww_dcount_prefetch(&q->ntgt, th);
+    ww_dcount_prefetch(&q->ntgt, dh);
+}
+
+void ww_surges_prefetch(const struct ww_surges *s, const struct ww_event *ev, int stage)
+{
+    if ((ev->proto != WW_PROTO_TCP && ev->proto != WW_PROTO_UDP) || ww_event_is_reply(ev)) return;
+    size_t udp = ev->proto == WW_PROTO_UDP;
+    uint64_t ah = ww_addr_hash(&ev->src), th = ww_addr_hash(&ev->dst);
+    prefetch_series(s, udp << 16 | ev->dport, ah, th, th, stage);
+    if (udp && s->o.sports && ev->sport && ev->sport < 32768 && ev->sport != ev->dport) /* as below */
+        prefetch_series(s, (size_t)2 << 16 | ev->sport, ah, th, ww_hash64(ev->dport + 1u), stage);
 }
 
 void ww_surges_event(struct ww_surges *s, const struct ww_event *ev)
