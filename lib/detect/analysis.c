@@ -41,15 +41,8 @@ struct worker {
     struct ww_pipe *p;
     unsigned set;                 /* WW_ANALYSIS_* it runs */
     uint64_t tail;                /* blocks it has finished */
-    double cpu_s;                 /* its CPU time, when it stopped */
 };
 
-static double thread_cpu(void)
-{
-    struct timespec t;
-    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)) return 0;
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 struct ww_pipe {
     struct ww_analysis *a;
@@ -123,7 +116,6 @@ static void *work(void *arg)
         while (w->tail == p->head && !p->done) pthread_cond_wait(&p->work, &p->mu);
         if (w->tail == p->head) { /* done, and nothing left */
             pthread_mutex_unlock(&p->mu);
-            w->cpu_s = thread_cpu();
             return NULL;
         }
         size_t k = w->tail % NBLOCKS, n = p->len[k];
@@ -210,26 +202,47 @@ void ww_analysis_event(struct ww_analysis *a, const struct ww_event *ev)
     if (p->fill == BLOCK) publish(p);
 }
 
+/* A thread's CPU seconds so far (0 if the clock cannot be read). */
+static double cpu_of(pthread_t th)
+{
+    clockid_t c;
+    struct timespec t;
+    if (pthread_getcpuclockid(th, &c) || clock_gettime(c, &t)) return 0;
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 void ww_analysis_finish(struct ww_analysis *a)
 {
     struct ww_pipe *p = a->pipe;
     if (!p) return;
     if (p->fill) publish(p);
+    if (p->nworkers) { /* every worker past the last block: a barrier, they stay */
+        pthread_mutex_lock(&p->mu);
+        while (slowest(p) != p->head) pthread_cond_wait(&p->room, &p->mu);
+        pthread_mutex_unlock(&p->mu);
+    }
     a->nthreads = 1 + p->nworkers;
     a->thread_set[0] = a->inline_set;
-    a->thread_cpu_s[0] = thread_cpu();
-    if (!p->nworkers) return;
+    a->thread_cpu_s[0] = cpu_of(pthread_self());
+    for (unsigned i = 0; i < p->nworkers; i++) {
+        a->thread_set[1 + i] = p->w[i].set;
+        a->thread_cpu_s[1 + i] = cpu_of(p->w[i].th);
+    }
+}
+
+/* Stops the workers (after the blocks given so far) and frees the blocks. */
+static void pipe_stop(struct ww_pipe *p)
+{
     pthread_mutex_lock(&p->mu);
     p->done = 1;
     pthread_cond_broadcast(&p->work);
     pthread_mutex_unlock(&p->mu);
-    for (unsigned i = 0; i < p->nworkers; i++) {
-        pthread_join(p->w[i].th, NULL);
-        a->inline_set |= p->w[i].set;
-        a->thread_set[1 + i] = p->w[i].set;
-        a->thread_cpu_s[1 + i] = p->w[i].cpu_s;
-    }
-    p->nworkers = 0, p->head = 0; /* from now on the caller runs every detector */
+    for (unsigned i = 0; i < p->nworkers; i++) pthread_join(p->w[i].th, NULL);
+    pthread_cond_destroy(&p->room);
+    pthread_cond_destroy(&p->work);
+    pthread_mutex_destroy(&p->mu);
+    ww_free(p->blk);
+    ww_free(p);
 }
 
 void ww_analysis_release(struct ww_analysis *a)
@@ -237,11 +250,7 @@ void ww_analysis_release(struct ww_analysis *a)
     struct ww_pipe *p = a->pipe;
     if (p) {
         ww_analysis_finish(a);
-        pthread_cond_destroy(&p->room);
-        pthread_cond_destroy(&p->work);
-        pthread_mutex_destroy(&p->mu);
-        ww_free(p->blk);
-        ww_free(p);
+        pipe_stop(p);
     }
     ww_scan_free(a->scan);
     ww_ports_free(a->ports);

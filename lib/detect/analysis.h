@@ -70,8 +70,8 @@ struct ww_analysis {
 void ww_analysis_init(struct ww_analysis *a, const struct ww_analysis_opts *o);
 void ww_analysis_event(struct ww_analysis *a, const struct ww_event *ev);
 /* Hands on the events given so far and waits until every detector has
- * taken them: the detectors are complete and may be read. The workers
- * stop: further events run on the caller's thread. */
+ * taken them: the detectors are complete and may be read until the next
+ * event. The workers wait for more (the sensor finishes at every round). */
 void ww_analysis_finish(struct ww_analysis *a);
 /* Finishes (if not yet) and frees the detectors. */
 void ww_analysis_release(struct ww_analysis *a);
