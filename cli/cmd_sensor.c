@@ -61,7 +61,7 @@ static const char usage[] =
     "  --key-file F        read the key from F's first line (preferred)\n"
     "  --state DIR         state and spool (default $XDG_STATE_HOME/wormwatch,\n"
     "                      else ~/.local/state/wormwatch)\n"
-    "  --batch N           events per batch (default 1000)\n"
+    "  --batch N           events per batch (default 1000; 10000 with --interface)\n"
     "  --flush SECONDS     close a batch at least this often (default 2)\n"
     "  --anonymize HOW     how targets leave: cryptopan (default: keyed\n"
     "                      prefix-preserving pseudonyms, Crypto-PAn), BITS (keep\n"
@@ -79,6 +79,10 @@ static const char usage[] =
     "                      (journalctl -D), e.g. a host's journal in a container\n"
     "  --interface IF      capture live on IF with libpcap (probes and their\n"
     "                      outcome, as analyze does for captures)\n"
+    "  --capture-buffer MIB\n"
+    "                      with --interface: the kernel's capture buffer, 1 to\n"
+    "                      4096 MiB (default 64); packets that arrive while it\n"
+    "                      is full are dropped by the kernel (counted, logged)\n"
     "  --user NAME         with --interface as root: open the capture, then drop\n"
     "                      to NAME (default nobody) before reading any packet;\n"
     "                      the state directory is handed to NAME\n"
@@ -93,7 +97,7 @@ struct args {
     struct ww_sensor_opts so;
     struct ww_block_opts bo;
     struct ww_cidr allow[64];
-    int blocking;
+    int blocking, capbuf, batch;
     char key[256];
     const char *keyfile, *state;
     char statedir[4096];
@@ -115,6 +119,7 @@ static int option(struct args *a, int c, const char *arg)
     case 'b':
         if (ww_parse_uint(arg, 1000000, &a->so.batch_max) || !a->so.batch_max)
             return ww_usage_error(cmd, "bad --batch '%s'", arg);
+        a->batch = 1;
         break;
     case 'f':
         if (ww_parse_double(arg, 0.01, 86400, &a->so.flush_s))
@@ -138,6 +143,11 @@ static int option(struct args *a, int c, const char *arg)
     case 'J': a->so.journal_dir = arg; break;
     case 'i': a->so.ifname = arg; break;
     case 'u': a->so.user = arg; break;
+    case 'C':
+        if (ww_parse_uint(arg, 4096, &u) || !u)
+            return ww_usage_error(cmd, "bad --capture-buffer '%s' (1 to 4096 MiB)", arg);
+        a->so.capture_buffer = (size_t)u << 20, a->capbuf = 1;
+        break;
     case 'B': a->blocking = 1; break;
     case 'T':
         if (ww_parse_duration(arg, &a->bo.ttl_us) || a->bo.ttl_us <= 0)
@@ -174,6 +184,8 @@ static int complete(struct args *a, int nfiles)
     if (so->journal + !!so->ifname + (nfiles > 0) != 1)
         return ww_usage_error(cmd, "give FILE..., --journal or --interface IF (one of them)");
     if (so->journal_dir && !so->journal) return ww_usage_error(cmd, "--journal-directory needs --journal");
+    if (a->capbuf && !so->ifname) return ww_usage_error(cmd, "--capture-buffer goes with --interface");
+    if (so->ifname && !a->batch) so->batch_max = 10000; /* a spool write and a POST per batch */
     if (so->anon_key && so->anon != WW_SENSOR_ANON_CRYPTOPAN)
         return ww_usage_error(cmd, "--anonymize-key goes with --anonymize cryptopan");
     if ((a->bo.ttl_us || a->bo.nallow || a->bo.rate) && !a->blocking)
@@ -200,7 +212,7 @@ int cmd_sensor(int argc, char **argv)
         {"anonymize", 1, 0, 'a'}, {"anonymize-key", 1, 0, 'Y'}, {"spool-max", 1, 0, 'm'},
         {"journal", 0, 0, 'j'},
         {"journal-directory", 1, 0, 'J'},
-        {"interface", 1, 0, 'i'}, {"user", 1, 0, 'u'}, {"help", 0, 0, 'h'},
+        {"interface", 1, 0, 'i'}, {"capture-buffer", 1, 0, 'C'}, {"user", 1, 0, 'u'}, {"help", 0, 0, 'h'},
         {"block", 0, 0, 'B'}, {"block-ttl", 1, 0, 'T'}, {"block-allow", 1, 0, 'A'},
         {"block-rate", 1, 0, 'R'}, {0, 0, 0, 0}};
     struct args a = {0};

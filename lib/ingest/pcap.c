@@ -21,11 +21,18 @@
  * the tracker is flushed, so probes still waiting become failures; in strict
  * mode the events decided before the bad packet are delivered first.
  *
- * Live (the sensor): pcap_open_live() without a filter, non-blocking, read
- * with pcap_dispatch(); events go straight to the caller's function. The
- * caller drops its privileges after the open, before the first packet. */
+ * Live (the sensor): pcap_create() without a filter, headers only (262
+ * bytes), a kernel ring of the caller's size (on Linux libpcap maps a
+ * TPACKET_V3 ring of 256 KiB blocks; the kernel hands a block over when it
+ * is full or 100 ms old), non-blocking, read with pcap_dispatch(); the
+ * caller polls ww_capture_fd() between reads. Events go straight to the
+ * caller's function. The kernel's counters (packets it received for us,
+ * dropped because the ring was full, dropped by the interface) are
+ * libpcap's 32-bit ones carried into 64 bits at every ww_capture_stats().
+ * The caller drops its privileges after the open, before the first packet. */
 #include "ingest/pcap.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <string.h>
@@ -44,6 +51,9 @@ struct ww_capture {
     ww_bad_fn on_bad;
     void *bad_ctx;
     const char *name;
+    /* live: the kernel's counters, 64-bit, and libpcap's as last read */
+    struct ww_capture_stats kstats;
+    struct pcap_stat kseen;
 };
 
 static void on_flow_event(void *ctx, const struct ww_event *ev)
@@ -107,16 +117,38 @@ void ww_capture_free(struct ww_capture *c)
 
 /* ---- live ---- */
 
-enum ww_err ww_capture_open_live(const char *ifname, ww_event_fn emit, void *emit_ctx,
-                                 struct ww_input_stats *st, struct ww_capture **out,
-                                 char *err, size_t errlen)
+/* Headers only: Ethernet and two VLAN tags (22), IPv6 and its extension
+ * headers, TCP to its flags, or an ICMPv6 error quoting another such packet:
+ * what decode.c reads, with room to spare. Payload is never looked at. */
+#define LIVE_SNAPLEN 262
+#define LIVE_TIMEOUT_MS 100 /* a ring block partly filled is handed over after this */
+
+static enum ww_err live_fail(pcap_t *pc, const char *ifname, int rc, char *err, size_t errlen)
+{
+    const char *why = pcap_geterr(pc);
+    snprintf(err, errlen, "cannot capture on %s: %s", ifname,
+             why && *why ? why : pcap_statustostr(rc));
+    pcap_close(pc);
+    return WW_ERR_IO;
+}
+
+enum ww_err ww_capture_open_live(const char *ifname, size_t buffer_bytes, ww_event_fn emit,
+                                 void *emit_ctx, struct ww_input_stats *st,
+                                 struct ww_capture **out, char *err, size_t errlen)
 {
     char eb[PCAP_ERRBUF_SIZE] = "";
-    pcap_t *pc = pcap_open_live(ifname, 262, 1, 100, eb);
+    pcap_t *pc = pcap_create(ifname, eb);
     if (!pc) {
         snprintf(err, errlen, "cannot capture on %s: %s", ifname, eb);
         return WW_ERR_IO;
     }
+    int rc;
+    if ((rc = pcap_set_snaplen(pc, LIVE_SNAPLEN)) || (rc = pcap_set_promisc(pc, 1)) ||
+        (rc = pcap_set_timeout(pc, LIVE_TIMEOUT_MS)) ||
+        (buffer_bytes && buffer_bytes <= INT_MAX &&
+         (rc = pcap_set_buffer_size(pc, (int)buffer_bytes))) ||
+        (rc = pcap_activate(pc)) < 0)
+        return live_fail(pc, ifname, rc, err, errlen);
     int lt = pcap_datalink(pc);
     if (!ww_pkt_linktype_supported(lt)) {
         snprintf(err, errlen, "%s: unsupported link type %d", ifname, lt);
@@ -129,6 +161,25 @@ enum ww_err ww_capture_open_live(const char *ifname, ww_event_fn emit, void *emi
         return WW_ERR_IO;
     }
     *out = ww_capture_new(pc, 1u << 16, 3 * WW_SEC_US, emit, emit_ctx, st);
+    return WW_OK;
+}
+
+int ww_capture_fd(const struct ww_capture *c) { return pcap_get_selectable_fd(c->pc); }
+
+enum ww_err ww_capture_stats(struct ww_capture *c, struct ww_capture_stats *out, char *err,
+                             size_t errlen)
+{
+    struct pcap_stat s;
+    if (pcap_stats(c->pc, &s) < 0) {
+        snprintf(err, errlen, "%s", pcap_geterr(c->pc));
+        return WW_ERR_IO;
+    }
+    /* libpcap's counters are 32 bits: add what moved, modulo 2^32 */
+    c->kstats.recv += (u_int)(s.ps_recv - c->kseen.ps_recv);
+    c->kstats.drop += (u_int)(s.ps_drop - c->kseen.ps_drop);
+    c->kstats.ifdrop += (u_int)(s.ps_ifdrop - c->kseen.ps_ifdrop);
+    c->kseen = s;
+    *out = c->kstats;
     return WW_OK;
 }
 

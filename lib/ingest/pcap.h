@@ -26,12 +26,25 @@ enum ww_parse_rc ww_capture_packet(struct ww_capture *c, const struct pcap_pkthd
 void ww_capture_flush(struct ww_capture *c);
 void ww_capture_free(struct ww_capture *c); /* closes its pcap_t */
 
-/* Live: opens ifname (snaplen 262, promiscuous, 100 ms, non-blocking; 65,536
- * tracked flows, 3 s answer timeout). WW_OK and *out, or WW_ERR_IO /
- * WW_ERR_FORMAT (link type) with the reason, naming ifname, in err. */
-enum ww_err ww_capture_open_live(const char *ifname, ww_event_fn emit, void *emit_ctx,
-                                 struct ww_input_stats *st, struct ww_capture **out,
-                                 char *err, size_t errlen);
+/* Live: opens ifname (headers only: snaplen 262; promiscuous; a kernel ring
+ * of buffer_bytes, 0: libpcap's default (2 MiB); ring blocks handed over when
+ * full or after 100 ms; non-blocking; 65,536 tracked flows, 3 s answer
+ * timeout). WW_OK and *out, or WW_ERR_IO / WW_ERR_FORMAT (link type) with the
+ * reason, naming ifname, in err. */
+enum ww_err ww_capture_open_live(const char *ifname, size_t buffer_bytes, ww_event_fn emit,
+                                 void *emit_ctx, struct ww_input_stats *st,
+                                 struct ww_capture **out, char *err, size_t errlen);
+/* Live: the descriptor to poll(2) for packets, or -1. */
+int ww_capture_fd(const struct ww_capture *c);
+/* Live: the kernel's counters since the open: packets it received for the
+ * capture (the dropped ones too), dropped because the ring was full, dropped
+ * by the interface. 64-bit as long as it is called at least every 2^32
+ * packets. WW_ERR_IO with libpcap's reason in err. */
+struct ww_capture_stats {
+    uint64_t recv, drop, ifdrop;
+};
+enum ww_err ww_capture_stats(struct ww_capture *c, struct ww_capture_stats *out, char *err,
+                             size_t errlen);
 /* Live: the packets there are now, at most max, never waiting. Bad packets
  * go to on_bad (name, packet number, reason) if not NULL. *n = packets read.
  * WW_ERR_IO with libpcap's reason in err when the capture fails. */

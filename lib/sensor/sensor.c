@@ -5,16 +5,19 @@
  * hand each event to local detection (local.c) and to the open batch
  * (outbox.c); close the batch every --flush seconds (the outbox also closes
  * it at --batch events) and say the scanners found; POST spooled batches
- * while the collector takes them (submit.c); retry the spool for batches it
- * refused; sleep 100 ms when no source had anything. When *stop is set the
- * capture's pending probes are decided, the last batch is committed, and
- * what could not be spooled is said. */
+ * while the collector takes them (submit.c) -- one a round when capturing,
+ * so the capture is read between any two POSTs; retry the spool for batches it
+ * refused; when no source had anything, wait 100 ms or until the capture
+ * has packets (poll). Every 5 s the capture's kernel counters are read and
+ * new drops said. When *stop is set the capture's pending probes are
+ * decided, its counters said, the last batch is committed, and what could
+ * not be spooled is said. */
 #include "sensor/sensor_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <poll.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/wtime.h"
 
@@ -28,6 +31,8 @@ struct sensor {
     struct journal *journal;
     struct ww_capture *cap;
     struct ww_input_stats cap_st;
+    double cap_t;                /* when the capture's counters were last read */
+    uint64_t cap_drops;          /* the kernel's drops last said */
     enum ww_err rc;              /* why the run ended, if it failed */
 };
 
@@ -73,6 +78,7 @@ void ww_sensor_opts_default(struct ww_sensor_opts *o)
     o->anon = WW_SENSOR_ANON_CRYPTOPAN;
     o->anon_bits = 16;
     o->user = "nobody";
+    o->capture_buffer = (size_t)64 << 20;
 }
 
 /* outbox_where_fn: the sources' positions now */
@@ -141,6 +147,37 @@ static int read_sources(struct sensor *s)
     return got;
 }
 
+/* The kernel's capture counters: its drops said when they moved (read
+ * every 5 s), and all of them at the end. */
+static void capture_counters(struct sensor *s, int end)
+{
+    struct ww_capture_stats k;
+    char err[PCAP_ERRBUF_SIZE];
+    const char *ifname = s->o->ifname;
+    s->cap_t = sensor_now();
+    if (ww_capture_stats(s->cap, &k, err, sizeof err)) {
+        if (end) sensor_warn(&s->log, "%s: no capture counters: %s", ifname, err);
+        return;
+    }
+    if (end)
+        sensor_warn(&s->log, "%s: %llu packets read; the kernel received %llu, dropped %llu "
+                    "(capture buffer full); the interface dropped %llu", ifname,
+                    (unsigned long long)s->cap_st.lines, (unsigned long long)k.recv,
+                    (unsigned long long)k.drop, (unsigned long long)k.ifdrop);
+    else if (k.drop > s->cap_drops)
+        sensor_warn(&s->log, "%s: the kernel dropped %llu packets (%llu in all): the sensor "
+                    "does not keep up; a larger --capture-buffer absorbs longer bursts", ifname,
+                    (unsigned long long)(k.drop - s->cap_drops), (unsigned long long)k.drop);
+    s->cap_drops = k.drop;
+}
+
+/* Nothing was read: 100 ms, or until the capture has packets. */
+static void idle(struct sensor *s)
+{
+    struct pollfd p = {s->cap ? ww_capture_fd(s->cap) : -1, POLLIN, 0};
+    poll(&p, 1, 100); /* an fd of -1 is ignored: a plain sleep */
+}
+
 static void loop(struct sensor *s)
 {
     volatile sig_atomic_t *stop = s->o->stop;
@@ -151,19 +188,22 @@ static void loop(struct sensor *s)
             local_report(&s->loc);
         }
         outbox_log_dropped(&s->out, 0);
-        while (!*stop && submit_one(&s->sub, &s->out)) {}
+        /* a capture is read between any two POSTs: the kernel's buffer
+         * fills while a POST waits, and what it cannot take is lost */
+        while (!*stop && submit_one(&s->sub, &s->out) && !s->cap) {}
         outbox_spool_held(&s->out);
-        if (!got && !*stop) {
-            struct timespec ts = {0, 100 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-        }
+        if (s->cap && sensor_now() - s->cap_t >= 5) capture_counters(s, 0);
+        if (!got && !*stop) idle(s);
     }
 }
 
 /* The last batch, the last findings, then every part closed. */
 static void finish(struct sensor *s)
 {
-    if (s->cap) ww_capture_flush(s->cap);
+    if (s->cap) {
+        ww_capture_flush(s->cap);
+        capture_counters(s, 1);
+    }
     outbox_finish(&s->out, s->cap != NULL); /* a capture cannot be read again */
     local_report(&s->loc);
 }

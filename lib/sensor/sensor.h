@@ -52,6 +52,8 @@ struct ww_sensor_opts {
     int journal;
     const char *journal_dir;      /* journalctl -D */
     const char *ifname;
+    size_t capture_buffer;        /* the kernel's capture ring, bytes (64 MiB);
+                                   * 0: libpcap's (2 MiB) */
     const char *user;             /* drop to this user after the capture opens */
     const struct ww_block_opts *block; /* NULL: no --block */
     ww_sensor_log_fn log;

@@ -137,7 +137,7 @@ enum ww_err capture_open(const struct ww_sensor_opts *so, ww_event_fn emit, void
                          struct ww_input_stats *st, struct ww_capture **out, char *err,
                          size_t errlen)
 {
-    enum ww_err rc = ww_capture_open_live(so->ifname, emit, ctx, st, out, err, errlen);
+    enum ww_err rc = ww_capture_open_live(so->ifname, so->capture_buffer, emit, ctx, st, out, err, errlen);
     if (rc || geteuid() != 0) return rc;
     return drop_privileges(so, err, errlen);
 }
