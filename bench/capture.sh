@@ -117,7 +117,7 @@ replay() {
     local how=--topspeed
     case $1 in top | burst) ;; *) how="--pps=$1" ;; esac
     [ "$1" = burst ] && kill -STOP "$2"
-    T0=$(now)
+    C0=$(ticks "$2") T0=$(now)
     in_ns tcpreplay -K --no-flow-stats $how -i v-send "$PCAP" >"$T/replay.out" 2>&1 ||
         fail "tcpreplay: $(tail -3 "$T/replay.out")"
     SENT=$(awk '/^Actual:/ {print $2}' "$T/replay.out")
@@ -127,7 +127,9 @@ replay() {
 
 # settle PID: wait until PID is idle (under 10% of a core for 1.5 s, in
 # 0.2 s windows); sets T1 (the end of the last window it was busy in, over
-# half a core), CPU (its ticks) and RSS (KiB). A ring block partly filled
+# half a core), CPU (its ticks since the replay began: C0, so not the
+# ring's allocation at start, which the kernel charges to the capturer) and
+# RSS (KiB). A ring block partly filled
 # waits up to tcpdump's 1 s timeout, the sensor's 100 ms.
 settle() {
     local a b t still=0 busy hz
@@ -142,7 +144,7 @@ settle() {
         if [ $busy -lt 10 ]; then still=$((still + 1)); [ $still -ge 8 ] && break; else still=0; fi
         b=$a
     done
-    CPU=$a RSS=$(hwm "$1")
+    CPU=$((a - C0)) RSS=$(hwm "$1")
 }
 
 ROWS=
