@@ -11,7 +11,8 @@
  * count is said at exit.
  *
  * Capture: ww_capture_open_live (lib/ingest/pcap.c, the same packet-to-
- * events path as analyze's captures) with the sensor's privileges, which
+ * events path as analyze's captures; a kernel ring of --capture-buffer,
+ * whose drops sensor.c says) with the sensor's privileges, which
  * are then given up for good before the first packet is read, as OpenBSD's
  * pflogd does. The state directory is handed to the user first, since the
  * spool is written after the drop. */
