@@ -21,6 +21,9 @@
 
 #include "core/wtime.h"
 
+#define CAPTURE_READ 65536          /* packets a pcap_dispatch() */
+#define CAPTURE_ROUND (16 * CAPTURE_READ) /* ... and a round */
+
 struct sensor {
     const struct ww_sensor_opts *o;
     struct slog log;
@@ -136,13 +139,16 @@ static int read_sources(struct sensor *s)
     char err[PCAP_ERRBUF_SIZE + 64];
     int got = files_read(s->files, s->o->nfiles, on_event, s, &s->log, stop), n;
     if (s->journal && journal_read(s->journal, on_event, s, stop, &s->rc)) got = 1;
-    if (s->cap) {
-        if (ww_capture_dispatch(s->cap, 10000, on_bad_packet, s, s->o->ifname, &n, err,
+    /* the capture's ring read dry (up to CAPTURE_ROUND packets): a round
+     * also holds a POST, which may wait long while packets keep coming */
+    for (int k = 0; s->cap && k < CAPTURE_ROUND / CAPTURE_READ && !*stop; k++) {
+        if (ww_capture_dispatch(s->cap, CAPTURE_READ, on_bad_packet, s, s->o->ifname, &n, err,
                                 sizeof err)) {
             sensor_warn(&s->log, "capture: %s", err);
             *stop = 1;
         }
         if (n > 0) got = 1;
+        if (n < CAPTURE_READ) break;
     }
     return got;
 }
