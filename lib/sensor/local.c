@@ -5,7 +5,10 @@
  * `wormwatch block`, one scanner at a time. Those over block's rate limit
  * wait in `later`, in order (at most 4,096), and are retried first on later
  * rounds until the limit holds one back again. Scanners already said are
- * remembered in an array of addresses indexed by core/hash.h. */
+ * remembered in an array of addresses indexed by core/hash.h. The detector
+ * runs on a thread of its own (analysis.h), taking the events in blocks, so
+ * a busy capture's thread only reads, decodes and batches; local_report
+ * waits for it to take every event read so far. */
 #include "sensor/sensor_int.h"
 
 #include <inttypes.h>
@@ -33,6 +36,7 @@ enum ww_err local_init(struct local *l, const struct ww_block_opts *block, const
     }
     ww_analysis_opts_default(&ao);
     ao.detectors = WW_ANALYSIS_SCAN;
+    ao.threads = 2; /* the scan detector on a thread of its own: the capture's reads on */
     ww_analysis_init(&l->an, &ao);
     ww_hash_init(&l->seen_index, 64);
     return WW_OK;
