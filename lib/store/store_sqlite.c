@@ -1047,8 +1047,8 @@ static void src_prefetch(struct writer *w, const struct ww_event *ev, size_t n, 
     }
     for (size_t i = 0; i < n; i++) {
         const struct ent *e = src_guess(w, hs[i] ^ SRC_SALT);
-        if (e) __builtin_prefetch(e), __builtin_prefetch((const char *)e + 64),
-               __builtin_prefetch((const char *)e + 128);
+        if (e) /* the whole entry: four lines */
+            for (size_t b = 0; b < sizeof *e; b += 64) __builtin_prefetch((const char *)e + b);
     }
     for (size_t i = 0; i < n; i++) {
         const struct ent *e = src_guess(w, hs[i] ^ SRC_SALT);
