@@ -42,8 +42,9 @@ cc -std=c17 -O2 -Wall -Wextra -pthread bench/load.c -o "$T/load"
 serve() {
     "$WW" serve --db "$1" --listen 127.0.0.1:0 --rate-limit 0 --max-body 16777216 2> "$T/serve.log" &
     PID=$!
-    for _ in $(seq 100); do grep -q "listening on" "$T/serve.log" && break; sleep 0.05; done
+    for _ in $(seq 600); do grep -qs "listening on" "$T/serve.log" && break; sleep 0.05; done
     ADDR=$(grep -o '127\.0\.0\.1:[0-9]*' "$T/serve.log" | head -1)
+    [ -n "$ADDR" ] || { echo "load: serve did not start: $(cat "$T/serve.log")" >&2; exit 1; }
     URL=http://$ADDR
 }
 
@@ -67,7 +68,8 @@ run() {
         PERF_PID=$!
     fi
     c0=$(ticks)
-    "$T/load" -c "$conns" -t "$SECS" "$@" "$ADDR" "$KEYS" > "$T/run.out"
+    "$T/load" -c "$conns" -t "$SECS" "$@" "$ADDR" "$KEYS" > "$T/run.out" ||
+        { cat "$T/run.out"; echo "load: failed (above); serve said: $(tail -5 "$T/serve.log")" >&2; exit 1; }
     c1=$(ticks)
     [ -n "$PERF" ] && { kill -INT $PERF_PID; wait $PERF_PID || true; }
     # every event answered 200 is in the aggregates (the load's events are
@@ -89,6 +91,7 @@ PY
     echo "$(cat "$T/run.out"); ingested $ING events, aggregated $AGG records, collector CPU $CPU s ($PER us an event), peak RSS $RSS MiB" |
         tee -a "$T/load.out"
     kill -TERM $PID; wait $PID || true; PID=
+    sync # the next run's fsyncs not behind this one's write-back
     [ "$ING" = "$AGG" ] || { echo "load: aggregates do not match what was ingested" >&2; exit 1; }
 }
 
