@@ -3,7 +3,7 @@
  * waiting for the answer (as a sensor does). Plain sockets: the client must
  * cost far less than the server it measures.
  *
- *   load [-c CONNS] [-t SECONDS] [-b EVENTS] HOST:PORT[,HOST:PORT...] SECRET[,SECRET...]
+ *   load [-c CONNS] [-t SECONDS] [-b EVENTS] [-n] HOST:PORT[,HOST:PORT...] SECRET[,SECRET...]
  *
  * Connection i is sensor i (the i-th secret, round robin), sending to the
  * i-th collector (round robin: several front-ends of one store). Bodies are made
@@ -11,8 +11,13 @@
  * reused with fresh X-Batch-Ids; each batch is stamped, just before it is
  * sent, one second after its connection's previous one (from three days
  * ago), so every sensor streams in its time order as real ones do and the
- * collector judges its events on event time (none late). Prints events/s
- * and p50/p99/max batch latency; exits 1 if any answer was not 200. */
+ * collector judges its events on event time (none late). With -n (new
+ * sources) every event's source is one never sent before by any
+ * connection: a counter (connection, batch, line) run through a bijection
+ * of 30 bits into 16.0.0.0 - 79.255.255.255, the bodies rebuilt around it
+ * before each batch (the worst case for the collector's per-source rows).
+ * Prints events/s and p50/p99/max batch latency; exits 1 if any answer was
+ * not 200. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -35,6 +40,7 @@ static int nsecrets;
 static time_t start_time;
 static int batch = 1000;
 static double deadline;
+static int newsrc, nconns;      /* -n; connections */
 
 struct worker {
     pthread_t th;
@@ -42,6 +48,7 @@ struct worker {
     char *body[NBODIES];
     size_t blen[NBODIES];
     size_t *line[NBODIES];            /* where each line (its time stamp) starts */
+    char (*tail)[64];                 /* -n: each line after its source */
     double *lat;
     size_t nlat, cap;
     unsigned long errors;
@@ -72,6 +79,56 @@ static void make_bodies(struct worker *w)
         w->body[b] = s;
         w->blen[b] = len;
     }
+    if (!newsrc) return;
+    w->tail = malloc((size_t)batch * sizeof *w->tail);
+    for (int i = 0; i < batch; i++)
+        snprintf(w->tail[i], sizeof w->tail[i], "\t%d\t198.51.0.0\t%d\ttcp\tSYN\n",
+                 1024 + rand_r(&seed) % 60000, ports[rand_r(&seed) % 8]);
+}
+
+/* -n: a bijection of [0, 2^30) (odd multipliers and xor-shifts, each
+ * invertible modulo 2^30), so distinct counters give distinct sources */
+static uint32_t permute(uint32_t x)
+{
+    const uint32_t m = (1u << 30) - 1;
+    x = (x * 0x9e3779b1u) & m;
+    x ^= x >> 15;
+    x = (x * 0x85ebca6bu) & m;
+    x ^= x >> 13;
+    return x;
+}
+
+static char *put_dec(char *p, unsigned v)
+{
+    if (v >= 100) *p++ = (char)('0' + v / 100);
+    if (v >= 10) *p++ = (char)('0' + v / 10 % 10);
+    *p++ = (char)('0' + v % 10);
+    return p;
+}
+
+/* -n: body b rebuilt for batch seq, dated t, every source new. Plain
+ * copies, no printf: the client must stay cheap. */
+static void fresh_sources(struct worker *w, int b, unsigned long seq, time_t t)
+{
+    struct tm tm;
+    char head[48];
+    gmtime_r(&t, &tm);
+    size_t hl = strftime(head, sizeof head, "%Y-%m-%d %H:%M:%S +00:00\t0\t1\t", &tm);
+    char *p = w->body[b];
+    for (int i = 0; i < batch; i++) {
+        uint32_t a = 0x10000000u + permute((uint32_t)((seq * (unsigned long)nconns + (unsigned long)w->id) *
+                                                      (unsigned long)batch + (unsigned long)i));
+        memcpy(p, head, hl);
+        p += hl;
+        p = put_dec(p, a >> 24), *p++ = '.';
+        p = put_dec(p, a >> 16 & 255), *p++ = '.';
+        p = put_dec(p, a >> 8 & 255), *p++ = '.';
+        p = put_dec(p, a & 255);
+        size_t tl = strlen(w->tail[i]);
+        memcpy(p, w->tail[i], tl);
+        p += tl;
+    }
+    w->blen[b] = (size_t)(p - w->body[b]);
 }
 
 /* Every line of body b dated t (the stamp is 19 characters at each line's start). */
@@ -137,7 +194,8 @@ static void *work(void *arg)
     int fd = dial(w->id);
     for (unsigned long seq = 0; now() < deadline; seq++) {
         int b = (int)(seq % NBODIES);
-        stamp(w, b, start_time + (time_t)seq);
+        if (newsrc) fresh_sources(w, b, seq, start_time + (time_t)seq);
+        else stamp(w, b, start_time + (time_t)seq);
         int hl = snprintf(head, sizeof head,
             "POST /api/v1/submit HTTP/1.1\r\nHost: load\r\nAuthorization: Bearer %s\r\n"
             "X-Batch-Id: load-%ld-%d-%lu\r\nContent-Type: text/tab-separated-values\r\n"
@@ -166,14 +224,15 @@ int main(int argc, char **argv)
 {
     int conns = 4, opt;
     double seconds = 60;
-    while ((opt = getopt(argc, argv, "c:t:b:")) != -1) {
+    while ((opt = getopt(argc, argv, "c:t:b:n")) != -1) {
         if (opt == 'c') conns = atoi(optarg);
+        else if (opt == 'n') newsrc = 1;
         else if (opt == 't') seconds = atof(optarg);
         else if (opt == 'b') batch = atoi(optarg);
         else return 2;
     }
     if (argc - optind != 2 || conns < 1 || conns > 64 || batch < 1 || seconds <= 0) {
-        fprintf(stderr, "usage: load [-c CONNS] [-t SECONDS] [-b EVENTS] HOST:PORT[,...] SECRET[,...]\n");
+        fprintf(stderr, "usage: load [-c CONNS] [-t SECONDS] [-b EVENTS] [-n] HOST:PORT[,...] SECRET[,...]\n");
         return 2;
     }
     for (char *a = strtok(argv[optind], ","); a; a = strtok(NULL, ",")) {
@@ -191,6 +250,7 @@ int main(int argc, char **argv)
         secrets[nsecrets++] = k;
     if (!nsecrets) return 2;
     start_time = time(NULL) - 3 * 86400;
+    nconns = conns;
 
     struct worker *w = calloc((size_t)conns, sizeof *w);
     for (int i = 0; i < conns; i++) { w[i].id = i; make_bodies(&w[i]); }
@@ -205,9 +265,9 @@ int main(int argc, char **argv)
     for (int i = 0, k = 0; i < conns; i++)
         for (size_t j = 0; j < w[i].nlat; j++) all[k++] = w[i].lat[j];
     qsort(all, n, sizeof *all, cmp);
-    printf("connections %d, batch %d events, %.1f s: %zu batches, %.0f events/s, "
+    printf("connections %d, batch %d events%s, %.1f s: %zu batches, %.0f events/s, "
            "latency p50 %.1f ms, p99 %.1f ms, max %.1f ms, errors %lu\n",
-           conns, batch, el, n, (double)n * batch / el,
+           conns, batch, newsrc ? " (every source new)" : "", el, n, (double)n * batch / el,
            n ? all[n / 2] * 1e3 : 0, n ? all[(size_t)(n * 0.99)] * 1e3 : 0,
            n ? all[n - 1] * 1e3 : 0, errors);
     return errors != 0;

@@ -25,11 +25,15 @@
  *     caller to store, never judged (a judged bucket is not re-opened).
  *
  * Waiting events sit in a slab (64 bytes each with their tag), ordered by
- * a binary heap of 24-byte nodes: time, and a hash of the fields that
- * breaks ties in time cheaply (the fields themselves only when hashes tie).
- * What a batch adds is sorted where it can go on at once and merged with the
- * heap's released part; the rest goes into the heap. When
- * it holds max_events the oldest go on anyway and R moves up to them
+ * 24-byte nodes: time, and a hash of the fields that breaks ties in time
+ * cheaply (the fields themselves only when hashes tie). What a batch adds
+ * is sorted where it can go on at once; the rest, sorted too, becomes a
+ * run (a sorted array of nodes). A release merges the new part with the
+ * runs' released prefixes through a binary heap of runs ordered by their
+ * first node: a few hundred runs whose heads stay in cache, where a heap
+ * of every waiting event (hundreds of thousands while one sensor lags)
+ * missed the cache at each of its levels for every event. When
+ * the runs hold max_events the oldest go on anyway and R moves up to them
  * (counted as forced): memory stays bounded whatever a sensor does, at the
  * price of judging early. Tags (the store's log row ids) are counted in a
  * queue in tag order, so the oldest row still holding a waiting event is
@@ -51,7 +55,8 @@
 #include "core/bytes.h"
 #include "core/mem.h"
 
-struct held { int64_t ts; uint64_t tie; uint32_t slot; };  /* a heap node, 24 bytes */
+struct held { int64_t ts; uint64_t tie; uint32_t slot; };  /* a node, 24 bytes */
+struct run { struct held *node; size_t at, n; };           /* node[at .. n) wait */
 struct slot { struct ww_event ev; int64_t tag; };         /* the event it stands for */
 struct tagn { int64_t tag; uint64_t n; };
 
@@ -64,10 +69,13 @@ struct ww_hold {
     struct slot *slab;             /* waiting events; free slots listed in freed */
     uint32_t *freed;
     size_t nslab, nfreed, slabcap;
-    struct held *heap;
-    size_t nh, hcap;
+    struct run *runs;              /* a binary heap by each run's first node */
+    size_t nruns, rcap;
+    size_t nh;                     /* events waiting in the runs */
     struct held *pend;             /* added since the last release */
     size_t np, pcap;
+    struct held *tmp;              /* held_sort's room: tcap_sort nodes */
+    size_t tcap_sort;
     struct tagn *tags;             /* tags[th .. tn): waiting events per tag, in tag order */
     size_t th, tn, tcap;
 };
@@ -132,8 +140,10 @@ void ww_hold_free(struct ww_hold *h)
 {
     if (!h) return;
     ww_free(h->s);
-    ww_free(h->heap);
+    for (size_t i = 0; i < h->nruns; i++) ww_free(h->runs[i].node);
+    ww_free(h->runs);
     ww_free(h->pend);
+    ww_free(h->tmp);
     ww_free(h->slab);
     ww_free(h->freed);
     ww_free(h->tags);
@@ -164,35 +174,66 @@ void ww_hold_sensor_set(struct ww_hold *h, int64_t id, int64_t birth_us, int liv
     s->live = live;
 }
 
-/* ---- the heap and the tag queue ---- */
+/* ---- the runs and the tag queue ---- */
 
-static void heap_push(struct ww_hold *h, const struct held e)
+static int run_less(const struct ww_hold *h, const struct run *a, const struct run *b)
 {
-    if (h->nh == h->hcap) h->heap = ww_realloc(h->heap, (h->hcap = h->hcap ? 2 * h->hcap : 1024) * sizeof *h->heap);
-    size_t i = h->nh++;
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (held_cmp(h->slab, &h->heap[p], &e) <= 0) break;
-        h->heap[i] = h->heap[p];
-        i = p;
-    }
-    h->heap[i] = e;
+    return held_cmp(h->slab, &a->node[a->at], &b->node[b->at]) < 0;
 }
 
-static struct held heap_pop(struct ww_hold *h)
+/* Restores the runs' heap order below position i (its first node grew). */
+static void runs_down(struct ww_hold *h, size_t i)
 {
-    struct held top = h->heap[0], last = h->heap[--h->nh];
-    size_t i = 0;
+    struct run r = h->runs[i];
     for (;;) {
         size_t c = 2 * i + 1;
-        if (c >= h->nh) break;
-        if (c + 1 < h->nh && held_cmp(h->slab, &h->heap[c + 1], &h->heap[c]) < 0) c++;
-        if (held_cmp(h->slab, &last, &h->heap[c]) <= 0) break;
-        h->heap[i] = h->heap[c];
+        if (c >= h->nruns) break;
+        if (c + 1 < h->nruns && run_less(h, &h->runs[c + 1], &h->runs[c])) c++;
+        if (!run_less(h, &h->runs[c], &r)) break;
+        h->runs[i] = h->runs[c];
         i = c;
     }
-    if (h->nh) h->heap[i] = last;
-    return top;
+    h->runs[i] = r;
+}
+
+/* nodes[0 .. n) (sorted) become a run. */
+static void runs_add(struct ww_hold *h, const struct held *nodes, size_t n)
+{
+    if (!n) return;
+    if (h->nruns == h->rcap) h->runs = ww_realloc(h->runs, (h->rcap = h->rcap ? 2 * h->rcap : 64) * sizeof *h->runs);
+    struct run r = {ww_malloc(n * sizeof *nodes), 0, n};
+    memcpy(r.node, nodes, n * sizeof *nodes);
+    size_t i = h->nruns++;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!run_less(h, &r, &h->runs[p])) break;
+        h->runs[i] = h->runs[p];
+        i = p;
+    }
+    h->runs[i] = r;
+    h->nh += n;
+}
+
+/* The earliest waiting node (the runs are not empty). */
+static const struct held *runs_first(const struct ww_hold *h)
+{
+    return &h->runs[0].node[h->runs[0].at];
+}
+
+/* Takes the earliest waiting node out of the runs. */
+static struct held runs_pop(struct ww_hold *h)
+{
+    struct run *r = &h->runs[0];
+    struct held e = r->node[r->at++];
+    h->nh--;
+    if (r->at == r->n) { /* used up: the last run takes its place */
+        ww_free(r->node);
+        h->runs[0] = h->runs[--h->nruns];
+    } else { /* the run's next event, read when it goes on */
+        __builtin_prefetch(&h->slab[r->node[r->at].slot]);
+    }
+    if (h->nruns) runs_down(h, 0);
+    return e;
 }
 
 static void tag_add(struct ww_hold *h, int64_t tag)
@@ -244,10 +285,35 @@ static void keep(struct ww_hold *h, const struct ww_event *ev, int64_t tag)
     tag_add(h, tag);
 }
 
-static _Thread_local const struct slot *sort_slab; /* qsort has no context argument */
-static int held_qcmp(const void *a, const void *b)
+/* Sorts a[0 .. n) by held_cmp: a bottom-up merge sort through tmp (n
+ * nodes), the comparison inlined (qsort's call per comparison through a
+ * pointer was most of a release's sorting). Stable, like any merge. */
+static void held_sort(const struct slot *slab, struct held *a, size_t n, struct held *tmp)
 {
-    return held_cmp(sort_slab, a, b);
+    const size_t small = 8;
+    for (size_t lo = 0; lo < n; lo += small) { /* insertion sort of short runs */
+        size_t hi = lo + small < n ? lo + small : n;
+        for (size_t i = lo + 1; i < hi; i++) {
+            struct held x = a[i];
+            size_t j = i;
+            for (; j > lo && held_cmp(slab, &x, &a[j - 1]) < 0; j--) a[j] = a[j - 1];
+            a[j] = x;
+        }
+    }
+    struct held *src = a, *dst = tmp;
+    for (size_t width = small; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) dst[k++] = held_cmp(slab, &src[j], &src[i]) < 0 ? src[j++] : src[i++];
+            while (i < mid) dst[k++] = src[i++];
+            while (j < hi) dst[k++] = src[j++];
+        }
+        struct held *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a) memcpy(a, src, n * sizeof *a);
 }
 
 static void emit(struct ww_hold *h, const struct held *e, const struct ww_hold_cb *cb)
@@ -326,8 +392,8 @@ size_t ww_hold_release(struct ww_hold *h, const struct ww_hold_cb *cb)
     int64_t r = ww_hold_point(h->s, h->ns, h->first, h->o.lateness_us, cb);
     if (r > h->release) h->release = r;
     /* What came since the last release: sorted where it goes on now (most
-     * of it, while sensors stream), into the heap where it waits; then
-     * merged with the heap's own released part. */
+     * of it, while sensors stream), and a new run where it waits; then
+     * merged with the runs' own released parts. */
     size_t below = 0, out = 0;
     for (size_t i = 0; i < h->np; i++) {
         if (h->pend[i].ts >= h->release) continue;
@@ -335,21 +401,24 @@ size_t ww_hold_release(struct ww_hold *h, const struct ww_hold_cb *cb)
         h->pend[below++] = h->pend[i];
         h->pend[i] = t;
     }
-    for (size_t i = below; i < h->np; i++) heap_push(h, h->pend[i]);
-    sort_slab = h->slab;
-    qsort(h->pend, below, sizeof *h->pend, held_qcmp);
-    for (size_t i = 0; i < below || (h->nh && h->heap[0].ts < h->release); out++) {
-        if (i < below && !(h->nh && h->heap[0].ts < h->release &&
-                           held_cmp(h->slab, &h->heap[0], &h->pend[i]) < 0))
+    if (h->np > h->tcap_sort) h->tmp = ww_realloc(h->tmp, (h->tcap_sort = h->pcap) * sizeof *h->tmp);
+    held_sort(h->slab, h->pend + below, h->np - below, h->tmp);
+    runs_add(h, h->pend + below, h->np - below);
+    held_sort(h->slab, h->pend, below, h->tmp);
+    for (size_t i = 0; i < below || (h->nh && runs_first(h)->ts < h->release); out++) {
+        if (i < below && !(h->nh && runs_first(h)->ts < h->release &&
+                           held_cmp(h->slab, runs_first(h), &h->pend[i]) < 0)) {
+            if (i + 8 < below) __builtin_prefetch(&h->slab[h->pend[i + 8].slot]);
             emit(h, &h->pend[i++], cb);
+        }
         else {
-            struct held e = heap_pop(h);
+            struct held e = runs_pop(h);
             emit(h, &e, cb);
         }
     }
     h->np = 0;
     while (h->nh > h->o.max_events) { /* over the bound: judged early */
-        struct held e = heap_pop(h);
+        struct held e = runs_pop(h);
         h->release = e.ts;
         h->forced++;
         emit(h, &e, cb);

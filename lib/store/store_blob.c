@@ -12,8 +12,10 @@
  * so counts are upper bounds -- the inherited part is kept as err, c - err
  * being a lower bound -- and any key heavier than total/cap is kept), and a
  * source's timeline of days (`recent`: the oldest day goes). Blob: 33 bytes
- * per entry, key then little-endian u64 count and err. Linear scans: cap is
- * at most 92.
+ * per entry, key then little-endian u64 count and err. Linear scans (cap is
+ * at most 92), keys compared as two words and a byte; the lightest entry
+ * is found again through `lo` (see tally_add), which spares a full tally
+ * of a busy port-day its second scan per source.
  *
  * Log events (what a crash replays, and what a restart gives back to the
  * hold): ts i64, count u32, dport u16, sport u16, proto u8, tcpflags u8,
@@ -68,10 +70,23 @@ static int key_cmp(const uint8_t *a, const uint8_t *b)
     return memcmp(a, b, 17);
 }
 
+/* memcmp(a, b, 17) == 0 as two word compares and a byte: no call per
+ * entry, the scan being the hot part of tally_add */
+static inline int key_eq(const uint8_t *a, uint64_t k0, uint64_t k1, uint8_t k16)
+{
+    uint64_t a0, a1;
+    memcpy(&a0, a, 8);
+    memcpy(&a1, a + 8, 8);
+    return ((a0 ^ k0) | (a1 ^ k1) | (uint8_t)(a[16] ^ k16)) == 0;
+}
+
 void tally_add(struct tally *t, const uint8_t key[17], uint64_t c, uint64_t err)
 {
+    uint64_t k0, k1;
+    memcpy(&k0, key, 8);
+    memcpy(&k1, key + 8, 8);
     for (uint32_t i = 0; i < t->n; i++)
-        if (!memcmp(t->e[i].k, key, 17)) {
+        if (key_eq(t->e[i].k, k0, k1, key[16])) {
             t->e[i].c += c;
             t->e[i].err += err;
             return;
@@ -84,9 +99,23 @@ void tally_add(struct tally *t, const uint8_t key[17], uint64_t c, uint64_t err)
         t->e[t->n++].c = c;
         return;
     }
-    uint32_t v = 0; /* the victim: oldest key (recent) or lightest count */
-    for (uint32_t i = 1; i < t->n; i++)
-        if (t->recent ? key_cmp(t->e[i].k, t->e[v].k) < 0 : t->e[i].c < t->e[v].c) v = i;
+    /* the victim: oldest key (recent), or the first of the lightest --
+     * the first at `lo` if one is there (counts only grow, so lo stays a
+     * bound below them all; after a replacement most often another entry
+     * still has it), else found by a full scan, which resets lo */
+    uint32_t v = 0;
+    if (t->recent) {
+        for (uint32_t i = 1; i < t->n; i++)
+            if (key_cmp(t->e[i].k, t->e[v].k) < 0) v = i;
+    } else {
+        while (v < t->n && t->e[v].c != t->lo) v++;
+        if (v == t->n) {
+            v = 0;
+            for (uint32_t i = 1; i < t->n; i++)
+                if (t->e[i].c < t->e[v].c) v = i;
+            t->lo = t->e[v].c;
+        }
+    }
     if (t->recent) {
         if (key_cmp(key, t->e[v].k) < 0) return; /* older than all kept */
         t->e[v].c = c;
@@ -103,6 +132,7 @@ void tally_free(struct tally *t)
     ww_free(t->e);
     t->e = NULL;
     t->n = 0;
+    t->lo = 0;
 }
 
 size_t tally_encode(const struct tally *t, unsigned char *buf)

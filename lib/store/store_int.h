@@ -40,6 +40,7 @@ struct tally_e { uint8_t k[17]; uint64_t c, err; };
 struct tally {
     uint32_t n, cap;
     int recent;
+    uint64_t lo;                  /* heaviest: no count below it (finds the lightest fast) */
     struct tally_e *e;
 };
 void tally_add(struct tally *t, const uint8_t key[17], uint64_t c, uint64_t err);

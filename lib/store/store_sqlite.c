@@ -16,12 +16,18 @@
  * sources, per source with its ports and daily timeline) live in a
  * write-back cache of entries in memory (an array found through a
  * core/hash.h index). Applying a batch updates entries
- * and queues each entry that turns dirty; between commits the writer
- * flushes dirty entries oldest-first within a time budget (larger when the
- * backlog is), each written whole (INSERT OR REPLACE, no read) with `wm`,
- * the id of the last log row applied to it. Clean entries not touched for a
- * while are evicted when the cache is over its budget, and read back on the
- * next miss.
+ * and queues each entry that turns dirty. A batch is applied in passes
+ * (issue 16): its sources' hashes first, and what finding their entries
+ * reads fetched ahead over the whole batch (src_prefetch), so the cache
+ * misses of a thousand events overlap; its port-hours and port-days, few
+ * per batch, found once through a small memo; the reads of entries not
+ * cached in one read transaction per round (not a lock round trip each).
+ * Between commits the writer flushes dirty entries oldest-first, as many
+ * as a time budget (larger when the backlog is) allows at the cost per row
+ * last measured, each written whole (INSERT OR REPLACE, no read) with
+ * `wm`, the id of the last log row applied to it, in each table's key
+ * order (write_sorted). Clean entries not touched for a while are evicted
+ * when the cache is over its budget, and read back on the next miss.
  *
  * Crash recovery rests on two watermarks: meta.applied = every log row up
  * to it is in every aggregate row (the oldest dirty entry's first id, less
@@ -289,7 +295,7 @@ struct writer {
 
     /* writer thread only: */
     struct ent **ents;            /* the cache: ents[0 .. n), cap allocated */
-    size_t n, cap;
+    size_t n, cap, evict_at;      /* evict() once n passes evict_at */
     struct ww_hash index;         /* key -> ents[] */
     struct ent **dirty;
     size_t dhead, dn, dcap;
@@ -315,6 +321,10 @@ struct writer {
     uint64_t hold_waiting;        /* its waiting events (the bytes leave them out) */
     unsigned char *buf;           /* encode scratch */
     size_t bufcap;
+    struct wrow *wrows;           /* flush's scratch: WROW_CHUNK rows to sort */
+    uint64_t *hs;                 /* apply's scratch: the batch's sources' hashes */
+    size_t hscap;
+    uint64_t row_ns;              /* flush's last cost per row written */
 };
 
 /* ---- small helpers --------------------------------------------------------- */
@@ -875,9 +885,11 @@ static int dshield_userid(struct ww_store *base, const char *name, int64_t *user
 
 /* ---- the cache ------------------------------------------------------------- */
 
+#define SRC_SALT 0x9e3779b97f4a7c15ULL /* ent_hash of a source: its address's hash ^ this */
+
 static uint64_t ent_hash(const struct ent *k)
 {
-    if (k->kind == K_SRC) return ww_addr_hash(&k->src) ^ 0x9e3779b97f4a7c15ULL;
+    if (k->kind == K_SRC) return ww_addr_hash(&k->src) ^ SRC_SALT;
     if (k->kind == K_BSC) return ww_addr_hash(&k->src) ^ ww_hash64((uint64_t)k->t << 8 ^ k->proto);
     return ww_hash64(((uint64_t)k->t << 24) ^ ((uint64_t)k->port << 8) ^ k->proto ^
                      ((uint64_t)k->kind << 62));
@@ -975,9 +987,10 @@ static int ent_load(struct sq_store *st, struct writer *w, struct ent *e)
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? WW_OK : WW_ERR_IO;
 }
 
-static struct ent *ent_get(struct sq_store *st, struct writer *w, const struct ent *k)
+/* The entry of key k (whose ent_hash is h), read or made if not cached;
+ * NULL if reading fails. */
+static struct ent *ent_get_h(struct sq_store *st, struct writer *w, const struct ent *k, uint64_t h)
 {
-    uint64_t h = ent_hash(k);
     uint32_t i = ww_hash_find(&w->index, h, ent_eq, w->ents, k);
     if (i != WW_HASH_NONE) return w->ents[i];
     struct ent *e = ww_calloc(1, sizeof *e);
@@ -1002,6 +1015,48 @@ static struct ent *ent_get(struct sq_store *st, struct writer *w, const struct e
     w->ents[w->n] = e;
     ww_hash_add(&w->index, h, (uint32_t)w->n++);
     return e;
+}
+
+static struct ent *ent_get(struct sq_store *st, struct writer *w, const struct ent *k)
+{
+    return ent_get_h(st, w, k, ent_hash(k));
+}
+
+/* The cached entry a source's hash (ent_hash) most likely names: the one
+ * in the first slot it probes, if that slot holds its hash; else NULL. */
+static struct ent *src_guess(const struct writer *w, uint64_t h)
+{
+    struct ww_hash_slot sl = w->index.slot[(uint32_t)h & w->index.mask];
+    return sl.ref && sl.hash == (uint32_t)h ? w->ents[sl.ref - 1] : NULL;
+}
+
+/* A batch's sources, before it is applied: their hashes into hs[], and
+ * what finding and updating their entries will read, fetched into the
+ * cache in passes over the whole batch (index slots, then ents[], then
+ * the entries, then their tallies and port sets), so that the misses of
+ * a thousand events overlap instead of coming one after another. */
+static void src_prefetch(struct writer *w, const struct ww_event *ev, size_t n, uint64_t *hs)
+{
+    for (size_t i = 0; i < n; i++) {
+        hs[i] = ww_addr_hash(&ev[i].src);
+        __builtin_prefetch(&w->index.slot[(uint32_t)(hs[i] ^ SRC_SALT) & w->index.mask]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct ww_hash_slot sl = w->index.slot[(uint32_t)(hs[i] ^ SRC_SALT) & w->index.mask];
+        if (sl.ref && sl.hash == (uint32_t)(hs[i] ^ SRC_SALT)) __builtin_prefetch(&w->ents[sl.ref - 1]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct ent *e = src_guess(w, hs[i] ^ SRC_SALT);
+        if (e) /* the whole entry: four lines */
+            for (size_t b = 0; b < sizeof *e; b += 64) __builtin_prefetch((const char *)e + b);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct ent *e = src_guess(w, hs[i] ^ SRC_SALT);
+        if (!e) continue;
+        if (e->top.e) __builtin_prefetch(e->top.e);
+        if (e->days.e) __builtin_prefetch(e->days.e);
+        if (e->d[1].lg && e->d[1].lg != WW_DCOUNT_LG_HLL) __builtin_prefetch(e->d[1].u.set);
+    }
 }
 
 /* Marks e as touched by log row id; NULL if the row already holds it. */
@@ -1029,7 +1084,10 @@ static struct ent *touch(struct writer *w, struct ent *e, int64_t id)
 }
 
 /* Drops clean entries not touched in this round or the last; the rest
- * close up in ents[] and are indexed anew. */
+ * close up in ents[] and are indexed anew. Called once the cache holds
+ * evict_at entries: CACHE_MAX, or a quarter more than the last eviction
+ * kept (mostly dirty entries, which cannot go yet), so that a cache full
+ * of dirty entries is not scanned and indexed anew every round. */
 static void evict(struct writer *w)
 {
     size_t k = 0;
@@ -1039,6 +1097,7 @@ static void evict(struct writer *w)
         else w->ents[k++] = e;
     }
     w->n = k;
+    w->evict_at = k + CACHE_MAX / 4 > CACHE_MAX ? k + CACHE_MAX / 4 : CACHE_MAX;
     ww_hash_clear(&w->index);
     for (size_t i = 0; i < w->n; i++) ww_hash_put(&w->index, ent_hash(w->ents[i]), (uint32_t)i);
 }
@@ -1144,7 +1203,15 @@ static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sens
 {
     uint64_t sens = ww_hash64((uint64_t)sensor ^ 0x5e5e5e5e5e5e5e5eULL);
     uint8_t key[17];
-    if (agg) w->agg_last = id;
+    /* a batch's events fall in few port-hours and port-days: the entries
+     * last found for them, by a small hash of the key (entries stay put
+     * until the round ends) */
+    struct ent *memo[64] = {0};
+    if (agg) {
+        w->agg_last = id;
+        if (n > w->hscap) w->hs = ww_realloc(w->hs, (w->hscap = n) * sizeof *w->hs);
+        src_prefetch(w, ev, n, w->hs);
+    }
     for (size_t i = 0; agg && i < n; i++) {
         const struct ww_event *e = &ev[i];
         /* a victim's replies: backscatter, in the port figures, never a source's */
@@ -1152,12 +1219,16 @@ static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sens
         if (reply && apply_backscatter(st, w, id, e)) return WW_ERR_IO;
         int64_t cnt = e->count ? e->count : 1;
         uint16_t port = ww_event_port(e); /* analyze's rule too: ICMP is port 0 */
-        uint64_t hs = ww_addr_hash(&e->src), hd = ww_addr_hash(&e->dst);
+        uint64_t hs = w->hs[i], hd = ww_addr_hash(&e->dst);
         for (int kind = K_HOUR; kind <= K_DAY; kind++) {
-            struct ent k = {.kind = (uint8_t)kind, .port = port, .proto = e->proto,
-                            .t = ww_floordiv(e->ts_us, kind == K_DAY ? WW_DAY_US : WW_HOUR_US)};
-            struct ent *g = ent_get(st, w, &k);
-            if (!g) return WW_ERR_IO;
+            int64_t t = ww_floordiv(e->ts_us, kind == K_DAY ? WW_DAY_US : WW_HOUR_US);
+            struct ent **m = &memo[(port ^ (unsigned)e->proto << 3 ^ (unsigned)t * 5 ^
+                                    (unsigned)kind << 5) & 63];
+            struct ent *g = *m;
+            if (!g || g->kind != kind || g->port != port || g->proto != e->proto || g->t != t) {
+                struct ent k = {.kind = (uint8_t)kind, .port = port, .proto = e->proto, .t = t};
+                if (!(g = *m = ent_get(st, w, &k))) return WW_ERR_IO;
+            }
             if (!touch(w, g, id)) continue;
             g->records += cnt;
             ww_dcount_add(&g->d[0], hs);
@@ -1170,7 +1241,7 @@ static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sens
         }
         if (reply) continue;
         struct ent k = {.kind = K_SRC, .src = e->src};
-        struct ent *g = ent_get(st, w, &k);
+        struct ent *g = ent_get_h(st, w, &k, hs ^ SRC_SALT);
         if (!g) return WW_ERR_IO;
         if (!touch(w, g, id)) continue;
         g->records += cnt;
@@ -1206,13 +1277,12 @@ static unsigned char *scratch(struct writer *w, size_t need)
     return w->buf;
 }
 
-static int bsc_write(struct sq_store *st, struct writer *w, struct ent *e)
+static int bsc_write(struct sq_store *st, struct writer *w, struct ent *e, const char *text)
 {
     unsigned char *b = scratch(w, DCOUNT_BLOB_MAX);
     size_t len = blob_dcount_encode(&e->d[0], b);
-    char text[WW_ADDR_STRLEN];
     sqlite3_stmt *s = stmt(st, S_BSC_PUT);
-    sqlite3_bind_text(s, 1, ww_addr_format(&e->src, text), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 1, text, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(s, 2, e->proto);
     sqlite3_bind_int64(s, 3, e->t);
     sqlite3_bind_int64(s, 4, e->records);
@@ -1224,9 +1294,10 @@ static int bsc_write(struct sq_store *st, struct writer *w, struct ent *e)
     return step_done(s);
 }
 
-static int ent_write(struct sq_store *st, struct writer *w, struct ent *e)
+/* Writes e's row; text: its address's (K_SRC, K_BSC). */
+static int ent_write(struct sq_store *st, struct writer *w, struct ent *e, const char *text)
 {
-    if (e->kind == K_BSC) return bsc_write(st, w, e);
+    if (e->kind == K_BSC) return bsc_write(st, w, e, text);
     unsigned char *b = scratch(w, 3 * DCOUNT_BLOB_MAX + TALLY_ENTRY * (SRC_PORTS + SRC_DAYS + TOPK));
     size_t off = 0, len[5];
     unsigned char *part[5];
@@ -1241,9 +1312,8 @@ static int ent_write(struct sq_store *st, struct writer *w, struct ent *e)
     sqlite3_stmt *s;
     int c = 1;
     if (e->kind == K_SRC) {
-        char text[WW_ADDR_STRLEN];
         s = stmt(st, S_SRC_PUT);
-        sqlite3_bind_text(s, c++, ww_addr_format(&e->src, text), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, c++, text, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(s, c++, e->first);
         sqlite3_bind_int64(s, c++, e->last);
     } else {
@@ -1456,6 +1526,48 @@ static int finish(struct sq_store *st, struct writer *w, int rc)
     return rc;
 }
 
+/* A row to write and its key as the table orders it: an address's text
+ * (srcs, backscatter: TEXT keys compare bytewise), else (port, proto, t). */
+struct wrow {
+    struct ent *e;
+    char text[WW_ADDR_STRLEN];
+};
+
+static int wrow_cmp(const void *x, const void *y)
+{
+    const struct wrow *a = x, *b = y;
+    const struct ent *p = a->e, *q = b->e;
+    int c;
+    if (p->kind != q->kind) return p->kind < q->kind ? -1 : 1;
+    if ((p->kind == K_SRC || p->kind == K_BSC) && (c = strcmp(a->text, b->text))) return c;
+    if (p->port != q->port) return p->port < q->port ? -1 : 1;
+    if (p->proto != q->proto) return p->proto < q->proto ? -1 : 1;
+    return (p->t > q->t) - (p->t < q->t);
+}
+
+#define WROW_CHUNK 65536 /* rows sorted at a time */
+
+/* Writes es[0 .. n) in each table's key order, a chunk at a time: rows
+ * next to each other in the B-tree are written one after the other (each
+ * leaf page is found and changed once while it is hot, not once per row
+ * scattered over the table). */
+static int write_sorted(struct sq_store *st, struct writer *w, struct ent **es, size_t n)
+{
+    for (size_t at = 0; at < n; at += WROW_CHUNK) {
+        size_t m = n - at < WROW_CHUNK ? n - at : WROW_CHUNK;
+        if (!w->wrows) w->wrows = ww_malloc(WROW_CHUNK * sizeof *w->wrows);
+        for (size_t i = 0; i < m; i++) {
+            struct wrow *r = &w->wrows[i];
+            r->e = es[at + i];
+            if (r->e->kind == K_SRC || r->e->kind == K_BSC) ww_addr_format(&r->e->src, r->text);
+        }
+        qsort(w->wrows, m, sizeof *w->wrows, wrow_cmp);
+        for (size_t i = 0; i < m; i++)
+            if (ent_write(st, w, w->wrows[i].e, w->wrows[i].text)) return WW_ERR_IO;
+    }
+    return WW_OK;
+}
+
 /* One transaction: dirty entries oldest-first, those dirty for FLUSH_AGE_US
  * at least (so a hot entry is written once for many batches), until
  * budget_us is spent -- or all of them if budget_us < 0 --, new alerts, the
@@ -1474,15 +1586,17 @@ static int flush(struct sq_store *st, struct writer *w, int64_t budget_us, int s
     /* not fsync'd: the log holds all of it, and the next commit of batches
      * (synchronous=FULL) makes it durable too, WAL frames being in order */
     int rc = exec(st, "PRAGMA synchronous=NORMAL; BEGIN IMMEDIATE");
-    size_t k = 0; /* entries written: dirty[dhead .. dhead + k) */
-    while (!rc && k < w->dn) {
-        if ((rc = ent_write(st, w, w->dirty[w->dhead + k]))) break;
-        k++;
-        if (budget_us >= 0 && k < w->dn &&
-            t0 - w->dirty[w->dhead + k]->dirty_us < FLUSH_AGE_US)
-            break;
-        if (budget_us >= 0 && (k & 63) == 0 && ww_mono_us() - t0 > budget_us) break;
+    /* entries written: dirty[dhead .. dhead + k), the due ones, as many as
+     * the budget allows at the cost per row last measured (at least 64) */
+    size_t k = w->dn;
+    if (budget_us >= 0) {
+        size_t most = (size_t)(budget_us * 1000 / (w->row_ns ? w->row_ns : 5000));
+        if (most < 64) most = 64;
+        for (k = 0; k < w->dn && k < most; k++)
+            if (t0 - w->dirty[w->dhead + k]->dirty_us < FLUSH_AGE_US) break;
     }
+    int64_t t1 = ww_mono_us();
+    if (!rc && k) rc = write_sorted(st, w, w->dirty + w->dhead, k);
     int64_t applied = k < w->dn ? w->dirty[w->dhead + k]->lo - 1 : w->agg_last;
     int save_now = save || w->nchanges || w->events_since_save >= SURGE_SAVE_EVENTS ||
                    (w->events_since_save && ww_mono_us() - w->surge_saved_us >= SURGE_SAVE_US);
@@ -1502,6 +1616,10 @@ static int flush(struct sq_store *st, struct writer *w, int64_t budget_us, int s
     }
     rc = finish(st, w, rc);
     if (exec(st, "PRAGMA synchronous=FULL") && !rc) rc = WW_ERR_IO;
+    if (!rc && k >= 64 && !save_now) { /* the cost per row, its COMMIT included, smoothed */
+        uint64_t ns = (uint64_t)(ww_mono_us() - t1) * 1000 / k;
+        w->row_ns = w->row_ns ? (3 * w->row_ns + ns) / 4 : ns;
+    }
     if (rc) { /* alerts and floods are written again, whole, next time */
         if (w->nalert) memset(w->alert_last, 0xff, w->nalert * sizeof *w->alert_last);
         if (w->nflood) memset(w->flood_last, 0xff, w->nflood * sizeof *w->flood_last);
@@ -1608,6 +1726,8 @@ static void writer_free(struct writer *w)
     ww_free(w->alert_last);
     ww_free(w->flood_last);
     ww_free(w->buf);
+    ww_free(w->wrows);
+    ww_free(w->hs);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->work);
     pthread_cond_destroy(&w->done);
@@ -1746,12 +1866,16 @@ static void *writer_main(void *arg)
              * the cache is rebuilt from the log, which has every batch */
             if (ntodo && ww_mono_us() - w->keys_synced_us > 1000000 && sync_keys(st, w))
                 note_failure(st, w); /* the keys as last read will do */
+            /* one read transaction for the entries' reads: each read on
+             * its own would take and drop SQLite's locks (fcntl calls) */
+            if (ntodo) exec(st, "BEGIN");
             for (size_t k = 0; k < ntodo; k++) {
                 if (!w->rebuild &&
                     apply(st, w, todo[k].id, todo[k].sensor, todo[k].ev, todo[k].n, 1, SURGE_YES))
                     w->rebuild = 1;
                 ww_free(todo[k].ev);
             }
+            if (!sqlite3_get_autocommit(st->db)) exec(st, "COMMIT");
             if (ntodo) snapshot_hold(w);
             ww_free(todo);
         }
@@ -1764,7 +1888,7 @@ static void *writer_main(void *arg)
         if (!rc) rc = flush(st, w, stop || sync || w->failed ? -1 : budget, stop);
         if (!rc && w->ckpt && !stop) checkpoint(st, w);
         pthread_mutex_unlock(&st->wlock);
-        if (w->n > CACHE_MAX) evict(w);
+        if (w->n > w->evict_at) evict(w);
         failed |= rc != 0;
         pthread_mutex_lock(&w->mu);
         w->failed = failed;
@@ -1888,6 +2012,7 @@ static int sq_start(struct ww_store *base, const struct ww_store_opts *o, char *
     ww_hash_init(&w->index, 1 << 16);
     w->surge_saved_us = ww_mono_us();
     w->round = 2;
+    w->evict_at = CACHE_MAX;
     st->w = w;
     pthread_mutex_lock(&st->wlock);
     rc = replay(st, w);
