@@ -81,7 +81,7 @@ static const char usage[] =
     "                      outcome, as analyze does for captures)\n"
     "  --capture-buffer MIB\n"
     "                      with --interface: the kernel's capture buffer, 1 to\n"
-    "                      4096 MiB (default 64); packets that arrive while it\n"
+    "                      2047 MiB (default 64); packets that arrive while it\n"
     "                      is full are dropped by the kernel (counted, logged)\n"
     "  --user NAME         with --interface as root: open the capture, then drop\n"
     "                      to NAME (default nobody) before reading any packet;\n"
@@ -144,8 +144,8 @@ static int option(struct args *a, int c, const char *arg)
     case 'i': a->so.ifname = arg; break;
     case 'u': a->so.user = arg; break;
     case 'C':
-        if (ww_parse_uint(arg, 4096, &u) || !u)
-            return ww_usage_error(cmd, "bad --capture-buffer '%s' (1 to 4096 MiB)", arg);
+        if (ww_parse_uint(arg, 2047, &u) || !u) /* libpcap takes an int of bytes */
+            return ww_usage_error(cmd, "bad --capture-buffer '%s' (1 to 2047 MiB)", arg);
         a->so.capture_buffer = (size_t)u << 20, a->capbuf = 1;
         break;
     case 'B': a->blocking = 1; break;

@@ -37,6 +37,7 @@
 #include "core/dcount.h"
 #include "core/hash.h"
 #include "core/mem.h"
+#include "core/wtime.h"
 
 #define BUCKET_BIAS (INT64_C(1) << 36)
 #define TS_MAX (INT64_C(1) << 55) /* timestamps are clamped to +-2^55 us */
@@ -132,12 +133,6 @@ struct ww_ports *ww_ports_new(const struct ww_ports_opts *o)
     return p;
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return q - (a % b != 0 && a < 0);
-}
-
 static void count(struct cell *c, const struct ww_event *ev, uint64_t n)
 {
     c->records += n;
@@ -149,7 +144,7 @@ static uint64_t event_key(const struct ww_ports *p, const struct ww_event *ev, i
 {
     int64_t ts = ev->ts_us > TS_MAX ? TS_MAX : ev->ts_us < -TS_MAX ? -TS_MAX : ev->ts_us;
     *bucket = ts >= p->last_lo && ts - p->last_lo < p->o.bucket_us /* the last event's bucket: */
-            ? p->last_bucket : floor_div(ts, p->o.bucket_us);   /* no division */
+            ? p->last_bucket : ww_floordiv(ts, p->o.bucket_us);   /* no division */
     return make_key(*bucket, ev->proto, ww_event_port(ev));
 }
 

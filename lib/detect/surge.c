@@ -223,22 +223,17 @@ struct ww_surges *ww_surges_new(const struct ww_surge_opts *o)
     if (s->window < 1) s->window = 1;
     s->phased = s->o.bucket_us <= WW_HOUR_US && WW_HOUR_US % s->o.bucket_us == 0;
     s->per_hour = s->phased ? WW_HOUR_US / s->o.bucket_us : 1;
-    s->last_lo = INT64_MAX; /* no last bucket yet */
+    s->last_lo = INT64_MAX; /* no last bucket yet: only INT64_MAX itself is in */
+    s->last_b = ww_floordiv(INT64_MAX, s->o.bucket_us); /* "it", and that is its bucket */
     seen_alloc(s, 1024);
     return s;
-}
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return q - (a % b != 0 && a < 0);
 }
 
 /* The hour of day of bucket b (phased only: a bucket divides the hour, so
  * its hour is b / per_hour, rounded down; no division at hourly buckets). */
 static unsigned phase_of(const struct ww_surges *s, int64_t b)
 {
-    int64_t h = s->per_hour == 1 ? b : floor_div(b, s->per_hour);
+    int64_t h = s->per_hour == 1 ? b : ww_floordiv(b, s->per_hour);
     return (unsigned)(h % PHASES + PHASES) % PHASES;
 }
 
@@ -413,7 +408,7 @@ static void zero_history(const struct ww_surges *s, struct series *q, int64_t b)
     q->x.n = q->s.n = q->t.n = (uint32_t)k;
     if (!s->phased) return;
     int64_t per = WW_HOUR_US / s->o.bucket_us, lo = b - k; /* buckets [lo, b) */
-    for (int64_t h = floor_div(lo, per); h <= floor_div(b - 1, per); h++) {
+    for (int64_t h = ww_floordiv(lo, per); h <= ww_floordiv(b - 1, per); h++) {
         int64_t from = h * per > lo ? h * per : lo, to = (h + 1) * per < b ? (h + 1) * per : b;
         q->phase_n[phase_of(s, h * per)] += (uint32_t)(to - from);
     }
@@ -678,7 +673,7 @@ void ww_surges_event(struct ww_surges *s, const struct ww_event *ev)
     if (ev->proto != WW_PROTO_TCP && ev->proto != WW_PROTO_UDP) return;
     if (ww_event_is_reply(ev)) return; /* backscatter, not probes */
     int64_t b = ev->ts_us >= s->last_lo && (uint64_t)ev->ts_us - (uint64_t)s->last_lo < (uint64_t)s->o.bucket_us
-              ? s->last_b : floor_div(ev->ts_us, s->o.bucket_us); /* the last event's bucket: no division */
+              ? s->last_b : ww_floordiv(ev->ts_us, s->o.bucket_us); /* the last event's bucket: no division */
     s->last_b = b, s->last_lo = b * s->o.bucket_us;
     if (!s->started) {
         s->started = 1;

@@ -137,6 +137,11 @@ enum ww_err ww_capture_open_live(const char *ifname, size_t buffer_bytes, ww_eve
                                  struct ww_capture **out, char *err, size_t errlen)
 {
     char eb[PCAP_ERRBUF_SIZE] = "";
+    if (buffer_bytes > INT_MAX) { /* libpcap takes an int: never ignored in silence */
+        snprintf(err, errlen, "%s: a capture buffer of %zu bytes is more than libpcap takes", ifname,
+                 buffer_bytes);
+        return WW_ERR_ARG;
+    }
     pcap_t *pc = pcap_create(ifname, eb);
     if (!pc) {
         snprintf(err, errlen, "cannot capture on %s: %s", ifname, eb);
@@ -145,8 +150,7 @@ enum ww_err ww_capture_open_live(const char *ifname, size_t buffer_bytes, ww_eve
     int rc;
     if ((rc = pcap_set_snaplen(pc, LIVE_SNAPLEN)) || (rc = pcap_set_promisc(pc, 1)) ||
         (rc = pcap_set_timeout(pc, LIVE_TIMEOUT_MS)) ||
-        (buffer_bytes && buffer_bytes <= INT_MAX &&
-         (rc = pcap_set_buffer_size(pc, (int)buffer_bytes))) ||
+        (buffer_bytes && (rc = pcap_set_buffer_size(pc, (int)buffer_bytes))) ||
         (rc = pcap_activate(pc)) < 0)
         return live_fail(pc, ifname, rc, err, errlen);
     int lt = pcap_datalink(pc);

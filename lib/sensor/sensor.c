@@ -196,10 +196,16 @@ static void loop(struct sensor *s)
         outbox_log_dropped(&s->out, 0);
         /* a capture is read between any two POSTs: the kernel's buffer
          * fills while a POST waits, and what it cannot take is lost */
-        while (!*stop && submit_one(&s->sub, &s->out) && !s->cap) {}
+        int sent = 0;
+        while (!*stop && submit_one(&s->sub, &s->out)) {
+            sent = 1;
+            if (s->cap) break;
+        }
         outbox_spool_held(&s->out);
         if (s->cap && sensor_now() - s->cap_t >= 5) capture_counters(s, 0);
-        if (!got && !*stop) idle(s);
+        /* no wait while the spool drains: a quiet capture would otherwise
+         * hold a backlog to one POST per wait */
+        if (!got && !sent && !*stop) idle(s);
     }
 }
 

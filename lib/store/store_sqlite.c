@@ -296,6 +296,7 @@ struct writer {
     /* writer thread only: */
     struct ent **ents;            /* the cache: ents[0 .. n), cap allocated */
     size_t n, cap, evict_at;      /* evict() once n passes evict_at */
+    size_t evict_dn;              /* dirty entries when evict() last ran */
     struct ww_hash index;         /* key -> ents[] */
     struct ent **dirty;
     size_t dhead, dn, dcap;
@@ -1087,7 +1088,9 @@ static struct ent *touch(struct writer *w, struct ent *e, int64_t id)
  * close up in ents[] and are indexed anew. Called once the cache holds
  * evict_at entries: CACHE_MAX, or a quarter more than the last eviction
  * kept (mostly dirty entries, which cannot go yet), so that a cache full
- * of dirty entries is not scanned and indexed anew every round. */
+ * of dirty entries is not scanned and indexed anew every round -- or, past
+ * CACHE_MAX, once a quarter of CACHE_MAX of the entries dirty then have
+ * been flushed (they may go now: a backlog's peak is not kept for good). */
 static void evict(struct writer *w)
 {
     size_t k = 0;
@@ -1098,6 +1101,7 @@ static void evict(struct writer *w)
     }
     w->n = k;
     w->evict_at = k + CACHE_MAX / 4 > CACHE_MAX ? k + CACHE_MAX / 4 : CACHE_MAX;
+    w->evict_dn = w->dn;
     ww_hash_clear(&w->index);
     for (size_t i = 0; i < w->n; i++) ww_hash_put(&w->index, ent_hash(w->ents[i]), (uint32_t)i);
 }
@@ -1888,7 +1892,7 @@ static void *writer_main(void *arg)
         if (!rc) rc = flush(st, w, stop || sync || w->failed ? -1 : budget, stop);
         if (!rc && w->ckpt && !stop) checkpoint(st, w);
         pthread_mutex_unlock(&st->wlock);
-        if (w->n > w->evict_at) evict(w);
+        if (w->n > w->evict_at || (w->n > CACHE_MAX && w->dn + CACHE_MAX / 4 < w->evict_dn)) evict(w);
         failed |= rc != 0;
         pthread_mutex_lock(&w->mu);
         w->failed = failed;

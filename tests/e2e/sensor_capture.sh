@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # wormwatch sensor --interface end to end (root): a veth pair in a namespace
 # of its own, a capture replayed into it with tcpreplay.
-#  1. usage: --capture-buffer takes 1 to 4096 (MiB) and goes with
+#  1. usage: --capture-buffer takes 1 to 2047 (MiB) and goes with
 #     --interface; anything else exits 2.
 #  2. every packet read: the sensor's exit line says the kernel received
 #     what tcpreplay sent, dropped none, and the sensor read them all; the
@@ -21,7 +21,7 @@ trap "cleanup 2>/dev/null" EXIT
 fail() { echo "FAIL: $*"; echo "--- sensor log"; tail -20 "$T/sensor.err" 2>/dev/null; exit 1; }
 
 # 1. usage errors need nothing else
-for bad in 0 4097 x -1; do
+for bad in 0 2048 4097 x -1; do
     "$WW" sensor --collector http://127.0.0.1:9 --key k --interface lo --capture-buffer "$bad" \
         2>"$T/err" && fail "--capture-buffer $bad accepted"
     [ $? = 2 ] && grep -q "bad --capture-buffer '$bad'" "$T/err" || fail "--capture-buffer $bad: $(cat "$T/err")"
