@@ -73,7 +73,10 @@ static enum ww_err journalctl(const struct journal *j, const char *a1, const cha
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() != parent) _exit(127);
         execvp(argv[0], (char *const *)argv);
-        sensor_warn(j->log, "cannot run journalctl: %s", strerror(errno));
+        /* the child of a threaded process (the sensor's detector thread):
+         * nothing but async-signal-safe calls until _exit */
+        static const char msg[] = "wormwatch: sensor: cannot run journalctl (exec failed)\n";
+        if (write(2, msg, sizeof msg - 1) < 0) _exit(127);
         _exit(127);
     }
     int e = errno;
