@@ -8,7 +8,9 @@
  * every worker takes every published block in order, runs its detectors
  * over it and moves its own tail on. A slot is filled again only once every
  * worker's tail has passed it, so the caller waits when the slowest worker
- * is NBLOCKS blocks behind: memory stays NBLOCKS x BLOCK events (2 MiB).
+ * is NBLOCKS blocks behind: memory stays NBLOCKS x BLOCK events (1.8 MiB).
+ * ww_analysis_finish waits until every worker has taken every block (a
+ * barrier; the workers stay), ww_analysis_release stops them.
  * One mutex and two condition variables, touched once per block (4,096
  * events), not per event. Which detectors run where is fixed by the thread
  * count (SETS below), balanced by measurement (docs/PERFORMANCE.md): the
@@ -42,7 +44,6 @@ struct worker {
     unsigned set;                 /* WW_ANALYSIS_* it runs */
     uint64_t tail;                /* blocks it has finished */
 };
-
 
 struct ww_pipe {
     struct ww_analysis *a;
