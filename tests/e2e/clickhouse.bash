@@ -21,7 +21,9 @@ ch_start() {
     command -v clickhouse-server > /dev/null || [ -x /usr/sbin/clickhouse-server ] ||
         { echo "clickhouse-server not installed (make deps)"; exit 77; }
     local server=$(command -v clickhouse-server || echo /usr/sbin/clickhouse-server)
-    local base=$(( 20000 + RANDOM % 20000 )) n
+    # ports below the kernel's ephemeral range (32768-60999), where an
+    # outgoing connection of anything else on the machine may hold one
+    local base=$(( 20000 + RANDOM % 12700 )) n
     CH_PIDS=
     # users: default (no password, as Debian's), and ww with a password
     # (CH_USER, CH_PASSWORD) for the tests of credentials
@@ -75,7 +77,7 @@ EOF
             curl -sf "$url/?query=SELECT%20version()" > /dev/null 2>&1 && continue 2
             sleep 0.1
         done
-        fail "clickhouse-server at $url did not start: $(tail -3 "$T"/ch*/err.txt 2>/dev/null)"
+        fail "clickhouse-server at $url did not start: $(tail -3 "$T"/ch*/err.txt "$T"/ch*/stdout 2>/dev/null)"
     done
 }
 
