@@ -126,8 +126,18 @@ char *ww_tcpflags_format(uint8_t flags, char sep, char *buf, size_t size)
 
 uint8_t ww_tcpflag_from_word(const char *s, size_t len)
 {
+#define W3(a, b, c) ((uint32_t)(a) << 16 | (uint32_t)(b) << 8 | (uint32_t)(c))
     if (len != 3) return 0;
-    for (size_t i = 0; i < 8; i++)
-        if (!memcmp(s, flagwords[i].word, 3)) return flagwords[i].bit;
+    switch (W3((unsigned char)s[0], (unsigned char)s[1], (unsigned char)s[2])) { /* the parsers' hot path */
+    case W3('C', 'W', 'R'): return WW_TH_CWR;
+    case W3('E', 'C', 'E'): return WW_TH_ECE;
+    case W3('U', 'R', 'G'): return WW_TH_URG;
+    case W3('A', 'C', 'K'): return WW_TH_ACK;
+    case W3('P', 'S', 'H'): return WW_TH_PSH;
+    case W3('R', 'S', 'T'): return WW_TH_RST;
+    case W3('S', 'Y', 'N'): return WW_TH_SYN;
+    case W3('F', 'I', 'N'): return WW_TH_FIN;
+    }
     return 0;
+#undef W3
 }

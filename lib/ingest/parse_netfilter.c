@@ -439,23 +439,6 @@ static int addr_fast(const char *s, size_t n, struct ww_addr *a)
     return 4;
 }
 
-/* A netfilter TCP flag word ("SYN") to its bit, 0 if not one. */
-static uint8_t flag_word(const char *s, size_t n)
-{
-    if (n != 3) return 0;
-    switch (key3(s)) {
-    case K3('C', 'W', 'R'): return WW_TH_CWR;
-    case K3('E', 'C', 'E'): return WW_TH_ECE;
-    case K3('U', 'R', 'G'): return WW_TH_URG;
-    case K3('A', 'C', 'K'): return WW_TH_ACK;
-    case K3('P', 'S', 'H'): return WW_TH_PSH;
-    case K3('R', 'S', 'T'): return WW_TH_RST;
-    case K3('S', 'Y', 'N'): return WW_TH_SYN;
-    case K3('F', 'I', 'N'): return WW_TH_FIN;
-    }
-    return 0;
-}
-
 /* Messages for the keys we take, in F_* bit order. */
 static const char *const msg_dup[7] = {
     "repeated SRC", "repeated DST", "repeated PROTO", "repeated SPT", "repeated DPT",
@@ -554,7 +537,7 @@ enum ww_parse_rc ww_parse_netfilter(struct ww_parse_ctx *ctx, const char *line,
         p = token(p, end, &eq);
         if (!eq) { /* a bare word */
             if ((have & F_PROTO) && ev->proto == WW_PROTO_TCP)
-                ev->tcpflags |= flag_word(tok, (size_t)(p - tok));
+                ev->tcpflags |= ww_tcpflag_from_word(tok, (size_t)(p - tok));
             continue;
         }
         const char *val = eq + 1;
