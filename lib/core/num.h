@@ -103,4 +103,16 @@ static inline int ww_digits(const char *s, size_t n)
  * option's or a query's value): WW_OK, or WW_ERR_PARSE / WW_ERR_LIMIT. */
 int ww_num_str(const char *s, uint64_t max, uint64_t *out);
 
+/* The other way: v in decimal, at least `width` digits (zero-padded), at
+ * the end of buf; returns where they start (buf + WW_DEC_MAX - length).
+ * The writers of lib/out format every event's numbers with it. */
+#define WW_DEC_MAX 24
+static inline char *ww_dec(char buf[WW_DEC_MAX], uint64_t v, int width)
+{
+    char *p = buf + WW_DEC_MAX;
+    do *--p = (char)('0' + v % 10), v /= 10, width--;
+    while ((v || width > 0) && p > buf);
+    return p;
+}
+
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/num.h"
 #include "core/wtime.h"
 
 char *ww_scanner_protos(const struct ww_scanner *s, char *buf, size_t size)
@@ -186,12 +187,9 @@ static void puts_(struct sink *k, const char *s) { put(k, s, strlen(s)); }
 
 static void put_int(struct sink *k, long long v)
 {
-    char b[24];
-    int i = (int)sizeof b;
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    do b[--i] = (char)('0' + u % 10); while (u /= 10);
-    if (v < 0) b[--i] = '-';
-    put(k, b + i, sizeof b - (size_t)i);
+    char b[WW_DEC_MAX], *p = ww_dec(b, v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v, 1);
+    if (v < 0) *--p = '-'; /* 20 digits at most: room is left */
+    put(k, p, (size_t)(b + sizeof b - p));
 }
 
 /* jansson's dump callback: its newlines get the tree's depth added. */

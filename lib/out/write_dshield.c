@@ -7,6 +7,7 @@
  * Caller's buffer, nothing allocated. */
 #include <string.h>
 #include "out/write.h"
+#include "core/num.h"
 #include "core/wtime.h"
 
 /* The line is written piece by piece, as snprintf would write it: what
@@ -28,11 +29,8 @@ static void put(struct out *o, const char *s, size_t len)
 /* v in decimal, at least width digits (zero-padded) */
 static void put_u(struct out *o, unsigned long v, int width)
 {
-    char d[24];
-    int i = sizeof d;
-    do d[--i] = (char)('0' + v % 10), v /= 10, width--;
-    while (v || width > 0);
-    put(o, d + i, sizeof d - (size_t)i);
+    char d[WW_DEC_MAX], *p = ww_dec(d, v, width);
+    put(o, p, (size_t)(d + sizeof d - p));
 }
 
 static void put_addr(struct out *o, const struct ww_addr *a)

@@ -11,6 +11,7 @@
  * The line is built with a bounded cursor (no printf: simulate writes
  * millions of these), the stamp from Hinnant's civil_from_days. */
 #include "out/write.h"
+#include "core/num.h"
 #include "core/wtime.h"
 
 #include <string.h>
@@ -28,10 +29,8 @@ static void puts_(struct cur *c, const char *s) { put(c, s, strlen(s)); }
 
 static void putu(struct cur *c, uint64_t v)
 {
-    char t[24];
-    size_t i = sizeof t;
-    do t[--i] = (char)('0' + v % 10); while ((v /= 10));
-    put(c, t + i, sizeof t - i);
+    char t[WW_DEC_MAX], *p = ww_dec(t, v, 1);
+    put(c, p, (size_t)(t + sizeof t - p));
 }
 
 /* v in exactly `width` digits. */
