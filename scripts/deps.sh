@@ -6,7 +6,8 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev libpcap-dev \
 libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libgnutls28-dev \
 libsqlite3-dev sqlite3 curl python3 tcpdump nmap iproute2 gnuplot-nox \
 libnftables-dev nftables samba nbtscan chromium systemd-journal-remote gzip \
-python3-aiosmtpd python3-requests nettle-dev clickhouse-server clickhouse-client p0f tcpreplay"
+python3-aiosmtpd python3-requests nettle-dev clickhouse-server clickhouse-client p0f tcpreplay \
+libmaxminddb-dev libmaxmind-db-writer-perl hping3 masscan"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -8,11 +8,13 @@
  *
  * For ICMP/ICMPv6, sport holds the type and dport the code (as DShield does).
  * `count` is how many identical records this one stands for (DShield TSV's
- * count column); it is 1 everywhere else. */
+ * count column); it is 1 everywhere else. A TCP SYN carries its stack's
+ * fingerprint (core/synfp.h) when the input shows it. */
 #ifndef WW_EVENT_H
 #define WW_EVENT_H
 #include <stdint.h>
 #include "core/addr.h"
+#include "core/synfp.h"
 
 enum { WW_PROTO_ICMP = 1, WW_PROTO_TCP = 6, WW_PROTO_UDP = 17, WW_PROTO_ICMP6 = 58 };
 
@@ -49,6 +51,10 @@ struct ww_event {
     uint16_t sensor;      /* which sensor saw it: the file in analyze, the key in the
                              collector (low 16 bits); 0 if one or unknown */
     uint32_t count;       /* records this event stands for, >= 1 */
+    uint16_t os;          /* fp's match in p0f's database (detect/osdb.h), filled by
+                             whoever holds the database (analysis.c, the collector's
+                             writer) after parsing; 0: none */
+    struct ww_synfp fp;   /* a TCP SYN's fingerprint (fp.flags 0: none) */
 };
 
 enum ww_probe ww_event_probe(const struct ww_event *ev);

@@ -32,6 +32,15 @@ struct ww_surge_opts {
 };
 void ww_surge_opts_default(struct ww_surge_opts *o);
 
+/* One of a surge's new sources, as sampled (issue 17: the OS, country and
+ * AS mix of a surge's sources): its address and its SYN's match in p0f's
+ * database (struct ww_event's os, 0 if none). */
+struct ww_surge_src {
+    struct ww_addr a;
+    uint16_t os;
+};
+#define WW_SURGE_SAMPLE 256
+
 struct ww_surge {
     uint16_t port;
     uint8_t proto;
@@ -56,6 +65,10 @@ struct ww_surge {
     double doubling_s;         /* ln 2 / r (spreading), else 0 */
     double population;         /* spreading: sources expected at saturation, 0 = not yet known */
     int64_t saturation_us;     /* spreading: when 95% of them will have been seen, 0 = unknown */
+    uint32_t nsample;          /* sample[0 .. nsample): the new sources from the surge's start
+                                  to its end whose address hashes are the WW_SURGE_SAMPLE
+                                  smallest (bottom-k: the same whatever the order) */
+    struct ww_surge_src sample[WW_SURGE_SAMPLE];
 };
 
 /* Many sources converging on one target and port: a flood, never a surge. */
