@@ -15,7 +15,8 @@
  * bytes and never reads past the length it is given. The text form is
  * p0f's raw signature with the observed TTL in the TTL field
  * ("4:57:0:1460:65535,0:mss,nop,nop,sok:df,id+:0"; `*` for what a log did
- * not carry), and ww_synfp_parse reads it back exactly: it is how a sensor
+ * not carry, and the last quirk `?seq` when the sequence numbers were not
+ * seen), and ww_synfp_parse reads it back exactly: it is how a sensor
  * hands a fingerprint to the collector. */
 #ifndef WW_SYNFP_H
 #define WW_SYNFP_H
@@ -25,7 +26,7 @@
 #include "core/err.h"
 
 #define WW_SYNFP_OPTS 14     /* option kinds kept, in order (p0f's longest layout is 14) */
-#define WW_SYNFP_TEXT 128    /* ww_synfp_format's longest text, NUL included */
+#define WW_SYNFP_TEXT 256    /* ww_synfp_format's longest text (226 bytes), NUL included */
 
 /* flags */
 enum {
