@@ -42,6 +42,19 @@
  *     format, after WINDOW= in Proxmox's). A token starting with '[' ends
  *     the packet: it is the quoted packet inside an ICMP error, or
  *     `INCOMPLETE [n bytes]`, whose fields must not overwrite ours.
+ *  5. A TCP SYN without ACK carries its fingerprint (core/synfp.h): while
+ *     the tokens go by, only where the header fields' values start is noted
+ *     (TTL/HOPLIMIT, WINDOW, ID, LEN, TOS/TC, FLOWLBL, URGP, RES, SEQ/ACK
+ *     of --log-tcp-sequence, the bare words DF and CE (the reserved bit,
+ *     p0f's 0+), and the `(HEX)` of `OPT (HEX)`: IP options before PROTO=,
+ *     TCP options after it, as iptables --log-ip-options/--log-tcp-options
+ *     and nftables `log flags ip options/tcp options` print them); they are
+ *     read into ev->fp after the loop, for SYNs only. The TCP options are
+ *     ww_synfp_options' input; the payload is LEN less the headers; a line
+ *     without TCP options whose LEN leaves exactly 20 bytes of TCP header
+ *     had none (hping3's SYN), otherwise mss, scale, layout and payload are
+ *     unknown (WW_FP_OPTS unset). The IPv4 TOS the kernel prints is masked
+ *     to 0x1E (no ECN bits); IPv6's TC is whole.
  * Invariants: values longer than VAL_MAX bytes (MAC_MAX for MAC=, which
  * holds the whole link header in hex) are rejected; SRC, DST, PROTO must
  * exist, once each, with matching families. When PROTO is a name (the
@@ -56,6 +69,7 @@
 
 #include "core/err.h"
 #include "core/num.h"
+#include "core/synfp.h"
 #include "core/wtime.h"
 
 #define VAL_MAX 64
@@ -452,6 +466,105 @@ static const char *const msg_range[7] = {
 
 static int isbound(char c) { return c == ' ' || c == ':' || c == ']'; }
 
+/* Where a SYN's fingerprint fields start in the line (NULL: not there),
+ * noted while the tokens go by and read only for a SYN (step 5). */
+struct fpvals {
+    const char *ttl, *win, *id, *len, *tos, *flow, *urgp, *res, *seq, *ack;
+    const char *ipopt, *tcpopt;   /* the hex inside `OPT (...)` */
+    size_t ipopt_n, tcpopt_n;     /* its length in hex digits */
+    uint8_t df, ce, v6;           /* DF, CE; HOPLIMIT= seen */
+};
+
+/* The value at v (up to the next space) as a number <= max, "0x" hex when
+ * hex; -1 if it is not one. Ten digits at most: these are short, and read
+ * for every SYN, so one plain loop. */
+static long fpnum(const char *v, const char *end, long max, int hex)
+{
+    const char *q = v;
+    long x = 0;
+    int d;
+    if (hex) {
+        if (end - q < 3 || q[0] != '0' || (q[1] | 0x20) != 'x') return -1;
+        v = q += 2;
+        while (q < end && q - v < 10 && (d = ww_hexval(*q)) >= 0) x = x * 16 + d, q++;
+    } else {
+        while (q < end && q - v < 10 && (unsigned char)(*q - '0') < 10) x = x * 10 + (*q++ - '0');
+    }
+    return q == v || (q < end && *q != ' ') || x > max ? -1 : x;
+}
+
+/* ev->fp of a TCP SYN from the values noted (ev->tcpflags are read); a
+ * reason if one of them is malformed, else NULL. */
+static const char *syn_fp(struct ww_event *ev, const struct fpvals *fv, const char *end)
+{
+    struct ww_synfp *fp = &ev->fp;
+    long ttl = fpnum(fv->ttl, end, 255, 0), win = fpnum(fv->win, end, 65535, 0), v;
+    if (ttl < 0) return fv->v6 ? "HOPLIMIT is not a number up to 255" : "TTL is not a number up to 255";
+    if (win < 0) return "WINDOW is not a number up to 65535";
+    fp->flags = (uint8_t)(WW_FP_SET | (fv->v6 ? WW_FP_V6 : 0));
+    fp->ttl = (uint8_t)ttl;
+    fp->win = (uint16_t)win;
+    uint32_t q = 0;
+    if (fv->df) q |= WW_FPQ_DF;
+    if (fv->ce) q |= WW_FPQ_ZERO_PLUS;
+    if (fv->id) {
+        if ((v = fpnum(fv->id, end, 65535, 0)) < 0) return "ID is not a number up to 65535";
+        if (fv->df && v) q |= WW_FPQ_ID_PLUS;
+        if (!fv->df && !v) q |= WW_FPQ_ID_MINUS;
+    }
+    if (fv->tos) { /* TOS=0x.. (IPv4), TC=.. (IPv6) */
+        if ((v = fpnum(fv->tos, end, 255, !fv->v6)) < 0)
+            return fv->v6 ? "TC is not a number up to 255" : "TOS is not 0x and hex up to 0xFF";
+        if (v & 3) q |= WW_FPQ_ECN;
+    }
+    if (fv->res) { /* the reserved bits and NS, as p0f counts them */
+        if ((v = fpnum(fv->res, end, 255, 1)) < 0) return "RES is not 0x and hex up to 0xFF";
+        if (v) q |= WW_FPQ_ECN;
+    }
+    if (ev->tcpflags & (WW_TH_ECE | WW_TH_CWR)) q |= WW_FPQ_ECN;
+    if (fv->flow) {
+        if ((v = fpnum(fv->flow, end, 0xfffff, 0)) < 0) return "FLOWLBL is not a number up to 1048575";
+        if (v) q |= WW_FPQ_FLOW;
+    }
+    if (ev->tcpflags & WW_TH_URG) q |= WW_FPQ_URGF_PLUS;
+    else if (fv->urgp) {
+        if ((v = fpnum(fv->urgp, end, 65535, 0)) < 0) return "URGP is not a number up to 65535";
+        if (v) q |= WW_FPQ_UPTR_PLUS;
+    }
+    if (ev->tcpflags & WW_TH_PSH) q |= WW_FPQ_PUSHF_PLUS;
+    if (fv->seq && fv->ack) {
+        long sq = fpnum(fv->seq, end, UINT32_MAX, 0), ak = fpnum(fv->ack, end, UINT32_MAX, 0);
+        if (sq < 0 || ak < 0) return sq < 0 ? "SEQ is not a number up to 4294967295"
+                                            : "ACK is not a number up to 4294967295";
+        fp->flags |= WW_FP_SEQ;
+        if (!sq) q |= WW_FPQ_SEQ_MINUS;
+        if (ak) q |= WW_FPQ_ACK_PLUS;  /* a SYN without the ACK flag */
+    }
+    fp->quirks = q;
+    if (fv->ipopt) {
+        if (fv->ipopt_n & 1 || fv->ipopt_n > 80) return "IP OPT (...) is not whole bytes of hex, at most 40";
+        fp->olen = (uint8_t)(fv->ipopt_n / 2);
+    }
+    long len = fv->len ? fpnum(fv->len, end, 65535, 0) : -1;
+    if (fv->len && len < 0) return "LEN is not a number up to 65535";
+    long hdr = (fv->v6 ? 40 : 20 + fp->olen) + 20; /* IP and TCP headers, no TCP options */
+    if (fv->tcpopt) {
+        uint8_t b[40];
+        size_t n = fv->tcpopt_n / 2;
+        if (fv->tcpopt_n & 1 || n > sizeof b) return "TCP OPT (...) is not whole bytes of hex, at most 40";
+        for (size_t i = 0; i < n; i++) {
+            int hi = ww_hexval(fv->tcpopt[2 * i]), lo = ww_hexval(fv->tcpopt[2 * i + 1]);
+            if ((hi | lo) < 0) return "TCP OPT (...) is not hexadecimal";
+            b[i] = (uint8_t)(hi << 4 | lo);
+        }
+        ww_synfp_options(fp, b, n);
+        if (len > hdr + (long)n) fp->flags |= WW_FP_PAYLOAD;
+    } else if (len == hdr) { /* no room for options: there were none */
+        ww_synfp_options(fp, NULL, 0);
+    }
+    return NULL;
+}
+
 enum ww_parse_rc ww_parse_netfilter(struct ww_parse_ctx *ctx, const char *line,
                                     size_t len, struct ww_event *ev,
                                     const char **why)
@@ -530,14 +643,23 @@ enum ww_parse_rc ww_parse_netfilter(struct ww_parse_ctx *ctx, const char *line,
     uint64_t v;
     int named = 0; /* PROTO was a name: the kernel decoded that header */
     const char *p = pkt;
+    struct fpvals fv = {0};
     for (;;) {
         while (p < end && *p == ' ') p++;
         if (p >= end || *p == '[') break;
         const char *tok = p, *eq;
         p = token(p, end, &eq);
         if (!eq) { /* a bare word */
-            if ((have & F_PROTO) && ev->proto == WW_PROTO_TCP)
-                ev->tcpflags |= ww_tcpflag_from_word(tok, (size_t)(p - tok));
+            size_t wl = (size_t)(p - tok);
+            if (*tok == '(' && wl >= 2 && p[-1] == ')') { /* OPT (HEX) */
+                if (!(have & F_PROTO)) fv.ipopt = tok + 1, fv.ipopt_n = wl - 2;
+                else fv.tcpopt = tok + 1, fv.tcpopt_n = wl - 2;
+            } else if (have & F_PROTO) {
+                if (ev->proto == WW_PROTO_TCP) ev->tcpflags |= ww_tcpflag_from_word(tok, wl);
+            } else if (wl == 2) {
+                if (tok[0] == 'D' && tok[1] == 'F') fv.df = 1;
+                else if (tok[0] == 'C' && tok[1] == 'E') fv.ce = 1;
+            }
             continue;
         }
         const char *val = eq + 1;
@@ -546,18 +668,35 @@ enum ww_parse_rc ww_parse_netfilter(struct ww_parse_ctx *ctx, const char *line,
             *why = "value longer than 64 bytes";
             return WW_PARSE_BAD;
         }
-        int k = -1; /* which F_* bit, by key */
+        int k = -1; /* which F_* bit, by key; the fingerprint's fields noted */
+        int ip = !(have & F_PROTO); /* still in the IP header's fields */
         if (kl == 3) {
             switch (key3(tok)) {
             case K3('S', 'R', 'C'): k = 0; break;
             case K3('D', 'S', 'T'): k = 1; break;
             case K3('S', 'P', 'T'): k = 3; break;
             case K3('D', 'P', 'T'): k = 4; break;
+            case K3('T', 'T', 'L'): fv.ttl = val; break;
+            case K3('L', 'E', 'N'): if (ip) fv.len = val; break;
+            case K3('T', 'O', 'S'): fv.tos = val; break;
+            case K3('R', 'E', 'S'): fv.res = val; break;
+            case K3('S', 'E', 'Q'): if (!ip) fv.seq = val; break;
+            case K3('A', 'C', 'K'): if (!ip) fv.ack = val; break;
             }
+        } else if (kl == 2) {
+            if (tok[0] == 'I' && tok[1] == 'D') { if (ip) fv.id = val; }
+            else if (tok[0] == 'T' && tok[1] == 'C') fv.tos = val;
         } else if (kl == 4) {
             k = !memcmp(tok, "TYPE", 4) ? 5 : !memcmp(tok, "CODE", 4) ? 6 : -1;
-        } else if (kl == 5 && !memcmp(tok, "PROTO", 5)) {
-            k = 2;
+            if (k < 0 && !memcmp(tok, "URGP", 4)) fv.urgp = val;
+        } else if (kl == 5) {
+            if (!memcmp(tok, "PROTO", 5)) k = 2;
+        } else if (kl == 6) {
+            if (!memcmp(tok, "WINDOW", 6)) fv.win = val;
+        } else if (kl == 7) {
+            if (!memcmp(tok, "FLOWLBL", 7)) fv.flow = val;
+        } else if (kl == 8) {
+            if (!memcmp(tok, "HOPLIMIT", 8)) fv.ttl = val, fv.v6 = 1;
         }
         if (k < 0) continue;
         if (have & (1u << k)) { *why = msg_dup[k]; return WW_PARSE_BAD; }
@@ -613,5 +752,8 @@ enum ww_parse_rc ww_parse_netfilter(struct ww_parse_ctx *ctx, const char *line,
     }
     ev->sport = (uint16_t)spt;
     ev->dport = (uint16_t)dpt;
+    if (ev->proto == WW_PROTO_TCP && (ev->tcpflags & (WW_TH_SYN | WW_TH_ACK)) == WW_TH_SYN &&
+        fv.ttl && fv.win && (*why = syn_fp(ev, &fv, end)))
+        return WW_PARSE_BAD;
     return WW_PARSE_EVENT;
 }

@@ -629,6 +629,96 @@ static void test_fast_paths(void)
     CHECK_INT(ev.tcpflags, 0xff);
 }
 
+/* The SYN fingerprint (core/synfp.h) of a line, as text ("" for none). */
+static const char *fptext(void)
+{
+    static char t[WW_SYNFP_TEXT];
+    ww_synfp_format(&ev.fp, t, sizeof t);
+    return t;
+}
+
+static void test_fingerprint(void)
+{
+    struct ww_parse_ctx c;
+    fixed_ctx(&c, 2026);
+    const char *pre = "Mar 11 20:35:11 fw kernel: DROP IN=eth1 OUT= ";
+    char line[1024];
+    /* Linux's SYN, logged with --log-tcp-options (the kernel's line) */
+    snprintf(line, sizeof line, "%s%s SRC=10.0.0.2 DST=10.0.0.1 LEN=60 TOS=0x00 PREC=0x00 TTL=63 "
+             "ID=4321 DF PROTO=TCP SPT=40000 DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0 "
+             "OPT (020405B40402080A0012D6870000000001030307) ", pre, MAC);
+    CHECK_INT(parse(&c, line), WW_PARSE_EVENT);
+    CHECK_STR(fptext(), "4:63:0:1460:64240,7:mss,sok,ts,nop,ws:df,id+,?seq:0");
+    /* nmap -sS: no DF, ID 0 is id-; with --log-tcp-sequence: SEQ and ACK */
+    snprintf(line, sizeof line, "%s SRC=10.0.0.2 DST=10.0.0.1 LEN=44 TOS=0x00 PREC=0x00 TTL=41 "
+             "ID=0 PROTO=TCP SPT=56247 DPT=139 SEQ=0 ACK=77 WINDOW=1024 RES=0x00 SYN URGP=0 "
+             "OPT (020405B4) ", pre);
+    CHECK_INT(parse(&c, line), WW_PARSE_EVENT);
+    CHECK_STR(fptext(), "4:41:0:1460:1024,0:mss:id-,seq-,ack+:0");
+    /* without options: a LEN that leaves 20 bytes of TCP had none (hping3) */
+    snprintf(line, sizeof line, "%s SRC=10.0.0.2 DST=10.0.0.1 LEN=40 TOS=0x00 PREC=0x00 TTL=64 "
+             "ID=1 PROTO=TCP SPT=1 DPT=2 WINDOW=512 RES=0x00 SYN URGP=0 ", pre);
+    CHECK_INT(parse(&c, line), WW_PARSE_EVENT);
+    CHECK_STR(fptext(), "4:64:0:0:512,0::?seq:0");
+    /* ... a longer one did not say: `*` (and CE, ECE, CWR, URG, PSH, URGP) */
+    snprintf(line, sizeof line, "%s SRC=10.0.0.2 DST=10.0.0.1 LEN=48 TOS=0x00 PREC=0x00 TTL=128 "
+             "ID=9 CE DF PROTO=TCP SPT=1 DPT=2 WINDOW=65535 RES=0x00 CWR ECE URG PSH SYN URGP=1 ", pre);
+    CHECK_INT(parse(&c, line), WW_PARSE_EVENT);
+    CHECK_STR(fptext(), "4:128:0:*:65535,*:*:df,id+,ecn,0+,urgf+,pushf+,?seq:*");
+    /* IP options before PROTO=, payload after the options, uptr+, RES */
+    snprintf(line, sizeof line, "%s SRC=10.0.0.2 DST=10.0.0.1 LEN=58 TOS=0x00 PREC=0x00 TTL=64 "
+             "ID=0 DF OPT (94040000) PROTO=TCP SPT=1 DPT=2 WINDOW=8192 RES=0x04 SYN URGP=5 "
+             "OPT (02040218) ", pre);
+    CHECK_INT(parse(&c, line), WW_PARSE_EVENT);
+    CHECK_STR(fptext(), "4:64:4:536:8192,0:mss:df,ecn,uptr+,?seq:+");
+    /* IPv6: HOPLIMIT, TC's ECN bits, the flow label */
+    snprintf(line, sizeof line, "%s SRC=2001:0db8:0000:0000:0000:0000:0000:0002 "
+             "DST=2001:0db8:0000:0000:0000:0000:0000:0001 LEN=80 TC=1 HOPLIMIT=57 FLOWLBL=123 "
+             "PROTO=TCP SPT=1 DPT=2 WINDOW=28800 RES=0x00 SYN URGP=0 "
+             "OPT (0204058C0402080A0000000000000000010303070000) ", pre);
+    CHECK_INT(parse(&c, line), WW_PARSE_EVENT);
+    CHECK_STR(fptext(), "6:57:0:1420:28800,7:mss,sok,ts,nop,ws,eol+1:ecn,flow,ts1-,?seq:0");
+    /* only a SYN without ACK has one */
+    snprintf(line, sizeof line, "%s SRC=10.0.0.2 DST=10.0.0.1 LEN=44 TOS=0x00 PREC=0x00 TTL=64 "
+             "ID=0 DF PROTO=TCP SPT=1 DPT=2 WINDOW=8192 RES=0x00 ACK SYN URGP=0 OPT (020405B4) ", pre);
+    CHECK_INT(parse(&c, line), WW_PARSE_EVENT);
+    CHECK_INT(ev.fp.flags, 0);
+    /* bad values on a SYN are named */
+    snprintf(line, sizeof line, "%s SRC=10.0.0.2 DST=10.0.0.1 LEN=44 TOS=0x00 PREC=0x00 TTL=64 "
+             "ID=0 DF PROTO=TCP SPT=1 DPT=2 WINDOW=8192 RES=0x00 SYN URGP=0 OPT (020405B) ", pre);
+    CHECK_INT(parse(&c, line), WW_PARSE_BAD);
+    CHECK_STR(why, "TCP OPT (...) is not whole bytes of hex, at most 40");
+    snprintf(line, sizeof line, "%s SRC=10.0.0.2 DST=10.0.0.1 LEN=44 TOS=0x00 PREC=0x00 TTL=64 "
+             "ID=0 DF PROTO=TCP SPT=1 DPT=2 WINDOW=8192 RES=0x00 SYN URGP=0 OPT (020405BX) ", pre);
+    CHECK_INT(parse(&c, line), WW_PARSE_BAD);
+    CHECK_STR(why, "TCP OPT (...) is not hexadecimal");
+    snprintf(line, sizeof line, "%s SRC=10.0.0.2 DST=10.0.0.1 LEN=44 TOS=0x00 PREC=0x00 TTL=300 "
+             "ID=0 DF PROTO=TCP SPT=1 DPT=2 WINDOW=8192 RES=0x00 SYN URGP=0 ", pre);
+    CHECK_INT(parse(&c, line), WW_PARSE_BAD);
+    CHECK_STR(why, "TTL is not a number up to 255");
+
+    /* the real corpus: psad's nmap -sS lines with OPT (020405B4) */
+    if (!HAVE_CORPUS()) return;
+    FILE *f = fopen(corpus_path("psad/syn_scan_1000_1500"), "rb");
+    CHECK(f != NULL);
+    if (!f) return;
+    int syns = 0, nmap = 0;
+    ww_parse_ctx_init(&c);
+    c.tz_fixed = 1;
+    while (fgets(line, sizeof line, f)) {
+        size_t n = strcspn(line, "\n");
+        if (ww_parse_netfilter(&c, line, n, &ev, &why) != WW_PARSE_EVENT) continue;
+        if (ev.proto != WW_PROTO_TCP || (ev.tcpflags & (WW_TH_SYN | WW_TH_ACK)) != WW_TH_SYN) continue;
+        syns++;
+        if ((ev.fp.flags & WW_FP_OPTS) && ev.fp.nopt == 1 && ev.fp.opt[0] == 2 && ev.fp.mss == 1460 &&
+            !(ev.fp.flags & WW_FP_PAYLOAD) && !(ev.fp.quirks & ~(uint32_t)WW_FPQ_ID_MINUS))
+            nmap++;
+    }
+    fclose(f);
+    CHECK(syns > 1000);
+    CHECK_INT(nmap, syns);
+}
+
 static void test_corpus(void)
 {
     static const struct { const char *file; int event, skip, bad; } files[] = {
@@ -718,6 +808,7 @@ TEST_MAIN(
     test_quirks();
     test_actions();
     test_bad();
+    test_fingerprint();
     test_fast_paths();
     test_corpus();
 )
