@@ -15,6 +15,12 @@
  *            fragment header are skipped (a non-first fragment -> SKIP).
  *   transport TCP (ports, flags byte), UDP (ports), ICMP/ICMPv6 (type and
  *            code as the ports). Any other protocol: proto only, ports 0.
+ *            A TCP SYN without ACK: its fingerprint (syn_fp) from the IP
+ *            header's TTL, ID, flags, ECN bits, options length (IPv4) or
+ *            traffic class and flow label (IPv6), and the TCP header's
+ *            window, sequence and acknowledgment numbers, flags, urgent
+ *            pointer and options (as many of them as were captured), the
+ *            payload judged by the IP header's length, as p0f does.
  *   ICMP errors (v4 unreachable 3 / time exceeded 11, v6 unreachable 1 /
  *            time exceeded 3) quote the offending packet: its IP header and
  *            at least 8 bytes of transport, enough for the ports. The quote
@@ -44,7 +50,13 @@ struct l3 {
     uint8_t proto;
     const uint8_t *l4;
     size_t l4len;
+    const uint8_t *iph;  /* the IP header (its version in the first nibble) */
+    size_t l4claim;      /* transport bytes as the IP header counts them */
 };
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
 
 #define BAD(msg) do { *why = (msg); return WW_PKT_BAD; } while (0)
 
@@ -63,6 +75,8 @@ static enum ww_pkt_rc ipv4(const uint8_t *p, size_t len, struct l3 *o, const cha
     if (rd16(p + 6) & 0x1fff) { *why = "IPv4 non-first fragment"; return WW_PKT_SKIP; }
     o->l4 = p + ihl;
     o->l4len = len - ihl;
+    o->iph = p;
+    o->l4claim = tot - ihl;
     return WW_PKT_OK;
 }
 
@@ -101,6 +115,8 @@ static enum ww_pkt_rc ipv6(const uint8_t *p, size_t len, struct l3 *o, const cha
     o->proto = nh;
     o->l4 = p + off;
     o->l4len = len - off;
+    o->iph = p;
+    o->l4claim = plen && 40 + plen >= off ? 40 + plen - off : len - off;
     return WW_PKT_OK;
 }
 
@@ -140,6 +156,40 @@ static void quote(const uint8_t *p, size_t len, struct ww_pkt *out)
     out->has_inner = 1;
 }
 
+/* The fingerprint of the TCP SYN p[0..len) (len >= 20) under n's IP header. */
+static void syn_fp(const struct l3 *n, const uint8_t *p, size_t len, struct ww_synfp *fp)
+{
+    const uint8_t *ip = n->iph;
+    uint32_t q = 0;
+    uint8_t fl = p[13];
+    if (ip[0] >> 4 == 4) {
+        fp->flags = WW_FP_SET | WW_FP_SEQ;
+        fp->ttl = ip[8];
+        fp->olen = (uint8_t)((ip[0] & 15) * 4 - 20);
+        if (ip[6] & 0x40) q |= rd16(ip + 4) ? WW_FPQ_DF | WW_FPQ_ID_PLUS : WW_FPQ_DF;
+        else if (!rd16(ip + 4)) q |= WW_FPQ_ID_MINUS;
+        if (ip[6] & 0x80) q |= WW_FPQ_ZERO_PLUS;
+        if (ip[1] & 3) q |= WW_FPQ_ECN;
+    } else {
+        fp->flags = WW_FP_SET | WW_FP_SEQ | WW_FP_V6;
+        fp->ttl = ip[7];
+        if ((ip[1] & 15) | ip[2] | ip[3]) q |= WW_FPQ_FLOW;
+        if (ip[1] >> 4 & 3) q |= WW_FPQ_ECN; /* traffic class's low bits */
+    }
+    fp->win = rd16(p + 14);
+    if ((fl & (WW_TH_ECE | WW_TH_CWR)) || (p[12] & 15)) q |= WW_FPQ_ECN;
+    if (!rd32(p + 4)) q |= WW_FPQ_SEQ_MINUS;
+    if (rd32(p + 8)) q |= WW_FPQ_ACK_PLUS; /* no ACK flag on this SYN */
+    if (fl & WW_TH_URG) q |= WW_FPQ_URGF_PLUS;
+    else if (rd16(p + 18)) q |= WW_FPQ_UPTR_PLUS;
+    if (fl & WW_TH_PSH) q |= WW_FPQ_PUSHF_PLUS;
+    fp->quirks = q;
+    size_t doff = (size_t)(p[12] >> 4) * 4;
+    if (doff < 20) return; /* a header too short to hold options: not judged */
+    ww_synfp_options(fp, p + 20, (doff < len ? doff : len) - 20);
+    if (n->l4claim > doff) fp->flags |= WW_FP_PAYLOAD;
+}
+
 static enum ww_pkt_rc transport(const struct l3 *n, struct ww_pkt *out, const char **why)
 {
     const uint8_t *p = n->l4;
@@ -153,6 +203,7 @@ static enum ww_pkt_rc transport(const struct l3 *n, struct ww_pkt *out, const ch
         out->sport = rd16(p);
         out->dport = rd16(p + 2);
         out->tcpflags = p[13];
+        if ((p[13] & (WW_TH_SYN | WW_TH_ACK)) == WW_TH_SYN) syn_fp(n, p, len, &out->fp);
         break;
     case WW_PROTO_UDP:
         if (len < 8) BAD("truncated UDP header");

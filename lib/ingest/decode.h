@@ -8,7 +8,8 @@
  * loopback (DLT_NULL). Network: IPv4 and IPv6 (extension headers skipped).
  * Transport: TCP, UDP, ICMP, ICMPv6; for ICMP errors, the quoted packet's
  * addresses, protocol and ports are decoded too (to fail a pending probe).
- * */
+ * A TCP SYN without ACK gets its fingerprint (core/synfp.h) from its IP
+ * and TCP headers: all of p0f's fields. */
 #ifndef WW_DECODE_H
 #define WW_DECODE_H
 #include <stddef.h>
@@ -25,6 +26,7 @@ struct ww_pkt {
     uint8_t inner_proto;
     struct ww_addr inner_src, inner_dst;
     uint16_t inner_sport, inner_dport;
+    struct ww_synfp fp;      /* a TCP SYN without ACK: its fingerprint (else flags 0) */
 };
 
 enum ww_pkt_rc { WW_PKT_OK = 0, WW_PKT_SKIP, WW_PKT_BAD };

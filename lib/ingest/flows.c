@@ -47,7 +47,12 @@
  * When the pool is full the least recently active done flow is forgotten;
  * if every entry is pending, the oldest probe is decided (failure) instead.
  * Probes to multicast/broadcast addresses expect no unicast answer: they are
- * emitted at once with outcome unknown. */
+ * emitted at once with outcome unknown.
+ * A flow started by a TCP SYN without ACK keeps the SYN's fingerprint for
+ * its event in `fps`, an array beside the pool (entry i's at fps[i]), so
+ * the pool's entries stay one cache line; it is written and read only for
+ * those flows (their protocol and first flags say so), and its pages, like
+ * the pool's, are touched only as entries are handed out. */
 #include "ingest/flows.h"
 
 #include <string.h>
@@ -85,6 +90,7 @@ struct list {
 struct ww_flows {
     struct flow *pool;        /* on a cache line (a huge page if large), in pool_mem */
     void *pool_mem;
+    struct ww_synfp *fps;     /* fps[i]: the SYN's fingerprint of a flow a SYN started */
     struct ww_hash index;
     uint32_t free;            /* free list head (entries given back) */
     uint32_t used, size;      /* entries handed out from the pool so far */
@@ -214,6 +220,12 @@ static void drop(struct ww_flows *f, uint32_t i)
 
 /* ---- events ---- */
 
+/* The flow's first packet was a TCP SYN without ACK: fps holds its fingerprint. */
+static inline int has_fp(const struct flow *e)
+{
+    return e->proto == WW_PROTO_TCP && (e->tcpflags & (WW_TH_SYN | WW_TH_ACK)) == WW_TH_SYN;
+}
+
 static void emit(struct ww_flows *f, const struct flow *e, enum ww_outcome outcome)
 {
     struct ww_event ev;
@@ -230,6 +242,7 @@ static void emit(struct ww_flows *f, const struct flow *e, enum ww_outcome outco
     ev.action = WW_ACTION_UNKNOWN;
     ev.outcome = (uint8_t)outcome;
     ev.count = 1;
+    if (has_fp(e)) ev.fp = f->fps[e - f->pool];
     f->emit(f->emit_ctx, &ev);
 }
 
@@ -257,7 +270,7 @@ static void touch(struct ww_flows *f, uint32_t i)
 /* Start a flow for a packet that matched nothing. Pending probes wait for an
  * answer; anything else is emitted now with its outcome unknown. */
 static void start(struct ww_flows *f, const struct key *k, const struct ww_addr *dst, int64_t ts,
-                  uint8_t flags, int probe)
+                  uint8_t flags, int probe, const struct ww_synfp *fp)
 {
     if (probe && ww_addr_is_multicast(dst)) probe = 0;
     if (f->free == NIL && f->used < f->size) {
@@ -283,6 +296,7 @@ static void start(struct ww_flows *f, const struct key *k, const struct ww_addr 
     e->dport = k->dport;
     e->proto = k->proto;
     e->tcpflags = flags;
+    if (has_fp(e)) f->fps[i] = *fp;
     e->first = ts;
     e->last = f->now;
     e->state = probe ? F_PENDING : F_DONE;
@@ -304,6 +318,7 @@ static void list_prefetch(struct ww_flows *f, struct list *l, int slots)
     }
     if (e->next != NIL) {
         __builtin_prefetch(&f->pool[e->next]);
+        if (!slots) __builtin_prefetch(&f->fps[e->next]); /* a pending SYN's, for its event */
         l->cur = e->next;
         l->cur_n++;
     }
@@ -317,6 +332,8 @@ static void expire(struct ww_flows *f)
         drop(f, f->done.head);
     list_prefetch(f, &f->pending, 0);
     list_prefetch(f, &f->done, 1);
+    /* where the next flow's fingerprint will likely go */
+    __builtin_prefetch(&f->fps[f->free != NIL ? f->free : f->used < f->size ? f->used : 0], 1);
 }
 
 /* ---- per protocol ---- */
@@ -332,7 +349,7 @@ static void tcp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
         /* New: a SYN is a probe awaiting its answer; a lone ACK, an
          * unsolicited SYN-ACK or RST, FIN/NULL/XMAS are outcome-unknown
          * first contacts. */
-        start(f, &k, &p->dst, ts, fl, syn && !ack);
+        start(f, &k, &p->dst, ts, fl, syn && !ack, &p->fp);
     } else if (f->pool[i].state != F_PENDING) {
         touch(f, i);
     } else if (own) {
@@ -355,7 +372,7 @@ static void udp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
     struct key k;
     key_set(&k, p->proto, &p->src, &p->dst, p->sport, p->dport);
     uint32_t i = find_either(f, &k, &own);
-    if (i == NIL) start(f, &k, &p->dst, ts, 0, 1);
+    if (i == NIL) start(f, &k, &p->dst, ts, 0, 1, NULL);
     else if (!own && f->pool[i].state == F_PENDING) decide(f, i, WW_OUTCOME_SUCCESS);
     else touch(f, i);
 }
@@ -368,7 +385,7 @@ static void unasked(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
     key_set(&k, p->proto, &p->src, &p->dst, p->sport, p->dport);
     uint32_t i = find(f, &k);
     if (i != NIL) touch(f, i);
-    else start(f, &k, &p->dst, ts, 0, 0);
+    else start(f, &k, &p->dst, ts, 0, 0, NULL);
 }
 
 static void icmp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
@@ -410,7 +427,7 @@ static void icmp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
     key_set(&k, p->proto, &p->src, &p->dst, (uint16_t)type, 0);
     uint32_t i = find(f, &k);
     if (i != NIL) { touch(f, i); return; }
-    start(f, &k, &p->dst, ts, 0, probe);
+    start(f, &k, &p->dst, ts, 0, probe, NULL);
 }
 
 static void other(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
@@ -420,7 +437,7 @@ static void other(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
     key_set(&k, p->proto, &p->src, &p->dst, p->sport, p->dport);
     uint32_t i = find_either(f, &k, &own);
     if (i != NIL) touch(f, i);
-    else start(f, &k, &p->dst, ts, 0, 0);
+    else start(f, &k, &p->dst, ts, 0, 0, NULL);
 }
 
 /* ---- API ---- */
@@ -443,6 +460,7 @@ struct ww_flows *ww_flows_new(size_t capacity, int64_t timeout_us,
 #ifdef MADV_HUGEPAGE
     if (align == HUGE) madvise(f->pool, bytes, MADV_HUGEPAGE); /* a hint: failing is fine */
 #endif
+    f->fps = ww_malloc(n * sizeof *f->fps); /* written as SYNs start flows */
     ww_hash_init(&f->index, 2 * n < 4096 ? 2 * n : 4096); /* grows to 2n */
     f->free = NIL; /* the pool is handed out in order; untouched pages stay unmapped */
     f->size = (uint32_t)n;
@@ -485,6 +503,7 @@ void ww_flows_free(struct ww_flows *f)
 {
     if (!f) return;
     ww_free(f->pool_mem);
+    ww_free(f->fps);
     ww_hash_release(&f->index);
     ww_free(f);
 }
