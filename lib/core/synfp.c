@@ -86,6 +86,37 @@ bad:
     fp->quirks |= WW_FPQ_BAD;
 }
 
+size_t ww_synfp_option_bytes(const struct ww_synfp *fp, uint8_t out[40])
+{
+    size_t n = 0;
+    if (!(fp->flags & WW_FP_OPTS)) return 0;
+    for (unsigned i = 0; i < fp->nopt && i < WW_SYNFP_OPTS; i++) {
+        uint8_t k = fp->opt[i];
+        size_t need = k == K_EOL ? 1u + fp->eol_pad : k == K_NOP ? 1 : k == K_MSS ? 4
+                    : k == K_WS ? 3 : k == K_SACK || k == K_TS ? 10 : 2;
+        if (n + need > 40) break;
+        uint8_t *o = out + n;
+        memset(o, 0, need);
+        o[0] = k;
+        n += need;
+        switch (k) {
+        case K_EOL: /* the rest is padding, non-zero at its end for opt+ */
+            if ((fp->quirks & WW_FPQ_OPT_PLUS) && fp->eol_pad) o[need - 1] = 1;
+            return n;
+        case K_NOP: break;
+        case K_MSS: o[1] = 4; o[2] = (uint8_t)(fp->mss >> 8); o[3] = (uint8_t)fp->mss; break;
+        case K_WS: o[1] = 3; o[2] = fp->wscale; break;
+        case K_TS: /* own timestamp, then the peer's */
+            o[1] = 10;
+            if (!(fp->quirks & WW_FPQ_TS1_MINUS)) o[2] = 0x1d, o[3] = 0xcd, o[4] = 0x65, o[5] = 0x02;
+            if (fp->quirks & WW_FPQ_TS2_PLUS) o[9] = 1;
+            break;
+        default: o[1] = (uint8_t)need; break; /* SACK permitted 2, SACK 10, others 2 */
+        }
+    }
+    return n;
+}
+
 /* Quirk names in p0f's order (bit k is names[k]). */
 static const char *const quirk_names[] = {
     "df", "id+", "id-", "ecn", "0+", "flow", "seq-", "ack+", "ack-",

@@ -78,6 +78,13 @@ struct ww_synfp {
  * and the option quirks (ts1-, ts2+, opt+, exws, bad), and sets WW_FP_OPTS.
  * Never reads past len; any bytes are accepted (bad ones set WW_FPQ_BAD). */
 void ww_synfp_options(struct ww_synfp *fp, const uint8_t *opt, size_t len);
+/* The other way (for writers): TCP option bytes that ww_synfp_options reads
+ * back as fp's options -- layout, mss, wscale, eol padding, ts1-, ts2+,
+ * opt+ (not bad: no malformed bytes are made up) -- into out; returns how
+ * many (at most 40, as many whole options as fit), 0 without WW_FP_OPTS.
+ * A layout whose bytes are not a multiple of 4 (real stacks pad with NOP or
+ * EOL, which are in the layout) is the caller's to pad. */
+size_t ww_synfp_option_bytes(const struct ww_synfp *fp, uint8_t out[40]);
 /* The text form (see above) into buf; returns its length (< WW_SYNFP_TEXT),
  * or 0 (buf "") when fp has no fingerprint. */
 size_t ww_synfp_format(const struct ww_synfp *fp, char *buf, size_t size);

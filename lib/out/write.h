@@ -11,12 +11,17 @@
  * (48-byte IPv4 packets, as Windows XP sends them); UDP payload sizes of the
  * well-known probes (Slammer's 376 bytes on 1434, a NetBIOS node status
  * query on 137, Messenger spam on 1026/1027); ICMP echo carries Windows
- * ping's 32 bytes. Both writers fill a caller's buffer, allocate nothing,
- * and return 0 if it is too small. */
+ * ping's 32 bytes. A TCP SYN whose event carries a fingerprint (ev->fp,
+ * core/synfp.h) is that SYN instead: its TTL, window, DF and IP ID, IPv4
+ * option length, flow label, flags, urgent pointer, sequence numbers and
+ * TCP options make the quirks it has, so reading either output back gives
+ * the fingerprint again (ww_write_shape_syn). Both writers fill a caller's
+ * buffer, allocate nothing, and return 0 if it is too small. */
 #ifndef WW_WRITE_H
 #define WW_WRITE_H
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/event.h"
 
@@ -47,6 +52,14 @@ struct ww_write_shape {
     uint16_t payload;
     uint32_t seq, ack, echo;   /* echo: ICMP id << 16 | seq */
     uint8_t dmac[6], smac[6];
+    uint8_t opt[40];           /* the TCP options, optlen bytes */
+    uint8_t tcpflags;          /* the TCP flags: the event's (with URG, PSH a fingerprint has) */
+    uint8_t res;               /* TCP reserved bits and NS (byte 12's low nibble) */
+    uint8_t mbz;               /* IPv4's reserved flag bit (the log's CE, p0f's 0+) */
+    uint8_t ipoptlen;          /* IPv4 option bytes (NOPs), a multiple of 4 */
+    uint8_t logseq, logopt;    /* the log line shows SEQ=/ACK=, OPT (...) of TCP */
+    uint16_t urgp;
+    uint32_t flow;             /* IPv6 flow label */
 };
 
 static inline uint64_t ww_write_mix(uint64_t h, uint64_t v)
@@ -74,6 +87,39 @@ static inline unsigned ww_write_initial_ttl(const struct ww_addr *src)
     return k < 14 ? 128 : k < 19 ? 64 : 255;
 }
 
+/* A SYN's shape from its fingerprint fp (flags WW_FP_SET): what the
+ * fingerprint says replaces what was made up; what it does not know (the
+ * options of a log line without them, sequence numbers not logged) stays
+ * made up, and the log line then does not show it either. */
+static inline void ww_write_shape_syn(const struct ww_synfp *fp, struct ww_write_shape *sh)
+{
+    uint32_t q = fp->quirks;
+    sh->ttl = fp->ttl;
+    sh->window = fp->win;
+    sh->df = (q & WW_FPQ_DF) != 0;
+    if (sh->df ? !(q & WW_FPQ_ID_PLUS) : (q & WW_FPQ_ID_MINUS) != 0) sh->ipid = 0;
+    else if (!sh->ipid) sh->ipid = 1;
+    sh->mbz = (q & WW_FPQ_ZERO_PLUS) != 0;
+    sh->ipoptlen = (uint8_t)(fp->olen > 40 ? 40 : (fp->olen + 3) / 4 * 4);
+    sh->flow = q & WW_FPQ_FLOW ? (sh->seq & 0xfffff) | 1 : 0;
+    if (q & WW_FPQ_URGF_PLUS) sh->tcpflags |= WW_TH_URG;
+    if (q & WW_FPQ_PUSHF_PLUS) sh->tcpflags |= WW_TH_PSH;
+    if ((q & WW_FPQ_ECN) && !(sh->tcpflags & (WW_TH_ECE | WW_TH_CWR))) sh->res = 1; /* NS */
+    sh->urgp = (q & WW_FPQ_UPTR_PLUS) && !(q & WW_FPQ_URGF_PLUS) ? 1 : 0;
+    if (!sh->seq) sh->seq = 1;
+    sh->logseq = (fp->flags & WW_FP_SEQ) != 0;
+    if (sh->logseq) {
+        if (q & WW_FPQ_SEQ_MINUS) sh->seq = 0;
+        if (q & WW_FPQ_ACK_PLUS) sh->ack = (sh->seq ^ 0x5bd1e995) | 1;
+    }
+    if (fp->flags & WW_FP_OPTS) {
+        sh->optlen = (uint8_t)ww_synfp_option_bytes(fp, sh->opt);
+        sh->logopt = 1;
+        sh->payload = fp->flags & WW_FP_PAYLOAD ? 1 : 0;
+    }
+    sh->l4len = (uint16_t)(20 + sh->optlen + sh->payload);
+}
+
 static inline void ww_write_shape(const struct ww_event *ev, struct ww_write_shape *sh)
 {
     static const uint16_t win_window[3] = {64240, 65535, 16384};
@@ -90,9 +136,14 @@ static inline void ww_write_shape(const struct ww_event *ev, struct ww_write_sha
     sh->optlen = 0;
     sh->window = 0;
     sh->payload = 0;
+    sh->tcpflags = ev->tcpflags;
+    sh->res = sh->mbz = sh->ipoptlen = sh->logseq = sh->logopt = 0;
+    sh->urgp = 0;
+    sh->flow = 0;
     if (ev->proto == WW_PROTO_TCP) {
         int syn = ev->tcpflags & WW_TH_SYN, ack = ev->tcpflags & WW_TH_ACK;
         sh->df = 1;
+        static const uint8_t syn_opt[8] = {2, 4, 0x05, 0xb4, 1, 1, 4, 2}; /* MSS 1460 NOP NOP SOK */
         if (syn && !ack) {
             sh->optlen = 8;
             sh->window = ttl0 == 128 ? win_window[(hs >> 40) % 3] : ttl0 == 64 ? 5840 : 4128;
@@ -102,8 +153,10 @@ static inline void ww_write_shape(const struct ww_event *ev, struct ww_write_sha
         } else if (!(ev->tcpflags & WW_TH_RST)) {
             sh->window = (uint16_t)(1024 + (hs >> 40) % 64512);
         }
+        memcpy(sh->opt, syn_opt, sizeof syn_opt);
         if (ack) sh->ack = (uint32_t)(he >> 24);
         sh->l4len = (uint16_t)(20 + sh->optlen);
+        if (syn && !ack && (ev->fp.flags & WW_FP_SET)) ww_write_shape_syn(&ev->fp, sh);
     } else if (ev->proto == WW_PROTO_UDP) {
         switch (ev->dport) {
         case 1434: sh->payload = 376; break;  /* Slammer */

@@ -1,13 +1,20 @@
 /* write_netfilter.c -- one event as a netfilter LOG line (see write.h).
  *
  * Field order and spelling follow the kernel's nf_log_syslog.c:
- *   IPv4: IN= OUT= MAC=dst:src:type SRC= DST= LEN= TOS=0x00 PREC=0x00 TTL= ID= [DF ]
- *   IPv6: IN= OUT= MAC=... SRC= DST= LEN= TC=0 HOPLIMIT= FLOWLBL=0
- *   then PROTO=TCP SPT= DPT= WINDOW= RES=0x00 <flag words> URGP=0
+ *   IPv4: IN= OUT= MAC=dst:src:type SRC= DST= LEN= TOS=0x00 PREC=0x00 TTL= ID= [CE ][DF ]
+ *         [OPT (IP options) ]
+ *   IPv6: IN= OUT= MAC=... SRC= DST= LEN= TC=0 HOPLIMIT= FLOWLBL=
+ *   then PROTO=TCP SPT= DPT= [SEQ= ACK= ]WINDOW= RES=0x00 <flag words> URGP=
+ *        [OPT (TCP options) ]
  *        PROTO=UDP SPT= DPT= LEN=
  *        PROTO=ICMP|ICMPv6 TYPE= CODE= [ID= SEQ=]   (echo and echo reply)
  *        PROTO=<number>
  * each token followed by one space, the kernel's trailing space included.
+ * A SYN with a fingerprint (ev->fp) is written as the kernel logs it with
+ * `--log-tcp-sequence --log-tcp-options --log-ip-options` for what the
+ * fingerprint knows: SEQ/ACK when it saw them, its TCP options in
+ * uppercase hex, the IP options (NOPs) of its length, CE, RES=0x04 (NS)
+ * for ecn, the flow label; the rest from ww_write_shape as before.
  * The line is built with a bounded cursor (no printf: simulate writes
  * millions of these), the stamp from Hinnant's civil_from_days. */
 #include "out/write.h"
@@ -44,6 +51,15 @@ static void putw(struct cur *c, unsigned v, int width)
 static void puthex(struct cur *c, unsigned v, int width)
 {
     static const char hex[] = "0123456789abcdef";
+    char t[8];
+    for (int i = width - 1; i >= 0; i--, v >>= 4) t[i] = hex[v & 15];
+    put(c, t, (size_t)width);
+}
+
+/* As the kernel's %02X: uppercase. */
+static void puthex_upper(struct cur *c, unsigned v, int width)
+{
+    static const char hex[] = "0123456789ABCDEF";
     char t[8];
     for (int i = width - 1; i >= 0; i--, v >>= 4) t[i] = hex[v & 15];
     put(c, t, (size_t)width);
@@ -122,24 +138,41 @@ size_t ww_netfilter_format(const struct ww_event *ev, const char *host, char *bu
         kv(&c, "LEN=", 40u + sh.l4len);
         kv(&c, "TC=", 0);
         kv(&c, "HOPLIMIT=", sh.ttl);
-        kv(&c, "FLOWLBL=", 0);
+        kv(&c, "FLOWLBL=", sh.flow);
     } else {
-        kv(&c, "LEN=", 20u + sh.l4len);
+        kv(&c, "LEN=", 20u + sh.ipoptlen + sh.l4len);
         puts_(&c, "TOS=0x00 PREC=0x00 ");
         kv(&c, "TTL=", sh.ttl);
         kv(&c, "ID=", sh.ipid);
+        if (sh.mbz) puts_(&c, "CE ");
         if (sh.df) puts_(&c, "DF ");
+        if (sh.ipoptlen) {
+            puts_(&c, "OPT (");
+            for (unsigned i = 0; i < sh.ipoptlen; i++) puts_(&c, "01"); /* NOPs */
+            puts_(&c, ") ");
+        }
     }
     switch (ev->proto) {
     case WW_PROTO_TCP:
         puts_(&c, "PROTO=TCP ");
         kv(&c, "SPT=", ev->sport);
         kv(&c, "DPT=", ev->dport);
+        if (sh.logseq) {
+            kv(&c, "SEQ=", sh.seq);
+            kv(&c, "ACK=", sh.ack);
+        }
         kv(&c, "WINDOW=", sh.window);
-        puts_(&c, "RES=0x00 ");
+        puts_(&c, "RES=0x");
+        puthex_upper(&c, (unsigned)sh.res << 2, 2);
+        put(&c, " ", 1);
         for (size_t i = 0; i < sizeof flagwords / sizeof flagwords[0]; i++)
-            if (ev->tcpflags & flagwords[i].bit) puts_(&c, flagwords[i].word);
-        puts_(&c, "URGP=0 ");
+            if (sh.tcpflags & flagwords[i].bit) puts_(&c, flagwords[i].word);
+        kv(&c, "URGP=", sh.urgp);
+        if (sh.logopt && sh.optlen) {
+            puts_(&c, "OPT (");
+            for (unsigned i = 0; i < sh.optlen; i++) puthex_upper(&c, sh.opt[i], 2);
+            puts_(&c, ") ");
+        }
         break;
     case WW_PROTO_UDP:
         puts_(&c, "PROTO=UDP ");

@@ -12,8 +12,11 @@
  * ICMP/ICMPv6 (echo id/seq and Windows ping's payload), with the transport
  * checksum over the pseudo-header (RFC 793, 768, 792, 4443). Other
  * protocols: an IP header and nothing after it. The rest of each packet
- * (TTL, IP ID, sequence numbers, payload sizes) comes from ww_write_shape(),
- * the same as in the netfilter line. */
+ * (TTL, IP ID, sequence numbers, payload sizes, a fingerprinted SYN's
+ * options, IPv4 options as NOPs, flags, flow label) comes from
+ * ww_write_shape(), the same as in the netfilter line. TCP options that are
+ * not a multiple of 4 bytes are padded with zeros (EOL), as the header's
+ * length needs. */
 #include "out/write.h"
 
 #include <string.h>
@@ -65,7 +68,14 @@ size_t ww_pcap_format(const struct ww_event *ev, uint8_t *buf, size_t size)
     int v6 = ev->src.family == 6;
     if ((ev->src.family != 4 && ev->src.family != 6) || ev->dst.family != ev->src.family) return 0;
     ww_write_shape(ev, &sh);
-    size_t iphl = v6 ? 40 : 20, frame = 14 + iphl + sh.l4len, total = 16 + frame;
+    if (ev->proto == WW_PROTO_TCP && sh.optlen % 4) { /* pad to whole words */
+        unsigned pad = 4 - sh.optlen % 4;
+        if (sh.optlen + pad > sizeof sh.opt) return 0;
+        memset(sh.opt + sh.optlen, 0, pad);
+        sh.optlen = (uint8_t)(sh.optlen + pad);
+        sh.l4len = (uint16_t)(sh.l4len + pad);
+    }
+    size_t iphl = v6 ? 40 : 20u + sh.ipoptlen, frame = 14 + iphl + sh.l4len, total = 16 + frame;
     if (total > size) return 0;
     memset(buf, 0, total);
 
@@ -83,7 +93,7 @@ size_t ww_pcap_format(const struct ww_event *ev, uint8_t *buf, size_t size)
     uint8_t proto = ev->proto;
     uint32_t pseudo; /* pseudo-header sum for the transport checksum */
     if (v6) {
-        be32(ip, 0x60000000);
+        be32(ip, 0x60000000 | (sh.flow & 0xfffff));
         be16(ip + 4, sh.l4len);
         ip[6] = proto;
         ip[7] = sh.ttl;
@@ -91,15 +101,16 @@ size_t ww_pcap_format(const struct ww_event *ev, uint8_t *buf, size_t size)
         memcpy(ip + 24, ev->dst.b, 16);
         pseudo = sum16(0, ip + 8, 32) + sh.l4len + proto;
     } else {
-        ip[0] = 0x45;
-        be16(ip + 2, (uint16_t)(20 + sh.l4len));
+        ip[0] = (uint8_t)(0x40 | iphl / 4);
+        be16(ip + 2, (uint16_t)(iphl + sh.l4len));
         be16(ip + 4, sh.ipid);
-        be16(ip + 6, sh.df ? 0x4000 : 0);
+        be16(ip + 6, (uint16_t)((sh.df ? 0x4000 : 0) | (sh.mbz ? 0x8000 : 0)));
+        memset(ip + 20, 1, sh.ipoptlen); /* NOPs */
         ip[8] = sh.ttl;
         ip[9] = proto;
         memcpy(ip + 12, ev->src.b + 12, 4);
         memcpy(ip + 16, ev->dst.b + 12, 4);
-        be16(ip + 10, fold(sum16(0, ip, 20)));
+        be16(ip + 10, fold(sum16(0, ip, iphl)));
         pseudo = sum16(0, ip + 12, 8) + sh.l4len + proto;
     }
 
@@ -109,11 +120,11 @@ size_t ww_pcap_format(const struct ww_event *ev, uint8_t *buf, size_t size)
         be16(l4 + 2, ev->dport);
         be32(l4 + 4, sh.seq);
         be32(l4 + 8, sh.ack);
-        l4[12] = (uint8_t)((20 + sh.optlen) / 4 << 4);
-        l4[13] = ev->tcpflags;
+        l4[12] = (uint8_t)((20 + sh.optlen) / 4 << 4 | (sh.res & 15));
+        l4[13] = sh.tcpflags;
         be16(l4 + 14, sh.window);
-        if (sh.optlen >= 4) { l4[20] = 2; l4[21] = 4; be16(l4 + 22, 1460); }       /* MSS */
-        if (sh.optlen >= 8) { l4[24] = 1; l4[25] = 1; l4[26] = 4; l4[27] = 2; }   /* NOP NOP SACKOK */
+        be16(l4 + 18, sh.urgp);
+        memcpy(l4 + 20, sh.opt, sh.optlen);
         be16(l4 + 16, fold(sum16(pseudo, l4, sh.l4len)));
         break;
     case WW_PROTO_UDP: {

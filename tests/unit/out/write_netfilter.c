@@ -11,7 +11,9 @@
 
 #include "test.h"
 #include "core/addr.h"
+#include "core/synfp.h"
 #include "ingest/format.h"
+#include "ingest/parse.h"
 #include "out/write.h"
 
 #define US 1000000LL
@@ -194,8 +196,47 @@ static void test_sizes(void)
     CHECK_STR(buf, line);
 }
 
+/* A SYN's fingerprint survives the line: parse(write(ev)).fp == ev.fp, for
+ * stacks' layouts, every quirk a line can show, IPv4 options, a payload,
+ * sequence numbers logged or not, a fingerprint without options. */
+static void test_fingerprint(void)
+{
+    static const char *const fps[] = {
+        "4:113:0:1460:65535,0:mss,nop,nop,sok:df,id+,?seq:0",          /* Windows XP */
+        "4:57:0:1460:64240,7:mss,sok,ts,nop,ws:df,id+:0",               /* Linux */
+        "4:41:0:1460:1024,0:mss::0",                                    /* nmap -sS */
+        "4:50:0:1460:3072,0:mss:id-,seq-,ack+:0",
+        "4:64:0:1460:65535,3:mss,nop,ws,nop,nop,ts,sok,eol+1:df,id+:0", /* OpenBSD */
+        "4:128:0:*:8192,*:*:df,id+,?seq:*",                             /* a log without options */
+        "4:64:4:536:8192,0:mss:df,ecn,0+,uptr+,pushf+,?seq:+",
+        "4:64:0:0:512,0::ack+:0",                                       /* hping3 */
+        "4:64:0:1460:65535,15:mss,nop,ws,?30,eol+1:df,opt+,exws:0",
+        "6:57:0:1440:28800,7:mss,sok,ts,nop,ws:flow:0",
+        "6:64:0:1460:1024,0:mss,ts:ecn,urgf+,ts1-,ts2+,?seq:0",
+        "6:255:0:*:1024,*:*:?seq:*",
+    };
+    struct ww_parse_ctx ctx;
+    ww_parse_ctx_init(&ctx);
+    for (size_t i = 0; i < sizeof fps / sizeof fps[0]; i++) {
+        int v6 = fps[i][0] == '6';
+        struct ww_event e = mk(v6 ? "2001:db8::7" : "198.51.100.7", v6 ? "2001:db8::1" : "203.0.113.9",
+                               WW_PROTO_TCP, WW_TH_SYN, 3345, 139), back;
+        char line[WW_WRITE_MAX], t[WW_SYNFP_TEXT];
+        const char *why = NULL;
+        CHECK_INT(ww_synfp_parse(fps[i], strlen(fps[i]), &e.fp), WW_OK);
+        size_t len = ww_netfilter_format(&e, "fw", line, sizeof line);
+        CHECK(len > 0);
+        CHECK_INT(ww_parse_netfilter(&ctx, line, len - 1, &back, &why), WW_PARSE_EVENT);
+        ww_synfp_format(&back.fp, t, sizeof t);
+        if (strcmp(t, fps[i])) fprintf(stderr, "line: %s", line);
+        CHECK_STR(t, fps[i]);
+        CHECK(!memcmp(&back.fp, &e.fp, sizeof e.fp));
+    }
+}
+
 TEST_MAIN(
     test_exact();
     test_roundtrip();
     test_sizes();
+    test_fingerprint();
 )
