@@ -322,6 +322,27 @@ for mode, name, doc in ((0, "client", {"type": "firewall", "logs": ds_logs, "aut
                         (1, "future", {"type": "firewall", "logs": [dict(ds_logs[0], time=1895000000)]})):
     put("submitapi", name, bytes([mode]) + json.dumps(doc).encode())
 
+# ---- synfp: the recording's TCP options (its kernel lines' OPT hex) and
+# stacks' layouts made here (byte 0 even), p0f-style texts (byte 0 odd)
+opts = {}
+with open(os.path.join(NETNS, "kernel.dmesg")) as f:
+    for line in f:
+        m = re.search(r" SYN URGP=\d+ OPT \(([0-9A-F]+)\)", line)
+        if m:  # one per option layout (kinds at the same offsets: the first seen)
+            opts.setdefault((len(m.group(1)), m.group(1)[:2], m.group(1)[8:10]), m.group(1))
+for i, h in enumerate(opts[k] for k in sorted(opts)):
+    put("synfp", "recorded-%02d" % i, b"\x00" + bytes.fromhex(h))
+for name, h in (("winxp", "020405B401010402"), ("linux", "020405B40402080A0012D6870000000001030307"),
+                ("openbsd", "020405B40101040201030306010108000000000000000000000000"),
+                ("eol-nonzero", "020405B4000007"), ("bad-mss", "0203"), ("sack", "050A0000000000000000"),
+                ("unknown", "1E04AABB"), ("nops", "01" * 40)):
+    put("synfp", "opts-" + name, b"\x00" + bytes.fromhex(h))
+for i, t in enumerate(["4:57:0:1460:65535,0:mss,nop,nop,sok:df,id+:0",
+                       "6:64:0:1440:64800,10:mss,sok,ts,nop,ws:flow:0",
+                       "4:113:0:*:64240,*:*:df,id+,?seq:*",
+                       "4:64:4:536:8192,15:mss,nop,ws,?30,eol+1:df,ecn,0+,uptr+,pushf+,opt+,exws,bad:+"]):
+    put("synfp", "text-%02d" % i, b"\x01" + t.encode())
+
 # ---- block: addresses, networks and port lists as users and collectors give them
 for i, s in enumerate(["192.0.2.10", "203.0.113.0/24", "2001:db8:aa::10", "2001:db8:cc::/48",
                        "::ffff:192.0.2.10", "0.0.0.0/0", "::/0", "2001:db8:aa:0:0:0:0:10/128",
