@@ -6,6 +6,7 @@
 #include "ingest/input.h"
 #include "core/mem.h"
 #include "ingest/decode.h"
+#include "core/synfp.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -537,7 +538,56 @@ static void test_pcapng(void)
     ww_free(g.ev);
 }
 
+/* A SYN's fingerprint from hand-built headers: the IP header's ECN bits
+ * (IPv4 TOS, IPv6 traffic class), IPv4 options, the flow label, a payload,
+ * TCP options cut off by the capture (what was captured is read, with bad);
+ * none on a SYN-ACK. */
+static void test_fingerprint(void)
+{
+    uint8_t f[200], *q;
+    struct ww_pkt p;
+    const char *why;
+    char t[WW_SYNFP_TEXT];
+    static const uint8_t mss[4] = {2, 4, 0x05, 0xb4};
+    /* IPv4, one option word, TOS ECT(0), ID 7 without DF, 5 bytes of data */
+    q = ip4(eth(f, 0x0800), 6, A4, B4, 24 + 5, 1, 0);
+    f[14 + 1] = 2;
+    put16(f + 14 + 4, 7);
+    uint8_t *th = q;
+    q = tcp(q, 1025, 139, WW_TH_SYN);
+    th[12] = 0x60;
+    put16(th + 14, 16384);
+    th[4] = 1;
+    memcpy(q, mss, 4);
+    memset(q + 4, 'x', 5);
+    size_t n = (size_t)(q + 9 - f);
+    CHECK_INT(dec(1, f, n, &p, &why), WW_PKT_OK);
+    ww_synfp_format(&p.fp, t, sizeof t);
+    CHECK_STR(t, "4:64:4:1460:16384,0:mss:ecn:+");
+    /* ... captured up to the MSS's value: the option is cut, bad */
+    CHECK_INT(dec(1, f, n - 5 - 2, &p, &why), WW_PKT_OK);
+    ww_synfp_format(&p.fp, t, sizeof t);
+    CHECK_STR(t, "4:64:4:0:16384,0:mss:ecn,bad:+");
+    /* as a SYN-ACK: none */
+    th[13] = WW_TH_SYN | WW_TH_ACK;
+    CHECK_INT(dec(1, f, n, &p, &why), WW_PKT_OK);
+    CHECK_INT(p.fp.flags, 0);
+    /* IPv6: traffic class CE, a flow label, sequence number 0 */
+    q = ip6(eth(f, 0x86dd), 6, A6, B6, 24);
+    f[14 + 1] = 0x30 | 0x0a;
+    f[14 + 3] = 0x01;
+    th = q;
+    q = tcp(q, 1025, 139, WW_TH_SYN);
+    th[12] = 0x60;
+    put16(th + 14, 28800);
+    memcpy(q, mss, 4);
+    CHECK_INT(dec(1, f, (size_t)(q + 4 - f), &p, &why), WW_PKT_OK);
+    ww_synfp_format(&p.fp, t, sizeof t);
+    CHECK_STR(t, "6:64:0:1460:28800,0:mss:ecn,flow,seq-:0");
+}
+
 TEST_MAIN({
+    test_fingerprint();
     test_decode();
     test_corpus();
     test_pcapng();

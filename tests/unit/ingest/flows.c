@@ -7,6 +7,7 @@
 #include "ingest/decode.h"
 #include "ingest/flows.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define S 1000000LL /* one second in us */
@@ -446,6 +447,40 @@ static void test_directions(void)
     ww_flows_free(f);
 }
 
+/* A SYN's fingerprint reaches its first contact's event, whatever decides
+ * it (an answer, a timeout, the pool running full) and after its entry is
+ * reused; flows other SYNs did not start carry none. */
+static void test_fingerprint(void)
+{
+    struct ww_flows *f = fresh(4);
+    char t[WW_SYNFP_TEXT];
+    int fps = 0;
+    for (int i = 0; i < 40; i++) {
+        char src[32];
+        snprintf(src, sizeof src, "198.51.100.%d", i + 1);
+        struct ww_pkt p = pk(T, src, 1000 + (unsigned)i, B, 445, SYN);
+        snprintf(t, sizeof t, "4:%d:0:1460:65535,0:mss,nop,nop,sok:df,id+:0", 100 + i);
+        CHECK_INT(ww_synfp_parse(t, strlen(t), &p.fp), WW_OK);
+        feed(f, i * S, p);
+        if (i % 3 == 0) feed(f, i * S + 1, pk(T, B, 445, src, 1000 + (unsigned)i, SYN | ACK));
+        if (i % 5 == 0) feed(f, i * S + 2, pk(U, src, 53, B, 53, 0)); /* no fingerprint */
+    }
+    ww_flows_flush(f);
+    for (int i = 0; i < nev && i < (int)(sizeof evs / sizeof *evs); i++) {
+        if (evs[i].proto != T) {
+            CHECK_INT(evs[i].fp.flags, 0);
+            continue;
+        }
+        fps++;
+        ww_synfp_format(&evs[i].fp, t, sizeof t);
+        char want[WW_SYNFP_TEXT];
+        snprintf(want, sizeof want, "4:%d:0:1460:65535,0:mss,nop,nop,sok:df,id+:0", 100 + evs[i].src.b[15] - 1);
+        CHECK_STR(t, want);
+    }
+    CHECK_INT(fps, 40);
+    ww_flows_free(f);
+}
+
 TEST_MAIN({
     test_tcp();
     test_udp_icmp();
@@ -453,4 +488,5 @@ TEST_MAIN({
     test_capacity();
     test_churn();
     test_directions();
+    test_fingerprint();
 })
