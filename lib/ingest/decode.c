@@ -46,7 +46,7 @@ static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 
 /* The result of the IP walk: addresses, protocol, and the transport bytes. */
 struct l3 {
-    struct ww_addr src, dst;
+    struct ww_addr *src, *dst; /* where the addresses go: the packet's own, or the quote's */
     uint8_t proto;
     const uint8_t *l4;
     size_t l4len;
@@ -69,8 +69,8 @@ static enum ww_pkt_rc ipv4(const uint8_t *p, size_t len, struct l3 *o, const cha
     size_t tot = rd16(p + 2);
     if (tot < ihl) BAD("bad IPv4 total length");
     if (tot < len) len = tot; /* drop link-layer padding; a short snaplen keeps len */
-    ww_addr_from_v4(&o->src, p + 12);
-    ww_addr_from_v4(&o->dst, p + 16);
+    ww_addr_from_v4(o->src, p + 12);
+    ww_addr_from_v4(o->dst, p + 16);
     o->proto = p[9];
     if (rd16(p + 6) & 0x1fff) { *why = "IPv4 non-first fragment"; return WW_PKT_SKIP; }
     o->l4 = p + ihl;
@@ -85,8 +85,8 @@ static enum ww_pkt_rc ipv6(const uint8_t *p, size_t len, struct l3 *o, const cha
     if (len < 40) BAD("truncated IPv6 header");
     size_t plen = rd16(p + 4);
     if (plen && plen < len - 40) len = 40 + plen; /* plen 0: jumbogram, keep all */
-    ww_addr_from_v6(&o->src, p + 8);
-    ww_addr_from_v6(&o->dst, p + 24);
+    ww_addr_from_v6(o->src, p + 8);
+    ww_addr_from_v6(o->dst, p + 24);
     uint8_t nh = p[6];
     size_t off = 40;
     for (;;) {
@@ -133,7 +133,7 @@ static enum ww_pkt_rc ip(const uint8_t *p, size_t len, struct l3 *o, const char 
 /* Decode the packet quoted by an ICMP error into the inner_* fields. */
 static void quote(const uint8_t *p, size_t len, struct ww_pkt *out)
 {
-    struct l3 in;
+    struct l3 in = {.src = &out->inner_src, .dst = &out->inner_dst};
     const char *why;
     if (ip(p, len, &in, &why) != WW_PKT_OK) return;
     switch (in.proto) {
@@ -150,8 +150,6 @@ static void quote(const uint8_t *p, size_t len, struct ww_pkt *out)
     default:
         break;
     }
-    out->inner_src = in.src;
-    out->inner_dst = in.dst;
     out->inner_proto = in.proto;
     out->has_inner = 1;
 }
@@ -194,8 +192,6 @@ static enum ww_pkt_rc transport(const struct l3 *n, struct ww_pkt *out, const ch
 {
     const uint8_t *p = n->l4;
     size_t len = n->l4len;
-    out->src = n->src;
-    out->dst = n->dst;
     out->proto = n->proto;
     switch (n->proto) {
     case WW_PROTO_TCP:
@@ -257,7 +253,7 @@ int ww_pkt_linktype_supported(int linktype)
 enum ww_pkt_rc ww_pkt_decode(int linktype, const uint8_t *f, size_t len,
                              struct ww_pkt *out, const char **why)
 {
-    struct l3 n;
+    struct l3 n = {.src = &out->src, .dst = &out->dst}; /* written in place: no copy */
     enum ww_pkt_rc rc;
     memset(out, 0, sizeof *out);
     *why = "";
