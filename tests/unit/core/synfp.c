@@ -19,7 +19,7 @@ static const char *opts_text(const uint8_t *opt, size_t n, struct ww_synfp *fp)
 {
     static char buf[WW_SYNFP_TEXT];
     uint8_t *copy = malloc(n ? n : 1);
-    memcpy(copy, opt, n);
+    if (n) memcpy(copy, opt, n);
     memset(fp, 0, sizeof *fp);
     fp->flags = WW_FP_SET | WW_FP_SEQ;
     fp->ttl = 64;
