@@ -6,11 +6,40 @@
  * over-read. The first byte picks context options (fixed year or inferred,
  * fixed zone or the system's, a boot time). Invariants: BAD always says
  * why; an event has count 1, both addresses of one family, an action and a
- * matching outcome, and TCP flags only for TCP. */
+ * matching outcome, and TCP flags only for TCP. A SYN's fingerprint reads
+ * back from its text, and from the line ww_netfilter_format writes for the
+ * event whenever a line can say it (not bad, one window scale, IPv4
+ * options in whole words, the IP version the addresses have). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/synfp.h"
 #include "ingest/parse.h"
+#include "out/write.h"
+
+/* ev's fingerprint survives its text and, where a line can say it all,
+ * the line written for ev. */
+static void fp_round_trip(const struct ww_event *ev)
+{
+    const struct ww_synfp *fp = &ev->fp;
+    char t[WW_SYNFP_TEXT], line[WW_WRITE_MAX];
+    struct ww_synfp back;
+    struct ww_event again;
+    struct ww_parse_ctx c;
+    const char *why;
+    size_t n = ww_synfp_format(fp, t, sizeof t);
+    if (!n || ww_synfp_parse(t, n, &back) || memcmp(&back, fp, sizeof back)) abort();
+    int ws = 0;
+    for (unsigned i = 0; i < fp->nopt; i++) ws += fp->opt[i] == 3;
+    if ((fp->quirks & WW_FPQ_BAD) || ws > 1 || fp->olen % 4 ||
+        !(fp->flags & WW_FP_V6) != (ev->src.family == 4))
+        return;
+    n = ww_netfilter_format(ev, "fuzz", line, sizeof line);
+    if (!n) return; /* a time the writer cannot stamp */
+    ww_parse_ctx_init(&c);
+    if (ww_parse_netfilter(&c, line, n - 1, &again, &why) != WW_PARSE_EVENT) abort();
+    if (memcmp(&again.fp, fp, sizeof *fp)) abort();
+}
 
 static void one(struct ww_parse_ctx *ctx, const uint8_t *data, size_t size)
 {
@@ -28,6 +57,7 @@ static void one(struct ww_parse_ctx *ctx, const uint8_t *data, size_t size)
                            : WW_OUTCOME_UNKNOWN))
             abort();
         if (ev.tcpflags && ev.proto != 6) abort();
+        if (ev.fp.flags) fp_round_trip(&ev);
     }
     free(line);
 }
