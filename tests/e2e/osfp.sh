@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Passive OS fingerprints against real stacks and tools. A victim namespace
+# V (a bridge, so one capture sees everyone with Ethernet headers) takes SYNs
+# from four namespaces, each one sender: the Linux kernel (nmap -sT over a
+# few ports and curl to a few more), nmap -sS, hping3 -S over ports, and
+# masscan from an address of its own that the kernel of its namespace does
+# not hold (--source-ip; masscan answers ARP for it itself). V captures
+# with tcpdump and logs with nftables (`log prefix "ww: " flags tcp
+# options`, read back from the kernel log: net.netfilter.nf_log_all_netns
+# is set for the run, and put back). p0f -r on the capture says, per
+# source, what p0f's database calls it; wormwatch must say the same from the
+# capture and from the log with options, and from the log with its OPT
+# (...) cut out (what iptables writes without --log-tcp-options) only a
+# guess or nothing, never a wrong exact OS. wormwatch's answer is read from
+# `analyze --p0f-db` (scanners[].os) when analyze has it, and always from
+# tests/tools/osfp.c (the matcher over the ingest API, per source, with the
+# raw signature: what to read when they differ). Exit 77 (SKIP, with the
+# reason) without root, namespaces, p0f's database or one of the tools.
+set -u
+: "${WW:?WW=path/to/wormwatch}"
+DB=/etc/p0f/p0f.fp
+[ -r "$DB" ] || { echo "SKIP: $DB (Debian's p0f package) is absent"; exit 77; }
+for t in ip nft nmap hping3 masscan curl tcpdump p0f dmesg sysctl python3; do
+    command -v $t >/dev/null || { echo "SKIP: $t is missing (scripts/deps.sh installs it)"; exit 77; }
+done
+TOOL=$(dirname "$WW")/tool_osfp
+[ -x "$TOOL" ] || { echo "no $TOOL (build the tests/tools)"; exit 1; }
+. "$(dirname "$0")/netns.bash"
+T=$(mktemp -d)
+NFLOG_WAS=
+cleanup() {
+    netns_cleanup
+    [ -n "$NFLOG_WAS" ] && sysctl -qw net.netfilter.nf_log_all_netns="$NFLOG_WAS"
+    rm -rf "$T"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+NET=198.18.$((100 + $$ % 100)) # our own /24 of the benchmarking range: our lines in a shared kernel log
+VA=$NET.1
+netns_add V K N H M
+ip -n $V link add br0 type bridge || fail "no bridge"
+netns_up $V br0 $VA/24
+for x in K:11 N:12 H:13 M:14; do
+    n=${x%:*}
+    netns_link $n $NET.${x#*:}/24 V ""
+    ip -n $V link set v-$n master br0 || fail "v-$n not on the bridge"
+done
+VMAC=$(ip -n $V -br link show br0 | awk '{print $3}')
+
+NFLOG_WAS=$(sysctl -n net.netfilter.nf_log_all_netns) || { echo "SKIP: no net.netfilter.nf_log_all_netns"; exit 77; }
+sysctl -qw net.netfilter.nf_log_all_netns=1 || { echo "SKIP: cannot set net.netfilter.nf_log_all_netns"; exit 77; }
+ip netns exec $V nft -f - <<'NFT' || fail "nft"
+table inet ww17 {
+    chain input {
+        type filter hook input priority 0; policy accept;
+        tcp flags & (syn | ack) == syn log prefix "ww: " flags tcp options
+    }
+}
+NFT
+mark="ww-osfp-$$-$RANDOM"
+echo "$mark" > /dev/kmsg 2>/dev/null || fail "cannot write /dev/kmsg"
+
+ip netns exec $V tcpdump -i br0 -U -w "$T/cap.pcap" "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn" \
+    >/dev/null 2>"$T/tcpdump.err" &
+TD=$!
+for _ in $(seq 50); do grep -q listening "$T/tcpdump.err" && break; sleep 0.1; done
+ip netns exec $V python3 -m http.server 8080 --bind $VA --directory "$T" >/dev/null 2>&1 &
+for _ in $(seq 50); do ip netns exec $V ss -ltn | grep -q ":8080 " && break; sleep 0.1; done
+
+# the kernel: connect() scans and a few HTTP fetches
+ip netns exec $K nmap -n -Pn -sT -p 20-45,8080 -T4 --max-retries 0 $VA >"$T/nmap-sT.txt" 2>&1 ||
+    fail "nmap -sT: $(cat "$T/nmap-sT.txt")"
+for p in 8080 81 82; do ip netns exec $K curl -s -m 2 -o /dev/null http://$VA:$p/; done
+# nmap's raw SYNs
+ip netns exec $N nmap -n -Pn -sS -p 20-45,8080 -T4 --max-retries 0 $VA >"$T/nmap-sS.txt" 2>&1 ||
+    fail "nmap -sS: $(cat "$T/nmap-sS.txt")"
+# hping3: SYNs to ports 20, 21, ...
+ip netns exec $H hping3 -q -S -p ++20 -c 25 -i u20000 $VA >"$T/hping3.txt" 2>&1
+# masscan from its own address, to the victim's MAC
+ip netns exec $M masscan $VA -p20-45 --rate 500 --wait 1 --adapter v-V --adapter-ip $NET.15 \
+    --router-mac "$VMAC" >"$T/masscan.txt" 2>&1 || fail "masscan: $(tail -3 "$T/masscan.txt")"
+sleep 0.5
+kill -INT $TD; wait $TD 2>/dev/null
+
+# the kernel log since the mark, our victim's lines only
+dmesg | sed -n "/$mark/,\$p" | grep "ww: IN=br0 " | grep " DST=$VA " > "$T/nf.log"
+sed -E 's/ OPT \([0-9A-F]*\)//' "$T/nf.log" > "$T/nf-noopt.log"
+nlog=$(wc -l < "$T/nf.log")
+[ "$nlog" -ge 100 ] || fail "$nlog SYNs in the kernel log (nf_log in a namespace?)"
+grep -q " OPT (" "$T/nf.log" || fail "no OPT (...) in the kernel log"
+
+# what p0f says, per source: the set of its labels
+p0f -f "$DB" -r "$T/cap.pcap" -o "$T/p0f.log" >"$T/p0f.out" 2>&1 || fail "p0f -r: $(tail -3 "$T/p0f.out")"
+
+# what wormwatch says
+"$TOOL" "$DB" "$T/cap.pcap" > "$T/tool-pcap.txt" || fail "tool_osfp on the capture"
+"$TOOL" "$DB" "$T/nf.log" > "$T/tool-log.txt" || fail "tool_osfp on the log"
+"$TOOL" "$DB" "$T/nf-noopt.log" > "$T/tool-noopt.txt" || fail "tool_osfp on the log without options"
+ANALYZE=0
+if "$WW" analyze --help 2>&1 | grep -q -- --p0f-db; then
+    ANALYZE=1
+    for f in cap.pcap nf.log nf-noopt.log; do
+        "$WW" analyze --format json --p0f-db "$DB" "$T/$f" > "$T/$f.json" || fail "analyze $f"
+    done
+fi
+
+python3 - "$T" "$NET" "$ANALYZE" <<'PY'
+import json, re, sys
+T, NET, ANALYZE = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+who = {NET + ".11": "kernel (nmap -sT, curl)", NET + ".12": "nmap -sS",
+       NET + ".13": "hping3 -S", NET + ".15": "masscan"}
+p0f = {}
+for line in open(T + "/p0f.log"):
+    if "|mod=syn|" not in line or "|subj=cli|" not in line:
+        continue
+    f = dict(x.split("=", 1) for x in line.strip().split("|")[1:] if "=" in x)
+    src = f["cli"].rsplit("/", 1)[0]
+    label = f.get("os") or f.get("app") or "???"
+    if label.startswith("NMap "): # p0f's spelling; CONTRACT.md's (and wormwatch's) is nmap
+        label = "nmap " + label[5:]
+    p0f.setdefault(src, set()).add("-" if label == "???" else label)
+
+def tool(name):
+    out = {}
+    for line in open(T + "/" + name):
+        src, kind, label, sig = line.rstrip("\n").split("\t")
+        out[src] = (kind, label, sig)
+    return out
+
+pcap, log, noopt = tool("tool-pcap.txt"), tool("tool-log.txt"), tool("tool-noopt.txt")
+bad = []
+for src, what in sorted(who.items()):
+    if src not in p0f:
+        bad.append("%s (%s): p0f saw no SYN from it" % (src, what))
+        continue
+    want = p0f[src]
+    for name, got in (("capture", pcap), ("log", log)):
+        kind, label, sig = got.get(src, ("absent", "-", ""))
+        ok = label in want if label != "-" else want == {"-"}
+        print("%-16s %-24s p0f %-28s wormwatch (%s) %s %s  [%s]" %
+              (src, what, ",".join(sorted(want)), name, kind, label, sig))
+        if not ok:
+            bad.append("%s (%s): p0f says %s, wormwatch on the %s %s %s (%s)" %
+                       (src, what, sorted(want), name, kind, label, sig))
+    kind, label, sig = noopt.get(src, ("absent", "-", ""))
+    print("%-16s %-24s without options: %s %s  [%s]" % (src, what, kind, label, sig))
+    if kind not in ("guess", "none"):
+        bad.append("%s (%s): the log without options gave %s %s" % (src, what, kind, label))
+    elif kind == "guess" and want != {"-"} and label not in want:
+        print("    (a guess that p0f does not share: %s)" % label)
+# the kernel and nmap are what p0f's database knows: they must be named
+for src, label in ((NET + ".11", "Linux 2.2.x-3.x"), (NET + ".12", "nmap SYN scan")):
+    if label not in p0f.get(src, ()):
+        bad.append("%s: p0f itself did not say %s but %s" % (src, label, p0f.get(src)))
+if ANALYZE:
+    for f, src_of in (("cap.pcap", pcap), ("nf.log", log), ("nf-noopt.log", noopt)):
+        d = json.load(open("%s/%s.json" % (T, f)))
+        got = {}
+        for s in d["scanners"]:
+            got.setdefault(s["src"], set()).add(s.get("os"))
+            if f == "nf-noopt.log" and s.get("os") and s.get("os_match") != "guess":
+                bad.append("analyze %s: %s os %s (%s), not a guess" % (f, s["src"], s["os"], s.get("os_match")))
+        for src, (kind, label, sig) in src_of.items():
+            if src not in got:
+                continue
+            if (label if label != "-" else None) not in got[src]:
+                bad.append("analyze %s: %s os %s, the matcher says %s" % (f, src, got[src], label))
+if bad:
+    print("\n".join("FAIL: " + b for b in bad))
+    sys.exit(1)
+print("osfp.sh: wormwatch agrees with p0f on %d sources%s" %
+      (len(who), " (analyze too)" if ANALYZE else " (analyze has no --p0f-db yet: the matcher alone)"))
+PY
