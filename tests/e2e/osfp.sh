@@ -31,7 +31,7 @@ NFLOG_WAS=
 cleanup() {
     netns_cleanup
     [ -n "$NFLOG_WAS" ] && sysctl -qw net.netfilter.nf_log_all_netns="$NFLOG_WAS"
-    rm -rf "$T"
+    if [ "${KEEP:-0}" = 1 ]; then echo "KEEP=1: files in $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -112,9 +112,10 @@ who = {NET + ".11": "kernel (nmap -sT, curl)", NET + ".12": "nmap -sS",
        NET + ".13": "hping3 -S", NET + ".15": "masscan"}
 p0f = {}
 for line in open(T + "/p0f.log"):
-    if "|mod=syn|" not in line or "|subj=cli|" not in line:
+    # [2026/11/30 12:23:02] mod=syn|cli=198.18.148.11/43542|srv=...|subj=cli|os=...|...
+    f = dict(x.split("=", 1) for x in line.strip().split("] ", 1)[-1].split("|") if "=" in x)
+    if f.get("mod") != "syn" or f.get("subj") != "cli":
         continue
-    f = dict(x.split("=", 1) for x in line.strip().split("|")[1:] if "=" in x)
     src = f["cli"].rsplit("/", 1)[0]
     label = f.get("os") or f.get("app") or "???"
     if label.startswith("NMap "): # p0f's spelling; CONTRACT.md's (and wormwatch's) is nmap
