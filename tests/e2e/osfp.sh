@@ -163,6 +163,7 @@ if ANALYZE:
             if f == "nf-noopt.log" and s.get("os") and s.get("os_match") != "guess":
                 bad.append("analyze %s: %s os %s (%s), not a guess" % (f, s["src"], s["os"], s.get("os_match")))
         for src, (kind, label, sig) in src_of.items():
+            print("analyze %-13s %-16s os %s" % (f, src, sorted(got.get(src, {"(not a scanner)"}), key=str)))
             if src not in got:
                 continue
             if (label if label != "-" else None) not in got[src]:
