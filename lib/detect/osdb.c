@@ -13,9 +13,13 @@
  *
  * Index: signatures with the same option layout sit together (in the
  * file's order within a layout), and a hash table (core/hash.h) finds a
- * layout from the fingerprint's option kinds, so a match reads the few
- * signatures of one layout (at most 9 in Debian's p0f 3.09b file), not all.
- * The table is const after the load; the match allocates nothing.
+ * layout from the fingerprint's option kinds (two words, see struct lkey),
+ * so a match reads the signatures of one layout, not all 91: Debian's p0f
+ * 3.09b file has 28 layouts, the largest Linux's mss,sok,ts,nop,ws (27
+ * signatures), then 10, 9, 8. In a signature, the tests that tell a
+ * layout's signatures apart (scale, MSS, window) come first; the window's
+ * multiple of MSS or MTU (divisions) is worked out only when a signature
+ * asks. The table is const after the load; the match allocates nothing.
  *
  * Match (p0f 3.09b's tcp_find_match): layout, EOL padding and IP option
  * length must be equal; quirks equal, else a fuzzy candidate if all that
@@ -56,7 +60,7 @@
 #include "core/num.h"
 
 #define FILE_MAX (16u << 20)
-#define OPT_MAX 24      /* p0f's MAX_TCP_OPT: layouts longer than a fingerprint holds never match */
+#define OPT_MAX 24      /* p0f's MAX_TCP_OPT (layouts past WW_SYNFP_OPTS are read, never kept) */
 #define MAX_DIST 35     /* p0f's MAX_DIST: the most hops a non-fuzzy TTL may have come */
 #define CLASS_MAX 32
 #define LABEL_MAX 4095  /* osdb.h: 12 bits */
@@ -83,9 +87,16 @@ struct sig {
     uint8_t tool;     /* class "!" */
 };
 
+/* A layout as a key: its WW_SYNFP_OPTS kinds in two words, the bytes past
+ * n zero, so a fingerprint's is two loads and two masks, and equal layouts
+ * are equal words. */
+struct lkey {
+    uint64_t a, b; /* kinds 0..7 and 6..13 */
+    unsigned n;
+};
+
 struct layout {
-    uint8_t n;
-    uint8_t opt[OPT_MAX];
+    struct lkey key;
     uint32_t first, count; /* its signatures: sigs[first .. first + count) */
 };
 
@@ -119,27 +130,32 @@ struct ww_osdb {
 
 /* ---- the index ---- */
 
-static uint64_t layout_hash(const uint8_t *opt, unsigned n)
+/* 8 bytes as a little-endian word: one load (core/bytes.h's byte loop is
+ * not merged into one by the compiler) */
+static inline uint64_t le64(const uint8_t *p)
 {
-    uint64_t h = n;
-    for (unsigned i = 0; i < n; i += 8) {
-        uint64_t w = 0;
-        memcpy(&w, opt + i, n - i < 8 ? n - i : 8);
-        h = ww_hash64(h ^ w) + i;
-    }
-    return ww_hash64(h);
+    uint64_t w;
+    memcpy(&w, p, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
 }
 
-struct lkey {
-    const uint8_t *opt;
-    unsigned n;
-};
+static uint64_t low_bytes(uint64_t w, unsigned n) { return n >= 8 ? w : w & ((1ull << (8 * n)) - 1); }
+
+static struct lkey layout_key(const uint8_t opt[WW_SYNFP_OPTS], unsigned n)
+{
+    return (struct lkey){.a = low_bytes(le64(opt), n),
+                         .b = low_bytes(le64(opt + WW_SYNFP_OPTS - 8), n > 6 ? n - 6 : 0), .n = n};
+}
+
+static uint64_t layout_hash(const struct lkey *k) { return ww_hash64(k->a ^ ww_hash64(k->b + k->n)); }
 
 static int layout_eq(const void *ctx, uint32_t e, const void *key)
 {
-    const struct layout *l = &((const struct ww_osdb *)ctx)->layouts[e];
-    const struct lkey *k = key;
-    return l->n == k->n && !memcmp(l->opt, k->opt, k->n);
+    const struct lkey *l = &((const struct ww_osdb *)ctx)->layouts[e].key, *k = key;
+    return ((l->a ^ k->a) | (l->b ^ k->b) | (l->n ^ k->n)) == 0;
 }
 
 static uint64_t guess_hash(unsigned ittl, unsigned win) { return ww_hash64((uint64_t)ittl << 16 | win); }
@@ -228,7 +244,7 @@ static enum ww_err sig_line(struct load *l, const char *v, size_t n)
         return bad(l, "%d fields, not 8 (ver:ittl:olen:mss:wsize,scale:olayout:quirks:pclass)", nf);
 
     struct sig s = {0};
-    uint8_t opt[OPT_MAX];
+    uint8_t opt[OPT_MAX] = {0};
     unsigned nopt = 0;
     uint64_t x, y;
     const char *p;
@@ -330,10 +346,12 @@ static enum ww_err sig_line(struct load *l, const char *v, size_t n)
     s.pay = f[7][0] == '+';
 #undef FIELD_BAD
 
+    /* a layout longer than a fingerprint keeps never matches: read, not kept */
+    if (nopt > WW_SYNFP_OPTS) return WW_OK;
     /* its layout, found or added */
     struct ww_osdb *db = l->db;
-    struct lkey key = {opt, nopt};
-    uint64_t h = layout_hash(opt, nopt);
+    struct lkey key = layout_key(opt, nopt);
+    uint64_t h = layout_hash(&key);
     uint32_t li = ww_hash_find(&db->by_layout, h, layout_eq, db, &key);
     if (li == WW_HASH_NONE) {
         if (db->nlayouts == l->caplayouts)
@@ -342,8 +360,7 @@ static enum ww_err sig_line(struct load *l, const char *v, size_t n)
         li = (uint32_t)db->nlayouts++;
         struct layout *ly = &db->layouts[li];
         memset(ly, 0, sizeof *ly);
-        ly->n = (uint8_t)nopt;
-        memcpy(ly->opt, opt, nopt);
+        ly->key = key;
         ww_hash_add(&db->by_layout, h, li);
     }
     if (li > UINT16_MAX) return bad(l, "more than %u option layouts", UINT16_MAX + 1);
@@ -627,7 +644,7 @@ static int win_multi(const struct ww_synfp *fp, int *use_mtu)
     const unsigned div[] = {mss, ts1 ? mss - 12 : 0, 1460, 1448, v6 ? 1440 : 0, v6 ? 1428 : 0,
                             mss + 40, known ? mss + tot : 0, v6 ? mss + 60 : 0, 1500};
     for (unsigned i = 0; i < sizeof div / sizeof *div; i++) {
-        if (div[i] && win % div[i] == 0) {
+        if (div[i] && div[i] <= win && win % div[i] == 0) { /* a larger one cannot divide */
             *use_mtu = i >= 6;
             return (int)(win / div[i]);
         }
@@ -646,17 +663,32 @@ uint16_t ww_osdb_match(const struct ww_osdb *db, const struct ww_synfp *fp)
         if (gi == WW_HASH_NONE || db->guesses[gi].ambiguous) return 0;
         return (uint16_t)(WW_OS_GUESS << 12 | db->guesses[gi].label);
     }
-    struct lkey key = {fp->opt, fp->nopt > WW_SYNFP_OPTS ? WW_SYNFP_OPTS : fp->nopt};
-    uint32_t li = ww_hash_find(&db->by_layout, layout_hash(key.opt, key.n), layout_eq, db, &key);
+    struct lkey key = layout_key(fp->opt, fp->nopt > WW_SYNFP_OPTS ? WW_SYNFP_OPTS : fp->nopt);
+    uint32_t li = ww_hash_find(&db->by_layout, layout_hash(&key), layout_eq, db, &key);
     if (li == WW_HASH_NONE) return 0;
     const struct layout *ly = &db->layouts[li];
 
     uint32_t seqmask = fp->flags & WW_FP_SEQ ? ~0u : ~(uint32_t)(WW_FPQ_SEQ_MINUS | WW_FPQ_ACK_PLUS | WW_FPQ_ACK_MINUS);
     uint32_t q = fp->quirks & seqmask;
-    int v6 = fp->flags & WW_FP_V6, use_mtu = 0, multi = win_multi(fp, &use_mtu);
+    int v6 = fp->flags & WW_FP_V6, pay = !!(fp->flags & WW_FP_PAYLOAD);
+    int use_mtu = 0, multi = -2; /* -2: not worked out yet (it divides) */
     const struct sig *gmatch = NULL, *fmatch = NULL;
     for (uint32_t i = ly->first; i < ly->first + ly->count; i++) {
         const struct sig *s = &db->sigs[i];
+        /* p0f's tests, each a reason to pass over the signature, so in any
+           order: the ones that tell a layout's signatures apart first */
+        if (!(s->any & ANY_SCALE) && s->wscale != fp->wscale) continue;
+        if (!(s->any & ANY_MSS) && s->mss != fp->mss) continue;
+        if ((s->wtype == W_MSS || s->wtype == W_MTU) && multi == -2) multi = win_multi(fp, &use_mtu);
+        switch (s->wtype) {
+        case W_NORMAL: if (s->win != fp->win) continue; break;
+        case W_MOD: if (fp->win % s->win) continue; break;
+        case W_MSS: if (use_mtu || s->win != multi) continue; break;
+        case W_MTU: if (!use_mtu || s->win != multi) continue; break;
+        default: break;
+        }
+        if (s->eol_pad != fp->eol_pad || s->olen != fp->olen) continue;
+        if (!(s->any & ANY_PAY) && s->pay != pay) continue;
         int fuzzy = 0;
         uint32_t rq = s->quirks & seqmask;
         if (!s->ver) rq &= v6 ? ~(uint32_t)(WW_FPQ_DF | WW_FPQ_ID_PLUS | WW_FPQ_ID_MINUS) : ~(uint32_t)WW_FPQ_FLOW;
@@ -667,21 +699,10 @@ uint16_t ww_osdb_match(const struct ww_osdb *db, const struct ww_synfp *fp)
                 continue;
             fuzzy = 1;
         }
-        if (s->eol_pad != fp->eol_pad || s->olen != fp->olen) continue;
         if (s->bad_ttl) {
             if (s->ittl < ttl) continue;
         } else if (s->ittl < ttl || s->ittl - ttl > MAX_DIST) {
             fuzzy = 1;
-        }
-        if (!(s->any & ANY_MSS) && s->mss != fp->mss) continue;
-        if (!(s->any & ANY_SCALE) && s->wscale != fp->wscale) continue;
-        if (!(s->any & ANY_PAY) && s->pay != !!(fp->flags & WW_FP_PAYLOAD)) continue;
-        switch (s->wtype) {
-        case W_NORMAL: if (s->win != fp->win) continue; break;
-        case W_MOD: if (fp->win % s->win) continue; break;
-        case W_MSS: if (use_mtu || s->win != multi) continue; break;
-        case W_MTU: if (!use_mtu || s->win != multi) continue; break;
-        default: break;
         }
         if (fuzzy) {
             if (!fmatch) fmatch = s;
