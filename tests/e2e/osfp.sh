@@ -120,7 +120,9 @@ for line in open(T + "/p0f.log"):
     label = f.get("os") or f.get("app") or "???"
     if label.startswith("NMap "): # p0f's spelling; CONTRACT.md's (and wormwatch's) is nmap
         label = "nmap " + label[5:]
-    p0f.setdefault(src, set()).add("-" if label == "???" else label)
+    params = f.get("params", "")
+    kind = "fuzzy" if "fuzzy" in params else "generic" if "generic" in params else "exact"
+    p0f.setdefault(src, set()).add("-" if label == "???" else kind + " " + label)
 
 def tool(name):
     out = {}
@@ -138,7 +140,7 @@ for src, what in sorted(who.items()):
     want = p0f[src]
     for name, got in (("capture", pcap), ("log", log)):
         kind, label, sig = got.get(src, ("absent", "-", ""))
-        ok = label in want if label != "-" else want == {"-"}
+        ok = kind + " " + label in want if label != "-" else want == {"-"}
         print("%-16s %-24s p0f %-28s wormwatch (%s) %s %s  [%s]" %
               (src, what, ",".join(sorted(want)), name, kind, label, sig))
         if not ok:
@@ -148,10 +150,10 @@ for src, what in sorted(who.items()):
     print("%-16s %-24s without options: %s %s  [%s]" % (src, what, kind, label, sig))
     if kind not in ("guess", "none"):
         bad.append("%s (%s): the log without options gave %s %s" % (src, what, kind, label))
-    elif kind == "guess" and want != {"-"} and label not in want:
+    elif kind == "guess" and want != {"-"} and not any(w.endswith(" " + label) for w in want):
         print("    (a guess that p0f does not share: %s)" % label)
-# the kernel and nmap are what p0f's database knows: they must be named
-for src, label in ((NET + ".11", "Linux 2.2.x-3.x"), (NET + ".12", "nmap SYN scan")):
+# the kernel and nmap are what p0f's database knows: they must be named, and how
+for src, label in ((NET + ".11", "generic Linux 2.2.x-3.x"), (NET + ".12", "exact nmap SYN scan")):
     if label not in p0f.get(src, ()):
         bad.append("%s: p0f itself did not say %s but %s" % (src, label, p0f.get(src)))
 if ANALYZE:
