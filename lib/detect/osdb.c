@@ -28,7 +28,7 @@
  * signature's initial TTL and within 35 of it, else fuzzy (a random-TTL
  * tool's: at most its TTL, never fuzzy); mss, scale and pclass equal unless
  * `*`; the window by its form, where mss*N and mtu*N use the multiplier
- * p0f derives from the window and MSS (detect_win_multi below). The first
+ * p0f derives from the window and MSS (win_multi, its detect_win_multi). The first
  * specific match wins; else the first generic; else the first fuzzy one,
  * except for tools ("!"), which p0f never matches fuzzily. A log without
  * sequence numbers (WW_FP_SEQ unset) cannot judge seq-, ack+ and ack-, so
@@ -110,7 +110,7 @@ struct label {
 struct guess {
     uint16_t ittl, win; /* key */
     uint16_t label;     /* the label most of them carry */
-    uint16_t count;     /* its signatures */
+    uint32_t count;     /* its signatures */
     uint8_t ambiguous;  /* different systems */
 };
 
@@ -196,7 +196,7 @@ static enum ww_err bad(struct load *l, const char *fmt, ...)
     return WW_ERR_PARSE;
 }
 
-/* A cursor over one field of a signature: s .. end. */
+/* Takes word at *p (before end) and moves past it, or says 0. */
 static int eat(const char **p, const char *end, const char *word)
 {
     size_t n = strlen(word);
@@ -210,7 +210,7 @@ static int number(const char **p, const char *end, uint64_t max, uint64_t *out)
     return ww_num(p, end, max, out) == WW_OK;
 }
 
-/* The text of field i (0-based) of a ':'-separated signature. */
+/* The fields of a signature, by number, for errors. */
 static const char *const FIELD[] = {"ver", "ittl", "olen", "mss", "wsize,scale", "olayout", "quirks",
                                     "pclass"};
 
@@ -523,7 +523,7 @@ static void guesses(struct ww_osdb *db)
         for (size_t j = i; j < end;) {
             size_t e = j;
             while (e < end && k[e].label == k[j].label) e++;
-            if (e - j > g.count) g.label = k[j].label, g.count = (uint16_t)(e - j);
+            if (e - j > g.count) g.label = k[j].label, g.count = (uint32_t)(e - j);
             j = e;
         }
         for (size_t j = i; j < end; j++)
