@@ -361,6 +361,25 @@ for i, s in enumerate(["192.0.2.0/24 A\n192.0.2.128/25 B\n192.0.2.200 C\n",
                        "10.0.0.0/8 Caf\u00e9\n10.9.9.9/8 dup\n", "1.2.3.4\n"]):
     put("known", "file-%02d" % i, s)
 
+# ---- osdb: p0f.fp as p0f's README writes it, written here (Debian's file is not copied in)
+put("osdb", "forms", "; p0f.fp\nclasses = win,unix,other\n\n[mtu]\nlabel = Ethernet\nsig   = 1500\n\n"
+    "[tcp:request]\nlabel = s:unix:Linux:3.11 and newer\nsig   = *:64:0:*:mss*20,10:mss,sok,ts,nop,ws:df,id+:0\n"
+    "label = g:unix:Linux:2.2.x-3.x\nsig   = *:64:0:*:*,*:mss,sok,ts,nop,ws:df,id+:0\n"
+    "label = s:win:Windows:XP\nsig   = *:128:0:*:65535,0:mss,nop,nop,sok:df,id+:0\n"
+    "label = s:unix:OpenVMS:8.x\nsig   = 4:128:0:1460:mtu*2,0:mss,nop,ws::0\n"
+    "label = s:unix:Mac OS X:\nsig   = *:64:0:*:65535,*:mss,nop,ws,nop,nop,ts,sok,eol+1:df,id+:0\n"
+    "label = s:!:NMap:SYN scan\nsys   = @unix,@win\nsig   = *:64-:0:1460:1024,0:mss::0\n"
+    "label = s:!:NMap:OS detection\nsys   = @unix,@win\n"
+    "sig   = *:64-:0:1460:3,10:ws,nop,mss,sok,nop,nop:ecn,uptr+:0\n"
+    "label = s:other:Odd:\nsig   = 6:54+10:0:*:%8192,*:?30,mss:flow,ts1-,ts2+,opt+,exws,bad:*\n"
+    "sig   = 4:255:4:0:0,0::0+,id-,seq-,ack+,ack-,urgf+,pushf+:+\n\n"
+    "[tcp:response]\nlabel = s:unix:Linux:3.x\nsig   = *:64:0:*:mss*10,0:mss:df:0\n")
+for i, s in enumerate(["classes = unix\r\n[tcp:request]\r\nlabel = s:unix:L:\r\nsig = *:64:0:*:*,*:mss:df:0\r\n",
+                       "classes = unix\n[tcp:request]\nlabel = s:unix:L:\nsig = *:64+:0:*:*,*:mss:df:0\n",
+                       "classes = unix\n[tcp:request]\nlabel = s:unix:L:\nsig = *:64:0:*:*,*:eol+1,mss:df:0\n",
+                       "[tcp:request]\nsig = *:64:0:*:*,*:mss:df:0\n"]):
+    put("osdb", "file-%02d" % i, s)
+
 # ---- ch_tsv: ClickHouse TabSeparated answers (mode 0) and raw fields (mode 1)
 for i, s in enumerate([b"1\tplain\t\\N\n2\ttab\\there\t\n", b"back\\\\slash\\nline\t\\x41\\'\n",
                        b"2026-11-30\t10.0.0.1\t4\n2026-11-30\t10.0.0.2\t5", b"\\xZ1\n", b"\t" * 70 + b"\n"]):
