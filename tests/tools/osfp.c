@@ -1,12 +1,14 @@
 /* osfp.c -- tests/e2e/osfp.sh's look at what the matcher says per source,
  * without analyze (built as tool_osfp, never installed):
- *   tool_osfp P0F_DB FILE...
+ *   tool_osfp [--each] P0F_DB FILE...
  * reads the files (pcap, pcapng or logs, formats sniffed) with the ingest
  * API, matches every SYN's fingerprint against p0f's database and prints,
  * per source in first-seen order, the best match over its SYNs (the
  * smallest value, as osdb.h says a source's OS is) and that SYN's raw
  * signature:
  *   SRC<TAB>KIND<TAB>NAME<TAB>SIGNATURE       (KIND NAME "none -" if none)
+ * or with --each, every SYN as it comes:
+ *   SRC<TAB>SPORT<TAB>DST<TAB>DPORT<TAB>KIND<TAB>NAME<TAB>SIGNATURE
  * Exits 1 on an error, saying what. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +31,10 @@ struct src {
 
 int main(int argc, char **argv)
 {
+    int each = argc > 1 && !strcmp(argv[1], "--each");
+    argv += each, argc -= each;
     if (argc < 3) {
-        fprintf(stderr, "usage: tool_osfp P0F_DB FILE...\n");
+        fprintf(stderr, "usage: tool_osfp [--each] P0F_DB FILE...\n");
         return 1;
     }
     char err[512];
@@ -60,6 +64,14 @@ int main(int argc, char **argv)
                 s[n++] = (struct src){.addr = ev.src};
             }
             uint16_t m = ww_osdb_match(db, &ev.fp);
+            if (each) {
+                char sa[WW_ADDR_STRLEN], da[WW_ADDR_STRLEN], sig[WW_SYNFP_TEXT];
+                ww_synfp_format(&ev.fp, sig, sizeof sig);
+                printf("%s\t%u\t%s\t%u\t%s\t%s\t%s\n", ww_addr_format(&ev.src, sa), ev.sport,
+                       ww_addr_format(&ev.dst, da), ev.dport, m ? ww_os_kind_name(m) : "none",
+                       m ? ww_osdb_name(db, m) : "-", sig);
+                continue;
+            }
             if (!s[i].seen || (m && (!s[i].os || m < s[i].os))) {
                 s[i].os = m;
                 ww_synfp_format(&ev.fp, s[i].sig, sizeof s[i].sig);
@@ -72,7 +84,7 @@ int main(int argc, char **argv)
         }
         ww_reader_close(r);
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !each; i++) {
         char a[WW_ADDR_STRLEN];
         printf("%s\t%s\t%s\t%s\n", ww_addr_format(&s[i].addr, a),
                s[i].os ? ww_os_kind_name(s[i].os) : "none",
