@@ -45,6 +45,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 # each SYN p0f reports, as p0f says and as wormwatch says: the same
 each_syn() { # CAPTURE
+    rm -f "$T/each.p0f" # p0f -o appends
     p0f -f "$DB" -r "$1" -o "$T/each.p0f" >"$T/each.out" 2>&1 || fail "p0f -r $1: $(tail -3 "$T/each.out")"
     "$TOOL" --each "$DB" "$1" > "$T/each.ww" || fail "tool_osfp --each $1"
     python3 - "$1" "$T/each.p0f" "$T/each.ww" <<'PY'
