@@ -378,19 +378,16 @@ static enum ww_err sig_line(struct load *l, const char *v, size_t n)
 /* "label = type:class:name:flavor" in [tcp:request]. */
 static enum ww_err label_line(struct load *l, const char *v, size_t n)
 {
-    const char *end = v + n, *c1, *c2, *c3;
-    if (n < 2 || (v[0] != 's' && v[0] != 'g') || v[1] != ':' ||
-        !(c1 = v + 1) || !(c2 = memchr(c1 + 1, ':', (size_t)(end - c1 - 1))) ||
+    const char *end = v + n, *c2, *c3;
+    if (n < 2 || (v[0] != 's' && v[0] != 'g') || v[1] != ':' || !(c2 = memchr(v + 2, ':', n - 2)) ||
         !(c3 = memchr(c2 + 1, ':', (size_t)(end - c2 - 1))))
         return bad(l, "a label is type:class:name:flavor, type s or g");
-    int cls = -2;
-    if (c2 - c1 - 1 == 1 && c1[1] == '!') cls = -1;
+    const char *cl = v + 2;
+    size_t cn = (size_t)(c2 - cl);
+    int cls = cn == 1 && *cl == '!' ? -1 : -2;
     for (int i = 0; i < l->nclasses && cls == -2; i++)
-        if ((size_t)(c2 - c1 - 1) == strlen(l->classes[i]) && !memcmp(c1 + 1, l->classes[i], (size_t)(c2 - c1 - 1)))
-            cls = i;
-    if (cls == -2)
-        return bad(l, "class '%.*s' is not '!' nor in the classes line", (int)(c2 - c1 - 1 < 20 ? c2 - c1 - 1 : 20),
-                   c1 + 1);
+        if (cn == strlen(l->classes[i]) && !memcmp(cl, l->classes[i], cn)) cls = i;
+    if (cls == -2) return bad(l, "class '%.*s' is not '!' nor in the classes line", (int)(cn < 20 ? cn : 20), cl);
     if (c3 == c2 + 1) return bad(l, "a label without a name");
     struct ww_osdb *db = l->db;
     if (db->nlabels == LABEL_MAX) return bad(l, "more than %d labels", LABEL_MAX);
