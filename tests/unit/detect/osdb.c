@@ -6,7 +6,8 @@
  * fuzzy; a SYN logged without options gets a GUESS or nothing; the window
  * forms and "specific over generic" on a small database of our own; bad
  * lines give FILE:LINE errors; and the cost of a match. Without the p0f
- * package the parts on the real database are skipped (SKIP, naming it). */
+ * package the parts on the real database are skipped (SKIP, naming it).
+ * Fingerprints read by core/synfp.h (text, option bytes) match too. */
 #include "test.h"
 #include "core/synfp.h"
 #include "detect/osdb.h"
@@ -207,6 +208,38 @@ static void test_real(void)
     ww_osdb_free(db);
 }
 
+/* Fingerprints as core/synfp.h reads them: the text form of what the
+ * kernel, nmap and hping3 sent in tests/e2e/osfp.sh, and nmap's option bytes
+ * as psad's corpus logs them (OPT (020405B4)). */
+static void test_read(void)
+{
+    struct ww_osdb *db = NULL;
+    char err[256];
+    if (access(WW_OSDB_DEFAULT, R_OK)) { test_skipped = WW_OSDB_DEFAULT " (Debian's p0f package) is absent"; return; }
+    CHECK_INT(ww_osdb_load(NULL, &db, err, sizeof err), WW_OK);
+    if (!db) return;
+    static const struct { const char *text, *want; } t[] = {
+        {"4:64:0:1460:64240,10:mss,sok,ts,nop,ws:df,id+:0", "generic Linux 2.2.x-3.x"},
+        {"4:64:0:1460:64240,10:mss,sok,ts,nop,ws:df,id+,?seq:0", "generic Linux 2.2.x-3.x"},
+        {"4:64:0:*:64240,*:*:df,id+,?seq:*", "(none)"},
+        {"4:50:0:1460:1024,0:mss::0", "exact nmap SYN scan"},
+        {"4:50:0:*:1024,*:*:?seq:*", "guess nmap SYN scan"},
+        {"4:64:0:0:512,0::ack+:0", "(none)"},
+        {"4:255:0:0:1024,0:::0", "(none)"},
+        {"6:255:0:1460:1024,0:mss::0", "fuzzy Linux 2.2.x-3.x (barebone)"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        struct ww_synfp fp;
+        CHECK_INT(ww_synfp_parse(t[i].text, strlen(t[i].text), &fp), WW_OK);
+        CHECK_STR(os(db, fp), t[i].want);
+    }
+    struct ww_synfp fp = {.flags = WW_FP_SET, .ttl = 53, .win = 3072};
+    static const uint8_t opt[] = {0x02, 0x04, 0x05, 0xb4};
+    ww_synfp_options(&fp, opt, sizeof opt);
+    CHECK_STR(os(db, fp), "exact nmap SYN scan");
+    ww_osdb_free(db);
+}
+
 static struct ww_osdb *parse(const char *text, char *err, size_t errlen)
 {
     struct ww_osdb *db = NULL;
@@ -333,4 +366,4 @@ static void test_errors(void)
     CHECK_STR(ww_os_kind_name(WW_OS_FUZZY << 12 | 3), "fuzzy");
 }
 
-TEST_MAIN(test_forms(); test_errors(); test_every_line(); test_real())
+TEST_MAIN(test_forms(); test_errors(); test_every_line(); test_real(); test_read())
