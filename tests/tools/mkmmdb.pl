@@ -32,7 +32,9 @@
 #   @CC (the /8's number modulo 24), AS 64512 + its index among them
 #   ("Sim AS N", RFC 6996 private-use numbers); then, overriding,
 #   192.0.2.0/25      DE  AS64496 "Example Net One"
-#   192.0.2.128/25    FR  AS64497 "Réseau d'Exemple" (UTF-8)
+#   192.0.2.128/25    FR  AS64497 "Réseau d'Exemple" (UTF-8); the same AS
+#                     without an organisation in .224/28, as "Another Name"
+#                     in .240/28
 #   198.51.100.0/24   JP  AS64498 "Example Net Three"; its upper /25
 #                         AS64500 without an organisation
 #   203.0.113.0/24    registered_country AU only; AS64499 with a name of
@@ -111,6 +113,8 @@ sub networks {
     push @n, ["-$_"] for @RESERVED; # removed again
     push @n, ['192.0.2.0/25', 'DE', 0, 64496, 'Example Net One'],
              ['192.0.2.128/25', 'FR', 0, 64497, "R\x{e9}seau d'Exemple"],
+             ['192.0.2.224/28', 'FR', 0, 64497, undef],
+             ['192.0.2.240/28', 'FR', 0, 64497, 'Another Name'],
              ['198.51.100.0/24', 'JP', 0, 64498, 'Example Net Three'],
              ['198.51.100.128/25', 'JP', 0, 64500, undef],
              ['203.0.113.0/24', 'AU', 1, 64499, 'Long Name ' . ("\x{e9}" x 60)],

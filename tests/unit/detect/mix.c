@@ -1,0 +1,183 @@
+/* mix.c -- a surge's sources by OS, country and AS (detect/mix.h) over
+ * databases built at test time by tests/tools/mkmmdb.pl (tests/unit/mmdb.h):
+ * counts, distinct counts, the largest AS's share, the order of rows (count
+ * descending, then AS number or name), the cut at WW_MIX_TOP rows, an AS
+ * without organisation, sources in no network, nothing available; the same
+ * bytes whatever the order of the sample; a worm's spread over ASes against
+ * a campaign's. OS rows with p0f's real database once detect/osdb.c is
+ * there (its stub loads nothing: until then, db NULL only). */
+#include "test.h"
+#include "mmdb.h"
+#include "core/addr.h"
+#include "detect/mix.h"
+
+static struct ww_addr A(const char *s)
+{
+    struct ww_addr a = {0};
+    if (ww_addr_parse(s, strlen(s), &a)) { fprintf(stderr, "bad test address %s\n", s); exit(1); }
+    return a;
+}
+
+/* n sources: PREFIX1, PREFIX2, ... ("192.0.2." + "1".."n", or an IPv6 prefix) */
+static size_t add(struct ww_surge_src *s, size_t at, const char *prefix, int first, int n, uint16_t os)
+{
+    for (int i = 0; i < n; i++) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%s%d", prefix, first + i);
+        s[at + (size_t)i] = (struct ww_surge_src){A(buf), os};
+    }
+    return at + (size_t)n;
+}
+
+static struct ww_geo *open2(const char *country, const char *asn)
+{
+    char err[512] = "";
+    struct ww_geo *g = NULL;
+    CHECK_INT(ww_geo_open(country ? mmdb_path(country) : NULL, asn ? mmdb_path(asn) : NULL, &g, err,
+                          sizeof err), WW_OK);
+    CHECK_STR(err, "");
+    return g;
+}
+
+#define ROW(r, name_, asn_, n_) do { CHECK_STR((r).name, name_); CHECK_INT((r).asn, asn_); \
+    CHECK_INT((r).n, n_); } while (0)
+
+static struct ww_surge_src S[WW_SURGE_SAMPLE];
+
+static size_t sample(void)
+{
+    size_t n = 0;
+    n = add(S, n, "192.0.2.", 1, 10, 0x0001);        /* DE AS64496 */
+    n = add(S, n, "192.0.2.", 130, 5, 0x3002);       /* FR AS64497 */
+    n = add(S, n, "192.0.2.", 225, 1, 0);            /* FR AS64497 without organisation */
+    n = add(S, n, "192.0.2.", 241, 1, 0);            /* FR AS64497 "Another Name" */
+    n = add(S, n, "198.51.100.", 1, 5, 0);           /* JP AS64498 */
+    n = add(S, n, "198.51.100.", 200, 3, 0);         /* JP AS64500, no organisation */
+    n = add(S, n, "2001:db8::", 1, 5, 0x1001);       /* NL AS65536 */
+    n = add(S, n, "10.0.0.", 1, 2, 0);               /* in no network */
+    n = add(S, n, "203.0.113.", 9, 1, 0);            /* registered AU, AS64499 */
+    return n;                                        /* 33 */
+}
+
+static void test_geo_rows(void)
+{
+    if (!mmdb_path("GeoLite2-Country.mmdb")) return;
+    struct ww_geo *g = open2("GeoLite2-Country.mmdb", "GeoLite2-ASN.mmdb");
+    if (!g) return;
+    size_t n = sample();
+    struct ww_mix m;
+    ww_mix_of(S, n, NULL, g, &m);
+    CHECK_INT(m.has, WW_GEO_COUNTRY | WW_GEO_ASN);
+    CHECK_INT(m.n, 33);
+    CHECK_INT(m.os_known, 0); /* no p0f database: OS matches are not named */
+    CHECK_INT(m.nos, 0);
+    CHECK_INT(m.countries, 5);
+    CHECK_INT(m.ncountry, 5);
+    ROW(m.country[0], "DE", 0, 10);
+    ROW(m.country[1], "JP", 0, 8);
+    ROW(m.country[2], "FR", 0, 7);
+    ROW(m.country[3], "NL", 0, 5);
+    ROW(m.country[4], "AU", 0, 1);
+    ROW(m.country[5], "", 0, 0);
+    CHECK_INT(m.ases, 6);
+    CHECK_INT(m.nas, 6);
+    ROW(m.as[0], "Example Net One", 64496, 10);
+    ROW(m.as[1], "Another Name", 64497, 7); /* the smallest organisation given */
+    ROW(m.as[2], "Example Net Three", 64498, 5); /* a tie: by number */
+    ROW(m.as[3], "Example Six", 65536, 5);
+    ROW(m.as[4], "", 64500, 3);
+    CHECK_INT(m.as[5].asn, 64499);
+    CHECK_INT(strlen(m.as[5].name), 94);
+    CHECK(m.as_top_share > 10.0 / 31 - 1e-12 && m.as_top_share < 10.0 / 31 + 1e-12);
+
+    /* the same bytes whatever the order */
+    test_rand_state = 5;
+    for (int round = 0; round < 20; round++) {
+        for (size_t i = n - 1; i > 0; i--) {
+            size_t j = (size_t)(test_rand() % (i + 1));
+            struct ww_surge_src t = S[i]; S[i] = S[j]; S[j] = t;
+        }
+        struct ww_mix m2;
+        memset(&m2, 0xa5, sizeof m2);
+        ww_mix_of(S, n, NULL, g, &m2);
+        CHECK(memcmp(&m, &m2, sizeof m) == 0);
+    }
+
+    /* more groups than rows: the first WW_MIX_TOP kept, all counted */
+    size_t k = 0;
+    for (int o = 1; o <= 12; o++) { /* a source in each of 12 /8s, 3 in 1.0.0.0/10; 10/8 in none */
+        char p[32];
+        snprintf(p, sizeof p, "%d.1.2.", o);
+        k = add(S, k, p, 1, o == 1 ? 3 : 1, 0);
+    }
+    ww_mix_of(S, k, NULL, g, &m);
+    CHECK_INT(m.n, 14);
+    CHECK_INT(m.ases, 11);
+    CHECK_INT(m.nas, WW_MIX_TOP);
+    ROW(m.as[0], "Sim AS 0", 64512, 3);
+    ROW(m.as[1], "Sim AS 4", 64516, 1);
+    ROW(m.as[7], "Sim AS 28", 64540, 1);
+    CHECK_INT(m.countries, 11); /* the /8s 1..12 but 10: @CC[1..12], all different */
+    CHECK_INT(m.ncountry, WW_MIX_TOP);
+    ROW(m.country[0], "CN", 0, 3);
+    ROW(m.country[1], "BR", 0, 1); /* then by name */
+    ROW(m.country[2], "DE", 0, 1);
+
+    /* a worm's sources sit in many ASes, a campaign's in few */
+    test_rand_state = 9;
+    for (size_t i = 0; i < WW_SURGE_SAMPLE; i++) {
+        uint8_t b[4];
+        uint64_t r = test_rand();
+        memcpy(b, &r, 4);
+        b[0] = (uint8_t)(1 + b[0] % 223);
+        if (b[0] == 10 || b[0] == 127) b[0] = 11;
+        ww_addr_from_v4(&S[i].a, b);
+        S[i].os = 0;
+    }
+    ww_mix_of(S, WW_SURGE_SAMPLE, NULL, g, &m);
+    struct ww_mix c;
+    k = add(S, 0, "162.142.125.", 1, 200, 0);
+    k = add(S, k, "192.0.2.", 1, 56, 0);
+    ww_mix_of(S, k, NULL, g, &c);
+    printf("spread over ASes: worm %u ASes, top share %.3f; campaign %u ASes, top share %.3f\n",
+           m.ases, m.as_top_share, c.ases, c.as_top_share);
+    CHECK(m.ases > 150);
+    CHECK(m.as_top_share < 0.05);
+    CHECK_INT(c.ases, 2);
+    CHECK(c.as_top_share > 0.78 && c.as_top_share < 0.79); /* 200 / 256 */
+    ROW(c.as[0], "CENSYS-ARIN-01", 398324, 200);
+    ROW(c.country[0], "US", 0, 200);
+    ww_geo_close(g);
+
+    /* one database: only its part */
+    g = open2("dbip-country-lite.mmdb", NULL);
+    if (g) {
+        n = sample();
+        ww_mix_of(S, n, NULL, g, &m);
+        CHECK_INT(m.has, WW_GEO_COUNTRY);
+        CHECK_INT(m.countries, 5);
+        ROW(m.country[0], "DE", 0, 10);
+        CHECK_INT(m.ases, 0);
+        CHECK_INT(m.nas, 0);
+        CHECK(m.as_top_share == 0);
+        ww_geo_close(g);
+    }
+}
+
+static void test_nothing(void)
+{
+    struct ww_mix m;
+    size_t n = sample();
+    memset(&m, 0xa5, sizeof m);
+    ww_mix_of(S, n, NULL, NULL, &m);
+    CHECK_INT(m.has, 0);
+    CHECK_INT(m.n, 33);
+    CHECK_INT(m.os_known + m.nos + m.ncountry + m.nas + m.countries + m.ases, 0);
+    CHECK(m.as_top_share == 0);
+    CHECK_STR(m.os[0].name, "");
+    ww_mix_of(NULL, 0, NULL, NULL, &m);
+    CHECK_INT(m.n, 0);
+    CHECK_INT(m.has, 0);
+}
+
+TEST_MAIN(test_nothing(); test_geo_rows(); mmdb_cleanup())
