@@ -5,8 +5,9 @@
 #
 #   mkmmdb.pl DIR            the test databases (below) into DIR
 #   mkmmdb.pl --bench N DIR  bench-Country.mmdb and bench-ASN.mmdb: N
-#                            networks (/20 to /24, spread over the public
-#                            IPv4 space by a fixed walk), each its own AS
+#                            networks tiling 1.0.0.0-223.255.255.255 (of
+#                            many sizes, split by a fixed walk), each its
+#                            own AS (bench/geo.sh)
 #
 # Exit 77 (SKIP for tests/run.sh), saying so, when the Perl module is
 # missing; 2 on a usage error.
@@ -161,22 +162,28 @@ sub build {
 sub bench {
     my ($n, $dir) = @_;
     my $c = tree('Bench-Country', 6, alias => 1);
-    my $a = tree('Bench-ASN', 6, alias => 1);
-    my %seen;
+    my $as = tree('Bench-ASN', 6, alias => 1);
+    # a tiling of 1.0.0.0 - 223.255.255.255: the 223 /8s, then a network
+    # drawn by a fixed walk (glibc's LCG) split in two until there are N
+    my @net = map { [$_ << 24, 8] } 1 .. 223;
     my $x = 12345;
-    for (my $i = 0; $i < $n;) {
-        $x = ($x * 1103515245 + 12345) % 2147483648;  # a fixed walk (glibc's LCG)
-        my $len = 20 + $x % 5;
-        my $addr = ($x * 2 + 0x01000000) % 0xdf000000;  # 1.0.0.0 .. 223.255.255.255
-        $addr &= ~((1 << (32 - $len)) - 1);
-        my $net = join('.', unpack 'C4', pack 'N', $addr) . "/$len";
-        next if $seen{ $addr >> 12 }++;  # one per /20: networks never nest
-        $c->insert_network($net, place('maxmind', $CC[$i % 24]));
-        $a->insert_network($net, { autonomous_system_number => 1 + $i, autonomous_system_organization => "Bench AS $i" });
+    while (@net < $n) {
+        $x = ($x * 1103515245 + 12345) % 2147483648;
+        my $i = $x % @net;
+        my ($base, $len) = @{ $net[$i] };
+        next if $len >= 28;
+        $net[$i] = [$base, $len + 1];
+        push @net, [$base + (1 << (31 - $len)), $len + 1];
+    }
+    my $i = 0;
+    for my $e (sort { $a->[0] <=> $b->[0] } @net) {
+        my $cidr = join('.', unpack 'C4', pack 'N', $e->[0]) . "/$e->[1]";
+        $c->insert_network($cidr, place('maxmind', $CC[$i % 24]));
+        $as->insert_network($cidr, { autonomous_system_number => 1 + $i, autonomous_system_organization => "Bench AS $i" });
         $i++;
     }
     write_tree($c, "$dir/bench-Country.mmdb");
-    write_tree($a, "$dir/bench-ASN.mmdb");
+    write_tree($as, "$dir/bench-ASN.mmdb");
 }
 
 binmode STDOUT, ':utf8';
