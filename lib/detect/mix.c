@@ -107,6 +107,8 @@ void ww_mix_of(const struct ww_surge_src *s, size_t n, const struct ww_osdb *db,
     }
     uint32_t top;
     out->os_known = (uint32_t)nos;
+    out->country_known = (uint32_t)ncc;
+    out->as_known = (uint32_t)nas;
     tally(os, nos, groups, out->os, &out->nos, &top);
     out->countries = tally(cc, ncc, groups, out->country, &out->ncountry, &top);
     out->ases = tally(as, nas, groups, out->as, &out->nas, &top);

@@ -29,13 +29,17 @@ struct ww_mix {
     int has;                    /* WW_MIX_OS | WW_GEO_COUNTRY | WW_GEO_ASN: what was available */
     uint32_t n;                 /* sources sampled */
     uint32_t os_known;          /* of them with an OS */
+    uint32_t country_known, as_known; /* of them with a country, with an AS (the shares' bases) */
     uint32_t nos, ncountry, nas;/* rows below, by n descending, ties by name/number */
     uint32_t countries, ases;   /* distinct countries and ASes among the sampled */
     double as_top_share;        /* the largest AS's share of the sources with an AS */
     struct ww_mix_row os[WW_MIX_TOP], country[WW_MIX_TOP], as[WW_MIX_TOP];
 };
 
-/* The breakdown of s[0..n); db and g may be NULL (that part unavailable). */
+/* The breakdown of s[0..n); db and g may be NULL (that part unavailable).
+ * A row's share is its n over the part's *_known (as_top_share is as[0].n
+ * over as_known); os_known, country_known, as_known over n say how much of
+ * the sample each part covers. */
 void ww_mix_of(const struct ww_surge_src *s, size_t n, const struct ww_osdb *db,
                const struct ww_geo *g, struct ww_mix *out);
 

@@ -71,6 +71,8 @@ static void test_geo_rows(void)
     CHECK_INT(m.n, 33);
     CHECK_INT(m.os_known, 0); /* no p0f database: OS matches are not named */
     CHECK_INT(m.nos, 0);
+    CHECK_INT(m.country_known, 31); /* two in no network */
+    CHECK_INT(m.as_known, 31);
     CHECK_INT(m.countries, 5);
     CHECK_INT(m.ncountry, 5);
     ROW(m.country[0], "DE", 0, 10);
@@ -156,8 +158,10 @@ static void test_geo_rows(void)
         ww_mix_of(S, n, NULL, g, &m);
         CHECK_INT(m.has, WW_GEO_COUNTRY);
         CHECK_INT(m.countries, 5);
+        CHECK_INT(m.country_known, 31);
         ROW(m.country[0], "DE", 0, 10);
         CHECK_INT(m.ases, 0);
+        CHECK_INT(m.as_known, 0);
         CHECK_INT(m.nas, 0);
         CHECK(m.as_top_share == 0);
         ww_geo_close(g);
@@ -173,6 +177,7 @@ static void test_nothing(void)
     CHECK_INT(m.has, 0);
     CHECK_INT(m.n, 33);
     CHECK_INT(m.os_known + m.nos + m.ncountry + m.nas + m.countries + m.ases, 0);
+    CHECK_INT(m.country_known + m.as_known, 0);
     CHECK(m.as_top_share == 0);
     CHECK_STR(m.os[0].name, "");
     ww_mix_of(NULL, 0, NULL, NULL, &m);
