@@ -12,11 +12,12 @@
  *
  * Lookup: an IPv4 address is looked up as AF_INET, which libmaxminddb sends
  * to the IPv4 subtree of an IPv6 database (::/96, where MaxMind's writer
- * puts IPv4 networks and aliases ::ffff:0:0/96, 2002::/16 and Teredo to it);
- * if that finds nothing in an IPv6 database, once more as ::ffff:a.b.c.d,
- * for writers that keep IPv4 only in the mapped subtree (ww_addr's bytes
- * are that address already). An IPv6 address in an IPv4-only database is
- * not found. Country: country.iso_code, else registered_country.iso_code
+ * puts IPv4 networks and aliases ::ffff:0:0/96, 2002::/16 and Teredo to it),
+ * unless the open found ::/96 empty (the search for :: ends, with no entry,
+ * at a prefix of 96 bits or fewer): then the writer kept IPv4 only in the
+ * mapped subtree, and it is looked up as ::ffff:a.b.c.d (ww_addr's bytes
+ * are that address already). One tree walk either way. An IPv6 address in
+ * an IPv4-only database is not found. Country: country.iso_code, else registered_country.iso_code
  * (networks without a country of their own: anonymous proxies, satellite
  * providers); exactly two ASCII letters, else unknown. AS: the number (any
  * unsigned integer type up to 32 bits' worth) and
@@ -35,9 +36,20 @@
 #include "core/mem.h"
 
 struct ww_geo {
-    MMDB_s db[2]; /* [0] country, [1] ASN */
-    int has;      /* WW_GEO_COUNTRY | WW_GEO_ASN */
+    MMDB_s db[2];   /* [0] country, [1] ASN */
+    int mapped[2];  /* IPv4 only under ::ffff:0:0/96 */
+    int has;        /* WW_GEO_COUNTRY | WW_GEO_ASN */
 };
+
+/* Nothing in ::/96 of an IPv6 tree: its IPv4 networks, if any, are mapped. */
+static int v4_mapped(const MMDB_s *db)
+{
+    struct sockaddr_in6 any = {.sin6_family = AF_INET6};
+    int mmerr = 0;
+    if (db->metadata.ip_version != 6) return 0;
+    MMDB_lookup_result_s r = MMDB_lookup_sockaddr(db, (const struct sockaddr *)&any, &mmerr);
+    return mmerr == MMDB_SUCCESS && !r.found_entry && r.netmask <= 96;
+}
 
 static enum ww_err open_one(MMDB_s *db, const char *path, int which, char *err, size_t errlen)
 {
@@ -77,6 +89,7 @@ enum ww_err ww_geo_open(const char *country_path, const char *asn_path, struct w
             ww_geo_close(g);
             return rc;
         }
+        g->mapped[i] = v4_mapped(&g->db[i]);
         g->has |= which;
     }
     *out = g;
@@ -93,21 +106,20 @@ void ww_geo_close(struct ww_geo *g)
 
 int ww_geo_has(const struct ww_geo *g) { return g ? g->has : 0; }
 
-/* The entry for a in db, or found_entry false. */
-static MMDB_lookup_result_s find(const MMDB_s *db, const struct ww_addr *a)
+/* The entry for a in database i, or found_entry false. */
+static MMDB_lookup_result_s find(const struct ww_geo *g, int i, const struct ww_addr *a)
 {
-    MMDB_lookup_result_s r = {0};
+    MMDB_lookup_result_s r;
     int mmerr = 0;
-    struct sockaddr_in6 s6 = {.sin6_family = AF_INET6};
-    memcpy(&s6.sin6_addr, a->b, 16);
-    if (a->family == 4) {
+    if (a->family == 4 && !g->mapped[i]) {
         struct sockaddr_in s4 = {.sin_family = AF_INET};
         memcpy(&s4.sin_addr, a->b + 12, 4);
-        r = MMDB_lookup_sockaddr(db, (const struct sockaddr *)&s4, &mmerr);
-        if (mmerr == MMDB_SUCCESS && r.found_entry) return r;
-        if (db->metadata.ip_version != 6) return (MMDB_lookup_result_s){0};
+        r = MMDB_lookup_sockaddr(&g->db[i], (const struct sockaddr *)&s4, &mmerr);
+    } else {
+        struct sockaddr_in6 s6 = {.sin6_family = AF_INET6};
+        memcpy(&s6.sin6_addr, a->b, 16);
+        r = MMDB_lookup_sockaddr(&g->db[i], (const struct sockaddr *)&s6, &mmerr);
     }
-    r = MMDB_lookup_sockaddr(db, (const struct sockaddr *)&s6, &mmerr);
     return mmerr == MMDB_SUCCESS ? r : (MMDB_lookup_result_s){0};
 }
 
@@ -171,11 +183,11 @@ int ww_geo_lookup(const struct ww_geo *g, const struct ww_addr *a, struct ww_geo
     if (!g || (a->family != 4 && a->family != 6)) return 0;
     int found = 0;
     if (g->has & WW_GEO_COUNTRY) {
-        MMDB_lookup_result_s r = find(&g->db[0], a);
+        MMDB_lookup_result_s r = find(g, 0, a);
         if (r.found_entry && country_of(&r.entry, out->country)) found |= WW_GEO_COUNTRY;
     }
     if (g->has & WW_GEO_ASN) {
-        MMDB_lookup_result_s r = find(&g->db[1], a);
+        MMDB_lookup_result_s r = find(g, 1, a);
         if (r.found_entry && asn_of(&r.entry, out)) found |= WW_GEO_ASN;
     }
     return found;
