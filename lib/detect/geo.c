@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "core/mem.h"
 
@@ -53,6 +54,20 @@ static int v4_mapped(const MMDB_s *db)
 
 static enum ww_err open_one(MMDB_s *db, const char *path, int which, char *err, size_t errlen)
 {
+    /* said plainly here: mmap's own words would be "No such device" or
+     * "Invalid argument" */
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        if (!S_ISREG(st.st_mode)) {
+            snprintf(err, errlen, "%s: %s", path, S_ISDIR(st.st_mode) ? "a directory, not a MaxMind DB file"
+                                                  : "not a regular file (a MaxMind DB file is mapped)");
+            return WW_ERR_IO;
+        }
+        if (st.st_size == 0) {
+            snprintf(err, errlen, "%s: empty, not a MaxMind DB file", path);
+            return WW_ERR_PARSE;
+        }
+    }
     int rc = MMDB_open(path, MMDB_MODE_MMAP, db);
     if (rc == MMDB_FILE_OPEN_ERROR || rc == MMDB_IO_ERROR) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));

@@ -4,9 +4,9 @@
  * address in no network, a network with only a registered country, an AS
  * without an organisation, an organisation cut at a UTF-8 boundary, the
  * simulator's address space; IPv4 in an IPv4-only tree, in ::/96 and only
- * under ::ffff:0:0/96; MaxMind's 6to4 alias. Errors: a missing file, a file
- * that is not a MaxMind DB, a database of the wrong kind each way, all
- * naming the file. Threads share one handle. Prints the cost of a lookup
+ * under ::ffff:0:0/96; MaxMind's 6to4 alias. Errors: a missing file, a
+ * directory, a device, an empty file, a file that is not a MaxMind DB, a
+ * database of the wrong kind each way, all naming the file. Threads share one handle. Prints the cost of a lookup
  * (bench/geo.c measures it on a large database). */
 #include "test.h"
 #include "mmdb.h"
@@ -186,6 +186,11 @@ static void test_errors(void)
     CHECK_INT(ww_geo_open("/nonexistent/GeoLite2-Country.mmdb", NULL, &g, err, sizeof err), WW_ERR_IO);
     CHECK(g == NULL);
     CHECK_STR(err, "/nonexistent/GeoLite2-Country.mmdb: No such file or directory");
+    CHECK_INT(ww_geo_open("tests/unit", NULL, &g, err, sizeof err), WW_ERR_IO);
+    CHECK_STR(err, "tests/unit: a directory, not a MaxMind DB file");
+    CHECK_INT(ww_geo_open(NULL, "/dev/null", &g, err, sizeof err), WW_ERR_IO);
+    CHECK_STR(err, "/dev/null: not a regular file (a MaxMind DB file is mapped)");
+    CHECK(g == NULL);
     /* not a MaxMind DB: this very source file */
     CHECK_INT(ww_geo_open(NULL, "tests/unit/detect/geo.c", &g, err, sizeof err), WW_ERR_PARSE);
     CHECK(g == NULL);
@@ -193,6 +198,13 @@ static void test_errors(void)
 
     if (!mmdb_path("GeoLite2-ASN.mmdb")) return;
     char path[1024], want[1200];
+    snprintf(path, sizeof path, "%s", mmdb_path("empty.mmdb"));
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f) fclose(f);
+    CHECK_INT(ww_geo_open(path, NULL, &g, err, sizeof err), WW_ERR_PARSE);
+    snprintf(want, sizeof want, "%s: empty, not a MaxMind DB file", path);
+    CHECK_STR(err, want);
     /* an ASN file as the country database, a country file as the ASN one */
     snprintf(path, sizeof path, "%s", mmdb_path("GeoLite2-ASN.mmdb"));
     g = (struct ww_geo *)&err;
