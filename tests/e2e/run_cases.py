@@ -41,6 +41,10 @@ is stopped either way:
              key: VAR [KEYNAME]   first `wormwatch key add KEYNAME` (default
                                   VAR; the rest of the line); sets KEY_VAR
              netns: NAME          serve (and every request to it) in NAME
+  [mmdb]   the MaxMind-format test databases (tests/tools/mkmmdb.pl, through
+           mmdb.bash's mmdb_build) built into $TMP/mmdb; sets MMDB_COUNTRY,
+           MMDB_ASN (GeoLite2 layout), MMDB_DBIP_COUNTRY, MMDB_DBIP_ASN (DB-IP
+           Lite layout); the case is SKIPped when the Perl writer is missing
   [file NAME]         writes $TMP/NAME: the section's lines as they are
                       (comments too; blank lines around them dropped)
   [file NAME python]  the section is Python (names: the variables, dshield(),
@@ -78,10 +82,11 @@ not installed."""
 import glob, json, os, re, shlex, shutil, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SECTION = re.compile(r"^\[(netns|serve|file|run|http|submit)(\s[^\]]*)?\]\s*$")
+SECTION = re.compile(r"^\[(netns|serve|file|run|http|submit|mmdb)(\s[^\]]*)?\]\s*$")
 KEYS = {
     "main": {"args", "stdin", "exit", "timeout", "expect", "stdout", "stderr", "let"},
     "netns": {"ns", "link"},
+    "mmdb": {"let"},
     "serve": {"args", "key", "netns", "let"},
     "run": {"args", "sh", "stdin", "exit", "timeout", "expect", "stdout", "stderr", "let",
             "netns", "until", "background"},
@@ -287,6 +292,18 @@ class Case:
             raise Skipped(p.stdout.strip().splitlines()[-1])
         if p.returncode:
             raise Failed(["netns.bash: exit %d" % p.returncode], p.stdout + p.stderr)
+
+    def step_mmdb(self, step):
+        names = ("MMDB_COUNTRY", "MMDB_ASN", "MMDB_DBIP_COUNTRY", "MMDB_DBIP_ASN")
+        script = [". " + shlex.quote(os.path.join(HERE, "mmdb.bash")),
+                  "mmdb_build " + shlex.quote(os.path.join(self.tmp, "mmdb")),
+                  "printf '%s\\n' " + " ".join('"$%s"' % n for n in names)]
+        p = subprocess.run(["bash", "-c", "\n".join(script)], capture_output=True, text=True)
+        if p.returncode == 77:
+            raise Skipped(p.stdout.strip().splitlines()[-1])
+        if p.returncode:
+            raise Failed(["mmdb.bash: exit %d" % p.returncode], p.stdout + p.stderr)
+        self.vars.update(zip(names, p.stdout.splitlines()))
 
     def step_serve(self, step):
         k = step["keys"]
