@@ -17,13 +17,17 @@
  * at a prefix of 96 bits or fewer): then the writer kept IPv4 only in the
  * mapped subtree, and it is looked up as ::ffff:a.b.c.d (ww_addr's bytes
  * are that address already). One tree walk either way. An IPv6 address in
- * an IPv4-only database is not found. Country: country.iso_code, else registered_country.iso_code
- * (networks without a country of their own: anonymous proxies, satellite
- * providers); exactly two ASCII letters, else unknown. AS: the number (any
- * unsigned integer type up to 32 bits' worth) and
- * autonomous_system_organization cut at a UTF-8 character boundary to fit
- * WW_GEO_ORG_MAX. Strings in an MMDB are not NUL-terminated: every copy is
- * by the stored length. Nothing is allocated per lookup. */
+ * an IPv4-only database is not found.
+ *
+ * Country: country.iso_code, else registered_country.iso_code (networks
+ * without a country of their own: anonymous proxies, satellite providers);
+ * exactly two ASCII letters, upper-cased, else unknown. AS: the number (any
+ * integer type, 1 to 2^32-1) and autonomous_system_organization as whole
+ * UTF-8 characters that fit WW_GEO_ORG_MAX, invalid bytes and control
+ * characters as '?' (a database is the user's file: what it holds goes
+ * into JSON, HTML and terminals). Strings in an MMDB are not
+ * NUL-terminated: every copy is by the stored length. Nothing is allocated
+ * per lookup. */
 #include "detect/geo.h"
 
 #include <errno.h>
@@ -160,16 +164,40 @@ static int country_of(MMDB_entry_s *e, char cc[3])
     return 1;
 }
 
-/* s[0..n) into out (size bytes), cut where it would not fit at the start of
- * a UTF-8 character (never inside one). */
-static void copy_utf8(char *out, size_t size, const char *s, size_t n)
+/* The length of the valid UTF-8 character (RFC 3629: shortest form, no
+ * surrogates, at most U+10FFFF) at s[0..n), 0 if there is none. */
+static size_t utf8_char(const unsigned char *s, size_t n)
 {
-    if (n >= size) {
-        n = size - 1;
-        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80) n--; /* s[n] continues a character */
+    unsigned c = s[0];
+    size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+               : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (len == 0 || len > n) return 0;
+    for (size_t k = 1; k < len; k++)
+        if ((s[k] & 0xc0) != 0x80) return 0;
+    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) || /* overlong, surrogate */
+        (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))   /* overlong, > U+10FFFF */
+        return 0;
+    return len;
+}
+
+/* s[0..n) into out (size bytes) as text every writer can pass on (JSON,
+ * HTML, a terminal): whole UTF-8 characters only, as many as fit; a byte
+ * that starts no valid character, and a control character, become '?'. */
+static void copy_text(char *out, size_t size, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_char(u + i, n - i);
+        int bad = len == 0 || (len == 1 && (u[i] < 0x20 || u[i] == 0x7f));
+        size_t w = bad ? 1 : len;
+        if (o + w >= size) break;
+        if (bad) out[o] = '?';
+        else memcpy(out + o, u + i, len);
+        o += w;
+        i += bad ? 1 : len;
     }
-    memcpy(out, s, n);
-    out[n] = 0;
+    out[o] = 0;
 }
 
 static int asn_of(MMDB_entry_s *e, struct ww_geoinfo *out)
@@ -188,7 +216,7 @@ static int asn_of(MMDB_entry_s *e, struct ww_geoinfo *out)
     }
     if (v == 0 || v > UINT32_MAX) return 0;
     out->asn = (uint32_t)v;
-    if (get_string(e, org, &d)) copy_utf8(out->as_org, sizeof out->as_org, d.utf8_string, d.data_size);
+    if (get_string(e, org, &d)) copy_text(out->as_org, sizeof out->as_org, d.utf8_string, d.data_size);
     return 1;
 }
 

@@ -37,7 +37,10 @@
 #                     without an organisation in .224/28, as "Another Name"
 #                     in .240/28
 #   198.51.100.0/24   JP  AS64498 "Example Net Three"; its upper /25
-#                         AS64500 without an organisation
+#                         AS64500 without an organisation; .64/26 AS64501
+#                         with control characters in its name (and three
+#                         characters "é" the unit test overwrites with
+#                         bytes that are not UTF-8)
 #   203.0.113.0/24    registered_country AU only; AS64499 with a name of
 #                     130 bytes (UTF-8, cut by geo.c to 94)
 #   162.142.125.0/24, 167.94.138.0/24 (the simulator's research scanners,
@@ -117,6 +120,7 @@ sub networks {
              ['192.0.2.224/28', 'FR', 0, 64497, undef],
              ['192.0.2.240/28', 'FR', 0, 64497, 'Another Name'],
              ['198.51.100.0/24', 'JP', 0, 64498, 'Example Net Three'],
+             ['198.51.100.64/26', 'JP', 0, 64501, "Ctrl\tChars\nand\x7f|bad:\x{e9}\x{e9}\x{e9}"],
              ['198.51.100.128/25', 'JP', 0, 64500, undef],
              ['203.0.113.0/24', 'AU', 1, 64499, 'Long Name ' . ("\x{e9}" x 60)],
              ['162.142.125.0/24', 'US', 0, 398324, 'CENSYS-ARIN-01'],

@@ -2,8 +2,9 @@
  * test time by tests/tools/mkmmdb.pl (tests/unit/mmdb.h): the GeoLite2 and
  * DB-IP Lite layouts give the same answers for IPv4 and IPv6 addresses, an
  * address in no network, a network with only a registered country, an AS
- * without an organisation, an organisation cut at a UTF-8 boundary, the
- * simulator's address space; IPv4 in an IPv4-only tree, in ::/96 and only
+ * without an organisation, an organisation cut at a UTF-8 boundary, control
+ * characters and bytes that are not UTF-8 in one, the simulator's address
+ * space; IPv4 in an IPv4-only tree, in ::/96 and only
  * under ::ffff:0:0/96; MaxMind's 6to4 alias. Errors: a missing file, a
  * directory, a device, an empty file, a file that is not a MaxMind DB, a
  * database of the wrong kind each way, all naming the file. Threads share one handle. Prints the cost of a lookup
@@ -132,6 +133,43 @@ static void test_layouts(void)
         CHECK_STR(gi.as_org, "");
         ww_geo_close(g);
     }
+}
+
+/* Names as the database has them, or as a hand-edited file might: control
+ * characters and bytes that are not UTF-8 come out as '?', never as such. */
+static void test_bad_text(void)
+{
+    const char *src = mmdb_path("GeoLite2-ASN.mmdb");
+    if (!src) return;
+    char dst[1024];
+    snprintf(dst, sizeof dst, "%s", mmdb_path("patched-ASN.mmdb"));
+    FILE *f = fopen(src, "rb");
+    static char buf[1 << 20];
+    size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
+    if (f) fclose(f);
+    char *at = NULL;
+    for (size_t i = 0; !at && i + 11 <= n; i++)
+        if (!memcmp(buf + i, "|bad:\xc3\xa9\xc3\xa9\xc3\xa9", 11)) at = buf + i;
+    CHECK(at != NULL);
+    if (!at) return;
+    memcpy(at + 5, "\xc3" "A" "\xed\xa0\x80" "B", 6); /* a lead byte alone, a surrogate */
+    f = fopen(dst, "wb");
+    CHECK(f && fwrite(buf, 1, n, f) == n);
+    if (f) fclose(f);
+    struct ww_geo *g = NULL;
+    char err[512];
+    CHECK_INT(ww_geo_open(NULL, dst, &g, err, sizeof err), WW_OK);
+    if (!g) return;
+    struct ww_geoinfo gi;
+    CHECK_INT(look(g, "198.51.100.70", &gi), WW_GEO_ASN);
+    CHECK_INT(gi.asn, 64501);
+    CHECK_STR(gi.as_org, "Ctrl?Chars?and?|bad:?A???B");
+    ww_geo_close(g);
+    g = open2(NULL, "GeoLite2-ASN.mmdb");
+    if (!g) return;
+    CHECK_INT(look(g, "198.51.100.127", &gi), WW_GEO_ASN);
+    CHECK_STR(gi.as_org, "Ctrl?Chars?and?|bad:\xc3\xa9\xc3\xa9\xc3\xa9");
+    ww_geo_close(g);
 }
 
 static void test_trees(void)
@@ -298,4 +336,4 @@ static void test_threads(void)
     ww_geo_close(g);
 }
 
-TEST_MAIN(test_errors(); test_layouts(); test_trees(); test_threads(); mmdb_cleanup())
+TEST_MAIN(test_errors(); test_layouts(); test_bad_text(); test_trees(); test_threads(); mmdb_cleanup())
