@@ -23,7 +23,8 @@ enum { WW_GEO_COUNTRY = 1, WW_GEO_ASN = 2 };
 struct ww_geoinfo {
     char country[3];                /* ISO 3166 alpha-2, "" if unknown */
     uint32_t asn;                   /* 0 if unknown */
-    char as_org[WW_GEO_ORG_MAX];    /* "" if unknown (cut at a UTF-8 boundary) */
+    char as_org[WW_GEO_ORG_MAX];    /* "" if unknown; whole UTF-8 characters (cut to
+                                       fit), control characters and bad bytes as ? */
 };
 
 struct ww_geo;
