@@ -4,8 +4,8 @@
  * descending, then AS number or name), the cut at WW_MIX_TOP rows, an AS
  * without organisation, sources in no network, nothing available; the same
  * bytes whatever the order of the sample; a worm's spread over ASes against
- * a campaign's. OS rows with p0f's real database once detect/osdb.c is
- * there (its stub loads nothing: until then, db NULL only). */
+ * a campaign's. OS rows over p0f's real database (Debian's p0f package;
+ * SKIP naming it when absent), GUESS and FUZZY matches under their label. */
 #include "test.h"
 #include "mmdb.h"
 #include "core/addr.h"
@@ -168,6 +168,81 @@ static void test_geo_rows(void)
     }
 }
 
+/* The label number whose name holds each of the words, 0 if none. */
+static uint16_t label(const struct ww_osdb *db, const char *w1, const char *w2)
+{
+    for (uint16_t l = 1; l < 4096; l++) {
+        const char *name = ww_osdb_name(db, l);
+        if (!name) break;
+        if (strstr(name, w1) && (!w2 || strstr(name, w2))) return l;
+    }
+    fprintf(stderr, "no label with \"%s\" in p0f's database\n", w1);
+    test_failures++;
+    return 0;
+}
+
+/* OS rows over p0f's real database: each source's match named by its
+ * label, GUESS and GENERIC matches under the same label as EXACT ones. */
+static void test_os_rows(void)
+{
+    if (access(WW_OSDB_DEFAULT, R_OK) != 0) {
+        test_skipped = "p0f's database " WW_OSDB_DEFAULT " is not installed (Debian: p0f)";
+        return;
+    }
+    char err[512] = "";
+    struct ww_osdb *db = NULL;
+    CHECK_INT(ww_osdb_load(NULL, &db, err, sizeof err), WW_OK);
+    CHECK_STR(err, "");
+    if (!db) return;
+    uint16_t xp = label(db, "Windows", "XP"), linux = label(db, "Linux", "3.11"),
+             nmap = label(db, "SYN scan", NULL), last = 1;
+    while (ww_osdb_name(db, last + 1)) last++;
+    size_t n = 0;
+    n = add(S, n, "192.0.2.", 1, 20, (uint16_t)(WW_OS_EXACT << 12 | xp));
+    n = add(S, n, "192.0.2.", 30, 5, (uint16_t)(WW_OS_GUESS << 12 | xp));
+    n = add(S, n, "198.51.100.", 1, 6, (uint16_t)(WW_OS_EXACT << 12 | linux));
+    n = add(S, n, "198.51.100.", 10, 4, (uint16_t)(WW_OS_FUZZY << 12 | linux));
+    n = add(S, n, "2001:db8::", 1, 10, (uint16_t)(WW_OS_EXACT << 12 | nmap));
+    n = add(S, n, "10.0.0.", 1, 3, 0);                          /* no match */
+    n = add(S, n, "10.0.1.", 1, 2, (uint16_t)(last + 1));       /* no such label */
+    struct ww_mix m;
+    ww_mix_of(S, n, db, NULL, &m);
+    CHECK_INT(m.has, WW_MIX_OS);
+    CHECK_INT(m.n, 50);
+    CHECK_INT(m.os_known, 45);
+    CHECK_INT(m.nos, 3);
+    CHECK_STR(m.os[0].name, ww_osdb_name(db, xp));
+    CHECK_INT(m.os[0].n, 25);
+    CHECK_INT(m.os[0].asn, 0);
+    /* a tie of 10: by name, "Linux ..." before "nmap ..." or "NMap ..." */
+    CHECK_STR(m.os[1].name, ww_osdb_name(db, linux));
+    CHECK_INT(m.os[1].n, 10);
+    CHECK_STR(m.os[2].name, ww_osdb_name(db, nmap));
+    CHECK_INT(m.os[2].n, 10);
+    CHECK_INT(m.country_known + m.as_known + m.ncountry + m.nas, 0);
+    printf("OS rows: %u %s, %u %s, %u %s of %u with an OS\n", m.os[0].n, m.os[0].name, m.os[1].n,
+           m.os[1].name, m.os[2].n, m.os[2].name, m.os_known);
+
+    /* with the databases too: every part at once, in any order */
+    const char *c = mmdb_path("GeoLite2-Country.mmdb"), *a = mmdb_path("GeoLite2-ASN.mmdb");
+    struct ww_geo *g = NULL;
+    if (c && ww_geo_open(c, a, &g, err, sizeof err) == WW_OK) {
+        struct ww_mix m2;
+        ww_mix_of(S, n, db, g, &m);
+        CHECK_INT(m.has, WW_MIX_OS | WW_GEO_COUNTRY | WW_GEO_ASN);
+        CHECK_INT(m.os_known, 45);
+        CHECK_INT(m.country_known, 45); /* 10.0/16 in none */
+        ROW(m.country[0], "DE", 0, 25);
+        for (size_t i = 0; i < n / 2; i++) {
+            struct ww_surge_src t = S[i]; S[i] = S[n - 1 - i]; S[n - 1 - i] = t;
+        }
+        ww_mix_of(S, n, db, g, &m2);
+        CHECK(memcmp(&m, &m2, sizeof m) == 0);
+        ww_geo_close(g);
+    }
+    ww_osdb_free(db);
+}
+
 static void test_nothing(void)
 {
     struct ww_mix m;
@@ -185,4 +260,4 @@ static void test_nothing(void)
     CHECK_INT(m.has, 0);
 }
 
-TEST_MAIN(test_nothing(); test_geo_rows(); mmdb_cleanup())
+TEST_MAIN(test_nothing(); test_geo_rows(); test_os_rows(); mmdb_cleanup())
