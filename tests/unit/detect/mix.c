@@ -9,6 +9,7 @@
 #include "test.h"
 #include "mmdb.h"
 #include "core/addr.h"
+#include "core/synfp.h"
 #include "detect/mix.h"
 
 static struct ww_addr A(const char *s)
@@ -222,6 +223,29 @@ static void test_os_rows(void)
     CHECK_INT(m.country_known + m.as_known + m.ncountry + m.nas, 0);
     printf("OS rows: %u %s, %u %s, %u %s of %u with an OS\n", m.os[0].n, m.os[0].name, m.os[1].n,
            m.os[1].name, m.os[2].n, m.os[2].name, m.os_known);
+
+    /* from fingerprints as the parsers read them: an exact match and a
+     * guess (a log without options) of the same label are one row */
+    static const char *const text[] = {
+        "4:50:0:1460:1024,0:mss::0",                        /* nmap SYN scan, exact */
+        "4:50:0:*:1024,*:*:?seq:*",                         /* nmap SYN scan, a guess */
+        "4:64:0:1460:64240,10:mss,sok,ts,nop,ws:df,id+:0",  /* Linux, generic */
+    };
+    struct ww_surge_src f[3];
+    for (int i = 0; i < 3; i++) {
+        struct ww_synfp fp;
+        CHECK_INT(ww_synfp_parse(text[i], strlen(text[i]), &fp), WW_OK);
+        f[i] = (struct ww_surge_src){A(i ? "192.0.2.9" : "192.0.2.8"), ww_osdb_match(db, &fp)};
+    }
+    CHECK_INT(WW_OS_KIND(f[0].os), WW_OS_EXACT);
+    CHECK_INT(WW_OS_KIND(f[1].os), WW_OS_GUESS);
+    ww_mix_of(f, 3, db, NULL, &m);
+    CHECK_INT(m.os_known, 3);
+    CHECK_INT(m.nos, 2);
+    CHECK_STR(m.os[0].name, ww_osdb_name(db, nmap));
+    CHECK_INT(m.os[0].n, 2);
+    CHECK(strstr(m.os[1].name, "Linux") != NULL);
+    CHECK_INT(m.os[1].n, 1);
 
     /* with the databases too: every part at once, in any order */
     const char *c = mmdb_path("GeoLite2-Country.mmdb"), *a = mmdb_path("GeoLite2-ASN.mmdb");
