@@ -6,6 +6,12 @@
  *    "proto":"tcp"|N,"flags":"SYN,ACK"|"SA","count":N}
  * with ts, src, dst and proto required, ports and flags defaulting to 0 and
  * count to 1 (1..1,000,000 as in DShield TSV); unknown keys are ignored.
+ * A TCP SYN's fingerprint (core/synfp.h) travels as ww_synfp_format's text:
+ * NDJSON's optional "fp" string, TSV's optional tenth field (what
+ * wormwatch's sensor appends; DShield's nine are read by ww_parse_dshield
+ * alone, so lines of DShield's own clients are taken as they always were).
+ * Empty means none; text ww_synfp_parse refuses, or a fingerprint on
+ * anything but TCP, rejects the batch like any bad field.
  * Lines are split on '\n' by length, never relying on NUL termination; a
  * NUL byte inside a line is an error (it would truncate text silently).
  * Dates are checked here, after either parser, so both formats refuse the
@@ -69,6 +75,32 @@ static enum ww_err json_addr(json_t *o, const char *key, struct ww_addr *a)
     return json_is_string(v) ? ww_addr_parse(json_string_value(v), json_string_length(v), a) : WW_ERR_PARSE;
 }
 
+/* s[0..n): a fingerprint's text for an event of proto into *fp; "" is
+ * none. -1 if it does not parse or the event is no TCP. */
+static int fingerprint(const char *s, size_t n, int proto, struct ww_synfp *fp)
+{
+    if (!n) return 0;
+    return proto == WW_PROTO_TCP && !ww_synfp_parse(s, n, fp) ? 0 : -1;
+}
+
+/* A TSV line's tenth field: *n shortened to the nine DShield ones, the
+ * rest (after the ninth tab, '\r' trimmed) in *fp, *fpn; *fpn = 0 for a
+ * line of nine. */
+static void tenth_field(const char *p, size_t *n, const char **fp, size_t *fpn)
+{
+    const char *q = p, *end = p + *n;
+    *fpn = 0;
+    for (int tabs = 0; tabs < 9; tabs++) {
+        q = memchr(q, '\t', (size_t)(end - q));
+        if (!q) return;
+        q++;
+    }
+    *n = (size_t)(q - 1 - p);
+    while (end > q && end[-1] == '\r') end--;
+    *fp = q;
+    *fpn = (size_t)(end - q);
+}
+
 static const char *ndjson_line(const char *p, size_t n, struct ww_event *ev)
 {
     json_error_t jerr;
@@ -101,6 +133,11 @@ static const char *ndjson_line(const char *p, size_t n, struct ww_event *ev)
     if (fl && proto == WW_PROTO_TCP &&
         ww_dshield_tcpflags(json_string_value(fl), json_string_length(fl), &ev->tcpflags)) {
         why = "bad \"flags\""; goto out;
+    }
+    json_t *fp = json_object_get(o, "fp");
+    if (fp && (!json_is_string(fp) || fingerprint(json_string_value(fp), json_string_length(fp),
+                                                  proto, &ev->fp))) {
+        why = "bad \"fp\" (a TCP SYN's fingerprint, p0f's raw signature)"; goto out;
     }
     ev->proto = (uint8_t)proto;
     ev->sport = (uint16_t)sport;
@@ -141,9 +178,19 @@ int ww_batch_parse(struct ww_batch *b, enum ww_batch_fmt fmt, const char *body,
         if (memchr(p, '\0', n)) { *why = "NUL byte in line"; goto bad; }
         struct ww_event ev;
         if (fmt == WW_BATCH_TSV) {
+            const char *fp = NULL;
+            size_t fpn;
+            tenth_field(p, &n, &fp, &fpn);
             enum ww_parse_rc rc = ww_parse_dshield(&ctx, p, n, &ev, why);
             if (rc == WW_PARSE_SKIP) continue;
             if (rc == WW_PARSE_BAD) goto bad;
+            ev.fp = (struct ww_synfp){0};
+            ev.os = 0;
+            if (fpn && memchr(fp, '\t', fpn)) { *why = "more than 10 tab-separated fields"; goto bad; }
+            if (fingerprint(fp, fpn, ev.proto, &ev.fp)) {
+                *why = "bad fingerprint in field 10 (a TCP SYN's, p0f's raw signature)";
+                goto bad;
+            }
         } else {
             size_t k = n;
             while (k && (p[k - 1] == '\r' || p[k - 1] == ' ' || p[k - 1] == '\t')) k--;

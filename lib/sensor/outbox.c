@@ -4,7 +4,9 @@
  * An event's target is hidden as --anonymize says (by default its Crypto-PAn
  * pseudonym under the deployment's key, cryptopan.h; or masked to its first
  * bits; or not at all) and the event appended as a DShield TSV line to the
- * open batch, which closes at --batch events or --flush seconds.
+ * open batch, which closes at --batch events or --flush seconds. A TCP
+ * SYN's fingerprint (core/synfp.h), when the input showed one, follows as a
+ * tenth field in its text form (the collector's ingest/batch.c reads it).
  * Exactly-once, end to end, rests on this order:
  *   1. the closed batch is stored in the spool (fsync + rename) as
  *      <seq>-<instance>-<seq>.batch;
@@ -310,6 +312,16 @@ void outbox_add(struct outbox *o, const struct ww_event *e)
         ww_addr_mask(&ev.dst, ev.dst.family == 4 ? o->anon_bits : 48);
     size_t n = ww_dshield_format(&ev, "0", line, sizeof line);
     if (!n) return;
+    if (ev.fp.flags) { /* a SYN's fingerprint: the tenth field (ingest/batch.c) */
+        char fp[WW_SYNFP_TEXT];
+        size_t k = ww_synfp_format(&ev.fp, fp, sizeof fp);
+        if (k && n + k + 1 < sizeof line) {
+            line[n - 1] = '\t';
+            memcpy(line + n, fp, k);
+            n += k;
+            line[n++] = '\n';
+        }
+    }
     ww_buf_add(&o->batch, line, n); /* room for --batch lines: cannot fail */
     if (++o->bn >= o->batch_max) outbox_commit(o);
 }
