@@ -16,6 +16,8 @@ struct ww_store_ops;
 struct ww_store {
     const struct ww_store_ops *ops;
     const struct ww_known *known; /* ww_store_opts.known, set by ww_store_start */
+    const struct ww_osdb *osdb;   /* ww_store_enrich's */
+    const struct ww_geo *geo;
 };
 
 struct ww_store_ops {

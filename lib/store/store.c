@@ -54,6 +54,15 @@ int ww_store_start(struct ww_store *st, const struct ww_store_opts *o, char *err
     return st->ops->start(st, o, err, errlen);
 }
 
+void ww_store_enrich(struct ww_store *st, const struct ww_osdb *osdb, const struct ww_geo *geo)
+{
+    st->osdb = osdb;
+    st->geo = geo;
+}
+
+const struct ww_osdb *ww_store_osdb(const struct ww_store *st) { return st->osdb; }
+const struct ww_geo *ww_store_geo(const struct ww_store *st) { return st->geo; }
+
 /* Sources in a known scanner's range get its label (store.h). */
 static int label_sources(struct ww_store *st, struct ww_store_src *r, size_t n, int rc)
 {

@@ -40,6 +40,8 @@
 #include "core/event.h"
 
 struct ww_known;
+struct ww_osdb;
+struct ww_geo;
 
 struct ww_store;
 
@@ -112,6 +114,14 @@ struct ww_store_opts {
     int64_t retention_days;
 };
 int  ww_store_start(struct ww_store *st, const struct ww_store_opts *o, char *err, size_t errlen);
+/* Who is scanning (issue 17): p0f's database, with which the writer
+ * matches each event's SYN fingerprint (struct ww_event's os) and names
+ * each source's OS, and the MaxMind databases, which the API looks up at
+ * query time (serve/api.c: alike for every engine); borrowed, outliving
+ * the store; either NULL for none. Set before ww_store_start. */
+void ww_store_enrich(struct ww_store *st, const struct ww_osdb *osdb, const struct ww_geo *geo);
+const struct ww_osdb *ww_store_osdb(const struct ww_store *st);
+const struct ww_geo *ww_store_geo(const struct ww_store *st);
 /* One batch, atomically and durably: returns once it is committed. WW_OK
  * with *duplicate = 1 (nothing stored) if this sensor already submitted
  * batch_id; WW_ERR_IO (nothing stored: send it again later) if the store
@@ -141,11 +151,18 @@ struct ww_store_agg {
     int64_t records, sources, targets, sensors;
 };
 
+#define WW_STORE_OS_MAX 64 /* an OS label's text, NUL included (p0f's are shorter) */
+
 /* A source's figures over all time. */
 struct ww_store_src {
     char src[WW_ADDR_STRLEN];
     int64_t records, targets, ports, sensors, first_us, last_us;
     const char *label;        /* a known scanner's (ww_store_opts.known), or NULL */
+    /* its OS (issue 17): the best match over its SYNs' fingerprints when
+     * stored (detect/osdb.h: the smallest nonzero os), kept as p0f's label
+     * text, so it stays what it was whatever database reads it later */
+    char os[WW_STORE_OS_MAX];  /* "" if none */
+    uint16_t os_match;         /* the match it was (WW_OS_KIND: exact .. guess); 0 if none */
 };
 
 #define WW_STORE_EXPLAIN 512

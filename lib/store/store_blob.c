@@ -19,10 +19,13 @@
  *
  * Log events (what a crash replays, and what a restart gives back to the
  * hold): ts i64, count u32, dport u16, sport u16, proto u8, tcpflags u8,
- * then src and dst as family byte + 4 or 16 bytes (form 2, LOG_FMT; the
- * detector needs the source port for Witty-like worms and the flags to
- * leave backscatter out). Form 1, the rows of older stores, lacks sport and
- * tcpflags. Every integer is little-endian (core/bytes.h). */
+ * then src and dst as family byte + 4 or 16 bytes (form 2; the detector
+ * needs the source port for Witty-like worms and the flags to leave
+ * backscatter out), then (form 3, LOG_FMT) a SYN's fingerprint: its flags
+ * byte, and when not 0 quirks u32, win u16, mss u16, ttl, olen, wscale,
+ * eol_pad, nopt (at most WW_SYNFP_OPTS) and nopt option kinds. Form 1, the
+ * rows of older stores, lacks sport and tcpflags. Every integer is
+ * little-endian (core/bytes.h). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -200,7 +203,36 @@ size_t log_encode_event(const struct ww_event *e, unsigned char *b)
     size_t n = 18;
     n += put_addr(b + n, &e->src);
     n += put_addr(b + n, &e->dst);
-    return n;
+    const struct ww_synfp *f = &e->fp;
+    b[n++] = f->flags;
+    if (!f->flags) return n;
+    uint8_t nopt = f->nopt <= WW_SYNFP_OPTS ? f->nopt : WW_SYNFP_OPTS;
+    ww_le_put32(b + n, f->quirks);
+    ww_le_put16(b + n + 4, f->win);
+    ww_le_put16(b + n + 6, f->mss);
+    b[n + 8] = f->ttl, b[n + 9] = f->olen, b[n + 10] = f->wscale, b[n + 11] = f->eol_pad;
+    b[n + 12] = nopt;
+    memcpy(b + n + 13, f->opt, nopt);
+    return n + 13 + nopt;
+}
+
+/* form 3's fingerprint at b[*off..len) */
+static int get_fp(const unsigned char *b, size_t len, size_t *off, struct ww_synfp *f)
+{
+    if (*off >= len) return -1;
+    const unsigned char *p = b + *off;
+    if (!(f->flags = p[0])) {
+        ++*off;
+        return 0;
+    }
+    if (len - *off < 14 || p[13] > WW_SYNFP_OPTS || len - *off - 14 < p[13]) return -1;
+    f->quirks = ww_le_get32(p + 1);
+    f->win = ww_le_get16(p + 5);
+    f->mss = ww_le_get16(p + 7);
+    f->ttl = p[9], f->olen = p[10], f->wscale = p[11], f->eol_pad = p[12], f->nopt = p[13];
+    memcpy(f->opt, p + 14, f->nopt);
+    *off += 14 + (size_t)f->nopt;
+    return 0;
 }
 
 static int get_addr(const unsigned char *b, size_t len, size_t *off, struct ww_addr *a)
@@ -222,7 +254,7 @@ static int get_addr(const unsigned char *b, size_t len, size_t *off, struct ww_a
 int log_decode_event(int fmt, const unsigned char *b, size_t len, size_t *off, struct ww_event *e)
 {
     size_t fixed = fmt == 1 ? 15 : 18;
-    if ((fmt != 1 && fmt != LOG_FMT) || *off > len || len - *off < fixed) return WW_ERR_PARSE;
+    if (fmt < 1 || fmt > LOG_FMT || *off > len || len - *off < fixed) return WW_ERR_PARSE;
     const unsigned char *p = b + *off;
     memset(e, 0, sizeof *e);
     e->ts_us = (int64_t)ww_le_get64(p);
@@ -238,5 +270,6 @@ int log_decode_event(int fmt, const unsigned char *b, size_t len, size_t *off, s
         e->tcpflags = p[17];
     }
     *off += fixed;
-    return get_addr(b, len, off, &e->src) ? WW_ERR_PARSE : get_addr(b, len, off, &e->dst);
+    if (get_addr(b, len, off, &e->src) || get_addr(b, len, off, &e->dst)) return WW_ERR_PARSE;
+    return fmt < 3 || !get_fp(b, len, off, &e->fp) ? WW_OK : WW_ERR_PARSE;
 }

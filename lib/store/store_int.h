@@ -57,13 +57,16 @@ void tally_key_int(uint8_t k[17], int64_t v);
 int64_t tally_key_int_value(const uint8_t k[17]);
 
 /* Events as stored in the log, in the form of the row's `fmt` column:
- * LOG_FMT (2): ts, count, dport, sport, proto, tcpflags, src, dst; 1 (a
- * row of a store written before fmt existed, NULL in the column): ts,
- * count, dport, proto, src, dst (sport and flags read as 0). The sensor is
- * the row's, not the event's. */
-#define LOG_FMT 2
+ * LOG_FMT (3): ts, count, dport, sport, proto, tcpflags, src, dst, then a
+ * SYN's fingerprint (core/synfp.h: its flags byte, and when not 0 quirks,
+ * win, mss, ttl, olen, wscale, eol_pad, nopt and the nopt option kinds),
+ * so a replay matches it again as the first apply did; 2: the same without
+ * the fingerprint; 1 (a row of a store written before fmt existed, NULL in
+ * the column): ts, count, dport, proto, src, dst (sport and flags read as
+ * 0). The sensor is the row's, not the event's. */
+#define LOG_FMT 3
 size_t log_encode_event(const struct ww_event *e, unsigned char *buf); /* LOG_FMT, <= LOG_EVENT_MAX */
-#define LOG_EVENT_MAX (8 + 4 + 2 + 2 + 1 + 1 + 2 * 17)
+#define LOG_EVENT_MAX (8 + 4 + 2 + 2 + 1 + 1 + 2 * 17 + 1 + 4 + 2 + 2 + 6 + WW_SYNFP_OPTS)
 /* Decodes the next event of form fmt at b[*off..len); WW_ERR_PARSE if
  * malformed or of a form this build does not know. */
 int log_decode_event(int fmt, const unsigned char *b, size_t len, size_t *off, struct ww_event *e);

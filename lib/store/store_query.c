@@ -127,7 +127,7 @@ static int q_backscatter(struct sq_store *st, int64_t day, int limit, struct ww_
     return WW_OK;
 }
 
-#define SRC_COLS "src, records, ntgt, nport, nsens, first_seen, last_seen"
+#define SRC_COLS "src, records, ntgt, nport, nsens, first_seen, last_seen, os, os_name"
 
 static void src_row(struct ww_store_src *r, sqlite3_stmt *s)
 {
@@ -138,6 +138,8 @@ static void src_row(struct ww_store_src *r, sqlite3_stmt *s)
     r->sensors = sqlite3_column_int64(s, 4);
     r->first_us = sqlite3_column_int64(s, 5);
     r->last_us = sqlite3_column_int64(s, 6);
+    r->os_match = sqlite3_column_type(s, 8) == SQLITE_NULL ? 0 : (uint16_t)sqlite3_column_int(s, 7);
+    text(r->os, sizeof r->os, s, 8);
 }
 
 /* Top sources: the per port and day top-source tallies merged (of one
@@ -218,7 +220,7 @@ static int q_ip(struct sq_store *st, const struct ww_addr *a, struct ww_store_ip
     }
     src_row(&out->src, s);
     struct tally t = {.cap = SRC_PORTS};
-    tally_decode(&t, sqlite3_column_blob(s, 7), (size_t)sqlite3_column_bytes(s, 7));
+    tally_decode(&t, sqlite3_column_blob(s, 9), (size_t)sqlite3_column_bytes(s, 9));
     tally_sort(&t);
     for (uint32_t i = 0; i < t.n && i < WW_STORE_IP_PORTS; i++) {
         int64_t v = tally_key_int_value(t.e[i].k);
@@ -228,7 +230,7 @@ static int q_ip(struct sq_store *st, const struct ww_addr *a, struct ww_store_ip
     }
     tally_free(&t);
     t = (struct tally){.cap = SRC_DAYS, .recent = 1};
-    tally_decode(&t, sqlite3_column_blob(s, 8), (size_t)sqlite3_column_bytes(s, 8));
+    tally_decode(&t, sqlite3_column_blob(s, 10), (size_t)sqlite3_column_bytes(s, 10));
     tally_sort_keys(&t);
     for (uint32_t i = 0; i < t.n && i < WW_STORE_IP_DAYS; i++) {
         out->days[out->ndays].day = tally_key_int_value(t.e[i].k);
@@ -491,7 +493,7 @@ static int q_new_sources(struct sq_store *st, int port, int64_t from_us, int64_t
     while (sqlite3_step(s) == SQLITE_ROW) {
         struct tally t = {.cap = SRC_PORTS};
         int64_t on_port = -1;
-        tally_decode(&t, sqlite3_column_blob(s, 7), (size_t)sqlite3_column_bytes(s, 7));
+        tally_decode(&t, sqlite3_column_blob(s, 9), (size_t)sqlite3_column_bytes(s, 9));
         for (uint32_t i = 0; i < t.n; i++)
             if (tally_key_int_value(t.e[i].k) >> 8 == port)
                 on_port = (on_port < 0 ? 0 : on_port) + (int64_t)(t.e[i].c - t.e[i].err);

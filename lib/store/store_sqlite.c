@@ -68,7 +68,12 @@
  *   agg_hour(port, proto, t, records, nsrc, ndst, nsens, src, dst, sens, wm)
  *   agg_day(..., same, top, wm)             t = hour or day number
  *   srcs(src, first_seen, last_seen, records, ntgt, nport, nsens, tgt, ports,
- *        sens, byport, days, wm)
+ *        sens, byport, days, wm, os, os_name)  os: the smallest nonzero
+ *        match of its SYNs' fingerprints (detect/osdb.h; the writer matches
+ *        each event's fp with ww_store_enrich's database, at the first
+ *        apply and at a replay alike: the log keeps the fp), os_name its
+ *        p0f label as text, which a later, different database leaves as it
+ *        was until a better match comes
  *   alerts(port, proto, start, alert, end, sources, new_sources,
  *          baseline_new, score, explanation, side, kind, sensors, new_targets,
  *          new_per_bucket, growth_per_hour, doubling_s, population,
@@ -114,6 +119,7 @@
 #include "core/mem.h"
 #include "store/store_int.h"
 #include "detect/known.h"
+#include "detect/osdb.h"
 #include "detect/hold.h"
 #include "detect/surge.h"
 #include "core/wtime.h"
@@ -153,9 +159,9 @@ static const char *const sql_text[S_COUNT] = {
     [S_HOUR_PUT] = "INSERT OR REPLACE INTO agg_hour VALUES(?,?,?,?,?,?,?,?,?,?,?)",
     [S_DAY_GET] = "SELECT records, src, dst, sens, wm, top FROM agg_day WHERE port=? AND proto=? AND t=?",
     [S_DAY_PUT] = "INSERT OR REPLACE INTO agg_day VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-    [S_SRC_GET] = "SELECT records, tgt, ports, sens, wm, byport, days, first_seen, last_seen"
-                  " FROM srcs WHERE src=?",
-    [S_SRC_PUT] = "INSERT OR REPLACE INTO srcs VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [S_SRC_GET] = "SELECT records, tgt, ports, sens, wm, byport, days, first_seen, last_seen,"
+                  " os, os_name FROM srcs WHERE src=?",
+    [S_SRC_PUT] = "INSERT OR REPLACE INTO srcs VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     /* what changes while a surge lasts: its end, kind and growth */
     [S_ALERT_PUT] = "INSERT INTO alerts(port, proto, start, alert, end, sources, new_sources,"
                     " baseline_new, score, explanation, side, kind, sensors, new_targets,"
@@ -224,7 +230,8 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS agg_day_t ON agg_day(t);"
     "CREATE TABLE IF NOT EXISTS srcs(src TEXT PRIMARY KEY, first_seen INTEGER,"
     " last_seen INTEGER, records INTEGER, ntgt INTEGER, nport INTEGER, nsens INTEGER,"
-    " tgt BLOB, ports BLOB, sens BLOB, byport BLOB, days BLOB, wm INTEGER) WITHOUT ROWID;"
+    " tgt BLOB, ports BLOB, sens BLOB, byport BLOB, days BLOB, wm INTEGER, os INTEGER,"
+    " os_name TEXT) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS alerts(id INTEGER PRIMARY KEY, port INTEGER, proto INTEGER,"
     " start INTEGER, alert INTEGER, end INTEGER, sources INTEGER, new_sources INTEGER,"
     " baseline_new REAL, score REAL, explanation TEXT, " ALERT_NEW_COLS ","
@@ -254,6 +261,7 @@ enum { K_HOUR, K_DAY, K_SRC, K_BSC };
 struct ent {
     uint8_t kind, proto;
     uint16_t port;
+    uint16_t os;                  /* K_SRC: its best OS match (detect/osdb.h), 0 if none */
     int64_t t;                    /* hour or day number */
     struct ww_addr src;           /* K_SRC; K_BSC: the victim */
     int dirty;
@@ -267,6 +275,7 @@ struct ent {
                                      backscatter: targets */
     struct tally top;             /* day: top sources; source: ports */
     struct tally days;            /* source: timeline */
+    const char *os_name;          /* K_SRC: os's label (the database's, or interned) */
 };
 
 struct job {                      /* one submit waiting for its commit */
@@ -307,6 +316,11 @@ struct writer {
     struct ww_surges *surges;
     struct ww_hold *hold;         /* event time in front of the detector (detect/hold.c) */
     const struct ww_known *known; /* their events skip the detector (store.h) */
+    const struct ww_osdb *osdb;   /* matches SYN fingerprints (ww_store_enrich); may be NULL */
+    struct ww_event *evs;         /* apply's scratch: a batch with its os filled */
+    size_t evscap;
+    char **names;                 /* OS labels read back that the database does not name alike */
+    size_t nnames;
     int64_t surge_wm, saved_surge_wm, surge_saved_us;
     int64_t saved_hold_lo;        /* log rows from here on hold waiting events */
     int64_t keys_synced_us;       /* the hold's sensors last read from keys */
@@ -412,6 +426,8 @@ static int migrate(struct sq_store *st)
          " ALTER TABLE alerts ADD COLUMN doubling_s REAL;"
          " ALTER TABLE alerts ADD COLUMN population REAL;"
          " ALTER TABLE alerts ADD COLUMN saturation INTEGER;"},
+        {"SELECT os, os_name FROM srcs LIMIT 0",
+         "ALTER TABLE srcs ADD COLUMN os INTEGER; ALTER TABLE srcs ADD COLUMN os_name TEXT;"},
     };
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         sqlite3_stmt *s;
@@ -947,6 +963,19 @@ static int bsc_load(struct sq_store *st, struct ent *e)
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? WW_OK : WW_ERR_IO;
 }
 
+/* The label a stored source's OS had: the database's own string when it
+ * names os alike (the common case: one strcmp), else a copy kept for the
+ * writer's life (the database changed since; few labels exist). */
+static const char *os_intern(struct writer *w, uint16_t os, const char *name)
+{
+    const char *db = os ? ww_osdb_name(w->osdb, os) : NULL;
+    if (db && !strcmp(db, name)) return db;
+    for (size_t i = 0; i < w->nnames; i++)
+        if (!strcmp(w->names[i], name)) return w->names[i];
+    w->names = ww_realloc(w->names, (w->nnames + 1) * sizeof *w->names);
+    return w->names[w->nnames++] = ww_strdup(name);
+}
+
 /* Reads an entry's row, if there is one. */
 static int ent_load(struct sq_store *st, struct writer *w, struct ent *e)
 {
@@ -980,6 +1009,11 @@ static int ent_load(struct sq_store *st, struct writer *w, struct ent *e)
             tally_decode(&e->days, b, len);
             e->first = sqlite3_column_int64(s, 7);
             e->last = sqlite3_column_int64(s, 8);
+            const char *name = (const char *)sqlite3_column_text(s, 10);
+            if (name) {
+                e->os = (uint16_t)sqlite3_column_int(s, 9);
+                e->os_name = os_intern(w, e->os, name);
+            }
         }
     } else if (e->kind == K_SRC && rc == SQLITE_DONE) {
         w->sources++;
@@ -1205,6 +1239,13 @@ static int apply_backscatter(struct sq_store *st, struct writer *w, int64_t id,
 static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sensor,
                  const struct ww_event *ev, size_t n, int agg, int surge)
 {
+    if (w->osdb) { /* each SYN's fingerprint matched, for its source and the surge's sample */
+        if (n > w->evscap) w->evs = ww_realloc(w->evs, (w->evscap = n) * sizeof *w->evs);
+        memcpy(w->evs, ev, n * sizeof *ev);
+        for (size_t i = 0; i < n; i++)
+            w->evs[i].os = w->evs[i].fp.flags ? ww_osdb_match(w->osdb, &w->evs[i].fp) : 0;
+        ev = w->evs;
+    }
     uint64_t sens = ww_hash64((uint64_t)sensor ^ 0x5e5e5e5e5e5e5e5eULL);
     uint8_t key[17];
     /* a batch's events fall in few port-hours and port-days: the entries
@@ -1251,6 +1292,10 @@ static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sens
         g->records += cnt;
         if (e->ts_us < g->first) g->first = e->ts_us;
         if (e->ts_us > g->last) g->last = e->ts_us;
+        if (e->os && (!g->os || e->os < g->os)) {
+            const char *name = ww_osdb_name(w->osdb, e->os);
+            if (name) g->os = e->os, g->os_name = name;
+        }
         ww_dcount_add(&g->d[0], hd);
         ww_dcount_add(&g->d[1], ww_hash64(((uint64_t)e->proto << 16) | port));
         ww_dcount_add(&g->d[2], sens);
@@ -1333,6 +1378,10 @@ static int ent_write(struct sq_store *st, struct writer *w, struct ent *e, const
         bind_blob(s, c++, part[3], len[3]);
         bind_blob(s, c++, part[4], len[4]);
         sqlite3_bind_int64(s, c++, e->wm);
+        if (e->os_name) {
+            sqlite3_bind_int(s, c++, e->os);
+            sqlite3_bind_text(s, c++, e->os_name, -1, SQLITE_STATIC);
+        }
     } else {
         sqlite3_bind_int64(s, c++, e->wm);
         if (e->kind == K_DAY) bind_blob(s, c++, part[3], len[3]);
@@ -1732,6 +1781,9 @@ static void writer_free(struct writer *w)
     ww_free(w->buf);
     ww_free(w->wrows);
     ww_free(w->hs);
+    ww_free(w->evs);
+    for (size_t i = 0; i < w->nnames; i++) ww_free(w->names[i]);
+    ww_free(w->names);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->work);
     pthread_cond_destroy(&w->done);
@@ -2013,6 +2065,7 @@ static int sq_start(struct ww_store *base, const struct ww_store_opts *o, char *
     w->surges = ww_surges_new(NULL);
     w->hold = ww_hold_new(&st->hold_opts);
     w->known = base->known;
+    w->osdb = base->osdb;
     ww_hash_init(&w->index, 1 << 16);
     w->surge_saved_us = ww_mono_us();
     w->round = 2;

@@ -1283,8 +1283,9 @@ static void run_kinds(void)
     CHECK(store_alert_explain(&r, t, 40) == 39 && strlen(t) == 39);
 }
 
-/* Form 2 keeps the source port and the TCP flags; a form-1 row (an older
- * store's) still reads, without them; no other form does. */
+/* Form 2 keeps the source port and the TCP flags, form 3 (LOG_FMT) a
+ * SYN's fingerprint too; form-1 and form-2 rows (older stores') still read,
+ * without them; no other form does. */
 static void run_log_forms(void)
 {
     struct ww_event e = ev(1154534400000000LL, 0x0a000001, 0xc0a80001, 445, WW_PROTO_TCP), d;
@@ -1293,7 +1294,7 @@ static void run_log_forms(void)
     e.count = 7;
     unsigned char b[2 * LOG_EVENT_MAX];
     size_t len = log_encode_event(&e, b), off = 0;
-    CHECK_INT(len, 18 + 5 + 5);
+    CHECK_INT(len, 18 + 5 + 5 + 1); /* no fingerprint: its flags byte, 0 */
     len += log_encode_event(&e, b + len);
     CHECK_INT(log_decode_event(LOG_FMT, b, len, &off, &d), WW_OK);
     CHECK_INT(d.sport, 4000);
@@ -1305,8 +1306,35 @@ static void run_log_forms(void)
     CHECK_INT(off, len);
     CHECK_INT(log_decode_event(LOG_FMT, b, len, &off, &d), WW_ERR_PARSE); /* at the end */
     off = 0;
-    CHECK_INT(log_decode_event(3, b, len, &off, &d), WW_ERR_PARSE);
+    CHECK_INT(log_decode_event(4, b, len, &off, &d), WW_ERR_PARSE);
     CHECK_INT(log_decode_event(LOG_FMT, b, 20, &off, &d), WW_ERR_PARSE); /* torn */
+    /* form 3 keeps a SYN's fingerprint whole, so a replay matches it again */
+    struct ww_event f = e;
+    f.fp = (struct ww_synfp){.flags = WW_FP_SET | WW_FP_OPTS, .ttl = 113, .win = 65535,
+                             .mss = 1460, .quirks = WW_FPQ_DF | WW_FPQ_ID_PLUS, .nopt = 4,
+                             .opt = {2, 1, 1, 4}};
+    f.os = 77; /* the match is not kept: the writer matches again */
+    unsigned char fb[2 * LOG_EVENT_MAX];
+    size_t flen = log_encode_event(&f, fb);
+    CHECK_INT(flen, 18 + 5 + 5 + 14 + 4);
+    off = 0;
+    CHECK_INT(log_decode_event(LOG_FMT, fb, flen, &off, &d), WW_OK);
+    CHECK_INT(off, flen);
+    CHECK(!memcmp(&d.fp, &f.fp, sizeof f.fp));
+    CHECK_INT(d.os, 0);
+    for (size_t cut = 28; cut < flen; cut++) { /* a torn fingerprint is no event */
+        off = 0;
+        CHECK_INT(log_decode_event(LOG_FMT, fb, cut, &off, &d), WW_ERR_PARSE);
+    }
+    fb[28 + 13] = WW_SYNFP_OPTS + 1; /* more option kinds than a fingerprint holds */
+    off = 0;
+    CHECK_INT(log_decode_event(LOG_FMT, fb, flen, &off, &d), WW_ERR_PARSE);
+    /* form 2 (a store before issue 17): the same without the fingerprint */
+    off = 0;
+    CHECK_INT(log_decode_event(2, b, 28, &off, &d), WW_OK);
+    CHECK_INT(off, 28);
+    CHECK_INT(d.sport, 4000);
+    CHECK_INT(d.fp.flags, 0);
     /* form 1: ts, count, dport, proto, src, dst */
     unsigned char o[] = {0x00, 0x00, 0xcb, 0xfc, 0x0a, 0x1a, 0x04, 0x00, 3, 0, 0, 0, 0xbd, 0x01, 6,
                          4, 10, 0, 0, 1, 4, 192, 168, 0, 1};
