@@ -13,12 +13,15 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/wtime.h"
+#include "detect/geo.h"
 #include "detect/known.h"
+#include "detect/osdb.h"
 #include "serve/httpd.h"
 #include "serve/notify.h"
 #include "store/store.h"
@@ -40,6 +43,7 @@
 struct opts {
     char *listen, *db, *tls_cert, *tls_key, *config, *max_body, *rate, *dash_user;
     char *per_address, *header_timeout, *max_future, *lateness, *known;
+    char *p0f_db, *geoip, *asn;   /* who is scanning: OS, country, AS */
     char *notify_secret, *smtp, *public_url; /* --notify's */
     char *ch_user, *ch_password, *retention; /* the config file's only (ClickHouse) */
     char **notify;                /* --notify URLs: the command line's, else the config's */
@@ -66,6 +70,8 @@ static int set_opt(struct opts *o, const char *key, const char *val)
                 : !strcmp(key, "max-future") ? &o->max_future
                 : !strcmp(key, "lateness") ? &o->lateness
                 : !strcmp(key, "known-scanners") ? &o->known
+                : !strcmp(key, "p0f-db") ? &o->p0f_db
+                : !strcmp(key, "geoip") ? &o->geoip : !strcmp(key, "asn") ? &o->asn
                 : !strcmp(key, "notify-secret") ? &o->notify_secret
                 : !strcmp(key, "smtp") ? &o->smtp : !strcmp(key, "public-url") ? &o->public_url
                 : !strcmp(key, "clickhouse-user") ? &o->ch_user
@@ -185,7 +191,14 @@ static const char usage[] =
     "                       http://LISTEN-ADDRESS)\n"
     "  --known-scanners FILE\n"
     "                       'CIDR LABEL' lines: sources in them are labelled (API,\n"
-    "                       dashboard) and never count toward a surge\n\n"
+    "                       dashboard) and never count toward a surge\n"
+    "  --p0f-db FILE        p0f's signature database: each source's OS from its SYNs'\n"
+    "                       fingerprints, as sensors send them (default\n"
+    "                       " WW_OSDB_DEFAULT " when readable; none: off)\n"
+    "  --geoip FILE         MaxMind country database (GeoLite2-Country, DB-IP Lite):\n"
+    "                       sources' and surges' countries in the API and dashboard\n"
+    "  --asn FILE           MaxMind ASN database (GeoLite2-ASN, DB-IP Lite): their\n"
+    "                       autonomous systems\n\n"
     "The dashboard is at / on the same listener.\n";
 
 /* Everything after the options are read; o's strings stay the caller's. */
@@ -194,6 +207,22 @@ static void log_line(void *ctx, const char *msg)
 {
     (void)ctx;
     ww_warn("%s", msg);
+}
+
+/* --p0f-db: FILE (an error if it cannot be read), "none", or absent: the
+ * default database when it is readable (one that does not load is said
+ * and left out), else none. *db NULL: none. */
+static int load_osdb(const char *path, struct ww_osdb **db)
+{
+    char err[512];
+    *db = NULL;
+    if (path && !strcmp(path, "none")) return WW_OK;
+    if (!path && access(WW_OSDB_DEFAULT, R_OK)) return WW_OK;
+    if (ww_osdb_load(path, db, err, sizeof err)) {
+        ww_warn("%s%s", path ? "--p0f-db: " : "no OS fingerprints: ", err);
+        return path ? WW_ERR_IO : WW_OK;
+    }
+    return WW_OK;
 }
 
 /* Everything after the options are read; o's strings stay the caller's. */
@@ -278,6 +307,8 @@ static int serve(struct opts *o)
         return kst;
     }
     sto.known = known;
+    struct ww_osdb *osdb = NULL;
+    struct ww_geo *geo = NULL;
 
     char *cert = NULL, *key = NULL;
     if (o->tls_cert && (!(cert = read_file(o->tls_cert, "--tls-cert")) ||
@@ -285,6 +316,12 @@ static int serve(struct opts *o)
         goto out;
     so.tls_cert = cert;
     so.tls_key = key;
+    char gerr[1024];
+    if (load_osdb(o->p0f_db, &osdb)) goto out;
+    if ((o->geoip || o->asn) && ww_geo_open(o->geoip, o->asn, &geo, gerr, sizeof gerr)) {
+        ww_warn("--geoip/--asn: %s", gerr);
+        goto out;
+    }
     sigemptyset(&so.stop);
     sigaddset(&so.stop, SIGINT);
     sigaddset(&so.stop, SIGTERM);
@@ -300,7 +337,7 @@ static int serve(struct opts *o)
     }
     sto.retention_days = (int64_t)days;
     if (ww_store_open_as(o->db, o->ch_user, o->ch_password, &st, err, sizeof err) ||
-        ww_store_start(st, &sto, err, sizeof err)) {
+        (ww_store_enrich(st, osdb, geo), ww_store_start(st, &sto, err, sizeof err))) {
         ww_warn("%s", err);
         ww_store_close(st);
         goto out;
@@ -309,6 +346,8 @@ static int serve(struct opts *o)
     ww_store_close(st);
 out:
     ww_known_free(known);
+    ww_osdb_free(osdb);
+    ww_geo_close(geo);
     ww_free(cert);
     ww_free(key);
     ww_free(secret);
@@ -329,7 +368,9 @@ static int run(int argc, char **argv)
         {"max-future", required_argument, NULL, 'f'}, {"lateness", required_argument, NULL, 'L'},
         {"notify", required_argument, NULL, 'N'}, {"notify-secret", required_argument, NULL, 'S'},
         {"smtp", required_argument, NULL, 'M'}, {"public-url", required_argument, NULL, 'U'},
-        {"known-scanners", required_argument, NULL, 'k'}, {NULL, 0, NULL, 0}};
+        {"known-scanners", required_argument, NULL, 'k'}, {"p0f-db", required_argument, NULL, 'O'},
+        {"geoip", required_argument, NULL, 'G'}, {"asn", required_argument, NULL, 'A'},
+        {NULL, 0, NULL, 0}};
     struct opts o = {0};
     int ch, status;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1 && ch != '?') {
@@ -337,7 +378,8 @@ static int run(int argc, char **argv)
                         : ch == 'K' ? "tls-key" : ch == 'm' ? "max-body"
                         : ch == 'u' ? "dashboard-user" : ch == 'P' ? "max-per-address"
                         : ch == 'H' ? "header-timeout" : ch == 'f' ? "max-future"
-                        : ch == 'L' ? "lateness" : ch == 'k' ? "known-scanners" : "rate-limit";
+                        : ch == 'L' ? "lateness" : ch == 'k' ? "known-scanners"
+                        : ch == 'O' ? "p0f-db" : ch == 'G' ? "geoip" : ch == 'A' ? "asn" : "rate-limit";
         const char *nkey = ch == 'N' ? "notify" : ch == 'S' ? "notify-secret"
                          : ch == 'M' ? "smtp" : ch == 'U' ? "public-url" : NULL; /* --notify's */
         if (ch == 'c') o.config = ww_strdup(optarg);
@@ -353,7 +395,7 @@ static int run(int argc, char **argv)
         status = serve(&o);
     char **all[] = {&o.listen, &o.db, &o.tls_cert, &o.tls_key, &o.config, &o.max_body, &o.rate,
                     &o.dash_user, &o.per_address, &o.header_timeout, &o.max_future, &o.lateness,
-                    &o.known};
+                    &o.known, &o.p0f_db, &o.geoip, &o.asn};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) ww_free(*all[i]);
     if (o.ch_password) memset(o.ch_password, 0, strlen(o.ch_password));
     char **nall[] = {&o.notify_secret, &o.smtp, &o.public_url, &o.ch_user, &o.ch_password, &o.retention};

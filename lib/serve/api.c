@@ -22,6 +22,9 @@
 #include "core/mem.h"
 #include "core/num.h"
 #include "core/wtime.h"
+#include "detect/geo.h"
+#include "detect/mix.h"
+#include "detect/osdb.h"
 
 const char *ww_api_arg(const char *query, const char *key, char *buf, size_t buflen)
 {
@@ -161,27 +164,55 @@ static json_t *j_topports(const struct ww_store_rows *r, const char *by, int64_t
     return json_pack("{s:s,s:o,s:o}", "by", by, "date", jdate(day), "ports", ports);
 }
 
-static json_t *j_src(const struct ww_store_src *s)
+/* Which enrichment databases the collector has (issue 17): where a field
+ * is null, this says whether it is unknown or unavailable. */
+static json_t *j_enrichment(struct ww_store *st)
+{
+    int g = ww_geo_has(ww_store_geo(st));
+    return json_pack("{s:b,s:b,s:b}", "os", ww_store_osdb(st) != NULL,
+                     "country", (g & WW_GEO_COUNTRY) != 0, "asn", (g & WW_GEO_ASN) != 0);
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
+
+/* A source: its figures; its OS as stored (p0f's label and the kind of
+ * match); its country and AS looked up now (null when unknown or without
+ * the database: the answer's `enrichment` says which). */
+static json_t *j_src(struct ww_store *st, const struct ww_store_src *s)
 {
     json_t *j = json_pack("{s:s,s:I,s:I,s:I,s:I,s:o,s:o}", "src", s->src,
                           "records", (json_int_t)s->records, "targets", (json_int_t)s->targets,
                           "ports", (json_int_t)s->ports, "sensors", (json_int_t)s->sensors,
                           "first_seen", jtime(s->first_us), "last_seen", jtime(s->last_us));
     if (s->label) json_object_set_new(j, "label", json_string(s->label)); /* a known scanner */
+    struct ww_geoinfo gi;
+    memset(&gi, 0, sizeof gi);
+    struct ww_addr a;
+    if (ww_store_geo(st) && !ww_addr_parse(s->src, strlen(s->src), &a)) ww_geo_lookup(ww_store_geo(st), &a, &gi);
+    json_object_set_new(j, "os", str_or_null(s->os));
+    json_object_set_new(j, "os_match", *s->os ? json_string(ww_os_kind_name(s->os_match)) : json_null());
+    json_object_set_new(j, "country", str_or_null(gi.country));
+    json_object_set_new(j, "asn", gi.asn ? json_integer(gi.asn) : json_null());
+    json_object_set_new(j, "as_org", str_or_null(gi.as_org));
     return j;
 }
 
-static json_t *j_sources(const struct ww_store_rows *r, int port)
+static json_t *j_sources(struct ww_store *st, const struct ww_store_rows *r, int port)
 {
     json_t *arr = json_array();
-    for (size_t i = 0; i < r->n; i++) json_array_append_new(arr, j_src(&r->src[i]));
-    return port < 0 ? json_pack("{s:o}", "sources", arr)
-                    : json_pack("{s:i,s:o}", "port", port, "sources", arr);
+    for (size_t i = 0; i < r->n; i++) json_array_append_new(arr, j_src(st, &r->src[i]));
+    json_t *j = port < 0 ? json_pack("{s:o}", "sources", arr)
+                         : json_pack("{s:i,s:o}", "port", port, "sources", arr);
+    json_object_set_new(j, "enrichment", j_enrichment(st));
+    return j;
 }
 
-static json_t *j_ip(const struct ww_store_ip *ip)
+static json_t *j_ip(struct ww_store *st, const struct ww_store_ip *ip)
 {
-    json_t *j = j_src(&ip->src), *kinds = json_array(), *ports = json_array(), *days = json_array();
+    json_t *j = j_src(st, &ip->src), *kinds = json_array(), *ports = json_array(), *days = json_array();
     /* the scan detectors' thresholds (lib/detect/scan.h, after Zeek), over all time */
     if (ip->src.targets >= 25) json_array_append_new(kinds, json_string("horizontal"));
     if (ip->src.ports >= 15) json_array_append_new(kinds, json_string("vertical"));
@@ -195,6 +226,7 @@ static json_t *j_ip(const struct ww_store_ip *ip)
     json_object_set_new(j, "kinds", kinds);
     json_object_set_new(j, "by_port", ports);
     json_object_set_new(j, "days", days);
+    json_object_set_new(j, "enrichment", j_enrichment(st));
     return j;
 }
 
@@ -439,17 +471,17 @@ json_t *ww_api_get(struct ww_store *st, const char *url, int64_t now_us, unsigne
             int64_t total = 0;
             if (p < 0) return fail(status, 400, "first_from, first_to: need port");
             if (!(rc = ww_store_new_sources(st, p, t0, t1, (int)limit, &r, &total))) {
-                j = j_sources(&r, p);
+                j = j_sources(st, &r, p);
                 json_object_set_new(j, "total", json_integer(total));
             }
         } else if (!(rc = ww_store_sources(st, (int)limit, p, as_of(day, now_us), &r))) {
-            j = j_sources(&r, p);
+            j = j_sources(st, &r, p);
         }
     } else if (UNDER("/api/v1/ip/")) {
         struct ww_addr a;
         struct ww_store_ip ip;
         if (ww_addr_parse(rest, strlen(rest), &a)) return fail(status, 400, "bad address");
-        if (!(rc = ww_store_ip(st, &a, &ip))) j = j_ip(&ip);
+        if (!(rc = ww_store_ip(st, &a, &ip))) j = j_ip(st, &ip);
         else if (rc == WW_ERR_ARG) return fail(status, 404, "address not seen");
     } else if (!strcmp(path, "/api/v1/infocon")) {
         int growth;
@@ -487,7 +519,7 @@ json_t *ww_api_get(struct ww_store *st, const char *url, int64_t now_us, unsigne
     } else if (!strcmp(path, "/api/v1/sensors")) {
         struct ww_store_time t;
         if (!(rc = ww_store_sensors(st, now_us, &r)) && !(rc = ww_store_time(st, &t)))
-            j = j_sensors(&r, &t);
+            if ((j = j_sensors(&r, &t))) json_object_set_new(j, "enrichment", j_enrichment(st));
     } else {
         return fail(status, 404, "no such endpoint");
     }

@@ -21,6 +21,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/hll.h"
+#include "detect/osdb.h"
 #include "detect/surge.h"
 #include "test.h"
 #include "core/wtime.h"
@@ -1560,5 +1561,96 @@ static void run_backscatter(void)
     store_rm(pc);
 }
 
-TEST_MAIN(tmp_init(); run_kinds(); run_log_forms(); run_migrate(); run(); run_views(); run_recovery(); run_notices(); run_icmp(); run_mapped(); run_faults(); run_schemes(); run_lock(); run_lock_race();
+/* ---- who is scanning (issue 17): a source's OS from its SYNs' fingerprints,
+ * matched by the writer with p0f's database, the best match whatever the
+ * order, the same after a crash's replay, kept as text without the
+ * database ---- */
+
+/* The source's "os" and "os_match" on /ip/ as "OS (kind)", "-" if null. */
+static void ip_os(struct ww_store *st, const char *addr, char *out, size_t n)
+{
+    json_t *j = api(st, 1154534400000000LL, 200, "/api/v1/ip/%s", addr);
+    json_t *os = j ? json_object_get(j, "os") : NULL, *m = j ? json_object_get(j, "os_match") : NULL;
+    snprintf(out, n, "%s (%s)", json_is_string(os) ? json_string_value(os) : "-",
+             json_is_string(m) ? json_string_value(m) : "-");
+    json_decref(j);
+}
+
+static void run_os(void)
+{
+    char err[512], pa[512], pb[512], got[128], want[128];
+    struct ww_osdb *db;
+    if (ww_osdb_load(NULL, &db, err, sizeof err)) {
+        static char why[600];
+        snprintf(why, sizeof why, "sources' OS: p0f's database does not load (%s)", err);
+        test_skipped = why;
+        return;
+    }
+    store_path(pa, sizeof pa, "os_a");
+    store_path(pb, sizeof pb, "os_b");
+    const int64_t t0 = 1154534400000000LL;
+    /* Windows XP's SYN (p0f: *:128:0:*:65535,0:mss,nop,nop,sok:df,id+:0),
+     * and the same stack seen in a log without its options (a guess) */
+    struct ww_event xp = ev(t0, 0x0a000001, 0xc0a80001, 445, WW_PROTO_TCP);
+    xp.fp = (struct ww_synfp){.flags = WW_FP_SET | WW_FP_OPTS, .ttl = 113, .win = 65535, .mss = 1460,
+                              .quirks = WW_FPQ_DF | WW_FPQ_ID_PLUS, .nopt = 4, .opt = {2, 1, 1, 4}};
+    struct ww_event guess = xp;
+    guess.ts_us += 1000000;
+    guess.fp = (struct ww_synfp){.flags = WW_FP_SET, .ttl = 113, .win = 65535,
+                                 .quirks = WW_FPQ_DF | WW_FPQ_ID_PLUS};
+    uint16_t mx = ww_osdb_match(db, &xp.fp);
+    CHECK(mx != 0);
+    snprintf(want, sizeof want, "%s (%s)", mx ? ww_osdb_name(db, mx) : "?", ww_os_kind_name(mx));
+    int dup;
+    struct ww_store *st;
+    /* the better match wins, whichever comes first */
+    int64_t id = fresh(pa, &st);
+    ww_store_enrich(st, db, NULL);
+    struct ww_event two[2] = {guess, xp};
+    CHECK_INT(ww_store_submit(st, id, "b1", two, 2, &dup), WW_OK);
+    ip_os(st, "10.0.0.1", got, sizeof got);
+    CHECK_STR(got, want);
+    ww_store_close(st);
+    /* the other order, across a crash: the child's batches are replayed
+     * from the log (its fingerprints in it) and matched again */
+    id = fresh(pb, &st);
+    ww_store_close(st);
+    int before = test_failures;
+    pid_t pid = fork();
+    if (pid == 0) {
+        CHECK_INT(ww_store_open(pb, &st, err, sizeof err), WW_OK);
+        ww_store_enrich(st, db, NULL);
+        CHECK_INT(ww_store_submit(st, id, "b1", &xp, 1, &dup), WW_OK);
+        CHECK_INT(ww_store_submit(st, id, "b2", &guess, 1, &dup), WW_OK);
+        _exit(test_failures != before);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK_INT(ww_store_open(pb, &st, err, sizeof err), WW_OK);
+    ww_store_enrich(st, db, NULL);
+    CHECK_INT(ww_store_start(st, NULL, err, sizeof err), WW_OK);
+    ip_os(st, "10.0.0.1", got, sizeof got);
+    CHECK_STR(got, want);
+    ww_store_close(st);
+    /* read without the database: the label stays; new SYNs match nothing */
+    CHECK_INT(ww_store_open(pb, &st, err, sizeof err), WW_OK);
+    struct ww_event other = xp;
+    ww_addr_from_v4(&other.src, (const uint8_t[]){10, 0, 0, 2});
+    CHECK_INT(ww_store_submit(st, id, "b3", &other, 1, &dup), WW_OK);
+    ip_os(st, "10.0.0.1", got, sizeof got);
+    CHECK_STR(got, want);
+    ip_os(st, "10.0.0.2", got, sizeof got);
+    CHECK_STR(got, "- (-)");
+    json_t *j = api(st, t0, 200, "/api/v1/sources");
+    json_t *en = j ? json_object_get(j, "enrichment") : NULL;
+    CHECK(json_is_false(json_object_get(en, "os")) && json_is_false(json_object_get(en, "asn")));
+    json_decref(j);
+    ww_store_close(st);
+    ww_osdb_free(db);
+    store_rm(pa);
+    store_rm(pb);
+}
+
+TEST_MAIN(tmp_init(); run_os(); run_kinds(); run_log_forms(); run_migrate(); run(); run_views(); run_recovery(); run_notices(); run_icmp(); run_mapped(); run_faults(); run_schemes(); run_lock(); run_lock_race();
           run_tally(); run_backscatter(); tmp_done())
