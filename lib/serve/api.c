@@ -291,10 +291,70 @@ static json_t *j_floods(const struct ww_store_rows *r)
     return json_pack("{s:o}", "floods", arr);
 }
 
+/* rows of a mix: [{key: name or number, ("as_org": org,) "sources", "share"}] */
+static json_t *mix_rows(const struct ww_mix_row *row, uint32_t n, uint32_t of, const char *key)
+{
+    json_t *a = json_array();
+    for (uint32_t i = 0; i < n && i < WW_MIX_TOP; i++) {
+        json_t *o = strcmp(key, "asn") ? json_pack("{s:s}", key, row[i].name)
+                                       : json_pack("{s:I,s:o}", key, (json_int_t)row[i].asn,
+                                                   "as_org", str_or_null(row[i].name));
+        json_object_set_new(o, "sources", json_integer(row[i].n));
+        json_object_set_new(o, "share", json_real(of ? (double)row[i].n / of : 0));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+/* Who a surge's new sources are (issue 17), from its sample: os_mix as the
+ * writer named it (stored), countries and ASes looked up now. Each null
+ * when unavailable (no database, no sample): the answer's enrichment says
+ * which. */
+static int add_mix(struct ww_store *st, json_t *o, const struct ww_store_alert *a)
+{
+    json_t *os = json_null(), *cc = json_null(), *as = json_null();
+    if (a->os_has) {
+        struct ww_mix_row rows[WW_STORE_MIX_TOP];
+        memset(rows, 0, sizeof rows);
+        for (size_t i = 0; i < a->nos; i++) {
+            snprintf(rows[i].name, sizeof rows[i].name, "%s", a->os[i].name);
+            rows[i].n = a->os[i].n;
+        }
+        os = json_pack("{s:I,s:I,s:o}", "sampled", (json_int_t)a->sampled,
+                       "known", (json_int_t)a->os_known,
+                       "rows", mix_rows(rows, (uint32_t)a->nos, a->sampled, "os"));
+    }
+    const struct ww_geo *g = ww_store_geo(st);
+    if (a->sampled && ww_geo_has(g)) {
+        struct ww_surge_src s[WW_SURGE_SAMPLE];
+        struct ww_addr addr[WW_SURGE_SAMPLE];
+        size_t n = 0;
+        int rc = ww_store_alert_sample(st, a->port, a->proto, a->start_us, addr, &n);
+        if (rc && rc != WW_ERR_ARG) {
+            json_decref(os);
+            return rc;
+        }
+        for (size_t i = 0; i < n; i++) s[i] = (struct ww_surge_src){.a = addr[i]};
+        struct ww_mix mix;
+        ww_mix_of(s, n, NULL, g, &mix);
+        if (n && (mix.has & WW_GEO_COUNTRY))
+            cc = json_pack("{s:I,s:I,s:o}", "sampled", (json_int_t)mix.n, "distinct",
+                           (json_int_t)mix.countries, "rows", mix_rows(mix.country, mix.ncountry, mix.n, "country"));
+        if (n && (mix.has & WW_GEO_ASN))
+            as = json_pack("{s:I,s:I,s:f,s:o}", "sampled", (json_int_t)mix.n, "distinct",
+                           (json_int_t)mix.ases, "top_share", mix.as_top_share,
+                           "rows", mix_rows(mix.as, mix.nas, mix.n, "asn"));
+    }
+    json_object_set_new(o, "os_mix", os);
+    json_object_set_new(o, "countries", cc);
+    json_object_set_new(o, "asns", as);
+    return WW_OK;
+}
+
 /* The alerts of r: raised by end_us, on port (if >= 0), at most limit;
- * with st, each with its growth. */
-static json_t *j_alerts_of(struct ww_store *st, const struct ww_store_rows *r, int64_t end_us,
-                           int port, size_t limit, int *rc)
+ * each with its sources' mix; with growth, with its growth too. */
+static json_t *j_alerts_of(struct ww_store *st, int growth, const struct ww_store_rows *r,
+                           int64_t end_us, int port, size_t limit, int *rc)
 {
     json_t *arr = json_array();
     for (size_t i = 0; i < r->n && json_array_size(arr) < limit; i++) {
@@ -306,8 +366,9 @@ static json_t *j_alerts_of(struct ww_store *st, const struct ww_store_rows *r, i
             "sources", (json_int_t)a->sources, "new_sources", (json_int_t)a->new_sources,
             "baseline_new", a->baseline_new, "score", a->score, "explanation", a->explanation);
         add_kind(o, a);
+        if (!*rc) *rc = add_mix(st, o, a);
         /* the hourly aggregates count destination ports: a source port's surge has none */
-        if (st && !*rc && strcmp(a->side, "source")) *rc = add_growth(st, o, a);
+        if (growth && !*rc && strcmp(a->side, "source")) *rc = add_growth(st, o, a);
         json_array_append_new(arr, o);
     }
     return arr;
@@ -315,8 +376,8 @@ static json_t *j_alerts_of(struct ww_store *st, const struct ww_store_rows *r, i
 
 /* From the active alerts: green: none; yellow: one port, z < 20; orange:
  * 2-3 ports, or one at z >= 20; red: 4 or more ports. */
-static json_t *j_infocon(struct ww_store *st, const struct ww_store_rows *r, int64_t at_us,
-                         int *rc)
+static json_t *j_infocon(struct ww_store *st, int growth, const struct ww_store_rows *r,
+                         int64_t at_us, int *rc)
 {
     int ports[8], nports = 0;
     double maxz = 0;
@@ -343,7 +404,7 @@ static json_t *j_infocon(struct ww_store *st, const struct ww_store_rows *r, int
         snprintf(reason, sizeof reason, "a surge on one port in the last 24 h");
     }
     return json_pack("{s:s,s:s,s:o,s:o}", "level", level, "reason", reason, "as_of", jtime(at_us),
-                     "active", j_alerts_of(st, r, INT64_MAX, -1, (size_t)-1, rc));
+                     "active", j_alerts_of(st, growth, r, INT64_MAX, -1, (size_t)-1, rc));
 }
 
 /* {"first", "last", "today"}: the days with data (null, null if none). */
@@ -488,7 +549,7 @@ json_t *ww_api_get(struct ww_store *st, const char *url, int64_t now_us, unsigne
         if (arg_day(q, "date", today, &day)) return fail(status, 400, "date: expected YYYY-MM-DD");
         if (arg_growth(q, &growth)) return fail(status, 400, "growth: 0 or 1");
         int64_t at = as_of(day, now_us);
-        if (!(rc = ww_store_active(st, at, &r))) j = j_infocon(growth ? st : NULL, &r, at, &rc);
+        if (!(rc = ww_store_active(st, at, &r))) j = j_infocon(st, growth, &r, at, &rc);
     } else if (!strcmp(path, "/api/v1/alerts")) {
         char pbuf[8];
         int p = -1, growth;
@@ -503,8 +564,9 @@ json_t *ww_api_get(struct ww_store *st, const char *url, int64_t now_us, unsigne
         int filtered = p >= 0 || day < INT64_MAX / WW_DAY_US - 1;
         /* filters apply to the newest 10,000 alerts */
         if (!(rc = ww_store_alerts(st, filtered ? 10000 : (int)limit, &r)))
-            j = json_pack("{s:o}", "alerts", j_alerts_of(growth ? st : NULL, &r,
-                          (day + 1) * WW_DAY_US - 1, p, limit ? (size_t)limit : 20, &rc));
+            j = json_pack("{s:o,s:o}", "alerts", j_alerts_of(st, growth, &r,
+                          (day + 1) * WW_DAY_US - 1, p, limit ? (size_t)limit : 20, &rc),
+                          "enrichment", j_enrichment(st));
     } else if (!strcmp(path, "/api/v1/floods")) {
         if (arg_uint(q, "limit", 10000, 20, &limit)) return fail(status, 400, "limit must be 0..10000");
         if (arg_day(q, "date", INT64_MIN, &day)) return fail(status, 400, "date: expected YYYY-MM-DD");

@@ -55,6 +55,8 @@ struct ww_store_ops {
                     struct ww_store_rows *out);
     int  (*ip)(struct ww_store *st, const struct ww_addr *a, struct ww_store_ip *out);
     int  (*alerts)(struct ww_store *st, int limit, struct ww_store_rows *out);
+    int  (*alert_sample)(struct ww_store *st, int port, int proto, int64_t start_us,
+                         struct ww_addr *a, size_t *n);
     int  (*floods)(struct ww_store *st, int limit, int64_t day, struct ww_store_rows *out);
     int  (*active)(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
     int  (*sensors)(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);

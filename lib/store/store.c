@@ -201,6 +201,13 @@ int ww_store_topports(struct ww_store *st, enum ww_store_by by, int limit, int64
     return st->ops->topports(st, by, limit, day, out);
 }
 
+int ww_store_alert_sample(struct ww_store *st, int port, int proto, int64_t start_us,
+                          struct ww_addr *a, size_t *n)
+{
+    *n = 0;
+    return st->ops->alert_sample ? st->ops->alert_sample(st, port, proto, start_us, a, n) : WW_OK;
+}
+
 int ww_store_backscatter(struct ww_store *st, int64_t day, int limit, struct ww_store_rows *out)
 {
     *out = (struct ww_store_rows){0};

@@ -166,6 +166,7 @@ struct ww_store_src {
 };
 
 #define WW_STORE_EXPLAIN 512
+#define WW_STORE_MIX_TOP 8 /* an alert's OS rows kept (detect/mix.h's WW_MIX_TOP) */
 #define WW_STORE_BUCKETS 8 /* a surge's growth kept: its first 8 buckets (hours) */
 struct ww_store_alert {
     int port, proto;
@@ -184,6 +185,15 @@ struct ww_store_alert {
     double doubling_s;             /* spreading: ln 2 / r; 0 otherwise */
     double population;             /* spreading: sources expected in all; 0 = unknown */
     int64_t saturation_us;         /* spreading: when 95% of them will be seen; 0 = unknown */
+    /* who its new sources are (issue 17): how many of them were sampled
+     * (struct ww_surge's sample; ww_store_alert_sample has their
+     * addresses) and their OS breakdown as the writer named it with p0f's
+     * database (detect/mix.h's rows, kept as label text); os_has 0: there
+     * was no database (or no sample) */
+    uint32_t sampled, os_known;
+    int os_has;
+    size_t nos;
+    struct { char name[WW_STORE_OS_MAX]; uint32_t n; } os[WW_STORE_MIX_TOP];
 };
 
 /* Many sources converging on one target and port (a DoS flood, most often
@@ -278,6 +288,12 @@ int ww_store_sources(struct ww_store *st, int limit, int port, int64_t now_us,
                      struct ww_store_rows *out);
 /* WW_ERR_ARG if the address was never seen */
 int ww_store_ip(struct ww_store *st, const struct ww_addr *a, struct ww_store_ip *out);
+/* The sampled new sources of the alert on (port, proto) that started at
+ * start_us (struct ww_surge's sample, at most WW_SURGE_SAMPLE): their
+ * addresses into a[0 .. *n); *n = 0 if none were kept (an engine or an
+ * alert without them). WW_ERR_ARG if there is no such alert. */
+int ww_store_alert_sample(struct ww_store *st, int port, int proto, int64_t start_us,
+                          struct ww_addr *a, size_t *n);
 /* newest first (alert) */
 int ww_store_alerts(struct ww_store *st, int limit, struct ww_store_rows *out);
 /* floods newest first, at most limit (0: 20); those on during day, or on

@@ -150,6 +150,8 @@ int sq_sources(struct ww_store *st, int limit, int port, int64_t now_us,
                struct ww_store_rows *out);
 int sq_ip(struct ww_store *st, const struct ww_addr *a, struct ww_store_ip *out);
 int sq_alerts(struct ww_store *st, int limit, struct ww_store_rows *out);
+int sq_alert_sample(struct ww_store *st, int port, int proto, int64_t start_us, struct ww_addr *a,
+                    size_t *n);
 int sq_floods(struct ww_store *st, int limit, int64_t day, struct ww_store_rows *out);
 int sq_active(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
 int sq_sensors(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);

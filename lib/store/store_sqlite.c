@@ -77,8 +77,13 @@
  *   alerts(port, proto, start, alert, end, sources, new_sources,
  *          baseline_new, score, explanation, side, kind, sensors, new_targets,
  *          new_per_bucket, growth_per_hour, doubling_s, population,
- *          saturation)  unique (port, proto, start); rewritten while the
- *          surge's end, kind or growth change (write_alerts)
+ *          saturation, sample, os_mix)  unique (port, proto, start); rewritten
+ *          while the surge's end, kind, growth or sample change
+ *          (write_alerts); sample: its sampled new sources' addresses
+ *          (struct ww_surge's sample, 17 bytes each: 16 and the family),
+ *          os_mix: their OS breakdown (detect/mix.h) as the writer's p0f
+ *          database named it, text "SAMPLED\tKNOWN" then "N\tLABEL" lines
+ *          (NULL: no database), so a later database leaves it as it was
  *   floods(target, port, proto, start, end, sources, records)  unique
  *          (target, port, proto, start): many sources on one target, never
  *          alerts (write_floods)
@@ -119,6 +124,7 @@
 #include "core/mem.h"
 #include "store/store_int.h"
 #include "detect/known.h"
+#include "detect/mix.h"
 #include "detect/osdb.h"
 #include "detect/hold.h"
 #include "detect/surge.h"
@@ -165,14 +171,15 @@ static const char *const sql_text[S_COUNT] = {
     /* what changes while a surge lasts: its end, kind and growth */
     [S_ALERT_PUT] = "INSERT INTO alerts(port, proto, start, alert, end, sources, new_sources,"
                     " baseline_new, score, explanation, side, kind, sensors, new_targets,"
-                    " new_per_bucket, growth_per_hour, doubling_s, population, saturation)"
-                    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                    " new_per_bucket, growth_per_hour, doubling_s, population, saturation,"
+                    " sample, os_mix) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
                     " ON CONFLICT(port, proto, start) DO UPDATE SET end = excluded.end,"
                     " explanation = excluded.explanation, side = excluded.side,"
                     " kind = excluded.kind, sensors = excluded.sensors,"
                     " new_targets = excluded.new_targets, new_per_bucket = excluded.new_per_bucket,"
                     " growth_per_hour = excluded.growth_per_hour, doubling_s = excluded.doubling_s,"
-                    " population = excluded.population, saturation = excluded.saturation",
+                    " population = excluded.population, saturation = excluded.saturation,"
+                    " sample = excluded.sample, os_mix = excluded.os_mix",
     [S_META_PUT] = "INSERT OR REPLACE INTO meta VALUES(?,?)",
     [S_LOG_DEL] = "DELETE FROM log WHERE id <= ?",
     [S_NOTICE_ADD] = "INSERT INTO notices(kind, created, body) VALUES(?,?,?)",
@@ -210,7 +217,7 @@ static const char *const sql_text[S_COUNT] = {
 /* the alerts' columns issue 14 added (migrate() adds them to older stores) */
 #define ALERT_NEW_COLS "side TEXT, kind TEXT, sensors INTEGER, new_targets INTEGER," \
                        " new_per_bucket TEXT, growth_per_hour REAL, doubling_s REAL," \
-                       " population REAL, saturation INTEGER"
+                       " population REAL, saturation INTEGER, sample BLOB, os_mix TEXT"
 #define AGG_COLS "port INTEGER, proto INTEGER, t INTEGER, records INTEGER, nsrc INTEGER," \
                  " ndst INTEGER, nsens INTEGER, src BLOB, dst BLOB, sens BLOB, wm INTEGER"
 static const char schema[] =
@@ -426,6 +433,8 @@ static int migrate(struct sq_store *st)
          " ALTER TABLE alerts ADD COLUMN doubling_s REAL;"
          " ALTER TABLE alerts ADD COLUMN population REAL;"
          " ALTER TABLE alerts ADD COLUMN saturation INTEGER;"},
+        {"SELECT sample, os_mix FROM alerts LIMIT 0",
+         "ALTER TABLE alerts ADD COLUMN sample BLOB; ALTER TABLE alerts ADD COLUMN os_mix TEXT;"},
         {"SELECT os, os_name FROM srcs LIMIT 0",
          "ALTER TABLE srcs ADD COLUMN os INTEGER; ALTER TABLE srcs ADD COLUMN os_name TEXT;"},
     };
@@ -1428,6 +1437,24 @@ size_t store_alert_explain(const struct ww_surge *r, char *buf, size_t len)
 /* Writes each surge result that changed since it was last written (new,
  * or its end, kind or growth moved: any byte of it), the notice of a new
  * one first. */
+/* An alert's sample (?20: the addresses) and its OS breakdown (?21, text;
+ * NULL without a database), as the schema above says. */
+static void bind_sample(struct writer *w, sqlite3_stmt *s, const struct ww_surge *r)
+{
+    uint32_t n = r->nsample <= WW_SURGE_SAMPLE ? r->nsample : WW_SURGE_SAMPLE;
+    unsigned char a[WW_SURGE_SAMPLE * 17];
+    for (uint32_t i = 0; i < n; i++) tally_key_addr(a + 17 * i, &r->sample[i].a);
+    if (n) bind_blob(s, 20, a, 17 * (size_t)n);
+    if (!w->osdb || !n) return;
+    struct ww_mix mix;
+    ww_mix_of(r->sample, n, w->osdb, NULL, &mix);
+    char text[WW_MIX_TOP * (WW_GEO_ORG_MAX + 12) + 32];
+    size_t k = (size_t)snprintf(text, sizeof text, "%u\t%u", (unsigned)mix.n, (unsigned)mix.os_known);
+    for (uint32_t i = 0; i < mix.nos && i < WW_MIX_TOP && k < sizeof text; i++)
+        k += (size_t)snprintf(text + k, sizeof text - k, "\n%u\t%s", (unsigned)mix.os[i].n, mix.os[i].name);
+    sqlite3_bind_text(s, 21, text, -1, SQLITE_TRANSIENT);
+}
+
 static int write_alerts(struct sq_store *st, struct writer *w)
 {
     const struct ww_surge *r;
@@ -1467,6 +1494,7 @@ static int write_alerts(struct sq_store *st, struct writer *w)
         sqlite3_bind_double(s, 17, r[i].doubling_s);
         sqlite3_bind_double(s, 18, r[i].population);
         sqlite3_bind_int64(s, 19, r[i].saturation_us);
+        bind_sample(w, s, &r[i]);
         if (step_done(s)) return WW_ERR_IO;
         memcpy(&w->alert_last[i], &r[i], sizeof r[i]);
     }
@@ -2207,7 +2235,7 @@ const struct ww_store_ops ww_store_sqlite = {
     .dshield_sampling = dshield_sampling,
     .submit = sq_submit, .status = sq_status, .counters = sq_counters, .metrics = sq_metrics,
     .port = sq_port, .porthistory = sq_porthistory, .topports = sq_topports,
-    .sources = sq_sources, .ip = sq_ip, .alerts = sq_alerts, .floods = sq_floods, .active = sq_active,
+    .sources = sq_sources, .ip = sq_ip, .alerts = sq_alerts, .alert_sample = sq_alert_sample, .floods = sq_floods, .active = sq_active,
     .sensors = sq_sensors, .time = sq_time,
     .span = sq_span, .growth = sq_growth, .new_sources = sq_new_sources, /* store_query.c */
     .notices = notices, .notices_pending = notices_pending,

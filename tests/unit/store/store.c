@@ -1652,5 +1652,72 @@ static void run_os(void)
     store_rm(pb);
 }
 
-TEST_MAIN(tmp_init(); run_os(); run_kinds(); run_log_forms(); run_migrate(); run(); run_views(); run_recovery(); run_notices(); run_icmp(); run_mapped(); run_faults(); run_schemes(); run_lock(); run_lock_race();
+/* An alert's sample and OS mix (issue 17) as stored: the API's os_mix from
+ * the stored text, the addresses back through ww_store_alert_sample, and
+ * countries and ASes null without the MaxMind databases. The writer's side
+ * (the sample surge.c keeps) is set here in SQL. */
+static void run_alert_mix(void)
+{
+    char pa[512], err[256];
+    struct ww_store *st;
+    store_path(pa, sizeof pa, "mix");
+    int64_t id = fresh(pa, &st);
+    feed(st, id, 0, HOURS);
+    json_t *j = api(st, 1154534400000000LL, 200, "/api/v1/alerts?port=139");
+    json_t *a = json_array_get(json_object_get(j, "alerts"), 0);
+    CHECK(a && json_is_null(json_object_get(a, "os_mix")) && json_is_null(json_object_get(a, "countries"))
+          && json_is_null(json_object_get(a, "asns")));
+    CHECK(json_is_false(json_object_get(json_object_get(j, "enrichment"), "os")));
+    int64_t start = 0;
+    struct ww_store_rows r;
+    CHECK_INT(ww_store_alerts(st, 10, &r), WW_OK);
+    if (r.n) start = r.alert[0].start_us;
+    CHECK_INT(r.n ? r.alert[0].sampled : 99, 0);
+    ww_store_rows_free(&r);
+    json_decref(j);
+    ww_store_close(st);
+
+    sqlite3 *db;
+    CHECK_INT(sqlite3_open(pa, &db), SQLITE_OK);
+    unsigned char blob[3 * 17];
+    struct ww_addr x[3];
+    for (int i = 0; i < 3; i++) {
+        ww_addr_from_v4(&x[i], (const uint8_t[]){16, 0, 0, (uint8_t)(i + 1)});
+        tally_key_addr(blob + 17 * i, &x[i]);
+    }
+    sqlite3_stmt *s;
+    CHECK_INT(sqlite3_prepare_v2(db, "UPDATE alerts SET sample = ?, os_mix = ? WHERE port = 139", -1, &s, NULL),
+              SQLITE_OK);
+    sqlite3_bind_blob(s, 1, blob, sizeof blob, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, "3\t2\n2\tWindows XP\n1\tLinux 2.2.x-3.x", -1, SQLITE_STATIC);
+    CHECK_INT(sqlite3_step(s), SQLITE_DONE);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+
+    CHECK_INT(ww_store_open(pa, &st, err, sizeof err), WW_OK);
+    j = api(st, 1154534400000000LL, 200, "/api/v1/alerts?port=139");
+    a = json_array_get(json_object_get(j, "alerts"), 0);
+    json_t *m = json_object_get(a, "os_mix"), *row = json_array_get(json_object_get(m, "rows"), 0);
+    CHECK_INT(jint(m, "sampled"), 3);
+    CHECK_INT(jint(m, "known"), 2);
+    CHECK_INT(json_array_size(json_object_get(m, "rows")), 2);
+    CHECK_STR(json_string_value(json_object_get(row, "os")), "Windows XP");
+    CHECK_INT(jint(row, "sources"), 2);
+    CHECK(json_real_value(json_object_get(row, "share")) > 0.66 &&
+          json_real_value(json_object_get(row, "share")) < 0.67);
+    row = json_array_get(json_object_get(m, "rows"), 1);
+    CHECK_STR(json_string_value(json_object_get(row, "os")), "Linux 2.2.x-3.x");
+    CHECK(json_is_null(json_object_get(a, "countries")) && json_is_null(json_object_get(a, "asns")));
+    json_decref(j);
+    struct ww_addr got[WW_SURGE_SAMPLE];
+    size_t n = 0;
+    CHECK_INT(ww_store_alert_sample(st, 139, WW_PROTO_TCP, start, got, &n), WW_OK);
+    CHECK_INT(n, 3);
+    CHECK(n == 3 && ww_addr_eq(&got[0], &x[0]) && ww_addr_eq(&got[2], &x[2]));
+    CHECK_INT(ww_store_alert_sample(st, 139, WW_PROTO_TCP, start + 1, got, &n), WW_ERR_ARG);
+    ww_store_close(st);
+    store_rm(pa);
+}
+
+TEST_MAIN(tmp_init(); run_os(); run_alert_mix(); run_kinds(); run_log_forms(); run_migrate(); run(); run_views(); run_recovery(); run_notices(); run_icmp(); run_mapped(); run_faults(); run_schemes(); run_lock(); run_lock_race();
           run_tally(); run_backscatter(); tmp_done())
