@@ -4,7 +4,9 @@
  * queried directly; with --collector URL the same question is a libcurl GET
  * of the matching /api/v1/ path on a running collector. Either way the answer
  * is the API's JSON object, printed as is (--format json) or as a table for
- * people (text). Without --date, "today" is the latest day with data when
+ * people (text): a source with its OS, country and AS, an alert with who
+ * its new sources are, "unavailable" said where the answering side has no
+ * database (the API's enrichment). Without --date, "today" is the latest day with data when
  * the clock's day has none (a store of old logs), and the report says so. */
 #include <curl/curl.h>
 #include <getopt.h>
@@ -18,6 +20,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "client/http.h"
+#include "detect/geo.h"
 #include "serve/api.h"
 #include "store/store.h"
 #include "core/wtime.h"
@@ -25,7 +28,7 @@
 static const char usage[] =
     "usage: wormwatch report [--db FILE | --collector URL] [--format text|json]\n"
     "                        [--date YYYY-MM-DD] [--days N] [--by records|sources|targets]\n"
-    "                        [--limit N] QUERY\n"
+    "                        [--limit N] [--geoip FILE] [--asn FILE] QUERY\n"
     "QUERY: topports | porthistory PORT | port PORT | sources | alerts | floods | infocon |\n"
     "       ip ADDR\n"
     "  --db FILE          query a store file (default $XDG_DATA_HOME/wormwatch/wormwatch.db)\n"
@@ -35,7 +38,10 @@ static const char usage[] =
     "                     (default today, UTC, or the latest day with data if today has none)\n"
     "  --days N           porthistory span in days (default 30)\n"
     "  --by K             topports order: records (default), sources or targets\n"
-    "  --limit N          rows for topports, sources, alerts, floods (default 10)\n";
+    "  --limit N          rows for topports, sources, alerts, floods (default 10)\n"
+    "  --geoip FILE       with --db: MaxMind country database for sources' and surges'\n"
+    "                     countries (a collector answers with its own)\n"
+    "  --asn FILE         with --db: MaxMind ASN database for their autonomous systems\n";
 
 static long long I(json_t *o, const char *k) { return (long long)json_integer_value(json_object_get(o, k)); }
 static const char *S(json_t *o, const char *k)
@@ -45,6 +51,70 @@ static const char *S(json_t *o, const char *k)
     static char num[24];
     snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
     return num;
+}
+
+/* A source's OS, country and AS ("-" where unknown). */
+static void who(json_t *r, char *buf, size_t len)
+{
+    json_t *os = json_object_get(r, "os"), *cc = json_object_get(r, "country");
+    json_t *asn = json_object_get(r, "asn"), *org = json_object_get(r, "as_org");
+    int k = snprintf(buf, len, "%s", json_is_string(os) ? json_string_value(os) : "-");
+    if (json_is_string(os) && json_is_string(json_object_get(r, "os_match")) &&
+        strcmp(json_string_value(json_object_get(r, "os_match")), "exact"))
+        k += snprintf(buf + k, len - (size_t)k, " (%s)", S(r, "os_match"));
+    k += snprintf(buf + k, len - (size_t)k, "  %s", json_is_string(cc) ? json_string_value(cc) : "-");
+    if (json_is_integer(asn))
+        snprintf(buf + k, len - (size_t)k, "  AS%lld%s%s", (long long)json_integer_value(asn),
+                 json_is_string(org) ? " " : "", json_is_string(org) ? json_string_value(org) : "");
+    else
+        snprintf(buf + k, len - (size_t)k, "  -");
+}
+
+/* What the answer's enrichment says is missing, as a line; "" if nothing. */
+static void unavailable(json_t *j)
+{
+    json_t *e = json_object_get(j, "enrichment");
+    if (!e) return;
+    const char *name[] = {"os", "country", "asn"}, *said[] = {"OS (no p0f database)",
+        "country (no --geoip database)", "AS (no --asn database)"};
+    int first = 1;
+    for (int i = 0; i < 3; i++)
+        if (json_is_false(json_object_get(e, name[i]))) {
+            printf("%s%s", first ? "unavailable: " : ", ", said[i]);
+            first = 0;
+        }
+    if (!first) printf("\n");
+}
+
+/* "91% Windows XP, 6% Linux 2.2.x-3.x; 6 countries (70% US); 41 ASes
+ * (largest 12%)": an alert's mix, from its sample; "" when none. */
+static void mix_line(json_t *r)
+{
+    json_t *os = json_object_get(r, "os_mix"), *cc = json_object_get(r, "countries");
+    json_t *as = json_object_get(r, "asns"), *row;
+    size_t i;
+    if (!json_is_object(os) && !json_is_object(cc) && !json_is_object(as)) return;
+    printf("    new sources (%lld sampled):", I(json_is_object(os) ? os : json_is_object(cc) ? cc : as,
+                                               "sampled"));
+    if (json_is_object(os)) {
+        json_array_foreach(json_object_get(os, "rows"), i, row) {
+            if (i == 3) break;
+            printf("%s %.0f%% %s", i ? "," : "", 100 * json_real_value(json_object_get(row, "share")),
+                   S(row, "os"));
+        }
+        if (!json_array_size(json_object_get(os, "rows"))) printf(" no OS known");
+        printf(";");
+    }
+    if (json_is_object(cc)) {
+        printf(" %lld countries", I(cc, "distinct"));
+        row = json_array_get(json_object_get(cc, "rows"), 0);
+        if (row) printf(" (%.0f%% %s)", 100 * json_real_value(json_object_get(row, "share")), S(row, "country"));
+        printf(";");
+    }
+    if (json_is_object(as))
+        printf(" %lld ASes (the largest %.0f%%)", I(as, "distinct"),
+               100 * json_real_value(json_object_get(as, "top_share")));
+    printf("\n");
 }
 
 static void print_text(const char *q, json_t *j)
@@ -70,21 +140,28 @@ static void print_text(const char *q, json_t *j)
             printf("%-5s %10lld %10lld %10lld %8lld\n", S(r, "proto"), I(r, "records"),
                    I(r, "sources"), I(r, "targets"), I(r, "sensors"));
     } else if (!strcmp(q, "sources") || !strcmp(q, "ip")) {
-        printf("%-39s %10s %8s %6s %7s  %-20s  %s\n", "source", "records", "targets", "ports",
-               "sensors", "first seen", "last seen");
+        printf("%-39s %10s %8s %6s %7s  %-20s  %-20s  %s\n", "source", "records", "targets", "ports",
+               "sensors", "first seen", "last seen", "os  country  as");
         json_t *arr = json_object_get(j, "sources");
         if (!arr) { arr = json_array(); json_array_append(arr, j); } else json_incref(arr);
-        json_array_foreach(arr, i, r)
-            printf("%-39s %10lld %8lld %6lld %7lld  %-20s  %s\n", S(r, "src"), I(r, "records"),
+        json_array_foreach(arr, i, r) {
+            char w[256];
+            who(r, w, sizeof w);
+            printf("%-39s %10lld %8lld %6lld %7lld  %-20s  %-20s  %s\n", S(r, "src"), I(r, "records"),
                    I(r, "targets"), I(r, "ports"), I(r, "sensors"), S(r, "first_seen"),
-                   S(r, "last_seen"));
+                   S(r, "last_seen"), w);
+        }
         json_decref(arr);
+        unavailable(j);
     } else if (!strcmp(q, "alerts")) {
-        json_array_foreach(json_object_get(j, "alerts"), i, r) /* the kind is in the explanation */
+        json_array_foreach(json_object_get(j, "alerts"), i, r) { /* the kind is in the explanation */
             printf("%s  %lld/%s  %-9s  %s\n", S(r, "alert"), I(r, "port"), S(r, "proto"),
                    json_is_string(json_object_get(r, "kind")) ? S(r, "kind") : "-",
                    S(r, "explanation"));
+            mix_line(r);
+        }
         if (!json_array_size(json_object_get(j, "alerts"))) printf("no alerts\n");
+        else unavailable(j);
     } else if (!strcmp(q, "floods")) {
         printf("floods: many sources, one target -- not worms\n%-20s  %-20s  %-39s %-11s %8s %10s\n",
                "start", "end", "target", "port", "sources", "records");
@@ -97,8 +174,10 @@ static void print_text(const char *q, json_t *j)
         if (!json_array_size(json_object_get(j, "floods"))) printf("no floods\n");
     } else {
         printf("infocon %s: %s\n", S(j, "level"), S(j, "reason"));
-        json_array_foreach(json_object_get(j, "active"), i, r)
+        json_array_foreach(json_object_get(j, "active"), i, r) {
             printf("  %lld/%s  %s\n", I(r, "port"), S(r, "proto"), S(r, "explanation"));
+            mix_line(r);
+        }
     }
 }
 
@@ -123,7 +202,9 @@ static int run(int argc, char **argv)
         {"db", required_argument, NULL, 'd'}, {"collector", required_argument, NULL, 'c'},
         {"format", required_argument, NULL, 'f'}, {"date", required_argument, NULL, 'D'},
         {"days", required_argument, NULL, 'n'}, {"by", required_argument, NULL, 'b'},
-        {"limit", required_argument, NULL, 'l'}, {0}};
+        {"limit", required_argument, NULL, 'l'}, {"geoip", required_argument, NULL, 'G'},
+        {"asn", required_argument, NULL, 'A'}, {0}};
+    const char *geoip = NULL, *asnf = NULL;
     const char *db = NULL, *url = NULL, *format = "text", *date = NULL, *by = "records";
     unsigned long long days = 30, limit = 10;
     int ch;
@@ -134,6 +215,8 @@ static int run(int argc, char **argv)
         case 'f': format = optarg; break;
         case 'D': date = optarg; break;
         case 'b': by = optarg; break;
+        case 'G': geoip = optarg; break;
+        case 'A': asnf = optarg; break;
         case 'n':
             if (ww_parse_uint(optarg, 3660, &days) || days == 0)
                 return ww_usage_error(cmd, "--days: not a number in 1..3660: %s", optarg);
@@ -146,6 +229,8 @@ static int run(int argc, char **argv)
         }
     }
     if (db && url) return ww_usage_error(cmd, "--db and --collector exclude each other");
+    if (url && (geoip || asnf))
+        return ww_usage_error(cmd, "--geoip and --asn go with --db (a collector uses its own)");
     if (strcmp(format, "text") && strcmp(format, "json"))
         return ww_usage_error(cmd, "--format: text or json, not '%s'", format);
     if (strcmp(by, "records") && strcmp(by, "sources") && strcmp(by, "targets"))
@@ -173,7 +258,15 @@ static int run(int argc, char **argv)
     /* one URL for both ways: a collector answers it over HTTP, a store file
      * through lib/serve/api.c, so the two can never disagree */
     struct ww_store *st = NULL;
+    struct ww_geo *geo = NULL;
     char *file = NULL;
+    if (geoip || asnf) {
+        char err[1024];
+        if (ww_geo_open(geoip, asnf, &geo, err, sizeof err)) {
+            ww_warn("%s", err);
+            return WW_EXIT_FAIL;
+        }
+    }
     if (url) {
         curl_global_init(CURL_GLOBAL_DEFAULT);
     } else {
@@ -182,8 +275,10 @@ static int run(int argc, char **argv)
         if (ww_store_open(file, &st, err, sizeof err)) {
             ww_warn("%s", err);
             if (!db) ww_free(file);
+            ww_geo_close(geo);
             return WW_EXIT_FAIL;
         }
+        ww_store_enrich(st, NULL, geo);
     }
     /* "today" without --date: the latest day with data if today has none */
     char note[160] = "";
@@ -191,6 +286,8 @@ static int run(int argc, char **argv)
         json_t *sp = fetch(url, st, "/api/v1/span");
         if (!sp) { /* no collector there: said once */
             if (url) curl_global_cleanup();
+            ww_store_close(st);
+            ww_geo_close(geo);
             return WW_EXIT_FAIL;
         }
         const char *last = json_string_value(json_object_get(sp, "last"));
@@ -224,6 +321,7 @@ static int run(int argc, char **argv)
     json_t *j = fetch(url, st, path);
     if (url) curl_global_cleanup();
     ww_store_close(st);
+    ww_geo_close(geo);
     if (file && !db) ww_free(file);
     if (!j) return WW_EXIT_FAIL;
     /* the alerts, floods and a source's summary are not of a day */
