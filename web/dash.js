@@ -64,7 +64,22 @@
     return Date.now() / 1000 - t > SILENT_S ? 'silent' : 'reporting';
   }
 
+  // who a source is: its OS, country, AS; "unavailable" when the collector
+  // has no database for it (the answer's enrichment), "-" when unknown
+  // (put_who() in dash.c)
+  function who(kind, row, enrich) {
+    const v = row[kind];
+    if (kind === 'os' && typeof v === 'string')
+      return v + (row.os_match && row.os_match !== 'exact' ? ' (' + row.os_match + ')' : '');
+    if (kind === 'asn' && typeof v === 'number')
+      return 'AS' + v + (typeof row.as_org === 'string' ? ' ' + row.as_org : '');
+    if (typeof v === 'string') return v;
+    return enrich && enrich[kind] === false ? 'unavailable' : '-';
+  }
+  function isWho(kind) { return kind === 'os' || kind === 'country' || kind === 'asn'; }
+
   function format(kind, v) {
+    if (kind === 'pct') return typeof v === 'number' ? (100 * v).toFixed(1) + '%' : '';
     if (kind === 'num') return num(v, false);
     if (kind === 'duration') return duration(v);
     if (kind === 'dec') return num(v, true);
@@ -75,10 +90,14 @@
   }
 
   // one table cell, as cell() in dash.c
-  function cell(kind, key, row, label) {
+  function cell(kind, key, row, label, enrich) {
     const td = el('td', 'k-' + kind), v = row[key];
     td.dataset.label = label;
-    if (kind === 'port') {
+    if (isWho(kind)) {
+      const w = who(kind, row, enrich);
+      if (w === 'unavailable') td.appendChild(el('span', 'unavailable', w));
+      else td.textContent = w;
+    } else if (kind === 'port') {
       const a = el('a', null, v + (row.proto ? '/' + row.proto : ''));
       a.href = '/port/' + encodeURIComponent(v);
       td.appendChild(a);
@@ -114,11 +133,13 @@
     const tbody = el('tbody');
     for (const r of rows) {
       const tr = el('tr');
-      cols.forEach(function (c, i) { tr.appendChild(cell(c[1], c[0], r, labels[i] || '')); });
+      cols.forEach(function (c, i) {
+        tr.appendChild(cell(c[1], c[0], r, labels[i] || '', data ? data.enrichment : undefined));
+      });
       tbody.appendChild(tr);
     }
     if (!rows.length) {
-      const td = el('td', 'none', 'none');
+      const td = el('td', 'none', t.dataset.empty || 'none');
       td.colSpan = cols.length;
       tbody.appendChild(el('tr')).appendChild(td);
     }
@@ -141,6 +162,8 @@
       } else if (fmt === 'stale') {
         const live = (v || []).filter(function (s) { return s.revoked !== true; });
         e.textContent = live.filter(function (s) { return s.stale === true; }).length + ' stale';
+      } else if (isWho(fmt)) {
+        e.textContent = who(fmt, data, data.enrichment);
       } else {
         e.textContent = format(fmt, v);
       }

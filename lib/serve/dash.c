@@ -49,6 +49,7 @@ struct page {
     int64_t day;                  /* shown */
     int chosen;                   /* by ?date= */
     char date[11];                /* day as YYYY-MM-DD */
+    json_t *enrich;               /* the answer being shown's "enrichment" (borrowed), or NULL */
 };
 
 struct col { const char *key, *kind, *label; };
@@ -153,11 +154,35 @@ static void put_duration(struct page *p, long long s)
     else emit(p, "%I s", s);
 }
 
+/* Who a source is (issue 17): kind "os" (p0f's label, the kind of match
+ * when not exact), "country", "asn" ("AS64500 Example Org"); "unavailable"
+ * when the collector has no database for it (the answer's enrichment),
+ * "-" when unknown (dash.js who()). */
+static void put_who(struct page *p, json_t *row, const char *kind)
+{
+    json_t *v = json_object_get(row, kind);
+    const char *m = jstr(row, "os_match");
+    if (!strcmp(kind, "os") && json_is_string(v))
+        emit(p, "%s%r%s%r", json_string_value(v), m && strcmp(m, "exact") ? " (" : "",
+             m && strcmp(m, "exact") ? m : "", m && strcmp(m, "exact") ? ")" : "");
+    else if (!strcmp(kind, "asn") && json_is_integer(v))
+        emit(p, "AS%I%r%s", (long long)json_integer_value(v), jstr(row, "as_org") ? " " : "",
+             jstr(row, "as_org"));
+    else if (json_is_string(v))
+        emit(p, "%s", json_string_value(v));
+    else if (json_is_false(json_object_get(p->enrich, kind)))
+        emit(p, "<span class=\"unavailable\">unavailable</span>");
+    else
+        emit(p, "-");
+}
+
 static void cell(struct page *p, json_t *row, const struct col *c)
 {
     json_t *v = json_object_get(row, c->key);
     const char *k = c->kind;
     if (!strcmp(k, "num")) put_num(p, v, 0);
+    else if (!strcmp(k, "os") || !strcmp(k, "country") || !strcmp(k, "asn")) put_who(p, row, k);
+    else if (!strcmp(k, "pct")) { if (json_is_number(v)) emit(p, "%f%%", 100 * json_number_value(v)); }
     else if (!strcmp(k, "dec")) put_num(p, v, 1);
     else if (!strcmp(k, "time")) put_time(p, json_string_value(v));
     else if (!strcmp(k, "port")) {
@@ -219,15 +244,18 @@ static json_t *api(struct page *p, const char *url)
 /* A table of j[key] (fetched from url, refreshed from it by dash.js); with
  * port >= 0 only rows for that port. */
 static void table(struct page *p, const char *url, json_t *j, const char *key,
-                  const struct col *cols, size_t ncols, int port, const char *label)
+                  const struct col *cols, size_t ncols, int port, const char *label,
+                  const char *empty)
 {
     int cards = !strcmp(key, "alerts") || !strcmp(key, "active");
+    p->enrich = json_object_get(j, "enrichment");
     emit(p, "<div class=\"scroll\"><table%r data-api=\"%s\" data-key=\"%s\" data-cols=\"",
          cards ? " class=\"cards\"" : "", url, key);
     for (size_t i = 0; i < ncols; i++)
         emit(p, "%r%s:%s", i ? "," : "", cols[i].key, cols[i].kind);
     emit(p, "\"");
     if (port >= 0) emit(p, " data-port=\"%i\"", port);
+    if (empty) emit(p, " data-empty=\"%s\"", empty);
     emit(p, " aria-label=\"%s\"><thead><tr>", label);
     for (size_t i = 0; i < ncols; i++)
         emit(p, "<th scope=\"col\" class=\"k-%s\">%s</th>", cols[i].kind, cols[i].label);
@@ -247,12 +275,12 @@ static void table(struct page *p, const char *url, json_t *j, const char *key,
     }
     if (!shown)
         emit(p, "<tr><td colspan=\"%i\" class=\"none\">%s</td></tr>", (int)ncols,
-             json_object_get(j, "error") ? jstr(j, "error") : "none");
+             json_object_get(j, "error") ? jstr(j, "error") : empty ? empty : "none");
     emit(p, "</tbody></table></div>\n");
 }
 
 #define TABLE(p, url, j, key, cols, port, label) \
-    table(p, url, j, key, cols, sizeof cols / sizeof cols[0], port, label)
+    table(p, url, j, key, cols, sizeof cols / sizeof cols[0], port, label, NULL)
 
 static const struct col alert_cols[] = {
     {"port", "port", "Port"}, {"kind", "kind", "Kind"}, {"start", "time", "Start (UTC)"},
@@ -285,7 +313,19 @@ static const struct col source_cols[] = {
     {"src", "ip", "Source"}, {"records", "num", "Records"}, {"targets", "num", "Targets"},
     {"ports", "num", "Ports"}, {"sensors", "num", "Sensors"},
     {"first_seen", "time", "First seen (UTC)"}, {"last_seen", "time", "Last seen (UTC)"},
+    {"os", "os", "OS"}, {"country", "country", "Country"}, {"asn", "asn", "AS"},
     {"label", "text", "Known scanner"},
+};
+/* a surge's new sources by OS, country and AS (its alert's sample) */
+static const struct col mix_os_cols[] = {
+    {"os", "text", "OS"}, {"sources", "num", "Sampled sources"}, {"share", "pct", "Share"},
+};
+static const struct col mix_cc_cols[] = {
+    {"country", "text", "Country"}, {"sources", "num", "Sampled sources"}, {"share", "pct", "Share"},
+};
+static const struct col mix_as_cols[] = {
+    {"asn", "num", "AS"}, {"as_org", "text", "Organisation"}, {"sources", "num", "Sampled sources"},
+    {"share", "pct", "Share"},
 };
 static const struct col sensor_cols[] = {
     {"name", "text", "Name"}, {"last_seen", "time", "Last submission (UTC)"},
@@ -532,6 +572,32 @@ static void service_names(struct page *p, int port)
     if (!any) emit(p, "none known");
 }
 
+/* The newest surge's new sources by OS, country and AS, from the sample its
+ * alert keeps; "unavailable" where the collector has no database. */
+static void surge_mix(struct page *p, const char *url, json_t *j)
+{
+    json_t *a = json_array_get(json_object_get(j, "alerts"), 0), *en = json_object_get(j, "enrichment");
+    json_t *m = json_object_get(a, "os_mix");
+    long long n = (long long)json_integer_value(json_object_get(json_is_object(m) ? m
+                      : json_object_get(a, "countries"), "sampled"));
+    emit(p, "<h3>Who the new sources are</h3>\n<p class=\"note\">");
+    if (n) emit(p, "A sample of the surge's new sources (%I; up to 256, the same whatever order "
+                   "their events came in)", n);
+    else emit(p, "No sample of the surge's new sources was kept with this alert");
+    emit(p, ": their OS as p0f names it from their SYNs, when the alert was stored; their "
+            "country and AS now.</p>\n<div class=\"mix\">");
+    static const char *const why[] = {"unavailable: the collector has no p0f database",
+                                      "unavailable: the collector has no --geoip database",
+                                      "unavailable: the collector has no --asn database"};
+    table(p, url, j, "alerts.0.os_mix.rows", mix_os_cols, 3, -1, "New sources by OS",
+          json_is_false(json_object_get(en, "os")) && !json_is_object(m) ? why[0] : NULL);
+    table(p, url, j, "alerts.0.countries.rows", mix_cc_cols, 3, -1, "New sources by country",
+          json_is_false(json_object_get(en, "country")) ? why[1] : NULL);
+    table(p, url, j, "alerts.0.asns.rows", mix_as_cols, 4, -1, "New sources by AS",
+          json_is_false(json_object_get(en, "asn")) ? why[2] : NULL);
+    emit(p, "</div>\n");
+}
+
 static void port_page(struct page *p, const char *rest, const char *query)
 {
     char arg[8], url[192], from[11], title[16], opt[32], keep[32];
@@ -640,6 +706,10 @@ static void port_page(struct page *p, const char *rest, const char *query)
             json_decref(ns);
         }
     }
+    if (last) {
+        snprintf(url, sizeof url, "/api/v1/alerts?limit=20&port=%d&end=%s&growth=1", port, p->date);
+        surge_mix(p, url, j);
+    }
     json_decref(j);
 
     snprintf(url, sizeof url, "/api/v1/sources?limit=20&port=%d&date=%s", port, p->date);
@@ -678,11 +748,13 @@ static void ip_page(struct page *p, const char *rest)
         {"first_seen", "time", "First seen (UTC)"}, {"last_seen", "time", "Last seen (UTC)"},
         {"records", "num", "Records"}, {"ports", "num", "Ports"}, {"targets", "num", "Targets"},
         {"sensors", "num", "Seen by sensors"}, {"kinds", "list", "Scanner kinds"},
+        {"os", "os", "OS (p0f)"}, {"country", "country", "Country"}, {"asn", "asn", "AS"},
         {"label", "text", "Known scanner"},
     };
     head(p, addr, NULL);
     emit(p, "<h1>Source <span class=\"addr\">%s</span></h1>\n<dl class=\"facts\" data-api=\"%s\">",
          addr, url);
+    p->enrich = json_object_get(j, "enrichment");
     for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++) {
         if (!json_object_get(j, facts[i].key)) continue; /* label: only a known scanner's */
         emit(p, "<div><dt>%s</dt><dd data-field=\"%s\" data-fmt=\"%s\">", facts[i].label,

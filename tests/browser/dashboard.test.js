@@ -15,7 +15,9 @@
 // ?date= goes back and forth; the port chart spans the data; the day view
 // shades the surge; the sparklines make 139/tcp stand out; the surge shows
 // its growth and its new sources first. A screenshot of each page goes to
-// ARTIFACT_DIR.
+// ARTIFACT_DIR. Who is scanning: each source's OS, country and AS on the
+// port and source pages, the surge's new sources by OS, country and AS, and
+// "unavailable" where the collector has no database.
 'use strict';
 const { chromium } = require('playwright-core');
 const path = require('path');
@@ -231,9 +233,47 @@ async function history(page, OLD, loaded, shot, clean, shaded) {
   check(dsteps, '90 days by day: 90 points, one per day (' + daily.length + ')');
   await clean('port page by day');
 
-  // ---- source page, and back ----
+  // ---- who is scanning (issue 17): OS, country and AS beside each source;
+  // the surge's new sources by OS, country and AS; "unavailable" where the
+  // collector has no database (its API's enrichment says which) ----
+  // put_who() in dash.c, who() in dash.js
+  const who = (kind, r, en) => kind === 'os' && typeof r.os === 'string'
+    ? r.os + (r.os_match && r.os_match !== 'exact' ? ' (' + r.os_match + ')' : '')
+    : kind === 'asn' && typeof r.asn === 'number' ? 'AS' + r.asn + (typeof r.as_org === 'string' ? ' ' + r.as_org : '')
+      : typeof r[kind] === 'string' ? r[kind] : en && en[kind] === false ? 'unavailable' : '-';
   await page.goto(URL + '/port/139');
   await loaded();
+  {
+    const top = await api(await page.locator('table[aria-label="Top sources"]').getAttribute('data-api'));
+    const rows = page.locator('table[aria-label="Top sources"] tbody tr');
+    const heads = await page.locator('table[aria-label="Top sources"] thead th').allTextContents();
+    check(['OS', 'Country', 'AS'].every((h) => heads.includes(h)), 'sources tables have OS, Country and AS columns: ' + heads);
+    let same = top.sources.length > 0 && await rows.count() === top.sources.length;
+    for (let i = 0; same && i < top.sources.length; i++)
+      for (const [kind, label] of [['os', 'OS'], ['country', 'Country'], ['asn', 'AS']])
+        same = same && (await rows.nth(i).locator('td[data-label="' + label + '"]').textContent()) === who(kind, top.sources[i], top.enrichment);
+    check(same, 'each source\'s OS, country and AS as the API says (' + JSON.stringify(top.enrichment) + ')');
+    if (top.enrichment.country === false)
+      check(await rows.first().locator('td[data-label="Country"] .unavailable').count() === 1, 'no --geoip: the country says "unavailable"');
+    const al = (await api('/api/v1/alerts?limit=20&port=139&growth=1')).alerts[0];
+    check(await page.locator('h3', { hasText: 'Who the new sources are' }).count() === 1, 'the port page has the surge\'s breakdown');
+    const en = top.enrichment;
+    for (const [what, mix, db, key] of [['OS', al.os_mix, en.os, 'os'], ['country', al.countries, en.country, 'country'],
+      ['AS', al.asns, en.asn, 'asn']]) {
+      const t = page.locator('table[aria-label="New sources by ' + what + '"] tbody');
+      if (mix) {
+        const first = await t.locator('tr').first().locator('td').first().textContent();
+        check(first === String(mix.rows.length ? mix.rows[0][key] : 'none'), 'the surge\'s sources by ' + what + ': ' + first);
+      } else {
+        const none = await t.textContent();
+        check(db === false ? /^unavailable: the collector has no/.test(none) : none === 'none',
+          'the surge\'s sources by ' + what + ' without ' + (db === false ? 'a database' : 'a sample') + ': ' + none);
+      }
+    }
+    await shot('port-who');
+  }
+
+  // ---- source page, and back ----
   const src = page.locator('table[aria-label="Top sources"] tbody tr a').first();
   const addr = await src.textContent();
   await Promise.all([page.waitForURL(/\/ip\//), src.click()]);
@@ -243,6 +283,9 @@ async function history(page, OLD, loaded, shot, clean, shaded) {
   const ip = await api('/api/v1/ip/' + addr);
   check((await page.locator('[data-field="first_seen"]').textContent()) === ip.first_seen.slice(0, 10) + ' ' + ip.first_seen.slice(11, 16),
     'first seen shown in UTC');
+  for (const kind of ['os', 'country', 'asn'])
+    check((await page.locator('[data-field="' + kind + '"]').textContent()) === who(kind, ip, ip.enrichment),
+      'the source page shows its ' + kind + ' as the API says: ' + who(kind, ip, ip.enrichment));
   await page.waitForFunction(() => window.wwDash.charts.chart, null, { timeout: 20000 });
   check(await page.locator('#chart canvas').count() === 1, 'the source has a timeline chart');
   await shot('source');

@@ -181,6 +181,15 @@ static void history(const char *path)
     CHECK(strstr(pg.body, "/api/v1/alerts?limit=20&amp;port=139&amp;end=2006-08-04&amp;growth=1"));
     CHECK(strstr(pg.body, "/api/v1/sources?limit=20&amp;port=139&amp;date=2006-08-04"));
     CHECK(strstr(pg.body, "Targets are distinct destination addresses"));
+    /* who is scanning, without databases: each source's OS, country and AS
+     * "unavailable" (a surge's breakdown: tests/browser) */
+    CHECK(strstr(pg.body, "<th scope=\"col\" class=\"k-os\">OS</th><th scope=\"col\" class=\"k-country\">"
+                          "Country</th><th scope=\"col\" class=\"k-asn\">AS</th>"));
+    CHECK(strstr(pg.body, "<td class=\"k-country\" data-label=\"Country\"><span class=\"unavailable\">"
+                          "unavailable</span></td>"));
+    CHECK(strstr(pg.body, "<td class=\"k-os\" data-label=\"OS\"><span class=\"unavailable\">"
+                          "unavailable</span></td>"));
+    CHECK(!strstr(pg.body, "Who the new sources are")); /* no surge */
     ww_dash_page_free(&pg);
     pg = get(st, "/port/139", "date=2006-08-04&days=7&by=day");
     CHECK(strstr(pg.body, "data-from=\"2006-07-29\" data-to=\"2006-08-04\" data-by=\"day\""));
