@@ -78,6 +78,18 @@ size_t store_alert_explain(const struct ww_surge *r, char *buf, size_t len);
 size_t store_alert_buckets(const struct ww_surge *r, int64_t out[WW_STORE_BUCKETS]);
 const char *store_surge_kind(const struct ww_surge *r); /* "campaign", "spreading" */
 const char *store_surge_side(const struct ww_surge *r); /* "destination", "source" */
+/* An alert's sample (issue 17), alike in both engines: its addresses as
+ * 17 bytes each (tally_key_addr), b >= 17 * WW_SURGE_SAMPLE, and back (at
+ * most WW_SURGE_SAMPLE into a); its OS breakdown as the writer's database
+ * names it, text "SAMPLED\tKNOWN" then a "\nN\tLABEL" per row (0, nothing,
+ * without a database or a sample), and that text back into an alert's
+ * os_has, os_known, nos and os[] (NULL or malformed: nothing). */
+#define STORE_OS_TEXT_MAX (WW_STORE_MIX_TOP * (96 + 12) + 32) /* 96: WW_GEO_ORG_MAX, a mix row's name */
+struct ww_osdb;
+size_t store_alert_sample(const struct ww_surge *r, unsigned char *b);
+size_t store_alert_sample_decode(const unsigned char *b, size_t len, struct ww_addr *a);
+size_t store_alert_os_text(const struct ww_surge *r, const struct ww_osdb *db, char *text, size_t size);
+void store_alert_os_mix(struct ww_store_alert *a, const char *text);
 
 /* Notice bodies (store.h, "notices"), JSON made by SQLite's json_object, so
  * that the ClickHouse store's detector (store_ch_detect.c, on an in-memory

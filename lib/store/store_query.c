@@ -246,24 +246,6 @@ static int q_ip(struct sq_store *st, const struct ww_addr *a, struct ww_store_ip
                    " growth_per_hour, doubling_s, population, saturation, os_mix," \
                    " coalesce(length(sample), 0) / 17"
 
-/* An alert's os_mix text (store_sqlite.c's schema) into its rows. */
-static void os_mix_rows(struct ww_store_alert *a, const char *t)
-{
-    unsigned n, known;
-    if (!t || sscanf(t, "%u\t%u", &n, &known) != 2) return;
-    a->os_has = 1;
-    a->os_known = known;
-    for (t = strchr(t, '\n'); t && a->nos < WW_STORE_MIX_TOP; t = strchr(t, '\n')) {
-        const char *tab = strchr(++t, '\t'), *nl = strchr(t, '\n');
-        if (!tab || (nl && nl < tab)) break;
-        size_t len = (size_t)((nl ? nl : tab + strlen(tab)) - tab - 1);
-        if (len >= sizeof a->os[0].name) len = sizeof a->os[0].name - 1;
-        a->os[a->nos].n = (uint32_t)strtoul(t, NULL, 10);
-        memcpy(a->os[a->nos].name, tab + 1, len);
-        a->os[a->nos++].name[len] = '\0';
-    }
-}
-
 /* The alert's sample of new sources (store.h); WW_ERR_ARG if no alert. */
 static int q_alert_sample(struct sq_store *st, int port, int proto, int64_t start_us,
                           struct ww_addr *a, size_t *n)
@@ -275,13 +257,7 @@ static int q_alert_sample(struct sq_store *st, int port, int proto, int64_t star
     sqlite3_bind_int64(s, 3, start_us);
     int rc = WW_ERR_ARG;
     if (sqlite3_step(s) == SQLITE_ROW) {
-        const unsigned char *b = sqlite3_column_blob(s, 0);
-        size_t len = (size_t)sqlite3_column_bytes(s, 0);
-        for (size_t i = 0; b && i + 17 <= len && *n < WW_SURGE_SAMPLE; i += 17) {
-            a[*n] = (struct ww_addr){.family = b[i + 16]};
-            memcpy(a[*n].b, b + i, 16);
-            ++*n;
-        }
+        *n = store_alert_sample_decode(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), a);
         rc = WW_OK;
     }
     sqlite3_finalize(s);
@@ -317,7 +293,7 @@ static int alert_rows(sqlite3_stmt *s, struct ww_store_rows *out)
         a->population = sqlite3_column_double(s, 17);
         a->saturation_us = sqlite3_column_int64(s, 18);
         a->sampled = (uint32_t)sqlite3_column_int64(s, 20);
-        os_mix_rows(a, (const char *)sqlite3_column_text(s, 19));
+        store_alert_os_mix(a, (const char *)sqlite3_column_text(s, 19));
     }
     sqlite3_finalize(s);
     return WW_OK;

@@ -1437,22 +1437,61 @@ size_t store_alert_explain(const struct ww_surge *r, char *buf, size_t len)
 /* Writes each surge result that changed since it was last written (new,
  * or its end, kind or growth moved: any byte of it), the notice of a new
  * one first. */
+size_t store_alert_sample(const struct ww_surge *r, unsigned char *b)
+{
+    uint32_t n = r->nsample <= WW_SURGE_SAMPLE ? r->nsample : WW_SURGE_SAMPLE;
+    for (uint32_t i = 0; i < n; i++) tally_key_addr(b + 17 * i, &r->sample[i].a);
+    return 17 * (size_t)n;
+}
+
+size_t store_alert_sample_decode(const unsigned char *b, size_t len, struct ww_addr *a)
+{
+    size_t n = 0;
+    for (size_t i = 0; b && i + 17 <= len && n < WW_SURGE_SAMPLE; i += 17, n++) {
+        a[n] = (struct ww_addr){.family = b[i + 16]};
+        memcpy(a[n].b, b + i, 16);
+    }
+    return n;
+}
+
+size_t store_alert_os_text(const struct ww_surge *r, const struct ww_osdb *db, char *text, size_t size)
+{
+    uint32_t n = r->nsample <= WW_SURGE_SAMPLE ? r->nsample : WW_SURGE_SAMPLE;
+    if (!db || !n) return 0;
+    struct ww_mix mix;
+    ww_mix_of(r->sample, n, db, NULL, &mix);
+    size_t k = (size_t)snprintf(text, size, "%u\t%u", (unsigned)mix.n, (unsigned)mix.os_known);
+    for (uint32_t i = 0; i < mix.nos && i < WW_MIX_TOP && k < size; i++)
+        k += (size_t)snprintf(text + k, size - k, "\n%u\t%s", (unsigned)mix.os[i].n, mix.os[i].name);
+    return k < size ? k : 0;
+}
+
+void store_alert_os_mix(struct ww_store_alert *a, const char *t)
+{
+    unsigned n, known;
+    if (!t || sscanf(t, "%u\t%u", &n, &known) != 2) return;
+    a->os_has = 1;
+    a->os_known = known;
+    for (t = strchr(t, '\n'); t && a->nos < WW_STORE_MIX_TOP; t = strchr(t, '\n')) {
+        const char *tab = strchr(++t, '\t'), *nl = strchr(t, '\n');
+        if (!tab || (nl && nl < tab)) break;
+        size_t len = (size_t)((nl ? nl : tab + strlen(tab)) - tab - 1);
+        if (len >= sizeof a->os[0].name) len = sizeof a->os[0].name - 1;
+        a->os[a->nos].n = (uint32_t)strtoul(t, NULL, 10);
+        memcpy(a->os[a->nos].name, tab + 1, len);
+        a->os[a->nos++].name[len] = '\0';
+    }
+}
+
 /* An alert's sample (?20: the addresses) and its OS breakdown (?21, text;
  * NULL without a database), as the schema above says. */
 static void bind_sample(struct writer *w, sqlite3_stmt *s, const struct ww_surge *r)
 {
-    uint32_t n = r->nsample <= WW_SURGE_SAMPLE ? r->nsample : WW_SURGE_SAMPLE;
     unsigned char a[WW_SURGE_SAMPLE * 17];
-    for (uint32_t i = 0; i < n; i++) tally_key_addr(a + 17 * i, &r->sample[i].a);
-    if (n) bind_blob(s, 20, a, 17 * (size_t)n);
-    if (!w->osdb || !n) return;
-    struct ww_mix mix;
-    ww_mix_of(r->sample, n, w->osdb, NULL, &mix);
-    char text[WW_MIX_TOP * (WW_GEO_ORG_MAX + 12) + 32];
-    size_t k = (size_t)snprintf(text, sizeof text, "%u\t%u", (unsigned)mix.n, (unsigned)mix.os_known);
-    for (uint32_t i = 0; i < mix.nos && i < WW_MIX_TOP && k < sizeof text; i++)
-        k += (size_t)snprintf(text + k, sizeof text - k, "\n%u\t%s", (unsigned)mix.os[i].n, mix.os[i].name);
-    sqlite3_bind_text(s, 21, text, -1, SQLITE_TRANSIENT);
+    char text[STORE_OS_TEXT_MAX];
+    size_t n = store_alert_sample(r, a), k = store_alert_os_text(r, w->osdb, text, sizeof text);
+    if (n) bind_blob(s, 20, a, n);
+    if (k) sqlite3_bind_text(s, 21, text, (int)k, SQLITE_TRANSIENT);
 }
 
 static int write_alerts(struct sq_store *st, struct writer *w)
