@@ -1,4 +1,6 @@
--- clickhouse_schema.sql -- the ClickHouse store's schema (issue 15), version 1.
+-- clickhouse_schema.sql -- the ClickHouse store's schema (issue 15), version 2
+-- (issue 17 added events' fp, os, os_name, src_os and alerts' sample,
+-- os_mix; store_clickhouse.c's migrations take a version 1 store there).
 -- Design and the SQLite-to-ClickHouse mapping: docs/clickhouse-schema.md.
 -- For ClickHouse 18.16: no DateTime64 (times are UInt64 microseconds since
 -- 1970 UTC), no table TTL (retention = ALTER TABLE ... DROP PARTITION, run by
@@ -15,11 +17,16 @@
 -- of the cluster, see the design document).
 
 -- raw events, one row per ww_event; d = UTC day of ts (written by the
--- collector, tz-free), port = ww_event_port(), reply = ww_event_is_reply()
+-- collector, tz-free), port = ww_event_port(), reply = ww_event_is_reply();
+-- fp: a SYN's fingerprint as text (core/synfp.h ww_synfp_format, '' if
+-- none), os and os_name its match in the front-end's p0f database
+-- (detect/osdb.h; 0 and '' if none). Columns past count came with version
+-- 2 (added at the end, as its migration adds them)
 CREATE TABLE IF NOT EXISTS events_local (
     d Date, ts UInt64, src FixedString(16), dst FixedString(16),
     sport UInt16, dport UInt16, port UInt16, proto UInt8, tcpflags UInt8,
-    action UInt8, outcome UInt8, reply UInt8, sensor UInt64, count UInt32
+    action UInt8, outcome UInt8, reply UInt8, sensor UInt64, count UInt32,
+    fp String DEFAULT '', os UInt16 DEFAULT 0, os_name String DEFAULT ''
 ) ENGINE = MergeTree PARTITION BY d ORDER BY (port, proto, ts);
 CREATE TABLE IF NOT EXISTS events AS events_local
     ENGINE = Distributed(@CLUSTER@, currentDatabase(), events_local, cityHash64(src));
@@ -87,6 +94,18 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS src_seen_mv TO src_seen_local AS
 CREATE TABLE IF NOT EXISTS src_seen AS src_seen_local
     ENGINE = Distributed(@CLUSTER@, currentDatabase(), src_seen_local);
 
+-- a source's OS (SQLite srcs.os, os_name): its best match over its SYNs,
+-- the smallest os, with that match's label as text (version 2)
+CREATE TABLE IF NOT EXISTS src_os_local (
+    src FixedString(16),
+    os_min AggregateFunction(min, UInt16), os_label AggregateFunction(argMin, String, UInt16)
+) ENGINE = AggregatingMergeTree ORDER BY src;
+CREATE MATERIALIZED VIEW IF NOT EXISTS src_os_mv TO src_os_local AS
+    SELECT src, minState(os) AS os_min, argMinState(os_name, os) AS os_label
+    FROM events_local WHERE reply = 0 AND os > 0 GROUP BY src;
+CREATE TABLE IF NOT EXISTS src_os AS src_os_local
+    ENGINE = Distributed(@CLUSTER@, currentDatabase(), src_os_local);
+
 -- backscatter: a victim's (the reply's src) replies per protocol and day
 CREATE TABLE IF NOT EXISTS backscatter_local (
     d Date, victim FixedString(16), proto UInt8,
@@ -142,7 +161,8 @@ CREATE TABLE IF NOT EXISTS alerts (
     sources UInt64, new_sources UInt64, baseline_new Float64, score Float64,
     explanation String, side String, kind String, sensors UInt64, new_targets UInt64,
     new_per_bucket String, growth_per_hour Float64, doubling_s Float64,
-    population Float64, saturation UInt64, ver UInt64
+    population Float64, saturation UInt64, ver UInt64,
+    sample String DEFAULT '', os_mix String DEFAULT ''
 ) ENGINE = ReplacingMergeTree(ver) ORDER BY (port, proto, start);
 
 CREATE TABLE IF NOT EXISTS floods (
@@ -186,4 +206,4 @@ CREATE TABLE IF NOT EXISTS hist_bsc (
 ) ENGINE = ReplacingMergeTree ORDER BY (d, victim, proto);
 
 -- the version row last: a schema whose version row exists is complete
-INSERT INTO meta (k, v, ver) VALUES ('version', '1', 1);
+INSERT INTO meta (k, v, ver) VALUES ('version', '2', 2);

@@ -22,7 +22,7 @@
 #include "detect/hold.h"
 #include "store/engine.h"
 
-#define CH_SCHEMA_VERSION 1
+#define CH_SCHEMA_VERSION 2
 #define CH_POOL_MAX 64          /* idle connections kept per target */
 #define CH_TIMEOUT_MS 60000     /* each request, whole (CH_SUBMIT: CH_SUBMIT_TIMEOUT_MS) */
 #define CH_SUBMIT_TIMEOUT_MS 10000 /* each request of a commit round (store_clickhouse.c) */
@@ -162,6 +162,8 @@ int chq_topports(struct ww_store *st, enum ww_store_by by, int limit, int64_t da
 int chq_sources(struct ww_store *st, int limit, int port, int64_t now_us, struct ww_store_rows *out);
 int chq_ip(struct ww_store *st, const struct ww_addr *a, struct ww_store_ip *out);
 int chq_alerts(struct ww_store *st, int limit, struct ww_store_rows *out);
+int chq_alert_sample(struct ww_store *st, int port, int proto, int64_t start_us, struct ww_addr *a,
+                     size_t *n);
 int chq_floods(struct ww_store *st, int limit, int64_t day, struct ww_store_rows *out);
 int chq_active(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);
 int chq_sensors(struct ww_store *st, int64_t now_us, struct ww_store_rows *out);

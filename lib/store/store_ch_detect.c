@@ -464,6 +464,12 @@ static int write_alerts(struct ch_det *d)
         ch_rb_f64(&rows, r[i].population);
         ch_rb_u64(&rows, (uint64_t)r[i].saturation_us);
         ch_rb_u64(&rows, (uint64_t)tick(d));
+        unsigned char sample[WW_SURGE_SAMPLE * 17];
+        char os_text[STORE_OS_TEXT_MAX];
+        size_t ns = store_alert_sample(&r[i], sample);
+        size_t nt = store_alert_os_text(&r[i], d->st->base.osdb, os_text, sizeof os_text);
+        ch_rb_str(&rows, sample, ns);
+        ch_rb_str(&rows, os_text, nt);
         nrows++;
     }
     if (!rc && (rows.err || notes.err)) rc = WW_ERR_LIMIT;
@@ -707,6 +713,7 @@ static int event_row(void *ctx, char *const *col, const size_t *len, size_t ncol
     e->outcome = (uint8_t)ch_col_int(col[8], 0);
     e->sensor = (uint16_t)(ch_col_int(col[9], 0) & 0xffff);
     e->count = (uint32_t)ch_col_int(col[10], 1);
+    e->os = ncol > 11 ? (uint16_t)ch_col_int(col[11], 0) : 0; /* as the inserting front-end matched it */
     d->nev++;
     return 0;
 }
@@ -725,7 +732,7 @@ static int window_read(struct ch_det *d, int64_t lo, int64_t hi, int cap)
     if (cap) snprintf(limit, sizeof limit, " LIMIT %d", CHUNK_MAX + 1);
     int rc = ch_query(d->st, CH_DB, event_row, d,
                       "SELECT ts, src, dst, sport, dport, proto, tcpflags, action, outcome, sensor,"
-                      " count FROM events WHERE d BETWEEN CAST(%lld AS Date) AND CAST(%lld AS Date)"
+                      " count, os FROM events WHERE d BETWEEN CAST(%lld AS Date) AND CAST(%lld AS Date)"
                       " AND ts >= %lld AND ts < %lld%s",
                       (long long)date_of(lo), (long long)date_of(hi - 1), (long long)lo,
                       (long long)hi, limit);

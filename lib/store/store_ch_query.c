@@ -31,8 +31,10 @@
 
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/num.h"
 #include "core/wtime.h"
 #include "store/store_ch.h"
+#include "store/store_int.h"
 
 #define LIT_MAX (8u << 20)  /* the literals of one query (10,000 addresses fit) */
 #define DAY_MAX 65535       /* the last day a Date holds */
@@ -254,6 +256,21 @@ static int totals_row(void *ctx, char *const *col, const size_t *len, size_t nco
     return 0;
 }
 
+/* A source's OS (src_os: its best match and that label) into the rows of
+ * t whose address matches. */
+static int os_row(void *ctx, char *const *col, const size_t *len, size_t ncol)
+{
+    struct totals *t = ctx;
+    struct ww_addr a;
+    if (ncol < 3 || !col[0] || !col[2] || !*col[2] || ch_col_addr(col[0], len[0], &a)) return 0;
+    for (size_t i = 0; i < t->want->n; i++) {
+        if (memcmp(t->want->a[i].b, a.b, 16)) continue;
+        t->r[i].os_match = (uint16_t)ch_col_int(col[1], 0);
+        snprintf(t->r[i].os, sizeof t->r[i].os, "%s", col[2]);
+    }
+    return 0;
+}
+
 /* Each source's all-time figures (the views', plus history's with hist),
  * as rows of out in want's order, records replaced by want's count with
  * ranked; a source without figures is left out. */
@@ -279,6 +296,10 @@ static int src_totals(struct ch_store *st, const struct srcs *want, int hist, in
                                    " nsens AS n, first AS f, last AS l FROM hist_src FINAL"
                                    " WHERE src IN (" : "",
                       hist ? in.p : "", hist ? ")" : "");
+    if (!rc)
+        rc = ch_query(st, hist ? CH_HOME : CH_DB, os_row, &t,
+                      "SELECT src, minMerge(os_min), argMinMerge(os_label) FROM src_os"
+                      " WHERE src IN (%s) GROUP BY src", in.p);
     for (size_t i = 0; !rc && i < want->n; i++) {
         if (!t.got[i]) continue;
         struct ww_store_src *r = store_row(out, sizeof *r);
@@ -403,7 +424,8 @@ int chq_ip(struct ww_store *base, const struct ww_addr *a, struct ww_store_ip *o
 
 #define ALERT_COLS "port, proto, start, alert, sources, new_sources, baseline_new, score," \
                    " explanation, end, side, kind, sensors, new_targets, new_per_bucket," \
-                   " growth_per_hour, doubling_s, population, saturation, ver"
+                   " growth_per_hour, doubling_s, population, saturation, ver," \
+                   " intDiv(length(sample), 17), os_mix"
 
 static void text(char *dst, size_t len, const char *col)
 {
@@ -444,7 +466,39 @@ static int alert_row(void *ctx, char *const *col, const size_t *len, size_t ncol
     a->doubling_s = dbl(col[16]);
     a->population = dbl(col[17]);
     a->saturation_us = ch_col_int(col[18], 0);
+    if (ncol >= 22) {
+        a->sampled = (uint32_t)ch_col_int(col[20], 0);
+        if (col[21] && *col[21]) store_alert_os_mix(a, col[21]);
+    }
     return 0;
+}
+
+struct sample { struct ww_addr *a; size_t *n; int found; };
+
+static int sample_row(void *ctx, char *const *col, const size_t *len, size_t ncol)
+{
+    struct sample *s = ctx;
+    unsigned char b[WW_SURGE_SAMPLE * 17];
+    size_t n = 0;
+    if (ncol < 1 || !col[0]) return 0;
+    for (size_t i = 0; i + 1 < len[0] && n < sizeof b; i += 2) {
+        int hi = ww_hexval(col[0][i]), lo = ww_hexval(col[0][i + 1]);
+        if (hi < 0 || lo < 0) return 0;
+        b[n++] = (unsigned char)(hi << 4 | lo);
+    }
+    *s->n = store_alert_sample_decode(b, n, s->a);
+    s->found = 1;
+    return 1;
+}
+
+int chq_alert_sample(struct ww_store *base, int port, int proto, int64_t start_us, struct ww_addr *a,
+                     size_t *n)
+{
+    struct sample s = {a, n, 0};
+    int rc = ch_query(ch_st(base), CH_HOME, sample_row, &s,
+                      "SELECT hex(argMax(sample, ver)) FROM alerts WHERE port = %d AND proto = %d"
+                      " AND start = %lld GROUP BY port, proto, start", port, proto, (long long)start_us);
+    return rc ? rc : s.found ? WW_OK : WW_ERR_ARG;
 }
 
 /* SQLite's order is the insertion order (id); alert time then start is its

@@ -51,7 +51,9 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/num.h"
+#include "core/synfp.h"
 #include "core/wtime.h"
+#include "detect/osdb.h"
 #include "store/store_ch.h"
 
 #define KEYS_REFRESH_US 2000000LL /* a key added or revoked elsewhere counts within this */
@@ -61,8 +63,31 @@
 extern const char ww_ch_schema_sql[];
 
 /* Migrations: the statements taking schema version i to i + 1 at
- * migrations[i - 1] (none yet: version 1 is the first). */
-static const char *const *const migrations[] = {NULL};
+ * migrations[i - 1]. 18.16 has no ADD COLUMN IF NOT EXISTS: a column
+ * already there (Code 44, a migration cut short and run again) counts as
+ * added. Columns go at the end, where the schema file has them too (the
+ * RowBinary inserts name no columns). */
+static const char *const v2[] = {
+    /* issue 17: a SYN's fingerprint and its match with each event; each
+     * source's OS; each alert's sample and OS breakdown */
+    "ALTER TABLE events_local ADD COLUMN fp String DEFAULT ''",
+    "ALTER TABLE events_local ADD COLUMN os UInt16 DEFAULT 0",
+    "ALTER TABLE events_local ADD COLUMN os_name String DEFAULT ''",
+    "ALTER TABLE events ADD COLUMN fp String DEFAULT ''",
+    "ALTER TABLE events ADD COLUMN os UInt16 DEFAULT 0",
+    "ALTER TABLE events ADD COLUMN os_name String DEFAULT ''",
+    "CREATE TABLE IF NOT EXISTS src_os_local (src FixedString(16),"
+    " os_min AggregateFunction(min, UInt16), os_label AggregateFunction(argMin, String, UInt16))"
+    " ENGINE = AggregatingMergeTree ORDER BY src",
+    "CREATE MATERIALIZED VIEW IF NOT EXISTS src_os_mv TO src_os_local AS SELECT src,"
+    " minState(os) AS os_min, argMinState(os_name, os) AS os_label FROM events_local"
+    " WHERE reply = 0 AND os > 0 GROUP BY src",
+    "CREATE TABLE IF NOT EXISTS src_os AS src_os_local"
+    " ENGINE = Distributed(@CLUSTER@, currentDatabase(), src_os_local)",
+    "ALTER TABLE alerts ADD COLUMN sample String DEFAULT ''",
+    "ALTER TABLE alerts ADD COLUMN os_mix String DEFAULT ''",
+    NULL};
+static const char *const *const migrations[] = {v2};
 
 /* ---- pools and requests ---------------------------------------------------- */
 
@@ -471,6 +496,7 @@ static int schema_ensure(struct ch_store *st, const char *url, char *err, size_t
             for (size_t i = 0; m && m[i] && !rc; i++) {
                 char *sql = ch_schema_stmt(st->cluster, m[i], strlen(m[i]));
                 rc = ww_ch_exec(c, sql, e2, sizeof e2);
+                if (rc && strstr(e2, "Code: 44,")) rc = WW_OK; /* the column is there already */
                 ww_free(sql);
             }
             snprintf(q, sizeof q, "INSERT INTO meta (k, v, ver) VALUES ('version', '%lld', %lld)",
@@ -1198,6 +1224,14 @@ static void commit_round(struct ch_store *st, struct job *jobs)
             ch_rb_u8(&b, (uint8_t)ww_event_is_reply(e));
             ch_rb_u64(&b, (uint64_t)j->sensor);
             ch_rb_u32(&b, count);
+            /* a SYN's fingerprint as text, and its match here (issue 17) */
+            char fp[WW_SYNFP_TEXT];
+            size_t fpn = e->fp.flags ? ww_synfp_format(&e->fp, fp, sizeof fp) : 0;
+            uint16_t os = e->fp.flags && st->base.osdb ? ww_osdb_match(st->base.osdb, &e->fp) : 0;
+            const char *name = os ? ww_osdb_name(st->base.osdb, os) : NULL;
+            ch_rb_str(&b, fp, fpn);
+            ch_rb_u16(&b, name ? os : 0);
+            ch_rb_str(&b, name ? name : "", name ? strlen(name) : 0);
             if (e->ts_us > wm) wm = e->ts_us;
             late += e->ts_us < release;
             records += count; /* as SQLite's batches.events: records, not lines */
@@ -1337,7 +1371,7 @@ const struct ww_store_ops ww_store_clickhouse = {
     .dshield_sampling = dshield_sampling,
     .submit = ch_submit, .status = ch_status, .counters = ch_counters, .metrics = chq_metrics,
     .port = chq_port, .porthistory = chq_porthistory, .topports = chq_topports,
-    .sources = chq_sources, .ip = chq_ip, .alerts = chq_alerts, .floods = chq_floods, .active = chq_active,
+    .sources = chq_sources, .ip = chq_ip, .alerts = chq_alerts, .alert_sample = chq_alert_sample, .floods = chq_floods, .active = chq_active,
     .sensors = chq_sensors, .time = chq_time,
     .span = chq_span, .growth = chq_growth, .new_sources = chq_new_sources, /* store_ch_query.c */
     .notices = chq_notices, .notices_pending = chq_notices_pending,

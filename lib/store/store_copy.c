@@ -190,6 +190,9 @@ static int row_alert(struct cp *c, sqlite3_stmt *s, struct ww_buf *b)
     for (int i = 15; i <= 17; i++) ch_rb_f64(b, sqlite3_column_double(s, i));
     ch_rb_u64(b, col_u64(s, 18));           /* saturation: a time */
     ch_rb_u64(b, COPY_VER);
+    const void *sample = sqlite3_column_blob(s, 19); /* issue 17: the sample, its OS text */
+    ch_rb_str(b, sample ? sample : "", sample ? (size_t)sqlite3_column_bytes(s, 19) : 0);
+    rb_text(b, s, 20);
     return WW_OK;
 }
 
@@ -461,7 +464,7 @@ int ww_store_copy(const char *from, struct ww_store *to, int force, ww_store_cop
          row_bsc},
         {CH_HOME, "alerts", "SELECT port, proto, start, alert, end, sources, new_sources,"
          " baseline_new, score, explanation, side, kind, sensors, new_targets, new_per_bucket,"
-         " growth_per_hour, doubling_s, population, saturation FROM alerts", row_alert},
+         " growth_per_hour, doubling_s, population, saturation, sample, os_mix FROM alerts", row_alert},
         {CH_HOME, "floods", "SELECT target, port, proto, start, end, sources, records FROM floods",
          row_flood},
         {CH_HOME, "notices", "SELECT id, kind, created, body FROM notices", row_notice},

@@ -6,7 +6,9 @@
 # (sumMerge/uniqCombinedMerge/minMerge/maxMerge over the Distributed
 # aggregate tables) must equal a plain GROUP BY over the raw events; one
 # source's events sit on one shard; a batch id retried is kept once per
-# sensor after FINAL and after OPTIMIZE; the version row reads 1, once.
+# sensor after FINAL and after OPTIMIZE; each source's OS (src_os, issue
+# 17) is its smallest match with that match's label, replies left out; the
+# version row reads 2, once.
 # WW is not needed (no binary involved yet). Exit 77 when clickhouse-server
 # is not installed.
 set -u
@@ -146,11 +148,28 @@ for url in "$CH1" "$CH2"; do ch_q "$url" "ALTER TABLE events_local DROP PARTITIO
 [ "$(ch_q "$CH1" "SELECT sumMerge(records) FROM agg_day")" = 24 ] || fail "aggregates must outlive raw events"
 echo "ok: retention by DROP PARTITION"
 
+# a source's OS (issue 17): the smallest os over its events and that
+# match's label, whatever the order; replies and events without one left out
+for q in "(toDate('2025-12-02'), $((D2 + 86400000000)), $(a ::ffff:198.51.100.1), $(a ::ffff:192.0.2.1), 40000, 445, 445, 6, 2, 0, 0, 0, 1, 1, 'x', 12290, 'Windows XP')" \
+         "(toDate('2025-12-02'), $((D2 + 86400000001)), $(a ::ffff:198.51.100.1), $(a ::ffff:192.0.2.1), 40000, 445, 445, 6, 2, 0, 0, 0, 1, 1, 'y', 5, 'Windows XP')" \
+         "(toDate('2025-12-02'), $((D2 + 86400000002)), $(a ::ffff:198.51.100.1), $(a ::ffff:192.0.2.1), 40000, 445, 445, 6, 2, 0, 0, 0, 1, 1, 'z', 9, 'Linux 3.11 and newer')" \
+         "(toDate('2025-12-02'), $((D2 + 86400000003)), $(a 2001:db8::1), $(a ::ffff:192.0.2.1), 40000, 445, 445, 6, 2, 0, 0, 0, 1, 1, '', 0, '')" \
+         "(toDate('2025-12-02'), $((D2 + 86400000004)), $(a ::ffff:203.0.113.7), $(a ::ffff:192.0.2.1), 80, 40000, 80, 6, 18, 0, 0, 1, 1, 1, 'r', 1, 'a reply')"; do
+    ch_ins "$CH2" "INSERT INTO events VALUES $q" > /dev/null
+done
+same "SELECT IPv6NumToString(src), minMerge(os_min), argMinMerge(os_label) FROM src_os GROUP BY src ORDER BY src" \
+     "SELECT IPv6NumToString(src), min(os), argMin(os_name, os) FROM events WHERE reply = 0 AND os > 0
+        GROUP BY src ORDER BY src" \
+     "src_os: each source's best OS match and its label"
+[ "$(ch_q "$CH1" "SELECT argMinMerge(os_label) FROM src_os GROUP BY src")" = "Windows XP" ] ||
+    fail "src_os: the smallest match's label"
+
+
 # the version row, once, on every shard the file ran on (run four times)
 for url in "$CH1" "$CH2"; do
-    [ "$(ch_q "$url" "SELECT v FROM meta FINAL WHERE k = 'version'")" = 1 ] || fail "version row at $url"
+    [ "$(ch_q "$url" "SELECT v FROM meta FINAL WHERE k = 'version'")" = 2 ] || fail "version row at $url"
     ch_q "$url" "OPTIMIZE TABLE meta FINAL" > /dev/null
     [ "$(ch_q "$url" "SELECT count() FROM meta WHERE k = 'version'")" = 1 ] || fail "version row not unique at $url"
 done
-echo "ok: schema version 1"
+echo "ok: schema version 2"
 echo "clickhouse_schema: all checks passed"
