@@ -265,7 +265,8 @@ def srcs445(d):
     one['first_seen'] = rfc(us(D0, 2))
     add(one, targets=1)
     s.insert(0, {'src': '198.51.100.9', 'records': 108, 'targets': 7, 'ports': 1, 'sensors': 1,
-                 'first_seen': rfc(us(D0, 1)), 'last_seen': rfc(us(D1, 1))})
+                 'first_seen': rfc(us(D0, 1)), 'last_seen': rfc(us(D1, 1)), 'os': None,
+                 'os_match': None, 'country': None, 'asn': None, 'as_org': None})
 expect('/api/v1/sources?port=445', srcs445)
 
 def ip1(d):

@@ -50,7 +50,7 @@ echo "ok: credentials from the config file (a wrong one refused: Code 193)"
 for url in "$CH1" "$CH2"; do
     n=$(ch_q "$url" "SELECT count() FROM system.tables WHERE database = 'wwc'")
     [ "$n" -ge 25 ] || fail "schema at $url: $n tables"
-    [ "$(ch_q "$url" "SELECT v FROM wwc.meta WHERE k = 'version'")" = 1 ] || fail "version row at $url"
+    [ "$(ch_q "$url" "SELECT v FROM wwc.meta WHERE k = 'version'")" = 2 ] || fail "version row at $url"
 done
 "$WW" key list --db "$DB" > /dev/null || fail "a second open"
 [ "$(ch_q "$CH2" "SELECT count() FROM wwc.meta WHERE k = 'version'")" = 1 ] || fail "a second open re-made the schema"

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# collector_osfp.sh -- who is scanning, through the collector (issue 17): a
+# real `wormwatch sensor` follows netfilter lines logged with TCP options
+# (psad's syn_scan_1000_1500 in the shared corpus: nmap -sS, `OPT (...)`)
+# and submits them, each SYN's fingerprint in the tenth TSV field, to a real
+# `wormwatch serve --p0f-db` with Debian's p0f database. The scanning
+# source's OS on /api/v1/ip/ and /api/v1/sources is the label analyze gives
+# it from the same lines (scanners[].os); after a kill -9 of serve and a
+# restart (the log replayed: its fingerprints are in it) the answer is the
+# same; `report` prints it. With MaxMind test databases built by
+# tests/tools/mkmmdb.pl (serve --geoip/--asn) the source also has a country
+# and an AS, or null where the databases have no network for it, and
+# `enrichment` says the databases are there.
+# SKIP (77), naming it, when a part is missing: the shared corpus, p0f's
+# database (or a build whose detect/osdb.c cannot read it yet), a build
+# whose core/synfp.c cannot read a fingerprint back, analyze without
+# scanners[].os; the geo part alone is skipped without the Perl writer.
+set -u
+: "${WW:?WW=path/to/wormwatch}"
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+command -v curl > /dev/null || { echo "curl not installed"; exit 77; }
+CORPUS=${CORPUS:-$ROOT/../shared/corpus}
+IN=$CORPUS/psad/syn_scan_1000_1500
+[ -r "$IN" ] || { echo "the shared corpus is not at $CORPUS (psad/syn_scan_1000_1500)"; exit 77; }
+DBFP=/etc/p0f/p0f.fp
+[ -r "$DBFP" ] || { echo "p0f's database $DBFP is not installed (apt-get install p0f)"; exit 77; }
+T=$(mktemp -d)
+PID= SPID=
+trap '[ -n "$SPID" ] && kill $SPID 2>/dev/null; [ -n "$PID" ] && kill -9 $PID 2>/dev/null; rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*"; [ -f "$T/serve.log" ] && tail -5 "$T/serve.log"; [ -f "$T/sensor.err" ] && tail -5 "$T/sensor.err"; exit 1; }
+. "$HERE/serve.bash"
+DB=$T/ww.db
+
+# what this build can do yet
+"$WW" serve --db "$T/probe.db" --listen 127.0.0.1:0 --p0f-db "$DBFP" > /dev/null 2> "$T/probe" &
+probe=$!
+for _ in $(seq 100); do grep -q "listening on\|p0f" "$T/probe" && break; kill -0 $probe 2>/dev/null || break; sleep 0.05; done
+kill $probe 2>/dev/null; wait $probe 2>/dev/null
+grep -q "listening on" "$T/probe" || { echo "serve --p0f-db $DBFP does not start: $(head -1 "$T/probe")"; exit 77; }
+"$WW" analyze --p0f-db "$DBFP" --format json "$IN" > "$T/analyze.json" 2> "$T/analyze.err" ||
+    { echo "analyze --p0f-db does not run here: $(head -1 "$T/analyze.err")"; exit 77; }
+python3 - "$T/analyze.json" > "$T/want" <<'PY' || { echo "analyze gives no scanners[].os for the nmap SYN scan yet"; exit 77; }
+import json, sys
+d = json.load(open(sys.argv[1]))
+os = {s["src"]: s.get("os") for s in d["scanners"] if s.get("os")}
+if not os: sys.exit(1)
+src = sorted(os)[0]
+print(src, os[src])
+PY
+read -r SRC WANT < "$T/want"
+
+# the sensor: the lines' fingerprints to the collector (tenth field)
+start_sensor() {
+    "$WW" sensor --collector "$URL" --key-file "$T/key" --state "$T/state" --batch 100 --flush 0.2 \
+        --anonymize none "$T/fw.log" 2>> "$T/sensor.err" &
+    SPID=$!
+}
+os_of() { # the source's os and os_match on /api/v1/ip/
+    curl -sf "$URL/api/v1/ip/$SRC" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print("%s|%s" % (d.get("os"), d.get("os_match")))'
+}
+serve_key KEY sensor-1
+printf %s "$KEY" > "$T/key"
+serve_start --db "$DB" --p0f-db "$DBFP"
+: > "$T/fw.log"
+start_sensor
+cat "$IN" >> "$T/fw.log"
+n=$(grep -c "SRC=$SRC " "$IN")
+for _ in $(seq 300); do
+    got=$(curl -sf "$URL/api/v1/ip/$SRC" | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])' 2>/dev/null)
+    [ "${got:-0}" -ge "$n" ] && break
+    sleep 0.1
+done
+[ "${got:-0}" -ge "$n" ] || fail "the collector has ${got:-0} of the $n records of $SRC"
+kill $SPID; wait $SPID 2>/dev/null; SPID=
+first=$(os_of)
+[ "${first%%|*}" = "$WANT" ] || fail "/api/v1/ip/$SRC: os ${first%%|*}, analyze says $WANT"
+echo "ok: the sensor's fingerprints name $SRC's OS on the collector as analyze does: $first"
+curl -sf "$URL/api/v1/sources?limit=50" |
+    python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+s = [x for x in d["sources"] if x["src"] == sys.argv[1]]
+assert s and s[0]["os"] == sys.argv[2], (s, sys.argv[2])
+assert d["enrichment"] == {"os": True, "country": False, "asn": False}, d["enrichment"]' "$SRC" "$WANT" ||
+    fail "/api/v1/sources: $SRC's os or the enrichment"
+echo "ok: /api/v1/sources carries it, and says which databases there are"
+
+# a crash before the aggregates are written: the log's fingerprints matched again
+kill -9 $PID; wait $PID 2>/dev/null; PID=
+serve_start --db "$DB" --p0f-db "$DBFP"
+[ "$(os_of)" = "$first" ] || fail "after kill -9 and a restart: $(os_of), before: $first"
+"$WW" report --collector "$URL" ip "$SRC" | grep -qF "$WANT" || fail "report ip does not print $WANT"
+echo "ok: the same after kill -9 and a restart (replayed from the log); report prints it"
+# without the database the stored label stays
+serve_stop
+serve_start --db "$DB" --p0f-db none
+[ "$(os_of)" = "$first" ] || fail "without --p0f-db the stored label went: $(os_of)"
+echo "ok: the label is kept as text: the same without the database"
+serve_stop
+
+# country and AS: the MaxMind test databases (the geo engineer's builder)
+if [ ! -r "$ROOT/tests/tools/mkmmdb.pl" ] || [ ! -r "$HERE/mmdb.bash" ] ||
+   ! perl -MMaxMind::DB::Writer::Tree -e1 2>/dev/null; then
+    echo "SKIP part: no tests/tools/mkmmdb.pl, tests/e2e/mmdb.bash or MaxMind::DB::Writer::Tree"
+    echo "collector_osfp: all checks passed (geo part skipped)"
+    exit 0
+fi
+. "$HERE/mmdb.bash"
+mmdb_build "$T/mmdb" || fail "building the MaxMind test databases"
+serve_start --db "$DB" --p0f-db "$DBFP" --geoip "$MMDB_COUNTRY" --asn "$MMDB_ASN"
+curl -sf "$URL/api/v1/ip/$SRC" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["enrichment"] == {"os": True, "country": True, "asn": True}, d["enrichment"]
+for k in ("country", "asn", "as_org"):
+    assert k in d, k
+print("%s %s %s" % (d["country"], d["asn"], d["as_org"]))' > "$T/geo" || fail "/api/v1/ip/$SRC with the databases"
+echo "ok: with --geoip and --asn: $(cat "$T/geo")"
+serve_stop
+echo "collector_osfp: all checks passed"
