@@ -217,6 +217,7 @@ try:
         return json.dumps(o, separators=(",", ":"))
 
     # batch: byte 0 bit 0 = NDJSON, bit 1 = a latest date (2026-11-18T11:06:40Z)
+    FP = "4:57:0:1460:65535,0:mss,nop,nop,sok:df,id+:0"  # p0f's raw signature, observed TTL
     writer = "\n".join(sim[:12]) + "\n"
     psad = "\n".join(clients[:3] + [clients[9]]) + "\n"
     letters = "# DShield client\n" + "\n".join(clients[3:7]) + "\n"
@@ -228,7 +229,10 @@ try:
                              (0, "tsv-letters", letters), (0, "tsv-mixed", mixed),
                              (1, "ndjson", nd), (3, "ndjson-latest", nd),
                              (0, "tsv-future", clients[0].replace("2026", "2100") + "\n"),
-                             (0, "tsv-1969", clients[0].replace("2026-11-29 19:16:35 +00:00", "1970-01-01 00:30:00 +01:00") + "\n")):
+                             (0, "tsv-1969", clients[0].replace("2026-11-29 19:16:35 +00:00", "1970-01-01 00:30:00 +01:00") + "\n"),
+                             # a SYN's fingerprint: wormwatch sensor's tenth field, NDJSON's "fp"
+                             (0, "tsv-fp", clients[0] + "\t" + FP + "\n" + clients[1] + "\t\n" + clients[2] + "\n"),
+                             (1, "ndjson-fp", tsv_to_ndjson(clients[0])[:-1] + ',"fp":"' + FP + '"}\n')):
         put("batch", name, bytes([mode]) + body.encode())
 
     # ---- surge_state: states serve saved (meta 'surge' in its store) -----
