@@ -1672,8 +1672,20 @@ static void run_alert_mix(void)
     struct ww_store_rows r;
     CHECK_INT(ww_store_alerts(st, 10, &r), WW_OK);
     if (r.n) start = r.alert[0].start_us;
-    CHECK_INT(r.n ? r.alert[0].sampled : 99, 0);
+    /* what surge.c sampled (none while it keeps no sample): sources new to
+     * the port, the worm's (hour_batch: 16.0.0.0/8) or the background's
+     * (14.0.0.0/8), each once */
+    uint32_t sampled = r.n ? r.alert[0].sampled : 0;
+    CHECK(r.n && sampled <= WW_SURGE_SAMPLE);
     ww_store_rows_free(&r);
+    struct ww_addr got[WW_SURGE_SAMPLE];
+    size_t n = 99;
+    CHECK_INT(ww_store_alert_sample(st, 139, WW_PROTO_TCP, start, got, &n), WW_OK);
+    CHECK_INT(n, sampled);
+    for (size_t i = 0; i < n; i++) {
+        CHECK(got[i].family == 4 && (got[i].b[12] == 16 || got[i].b[12] == 14));
+        for (size_t k = 0; k < i; k++) CHECK(!ww_addr_eq(&got[i], &got[k]));
+    }
     json_decref(j);
     ww_store_close(st);
 
@@ -1709,8 +1721,6 @@ static void run_alert_mix(void)
     CHECK_STR(json_string_value(json_object_get(row, "os")), "Linux 2.2.x-3.x");
     CHECK(json_is_null(json_object_get(a, "countries")) && json_is_null(json_object_get(a, "asns")));
     json_decref(j);
-    struct ww_addr got[WW_SURGE_SAMPLE];
-    size_t n = 0;
     CHECK_INT(ww_store_alert_sample(st, 139, WW_PROTO_TCP, start, got, &n), WW_OK);
     CHECK_INT(n, 3);
     CHECK(n == 3 && ww_addr_eq(&got[0], &x[0]) && ww_addr_eq(&got[2], &x[2]));
