@@ -33,11 +33,9 @@ fail() { echo "FAIL: $*"; [ -f "$T/serve.log" ] && tail -5 "$T/serve.log"; [ -f 
 DB=$T/ww.db
 
 # what this build can do yet
-"$WW" serve --db "$T/probe.db" --listen 127.0.0.1:0 --p0f-db "$DBFP" > /dev/null 2> "$T/probe" &
-probe=$!
-for _ in $(seq 100); do grep -q "listening on\|p0f" "$T/probe" && break; kill -0 $probe 2>/dev/null || break; sleep 0.05; done
-kill $probe 2>/dev/null; wait $probe 2>/dev/null
-grep -q "listening on" "$T/probe" || { echo "serve --p0f-db $DBFP does not start: $(head -1 "$T/probe")"; exit 77; }
+# (a --db that cannot open stops serve just after the database is read)
+"$WW" serve --db clickhouse://no-such-host --listen 127.0.0.1:0 --p0f-db "$DBFP" 2> "$T/probe"
+grep -q -- "--p0f-db" "$T/probe" && { echo "serve --p0f-db $DBFP: $(head -1 "$T/probe")"; exit 77; }
 "$WW" analyze --p0f-db "$DBFP" --format json "$IN" > "$T/analyze.json" 2> "$T/analyze.err" ||
     { echo "analyze --p0f-db does not run here: $(head -1 "$T/analyze.err")"; exit 77; }
 python3 - "$T/analyze.json" > "$T/want" <<'PY' || { echo "analyze gives no scanners[].os for the nmap SYN scan yet"; exit 77; }
@@ -112,13 +110,28 @@ fi
 . "$HERE/mmdb.bash"
 mmdb_build "$T/mmdb" || fail "building the MaxMind test databases"
 serve_start --db "$DB" --p0f-db "$DBFP" --geoip "$MMDB_COUNTRY" --asn "$MMDB_ASN"
-curl -sf "$URL/api/v1/ip/$SRC" | python3 -c '
+# two sources in the test databases' networks: 192.0.2.0/25 is DE, AS64496
+# "Example Net One"; 198.51.100.128/25 JP, AS64500 without an organisation
+day=$(date -u +%F)
+printf '%s 10:00:00 +00:00\t0\t1\t192.0.2.10\t4000\t10.1.0.1\t445\ttcp\tS\n%s 10:00:01 +00:00\t0\t1\t198.51.100.200\t4000\t10.1.0.2\t445\ttcp\tS\n' \
+    "$day" "$day" > "$T/geo.tsv"
+curl -sf -H "Authorization: Bearer $KEY" -H "X-Batch-Id: geo-1" -H "Content-Type: text/tab-separated-values" \
+    --data-binary @"$T/geo.tsv" "$URL/api/v1/submit" > /dev/null || fail "submitting the geo batch"
+geo() { # ADDR: its country, asn and as_org on /api/v1/ip/
+    curl -sf "$URL/api/v1/ip/$1" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 assert d["enrichment"] == {"os": True, "country": True, "asn": True}, d["enrichment"]
-for k in ("country", "asn", "as_org"):
-    assert k in d, k
-print("%s %s %s" % (d["country"], d["asn"], d["as_org"]))' > "$T/geo" || fail "/api/v1/ip/$SRC with the databases"
-echo "ok: with --geoip and --asn: $(cat "$T/geo")"
+print("%s %s %s" % (d["country"], d["asn"], d["as_org"]))'
+}
+[ "$(geo 192.0.2.10)" = "DE 64496 Example Net One" ] || fail "192.0.2.10: $(geo 192.0.2.10)"
+[ "$(geo 198.51.100.200)" = "JP 64500 None" ] || fail "198.51.100.200: $(geo 198.51.100.200)"
+[ "$(geo "$SRC")" = "None None None" ] || fail "$SRC is in no network: $(geo "$SRC")"
+echo "ok: with --geoip and --asn: country and AS looked up (null where no network has the address)"
+"$WW" report --collector "$URL" --date "$day" sources | grep -q "^192\.0\.2\.10 .*  DE  AS64496 Example Net One$" ||
+    fail "report sources does not print 192.0.2.10's country and AS"
+curl -sf "$URL/ip/192.0.2.10" | grep -q 'data-field="asn" data-fmt="asn">AS64496 Example Net One<' ||
+    fail "the dashboard's source page does not show the AS"
+echo "ok: report and the dashboard show them"
 serve_stop
 echo "collector_osfp: all checks passed"
