@@ -10,7 +10,9 @@
 # same; `report` prints it. With MaxMind test databases built by
 # tests/tools/mkmmdb.pl (serve --geoip/--asn) the source also has a country
 # and an AS, or null where the databases have no network for it, and
-# `enrichment` says the databases are there.
+# `enrichment` says the databases are there; a simulated worm's alert
+# breaks its new sources down by OS, country and AS (API, port page,
+# report).
 # SKIP (77), naming it, when a part is missing: the shared corpus, p0f's
 # database (or a build whose detect/osdb.c cannot read it yet), a build
 # whose core/synfp.c cannot read a fingerprint back, analyze without
@@ -133,5 +135,39 @@ echo "ok: with --geoip and --asn: country and AS looked up (null where no networ
 curl -sf "$URL/ip/192.0.2.10" | grep -q 'data-field="asn" data-fmt="asn">AS64496 Example Net One<' ||
     fail "the dashboard's source page does not show the AS"
 echo "ok: report and the dashboard show them"
+serve_stop
+
+# a surge's new sources by OS, country and AS: a simulated worm (DShield
+# lines: no fingerprints) from the simulator's address space, which the test
+# databases cover; its alert keeps a sample, whose mix the API and the
+# port page show
+"$WW" simulate --out "$T/sim" --seed 7 --worm 139/tcp --sensors 1x/20 --duration 2d --background-days 1 \
+    --format dshield > /dev/null || fail "simulate"
+DB=$T/sim.db
+serve_key KEY2 sim
+serve_start --db "$DB" --p0f-db "$DBFP" --geoip "$MMDB_COUNTRY" --asn "$MMDB_ASN" --rate-limit 0
+split -l 40000 -d "$T/sim/sensor-00.tsv" "$T/part-"
+for f in "$T"/part-*; do
+    curl -sf -H "Authorization: Bearer $KEY2" -H "X-Batch-Id: ${f##*/}" --data-binary @"$f" \
+        "$URL/api/v1/submit" > /dev/null || fail "submitting ${f##*/}"
+done
+for _ in $(seq 150); do curl -sf "$URL/api/v1/alerts?port=139" | grep -q '"port": *139' && break; sleep 0.2; done
+curl -sf "$URL/api/v1/alerts?port=139" | python3 -c '
+import json, sys
+a = json.load(sys.stdin)["alerts"][0]
+os, cc, asn = a["os_mix"], a["countries"], a["asns"]
+assert 0 < os["sampled"] <= 256 and os["known"] == 0 and os["rows"] == [], os  # DShield lines: no SYN options
+assert cc["sampled"] == os["sampled"] and cc["distinct"] >= 5 and cc["rows"], cc
+assert sum(r["sources"] for r in cc["rows"]) <= cc["sampled"] and all(len(r["country"]) == 2 for r in cc["rows"]), cc
+assert asn["distinct"] >= 10 and asn["top_share"] < 0.5 and asn["rows"][0]["as_org"].startswith("Sim AS"), asn
+print("%d sampled, %d countries, %d ASes (the largest %.1f%%)" % (cc["sampled"], cc["distinct"], asn["distinct"],
+      100 * asn["top_share"]))' > "$T/mix" || fail "the alert's os_mix, countries and asns"
+echo "ok: the worm's new sources: $(cat "$T/mix")"
+curl -sf "$URL/port/139" > "$T/port.html" || fail "/port/139"
+grep -q '<h3>Who the new sources are</h3>' "$T/port.html" && grep -q 'aria-label="New sources by AS"><thead>.*<td class="k-num" data-label="AS">6[45][0-9]*</td>' "$T/port.html" ||
+    fail "the port page has no breakdown of the surge's sources by AS"
+"$WW" report --collector "$URL" alerts | grep -q "^    new sources (.* sampled): no OS known; [0-9]* countries" ||
+    fail "report alerts does not print the sources' mix"
+echo "ok: the port page and report show the breakdown"
 serve_stop
 echo "collector_osfp: all checks passed"
