@@ -12,7 +12,8 @@
 # and an AS, or null where the databases have no network for it, and
 # `enrichment` says the databases are there; a simulated worm's alert
 # breaks its new sources down by OS, country and AS (API, port page,
-# report).
+# report); the ClickHouse store answers alike (when clickhouse-server is
+# installed).
 # SKIP (77), naming it, when a part is missing: the shared corpus, p0f's
 # database (or a build whose detect/osdb.c cannot read it yet), a build
 # whose core/synfp.c cannot read a fingerprint back, analyze without
@@ -169,5 +170,48 @@ grep -q '<h3>Who the new sources are</h3>' "$T/port.html" && grep -q 'aria-label
 "$WW" report --collector "$URL" alerts | grep -q "^    new sources (.* sampled): no OS known; [0-9]* countries" ||
     fail "report alerts does not print the sources' mix"
 echo "ok: the port page and report show the breakdown"
+curl -sf "$URL/api/v1/alerts?port=139" | python3 -c '
+import json, sys
+a = json.load(sys.stdin)["alerts"][0]
+print(json.dumps([a[k] for k in ("os_mix", "countries", "asns")], sort_keys=True))' > "$T/mix-sqlite"
+serve_stop
+
+# the ClickHouse store answers alike (a real two-shard cluster): the
+# sensor's fingerprints name the source's OS, the worm's alert the same mix
+if ! command -v clickhouse-server > /dev/null && [ ! -x /usr/sbin/clickhouse-server ]; then
+    echo "SKIP part: clickhouse-server is not installed"
+    echo "collector_osfp: all checks passed (ClickHouse part skipped)"
+    exit 0
+fi
+. "$HERE/clickhouse.bash"
+trap '[ -n "$SPID" ] && kill $SPID 2>/dev/null; [ -n "$PID" ] && kill -9 $PID 2>/dev/null; ch_stop; rm -rf "$T"' EXIT
+ch_start
+h1=${CH1#http://} h2=${CH2#http://}
+DB="clickhouse://$h1/default?cluster=ww&shards=$h1,$h2"
+serve_key KEY3 sensor-ch
+printf %s "$KEY3" > "$T/key"
+serve_start --db "$DB" --p0f-db "$DBFP" --geoip "$MMDB_COUNTRY" --asn "$MMDB_ASN" --rate-limit 0
+rm -rf "$T/state"
+: > "$T/fw.log"
+start_sensor
+cat "$IN" >> "$T/fw.log"
+for f in "$T"/part-*; do
+    curl -sf -H "Authorization: Bearer $KEY3" -H "X-Batch-Id: ${f##*/}" --data-binary @"$f" \
+        "$URL/api/v1/submit" > /dev/null || fail "ClickHouse: submitting ${f##*/}"
+done
+for _ in $(seq 300); do
+    got=$(curl -sf "$URL/api/v1/ip/$SRC" | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])' 2>/dev/null)
+    [ "${got:-0}" -ge "$n" ] && break
+    sleep 0.1
+done
+kill $SPID; wait $SPID 2>/dev/null; SPID=
+[ "$(os_of)" = "$first" ] || fail "ClickHouse: /api/v1/ip/$SRC: $(os_of), SQLite: $first"
+for _ in $(seq 150); do curl -sf "$URL/api/v1/alerts?port=139" | grep -q '"port": *139' && break; sleep 0.2; done
+curl -sf "$URL/api/v1/alerts?port=139" | python3 -c '
+import json, sys
+a = json.load(sys.stdin)["alerts"][0]
+print(json.dumps([a[k] for k in ("os_mix", "countries", "asns")], sort_keys=True))' > "$T/mix-ch"
+cmp -s "$T/mix-sqlite" "$T/mix-ch" || fail "ClickHouse's alert mix differs: $(cat "$T/mix-ch") SQLite: $(cat "$T/mix-sqlite")"
+echo "ok: ClickHouse: the same OS for the source, the same mix for the worm's alert"
 serve_stop
 echo "collector_osfp: all checks passed"
