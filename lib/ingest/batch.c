@@ -85,20 +85,28 @@ static int fingerprint(const char *s, size_t n, int proto, struct ww_synfp *fp)
 
 /* A TSV line's tenth field: *n shortened to the nine DShield ones, the
  * rest (after the ninth tab, '\r' trimmed) in *fp, *fpn; *fpn = 0 for a
- * line of nine. */
+ * line of nine. Cheap for the common line: a backward scan to the last tab
+ * over the few bytes of its flags; a fingerprint always holds ':', DShield's ninth field (flags) never
+ * does; an empty last field is the tenth only after nine tabs (counted for
+ * those lines alone). */
 static void tenth_field(const char *p, size_t *n, const char **fp, size_t *fpn)
 {
-    const char *q = p, *end = p + *n;
+    const char *end = p + *n, *t;
+    int colon = 0;
     *fpn = 0;
-    for (int tabs = 0; tabs < 9; tabs++) {
-        q = memchr(q, '\t', (size_t)(end - q));
-        if (!q) return;
-        q++;
+    while (end > p && end[-1] == '\r') end--;
+    for (t = end; t > p && t[-1] != '\t'; t--) colon |= t[-1] == ':'; /* flags: a few bytes */
+    if (t-- == p) return;
+    if (t + 1 < end) {
+        if (!colon) return;
+    } else {
+        int tabs = 0;
+        for (const char *q = p; q < t; q++) tabs += *q == '\t';
+        if (tabs != 8) return;
     }
-    *n = (size_t)(q - 1 - p);
-    while (end > q && end[-1] == '\r') end--;
-    *fp = q;
-    *fpn = (size_t)(end - q);
+    *n = (size_t)(t - p);
+    *fp = t + 1;
+    *fpn = (size_t)(end - t - 1);
 }
 
 static const char *ndjson_line(const char *p, size_t n, struct ww_event *ev)
@@ -186,7 +194,6 @@ int ww_batch_parse(struct ww_batch *b, enum ww_batch_fmt fmt, const char *body,
             if (rc == WW_PARSE_BAD) goto bad;
             ev.fp = (struct ww_synfp){0};
             ev.os = 0;
-            if (fpn && memchr(fp, '\t', fpn)) { *why = "more than 10 tab-separated fields"; goto bad; }
             if (fingerprint(fp, fpn, ev.proto, &ev.fp)) {
                 *why = "bad fingerprint in field 10 (a TCP SYN's, p0f's raw signature)";
                 goto bad;

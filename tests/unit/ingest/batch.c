@@ -173,11 +173,17 @@ static void run(void)
     CHECK_INT(b.ev[0].fp.flags, 0);
     CHECK_INT(b.ev[0].os, 0);
     CHECK_INT(parse(&b, WW_BATCH_TSV, "2026-01-15 10:00:01 +00:00\t0\t1\t203.0.113.1\t4444\t198.51.100.7"
-                    "\t139\ttcp\tS\tnot a signature\n", &line, &why), WW_ERR_PARSE);
+                    "\t139\ttcp\tS\t4:no:signature\n", &line, &why), WW_ERR_PARSE);
     CHECK_STR(why, "bad fingerprint in field 10 (a TCP SYN's, p0f's raw signature)");
     CHECK_INT(parse(&b, WW_BATCH_TSV, "2026-01-15 10:00:01 +00:00\t0\t1\t203.0.113.1\t4444\t198.51.100.7"
-                    "\t139\ttcp\tS\t\tx\n", &line, &why), WW_ERR_PARSE);
-    CHECK_STR(why, "more than 10 tab-separated fields");
+                    "\t139\ttcp\tS\tnot a signature\n", &line, &why), WW_ERR_PARSE);
+    CHECK_STR(why, "more than 9 tab-separated fields");
+    CHECK_INT(parse(&b, WW_BATCH_TSV, "2026-01-15 10:00:01 +00:00\t0\t1\t203.0.113.1\t4444\t198.51.100.7"
+                    "\t139\ttcp\tS\t\t4:1:0:*:1024,0:mss:df:0\n", &line, &why), WW_ERR_PARSE);
+    CHECK_STR(why, "more than 9 tab-separated fields");
+    CHECK_INT(parse(&b, WW_BATCH_TSV, "2026-01-15 10:00:01 +00:00\t0\t1\t203.0.113.1\t4444\t198.51.100.7"
+                    "\t139\tudp\t\n", &line, &why), WW_OK); /* nine, the flags empty */
+    CHECK_INT(b.ev[0].fp.flags, 0);
     CHECK_INT(parse(&b, WW_BATCH_NDJSON, "{\"ts\":\"2006-08-01T10:00:07Z\",\"src\":\"1.2.3.4\",\"dst\":"
                     "\"1.2.3.4\",\"proto\":6,\"fp\":7}", &line, &why), WW_ERR_PARSE);
     CHECK_STR(why, "bad \"fp\" (a TCP SYN's fingerprint, p0f's raw signature)");
