@@ -44,7 +44,7 @@ die() { echo "demo: $*" >&2; exit 1; }
 DB=$D/wormwatch.db
 port=${WW_DEMO_PORT:-8080}
 for try in $(seq 20); do
-    "$WW" serve --db "$DB" --listen "127.0.0.1:$port" --rate-limit 0 2> "$D/serve.log" &
+    "$WW" serve --db "$DB" --listen "127.0.0.1:$port" --rate-limit 0 ${WW_DEMO_SERVE_ARGS:-} 2> "$D/serve.log" &
     SERVE=$!
     URL=
     for _ in $(seq 100); do

@@ -241,37 +241,46 @@ async function history(page, OLD, loaded, shot, clean, shaded) {
     ? r.os + (r.os_match && r.os_match !== 'exact' ? ' (' + r.os_match + ')' : '')
     : kind === 'asn' && typeof r.asn === 'number' ? 'AS' + r.asn + (typeof r.as_org === 'string' ? ' ' + r.as_org : '')
       : typeof r[kind] === 'string' ? r[kind] : en && en[kind] === false ? 'unavailable' : '-';
-  await page.goto(URL + '/port/139');
-  await loaded();
-  {
-    const top = await api(await page.locator('table[aria-label="Top sources"]').getAttribute('data-api'));
+  // on base's /port/139 (tag names the collector in the checks)
+  async function whoOn(base, tag) {
+    const bapi = async (u) => (await context.request.get(base + u)).json();
+    await page.goto(base + '/port/139');
+    await loaded();
+    const top = await bapi(await page.locator('table[aria-label="Top sources"]').getAttribute('data-api'));
     const rows = page.locator('table[aria-label="Top sources"] tbody tr');
     const heads = await page.locator('table[aria-label="Top sources"] thead th').allTextContents();
-    check(['OS', 'Country', 'AS'].every((h) => heads.includes(h)), 'sources tables have OS, Country and AS columns: ' + heads);
+    check(['OS', 'Country', 'AS'].every((h) => heads.includes(h)), tag + 'sources tables have OS, Country and AS columns: ' + heads);
     let same = top.sources.length > 0 && await rows.count() === top.sources.length;
     for (let i = 0; same && i < top.sources.length; i++)
       for (const [kind, label] of [['os', 'OS'], ['country', 'Country'], ['asn', 'AS']])
         same = same && (await rows.nth(i).locator('td[data-label="' + label + '"]').textContent()) === who(kind, top.sources[i], top.enrichment);
-    check(same, 'each source\'s OS, country and AS as the API says (' + JSON.stringify(top.enrichment) + ')');
+    check(same, tag + 'each source\'s OS, country and AS as the API says (' + JSON.stringify(top.enrichment) + ')');
     if (top.enrichment.country === false)
-      check(await rows.first().locator('td[data-label="Country"] .unavailable').count() === 1, 'no --geoip: the country says "unavailable"');
-    const al = (await api('/api/v1/alerts?limit=20&port=139&growth=1')).alerts[0];
-    check(await page.locator('h3', { hasText: 'Who the new sources are' }).count() === 1, 'the port page has the surge\'s breakdown');
+      check(await rows.first().locator('td[data-label="Country"] .unavailable').count() === 1, tag + 'no --geoip: the country says "unavailable"');
+    else
+      check(top.sources.some((r) => /^[A-Z][A-Z]$/.test(r.country)) && top.sources.some((r) => typeof r.asn === 'number'),
+        tag + 'with --geoip and --asn: sources have countries and ASes (' + top.sources.map((r) => r.country).join(',') + ')');
+    const al = (await bapi(await page.locator('table[aria-label="Surge alerts"]').getAttribute('data-api'))).alerts[0];
+    check(await page.locator('h3', { hasText: 'Who the new sources are' }).count() === 1, tag + 'the port page has the surge\'s breakdown');
     const en = top.enrichment;
     for (const [what, mix, db, key] of [['OS', al.os_mix, en.os, 'os'], ['country', al.countries, en.country, 'country'],
       ['AS', al.asns, en.asn, 'asn']]) {
       const t = page.locator('table[aria-label="New sources by ' + what + '"] tbody');
       if (mix) {
         const first = await t.locator('tr').first().locator('td').first().textContent();
-        check(first === String(mix.rows.length ? mix.rows[0][key] : 'none'), 'the surge\'s sources by ' + what + ': ' + first);
+        check(first === String(mix.rows.length ? mix.rows[0][key] : 'none'), tag + 'the surge\'s sources by ' + what + ': ' + first);
       } else {
         const none = await t.textContent();
         check(db === false ? /^unavailable: the collector has no/.test(none) : none === 'none',
-          'the surge\'s sources by ' + what + ' without ' + (db === false ? 'a database' : 'a sample') + ': ' + none);
+          tag + 'the surge\'s sources by ' + what + ' without ' + (db === false ? 'a database' : 'a sample') + ': ' + none);
       }
     }
-    await shot('port-who');
+    await shot(tag ? '2006-port-who' : 'port-who');
+    await clean(tag + 'who is scanning');
   }
+  await whoOn(URL, '');
+  await page.goto(URL + '/port/139');
+  await loaded();
 
   // ---- source page, and back ----
   const src = page.locator('table[aria-label="Top sources"] tbody tr a').first();
@@ -380,6 +389,7 @@ async function history(page, OLD, loaded, shot, clean, shaded) {
   await page.setViewportSize({ width: 1280, height: 900 });
 
   if (OLD) await history(page, OLD, loaded, shot, clean, shaded);
+  if (OLD) await whoOn(OLD, '2006: ');
 
   await browser.close();
   console.log(failures ? failures + ' checks failed' : 'all checks passed');

@@ -6,7 +6,10 @@
 # hostile name is added; `wormwatch report` on the 2006 store anchors at its
 # latest day and says so; then tests/browser/dashboard.test.js drives
 # Debian's chromium (headless, via playwright-core) through every page of
-# both. Screenshots are kept in $WW_ARTIFACTS/dashboard (default
+# both. The first collector has the MaxMind test databases (serve --geoip,
+# --asn; tests/e2e/mmdb.bash) when they can be built, the 2006 one none: the
+# browser sees sources' countries and ASes on one, "unavailable" on the
+# other. Screenshots are kept in $WW_ARTIFACTS/dashboard (default
 # tests/artifacts/dashboard, gitignored).
 # Skips (77) only when chromium or node is not installed.
 set -u
@@ -34,8 +37,17 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; tail -n 20 "$T/demo.log" "$T/old.log"; exit 1; }
 
+# the MaxMind test databases, for the first demo's collector, when they can be built
+GEO=
+if [ -r "$ROOT/tests/e2e/mmdb.bash" ] && perl -MMaxMind::DB::Writer::Tree -e1 2>/dev/null; then
+    . "$ROOT/tests/e2e/mmdb.bash"
+    mmdb_build "$T/mmdb"
+    GEO="--geoip $MMDB_COUNTRY --asn $MMDB_ASN"
+else
+    echo "(no MaxMind test databases: both collectors without --geoip and --asn)"
+fi
 # each demo in its own process group, so that everything it started stops with it
-WW="$WW" WW_DEMO_DIR="$T/demo" WW_DEMO_PORT=0 WW_DEMO_READY="$T/url" \
+WW_DEMO_SERVE_ARGS="$GEO" WW="$WW" WW_DEMO_DIR="$T/demo" WW_DEMO_PORT=0 WW_DEMO_READY="$T/url" \
     setsid bash "$ROOT/scripts/demo.sh" > "$T/demo.log" 2>&1 &
 DEMO=$!
 WW="$WW" WW_DEMO_DIR="$T/old" WW_DEMO_PORT=0 WW_DEMO_READY="$T/old-url" WW_DEMO_END=2006-08-05T00:00:00Z \
