@@ -192,8 +192,6 @@ int ww_batch_parse(struct ww_batch *b, enum ww_batch_fmt fmt, const char *body,
             enum ww_parse_rc rc = ww_parse_dshield(&ctx, p, n, &ev, why);
             if (rc == WW_PARSE_SKIP) continue;
             if (rc == WW_PARSE_BAD) goto bad;
-            ev.fp = (struct ww_synfp){0};
-            ev.os = 0;
             if (fingerprint(fp, fpn, ev.proto, &ev.fp)) {
                 *why = "bad fingerprint in field 10 (a TCP SYN's, p0f's raw signature)";
                 goto bad;

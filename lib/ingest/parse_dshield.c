@@ -158,5 +158,6 @@ enum ww_parse_rc ww_parse_dshield(struct ww_parse_ctx *ctx, const char *line,
     ev->action = WW_ACTION_UNKNOWN;
     ev->outcome = WW_OUTCOME_UNKNOWN;
     ev->sensor = 0;
+    ev->os = 0, ev->fp = (struct ww_synfp){0}; /* DShield's nine fields carry no fingerprint */
     return WW_PARSE_EVENT;
 }

@@ -200,5 +200,6 @@ enum ww_parse_rc ww_parse_winfw(struct ww_parse_ctx *ctx, const char *line,
     }
     ev->count = 1;
     ev->sensor = 0;
+    ev->os = 0, ev->fp = (struct ww_synfp){0}; /* pfirewall.log carries no fingerprint */
     return WW_PARSE_EVENT;
 }

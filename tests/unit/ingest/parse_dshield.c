@@ -22,8 +22,10 @@ static const char *dst(void) { static char b[WW_ADDR_STRLEN]; return ww_addr_for
 
 static void test_good(void)
 {
+    ev.fp.flags = WW_FP_SET | WW_FP_OPTS, ev.fp.ttl = 9, ev.os = 7; /* what the last event left */
     CHECK_INT(feed("2006-08-01 12:00:07 +02:00\t12345\t1\t198.51.100.7\t4242\t192.0.2.1\t445\ttcp\tSYN"),
               WW_PARSE_EVENT);
+    CHECK(ev.fp.flags == 0 && ev.fp.ttl == 0 && ev.os == 0); /* DShield lines carry no fingerprint */
     CHECK_INT(ev.ts_us, T0 * 1000000);
     CHECK_STR(src(), "198.51.100.7");
     CHECK_STR(dst(), "192.0.2.1");
