@@ -18,6 +18,7 @@
 #include "sensor/cryptopan.h"
 #include "sensor/sensor_int.h"
 #include "sensor/spool.h"
+#include "core/synfp.h"
 #include "test.h"
 
 static char said[4096];
@@ -99,6 +100,10 @@ static void test_outbox(const char *dir)
     where_pos[0] = 7, where_pos[1] = 100;
     for (int i = 0; i < 3; i++) {
         struct ww_event e = event(i);
+        if (i == 1) { /* a SYN's fingerprint travels as the tenth field */
+            const char *fp = "4:113:0:1460:65535,0:mss,nop,nop,sok:df,id+:0";
+            CHECK_INT(ww_synfp_parse(fp, strlen(fp), &e.fp), WW_OK);
+        }
         outbox_add(&o, &e);
     }
     CHECK_INT(o.bn, 0); /* closed at 3 */
@@ -110,6 +115,14 @@ static void test_outbox(const char *dir)
     CHECK_INT(ww_spool_oldest(o.spool, &seq, id, &data, &len, err, sizeof err), WW_OK);
     CHECK(data && strstr(data, "\t192.0.0.0\t445\t6\t") != NULL); /* /16 kept */
     CHECK(data && strstr(data, "\t198.51.100.7\t1024\t") != NULL);
+    int tenth = 0; /* one line of ten fields, its fingerprint last; the others nine */
+    for (const char *l = data; l && l < data + len; l = strchr(l, '\n') + 1) {
+        int tabs = 0;
+        for (const char *q = l; *q != '\n'; q++) tabs += *q == '\t';
+        CHECK(tabs == 8 || tabs == 9);
+        tenth += tabs == 9 && !strncmp(strchr(l, '\n') - 45, "4:113:0:1460:65535,0:mss,nop,nop,sok:df,id+:0", 45);
+    }
+    CHECK_INT(tenth, 1);
     char want[40];
     snprintf(want, sizeof want, "%s-1", o.instance);
     CHECK_STR(id, want);
