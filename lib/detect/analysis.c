@@ -14,7 +14,10 @@
  * One mutex and two condition variables, touched once per block (4,096
  * events), not per event. Which detectors run where is fixed by the thread
  * count (SETS below), balanced by measurement (docs/PERFORMANCE.md): the
- * caller also reads and parses, so it keeps the lighter share. */
+ * caller also reads and parses, so it keeps the lighter share. The
+ * caller's thread also matches each SYN's fingerprint against p0f's
+ * database as it copies the event into the block (os_of): the workers only
+ * read the blocks, and every detector sees the same os. */
 #include "detect/analysis.h"
 
 #include <pthread.h>
@@ -188,9 +191,20 @@ void ww_analysis_init(struct ww_analysis *a, const struct ww_analysis_opts *o)
     if (o->detectors & WW_ANALYSIS_SURGE) a->surges = ww_surges_new(&o->surge);
     if (o->detectors & WW_ANALYSIS_BACKSCATTER) a->backscatter = ww_backscatter_new(&o->backscatter);
     a->known = o->known;
+    a->osdb = o->osdb;
     unsigned threads = o->threads < 1 ? 1 : o->threads > WW_ANALYSIS_THREADS_MAX
                      ? WW_ANALYSIS_THREADS_MAX : o->threads;
     a->pipe = pipe_start(a, threads, o->detectors);
+}
+
+/* fp's match in p0f's database; a scan's SYNs come alike one after
+ * another, so the last one's match is kept (a compare of 28 bytes where a
+ * match is a search of the database's signatures for the layout). */
+static uint16_t os_of(struct ww_analysis *a, const struct ww_synfp *fp)
+{
+    if (!memcmp(fp, &a->last_fp, sizeof *fp)) return a->last_os;
+    a->last_fp = *fp;
+    return a->last_os = ww_osdb_match(a->osdb, fp);
 }
 
 void ww_analysis_event(struct ww_analysis *a, const struct ww_event *ev)
@@ -199,7 +213,9 @@ void ww_analysis_event(struct ww_analysis *a, const struct ww_event *ev)
     if (!a->records || ev->ts_us > a->last_us) a->last_us = ev->ts_us;
     a->records += ev->count;
     struct ww_pipe *p = a->pipe;
-    p->blk[(p->head % NBLOCKS) * BLOCK + p->fill++] = *ev; /* head stays 0 without workers */
+    struct ww_event *e = &p->blk[(p->head % NBLOCKS) * BLOCK + p->fill++]; /* head stays 0 without workers */
+    *e = *ev;
+    if (a->osdb && ev->fp.flags) e->os = os_of(a, &ev->fp);
     if (p->fill == BLOCK) publish(p);
 }
 

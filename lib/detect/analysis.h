@@ -6,7 +6,10 @@
  * count and time span. Every event goes through ww_analysis_event() to each
  * detector that is on, in time order as ww_input_files() merges them.
  * `wormwatch analyze` runs them all over its inputs; the sensor runs the
- * scan detector alone over what it reads, for its local findings.
+ * scan detector alone over what it reads, for its local findings. With
+ * p0f's database (opts.osdb), an event carrying a SYN's fingerprint gets
+ * its match (struct ww_event's os) here, on the caller's thread, before any
+ * detector sees it.
  *
  * Events are taken in blocks (4,096): the detectors see them when a block
  * is full or at ww_analysis_finish(), which must come before the results
@@ -24,6 +27,7 @@
 #include "core/event.h"
 #include "detect/backscatter.h"
 #include "detect/known.h"
+#include "detect/osdb.h"
 #include "detect/ports.h"
 #include "detect/scan.h"
 #include "detect/surge.h"
@@ -41,6 +45,7 @@ struct ww_analysis_opts {
     struct ww_ports_opts ports;
     struct ww_surge_opts surge;
     const struct ww_known *known; /* borrowed; NULL = none */
+    const struct ww_osdb *osdb;   /* borrowed; NULL = no OS fingerprints matched */
     struct ww_backscatter_opts backscatter;
 };
 
@@ -54,6 +59,9 @@ struct ww_analysis {
     struct ww_ports *ports;
     struct ww_surges *surges;
     const struct ww_known *known;
+    const struct ww_osdb *osdb;
+    struct ww_synfp last_fp;     /* the last fingerprint matched, and its match */
+    uint16_t last_os;
     struct ww_backscatter *backscatter;
     uint64_t records;            /* sum of event counts */
     int64_t first_us, last_us;   /* time span of the events (if records) */

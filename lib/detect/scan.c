@@ -42,7 +42,9 @@
  * Reported totals (probes, distinct targets and ports, first/last seen,
  * probe kinds, top 4 protocols by probes, kept with Space-Saving, Metwally
  * et al. 2005, should more than 4 appear) cover everything seen from the
- * source while it was tracked. The kind is judged from the totals when the
+ * source while it was tracked; so does its OS: the smallest nonzero match
+ * (struct ww_event's os, detect/osdb.h) over its SYNs, the best evidence
+ * whatever order they came in. The kind is judged from the totals when the
  * results are asked for: both thresholds reached = block, one = vertical or
  * horizontal, neither (a TRW catch) = vertical if ports > targets.
  *
@@ -58,7 +60,7 @@
  * Flagged sources are never forgotten (they are the results); their window
  * sets are released when they are flagged.
  *
- * Memory: 168 bytes per entry (struct src) + 11..21 bytes of index, plus
+ * Memory: 168 bytes per entry (struct src; the OS took 2 bytes of padding) + 11..21 bytes of index, plus
  * the ww_dcount tables of sources seen at >= 2 distinct targets or ports
  * (64 bytes at 2..6 values, up to 2 KiB at 128, then a 4.2 KiB HLL, for each
  * of 4 sets). A one-shot source (the bulk of background radiation) costs
@@ -86,6 +88,7 @@ struct src {
     uint8_t nprotos;
     uint8_t proto[4];
     uint32_t probe_mask;
+    uint16_t os;          /* smallest nonzero ev->os: order-independent (osdb.h) */
     int64_t first_us, last_us, epoch_us;
     uint64_t probes;
     uint64_t proto_probes[4];
@@ -93,6 +96,7 @@ struct src {
     struct ww_dcount targets, ports;   /* whole input */
     struct ww_dcount wtargets, wports; /* this window (unflagged only) */
 };
+_Static_assert(sizeof(struct src) == 168, "the memory bound above: keep it true");
 
 struct ww_scan {
     struct ww_scan_opts o;
@@ -320,6 +324,7 @@ void ww_scan_event(struct ww_scan *s, const struct ww_event *ev)
     if (ts < e->first_us) e->first_us = ts;
     if (ts > e->last_us) e->last_us = ts;
     e->probe_mask |= 1u << ww_event_probe(ev);
+    if (ev->os && (!e->os || ev->os < e->os)) e->os = ev->os;
     proto_add(e, ev->proto, c);
     uint64_t th = ww_addr_hash(&ev->dst), ph = port_hash(ev);
     int newtarget = ww_dcount_add(&e->targets, th);
@@ -372,6 +377,7 @@ size_t ww_scan_results(struct ww_scan *s, const struct ww_scanner **out)
         r->first_us = e->first_us;
         r->last_us = e->last_us;
         r->probe_mask = e->probe_mask;
+        r->os = e->os;
         int vert = r->ports >= s->o.vertical_ports, hor = r->targets >= s->o.horizontal_hosts;
         r->kind = vert && hor ? "block" : vert ? "vertical" : hor ? "horizontal"
                 : r->ports > r->targets ? "vertical" : "horizontal";

@@ -27,6 +27,7 @@ struct ww_scanner {
     uint64_t targets, ports;  /* distinct, whole input */
     int64_t first_us, last_us;
     uint32_t probe_mask;  /* bit (1u << enum ww_probe) for each probe kind seen */
+    uint16_t os;          /* the smallest nonzero os (detect/osdb.h) of its SYNs, 0 if none */
     uint8_t nprotos;
     struct { uint8_t proto; uint64_t probes; } protos[4]; /* by probes desc */
 };

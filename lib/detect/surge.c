@@ -46,8 +46,9 @@
  * after the learning period starts with the zero history it had, so a port
  * from nothing is judged at once. UDP source ports below the ephemeral
  * range are series of their own (Witty), dispersed over destination ports.
- * Each surge keeps its new sources per twelfth of a bucket (slots) while it
- * lasts; its kind, growth rate, doubling time and population are fitted to
+ * Each surge keeps a sample of its new sources (bottom-k by address hash,
+ * with their OS: who they are, below) and its new sources per twelfth of a
+ * bucket (slots) while it lasts; its kind, growth rate, doubling time and population are fitted to
  * them when results are read (see "a surge's kind" below).
  * One heavy scanner is one source: it moves T, never S or N. A one-off
  * burst of a few sources, or the diurnal swing the phase means absorb, stays
@@ -55,9 +56,11 @@
  * reported with the numbers of the moment it was called, plus the ISC trend
  * score sqrt((S-s)^2/s + (T-t)^2/t) against the sources/targets baselines.
  *
- * Memory: a series is ~650 bytes per (port, proto) ever seen (at most
+ * Memory: a series is ~670 bytes per (port, proto) ever seen (at most
  * 196608: TCP and UDP destination ports, UDP source ports), found by
- * direct index; the seen table is a core/hash.h index of
+ * direct index, plus its bucket's sample of new sources (20 bytes a source,
+ * at most WW_SURGE_SAMPLE: 5 KiB, and given back at the bucket's end when
+ * above SMP_KEEP); a surge is 5.7 KiB, most of it its sample; the seen table is a core/hash.h index of
  * at most seen_capacity slots over 3/4 as many entries of 16 bytes (80 MiB
  * at the default 2^22), pruning the longest-unseen pairs first when full.
  *
@@ -65,7 +68,7 @@
  * baselines and its seen table. Every field is little-endian, written byte by
  * byte (i = signed, u = unsigned, f = IEEE 754 binary64; N = many):
  *
- *   header  "WWSG"  u32 version (2)  u64 body length  u64 FNV-1a 64 of the body
+ *   header  "WWSG"  u32 version (3)  u64 body length  u64 FNV-1a 64 of the body
  *   body    options: i64 bucket_us, baseline_us, learn_us; u64 seen_capacity;
  *                    u32 warmup_buckets, min_sources; f64 z_jump, z_hold; u8 stat;
  *                    [2] u32 min_targets, f64 flood_share, u32 flood_sources, u8 sports
@@ -75,7 +78,7 @@
  *               end, u64 sources, new_sources, targets, f64 baseline_sources,
  *               baseline_new, baseline_targets, spread, score, isc_score,
  *               [2] u8 side, u32 sensors, u64 new_targets, i64 slot_us,
- *               u32 n, n x u32 slot
+ *               u32 n, n x u32 slot, [3] its sample
  *           [2] u32 N floods, N x: addr target (u8 family, 16 bytes), u16 port,
  *               u8 proto, i64 start, end, u64 sources, records
  *           u32 N series, by increasing index (2 << 16 | source port for
@@ -90,10 +93,14 @@
  *               u64 its new sources), u16 sensor, u8 sensors, u16 source
  *               port candidate, u32 its vote, u32 its new sources, u32 last
  *               surge (0 or a result's number), 12 x u32 slot, 8 x candidate (u64 hash, addr, u32 n, err, i64 first,
- *               u64 records)
+ *               u64 records), [3] the bucket's sample
  *           u64 N seen, N x (u64 key, i64 bucket) by increasing key
  *
- * [2]: only in version 2; a version 1 state loads with them empty.
+ *           a sample: u32 n (<= WW_SURGE_SAMPLE), n x (addr, u16 os), in the
+ *               sample's order (address hash, then address; strictly)
+ *
+ * [2]: from version 2 on; a version 1 state loads with them empty.
+ * [3]: from version 3 on (issue 17); older states load with empty samples.
  * Only what exists is written: no empty series, no empty seen slots. The
  * checksum catches torn and corrupt writes (it changes with any one byte);
  * past it the loader still checks every count against the bytes left before
@@ -101,7 +108,7 @@
  * +-2^62 us, registers <= 53, no repeated keys, no more seen entries than 3/4
  * of the table the options allow), so no input makes it read out of bounds,
  * allocate more than the fixed 1.5 MiB of struct ww_surges plus a few times
- * len, or build a state the code above cannot run on. What is derived is not stored: the expectation and spread of the
+ * len (and 5.7 KiB per result record of at least 99 bytes), or build a state the code above cannot run on. What is derived is not stored: the expectation and spread of the
  * current bucket, the window, the seen table's size and layout (the table
  * is rebuilt at the smallest size that holds its entries; growing only ever
  * keeps entries, so it prunes exactly when the saved one would have). */
@@ -127,6 +134,7 @@ struct ewm { double mean, var; uint32_t n; };   /* weighted mean, residual var *
 #define CANDS 8    /* heavy-target candidates per bucket (space saving) */
 #define FLOODS 2   /* floods a series follows at once */
 #define SER_MAX (3 << 16) /* series: TCP and UDP destination ports, UDP source ports */
+#define SMP_KEEP 16 /* a bucket's sample keeps its room for the next bucket up to this */
 
 /* A target the bucket's new sources converge on (Metwally et al.'s space
  * saving: CANDS counters, the smallest replaced, its count inherited as err);
@@ -165,6 +173,9 @@ struct series {
     double phase_mean[PHASES];
     uint32_t phase_n[PHASES];
     struct cand cand[CANDS];
+    struct ww_surge_src *smp;       /* the bucket's new sources, bottom-k (a surge's
+                                       sample, should one be called in it) */
+    uint32_t nsmp, capsmp;
 };
 
 struct seen { uint64_t key; int64_t b; }; /* key: odd (see seen_new) */
@@ -426,6 +437,11 @@ static void bucket_clear(struct series *q)
     memset(q->slot, 0, sizeof q->slot);
     memset(q->cand, 0, sizeof q->cand);
     memset(q->cand_h, 0, sizeof q->cand_h);
+    q->nsmp = 0;
+    if (q->capsmp > SMP_KEEP) { /* a busy bucket's: the next one starts small */
+        ww_free(q->smp);
+        q->smp = NULL, q->capsmp = 0;
+    }
 }
 
 /* Close q's current bucket and any empty ones up to (not incl.) bucket nb. */
@@ -454,6 +470,57 @@ static void roll(struct ww_surges *s, struct series *q, int64_t nb)
     expect(s, q, nb);
 }
 
+/* ---- a surge's sample of its new sources (bottom-k) ----
+ *
+ * The WW_SURGE_SAMPLE new sources with the smallest address hashes (ties
+ * by address: a total order), each once, in that order: the same set
+ * whatever order the sources came in (Broder's bottom-k sketch), and the
+ * same addresses chosen in every surge a source is in. A source already
+ * there keeps the smallest nonzero os (osdb.h: the best evidence). A
+ * series samples its current bucket's new sources while no surge is on
+ * (so a surge called in it starts with those from the bucket's start); a
+ * surge's own sample takes them from then to its end. */
+
+static int src_before(uint64_t h, const struct ww_addr *a, const struct ww_surge_src *e)
+{
+    uint64_t eh = ww_addr_hash(&e->a);
+    return h != eh ? h < eh : memcmp(a->b, e->a.b, sizeof a->b) < 0;
+}
+
+/* (a, its hash h, os) into the sample v[0 .. *n), which has room for one
+ * more unless *n is WW_SURGE_SAMPLE. */
+static void sample_add(struct ww_surge_src *v, uint32_t *n, const struct ww_addr *a, uint64_t h,
+                       uint16_t os)
+{
+    uint32_t lo = 0, hi = *n;
+    if (*n == WW_SURGE_SAMPLE && !src_before(h, a, &v[*n - 1])) lo = *n; /* most: no search */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (src_before(h, a, &v[mid])) hi = mid;
+        else lo = mid + 1;
+    }
+    if (lo && ww_addr_eq(&v[lo - 1].a, a)) { /* v[lo - 1] is the last not after a */
+        if (os && (!v[lo - 1].os || os < v[lo - 1].os)) v[lo - 1].os = os;
+        return;
+    }
+    if (lo == WW_SURGE_SAMPLE) return;
+    uint32_t keep = *n < WW_SURGE_SAMPLE ? *n : WW_SURGE_SAMPLE - 1;
+    memmove(v + lo + 1, v + lo, (keep - lo) * sizeof *v);
+    v[lo] = (struct ww_surge_src){.a = *a, .os = os};
+    *n = keep + 1;
+}
+
+_Static_assert((WW_SURGE_SAMPLE & (WW_SURGE_SAMPLE - 1)) == 0, "a bucket's sample doubles up to it");
+
+static void bucket_sample(struct series *q, const struct ww_addr *a, uint64_t h, uint16_t os)
+{
+    if (q->nsmp == q->capsmp && q->capsmp < WW_SURGE_SAMPLE) {
+        q->capsmp = q->capsmp ? 2 * q->capsmp : 4;
+        q->smp = ww_realloc(q->smp, q->capsmp * sizeof *q->smp);
+    }
+    sample_add(q->smp, &q->nsmp, a, h, os);
+}
+
 static void call(struct ww_surges *s, struct series *q, uint16_t port, uint8_t proto,
                  uint8_t side, int64_t ts, double z)
 {
@@ -479,6 +546,8 @@ static void call(struct ww_surges *s, struct series *q, uint16_t port, uint8_t p
     if (k >= SLOTS) k = SLOTS - 1;
     memcpy(r->slots, q->slot, sizeof q->slot);
     r->nslots = k + 1;
+    if (q->nsmp) memcpy(r->sample, q->smp, q->nsmp * sizeof *q->smp);
+    r->nsample = q->nsmp;
     q->surge = q->last = (int)s->nres;
 }
 
@@ -614,6 +683,8 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
         else q->spn--;
         q->slot[(ts - b * s->o.bucket_us) * SLOTS / s->o.bucket_us]++;
         if (r && k < WW_SURGE_SLOTS) r->slots[k]++;
+        if (r) sample_add(r->sample, &r->nsample, &ev->src, ah, ev->os);
+        else bucket_sample(q, &ev->src, ah, ev->os);
         if (c >= 0 && side == WW_SURGE_DPORT) flood_check(s, q, port, ev->proto, c, ts);
     }
     if (!news || q->surge || q->nbuckets < s->o.warmup_buckets) return;
@@ -874,7 +945,7 @@ size_t ww_surges_memory(const struct ww_surges *s)
     for (size_t i = 0; i < SER_MAX; i++)
         if (s->ser[i])
             m += ww_dcount_bytes(&s->ser[i]->src) + ww_dcount_bytes(&s->ser[i]->tgt) +
-                 ww_dcount_bytes(&s->ser[i]->ntgt);
+                 ww_dcount_bytes(&s->ser[i]->ntgt) + s->ser[i]->capsmp * sizeof *s->ser[i]->smp;
     return m;
 }
 
@@ -885,6 +956,7 @@ void ww_surges_free(struct ww_surges *s)
         if (!s->ser[i]) continue;
         n++;
         bucket_clear(s->ser[i]);
+        ww_free(s->ser[i]->smp);
         ww_free(s->ser[i]);
     }
     ww_free(s->seen);
@@ -897,7 +969,7 @@ void ww_surges_free(struct ww_surges *s)
 /* ---- saving and loading (the format is in the comment at the top) ---- */
 
 #define SAVE_HEAD 24
-#define SAVE_VERSION 2 /* 1 is still read: what version 2 adds starts empty */
+#define SAVE_VERSION 3 /* 1 and 2 are still read: what later versions add starts empty */
 #define SAVE_T_LIMIT (INT64_C(1) << 62) /* |bucket start| a loaded series may have, in us */
 #define SAVE_RESULT 99                  /* bytes of one result record, at least */
 
@@ -989,6 +1061,36 @@ static void get_addr(struct rbuf *r, struct ww_addr *a)
     if (a->family != 0 && a->family != 4 && a->family != 6) fail(r, "surge state: bad address family");
 }
 
+/* A sample (version 3): u32 n, n x (addr, u16 os), in the sample's order. */
+static void put_sample(struct ww_buf *w, const struct ww_surge_src *v, uint32_t n)
+{
+    put(w, n, 4);
+    for (uint32_t i = 0; i < n; i++) {
+        put_addr(w, &v[i].a);
+        put(w, v[i].os, 2);
+    }
+}
+
+/* A sample's count, checked against the most and the bytes left (19 an entry). */
+static uint32_t get_sample_n(struct rbuf *r)
+{
+    uint64_t n = get(r, 4);
+    if (!r->err && (n > WW_SURGE_SAMPLE || n > (r->n - r->off) / 19)) fail(r, "surge state: sample count out of range");
+    return r->err ? 0 : (uint32_t)n;
+}
+
+/* Its n entries into v: addresses of a family, in the sample's strict order. */
+static void get_sample(struct rbuf *r, struct ww_surge_src *v, uint32_t n)
+{
+    for (uint32_t i = 0; i < n && !r->err; i++) {
+        get_addr(r, &v[i].a);
+        v[i].os = (uint16_t)get(r, 2);
+        if (!v[i].a.family) fail(r, "surge state: bad address family");
+        if (i && !src_before(ww_addr_hash(&v[i - 1].a), &v[i - 1].a, &v[i]))
+            fail(r, "surge state: sample out of order");
+    }
+}
+
 static void put_ewm(struct ww_buf *w, const struct ewm *m)
 {
     put_f(w, m->mean);
@@ -1065,6 +1167,7 @@ size_t ww_surges_save(const struct ww_surges *s, unsigned char **out)
         put(&w, (uint64_t)u->slot_us, 8);
         put(&w, u->nslots, 4);
         for (uint32_t k = 0; k < u->nslots; k++) put(&w, u->slots[k], 4);
+        put_sample(&w, u->sample, u->nsample);
     }
     put(&w, s->nfl, 4);
     for (size_t i = 0; i < s->nfl; i++) {
@@ -1116,6 +1219,7 @@ size_t ww_surges_save(const struct ww_surges *s, unsigned char **out)
             put(&w, (uint64_t)c->first, 8);
             put(&w, c->rec, 8);
         }
+        put_sample(&w, q->smp, q->nsmp);
     }
     /* the seen table by key, so the bytes do not depend on its layout */
     size_t n = s->seen_n;
@@ -1198,6 +1302,11 @@ static void load_series(struct rbuf *r, struct ww_surges *s, unsigned version)
             }
             if (q->nsens > 2) fail(r, "surge state: bad sensor count");
         }
+        if (version >= 3 && (q->nsmp = get_sample_n(r))) {
+            for (q->capsmp = 4; q->capsmp < q->nsmp; q->capsmp *= 2) {}
+            q->smp = ww_malloc(q->capsmp * sizeof *q->smp);
+            get_sample(r, q->smp, q->nsmp);
+        }
         if (q->b < -blim || q->b > blim) fail(r, "surge state: series bucket out of range");
         if (q->nbuckets > s->window) fail(r, "surge state: more history than the window");
         if (surge > s->nres) fail(r, "surge state: series names a surge not called");
@@ -1247,7 +1356,7 @@ enum ww_err ww_surges_load(const void *buf, size_t len, struct ww_surges **out, 
     struct rbuf r = {.err = "not a surge state (no WWSG header)"};
     if (len >= SAVE_HEAD && !memcmp(p, "WWSG", 4)) {
         r = (struct rbuf){p + SAVE_HEAD, len - SAVE_HEAD, 0, NULL};
-        if (ww_le_get32(p + 4) != SAVE_VERSION && ww_le_get32(p + 4) != 1) r.err = "surge state: unsupported version";
+        if (ww_le_get32(p + 4) < 1 || ww_le_get32(p + 4) > SAVE_VERSION) r.err = "surge state: unsupported version";
         else if (ww_le_get64(p + 8) != r.n) r.err = "surge state: truncated (length mismatch)";
         else if (ww_le_get64(p + 16) != fnv1a(r.p, r.n)) r.err = "surge state: checksum mismatch (torn or corrupt)";
     }
@@ -1325,6 +1434,10 @@ enum ww_err ww_surges_load(const void *buf, size_t len, struct ww_surges **out, 
             if (u->side > 1 || u->sensors > 2 || u->nslots > WW_SURGE_SLOTS || u->slot_us != o.bucket_us / SLOTS)
                 fail(&r, "surge state: result out of range");
             for (uint32_t k = 0; k < u->nslots && k < WW_SURGE_SLOTS; k++) u->slots[k] = (uint32_t)get(&r, 4);
+        }
+        if (version >= 3) {
+            u->nsample = get_sample_n(&r);
+            get_sample(&r, u->sample, u->nsample);
         }
     }
     s->capres = s->nres;

@@ -1,5 +1,6 @@
 /* scan.c -- the scan detector: thresholds (vertical, horizontal,
- * block), windows, TRW, ignored sources, probe kinds, memory bound. */
+ * block), windows, TRW, ignored sources, probe kinds, memory bound, and a
+ * scanner's OS: the smallest nonzero match over its SYNs, in any order. */
 #include <stdint.h>
 #include <string.h>
 
@@ -333,8 +334,28 @@ static void memory(void)
     ww_scan_free(s);
 }
 
+static void os(void)
+{
+    static const uint16_t m[] = {0, 0x3004, 0x1009, 0, 0x0007, 0x2001}; /* best: exact 7 */
+    for (int order = 0; order < 2; order++) {
+        struct ww_scan *s = ww_scan_new(NULL);
+        for (unsigned p = 0; p < 30; p++) {
+            struct ww_event e = ev(SRC, NET, (uint16_t)(1000 + p), T0 + p * SEC);
+            e.os = m[(order ? 29 - p : p) % 6];
+            ww_scan_event(s, &e);
+        }
+        struct ww_event e = ev(SRC + 1, NET, 80, T0); /* no fingerprint: none */
+        for (unsigned p = 0; p < 30; p++, e.dport++) ww_scan_event(s, &e);
+        const struct ww_scanner *r;
+        CHECK_INT(ww_scan_results(s, &r), 2);
+        for (int i = 0; i < 2; i++) CHECK_INT(r[i].os, ww_addr_eq(&r[i].src, &e.src) ? 0 : 7);
+        ww_scan_free(s);
+    }
+}
+
 static void run(void)
 {
+    os();
     thresholds();
     trw();
     ignored();

@@ -4,9 +4,12 @@
  * warm-up, the minimum count and the baseline window hold; a flood on one
  * target, crowds on few targets or one pooled sensor, and TCP answers are
  * not surges; a port from nothing is judged at once; a UDP source port is
- * watched (Witty); a surge's kind follows its growth. */
+ * watched (Witty); a surge's kind follows its growth; a surge's sample is
+ * the bottom-k of its new sources from its bucket's start to its end, with
+ * their OS, whatever their order. */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "test.h"
@@ -377,7 +380,80 @@ static void slow_kind(void)
     ww_surges_free(s);
 }
 
+/* Sources of the sample's test: address, hash, os. */
+struct sv { struct ww_addr a; uint64_t h; uint16_t os; };
+
+static int by_hash(const void *x, const void *y)
+{
+    const struct sv *a = x, *b = y;
+    if (a->h != b->h) return a->h < b->h ? -1 : 1;
+    return memcmp(a->a.b, b->a.b, 16);
+}
+
+/* The worm's new sources of hour h (48, 49) from 0x30000000: n of them,
+ * their os from their number (0 for every fifth), in the given order. */
+static void worm_hour(struct ww_surges *s, int h, uint32_t base, uint32_t n, int reverse, struct sv *all,
+                      size_t *nall)
+{
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = reverse ? n - 1 - k : k, src = 0x30000000u + base + i * 7919u;
+        struct ww_event e = {.ts_us = T0 + h * HOUR + (int64_t)k * (HOUR / (n + 1)), .src = v4(src),
+                             .dst = v4(0xC0000200u + i % 200), .sport = 1234, .dport = 139,
+                             .proto = WW_PROTO_TCP, .count = 1, .os = (uint16_t)(i % 5 ? 1 + i % 9 : 0)};
+        ww_surges_event(s, &e);
+        if (all) all[(*nall)++] = (struct sv){e.src, ww_addr_hash(&e.src), e.os};
+    }
+}
+
+static void sample(void)
+{
+    static struct sv all[2000];
+    const struct ww_surge *sv[2];
+    struct ww_surges *s[2];
+    size_t nall = 0;
+    for (int run = 0; run < 2; run++) { /* the second: each hour's sources in reverse */
+        s[run] = ww_surges_new(NULL);
+        for (int h = 0; h < 48; h++) hour(s[run], 139, h, (uint32_t)h * 1000, 5);
+        worm_hour(s[run], 48, 0, 600, run, run ? NULL : all, &nall);
+        worm_hour(s[run], 49, 600 * 7919u, 400, run, run ? NULL : all, &nall);
+        /* hour 50 ends the surge: its new sources came while it was on, and
+         * are in its sample as in its slots; those after are not, whatever
+         * their hashes */
+        for (int h = 50; h < 54; h++) hour(s[run], 139, h, 800000u + (uint32_t)h * 1000, 5);
+        for (uint32_t i = 0; i < 5 && !run; i++) {
+            struct ww_addr a = v4(0x0A000000u + 850000u + i);
+            all[nall++] = (struct sv){a, ww_addr_hash(&a), 0};
+        }
+        worm_hour(s[run], 54, 1000 * 7919u, 8, run, NULL, NULL);
+        CHECK_INT(ww_surges_results(s[run], &sv[run]), 1);
+    }
+    CHECK_INT(sv[0][0].end_us, T0 + 50 * HOUR);
+    CHECK(sv[0][0].new_sources < 30); /* called early in hour 48: most came after */
+    qsort(all, nall, sizeof *all, by_hash);
+    CHECK_INT(sv[0][0].nsample, WW_SURGE_SAMPLE);
+    int same = 1, first = 0;
+    for (size_t i = 0; i < WW_SURGE_SAMPLE; i++) {
+        same &= ww_addr_eq(&sv[0][0].sample[i].a, &all[i].a) && sv[0][0].sample[i].os == all[i].os;
+        same &= !memcmp(&sv[0][0].sample[i], &sv[1][0].sample[i], sizeof sv[0][0].sample[i]);
+        uint32_t n = (uint32_t)((all[i].a.b[12] << 24 | all[i].a.b[13] << 16 | all[i].a.b[14] << 8 |
+                                 all[i].a.b[15]) - 0x30000000u) / 7919u;
+        first += n < sv[0][0].new_sources; /* from before the call */
+    }
+    CHECK(same);
+    CHECK(first > 0);
+    int later = 0; /* hour 54's that would have made the cut: the test is not vacuous */
+    for (uint32_t i = 0; i < 8; i++) {
+        struct ww_addr a = v4(0x30000000u + 1000 * 7919u + i * 7919u);
+        later += ww_addr_hash(&a) < all[WW_SURGE_SAMPLE - 1].h;
+    }
+    CHECK(later > 0);
+    CHECK_INT(sv[1][0].nsample, WW_SURGE_SAMPLE);
+    ww_surges_free(s[0]);
+    ww_surges_free(s[1]);
+}
+
 TEST_MAIN({
+    sample();
     slow_kind();
     jump();
     not_surges();

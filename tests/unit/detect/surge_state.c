@@ -216,6 +216,20 @@ static int rejected(const unsigned char *buf, size_t len)
     return !s && *why;
 }
 
+/* Where the first result's sample entries start in a saved state (0 if
+ * none): past the header, the options (74 bytes), the clocks and sensors
+ * (29), the result count and the result's fixed part up to its slots. */
+static size_t sample_at(const unsigned char *buf, size_t len)
+{
+    size_t at = 24 + 74 + 29;
+    uint32_t nres = (uint32_t)buf[at] | (uint32_t)buf[at + 1] << 8;
+    at += 4 + 2 + 1 + 3 * 8 + 3 * 8 + 6 * 8 + 1 + 4 + 8 + 8;
+    uint32_t nslots = buf[at];
+    at += 4 + 4 * nslots;
+    if (!nres || at + 4 + 2 * 19 > len || buf[at] < 2) return 0;
+    return at + 4;
+}
+
 static void rejects(void)
 {
     char why[128];
@@ -272,9 +286,26 @@ static void rejects(void)
     CHECK_STR(why, "surge state: checksum mismatch (torn or corrupt)");
     /* wrong version, with the body intact */
     memcpy(c, buf, len);
-    c[4] = 3;
+    c[4] = 4;
     CHECK(!load_copy(c, len, why, sizeof why));
     CHECK_STR(why, "surge state: unsupported version");
+    /* a surge's sample out of its order (the first surge's first two entries
+     * swapped): refused, never searched as if sorted */
+    size_t at = sample_at(buf, len);
+    CHECK(at > 0);
+    if (at) {
+        memcpy(c, buf, len);
+        memcpy(c + at, buf + at + 19, 19);
+        memcpy(c + at + 19, buf + at, 19);
+        reseal(c, len);
+        CHECK(!load_copy(c, len, why, sizeof why));
+        CHECK_STR(why, "surge state: sample out of order");
+        memcpy(c, buf, len);
+        c[at - 4] = 1, c[at - 3] = 1; /* its count: 257, past the most */
+        reseal(c, len);
+        CHECK(!load_copy(c, len, why, sizeof why));
+        CHECK_STR(why, "surge state: sample count out of range");
+    }
     /* sealed but wrong: an unknown --surge-stat, a 0 s bucket, a trailing byte */
     memcpy(c, buf, len);
     c[24 + 56] = 2;
@@ -315,6 +346,13 @@ static void empty(void)
     CHECK_INT(ww_surges_results(t, &sv), 0);
     size_t l2 = ww_surges_save(t, &b2);
     CHECK(l2 == l1 && !memcmp(b1, b2, l1));
+    /* a version 2 state (before the samples) of it still loads: the same
+     * body, so the same checksum */
+    b1[4] = 2;
+    struct ww_surges *v2 = NULL;
+    CHECK_INT(ww_surges_load(b1, l1, &v2, why, sizeof why), WW_OK);
+    ww_surges_free(v2);
+    b1[4] = 3;
     /* the options and the learning came back: 6 new sources on a port that
      * sees 1 an hour are not judged in the first (learning) day, and are a
      * surge (z = 5) after it, where the defaults would want 10 and z = 7 */
@@ -360,7 +398,8 @@ static void flood(void)
     /* the empty state, a result with its slots, a series (fixed part 681
      * bytes) with an HLL of sources and 100 targets, all of them reached by
      * new sources, and at most 3/4 of 1024 seen entries */
-    CHECK(len <= 138 + (124 + 4 * 96) + 681 + (1 + 4096) + 2 * (2 + 8 * 100) + 768 * 16);
+    CHECK(len <= 138 + (124 + 4 * 96 + 4 + 19 * 256) + (681 + 4 + 19 * 256) + (1 + 4096) +
+                 2 * (2 + 8 * 100) + 768 * 16);
     ww_surges_free(s);
     s = NULL;
     CHECK_INT(ww_surges_load(buf, len, &s, NULL, 0), WW_OK);
