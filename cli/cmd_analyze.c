@@ -21,7 +21,9 @@
 #include "ingest/input.h"
 #include "out/write.h"
 #include "detect/analysis.h"
+#include "detect/geo.h"
 #include "detect/known.h"
+#include "detect/osdb.h"
 #include "out/report.h"
 #include "core/wtime.h"
 
@@ -40,6 +42,8 @@ struct analyze {
     uint8_t hist_proto;
     int want_hist;
     const char *known_path;    /* --known-scanners */
+    const char *p0f_path;      /* --p0f-db: NULL = the default if readable, "none" = off */
+    const char *geoip_path, *asn_path; /* --geoip, --asn */
     /* the run */
     struct ww_analysis an;
     int verbose, quiet;
@@ -127,7 +131,7 @@ enum {
     OPT_FORMAT = 256, OPT_INFMT, OPT_STRICT, OPT_YEAR, OPT_BOOT, OPT_TZ, OPT_BUCKET,
     OPT_BASELINE, OPT_WARMUP, OPT_MINSRC, OPT_ZJUMP, OPT_ZHOLD, OPT_STAT, OPT_WINDOW, OPT_PORTS, OPT_HOSTS,
     OPT_HISTORY, OPT_LEARN, OPT_MINTGT, OPT_FLSRC, OPT_FLSHARE, OPT_NOSPORT, OPT_T0, OPT_T1, OPT_ALPHA, OPT_BETA, OPT_TOP, OPT_PROGRESS, OPT_NOPROGRESS,
-    OPT_KNOWN, OPT_THREADS
+    OPT_KNOWN, OPT_THREADS, OPT_P0F, OPT_GEOIP, OPT_ASN
 };
 
 static const struct option longopts[] = {
@@ -159,6 +163,9 @@ static const struct option longopts[] = {
     {"history", required_argument, 0, OPT_HISTORY},
     {"learn", required_argument, 0, OPT_LEARN},
     {"known-scanners", required_argument, 0, OPT_KNOWN},
+    {"p0f-db", required_argument, 0, OPT_P0F},
+    {"geoip", required_argument, 0, OPT_GEOIP},
+    {"asn", required_argument, 0, OPT_ASN},
     {"threads", required_argument, 0, OPT_THREADS},
     {"progress", no_argument, 0, OPT_PROGRESS},
     {"no-progress", no_argument, 0, OPT_NOPROGRESS},
@@ -284,6 +291,9 @@ static int option(struct analyze *a, int c, char *arg)
         break;
     }
     case OPT_KNOWN: a->known_path = arg; break;
+    case OPT_P0F: a->p0f_path = arg; break;
+    case OPT_GEOIP: a->geoip_path = arg; break;
+    case OPT_ASN: a->asn_path = arg; break;
     case OPT_THREADS:
         if (ww_parse_uint(arg, 1000, &u) || u == 0)
             return ww_usage_error(&ww_cmd_analyze, "--threads takes a number from 1");
@@ -314,13 +324,48 @@ static enum ww_err history(struct analyze *a, struct ww_report *r, uint64_t **me
     return WW_OK;
 }
 
+/* p0f's database (--p0f-db FILE, else the default where there is one:
+ * where it cannot be read it is silently absent, but a malformed one is
+ * said) and the MaxMind databases (--geoip, --asn) into *db and *geo, and
+ * into the report with the paths opened. WW_EXIT_OK, or WW_EXIT_FAIL after
+ * naming a file that was given and cannot be used. */
+static int databases(const struct analyze *a, struct ww_osdb **db, struct ww_geo **geo,
+                     struct ww_report *r)
+{
+    char err[512];
+    enum ww_err rc;
+    *db = NULL, *geo = NULL;
+    if (!a->p0f_path) {
+        rc = ww_osdb_load(WW_OSDB_DEFAULT, db, err, sizeof err);
+        if (rc == WW_ERR_PARSE) ww_warn("%s (OS fingerprints off: --p0f-db none)", err);
+        if (!rc) r->osdb_path = WW_OSDB_DEFAULT;
+    } else if (strcmp(a->p0f_path, "none")) {
+        if (ww_osdb_load(a->p0f_path, db, err, sizeof err)) {
+            ww_warn("%s", err);
+            return WW_EXIT_FAIL;
+        }
+        r->osdb_path = a->p0f_path;
+    }
+    if (a->geoip_path || a->asn_path) {
+        if (ww_geo_open(a->geoip_path, a->asn_path, geo, err, sizeof err)) {
+            ww_warn("%s", err);
+            ww_osdb_free(*db);
+            *db = NULL;
+            return WW_EXIT_FAIL;
+        }
+        r->geoip_path = a->geoip_path, r->asn_path = a->asn_path;
+    }
+    r->osdb = *db, r->geo = *geo;
+    return WW_EXIT_OK;
+}
+
 /* The report, unless the output is DShield or not every input was read to
  * its end: a report of part of them (or of nothing) would pass for the
  * whole. The exit status. */
-static int report(struct analyze *a, enum ww_err rc)
+static int report(struct analyze *a, enum ww_err rc, const struct ww_report *rp)
 {
     int status = a->status;
-    struct ww_report r = {0};
+    struct ww_report r = *rp; /* the databases */
     uint64_t *hist = NULL;
     r.input = a->total;
     if (a->out != OUT_DSHIELD && rc == WW_OK && !status) {
@@ -385,6 +430,9 @@ int cmd_analyze(int argc, char **argv)
     const struct ww_command *cmd = &ww_cmd_analyze;
     struct analyze a = {.top = 10};
     struct ww_known *known = NULL;
+    struct ww_osdb *osdb;
+    struct ww_geo *geo;
+    struct ww_report r = {0};
     int c, st;
 
     ww_input_opts_init(&a.in);
@@ -399,7 +447,12 @@ int cmd_analyze(int argc, char **argv)
     if (a.ao.scan.trw_theta1 >= a.ao.scan.trw_theta0)
         return ww_usage_error(cmd, "--trw-theta1 must be below --trw-theta0");
     if (a.known_path && (st = ww_load_known(a.known_path, &known))) return st;
+    if ((st = databases(&a, &osdb, &geo, &r))) {
+        ww_known_free(known);
+        return st;
+    }
     a.ao.known = known;
+    a.ao.osdb = osdb;
 
     ww_analysis_init(&a.an, &a.ao);
     a.in.on_event = on_event, a.in.event_ctx = &a;
@@ -410,6 +463,8 @@ int cmd_analyze(int argc, char **argv)
     a.bad = calloc(a.nfiles + 1, sizeof *a.bad);
     if (!a.bad) {
         ww_known_free(known);
+        ww_osdb_free(osdb);
+        ww_geo_close(geo);
         return WW_EXIT_FAIL;
     }
     enum ww_err rc = ww_input_files((const char *const *)a.files, a.nfiles, &a.in, on_file_done, &a);
@@ -417,7 +472,7 @@ int cmd_analyze(int argc, char **argv)
     if (a.verbose) say_threads(&a.an);
     if (a.progress) fputs("\r\033[K", stderr);
     double t0 = cpu_seconds();
-    st = report(&a, rc);
+    st = report(&a, rc, &r);
     if (a.verbose) fprintf(stderr, "wormwatch: report: %.3f s CPU\n", cpu_seconds() - t0);
 #ifdef WW_SANITIZED
     ww_analysis_release(&a.an);
@@ -429,6 +484,8 @@ int cmd_analyze(int argc, char **argv)
      * builds free it, for their leak check. */
 #endif
     ww_known_free(known);
+    ww_osdb_free(osdb);
+    ww_geo_close(geo);
     free(a.bad);
     return st;
 }
@@ -486,6 +543,11 @@ const struct ww_command ww_cmd_analyze = {
     "  --known-scanners FILE     'CIDR LABEL' lines: sources in them are labelled in\n"
     "                            the scanners and never count toward a surge\n"
     "                            (contrib/known-scanners.txt lists published ranges)\n"
+    "Who the sources are (scanners' os, country, asn; each surge's mix):\n"
+    "  --p0f-db FILE|none        p0f's signatures for the OS of SYNs (default\n"
+    "                            " WW_OSDB_DEFAULT " when readable; none: off)\n"
+    "  --geoip FILE              MaxMind country database (GeoLite2/DB-IP layout)\n"
+    "  --asn FILE                MaxMind ASN database (GeoLite2/DB-IP layout)\n"
     "\n"
     "Exit status: 0 success, 1 runtime failure (unreadable file, --strict stop;\n"
     "no report is printed then), 2 usage error (a bad --known-scanners line too).\n"

@@ -3,7 +3,14 @@
  * JSON is jansson's format (JSON_INDENT(2)): the small parts are jansson
  * trees, the scanners and ports written directly in the same bytes (see
  * "JSON" below). Ports are already sorted by sources (ww_ports_stats); the
- * JSON lists all of them, the text report the top rows. */
+ * JSON lists all of them, the text report the top rows.
+ *
+ * Who the sources are (issue 17): a scanner's OS label (its SYNs' best
+ * match in p0f's database, scan.c), country and AS (looked up here, once a
+ * scanner: nothing per event), and each surge's mix over its sample of new
+ * sources (detect/mix.h: OS, countries, ASes; the spread over ASes tells a
+ * worm from a campaign). What a database was not given for is null, never
+ * left out, and input.enrichment names the databases that were. */
 #include "out/report.h"
 
 #include <jansson.h>
@@ -13,6 +20,7 @@
 #include "core/err.h"
 #include "core/num.h"
 #include "core/wtime.h"
+#include "detect/mix.h"
 
 char *ww_scanner_protos(const struct ww_scanner *s, char *buf, size_t size)
 {
@@ -81,6 +89,66 @@ static void growth_json(json_t *o, const struct ww_surge *s, int64_t bucket_us)
     json_object_set_new(o, "explanation", json_string(ww_surge_growth_text(s, t, sizeof t)));
 }
 
+/* Text from a database (a label, an AS's name) as a JSON string; null if
+ * none, or if it is not UTF-8. */
+static json_t *jtext(const char *s)
+{
+    json_t *j = s && *s ? json_string(s) : NULL;
+    return j ? j : json_null();
+}
+
+/* The kind of match most of s's sampled sources labelled `name` had (a tie:
+ * the better kind), as an os value of that kind. */
+static uint16_t row_kind(const struct ww_surge *s, const struct ww_osdb *db, const char *name)
+{
+    unsigned n[4] = {0}, best = 0;
+    for (uint32_t i = 0; i < s->nsample; i++) {
+        const char *l = s->sample[i].os ? ww_osdb_name(db, s->sample[i].os) : NULL;
+        if (l && !strcmp(l, name)) n[WW_OS_KIND(s->sample[i].os) & 3]++;
+    }
+    for (unsigned k = 1; k < 4; k++)
+        if (n[k] > n[best]) best = k;
+    return (uint16_t)(best << 12);
+}
+
+static double share(uint32_t n, uint32_t of) { return of ? (double)n / of : 0; }
+
+/* A surge's os_mix, countries and asns (null where the database is not). */
+static void mix_json(json_t *o, const struct ww_report *r, const struct ww_surge *s, const struct ww_mix *m)
+{
+    int has = ww_geo_has(r->geo);
+    json_t *os = json_null(), *cc = json_null(), *as = json_null();
+    if (r->osdb) {
+        json_t *top = json_array();
+        for (uint32_t i = 0; i < m->nos; i++)
+            json_array_append_new(top, json_pack("{s:o,s:s,s:I,s:f}", "os", jtext(m->os[i].name),
+                "match", ww_os_kind_name(row_kind(s, r->osdb, m->os[i].name)),
+                "sources", (json_int_t)m->os[i].n, "share", share(m->os[i].n, m->os_known)));
+        os = json_pack("{s:I,s:I,s:o}", "sampled", (json_int_t)m->n, "known", (json_int_t)m->os_known,
+                       "top", top);
+    }
+    if (has & WW_GEO_COUNTRY) {
+        json_t *top = json_array();
+        for (uint32_t i = 0; i < m->ncountry; i++)
+            json_array_append_new(top, json_pack("{s:o,s:I,s:f}", "country", jtext(m->country[i].name),
+                "sources", (json_int_t)m->country[i].n, "share", share(m->country[i].n, m->n)));
+        cc = json_pack("{s:I,s:I,s:o}", "sampled", (json_int_t)m->n, "distinct", (json_int_t)m->countries,
+                       "top", top);
+    }
+    if (has & WW_GEO_ASN) {
+        json_t *top = json_array();
+        for (uint32_t i = 0; i < m->nas; i++)
+            json_array_append_new(top, json_pack("{s:I,s:o,s:I,s:f}", "asn", (json_int_t)m->as[i].asn,
+                "as_org", jtext(m->as[i].name), "sources", (json_int_t)m->as[i].n,
+                "share", share(m->as[i].n, m->n)));
+        as = json_pack("{s:I,s:I,s:f,s:o}", "sampled", (json_int_t)m->n, "distinct", (json_int_t)m->ases,
+                       "top_share", m->as_top_share, "top", top);
+    }
+    json_object_set_new(o, "os_mix", os);
+    json_object_set_new(o, "countries", cc);
+    json_object_set_new(o, "asns", as);
+}
+
 static json_t *surges_json(const struct ww_report *r, char *num)
 {
     json_t *a = json_array();
@@ -94,6 +162,9 @@ static json_t *surges_json(const struct ww_report *r, char *num)
             "targets", (json_int_t)s->targets, "baseline_targets", s->baseline_targets,
             "spread", s->spread, "score", s->score, "isc_score", s->isc_score);
         growth_json(o, s, r->bucket_us);
+        struct ww_mix m;
+        ww_mix_of(s->sample, s->nsample, r->osdb, r->geo, &m);
+        mix_json(o, r, s, &m);
         json_array_append_new(a, o);
     }
     return a;
@@ -235,6 +306,40 @@ static void field_int(struct sink *k, const char *key, long long v, int first)
     put_int(k, v);
 }
 
+static void field_null(struct sink *k, const char *key)
+{
+    field(k, key, 0);
+    put(k, "null", 4);
+}
+
+/* Text from a database (not ours: it may need escaping) or null. */
+static void field_text(struct sink *k, const char *key, const char *v)
+{
+    const char *p = v;
+    while (p && *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') p++;
+    if (p && !*p && p > v) { /* plain ASCII: as jansson writes it */
+        field_str(k, key, v, 0);
+        return;
+    }
+    field(k, key, 0);
+    put_tree(k, jtext(v), 0);
+}
+
+/* A scanner's os, os_match, country, asn, as_org: null where not known. */
+static void who_json(struct sink *k, const struct ww_report *r, const struct ww_scanner *s)
+{
+    const char *name = r->osdb && s->os ? ww_osdb_name(r->osdb, s->os) : NULL;
+    field_text(k, "os", name);
+    if (name) field_str(k, "os_match", ww_os_kind_name(s->os), 0);
+    else field_null(k, "os_match");
+    struct ww_geoinfo g;
+    int found = r->geo ? ww_geo_lookup(r->geo, &s->src, &g) : 0;
+    field_text(k, "country", found & WW_GEO_COUNTRY ? g.country : NULL);
+    if (found & WW_GEO_ASN && g.asn) field_int(k, "asn", g.asn, 0);
+    else field_null(k, "asn");
+    field_text(k, "as_org", found & WW_GEO_ASN ? g.as_org : NULL);
+}
+
 /* "key": [ elements ]: each element begun by elem(). */
 static void array_open(struct sink *k, const char *key, size_t n)
 {
@@ -269,6 +374,7 @@ static void scanners_json(struct sink *k, const struct ww_report *r)
             field(k, "label", 0);
             put_tree(k, json_string(label), 0);
         }
+        who_json(k, r, s);
         elem_end(k, i + 1 == r->nscanners);
     }
 }
@@ -314,6 +420,10 @@ int ww_report_json(FILE *out, const struct ww_report *r)
         json_object_set_new(input, "first_seen", jtime(r->first_us));
         json_object_set_new(input, "last_seen", jtime(r->last_us));
     }
+    json_object_set_new(input, "enrichment", json_pack("{s:o,s:o,s:o}",
+        "p0f_db", jtext(r->osdb ? r->osdb_path : NULL),
+        "geoip", jtext(ww_geo_has(r->geo) & WW_GEO_COUNTRY ? r->geoip_path : NULL),
+        "asn", jtext(ww_geo_has(r->geo) & WW_GEO_ASN ? r->asn_path : NULL)));
     puts_(k, "{\n  \"input\": ");
     put_tree(k, input, 1);
     scanners_json(k, r);
@@ -339,6 +449,51 @@ int ww_report_json(FILE *out, const struct ww_report *r)
     return failed ? WW_ERR_IO : WW_OK;
 }
 
+/* The file's last part, or "none (OPTION)" for none. */
+static const char *db_name(const char *path, const char *none)
+{
+    const char *b = path ? strrchr(path, '/') : NULL;
+    return !path ? none : b ? b + 1 : path;
+}
+
+/* A scanner's OS, country and AS on a line of its own, if any is known. */
+static void who_text(FILE *out, const struct ww_report *r, const struct ww_scanner *s)
+{
+    char line[128];
+    size_t n = 0;
+    const char *name = r->osdb && s->os ? ww_osdb_name(r->osdb, s->os) : NULL;
+    if (name) n += (size_t)snprintf(line, sizeof line, "%.30s (%s)", name, ww_os_kind_name(s->os));
+    struct ww_geoinfo g;
+    int found = r->geo ? ww_geo_lookup(r->geo, &s->src, &g) : 0;
+    if (found & WW_GEO_COUNTRY && g.country[0] && n < sizeof line)
+        n += (size_t)snprintf(line + n, sizeof line - n, "%s%s", n ? ", " : "", g.country);
+    if (found & WW_GEO_ASN && g.asn && n < sizeof line)
+        n += (size_t)snprintf(line + n, sizeof line - n, "%sAS%u %s", n ? ", " : "", g.asn, g.as_org);
+    if (n) fprintf(out, "  %-18s %.58s\n", "", line);
+}
+
+/* A surge's sources in one line: "91% Windows XP (exact), 6 countries,
+ * 41 ASes", what the databases give. */
+static void mix_text(FILE *out, const struct ww_report *r, const struct ww_surge *s)
+{
+    int has = ww_geo_has(r->geo);
+    if (!r->osdb && !has) return;
+    struct ww_mix m;
+    ww_mix_of(s->sample, s->nsample, r->osdb, r->geo, &m);
+    fprintf(out, "    sampled %u:", m.n);
+    const char *sep = " ";
+    if (r->osdb && m.nos)
+        fprintf(out, " %.0f%% %.24s (%s)", 100 * share(m.os[0].n, m.os_known), m.os[0].name,
+                ww_os_kind_name(row_kind(s, r->osdb, m.os[0].name))), sep = ", ";
+    else if (r->osdb)
+        fprintf(out, " OS unknown"), sep = ", ";
+    if (has & WW_GEO_COUNTRY)
+        fprintf(out, "%s%u countr%s", sep, m.countries, m.countries == 1 ? "y" : "ies"), sep = ", ";
+    if (has & WW_GEO_ASN)
+        fprintf(out, "%s%u AS%s (top %.0f%%)", sep, m.ases, m.ases == 1 ? "" : "es", 100 * m.as_top_share);
+    fputc('\n', out);
+}
+
 int ww_report_text(FILE *out, const struct ww_report *r, size_t top)
 {
     char b[WW_ADDR_STRLEN], t1[40], t2[40], num[8];
@@ -349,9 +504,14 @@ int ww_report_text(FILE *out, const struct ww_report *r, size_t top)
     if (r->first_us || r->last_us)
         fprintf(out, "\n  from %s to %s (UTC)", ww_time_format(r->first_us, t1, sizeof t1),
                 ww_time_format(r->last_us, t2, sizeof t2));
-    fprintf(out, "\n  %zu scanner%s, %zu surge%s, %zu port%s seen\n\n",
+    fprintf(out, "\n  %zu scanner%s, %zu surge%s, %zu port%s seen\n",
             r->nscanners, r->nscanners == 1 ? "" : "s", r->nsurges,
             r->nsurges == 1 ? "" : "s", r->nports, r->nports == 1 ? "" : "s");
+    int has = ww_geo_has(r->geo);
+    fprintf(out, "  databases: OS %.20s, country %.20s, AS %.20s\n\n",
+            db_name(r->osdb ? r->osdb_path : NULL, "none (--p0f-db)"),
+            db_name(has & WW_GEO_COUNTRY ? r->geoip_path : NULL, "none (--geoip)"),
+            db_name(has & WW_GEO_ASN ? r->asn_path : NULL, "none (--asn)"));
 
     fprintf(out, "Top ports by distinct sources\n");
     if (!r->nports) fprintf(out, "  (none)\n");
@@ -380,6 +540,7 @@ int ww_report_text(FILE *out, const struct ww_report *r, size_t top)
                 (unsigned long long)s->targets, (unsigned long long)s->ports);
         const char *label = ww_known_label(r->known, &s->src);
         if (label) fprintf(out, "  %-18s known scanner: %s\n", "", label);
+        who_text(out, r, s);
     }
     if (r->nscanners > top) fprintf(out, "  ... %zu more\n", r->nscanners - top);
 
@@ -398,6 +559,7 @@ int ww_report_text(FILE *out, const struct ww_report *r, size_t top)
                 (unsigned long long)s->sources, s->baseline_sources,
                 (unsigned long long)s->targets, s->baseline_targets, s->score, s->isc_score,
                 ww_surge_growth_text(s, g, sizeof g));
+        mix_text(out, r, s);
     }
     fprintf(out, "\nFloods (many sources, one target: not worms)\n");
     if (!r->nfloods) fprintf(out, "  (none)\n");

@@ -3,13 +3,18 @@
  * A report is a plain view over what the detectors found; the caller fills
  * struct ww_report and picks a writer. Writers print to the caller's FILE*
  * (the library never chooses stdout itself). The JSON shape is the contract's
- * `analyze --format json` (shared/CONTRACT.md); the text form fits 80 columns. */
+ * `analyze --format json` (shared/CONTRACT.md); the text form fits 80 columns.
+ * The OS, country and AS of a scanner, and the mix of a surge's sources,
+ * are there when the databases are (struct ww_report's osdb and geo), and
+ * null otherwise; input.enrichment says which were. */
 #ifndef WW_REPORT_H
 #define WW_REPORT_H
 #include <stdio.h>
 #include "core/event.h"
 #include "detect/backscatter.h"
+#include "detect/geo.h"
 #include "detect/known.h"
+#include "detect/osdb.h"
 #include "detect/ports.h"
 #include "detect/scan.h"
 #include "detect/surge.h"
@@ -24,6 +29,12 @@ struct ww_report {
     const struct ww_scanner *scanners;
     size_t nscanners;
     const struct ww_known *known; /* labels scanners (`label`); NULL = none */
+    /* who the sources are (issue 17): a scanner's os names its label, geo
+     * its country and AS, and a surge's sample its mix (detect/mix.h);
+     * NULL = not available, which the report says (input.enrichment) */
+    const struct ww_osdb *osdb;
+    const struct ww_geo *geo;
+    const char *osdb_path, *geoip_path, *asn_path; /* the files, as given */
     const struct ww_portstat *ports;
     size_t nports;
     const struct ww_surge *surges;

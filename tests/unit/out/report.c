@@ -2,7 +2,9 @@
  * hand-built struct ww_report (two scanners, three ports, one surge, a port
  * history) and on an empty one. The JSON is read back with jansson and
  * checked field by field against ../shared/CONTRACT.md's `analyze --format
- * json`; the text is checked line by line. Output goes to open_memstream
+ * json`; the text is checked line by line. Who the sources are: null
+ * without the databases (and input.enrichment says so), p0f's labels with
+ * Debian's p0f database (SKIP naming it when it does not load). Output goes to open_memstream
  * buffers; a stream that cannot be written gives WW_ERR_IO. */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include "test.h"
 #include "core/addr.h"
 #include "core/err.h"
+#include "detect/osdb.h"
 #include "out/report.h"
 
 #define US 1000000LL
@@ -300,6 +303,7 @@ static void test_text(void)
         "wormwatch: 2 files, 100 lines, 90 events, 10 skipped\n"
         "  from 2006-08-01T00:00:00Z to 2006-08-01T01:00:00Z (UTC)\n"
         "  2 scanners, 1 surge, 3 ports seen\n"
+        "  databases: OS none (--p0f-db), country none (--geoip), AS none (--asn)\n"
         "\n"
         "Top ports by distinct sources\n"
         "  PORT              RECORDS    SOURCES    TARGETS\n"
@@ -348,6 +352,7 @@ static void test_text(void)
     CHECK_STR(out,
         "wormwatch: 0 files, 0 lines, 0 events, 0 skipped\n"
         "  0 scanners, 0 surges, 0 ports seen\n"
+        "  databases: OS none (--p0f-db), country none (--geoip), AS none (--asn)\n"
         "\n"
         "Top ports by distinct sources\n"
         "  (none)\n"
@@ -433,7 +438,99 @@ static void test_scanner_strings(void)
     CHECK_STR(ww_scanner_flags(&sc[1], b, sizeof b), "SYN,FIN,NULL,XMAS,ACK,SYNACK,RST,TCP,UDP,ICMP,PROTO");
 }
 
+static json_t *doc_of(void)
+{
+    int rc;
+    json_error_t e;
+    char *out = render(1, 10, &rc);
+    json_t *doc = json_loads(out, 0, &e);
+    CHECK(rc == WW_OK && doc != NULL);
+    free(out);
+    return doc;
+}
+
+/* Without databases every field is there and null; with p0f's, a
+ * scanner's os is its label and the surge's sample makes its OS mix. */
+static void test_enrichment(void)
+{
+    build();
+    struct ww_addr a;
+    for (uint32_t i = 0; i < 10; i++) { /* 8 exact, 1 guessed, 1 unknown */
+        uint8_t b[4] = {203, 0, 113, (uint8_t)(10 + i)};
+        ww_addr_from_v4(&a, b);
+        surge.sample[i] = (struct ww_surge_src){a, 0};
+    }
+    surge.nsample = 10;
+    json_t *doc = doc_of();
+    if (!doc) return;
+    json_t *en = json_object_get(json_object_get(doc, "input"), "enrichment");
+    static const char *const dbs[] = {"p0f_db", "geoip", "asn"};
+    for (int i = 0; i < 3; i++) CHECK(json_is_null(json_object_get(en, dbs[i])));
+    static const char *const who[] = {"os", "os_match", "country", "asn", "as_org"};
+    for (size_t k = 0; k < 2; k++)
+        for (int i = 0; i < 5; i++)
+            CHECK(json_is_null(json_object_get(json_array_get(json_object_get(doc, "scanners"), k), who[i])));
+    static const char *const mix[] = {"os_mix", "countries", "asns"};
+    for (int i = 0; i < 3; i++)
+        CHECK(json_is_null(json_object_get(json_array_get(json_object_get(doc, "surges"), 0), mix[i])));
+    json_decref(doc);
+    int rc;
+    char *out = render(0, 10, &rc);
+    CHECK(!strstr(out, "sampled"));
+    free(out);
+
+    struct ww_osdb *db = NULL;
+    char err[256] = "";
+    if (ww_osdb_load(WW_OSDB_DEFAULT, &db, err, sizeof err)) {
+        static char why[300];
+        snprintf(why, sizeof why, "p0f's database did not load (%s)", err);
+        test_skipped = why;
+        return;
+    }
+    uint16_t xp = 0;
+    for (uint16_t l = 1; l < 4096 && !xp; l++) {
+        const char *name = ww_osdb_name(db, l);
+        if (name && !strcmp(name, "Windows XP")) xp = l;
+    }
+    CHECK(xp != 0);
+    rep.osdb = db, rep.osdb_path = WW_OSDB_DEFAULT;
+    sc[0].os = (uint16_t)(WW_OS_EXACT << 12 | xp);
+    sc[1].os = (uint16_t)(WW_OS_GUESS << 12 | xp);
+    for (uint32_t i = 0; i < 9; i++) surge.sample[i].os = (uint16_t)((i == 4 ? WW_OS_GUESS : WW_OS_EXACT) << 12 | xp);
+    doc = doc_of();
+    if (!doc) return;
+    en = json_object_get(json_object_get(doc, "input"), "enrichment");
+    CHECK_STR(str(en, "p0f_db"), WW_OSDB_DEFAULT);
+    CHECK(json_is_null(json_object_get(en, "geoip")));
+    obj = json_array_get(json_object_get(doc, "scanners"), 0);
+    CHECK_STR(str(obj, "os"), "Windows XP");
+    CHECK_STR(str(obj, "os_match"), "exact");
+    CHECK(json_is_null(json_object_get(obj, "country")));
+    obj = json_array_get(json_object_get(doc, "scanners"), 1);
+    CHECK_STR(str(obj, "os"), "Windows XP");
+    CHECK_STR(str(obj, "os_match"), "guess");
+    json_t *m = json_object_get(json_array_get(json_object_get(doc, "surges"), 0), "os_mix");
+    CHECK_INT(num(m, "sampled"), 10);
+    CHECK_INT(num(m, "known"), 9);
+    obj = json_array_get(json_object_get(m, "top"), 0);
+    CHECK_STR(str(obj, "os"), "Windows XP");
+    CHECK_STR(str(obj, "match"), "exact");
+    CHECK_INT(num(obj, "sources"), 9);
+    CHECK(real(obj, "share") == 1);
+    CHECK(json_is_null(json_object_get(json_array_get(json_object_get(doc, "surges"), 0), "asns")));
+    json_decref(doc);
+    check_jansson_bytes();
+    out = render(0, 10, &rc);
+    CHECK(strstr(out, "  databases: OS p0f.fp, country none (--geoip), AS none (--asn)\n"));
+    CHECK(strstr(out, "       30\n                     Windows XP (exact)\n"));
+    CHECK(strstr(out, "    sampled 10: 100% Windows XP (exact)\n"));
+    free(out);
+    ww_osdb_free(db);
+    memset(&rep, 0, sizeof rep);
+}
+
 TEST_MAIN(
+    test_enrichment();
     test_json();
     test_text();
     test_write_error();
