@@ -1,0 +1,83 @@
+#!/bin/sh
+# bench/enrich.sh BUILD [LOG] -- what knowing who the sources are costs
+# `wormwatch analyze` (issue 17: the target is within 10%).
+#
+# On LOG (default: a seeded netfilter log of WW_BENCH_LINES lines made by
+# bench/gen_netfilter.py, whose SYNs carry TTL and window but no TCP
+# options) and on a copy of it whose SYN lines carry TCP options as
+# `iptables --log-tcp-options` logs them (`OPT (...)`: one of three stacks'
+# layouts a line, so consecutive SYNs differ often), runs
+#   analyze --threads 1 -v --format json --no-progress
+# with --p0f-db none (nothing matched), with p0f's own database (each SYN
+# matched on the reading thread), and with it and --geoip/--asn (looked up
+# per scanner when the report is written) where tests/tools/mkmmdb.pl can
+# build test databases (else that row is skipped, saying so). Each row: the
+# best wall time of WW_BENCH_RUNS runs as lines/s, and the reading thread's
+# CPU seconds of that run (analyze -v's `thread 0`), the part the matching
+# adds to. Prints a Markdown table.
+set -eu
+[ $# -ge 1 ] || { echo "usage: bench/enrich.sh BUILD [LOG]" >&2; exit 2; }
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+WW=$(cd "$1" && pwd)/wormwatch
+[ -x "$WW" ] || { echo "bench: no $WW" >&2; exit 1; }
+: "${WW_BENCH_LINES:=1000000}" "${WW_BENCH_RUNS:=3}" "${WW_BENCH_SEED:=1}"
+: "${WW_P0F_DB:=/etc/p0f/p0f.fp}"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/wormwatch-enrich.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
+say() { echo "bench: $*" >&2; }
+
+if [ $# -ge 2 ]; then log=$2
+else
+    log=$TMP/nf.log
+    python3 "$here/gen_netfilter.py" netfilter "$WW_BENCH_LINES" "$log" "$WW_BENCH_SEED" > /dev/null
+fi
+# the same lines, SYNs with options: Windows XP, Linux 3.11+, nmap's SYN scan
+awk '/ SYN URGP=/ { k = NR % 3
+        sub(/ *$/, k == 0 ? " OPT (020405B401010402) " : k == 1 ? " OPT (020405B40402080A0001E2400000000001030307) " : " OPT (020405B4) ") }
+     { print }' "$log" > "$TMP/opt.log"
+lines=$(wc -l < "$log")
+
+[ -r "$WW_P0F_DB" ] || { say "no p0f database at $WW_P0F_DB (WW_P0F_DB=...)"; exit 1; }
+geo=""
+if [ -f "$root/tests/tools/mkmmdb.pl" ] && perl "$root/tests/tools/mkmmdb.pl" "$TMP" > /dev/null 2>&1; then
+    c=$(ls "$TMP"/*ountry*.mmdb 2>/dev/null | head -1) a=$(ls "$TMP"/*ASN*.mmdb "$TMP"/*asn*.mmdb 2>/dev/null | head -1)
+    [ -n "$c" ] && [ -n "$a" ] && geo="--geoip $c --asn $a"
+fi
+[ -n "$geo" ] || say "no test MaxMind databases (tests/tools/mkmmdb.pl): the --geoip/--asn rows are left out"
+
+# run FILE ARGS...: best wall of RUNS into WALL, that run's thread 0 CPU into CPU0
+run() {
+    f=$1; shift
+    WALL="" CPU0=""
+    i=0
+    while [ $i -lt "$WW_BENCH_RUNS" ]; do
+        t0=$(date +%s%N)
+        "$WW" analyze --threads 1 -v -q --format json --no-progress "$@" "$f" > /dev/null 2> "$TMP/err" ||
+            { cat "$TMP/err" >&2; exit 1; }
+        t1=$(date +%s%N)
+        w=$(( (t1 - t0) / 1000000 ))
+        c=$(sed -n 's/^wormwatch: thread 0 (.*): \([0-9.]*\) s CPU$/\1/p' "$TMP/err")
+        if [ -z "$WALL" ] || [ "$w" -lt "$WALL" ]; then WALL=$w CPU0=$c; fi
+        i=$((i + 1))
+    done
+}
+
+echo "| input | databases | lines/s | thread 0 CPU s | vs none |"
+echo "|---|---|---:|---:|---:|"
+for f in "$log" "$TMP/opt.log"; do
+    name=$( [ "$f" = "$log" ] && echo "SYNs without options" || echo "SYNs with options")
+    base=""
+    for dbs in none p0f geo; do
+        case $dbs in
+        none) args="--p0f-db none" ;;
+        p0f) args="--p0f-db $WW_P0F_DB" ;;
+        geo) [ -n "$geo" ] || continue; args="--p0f-db $WW_P0F_DB $geo" ;;
+        esac
+        # shellcheck disable=SC2086
+        run "$f" $args
+        [ -n "$base" ] || base=$WALL
+        echo "| $name | $dbs | $(( lines * 1000 / WALL )) | $CPU0 | $(awk "BEGIN { printf \"%+.1f%%\", ($WALL - $base) * 100 / $base }") |"
+    done
+done
