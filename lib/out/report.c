@@ -508,10 +508,13 @@ int ww_report_text(FILE *out, const struct ww_report *r, size_t top)
             r->nscanners, r->nscanners == 1 ? "" : "s", r->nsurges,
             r->nsurges == 1 ? "" : "s", r->nports, r->nports == 1 ? "" : "s");
     int has = ww_geo_has(r->geo);
-    fprintf(out, "  databases: OS %.20s, country %.20s, AS %.20s\n\n",
-            db_name(r->osdb ? r->osdb_path : NULL, "none (--p0f-db)"),
-            db_name(has & WW_GEO_COUNTRY ? r->geoip_path : NULL, "none (--geoip)"),
-            db_name(has & WW_GEO_ASN ? r->asn_path : NULL, "none (--asn)"));
+    char dbs[512];
+    int n = snprintf(dbs, sizeof dbs, "  databases: OS %s, country %s, AS %s",
+                     db_name(r->osdb ? r->osdb_path : NULL, "none (--p0f-db)"),
+                     db_name(has & WW_GEO_COUNTRY ? r->geoip_path : NULL, "none (--geoip)"),
+                     db_name(has & WW_GEO_ASN ? r->asn_path : NULL, "none (--asn)"));
+    if (n > 80) memcpy(dbs + 77, "...", 4); /* long file names: the line stays within 80 */
+    fprintf(out, "%s\n\n", dbs);
 
     fprintf(out, "Top ports by distinct sources\n");
     if (!r->nports) fprintf(out, "  (none)\n");

@@ -522,7 +522,8 @@ static void test_enrichment(void)
     check_jansson_bytes();
     out = render(0, 10, &rc);
     CHECK(strstr(out, "  databases: OS p0f.fp, country none (--geoip), AS none (--asn)\n"));
-    CHECK(strstr(out, "       30\n                     Windows XP (exact)\n"));
+    CHECK(strstr(out, "     30\n                     Windows XP (exact)\n"));
+    CHECK(strstr(out, "      2\n                     Windows XP (guess)\n"));
     CHECK(strstr(out, "    sampled 10: 100% Windows XP (exact)\n"));
     free(out);
     ww_osdb_free(db);
