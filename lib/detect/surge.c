@@ -56,12 +56,14 @@
  * reported with the numbers of the moment it was called, plus the ISC trend
  * score sqrt((S-s)^2/s + (T-t)^2/t) against the sources/targets baselines.
  *
- * Memory: a series is ~670 bytes per (port, proto) ever seen (at most
+ * Memory: a series is 1,048 bytes per (port, proto) ever seen (at most
  * 196608: TCP and UDP destination ports, UDP source ports), found by
- * direct index, plus its bucket's sample of new sources (20 bytes a source,
- * at most WW_SURGE_SAMPLE: 5 KiB, and given back at the bucket's end when
- * above SMP_KEEP); a surge is 5.7 KiB, most of it its sample; the seen table is a core/hash.h index of
- * at most seen_capacity slots over 3/4 as many entries of 16 bytes (80 MiB
+ * direct index, plus its bucket's sample of new sources once it has one
+ * past the warm-up (20 bytes a source: 80 bytes, kept from bucket to
+ * bucket; up to WW_SURGE_SAMPLE, 5 KiB, in a busy bucket, given back at
+ * its end); a
+ * surge is 5.7 KiB, most of it its sample; the seen table is a core/hash.h
+ * index of at most seen_capacity slots over 3/4 as many entries of 16 bytes (80 MiB
  * at the default 2^22), pruning the longest-unseen pairs first when full.
  *
  * Saved state (ww_surges_save/_load), so a restarted collector keeps its
@@ -93,11 +95,12 @@
  *               u64 its new sources), u16 sensor, u8 sensors, u16 source
  *               port candidate, u32 its vote, u32 its new sources, u32 last
  *               surge (0 or a result's number), 12 x u32 slot, 8 x candidate (u64 hash, addr, u32 n, err, i64 first,
- *               u64 records), [3] the bucket's sample
+ *               u64 records), [3] the bucket's sample (as kept: in arrival order,
+ *               a max-heap by address hash once full)
  *           u64 N seen, N x (u64 key, i64 bucket) by increasing key
  *
- *           a sample: u32 n (<= WW_SURGE_SAMPLE), n x (addr, u16 os), in the
- *               sample's order (address hash, then address; strictly)
+ *           a sample: u32 n (<= WW_SURGE_SAMPLE), n x (addr, u16 os); a
+ *               surge's in its order (address hash, then address; strictly)
  *
  * [2]: from version 2 on; a version 1 state loads with them empty.
  * [3]: from version 3 on (issue 17); older states load with empty samples.
@@ -134,7 +137,7 @@ struct ewm { double mean, var; uint32_t n; };   /* weighted mean, residual var *
 #define CANDS 8    /* heavy-target candidates per bucket (space saving) */
 #define FLOODS 2   /* floods a series follows at once */
 #define SER_MAX (3 << 16) /* series: TCP and UDP destination ports, UDP source ports */
-#define SMP_KEEP 16 /* a bucket's sample keeps its room for the next bucket up to this */
+#define SMP_KEEP 4 /* a bucket's sample starts with this room, and keeps it for the next bucket */
 
 /* A target the bucket's new sources converge on (Metwally et al.'s space
  * saving: CANDS counters, the smallest replaced, its count inherited as err);
@@ -176,6 +179,7 @@ struct series {
     struct ww_surge_src *smp;       /* the bucket's new sources, bottom-k (a surge's
                                        sample, should one be called in it) */
     uint32_t nsmp, capsmp;
+    uint64_t smp_top;               /* the address hash of smp[0], the heap's top */
 };
 
 struct seen { uint64_t key; int64_t b; }; /* key: odd (see seen_new) */
@@ -479,7 +483,15 @@ static void roll(struct ww_surges *s, struct series *q, int64_t nb)
  * there keeps the smallest nonzero os (osdb.h: the best evidence). A
  * series samples its current bucket's new sources while no surge is on
  * (so a surge called in it starts with those from the bucket's start); a
- * surge's own sample takes them from then to its end. */
+ * surge's own sample takes them from then to its end. Every new source of
+ * every port past its warm-up (where a surge may be called) passes the
+ * series' sample, so it costs O(1) a source: each is appended until there
+ * are WW_SURGE_SAMPLE, which then become a max-heap by (hash, address)
+ * whose top (its hash kept) a smaller one replaces (rarely: k ln(n/k) times
+ * in n); the call sorts it. A source new twice in one bucket (only
+ * after the seen table pruned it) may take two places there; the call
+ * keeps it once. The surge's own sample is kept sorted (a binary search a
+ * new source, on the few ports surging). */
 
 static int src_before(uint64_t h, const struct ww_addr *a, const struct ww_surge_src *e)
 {
@@ -510,15 +522,74 @@ static void sample_add(struct ww_surge_src *v, uint32_t *n, const struct ww_addr
     *n = keep + 1;
 }
 
-_Static_assert((WW_SURGE_SAMPLE & (WW_SURGE_SAMPLE - 1)) == 0, "a bucket's sample doubles up to it");
+_Static_assert(WW_SURGE_SAMPLE == SMP_KEEP * 64, "a bucket's sample grows 4, 16, 64, 256");
+
+/* Sources in the sample's order: by address hash h, then address. */
+static int smp_before(uint64_t hx, const struct ww_surge_src *x, uint64_t hy, const struct ww_surge_src *y)
+{
+    return hx != hy ? hx < hy : memcmp(x->a.b, y->a.b, sizeof x->a.b) < 0;
+}
+
+static int smp_cmp(const void *x, const void *y)
+{
+    uint64_t hx = ww_addr_hash(&((const struct ww_surge_src *)x)->a);
+    uint64_t hy = ww_addr_hash(&((const struct ww_surge_src *)y)->a);
+    return smp_before(hx, x, hy, y) ? -1 : smp_before(hy, y, hx, x);
+}
+
+/* v[i] (its hash h) down the max-heap v[0 .. n). */
+static void smp_down(struct ww_surge_src *v, uint32_t n, uint32_t i, uint64_t h)
+{
+    struct ww_surge_src e = v[i];
+    for (;;) {
+        uint32_t l = 2 * i + 1, m = l;
+        if (l >= n) break;
+        uint64_t hm = ww_addr_hash(&v[l].a);
+        if (l + 1 < n) {
+            uint64_t hr = ww_addr_hash(&v[l + 1].a);
+            if (smp_before(hm, &v[l], hr, &v[l + 1])) m = l + 1, hm = hr;
+        }
+        if (!smp_before(h, &e, hm, &v[m])) break;
+        v[i] = v[m];
+        i = m;
+    }
+    v[i] = e;
+}
 
 static void bucket_sample(struct series *q, const struct ww_addr *a, uint64_t h, uint16_t os)
 {
-    if (q->nsmp == q->capsmp && q->capsmp < WW_SURGE_SAMPLE) {
-        q->capsmp = q->capsmp ? 2 * q->capsmp : 4;
+    struct ww_surge_src e = {*a, os};
+    if (q->nsmp == WW_SURGE_SAMPLE) {
+        if (!smp_before(h, &e, q->smp_top, &q->smp[0])) return; /* most: not among the smallest */
+        q->smp[0] = e;
+        smp_down(q->smp, WW_SURGE_SAMPLE, 0, h);
+        q->smp_top = ww_addr_hash(&q->smp[0].a);
+        return;
+    }
+    if (q->nsmp == q->capsmp) { /* 4, 16, 64, 256: few reallocs for a busy bucket */
+        q->capsmp = q->capsmp ? 4 * q->capsmp : SMP_KEEP;
         q->smp = ww_realloc(q->smp, q->capsmp * sizeof *q->smp);
     }
-    sample_add(q->smp, &q->nsmp, a, h, os);
+    q->smp[q->nsmp++] = e;
+    if (q->nsmp < WW_SURGE_SAMPLE) return;
+    for (uint32_t i = WW_SURGE_SAMPLE / 2; i-- > 0;) /* full: a heap from now on */
+        smp_down(q->smp, WW_SURGE_SAMPLE, i, ww_addr_hash(&q->smp[i].a));
+    q->smp_top = ww_addr_hash(&q->smp[0].a);
+}
+
+/* The bucket's sample, sorted, each source once (its best os), into the
+ * surge r called in it; the bucket's is done with (r takes the rest). */
+static void sample_take(struct series *q, struct ww_surge *r)
+{
+    qsort(q->smp, q->nsmp, sizeof *q->smp, smp_cmp);
+    r->nsample = 0;
+    for (uint32_t i = 0; i < q->nsmp; i++) {
+        struct ww_surge_src *last = r->nsample ? &r->sample[r->nsample - 1] : NULL;
+        uint16_t os = q->smp[i].os;
+        if (!last || !ww_addr_eq(&last->a, &q->smp[i].a)) r->sample[r->nsample++] = q->smp[i];
+        else if (os && (!last->os || os < last->os)) last->os = os;
+    }
+    q->nsmp = 0;
 }
 
 static void call(struct ww_surges *s, struct series *q, uint16_t port, uint8_t proto,
@@ -546,8 +617,7 @@ static void call(struct ww_surges *s, struct series *q, uint16_t port, uint8_t p
     if (k >= SLOTS) k = SLOTS - 1;
     memcpy(r->slots, q->slot, sizeof q->slot);
     r->nslots = k + 1;
-    if (q->nsmp) memcpy(r->sample, q->smp, q->nsmp * sizeof *q->smp);
-    r->nsample = q->nsmp;
+    sample_take(q, r);
     q->surge = q->last = (int)s->nres;
 }
 
@@ -684,7 +754,7 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
         q->slot[(ts - b * s->o.bucket_us) * SLOTS / s->o.bucket_us]++;
         if (r && k < WW_SURGE_SLOTS) r->slots[k]++;
         if (r) sample_add(r->sample, &r->nsample, &ev->src, ah, ev->os);
-        else bucket_sample(q, &ev->src, ah, ev->os);
+        else if (q->nbuckets >= s->o.warmup_buckets) bucket_sample(q, &ev->src, ah, ev->os); /* a call may come */
         if (c >= 0 && side == WW_SURGE_DPORT) flood_check(s, q, port, ev->proto, c, ts);
     }
     if (!news || q->surge || q->nbuckets < s->o.warmup_buckets) return;
@@ -1219,7 +1289,11 @@ size_t ww_surges_save(const struct ww_surges *s, unsigned char **out)
             put(&w, (uint64_t)c->first, 8);
             put(&w, c->rec, 8);
         }
-        put_sample(&w, q->smp, q->nsmp);
+        put(&w, q->nsmp, 4);
+        for (uint32_t j = 0; j < q->nsmp; j++) {
+            put_addr(&w, &q->smp[j].a);
+            put(&w, q->smp[j].os, 2);
+        }
     }
     /* the seen table by key, so the bytes do not depend on its layout */
     size_t n = s->seen_n;
@@ -1303,9 +1377,16 @@ static void load_series(struct rbuf *r, struct ww_surges *s, unsigned version)
             if (q->nsens > 2) fail(r, "surge state: bad sensor count");
         }
         if (version >= 3 && (q->nsmp = get_sample_n(r))) {
-            for (q->capsmp = 4; q->capsmp < q->nsmp; q->capsmp *= 2) {}
+            for (q->capsmp = SMP_KEEP; q->capsmp < q->nsmp; q->capsmp *= 4) {}
             q->smp = ww_malloc(q->capsmp * sizeof *q->smp);
-            get_sample(r, q->smp, q->nsmp);
+            for (uint32_t j = 0; j < q->nsmp && !r->err; j++) {
+                get_addr(r, &q->smp[j].a);
+                q->smp[j].os = (uint16_t)get(r, 2);
+                if (!q->smp[j].a.family) fail(r, "surge state: bad address family");
+                if (q->nsmp == WW_SURGE_SAMPLE && j && smp_cmp(&q->smp[(j - 1) / 2], &q->smp[j]) < 0)
+                    fail(r, "surge state: sample out of order"); /* a max-heap */
+            }
+            q->smp_top = ww_addr_hash(&q->smp[0].a);
         }
         if (q->b < -blim || q->b > blim) fail(r, "surge state: series bucket out of range");
         if (q->nbuckets > s->window) fail(r, "surge state: more history than the window");

@@ -15,6 +15,7 @@
 #include "test.h"
 #include "core/addr.h"
 #include "core/event.h"
+#include "core/mem.h"
 #include "detect/surge.h"
 
 #define HOUR (INT64_C(3600) * 1000000)
@@ -434,7 +435,8 @@ static void sample(void)
     int same = 1, first = 0;
     for (size_t i = 0; i < WW_SURGE_SAMPLE; i++) {
         same &= ww_addr_eq(&sv[0][0].sample[i].a, &all[i].a) && sv[0][0].sample[i].os == all[i].os;
-        same &= !memcmp(&sv[0][0].sample[i], &sv[1][0].sample[i], sizeof sv[0][0].sample[i]);
+        same &= ww_addr_eq(&sv[0][0].sample[i].a, &sv[1][0].sample[i].a) &&
+                sv[0][0].sample[i].os == sv[1][0].sample[i].os;
         uint32_t n = (uint32_t)((all[i].a.b[12] << 24 | all[i].a.b[13] << 16 | all[i].a.b[14] << 8 |
                                  all[i].a.b[15]) - 0x30000000u) / 7919u;
         first += n < sv[0][0].new_sources; /* from before the call */
@@ -452,7 +454,56 @@ static void sample(void)
     ww_surges_free(s[1]);
 }
 
+/* A surge called late in a busy bucket: the bucket's sample was full (a
+ * heap) before the call, and is still the bottom-k of every new source
+ * since the bucket's start; saved and loaded mid-bucket, the same. */
+static void busy_sample(void)
+{
+    static struct sv all[1200];
+    struct ww_surge_opts o;
+    ww_surge_opts_default(&o);
+    o.learn_us = 0;
+    const struct ww_surge *sv[2];
+    struct ww_surges *s[2];
+    size_t nall = 0;
+    for (int run = 0; run < 2; run++) {
+        s[run] = ww_surges_new(&o);
+        for (int h = 0; h < 48; h++) hour(s[run], 445, h, (uint32_t)h * 1000, 300);
+        for (uint32_t i = 0; i < 1000; i++) {
+            if (run && i == 300) { /* mid-bucket, its sample a heap: saved and loaded */
+                unsigned char *b;
+                size_t len = ww_surges_save(s[run], &b);
+                ww_surges_free(s[run]);
+                s[run] = NULL;
+                CHECK_INT(ww_surges_load(b, len, &s[run], NULL, 0), WW_OK);
+                ww_free(b);
+                if (!s[run]) return;
+            }
+            struct ww_addr a = v4(0x40000000u + i * 104729u);
+            struct ww_event e = {.ts_us = T0 + 48 * HOUR + i * (HOUR / 1001), .src = a,
+                                 .dst = v4(0xC0000200u + i % 200), .sport = 1234, .dport = 445,
+                                 .proto = WW_PROTO_TCP, .count = 1, .os = (uint16_t)(1 + i % 3)};
+            ww_surges_event(s[run], &e);
+            if (!run) all[nall++] = (struct sv){a, ww_addr_hash(&a), e.os};
+        }
+        CHECK_INT(ww_surges_results(s[run], &sv[run]), 1);
+    }
+    CHECK(sv[0][0].new_sources > 300); /* called well after the sample filled */
+    qsort(all, nall, sizeof *all, by_hash);
+    int same = 1;
+    for (size_t i = 0; i < WW_SURGE_SAMPLE; i++) {
+        same &= ww_addr_eq(&sv[0][0].sample[i].a, &all[i].a) && sv[0][0].sample[i].os == all[i].os;
+        same &= ww_addr_eq(&sv[0][0].sample[i].a, &sv[1][0].sample[i].a) &&
+                sv[0][0].sample[i].os == sv[1][0].sample[i].os;
+    }
+    CHECK_INT(sv[0][0].nsample, WW_SURGE_SAMPLE);
+    CHECK(same);
+    ww_surges_free(s[0]);
+    ww_surges_free(s[1]);
+}
+
 TEST_MAIN({
+    busy_sample();
     sample();
     slow_kind();
     jump();
