@@ -48,8 +48,9 @@
  * range are series of their own (Witty), dispersed over destination ports.
  * Each surge keeps a sample of its new sources (bottom-k by address hash,
  * with their OS: who they are, below) and its new sources per twelfth of a
- * bucket (slots) while it lasts; its kind, growth rate, doubling time and population are fitted to
- * them when results are read (see "a surge's kind" below).
+ * bucket (slots) while it lasts; its kind, growth rate, doubling time and
+ * population are fitted to them when results are read (see "a surge's
+ * kind" below).
  * One heavy scanner is one source: it moves T, never S or N. A one-off
  * burst of a few sources, or the diurnal swing the phase means absorb, stays
  * under the guard. A surge lasts while closed buckets keep z >= z_hold; it is
@@ -61,10 +62,10 @@
  * direct index, plus its bucket's sample of new sources once it has one
  * past the warm-up (20 bytes a source: 80 bytes, kept from bucket to
  * bucket; up to WW_SURGE_SAMPLE, 5 KiB, in a busy bucket, given back at
- * its end); a
- * surge is 5.7 KiB, most of it its sample; the seen table is a core/hash.h
- * index of at most seen_capacity slots over 3/4 as many entries of 16 bytes (80 MiB
- * at the default 2^22), pruning the longest-unseen pairs first when full.
+ * its end); a surge is 5.7 KiB, most of it its sample; the seen table is a
+ * core/hash.h index of at most seen_capacity slots over 3/4 as many
+ * entries of 16 bytes (80 MiB at the default 2^22), pruning the
+ * longest-unseen pairs first when full.
  *
  * Saved state (ww_surges_save/_load), so a restarted collector keeps its
  * baselines and its seen table. Every field is little-endian, written byte by
@@ -111,7 +112,8 @@
  * +-2^62 us, registers <= 53, no repeated keys, no more seen entries than 3/4
  * of the table the options allow), so no input makes it read out of bounds,
  * allocate more than the fixed 1.5 MiB of struct ww_surges plus a few times
- * len (and 5.7 KiB per result record of at least 99 bytes), or build a state the code above cannot run on. What is derived is not stored: the expectation and spread of the
+ * len (and 5.7 KiB per result record of at least 99 bytes), or build a
+ * state the code above cannot run on. What is derived is not stored: the expectation and spread of the
  * current bucket, the window, the seen table's size and layout (the table
  * is rebuilt at the smallest size that holds its entries; growing only ever
  * keeps entries, so it prunes exactly when the saved one would have). */
@@ -493,38 +495,7 @@ static void roll(struct ww_surges *s, struct series *q, int64_t nb)
  * keeps it once. The surge's own sample is kept sorted (a binary search a
  * new source, on the few ports surging). */
 
-static int src_before(uint64_t h, const struct ww_addr *a, const struct ww_surge_src *e)
-{
-    uint64_t eh = ww_addr_hash(&e->a);
-    return h != eh ? h < eh : memcmp(a->b, e->a.b, sizeof a->b) < 0;
-}
-
-/* (a, its hash h, os) into the sample v[0 .. *n), which has room for one
- * more unless *n is WW_SURGE_SAMPLE. */
-static void sample_add(struct ww_surge_src *v, uint32_t *n, const struct ww_addr *a, uint64_t h,
-                       uint16_t os)
-{
-    uint32_t lo = 0, hi = *n;
-    if (*n == WW_SURGE_SAMPLE && !src_before(h, a, &v[*n - 1])) lo = *n; /* most: no search */
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (src_before(h, a, &v[mid])) hi = mid;
-        else lo = mid + 1;
-    }
-    if (lo && ww_addr_eq(&v[lo - 1].a, a)) { /* v[lo - 1] is the last not after a */
-        if (os && (!v[lo - 1].os || os < v[lo - 1].os)) v[lo - 1].os = os;
-        return;
-    }
-    if (lo == WW_SURGE_SAMPLE) return;
-    uint32_t keep = *n < WW_SURGE_SAMPLE ? *n : WW_SURGE_SAMPLE - 1;
-    memmove(v + lo + 1, v + lo, (keep - lo) * sizeof *v);
-    v[lo] = (struct ww_surge_src){.a = *a, .os = os};
-    *n = keep + 1;
-}
-
-_Static_assert(WW_SURGE_SAMPLE == SMP_KEEP * 64, "a bucket's sample grows 4, 16, 64, 256");
-
-/* Sources in the sample's order: by address hash h, then address. */
+/* Sources in the sample's order: by address hash (hx, hy), then address. */
 static int smp_before(uint64_t hx, const struct ww_surge_src *x, uint64_t hy, const struct ww_surge_src *y)
 {
     return hx != hy ? hx < hy : memcmp(x->a.b, y->a.b, sizeof x->a.b) < 0;
@@ -536,6 +507,33 @@ static int smp_cmp(const void *x, const void *y)
     uint64_t hy = ww_addr_hash(&((const struct ww_surge_src *)y)->a);
     return smp_before(hx, x, hy, y) ? -1 : smp_before(hy, y, hx, x);
 }
+
+/* (a, its hash h, os) into the sample v[0 .. *n), which has room for one
+ * more unless *n is WW_SURGE_SAMPLE. */
+static void sample_add(struct ww_surge_src *v, uint32_t *n, const struct ww_addr *a, uint64_t h,
+                       uint16_t os)
+{
+    struct ww_surge_src e = {*a, os};
+    uint32_t lo = 0, hi = *n;
+    if (*n == WW_SURGE_SAMPLE && !smp_before(h, &e, ww_addr_hash(&v[*n - 1].a), &v[*n - 1]))
+        lo = *n; /* most: no search */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (smp_before(h, &e, ww_addr_hash(&v[mid].a), &v[mid])) hi = mid;
+        else lo = mid + 1;
+    }
+    if (lo && ww_addr_eq(&v[lo - 1].a, a)) { /* v[lo - 1] is the last not after a */
+        if (os && (!v[lo - 1].os || os < v[lo - 1].os)) v[lo - 1].os = os;
+        return;
+    }
+    if (lo == WW_SURGE_SAMPLE) return;
+    uint32_t keep = *n < WW_SURGE_SAMPLE ? *n : WW_SURGE_SAMPLE - 1;
+    memmove(v + lo + 1, v + lo, (keep - lo) * sizeof *v);
+    v[lo] = e;
+    *n = keep + 1;
+}
+
+_Static_assert(WW_SURGE_SAMPLE == SMP_KEEP * 64, "a bucket's sample grows 4, 16, 64, 256");
 
 /* v[i] (its hash h) down the max-heap v[0 .. n). */
 static void smp_down(struct ww_surge_src *v, uint32_t n, uint32_t i, uint64_t h)
@@ -1131,7 +1129,7 @@ static void get_addr(struct rbuf *r, struct ww_addr *a)
     if (a->family != 0 && a->family != 4 && a->family != 6) fail(r, "surge state: bad address family");
 }
 
-/* A sample (version 3): u32 n, n x (addr, u16 os), in the sample's order. */
+/* A sample (version 3): u32 n, n x (addr, u16 os), in the order kept. */
 static void put_sample(struct ww_buf *w, const struct ww_surge_src *v, uint32_t n)
 {
     put(w, n, 4);
@@ -1149,14 +1147,17 @@ static uint32_t get_sample_n(struct rbuf *r)
     return r->err ? 0 : (uint32_t)n;
 }
 
-/* Its n entries into v: addresses of a family, in the sample's strict order. */
-static void get_sample(struct rbuf *r, struct ww_surge_src *v, uint32_t n)
+/* Its n entries into v: addresses of a family, in the sample's strict
+ * order (heap 0: a surge's), or as a bucket's (heap 1: a max-heap when
+ * full), so that what the code above searches is as it keeps it. */
+static void get_sample(struct rbuf *r, struct ww_surge_src *v, uint32_t n, int heap)
 {
     for (uint32_t i = 0; i < n && !r->err; i++) {
         get_addr(r, &v[i].a);
         v[i].os = (uint16_t)get(r, 2);
         if (!v[i].a.family) fail(r, "surge state: bad address family");
-        if (i && !src_before(ww_addr_hash(&v[i - 1].a), &v[i - 1].a, &v[i]))
+        if (i && (heap ? n == WW_SURGE_SAMPLE && smp_cmp(&v[(i - 1) / 2], &v[i]) < 0
+                       : smp_cmp(&v[i - 1], &v[i]) >= 0))
             fail(r, "surge state: sample out of order");
     }
 }
@@ -1289,11 +1290,7 @@ size_t ww_surges_save(const struct ww_surges *s, unsigned char **out)
             put(&w, (uint64_t)c->first, 8);
             put(&w, c->rec, 8);
         }
-        put(&w, q->nsmp, 4);
-        for (uint32_t j = 0; j < q->nsmp; j++) {
-            put_addr(&w, &q->smp[j].a);
-            put(&w, q->smp[j].os, 2);
-        }
+        put_sample(&w, q->smp, q->nsmp);
     }
     /* the seen table by key, so the bytes do not depend on its layout */
     size_t n = s->seen_n;
@@ -1379,13 +1376,7 @@ static void load_series(struct rbuf *r, struct ww_surges *s, unsigned version)
         if (version >= 3 && (q->nsmp = get_sample_n(r))) {
             for (q->capsmp = SMP_KEEP; q->capsmp < q->nsmp; q->capsmp *= 4) {}
             q->smp = ww_malloc(q->capsmp * sizeof *q->smp);
-            for (uint32_t j = 0; j < q->nsmp && !r->err; j++) {
-                get_addr(r, &q->smp[j].a);
-                q->smp[j].os = (uint16_t)get(r, 2);
-                if (!q->smp[j].a.family) fail(r, "surge state: bad address family");
-                if (q->nsmp == WW_SURGE_SAMPLE && j && smp_cmp(&q->smp[(j - 1) / 2], &q->smp[j]) < 0)
-                    fail(r, "surge state: sample out of order"); /* a max-heap */
-            }
+            get_sample(r, q->smp, q->nsmp, 1);
             q->smp_top = ww_addr_hash(&q->smp[0].a);
         }
         if (q->b < -blim || q->b > blim) fail(r, "surge state: series bucket out of range");
@@ -1518,7 +1509,7 @@ enum ww_err ww_surges_load(const void *buf, size_t len, struct ww_surges **out, 
         }
         if (version >= 3) {
             u->nsample = get_sample_n(&r);
-            get_sample(&r, u->sample, u->nsample);
+            get_sample(&r, u->sample, u->nsample, 0);
         }
     }
     s->capres = s->nres;
