@@ -456,6 +456,21 @@ static const char *db_name(const char *path, const char *none)
     return !path ? none : b ? b + 1 : path;
 }
 
+/* Text from a database made fit for a terminal: control bytes become '?',
+ * and it is cut to at most max bytes at a UTF-8 character's start. */
+static char *text_fit(char *t, size_t max)
+{
+    size_t n = 0;
+    for (; t[n]; n++)
+        if ((unsigned char)t[n] < 0x20 || t[n] == 0x7f) t[n] = '?';
+    if (n > max) {
+        n = max;
+        while (n && ((unsigned char)t[n] & 0xc0) == 0x80) n--;
+        t[n] = 0;
+    }
+    return t;
+}
+
 /* A scanner's OS, country and AS on a line of its own, if any is known. */
 static void who_text(FILE *out, const struct ww_report *r, const struct ww_scanner *s)
 {
@@ -469,7 +484,7 @@ static void who_text(FILE *out, const struct ww_report *r, const struct ww_scann
         n += (size_t)snprintf(line + n, sizeof line - n, "%s%s", n ? ", " : "", g.country);
     if (found & WW_GEO_ASN && g.asn && n < sizeof line)
         n += (size_t)snprintf(line + n, sizeof line - n, "%sAS%u %s", n ? ", " : "", g.asn, g.as_org);
-    if (n) fprintf(out, "  %-18s %.58s\n", "", line);
+    if (n) fprintf(out, "  %-18s %s\n", "", text_fit(line, 58));
 }
 
 /* A surge's sources in one line: "91% Windows XP (exact), 6 countries,
@@ -482,8 +497,10 @@ static void mix_text(FILE *out, const struct ww_report *r, const struct ww_surge
     ww_mix_of(s->sample, s->nsample, r->osdb, r->geo, &m);
     fprintf(out, "    sampled %u:", m.n);
     const char *sep = " ";
+    char name[sizeof m.os[0].name];
     if (r->osdb && m.nos)
-        fprintf(out, " %.0f%% %.24s (%s)", 100 * share(m.os[0].n, m.os_known), m.os[0].name,
+        fprintf(out, " %.0f%% %s (%s)", 100 * share(m.os[0].n, m.os_known),
+                text_fit(strcpy(name, m.os[0].name), 24),
                 ww_os_kind_name(row_kind(s, r->osdb, m.os[0].name))), sep = ", ";
     else if (r->osdb)
         fprintf(out, " OS unknown"), sep = ", ";

@@ -6,9 +6,11 @@
 # on 139/tcp of Windows XP SYNs from three networks (192.0.2.0/25 DE
 # AS64496, 192.0.2.128/25 FR AS64497 with a UTF-8 name, 203.0.113.0/24 AU
 # by its registered country, AS64499 with a name cut to 94 bytes) over two
-# days of Linux clients from addresses in no network, and an nmap SYN scan
-# from 198.51.100.77 (JP AS64498). Checked:
-#   - the scanner's os, os_match, country, asn, as_org;
+# days of Linux clients from addresses in no network, an nmap SYN scan
+# from 198.51.100.7 (JP AS64498) and one from 198.51.100.70 (AS64501, whose
+# name held control characters). Checked:
+#   - the scanners' os, os_match, country, asn, as_org (printable in the
+#     text);
 #   - the surge's countries and asns (3 each, shares of the sampled
 #     sources with one), and os_mix (Windows XP, exact);
 #   - input.enrichment names the three files; the text report's lines fit
@@ -50,7 +52,8 @@ worm = ["192.0.2.%d" % i for i in range(1, 101)] + ["192.0.2.%d" % i for i in ra
 for i, src in enumerate(worm):
     line(48 * 3600 + i * 10, src, "10.9.0.%d" % (i % 200 + 1), XP % (i + 1, 1025 + i))
 for p in range(1, 101):
-    line(48 * 3600 + 5 + p, "198.51.100.77", "10.9.0.250", NMAP % (p, p))
+    line(48 * 3600 + 5 + p, "198.51.100.7", "10.9.0.250", NMAP % (p, p))
+    line(48 * 3600 + 5 + p, "198.51.100.70", "10.9.0.251", NMAP % (p, p))
 open(sys.argv[1], "w").write("\n".join(out) + "\n")
 PY
 
@@ -71,10 +74,12 @@ def want(cond, what):
 en = d['input']['enrichment']
 want(en == {'p0f_db': '/etc/p0f/p0f.fp', 'geoip': cdb, 'asn': adb}, 'input.enrichment %s' % en)
 sc = {s['src']: s for s in d['scanners']}
-n = sc.get('198.51.100.77', {})
+n = sc.get('198.51.100.7', {})
 want(n.get('os', '').lower() == 'nmap syn scan' and n.get('os_match') == 'exact', 'nmap os %s' % n.get('os'))
 want((n.get('country'), n.get('asn'), n.get('as_org')) == ('JP', 64498, 'Example Net Three'),
      'nmap geo %s' % [n.get(k) for k in ('country', 'asn', 'as_org')])
+c = sc.get('198.51.100.70', {})
+want(c.get('asn') == 64501 and c.get('as_org', '').startswith('Ctrl'), 'AS64501 %r' % c.get('as_org'))
 want([s['port'] for s in d['surges']] == [139], 'surges %s' % [s['port'] for s in d['surges']])
 if d['surges']:
     s = d['surges'][0]
@@ -110,10 +115,11 @@ done
 if grep -q '^  databases: OS p0f\.fp, country GeoLite2-Country\.mmdb, AS GeoLite2-ASN\.mmdb$' "$D/text" &&
    grep -Eq '^    sampled 256: 100% Windows XP \(exact\), 3 countries, 3 ASes \(top 3[0-9]%\)$' "$D/text" &&
    grep -Eq '^ {21}[Nn][Mm]ap SYN scan \(exact\), JP, AS64498 Example Net Three$' "$D/text" &&
-   awk 'length > 80 { bad = 1 } END { exit bad }' "$D/text"; then
-    echo "ok   text: the databases, the scanner's line and the surge's mix, within 80 columns"
+   awk 'length > 80 { bad = 1 } END { exit bad }' "$D/text" && ! LC_ALL=C grep -q '[[:cntrl:]]' "$D/text" &&
+   grep -q '^ \{21\}nmap SYN scan (exact), JP, AS64501 Ctrl?Chars' "$D/text"; then
+    echo "ok   text: the databases, the scanners' lines and the surge's mix, printable, within 80 columns"
 else
-    echo "FAIL text report:"; grep -E 'databases|sampled|SYN scan' "$D/text"; fail=1
+    echo "FAIL text report:"; grep -aE 'databases|sampled|SYN scan' "$D/text" | cat -A; fail=1
 fi
 
 "$WW" analyze --format json --geoip "$MMDB_ASN" "$D/nf.log" > "$D/wrong.json" 2> "$D/wrong.err"; rc=$?
