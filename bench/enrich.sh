@@ -11,12 +11,13 @@
 # with --p0f-db none (nothing matched), with p0f's own database (each SYN
 # matched on the reading thread), and with it and --geoip/--asn (looked up
 # per scanner when the report is written) where tests/tools/mkmmdb.pl can
-# build test databases (else that row is skipped, saying so). Each row, of
-# WW_BENCH_RUNS runs: the best wall time as lines/s; the smallest CPU time
-# of the reading thread (analyze -v's `thread 0`: parsing, the matching,
-# the detectors) plus the report's (the country and AS look-ups), as lines
-# per CPU second, and its change against no database. The machine may be
-# shared: the CPU columns are the ones to compare. Prints a Markdown table.
+# build test databases (else that row is skipped, saying so). The
+# configurations run in turn, WW_BENCH_RUNS rounds; each row: the best wall
+# time as lines/s; the smallest CPU time of the reading thread (analyze
+# -v's `thread 0`: parsing, the matching, the detectors) plus the report's
+# (the country and AS look-ups), as lines per CPU second, and its change
+# against no database. The machine may be shared: the CPU columns are the
+# ones to compare. Prints a Markdown table.
 set -eu
 [ $# -ge 1 ] || { echo "usage: bench/enrich.sh BUILD [LOG]" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
@@ -49,41 +50,50 @@ if [ -f "$root/tests/tools/mkmmdb.pl" ] && perl "$root/tests/tools/mkmmdb.pl" "$
 fi
 [ -n "$geo" ] || say "no test MaxMind databases (tests/tools/mkmmdb.pl): the --geoip/--asn rows are left out"
 
-# run FILE ARGS...: RUNS runs; WALL the best wall ms, CPU0 the smallest
-# reading-thread CPU seconds, REP that run's report CPU seconds
-run() {
+# once FILE ARGS...: one run; W its wall ms, C its reading thread's and
+# report's CPU seconds (as "THREAD0 REPORT")
+once() {
     f=$1; shift
-    WALL="" CPU0="" REP="" best=""
-    i=0
-    while [ $i -lt "$WW_BENCH_RUNS" ]; do
-        t0=$(date +%s%N)
-        "$WW" analyze --threads 1 -v -q --format json --no-progress "$@" "$f" > /dev/null 2> "$TMP/err" ||
-            { cat "$TMP/err" >&2; exit 1; }
-        t1=$(date +%s%N)
-        w=$(( (t1 - t0) / 1000000 ))
-        c=$(sed -n 's/^wormwatch: thread 0 (.*): \([0-9.]*\) s CPU$/\1/p' "$TMP/err")
-        r=$(sed -n 's/^wormwatch: report: \([0-9.]*\) s CPU$/\1/p' "$TMP/err")
-        if [ -z "$WALL" ] || [ "$w" -lt "$WALL" ]; then WALL=$w; fi
-        if [ -z "$best" ] || awk "BEGIN { exit !($c + $r < $best) }"; then best=$(awk "BEGIN { print $c + $r }") CPU0=$c REP=$r; fi
-        i=$((i + 1))
-    done
+    t0=$(date +%s%N)
+    "$WW" analyze --threads 1 -v -q --format json --no-progress "$@" "$f" > /dev/null 2> "$TMP/err" ||
+        { cat "$TMP/err" >&2; exit 1; }
+    t1=$(date +%s%N)
+    W=$(( (t1 - t0) / 1000000 ))
+    C="$(sed -n 's/^wormwatch: thread 0 (.*): \([0-9.]*\) s CPU$/\1/p' "$TMP/err") $(sed -n 's/^wormwatch: report: \([0-9.]*\) s CPU$/\1/p' "$TMP/err")"
 }
 
+args_of() {
+    case $1 in
+    none) echo "--p0f-db none" ;;
+    p0f) echo "--p0f-db $WW_P0F_DB" ;;
+    geo) echo "--p0f-db $WW_P0F_DB $geo" ;;
+    esac
+}
+
+dbs="none p0f"
+[ -z "$geo" ] || dbs="$dbs geo"
 echo "| input | databases | lines/s (wall) | reading thread CPU s | report CPU s | lines per CPU s | vs none (CPU) |"
 echo "|---|---|---:|---:|---:|---:|---:|"
 for f in "$log" "$TMP/opt.log"; do
     name=$( [ "$f" = "$log" ] && echo "SYNs without options" || echo "SYNs with options")
-    base=""
-    for dbs in none p0f geo; do
-        case $dbs in
-        none) args="--p0f-db none" ;;
-        p0f) args="--p0f-db $WW_P0F_DB" ;;
-        geo) [ -n "$geo" ] || continue; args="--p0f-db $WW_P0F_DB $geo" ;;
-        esac
-        # shellcheck disable=SC2086
-        run "$f" $args
-        cpu=$(awk "BEGIN { print $CPU0 + $REP }")
-        [ -n "$base" ] || base=$cpu
-        echo "| $name | $dbs | $(( lines * 1000 / WALL )) | $CPU0 | $REP | $(awk "BEGIN { printf \"%d\", $lines / $cpu }") | $(awk "BEGIN { printf \"%+.1f%%\", ($cpu - $base) * 100 / $base }") |"
+    # the configurations in turn, RUNS rounds (the machine's drift spread
+    # over all of them); each one's best wall and its smallest CPU
+    : > "$TMP/runs"
+    i=0
+    while [ $i -lt "$WW_BENCH_RUNS" ]; do
+        for d in $dbs; do
+            # shellcheck disable=SC2046
+            once "$f" $(args_of $d)
+            echo "$d $W $C" >> "$TMP/runs"
+        done
+        i=$((i + 1))
     done
+    awk -v name="$name" -v lines="$lines" -v order="$dbs" '
+        { cpu = $3 + $4
+          if (!($1 in w) || $2 < w[$1]) w[$1] = $2
+          if (!($1 in c) || cpu < c[$1]) { c[$1] = cpu; t[$1] = $3; r[$1] = $4 } }
+        END { n = split(order, o, " ")
+              for (i = 1; i <= n; i++) { d = o[i]
+                  printf "| %s | %s | %d | %.3f | %.3f | %d | %+.1f%% |\n", name, d, lines * 1000 / w[d],
+                         t[d], r[d], lines / c[d], (c[d] - c["none"]) * 100 / c["none"] } }' "$TMP/runs"
 done
