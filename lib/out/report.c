@@ -526,7 +526,7 @@ int ww_report_text(FILE *out, const struct ww_report *r, size_t top)
             r->nsurges == 1 ? "" : "s", r->nports, r->nports == 1 ? "" : "s");
     int has = ww_geo_has(r->geo);
     char dbs[512];
-    int n = snprintf(dbs, sizeof dbs, "  databases: OS %s, country %s, AS %s",
+    int n = snprintf(dbs, sizeof dbs, "  OS: %s; country: %s; AS: %s",
                      db_name(r->osdb ? r->osdb_path : NULL, "none (--p0f-db)"),
                      db_name(has & WW_GEO_COUNTRY ? r->geoip_path : NULL, "none (--geoip)"),
                      db_name(has & WW_GEO_ASN ? r->asn_path : NULL, "none (--asn)"));

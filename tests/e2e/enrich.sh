@@ -112,7 +112,7 @@ for t in 2 3 4; do
 done
 
 "$WW" analyze --format text --no-progress -q $G "$D/nf.log" > "$D/text" || { echo "FAIL text: exit $?"; fail=1; }
-if grep -q '^  databases: OS p0f\.fp, country GeoLite2-Country\.mmdb, AS GeoLite2-ASN\.mmdb$' "$D/text" &&
+if grep -q '^  OS: p0f\.fp; country: GeoLite2-Country\.mmdb; AS: GeoLite2-ASN\.mmdb$' "$D/text" &&
    grep -Eq '^    sampled 256: 100% Windows XP \(exact\), 3 countries, 3 ASes \(top 3[0-9]%\)$' "$D/text" &&
    grep -Eq '^ {21}[Nn][Mm]ap SYN scan \(exact\), JP, AS64498 Example Net Three$' "$D/text" &&
    awk 'length > 80 { bad = 1 } END { exit bad }' "$D/text" && ! LC_ALL=C grep -q '[[:cntrl:]]' "$D/text" &&

@@ -303,7 +303,7 @@ static void test_text(void)
         "wormwatch: 2 files, 100 lines, 90 events, 10 skipped\n"
         "  from 2006-08-01T00:00:00Z to 2006-08-01T01:00:00Z (UTC)\n"
         "  2 scanners, 1 surge, 3 ports seen\n"
-        "  databases: OS none (--p0f-db), country none (--geoip), AS none (--asn)\n"
+        "  OS: none (--p0f-db); country: none (--geoip); AS: none (--asn)\n"
         "\n"
         "Top ports by distinct sources\n"
         "  PORT              RECORDS    SOURCES    TARGETS\n"
@@ -352,7 +352,7 @@ static void test_text(void)
     CHECK_STR(out,
         "wormwatch: 0 files, 0 lines, 0 events, 0 skipped\n"
         "  0 scanners, 0 surges, 0 ports seen\n"
-        "  databases: OS none (--p0f-db), country none (--geoip), AS none (--asn)\n"
+        "  OS: none (--p0f-db); country: none (--geoip); AS: none (--asn)\n"
         "\n"
         "Top ports by distinct sources\n"
         "  (none)\n"
@@ -521,7 +521,7 @@ static void test_enrichment(void)
     json_decref(doc);
     check_jansson_bytes();
     out = render(0, 10, &rc);
-    CHECK(strstr(out, "  databases: OS p0f.fp, country none (--geoip), AS none (--asn)\n"));
+    CHECK(strstr(out, "  OS: p0f.fp; country: none (--geoip); AS: none (--asn)\n"));
     CHECK(strstr(out, "     30\n                     Windows XP (exact)\n"));
     CHECK(strstr(out, "      2\n                     Windows XP (guess)\n"));
     CHECK(strstr(out, "    sampled 10: 100% Windows XP (exact)\n"));
