@@ -119,30 +119,30 @@ static void mix_json(json_t *o, const struct ww_report *r, const struct ww_surge
     int has = ww_geo_has(r->geo);
     json_t *os = json_null(), *cc = json_null(), *as = json_null();
     if (r->osdb) {
-        json_t *top = json_array();
+        json_t *rows = json_array();
         for (uint32_t i = 0; i < m->nos; i++)
-            json_array_append_new(top, json_pack("{s:o,s:s,s:I,s:f}", "os", jtext(m->os[i].name),
+            json_array_append_new(rows, json_pack("{s:o,s:s,s:I,s:f}", "os", jtext(m->os[i].name),
                 "match", ww_os_kind_name(row_kind(s, r->osdb, m->os[i].name)),
                 "sources", (json_int_t)m->os[i].n, "share", share(m->os[i].n, m->os_known)));
         os = json_pack("{s:I,s:I,s:o}", "sampled", (json_int_t)m->n, "known", (json_int_t)m->os_known,
-                       "top", top);
+                       "rows", rows);
     }
     if (has & WW_GEO_COUNTRY) {
-        json_t *top = json_array();
+        json_t *rows = json_array();
         for (uint32_t i = 0; i < m->ncountry; i++)
-            json_array_append_new(top, json_pack("{s:o,s:I,s:f}", "country", jtext(m->country[i].name),
+            json_array_append_new(rows, json_pack("{s:o,s:I,s:f}", "country", jtext(m->country[i].name),
                 "sources", (json_int_t)m->country[i].n, "share", share(m->country[i].n, m->n)));
         cc = json_pack("{s:I,s:I,s:o}", "sampled", (json_int_t)m->n, "distinct", (json_int_t)m->countries,
-                       "top", top);
+                       "rows", rows);
     }
     if (has & WW_GEO_ASN) {
-        json_t *top = json_array();
+        json_t *rows = json_array();
         for (uint32_t i = 0; i < m->nas; i++)
-            json_array_append_new(top, json_pack("{s:I,s:o,s:I,s:f}", "asn", (json_int_t)m->as[i].asn,
+            json_array_append_new(rows, json_pack("{s:I,s:o,s:I,s:f}", "asn", (json_int_t)m->as[i].asn,
                 "as_org", jtext(m->as[i].name), "sources", (json_int_t)m->as[i].n,
                 "share", share(m->as[i].n, m->n)));
         as = json_pack("{s:I,s:I,s:f,s:o}", "sampled", (json_int_t)m->n, "distinct", (json_int_t)m->ases,
-                       "top_share", m->as_top_share, "top", top);
+                       "top_share", m->as_top_share, "rows", rows);
     }
     json_object_set_new(o, "os_mix", os);
     json_object_set_new(o, "countries", cc);
@@ -421,8 +421,8 @@ int ww_report_json(FILE *out, const struct ww_report *r)
         json_object_set_new(input, "last_seen", jtime(r->last_us));
     }
     json_object_set_new(input, "enrichment", json_pack("{s:o,s:o,s:o}",
-        "p0f_db", jtext(r->osdb ? r->osdb_path : NULL),
-        "geoip", jtext(ww_geo_has(r->geo) & WW_GEO_COUNTRY ? r->geoip_path : NULL),
+        "os", jtext(r->osdb ? r->osdb_path : NULL),
+        "country", jtext(ww_geo_has(r->geo) & WW_GEO_COUNTRY ? r->geoip_path : NULL),
         "asn", jtext(ww_geo_has(r->geo) & WW_GEO_ASN ? r->asn_path : NULL)));
     puts_(k, "{\n  \"input\": ");
     put_tree(k, input, 1);

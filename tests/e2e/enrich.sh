@@ -72,7 +72,7 @@ bad = []
 def want(cond, what):
     if not cond: bad.append(what)
 en = d['input']['enrichment']
-want(en == {'p0f_db': '/etc/p0f/p0f.fp', 'geoip': cdb, 'asn': adb}, 'input.enrichment %s' % en)
+want(en == {'os': '/etc/p0f/p0f.fp', 'country': cdb, 'asn': adb}, 'input.enrichment %s' % en)
 sc = {s['src']: s for s in d['scanners']}
 n = sc.get('198.51.100.7', {})
 want(n.get('os', '').lower() == 'nmap syn scan' and n.get('os_match') == 'exact', 'nmap os %s' % n.get('os'))
@@ -84,15 +84,15 @@ want([s['port'] for s in d['surges']] == [139], 'surges %s' % [s['port'] for s i
 if d['surges']:
     s = d['surges'][0]
     om, cc, asn = s['os_mix'], s['countries'], s['asns']
-    want(om['sampled'] == 256 and om['top'][0]['os'] == 'Windows XP' and om['top'][0]['match'] == 'exact'
-         and om['top'][0]['share'] == 1, 'os_mix %s' % om)
-    want(cc['sampled'] == 256 and cc['distinct'] == 3 and sorted(r['country'] for r in cc['top']) == ['AU', 'DE', 'FR']
-         and sum(r['sources'] for r in cc['top']) == 256 and abs(sum(r['share'] for r in cc['top']) - 1) < 1e-9,
+    want(om['sampled'] == 256 and om['rows'][0]['os'] == 'Windows XP' and om['rows'][0]['match'] == 'exact'
+         and om['rows'][0]['share'] == 1, 'os_mix %s' % om)
+    want(cc['sampled'] == 256 and cc['distinct'] == 3 and sorted(r['country'] for r in cc['rows']) == ['AU', 'DE', 'FR']
+         and sum(r['sources'] for r in cc['rows']) == 256 and abs(sum(r['share'] for r in cc['rows']) - 1) < 1e-9,
          'countries %s' % cc)
-    want(asn['distinct'] == 3 and sorted(r['asn'] for r in asn['top']) == [64496, 64497, 64499]
-         and abs(asn['top_share'] - max(r['share'] for r in asn['top'])) < 1e-9 and 0.3 < asn['top_share'] < 0.4,
+    want(asn['distinct'] == 3 and sorted(r['asn'] for r in asn['rows']) == [64496, 64497, 64499]
+         and abs(asn['top_share'] - max(r['share'] for r in asn['rows'])) < 1e-9 and 0.3 < asn['top_share'] < 0.4,
          'asns %s' % asn)
-    orgs = {r['asn']: r['as_org'] for r in asn['top']}
+    orgs = {r['asn']: r['as_org'] for r in asn['rows']}
     want(orgs.get(64497) == "R\u00e9seau d'Exemple" and len(orgs.get(64499, '').encode()) <= 94, 'as_org %s' % orgs)
 print(("FAIL " if bad else "ok   ") + name + ": " + ("; ".join(bad) if bad else
       "scanner JP AS64498 nmap SYN scan; surge 3 countries, 3 ASes, Windows XP"))

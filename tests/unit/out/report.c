@@ -464,7 +464,7 @@ static void test_enrichment(void)
     json_t *doc = doc_of();
     if (!doc) return;
     json_t *en = json_object_get(json_object_get(doc, "input"), "enrichment");
-    static const char *const dbs[] = {"p0f_db", "geoip", "asn"};
+    static const char *const dbs[] = {"os", "country", "asn"};
     for (int i = 0; i < 3; i++) CHECK(json_is_null(json_object_get(en, dbs[i])));
     static const char *const who[] = {"os", "os_match", "country", "asn", "as_org"};
     for (size_t k = 0; k < 2; k++)
@@ -500,8 +500,8 @@ static void test_enrichment(void)
     doc = doc_of();
     if (!doc) return;
     en = json_object_get(json_object_get(doc, "input"), "enrichment");
-    CHECK_STR(str(en, "p0f_db"), WW_OSDB_DEFAULT);
-    CHECK(json_is_null(json_object_get(en, "geoip")));
+    CHECK_STR(str(en, "os"), WW_OSDB_DEFAULT);
+    CHECK(json_is_null(json_object_get(en, "country")));
     obj = json_array_get(json_object_get(doc, "scanners"), 0);
     CHECK_STR(str(obj, "os"), "Windows XP");
     CHECK_STR(str(obj, "os_match"), "exact");
@@ -512,7 +512,7 @@ static void test_enrichment(void)
     json_t *m = json_object_get(json_array_get(json_object_get(doc, "surges"), 0), "os_mix");
     CHECK_INT(num(m, "sampled"), 10);
     CHECK_INT(num(m, "known"), 9);
-    obj = json_array_get(json_object_get(m, "top"), 0);
+    obj = json_array_get(json_object_get(m, "rows"), 0);
     CHECK_STR(str(obj, "os"), "Windows XP");
     CHECK_STR(str(obj, "match"), "exact");
     CHECK_INT(num(obj, "sources"), 9);
