@@ -3,7 +3,8 @@
  * accepts runs on (a few events drawn from the input), saves, and that save
  * loads again and saves to the same bytes.
  * The first byte picks the mode: odd, the rest is a body under a header made
- * to fit (length and FNV-1a checksum; version 2 when bit 1 is set, else 1),
+ * to fit (length and FNV-1a checksum; version 3, the current one, when bit
+ * 1 is set, else 2 when bit 2 is, else 1),
  * so the fuzzer gets past the checksum into the body parser; even, the rest
  * is taken as it is. Events vary source and destination ports, targets and
  * sensors, so floods, source ports and the pooled rule run too. */
@@ -53,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint64_t h = 0xcbf29ce484222325ULL;
         for (size_t i = 1; i < size; i++) h = (h ^ data[i]) * 0x100000001b3ULL;
         memcpy(buf, "WWSG", 4);
-        le_put(buf + 4, data[0] & 2 ? 2 : 1, 4);
+        le_put(buf + 4, data[0] & 2 ? 3 : data[0] & 4 ? 2 : 1, 4);
         le_put(buf + 8, len, 8);
         le_put(buf + 16, h, 8);
         memcpy(buf + 24, data + 1, len);

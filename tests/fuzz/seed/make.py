@@ -266,7 +266,7 @@ try:
 
     small = serve_state("small", ["\n".join(sim[:40]) + "\n"])
     put("surge_state", "small-file", b"\x00" + small)   # as saved: header checked
-    put("surge_state", "small-body", b"\x03" + small[24:])  # the harness makes the header (version 2)
+    put("surge_state", "small-body", b"\x03" + small[24:])  # the harness makes the header (the current version)
     # then more than 128 new sources on 139/tcp within the last hour: HLL counters
     t = sim[-1].split("\t")[0]
     # (to many targets: on one they would be a flood, not a surge)
