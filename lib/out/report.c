@@ -131,18 +131,18 @@ static void mix_json(json_t *o, const struct ww_report *r, const struct ww_surge
         json_t *rows = json_array();
         for (uint32_t i = 0; i < m->ncountry; i++)
             json_array_append_new(rows, json_pack("{s:o,s:I,s:f}", "country", jtext(m->country[i].name),
-                "sources", (json_int_t)m->country[i].n, "share", share(m->country[i].n, m->n)));
-        cc = json_pack("{s:I,s:I,s:o}", "sampled", (json_int_t)m->n, "distinct", (json_int_t)m->countries,
-                       "rows", rows);
+                "sources", (json_int_t)m->country[i].n, "share", share(m->country[i].n, m->country_known)));
+        cc = json_pack("{s:I,s:I,s:I,s:o}", "sampled", (json_int_t)m->n, "known", (json_int_t)m->country_known,
+                       "distinct", (json_int_t)m->countries, "rows", rows);
     }
     if (has & WW_GEO_ASN) {
         json_t *rows = json_array();
         for (uint32_t i = 0; i < m->nas; i++)
             json_array_append_new(rows, json_pack("{s:I,s:o,s:I,s:f}", "asn", (json_int_t)m->as[i].asn,
                 "as_org", jtext(m->as[i].name), "sources", (json_int_t)m->as[i].n,
-                "share", share(m->as[i].n, m->n)));
-        as = json_pack("{s:I,s:I,s:f,s:o}", "sampled", (json_int_t)m->n, "distinct", (json_int_t)m->ases,
-                       "top_share", m->as_top_share, "rows", rows);
+                "share", share(m->as[i].n, m->as_known)));
+        as = json_pack("{s:I,s:I,s:I,s:f,s:o}", "sampled", (json_int_t)m->n, "known", (json_int_t)m->as_known,
+                       "distinct", (json_int_t)m->ases, "top_share", m->as_top_share, "rows", rows);
     }
     json_object_set_new(o, "os_mix", os);
     json_object_set_new(o, "countries", cc);

@@ -4,7 +4,9 @@
  * checked field by field against ../shared/CONTRACT.md's `analyze --format
  * json`; the text is checked line by line. Who the sources are: null
  * without the databases (and input.enrichment says so), p0f's labels with
- * Debian's p0f database (SKIP naming it when it does not load). Output goes to open_memstream
+ * Debian's p0f database (SKIP naming it when it does not load), countries
+ * and ASes with the MaxMind-format test databases (tests/unit/mmdb.h: SKIP
+ * when they cannot be built). Output goes to open_memstream
  * buffers; a stream that cannot be written gives WW_ERR_IO. */
 #include <stdint.h>
 #include <stdio.h>
@@ -16,7 +18,9 @@
 #include "core/addr.h"
 #include "core/err.h"
 #include "detect/mix.h"
+#include "detect/geo.h"
 #include "detect/osdb.h"
+#include "mmdb.h"
 #include "out/report.h"
 
 #define US 1000000LL
@@ -537,7 +541,74 @@ static void test_enrichment(void)
     memset(&rep, 0, sizeof rep);
 }
 
+/* With the test databases: a scanner's country and AS, a surge's countries
+ * and ASes (shares of the sampled sources with one). */
+static void test_geo(void)
+{
+    const char *cc = mmdb_path("GeoLite2-Country.mmdb"), *as = mmdb_path("GeoLite2-ASN.mmdb");
+    if (!cc || !as) return;
+    struct ww_geo *geo = NULL;
+    char err[512] = "";
+    CHECK_INT(ww_geo_open(cc, as, &geo, err, sizeof err), WW_OK);
+    if (!geo) {
+        fprintf(stderr, "%s\n", err);
+        return;
+    }
+    build();
+    CHECK_INT(ww_addr_parse("198.51.100.7", 12, &sc[0].src), 0); /* JP AS64498 */
+    for (uint32_t i = 0; i < 10; i++) { /* 8 in AU AS64499, 2 in no network */
+        uint8_t b[4] = {203, 0, 113, (uint8_t)(10 + i)}, n[4] = {10, 0, 0, (uint8_t)i};
+        ww_addr_from_v4(&surge.sample[i].a, i < 8 ? b : n);
+        surge.sample[i].os = 0;
+    }
+    surge.nsample = 10;
+    rep.geo = geo, rep.geoip_path = cc, rep.asn_path = as;
+    json_t *doc = doc_of();
+    if (!doc) return;
+    json_t *en = json_object_get(json_object_get(doc, "input"), "enrichment");
+    CHECK_STR(str(en, "country"), cc);
+    CHECK_STR(str(en, "asn"), as);
+    CHECK(json_is_null(json_object_get(en, "os")));
+    obj = json_array_get(json_object_get(doc, "scanners"), 0);
+    CHECK_STR(str(obj, "country"), "JP");
+    CHECK_INT(num(obj, "asn"), 64498);
+    CHECK_STR(str(obj, "as_org"), "Example Net Three");
+    CHECK(json_is_null(json_object_get(obj, "os")));
+    obj = json_array_get(json_object_get(doc, "scanners"), 1); /* 2001:db8::/33 */
+    CHECK_STR(str(obj, "country"), "NL");
+    CHECK_INT(num(obj, "asn"), 65536);
+    json_t *su = json_array_get(json_object_get(doc, "surges"), 0);
+    CHECK(json_is_null(json_object_get(su, "os_mix")));
+    json_t *c = json_object_get(su, "countries");
+    CHECK_INT(num(c, "sampled"), 10);
+    CHECK_INT(num(c, "known"), 8);
+    CHECK_INT(num(c, "distinct"), 1);
+    obj = json_array_get(json_object_get(c, "rows"), 0);
+    CHECK_STR(str(obj, "country"), "AU");
+    CHECK_INT(num(obj, "sources"), 8);
+    CHECK(real(obj, "share") == 1);
+    json_t *a = json_object_get(su, "asns");
+    CHECK_INT(num(a, "known"), 8);
+    CHECK_INT(num(a, "distinct"), 1);
+    CHECK(real(a, "top_share") == 1);
+    obj = json_array_get(json_object_get(a, "rows"), 0);
+    CHECK_INT(num(obj, "asn"), 64499);
+    CHECK_INT(num(obj, "sources"), 8);
+    json_decref(doc);
+    check_jansson_bytes();
+    int rc;
+    char *out = render(0, 10, &rc);
+    CHECK(strstr(out, "  OS: none (--p0f-db); country: GeoLite2-Country.mmdb; AS: GeoLite2-ASN.mmdb\n"));
+    CHECK(strstr(out, "     30\n                     JP, AS64498 Example Net Three\n"));
+    CHECK(strstr(out, "    sampled 10: 1 country, 1 AS (top 100%)\n"));
+    free(out);
+    ww_geo_close(geo);
+    memset(&rep, 0, sizeof rep);
+}
+
 TEST_MAIN(
+    test_geo();
+    mmdb_cleanup();
     test_enrichment();
     test_json();
     test_text();
