@@ -113,21 +113,22 @@ static uint16_t row_kind(const struct ww_surge *s, const struct ww_osdb *db, con
 
 static double share(uint32_t n, uint32_t of) { return of ? (double)n / of : 0; }
 
-/* A surge's os_mix, countries and asns (null where the database is not). */
-static void mix_json(json_t *o, const struct ww_report *r, const struct ww_surge *s, const struct ww_mix *m)
+void ww_mix_json(json_t *o, const struct ww_mix *m, const char *const match[WW_MIX_TOP])
 {
-    int has = ww_geo_has(r->geo);
     json_t *os = json_null(), *cc = json_null(), *as = json_null();
-    if (r->osdb) {
+    if (m->has & WW_MIX_OS) {
         json_t *rows = json_array();
-        for (uint32_t i = 0; i < m->nos; i++)
-            json_array_append_new(rows, json_pack("{s:o,s:s,s:I,s:f}", "os", jtext(m->os[i].name),
-                "match", ww_os_kind_name(row_kind(s, r->osdb, m->os[i].name)),
-                "sources", (json_int_t)m->os[i].n, "share", share(m->os[i].n, m->os_known)));
+        for (uint32_t i = 0; i < m->nos; i++) {
+            json_t *row = json_pack("{s:o}", "os", jtext(m->os[i].name));
+            if (match) json_object_set_new(row, "match", json_string(match[i]));
+            json_object_set_new(row, "sources", json_integer(m->os[i].n));
+            json_object_set_new(row, "share", json_real(share(m->os[i].n, m->os_known)));
+            json_array_append_new(rows, row);
+        }
         os = json_pack("{s:I,s:I,s:o}", "sampled", (json_int_t)m->n, "known", (json_int_t)m->os_known,
                        "rows", rows);
     }
-    if (has & WW_GEO_COUNTRY) {
+    if (m->has & WW_GEO_COUNTRY) {
         json_t *rows = json_array();
         for (uint32_t i = 0; i < m->ncountry; i++)
             json_array_append_new(rows, json_pack("{s:o,s:I,s:f}", "country", jtext(m->country[i].name),
@@ -135,7 +136,7 @@ static void mix_json(json_t *o, const struct ww_report *r, const struct ww_surge
         cc = json_pack("{s:I,s:I,s:I,s:o}", "sampled", (json_int_t)m->n, "known", (json_int_t)m->country_known,
                        "distinct", (json_int_t)m->countries, "rows", rows);
     }
-    if (has & WW_GEO_ASN) {
+    if (m->has & WW_GEO_ASN) {
         json_t *rows = json_array();
         for (uint32_t i = 0; i < m->nas; i++)
             json_array_append_new(rows, json_pack("{s:I,s:o,s:I,s:f}", "asn", (json_int_t)m->as[i].asn,
@@ -147,6 +148,16 @@ static void mix_json(json_t *o, const struct ww_report *r, const struct ww_surge
     json_object_set_new(o, "os_mix", os);
     json_object_set_new(o, "countries", cc);
     json_object_set_new(o, "asns", as);
+}
+
+/* A surge's os_mix, countries and asns, each OS row with the kind of match
+ * most of its sources had. */
+static void mix_json(json_t *o, const struct ww_report *r, const struct ww_surge *s, const struct ww_mix *m)
+{
+    const char *match[WW_MIX_TOP];
+    for (uint32_t i = 0; i < m->nos && i < WW_MIX_TOP; i++)
+        match[i] = ww_os_kind_name(row_kind(s, r->osdb, m->os[i].name));
+    ww_mix_json(o, m, match);
 }
 
 static json_t *surges_json(const struct ww_report *r, char *num)

@@ -9,11 +9,13 @@
  * null otherwise; input.enrichment says which were. */
 #ifndef WW_REPORT_H
 #define WW_REPORT_H
+#include <jansson.h>
 #include <stdio.h>
 #include "core/event.h"
 #include "detect/backscatter.h"
 #include "detect/geo.h"
 #include "detect/known.h"
+#include "detect/mix.h"
 #include "detect/osdb.h"
 #include "detect/ports.h"
 #include "detect/scan.h"
@@ -53,6 +55,12 @@ struct ww_report {
 
 /* Both return WW_OK or WW_ERR_IO (write failed). top: rows per table in text. */
 int ww_report_json(FILE *out, const struct ww_report *r);
+/* Who a surge's sources are, in the one shape analyze's report and the
+ * collector's API share: sets "os_mix", "countries" and "asns" on o, each
+ * {"sampled", "known", ("distinct", "top_share",) "rows"} or null where
+ * m->has lacks that database; a row's "share" is of the sampled sources
+ * that have one (m's *_known). match (NULL: none): each OS row's kind. */
+void ww_mix_json(json_t *o, const struct ww_mix *m, const char *const match[WW_MIX_TOP]);
 int ww_report_text(FILE *out, const struct ww_report *r, size_t top);
 
 /* "tcp,udp" and "SYN,XMAS" for one scanner, into buf. */

@@ -25,6 +25,7 @@
 #include "detect/geo.h"
 #include "detect/mix.h"
 #include "detect/osdb.h"
+#include "out/report.h"
 
 const char *ww_api_arg(const char *query, const char *key, char *buf, size_t buflen)
 {
@@ -291,63 +292,35 @@ static json_t *j_floods(const struct ww_store_rows *r)
     return json_pack("{s:o}", "floods", arr);
 }
 
-/* rows of a mix: [{key: name or number, ("as_org": org,) "sources", "share"}] */
-static json_t *mix_rows(const struct ww_mix_row *row, uint32_t n, uint32_t of, const char *key)
-{
-    json_t *a = json_array();
-    for (uint32_t i = 0; i < n && i < WW_MIX_TOP; i++) {
-        json_t *o = strcmp(key, "asn") ? json_pack("{s:s}", key, row[i].name)
-                                       : json_pack("{s:I,s:o}", key, (json_int_t)row[i].asn,
-                                                   "as_org", str_or_null(row[i].name));
-        json_object_set_new(o, "sources", json_integer(row[i].n));
-        json_object_set_new(o, "share", json_real(of ? (double)row[i].n / of : 0));
-        json_array_append_new(a, o);
-    }
-    return a;
-}
-
-/* Who a surge's new sources are (issue 17), from its sample: os_mix as the
- * writer named it (stored), countries and ASes looked up now. Each null
- * when unavailable (no database, no sample): the answer's enrichment says
- * which. */
+/* Who a surge's new sources are (issue 17), from its sample: the OS rows as
+ * the writer named them (stored), countries and ASes looked up now; in
+ * analyze's shape (out/report.h's ww_mix_json), null where unavailable (no
+ * database, no sample): the answer's enrichment says which. */
 static int add_mix(struct ww_store *st, json_t *o, const struct ww_store_alert *a)
 {
-    json_t *os = json_null(), *cc = json_null(), *as = json_null();
-    if (a->os_has) {
-        struct ww_mix_row rows[WW_STORE_MIX_TOP];
-        memset(rows, 0, sizeof rows);
-        for (size_t i = 0; i < a->nos; i++) {
-            snprintf(rows[i].name, sizeof rows[i].name, "%s", a->os[i].name);
-            rows[i].n = a->os[i].n;
-        }
-        os = json_pack("{s:I,s:I,s:o}", "sampled", (json_int_t)a->sampled,
-                       "known", (json_int_t)a->os_known,
-                       "rows", mix_rows(rows, (uint32_t)a->nos, a->sampled, "os"));
-    }
+    struct ww_mix mix;
+    memset(&mix, 0, sizeof mix);
     const struct ww_geo *g = ww_store_geo(st);
     if (a->sampled && ww_geo_has(g)) {
         struct ww_surge_src s[WW_SURGE_SAMPLE];
         struct ww_addr addr[WW_SURGE_SAMPLE];
         size_t n = 0;
         int rc = ww_store_alert_sample(st, a->port, a->proto, a->start_us, addr, &n);
-        if (rc && rc != WW_ERR_ARG) {
-            json_decref(os);
-            return rc;
-        }
+        if (rc && rc != WW_ERR_ARG) return rc;
         for (size_t i = 0; i < n; i++) s[i] = (struct ww_surge_src){.a = addr[i]};
-        struct ww_mix mix;
         ww_mix_of(s, n, NULL, g, &mix);
-        if (n && (mix.has & WW_GEO_COUNTRY))
-            cc = json_pack("{s:I,s:I,s:o}", "sampled", (json_int_t)mix.n, "distinct",
-                           (json_int_t)mix.countries, "rows", mix_rows(mix.country, mix.ncountry, mix.n, "country"));
-        if (n && (mix.has & WW_GEO_ASN))
-            as = json_pack("{s:I,s:I,s:f,s:o}", "sampled", (json_int_t)mix.n, "distinct",
-                           (json_int_t)mix.ases, "top_share", mix.as_top_share,
-                           "rows", mix_rows(mix.as, mix.nas, mix.n, "asn"));
+        if (!n) mix.has = 0;
     }
-    json_object_set_new(o, "os_mix", os);
-    json_object_set_new(o, "countries", cc);
-    json_object_set_new(o, "asns", as);
+    mix.n = a->sampled;
+    if (a->os_has) {
+        mix.has |= WW_MIX_OS;
+        mix.os_known = a->os_known;
+        for (size_t i = 0; i < a->nos && i < WW_MIX_TOP; i++, mix.nos++) {
+            snprintf(mix.os[i].name, sizeof mix.os[i].name, "%s", a->os[i].name);
+            mix.os[i].n = a->os[i].n;
+        }
+    }
+    ww_mix_json(o, &mix, NULL);
     return WW_OK;
 }
 
