@@ -8,9 +8,15 @@
  * Removing the table removes every trace; nothing else is ever touched.
  *
  * Safeguards, applied by every path here (script, apply, add): never block
- * loopback, the unspecified address, an address of this host (getifaddrs at
- * open) or anything in the allow list; a network that contains one of those
- * is refused whole. The caller learns which and why.
+ * loopback, the unspecified address or an address of this host (getifaddrs
+ * at open); a network that contains one of those is refused whole. The
+ * allow list wins too, but finer: a network inside an allowed one is not
+ * blocked, and a network that contains allowed ones is blocked around them,
+ * as intervals (10.0.0.0/24 minus 10.0.0.5 is 10.0.0.0-10.0.0.4 and
+ * 10.0.0.6-10.0.0.255), never anything outside it. Nothing is ever widened:
+ * an address stays /32 or /128 and a prefix stays the prefix it was given;
+ * neighbours are never merged into a wider one. The caller learns what was
+ * left out and why.
  *
  * Two users: `wormwatch block` builds a whole script (dry run) or applies it
  * (ww_block_apply, one atomic libnftables transaction); the sensor blocks
@@ -48,17 +54,21 @@ struct ww_block;
 struct ww_block *ww_block_open(const struct ww_block_opts *o, char *err, size_t errlen);
 void ww_block_close(struct ww_block *b);
 
-/* 0 if c may be blocked; 1 if a safeguard spares it, with the reason
- * in why: "loopback (127.0.0.0/8)", "an address of this host, on eth0
- * (192.0.2.2)", "allowed by --allow (10.0.0.0/8)"; for a network holding a
- * protected one, "contains loopback (::1)", "overlaps --allow (...)". */
+/* 0 if c may be blocked (a network holding --allow ones: around them); 1
+ * if a safeguard spares it whole, with the reason in why: "loopback
+ * (127.0.0.0/8)", "an address of this host, on eth0 (192.0.2.2)", "allowed
+ * by --allow (10.0.0.0/8)"; for a network holding a protected address,
+ * "contains loopback (::1)". */
 int ww_block_check(const struct ww_block *b, const struct ww_cidr *c, char *why, size_t n);
 
-/* Called for every network the safeguards refuse, with the reason. */
+/* Called for every network the safeguards refuse, and for every allowed
+ * network cut out of a blocked one, with the reason. */
 typedef void ww_block_note_fn(void *ctx, const struct ww_cidr *c, const char *why);
 
-/* The whole nftables script for nets (filtered by the safeguards, sorted,
- * duplicates and networks inside another one dropped): creates the table,
+/* The whole nftables script for nets (filtered by the safeguards, cut
+ * around --allow, sorted, duplicates and networks inside another one
+ * dropped; an element is a network, or a range "a-b" where one was cut):
+ * creates the table,
  * sets and chains if missing, replaces the rules, adds the elements with
  * the TTL. Idempotent when loaded again. ww_free() the result; NULL if it
  * would pass 1 GiB (some 13 million networks). */
@@ -66,23 +76,28 @@ char *ww_block_script(const struct ww_block *b, const struct ww_cidr *nets, size
                       ww_block_note_fn *note, void *ctx);
 /* Loads that script in one transaction; elements already in the sets are
  * deleted and re-added in the same transaction, which refreshes their
- * timeouts. *added gets how many elements the script holds. WW_OK, or
+ * timeouts; an old element inside a new one is replaced by it, a new one
+ * inside (or across) an old one is added only where the old one is not.
+ * *added gets how many elements the script holds. WW_OK, or
  * WW_ERR_IO/WW_ERR_ARG with libnftables' message in err. */
 int ww_block_apply(struct ww_block *b, const struct ww_cidr *nets, size_t n, size_t *added,
                    ww_block_note_fn *note, void *ctx, char *err, size_t errlen);
 /* Deletes table inet wormwatch (fine if it does not exist). */
 int ww_block_remove(struct ww_block *b, char *err, size_t errlen);
 
-/* The sensor's path: block one scanner now. The first real add loads the
- * table, sets and rules. why always gets a human-readable sentence. */
+/* The sensor's path: block one scanner now, an address or the prefix its
+ * addresses rotate in (cut around --allow as above). The first real add
+ * loads the table, sets and rules; a prefix holding elements this handle
+ * added before replaces them in one transaction. why always gets a
+ * human-readable sentence. */
 enum ww_block_result {
     WW_BLOCK_ADDED = 0, /* new element with the TTL */
-    WW_BLOCK_KNOWN,     /* this handle blocked it already and the TTL is not over */
+    WW_BLOCK_KNOWN,     /* this handle blocked it (or a network holding it) already and the TTL is not over */
     WW_BLOCK_SPARED,    /* a safeguard refused it */
     WW_BLOCK_LIMITED,   /* over the rate limit: not blocked, try when seen again */
     WW_BLOCK_FAILED     /* libnftables refused (why has its message) */
 };
-enum ww_block_result ww_block_add(struct ww_block *b, const struct ww_addr *a, int64_t now_us,
+enum ww_block_result ww_block_add(struct ww_block *b, const struct ww_cidr *c, int64_t now_us,
                                   char *why, size_t n);
 
 #endif

@@ -2,7 +2,8 @@
  * reads (the analysis pipeline, lib/detect/analysis.h, with its scan
  * detector alone, defaults as analyze's), each said once, and with --block
  * blocked through lib/respond/block.h -- the same code and safeguards as
- * `wormwatch block`, one scanner at a time. Those over block's rate limit
+ * `wormwatch block`, one scanner at a time, as the address or the prefix
+ * the detector reported (never wider). Those over block's rate limit
  * wait in `later`, in order (at most 4,096), and are retried first on later
  * rounds until the limit holds one back again. Scanners already said are
  * remembered in an array of addresses indexed by core/hash.h. The detector
@@ -44,10 +45,10 @@ enum ww_err local_init(struct local *l, const struct ww_block_opts *block, const
 
 void local_event(struct local *l, const struct ww_event *e) { ww_analysis_event(&l->an, e); }
 
-static enum ww_block_result block_scanner(struct local *l, const struct ww_addr *a, int retry)
+static enum ww_block_result block_scanner(struct local *l, const struct ww_cidr *net, int retry)
 {
     char why[512];
-    enum ww_block_result r = ww_block_add(l->block, a, ww_now_us(), why, sizeof why);
+    enum ww_block_result r = ww_block_add(l->block, net, ww_now_us(), why, sizeof why);
     if (r != WW_BLOCK_LIMITED || !retry) /* a wait is said once */
         sensor_finding(l->log, "block: %s", why);
     return r;
@@ -101,13 +102,13 @@ void local_report(struct local *l)
     for (size_t i = 0; i < n; i++) {
         if (seen(l, &sc[i])) continue;
         say(l, &sc[i]);
-        if (l->block && block_scanner(l, &sc[i].src, 0) == WW_BLOCK_LIMITED &&
-            l->nlater < LATER_MAX) {
+        struct ww_cidr net = {sc[i].src, (uint8_t)(sc[i].src.family == 4 ? 32 : 128)};
+        if (l->block && block_scanner(l, &net, 0) == WW_BLOCK_LIMITED && l->nlater < LATER_MAX) {
             if (l->nlater == l->latercap) {
                 l->latercap = l->latercap ? 2 * l->latercap : 64;
                 l->later = ww_realloc(l->later, l->latercap * sizeof *l->later);
             }
-            l->later[l->nlater++] = sc[i].src;
+            l->later[l->nlater++] = net;
         }
     }
 }

@@ -122,7 +122,7 @@ struct local {
     struct ww_addr *seen;       /* scanners already said */
     size_t nseen, seencap;
     struct ww_hash seen_index;  /* ... found by address */
-    struct ww_addr *later;      /* scanners the rate limit held back */
+    struct ww_cidr *later;      /* scanners the rate limit held back */
     size_t nlater, latercap;
     const struct slog *log;
 };
