@@ -1,8 +1,11 @@
 /* plan.c -- see plan.h. Sources and alerts are JSON arrays of objects whose
- * "src" is an address (or CIDR) and whose "port" is a port; the same
+ * "src" is an address or a prefix in CIDR text (a group of rotating
+ * addresses, "2001:db8:77:1::/64") and whose "port" is a port; the same
  * readers serve analyze's "scanners"/"surges" and the collector's
- * "sources"/"alerts". Ports are kept once each, as ranges of one. Every
- * failure stops the gathering at the first bad entry. */
+ * "sources"/"alerts". A network is kept exactly as given (host bits past
+ * the prefix cleared, nothing widened or merged: block.h decides what the
+ * kernel gets). Ports are kept once each, as ranges of one. Every failure
+ * stops the gathering at the first bad entry. */
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -83,7 +86,7 @@ static int take_srcs(struct ww_plan *p, json_t *arr, const char *what, char *err
         const char *src = json_string_value(json_object_get(o, "src"));
         struct ww_cidr c;
         if (!src || ww_cidr_parse(src, strlen(src), &c)) {
-            snprintf(err, errlen, "%s[%zu].src: not an address: '%s'", what, i, src ? src : "(missing)");
+            snprintf(err, errlen, "%s[%zu].src: not an address or CIDR: '%.64s'", what, i, src ? src : "(missing)");
             return WW_ERR_PARSE;
         }
         push(&p->nets, &p->nnets, &p->capnets, &c);

@@ -1,10 +1,13 @@
 /* plan.h -- what `wormwatch block` blocks: the networks to drop, the
  * networks to spare and the ports to close, gathered from one of three
  * places before block.h turns them into nftables rules:
- *   - `wormwatch analyze --format json` output: its "scanners" (and, to close
- *     the surging ports, the ports of its "surges");
+ *   - `wormwatch analyze --format json` output: its "scanners", whose "src"
+ *     is an address or the prefix a group of rotating addresses was
+ *     reported as (and, to close the surging ports, the ports of its
+ *     "surges");
  *   - a plain list of addresses or CIDRs, one a line, # comments;
- *   - a running collector: GET /api/v1/sources (and /api/v1/alerts for the
+ *   - a running collector: GET /api/v1/sources, addresses or prefixes as
+ *     analyze's (and /api/v1/alerts for the
  *     surging ports) through client/http.h. The caller owns libcurl's global
  *     state (curl_global_init before, curl_global_cleanup after).
  * Each gatherer adds to the plan and returns WW_OK, or an enum ww_err with
