@@ -3,7 +3,8 @@
  * Parses the options, has lib/respond/plan.h gather what to block (from
  * `analyze --format json` output, a plain list with --addresses, or a
  * running collector with --collector) and hands it to lib/respond/block.h,
- * which filters it through the safeguards and writes the script. Safe by
+ * which filters it through the safeguards (cutting --allow out of the
+ * prefixes that hold it) and writes the script. Safe by
  * default: the script is printed and nothing changes unless --apply is
  * given. --remove deletes the wormwatch table and nothing else. */
 #include <curl/curl.h>
@@ -22,19 +23,23 @@ static const char usage[] =
     "                       [--collector URL [--limit N]] [FILE | -]\n"
     "Turn detected scanners into nftables drops in the table 'inet wormwatch'.\n"
     "Without --apply the script is printed and nothing changes.\n"
-    "  FILE           `wormwatch analyze --format json` output (- = stdin): its scanners\n"
+    "  FILE           `wormwatch analyze --format json` output (- = stdin): its scanners,\n"
+    "                 addresses or the prefixes of grouped ones (2001:db8:77:1::/64)\n"
     "  --addresses    FILE is a plain list of addresses or CIDRs, one a line (# comments)\n"
     "  --collector URL  block the collector's top sources (GET /api/v1/sources)\n"
     "  --limit N      how many collector sources and alerts to use (default 20)\n"
     "  --apply        load the script through libnftables (needs CAP_NET_ADMIN)\n"
     "  --remove       delete the table 'inet wormwatch' and nothing else\n"
-    "  --ttl D        how long an address stays blocked: 90s, 30m, 36h, 10d (default 24h)\n"
-    "  --allow CIDRS  never block these; spared by --close-ports too (repeatable)\n"
+    "  --ttl D        how long an address or prefix stays blocked: 90s, 30m, 36h, 10d\n"
+    "                 (default 24h)\n"
+    "  --allow CIDRS  never block these; spared by --close-ports too (repeatable); a\n"
+    "                 prefix holding one is blocked around it\n"
     "  --close-ports LIST  also drop these tcp/udp ports (137-139,445) from everything\n"
     "                 outside --allow; `surging` = the ports of the input's surges\n"
     "                 (analyze JSON) or of the collector's alerts\n"
-    "Loopback, this host's own addresses and --allow are never blocked; each one\n"
-    "left out is named on stderr with the reason.\n";
+    "Each address or prefix is blocked as given, never wider. Loopback, this host's\n"
+    "own addresses and --allow are never blocked; each one left out is named on\n"
+    "stderr with the reason.\n";
 
 static void note(void *ctx, const struct ww_cidr *c, const char *why)
 {
