@@ -45,6 +45,13 @@ enum ww_err local_init(struct local *l, const struct ww_block_opts *block, const
 
 void local_event(struct local *l, const struct ww_event *e) { ww_analysis_event(&l->an, e); }
 
+/* What a scanner is blocked as: the address or the prefix its group was
+ * reported as, never wider. */
+static struct ww_cidr scanner_net(const struct ww_scanner *sc)
+{
+    return (struct ww_cidr){sc->src, (uint8_t)(sc->src.family == 4 ? 32 : 128)};
+}
+
 static enum ww_block_result block_scanner(struct local *l, const struct ww_cidr *net, int retry)
 {
     char why[512];
@@ -102,7 +109,7 @@ void local_report(struct local *l)
     for (size_t i = 0; i < n; i++) {
         if (seen(l, &sc[i])) continue;
         say(l, &sc[i]);
-        struct ww_cidr net = {sc[i].src, (uint8_t)(sc[i].src.family == 4 ? 32 : 128)};
+        struct ww_cidr net = scanner_net(&sc[i]);
         if (l->block && block_scanner(l, &net, 0) == WW_BLOCK_LIMITED && l->nlater < LATER_MAX) {
             if (l->nlater == l->latercap) {
                 l->latercap = l->latercap ? 2 * l->latercap : 64;
