@@ -357,19 +357,20 @@ static int guarded(const struct ww_block *b, const struct span *s, char *why, si
     return 0;
 }
 
-/* The allowed network s overlaps (the first, when it holds several), or
- * -1. s lies in it, or holds it: allowed networks are cut out of s. */
-static long allow_of(const struct ww_block *b, const struct span *s)
+/* How many allowed networks s overlaps, from *first on: one that s lies
+ * in, or those it holds (cut out of it). */
+static size_t allows_in(const struct ww_block *b, const struct span *s, size_t *first)
 {
-    size_t i = reaching(b->allow_sp, b->o.nallow, &s->lo);
-    return i < b->o.nallow && overlap(s, &b->allow_sp[i]) ? (long)i : -1;
+    size_t i = *first = reaching(b->allow_sp, b->o.nallow, &s->lo);
+    while (i < b->o.nallow && overlap(s, &b->allow_sp[i])) i++;
+    return i - *first;
 }
 
 /* 1 if s lies in an allowed network: none of it is blocked. */
 static int allowed(const struct ww_block *b, const struct span *s, char *why, size_t n)
 {
-    long i = allow_of(b, s);
-    if (i < 0 || !inside(s, &b->allow_sp[i])) return 0;
+    size_t i;
+    if (!allows_in(b, s, &i) || !inside(s, &b->allow_sp[i])) return 0;
     char t[WW_CIDR_STRLEN];
     say(why, n, "allowed by --allow (%s)", ww_cidr_format(&b->allow[i], t));
     return 1;
@@ -419,7 +420,8 @@ static struct span *plan(const struct ww_block *b, const struct ww_cidr *nets, s
             if (note) note(ctx, &nets[i], why);
             continue;
         }
-        for (long a = allow_of(b, &s); note && a >= 0 && (size_t)a < b->o.nallow && overlap(&s, &b->allow_sp[a]); a++) {
+        size_t first, na = allows_in(b, &s, &first);
+        for (size_t a = first; note && a < first + na; a++) {
             say(why, sizeof why, "allowed by --allow, cut out of %s", ww_cidr_format(&nets[i], t));
             note(ctx, &b->allow[a], why);
         }
@@ -578,7 +580,8 @@ static int sync(struct ww_block *b, const struct span *v, size_t m, size_t *adde
         base_script(b, &s);
         for (size_t i = 0; i < ne; i++) {
             size_t j = reaching(v, m, &old[i].lo);
-            if (guarded(b, &old[i], NULL, 0) || allow_of(b, &old[i]) >= 0 || (j < m && inside(&old[i], &v[j])))
+            size_t a;
+            if (guarded(b, &old[i], NULL, 0) || allows_in(b, &old[i], &a) || (j < m && inside(&old[i], &v[j])))
                 ww_buf_addf(&s, "delete element " TABLE " %s { %s }\n", setname(&old[i].lo, "block"),
                             span_format(&old[i], t));
             else
@@ -694,11 +697,10 @@ enum ww_block_result ww_block_add(struct ww_block *b, const struct ww_cidr *c, i
         b->known = ww_realloc(b->known, (b->capknown = b->capknown * 2 + 16) * sizeof *b->known);
     b->known[b->nknown++] = (struct known){sp, now_us + b->o.ttl_us};
     say(why, n, "blocked %s for %s", t, dur_text(b->o.ttl_us, d, sizeof d));
-    const char *sep = ", but for --allow ";
-    for (long a = allow_of(b, &sp); why && a >= 0 && (size_t)a < b->o.nallow && overlap(&sp, &b->allow_sp[a]); a++) {
+    size_t first, na = allows_in(b, &sp, &first);
+    for (size_t a = first; why && a < first + na; a++) {
         size_t len = strlen(why);
-        say(why + len, n - len, "%s%s", sep, ww_cidr_format(&b->allow[a], t));
-        sep = ", ";
+        say(why + len, n - len, "%s%s", a == first ? ", but for --allow " : ", ", ww_cidr_format(&b->allow[a], t));
     }
     return WW_BLOCK_ADDED;
 }

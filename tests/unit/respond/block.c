@@ -442,8 +442,8 @@ static int test_prefix_property(void)
 /* The sensor's path with prefixes, dry run. */
 static void test_add_prefix(void)
 {
-    struct ww_cidr allow[] = {N("100.64.0.10"), N("2001:db8:99::/48")};
-    struct ww_block_opts o = {.ttl_us = 60 * INT64_C(1000000), .allow = allow, .nallow = 2, .dry_run = 1};
+    struct ww_cidr allow[] = {N("100.64.0.20/31"), N("100.64.0.10"), N("2001:db8:99::/48")};
+    struct ww_block_opts o = {.ttl_us = 60 * INT64_C(1000000), .allow = allow, .nallow = 3, .dry_run = 1};
     char err[256], why[256];
     struct ww_block *b = ww_block_open(&o, err, sizeof err);
     struct ww_cidr p6 = N("2001:db8:77:1::/64"), h6 = N("2001:db8:77:1::9"), p4 = N("100.64.0.0/24"),
@@ -453,7 +453,7 @@ static void test_add_prefix(void)
     CHECK_INT(ww_block_add(b, &h6, 0, why, sizeof why), WW_BLOCK_KNOWN); /* inside the /64 */
     CHECK_STR(why, "2001:db8:77:1::9 is blocked already");
     CHECK_INT(ww_block_add(b, &p4, 0, why, sizeof why), WW_BLOCK_ADDED);
-    CHECK_STR(why, "blocked 100.64.0.0/24 for 1m, but for --allow 100.64.0.10");
+    CHECK_STR(why, "blocked 100.64.0.0/24 for 1m, but for --allow 100.64.0.10, 100.64.0.20/31");
     CHECK_INT(ww_block_add(b, &in, 0, why, sizeof why), WW_BLOCK_SPARED);
     CHECK_STR(why, "not blocking 2001:db8:99:1::/64: allowed by --allow (2001:db8:99::/48)");
     odd.len = 33;
