@@ -352,6 +352,12 @@ for i, s in enumerate(["192.0.2.10", "203.0.113.0/24", "2001:db8:aa::10", "2001:
                        "::ffff:192.0.2.10", "0.0.0.0/0", "::/0", "2001:db8:aa:0:0:0:0:10/128",
                        "137-139,445", "22,80,443", "1-65535", "445"]):
     put("block", "arg-%02d" % i, s)
+# the planning: an --allow list, then the networks to block (prefixes of rotating scanners)
+for i, s in enumerate(["2001:db8:77:1::5,100.64.0.10\n2001:db8:77:1::/64\n100.64.0.0/24\n203.0.113.7\n",
+                       "198.51.100.0/24\n198.51.0.0/16\n198.51.100.128/25\n2001:db8:77:1::7\n",
+                       "2001:db8:77:1:8000::/65,100.64.0.0/31,100.64.0.255\n2001:db8:77:1::/64\n100.64.0.0/24\n100.64.0.0/24\n",
+                       "::1,127.0.0.1\n::/0\n0.0.0.0/0\n::ffff:100.64.0.0/120\n"]):
+    put("block", "plan-%02d" % i, s)
 
 # ---- known: --known-scanners files, the shipped example and the edges of the format
 put("known", "contrib", "# as contrib/known-scanners.txt writes them\n"
