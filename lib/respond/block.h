@@ -68,9 +68,8 @@ typedef void ww_block_note_fn(void *ctx, const struct ww_cidr *c, const char *wh
 /* The whole nftables script for nets (filtered by the safeguards, cut
  * around --allow, sorted, duplicates and networks inside another one
  * dropped; an element is a network, or a range "a-b" where one was cut):
- * creates the table,
- * sets and chains if missing, replaces the rules, adds the elements with
- * the TTL. Idempotent when loaded again. ww_free() the result; NULL if it
+ * creates the table, sets and chains if missing, replaces the rules, adds
+ * the elements with the TTL. Idempotent when loaded again. ww_free() the result; NULL if it
  * would pass 1 GiB (some 13 million networks). */
 char *ww_block_script(const struct ww_block *b, const struct ww_cidr *nets, size_t n,
                       ww_block_note_fn *note, void *ctx);
@@ -92,7 +91,7 @@ int ww_block_remove(struct ww_block *b, char *err, size_t errlen);
  * human-readable sentence. */
 enum ww_block_result {
     WW_BLOCK_ADDED = 0, /* new element with the TTL */
-    WW_BLOCK_KNOWN,     /* this handle blocked it (or a network holding it) already and the TTL is not over */
+    WW_BLOCK_KNOWN,     /* this handle blocked it, or a network holding it, and the TTL is not over */
     WW_BLOCK_SPARED,    /* a safeguard refused it */
     WW_BLOCK_LIMITED,   /* over the rate limit: not blocked, try when seen again */
     WW_BLOCK_FAILED     /* libnftables refused (why has its message) */

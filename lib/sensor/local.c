@@ -45,8 +45,9 @@ enum ww_err local_init(struct local *l, const struct ww_block_opts *block, const
 
 void local_event(struct local *l, const struct ww_event *e) { ww_analysis_event(&l->an, e); }
 
-/* What a scanner is blocked as: the address or the prefix its group was
- * reported as, never wider. */
+/* What a scanner is blocked as, never wider: its address (and the prefix
+ * of a grouped scanner once struct ww_scanner carries it, issue 18's scan
+ * part: {src, prefix} where prefix is not 0). */
 static struct ww_cidr scanner_net(const struct ww_scanner *sc)
 {
     return (struct ww_cidr){sc->src, (uint8_t)(sc->src.family == 4 ? 32 : 128)};
