@@ -3,7 +3,9 @@
  * WW_WRITE_MAX bytes on the stack (the files get big stdio buffers, 1 MiB
  * each up to 32 sensors, 64 KiB past that). A failed write is remembered
  * and reported once, when the files are closed. scenario.json is written
- * last, after the run, so its counts are the files'. */
+ * last, after the run, so its counts are the files'; its "stacks" are the
+ * truth of the SYNs' fingerprints: per stack, SYNs and distinct sources
+ * (exact up to WW_DCOUNT_EXACT, then estimated), the worm's apart. */
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
@@ -11,10 +13,13 @@
 #include <sys/stat.h>
 
 #include "sim/files.h"
+#include "core/addr.h"
+#include "core/dcount.h"
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/wtime.h"
 #include "out/write.h"
+#include "sim/stack.h"
 
 static const char *const fmt_names[] = {"netfilter", "dshield", "pcap"};
 static const char *const fmt_ext[] = {"log", "tsv", "pcap"};
@@ -29,6 +34,12 @@ int ww_sim_format_parse(const char *name, enum ww_sim_format *out)
     return WW_ERR_ARG;
 }
 
+/* What one stack sent: SYNs and distinct sources, all and the worm's. */
+struct stack_tally {
+    uint64_t syns, worm_syns;
+    struct ww_dcount sources, worm_sources;
+};
+
 struct run {
     enum ww_sim_format fmt;
     size_t ns;
@@ -36,14 +47,25 @@ struct run {
     char (*host)[16];
     uint64_t *records, *worm_records, *scen_records;
     uint64_t kind[WW_SIM_NKINDS];
+    struct stack_tally *stacks;   /* per stack (sim/stack.h): the truth of its SYNs */
     FILE *truth;
     uint32_t vulnerable;
     int failed;
 };
 
-static void on_event(void *ctx, unsigned sensor, int kind, const struct ww_event *ev)
+static void on_event(void *ctx, unsigned sensor, int kind, int stack, const struct ww_event *ev)
 {
     struct run *r = ctx;
+    if (stack >= 0) {
+        struct stack_tally *t = &r->stacks[stack];
+        uint64_t h = ww_addr_hash(&ev->src);
+        t->syns++;
+        ww_dcount_add(&t->sources, h);
+        if (kind == WW_SIM_WORMEV) {
+            t->worm_syns++;
+            ww_dcount_add(&t->worm_sources, h);
+        }
+    }
     uint8_t buf[WW_WRITE_MAX];
     size_t n = 0;
     switch (r->fmt) {
@@ -257,6 +279,30 @@ static json_t *scenario_json(unsigned i, const struct ww_sim_opts *o, const stru
     return j;
 }
 
+/* The stacks (sim/stack.h) as the run used them: each one's SYN as a line
+ * of p0f's database, the label p0f gives it, the roles that run it (percent
+ * of their sources) and what it sent. */
+static json_t *stacks_json(const struct run *r)
+{
+    json_t *list = json_array();
+    for (unsigned k = 0; k < ww_sim_nstacks; k++) {
+        const struct ww_sim_stack *st = &ww_sim_stacks[k];
+        const struct stack_tally *t = &r->stacks[k];
+        char sig[128];
+        json_t *roles = json_object();
+        for (unsigned role = 0; role < WW_SIM_NROLES; role++)
+            if (ww_sim_stack_share(role, k))
+                json_object_set_new(roles, ww_sim_role_name(role), json_integer(ww_sim_stack_share(role, k)));
+        ww_sim_stack_sig(k, sig, sizeof sig);
+        json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:o,s:I,s:I,s:I,s:I}",
+            "name", st->name, "p0f", st->p0f, "signature", sig, "roles", roles,
+            "syns", (json_int_t)t->syns, "sources", (json_int_t)ww_dcount_count(&t->sources),
+            "worm_syns", (json_int_t)t->worm_syns,
+            "worm_sources", (json_int_t)ww_dcount_count(&t->worm_sources)));
+    }
+    return list;
+}
+
 static int write_scenario(const char *path, const struct ww_sim_opts *o, const char *spec,
                           const struct ww_sim *sim, const struct run *r)
 {
@@ -302,6 +348,7 @@ static int write_scenario(const char *path, const struct ww_sim_opts *o, const c
         json_object_set_new(doc, "scenarios", list);
     }
     json_object_set_new(doc, "background_records", json_integer((json_int_t)(total - worm - scen)));
+    json_object_set_new(doc, "stacks", stacks_json(r));
     int rc = json_dump_file(doc, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     json_decref(doc);
     return rc ? WW_ERR_IO : WW_OK;
@@ -338,6 +385,7 @@ int ww_sim_files_write(struct ww_sim *sim, const struct ww_sim_opts *o, const ch
     r.records = ww_calloc(r.ns, sizeof *r.records);
     r.worm_records = ww_calloc(r.ns, sizeof *r.worm_records);
     r.scen_records = ww_calloc(r.ns, sizeof *r.scen_records);
+    r.stacks = ww_calloc(ww_sim_nstacks, sizeof *r.stacks);
     char path[4096];
     int rc = open_files(&r, dir, err, errlen);
     if (!rc) rc = run_into(&r, sim, dir, err, errlen);
@@ -358,6 +406,11 @@ int ww_sim_files_write(struct ww_sim *sim, const struct ww_sim_opts *o, const ch
     ww_free(r.records);
     ww_free(r.worm_records);
     ww_free(r.scen_records);
+    for (unsigned k = 0; k < ww_sim_nstacks; k++) {
+        ww_dcount_release(&r.stacks[k].sources);
+        ww_dcount_release(&r.stacks[k].worm_sources);
+    }
+    ww_free(r.stacks);
     return rc;
 }
 

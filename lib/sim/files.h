@@ -5,7 +5,8 @@
  * chosen format (netfilter LOG lines, DShield TSV or classic pcap, through
  * lib/out/write.h), truth.csv (time,infected,vulnerable per simulated
  * minute) and scenario.json (every parameter, the sensor blocks and the
- * counts; with scenarios, each one's parameters and ground truth). The engine hands out events in time order, so each file is in
+ * counts; with scenarios, each one's parameters and ground truth; the TCP
+ * stacks of the sources, sim/stack.h, with their SYNs and sources). The engine hands out events in time order, so each file is in
  * time order as written. Nothing depends on the clock or the directory's
  * name: the same options give byte-identical files. */
 #ifndef WW_SIM_FILES_H

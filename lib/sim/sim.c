@@ -56,6 +56,10 @@
  * worm variants only change the worm: Witty-like probes go from its port to
  * random ports; a quiet port has every background event to it dropped at
  * bg_event, after the draws, so the rest of the background stays the same.
+ * Stacks: every event keeps its source's role (a worm host, a background
+ * host, a sweeping scanner, the campaign's bots, ...); emit gives a TCP SYN
+ * the SYN of the stack sim/stack.h picks for that role and address, a pure
+ * function drawing nothing, so the rest of a run is what it was without.
  * Output per substep: the worm's events plus the heap's events due before
  * t1, sorted by (time, sequence number) -- a total order, so every sensor's
  * events come out in time order and the whole run is reproducible.
@@ -76,6 +80,7 @@
 #include "core/num.h"
 #include "core/wtime.h"
 #include "out/write.h"
+#include "sim/stack.h"
 
 #define TWO32 4294967296.0
 #define MAX_GROWTH 0.02      /* worm growth per substep */
@@ -395,6 +400,7 @@ struct sev {
     uint16_t sport, dport;
     uint16_t sensor;
     uint8_t proto, flags, kind; /* WW_SIM_BG, WW_SIM_WORMEV, ... */
+    uint8_t role;               /* WW_SIM_ROLE_*: its source's stack (sim/stack.h) */
 };
 
 struct evbuf { struct sev *v; size_t n, cap; };
@@ -639,8 +645,8 @@ static void heap_pop(struct ww_sim *s, struct sev *out)
 }
 
 /* An event of that kind at monitored index idx (dropped outside the run). */
-static void push_event(struct ww_sim *s, uint8_t kind, int64_t ts, uint32_t src, uint64_t idx,
-                       uint16_t sport, uint16_t dport, uint8_t proto, uint8_t flags)
+static void push_event(struct ww_sim *s, uint8_t kind, uint8_t role, int64_t ts, uint32_t src,
+                       uint64_t idx, uint16_t sport, uint16_t dport, uint8_t proto, uint8_t flags)
 {
     if (ts < s->o.start_us || ts >= s->end) return;
     struct sev e = {0};
@@ -653,18 +659,19 @@ static void push_event(struct ww_sim *s, uint8_t kind, int64_t ts, uint32_t src,
     e.proto = proto;
     e.flags = flags;
     e.kind = kind;
+    e.role = role;
     heap_push(s, &e);
 }
 
 /* A background event; none on the quiet-port worm's port (no draw is
  * skipped, so the rest of the background stays the same). */
-static void bg_event(struct ww_sim *s, int64_t ts, uint32_t src, uint64_t idx, uint16_t sport,
-                     uint16_t dport, uint8_t proto, uint8_t flags)
+static void bg_event(struct ww_sim *s, uint8_t role, int64_t ts, uint32_t src, uint64_t idx,
+                     uint16_t sport, uint16_t dport, uint8_t proto, uint8_t flags)
 {
     if ((s->o.scenarios & WW_SCEN_QUIET) && proto == s->o.worm_proto &&
         (dport == s->o.worm_port || (proto == WW_PROTO_UDP && sport == s->o.worm_port)))
         return;
-    push_event(s, WW_SIM_BG, ts, src, idx, sport, dport, proto, flags);
+    push_event(s, WW_SIM_BG, role, ts, src, idx, sport, dport, proto, flags);
 }
 
 /* -------------------------------------------------------------- setup */
@@ -946,7 +953,7 @@ static void scen_minute(struct ww_sim *s, int64_t m)
             uint32_t src = s->campaign[ww_rng_below(r, o->campaign_sources)];
             uint64_t idx = ww_rng_below(r, s->M);
             probe_shape(r, src, o->campaign_port.proto, &sport, &flags);
-            push_event(s, WW_SIM_CAMPAIGN, ts, src, idx, sport, o->campaign_port.port,
+            push_event(s, WW_SIM_CAMPAIGN, WW_SIM_ROLE_CAMPAIGN, ts, src, idx, sport, o->campaign_port.port,
                        o->campaign_port.proto, flags);
         }
     }
@@ -958,7 +965,7 @@ static void scen_minute(struct ww_sim *s, int64_t m)
             int64_t ts = a + (int64_t)ww_rng_below(r, (uint64_t)(b - a));
             uint32_t src = public_addr(s, r);
             sport = (uint16_t)(1024 + ww_rng_below(r, 64512));
-            push_event(s, WW_SIM_FLOOD, ts, src, s->flood_idx, sport, o->flood_port.port,
+            push_event(s, WW_SIM_FLOOD, WW_SIM_ROLE_FLOOD, ts, src, s->flood_idx, sport, o->flood_port.port,
                        o->flood_port.proto, o->flood_port.proto == WW_PROTO_TCP ? WW_TH_SYN : 0);
         }
     }
@@ -971,7 +978,7 @@ static void scen_minute(struct ww_sim *s, int64_t m)
         for (; i < stop && i < s->M; i++) {
             uint32_t src = s->scanner[ww_rng_below(r, o->scanner_sources)];
             probe_shape(r, src, o->scan_port.proto, &sport, &flags);
-            push_event(s, WW_SIM_SCANNERS, T + (int64_t)((double)i / per_us), src,
+            push_event(s, WW_SIM_SCANNERS, WW_SIM_ROLE_RESEARCH, T + (int64_t)((double)i / per_us), src,
                        walk(s->scan_a, s->scan_b, i, s->M), sport, o->scan_port.port,
                        o->scan_port.proto, flags);
         }
@@ -990,10 +997,10 @@ static void scen_minute(struct ww_sim *s, int64_t m)
             double u = ww_rng_uniform(r);
             uint16_t dport = (uint16_t)(1024 + ww_rng_below(r, 64512));
             if (u < 0.95)
-                push_event(s, WW_SIM_BACKSCATTER, ts, s->chosen.victim, idx, o->victim_port.port, dport,
+                push_event(s, WW_SIM_BACKSCATTER, WW_SIM_ROLE_HOST, ts, s->chosen.victim, idx, o->victim_port.port, dport,
                            WW_PROTO_TCP, u < 0.8 ? WW_TH_SYN | WW_TH_ACK : WW_TH_RST | WW_TH_ACK);
             else /* type 3, code 3 */
-                push_event(s, WW_SIM_BACKSCATTER, ts, s->chosen.victim, idx, 3, 3, WW_PROTO_ICMP, 0);
+                push_event(s, WW_SIM_BACKSCATTER, WW_SIM_ROLE_HOST, ts, s->chosen.victim, idx, 3, 3, WW_PROTO_ICMP, 0);
         }
     }
 }
@@ -1098,6 +1105,7 @@ static void worm_hit(struct ww_sim *s, int64_t a, int64_t t1, uint32_t src, uint
         e.sport = (uint16_t)(1024 + ww_rng_below(&s->wrng, 64512));
     }
     e.kind = WW_SIM_WORMEV;
+    e.role = WW_SIM_ROLE_WORM;
     evbuf_push(&s->buf, &e);
 }
 
@@ -1192,7 +1200,7 @@ static void bg_session(struct ww_sim *s, const struct bg_class *k, int64_t m)
         else if (k->sport == SP_SAME) sport = dport;
         else if (k->sport == SP_HIGH) sport = (uint16_t)(1024 + ww_rng_below(r, 64512));
         else sport = ephemeral(r, src, k->sport);
-        bg_event(s, ts, src, walk(a, b, i, s->M), sport, dport, k->proto, k->flags);
+        bg_event(s, WW_SIM_ROLE_HOST, ts, src, walk(a, b, i, s->M), sport, dport, k->proto, k->flags);
     }
 }
 
@@ -1222,7 +1230,7 @@ static void bg_sweep(struct ww_sim *s, int64_t m)
     double pps = fmin(lognormal(r, 30, 1.2), 5000);
     int64_t t = m + (int64_t)ww_rng_below(r, (uint64_t)WW_MIN_US);
     for (uint64_t j = 0; j < size; j++)
-        bg_event(s, t + (int64_t)((double)j / pps * WW_SEC_US), src, s->cum[k] + first + j,
+        bg_event(s, WW_SIM_ROLE_SCANNER, t + (int64_t)((double)j / pps * WW_SEC_US), src, s->cum[k] + first + j,
                  ephemeral(r, src, SP_EPH), port, WW_PROTO_TCP, WW_TH_SYN);
 }
 
@@ -1238,7 +1246,7 @@ static void bg_vertical(struct ww_sim *s, int64_t m)
     int64_t t = m + (int64_t)ww_rng_below(r, (uint64_t)WW_MIN_US);
     walk_init(r, range, &a, &b);
     for (uint64_t j = 0; j < nports; j++)
-        bg_event(s, t + (int64_t)((double)j / pps * WW_SEC_US), src, idx, ephemeral(r, src, SP_EPH),
+        bg_event(s, WW_SIM_ROLE_SCANNER, t + (int64_t)((double)j / pps * WW_SEC_US), src, idx, ephemeral(r, src, SP_EPH),
                  (uint16_t)(1 + walk(a, b, j, range)), WW_PROTO_TCP, WW_TH_SYN);
 }
 
@@ -1258,7 +1266,7 @@ static void bg_burst(struct ww_sim *s, int64_t m)
             int64_t ts = t + (int64_t)ww_rng_below(r, WW_HOUR_US);
             uint16_t sport = proto == WW_PROTO_TCP ? ephemeral(r, src, SP_EPH)
                                                    : (uint16_t)(1024 + ww_rng_below(r, 64512));
-            bg_event(s, ts, src, walk(a, b, j, s->M), sport, port, proto,
+            bg_event(s, WW_SIM_ROLE_HOST, ts, src, walk(a, b, j, s->M), sport, port, proto,
                      proto == WW_PROTO_TCP ? WW_TH_SYN : 0);
         }
     }
@@ -1280,7 +1288,7 @@ static void bg_backscatter(struct ww_sim *s, int64_t m)
     for (uint64_t j = 0; j < hits; j++) {
         int64_t ts = t + (int64_t)(ww_rng_uniform(r) * dur * WW_SEC_US);
         uint16_t dport = (uint16_t)(1024 + ww_rng_below(r, 64512));
-        bg_event(s, ts, victim, walk(a, b, j, s->M), vport, dport, WW_PROTO_TCP, flags);
+        bg_event(s, WW_SIM_ROLE_HOST, ts, victim, walk(a, b, j, s->M), vport, dport, WW_PROTO_TCP, flags);
     }
 }
 
@@ -1339,8 +1347,13 @@ static void emit(struct ww_sim *s, ww_sim_event_fn fn, void *ctx)
         ev.tcpflags = e->flags;
         ev.action = WW_ACTION_DROP;
         ev.count = 1;
+        int stack = -1;
+        if (e->proto == WW_PROTO_TCP && (e->flags & (WW_TH_SYN | WW_TH_ACK)) == WW_TH_SYN) {
+            stack = (int)ww_sim_stack_pick(e->role, &ev.src);
+            ww_sim_stack_fp((unsigned)stack, &ev.src, &ev.fp);
+        }
         if (s->chosen.first[e->kind] < 0) s->chosen.first[e->kind] = e->ts;
-        fn(ctx, e->sensor, e->kind, &ev);
+        fn(ctx, e->sensor, e->kind, stack, &ev);
     }
     b->n = 0;
 }

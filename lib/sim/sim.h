@@ -2,7 +2,8 @@
  * radiation, as a set of sensors (dark address blocks) would log them.
  *
  * The engine produces struct ww_event values (IPv4 only) through a callback,
- * each with the index of the sensor that saw it, in time order, plus one
+ * each with the index of the sensor that saw it, in time order (a TCP SYN
+ * with its source's SYN fingerprint: sim/stack.h), plus one
  * ground-truth row (infected hosts) per simulated minute. It writes nothing
  * itself: cli/cmd_simulate.c turns events into files through lib/out/write.h.
  * Everything is a deterministic function of the options (the seed
@@ -130,8 +131,10 @@ struct ww_sim;
 
 /* Called for each event in time order (ties in generation order); `kind`
  * is WW_SIM_BG (0) for background, WW_SIM_WORMEV (1) for a worm probe, or
- * the scenario's WW_SIM_* kind. */
-typedef void (*ww_sim_event_fn)(void *ctx, unsigned sensor, int kind,
+ * the scenario's WW_SIM_* kind. A TCP SYN (without ACK) carries its
+ * source's SYN fingerprint in ev->fp, and `stack` is that source's stack
+ * (an index into ww_sim_stacks, sim/stack.h); -1 for any other event. */
+typedef void (*ww_sim_event_fn)(void *ctx, unsigned sensor, int kind, int stack,
                                 const struct ww_event *ev);
 /* Called at start and every 60 s after, up to the end: infected hosts at
  * that instant. */

@@ -205,9 +205,10 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
     return h;
 }
 
-static void on_ev(void *ctx, unsigned sensor, int kind, const struct ww_event *ev)
+static void on_ev(void *ctx, unsigned sensor, int kind, int stack, const struct ww_event *ev)
 {
     struct tally *t = ctx;
+    (void)stack;
     int worm = kind == WW_SIM_WORMEV;
     t->events++;
     t->worm += worm;
@@ -625,14 +626,14 @@ static struct ww_parse_ctx rt_ctx;
 static int rt_ok = 1;
 static uint64_t rt_n;
 
-static void on_rt(void *ctx, unsigned sensor, int worm, const struct ww_event *ev)
+static void on_rt(void *ctx, unsigned sensor, int worm, int stack, const struct ww_event *ev)
 {
     char line[WW_WRITE_MAX];
     uint8_t rec[WW_WRITE_MAX];
     struct ww_event back;
     struct ww_pkt p;
     const char *why;
-    (void)ctx, (void)sensor, (void)worm;
+    (void)ctx, (void)sensor, (void)worm, (void)stack;
     rt_n++;
     size_t n = ww_netfilter_format(ev, "sensor-00", line, sizeof line);
     rt_ok &= n > 0 && ww_parse_netfilter(&rt_ctx, line, n - 1, &back, &why) == WW_PARSE_EVENT &&
