@@ -14,6 +14,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "sim/files.h"
+#include "sim/stack.h"
 #include "test.h"
 #include "out/write.h"
 
@@ -123,6 +124,22 @@ static void check_format(enum ww_sim_format fmt, const char *fname, const char *
     CHECK_STR(json_string_value(json_object_get(j, "format")), fname);
     json_t *s1 = json_array_get(json_object_get(j, "sensors"), 1);
     CHECK_STR(json_string_value(json_object_get(s1, "cidr")), "198.51.100.0/24");
+    /* the stacks' truth: every stack listed; SYNs from the background, none
+       from a UDP worm */
+    json_t *st = json_object_get(j, "stacks");
+    json_int_t syns = 0, worm_syns = 0;
+    CHECK_INT(json_array_size(st), ww_sim_nstacks);
+    for (size_t k = 0; k < json_array_size(st); k++) {
+        json_t *e = json_array_get(st, k);
+        syns += json_integer_value(json_object_get(e, "syns"));
+        worm_syns += json_integer_value(json_object_get(e, "worm_syns"));
+        CHECK(json_integer_value(json_object_get(e, "sources")) <=
+              json_integer_value(json_object_get(e, "syns")));
+    }
+    CHECK(syns > 100 && syns < (json_int_t)c.records);
+    CHECK_INT(worm_syns, 0);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(st, 0), "signature")),
+              "*:128:0:*:65535,0:mss,nop,nop,sok:df,id+:0");
     json_decref(j);
 
     /* another directory, the same bytes */
