@@ -294,8 +294,8 @@ static json_t *stacks_json(const struct run *r)
             if (ww_sim_stack_share(role, k))
                 json_object_set_new(roles, ww_sim_role_name(role), json_integer(ww_sim_stack_share(role, k)));
         ww_sim_stack_sig(k, sig, sizeof sig);
-        json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:o,s:I,s:I,s:I,s:I}",
-            "name", st->name, "p0f", st->p0f, "signature", sig, "roles", roles,
+        json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:s,s:o,s:I,s:I,s:I,s:I}",
+            "name", st->name, "p0f", st->p0f, "match", st->match, "signature", sig, "roles", roles,
             "syns", (json_int_t)t->syns, "sources", (json_int_t)ww_dcount_count(&t->sources),
             "worm_syns", (json_int_t)t->worm_syns,
             "worm_sources", (json_int_t)ww_dcount_count(&t->worm_sources)));

@@ -24,7 +24,11 @@
  *    DF, no options, a window drawn once per bot (rand_next() & 0xffff).
  *  - hping3 -S --rand-source: TTL 64, window 64 (its default, hping3(8)),
  *    no options, no DF.
- * p0f has no signature for masscan, ZMap, Mirai or hping3: it prints "???".
+ * p0f has no signature for masscan, ZMap, Mirai or hping3. It prints "???"
+ * for all but ZMap, whose lone MSS it takes, fuzzily (TTL 255, no DF), for
+ * "Linux 2.2.x-3.x (barebone)" (`*:64:0:*:*,0:mss:df,id+:0`): the label
+ * column is what p0f prints (tests/e2e/simulate_p0f.sh checks every row
+ * against the real p0f), not what the sender is.
  *
  * The mixes (percent of a role's sources) are this simulation's choice,
  * not a measurement: the worm's hosts are the Windows 2000/XP hosts of
@@ -41,24 +45,26 @@ enum { EOL = 0, NOP = 1, MSS = 2, WS = 3, SOK = 4, TS = 8 };
 #define DF_IDP (WW_FPQ_DF | WW_FPQ_ID_PLUS)
 
 const struct ww_sim_stack ww_sim_stacks[] = {
-    /* name                  p0f label                    ittl w*mss win   mss   ws eol n  layout */
-    {"Windows XP SP2",       "Windows XP",                128, 0, 65535, 1460, 0, 0, 4, {MSS, NOP, NOP, SOK}, DF_IDP},
-    {"Windows 2000",         "Windows XP",                128, 0, 16384, 1460, 0, 0, 4, {MSS, NOP, NOP, SOK}, DF_IDP},
-    {"Windows XP (64240)",   "Windows NT kernel",         128, 44, 0,    1460, 0, 0, 4, {MSS, NOP, NOP, SOK}, DF_IDP},
-    {"Windows 7",            "Windows 7 or 8",            128, 0, 8192,  1460, 8, 0, 6, {MSS, NOP, WS, NOP, NOP, SOK}, DF_IDP},
-    {"Windows 10",           "Windows NT kernel",         128, 0, 64240, 1460, 8, 0, 6, {MSS, NOP, WS, NOP, NOP, SOK}, DF_IDP},
-    {"Linux 3.11+",          "Linux 3.11 and newer",      64, 20, 0,     1460, 7, 0, 5, {MSS, SOK, TS, NOP, WS}, DF_IDP},
-    {"FreeBSD 9+",           "FreeBSD 9.x or newer",      64, 0, 65535,  1460, 6, 0, 5, {MSS, NOP, WS, SOK, TS}, DF_IDP},
-    {"OpenBSD 4-5",          "OpenBSD 4.x-5.x",           64, 0, 16384,  1460, 3, 0, 9,
+    /* name                 p0f label, match             ittl w*mss win   mss   ws eol n  layout, quirks */
+    {"Windows XP SP2",      "Windows XP", "exact",        128, 0, 65535, 1460, 0, 0, 4, {MSS, NOP, NOP, SOK}, DF_IDP},
+    {"Windows 2000",        "Windows XP", "exact",        128, 0, 16384, 1460, 0, 0, 4, {MSS, NOP, NOP, SOK}, DF_IDP},
+    {"Windows XP (64240)",  "Windows NT kernel", "generic", 128, 44, 0,  1460, 0, 0, 4, {MSS, NOP, NOP, SOK}, DF_IDP},
+    {"Windows 7",           "Windows 7 or 8", "exact",    128, 0, 8192,  1460, 8, 0, 6,
+     {MSS, NOP, WS, NOP, NOP, SOK}, DF_IDP},
+    {"Windows 10",          "Windows NT kernel", "generic", 128, 0, 64240, 1460, 8, 0, 6,
+     {MSS, NOP, WS, NOP, NOP, SOK}, DF_IDP},
+    {"Linux 3.11+",         "Linux 3.11 and newer", "exact", 64, 20, 0,  1460, 7, 0, 5, {MSS, SOK, TS, NOP, WS}, DF_IDP},
+    {"FreeBSD 9+",          "FreeBSD 9.x or newer", "exact", 64, 0, 65535, 1460, 6, 0, 5, {MSS, NOP, WS, SOK, TS}, DF_IDP},
+    {"OpenBSD 4-5",         "OpenBSD 4.x-5.x", "exact",   64, 0, 16384,  1460, 3, 0, 9,
      {MSS, NOP, NOP, SOK, NOP, WS, NOP, NOP, TS}, DF_IDP},
-    {"macOS 10.9+",          "MacOS X 10.9 or newer (sometimes iPhone or iPad)",
+    {"macOS 10.9+",         "MacOS X 10.9 or newer (sometimes iPhone or iPad)", "exact",
                                                           64, 0, 65535,  1460, 4, 1, 8,
      {MSS, NOP, WS, NOP, NOP, TS, SOK, EOL}, DF_IDP},
-    {"nmap SYN scan",        "NMap SYN scan",             0, 0, 1024,    1460, 0, 0, 1, {MSS}, 0},
-    {"masscan",              "???",                       255, 0, 1024,  0, 0, 0, 0, {0}, 0},
-    {"ZMap",                 "???",                       255, 0, 65535, 1460, 0, 0, 1, {MSS}, 0},
-    {"Mirai",                "???",                       64, 0, 0,      0, 0, 0, 0, {0}, 0},
-    {"hping3",               "???",                       64, 0, 64,     0, 0, 0, 0, {0}, 0},
+    {"nmap SYN scan",       "NMap SYN scan", "exact",     0, 0, 1024,    1460, 0, 0, 1, {MSS}, 0},
+    {"masscan",             "???", "none",                255, 0, 1024,  0, 0, 0, 0, {0}, 0},
+    {"ZMap",                "Linux 2.2.x-3.x (barebone)", "fuzzy", 255, 0, 65535, 1460, 0, 0, 1, {MSS}, 0},
+    {"Mirai",               "???", "none",                64, 0, 0,      0, 0, 0, 0, {0}, 0},
+    {"hping3",              "???", "none",                64, 0, 64,     0, 0, 0, 0, {0}, 0},
 };
 const unsigned ww_sim_nstacks = sizeof ww_sim_stacks / sizeof ww_sim_stacks[0];
 

@@ -37,6 +37,8 @@ enum {
 struct ww_sim_stack {
     const char *name;   /* what sends it ("Windows XP SP2", "masscan") */
     const char *p0f;    /* the label p0f 3.09 prints for it (os=), "???" if none */
+    const char *match;  /* how p0f matches it: "exact", "generic" (a g: label),
+                           "fuzzy" (p0f's near miss) or "none" (as osdb.h names them) */
     uint8_t ittl;       /* initial TTL; 0: 37-59, one per source (nmap) */
     uint8_t win_mss;    /* window = mss * win_mss; 0: win */
     uint16_t win;       /* window; 0 (and win_mss 0): one per source, any value (Mirai) */
