@@ -22,8 +22,8 @@
  *    header of module_tcp_synscan.c (MSS 1460 alone).
  *  - Mirai: bot/scanner.c, a raw socket's SYN: TTL 64, a random IP ID, no
  *    DF, no options, a window drawn once per bot (rand_next() & 0xffff).
- *  - hping3 -S --rand-source: TTL 64, window 64 (its default, hping3(8)),
- *    no options, no DF.
+ *  - hping3 -S --rand-source: TTL 64, no options, no DF, window 512 (what
+ *    Debian's hping3 sends in tests/e2e/osfp.sh; hping3(8) says 64).
  * p0f has no signature for masscan, ZMap, Mirai or hping3. It prints "???"
  * for all but ZMap, whose lone MSS it takes, fuzzily (TTL 255, no DF), for
  * "Linux 2.2.x-3.x (barebone)" (`*:64:0:*:*,0:mss:df,id+:0`): the label
@@ -64,7 +64,7 @@ const struct ww_sim_stack ww_sim_stacks[] = {
     {"masscan",             "???", "none",                255, 0, 1024,  0, 0, 0, 0, {0}, 0},
     {"ZMap",                "Linux 2.2.x-3.x (barebone)", "fuzzy", 255, 0, 65535, 1460, 0, 0, 1, {MSS}, 0},
     {"Mirai",               "???", "none",                64, 0, 0,      0, 0, 0, 0, {0}, 0},
-    {"hping3",              "???", "none",                64, 0, 64,     0, 0, 0, 0, {0}, 0},
+    {"hping3",              "???", "none",                64, 0, 512,    0, 0, 0, 0, {0}, 0},
 };
 const unsigned ww_sim_nstacks = sizeof ww_sim_stacks / sizeof ww_sim_stacks[0];
 
