@@ -2,7 +2,8 @@
  * the PRNG against its reference outputs, the samplers' means and variances,
  * the epidemic against the logistic solution, sensor hit rates against
  * their expectation, the background's daily volume, determinism, and every
- * writer's output read back by the project's own parsers and decoder. */
+ * writer's output read back by the project's own parsers and decoder (a
+ * simulated SYN's fingerprint too). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -624,7 +625,7 @@ static void test_writers(void)
 /* Simulated events written and read back. */
 static struct ww_parse_ctx rt_ctx;
 static int rt_ok = 1;
-static uint64_t rt_n;
+static uint64_t rt_n, rt_syns, rt_fp_bad;
 
 static void on_rt(void *ctx, unsigned sensor, int worm, int stack, const struct ww_event *ev)
 {
@@ -638,6 +639,9 @@ static void on_rt(void *ctx, unsigned sensor, int worm, int stack, const struct 
     size_t n = ww_netfilter_format(ev, "sensor-00", line, sizeof line);
     rt_ok &= n > 0 && ww_parse_netfilter(&rt_ctx, line, n - 1, &back, &why) == WW_PARSE_EVENT &&
              same_event(ev, &back, 1);
+    /* a SYN's fingerprint (its source's stack, sim/stack.h) reads back whole */
+    rt_syns += stack >= 0;
+    rt_fp_bad += (stack >= 0) != !!(ev->fp.flags & WW_FP_SET) || memcmp(&back.fp, &ev->fp, sizeof ev->fp);
     n = ww_dshield_format(ev, "0", line, sizeof line);
     rt_ok &= n > 0 && ww_parse_dshield(&rt_ctx, line, n - 1, &back, &why) == WW_PARSE_EVENT &&
              same_event(ev, &back, US);
@@ -645,6 +649,11 @@ static void on_rt(void *ctx, unsigned sensor, int worm, int stack, const struct 
     rt_ok &= n > 16 && ww_pkt_decode(1, rec + 16, n - 16, &p, &why) == WW_PKT_OK &&
              p.proto == ev->proto && p.sport == ev->sport && p.dport == ev->dport &&
              ww_addr_eq(&p.src, &ev->src) && ww_addr_eq(&p.dst, &ev->dst);
+    /* a capture sees the sequence numbers too (WW_FP_SEQ): a SYN's are
+       quirk-free (seq not 0, ack 0) */
+    if (p.fp.flags & WW_FP_SEQ) p.fp.flags ^= WW_FP_SEQ;
+    else rt_fp_bad += stack >= 0;
+    rt_fp_bad += n > 16 && memcmp(&p.fp, &ev->fp, sizeof ev->fp) != 0;
 }
 
 static void test_roundtrip_sim(void)
@@ -661,6 +670,8 @@ static void test_roundtrip_sim(void)
     ww_sim_run(s, on_rt, NULL, NULL);
     CHECK(rt_n > 10000);
     CHECK(rt_ok);
+    CHECK(rt_syns > 5000);
+    CHECK_INT(rt_fp_bad, 0);
     ww_sim_free(s);
 }
 
