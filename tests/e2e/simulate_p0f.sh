@@ -8,8 +8,10 @@
 # each sensor's capture, and every SYN it reports must be one of the
 # simulator's stacks (by its raw signature) with the label the simulator
 # meant for it, and p0f must see as many SYNs of each stack as
-# scenario.json's truth says were sent. Exit 77 (SKIP) without p0f or its
-# database, or while the pcap writer does not yet write a SYN's options.
+# scenario.json's truth says were sent. Last, the same run logged as
+# netfilter lines (their OPT (...)) is read by wormwatch's own parser and
+# p0f matcher (tests/tools/osfp.c): every SYN gets the same label. Exit 77
+# (SKIP) without p0f or its database, or without tool_osfp beside $WW.
 set -u
 : "${WW:?WW=path/to/wormwatch}"
 DB=${P0F_DB:-/etc/p0f/p0f.fp}
@@ -18,10 +20,10 @@ command -v p0f >/dev/null || { echo "SKIP: p0f is not installed (Debian package 
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-"$WW" simulate -q --out "$T/sim" --format pcap --seed 17 --duration 3d --background-days 70h \
-    --scan-rate 20 --initial 50 --sensors 4x/22 --scenario worm,campaign,flood,scanners \
-    --campaign-sources 40 --campaign-rate 20 --flood-rate 2 --flood-duration 5m \
-    || fail "simulate"
+ARGS="--seed 17 --duration 3d --background-days 70h --scan-rate 20 --initial 50 --sensors 4x/22
+      --scenario worm,campaign,flood,scanners --campaign-sources 40 --campaign-rate 20
+      --flood-rate 2 --flood-duration 5m"
+"$WW" simulate -q --out "$T/sim" --format pcap $ARGS || fail "simulate"
 
 python3 - "$T/sim" "$DB" <<'PY'
 import glob, json, struct, sys
@@ -63,8 +65,8 @@ for st in stacks:
 assert named >= 9, named
 print(f"{named} stacks' signatures found under their labels in {db}")
 
-# 2. does the pcap writer write the SYN's options from ev->fp yet? (before
-#    it did, every SYN had the same 8 bytes, a 28-byte TCP header; Linux's
+# 2. the pcap writer writes each SYN's own options (a writer that ignored
+#    ev->fp gave every SYN the same 8 bytes, a 28-byte TCP header; Linux's
 #    have 20, masscan's none)
 def tcp_header_sizes(path):
     b = open(path, "rb").read()
@@ -81,10 +83,7 @@ def tcp_header_sizes(path):
     return sizes
 sizes = tcp_header_sizes(sorted(glob.glob(f"{sim}/sensor-*.pcap"))[0])
 assert sum(sizes.values()) > 100, sizes
-if set(sizes) == {28}:
-    print("SKIP: write_pcap.c does not write a SYN's options from ev->fp yet "
-          "(every SYN has the same 8 bytes; issue 17's writer branch)")
-    sys.exit(77)
+assert set(sizes) != {28}, f"every SYN has the same 8 bytes of options: ev->fp not written ({sizes})"
 PY
 rc=$?
 [ $rc = 0 ] || exit $rc
@@ -147,4 +146,68 @@ for st, n in zip(stacks, seen):
     assert n == st["syns"], (st["name"], n, st["syns"])
 assert sum(1 for st in stacks if st["syns"]) == len(stacks), "a stack sent nothing"
 print(f"{sum(seen)} SYNs: every one the stack, and the p0f label, the simulator meant")
+PY
+
+# 3. wormwatch's own reading of the same run logged by netfilter (the lines'
+#    OPT (...)), through tests/tools/osfp.c: every SYN the stack's label
+TOOL=$(dirname "$WW")/tool_osfp
+[ -x "$TOOL" ] || { echo "SKIP: no $TOOL beside $WW (the p0f part passed)"; exit 77; }
+"$WW" simulate -q --out "$T/nf" --format netfilter $ARGS || fail "simulate --format netfilter"
+# the tool follows at most 1024 sources a run: the lines in chunks of 1000
+python3 - "$T/nf" <<'PY'
+import glob, re, sys
+chunk, srcs, out = {}, 0, None
+for path in sorted(glob.glob(f"{sys.argv[1]}/sensor-*.log")):
+    for line in open(path):
+        src = re.search(r" SRC=(\S+) ", line).group(1)
+        if src not in chunk:
+            chunk[src] = len(chunk) // 1000
+        open(f"{sys.argv[1]}/chunk-{chunk[src]:03d}.nf", "a").write(line)
+PY
+for f in "$T"/nf/chunk-*.nf; do
+    "$TOOL" --each "$DB" "$f" >> "$T/each.ww" || fail "tool_osfp $f"
+done
+python3 - "$T/sim/scenario.json" "$T/each.ww" <<'PY'
+import json, sys
+stacks = json.load(open(sys.argv[1]))["stacks"]
+
+def fields(sig):
+    ver, ttl, olen, mss, win, layout, quirks, pclass = sig.split(":")
+    w, ws = win.split(",")
+    return dict(ttl=ttl, mss=mss, win=w, ws=ws, layout=layout,
+                quirks=",".join(q for q in quirks.split(",") if q != "?seq"))
+
+def is_stack(st, sig):
+    s, r = fields(st["signature"]), fields(sig)
+    obs = int(r["ttl"])
+    if s["ttl"] == "64-":
+        if obs > 64:
+            return False
+    elif not int(s["ttl"]) - 35 <= obs <= int(s["ttl"]):
+        return False
+    if s["win"] not in ("*", r["win"]) and not (s["win"].startswith("mss*") and
+                                                int(s["win"][4:]) * int(r["mss"]) == int(r["win"])):
+        return False
+    return (s["ws"], s["layout"], s["quirks"]) == (r["ws"], r["layout"], r["quirks"])
+
+n, bad, seen = 0, [], set()
+for line in open(sys.argv[2]):
+    src, sport, dst, dport, kind, name, sig = line.rstrip("\n").split("\t")
+    which = [st for st in stacks if is_stack(st, sig)]
+    if len(which) > 1:
+        which = [st for st in which if fields(st["signature"])["win"] != "*"]
+    if len(which) != 1:
+        bad.append(f"{src}: {sig} is {len(which)} stacks")
+        continue
+    st = which[0]
+    want = ("nmap SYN scan" if st["p0f"] == "NMap SYN scan" else "-" if st["p0f"] == "???" else st["p0f"],
+            st["match"])
+    n += 1
+    seen.add(st["name"])
+    if (name, kind) != want:
+        bad.append(f"{src} ({st['name']}): wormwatch says {name!r} ({kind}), the simulator meant {want}")
+assert not bad, "\n".join(bad[:20]) + f"\n({len(bad)} SYNs)"
+assert n == sum(st["syns"] for st in stacks), (n, [(st["name"], st["syns"]) for st in stacks])
+assert len(seen) == len(stacks), seen
+print(f"{n} SYNs of {len(seen)} stacks read from the netfilter lines by wormwatch: every one named as meant")
 PY
