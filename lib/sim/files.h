@@ -6,9 +6,11 @@
  * lib/out/write.h), truth.csv (time,infected,vulnerable per simulated
  * minute) and scenario.json (every parameter, the sensor blocks and the
  * counts; with scenarios, each one's parameters and ground truth; the TCP
- * stacks of the sources, sim/stack.h, with their SYNs and sources). The engine hands out events in time order, so each file is in
- * time order as written. Nothing depends on the clock or the directory's
- * name: the same options give byte-identical files. */
+ * stacks of the sources, sim/stack.h, with their SYNs and sources). The
+ * engine hands out events in time order, so each file is in time order as
+ * written. Nothing depends on the clock or the directory's name: the same
+ * options give byte-identical files.
+ */
 #ifndef WW_SIM_FILES_H
 #define WW_SIM_FILES_H
 #include <stddef.h>

@@ -953,8 +953,8 @@ static void scen_minute(struct ww_sim *s, int64_t m)
             uint32_t src = s->campaign[ww_rng_below(r, o->campaign_sources)];
             uint64_t idx = ww_rng_below(r, s->M);
             probe_shape(r, src, o->campaign_port.proto, &sport, &flags);
-            push_event(s, WW_SIM_CAMPAIGN, WW_SIM_ROLE_CAMPAIGN, ts, src, idx, sport, o->campaign_port.port,
-                       o->campaign_port.proto, flags);
+            push_event(s, WW_SIM_CAMPAIGN, WW_SIM_ROLE_CAMPAIGN, ts, src, idx, sport,
+                       o->campaign_port.port, o->campaign_port.proto, flags);
         }
     }
     if ((o->scenarios & WW_SCEN_FLOOD) && overlap(m, T, T + o->flood_us, &a, &b)) {
@@ -965,8 +965,9 @@ static void scen_minute(struct ww_sim *s, int64_t m)
             int64_t ts = a + (int64_t)ww_rng_below(r, (uint64_t)(b - a));
             uint32_t src = public_addr(s, r);
             sport = (uint16_t)(1024 + ww_rng_below(r, 64512));
-            push_event(s, WW_SIM_FLOOD, WW_SIM_ROLE_FLOOD, ts, src, s->flood_idx, sport, o->flood_port.port,
-                       o->flood_port.proto, o->flood_port.proto == WW_PROTO_TCP ? WW_TH_SYN : 0);
+            push_event(s, WW_SIM_FLOOD, WW_SIM_ROLE_FLOOD, ts, src, s->flood_idx, sport,
+                       o->flood_port.port, o->flood_port.proto,
+                       o->flood_port.proto == WW_PROTO_TCP ? WW_TH_SYN : 0);
         }
     }
     if ((o->scenarios & WW_SCEN_SCANNERS) && overlap(m, T, T + SWEEP_US, &a, &b)) {
@@ -997,10 +998,12 @@ static void scen_minute(struct ww_sim *s, int64_t m)
             double u = ww_rng_uniform(r);
             uint16_t dport = (uint16_t)(1024 + ww_rng_below(r, 64512));
             if (u < 0.95)
-                push_event(s, WW_SIM_BACKSCATTER, WW_SIM_ROLE_HOST, ts, s->chosen.victim, idx, o->victim_port.port, dport,
-                           WW_PROTO_TCP, u < 0.8 ? WW_TH_SYN | WW_TH_ACK : WW_TH_RST | WW_TH_ACK);
+                push_event(s, WW_SIM_BACKSCATTER, WW_SIM_ROLE_HOST, ts, s->chosen.victim, idx,
+                           o->victim_port.port, dport, WW_PROTO_TCP,
+                           u < 0.8 ? WW_TH_SYN | WW_TH_ACK : WW_TH_RST | WW_TH_ACK);
             else /* type 3, code 3 */
-                push_event(s, WW_SIM_BACKSCATTER, WW_SIM_ROLE_HOST, ts, s->chosen.victim, idx, 3, 3, WW_PROTO_ICMP, 0);
+                push_event(s, WW_SIM_BACKSCATTER, WW_SIM_ROLE_HOST, ts, s->chosen.victim, idx, 3, 3,
+                           WW_PROTO_ICMP, 0);
         }
     }
 }
@@ -1230,8 +1233,8 @@ static void bg_sweep(struct ww_sim *s, int64_t m)
     double pps = fmin(lognormal(r, 30, 1.2), 5000);
     int64_t t = m + (int64_t)ww_rng_below(r, (uint64_t)WW_MIN_US);
     for (uint64_t j = 0; j < size; j++)
-        bg_event(s, WW_SIM_ROLE_SCANNER, t + (int64_t)((double)j / pps * WW_SEC_US), src, s->cum[k] + first + j,
-                 ephemeral(r, src, SP_EPH), port, WW_PROTO_TCP, WW_TH_SYN);
+        bg_event(s, WW_SIM_ROLE_SCANNER, t + (int64_t)((double)j / pps * WW_SEC_US), src,
+                 s->cum[k] + first + j, ephemeral(r, src, SP_EPH), port, WW_PROTO_TCP, WW_TH_SYN);
 }
 
 /* One source probes many ports of one monitored host. */
@@ -1246,8 +1249,9 @@ static void bg_vertical(struct ww_sim *s, int64_t m)
     int64_t t = m + (int64_t)ww_rng_below(r, (uint64_t)WW_MIN_US);
     walk_init(r, range, &a, &b);
     for (uint64_t j = 0; j < nports; j++)
-        bg_event(s, WW_SIM_ROLE_SCANNER, t + (int64_t)((double)j / pps * WW_SEC_US), src, idx, ephemeral(r, src, SP_EPH),
-                 (uint16_t)(1 + walk(a, b, j, range)), WW_PROTO_TCP, WW_TH_SYN);
+        bg_event(s, WW_SIM_ROLE_SCANNER, t + (int64_t)((double)j / pps * WW_SEC_US), src, idx,
+                 ephemeral(r, src, SP_EPH), (uint16_t)(1 + walk(a, b, j, range)), WW_PROTO_TCP,
+                 WW_TH_SYN);
 }
 
 /* One to three heavy sources on one random port for an hour. */
