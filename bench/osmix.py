@@ -88,7 +88,7 @@ def main():
     newc = collections.Counter((l, h) for t, l, h in first.values() if t >= start)
     nb, nn = sum(bgc.values()), sum(newc.values())
     mix = s.get("os_mix") if s else None
-    sm = {(r["os"], r["match"]): r["sources"] for r in mix["top"]} if mix else {}
+    sm = {(r["os"], r["match"]): r["sources"] for r in mix["rows"]} if mix else {}
     known = mix["known"] if mix else 0
     def alias(k):  # analyze spells nmap's label as the contract does
         return ("NMap SYN scan", k[1]) if k[0] == "nmap SYN scan" else k
@@ -120,6 +120,10 @@ def main():
             k[0], k[1], pct(newc.get(k, 0), nn), pct(sm.get(k, 0), known) if mix else "-",
             pct(bgc.get(k, 0), nb), pct(truth.get(k, 0), tw)))
     xp, nt = ("Windows XP", "exact"), ("Windows NT kernel", "generic")
+    if mix:
+        lines += ["", "The surge's sample, by `analyze --p0f-db`: %s \"Windows XP\", %s \"Windows NT "
+                  "kernel\"." % (pct(sm.get(("Windows XP", "exact"), 0), known),
+                                  pct(sm.get(("Windows NT kernel", "generic"), 0), known))]
     lines += ["", "In short: %s of the sources new to 139/tcp since the worm are p0f's \"Windows XP\" "
               "(Windows 2000 and XP) and %s more its generic \"Windows NT kernel\" (XP's window "
               "rounded to 44 segments, or Windows 10); of the port's background, %s and %s, the rest "
