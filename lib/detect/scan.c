@@ -48,6 +48,21 @@
  * results are asked for: both thresholds reached = block, one = vertical or
  * horizontal, neither (a TRW catch) = vertical if ports > targets.
  *
+ * Groups: sources are keyed by their address masked to their family's
+ * prefix (ww_addr_group: v6_prefix 64, v4_prefix 32 = each address alone),
+ * so a scanner rotating its address inside a /64 is one source to the
+ * thresholds and to TRW. The entry keeps the smallest address seen (the
+ * group's key is that address masked: one address field serves both, the
+ * index's equality masks it) and a ww_dcount of the addresses' hashes; a
+ * group is reported as its address while it showed one, else as its
+ * prefix with the number of addresses.
+ *
+ * Slow scans (slow.c): every probe the thresholds count, from a group not
+ * flagged, also goes to the long-horizon detector (24 h, two generations
+ * of sketches, an admission table so that one-probe sources cost nothing
+ * there). Its calls are reported with slow set, for the kinds (horizontal,
+ * vertical) the group's fast call, if any, does not already cover.
+ *
  * Table: sources live in a dense array `ents` that doubles as it fills;
  * `index` (core/hash.h) finds them by ww_addr_hash. Entries are removed
  * only by a sweep, which compacts the array and rebuilds the index:
@@ -60,10 +75,12 @@
  * Flagged sources are never forgotten (they are the results); their window
  * sets are released when they are flagged.
  *
- * Memory: 168 bytes per entry (struct src; the OS took 2 bytes of padding) + 11..21 bytes of index, plus
- * the ww_dcount tables of sources seen at >= 2 distinct targets or ports
+ * Memory: 184 bytes per entry (struct src) + 11..21 bytes of index, plus
+ * the ww_dcount tables of groups seen at >= 2 distinct targets, ports or
+ * addresses
  * (64 bytes at 2..6 values, up to 2 KiB at 128, then a 4.2 KiB HLL, for each
- * of 4 sets). A one-shot source (the bulk of background radiation) costs
+ * of 5 sets), plus the slow detector's (slow.c: <= ~40 MiB, 1 MiB while no
+ * group shows two distinct probes). A one-shot source (the bulk of background radiation) costs
  * ~180 bytes; with max_sources = 2^20, the non-flagged part stays below
  * ~2^20 * (180 + the dcount tables of the busier sources); the entry array
  * doubles as it grows, so up to twice that is reserved. Hot path: no
@@ -82,7 +99,7 @@
 enum { M_NONE = 0, M_TRW, M_THRESHOLD };
 
 struct src {
-    struct ww_addr addr;
+    struct ww_addr addr;  /* the smallest address seen; masked: the group's key */
     uint8_t method;       /* M_*; != M_NONE: flagged */
     uint8_t dead;         /* marked by a sweep */
     uint8_t nprotos;
@@ -95,8 +112,9 @@ struct src {
     double llr;           /* TRW log-likelihood ratio */
     struct ww_dcount targets, ports;   /* whole input */
     struct ww_dcount wtargets, wports; /* this window (unflagged only) */
+    struct ww_dcount addrs;            /* the group's addresses */
 };
-_Static_assert(sizeof(struct src) == 168, "the memory bound above: keep it true");
+_Static_assert(sizeof(struct src) == 184, "the memory bound above: keep it true");
 
 struct ww_scan {
     struct ww_scan_opts o;
@@ -104,7 +122,8 @@ struct ww_scan {
     struct src *ents;
     size_t n, cap;        /* entries in use, allocated */
     size_t nlive;         /* entries not flagged */
-    struct ww_hash index; /* address -> entry */
+    struct ww_hash index; /* group -> entry */
+    struct ww_slow *slow; /* NULL: no long horizon */
     struct ww_sweep_clock clk;     /* event time; idle state swept as it passes */
     struct ww_scanner *res;
     size_t nres;
@@ -121,6 +140,9 @@ void ww_scan_opts_default(struct ww_scan_opts *o)
     o->trw_beta = 0.99;
     o->max_sources = (size_t)1 << 20;
     o->idle_us = 3600 * INT64_C(1000000);
+    o->v4_prefix = 32;
+    o->v6_prefix = 64;
+    ww_slow_opts_default(&o->slow);
 }
 
 struct ww_scan *ww_scan_new(const struct ww_scan_opts *o)
@@ -130,6 +152,9 @@ struct ww_scan *ww_scan_new(const struct ww_scan_opts *o)
     else ww_scan_opts_default(&s->o);
     if (s->o.max_sources < 1) s->o.max_sources = 1;
     if (s->o.max_sources > UINT32_MAX / 4) s->o.max_sources = UINT32_MAX / 4;
+    if (s->o.v4_prefix < 1 || s->o.v4_prefix > 32) s->o.v4_prefix = 32;
+    if (s->o.v6_prefix < 1 || s->o.v6_prefix > 128) s->o.v6_prefix = 128;
+    if (s->o.slow.horizon_us > 0) s->slow = ww_slow_new(&s->o.slow);
     const struct ww_scan_opts *p = &s->o;
     s->step_success = log(p->trw_theta1 / p->trw_theta0);
     s->step_failure = log((1 - p->trw_theta1) / (1 - p->trw_theta0));
@@ -147,6 +172,22 @@ static void release_src(struct src *e)
     ww_dcount_release(&e->ports);
     ww_dcount_release(&e->wtargets);
     ww_dcount_release(&e->wports);
+    ww_dcount_release(&e->addrs);
+}
+
+/* The group a source address belongs to, and its length. */
+static struct ww_addr group_of(const struct ww_scan *s, const struct ww_addr *a, unsigned *len)
+{
+    struct ww_addr g;
+    ww_addr_group(a, s->o.v4_prefix, s->o.v6_prefix, &g, len);
+    return g;
+}
+
+static uint64_t group_hash(const struct ww_scan *s, const struct ww_addr *a)
+{
+    unsigned len;
+    struct ww_addr g = group_of(s, a, &len);
+    return ww_addr_hash(&g);
 }
 
 struct by_last { int64_t last_us; size_t idx; };
@@ -213,17 +254,21 @@ static void sweep(struct ww_scan *s, size_t keep)
     s->nlive = live;
     ww_hash_clear(&s->index); /* the survivors moved: index them anew */
     for (size_t k = 0; k < s->n; k++)
-        ww_hash_put(&s->index, ww_addr_hash(&s->ents[k].addr), (uint32_t)k);
+        ww_hash_put(&s->index, group_hash(s, &s->ents[k].addr), (uint32_t)k);
 }
 
-static int same_addr(const void *ents, uint32_t i, const void *a)
+/* Does entry i's group have key g? (ctx: the detector) */
+static int same_group(const void *ctx, uint32_t i, const void *g)
 {
-    return ww_addr_eq(&((const struct src *)ents)[i].addr, a);
+    const struct ww_scan *s = ctx;
+    unsigned len;
+    struct ww_addr k = group_of(s, &s->ents[i].addr, &len);
+    return ww_addr_eq(&k, g);
 }
 
-static struct src *lookup(struct ww_scan *s, const struct ww_addr *a, uint64_t h)
+static struct src *lookup(struct ww_scan *s, const struct ww_addr *g, uint64_t h)
 {
-    uint32_t i = ww_hash_find(&s->index, h, same_addr, s->ents, a);
+    uint32_t i = ww_hash_find(&s->index, h, same_group, s, g);
     return i == WW_HASH_NONE ? NULL : &s->ents[i];
 }
 
@@ -281,7 +326,9 @@ static uint64_t port_hash(const struct ww_event *ev)
 
 void ww_scan_prefetch(const struct ww_scan *s, const struct ww_event *ev, int stage)
 {
-    uint64_t ah = ww_addr_hash(&ev->src);
+    unsigned len;
+    struct ww_addr g = group_of(s, &ev->src, &len);
+    uint64_t ah = ww_addr_hash(&g);
     if (stage == 0) {
         ww_hash_prefetch(&s->index, ah);
         return;
@@ -294,7 +341,7 @@ void ww_scan_prefetch(const struct ww_scan *s, const struct ww_event *ev, int st
         }
         return;
     }
-    uint32_t i = ww_hash_find(&s->index, ah, same_addr, s->ents, &ev->src);
+    uint32_t i = ww_hash_find(&s->index, ah, same_group, s, &g);
     if (i == WW_HASH_NONE) return;
     const struct src *e = &s->ents[i];
     uint64_t th = ww_addr_hash(&ev->dst), ph = port_hash(ev);
@@ -315,9 +362,13 @@ void ww_scan_event(struct ww_scan *s, const struct ww_event *ev)
     int due;
     int64_t ts = ww_sweep_tick(&s->clk, ev->ts_us, s->o.idle_us, &due); /* +-2^61 us: differences in range */
     if (due) sweep(s, SIZE_MAX);
-    uint64_t ah = ww_addr_hash(&ev->src);
-    struct src *e = lookup(s, &ev->src, ah);
-    if (!e) e = insert(s, &ev->src, ah, ts);
+    unsigned len;
+    struct ww_addr g = group_of(s, &ev->src, &len);
+    uint64_t gh = ww_addr_hash(&g), sh = ww_addr_hash(&ev->src);
+    struct src *e = lookup(s, &g, gh);
+    if (!e) e = insert(s, &ev->src, gh, ts);
+    else if (memcmp(ev->src.b, e->addr.b, sizeof e->addr.b) < 0) e->addr = ev->src;
+    ww_dcount_add(&e->addrs, sh);
 
     uint64_t c = ev->count ? ev->count : 1;
     e->probes += c;
@@ -340,6 +391,7 @@ void ww_scan_event(struct ww_scan *s, const struct ww_event *ev)
         if (e->llr <= s->eta0) e->llr = 0;
     }
     if (ev->outcome == WW_OUTCOME_SUCCESS) return; /* not a probe: see above */
+    if (s->slow) ww_slow_probe(s->slow, &g, gh, &ev->src, sh, ts, th, ph);
     if (ts - e->epoch_us >= s->o.window_us || e->epoch_us - ts >= s->o.window_us) {
         ww_dcount_release(&e->wtargets);
         ww_dcount_release(&e->wports);
@@ -357,42 +409,109 @@ static int cmp_scanner(const void *a, const void *b)
     const struct ww_scanner *x = a, *y = b;
     if (x->probes != y->probes) return x->probes > y->probes ? -1 : 1;
     if (x->first_us != y->first_us) return x->first_us < y->first_us ? -1 : 1;
-    return memcmp(x->src.b, y->src.b, sizeof x->src.b);
+    int c = memcmp(x->src.b, y->src.b, sizeof x->src.b);
+    if (c) return c;
+    if (x->prefix != y->prefix) return x->prefix < y->prefix ? -1 : 1;
+    return x->slow - y->slow;
+}
+
+/* src: the one address the group showed, else its prefix. */
+static void set_src(const struct ww_scan *s, struct ww_scanner *r, const struct ww_addr *rep,
+                    uint64_t addresses)
+{
+    unsigned len;
+    struct ww_addr g = group_of(s, rep, &len);
+    r->addresses = addresses ? addresses : 1;
+    r->src = r->addresses > 1 ? g : *rep;
+    r->prefix = r->addresses > 1 ? (uint8_t)len : 0;
+}
+
+/* A flagged entry's totals into r. */
+static void totals(const struct ww_scan *s, struct ww_scanner *r, const struct src *e)
+{
+    set_src(s, r, &e->addr, ww_dcount_count(&e->addrs));
+    r->probes = e->probes;
+    r->targets = ww_dcount_count(&e->targets);
+    r->ports = ww_dcount_count(&e->ports);
+    r->first_us = e->first_us;
+    r->last_us = e->last_us;
+    r->probe_mask = e->probe_mask;
+    r->os = e->os;
+    r->nprotos = e->nprotos;
+    for (unsigned i = 0; i < e->nprotos; i++) {  /* insertion sort, desc */
+        unsigned j = i;
+        for (; j > 0 && r->protos[j - 1].probes < e->proto_probes[i]; j--)
+            r->protos[j] = r->protos[j - 1];
+        r->protos[j].proto = e->proto[i];
+        r->protos[j].probes = e->proto_probes[i];
+    }
+}
+
+static unsigned kind_bits(const char *kind)
+{
+    return !strcmp(kind, "block") ? WW_SLOW_HORIZONTAL | WW_SLOW_VERTICAL
+         : !strcmp(kind, "vertical") ? WW_SLOW_VERTICAL : WW_SLOW_HORIZONTAL;
+}
+
+static const char *kind_of(const struct ww_scan *s, const struct ww_scanner *r)
+{
+    int vert = r->ports >= s->o.vertical_ports, hor = r->targets >= s->o.horizontal_hosts;
+    return vert && hor ? "block" : vert ? "vertical" : hor ? "horizontal"
+         : r->ports > r->targets ? "vertical" : "horizontal";
 }
 
 size_t ww_scan_results(struct ww_scan *s, const struct ww_scanner **out)
 {
+    const struct ww_slow_call *calls = NULL;
+    size_t ncalls = s->slow ? ww_slow_calls(s->slow, &calls) : 0;
     ww_free(s->res);
-    s->res = ww_calloc(s->n - s->nlive + 1, sizeof *s->res);
+    s->res = ww_calloc(s->n - s->nlive + ncalls + 1, sizeof *s->res);
     s->nres = 0;
     for (size_t k = 0; k < s->n; k++) {
         const struct src *e = &s->ents[k];
         if (!e->method) continue;
         struct ww_scanner *r = &s->res[s->nres++];
-        r->src = e->addr;
+        totals(s, r, e);
         r->method = e->method == M_TRW ? "trw" : "threshold";
-        r->probes = e->probes;
-        r->targets = ww_dcount_count(&e->targets);
-        r->ports = ww_dcount_count(&e->ports);
-        r->first_us = e->first_us;
-        r->last_us = e->last_us;
-        r->probe_mask = e->probe_mask;
-        r->os = e->os;
-        int vert = r->ports >= s->o.vertical_ports, hor = r->targets >= s->o.horizontal_hosts;
-        r->kind = vert && hor ? "block" : vert ? "vertical" : hor ? "horizontal"
-                : r->ports > r->targets ? "vertical" : "horizontal";
-        r->nprotos = e->nprotos;
-        for (unsigned i = 0; i < e->nprotos; i++) {  /* insertion sort, desc */
-            unsigned j = i;
-            for (; j > 0 && r->protos[j - 1].probes < e->proto_probes[i]; j--)
-                r->protos[j] = r->protos[j - 1];
-            r->protos[j].proto = e->proto[i];
-            r->protos[j].probes = e->proto_probes[i];
+        r->kind = kind_of(s, r);
+    }
+    for (size_t k = 0; k < ncalls; k++) {
+        const struct ww_slow_call *c = &calls[k];
+        const struct src *e = lookup(s, &c->group, ww_addr_hash(&c->group));
+        struct ww_scanner *r = &s->res[s->nres];
+        unsigned kinds = c->kinds;
+        if (e && e->method) {
+            totals(s, r, e);
+            kinds &= ~kind_bits(kind_of(s, r));
         }
+        if (!kinds) continue; /* the fast call says it already */
+        if (e) { /* the exact totals, over all the group was tracked */
+            totals(s, r, e);
+            if (c->first_us < r->first_us) r->first_us = c->first_us;
+            if (c->last_us > r->last_us) r->last_us = c->last_us;
+            if (c->probes > r->probes) r->probes = c->probes;
+        } else { /* forgotten there (idle): the sketches' estimates */
+            *r = (struct ww_scanner){.probes = c->probes, .targets = c->targets, .ports = c->ports,
+                                     .first_us = c->first_us, .last_us = c->last_us};
+            set_src(s, r, &c->rep, c->addresses);
+        }
+        r->kind = kinds == (WW_SLOW_HORIZONTAL | WW_SLOW_VERTICAL) ? "block"
+                : kinds == WW_SLOW_VERTICAL ? "vertical" : "horizontal";
+        r->method = "threshold";
+        r->slow = 1;
+        r->span_us = c->last_us - c->first_us;
+        s->nres++;
     }
     qsort(s->res, s->nres, sizeof *s->res, cmp_scanner);
     *out = s->res;
     return s->nres;
+}
+
+char *ww_scanner_src(const struct ww_scanner *r, char *buf)
+{
+    if (!r->prefix) return ww_addr_format(&r->src, buf);
+    struct ww_cidr c = {r->src, r->prefix};
+    return ww_cidr_format(&c, buf);
 }
 
 size_t ww_scan_sources(const struct ww_scan *s)
@@ -406,8 +525,9 @@ size_t ww_scan_memory(const struct ww_scan *s)
                s->nres * sizeof *s->res;
     for (size_t k = 0; k < s->n; k++) /* counted when asked: the hot path keeps no tally */
         m += ww_dcount_bytes(&s->ents[k].targets) + ww_dcount_bytes(&s->ents[k].ports) +
-             ww_dcount_bytes(&s->ents[k].wtargets) + ww_dcount_bytes(&s->ents[k].wports);
-    return m;
+             ww_dcount_bytes(&s->ents[k].wtargets) + ww_dcount_bytes(&s->ents[k].wports) +
+             ww_dcount_bytes(&s->ents[k].addrs);
+    return m + (s->slow ? ww_slow_memory(s->slow) : 0);
 }
 
 void ww_scan_free(struct ww_scan *s)
@@ -416,6 +536,7 @@ void ww_scan_free(struct ww_scan *s)
     for (size_t k = 0; k < s->n; k++) release_src(&s->ents[k]);
     ww_free(s->ents);
     ww_hash_release(&s->index);
+    ww_slow_free(s->slow);
     ww_free(s->res);
     ww_free(s);
 }
