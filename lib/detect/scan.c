@@ -485,16 +485,16 @@ size_t ww_scan_results(struct ww_scan *s, const struct ww_scanner **out)
             kinds &= ~kind_bits(kind_of(s, r));
         }
         if (!kinds) continue; /* the fast call says it already */
-        if (e) { /* the exact totals, over all the group was tracked */
-            totals(s, r, e);
-            if (c->first_us < r->first_us) r->first_us = c->first_us;
-            if (c->last_us > r->last_us) r->last_us = c->last_us;
-            if (c->probes > r->probes) r->probes = c->probes;
-        } else { /* forgotten there (idle): the sketches' estimates */
-            *r = (struct ww_scanner){.probes = c->probes, .targets = c->targets, .ports = c->ports,
-                                     .first_us = c->first_us, .last_us = c->last_us};
-            set_src(s, r, &c->rep, c->addresses);
-        }
+        /* The fast entry's exact totals where it holds more (it may have
+         * been forgotten while idle and made anew), else the sketches'. */
+        if (e) totals(s, r, e);
+        else *r = (struct ww_scanner){.first_us = c->first_us, .last_us = c->last_us};
+        if (!e || (r->addresses == 1 && c->addresses > 1)) set_src(s, r, &c->rep, c->addresses);
+        if (c->probes > r->probes) r->probes = c->probes;
+        if (c->targets > r->targets) r->targets = c->targets;
+        if (c->ports > r->ports) r->ports = c->ports;
+        if (c->first_us < r->first_us) r->first_us = c->first_us;
+        if (c->last_us > r->last_us) r->last_us = c->last_us;
         r->kind = kinds == (WW_SLOW_HORIZONTAL | WW_SLOW_VERTICAL) ? "block"
                 : kinds == WW_SLOW_VERTICAL ? "vertical" : "horizontal";
         r->method = "threshold";

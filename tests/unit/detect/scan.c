@@ -470,18 +470,18 @@ static void grouping(void)
 }
 
 /* A horizontal scan of 22/tcp: `count` hosts, one probe every `gap`, from
- * start; order 1 shuffles the probes within each hour (as pooled logs). */
+ * start; order 1 reverses the probes within each 6 hours (pooled logs out
+ * of order; the call comes before the earliest probes arrive). */
 static struct ww_scan *sweep22(struct ww_scan *s, uint32_t src, uint32_t count, int64_t start,
                                int64_t gap, int order)
 {
-    uint32_t per = (uint32_t)(3600 * SEC / gap);
+    uint32_t per = (uint32_t)(6 * 3600 * SEC / gap);
     if (per < 1) per = 1;
     for (uint32_t i = 0; i < count; i++) {
         uint32_t j = i;
-        if (order) { /* a fixed permutation inside each run of `per` probes */
+        if (order) {
             uint32_t base = i / per * per, len = count - base < per ? count - base : per;
-            j = base + (i - base) * 7919 % len;
-            if (len % 7919 == 0) j = i;
+            j = base + len - 1 - (i - base);
         }
         struct ww_event e = ev(src, NET + 1 + j, 22, start + (int64_t)j * gap);
         ww_scan_event(s, &e);
@@ -503,7 +503,10 @@ static void slow(void)
             CHECK_STR(r->kind, "horizontal");
             CHECK_STR(r->method, "threshold");
             CHECK_INT(r->probes, 288);
-            CHECK(near(r->targets, 288));
+            /* reversed, the window's entry idles between blocks and is made
+             * anew: its exact totals cover the last block; the sketches' 150
+             * to 288 within the horizon are what is known */
+            CHECK(order ? r->targets >= 140 : near(r->targets, 288));
             CHECK_INT(r->first_us, T0);
             CHECK_INT(r->span_us, 287 * 300 * SEC);
             CHECK_INT(r->addresses, 1);
@@ -517,6 +520,20 @@ static void slow(void)
     if (r) {
         CHECK(!r->slow);
         CHECK_STR(r->kind, "horizontal");
+    }
+    ww_scan_free(s);
+    /* slow for 8 h (called), then a burst the window calls: reported once, as the burst */
+    s = sweep22(ww_scan_new(NULL), SRC, 100, T0, 300 * SEC, 0);
+    for (uint32_t i = 0; i < 30; i++) {
+        struct ww_event e = ev(SRC, NET + 1000 + i, 22, T0 + 100 * 300 * SEC + i * SEC);
+        ww_scan_event(s, &e);
+    }
+    r = one(s, &n);
+    CHECK_INT(n, 1);
+    if (r) {
+        CHECK(!r->slow);
+        CHECK_STR(r->kind, "horizontal");
+        CHECK(near(r->targets, 130));
     }
     ww_scan_free(s);
     /* 1 probe / 30 min for 24 h: 48 hosts, below 64; found at --slow-host-threshold 40 */

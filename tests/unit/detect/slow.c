@@ -31,9 +31,11 @@ static void probe(struct ww_slow *s, uint32_t g, uint32_t t, uint16_t p, int64_t
 static void admission(void)
 {
     struct ww_slow *s = ww_slow_new(NULL);
-    /* 100,000 sources, one probe each, and each again to the same host and port */
-    for (uint32_t i = 0; i < 100000; i++) probe(s, 0x0A000000u + i, 0xC0000201u, 23, T0 + i * SEC);
-    for (uint32_t i = 0; i < 100000; i++) probe(s, 0x0A000000u + i, 0xC0000201u, 23, T0 + (100000 + i) * SEC);
+    /* 100,000 sources, one probe each, then again to the same host and port */
+    for (uint32_t i = 0; i < 100000; i++) {
+        probe(s, 0x0A000000u + i, 0xC0000201u, 23, T0 + i * SEC);
+        probe(s, 0x0A000000u + i, 0xC0000201u, 23, T0 + i * SEC + 1);
+    }
     CHECK_INT(ww_slow_groups(s), 0);
     CHECK(ww_slow_memory(s) < 2 * 1024 * 1024);
     /* a second distinct (target, port) admits, and the first probe counts */
@@ -91,6 +93,18 @@ static void decay(void)
         for (uint32_t i = 0; i < 50; i++) probe(s, 1, 200 + i, 22, T0 + gap * HOUR + i * 60 * SEC);
         const struct ww_slow_call *c;
         CHECK_INT(ww_slow_calls(s, &c), gap < 12); /* gaps 1: called; 14, 27, 40: forgotten */
+        ww_slow_free(s);
+    }
+    /* a called group (never forgotten) forgets its evidence all the same:
+     * 20 ports, then 20 others 30 h later, are no vertical scan (T0 is
+     * 1.8 h before a half-horizon boundary: the evidence spans two) */
+    for (int64_t gap = 2; gap <= 30; gap += 28) {
+        struct ww_slow *s = ww_slow_new(NULL);
+        for (uint32_t i = 0; i < 70; i++) probe(s, 1, 100 + i, (uint16_t)(i < 20 ? 1000 + i : 22), T0 + i * 200 * SEC);
+        for (uint32_t i = 0; i < 20; i++) probe(s, 1, 100, (uint16_t)(2000 + i), T0 + gap * HOUR + i * 60 * SEC);
+        const struct ww_slow_call *c;
+        CHECK_INT(ww_slow_calls(s, &c), 1);
+        CHECK_INT(c->kinds, gap == 2 ? WW_SLOW_HORIZONTAL | WW_SLOW_VERTICAL : WW_SLOW_HORIZONTAL);
         ww_slow_free(s);
     }
     /* a probe older than the horizon counts nowhere */
