@@ -235,14 +235,6 @@ void ww_addr_mask(struct ww_addr *a, unsigned len)
     memset(a->b + i, 0, 16 - i);
 }
 
-void ww_addr_group(const struct ww_addr *a, unsigned v4len, unsigned v6len,
-                   struct ww_addr *prefix, unsigned *len)
-{
-    *len = a->family == 4 ? v4len : v6len;
-    *prefix = *a;
-    ww_addr_mask(prefix, *len);
-}
-
 char *ww_cidr_format(const struct ww_cidr *c, char *buf)
 {
     ww_addr_format(&c->addr, buf);

@@ -62,8 +62,13 @@ void ww_addr_mask(struct ww_addr *a, unsigned len);
  * taken as one (scan detection, the collector, block): a masked to v4len
  * bits if IPv4, v6len if IPv6 (each in its own family: 32 and 128 group
  * nothing). *prefix gets the network and *len its length. */
-void ww_addr_group(const struct ww_addr *a, unsigned v4len, unsigned v6len,
-                   struct ww_addr *prefix, unsigned *len);
+static inline void ww_addr_group(const struct ww_addr *a, unsigned v4len, unsigned v6len,
+                                 struct ww_addr *prefix, unsigned *len)
+{
+    *len = a->family == 4 ? v4len : v6len;
+    *prefix = *a;
+    if (*len < (a->family == 4 ? 32u : 128u)) ww_addr_mask(prefix, *len); /* inline: every event's */
+}
 /* Networks of one family overlap iff one holds the other (prefixes nest or
  * are disjoint); different families never do. */
 int ww_cidr_overlaps(const struct ww_cidr *a, const struct ww_cidr *b);

@@ -58,7 +58,8 @@
  * prefix with the number of addresses.
  *
  * Slow scans (slow.c): every probe the thresholds count, from a group not
- * flagged, also goes to the long-horizon detector (24 h, two generations
+ * flagged, that is new in its window (a target or a port; a repeat within
+ * the window would set the same sketch bits) also goes to the long-horizon detector (24 h, two generations
  * of sketches, an admission table so that one-probe sources cost nothing
  * there). Its calls are reported with slow set, for the kinds (horizontal,
  * vertical) the group's fast call, if any, does not already cover.
@@ -75,7 +76,8 @@
  * Flagged sources are never forgotten (they are the results); their window
  * sets are released when they are flagged.
  *
- * Memory: 184 bytes per entry (struct src) + 11..21 bytes of index, plus
+ * Memory: 168 bytes per entry (struct src; the addresses' counter took the
+ * 16 bytes the top protocols' counts gave up, 32 bits each now) + 11..21 bytes of index, plus
  * the ww_dcount tables of groups seen at >= 2 distinct targets, ports or
  * addresses
  * (64 bytes at 2..6 values, up to 2 KiB at 128, then a 4.2 KiB HLL, for each
@@ -108,13 +110,13 @@ struct src {
     uint16_t os;          /* smallest nonzero ev->os: order-independent (osdb.h) */
     int64_t first_us, last_us, epoch_us;
     uint64_t probes;
-    uint64_t proto_probes[4];
+    uint32_t proto_probes[4]; /* saturating: a source's top protocols past 2^32 probes are all "many" */
     double llr;           /* TRW log-likelihood ratio */
     struct ww_dcount targets, ports;   /* whole input */
     struct ww_dcount wtargets, wports; /* this window (unflagged only) */
     struct ww_dcount addrs;            /* the group's addresses */
 };
-_Static_assert(sizeof(struct src) == 184, "the memory bound above: keep it true");
+_Static_assert(sizeof(struct src) == 168, "the memory bound above: keep it true");
 
 struct ww_scan {
     struct ww_scan_opts o;
@@ -295,24 +297,29 @@ static void flag(struct ww_scan *s, struct src *e, uint8_t method)
     s->nlive--;
 }
 
+static uint32_t sat_add(uint32_t x, uint64_t c)
+{
+    return c >= UINT32_MAX - x ? UINT32_MAX : x + (uint32_t)c;
+}
+
 /* Space-Saving over 4 counters: exact while <= 4 protocols appear. */
 static void proto_add(struct src *e, uint8_t proto, uint64_t c)
 {
     unsigned i, min = 0;
     for (i = 0; i < e->nprotos; i++)
         if (e->proto[i] == proto) {
-            e->proto_probes[i] += c;
+            e->proto_probes[i] = sat_add(e->proto_probes[i], c);
             return;
         }
     if (e->nprotos < 4) {
         e->proto[e->nprotos] = proto;
-        e->proto_probes[e->nprotos++] = c;
+        e->proto_probes[e->nprotos++] = sat_add(0, c);
         return;
     }
     for (i = 1; i < 4; i++)
         if (e->proto_probes[i] < e->proto_probes[min]) min = i;
     e->proto[min] = proto;
-    e->proto_probes[min] += c;
+    e->proto_probes[min] = sat_add(e->proto_probes[min], c);
 }
 
 /* The (proto, port) value a scanner's port sets count. */
@@ -331,9 +338,11 @@ void ww_scan_prefetch(const struct ww_scan *s, const struct ww_event *ev, int st
     uint64_t ah = ww_addr_hash(&g);
     if (stage == 0) {
         ww_hash_prefetch(&s->index, ah);
+        if (s->slow) ww_slow_prefetch(s->slow, ah, 0);
         return;
     }
     if (stage == 1) {
+        if (s->slow) ww_slow_prefetch(s->slow, ah, 1);
         uint32_t i = ww_hash_peek(&s->index, ah);
         if (i != WW_HASH_NONE) {
             __builtin_prefetch(&s->ents[i]);
@@ -391,14 +400,13 @@ void ww_scan_event(struct ww_scan *s, const struct ww_event *ev)
         if (e->llr <= s->eta0) e->llr = 0;
     }
     if (ev->outcome == WW_OUTCOME_SUCCESS) return; /* not a probe: see above */
-    if (s->slow) ww_slow_probe(s->slow, &g, gh, &ev->src, sh, ts, th, ph);
     if (ts - e->epoch_us >= s->o.window_us || e->epoch_us - ts >= s->o.window_us) {
         ww_dcount_release(&e->wtargets);
         ww_dcount_release(&e->wports);
         e->epoch_us = ts;
     }
-    ww_dcount_add(&e->wtargets, th);
-    ww_dcount_add(&e->wports, ph);
+    int fresh = ww_dcount_add(&e->wtargets, th) | ww_dcount_add(&e->wports, ph);
+    if (fresh && s->slow) ww_slow_probe(s->slow, &g, gh, &ev->src, sh, ts, th, ph);
     if (ww_dcount_count(&e->wports) >= s->o.vertical_ports ||
         ww_dcount_count(&e->wtargets) >= s->o.horizontal_hosts)
         flag(s, e, M_THRESHOLD);

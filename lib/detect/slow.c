@@ -43,7 +43,7 @@
  * sources. A sweep every H/2 of event time forgets uncalled groups whose
  * two generations are both past; when max_groups (2^16) uncalled groups are
  * tracked and a new one comes, the least recently probed go until a
- * quarter is free. Memory: sizeof(struct grp) (296 bytes) + 11..21 bytes of
+ * quarter is free. Memory: sizeof(struct grp) (288 bytes) + 11..21 bytes of
  * index per group, at most (2^16 + called groups) of them, the array
  * doubling as it grows (~40 MiB at the bound, reached only by that many
  * groups each showing two distinct probes in H), plus the 1 MiB admission
@@ -63,17 +63,22 @@
 
 struct sketch { uint64_t w[BITS / 64]; };
 
+/* A probe reads the first two cache lines (key and times; generation 0's
+ * sketches) and, on a new bit, generation 1's. */
 struct grp {
     struct ww_addr key;
     uint8_t kinds;             /* WW_SLOW_* called; nonzero: never forgotten */
     uint8_t dead;              /* marked by a sweep */
-    struct ww_addr rep;
     int64_t gen;               /* the half-horizon slot of generation 0 */
     int64_t first[2], last[2]; /* each generation's probes (first > last: none) */
+    struct { struct sketch tg, pt; } g[2]; /* targets, ports: generation 0, 1 */
+    struct sketch ad;
+    struct ww_addr rep;
     int64_t call_first, call_last;
     uint64_t probes, targets, ports;
-    struct sketch tg[2], pt[2], ad;
 };
+
+_Static_assert(sizeof(struct grp) == 288, "the memory bound below: keep it true");
 
 struct adm { uint32_t tag; uint16_t t, p; int64_t ts; };
 
@@ -117,6 +122,13 @@ static int64_t gen_of(const struct ww_slow *s, int64_t ts)
     return ts >= 0 ? ts / s->half : -((-ts + s->half - 1) / s->half);
 }
 
+/* gen_of(ts), the division spared while ts is in g's current slot. */
+static int64_t gen_near(const struct ww_slow *s, const struct grp *g, int64_t ts)
+{
+    int64_t start = g->gen * s->half;
+    return ts >= start && ts - start < s->half ? g->gen : gen_of(s, ts);
+}
+
 static int set_bit(struct sketch *k, unsigned i)
 {
     uint64_t b = UINT64_C(1) << (i & 63), old = k->w[i >> 6];
@@ -135,8 +147,7 @@ static uint64_t estimate(const struct sketch *a, const struct sketch *b)
 
 static void clear_gen(struct grp *g, int k)
 {
-    memset(&g->tg[k], 0, sizeof g->tg[k]);
-    memset(&g->pt[k], 0, sizeof g->pt[k]);
+    memset(&g->g[k], 0, sizeof g->g[k]);
     g->first[k] = INT64_MAX;
     g->last[k] = INT64_MIN;
 }
@@ -155,10 +166,10 @@ static void call(struct ww_slow *s, struct grp *g, unsigned kind)
 static void add(struct ww_slow *s, struct grp *g, int64_t ts, unsigned tbit, unsigned pbit,
                 const struct ww_addr *src, uint64_t sh)
 {
-    int64_t gen = gen_of(s, ts);
+    int64_t gen = gen_near(s, g, ts);
     if (gen > g->gen) {
         if (gen == g->gen + 1) {
-            g->tg[1] = g->tg[0], g->pt[1] = g->pt[0];
+            g->g[1] = g->g[0];
             g->first[1] = g->first[0], g->last[1] = g->last[0];
         } else {
             clear_gen(g, 1);
@@ -177,13 +188,13 @@ static void add(struct ww_slow *s, struct grp *g, int64_t ts, unsigned tbit, uns
         set_bit(&g->ad, (unsigned)(sh >> 56));
         if (memcmp(src->b, g->rep.b, sizeof src->b) < 0) g->rep = *src;
     }
-    if (set_bit(&g->tg[k], tbit)) {
-        uint64_t e = estimate(&g->tg[0], &g->tg[1]);
+    if (set_bit(&g->g[k].tg, tbit)) {
+        uint64_t e = estimate(&g->g[0].tg, &g->g[1].tg);
         if (e > g->targets) g->targets = e;
         if (e >= s->o.hosts) call(s, g, WW_SLOW_HORIZONTAL);
     }
-    if (set_bit(&g->pt[k], pbit)) {
-        uint64_t e = estimate(&g->pt[0], &g->pt[1]);
+    if (set_bit(&g->g[k].pt, pbit)) {
+        uint64_t e = estimate(&g->g[0].pt, &g->g[1].pt);
         if (e > g->ports) g->ports = e;
         if (e >= s->o.ports) call(s, g, WW_SLOW_VERTICAL);
     }
@@ -258,6 +269,19 @@ static struct grp *insert(struct ww_slow *s, const struct ww_addr *group, uint64
     ww_hash_add(&s->index, gh, (uint32_t)s->n++);
     s->nlive++;
     return g;
+}
+
+void ww_slow_prefetch(const struct ww_slow *s, uint64_t gh, int stage)
+{
+    if (stage == 0) {
+        ww_hash_prefetch(&s->index, gh);
+        __builtin_prefetch(&s->adm[gh & (ADMIT - 1)]);
+        return;
+    }
+    uint32_t i = ww_hash_peek(&s->index, gh);
+    if (i == WW_HASH_NONE) return;
+    __builtin_prefetch(&s->ents[i]);
+    __builtin_prefetch(&s->ents[i].g[0]);
 }
 
 void ww_slow_probe(struct ww_slow *s, const struct ww_addr *group, uint64_t gh,

@@ -37,6 +37,9 @@ struct ww_slow *ww_slow_new(const struct ww_slow_opts *o); /* NULL o = defaults 
  * a port (their hashes th, ph: ww_addr_hash and the scan detector's). */
 void ww_slow_probe(struct ww_slow *s, const struct ww_addr *group, uint64_t gh,
                    const struct ww_addr *src, uint64_t sh, int64_t ts, uint64_t th, uint64_t ph);
+/* A hint: a probe of group gh comes soon. Stage 0 brings in its index and
+ * admission slots, 1 its group. */
+void ww_slow_prefetch(const struct ww_slow *s, uint64_t gh, int stage);
 /* The groups called, in the order they were first tracked; array owned by s,
  * valid until the next call or free. */
 size_t ww_slow_calls(struct ww_slow *s, const struct ww_slow_call **out);
