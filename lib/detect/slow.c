@@ -43,7 +43,7 @@
  * sources. A sweep every H/2 of event time forgets uncalled groups whose
  * two generations are both past; when max_groups (2^16) uncalled groups are
  * tracked and a new one comes, the least recently probed go until a
- * quarter is free. Memory: sizeof(struct grp) (288 bytes) + 11..21 bytes of
+ * quarter is free. Memory: sizeof(struct grp) (272 bytes) + 11..21 bytes of
  * index per group, at most (2^16 + called groups) of them, the array
  * doubling as it grows (~40 MiB at the bound, reached only by that many
  * groups each showing two distinct probes in H), plus the 1 MiB admission
@@ -63,28 +63,30 @@
 
 struct sketch { uint64_t w[BITS / 64]; };
 
-/* A probe reads the first two cache lines (key and times; generation 0's
- * sketches) and, on a new bit, generation 1's. */
+/* A probe touches the first 256 bytes (prefetched: four cache lines);
+ * the last 16 only once the group is called. */
 struct grp {
     struct ww_addr key;
     uint8_t kinds;             /* WW_SLOW_* called; nonzero: never forgotten */
     uint8_t dead;              /* marked by a sweep */
+    uint16_t ztg, zpt;         /* fewest clear bits the union had: the largest estimates */
     int64_t gen;               /* the half-horizon slot of generation 0 */
     int64_t first[2], last[2]; /* each generation's probes (first > last: none) */
     struct { struct sketch tg, pt; } g[2]; /* targets, ports: generation 0, 1 */
-    struct sketch ad;
+    struct sketch ad;          /* addresses, since admission */
     struct ww_addr rep;
+    uint64_t probes;
     int64_t call_first, call_last;
-    uint64_t probes, targets, ports;
 };
 
-_Static_assert(sizeof(struct grp) == 288, "the memory bound below: keep it true");
+_Static_assert(sizeof(struct grp) == 272, "the memory bound below: keep it true");
 
 struct adm { uint32_t tag; uint16_t t, p; int64_t ts; };
 
 struct ww_slow {
     struct ww_slow_opts o;
     int64_t half;
+    unsigned zhosts, zports;   /* a union with at most this many clear bits is called */
     struct grp *ents;
     size_t n, cap, nlive;      /* groups, allocated, uncalled */
     struct ww_hash index;
@@ -92,6 +94,30 @@ struct ww_slow {
     struct ww_sweep_clock clk;
     struct ww_slow_call *res;
 };
+
+/* Clear bits of the union of a and b (b may be NULL). */
+static unsigned zeros(const struct sketch *a, const struct sketch *b)
+{
+    unsigned z = 0;
+    for (unsigned i = 0; i < BITS / 64; i++)
+        z += (unsigned)__builtin_popcountll(~(a->w[i] | (b ? b->w[i] : 0)));
+    return z;
+}
+
+/* Linear counting: the values behind z clear bits. */
+static uint64_t estimate(unsigned z)
+{
+    return (uint64_t)llround(BITS * log((double)BITS / (z ? z : 1)));
+}
+
+/* The most clear bits at which the estimate reaches thr: the hot path
+ * compares bit counts, no logarithm. */
+static unsigned zeros_at(unsigned thr)
+{
+    unsigned z = 0;
+    while (z < BITS && estimate(z + 1) >= thr) z++;
+    return z;
+}
 
 void ww_slow_opts_default(struct ww_slow_opts *o)
 {
@@ -110,6 +136,8 @@ struct ww_slow *ww_slow_new(const struct ww_slow_opts *o)
     if (s->o.max_groups < 1) s->o.max_groups = 1;
     if (s->o.max_groups > UINT32_MAX / 4) s->o.max_groups = UINT32_MAX / 4;
     s->half = s->o.horizon_us / 2;
+    s->zhosts = zeros_at(s->o.hosts);
+    s->zports = zeros_at(s->o.ports);
     s->cap = 64;
     s->ents = ww_malloc(s->cap * sizeof *s->ents);
     ww_hash_init(&s->index, 2 * s->cap);
@@ -134,15 +162,6 @@ static int set_bit(struct sketch *k, unsigned i)
     uint64_t b = UINT64_C(1) << (i & 63), old = k->w[i >> 6];
     k->w[i >> 6] = old | b;
     return !(old & b);
-}
-
-/* Linear counting over the union of a and b (b may be NULL). */
-static uint64_t estimate(const struct sketch *a, const struct sketch *b)
-{
-    unsigned z = 0;
-    for (unsigned i = 0; i < BITS / 64; i++)
-        z += (unsigned)__builtin_popcountll(~(a->w[i] | (b ? b->w[i] : 0)));
-    return (uint64_t)llround(BITS * log((double)BITS / (z ? z : 1)));
 }
 
 static void clear_gen(struct grp *g, int k)
@@ -189,14 +208,14 @@ static void add(struct ww_slow *s, struct grp *g, int64_t ts, unsigned tbit, uns
         if (memcmp(src->b, g->rep.b, sizeof src->b) < 0) g->rep = *src;
     }
     if (set_bit(&g->g[k].tg, tbit)) {
-        uint64_t e = estimate(&g->g[0].tg, &g->g[1].tg);
-        if (e > g->targets) g->targets = e;
-        if (e >= s->o.hosts) call(s, g, WW_SLOW_HORIZONTAL);
+        unsigned z = zeros(&g->g[0].tg, &g->g[1].tg);
+        if (z < g->ztg) g->ztg = (uint16_t)z;
+        if (z <= s->zhosts) call(s, g, WW_SLOW_HORIZONTAL);
     }
     if (set_bit(&g->g[k].pt, pbit)) {
-        uint64_t e = estimate(&g->g[0].pt, &g->g[1].pt);
-        if (e > g->ports) g->ports = e;
-        if (e >= s->o.ports) call(s, g, WW_SLOW_VERTICAL);
+        unsigned z = zeros(&g->g[0].pt, &g->g[1].pt);
+        if (z < g->zpt) g->zpt = (uint16_t)z;
+        if (z <= s->zports) call(s, g, WW_SLOW_VERTICAL);
     }
 }
 
@@ -264,6 +283,7 @@ static struct grp *insert(struct ww_slow *s, const struct ww_addr *group, uint64
     g->key = *group;
     g->rep = *src;
     g->gen = gen_of(s, ts);
+    g->ztg = g->zpt = BITS;
     clear_gen(g, 0);
     clear_gen(g, 1);
     ww_hash_add(&s->index, gh, (uint32_t)s->n++);
@@ -280,8 +300,9 @@ void ww_slow_prefetch(const struct ww_slow *s, uint64_t gh, int stage)
     }
     uint32_t i = ww_hash_peek(&s->index, gh);
     if (i == WW_HASH_NONE) return;
-    __builtin_prefetch(&s->ents[i]);
-    __builtin_prefetch(&s->ents[i].g[0]);
+    const char *g = (const char *)&s->ents[i];
+    for (unsigned off = 0; off < 256; off += 64) __builtin_prefetch(g + off);
+    __builtin_prefetch(g + 255); /* the array is 16-byte aligned: five lines at worst */
 }
 
 void ww_slow_probe(struct ww_slow *s, const struct ww_addr *group, uint64_t gh,
@@ -324,7 +345,7 @@ size_t ww_slow_calls(struct ww_slow *s, const struct ww_slow_call **out)
         if (!g->kinds) continue;
         s->res[m++] = (struct ww_slow_call){
             .group = g->key, .rep = g->rep, .kinds = g->kinds, .probes = g->probes,
-            .targets = g->targets, .ports = g->ports, .addresses = estimate(&g->ad, NULL),
+            .targets = estimate(g->ztg), .ports = estimate(g->zpt), .addresses = estimate(zeros(&g->ad, NULL)),
             .first_us = g->call_first, .last_us = g->call_last};
     }
     *out = s->res;
