@@ -126,6 +126,7 @@ struct ww_scan {
     size_t nlive;         /* entries not flagged */
     struct ww_hash index; /* group -> entry */
     struct ww_slow *slow; /* NULL: no long horizon */
+    uint64_t mask[2][2];  /* a group's bits, IPv4 [0] and IPv6 [1], as ww_addr_group masks */
     struct ww_sweep_clock clk;     /* event time; idle state swept as it passes */
     struct ww_scanner *res;
     size_t nres;
@@ -157,6 +158,14 @@ struct ww_scan *ww_scan_new(const struct ww_scan_opts *o)
     if (s->o.v4_prefix < 1 || s->o.v4_prefix > 32) s->o.v4_prefix = 32;
     if (s->o.v6_prefix < 1 || s->o.v6_prefix > 128) s->o.v6_prefix = 128;
     if (s->o.slow.horizon_us > 0) s->slow = ww_slow_new(&s->o.slow);
+    for (int f = 0; f < 2; f++) {
+        struct ww_addr ones, m;
+        unsigned len;
+        memset(ones.b, 0xff, sizeof ones.b);
+        ones.family = f ? 6 : 4;
+        ww_addr_group(&ones, s->o.v4_prefix, s->o.v6_prefix, &m, &len);
+        memcpy(s->mask[f], m.b, sizeof m.b);
+    }
     const struct ww_scan_opts *p = &s->o;
     s->step_success = log(p->trw_theta1 / p->trw_theta0);
     s->step_failure = log((1 - p->trw_theta1) / (1 - p->trw_theta0));
@@ -177,11 +186,17 @@ static void release_src(struct src *e)
     ww_dcount_release(&e->addrs);
 }
 
-/* The group a source address belongs to, and its length. */
+/* The group a source address belongs to, and its length: ww_addr_group
+ * by the masks it made (two ANDs: every event computes it up to four times). */
 static struct ww_addr group_of(const struct ww_scan *s, const struct ww_addr *a, unsigned *len)
 {
-    struct ww_addr g;
-    ww_addr_group(a, s->o.v4_prefix, s->o.v6_prefix, &g, len);
+    struct ww_addr g = *a;
+    const uint64_t *m = s->mask[a->family == 6];
+    uint64_t x[2];
+    memcpy(x, a->b, 16);
+    x[0] &= m[0], x[1] &= m[1];
+    memcpy(g.b, x, 16);
+    *len = a->family == 4 ? s->o.v4_prefix : s->o.v6_prefix;
     return g;
 }
 
@@ -263,9 +278,12 @@ static void sweep(struct ww_scan *s, size_t keep)
 static int same_group(const void *ctx, uint32_t i, const void *g)
 {
     const struct ww_scan *s = ctx;
-    unsigned len;
-    struct ww_addr k = group_of(s, &s->ents[i].addr, &len);
-    return ww_addr_eq(&k, g);
+    const struct ww_addr *a = &s->ents[i].addr;
+    const uint64_t *m = s->mask[a->family == 6];
+    uint64_t x[2], k[2];
+    memcpy(x, a->b, 16);
+    memcpy(k, ((const struct ww_addr *)g)->b, 16);
+    return (((x[0] & m[0]) ^ k[0]) | ((x[1] & m[1]) ^ k[1])) == 0;
 }
 
 static struct src *lookup(struct ww_scan *s, const struct ww_addr *g, uint64_t h)
@@ -375,9 +393,13 @@ void ww_scan_event(struct ww_scan *s, const struct ww_event *ev)
     struct ww_addr g = group_of(s, &ev->src, &len);
     uint64_t gh = ww_addr_hash(&g), sh = ww_addr_hash(&ev->src);
     struct src *e = lookup(s, &g, gh);
-    if (!e) e = insert(s, &ev->src, gh, ts);
-    else if (memcmp(ev->src.b, e->addr.b, sizeof e->addr.b) < 0) e->addr = ev->src;
-    ww_dcount_add(&e->addrs, sh);
+    if (!e) {
+        e = insert(s, &ev->src, gh, ts);
+        ww_dcount_add(&e->addrs, sh);
+    } else if (!ww_addr_eq(&ev->src, &e->addr)) { /* the smallest is counted already */
+        if (memcmp(ev->src.b, e->addr.b, sizeof e->addr.b) < 0) e->addr = ev->src;
+        ww_dcount_add(&e->addrs, sh);
+    }
 
     uint64_t c = ev->count ? ev->count : 1;
     e->probes += c;
