@@ -360,7 +360,6 @@ void ww_scan_prefetch(const struct ww_scan *s, const struct ww_event *ev, int st
         return;
     }
     if (stage == 1) {
-        if (s->slow) ww_slow_prefetch(s->slow, ah, 1);
         uint32_t i = ww_hash_peek(&s->index, ah);
         if (i != WW_HASH_NONE) {
             __builtin_prefetch(&s->ents[i]);
@@ -369,8 +368,12 @@ void ww_scan_prefetch(const struct ww_scan *s, const struct ww_event *ev, int st
         return;
     }
     uint32_t i = ww_hash_find(&s->index, ah, same_group, s, &g);
-    if (i == WW_HASH_NONE) return;
+    if (i == WW_HASH_NONE) {
+        if (s->slow) ww_slow_prefetch(s->slow, ah, 1);
+        return;
+    }
     const struct src *e = &s->ents[i];
+    if (s->slow && !e->method) ww_slow_prefetch(s->slow, ah, 1); /* flagged: no long horizon */
     uint64_t th = ww_addr_hash(&ev->dst), ph = port_hash(ev);
     ww_dcount_prefetch(&e->targets, th);
     ww_dcount_prefetch(&e->ports, ph);
