@@ -84,8 +84,8 @@ static int seen(struct local *l, const struct ww_scanner *sc)
 
 static void say(struct local *l, const struct ww_scanner *sc)
 {
-    char a[WW_ADDR_STRLEN];
-    ww_addr_format(&sc->src, a);
+    char a[WW_CIDR_STRLEN];
+    ww_scanner_src(sc, a); /* an address, or its group's prefix (scan.h) */
     if (!strcmp(sc->kind, "vertical"))
         sensor_finding(l->log, "scanner %s vertical (%s): %" PRIu64 " ports", a, sc->method,
                        sc->ports);
