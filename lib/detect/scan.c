@@ -58,11 +58,12 @@
  * prefix with the number of addresses.
  *
  * Slow scans (slow.c): every probe the thresholds count, from a group not
- * flagged, that is new in its window (a target or a port; a repeat within
- * the window would set the same sketch bits) also goes to the long-horizon detector (24 h, two generations
- * of sketches, an admission table so that one-probe sources cost nothing
- * there). Its calls are reported with slow set, for the kinds (horizontal,
- * vertical) the group's fast call, if any, does not already cover.
+ * flagged, that is new in its window (a target or a port: a repeat within
+ * the window would set the same sketch bits) also goes to the long-horizon
+ * detector (24 h, two generations of sketches, an admission table so that
+ * one-probe sources cost nothing there). Its calls are reported with slow
+ * set, for the kinds (horizontal, vertical) the group's fast call, if any,
+ * does not already cover.
  *
  * Table: sources live in a dense array `ents` that doubles as it fills;
  * `index` (core/hash.h) finds them by ww_addr_hash. Entries are removed
@@ -77,12 +78,12 @@
  * sets are released when they are flagged.
  *
  * Memory: 168 bytes per entry (struct src; the addresses' counter took the
- * 16 bytes the top protocols' counts gave up, 32 bits each now) + 11..21 bytes of index, plus
- * the ww_dcount tables of groups seen at >= 2 distinct targets, ports or
- * addresses
- * (64 bytes at 2..6 values, up to 2 KiB at 128, then a 4.2 KiB HLL, for each
- * of 5 sets), plus the slow detector's (slow.c: <= ~40 MiB, 1 MiB while no
- * group shows two distinct probes). A one-shot source (the bulk of background radiation) costs
+ * 16 bytes the top protocols' counts gave up, 32 bits each now) + 11..21
+ * bytes of index, plus the ww_dcount tables of groups seen at >= 2 distinct
+ * targets, ports or addresses (64 bytes at 2..6 values, up to 2 KiB at
+ * 128, then a 4.2 KiB HLL, for each of 5 sets), plus the slow detector's
+ * (slow.c: 1 MiB while no group shows two distinct probes, ~18 MiB at its
+ * 2^16 groups). A one-shot source (the bulk of background radiation) costs
  * ~180 bytes; with max_sources = 2^20, the non-flagged part stays below
  * ~2^20 * (180 + the dcount tables of the busier sources); the entry array
  * doubles as it grows, so up to twice that is reserved. Hot path: no

@@ -45,8 +45,9 @@
  * tracked and a new one comes, the least recently probed go until a
  * quarter is free. Memory: sizeof(struct grp) (272 bytes) + 11..21 bytes of
  * index per group, at most (2^16 + called groups) of them, the array
- * doubling as it grows (~40 MiB at the bound, reached only by that many
- * groups each showing two distinct probes in H), plus the 1 MiB admission
+ * doubling as it grows (~18 MiB at 2^16 groups, up to twice that reserved
+ * once called groups push it past; reached only by that many groups each
+ * showing two distinct probes in H), plus the 1 MiB admission
  * table; nothing is allocated per probe. */
 #include "detect/slow.h"
 
