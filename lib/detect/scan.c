@@ -77,11 +77,12 @@
  * Flagged sources are never forgotten (they are the results); their window
  * sets are released when they are flagged.
  *
- * Memory: 168 bytes per entry (struct src; the addresses' counter took the
- * 16 bytes the top protocols' counts gave up, 32 bits each now) + 11..21
- * bytes of index, plus the ww_dcount tables of groups seen at >= 2 distinct
- * targets, ports or addresses (64 bytes at 2..6 values, up to 2 KiB at
- * 128, then a 4.2 KiB HLL, for each of 5 sets), plus the slow detector's
+ * Memory: 168 bytes per entry (struct src; the OS took 2 bytes of padding,
+ * the addresses' counter the 16 bytes the top protocols' counts gave up,
+ * 32 bits each now) + 11..21 bytes of index, plus the ww_dcount tables of
+ * groups seen at >= 2 distinct targets, ports or addresses (64 bytes at
+ * 2..6 values, up to 2 KiB at 128, then a 4.2 KiB HLL, for each of 5
+ * sets), plus the slow detector's
  * (slow.c: 1 MiB while no group shows two distinct probes, ~18 MiB at its
  * 2^16 groups). A one-shot source (the bulk of background radiation) costs
  * ~180 bytes; with max_sources = 2^20, the non-flagged part stays below
