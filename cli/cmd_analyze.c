@@ -130,6 +130,7 @@ static enum ww_err set_tz(struct ww_parse_ctx *p, const char *s)
 enum {
     OPT_FORMAT = 256, OPT_INFMT, OPT_STRICT, OPT_YEAR, OPT_BOOT, OPT_TZ, OPT_BUCKET,
     OPT_BASELINE, OPT_WARMUP, OPT_MINSRC, OPT_ZJUMP, OPT_ZHOLD, OPT_STAT, OPT_WINDOW, OPT_PORTS, OPT_HOSTS,
+    OPT_V4PREFIX, OPT_V6PREFIX, OPT_SLOW, OPT_SLOWHOSTS, OPT_SLOWPORTS,
     OPT_HISTORY, OPT_LEARN, OPT_MINTGT, OPT_FLSRC, OPT_FLSHARE, OPT_NOSPORT, OPT_T0, OPT_T1, OPT_ALPHA, OPT_BETA, OPT_TOP, OPT_PROGRESS, OPT_NOPROGRESS,
     OPT_KNOWN, OPT_THREADS, OPT_P0F, OPT_GEOIP, OPT_ASN
 };
@@ -155,6 +156,11 @@ static const struct option longopts[] = {
     {"window", required_argument, 0, OPT_WINDOW},
     {"port-threshold", required_argument, 0, OPT_PORTS},
     {"host-threshold", required_argument, 0, OPT_HOSTS},
+    {"v4-prefix", required_argument, 0, OPT_V4PREFIX},
+    {"v6-prefix", required_argument, 0, OPT_V6PREFIX},
+    {"slow-horizon", required_argument, 0, OPT_SLOW},
+    {"slow-host-threshold", required_argument, 0, OPT_SLOWHOSTS},
+    {"slow-port-threshold", required_argument, 0, OPT_SLOWPORTS},
     {"trw-theta0", required_argument, 0, OPT_T0},
     {"trw-theta1", required_argument, 0, OPT_T1},
     {"trw-alpha", required_argument, 0, OPT_ALPHA},
@@ -212,6 +218,28 @@ static int detector_option(struct ww_analysis_opts *o, int c, const char *arg)
         else if (c == OPT_FLSRC) o->surge.flood_sources = (unsigned)u;
         else if (c == OPT_PORTS) o->scan.vertical_ports = (unsigned)u;
         else o->scan.horizontal_hosts = (unsigned)u;
+        break;
+    case OPT_V4PREFIX:
+    case OPT_V6PREFIX:
+        if (ww_parse_uint(arg, c == OPT_V4PREFIX ? 32 : 128, &u) || u == 0)
+            return ww_usage_error(&ww_cmd_analyze, "--%s is a prefix length from 1 to %d",
+                                  c == OPT_V4PREFIX ? "v4-prefix" : "v6-prefix",
+                                  c == OPT_V4PREFIX ? 32 : 128);
+        if (c == OPT_V4PREFIX) o->scan.v4_prefix = (unsigned)u;
+        else o->scan.v6_prefix = (unsigned)u;
+        break;
+    case OPT_SLOW:
+        if (ww_parse_duration(arg, &d) || (d != 0 && d < 2 * WW_SEC_US))
+            return ww_usage_error(&ww_cmd_analyze, "bad --slow-horizon '%s' (e.g. 24h, 3d; 0 = off)", arg);
+        o->scan.slow.horizon_us = d;
+        break;
+    case OPT_SLOWHOSTS:
+    case OPT_SLOWPORTS:
+        if (ww_parse_uint(arg, WW_SLOW_THRESHOLD_MAX, &u) || u == 0)
+            return ww_usage_error(&ww_cmd_analyze, "--slow-%s-threshold is a number from 1 to %d",
+                                  c == OPT_SLOWHOSTS ? "host" : "port", WW_SLOW_THRESHOLD_MAX);
+        if (c == OPT_SLOWHOSTS) o->scan.slow.hosts = (unsigned)u;
+        else o->scan.slow.ports = (unsigned)u;
         break;
     case OPT_ZJUMP:
     case OPT_ZHOLD:
@@ -526,6 +554,12 @@ const struct ww_command ww_cmd_analyze = {
     "  --host-threshold N        distinct hosts in a window: horizontal (default 25)\n"
     "  --trw-theta0 P --trw-theta1 P --trw-alpha P --trw-beta P\n"
     "                            TRW parameters (default 0.8 0.2 0.01 0.99)\n"
+    "  --v6-prefix N             IPv6 sources grouped per /N as one (default 64)\n"
+    "  --v4-prefix N             IPv4 sources grouped per /N (default 32: each alone)\n"
+    "  --slow-horizon D          slow scans: evidence kept this long (default 24h;\n"
+    "                            0 = off)\n"
+    "  --slow-host-threshold N   distinct hosts within it: slow horizontal (default 64)\n"
+    "  --slow-port-threshold N   distinct ports within it: slow vertical (default 32)\n"
     "Surges (per port and bucket, against the port's own baseline by hour of day):\n"
     "  --bucket D                time bucket (default 1h)\n"
     "  --baseline D              baseline window (default 30d, the ISC's)\n"

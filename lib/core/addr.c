@@ -228,8 +228,11 @@ enum ww_err ww_cidr_parse(const char *s, size_t n, struct ww_cidr *out)
 
 void ww_addr_mask(struct ww_addr *a, unsigned len)
 {
-    for (unsigned i = len + (a->family == 4 ? 96u : 0u); i < 128; i++)
-        a->b[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+    unsigned bits = len + (a->family == 4 ? 96u : 0u);
+    if (bits >= 128) return;
+    unsigned i = bits / 8;
+    if (bits % 8) a->b[i++] &= (uint8_t)(0xff00u >> (bits % 8));
+    memset(a->b + i, 0, 16 - i);
 }
 
 char *ww_cidr_format(const struct ww_cidr *c, char *buf)

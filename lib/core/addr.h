@@ -58,6 +58,17 @@ int ww_cidr_contains(const struct ww_cidr *c, const struct ww_addr *a);
 /* Clears the host bits past a prefix of len bits, counted in the address's
  * own family (0..32 for IPv4, 0..128 for IPv6): 192.0.2.7, 24 -> 192.0.2.0. */
 void ww_addr_mask(struct ww_addr *a, unsigned len);
+/* The group a source belongs to when sources rotating inside a prefix are
+ * taken as one (scan detection, the collector, block): a masked to v4len
+ * bits if IPv4, v6len if IPv6 (each in its own family: 32 and 128 group
+ * nothing). *prefix gets the network and *len its length. */
+static inline void ww_addr_group(const struct ww_addr *a, unsigned v4len, unsigned v6len,
+                                 struct ww_addr *prefix, unsigned *len)
+{
+    *len = a->family == 4 ? v4len : v6len;
+    *prefix = *a;
+    if (*len < (a->family == 4 ? 32u : 128u)) ww_addr_mask(prefix, *len); /* inline: every event's */
+}
 /* Networks of one family overlap iff one holds the other (prefixes nest or
  * are disjoint); different families never do. */
 int ww_cidr_overlaps(const struct ww_cidr *a, const struct ww_cidr *b);

@@ -48,6 +48,23 @@
  * results are asked for: both thresholds reached = block, one = vertical or
  * horizontal, neither (a TRW catch) = vertical if ports > targets.
  *
+ * Groups: sources are keyed by their address masked to their family's
+ * prefix (ww_addr_group: v6_prefix 64, v4_prefix 32 = each address alone),
+ * so a scanner rotating its address inside a /64 is one source to the
+ * thresholds and to TRW. The entry keeps the smallest address seen (the
+ * group's key is that address masked: one address field serves both, the
+ * index's equality masks it) and a ww_dcount of the addresses' hashes; a
+ * group is reported as its address while it showed one, else as its
+ * prefix with the number of addresses.
+ *
+ * Slow scans (slow.c): every probe the thresholds count, from a group not
+ * flagged, that is new in its window (a target or a port: a repeat within
+ * the window would set the same sketch bits) also goes to the long-horizon
+ * detector (24 h, two generations of sketches, an admission table so that
+ * one-probe sources cost nothing there). Its calls are reported with slow
+ * set, for the kinds (horizontal, vertical) the group's fast call, if any,
+ * does not already cover.
+ *
  * Table: sources live in a dense array `ents` that doubles as it fills;
  * `index` (core/hash.h) finds them by ww_addr_hash. Entries are removed
  * only by a sweep, which compacts the array and rebuilds the index:
@@ -60,10 +77,14 @@
  * Flagged sources are never forgotten (they are the results); their window
  * sets are released when they are flagged.
  *
- * Memory: 168 bytes per entry (struct src; the OS took 2 bytes of padding) + 11..21 bytes of index, plus
- * the ww_dcount tables of sources seen at >= 2 distinct targets or ports
- * (64 bytes at 2..6 values, up to 2 KiB at 128, then a 4.2 KiB HLL, for each
- * of 4 sets). A one-shot source (the bulk of background radiation) costs
+ * Memory: 168 bytes per entry (struct src; the OS took 2 bytes of padding,
+ * the addresses' counter the 16 bytes the top protocols' counts gave up,
+ * 32 bits each now) + 11..21 bytes of index, plus the ww_dcount tables of
+ * groups seen at >= 2 distinct targets, ports or addresses (64 bytes at
+ * 2..6 values, up to 2 KiB at 128, then a 4.2 KiB HLL, for each of 5
+ * sets), plus the slow detector's
+ * (slow.c: 1 MiB while no group shows two distinct probes, ~18 MiB at its
+ * 2^16 groups). A one-shot source (the bulk of background radiation) costs
  * ~180 bytes; with max_sources = 2^20, the non-flagged part stays below
  * ~2^20 * (180 + the dcount tables of the busier sources); the entry array
  * doubles as it grows, so up to twice that is reserved. Hot path: no
@@ -82,7 +103,7 @@
 enum { M_NONE = 0, M_TRW, M_THRESHOLD };
 
 struct src {
-    struct ww_addr addr;
+    struct ww_addr addr;  /* the smallest address seen; masked: the group's key */
     uint8_t method;       /* M_*; != M_NONE: flagged */
     uint8_t dead;         /* marked by a sweep */
     uint8_t nprotos;
@@ -91,10 +112,11 @@ struct src {
     uint16_t os;          /* smallest nonzero ev->os: order-independent (osdb.h) */
     int64_t first_us, last_us, epoch_us;
     uint64_t probes;
-    uint64_t proto_probes[4];
+    uint32_t proto_probes[4]; /* saturating: a source's top protocols past 2^32 probes are all "many" */
     double llr;           /* TRW log-likelihood ratio */
     struct ww_dcount targets, ports;   /* whole input */
     struct ww_dcount wtargets, wports; /* this window (unflagged only) */
+    struct ww_dcount addrs;            /* the group's addresses */
 };
 _Static_assert(sizeof(struct src) == 168, "the memory bound above: keep it true");
 
@@ -104,7 +126,9 @@ struct ww_scan {
     struct src *ents;
     size_t n, cap;        /* entries in use, allocated */
     size_t nlive;         /* entries not flagged */
-    struct ww_hash index; /* address -> entry */
+    struct ww_hash index; /* group -> entry */
+    struct ww_slow *slow; /* NULL: no long horizon */
+    uint64_t mask[2][2];  /* a group's bits, IPv4 [0] and IPv6 [1], as ww_addr_group masks */
     struct ww_sweep_clock clk;     /* event time; idle state swept as it passes */
     struct ww_scanner *res;
     size_t nres;
@@ -121,6 +145,9 @@ void ww_scan_opts_default(struct ww_scan_opts *o)
     o->trw_beta = 0.99;
     o->max_sources = (size_t)1 << 20;
     o->idle_us = 3600 * INT64_C(1000000);
+    o->v4_prefix = 32;
+    o->v6_prefix = 64;
+    ww_slow_opts_default(&o->slow);
 }
 
 struct ww_scan *ww_scan_new(const struct ww_scan_opts *o)
@@ -130,6 +157,17 @@ struct ww_scan *ww_scan_new(const struct ww_scan_opts *o)
     else ww_scan_opts_default(&s->o);
     if (s->o.max_sources < 1) s->o.max_sources = 1;
     if (s->o.max_sources > UINT32_MAX / 4) s->o.max_sources = UINT32_MAX / 4;
+    if (s->o.v4_prefix < 1 || s->o.v4_prefix > 32) s->o.v4_prefix = 32;
+    if (s->o.v6_prefix < 1 || s->o.v6_prefix > 128) s->o.v6_prefix = 128;
+    if (s->o.slow.horizon_us > 0) s->slow = ww_slow_new(&s->o.slow);
+    for (int f = 0; f < 2; f++) {
+        struct ww_addr ones, m;
+        unsigned len;
+        memset(ones.b, 0xff, sizeof ones.b);
+        ones.family = f ? 6 : 4;
+        ww_addr_group(&ones, s->o.v4_prefix, s->o.v6_prefix, &m, &len);
+        memcpy(s->mask[f], m.b, sizeof m.b);
+    }
     const struct ww_scan_opts *p = &s->o;
     s->step_success = log(p->trw_theta1 / p->trw_theta0);
     s->step_failure = log((1 - p->trw_theta1) / (1 - p->trw_theta0));
@@ -147,6 +185,28 @@ static void release_src(struct src *e)
     ww_dcount_release(&e->ports);
     ww_dcount_release(&e->wtargets);
     ww_dcount_release(&e->wports);
+    ww_dcount_release(&e->addrs);
+}
+
+/* The group a source address belongs to, and its length: ww_addr_group
+ * by the masks it made (two ANDs: every event computes it up to four times). */
+static struct ww_addr group_of(const struct ww_scan *s, const struct ww_addr *a, unsigned *len)
+{
+    struct ww_addr g = *a;
+    const uint64_t *m = s->mask[a->family == 6];
+    uint64_t x[2];
+    memcpy(x, a->b, 16);
+    x[0] &= m[0], x[1] &= m[1];
+    memcpy(g.b, x, 16);
+    *len = a->family == 4 ? s->o.v4_prefix : s->o.v6_prefix;
+    return g;
+}
+
+static uint64_t group_hash(const struct ww_scan *s, const struct ww_addr *a)
+{
+    unsigned len;
+    struct ww_addr g = group_of(s, a, &len);
+    return ww_addr_hash(&g);
 }
 
 struct by_last { int64_t last_us; size_t idx; };
@@ -213,17 +273,24 @@ static void sweep(struct ww_scan *s, size_t keep)
     s->nlive = live;
     ww_hash_clear(&s->index); /* the survivors moved: index them anew */
     for (size_t k = 0; k < s->n; k++)
-        ww_hash_put(&s->index, ww_addr_hash(&s->ents[k].addr), (uint32_t)k);
+        ww_hash_put(&s->index, group_hash(s, &s->ents[k].addr), (uint32_t)k);
 }
 
-static int same_addr(const void *ents, uint32_t i, const void *a)
+/* Does entry i's group have key g? (ctx: the detector) */
+static int same_group(const void *ctx, uint32_t i, const void *g)
 {
-    return ww_addr_eq(&((const struct src *)ents)[i].addr, a);
+    const struct ww_scan *s = ctx;
+    const struct ww_addr *a = &s->ents[i].addr;
+    const uint64_t *m = s->mask[a->family == 6];
+    uint64_t x[2], k[2];
+    memcpy(x, a->b, 16);
+    memcpy(k, ((const struct ww_addr *)g)->b, 16);
+    return (((x[0] & m[0]) ^ k[0]) | ((x[1] & m[1]) ^ k[1])) == 0;
 }
 
-static struct src *lookup(struct ww_scan *s, const struct ww_addr *a, uint64_t h)
+static struct src *lookup(struct ww_scan *s, const struct ww_addr *g, uint64_t h)
 {
-    uint32_t i = ww_hash_find(&s->index, h, same_addr, s->ents, a);
+    uint32_t i = ww_hash_find(&s->index, h, same_group, s, g);
     return i == WW_HASH_NONE ? NULL : &s->ents[i];
 }
 
@@ -250,24 +317,29 @@ static void flag(struct ww_scan *s, struct src *e, uint8_t method)
     s->nlive--;
 }
 
+static uint32_t sat_add(uint32_t x, uint64_t c)
+{
+    return c >= UINT32_MAX - x ? UINT32_MAX : x + (uint32_t)c;
+}
+
 /* Space-Saving over 4 counters: exact while <= 4 protocols appear. */
 static void proto_add(struct src *e, uint8_t proto, uint64_t c)
 {
     unsigned i, min = 0;
     for (i = 0; i < e->nprotos; i++)
         if (e->proto[i] == proto) {
-            e->proto_probes[i] += c;
+            e->proto_probes[i] = sat_add(e->proto_probes[i], c);
             return;
         }
     if (e->nprotos < 4) {
         e->proto[e->nprotos] = proto;
-        e->proto_probes[e->nprotos++] = c;
+        e->proto_probes[e->nprotos++] = sat_add(0, c);
         return;
     }
     for (i = 1; i < 4; i++)
         if (e->proto_probes[i] < e->proto_probes[min]) min = i;
     e->proto[min] = proto;
-    e->proto_probes[min] += c;
+    e->proto_probes[min] = sat_add(e->proto_probes[min], c);
 }
 
 /* The (proto, port) value a scanner's port sets count. */
@@ -281,9 +353,12 @@ static uint64_t port_hash(const struct ww_event *ev)
 
 void ww_scan_prefetch(const struct ww_scan *s, const struct ww_event *ev, int stage)
 {
-    uint64_t ah = ww_addr_hash(&ev->src);
+    unsigned len;
+    struct ww_addr g = group_of(s, &ev->src, &len);
+    uint64_t ah = ww_addr_hash(&g);
     if (stage == 0) {
         ww_hash_prefetch(&s->index, ah);
+        if (s->slow) ww_slow_prefetch(s->slow, ah, 0);
         return;
     }
     if (stage == 1) {
@@ -294,9 +369,13 @@ void ww_scan_prefetch(const struct ww_scan *s, const struct ww_event *ev, int st
         }
         return;
     }
-    uint32_t i = ww_hash_find(&s->index, ah, same_addr, s->ents, &ev->src);
-    if (i == WW_HASH_NONE) return;
+    uint32_t i = ww_hash_find(&s->index, ah, same_group, s, &g);
+    if (i == WW_HASH_NONE) {
+        if (s->slow) ww_slow_prefetch(s->slow, ah, 1);
+        return;
+    }
     const struct src *e = &s->ents[i];
+    if (s->slow && !e->method) ww_slow_prefetch(s->slow, ah, 1); /* flagged: no long horizon */
     uint64_t th = ww_addr_hash(&ev->dst), ph = port_hash(ev);
     ww_dcount_prefetch(&e->targets, th);
     ww_dcount_prefetch(&e->ports, ph);
@@ -315,9 +394,17 @@ void ww_scan_event(struct ww_scan *s, const struct ww_event *ev)
     int due;
     int64_t ts = ww_sweep_tick(&s->clk, ev->ts_us, s->o.idle_us, &due); /* +-2^61 us: differences in range */
     if (due) sweep(s, SIZE_MAX);
-    uint64_t ah = ww_addr_hash(&ev->src);
-    struct src *e = lookup(s, &ev->src, ah);
-    if (!e) e = insert(s, &ev->src, ah, ts);
+    unsigned len;
+    struct ww_addr g = group_of(s, &ev->src, &len);
+    uint64_t gh = ww_addr_hash(&g), sh = ww_addr_hash(&ev->src);
+    struct src *e = lookup(s, &g, gh);
+    if (!e) {
+        e = insert(s, &ev->src, gh, ts);
+        ww_dcount_add(&e->addrs, sh);
+    } else if (!ww_addr_eq(&ev->src, &e->addr)) { /* the smallest is counted already */
+        if (memcmp(ev->src.b, e->addr.b, sizeof e->addr.b) < 0) e->addr = ev->src;
+        ww_dcount_add(&e->addrs, sh);
+    }
 
     uint64_t c = ev->count ? ev->count : 1;
     e->probes += c;
@@ -345,8 +432,8 @@ void ww_scan_event(struct ww_scan *s, const struct ww_event *ev)
         ww_dcount_release(&e->wports);
         e->epoch_us = ts;
     }
-    ww_dcount_add(&e->wtargets, th);
-    ww_dcount_add(&e->wports, ph);
+    int fresh = ww_dcount_add(&e->wtargets, th) | ww_dcount_add(&e->wports, ph);
+    if (fresh && s->slow) ww_slow_probe(s->slow, &g, gh, &ev->src, sh, ts, th, ph);
     if (ww_dcount_count(&e->wports) >= s->o.vertical_ports ||
         ww_dcount_count(&e->wtargets) >= s->o.horizontal_hosts)
         flag(s, e, M_THRESHOLD);
@@ -357,42 +444,109 @@ static int cmp_scanner(const void *a, const void *b)
     const struct ww_scanner *x = a, *y = b;
     if (x->probes != y->probes) return x->probes > y->probes ? -1 : 1;
     if (x->first_us != y->first_us) return x->first_us < y->first_us ? -1 : 1;
-    return memcmp(x->src.b, y->src.b, sizeof x->src.b);
+    int c = memcmp(x->src.b, y->src.b, sizeof x->src.b);
+    if (c) return c;
+    if (x->prefix != y->prefix) return x->prefix < y->prefix ? -1 : 1;
+    return x->slow - y->slow;
+}
+
+/* src: the one address the group showed, else its prefix. */
+static void set_src(const struct ww_scan *s, struct ww_scanner *r, const struct ww_addr *rep,
+                    uint64_t addresses)
+{
+    unsigned len;
+    struct ww_addr g = group_of(s, rep, &len);
+    r->addresses = addresses ? addresses : 1;
+    r->src = r->addresses > 1 ? g : *rep;
+    r->prefix = r->addresses > 1 ? (uint8_t)len : 0;
+}
+
+/* A flagged entry's totals into r. */
+static void totals(const struct ww_scan *s, struct ww_scanner *r, const struct src *e)
+{
+    set_src(s, r, &e->addr, ww_dcount_count(&e->addrs));
+    r->probes = e->probes;
+    r->targets = ww_dcount_count(&e->targets);
+    r->ports = ww_dcount_count(&e->ports);
+    r->first_us = e->first_us;
+    r->last_us = e->last_us;
+    r->probe_mask = e->probe_mask;
+    r->os = e->os;
+    r->nprotos = e->nprotos;
+    for (unsigned i = 0; i < e->nprotos; i++) {  /* insertion sort, desc */
+        unsigned j = i;
+        for (; j > 0 && r->protos[j - 1].probes < e->proto_probes[i]; j--)
+            r->protos[j] = r->protos[j - 1];
+        r->protos[j].proto = e->proto[i];
+        r->protos[j].probes = e->proto_probes[i];
+    }
+}
+
+static unsigned kind_bits(const char *kind)
+{
+    return !strcmp(kind, "block") ? WW_SLOW_HORIZONTAL | WW_SLOW_VERTICAL
+         : !strcmp(kind, "vertical") ? WW_SLOW_VERTICAL : WW_SLOW_HORIZONTAL;
+}
+
+static const char *kind_of(const struct ww_scan *s, const struct ww_scanner *r)
+{
+    int vert = r->ports >= s->o.vertical_ports, hor = r->targets >= s->o.horizontal_hosts;
+    return vert && hor ? "block" : vert ? "vertical" : hor ? "horizontal"
+         : r->ports > r->targets ? "vertical" : "horizontal";
 }
 
 size_t ww_scan_results(struct ww_scan *s, const struct ww_scanner **out)
 {
+    const struct ww_slow_call *calls = NULL;
+    size_t ncalls = s->slow ? ww_slow_calls(s->slow, &calls) : 0;
     ww_free(s->res);
-    s->res = ww_calloc(s->n - s->nlive + 1, sizeof *s->res);
+    s->res = ww_calloc(s->n - s->nlive + ncalls + 1, sizeof *s->res);
     s->nres = 0;
     for (size_t k = 0; k < s->n; k++) {
         const struct src *e = &s->ents[k];
         if (!e->method) continue;
         struct ww_scanner *r = &s->res[s->nres++];
-        r->src = e->addr;
+        totals(s, r, e);
         r->method = e->method == M_TRW ? "trw" : "threshold";
-        r->probes = e->probes;
-        r->targets = ww_dcount_count(&e->targets);
-        r->ports = ww_dcount_count(&e->ports);
-        r->first_us = e->first_us;
-        r->last_us = e->last_us;
-        r->probe_mask = e->probe_mask;
-        r->os = e->os;
-        int vert = r->ports >= s->o.vertical_ports, hor = r->targets >= s->o.horizontal_hosts;
-        r->kind = vert && hor ? "block" : vert ? "vertical" : hor ? "horizontal"
-                : r->ports > r->targets ? "vertical" : "horizontal";
-        r->nprotos = e->nprotos;
-        for (unsigned i = 0; i < e->nprotos; i++) {  /* insertion sort, desc */
-            unsigned j = i;
-            for (; j > 0 && r->protos[j - 1].probes < e->proto_probes[i]; j--)
-                r->protos[j] = r->protos[j - 1];
-            r->protos[j].proto = e->proto[i];
-            r->protos[j].probes = e->proto_probes[i];
+        r->kind = kind_of(s, r);
+    }
+    for (size_t k = 0; k < ncalls; k++) {
+        const struct ww_slow_call *c = &calls[k];
+        const struct src *e = lookup(s, &c->group, ww_addr_hash(&c->group));
+        struct ww_scanner *r = &s->res[s->nres];
+        unsigned kinds = c->kinds;
+        if (e && e->method) {
+            totals(s, r, e);
+            kinds &= ~kind_bits(kind_of(s, r));
         }
+        if (!kinds) continue; /* the fast call says it already */
+        /* The fast entry's exact totals where it holds more (it may have
+         * been forgotten while idle and made anew), else the sketches'. */
+        if (e) totals(s, r, e);
+        else *r = (struct ww_scanner){.first_us = c->first_us, .last_us = c->last_us};
+        if (!e || (r->addresses == 1 && c->addresses > 1)) set_src(s, r, &c->rep, c->addresses);
+        if (c->probes > r->probes) r->probes = c->probes;
+        if (c->targets > r->targets) r->targets = c->targets;
+        if (c->ports > r->ports) r->ports = c->ports;
+        if (c->first_us < r->first_us) r->first_us = c->first_us;
+        if (c->last_us > r->last_us) r->last_us = c->last_us;
+        r->kind = kinds == (WW_SLOW_HORIZONTAL | WW_SLOW_VERTICAL) ? "block"
+                : kinds == WW_SLOW_VERTICAL ? "vertical" : "horizontal";
+        r->method = "threshold";
+        r->slow = 1;
+        r->span_us = c->last_us - c->first_us;
+        s->nres++;
     }
     qsort(s->res, s->nres, sizeof *s->res, cmp_scanner);
     *out = s->res;
     return s->nres;
+}
+
+char *ww_scanner_src(const struct ww_scanner *r, char *buf)
+{
+    if (!r->prefix) return ww_addr_format(&r->src, buf);
+    struct ww_cidr c = {r->src, r->prefix};
+    return ww_cidr_format(&c, buf);
 }
 
 size_t ww_scan_sources(const struct ww_scan *s)
@@ -406,8 +560,9 @@ size_t ww_scan_memory(const struct ww_scan *s)
                s->nres * sizeof *s->res;
     for (size_t k = 0; k < s->n; k++) /* counted when asked: the hot path keeps no tally */
         m += ww_dcount_bytes(&s->ents[k].targets) + ww_dcount_bytes(&s->ents[k].ports) +
-             ww_dcount_bytes(&s->ents[k].wtargets) + ww_dcount_bytes(&s->ents[k].wports);
-    return m;
+             ww_dcount_bytes(&s->ents[k].wtargets) + ww_dcount_bytes(&s->ents[k].wports) +
+             ww_dcount_bytes(&s->ents[k].addrs);
+    return m + (s->slow ? ww_slow_memory(s->slow) : 0);
 }
 
 void ww_scan_free(struct ww_scan *s)
@@ -416,6 +571,7 @@ void ww_scan_free(struct ww_scan *s)
     for (size_t k = 0; k < s->n; k++) release_src(&s->ents[k]);
     ww_free(s->ents);
     ww_hash_release(&s->index);
+    ww_slow_free(s->slow);
     ww_free(s->res);
     ww_free(s);
 }

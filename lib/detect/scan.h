@@ -7,6 +7,7 @@
 
 #include "core/addr.h"
 #include "core/event.h"
+#include "detect/slow.h"
 
 struct ww_scan_opts {
     int64_t window_us;          /* default 5 min (Zeek scan.zeek: 15 ports or 25 hosts in 5 min) */
@@ -15,12 +16,18 @@ struct ww_scan_opts {
     double trw_theta0, trw_theta1, trw_alpha, trw_beta; /* 0.8, 0.2, 0.01, 0.99 (Jung et al., IEEE S&P 2004) */
     size_t max_sources;         /* default 1<<20: tracked non-scanner sources */
     int64_t idle_us;            /* default 1 h: forget idle sources not flagged */
+    unsigned v4_prefix, v6_prefix; /* sources grouped per prefix: 32 (off), 64 (1..32, 1..128) */
+    struct ww_slow_opts slow;   /* the long horizon (slow.h); horizon_us 0 = off */
 };
 
 void ww_scan_opts_default(struct ww_scan_opts *o);
 
 struct ww_scanner {
-    struct ww_addr src;
+    struct ww_addr src;   /* one address, or a prefix of `prefix` bits */
+    uint8_t prefix;       /* 0: src is the one address its group showed */
+    uint8_t slow;         /* called over the long horizon (slow.h), not in a window */
+    uint64_t addresses;   /* distinct source addresses in the group */
+    int64_t span_us;      /* slow: from the first probe counted to the last */
     const char *kind;     /* "vertical" | "horizontal" | "block" */
     const char *method;   /* "trw" | "threshold" */
     uint64_t probes;      /* records (sum of event counts) */
@@ -40,8 +47,12 @@ void ww_scan_event(struct ww_scan *s, const struct ww_event *ev);
  * index slot, 1 its entry, 2 (nearest) the slots of the entry's distinct
  * counters that the event will touch. */
 void ww_scan_prefetch(const struct ww_scan *s, const struct ww_event *ev, int stage);
-/* Scanners found, sorted by probes descending; array owned by s, valid until the next call or free. */
+/* Scanners found (at most one per group and kind: a slow call only for a
+ * kind its group's fast call does not cover), sorted by probes descending; array owned by s, valid until the next call or free. */
 size_t ww_scan_results(struct ww_scan *s, const struct ww_scanner **out);
+/* A scanner's src as reported: its address, or its prefix in CIDR text
+ * (2001:db8:77:1::/64); buf >= WW_CIDR_STRLEN. */
+char *ww_scanner_src(const struct ww_scanner *r, char *buf);
 size_t ww_scan_sources(const struct ww_scan *s);      /* sources tracked now */
 size_t ww_scan_memory(const struct ww_scan *s);       /* bytes in use (approx.) */
 void ww_scan_free(struct ww_scan *s);

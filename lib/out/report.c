@@ -366,11 +366,11 @@ static void elem_end(struct sink *k, int last)
 
 static void scanners_json(struct sink *k, const struct ww_report *r)
 {
-    char b[WW_ADDR_STRLEN], flags[128], protos[64], t[40];
+    char b[WW_CIDR_STRLEN], flags[128], protos[64], t[40];
     array_open(k, "scanners", r->nscanners);
     for (size_t i = 0; i < r->nscanners; i++) {
         const struct ww_scanner *s = &r->scanners[i];
-        field_str(k, "src", ww_addr_format(&s->src, b), 1);
+        field_str(k, "src", ww_scanner_src(s, b), 1);
         field_str(k, "kind", s->kind, 0);
         field_str(k, "proto", ww_scanner_protos(s, protos, sizeof protos), 0);
         field_str(k, "flags", ww_scanner_flags(s, flags, sizeof flags), 0);
@@ -380,6 +380,12 @@ static void scanners_json(struct sink *k, const struct ww_report *r)
         field_str(k, "first_seen", ww_time_format(s->first_us, t, sizeof t), 0);
         field_str(k, "last_seen", ww_time_format(s->last_us, t, sizeof t), 0);
         field_str(k, "method", s->method, 0);
+        field_int(k, "addresses", (long long)s->addresses, 0);
+        if (s->slow) {
+            field(k, "slow", 0);
+            puts_(k, "true");
+            field_int(k, "span", (long long)(s->span_us / WW_SEC_US), 0);
+        }
         const char *label = ww_known_label(r->known, &s->src);
         if (label) {
             field(k, "label", 0);
@@ -524,7 +530,7 @@ static void mix_text(FILE *out, const struct ww_report *r, const struct ww_surge
 
 int ww_report_text(FILE *out, const struct ww_report *r, size_t top)
 {
-    char b[WW_ADDR_STRLEN], t1[40], t2[40], num[8];
+    char b[WW_CIDR_STRLEN], t1[40], t2[40], num[8];
 
     fprintf(out, "wormwatch: %zu file%s, %llu lines, %llu events, %llu skipped",
             r->nfiles, r->nfiles == 1 ? "" : "s", (unsigned long long)r->input.lines,
@@ -563,7 +569,7 @@ int ww_report_text(FILE *out, const struct ww_report *r, size_t top)
     for (size_t i = 0; i < r->nscanners && i < top; i++) {
         const struct ww_scanner *s = &r->scanners[i];
         char flags[128];
-        ww_addr_format(&s->src, b);
+        ww_scanner_src(s, b);
         if (strlen(b) > 18) fprintf(out, "  %s\n  %-18s", b, "");
         else fprintf(out, "  %-18s", b);
         fprintf(out, " %-10s %-9s %-14.14s %7llu %7llu %6llu\n", s->kind, s->method,
@@ -572,6 +578,8 @@ int ww_report_text(FILE *out, const struct ww_report *r, size_t top)
         const char *label = ww_known_label(r->known, &s->src);
         if (label) fprintf(out, "  %-18s known scanner: %s\n", "", label);
         who_text(out, r, s);
+        if (s->prefix) fprintf(out, "  %-18s %llu addresses\n", "", (unsigned long long)s->addresses);
+        if (s->slow) fprintf(out, "  %-18s slow: over %.1f h\n", "", (double)s->span_us / (3600.0 * WW_SEC_US));
     }
     if (r->nscanners > top) fprintf(out, "  ... %zu more\n", r->nscanners - top);
 

@@ -50,7 +50,7 @@ void local_event(struct local *l, const struct ww_event *e) { ww_analysis_event(
  * part: {src, prefix} where prefix is not 0). */
 static struct ww_cidr scanner_net(const struct ww_scanner *sc)
 {
-    return (struct ww_cidr){sc->src, (uint8_t)(sc->src.family == 4 ? 32 : 128)};
+    return (struct ww_cidr){sc->src, sc->prefix ? sc->prefix : (uint8_t)(sc->src.family == 4 ? 32 : 128)};
 }
 
 static enum ww_block_result block_scanner(struct local *l, const struct ww_cidr *net, int retry)
@@ -84,8 +84,8 @@ static int seen(struct local *l, const struct ww_scanner *sc)
 
 static void say(struct local *l, const struct ww_scanner *sc)
 {
-    char a[WW_ADDR_STRLEN];
-    ww_addr_format(&sc->src, a);
+    char a[WW_CIDR_STRLEN];
+    ww_scanner_src(sc, a); /* an address, or its group's prefix (scan.h) */
     if (!strcmp(sc->kind, "vertical"))
         sensor_finding(l->log, "scanner %s vertical (%s): %" PRIu64 " ports", a, sc->method,
                        sc->ports);

@@ -162,5 +162,27 @@ TEST_MAIN({
       CHECK_STR(ww_addr_format(&m, mb), "2001:db8:aa::");
       ww_addr_parse("2001:db8:aa:bb::1", 17, &m); ww_addr_mask(&m, 0);
       CHECK_STR(ww_addr_format(&m, mb), "::");
+      ww_addr_parse("2001:db8:aa:bb:ffff:ffff:ffff:ffff", 34, &m); ww_addr_mask(&m, 61);
+      CHECK_STR(ww_addr_format(&m, mb), "2001:db8:aa:b8::");
+      ww_addr_parse("192.0.2.255", 11, &m); ww_addr_mask(&m, 1);
+      CHECK_STR(ww_addr_format(&m, mb), "128.0.0.0");
+      /* ww_addr_group: each family its own length; the full length groups nothing */
+      struct ww_addr ga;
+      struct ww_addr g;
+      unsigned len;
+      ww_addr_parse("2001:db8:77:1:a:b:c:d", 21, &ga);
+      ww_addr_group(&ga, 32, 64, &g, &len);
+      CHECK_STR(ww_addr_format(&g, mb), "2001:db8:77:1::");
+      CHECK_INT(len, 64);
+      ww_addr_group(&ga, 24, 128, &g, &len);
+      CHECK(ww_addr_eq(&g, &ga));
+      CHECK_INT(len, 128);
+      ww_addr_parse("198.51.100.77", 13, &ga);
+      ww_addr_group(&ga, 32, 64, &g, &len);
+      CHECK(ww_addr_eq(&g, &ga));
+      CHECK_INT(len, 32);
+      ww_addr_group(&ga, 24, 64, &g, &len);
+      CHECK_STR(ww_addr_format(&g, mb), "198.51.100.0");
+      CHECK_INT(g.family, 4);
   }
 })

@@ -115,15 +115,26 @@ static void thresholds(void)
     CHECK_INT(ww_scan_sources(s), 2);
     ww_scan_free(s);
 
-    /* 40 ports and 40 hosts, one a minute: never 15/25 in one 5-min window */
-    s = ww_scan_new(NULL);
-    for (int i = 0; i < 40; i++) {
-        struct ww_event e = ev(SRC, NET + (uint32_t)i, (uint16_t)(1000 + i), T0 + i * 60 * SEC);
-        ww_scan_event(s, &e);
+    /* 40 ports and 40 hosts, one a minute: never 15/25 in one 5-min window;
+     * over the long horizon, 40 ports are a slow vertical scan */
+    for (int slow = 0; slow < 2; slow++) {
+        struct ww_scan_opts o;
+        ww_scan_opts_default(&o);
+        if (!slow) o.slow.horizon_us = 0;
+        s = ww_scan_new(&o);
+        for (int i = 0; i < 40; i++) {
+            struct ww_event e = ev(SRC, NET + (uint32_t)i, (uint16_t)(1000 + i), T0 + i * 60 * SEC);
+            ww_scan_event(s, &e);
+        }
+        r = one(s, &n);
+        CHECK_INT(n, slow);
+        if (r) {
+            CHECK(r->slow);
+            CHECK_STR(r->kind, "vertical");
+            CHECK_INT(r->span_us, 39 * 60 * SEC);
+        }
+        ww_scan_free(s);
     }
-    one(s, &n);
-    CHECK_INT(n, 0);
-    ww_scan_free(s);
 }
 
 static void trw(void)
@@ -353,6 +364,223 @@ static void os(void)
     }
 }
 
+static struct ww_addr v6(const char *text)
+{
+    struct ww_addr a;
+    ww_addr_parse(text, strlen(text), &a);
+    return a;
+}
+
+/* 2001:db8:77:1::/64's address number i (its low 16 bits). */
+static struct ww_addr in64(uint32_t i)
+{
+    struct ww_addr a = v6("2001:db8:77:1::");
+    a.b[14] = (uint8_t)(i >> 8), a.b[15] = (uint8_t)i;
+    a.b[8] = 0x02; /* as SLAAC's privacy addresses: the high bits vary too */
+    return a;
+}
+
+/* Past WW_DCOUNT_EXACT (128) values a ww_dcount is a HyperLogLog: 1.6%
+ * standard error; 3% is two of them. */
+static int near(uint64_t x, uint64_t want)
+{
+    uint64_t d = x > want ? x - want : want - x;
+    return d * 100 <= want * 3;
+}
+
+static void grouping(void)
+{
+    size_t n;
+    const struct ww_scanner *r;
+    char b[WW_CIDR_STRLEN];
+    /* 300 ports of one host, each from a new address of one /64 */
+    struct ww_scan *s = ww_scan_new(NULL);
+    for (uint32_t i = 0; i < 300; i++) {
+        struct ww_event e = {.ts_us = T0 + i * SEC, .src = in64(300 - i), .dst = v6("2001:db8::1"),
+                             .sport = 40000, .dport = (uint16_t)(1 + i), .proto = WW_PROTO_TCP,
+                             .tcpflags = WW_TH_SYN, .count = 1};
+        ww_scan_event(s, &e);
+    }
+    r = one(s, &n);
+    CHECK_INT(n, 1);
+    CHECK_INT(ww_scan_sources(s), 1);
+    if (r) {
+        CHECK_STR(ww_scanner_src(r, b), "2001:db8:77:1::/64");
+        CHECK_INT(r->prefix, 64);
+        CHECK(near(r->addresses, 300));
+        CHECK_STR(r->kind, "vertical");
+        CHECK_INT(r->probes, 300);
+        CHECK(near(r->ports, 300));
+        CHECK(!r->slow);
+    }
+    ww_scan_free(s);
+
+    /* one address of the /64 doing it all is reported as that address */
+    s = ww_scan_new(NULL);
+    for (uint32_t i = 0; i < 30; i++) {
+        struct ww_event e = {.ts_us = T0 + i * SEC, .src = in64(7), .dst = v6("2001:db8::1"),
+                             .sport = 40000, .dport = (uint16_t)(1 + i), .proto = WW_PROTO_TCP,
+                             .tcpflags = WW_TH_SYN, .count = 1};
+        ww_scan_event(s, &e);
+    }
+    r = one(s, &n);
+    CHECK_INT(n, 1);
+    if (r) {
+        CHECK_STR(ww_scanner_src(r, b), "2001:db8:77:1:200::7");
+        CHECK_INT(r->prefix, 0);
+        CHECK_INT(r->addresses, 1);
+    }
+    ww_scan_free(s);
+
+    /* IPv4: 30 addresses of one /24, one port each on one host: nothing by
+     * default (each alone), one scanner at --v4-prefix 24 */
+    for (int grouped = 0; grouped < 2; grouped++) {
+        struct ww_scan_opts o;
+        ww_scan_opts_default(&o);
+        if (grouped) o.v4_prefix = 24;
+        s = ww_scan_new(&o);
+        for (uint32_t i = 0; i < 30; i++) {
+            struct ww_event e = ev(SRC + 20 - i, NET + 1, (uint16_t)(1000 + i), T0 + i * SEC);
+            ww_scan_event(s, &e);
+        }
+        r = one(s, &n);
+        CHECK_INT(n, grouped);
+        CHECK_INT(ww_scan_sources(s), grouped ? 1 : 30);
+        if (r) {
+            CHECK_STR(ww_scanner_src(r, b), "198.51.100.0/24");
+            CHECK_INT(r->addresses, 30);
+        }
+        ww_scan_free(s);
+    }
+    /* at --v6-prefix 128 the rotating scanner is 300 one-probe sources */
+    struct ww_scan_opts o;
+    ww_scan_opts_default(&o);
+    o.v6_prefix = 128;
+    s = ww_scan_new(&o);
+    for (uint32_t i = 0; i < 300; i++) {
+        struct ww_event e = {.ts_us = T0 + i * SEC, .src = in64(i), .dst = v6("2001:db8::1"),
+                             .sport = 40000, .dport = (uint16_t)(1 + i), .proto = WW_PROTO_TCP,
+                             .tcpflags = WW_TH_SYN, .count = 1};
+        ww_scan_event(s, &e);
+    }
+    one(s, &n);
+    CHECK_INT(n, 0);
+    CHECK_INT(ww_scan_sources(s), 300);
+    ww_scan_free(s);
+}
+
+/* A horizontal scan of 22/tcp: `count` hosts, one probe every `gap`, from
+ * start; order 1 reverses the probes within each 6 hours (pooled logs out
+ * of order; the call comes before the earliest probes arrive). */
+static struct ww_scan *sweep22(struct ww_scan *s, uint32_t src, uint32_t count, int64_t start,
+                               int64_t gap, int order)
+{
+    uint32_t per = (uint32_t)(6 * 3600 * SEC / gap);
+    if (per < 1) per = 1;
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t j = i;
+        if (order) {
+            uint32_t base = i / per * per, len = count - base < per ? count - base : per;
+            j = base + len - 1 - (i - base);
+        }
+        struct ww_event e = ev(src, NET + 1 + j, 22, start + (int64_t)j * gap);
+        ww_scan_event(s, &e);
+    }
+    return s;
+}
+
+static void slow(void)
+{
+    size_t n;
+    const struct ww_scanner *r;
+    /* 288 hosts, one every 5 minutes for 24 h: slow, once; in either order */
+    for (int order = 0; order < 2; order++) {
+        struct ww_scan *s = sweep22(ww_scan_new(NULL), SRC, 288, T0, 300 * SEC, order);
+        r = one(s, &n);
+        CHECK_INT(n, 1);
+        if (r) {
+            CHECK(r->slow);
+            CHECK_STR(r->kind, "horizontal");
+            CHECK_STR(r->method, "threshold");
+            CHECK_INT(r->probes, 288);
+            /* reversed, the window's entry idles between blocks and is made
+             * anew: its exact totals cover the last block; the sketches' 150
+             * to 288 within the horizon are what is known */
+            CHECK(order ? r->targets >= 140 : near(r->targets, 288));
+            CHECK_INT(r->first_us, T0);
+            CHECK_INT(r->span_us, 287 * 300 * SEC);
+            CHECK_INT(r->addresses, 1);
+        }
+        ww_scan_free(s);
+    }
+    /* the same at full speed: the window calls it, the long horizon says nothing more */
+    struct ww_scan *s = sweep22(ww_scan_new(NULL), SRC, 288, T0, SEC / 10, 0);
+    r = one(s, &n);
+    CHECK_INT(n, 1);
+    if (r) {
+        CHECK(!r->slow);
+        CHECK_STR(r->kind, "horizontal");
+    }
+    ww_scan_free(s);
+    /* slow for 8 h (called), then a burst the window calls: reported once, as the burst */
+    s = sweep22(ww_scan_new(NULL), SRC, 100, T0, 300 * SEC, 0);
+    for (uint32_t i = 0; i < 30; i++) {
+        struct ww_event e = ev(SRC, NET + 1000 + i, 22, T0 + 100 * 300 * SEC + i * SEC);
+        ww_scan_event(s, &e);
+    }
+    r = one(s, &n);
+    CHECK_INT(n, 1);
+    if (r) {
+        CHECK(!r->slow);
+        CHECK_STR(r->kind, "horizontal");
+        CHECK(near(r->targets, 130));
+    }
+    ww_scan_free(s);
+    /* 1 probe / 30 min for 24 h: 48 hosts, below 64; found at --slow-host-threshold 40 */
+    for (int low = 0; low < 2; low++) {
+        struct ww_scan_opts o;
+        ww_scan_opts_default(&o);
+        if (low) o.slow.hosts = 40;
+        s = sweep22(ww_scan_new(&o), SRC, 48, T0, 1800 * SEC, 0);
+        r = one(s, &n);
+        CHECK_INT(n, low);
+        if (r) CHECK(r->slow);
+        ww_scan_free(s);
+    }
+    /* decay: 40 hosts, then 40 others: called when the second 40 come 2 h
+     * after the first, not 30 h after (older evidence is forgotten) */
+    for (int late = 0; late < 2; late++) {
+        s = ww_scan_new(NULL);
+        sweep22(s, SRC, 40, T0, 300 * SEC, 0);
+        int64_t start2 = T0 + 40 * 300 * SEC + (late ? 30 : 2) * 3600 * SEC;
+        for (uint32_t i = 0; i < 40; i++) {
+            struct ww_event e = ev(SRC, NET + 100 + i, 22, start2 + (int64_t)i * 300 * SEC);
+            ww_scan_event(s, &e);
+        }
+        r = one(s, &n);
+        CHECK_INT(n, !late);
+        ww_scan_free(s);
+    }
+    /* a /64 rotating slowly: one probe every 5 min, each from a new address */
+    s = ww_scan_new(NULL);
+    for (uint32_t i = 0; i < 288; i++) {
+        struct ww_event e = {.ts_us = T0 + i * 300 * SEC, .src = in64(i), .dst = v6("2001:db8::1"),
+                             .sport = 40000, .dport = 22, .proto = WW_PROTO_TCP,
+                             .tcpflags = WW_TH_SYN, .count = 1};
+        e.dst.b[15] = (uint8_t)i, e.dst.b[14] = (uint8_t)(i >> 8);
+        ww_scan_event(s, &e);
+    }
+    r = one(s, &n);
+    CHECK_INT(n, 1);
+    if (r) {
+        char b[WW_CIDR_STRLEN];
+        CHECK(r->slow);
+        CHECK_STR(ww_scanner_src(r, b), "2001:db8:77:1::/64");
+        CHECK(near(r->addresses, 288));
+    }
+    ww_scan_free(s);
+}
+
 static void run(void)
 {
     os();
@@ -361,6 +589,8 @@ static void run(void)
     ignored();
     kinds();
     memory();
+    grouping();
+    slow();
 }
 
 TEST_MAIN(run())

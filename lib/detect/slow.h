@@ -1,0 +1,50 @@
+/* slow.h -- slow scans: distinct targets and ports per source group over a
+ * long horizon (hours to days) in bounded memory; the scan detector (scan.h)
+ * feeds it the probes it counts and reports its calls. See slow.c. */
+#ifndef WW_SLOW_H
+#define WW_SLOW_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/addr.h"
+
+#define WW_SLOW_THRESHOLD_MAX 256 /* the sketches' estimates are good to ~4 x this */
+
+struct ww_slow_opts {
+    int64_t horizon_us;   /* default 24 h; 0 = off */
+    unsigned hosts;       /* distinct targets within the horizon: horizontal (default 64) */
+    unsigned ports;       /* distinct ports within the horizon: vertical (default 32) */
+    size_t max_groups;    /* groups tracked, not called (default 1 << 16) */
+};
+
+enum { WW_SLOW_HORIZONTAL = 1, WW_SLOW_VERTICAL = 2 };
+
+struct ww_slow_call {
+    struct ww_addr group;        /* the group (a masked address: the caller's key) */
+    struct ww_addr rep;          /* the smallest address seen since admission */
+    unsigned kinds;              /* WW_SLOW_* reached */
+    uint64_t probes;             /* counted since admission */
+    uint64_t targets, ports;     /* estimates, the most within the horizon */
+    uint64_t addresses;          /* estimate, since admission */
+    int64_t first_us, last_us;   /* first probe within the horizon at the call, last probe */
+};
+
+struct ww_slow;
+
+void ww_slow_opts_default(struct ww_slow_opts *o);
+struct ww_slow *ww_slow_new(const struct ww_slow_opts *o); /* NULL o = defaults */
+/* A probe of group (gh its hash) from src (sh its hash) at ts to a target and
+ * a port (their hashes th, ph: ww_addr_hash and the scan detector's). */
+void ww_slow_probe(struct ww_slow *s, const struct ww_addr *group, uint64_t gh,
+                   const struct ww_addr *src, uint64_t sh, int64_t ts, uint64_t th, uint64_t ph);
+/* A hint: a probe of group gh comes soon. Stage 0 brings in its index and
+ * admission slots, 1 its group. */
+void ww_slow_prefetch(const struct ww_slow *s, uint64_t gh, int stage);
+/* The groups called, in the order they were first tracked; array owned by s,
+ * valid until the next call or free. */
+size_t ww_slow_calls(struct ww_slow *s, const struct ww_slow_call **out);
+size_t ww_slow_groups(const struct ww_slow *s);   /* groups tracked now */
+size_t ww_slow_memory(const struct ww_slow *s);   /* bytes in use */
+void ww_slow_free(struct ww_slow *s);
+
+#endif
