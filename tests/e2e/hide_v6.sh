@@ -72,7 +72,7 @@ echo "$mark" > /dev/kmsg 2>/dev/null || fail "cannot write /dev/kmsg"
 
 mkdir "$T/www"; echo hello > "$T/www/index.html"
 ip netns exec $V python3 -m http.server 8080 --bind :: --directory "$T/www" >/dev/null 2>&1 &
-ip netns exec $V tcpdump -i any -U -w "$T/cap.pcap" "ip6 and tcp" >/dev/null 2>"$T/tcpdump.err" &
+ip netns exec $V tcpdump -i any --immediate-mode -B 16384 -U -w "$T/cap.pcap" "ip6 and tcp" >/dev/null 2>"$T/tcpdump.err" &
 TD=$!
 for _ in $(seq 50); do grep -q listening "$T/tcpdump.err" && ip netns exec $V ss -ltn | grep -q ":8080 " && break; sleep 0.1; done
 sleep 0.5 # tcpdump says listening a little before it captures
@@ -86,8 +86,12 @@ done | ip netns exec $S xargs -P 8 -L 1 sh -c \
     'nmap -6 -n -Pn -sS -e v-V -S "$0" -p "$1" --max-retries 0 -T5 '$VA' >>'"$T"'/nmap.txt 2>&1 || echo "nmap -S $0 failed" >>'"$T"'/nmap.err'
 [ -s "$T/nmap.err" ] && fail "$(head -3 "$T/nmap.err"): $(tail -5 "$T/nmap.txt")"
 for _ in 1 2 3; do ip netns exec $C curl -s -m 3 -o /dev/null "http://[$VA]:8080/" || fail "the client's fetch"; done
-sleep 0.5
+for _ in $(seq 50); do # what tcpdump received may reach the file late on a loaded machine
+    [ "$(tcpdump -nr "$T/cap.pcap" "src net $P64::/64" 2>/dev/null | wc -l)" -ge $((3 * N)) ] && break
+    sleep 0.1
+done
 kill -INT $TD; wait $TD 2>/dev/null
+grep -q '^0 packets dropped' "$T/tcpdump.err" || echo "note: tcpdump: $(grep dropped "$T/tcpdump.err")"
 echo "nmap: $N runs in $((($(date +%s%N) - started) / 1000000)) ms"
 
 dmesg | sed -n "/$mark/,\$p" | grep -F "$PFX" > "$T/nf.log"
