@@ -76,6 +76,8 @@ static int parse_scenarios(const char *spec, struct ww_sim_opts *o, struct given
         case WW_SCEN_FLOOD: o->flood_port = p; break;
         case WW_SCEN_SCANNERS: o->scan_port = p; break;
         case WW_SCEN_BACKSCATTER: o->victim_port = p; break;
+        case WW_SCEN_SLOW:
+        case WW_SCEN_V6: return bad_scenario(why, whylen, "%s takes no port", tok);
         default: o->worm_port = p.port, o->worm_proto = p.proto, g->worm = 1; break;
         }
     }
@@ -111,7 +113,7 @@ enum {
     OPT_OUT = 256, OPT_SEED, OPT_WORM, OPT_VULN, OPT_RATE, OPT_INITIAL, OPT_HITLIST,
     OPT_LOCAL, OPT_START, OPT_WORMSTART, OPT_DURATION, OPT_BGDAYS, OPT_SENSORS, OPT_FORMAT,
     OPT_BGSCALE, OPT_NOBG, OPT_STOP, OPT_QUIET, OPT_SCENARIO, OPT_CSOURCES, OPT_CRATE,
-    OPT_FLOODRATE, OPT_FLOODDUR, OPT_RANGES, OPT_SSOURCES, OPT_ATTACK
+    OPT_FLOODRATE, OPT_FLOODDUR, OPT_RANGES, OPT_SSOURCES, OPT_ATTACK, OPT_SLOWINT
 };
 
 static const struct option longopts[] = {
@@ -140,6 +142,7 @@ static const struct option longopts[] = {
     {"scanner-ranges", required_argument, 0, OPT_RANGES},
     {"scanner-sources", required_argument, 0, OPT_SSOURCES},
     {"attack-rate", required_argument, 0, OPT_ATTACK},
+    {"slow-interval", required_argument, 0, OPT_SLOWINT},
     {"quiet", no_argument, 0, 'q'},
     {0, 0, 0, 0}
 };
@@ -204,6 +207,11 @@ static int parse_args(int argc, char **argv, struct args *a)
             if (ww_parse_duration(optarg, &d) || d < WW_SEC_US)
                 return ww_usage_error(cmd, "bad --flood-duration '%s' (e.g. 90s, 10m)", optarg);
             o->flood_us = d;
+            break;
+        case OPT_SLOWINT:
+            if (ww_parse_duration(optarg, &d) || d < WW_SEC_US || d > WW_DAY_US)
+                return ww_usage_error(cmd, "bad --slow-interval '%s' (1s to 24h, e.g. 30s, 5m)", optarg);
+            o->slow_interval_us = d;
             break;
         case OPT_RANGES:
             if (ww_sim_parse_ranges(optarg, o, why, sizeof why))
@@ -347,7 +355,12 @@ const struct ww_command ww_cmd_simulate = {
     "                            scanners: research scanners sweep the sensors in an\n"
     "                            hour (8443/tcp); backscatter: a DoS victim's SYN-ACK,\n"
     "                            RST and ICMP replies, three 10-minute bursts an hour\n"
-    "                            apart (its service 80/tcp)\n"
+    "                            apart (its service 80/tcp); slow-scan: one nmap source\n"
+    "                            probes 22/tcp on a new address every --slow-interval\n"
+    "                            for 24 h; v6-rotation: nmap -6 from a new address of\n"
+    "                            2001:db8:77:1::/64 per probe, 300 probes a second apart\n"
+    "                            to 300 ports of one address of the first sensor's IPv6\n"
+    "                            /64, 2001:db8:100::/64 (logged in sensor-00)\n"
     "  --campaign-sources N      the campaign's sources (default 300)\n"
     "  --campaign-rate R         probes per second per campaign source (default 20)\n"
     "  --flood-rate R            the flood's packets per second (default 100)\n"
@@ -357,6 +370,8 @@ const struct ww_command ww_cmd_simulate = {
     "  --scanner-sources N       research scanner addresses used (default 60)\n"
     "  --attack-rate R           spoofed packets per second at the DoS victim,\n"
     "                            Internet-wide (default 20000)\n"
+    "  --slow-interval D         the slow scan's gap between probes, 1s to 24h\n"
+    "                            (default 5m)\n"
     "\n"
     "Exit status: 0 success, 1 runtime failure, 2 usage error.\n"
 };

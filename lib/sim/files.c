@@ -273,6 +273,32 @@ static json_t *scenario_json(unsigned i, const struct ww_sim_opts *o, const stru
         json_object_set_new(j, "end", jtime(T + 2 * WW_HOUR_US + 10 * WW_MIN_US));
         break;
     }
+    case WW_SCEN_SLOW:
+        kind = WW_SIM_SLOW;
+        json_object_set_new(j, "what", json_string("slow horizontal scan: one nmap source, one probe "
+                                                   "every interval to a new monitored address, for 24 h"));
+        json_object_set_new(j, "source", jaddr(c->slow_src));
+        json_object_set_new(j, "port", json_integer(22));
+        json_object_set_new(j, "proto", json_string("tcp"));
+        json_object_set_new(j, "interval_s", json_integer(o->slow_interval_us / WW_SEC_US));
+        json_object_set_new(j, "probes", json_integer(c->slow_probes));
+        json_object_set_new(j, "end", jtime(T + (int64_t)(c->slow_probes ? c->slow_probes - 1 : 0) *
+                                                   o->slow_interval_us));
+        break;
+    case WW_SCEN_V6: {
+        char a[WW_ADDR_STRLEN];
+        kind = WW_SIM_V6;
+        json_object_set_new(j, "what", json_string("IPv6 scanner rotating inside a /64: nmap -6, a new "
+                                                   "random interface identifier per probe, one probe a "
+                                                   "second to distinct ports of one address"));
+        json_object_set_new(j, "source_prefix", json_string(WW_SIM_V6_SRC));
+        json_object_set_new(j, "target", json_string(ww_addr_format(&c->v6_target, a)));
+        json_object_set_new(j, "sensor_prefix", json_string(WW_SIM_V6_NET));
+        json_object_set_new(j, "proto", json_string("tcp"));
+        json_object_set_new(j, "probes", json_integer(WW_SIM_V6_PROBES));
+        json_object_set_new(j, "end", jtime(T + (WW_SIM_V6_PROBES - 1) * WW_SEC_US));
+        break;
+    }
     }
     json_object_set_new(j, "first_event", jtime(c->first[kind]));
     json_object_set_new(j, "records", json_integer((json_int_t)r->kind[kind]));
@@ -321,6 +347,8 @@ static int write_scenario(const char *path, const struct ww_sim_opts *o, const c
             "records", (json_int_t)r->records[i], "worm_records", (json_int_t)r->worm_records[i]);
         if (o->scenarios)
             json_object_set_new(sj, "scenario_records", json_integer((json_int_t)r->scen_records[i]));
+        if (i == 0 && (o->scenarios & WW_SCEN_V6))
+            json_object_set_new(sj, "cidr6", json_string(WW_SIM_V6_NET));
         json_object_set_new(sj, "background_records", json_integer((json_int_t)(
             r->records[i] - r->worm_records[i] - r->scen_records[i])));
         json_array_append_new(sensors, sj);

@@ -52,7 +52,14 @@
  * address), research scanners (every monitored address once within an hour
  * along an affine walk, at a constant rate, each probe from one of the
  * scanners' addresses), backscatter (a victim's replies to random spoofed
- * addresses: the sensors' share of its attack rate, in three bursts). The
+ * addresses: the sensors' share of its attack rate, in three bursts), a slow
+ * scan (one nmap source, 22/tcp, a probe every slow_interval_us for 24 h,
+ * each to a new monitored address along an affine walk), an IPv6 scanner
+ * rotating inside a /64 (nmap -6 from a new random interface identifier per
+ * probe, one probe a second to 300 distinct ports of one address of the
+ * first sensor's IPv6 /64: the one IPv6 source of a run; its event keeps the
+ * 64-bit identifier in struct sev's src and dst, so the heap's records stay
+ * as small as before and emit makes the addresses). The
  * worm variants only change the worm: Witty-like probes go from its port to
  * random ports; a quiet port has every background event to it dropped at
  * bg_event, after the draws, so the rest of the background stays the same.
@@ -276,13 +283,15 @@ void ww_sim_opts_default(struct ww_sim_opts *o)
     o->flood_us = 10 * WW_MIN_US;
     o->attack_rate = 20000;
     o->scanner_sources = 60;
+    o->slow_interval_us = 5 * WW_MIN_US;
     o->nranges = 2; /* two of the ranges Censys publishes for its scanners */
     o->ranges[0] = (struct ww_sim_sensor){0xa28e7d00, 24}; /* 162.142.125.0/24 */
     o->ranges[1] = (struct ww_sim_sensor){0xa75e8a00, 24}; /* 167.94.138.0/24 */
 }
 
 static const char *const scen_names[WW_SIM_NSCEN] = {
-    "worm", "witty", "quiet-port", "campaign", "flood", "scanners", "backscatter"};
+    "worm", "witty", "quiet-port", "campaign", "flood", "scanners", "backscatter", "slow-scan",
+    "v6-rotation"};
 
 const char *ww_sim_scenario_name(unsigned i) { return i < WW_SIM_NSCEN ? scen_names[i] : NULL; }
 
@@ -516,7 +525,7 @@ struct ww_sim {
        sources, the scanners' walk over the monitored space */
     struct ww_rng srng[WW_SIM_NKINDS];
     uint32_t *campaign, *scanner;
-    uint64_t scan_a, scan_b, flood_idx;
+    uint64_t scan_a, scan_b, flood_idx, slow_a, slow_b, v6_a, v6_b;
     struct ww_sim_chosen chosen;
 };
 
@@ -862,6 +871,8 @@ static const char *scenario_check(const struct ww_sim_opts *o)
         return "research scanners must be 1 to 4096 addresses";
     if ((sc & WW_SCEN_SCANNERS) && o->scanner_sources > addrs / 2)
         return "research scanners may use at most half of their ranges' addresses";
+    if ((sc & WW_SCEN_SLOW) && (o->slow_interval_us < WW_SEC_US || o->slow_interval_us > WW_SIM_SLOW_SPAN_US))
+        return "the slow scan's interval must be 1 s to 24 h";
     return NULL;
 }
 
@@ -877,9 +888,39 @@ static uint32_t range_addr(const struct ww_sim_opts *o, struct ww_rng *r)
     return o->ranges[i].base + (uint32_t)u;
 }
 
+/* An IPv6 address of the /64 hi (host order) with interface identifier iid. */
+static void v6_addr(struct ww_addr *w, uint64_t hi, uint64_t iid)
+{
+    uint8_t a[16];
+    for (int i = 0; i < 8; i++) {
+        a[i] = (uint8_t)(hi >> (56 - 8 * i));
+        a[8 + i] = (uint8_t)(iid >> (56 - 8 * i));
+    }
+    ww_addr_from_v6(w, a);
+}
+
+#define V6_SRC_HI 0x20010db800770001ULL /* WW_SIM_V6_SRC */
+#define V6_NET_HI 0x20010db801000000ULL /* WW_SIM_V6_NET */
+
+/* Whether a scanner's address runs nmap (its stack as sim/stack.h picks it
+ * for a scanner): the hiding scanners are nmap's. */
+static int nmap_addr(const struct ww_addr *w)
+{
+    return !strncmp(ww_sim_stacks[ww_sim_stack_pick(WW_SIM_ROLE_SCANNER, w)].name, "nmap", 4);
+}
+
+static int nmap_v4(uint32_t a)
+{
+    struct ww_addr w;
+    uint8_t v4[4] = {(uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a};
+    ww_addr_from_v4(&w, v4);
+    return nmap_addr(&w);
+}
+
 /* The scenarios' streams and choices: the campaign's sources, the flooded
  * address, the research scanners' addresses (distinct) and their sweep, the
- * DoS victim. */
+ * DoS victim, the slow scanner (an nmap address) and its walk, the rotating
+ * scanner's target and its walk over the ports. */
 static void setup_scenarios(struct ww_sim *s)
 {
     unsigned sc = s->o.scenarios;
@@ -910,6 +951,24 @@ static void setup_scenarios(struct ww_sim *s)
         walk_init(r, s->M, &s->scan_a, &s->scan_b);
     }
     if (sc & WW_SCEN_BACKSCATTER) s->chosen.victim = public_addr(s, &s->srng[WW_SIM_BACKSCATTER]);
+    if (sc & WW_SCEN_SLOW) {
+        struct ww_rng *r = &s->srng[WW_SIM_SLOW];
+        do s->chosen.slow_src = public_addr(s, r);
+        while (!nmap_v4(s->chosen.slow_src));
+        walk_init(r, s->M, &s->slow_a, &s->slow_b);
+        int64_t span = s->end - s->o.worm_start_us;
+        if (span > WW_SIM_SLOW_SPAN_US) span = WW_SIM_SLOW_SPAN_US;
+        uint64_t n = span > 0 ? (uint64_t)((span - 1) / s->o.slow_interval_us) + 1 : 0;
+        s->chosen.slow_probes = (uint32_t)(n < s->M ? n : s->M);
+    }
+    if (sc & WW_SCEN_V6) {
+        struct ww_rng *r = &s->srng[WW_SIM_V6];
+        uint8_t a[16] = {0x20, 0x01, 0x0d, 0xb8, 0x01, 0x00};
+        uint64_t host = ww_rng_next(r) | 1; /* not the subnet-router anycast */
+        for (int i = 0; i < 8; i++) a[8 + i] = (uint8_t)(host >> (56 - 8 * i));
+        ww_addr_from_v6(&s->chosen.v6_target, a);
+        walk_init(r, 65535, &s->v6_a, &s->v6_b);
+    }
 }
 
 /* [a, b): the part of minute [m, m + 1 min) inside [from, to); 0 if none. */
@@ -982,6 +1041,45 @@ static void scen_minute(struct ww_sim *s, int64_t m)
             push_event(s, WW_SIM_SCANNERS, WW_SIM_ROLE_RESEARCH, T + (int64_t)((double)i / per_us), src,
                        walk(s->scan_a, s->scan_b, i, s->M), sport, o->scan_port.port,
                        o->scan_port.proto, flags);
+        }
+    }
+    if (o->scenarios & WW_SCEN_SLOW) {
+        /* nmap --scan-delay: probe i at T + i * interval, to the i-th
+           address of the walk */
+        struct ww_rng *r = &s->srng[WW_SIM_SLOW];
+        int64_t I = o->slow_interval_us;
+        uint64_t i = m > T ? (uint64_t)((m - T + I - 1) / I) : 0;
+        for (; i < s->chosen.slow_probes && T + (int64_t)i * I < m + WW_MIN_US; i++) {
+            uint32_t src = s->chosen.slow_src;
+            probe_shape(r, src, WW_PROTO_TCP, &sport, &flags);
+            push_event(s, WW_SIM_SLOW, WW_SIM_ROLE_SCANNER, T + (int64_t)i * I, src,
+                       walk(s->slow_a, s->slow_b, i, s->M), sport, 22, WW_PROTO_TCP, flags);
+        }
+    }
+    if ((o->scenarios & WW_SCEN_V6) && overlap(m, T, T + WW_SIM_V6_PROBES * WW_SEC_US, &a, &b)) {
+        /* nmap -6 from a new address of the /64 per probe (an nmap stack
+           for every address), a second apart, ports along a walk */
+        struct ww_rng *r = &s->srng[WW_SIM_V6];
+        for (uint64_t i = (uint64_t)((a - T + WW_SEC_US - 1) / WW_SEC_US); T + (int64_t)i * WW_SEC_US < b; i++) {
+            struct ww_addr w;
+            uint64_t iid;
+            do {
+                iid = ww_rng_next(r);
+                v6_addr(&w, V6_SRC_HI, iid);
+            } while (!nmap_addr(&w));
+            struct sev e = {0};
+            e.ts = T + (int64_t)i * WW_SEC_US;
+            if (e.ts >= s->end) break;
+            e.seq = s->seq++;
+            e.src = (uint32_t)(iid >> 32);
+            e.dst = (uint32_t)iid;
+            e.sport = (uint16_t)(32768 + ww_rng_below(r, 28232));
+            e.dport = (uint16_t)(1 + walk(s->v6_a, s->v6_b, i, 65535));
+            e.proto = WW_PROTO_TCP;
+            e.flags = WW_TH_SYN;
+            e.kind = WW_SIM_V6;
+            e.role = WW_SIM_ROLE_SCANNER;
+            heap_push(s, &e);
         }
     }
     for (int k = 0; (o->scenarios & WW_SCEN_BACKSCATTER) && k < BURSTS; k++) {
@@ -1339,12 +1437,17 @@ static void emit(struct ww_sim *s, ww_sim_event_fn fn, void *ctx)
         uint8_t v4[4];
         memset(&ev, 0, sizeof ev);
         ev.ts_us = e->ts;
-        v4[0] = (uint8_t)(e->src >> 24); v4[1] = (uint8_t)(e->src >> 16);
-        v4[2] = (uint8_t)(e->src >> 8); v4[3] = (uint8_t)e->src;
-        ww_addr_from_v4(&ev.src, v4);
-        v4[0] = (uint8_t)(e->dst >> 24); v4[1] = (uint8_t)(e->dst >> 16);
-        v4[2] = (uint8_t)(e->dst >> 8); v4[3] = (uint8_t)e->dst;
-        ww_addr_from_v4(&ev.dst, v4);
+        if (e->kind == WW_SIM_V6) {
+            v6_addr(&ev.src, V6_SRC_HI, (uint64_t)e->src << 32 | e->dst);
+            ev.dst = s->chosen.v6_target;
+        } else {
+            v4[0] = (uint8_t)(e->src >> 24); v4[1] = (uint8_t)(e->src >> 16);
+            v4[2] = (uint8_t)(e->src >> 8); v4[3] = (uint8_t)e->src;
+            ww_addr_from_v4(&ev.src, v4);
+            v4[0] = (uint8_t)(e->dst >> 24); v4[1] = (uint8_t)(e->dst >> 16);
+            v4[2] = (uint8_t)(e->dst >> 8); v4[3] = (uint8_t)e->dst;
+            ww_addr_from_v4(&ev.dst, v4);
+        }
         ev.sport = e->sport;
         ev.dport = e->dport;
         ev.proto = e->proto;

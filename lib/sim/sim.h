@@ -1,7 +1,8 @@
 /* sim.h -- a simulated Internet: a random-scanning worm and background
  * radiation, as a set of sensors (dark address blocks) would log them.
  *
- * The engine produces struct ww_event values (IPv4 only) through a callback,
+ * The engine produces struct ww_event values (IPv4, but for the v6-rotation
+ * scenario's probes to the first sensor's IPv6 /64) through a callback,
  * each with the index of the sensor that saw it, in time order (a TCP SYN
  * with its source's SYN fingerprint: sim/stack.h), plus one
  * ground-truth row (infected hosts) per simulated minute. It writes nothing
@@ -78,6 +79,7 @@ struct ww_sim_opts {
     int64_t flood_us;            /* default 10 minutes */
     double attack_rate;          /* spoofed packets/s at the victim, default 20000 */
     uint32_t scanner_sources;    /* default 60 */
+    int64_t slow_interval_us;    /* the slow scan's gap between probes, default 5 min */
     size_t nranges;
     struct ww_sim_sensor ranges[WW_SIM_MAXRANGES]; /* default Censys' two /24s */
 };
@@ -95,22 +97,38 @@ enum {
     WW_SCEN_FLOOD = 1 << 4,       /* spoofed SYN flood on one monitored address */
     WW_SCEN_SCANNERS = 1 << 5,    /* research scanners from `ranges` sweep the sensors in an hour */
     WW_SCEN_BACKSCATTER = 1 << 6, /* a DoS victim's replies: three 10-minute bursts */
+    WW_SCEN_SLOW = 1 << 7,        /* one source, 22/tcp on distinct hosts, a probe every
+                                     slow_interval_us for 24 h */
+    WW_SCEN_V6 = 1 << 8,          /* an IPv6 scanner rotating inside WW_SIM_V6_SRC: 300
+                                     probes, one a second, to 300 ports of one address of
+                                     the first sensor's IPv6 /64 WW_SIM_V6_NET */
     WW_SCEN_WORMS = WW_SCEN_WORM | WW_SCEN_WITTY | WW_SCEN_QUIET,
 };
-#define WW_SIM_NSCEN 7
+#define WW_SIM_NSCEN 9
 /* The name of scenario bit 1 << i ("worm", "witty", "quiet-port", "campaign",
- * "flood", "scanners", "backscatter"); NULL past the last. */
+ * "flood", "scanners", "backscatter", "slow-scan", "v6-rotation"); NULL past
+ * the last. */
 const char *ww_sim_scenario_name(unsigned i);
 /* Whether the run has a worm (the classic one or a variant) before the end. */
 int ww_sim_worm_active(const struct ww_sim_opts *o);
 /* What an event is (the event callback's `kind`). */
 enum { WW_SIM_BG = 0, WW_SIM_WORMEV, WW_SIM_CAMPAIGN, WW_SIM_FLOOD, WW_SIM_SCANNERS,
-       WW_SIM_BACKSCATTER, WW_SIM_NKINDS };
+       WW_SIM_BACKSCATTER, WW_SIM_SLOW, WW_SIM_V6, WW_SIM_NKINDS };
+/* The v6-rotation scenario: its scanner's /64 (a new random interface
+ * identifier per probe), the first sensor's IPv6 /64 (dual stack: its events
+ * go to sensor 0), the probes and their gap. */
+#define WW_SIM_V6_SRC "2001:db8:77:1::/64"
+#define WW_SIM_V6_NET "2001:db8:100::/64"
+#define WW_SIM_V6_PROBES 300
+#define WW_SIM_SLOW_SPAN_US WW_DAY_US /* the slow scan's length */
 /* What the scenarios chose (ground truth), host-order addresses. */
 struct ww_sim_chosen {
     uint32_t flood_target, victim;
     const uint32_t *scanners;
     uint32_t nscanners;
+    uint32_t slow_src;            /* the slow scanner */
+    uint32_t slow_probes;         /* its probes in the run */
+    struct ww_addr v6_target;     /* the v6-rotation scanner's target */
     int64_t first[WW_SIM_NKINDS]; /* each kind's first event written; -1 none */
 };
 

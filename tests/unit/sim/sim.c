@@ -11,6 +11,7 @@
 #include "ingest/parse.h"
 #include "ingest/decode.h"
 #include "sim/sim.h"
+#include "sim/stack.h"
 #include "test.h"
 #include "out/write.h"
 
@@ -512,7 +513,7 @@ static void test_scenarios(void)
     CHECK(u.kinds[WW_SIM_FLOOD] > 50000 && u.kinds[WW_SIM_FLOOD] < 70000); /* 100/s, 10 min */
     CHECK(u.kinds[WW_SIM_CAMPAIGN] > 100 && u.kinds[WW_SIM_BACKSCATTER] > 500);
     const struct ww_sim_chosen *c = s ? ww_sim_chosen(s) : NULL;
-    for (int k = WW_SIM_CAMPAIGN; c && k < WW_SIM_NKINDS; k++) CHECK(c->first[k] >= o.worm_start_us);
+    for (int k = WW_SIM_CAMPAIGN; c && k <= WW_SIM_BACKSCATTER; k++) CHECK(c->first[k] >= o.worm_start_us);
     CHECK(c && c->nscanners == 60 && (c->scanners[0] >> 8 == 0xa28e7d || c->scanners[0] >> 8 == 0xa75e8a));
     ww_sim_free(s);
 
@@ -524,6 +525,135 @@ static void test_scenarios(void)
     o.scenarios = 1u << WW_SIM_NSCEN; /* no such scenario */
     char why[128];
     CHECK_INT(ww_sim_new(&o, &s, why, sizeof why), WW_ERR_ARG);
+}
+
+/* The hiding scanners' events, kept whole (at most 400 of each). */
+struct hiding { struct ww_event slow[400], v6[400]; int slow_stack[400], v6_stack[400];
+                unsigned slow_sensor[400], v6_sensor[400]; size_t nslow, nv6, other; uint64_t hash; };
+
+static void on_hiding(void *ctx, unsigned sensor, int kind, int stack, const struct ww_event *ev)
+{
+    struct hiding *h = ctx;
+    h->hash = fnv(h->hash, &sensor, sizeof sensor);
+    h->hash = fnv(h->hash, ev, sizeof *ev);
+    if (kind == WW_SIM_SLOW && h->nslow < 400) {
+        h->slow_stack[h->nslow] = stack, h->slow_sensor[h->nslow] = sensor;
+        h->slow[h->nslow++] = *ev;
+    } else if (kind == WW_SIM_V6 && h->nv6 < 400) {
+        h->v6_stack[h->nv6] = stack, h->v6_sensor[h->nv6] = sensor;
+        h->v6[h->nv6++] = *ev;
+    } else if (kind != WW_SIM_BG && kind != WW_SIM_SLOW && kind != WW_SIM_V6) {
+        h->other++;
+    }
+}
+
+static int addr_cmp(const void *a, const void *b) { return memcmp(a, b, sizeof(struct ww_addr)); }
+
+static int u16_cmp(const void *a, const void *b)
+{
+    return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+static struct ww_sim *run_hiding(const struct ww_sim_opts *o, struct hiding *h)
+{
+    struct ww_sim *s;
+    memset(h, 0, sizeof *h);
+    h->hash = 0xcbf29ce484222325ULL;
+    if (ww_sim_new(o, &s, NULL, 0)) return NULL;
+    ww_sim_run(s, on_hiding, NULL, h);
+    return s;
+}
+
+/* slow-scan: one nmap source, 22/tcp SYNs exactly an interval apart from
+ * the start for 24 h, each to a new monitored address; v6-rotation: 300
+ * SYNs a second apart from 300 distinct addresses of 2001:db8:77:1::/64 to
+ * 300 distinct ports of one address of 2001:db8:100::/64, on sensor 0,
+ * every source an nmap stack; both the same for a seed, other for another,
+ * and the background unmoved. */
+static void test_hiding(void)
+{
+    static struct hiding h, g;
+    struct ww_sim_opts o;
+    struct tally t, u;
+    ww_sim_opts_default(&o);
+    o.end_us = o.start_us + 30 * 3600 * US;
+    o.worm_start_us = o.start_us + 3 * 3600 * US;
+    CHECK_INT(ww_sim_parse_sensors("4x/20", &o, NULL, 0), WW_OK);
+    o.scenarios = 0;
+    o.worm_start_us = o.end_us;
+    struct ww_sim *s = run(&o, &t);
+    ww_sim_free(s);
+    o.worm_start_us = o.start_us + 3 * 3600 * US;
+    o.scenarios = WW_SCEN_SLOW | WW_SCEN_V6;
+    s = run(&o, &u);
+    CHECK(s && u.bghash == t.bghash && u.kinds[WW_SIM_BG] == t.kinds[WW_SIM_BG]);
+    CHECK(s && u.in_order);
+    ww_sim_free(s);
+
+    int64_t I[3] = {60 * US, 300 * US, 1800 * US};
+    for (int k = 0; k < 3; k++) {
+        o.slow_interval_us = I[k];
+        s = run_hiding(&o, &h);
+        CHECK(s != NULL);
+        if (!s) return;
+        const struct ww_sim_chosen *c = ww_sim_chosen(s);
+        size_t want = (size_t)(24 * 3600 * US / I[k]);
+        CHECK_INT(h.nslow, k == 0 ? 400 : want); /* 1440 at 1 min: the first 400 kept */
+        CHECK_INT(c->slow_probes, want);
+        CHECK_INT(h.other, 0);
+        int ok = 1;
+        struct ww_addr dsts[400];
+        for (size_t i = 0; i < h.nslow; i++) {
+            const struct ww_event *e = &h.slow[i];
+            uint32_t a = (uint32_t)e->src.b[12] << 24 | (uint32_t)e->src.b[13] << 16 |
+                         (uint32_t)e->src.b[14] << 8 | e->src.b[15];
+            if (a != c->slow_src || e->dport != 22 || e->proto != WW_PROTO_TCP ||
+                e->tcpflags != WW_TH_SYN || e->ts_us != o.worm_start_us + (int64_t)i * I[k] ||
+                strncmp(ww_sim_stacks[h.slow_stack[i]].name, "nmap", 4) || !(e->fp.flags & WW_FP_SET))
+                ok = 0;
+            dsts[i] = e->dst;
+        }
+        CHECK(ok);
+        qsort(dsts, h.nslow, sizeof dsts[0], addr_cmp);
+        for (size_t i = 1; i < h.nslow; i++) CHECK(memcmp(&dsts[i - 1], &dsts[i], sizeof dsts[0]));
+
+        CHECK_INT(h.nv6, WW_SIM_V6_PROBES);
+        struct ww_addr srcs[400];
+        uint16_t ports[400];
+        ok = 1;
+        for (size_t i = 0; i < h.nv6; i++) {
+            const struct ww_event *e = &h.v6[i];
+            static const uint8_t src64[8] = {0x20, 0x01, 0x0d, 0xb8, 0x00, 0x77, 0x00, 0x01};
+            static const uint8_t dst64[8] = {0x20, 0x01, 0x0d, 0xb8, 0x01, 0x00, 0x00, 0x00};
+            if (e->src.family != 6 || memcmp(e->src.b, src64, 8) || e->dst.family != 6 ||
+                memcmp(e->dst.b, dst64, 8) || memcmp(&e->dst, &c->v6_target, sizeof e->dst) ||
+                h.v6_sensor[i] != 0 || e->proto != WW_PROTO_TCP || e->tcpflags != WW_TH_SYN ||
+                e->ts_us != o.worm_start_us + (int64_t)i * US || !(e->fp.flags & WW_FP_V6) ||
+                strncmp(ww_sim_stacks[h.v6_stack[i]].name, "nmap", 4))
+                ok = 0;
+            srcs[i] = e->src;
+            ports[i] = e->dport;
+        }
+        CHECK(ok);
+        qsort(srcs, h.nv6, sizeof srcs[0], addr_cmp);
+        qsort(ports, h.nv6, sizeof ports[0], u16_cmp);
+        for (size_t i = 1; i < h.nv6; i++) {
+            CHECK(memcmp(&srcs[i - 1], &srcs[i], sizeof srcs[0]));
+            CHECK(ports[i - 1] != ports[i] && ports[i - 1] > 0);
+        }
+        ww_sim_free(s);
+    }
+    s = run_hiding(&o, &g); /* the same seed: the same run */
+    CHECK(s && g.hash == h.hash);
+    ww_sim_free(s);
+    o.seed = 2;
+    s = run_hiding(&o, &g);
+    CHECK(s && g.hash != h.hash);
+    ww_sim_free(s);
+
+    char why[128];
+    o.slow_interval_us = 0;
+    CHECK(ww_sim_new(&o, &s, why, sizeof why) == WW_ERR_ARG && why[0]);
 }
 
 static void test_writers(void)
@@ -683,6 +813,7 @@ TEST_MAIN(
     test_hits();
     test_background();
     test_scenarios();
+    test_hiding();
     test_writers();
     test_roundtrip_sim();
 )
