@@ -493,7 +493,7 @@ static int same_event(const struct ww_event *a, const struct ww_event *b, int64_
 static void test_scenarios(void)
 {
     struct ww_sim_opts o;
-    struct tally t, u;
+    static struct tally t, u; /* zero: run() keeps their source arrays */
     ww_sim_opts_default(&o);
     o.end_us = o.start_us + 18 * 3600 * US;
     o.worm_start_us = o.end_us;
@@ -573,8 +573,8 @@ static struct ww_sim *run_hiding(const struct ww_sim_opts *o, struct hiding *h)
 static void test_hiding(void)
 {
     static struct hiding h, g;
+    static struct tally t, u; /* zero: run() keeps their source arrays */
     struct ww_sim_opts o;
-    struct tally t, u;
     ww_sim_opts_default(&o);
     o.end_us = o.start_us + 30 * 3600 * US;
     o.worm_start_us = o.start_us + 3 * 3600 * US;
