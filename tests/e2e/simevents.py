@@ -8,8 +8,8 @@ usage: simevents.py DIR [DIR...] [--port P/PROTO] [--sport P/PROTO] [--src ADDR]
 Each DIR is one run (sensor-NN.log, .tsv or .pcap, and scenario.json). Every
 record of every sensor is parsed from its own format, independently of
 wormwatch (netfilter LOG words, DShield's tab-separated fields, pcap's
-Ethernet/IPv4/TCP|UDP|ICMP headers), into (time, src, sport, dst, dport,
-proto, flags); the runs must hold the same records (given the same options
+Ethernet/IPv4|IPv6/TCP|UDP|ICMP headers), into (time, src, sport, dst, dport,
+proto, flags), addresses in their canonical text (IPv6 compressed); the runs must hold the same records (given the same options
 in different formats; --drop: once the records to that destination port
 are left out of every run). Prints JSON: "scenario" (the first run's
 scenario.json), "records", and for the records selected by the options
@@ -20,7 +20,7 @@ count per flag set: "S", "SA", "RA", "icmp3/3", "udp", ...), "first" and
 "last" (stamps), "src_set" (the distinct sources, if at most 100), "dst_set" (the
 first 101 distinct targets) and
 "hours" (records per hour from the first selected one)."""
-import glob, json, os, re, struct, sys, time, calendar
+import glob, ipaddress, json, os, re, struct, sys, time, calendar
 
 FLAGS = [("F", 1), ("S", 2), ("R", 4), ("P", 8), ("A", 16), ("U", 32)]
 PROTO = {"TCP": 6, "UDP": 17, "ICMP": 1}
@@ -46,7 +46,7 @@ def read_log(path):
             sp, dp = int(kv["SPT"]), int(kv["DPT"])
             f = "".join(c for c, w in (("F", "FIN"), ("S", "SYN"), ("R", "RST"), ("P", "PSH"),
                                        ("A", "ACK"), ("U", "URG")) if w in words)
-        yield norm(ts), kv["SRC"], sp, kv["DST"], dp, proto, f
+        yield norm(ts), canon(kv["SRC"]), sp, canon(kv["DST"]), dp, proto, f
 
 
 def read_tsv(path):
@@ -54,7 +54,7 @@ def read_tsv(path):
         f = line.rstrip("\n").split("\t")
         # date, userid, count, src, sport, dst, dport, proto, flags
         flags = "".join(sorted(f[8] if len(f) > 8 else "", key="FSRPAU".index))
-        yield norm(f[0]), f[3], int(f[4]), f[5], int(f[6]), int(f[7]), flags
+        yield norm(f[0]), canon(f[3]), int(f[4]), canon(f[5]), int(f[6]), int(f[7]), flags
 
 
 def read_pcap(path):
@@ -65,9 +65,12 @@ def read_pcap(path):
         pkt = b[o + 16:o + 16 + cap]
         o += 16 + cap
         ip = pkt[14:]
-        ihl = (ip[0] & 15) * 4
-        proto = ip[9]
-        src, dst = ".".join(map(str, ip[12:16])), ".".join(map(str, ip[16:20]))
+        if pkt[12:14] == b"\x86\xdd":  # IPv6: 40 bytes, no extension headers from the writers
+            ihl, proto = 40, ip[6]
+            src, dst = str(ipaddress.IPv6Address(ip[8:24])), str(ipaddress.IPv6Address(ip[24:40]))
+        else:
+            ihl, proto = (ip[0] & 15) * 4, ip[9]
+            src, dst = ".".join(map(str, ip[12:16])), ".".join(map(str, ip[16:20]))
         l4 = ip[ihl:]
         if proto == 1:
             sp, dp, f = l4[0], l4[1], ""
@@ -75,6 +78,10 @@ def read_pcap(path):
             sp, dp = struct.unpack(">HH", l4[:4])
             f = fl(l4[13]) if proto == 6 else ""
         yield stamp(sec, usec)[:19], src, sp, dst, dp, proto, f
+
+
+def canon(a):
+    return str(ipaddress.ip_address(a))
 
 
 def norm(ts):
