@@ -42,7 +42,7 @@
 
 struct opts {
     char *listen, *db, *tls_cert, *tls_key, *config, *max_body, *rate, *dash_user;
-    char *per_address, *header_timeout, *max_future, *lateness, *known;
+    char *per_address, *header_timeout, *max_future, *lateness, *known, *v4_prefix, *v6_prefix;
     char *p0f_db, *geoip, *asn;   /* who is scanning: OS, country, AS */
     char *notify_secret, *smtp, *public_url; /* --notify's */
     char *ch_user, *ch_password, *retention; /* the config file's only (ClickHouse) */
@@ -70,6 +70,7 @@ static int set_opt(struct opts *o, const char *key, const char *val)
                 : !strcmp(key, "max-future") ? &o->max_future
                 : !strcmp(key, "lateness") ? &o->lateness
                 : !strcmp(key, "known-scanners") ? &o->known
+                : !strcmp(key, "v4-prefix") ? &o->v4_prefix : !strcmp(key, "v6-prefix") ? &o->v6_prefix
                 : !strcmp(key, "p0f-db") ? &o->p0f_db
                 : !strcmp(key, "geoip") ? &o->geoip : !strcmp(key, "asn") ? &o->asn
                 : !strcmp(key, "notify-secret") ? &o->notify_secret
@@ -198,7 +199,10 @@ static const char usage[] =
     "  --geoip FILE         MaxMind country database (GeoLite2-Country, DB-IP Lite):\n"
     "                       sources' and surges' countries in the API and dashboard\n"
     "  --asn FILE           MaxMind ASN database (GeoLite2-ASN, DB-IP Lite): their\n"
-    "                       autonomous systems\n\n"
+    "                       autonomous systems\n"
+    "  --v6-prefix N        IPv6 sources rotating inside a /N are one source (sources,\n"
+    "                       ip: the prefix and its addresses; default 64)\n"
+    "  --v4-prefix N        IPv4 sources grouped per /N (default 32: each alone)\n\n"
     "The dashboard is at / on the same listener.\n";
 
 /* Everything after the options are read; o's strings stay the caller's. */
@@ -258,6 +262,14 @@ static int serve(struct opts *o)
         sto.lateness_us <= 0)
         return ww_usage_error(cmd, "--lateness: expected a duration (90s, 30m, 36h, 10d), got '%s'",
                               o->lateness);
+    const char *pv[2] = {o->v4_prefix, o->v6_prefix};
+    for (int v = 0; v < 2; v++) {
+        if (!pv[v]) continue;
+        if (ww_parse_uint(pv[v], v ? 128 : 32, &n) || !n)
+            return ww_usage_error(cmd, "--v%d-prefix: a prefix length from 1 to %d, got '%s'", v ? 6 : 4,
+                                  v ? 128 : 32, pv[v]);
+        *(v ? &sto.v6_prefix : &sto.v4_prefix) = (unsigned)n;
+    }
     if (parse_listen(so.listen, &so.addr))
         return ww_usage_error(cmd, "--listen: expected ADDR:PORT, got '%s'", o->listen);
     if (!o->tls_cert != !o->tls_key)
@@ -368,7 +380,8 @@ static int run(int argc, char **argv)
         {"max-future", required_argument, NULL, 'f'}, {"lateness", required_argument, NULL, 'L'},
         {"notify", required_argument, NULL, 'N'}, {"notify-secret", required_argument, NULL, 'S'},
         {"smtp", required_argument, NULL, 'M'}, {"public-url", required_argument, NULL, 'U'},
-        {"known-scanners", required_argument, NULL, 'k'}, {"p0f-db", required_argument, NULL, 'O'},
+        {"known-scanners", required_argument, NULL, 'k'}, {"v4-prefix", required_argument, NULL, '4'},
+        {"v6-prefix", required_argument, NULL, '6'}, {"p0f-db", required_argument, NULL, 'O'},
         {"geoip", required_argument, NULL, 'G'}, {"asn", required_argument, NULL, 'A'},
         {NULL, 0, NULL, 0}};
     struct opts o = {0};
@@ -379,6 +392,7 @@ static int run(int argc, char **argv)
                         : ch == 'u' ? "dashboard-user" : ch == 'P' ? "max-per-address"
                         : ch == 'H' ? "header-timeout" : ch == 'f' ? "max-future"
                         : ch == 'L' ? "lateness" : ch == 'k' ? "known-scanners"
+                        : ch == '4' ? "v4-prefix" : ch == '6' ? "v6-prefix"
                         : ch == 'O' ? "p0f-db" : ch == 'G' ? "geoip" : ch == 'A' ? "asn" : "rate-limit";
         const char *nkey = ch == 'N' ? "notify" : ch == 'S' ? "notify-secret"
                          : ch == 'M' ? "smtp" : ch == 'U' ? "public-url" : NULL; /* --notify's */
@@ -395,7 +409,7 @@ static int run(int argc, char **argv)
         status = serve(&o);
     char **all[] = {&o.listen, &o.db, &o.tls_cert, &o.tls_key, &o.config, &o.max_body, &o.rate,
                     &o.dash_user, &o.per_address, &o.header_timeout, &o.max_future, &o.lateness,
-                    &o.known, &o.p0f_db, &o.geoip, &o.asn};
+                    &o.known, &o.v4_prefix, &o.v6_prefix, &o.p0f_db, &o.geoip, &o.asn};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) ww_free(*all[i]);
     if (o.ch_password) memset(o.ch_password, 0, strlen(o.ch_password));
     char **nall[] = {&o.notify_secret, &o.smtp, &o.public_url, &o.ch_user, &o.ch_password, &o.retention};

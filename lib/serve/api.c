@@ -179,20 +179,24 @@ static json_t *str_or_null(const char *s)
     return s && *s ? json_string(s) : json_null();
 }
 
-/* A source: its figures; its OS as stored (p0f's label and the kind of
+/* A source: its figures (those of its group: src its one address, or its
+ * prefix once it showed more; prefix the group's, null for a group of one
+ * address by the options; addresses the distinct ones it showed); its OS as stored (p0f's label and the kind of
  * match); its country and AS looked up now (null when unknown or without
  * the database: the answer's `enrichment` says which). */
 static json_t *j_src(struct ww_store *st, const struct ww_store_src *s)
 {
-    json_t *j = json_pack("{s:s,s:I,s:I,s:I,s:I,s:o,s:o}", "src", s->src,
+    json_t *j = json_pack("{s:s,s:o,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "src", s->src,
+                          "prefix", str_or_null(s->prefix),
+                          "addresses", (json_int_t)(s->addresses ? s->addresses : 1),
                           "records", (json_int_t)s->records, "targets", (json_int_t)s->targets,
                           "ports", (json_int_t)s->ports, "sensors", (json_int_t)s->sensors,
                           "first_seen", jtime(s->first_us), "last_seen", jtime(s->last_us));
     if (s->label) json_object_set_new(j, "label", json_string(s->label)); /* a known scanner */
     struct ww_geoinfo gi;
     memset(&gi, 0, sizeof gi);
-    struct ww_addr a;
-    if (ww_store_geo(st) && !ww_addr_parse(s->src, strlen(s->src), &a)) ww_geo_lookup(ww_store_geo(st), &a, &gi);
+    struct ww_cidr c; /* a group: its prefix's network */
+    if (ww_store_geo(st) && !ww_cidr_parse(s->src, strlen(s->src), &c)) ww_geo_lookup(ww_store_geo(st), &c.addr, &gi);
     json_object_set_new(j, "os", str_or_null(s->os));
     json_object_set_new(j, "os_match", *s->os ? json_string(ww_os_kind_name(s->os_match)) : json_null());
     json_object_set_new(j, "country", str_or_null(gi.country));
@@ -512,10 +516,10 @@ json_t *ww_api_get(struct ww_store *st, const char *url, int64_t now_us, unsigne
             j = j_sources(st, &r, p);
         }
     } else if (UNDER("/api/v1/ip/")) {
-        struct ww_addr a;
+        struct ww_cidr c; /* an address, or a group's prefix (2001:db8:77:1::/64) */
         struct ww_store_ip ip;
-        if (ww_addr_parse(rest, strlen(rest), &a)) return fail(status, 400, "bad address");
-        if (!(rc = ww_store_ip(st, &a, &ip))) j = j_ip(st, &ip);
+        if (ww_cidr_parse(rest, strlen(rest), &c)) return fail(status, 400, "bad address or prefix");
+        if (!(rc = ww_store_ip_prefix(st, &c, &ip))) j = j_ip(st, &ip);
         else if (rc == WW_ERR_ARG) return fail(status, 404, "address not seen");
     } else if (!strcmp(path, "/api/v1/infocon")) {
         int growth;

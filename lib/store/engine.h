@@ -18,6 +18,7 @@ struct ww_store {
     const struct ww_known *known; /* ww_store_opts.known, set by ww_store_start */
     const struct ww_osdb *osdb;   /* ww_store_enrich's */
     const struct ww_geo *geo;
+    unsigned v4_prefix, v6_prefix; /* sources grouped per prefix (ww_store_opts; 32, 64) */
 };
 
 struct ww_store_ops {
@@ -53,7 +54,9 @@ struct ww_store_ops {
                      struct ww_store_rows *out);
     int  (*sources)(struct ww_store *st, int limit, int port, int64_t now_us,
                     struct ww_store_rows *out);
-    int  (*ip)(struct ww_store *st, const struct ww_addr *a, struct ww_store_ip *out);
+    /* the source row of key: a group's prefix, or one address (a group of
+     * one, or the row of a store made before grouping) */
+    int  (*ip)(struct ww_store *st, const struct ww_cidr *key, struct ww_store_ip *out);
     int  (*alerts)(struct ww_store *st, int limit, struct ww_store_rows *out);
     int  (*alert_sample)(struct ww_store *st, int port, int proto, int64_t start_us,
                          struct ww_addr *a, size_t *n);
@@ -76,6 +79,10 @@ struct ww_store_ops {
     int  (*notify_cursor_set)(struct ww_store *st, const char *target, int64_t last_id);
     int  (*backscatter)(struct ww_store *st, int64_t day, int limit, struct ww_store_rows *out);
 };
+
+/* The group a source belongs to under st's v4_prefix and v6_prefix
+ * (core/addr.h ww_addr_group): its per-source row's key. */
+void store_group(const struct ww_store *st, const struct ww_addr *a, struct ww_cidr *g);
 
 /* The next row of r, zeroed, for rows of `size` bytes (the array doubles
  * from 16): how an engine's query fills a struct ww_store_rows. */

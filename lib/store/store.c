@@ -22,6 +22,13 @@ static const struct {
     {"clickhouse://", "ClickHouse", &ww_store_clickhouse},
 };
 
+/* an engine's new handle *out: the default grouping (ww_store_start may change it) */
+static int grouped(int rc, struct ww_store **out)
+{
+    if (!rc && *out) (*out)->v4_prefix = 32, (*out)->v6_prefix = 64;
+    return rc;
+}
+
 int ww_store_open(const char *spec, struct ww_store **out, char *err, size_t errlen)
 {
     return ww_store_open_as(spec, NULL, NULL, out, err, errlen);
@@ -34,13 +41,20 @@ int ww_store_open_as(const char *spec, const char *user, const char *password, s
     for (size_t i = 0; i < sizeof engines / sizeof engines[0]; i++) {
         size_t n = strlen(engines[i].scheme);
         if (strncmp(spec, engines[i].scheme, n)) continue;
-        if (engines[i].ops) return engines[i].ops->open(spec + n, user, password, out, err, errlen);
+        if (engines[i].ops) return grouped(engines[i].ops->open(spec + n, user, password, out, err, errlen), out);
         if (err && errlen)
             snprintf(err, errlen, "%s: the %s store engine is not built yet;"
                      " --db takes a file path or sqlite:PATH", spec, engines[i].name);
         return WW_ERR_FORMAT;
     }
-    return ww_store_sqlite.open(spec, user, password, out, err, errlen);
+    return grouped(ww_store_sqlite.open(spec, user, password, out, err, errlen), out);
+}
+
+void store_group(const struct ww_store *st, const struct ww_addr *a, struct ww_cidr *g)
+{
+    unsigned len;
+    ww_addr_group(a, st->v4_prefix, st->v6_prefix, &g->addr, &len);
+    g->len = (uint8_t)len;
 }
 
 void ww_store_close(struct ww_store *st)
@@ -51,6 +65,8 @@ void ww_store_close(struct ww_store *st)
 int ww_store_start(struct ww_store *st, const struct ww_store_opts *o, char *err, size_t errlen)
 {
     if (o) st->known = o->known;
+    if (o && o->v4_prefix) st->v4_prefix = o->v4_prefix;
+    if (o && o->v6_prefix) st->v6_prefix = o->v6_prefix;
     return st->ops->start(st, o, err, errlen);
 }
 
@@ -67,8 +83,8 @@ const struct ww_geo *ww_store_geo(const struct ww_store *st) { return st->geo; }
 static int label_sources(struct ww_store *st, struct ww_store_src *r, size_t n, int rc)
 {
     for (size_t i = 0; i < n && !rc && st->known; i++) {
-        struct ww_addr a;
-        if (!ww_addr_parse(r[i].src, strlen(r[i].src), &a)) r[i].label = ww_known_label(st->known, &a);
+        struct ww_cidr c; /* a group is labelled by its prefix's address */
+        if (!ww_cidr_parse(r[i].src, strlen(r[i].src), &c)) r[i].label = ww_known_label(st->known, &c.addr);
     }
     return rc;
 }
@@ -224,9 +240,22 @@ int ww_store_sources(struct ww_store *st, int limit, int port, int64_t now_us,
 
 int ww_store_ip(struct ww_store *st, const struct ww_addr *a, struct ww_store_ip *out)
 {
+    struct ww_cidr k[2] = {{*a, a->family == 4 ? 32 : 128}};
+    store_group(st, a, &k[1]);
     memset(out, 0, sizeof *out);
-    int rc = st->ops->ip(st, a, out);
+    int rc = st->ops->ip(st, &k[1], out);
+    if (rc == WW_ERR_ARG && k[1].len != k[0].len) { /* an older store's own row */
+        memset(out, 0, sizeof *out);
+        rc = st->ops->ip(st, &k[0], out);
+    }
     return label_sources(st, &out->src, 1, rc);
+}
+
+int ww_store_ip_prefix(struct ww_store *st, const struct ww_cidr *c, struct ww_store_ip *out)
+{
+    if (c->len == (c->addr.family == 4 ? 32 : 128)) return ww_store_ip(st, &c->addr, out);
+    memset(out, 0, sizeof *out);
+    return label_sources(st, &out->src, 1, st->ops->ip(st, c, out));
 }
 
 int ww_store_alerts(struct ww_store *st, int limit, struct ww_store_rows *out)

@@ -112,6 +112,10 @@ struct ww_store_opts {
      * older days' partitions dropped once a day; 0 = forever. SQLite keeps
      * no raw events past their aggregation. */
     int64_t retention_days;
+    /* Sources grouped per prefix (issue 18, as analyze's --v4-prefix and
+     * --v6-prefix): the per-source figures (sources, ip) are kept per group;
+     * 0 = the defaults, 32 (IPv4: each address alone) and 64. */
+    unsigned v4_prefix, v6_prefix;
 };
 int  ww_store_start(struct ww_store *st, const struct ww_store_opts *o, char *err, size_t errlen);
 /* Who is scanning (issue 17): p0f's database, with which the writer
@@ -153,9 +157,18 @@ struct ww_store_agg {
 
 #define WW_STORE_OS_MAX 64 /* an OS label's text, NUL included (p0f's are shorter) */
 
-/* A source's figures over all time. */
+/* A source's figures over all time: those of its group (sources rotating
+ * inside a prefix, ww_store_opts.v4_prefix/v6_prefix, are one source).
+ * src: the group's one address while it showed one (the smallest it
+ * showed: whatever order events came in), else its prefix in CIDR text;
+ * prefix: the group's prefix ("" for a group of one address by the
+ * options, or a row a store made before grouping kept: a group of one);
+ * addresses: the distinct addresses it showed (exact to 128, then
+ * HyperLogLog). */
 struct ww_store_src {
-    char src[WW_ADDR_STRLEN];
+    char src[WW_CIDR_STRLEN];
+    char prefix[WW_CIDR_STRLEN];
+    int64_t addresses;
     int64_t records, targets, ports, sensors, first_us, last_us;
     const char *label;        /* a known scanner's (ww_store_opts.known), or NULL */
     /* its OS (issue 17): the best match over its SYNs' fingerprints when
@@ -286,8 +299,14 @@ int ww_store_topports(struct ww_store *st, enum ww_store_by by, int limit, int64
  * day, records then being each one's guaranteed count there */
 int ww_store_sources(struct ww_store *st, int limit, int port, int64_t now_us,
                      struct ww_store_rows *out);
-/* WW_ERR_ARG if the address was never seen */
+/* The group holding address a (its source row; from a store made before
+ * grouping, a's own row when its group has none); WW_ERR_ARG if it was
+ * never seen */
 int ww_store_ip(struct ww_store *st, const struct ww_addr *a, struct ww_store_ip *out);
+/* The same for a network in CIDR text's form: a host is ww_store_ip, a
+ * prefix answers only as a group's own (2001:db8:77:1::/64 under the
+ * default grouping); WW_ERR_ARG if no group has that prefix */
+int ww_store_ip_prefix(struct ww_store *st, const struct ww_cidr *c, struct ww_store_ip *out);
 /* The sampled new sources of the alert on (port, proto) that started at
  * start_us (struct ww_surge's sample, at most WW_SURGE_SAMPLE): their
  * addresses into a[0 .. *n); *n = 0 if none were kept (an engine or an

@@ -160,7 +160,7 @@ int chq_porthistory(struct ww_store *st, int port, int64_t from_day, int64_t to_
 int chq_topports(struct ww_store *st, enum ww_store_by by, int limit, int64_t day,
                  struct ww_store_rows *out);
 int chq_sources(struct ww_store *st, int limit, int port, int64_t now_us, struct ww_store_rows *out);
-int chq_ip(struct ww_store *st, const struct ww_addr *a, struct ww_store_ip *out);
+int chq_ip(struct ww_store *st, const struct ww_cidr *key, struct ww_store_ip *out);
 int chq_alerts(struct ww_store *st, int limit, struct ww_store_rows *out);
 int chq_alert_sample(struct ww_store *st, int port, int proto, int64_t start_us, struct ww_addr *a,
                      size_t *n);

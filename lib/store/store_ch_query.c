@@ -371,9 +371,11 @@ static int ip_row(void *ctx, char *const *col, const size_t *len, size_t ncol)
     return 0;
 }
 
-int chq_ip(struct ww_store *base, const struct ww_addr *a, struct ww_store_ip *out)
+int chq_ip(struct ww_store *base, const struct ww_cidr *key, struct ww_store_ip *out)
 {
     struct ch_store *st = ch_st(base);
+    if (key->len != (key->addr.family == 4 ? 32 : 128)) return WW_ERR_ARG; /* TODO groups */
+    const struct ww_addr *a = &key->addr;
     struct ww_addr addr = *a;
     int64_t none = 0;
     struct srcs one = {.a = &addr, .v = &none, .n = 1};

@@ -127,11 +127,20 @@ static int q_backscatter(struct sq_store *st, int64_t day, int limit, struct ww_
     return WW_OK;
 }
 
-#define SRC_COLS "src, records, ntgt, nport, nsens, first_seen, last_seen, os, os_name"
+/* a group's figures (store_sqlite.c: srcs), then byport and days at SRC_NCOLS */
+#define SRC_COLS "src, records, ntgt, nport, nsens, first_seen, last_seen, os, os_name," \
+                 " coalesce(naddr, 1), rep"
+#define SRC_NCOLS 11
 
 static void src_row(struct ww_store_src *r, sqlite3_stmt *s)
 {
-    text(r->src, sizeof r->src, s, 0);
+    char key[WW_CIDR_STRLEN];
+    text(key, sizeof key, s, 0);
+    r->addresses = sqlite3_column_int64(s, 9);
+    if (strchr(key, '/')) snprintf(r->prefix, sizeof r->prefix, "%s", key);
+    /* a group is named by its one address until it shows a second */
+    if (r->addresses <= 1 && sqlite3_column_type(s, 10) != SQLITE_NULL) text(r->src, sizeof r->src, s, 10);
+    else snprintf(r->src, sizeof r->src, "%s", key);
     r->records = sqlite3_column_int64(s, 1);
     r->targets = sqlite3_column_int64(s, 2);
     r->ports = sqlite3_column_int64(s, 3);
@@ -156,7 +165,7 @@ static int q_sources(struct sq_store *st, int limit, int port, int64_t today,
         ? "SELECT top FROM agg_day WHERE t = (SELECT max(t) FROM agg_day WHERE t <= ?2)"
         : "SELECT top FROM agg_day WHERE port=?1 AND t <= ?2 AND t >="
           " (SELECT max(t) FROM agg_day WHERE port=?1 AND t <= ?2) - 29");
-    sqlite3_stmt *one = prep(st, "SELECT " SRC_COLS " FROM srcs WHERE src=?");
+    sqlite3_stmt *one = prep(st, "SELECT " SRC_COLS " FROM srcs WHERE src=?1 OR src=?2 ORDER BY src=?1 DESC LIMIT 1");
     if (!s || !one) {
         sqlite3_finalize(s);
         sqlite3_finalize(one);
@@ -169,6 +178,13 @@ static int q_sources(struct sq_store *st, int limit, int port, int64_t today,
     while (sqlite3_step(s) == SQLITE_ROW) {
         struct tally day = {.cap = TOPK};
         tally_decode(&day, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+        for (uint32_t i = 0; i < day.n; i++) { /* a day before grouping: its addresses' groups */
+            struct ww_addr a = {.family = day.e[i].k[16]};
+            struct ww_cidr g;
+            memcpy(a.b, day.e[i].k, 16);
+            store_group(&st->base, &a, &g);
+            memcpy(day.e[i].k, g.addr.b, 16);
+        }
         if (all.n + day.n > all.cap) {
             all.cap = 2 * (all.n + day.n);
             all.e = ww_realloc(all.e, all.cap * sizeof *all.e);
@@ -192,10 +208,13 @@ static int q_sources(struct sq_store *st, int limit, int port, int64_t today,
     tally_sort(&all);
     for (uint32_t i = 0; i < all.n && (int)i < limit; i++) {
         struct ww_addr a = {.family = all.e[i].k[16]};
-        char addr[WW_ADDR_STRLEN];
+        struct ww_cidr g;
+        char key[WW_CIDR_STRLEN], addr[WW_ADDR_STRLEN];
         memcpy(a.b, all.e[i].k, 16);
-        sqlite3_reset(one);
-        sqlite3_bind_text(one, 1, ww_addr_format(&a, addr), -1, SQLITE_TRANSIENT);
+        store_group(&st->base, &a, &g);
+        sqlite3_reset(one); /* the group's row, else (a store from before grouping) the address's */
+        sqlite3_bind_text(one, 1, ww_cidr_format(&g, key), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(one, 2, ww_addr_format(&a, addr), -1, SQLITE_TRANSIENT);
         if (sqlite3_step(one) != SQLITE_ROW) continue;
         struct ww_store_src *r = store_row(out, sizeof *r);
         src_row(r, one);
@@ -207,10 +226,10 @@ static int q_sources(struct sq_store *st, int limit, int port, int64_t today,
     return WW_OK;
 }
 
-static int q_ip(struct sq_store *st, const struct ww_addr *a, struct ww_store_ip *out)
+static int q_ip(struct sq_store *st, const struct ww_cidr *key, struct ww_store_ip *out)
 {
-    char addr[WW_ADDR_STRLEN];
-    ww_addr_format(a, addr);
+    char addr[WW_CIDR_STRLEN];
+    ww_cidr_format(key, addr);
     sqlite3_stmt *s = prep(st, "SELECT " SRC_COLS ", byport, days FROM srcs WHERE src=?");
     if (!s) return WW_ERR_FORMAT;
     sqlite3_bind_text(s, 1, addr, -1, SQLITE_TRANSIENT);
@@ -220,7 +239,7 @@ static int q_ip(struct sq_store *st, const struct ww_addr *a, struct ww_store_ip
     }
     src_row(&out->src, s);
     struct tally t = {.cap = SRC_PORTS};
-    tally_decode(&t, sqlite3_column_blob(s, 9), (size_t)sqlite3_column_bytes(s, 9));
+    tally_decode(&t, sqlite3_column_blob(s, SRC_NCOLS), (size_t)sqlite3_column_bytes(s, SRC_NCOLS));
     tally_sort(&t);
     for (uint32_t i = 0; i < t.n && i < WW_STORE_IP_PORTS; i++) {
         int64_t v = tally_key_int_value(t.e[i].k);
@@ -230,7 +249,7 @@ static int q_ip(struct sq_store *st, const struct ww_addr *a, struct ww_store_ip
     }
     tally_free(&t);
     t = (struct tally){.cap = SRC_DAYS, .recent = 1};
-    tally_decode(&t, sqlite3_column_blob(s, 10), (size_t)sqlite3_column_bytes(s, 10));
+    tally_decode(&t, sqlite3_column_blob(s, SRC_NCOLS + 1), (size_t)sqlite3_column_bytes(s, SRC_NCOLS + 1));
     tally_sort_keys(&t);
     for (uint32_t i = 0; i < t.n && i < WW_STORE_IP_DAYS; i++) {
         out->days[out->ndays].day = tally_key_int_value(t.e[i].k);
@@ -514,7 +533,7 @@ static int q_new_sources(struct sq_store *st, int port, int64_t from_us, int64_t
     while (sqlite3_step(s) == SQLITE_ROW) {
         struct tally t = {.cap = SRC_PORTS};
         int64_t on_port = -1;
-        tally_decode(&t, sqlite3_column_blob(s, 9), (size_t)sqlite3_column_bytes(s, 9));
+        tally_decode(&t, sqlite3_column_blob(s, SRC_NCOLS), (size_t)sqlite3_column_bytes(s, SRC_NCOLS));
         for (uint32_t i = 0; i < t.n; i++)
             if (tally_key_int_value(t.e[i].k) >> 8 == port)
                 on_port = (on_port < 0 ? 0 : on_port) + (int64_t)(t.e[i].c - t.e[i].err);
@@ -614,9 +633,9 @@ int sq_sources(struct ww_store *base, int limit, int port, int64_t now_us,
     QUERY(q_sources(st, limit, port, now_us / WW_DAY_US, out));
 }
 
-int sq_ip(struct ww_store *base, const struct ww_addr *a, struct ww_store_ip *out)
+int sq_ip(struct ww_store *base, const struct ww_cidr *key, struct ww_store_ip *out)
 {
-    QUERY(q_ip(st, a, out));
+    QUERY(q_ip(st, key, out));
 }
 
 int sq_alerts(struct ww_store *base, int limit, struct ww_store_rows *out)

@@ -68,7 +68,18 @@
  *   agg_hour(port, proto, t, records, nsrc, ndst, nsens, src, dst, sens, wm)
  *   agg_day(..., same, top, wm)             t = hour or day number
  *   srcs(src, first_seen, last_seen, records, ntgt, nport, nsens, tgt, ports,
- *        sens, byport, days, wm, os, os_name)  os: the smallest nonzero
+ *        sens, byport, days, wm, os, os_name, naddr, addrs, rep)  one row per
+ *        source group (issue 18: ww_store_opts.v4_prefix, v6_prefix; IPv6
+ *        per /64 by default): src the group's prefix in CIDR text (a plain
+ *        address for a group of one by the options: IPv4 by default),
+ *        every event of an address inside it counted there; addrs the
+ *        distinct addresses (a dcount blob), naddr its count, rep the
+ *        smallest address seen (so the row is the same whatever order
+ *        events came in). A row without addrs (naddr NULL: a store from
+ *        before grouping) is read as a group of one, its address; it is
+ *        not merged into its group's row: new events of that address go to
+ *        the group's row, and /api/v1/ip falls back to the address's own
+ *        row when its group has none. os: the smallest nonzero
  *        match of its SYNs' fingerprints (detect/osdb.h; the writer matches
  *        each event's fp with ww_store_enrich's database, at the first
  *        apply and at a replay alike: the log keeps the fp), os_name its
@@ -166,8 +177,8 @@ static const char *const sql_text[S_COUNT] = {
     [S_DAY_GET] = "SELECT records, src, dst, sens, wm, top FROM agg_day WHERE port=? AND proto=? AND t=?",
     [S_DAY_PUT] = "INSERT OR REPLACE INTO agg_day VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
     [S_SRC_GET] = "SELECT records, tgt, ports, sens, wm, byport, days, first_seen, last_seen,"
-                  " os, os_name FROM srcs WHERE src=?",
-    [S_SRC_PUT] = "INSERT OR REPLACE INTO srcs VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                  " os, os_name, addrs, rep FROM srcs WHERE src=?",
+    [S_SRC_PUT] = "INSERT OR REPLACE INTO srcs VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     /* what changes while a surge lasts: its end, kind and growth */
     [S_ALERT_PUT] = "INSERT INTO alerts(port, proto, start, alert, end, sources, new_sources,"
                     " baseline_new, score, explanation, side, kind, sensors, new_targets,"
@@ -238,7 +249,7 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS srcs(src TEXT PRIMARY KEY, first_seen INTEGER,"
     " last_seen INTEGER, records INTEGER, ntgt INTEGER, nport INTEGER, nsens INTEGER,"
     " tgt BLOB, ports BLOB, sens BLOB, byport BLOB, days BLOB, wm INTEGER, os INTEGER,"
-    " os_name TEXT) WITHOUT ROWID;"
+    " os_name TEXT, naddr INTEGER, addrs BLOB, rep TEXT) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS alerts(id INTEGER PRIMARY KEY, port INTEGER, proto INTEGER,"
     " start INTEGER, alert INTEGER, end INTEGER, sources INTEGER, new_sources INTEGER,"
     " baseline_new REAL, score REAL, explanation TEXT, " ALERT_NEW_COLS ","
@@ -269,6 +280,7 @@ struct ent {
     uint8_t kind, proto;
     uint16_t port;
     uint16_t os;                  /* K_SRC: its best OS match (detect/osdb.h), 0 if none */
+    uint8_t glen;                 /* K_SRC: the group's prefix length (src is masked to it) */
     int64_t t;                    /* hour or day number */
     struct ww_addr src;           /* K_SRC; K_BSC: the victim */
     int dirty;
@@ -283,6 +295,8 @@ struct ent {
     struct tally top;             /* day: top sources; source: ports */
     struct tally days;            /* source: timeline */
     const char *os_name;          /* K_SRC: os's label (the database's, or interned) */
+    struct ww_addr rep;           /* K_SRC: the smallest address seen in the group */
+    struct ww_dcount addrs;       /* K_SRC: the group's distinct addresses */
 };
 
 struct job {                      /* one submit waiting for its commit */
@@ -437,6 +451,9 @@ static int migrate(struct sq_store *st)
          "ALTER TABLE alerts ADD COLUMN sample BLOB; ALTER TABLE alerts ADD COLUMN os_mix TEXT;"},
         {"SELECT os, os_name FROM srcs LIMIT 0",
          "ALTER TABLE srcs ADD COLUMN os INTEGER; ALTER TABLE srcs ADD COLUMN os_name TEXT;"},
+        {"SELECT naddr, addrs, rep FROM srcs LIMIT 0", /* issue 18: rows of groups */
+         "ALTER TABLE srcs ADD COLUMN naddr INTEGER; ALTER TABLE srcs ADD COLUMN addrs BLOB;"
+         " ALTER TABLE srcs ADD COLUMN rep TEXT;"},
     };
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         sqlite3_stmt *s;
@@ -934,6 +951,7 @@ static int ent_eq(const void *ents, uint32_t i, const void *key)
 static void ent_free(struct ent *e)
 {
     for (int i = 0; i < 3; i++) ww_dcount_release(&e->d[i]);
+    ww_dcount_release(&e->addrs);
     tally_free(&e->top);
     tally_free(&e->days);
     ww_free(e);
@@ -989,12 +1007,13 @@ static const char *os_intern(struct writer *w, uint16_t os, const char *name)
 static int ent_load(struct sq_store *st, struct writer *w, struct ent *e)
 {
     sqlite3_stmt *s;
-    char text[WW_ADDR_STRLEN];
+    char text[WW_CIDR_STRLEN];
     size_t len;
     if (e->kind == K_BSC) return bsc_load(st, e);
     if (e->kind == K_SRC) {
         s = stmt(st, S_SRC_GET);
-        sqlite3_bind_text(s, 1, ww_addr_format(&e->src, text), -1, SQLITE_TRANSIENT);
+        struct ww_cidr g = {e->src, e->glen};
+        sqlite3_bind_text(s, 1, ww_cidr_format(&g, text), -1, SQLITE_TRANSIENT);
     } else {
         s = stmt(st, e->kind == K_HOUR ? S_HOUR_GET : S_DAY_GET);
         sqlite3_bind_int(s, 1, e->port);
@@ -1023,6 +1042,15 @@ static int ent_load(struct sq_store *st, struct writer *w, struct ent *e)
                 e->os = (uint16_t)sqlite3_column_int(s, 9);
                 e->os_name = os_intern(w, e->os, name);
             }
+            const char *r = (const char *)sqlite3_column_text(s, 12);
+            if (sqlite3_column_type(s, 11) != SQLITE_NULL && r &&
+                !ww_addr_parse(r, strlen(r), &e->rep)) {
+                b = col_blob(s, 11, &len);
+                blob_dcount_decode(&e->addrs, b, len);
+            } else { /* a row from before grouping: its one address */
+                e->rep = e->src;
+                ww_dcount_add(&e->addrs, ww_addr_hash(&e->src));
+            }
         }
     } else if (e->kind == K_SRC && rc == SQLITE_DONE) {
         w->sources++;
@@ -1043,6 +1071,7 @@ static struct ent *ent_get_h(struct sq_store *st, struct writer *w, const struct
     e->proto = k->proto;
     e->t = k->t;
     e->src = k->src;
+    e->glen = k->glen;
     e->top.cap = k->kind == K_SRC ? SRC_PORTS : TOPK;
     e->days.cap = SRC_DAYS;
     e->days.recent = 1;
@@ -1079,10 +1108,13 @@ static struct ent *src_guess(const struct writer *w, uint64_t h)
  * cache in passes over the whole batch (index slots, then ents[], then
  * the entries, then their tallies and port sets), so that the misses of
  * a thousand events overlap instead of coming one after another. */
-static void src_prefetch(struct writer *w, const struct ww_event *ev, size_t n, uint64_t *hs)
+static void src_prefetch(const struct sq_store *st, struct writer *w, const struct ww_event *ev,
+                         size_t n, uint64_t *hs)
 {
     for (size_t i = 0; i < n; i++) {
-        hs[i] = ww_addr_hash(&ev[i].src);
+        struct ww_cidr g;
+        store_group(&st->base, &ev[i].src, &g);
+        hs[i] = ww_addr_hash(&g.addr);
         __builtin_prefetch(&w->index.slot[(uint32_t)(hs[i] ^ SRC_SALT) & w->index.mask]);
     }
     for (size_t i = 0; i < n; i++) {
@@ -1264,7 +1296,7 @@ static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sens
     if (agg) {
         w->agg_last = id;
         if (n > w->hscap) w->hs = ww_realloc(w->hs, (w->hscap = n) * sizeof *w->hs);
-        src_prefetch(w, ev, n, w->hs);
+        src_prefetch(st, w, ev, n, w->hs);
     }
     for (size_t i = 0; agg && i < n; i++) {
         const struct ww_event *e = &ev[i];
@@ -1273,6 +1305,10 @@ static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sens
         if (reply && apply_backscatter(st, w, id, e)) return WW_ERR_IO;
         int64_t cnt = e->count ? e->count : 1;
         uint16_t port = ww_event_port(e); /* analyze's rule too: ICMP is port 0 */
+        /* hs: the hash of the source's group (src_prefetch), what the
+         * distinct sources of a port count; the day's top sources are groups */
+        struct ww_cidr grp;
+        store_group(&st->base, &e->src, &grp);
         uint64_t hs = w->hs[i], hd = ww_addr_hash(&e->dst);
         for (int kind = K_HOUR; kind <= K_DAY; kind++) {
             int64_t t = ww_floordiv(e->ts_us, kind == K_DAY ? WW_DAY_US : WW_HOUR_US);
@@ -1289,16 +1325,18 @@ static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sens
             ww_dcount_add(&g->d[1], hd);
             ww_dcount_add(&g->d[2], sens);
             if (kind == K_DAY && !reply) {
-                tally_key_addr(key, &e->src);
+                tally_key_addr(key, &grp.addr);
                 tally_add(&g->top, key, (uint64_t)cnt, 0);
             }
         }
         if (reply) continue;
-        struct ent k = {.kind = K_SRC, .src = e->src};
+        struct ent k = {.kind = K_SRC, .src = grp.addr, .glen = grp.len};
         struct ent *g = ent_get_h(st, w, &k, hs ^ SRC_SALT);
         if (!g) return WW_ERR_IO;
         if (!touch(w, g, id)) continue;
         g->records += cnt;
+        ww_dcount_add(&g->addrs, ww_addr_hash(&e->src));
+        if (!g->rep.family || memcmp(e->src.b, g->rep.b, 16) < 0) g->rep = e->src; /* one family */
         if (e->ts_us < g->first) g->first = e->ts_us;
         if (e->ts_us > g->last) g->last = e->ts_us;
         if (e->os && (!g->os || e->os < g->os)) {
@@ -1356,7 +1394,7 @@ static int bsc_write(struct sq_store *st, struct writer *w, struct ent *e, const
 static int ent_write(struct sq_store *st, struct writer *w, struct ent *e, const char *text)
 {
     if (e->kind == K_BSC) return bsc_write(st, w, e, text);
-    unsigned char *b = scratch(w, 3 * DCOUNT_BLOB_MAX + TALLY_ENTRY * (SRC_PORTS + SRC_DAYS + TOPK));
+    unsigned char *b = scratch(w, 4 * DCOUNT_BLOB_MAX + TALLY_ENTRY * (SRC_PORTS + SRC_DAYS + TOPK));
     size_t off = 0, len[5];
     unsigned char *part[5];
     for (int i = 0; i < 3; i++) {
@@ -1390,7 +1428,15 @@ static int ent_write(struct sq_store *st, struct writer *w, struct ent *e, const
         if (e->os_name) {
             sqlite3_bind_int(s, c++, e->os);
             sqlite3_bind_text(s, c++, e->os_name, -1, SQLITE_STATIC);
+        } else { /* bindings outlive a reset: the last row's OS is not this one's */
+            sqlite3_bind_null(s, c++);
+            sqlite3_bind_null(s, c++);
         }
+        unsigned char *ab = b + off + len[4];
+        char rep[WW_ADDR_STRLEN];
+        sqlite3_bind_int64(s, c++, (int64_t)ww_dcount_count(&e->addrs));
+        bind_blob(s, c++, ab, blob_dcount_encode(&e->addrs, ab));
+        sqlite3_bind_text(s, c++, ww_addr_format(&e->rep, rep), -1, SQLITE_TRANSIENT);
     } else {
         sqlite3_bind_int64(s, c++, e->wm);
         if (e->kind == K_DAY) bind_blob(s, c++, part[3], len[3]);
@@ -1650,7 +1696,7 @@ static int finish(struct sq_store *st, struct writer *w, int rc)
  * (srcs, backscatter: TEXT keys compare bytewise), else (port, proto, t). */
 struct wrow {
     struct ent *e;
-    char text[WW_ADDR_STRLEN];
+    char text[WW_CIDR_STRLEN];
 };
 
 static int wrow_cmp(const void *x, const void *y)
@@ -1679,7 +1725,8 @@ static int write_sorted(struct sq_store *st, struct writer *w, struct ent **es, 
         for (size_t i = 0; i < m; i++) {
             struct wrow *r = &w->wrows[i];
             r->e = es[at + i];
-            if (r->e->kind == K_SRC || r->e->kind == K_BSC) ww_addr_format(&r->e->src, r->text);
+            if (r->e->kind == K_SRC) ww_cidr_format(&(struct ww_cidr){r->e->src, r->e->glen}, r->text);
+            else if (r->e->kind == K_BSC) ww_addr_format(&r->e->src, r->text);
         }
         qsort(w->wrows, m, sizeof *w->wrows, wrow_cmp);
         for (size_t i = 0; i < m; i++)
