@@ -91,7 +91,15 @@ static const char usage[] =
     "                      loopback, this host's addresses or --block-allow)\n"
     "  --block-ttl D       how long a block lasts (default 24h)\n"
     "  --block-allow CIDR  never block these (repeatable)\n"
-    "  --block-rate N      at most N new blocks a minute (default 10)\n";
+    "  --block-rate N      at most N new blocks a minute (default 10)\n"
+    "local scan detection (analyze's defaults):\n"
+    "  --v6-prefix N       IPv6 sources grouped per /N as one (default 64)\n"
+    "  --v4-prefix N       IPv4 sources grouped per /N (default 32: each alone)\n"
+    "  --slow-horizon D    slow scans: evidence kept this long (default 24h; 0 = off)\n"
+    "  --slow-host-threshold N\n"
+    "                      distinct hosts within it: slow horizontal (default 64)\n"
+    "  --slow-port-threshold N\n"
+    "                      distinct ports within it: slow vertical (default 32)\n";
 
 struct args {
     struct ww_sensor_opts so;
@@ -163,6 +171,25 @@ static int option(struct args *a, int c, const char *arg)
             return ww_usage_error(cmd, "bad --block-rate '%s'", arg);
         a->bo.rate = (unsigned)u;
         break;
+    case '4':
+    case '6':
+        if (ww_parse_uint(arg, c == '4' ? 32 : 128, &u) || !u)
+            return ww_usage_error(cmd, "--v%c-prefix is a prefix length from 1 to %d", c,
+                                  c == '4' ? 32 : 128);
+        *(c == '4' ? &a->so.scan.v4_prefix : &a->so.scan.v6_prefix) = (unsigned)u;
+        break;
+    case 'H':
+        if (ww_parse_duration(arg, &a->so.scan.slow.horizon_us) ||
+            (a->so.scan.slow.horizon_us && a->so.scan.slow.horizon_us < 2 * WW_SEC_US))
+            return ww_usage_error(cmd, "bad --slow-horizon '%s' (e.g. 24h, 3d; 0 = off)", arg);
+        break;
+    case 'o':
+    case 'p':
+        if (ww_parse_uint(arg, WW_SLOW_THRESHOLD_MAX, &u) || !u)
+            return ww_usage_error(cmd, "--slow-%s-threshold is a number from 1 to %d",
+                                  c == 'o' ? "host" : "port", WW_SLOW_THRESHOLD_MAX);
+        *(c == 'o' ? &a->so.scan.slow.hosts : &a->so.scan.slow.ports) = (unsigned)u;
+        break;
     case 'h': fputs(usage, stdout); return WW_EXIT_OK;
     default: return ww_usage_error(cmd, "bad option");
     }
@@ -214,7 +241,9 @@ int cmd_sensor(int argc, char **argv)
         {"journal-directory", 1, 0, 'J'},
         {"interface", 1, 0, 'i'}, {"capture-buffer", 1, 0, 'C'}, {"user", 1, 0, 'u'}, {"help", 0, 0, 'h'},
         {"block", 0, 0, 'B'}, {"block-ttl", 1, 0, 'T'}, {"block-allow", 1, 0, 'A'},
-        {"block-rate", 1, 0, 'R'}, {0, 0, 0, 0}};
+        {"block-rate", 1, 0, 'R'}, {"v4-prefix", 1, 0, '4'}, {"v6-prefix", 1, 0, '6'},
+        {"slow-horizon", 1, 0, 'H'}, {"slow-host-threshold", 1, 0, 'o'},
+        {"slow-port-threshold", 1, 0, 'p'}, {0, 0, 0, 0}};
     struct args a = {0};
     int c, st;
     ww_sensor_opts_default(&a.so);

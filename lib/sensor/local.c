@@ -1,6 +1,8 @@
 /* local.c -- what the sensor finds by itself: scanners among the events it
  * reads (the analysis pipeline, lib/detect/analysis.h, with its scan
- * detector alone, defaults as analyze's), each said once, and with --block
+ * detector alone, options as the sensor's command line set them: analyze's
+ * defaults, sources grouped per /64 for IPv6, slow scans over 24 h), each
+ * said once (a group as its prefix, with its addresses), and with --block
  * blocked through lib/respond/block.h -- the same code and safeguards as
  * `wormwatch block`, one scanner at a time, as the address or the prefix
  * the detector reported (never wider). Those over block's rate limit
@@ -22,8 +24,9 @@
 
 #define LATER_MAX 4096
 
-enum ww_err local_init(struct local *l, const struct ww_block_opts *block, const struct slog *log,
-                       char *err, size_t errlen)
+enum ww_err local_init(struct local *l, const struct ww_scan_opts *scan,
+                       const struct ww_block_opts *block, const struct slog *log, char *err,
+                       size_t errlen)
 {
     struct ww_analysis_opts ao;
     memset(l, 0, sizeof *l);
@@ -37,6 +40,7 @@ enum ww_err local_init(struct local *l, const struct ww_block_opts *block, const
     }
     ww_analysis_opts_default(&ao);
     ao.detectors = WW_ANALYSIS_SCAN;
+    ao.scan = *scan;
     ao.threads = 2; /* the scan detector on a thread of its own: the capture's reads on */
     ww_analysis_init(&l->an, &ao);
     ww_hash_init(&l->seen_index, 64);
@@ -84,8 +88,12 @@ static int seen(struct local *l, const struct ww_scanner *sc)
 
 static void say(struct local *l, const struct ww_scanner *sc)
 {
-    char a[WW_CIDR_STRLEN];
-    ww_scanner_src(sc, a); /* an address, or its group's prefix (scan.h) */
+    char a[WW_CIDR_STRLEN + 32];
+    ww_scanner_src(sc, a);
+    if (sc->prefix) /* a group: how many of its addresses were seen */
+        snprintf(a + strlen(a), sizeof a - strlen(a), " (%" PRIu64 " addresses)", sc->addresses);
+    if (sc->slow) /* called over the long horizon */
+        snprintf(a + strlen(a), sizeof a - strlen(a), " slow");
     if (!strcmp(sc->kind, "vertical"))
         sensor_finding(l->log, "scanner %s vertical (%s): %" PRIu64 " ports", a, sc->method,
                        sc->ports);

@@ -82,6 +82,7 @@ void ww_sensor_opts_default(struct ww_sensor_opts *o)
     o->anon_bits = 16;
     o->user = "nobody";
     o->capture_buffer = (size_t)64 << 20;
+    ww_scan_opts_default(&o->scan);
 }
 
 /* outbox_where_fn: the sources' positions now */
@@ -115,7 +116,7 @@ static enum ww_err start(struct sensor *s)
     const struct ww_sensor_opts *o = s->o;
     char err[4400];
     enum ww_err rc;
-    if ((rc = local_init(&s->loc, o->block, &s->log, err, sizeof err)) ||
+    if ((rc = local_init(&s->loc, &o->scan, o->block, &s->log, err, sizeof err)) ||
         (rc = outbox_open(&s->out, o, &s->log, where, s, err, sizeof err))) {
         sensor_warn(&s->log, "%s", err);
         return rc;

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/err.h"
+#include "detect/scan.h"
 #include "respond/block.h"
 
 enum ww_sensor_say { WW_SENSOR_WARN, WW_SENSOR_FINDING };
@@ -56,6 +57,9 @@ struct ww_sensor_opts {
                                    * 0: libpcap's (2 MiB) */
     const char *user;             /* drop to this user after the capture opens */
     const struct ww_block_opts *block; /* NULL: no --block */
+    /* the local scan detector's options (ww_sensor_opts_default: analyze's
+     * defaults, detect/scan.h): sources grouped per prefix, the long horizon */
+    struct ww_scan_opts scan;
     ww_sensor_log_fn log;
     void *log_ctx;
     volatile sig_atomic_t *stop;  /* the run ends once this is set */

@@ -126,8 +126,9 @@ struct local {
     size_t nlater, latercap;
     const struct slog *log;
 };
-enum ww_err local_init(struct local *l, const struct ww_block_opts *block, const struct slog *log,
-                       char *err, size_t errlen);
+enum ww_err local_init(struct local *l, const struct ww_scan_opts *scan,
+                       const struct ww_block_opts *block, const struct slog *log, char *err,
+                       size_t errlen);
 void local_event(struct local *l, const struct ww_event *e);
 /* Say each new scanner, block it with --block, retry those held back. */
 void local_report(struct local *l);
