@@ -310,8 +310,8 @@ static const struct col top_cols[] = {
     {"targets", "num", "Targets"}, {"port", "spark", "Sources per hour against the port's own median"},
 };
 static const struct col source_cols[] = {
-    {"src", "ip", "Source"}, {"records", "num", "Records"}, {"targets", "num", "Targets"},
-    {"ports", "num", "Ports"}, {"sensors", "num", "Sensors"},
+    {"src", "ip", "Source"}, {"addresses", "num", "Addresses"}, {"records", "num", "Records"},
+    {"targets", "num", "Targets"}, {"ports", "num", "Ports"}, {"sensors", "num", "Sensors"},
     {"first_seen", "time", "First seen (UTC)"}, {"last_seen", "time", "Last seen (UTC)"},
     {"os", "os", "OS"}, {"country", "country", "Country"}, {"asn", "asn", "AS"},
     {"label", "text", "Known scanner"},
@@ -728,15 +728,17 @@ static void port_page(struct page *p, const char *rest, const char *query)
     foot(p);
 }
 
+/* A source: an address (the page of the group holding it) or a group's
+ * prefix (2001:db8:77:1::/64), as /api/v1/ip/ takes them. */
 static void ip_page(struct page *p, const char *rest)
 {
-    struct ww_addr a;
-    char addr[WW_ADDR_STRLEN], url[96];
-    if (ww_addr_parse(rest, strlen(rest), &a)) {
-        message(p, 400, "Not an address", "This is not an IPv4 or IPv6 address:", rest);
+    struct ww_cidr c;
+    char addr[WW_CIDR_STRLEN], url[96];
+    if (ww_cidr_parse(rest, strlen(rest), &c)) {
+        message(p, 400, "Not an address", "This is not an IPv4 or IPv6 address or prefix:", rest);
         return;
     }
-    ww_addr_format(&a, addr);
+    ww_cidr_format(&c, addr);
     snprintf(url, sizeof url, "/api/v1/ip/%s", addr);
     json_t *j = api(p, url);
     if (json_object_get(j, "error")) {
@@ -746,6 +748,7 @@ static void ip_page(struct page *p, const char *rest)
     }
     static const struct col facts[] = {
         {"first_seen", "time", "First seen (UTC)"}, {"last_seen", "time", "Last seen (UTC)"},
+        {"prefix", "ip", "Group (prefix)"}, {"addresses", "num", "Addresses"},
         {"records", "num", "Records"}, {"ports", "num", "Ports"}, {"targets", "num", "Targets"},
         {"sensors", "num", "Seen by sensors"}, {"kinds", "list", "Scanner kinds"},
         {"os", "os", "OS (p0f)"}, {"country", "country", "Country"}, {"asn", "asn", "AS"},
@@ -756,7 +759,9 @@ static void ip_page(struct page *p, const char *rest)
          addr, url);
     p->enrich = json_object_get(j, "enrichment");
     for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++) {
-        if (!json_object_get(j, facts[i].key)) continue; /* label: only a known scanner's */
+        json_t *v = json_object_get(j, facts[i].key);
+        if (!v || (json_is_null(v) && !strcmp(facts[i].key, "prefix")))
+            continue; /* label: only a known scanner's; prefix: only a group's */
         emit(p, "<div><dt>%s</dt><dd data-field=\"%s\" data-fmt=\"%s\">", facts[i].label,
              facts[i].key, facts[i].kind);
         cell(p, j, &facts[i]);
