@@ -199,6 +199,38 @@ int chq_backscatter(struct ww_store *base, int64_t day, int limit, struct ww_sto
 
 /* ---- sources ---- */
 
+/* Sources are grouped per prefix (ww_store_opts.v4_prefix, v6_prefix) at
+ * query time: the views keep each address, and the group of a column of
+ * FixedString(16) addresses is this SQL expression (written into b): the
+ * address with its bits past the group's prefix cleared, IPv4 (mapped,
+ * ::ffff:a.b.c.d) by v4_prefix and IPv6 by v6_prefix. ClickHouse 18.16 has
+ * no CIDR functions: whole bytes are kept by substring, a partial byte by
+ * bitAnd (unhex(hex(...)) turns it back into one byte). */
+static void mask_expr(struct ww_buf *b, const char *col, unsigned bits)
+{
+    unsigned keep = bits / 8, part = bits % 8, zeros = 16 - keep - (part ? 1 : 0);
+    if (bits >= 128) {
+        ww_buf_addf(b, "%s", col);
+        return;
+    }
+    ww_buf_addf(b, "toFixedString(concat(substring(%s, 1, %u), ", col, keep);
+    if (part)
+        ww_buf_addf(b, "unhex(hex(toUInt8(bitAnd(reinterpretAsUInt8(substring(%s, %u, 1)), %u)))), ",
+                    col, keep + 1, (0xff00u >> part) & 0xffu);
+    ww_buf_addf(b, "unhex('");
+    for (unsigned i = 0; i < zeros; i++) ww_buf_addf(b, "00");
+    ww_buf_addf(b, "')), 16)");
+}
+
+static void group_expr(struct ww_buf *b, const struct ch_store *st, const char *col)
+{
+    ww_buf_addf(b, "if(substring(%s, 1, 12) = unhex('00000000000000000000ffff'), ", col);
+    mask_expr(b, col, 96 + st->base.v4_prefix);
+    ww_buf_addf(b, ", ");
+    mask_expr(b, col, st->base.v6_prefix);
+    ww_buf_addf(b, ")");
+}
+
 /* A list of addresses as SQL literals, "a, b, ..." (NULL past LIT_MAX). */
 struct srcs {
     struct ww_addr *a;
@@ -234,17 +266,24 @@ static int srcs_row(void *ctx, char *const *col, const size_t *len, size_t ncol)
 
 /* A source's totals (SQLite's srcs row): filled into the rows of t whose
  * address matches. */
-struct totals { const struct srcs *want; struct ww_store_src *r; char *got; };
+struct totals { const struct ch_store *st; const struct srcs *want; struct ww_store_src *r; char *got; };
 
 static int totals_row(void *ctx, char *const *col, const size_t *len, size_t ncol)
 {
     struct totals *t = ctx;
     struct ww_addr a;
-    if (ncol < 7 || !col[0] || ch_col_addr(col[0], len[0], &a)) return 0;
+    struct ww_addr rep;
+    if (ncol < 9 || !col[0] || ch_col_addr(col[0], len[0], &a) || ch_col_addr(col[8], len[8], &rep))
+        return 0;
     for (size_t i = 0; i < t->want->n; i++) {
         if (memcmp(t->want->a[i].b, a.b, 16)) continue;
         struct ww_store_src *r = &t->r[i];
-        ww_addr_format(&a, r->src);
+        struct ww_cidr g;
+        store_group(&t->st->base, &rep, &g); /* the group's prefix: its CIDR text */
+        if (g.len != (g.addr.family == 4 ? 32 : 128)) ww_cidr_format(&g, r->prefix);
+        r->addresses = ch_col_int(col[7], 0);
+        if (r->addresses <= 1) ww_addr_format(&rep, r->src); /* named by its one address */
+        else ww_cidr_format(&g, r->src);
         r->records = ch_col_int(col[1], 0);
         r->targets = ch_col_int(col[2], 0);
         r->ports = ch_col_int(col[3], 0);
@@ -278,28 +317,41 @@ static int src_totals(struct ch_store *st, const struct srcs *want, int hist, in
                       struct ww_store_rows *out)
 {
     if (!want->n) return WW_OK;
-    struct ww_buf in;
+    struct ww_buf in, grp;
     ww_buf_init(&in, LIT_MAX);
+    ww_buf_init(&grp, 1024);
     for (size_t i = 0; i < want->n; i++) {
         if (i) ww_buf_add(&in, ", ", 2);
         ch_lit_addr(&in, &want->a[i]);
     }
-    if (in.err) return WW_ERR_LIMIT;
-    struct totals t = {want, ww_calloc(want->n, sizeof *t.r), ww_calloc(want->n, 1)};
+    group_expr(&grp, st, "src");
+    if (in.err || grp.err) {
+        ww_buf_reset(&in);
+        ww_buf_reset(&grp);
+        return WW_ERR_LIMIT;
+    }
+    /* per group (want: groups' masked addresses): its addresses' figures
+     * together, its distinct addresses and its smallest (SQLite's rep) */
+    struct totals t = {st, want, ww_calloc(want->n, sizeof *t.r), ww_calloc(want->n, 1)};
     int rc = ch_query(st, hist ? CH_HOME : CH_DB, totals_row, &t,
-                      "SELECT src, sum(r), sum(g), sum(p), sum(n), min(f), max(l) FROM ("
-                      "SELECT src, sumMerge(records) AS r, uniqCombinedMerge(ntgt) AS g,"
+                      "SELECT grp, sum(r), sum(g), sum(p), sum(n), min(f), max(l), sum(a), min(m) FROM ("
+                      "SELECT %s AS grp, sumMerge(records) AS r, uniqCombinedMerge(ntgt) AS g,"
                       " uniqExact(port, proto) AS p, uniqCombinedMerge(nsens) AS n,"
-                      " minMerge(first) AS f, maxMerge(last) AS l FROM agg_src"
-                      " WHERE src IN (%s) GROUP BY src%s%s%s) GROUP BY src",
-                      in.p, hist ? " UNION ALL SELECT src, records AS r, ntgt AS g, nport AS p,"
-                                   " nsens AS n, first AS f, last AS l FROM hist_src FINAL"
-                                   " WHERE src IN (" : "",
-                      hist ? in.p : "", hist ? ")" : "");
+                      " minMerge(first) AS f, maxMerge(last) AS l, uniqExact(src) AS a,"
+                      " min(src) AS m FROM agg_src"
+                      " WHERE grp IN (%s) GROUP BY grp%s%s%s%s%s) GROUP BY grp",
+                      grp.p, in.p,
+                      hist ? " UNION ALL SELECT " : "", hist ? grp.p : "",
+                      hist ? " AS grp, sum(records) AS r, sum(ntgt) AS g, sum(nport) AS p,"
+                             " sum(nsens) AS n, min(first) AS f, max(last) AS l,"
+                             " uniqExact(src) AS a, min(src) AS m FROM hist_src FINAL"
+                             " WHERE grp IN (" : "",
+                      hist ? in.p : "", hist ? ") GROUP BY grp" : "");
     if (!rc)
         rc = ch_query(st, hist ? CH_HOME : CH_DB, os_row, &t,
-                      "SELECT src, minMerge(os_min), argMinMerge(os_label) FROM src_os"
-                      " WHERE src IN (%s) GROUP BY src", in.p);
+                      "SELECT %s AS grp, minMerge(os_min), argMinMerge(os_label) FROM src_os"
+                      " WHERE grp IN (%s) GROUP BY grp", grp.p, in.p);
+    ww_buf_reset(&grp);
     for (size_t i = 0; !rc && i < want->n; i++) {
         if (!t.got[i]) continue;
         struct ww_store_src *r = store_row(out, sizeof *r);
@@ -335,15 +387,20 @@ int chq_sources(struct ww_store *base, int limit, int port, int64_t now_us,
     if (rc || !last.v[1]) return rc;
     long long d1 = last.v[0], d0 = port >= 0 ? clamp(d1 - 29, 0, DAY_MAX) : d1;
     struct srcs top = {0};
+    struct ww_buf grp;
+    ww_buf_init(&grp, 1024);
+    group_expr(&grp, st, "src");
+    if (grp.err) return WW_ERR_LIMIT;
     rc = ch_query(st, CH_HOME, srcs_row, &top,
-                  "SELECT src, sum(r) AS R FROM ("
+                  "SELECT %s AS grp, sum(r) AS R FROM ("
                   "SELECT src, sumMerge(records) AS r FROM agg_src"
                   " WHERE d BETWEEN CAST(%lld AS Date) AND CAST(%lld AS Date)%s GROUP BY src"
                   " UNION ALL SELECT s AS src, c AS r FROM (SELECT top_src, top_records"
                   " FROM hist_day FINAL WHERE d BETWEEN CAST(%lld AS Date) AND CAST(%lld AS Date)%s)"
                   " ARRAY JOIN top_src AS s, top_records AS c)"
-                  " GROUP BY src ORDER BY R DESC, src LIMIT %d",
-                  d0, d1, on_port, d0, d1, on_port, limit);
+                  " GROUP BY grp ORDER BY R DESC, grp LIMIT %d",
+                  grp.p, d0, d1, on_port, d0, d1, on_port, limit);
+    ww_buf_reset(&grp);
     if (!rc) rc = src_totals(st, &top, 1, port >= 0, out);
     srcs_free(&top);
     return rc;
@@ -374,7 +431,9 @@ static int ip_row(void *ctx, char *const *col, const size_t *len, size_t ncol)
 int chq_ip(struct ww_store *base, const struct ww_cidr *key, struct ww_store_ip *out)
 {
     struct ch_store *st = ch_st(base);
-    if (key->len != (key->addr.family == 4 ? 32 : 128)) return WW_ERR_ARG; /* TODO groups */
+    struct ww_cidr g; /* only a group's own prefix names one (a /48 under /64 does not) */
+    store_group(base, &key->addr, &g);
+    if (g.len != key->len) return WW_ERR_ARG;
     const struct ww_addr *a = &key->addr;
     struct ww_addr addr = *a;
     int64_t none = 0;
@@ -385,32 +444,39 @@ int chq_ip(struct ww_store *base, const struct ww_cidr *key, struct ww_store_ip 
     if (!rc) out->src = r.src[0];
     ww_store_rows_free(&r);
     if (rc) return rc;
-    struct ww_buf lit;
+    struct ww_buf lit, grp;
     ww_buf_init(&lit, 128);
+    ww_buf_init(&grp, 1024);
     ch_lit_addr(&lit, a);
-    if (lit.err) return WW_ERR_LIMIT;
+    group_expr(&grp, st, "src");
+    if (lit.err || grp.err) {
+        ww_buf_reset(&lit);
+        ww_buf_reset(&grp);
+        return WW_ERR_LIMIT;
+    }
     /* heaviest ports first (ties by port, proto: the SQLite tally's order) */
     struct ipc c = {out, 0};
     rc = ch_query(st, CH_HOME, ip_row, &c,
                   "SELECT port, proto, sum(r) AS R FROM ("
-                  "SELECT port, proto, sumMerge(records) AS r FROM agg_src WHERE src = %s"
+                  "SELECT port, proto, sumMerge(records) AS r FROM agg_src WHERE %s = %s"
                   " GROUP BY port, proto"
                   " UNION ALL SELECT toUInt16(intDiv(k, 256)) AS port, toUInt8(k %% 256) AS proto,"
-                  " c AS r FROM (SELECT ports, port_records FROM hist_src FINAL WHERE src = %s)"
+                  " c AS r FROM (SELECT ports, port_records FROM hist_src FINAL WHERE %s = %s)"
                   " ARRAY JOIN ports AS k, port_records AS c)"
                   " GROUP BY port, proto ORDER BY R DESC, port, proto LIMIT %d",
-                  lit.p, lit.p, WW_STORE_IP_PORTS);
+                  grp.p, lit.p, grp.p, lit.p, WW_STORE_IP_PORTS);
     /* the newest days, then oldest first */
     c.days = 1;
     if (!rc)
         rc = ch_query(st, CH_HOME, ip_row, &c,
                       "SELECT t, sum(r) FROM ("
-                      "SELECT toUInt16(d) AS t, sumMerge(records) AS r FROM agg_src WHERE src = %s"
+                      "SELECT toUInt16(d) AS t, sumMerge(records) AS r FROM agg_src WHERE %s = %s"
                       " GROUP BY t"
                       " UNION ALL SELECT t, c AS r FROM (SELECT days, day_records FROM hist_src FINAL"
-                      " WHERE src = %s) ARRAY JOIN days AS t, day_records AS c)"
+                      " WHERE %s = %s) ARRAY JOIN days AS t, day_records AS c)"
                       " GROUP BY t ORDER BY t DESC LIMIT %d",
-                      lit.p, lit.p, WW_STORE_IP_DAYS);
+                      grp.p, lit.p, grp.p, lit.p, WW_STORE_IP_DAYS);
+    ww_buf_reset(&grp);
     for (size_t i = 0; i < out->ndays / 2; i++) {
         size_t j = out->ndays - 1 - i;
         int64_t day = out->days[i].day, records = out->days[i].records;
@@ -751,14 +817,21 @@ int chq_new_sources(struct ww_store *base, int port, int64_t from_us, int64_t to
     if (to_us < 0 || to_us < from_us) return WW_OK;
     long long t0 = clamp(from_us, 0, INT64_MAX), t1 = to_us;
     struct srcs all = {0};
+    struct ww_buf grp; /* per group: first seen the earliest of its addresses */
+    ww_buf_init(&grp, 1024);
+    group_expr(&grp, st, "src");
+    if (grp.err) return WW_ERR_LIMIT;
     int rc = ch_query(st, CH_DB, srcs_row, &all,
-                      "SELECT src, f, o FROM ("
-                      "SELECT src, minMerge(first) AS f FROM src_seen GROUP BY src"
+                      "SELECT grp, f, o FROM ("
+                      "SELECT %s AS grp, min(f0) AS f FROM (SELECT src, minMerge(first) AS f0"
+                      " FROM src_seen GROUP BY src) GROUP BY grp"
                       " HAVING f BETWEEN %lld AND %lld) ANY INNER JOIN ("
-                      "SELECT src, sumMerge(records) AS o FROM agg_src WHERE port = %d"
-                      " AND d >= CAST(%lld AS Date) GROUP BY src) USING src"
-                      " ORDER BY f, " ADDR_TEXT("src"),
-                      t0, t1, port, clamp(ww_floordiv(t0, WW_DAY_US), 0, DAY_MAX));
+                      "SELECT %s AS grp, sum(o0) AS o FROM (SELECT src, sumMerge(records) AS o0"
+                      " FROM agg_src WHERE port = %d"
+                      " AND d >= CAST(%lld AS Date) GROUP BY src) GROUP BY grp) USING grp"
+                      " ORDER BY f, " ADDR_TEXT("grp"),
+                      grp.p, t0, t1, grp.p, port, clamp(ww_floordiv(t0, WW_DAY_US), 0, DAY_MAX));
+    ww_buf_reset(&grp);
     if (rc) {
         srcs_free(&all);
         return rc;

@@ -16,6 +16,9 @@
 #     scripts run): port 1000's sources table shows the /64 with its 300
 #     addresses, and the group's link leads to its page (prefix, addresses);
 #     without chromium the rest runs and the test then exits 77 naming it;
+#   - the same answers from the ClickHouse store (a two-shard cluster,
+#     tests/e2e/clickhouse.bash), which groups at query time; without
+#     clickhouse-server the rest runs and the test then exits 77 naming it;
 #   - `serve --v6-prefix 128` on a fresh store: 300 sources, none grouped;
 #     --v6-prefix 0 and 129 are usage errors.
 set -u
@@ -24,7 +27,7 @@ command -v curl > /dev/null || { echo "curl not installed"; exit 77; }
 T=$(mktemp -d)
 HERE=$(cd "$(dirname "$0")" && pwd)
 PID=
-trap '[ -n "$PID" ] && kill -9 $PID 2>/dev/null; rm -rf "$T"' EXIT
+trap '[ -n "$PID" ] && kill -9 $PID 2>/dev/null; type ch_stop > /dev/null 2>&1 && ch_stop; rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; [ -f "$T/serve.log" ] && tail -5 "$T/serve.log"; exit 1; }
 . "$HERE/serve.bash"
 
@@ -173,5 +176,21 @@ for bad in 0 129 x; do
     [ $rc = 2 ] || fail "serve --v6-prefix $bad: exit $rc, want 2"
     grep -q -- "--v6-prefix" "$T/err" || fail "serve --v6-prefix $bad: $(cat "$T/err")"
 done
+# the ClickHouse engine alike
+CHSKIP=
+if command -v clickhouse-server > /dev/null || [ -x /usr/sbin/clickhouse-server ]; then
+    . "$HERE/clickhouse.bash"
+    ch_start
+    H1=${CH1#http://} H2=${CH2#http://}
+    DB="clickhouse://$H2/wwp?cluster=ww&shards=$H1,$H2"
+    serve_key K s1
+    serve_start --db "$DB" --rate-limit 0
+    submit "$K" b1 "$T/all.tsv"
+    check "on ClickHouse"
+    serve_stop
+else
+    CHSKIP="clickhouse-server is not installed (scripts/deps.sh): the ClickHouse store was not checked"
+fi
+[ -z "$CHSKIP" ] || { echo "SKIP: the rest passed; $CHSKIP"; exit 77; }
 [ -z "$BROWSER" ] || { echo "SKIP: the rest passed; $BROWSER"; exit 77; }
 echo "ok: the collector groups IPv6 sources per /64 (300 addresses, one source; lone addresses kept)"
