@@ -458,8 +458,11 @@ int ww_store_copy(const char *from, struct ww_store *to, int force, ww_store_cop
          row_hour},
         {CH_HOME, "hist_day", "SELECT port, proto, t, records, nsrc, ndst, nsens, top FROM agg_day",
          row_day},
-        {CH_HOME, "hist_src", "SELECT src, first_seen, last_seen, records, ntgt, nport, nsens,"
-         " byport, days FROM srcs", row_src},
+        /* a group's row (issue 18: src its prefix) under its smallest address,
+         * which ClickHouse groups alike: its distinct addresses count as one;
+         * a store no collector opened since has no rep (SRCS_OLD) */
+        {CH_HOME, "hist_src", "SELECT coalesce(rep, src), first_seen, last_seen, records, ntgt,"
+         " nport, nsens, byport, days FROM srcs", row_src},
         {CH_HOME, "hist_bsc", "SELECT victim, proto, t, records, first, last, ntgt FROM backscatter",
          row_bsc},
         {CH_HOME, "alerts", "SELECT port, proto, start, alert, end, sources, new_sources,"
@@ -478,8 +481,16 @@ int ww_store_copy(const char *from, struct ww_store *to, int force, ww_store_cop
          row_meta},
         {CH_HOME, "keys", "SELECT id, name, hash, created, revoked, birth FROM keys", row_key},
     };
+    sqlite3_stmt *probe = NULL;
+    int has_rep = c.db && sqlite3_prepare_v2(c.db, "SELECT rep FROM srcs LIMIT 0", -1, &probe, NULL) == SQLITE_OK;
+    sqlite3_finalize(probe);
     for (size_t i = 0; !rc && i < sizeof steps / sizeof steps[0]; i++)
-        rc = copy_table(&c, steps[i].t, steps[i].table, steps[i].sql, steps[i].row);
+        rc = copy_table(&c, steps[i].t, steps[i].table,
+                        !has_rep && !strcmp(steps[i].table, "hist_src")
+                            ? "SELECT src, first_seen, last_seen, records, ntgt, nport, nsens,"
+                              " byport, days FROM srcs" /* SRCS_OLD */
+                            : steps[i].sql,
+                        steps[i].row);
     /* a repeat collapses now, not at some later merge */
     for (size_t i = 0; !rc && i < sizeof steps / sizeof steps[0]; i++)
         if (steps[i].t == CH_HOME && ch_exec(c.ch, CH_HOME, "OPTIMIZE TABLE %s FINAL", steps[i].table)) {
