@@ -861,6 +861,93 @@ static void run_mapped(void)
     ww_store_close(st);
 }
 
+/* ---- sources grouped per prefix (issue 18) ---- */
+
+/* n events of tcp/22 from src at t0 + i, batch bid */
+static void submit_from(struct ww_store *st, int64_t id, const char *bid, int64_t t0,
+                        const char *const *src, size_t n)
+{
+    struct ww_event e[8];
+    int dup;
+    for (size_t i = 0; i < n; i++) {
+        e[i] = ev(t0 + (int64_t)i, 0, 0xc0a80001 + (uint32_t)i, 22, WW_PROTO_TCP);
+        CHECK_INT(ww_addr_parse(src[i], strlen(src[i]), &e[i].src), 0);
+    }
+    CHECK_INT(ww_store_submit(st, id, bid, e, n, &dup), WW_OK);
+}
+
+static void run_groups(void)
+{
+    char path[512], err[256];
+    struct ww_store *st;
+    int64_t id = 0;
+    st = open_keyed(path, sizeof path, "groups.db", "g", &id);
+    int64_t t0 = ww_days_from_civil(2026, 1, 15) * 86400000000LL;
+    /* a store from before grouping: each address its own row, no addresses kept */
+    struct ww_store_opts o = {.v6_prefix = 128};
+    CHECK_INT(ww_store_start(st, &o, err, sizeof err), WW_OK);
+    const char *lone[] = {"2001:db8:77:1::5", "2001:db8:77:1::5"};
+    submit_from(st, id, "old", t0, lone, 2);
+    ww_store_close(st);
+    sqlite3 *db;
+    CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db, "UPDATE srcs SET naddr = NULL, addrs = NULL, rep = NULL", NULL, NULL,
+                           NULL), SQLITE_OK);
+    sqlite3_close(db);
+
+    /* the defaults (/64): the old row is read as a group of one */
+    CHECK_INT(ww_store_open(path, &st, err, sizeof err), WW_OK);
+    CHECK_INT(ww_store_start(st, NULL, err, sizeof err), WW_OK);
+    struct ww_addr a;
+    struct ww_store_ip ip;
+    CHECK_INT(ww_addr_parse("2001:db8:77:1::5", 16, &a), 0);
+    CHECK_INT(ww_store_ip(st, &a, &ip), WW_OK);
+    CHECK_STR(ip.src.src, "2001:db8:77:1::5");
+    CHECK_STR(ip.src.prefix, "");
+    CHECK_INT(ip.src.addresses, 1);
+    CHECK_INT(ip.src.records, 2);
+
+    /* new events: the group's row, its smallest address whatever the order */
+    const char *rot[] = {"2001:db8:77:1::9", "2001:db8:77:1::7", "2001:db8:77:1::6", "2001:db8:77:1::9"};
+    submit_from(st, id, "new1", t0 + 100, rot, 4);
+    const char *one[] = {"2001:db8:88:1::3", "2001:db8:88:1::3"};
+    submit_from(st, id, "new2", t0 + 200, one, 2);
+    CHECK_INT(ww_store_ip(st, &a, &ip), WW_OK); /* ::5's group now has a row */
+    CHECK_STR(ip.src.src, "2001:db8:77:1::/64");
+    CHECK_STR(ip.src.prefix, "2001:db8:77:1::/64");
+    CHECK_INT(ip.src.addresses, 3);
+    CHECK_INT(ip.src.records, 4);
+    CHECK_INT(ip.src.ports, 1);
+    struct ww_cidr c;
+    CHECK_INT(ww_cidr_parse("2001:db8:77:1::/64", 18, &c), 0);
+    CHECK_INT(ww_store_ip_prefix(st, &c, &ip), WW_OK);
+    CHECK_INT(ip.src.addresses, 3);
+    CHECK_INT(ww_cidr_parse("2001:db8:77::/48", 16, &c), 0);
+    CHECK_INT(ww_store_ip_prefix(st, &c, &ip), WW_ERR_ARG);
+    CHECK_INT(ww_addr_parse("2001:db8:88:1::77", 17, &a), 0);
+    CHECK_INT(ww_store_ip(st, &a, &ip), WW_OK);
+    CHECK_STR(ip.src.src, "2001:db8:88:1::3"); /* one address: named by it */
+    CHECK_STR(ip.src.prefix, "2001:db8:88:1::/64");
+    CHECK_INT(ip.src.addresses, 1);
+    struct ww_store_rows r;
+    CHECK_INT(ww_store_sources(st, 10, -1, t0 + 86400000000LL, &r), WW_OK);
+    CHECK_INT(r.n, 2);
+    CHECK(r.n == 2 && !strcmp(r.src[0].src, "2001:db8:77:1::/64") && r.src[0].addresses == 3);
+    CHECK(r.n == 2 && !strcmp(r.src[1].src, "2001:db8:88:1::3") && r.src[1].addresses == 1);
+    ww_store_rows_free(&r);
+    ww_store_close(st);
+    /* the smallest address stored, the same after a restart */
+    CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *s;
+    CHECK_INT(sqlite3_prepare_v2(db, "SELECT rep, naddr FROM srcs WHERE src = '2001:db8:77:1::/64'", -1,
+                                 &s, NULL), SQLITE_OK);
+    CHECK_INT(sqlite3_step(s), SQLITE_ROW);
+    CHECK_STR((const char *)sqlite3_column_text(s, 0), "2001:db8:77:1::6");
+    CHECK_INT(sqlite3_column_int(s, 1), 3);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
 /* ---- faults: SQLite's own I/O paths made to fail on demand. A VFS over
  * the default one fails writes (SQLITE_FULL, as a full disk does) of the
  * WAL (commits, flushes) or of the main database file (in WAL mode only
@@ -1729,5 +1816,5 @@ static void run_alert_mix(void)
     store_rm(pa);
 }
 
-TEST_MAIN(tmp_init(); run_os(); run_alert_mix(); run_kinds(); run_log_forms(); run_migrate(); run(); run_views(); run_recovery(); run_notices(); run_icmp(); run_mapped(); run_faults(); run_schemes(); run_lock(); run_lock_race();
+TEST_MAIN(tmp_init(); run_os(); run_alert_mix(); run_kinds(); run_log_forms(); run_migrate(); run(); run_views(); run_recovery(); run_notices(); run_icmp(); run_mapped(); run_groups(); run_faults(); run_schemes(); run_lock(); run_lock_race();
           run_tally(); run_backscatter(); tmp_done())
