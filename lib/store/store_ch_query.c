@@ -331,20 +331,21 @@ static int src_totals(struct ch_store *st, const struct srcs *want, int hist, in
         return WW_ERR_LIMIT;
     }
     /* per group (want: groups' masked addresses): its addresses' figures
-     * together, its distinct addresses and its smallest (SQLite's rep) */
+     * together, its distinct addresses (the views' and history's, an address
+     * in both once) and its smallest (SQLite's rep) */
     struct totals t = {st, want, ww_calloc(want->n, sizeof *t.r), ww_calloc(want->n, 1)};
     int rc = ch_query(st, hist ? CH_HOME : CH_DB, totals_row, &t,
-                      "SELECT grp, sum(r), sum(g), sum(p), sum(n), min(f), max(l), sum(a), min(m) FROM ("
-                      "SELECT %s AS grp, sumMerge(records) AS r, uniqCombinedMerge(ntgt) AS g,"
+                      "SELECT grp, sum(r), sum(g), sum(p), sum(n), min(f), max(l), uniqExactArray(a), min(m)"
+                      " FROM (SELECT %s AS grp, sumMerge(records) AS r, uniqCombinedMerge(ntgt) AS g,"
                       " uniqExact(port, proto) AS p, uniqCombinedMerge(nsens) AS n,"
-                      " minMerge(first) AS f, maxMerge(last) AS l, uniqExact(src) AS a,"
+                      " minMerge(first) AS f, maxMerge(last) AS l, groupUniqArray(src) AS a,"
                       " min(src) AS m FROM agg_src"
                       " WHERE grp IN (%s) GROUP BY grp%s%s%s%s%s) GROUP BY grp",
                       grp.p, in.p,
                       hist ? " UNION ALL SELECT " : "", hist ? grp.p : "",
                       hist ? " AS grp, sum(records) AS r, sum(ntgt) AS g, sum(nport) AS p,"
                              " sum(nsens) AS n, min(first) AS f, max(last) AS l,"
-                             " uniqExact(src) AS a, min(src) AS m FROM hist_src FINAL"
+                             " groupUniqArray(src) AS a, min(src) AS m FROM hist_src FINAL"
                              " WHERE grp IN (" : "",
                       hist ? in.p : "", hist ? ") GROUP BY grp" : "");
     if (!rc)
