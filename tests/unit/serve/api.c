@@ -171,8 +171,9 @@ static void test_400(void)
         {"/api/v1/sources?limit=x", "limit must be 0..10000"},
         {"/api/v1/sources?port=65536", "port must be 0..65535"},
         {"/api/v1/sources?limit=1000000000000000000000000000000000000000", "limit must be 0..10000"},
-        {"/api/v1/ip/203.0.113.256", "bad address"},
-        {"/api/v1/ip/", "bad address"},
+        {"/api/v1/ip/203.0.113.256", "bad address or prefix"},
+        {"/api/v1/ip/2001:db8::/129", "bad address or prefix"},
+        {"/api/v1/ip/", "bad address or prefix"},
         {"/api/v1/alerts?limit=-1", "limit must be 0..10000"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
