@@ -1305,11 +1305,12 @@ static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sens
         if (reply && apply_backscatter(st, w, id, e)) return WW_ERR_IO;
         int64_t cnt = e->count ? e->count : 1;
         uint16_t port = ww_event_port(e); /* analyze's rule too: ICMP is port 0 */
-        /* hs: the hash of the source's group (src_prefetch), what the
-         * distinct sources of a port count; the day's top sources are groups */
+        /* hs: the hash of the source's group (src_prefetch), its srcs row's;
+         * the day's top sources are groups; a port's distinct sources stay
+         * addresses (ha), as ClickHouse's views count them */
         struct ww_cidr grp;
         store_group(&st->base, &e->src, &grp);
-        uint64_t hs = w->hs[i], hd = ww_addr_hash(&e->dst);
+        uint64_t hs = w->hs[i], ha = ww_addr_hash(&e->src), hd = ww_addr_hash(&e->dst);
         for (int kind = K_HOUR; kind <= K_DAY; kind++) {
             int64_t t = ww_floordiv(e->ts_us, kind == K_DAY ? WW_DAY_US : WW_HOUR_US);
             struct ent **m = &memo[(port ^ (unsigned)e->proto << 3 ^ (unsigned)t * 5 ^
@@ -1321,7 +1322,7 @@ static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sens
             }
             if (!touch(w, g, id)) continue;
             g->records += cnt;
-            ww_dcount_add(&g->d[0], hs);
+            ww_dcount_add(&g->d[0], ha);
             ww_dcount_add(&g->d[1], hd);
             ww_dcount_add(&g->d[2], sens);
             if (kind == K_DAY && !reply) {
@@ -1335,7 +1336,7 @@ static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sens
         if (!g) return WW_ERR_IO;
         if (!touch(w, g, id)) continue;
         g->records += cnt;
-        ww_dcount_add(&g->addrs, ww_addr_hash(&e->src));
+        ww_dcount_add(&g->addrs, ha);
         if (!g->rep.family || memcmp(e->src.b, g->rep.b, 16) < 0) g->rep = e->src; /* one family */
         if (e->ts_us < g->first) g->first = e->ts_us;
         if (e->ts_us > g->last) g->last = e->ts_us;
