@@ -509,9 +509,10 @@ static int smp_cmp(const void *x, const void *y)
 }
 
 /* (a, its hash h, os) into the sample v[0 .. *n), which has room for one
- * more unless *n is WW_SURGE_SAMPLE. */
+ * more unless *n is WW_SURGE_SAMPLE; an a already there keeps the smaller
+ * nonzero os. With only_os (a seen before), an a not there is not added. */
 static void sample_add(struct ww_surge_src *v, uint32_t *n, const struct ww_addr *a, uint64_t h,
-                       uint16_t os)
+                       uint16_t os, int only_os)
 {
     struct ww_surge_src e = {*a, os};
     uint32_t lo = 0, hi = *n;
@@ -526,7 +527,7 @@ static void sample_add(struct ww_surge_src *v, uint32_t *n, const struct ww_addr
         if (os && (!v[lo - 1].os || os < v[lo - 1].os)) v[lo - 1].os = os;
         return;
     }
-    if (lo == WW_SURGE_SAMPLE) return;
+    if (lo == WW_SURGE_SAMPLE || only_os) return;
     uint32_t keep = *n < WW_SURGE_SAMPLE ? *n : WW_SURGE_SAMPLE - 1;
     memmove(v + lo + 1, v + lo, (keep - lo) * sizeof *v);
     v[lo] = e;
@@ -573,6 +574,14 @@ static void bucket_sample(struct series *q, const struct ww_addr *a, uint64_t h,
     for (uint32_t i = WW_SURGE_SAMPLE / 2; i-- > 0;) /* full: a heap from now on */
         smp_down(q->smp, WW_SURGE_SAMPLE, i, ww_addr_hash(&q->smp[i].a));
     q->smp_top = ww_addr_hash(&q->smp[0].a);
+}
+
+/* A source seen again in the bucket: its os lowered to os (nonzero) where
+ * it sits in the bucket's sample (os is no part of the heap's order). */
+static void bucket_lower(struct series *q, const struct ww_addr *a, uint16_t os)
+{
+    for (uint32_t i = 0; i < q->nsmp; i++)
+        if (ww_addr_eq(&q->smp[i].a, a) && (!q->smp[i].os || os < q->smp[i].os)) q->smp[i].os = os;
 }
 
 /* The bucket's sample, sorted, each source once (its best os), into the
@@ -751,9 +760,12 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
         else q->spn--;
         q->slot[(ts - b * s->o.bucket_us) * SLOTS / s->o.bucket_us]++;
         if (r && k < WW_SURGE_SLOTS) r->slots[k]++;
-        if (r) sample_add(r->sample, &r->nsample, &ev->src, ah, ev->os);
+        if (r) sample_add(r->sample, &r->nsample, &ev->src, ah, ev->os, 0);
         else if (q->nbuckets >= s->o.warmup_buckets) bucket_sample(q, &ev->src, ah, ev->os); /* a call may come */
         if (c >= 0 && side == WW_SURGE_DPORT) flood_check(s, q, port, ev->proto, c, ts);
+    } else if (ev->os) { /* a source's os: the smallest nonzero of its events, whatever their order */
+        if (r) sample_add(r->sample, &r->nsample, &ev->src, ah, ev->os, 1);
+        else if (q->nbuckets >= s->o.warmup_buckets) bucket_lower(q, &ev->src, ev->os);
     }
     if (!news || q->surge || q->nbuckets < s->o.warmup_buckets) return;
     double x = stat_x(s, q);

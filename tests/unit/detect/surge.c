@@ -454,6 +454,45 @@ static void sample(void)
     ww_surges_free(s[1]);
 }
 
+/* A source probing twice in the surging bucket, before the call and after
+ * it: its os in the sample is the smaller nonzero of its two, whichever
+ * came first. */
+static void os_order(void)
+{
+    const struct ww_surge *sv[2];
+    struct ww_surges *s[2];
+    for (int run = 0; run < 2; run++) { /* the second: each source's two probes swapped */
+        s[run] = ww_surges_new(NULL);
+        for (int h = 0; h < 48; h++) hour(s[run], 139, h, (uint32_t)h * 1000, 5);
+        for (uint32_t i = 0; i < 600; i++) {
+            uint16_t os[2] = {(uint16_t)(i % 2 ? 0 : 5), (uint16_t)(i % 3 ? 3 + i % 4 : 0)};
+            for (int k = 0; k < 2; k++) {
+                struct ww_event e = {.ts_us = T0 + 48 * HOUR + (int64_t)(2 * i + k) * (HOUR / 1201),
+                                     .src = v4(0x30000000u + i * 7919u), .dst = v4(0xC0000200u + i % 200),
+                                     .sport = 1234, .dport = 139, .proto = WW_PROTO_TCP, .count = 1,
+                                     .os = os[run ? 1 - k : k]};
+                ww_surges_event(s[run], &e);
+            }
+        }
+        CHECK_INT(ww_surges_results(s[run], &sv[run]), 1);
+    }
+    CHECK(sv[0][0].new_sources < 100); /* sources before the call and after it */
+    CHECK_INT(sv[0][0].nsample, sv[1][0].nsample);
+    int same = 1, wanted = 1;
+    for (uint32_t j = 0; j < sv[0][0].nsample && j < sv[1][0].nsample; j++) {
+        const struct ww_surge_src *x = &sv[0][0].sample[j];
+        same &= ww_addr_eq(&x->a, &sv[1][0].sample[j].a) && x->os == sv[1][0].sample[j].os;
+        uint32_t i = (uint32_t)((x->a.b[12] << 24 | x->a.b[13] << 16 | x->a.b[14] << 8 | x->a.b[15]) -
+                                0x30000000u) / 7919u;
+        uint16_t a = i % 2 ? 0 : 5, b = i % 3 ? (uint16_t)(3 + i % 4) : 0;
+        wanted &= x->os == (!a ? b : !b ? a : a < b ? a : b);
+    }
+    CHECK(same);
+    CHECK(wanted);
+    ww_surges_free(s[0]);
+    ww_surges_free(s[1]);
+}
+
 /* A surge called late in a busy bucket: the bucket's sample was full (a
  * heap) before the call, and is still the bottom-k of every new source
  * since the bucket's start; saved and loaded mid-bucket, the same. */
@@ -503,6 +542,7 @@ static void busy_sample(void)
 }
 
 TEST_MAIN({
+    os_order();
     busy_sample();
     sample();
     slow_kind();
