@@ -646,6 +646,20 @@ enum ww_block_result ww_block_add(struct ww_block *b, const struct ww_cidr *c, i
     }
     b->nknown = k;
     if (known) { say(why, n, "%s is blocked already", t); return WW_BLOCK_KNOWN; }
+    struct span *v = NULL;
+    size_t nv = 0, cap = 0;
+    cut(&sp, b->allow_sp, b->o.nallow, &v, &nv, &cap);
+    if (!nv) { /* allowed networks that together cover it: nothing to block */
+        size_t first, na = allows_in(b, &sp, &first);
+        say(why, n, "not blocking %s: covered by --allow", t);
+        for (size_t a = first; why && a < first + na; a++) {
+            size_t len = strlen(why);
+            say(why + len, n - len, "%s%s%s", a == first ? " (" : ", ", ww_cidr_format(&b->allow[a], t),
+                a + 1 == first + na ? ")" : "");
+        }
+        ww_free(v);
+        return WW_BLOCK_SPARED;
+    }
     int64_t full = (int64_t)b->o.burst * WW_MIN_US;
     if (now_us > b->last_us) {
         int64_t dt = now_us - b->last_us;
@@ -654,12 +668,10 @@ enum ww_block_result ww_block_add(struct ww_block *b, const struct ww_cidr *c, i
         b->last_us = now_us;
     }
     if (b->credit < WW_MIN_US) {
+        ww_free(v);
         say(why, n, "not blocking %s: over the limit of %u new blocks a minute", t, b->o.rate);
         return WW_BLOCK_LIMITED;
     }
-    struct span *v = NULL;
-    size_t nv = 0, cap = 0;
-    cut(&sp, b->allow_sp, b->o.nallow, &v, &nv, &cap);
     if (b->nft && holds) { /* replaces what it holds, as ww_block_apply does */
         int rc = sync(b, v, nv, NULL, reason, sizeof reason);
         b->ready |= !rc;

@@ -267,6 +267,25 @@ static void test_rate(void)
     ww_block_close(b);
 }
 
+/* A prefix that allowed networks cover together (a /64 as two /65s) is
+ * spared like one inside a single allowed network: not remembered, no
+ * token spent. */
+static void test_covered(void)
+{
+    struct ww_cidr allow[] = {N("2001:db8:99::/65"), N("2001:db8:99:0:8000::/65")};
+    struct ww_block_opts o = {.allow = allow, .nallow = 2, .rate = 1, .burst = 1, .dry_run = 1};
+    char err[256], why[160];
+    struct ww_block *b = ww_block_open(&o, err, sizeof err);
+    struct ww_cidr c = N("2001:db8:99::/64"), x = A("198.51.100.1");
+    for (int i = 0; i < 2; i++) {
+        CHECK_INT(ww_block_add(b, &c, 0, why, sizeof why), WW_BLOCK_SPARED);
+        CHECK_STR(why, "not blocking 2001:db8:99::/64: covered by --allow "
+                       "(2001:db8:99::/65, 2001:db8:99:0:8000::/65)");
+    }
+    CHECK_INT(ww_block_add(b, &x, 0, why, sizeof why), WW_BLOCK_ADDED);
+    ww_block_close(b);
+}
+
 /* ---- prefixes: the detector's groups, cut around --allow, never widened ---- */
 
 static const char prefix_elements[] =
@@ -597,6 +616,7 @@ TEST_MAIN({
     int skip = test_script();
     int skip2 = test_safeguards();
     test_rate();
+    test_covered();
     int skip4 = test_prefixes() | test_prefix_property();
     test_add_prefix();
     int skip3 = test_kernel() == 1;
