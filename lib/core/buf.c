@@ -6,6 +6,7 @@
  * NUL. */
 #include "core/buf.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -76,4 +77,32 @@ int ww_buf_addf(struct ww_buf *b, const char *fmt, ...)
     vsnprintf(at, (size_t)k + 1, fmt, ap); /* the NUL lands on the buffer's own */
     va_end(ap);
     return WW_OK;
+}
+
+int ww_buf_read_file(struct ww_buf *b, const char *path, size_t max, char *err, size_t errlen)
+{
+    ww_buf_init(b, max);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (err && errlen) snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return WW_ERR_IO;
+    }
+    size_t got;
+    do {
+        char *at = ww_buf_grow(b, 65536);
+        if (!at) break;
+        got = fread(at, 1, 65536, f);
+        b->len -= 65536 - got;
+    } while (got == 65536);
+    int rc = WW_OK;
+    if (b->err) {
+        if (err && errlen) snprintf(err, errlen, "%s: larger than %zu MiB", path, max >> 20);
+        rc = WW_ERR_IO;
+    } else if (ferror(f)) {
+        if (err && errlen) snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        rc = WW_ERR_IO;
+    }
+    fclose(f);
+    if (rc) ww_buf_reset(b);
+    return rc;
 }

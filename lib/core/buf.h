@@ -40,5 +40,9 @@ void ww_buf_reset(struct ww_buf *b);
 /* Hands the bytes to the caller (ww_free them; NULL if nothing was added,
  * or after a failure); the buffer is empty, as after ww_buf_reset. */
 char *ww_buf_take(struct ww_buf *b);
+/* Reads the whole file at path into b, which it first makes empty with
+ * the maximum max: WW_OK, or WW_ERR_IO with b empty and err saying why
+ * (cannot open or read it, or larger than max). */
+int ww_buf_read_file(struct ww_buf *b, const char *path, size_t max, char *err, size_t errlen);
 
 #endif

@@ -12,7 +12,6 @@
  * at or below it. Labels are offsets + 1 into the pool, 0 meaning none. */
 #include "detect/known.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -232,29 +231,8 @@ enum ww_err ww_known_parse(const char *text, size_t len, const char *name,
 enum ww_err ww_known_load(const char *path, struct ww_known **out, char *err, size_t errlen)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (err && errlen) snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return WW_ERR_IO;
-    }
     struct ww_buf b;
-    ww_buf_init(&b, FILE_MAX);
-    size_t got;
-    do {
-        char *at = ww_buf_grow(&b, 65536);
-        if (!at) break;
-        got = fread(at, 1, 65536, f);
-        b.len -= 65536 - got;
-    } while (got == 65536);
-    enum ww_err rc = WW_OK;
-    if (b.err) {
-        if (err && errlen) snprintf(err, errlen, "%s: larger than %u MiB", path, FILE_MAX >> 20);
-        rc = WW_ERR_IO;
-    } else if (ferror(f)) {
-        if (err && errlen) snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        rc = WW_ERR_IO;
-    }
-    fclose(f);
+    enum ww_err rc = ww_buf_read_file(&b, path, FILE_MAX, err, errlen);
     if (!rc) rc = ww_known_parse(b.p ? b.p : "", b.len, path, out, err, errlen);
     ww_buf_reset(&b);
     return rc;

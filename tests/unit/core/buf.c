@@ -1,8 +1,12 @@
 /* buf.c -- core/buf.h: bytes and printf text up to the maximum and not one
  * byte past it (the buffer freed, WW_ERR_LIMIT, until a reset), growth,
- * the NUL after the bytes, grow for the caller to fill, take and reset. */
+ * the NUL after the bytes, grow for the caller to fill, take and reset;
+ * a whole file read in, one past the maximum refused, a missing one named. */
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "test.h"
 #include "core/buf.h"
@@ -70,4 +74,36 @@ static void run(void)
     ww_buf_reset(&b);
 }
 
-TEST_MAIN(run())
+static void read_file(void)
+{
+    struct ww_buf b;
+    char err[256], path[] = "/tmp/ww_buf_test.XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd < 0) return;
+    FILE *f = fdopen(fd, "wb");
+    for (int i = 0; i < 100000; i++) fputc('a' + i % 26, f); /* past one 64 KiB read */
+    fclose(f);
+    CHECK_INT(ww_buf_read_file(&b, path, 1u << 20, err, sizeof err), WW_OK);
+    CHECK_INT(b.len, 100000);
+    CHECK(b.p && b.p[0] == 'a' && b.p[99999] == 'a' + 99999 % 26 && b.p[100000] == 0);
+    ww_buf_reset(&b);
+    f = fopen(path, "ab");
+    for (int i = 0; i < (2 << 20); i++) fputc('x', f);
+    fclose(f);
+    CHECK_INT(ww_buf_read_file(&b, path, 1u << 20, err, sizeof err), WW_ERR_IO);
+    CHECK(b.p == NULL && b.len == 0);
+    char want[300];
+    snprintf(want, sizeof want, "%s: larger than 1 MiB", path);
+    CHECK_STR(err, want);
+    unlink(path);
+    CHECK_INT(ww_buf_read_file(&b, path, 1u << 20, err, sizeof err), WW_ERR_IO);
+    snprintf(want, sizeof want, "%s: No such file or directory", path);
+    CHECK_STR(err, want);
+    CHECK(b.p == NULL);
+}
+
+TEST_MAIN({
+    run();
+    read_file();
+})
