@@ -681,16 +681,25 @@ enum ww_parse_rc ww_parse_netfilter(struct ww_parse_ctx *ctx, const char *line,
     int named = 0; /* PROTO was a name: the kernel decoded that header */
     const char *p = pkt;
     struct fpvals fv = {0};
+    int opt = 0; /* the last token was a bare OPT */
     for (;;) {
         while (p < end && *p == ' ') p++;
         if (p >= end || *p == '[') break;
         const char *tok = p, *eq;
         p = token(p, end, &eq);
+        int after_opt = opt;
+        opt = 0;
         if (!eq) { /* a bare word */
             size_t wl = (size_t)(p - tok);
-            if (*tok == '(' && wl >= 2 && p[-1] == ')') { /* OPT (HEX) */
-                if (!(have & F_PROTO)) fv.ipopt = tok + 1, fv.ipopt_n = wl - 2;
-                else fv.tcpopt = tok + 1, fv.tcpopt_n = wl - 2;
+            if (*tok == '(' && wl >= 2 && p[-1] == ')') { /* OPT (HEX): the first of each, not empty */
+                if (!after_opt || wl == 2) continue;
+                if (!(have & F_PROTO)) {
+                    if (!fv.ipopt) fv.ipopt = tok + 1, fv.ipopt_n = wl - 2;
+                } else if (!fv.tcpopt) {
+                    fv.tcpopt = tok + 1, fv.tcpopt_n = wl - 2;
+                }
+            } else if (wl == 3 && !memcmp(tok, "OPT", 3)) {
+                opt = 1;
             } else if (have & F_PROTO) {
                 if (ev->proto == WW_PROTO_TCP) ev->tcpflags |= ww_tcpflag_from_word(tok, wl);
             } else if (wl == 2) {

@@ -9,7 +9,8 @@
  * matching outcome, and TCP flags only for TCP. A SYN's fingerprint reads
  * back from its text, and from the line ww_netfilter_format writes for the
  * event whenever a line can say it (not bad, one window scale, IPv4
- * options in whole words, the IP version the addresses have). */
+ * options in whole words, the IP version the addresses have, not no TCP
+ * options beside a payload: the kernel prints no OPT for none). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ static void fp_round_trip(const struct ww_event *ev)
     int ws = 0;
     for (unsigned i = 0; i < fp->nopt; i++) ws += fp->opt[i] == 3;
     if ((fp->quirks & WW_FPQ_BAD) || ws > 1 || fp->olen % 4 ||
+        (!fp->nopt && (fp->flags & WW_FP_PAYLOAD)) ||
         !(fp->flags & WW_FP_V6) != (ev->src.family == 4))
         return;
     n = ww_netfilter_format(ev, "fuzz", line, sizeof line);

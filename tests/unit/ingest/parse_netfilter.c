@@ -678,6 +678,17 @@ static void test_fingerprint(void)
              "OPT (0204058C0402080A0000000000000000010303070000) ", pre);
     CHECK_INT(parse(&c, line), WW_PARSE_EVENT);
     CHECK_STR(fptext(), "6:57:0:1420:28800,7:mss,sok,ts,nop,ws,eol+1:ecn,flow,ts1-,?seq:0");
+    /* (HEX) is TCP options only right after OPT, the first such, never an
+     * empty one: later words in parentheses change nothing */
+    snprintf(line, sizeof line, "%s SRC=10.0.0.2 DST=10.0.0.1 LEN=48 TOS=0x00 PREC=0x00 TTL=41 "
+             "ID=0 PROTO=TCP SPT=56247 DPT=139 WINDOW=1024 RES=0x00 SYN URGP=0 "
+             "OPT (020405B4) T0 () (0204FFFF) OPT (02040218) ", pre);
+    CHECK_INT(parse(&c, line), WW_PARSE_EVENT);
+    CHECK_STR(fptext(), "4:41:0:1460:1024,0:mss:id-,?seq:+");
+    snprintf(line, sizeof line, "%s SRC=10.0.0.2 DST=10.0.0.1 LEN=44 TOS=0x00 PREC=0x00 TTL=41 "
+             "ID=0 PROTO=TCP SPT=56247 DPT=139 WINDOW=1024 RES=0x00 SYN URGP=0 OPT () (020405B4) ", pre);
+    CHECK_INT(parse(&c, line), WW_PARSE_EVENT);
+    CHECK_STR(fptext(), "4:41:0:*:1024,*:*:id-,?seq:*");
     /* only a SYN without ACK has one */
     snprintf(line, sizeof line, "%s SRC=10.0.0.2 DST=10.0.0.1 LEN=44 TOS=0x00 PREC=0x00 TTL=64 "
              "ID=0 DF PROTO=TCP SPT=1 DPT=2 WINDOW=8192 RES=0x00 ACK SYN URGP=0 OPT (020405B4) ", pre);
