@@ -18,8 +18,8 @@
 #   - the DB-IP Lite layouts give the same answers;
 #   - the JSON is byte-identical with --threads 1, 2, 3 and 4;
 #   - an ASN database given as --geoip is an error naming the file, exit 1.
-# SKIP (77) without the Perl module, p0f's database (or a build that cannot
-# load it), or mmdb.bash.
+# SKIP (77) without the Perl module, p0f's database, or mmdb.bash; a build
+# that cannot load the database fails.
 set -u
 : "${WW:?WW=path/to/wormwatch}"
 cd "$(dirname "$0")/../.." || exit 1
@@ -27,7 +27,7 @@ P0F=/etc/p0f/p0f.fp
 [ -r "$P0F" ] || { echo "SKIP: no p0f database at $P0F (Debian: p0f)"; exit 77; }
 [ -f tests/e2e/mmdb.bash ] || { echo "SKIP: tests/e2e/mmdb.bash (the test databases' builder) is not here"; exit 77; }
 out=$("$WW" analyze --format json --p0f-db "$P0F" /dev/null 2>&1 >/dev/null) ||
-    { echo "SKIP: this build cannot load $P0F: $out"; exit 77; }
+    { echo "FAIL: this build cannot load $P0F: $out"; exit 1; }
 # shellcheck source=tests/e2e/mmdb.bash
 . tests/e2e/mmdb.bash
 D=$(mktemp -d)

@@ -17,15 +17,15 @@
 # address of the /64 that never scanned is dropped, one from the allowed
 # address and the client's still answered (sensor_block_prefix.sh checks the
 # set's elements on written lines; this is the real packets' side).
-# Exit 77 (SKIP, with the reason) without root, namespaces, a tool, or an
-# analyze that groups no sources per prefix.
+# Exit 77 (SKIP, with the reason) without root, namespaces or a tool; an
+# analyze that groups no sources per prefix, or a sensor without --block, fails.
 set -u
 : "${WW:?WW=path/to/wormwatch}"
 for t in ip nft nmap tcpdump curl dmesg sysctl python3 xargs; do
     command -v $t >/dev/null || { echo "SKIP: $t is missing (scripts/deps.sh installs it)"; exit 77; }
 done
 "$WW" analyze --help 2>&1 | grep -q -- --v6-prefix ||
-    { echo "SKIP: analyze groups no sources per prefix (no --v6-prefix)"; exit 77; }
+    { echo "FAIL: analyze groups no sources per prefix (no --v6-prefix)"; exit 1; }
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/netns.bash"
 T=$(mktemp -d)
@@ -138,7 +138,7 @@ sys.exit(1 if bad else 0)
 PY
 
 # sensor --block following the kernel log: real packets from the /64 dropped
-"$WW" sensor --help 2>&1 | grep -q -- --block-allow || { echo "SKIP (part): sensor has no --block"; exit 77; }
+"$WW" sensor --help 2>&1 | grep -q -- --block-allow || fail "sensor has no --block-allow"
 ip netns exec $V python3 "$HERE/standin_collector.py" "$T" k1 & CPID=$!
 for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
 [ -s "$T/port" ] || fail "the stand-in collector did not start"

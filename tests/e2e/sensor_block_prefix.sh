@@ -6,13 +6,13 @@
 # 2001:db8:aa::10 (40 hosts on 445). The sensor detects the first as its /64
 # and blocks that one prefix, cut around --block-allow 2001:db8:77:1::5 (two
 # ranges, nothing wider); the second is blocked as its address.
-# Exit 77 (SKIP) when namespaces cannot be made, or when analyze has no
-# grouping per prefix (--v6-prefix) yet; missing tools fail.
+# Exit 77 (SKIP) when namespaces cannot be made; missing tools, or an
+# analyze with no grouping per prefix (--v6-prefix), fail.
 set -u
 : "${WW:?WW=path/to/wormwatch}"
 for t in ip nft python3; do command -v $t >/dev/null || { echo "missing $t"; exit 1; }; done
 "$WW" analyze --help 2>&1 | grep -q -- --v6-prefix ||
-    { echo "SKIP: analyze groups no sources per prefix (no --v6-prefix): nothing to block as one"; exit 77; }
+    { echo "FAIL: analyze groups no sources per prefix (no --v6-prefix): nothing to block as one"; exit 1; }
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/netns.bash"
 T=$(mktemp -d)
