@@ -8,7 +8,9 @@
  * the detector reported (never wider). Those over block's rate limit
  * wait in `later`, in order (at most 4,096), and are retried first on later
  * rounds until the limit holds one back again. Scanners already said are
- * remembered in an array of addresses indexed by core/hash.h. The detector
+ * remembered by (src, prefix, kind, slow) in an array indexed by core/hash.h:
+ * a slow call of another kind, or a group grown from its one address to its
+ * prefix (the same src when that address is the network's), is new. The detector
  * runs on a thread of its own (analysis.h), taking the events in blocks, so
  * a busy capture's thread only reads, decodes and batches; local_report
  * waits for it to take every event read so far. */
@@ -66,22 +68,28 @@ static enum ww_block_result block_scanner(struct local *l, const struct ww_cidr 
     return r;
 }
 
-static int same_addr(const void *ctx, uint32_t entry, const void *key)
+static int same_call(const struct ww_scanner *a, const struct ww_scanner *b)
 {
-    const struct local *l = ctx;
-    return ww_addr_eq(&l->seen[entry], key);
+    return ww_addr_eq(&a->src, &b->src) && a->prefix == b->prefix && a->slow == b->slow &&
+           !strcmp(a->kind, b->kind);
 }
 
-/* 1 if sc was said before; else remembered now. */
+static int same_seen(const void *ctx, uint32_t entry, const void *key)
+{
+    const struct local *l = ctx;
+    return same_call(&l->seen[entry], key);
+}
+
+/* 1 if sc was said before; else remembered now (kind points to a literal). */
 static int seen(struct local *l, const struct ww_scanner *sc)
 {
-    uint64_t h = ww_addr_hash(&sc->src);
-    if (ww_hash_find(&l->seen_index, h, same_addr, l, &sc->src) != WW_HASH_NONE) return 1;
+    uint64_t h = ww_addr_hash(&sc->src) ^ ((uint64_t)sc->prefix << 8 | sc->slow) ^ (uint8_t)sc->kind[0];
+    if (ww_hash_find(&l->seen_index, h, same_seen, l, sc) != WW_HASH_NONE) return 1;
     if (l->nseen == l->seencap) {
         l->seencap = l->seencap ? 2 * l->seencap : 64;
         l->seen = ww_realloc(l->seen, l->seencap * sizeof *l->seen);
     }
-    l->seen[l->nseen] = sc->src;
+    l->seen[l->nseen] = *sc;
     ww_hash_add(&l->seen_index, h, (uint32_t)l->nseen++);
     return 0;
 }

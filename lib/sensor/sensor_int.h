@@ -119,9 +119,9 @@ void submit_release(struct submit *u);
 struct local {
     struct ww_analysis an;      /* the scan detector alone */
     struct ww_block *block;     /* --block */
-    struct ww_addr *seen;       /* scanners already said */
+    struct ww_scanner *seen;    /* scanners already said: src, prefix, kind, slow */
     size_t nseen, seencap;
-    struct ww_hash seen_index;  /* ... found by address */
+    struct ww_hash seen_index;  /* ... found by those four */
     struct ww_cidr *later;      /* scanners the rate limit held back */
     size_t nlater, latercap;
     const struct slog *log;
