@@ -433,7 +433,8 @@ void ww_scan_event(struct ww_scan *s, const struct ww_event *ev)
         e->epoch_us = ts;
     }
     int fresh = ww_dcount_add(&e->wtargets, th) | ww_dcount_add(&e->wports, ph);
-    if (fresh && s->slow) ww_slow_probe(s->slow, &g, gh, &ev->src, sh, ts, th, ph);
+    if (fresh && s->slow) ww_slow_probe(s->slow, &g, gh, &ev->src, sh, ts, th, ph, ev->proto,
+                                        ww_event_probe(ev), ev->os);
     if (ww_dcount_count(&e->wports) >= s->o.vertical_ports ||
         ww_dcount_count(&e->wtargets) >= s->o.horizontal_hosts)
         flag(s, e, M_THRESHOLD);
@@ -523,7 +524,10 @@ size_t ww_scan_results(struct ww_scan *s, const struct ww_scanner **out)
         /* The fast entry's exact totals where it holds more (it may have
          * been forgotten while idle and made anew), else the sketches'. */
         if (e) totals(s, r, e);
-        else *r = (struct ww_scanner){.first_us = c->first_us, .last_us = c->last_us};
+        else /* forgotten while idle: what the slow group kept */
+            *r = (struct ww_scanner){.first_us = c->first_us, .last_us = c->last_us,
+                                     .probe_mask = c->probe_mask, .os = c->os,
+                                     .nprotos = c->proto ? 1 : 0, .protos = {{c->proto, c->probes}}};
         if (!e || (r->addresses == 1 && c->addresses > 1)) set_src(s, r, &c->rep, c->addresses);
         if (c->probes > r->probes) r->probes = c->probes;
         if (c->targets > r->targets) r->targets = c->targets;

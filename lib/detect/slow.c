@@ -26,7 +26,10 @@
  * call (both generations' probes), then takes in every probe counted after
  * it, older or newer, so it does not depend on the order probes arrive in
  * within the horizon; probes and the largest estimates go on growing, and
- * a called group is never forgotten (it is a result).
+ * a called group is never forgotten (it is a result). It keeps what a
+ * report says of it once the scan detector has forgotten its source (idle
+ * for an hour): the smallest nonzero protocol, the probe kinds and the
+ * smallest nonzero os, order-independent, in the struct's padding.
  *
  * Admission: most sources of background radiation send one probe, or a few
  * to one host and port; they must not each cost a 300-byte group. A group
@@ -52,6 +55,7 @@
 #include "detect/slow.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,17 +74,20 @@ struct grp {
     struct ww_addr key;
     uint8_t kinds;             /* WW_SLOW_* called; nonzero: never forgotten */
     uint8_t dead;              /* marked by a sweep */
+    uint8_t proto;             /* the smallest nonzero IP protocol probed (in padding) */
     uint16_t ztg, zpt;         /* fewest clear bits the union had: the largest estimates */
     int64_t gen;               /* the half-horizon slot of generation 0 */
     int64_t first[2], last[2]; /* each generation's probes (first > last: none) */
     struct { struct sketch tg, pt; } g[2]; /* targets, ports: generation 0, 1 */
     struct sketch ad;          /* addresses, since admission */
     struct ww_addr rep;
+    uint16_t probe_mask, os;   /* probe kinds seen, the smallest nonzero os (in padding) */
     uint64_t probes;
     int64_t call_first, call_last;
 };
 
 _Static_assert(sizeof(struct grp) == 272, "the memory bound below: keep it true");
+_Static_assert(offsetof(struct grp, os) + sizeof(uint16_t) <= 256, "a probe's fields in its first 256 bytes");
 
 struct adm { uint32_t tag; uint16_t t, p; int64_t ts; };
 
@@ -306,8 +313,16 @@ void ww_slow_prefetch(const struct ww_slow *s, uint64_t gh, int stage)
     __builtin_prefetch(g + 255); /* the array is 16-byte aligned: five lines at worst */
 }
 
+static void note(struct grp *g, uint8_t proto, unsigned probe, uint16_t os)
+{
+    if (proto && (!g->proto || proto < g->proto)) g->proto = proto;
+    if (probe < 16) g->probe_mask |= (uint16_t)(1u << probe);
+    if (os && (!g->os || os < g->os)) g->os = os;
+}
+
 void ww_slow_probe(struct ww_slow *s, const struct ww_addr *group, uint64_t gh,
-                   const struct ww_addr *src, uint64_t sh, int64_t ts, uint64_t th, uint64_t ph)
+                   const struct ww_addr *src, uint64_t sh, int64_t ts, uint64_t th, uint64_t ph,
+                   uint8_t proto, unsigned probe, uint16_t os)
 {
     int due;
     ts = ww_sweep_tick(&s->clk, ts, s->half, &due);
@@ -316,6 +331,7 @@ void ww_slow_probe(struct ww_slow *s, const struct ww_addr *group, uint64_t gh,
     uint32_t i = ww_hash_find(&s->index, gh, same_key, s->ents, group);
     if (i != WW_HASH_NONE) {
         add(s, &s->ents[i], ts, t >> 8, p >> 8, src, sh);
+        note(&s->ents[i], proto, probe, os);
         return;
     }
     struct adm *a = &s->adm[gh & (ADMIT - 1)];
@@ -330,6 +346,7 @@ void ww_slow_probe(struct ww_slow *s, const struct ww_addr *group, uint64_t gh,
             add(s, g, ts, t >> 8, p >> 8, src, sh);
             add(s, g, a->ts, a->t >> 8, a->p >> 8, NULL, 0);
         }
+        note(g, proto, probe, os);
         a->tag = 0;
     } else if (a->tag != tag || a->t != t || a->p != p || ts > a->ts) {
         *a = (struct adm){tag, t, p, ts};
@@ -347,7 +364,8 @@ size_t ww_slow_calls(struct ww_slow *s, const struct ww_slow_call **out)
         s->res[m++] = (struct ww_slow_call){
             .group = g->key, .rep = g->rep, .kinds = g->kinds, .probes = g->probes,
             .targets = estimate(g->ztg), .ports = estimate(g->zpt), .addresses = estimate(zeros(&g->ad, NULL)),
-            .first_us = g->call_first, .last_us = g->call_last};
+            .first_us = g->call_first, .last_us = g->call_last,
+            .proto = g->proto, .probe_mask = g->probe_mask, .os = g->os};
     }
     *out = s->res;
     return m;

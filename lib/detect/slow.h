@@ -27,6 +27,9 @@ struct ww_slow_call {
     uint64_t targets, ports;     /* estimates, the most within the horizon */
     uint64_t addresses;          /* estimate, since admission */
     int64_t first_us, last_us;   /* first probe within the horizon at the call, last probe */
+    uint8_t proto;               /* the smallest nonzero IP protocol of its probes */
+    uint16_t probe_mask;         /* bit (1u << enum ww_probe) for each probe kind seen */
+    uint16_t os;                 /* the smallest nonzero os (detect/osdb.h), 0 if none */
 };
 
 struct ww_slow;
@@ -34,9 +37,12 @@ struct ww_slow;
 void ww_slow_opts_default(struct ww_slow_opts *o);
 struct ww_slow *ww_slow_new(const struct ww_slow_opts *o); /* NULL o = defaults */
 /* A probe of group (gh its hash) from src (sh its hash) at ts to a target and
- * a port (their hashes th, ph: ww_addr_hash and the scan detector's). */
+ * a port (their hashes th, ph: ww_addr_hash and the scan detector's), of IP
+ * protocol proto, kind probe (enum ww_probe) and os (0: none): what a report
+ * says of the group when the scan detector has forgotten its source. */
 void ww_slow_probe(struct ww_slow *s, const struct ww_addr *group, uint64_t gh,
-                   const struct ww_addr *src, uint64_t sh, int64_t ts, uint64_t th, uint64_t ph);
+                   const struct ww_addr *src, uint64_t sh, int64_t ts, uint64_t th, uint64_t ph,
+                   uint8_t proto, unsigned probe, uint16_t os);
 /* A hint: a probe of group gh comes soon. Stage 0 brings in its index and
  * admission slots, 1 its group. */
 void ww_slow_prefetch(const struct ww_slow *s, uint64_t gh, int stage);

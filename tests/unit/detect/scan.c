@@ -561,6 +561,32 @@ static void slow(void)
         CHECK_INT(n, !late);
         ww_scan_free(s);
     }
+    /* 80 SYNs to :22, one every 65 min (the window's entry forgotten idle
+     * between them), then another source 5 h later, over a 5-day horizon:
+     * the slow call still says tcp, SYN and the smallest os */
+    struct ww_scan_opts o5;
+    ww_scan_opts_default(&o5);
+    o5.slow.horizon_us = 5 * 24 * 3600 * SEC;
+    s = ww_scan_new(&o5);
+    for (uint32_t i = 0; i < 80; i++) {
+        struct ww_event e = ev(SRC, NET + 1 + i, 22, T0 + (int64_t)i * 65 * 60 * SEC);
+        e.os = i == 40 ? 0x0007 : i % 3 ? 0x1009 : 0;
+        ww_scan_event(s, &e);
+    }
+    struct ww_event other = ev(SRC + 1, NET, 80, T0 + 79 * 65 * 60 * SEC + 5 * 3600 * SEC);
+    ww_scan_event(s, &other);
+    r = one(s, &n);
+    CHECK_INT(n, 1);
+    if (r) {
+        CHECK(r->slow);
+        CHECK_STR(r->kind, "horizontal");
+        CHECK_INT(r->nprotos, 1);
+        CHECK_INT(r->protos[0].proto, WW_PROTO_TCP);
+        CHECK_INT(r->protos[0].probes, 80);
+        CHECK_INT(r->probe_mask, 1u << WW_PROBE_SYN);
+        CHECK_INT(r->os, 7);
+    }
+    ww_scan_free(s);
     /* a /64 rotating slowly: one probe every 5 min, each from a new address */
     s = ww_scan_new(NULL);
     for (uint32_t i = 0; i < 288; i++) {

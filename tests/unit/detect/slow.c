@@ -25,7 +25,7 @@ static void probe(struct ww_slow *s, uint32_t g, uint32_t t, uint16_t p, int64_t
 {
     struct ww_addr a = v4(g), d = v4(t);
     uint64_t h = ww_addr_hash(&a);
-    ww_slow_probe(s, &a, h, &a, h, ts, ww_addr_hash(&d), ww_hash64((uint64_t)6 << 32 | p));
+    ww_slow_probe(s, &a, h, &a, h, ts, ww_addr_hash(&d), ww_hash64((uint64_t)6 << 32 | p), 6, 0, 0);
 }
 
 static void admission(void)
