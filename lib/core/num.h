@@ -19,6 +19,7 @@
 #define WW_NUM_H
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/err.h"
 
@@ -113,6 +114,23 @@ static inline char *ww_dec(char buf[WW_DEC_MAX], uint64_t v, int width)
     do *--p = (char)('0' + v % 10), v /= 10, width--;
     while ((v || width > 0) && p > buf);
     return p;
+}
+
+/* A bounded output cursor over [p, end): each write goes in whole or not
+ * at all, and then full is set and stays (the line writers of lib/out and
+ * core/synfp.c's text form build their output with it, no snprintf). */
+struct ww_cur { char *p, *end; int full; };
+static inline void ww_cur_put(struct ww_cur *c, const char *s, size_t n)
+{
+    if (c->full || (size_t)(c->end - c->p) < n) { c->full = 1; return; }
+    memcpy(c->p, s, n);
+    c->p += n;
+}
+static inline void ww_cur_puts(struct ww_cur *c, const char *s) { ww_cur_put(c, s, strlen(s)); }
+static inline void ww_cur_putu(struct ww_cur *c, uint64_t v)
+{
+    char t[WW_DEC_MAX], *p = ww_dec(t, v, 1);
+    ww_cur_put(c, p, (size_t)(t + sizeof t - p));
 }
 
 #endif

@@ -137,71 +137,53 @@ static const char *kind_name(uint8_t k)
     }
 }
 
-struct out { char *p, *end; };
-
-static void put(struct out *o, const char *s, size_t n)
-{
-    size_t room = (size_t)(o->end - o->p);
-    if (n > room) n = room;
-    memcpy(o->p, s, n);
-    o->p += n;
-}
-
-static void puts_(struct out *o, const char *s) { put(o, s, strlen(s)); }
-
-static void putu(struct out *o, unsigned v)
-{
-    char t[WW_DEC_MAX], *s = ww_dec(t, v, 1);
-    put(o, s, (size_t)(t + sizeof t - s));
-}
-
 size_t ww_synfp_format(const struct ww_synfp *fp, char *buf, size_t size)
 {
     char t[WW_SYNFP_TEXT];
-    struct out o = {t, t + sizeof t};
+    struct ww_cur o = {t, t + sizeof t, 0};
     int opts = fp->flags & WW_FP_OPTS;
     if (size) buf[0] = 0;
     if (!(fp->flags & WW_FP_SET)) return 0;
-    puts_(&o, fp->flags & WW_FP_V6 ? "6:" : "4:");
-    putu(&o, fp->ttl);
-    put(&o, ":", 1);
-    putu(&o, fp->olen);
-    put(&o, ":", 1);
-    if (opts) putu(&o, fp->mss); else put(&o, "*", 1);
-    put(&o, ":", 1);
-    putu(&o, fp->win);
-    put(&o, ",", 1);
-    if (opts) putu(&o, fp->wscale); else put(&o, "*", 1);
-    put(&o, ":", 1);
-    if (!opts) put(&o, "*", 1);
+    ww_cur_puts(&o, fp->flags & WW_FP_V6 ? "6:" : "4:");
+    ww_cur_putu(&o, fp->ttl);
+    ww_cur_put(&o, ":", 1);
+    ww_cur_putu(&o, fp->olen);
+    ww_cur_put(&o, ":", 1);
+    if (opts) ww_cur_putu(&o, fp->mss); else ww_cur_put(&o, "*", 1);
+    ww_cur_put(&o, ":", 1);
+    ww_cur_putu(&o, fp->win);
+    ww_cur_put(&o, ",", 1);
+    if (opts) ww_cur_putu(&o, fp->wscale); else ww_cur_put(&o, "*", 1);
+    ww_cur_put(&o, ":", 1);
+    if (!opts) ww_cur_put(&o, "*", 1);
     for (unsigned i = 0; opts && i < fp->nopt && i < WW_SYNFP_OPTS; i++) {
         const char *name = kind_name(fp->opt[i]);
-        if (i) put(&o, ",", 1);
+        if (i) ww_cur_put(&o, ",", 1);
         if (fp->opt[i] == K_EOL) {
-            puts_(&o, "eol+");
-            putu(&o, fp->eol_pad);
+            ww_cur_puts(&o, "eol+");
+            ww_cur_putu(&o, fp->eol_pad);
         } else if (name) {
-            puts_(&o, name);
+            ww_cur_puts(&o, name);
         } else {
-            put(&o, "?", 1);
-            putu(&o, fp->opt[i]);
+            ww_cur_put(&o, "?", 1);
+            ww_cur_putu(&o, fp->opt[i]);
         }
     }
-    put(&o, ":", 1);
+    ww_cur_put(&o, ":", 1);
     int n = 0;
     for (unsigned k = 0; k < NQUIRKS; k++)
         if (fp->quirks >> k & 1) {
-            if (n++) put(&o, ",", 1);
-            puts_(&o, quirk_names[k]);
+            if (n++) ww_cur_put(&o, ",", 1);
+            ww_cur_puts(&o, quirk_names[k]);
         }
     if (!(fp->flags & WW_FP_SEQ)) {
-        if (n) put(&o, ",", 1);
-        puts_(&o, NOSEQ);
+        if (n) ww_cur_put(&o, ",", 1);
+        ww_cur_puts(&o, NOSEQ);
     }
-    put(&o, ":", 1);
-    put(&o, !opts ? "*" : fp->flags & WW_FP_PAYLOAD ? "+" : "0", 1);
+    ww_cur_put(&o, ":", 1);
+    ww_cur_put(&o, !opts ? "*" : fp->flags & WW_FP_PAYLOAD ? "+" : "0", 1);
     size_t len = (size_t)(o.p - t);
-    if (len >= sizeof t || len >= size) return 0; /* the first cannot happen (226 at most) */
+    if (o.full || len >= size) return 0; /* the first cannot happen (226 at most) */
     memcpy(buf, t, len);
     buf[len] = 0;
     return len;

@@ -23,49 +23,32 @@
 
 #include <string.h>
 
-struct cur { char *p, *end; int full; };
-
-static void put(struct cur *c, const char *s, size_t n)
-{
-    if (c->full || (size_t)(c->end - c->p) < n) { c->full = 1; return; }
-    memcpy(c->p, s, n);
-    c->p += n;
-}
-
-static void puts_(struct cur *c, const char *s) { put(c, s, strlen(s)); }
-
-static void putu(struct cur *c, uint64_t v)
-{
-    char t[WW_DEC_MAX], *p = ww_dec(t, v, 1);
-    put(c, p, (size_t)(t + sizeof t - p));
-}
-
 /* v in exactly `width` digits. */
-static void putw(struct cur *c, unsigned v, int width)
+static void putw(struct ww_cur *c, unsigned v, int width)
 {
     char t[8];
     for (int i = width - 1; i >= 0; i--, v /= 10) t[i] = (char)('0' + v % 10);
-    put(c, t, (size_t)width);
+    ww_cur_put(c, t, (size_t)width);
 }
 
-static void puthex(struct cur *c, unsigned v, int width)
+static void puthex(struct ww_cur *c, unsigned v, int width)
 {
     static const char hex[] = "0123456789abcdef";
     char t[8];
     for (int i = width - 1; i >= 0; i--, v >>= 4) t[i] = hex[v & 15];
-    put(c, t, (size_t)width);
+    ww_cur_put(c, t, (size_t)width);
 }
 
 /* As the kernel's %02X: uppercase. */
-static void puthex_upper(struct cur *c, unsigned v, int width)
+static void puthex_upper(struct ww_cur *c, unsigned v, int width)
 {
     static const char hex[] = "0123456789ABCDEF";
     char t[8];
     for (int i = width - 1; i >= 0; i--, v >>= 4) t[i] = hex[v & 15];
-    put(c, t, (size_t)width);
+    ww_cur_put(c, t, (size_t)width);
 }
 
-static void stamp(struct cur *c, int64_t us)
+static void stamp(struct ww_cur *c, int64_t us)
 {
     int64_t secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
     int64_t frac = us - secs * 1000000;
@@ -74,36 +57,36 @@ static void stamp(struct cur *c, int64_t us)
     unsigned m, d;
     ww_civil_from_days(days, &y, &m, &d);
     if (y < 0 || y > 9999) y = 0;
-    putw(c, (unsigned)y, 4); put(c, "-", 1);
-    putw(c, m, 2); put(c, "-", 1);
-    putw(c, d, 2); put(c, "T", 1);
-    putw(c, (unsigned)(rem / 3600), 2); put(c, ":", 1);
-    putw(c, (unsigned)(rem / 60 % 60), 2); put(c, ":", 1);
-    putw(c, (unsigned)(rem % 60), 2); put(c, ".", 1);
+    putw(c, (unsigned)y, 4); ww_cur_put(c, "-", 1);
+    putw(c, m, 2); ww_cur_put(c, "-", 1);
+    putw(c, d, 2); ww_cur_put(c, "T", 1);
+    putw(c, (unsigned)(rem / 3600), 2); ww_cur_put(c, ":", 1);
+    putw(c, (unsigned)(rem / 60 % 60), 2); ww_cur_put(c, ":", 1);
+    putw(c, (unsigned)(rem % 60), 2); ww_cur_put(c, ".", 1);
     putw(c, (unsigned)frac, 6);
-    puts_(c, "+00:00");
+    ww_cur_puts(c, "+00:00");
 }
 
-static void addr(struct cur *c, const struct ww_addr *a)
+static void addr(struct ww_cur *c, const struct ww_addr *a)
 {
     if (a->family == 4) {
         for (int i = 12; i < 16; i++) {
-            if (i > 12) put(c, ".", 1);
-            putu(c, a->b[i]);
+            if (i > 12) ww_cur_put(c, ".", 1);
+            ww_cur_putu(c, a->b[i]);
         }
         return;
     }
     for (int i = 0; i < 16; i += 2) { /* fully expanded, as the kernel's %pI6 */
-        if (i) put(c, ":", 1);
+        if (i) ww_cur_put(c, ":", 1);
         puthex(c, (unsigned)a->b[i] << 8 | a->b[i + 1], 4);
     }
 }
 
-static void kv(struct cur *c, const char *key, uint64_t v)
+static void kv(struct ww_cur *c, const char *key, uint64_t v)
 {
-    puts_(c, key);
-    putu(c, v);
-    put(c, " ", 1);
+    ww_cur_puts(c, key);
+    ww_cur_putu(c, v);
+    ww_cur_put(c, " ", 1);
 }
 
 size_t ww_netfilter_format(const struct ww_event *ev, const char *host, char *buf, size_t size)
@@ -112,28 +95,28 @@ size_t ww_netfilter_format(const struct ww_event *ev, const char *host, char *bu
         {WW_TH_CWR, "CWR "}, {WW_TH_ECE, "ECE "}, {WW_TH_URG, "URG "}, {WW_TH_ACK, "ACK "},
         {WW_TH_PSH, "PSH "}, {WW_TH_RST, "RST "}, {WW_TH_SYN, "SYN "}, {WW_TH_FIN, "FIN "}};
     struct ww_write_shape sh;
-    struct cur c = {buf, buf + size, 0};
+    struct ww_cur c = {buf, buf + size, 0};
     int v6 = ev->src.family == 6;
 
     if (!size || (ev->src.family != 4 && ev->src.family != 6) || ev->dst.family != ev->src.family)
         return 0;
     ww_write_shape(ev, &sh);
     stamp(&c, ev->ts_us);
-    put(&c, " ", 1);
-    puts_(&c, host && *host ? host : "localhost");
-    puts_(&c, " kernel: ");
-    if (ev->action == WW_ACTION_DROP) puts_(&c, "DROP ");
-    else if (ev->action == WW_ACTION_ACCEPT) puts_(&c, "ACCEPT ");
-    puts_(&c, "IN=eth0 OUT= MAC=");
+    ww_cur_put(&c, " ", 1);
+    ww_cur_puts(&c, host && *host ? host : "localhost");
+    ww_cur_puts(&c, " kernel: ");
+    if (ev->action == WW_ACTION_DROP) ww_cur_puts(&c, "DROP ");
+    else if (ev->action == WW_ACTION_ACCEPT) ww_cur_puts(&c, "ACCEPT ");
+    ww_cur_puts(&c, "IN=eth0 OUT= MAC=");
     for (int i = 0; i < 12; i++) {
         puthex(&c, i < 6 ? sh.dmac[i] : sh.smac[i - 6], 2);
-        put(&c, ":", 1);
+        ww_cur_put(&c, ":", 1);
     }
-    puts_(&c, v6 ? "86:dd SRC=" : "08:00 SRC=");
+    ww_cur_puts(&c, v6 ? "86:dd SRC=" : "08:00 SRC=");
     addr(&c, &ev->src);
-    puts_(&c, " DST=");
+    ww_cur_puts(&c, " DST=");
     addr(&c, &ev->dst);
-    put(&c, " ", 1);
+    ww_cur_put(&c, " ", 1);
     if (v6) {
         kv(&c, "LEN=", 40u + sh.l4len);
         kv(&c, "TC=", 0);
@@ -141,20 +124,20 @@ size_t ww_netfilter_format(const struct ww_event *ev, const char *host, char *bu
         kv(&c, "FLOWLBL=", sh.flow);
     } else {
         kv(&c, "LEN=", 20u + sh.ipoptlen + sh.l4len);
-        puts_(&c, "TOS=0x00 PREC=0x00 ");
+        ww_cur_puts(&c, "TOS=0x00 PREC=0x00 ");
         kv(&c, "TTL=", sh.ttl);
         kv(&c, "ID=", sh.ipid);
-        if (sh.mbz) puts_(&c, "CE ");
-        if (sh.df) puts_(&c, "DF ");
+        if (sh.mbz) ww_cur_puts(&c, "CE ");
+        if (sh.df) ww_cur_puts(&c, "DF ");
         if (sh.ipoptlen) {
-            puts_(&c, "OPT (");
-            for (unsigned i = 0; i < sh.ipoptlen; i++) puts_(&c, "01"); /* NOPs */
-            puts_(&c, ") ");
+            ww_cur_puts(&c, "OPT (");
+            for (unsigned i = 0; i < sh.ipoptlen; i++) ww_cur_puts(&c, "01"); /* NOPs */
+            ww_cur_puts(&c, ") ");
         }
     }
     switch (ev->proto) {
     case WW_PROTO_TCP:
-        puts_(&c, "PROTO=TCP ");
+        ww_cur_puts(&c, "PROTO=TCP ");
         kv(&c, "SPT=", ev->sport);
         kv(&c, "DPT=", ev->dport);
         if (sh.logseq) {
@@ -162,27 +145,27 @@ size_t ww_netfilter_format(const struct ww_event *ev, const char *host, char *bu
             kv(&c, "ACK=", sh.ack);
         }
         kv(&c, "WINDOW=", sh.window);
-        puts_(&c, "RES=0x");
+        ww_cur_puts(&c, "RES=0x");
         puthex_upper(&c, (unsigned)sh.res << 2, 2);
-        put(&c, " ", 1);
+        ww_cur_put(&c, " ", 1);
         for (size_t i = 0; i < sizeof flagwords / sizeof flagwords[0]; i++)
-            if (sh.tcpflags & flagwords[i].bit) puts_(&c, flagwords[i].word);
+            if (sh.tcpflags & flagwords[i].bit) ww_cur_puts(&c, flagwords[i].word);
         kv(&c, "URGP=", sh.urgp);
         if (sh.logopt && sh.optlen) {
-            puts_(&c, "OPT (");
+            ww_cur_puts(&c, "OPT (");
             for (unsigned i = 0; i < sh.optlen; i++) puthex_upper(&c, sh.opt[i], 2);
-            puts_(&c, ") ");
+            ww_cur_puts(&c, ") ");
         }
         break;
     case WW_PROTO_UDP:
-        puts_(&c, "PROTO=UDP ");
+        ww_cur_puts(&c, "PROTO=UDP ");
         kv(&c, "SPT=", ev->sport);
         kv(&c, "DPT=", ev->dport);
         kv(&c, "LEN=", sh.l4len);
         break;
     case WW_PROTO_ICMP:
     case WW_PROTO_ICMP6:
-        puts_(&c, ev->proto == WW_PROTO_ICMP ? "PROTO=ICMP " : "PROTO=ICMPv6 ");
+        ww_cur_puts(&c, ev->proto == WW_PROTO_ICMP ? "PROTO=ICMP " : "PROTO=ICMPv6 ");
         kv(&c, "TYPE=", ev->sport);
         kv(&c, "CODE=", ev->dport);
         if (sh.payload) { /* echo and echo reply */
@@ -194,7 +177,7 @@ size_t ww_netfilter_format(const struct ww_event *ev, const char *host, char *bu
         kv(&c, "PROTO=", ev->proto);
         break;
     }
-    put(&c, "\n", 1);
+    ww_cur_put(&c, "\n", 1);
     if (c.full || c.p == c.end) return 0; /* overflowed, or no room for a NUL */
     *c.p = 0;
     return (size_t)(c.p - buf);
