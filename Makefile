@@ -7,7 +7,7 @@
 CORPUS ?= ../shared/corpus
 JOBS ?= 2
 MAKEFLAGS += --no-print-directory
-FUZZ_SECONDS ?= 15
+FUZZ_SECONDS ?= 10
 
 .PHONY: all deps build asan fuzz demo check test clean bench bench-clickhouse
 

@@ -7,7 +7,7 @@
 #                one result per case)
 #                tests/e2e/*.sh         (scripts that need real tools)
 #   fuzzing      BUILD/fuzz_*: replay tests/fuzz/regress/NAME-*, then fuzz
-#                for $FUZZ_SECONDS (default 15) in a fresh directory that
+#                for $FUZZ_SECONDS (default 10) in a fresh directory that
 #                starts as a copy of tests/fuzz/seed/NAME/ (never written)
 # Each test's own exit status decides: 0 PASS, 77 SKIP (the test could not
 # run here; its last line of output says why), anything else FAIL. Tests that
@@ -22,7 +22,7 @@ ROOT=$PWD
 export CORPUS=${CORPUS:-$ROOT/../shared/corpus}
 E2E=${WW_E2E_DIR:-tests/e2e}
 REGRESS=${WW_REGRESS_DIR:-tests/fuzz/regress}
-FUZZ_SECONDS=${FUZZ_SECONDS:-15}
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 [ $# -eq 0 ] && set -- build
 pass=0; fail=0; skip=0; failed=""
 LOG=$(mktemp -d); trap 'rm -rf "$LOG"' EXIT
