@@ -25,10 +25,8 @@ done
     { echo "FAIL: analyze keeps no long horizon (no --slow-horizon)"; exit 1; }
 . "$(dirname "$0")/netns.bash"
 T=$(mktemp -d)
-NFLOG_WAS=
 cleanup() {
     netns_cleanup
-    [ -n "$NFLOG_WAS" ] && sysctl -qw net.netfilter.nf_log_all_netns="$NFLOG_WAS"
     if [ "${KEEP:-0}" = 1 ]; then echo "KEEP=1: files in $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
@@ -41,19 +39,8 @@ netns_link S $SA/24 V $VA/24
 netns_link C $CA/24 V ${CA%.*}.1/24
 ip -n $C route add $VA/32 via ${CA%.*}.1 || fail "route C"
 
-NFLOG_WAS=$(sysctl -n net.netfilter.nf_log_all_netns) || { echo "SKIP: no net.netfilter.nf_log_all_netns"; exit 77; }
-sysctl -qw net.netfilter.nf_log_all_netns=1 || { echo "SKIP: cannot set net.netfilter.nf_log_all_netns"; exit 77; }
 PFX="ww18slow-$$: " # our lines in a kernel log others write too
-ip netns exec $V nft -f - <<NFT || fail "nft"
-table inet ww18 {
-    chain input {
-        type filter hook input priority 10; policy accept;
-        ip daddr $VA tcp flags & (syn | ack) == syn log prefix "$PFX" flags tcp options
-    }
-}
-NFT
-mark="ww-hide-slow-$$-$RANDOM"
-echo "$mark" > /dev/kmsg 2>/dev/null || fail "cannot write /dev/kmsg"
+netns_synlog $V "$PFX" "ip daddr $VA"
 mkdir "$T/www"; echo hello > "$T/www/index.html"
 ip netns exec $V python3 -m http.server 8080 --bind $VA --directory "$T/www" >/dev/null 2>&1 &
 for _ in $(seq 50); do ip netns exec $V ss -ltn | grep -q ":8080 " && break; sleep 0.1; done
@@ -72,7 +59,7 @@ wait $CL
 [ -s "$T/client.err" ] && fail "the client's fetches: $(cat "$T/client.err")"
 echo "nmap --scan-delay 400ms over 30 ports: $took ms"
 
-dmesg | sed -n "/$mark/,\$p" | grep -F "$PFX" > "$T/nf.log"
+netns_synlog_read "$PFX" > "$T/nf.log"
 nlog=$(grep -c " SRC=$SA " "$T/nf.log")
 [ "$nlog" -ge 30 ] || fail "$nlog of the scan's 30 SYNs in the kernel log (nf_log in a namespace?)"
 [ "$(grep -c " SRC=$CA " "$T/nf.log")" -ge 5 ] || fail "the client's SYNs are not in the kernel log"

@@ -29,12 +29,11 @@ done
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/netns.bash"
 T=$(mktemp -d)
-NFLOG_WAS= SPID= CPID=
+SPID= CPID=
 cleanup() {
     [ -n "$SPID" ] && kill "$SPID" 2>/dev/null
     [ -n "$CPID" ] && kill "$CPID" 2>/dev/null
     netns_cleanup
-    [ -n "$NFLOG_WAS" ] && sysctl -qw net.netfilter.nf_log_all_netns="$NFLOG_WAS"
     if [ "${KEEP:-0}" = 1 ]; then echo "KEEP=1: files in $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
@@ -56,19 +55,8 @@ ip -n $V -6 route add $P64::/64 dev v-S || fail "route V"
 netns_link C $CA/64 V 2001:db8:79::1/64
 ip -n $C -6 route add $VA/128 via 2001:db8:79::1 || fail "route C"
 
-NFLOG_WAS=$(sysctl -n net.netfilter.nf_log_all_netns) || { echo "SKIP: no net.netfilter.nf_log_all_netns"; exit 77; }
-sysctl -qw net.netfilter.nf_log_all_netns=1 || { echo "SKIP: cannot set net.netfilter.nf_log_all_netns"; exit 77; }
 PFX="ww18v6-$$: " # our lines in a kernel log others write too
-ip netns exec $V nft -f - <<NFT || fail "nft"
-table inet ww18 {
-    chain input {
-        type filter hook input priority 10; policy accept;
-        ip6 daddr $VA tcp flags & (syn | ack) == syn log prefix "$PFX" flags tcp options
-    }
-}
-NFT
-mark="ww-hide-v6-$$-$RANDOM"
-echo "$mark" > /dev/kmsg 2>/dev/null || fail "cannot write /dev/kmsg"
+netns_synlog $V "$PFX" "ip6 daddr $VA"
 
 mkdir "$T/www"; echo hello > "$T/www/index.html"
 ip netns exec $V python3 -m http.server 8080 --bind :: --directory "$T/www" >/dev/null 2>&1 &
@@ -94,7 +82,7 @@ kill -INT $TD; wait $TD 2>/dev/null
 grep -q '^0 packets dropped' "$T/tcpdump.err" || echo "note: tcpdump: $(grep dropped "$T/tcpdump.err")"
 echo "nmap: $N runs in $((($(date +%s%N) - started) / 1000000)) ms"
 
-dmesg | sed -n "/$mark/,\$p" | grep -F "$PFX" > "$T/nf.log"
+netns_synlog_read "$PFX" > "$T/nf.log"
 nlog=$(wc -l < "$T/nf.log")
 [ "$nlog" -ge $((3 * N)) ] || fail "$nlog SYNs in the kernel log (nf_log in a namespace?), $((3 * N + 4)) sent"
 

@@ -11,6 +11,13 @@
 # netns_link A ADDR[,ADDR] B ADDR[,ADDR]  a veth pair, up: v-B in A, v-A in
 #                     B, made inside them (so no name clashes with another
 #                     test's), with the addresses (IPv6 without DAD)
+# netns_synlog NS PREFIX [MATCH]  NS logs each TCP SYN (no ACK) it receives
+#                     (and matching the nft MATCH, e.g. "ip daddr $VA") to
+#                     the kernel log with PREFIX and its TCP options
+#                     (nftables `log flags tcp options`): nf_log_all_netns on
+#                     until netns_cleanup puts it back, a mark written to the
+#                     log first; exits 77 when the kernel log cannot be had
+# netns_synlog_read PREFIX  the kernel log's lines with PREFIX since the mark
 # netns_cleanup       ends every process in them (a daemon's helpers first,
 #                     while their parents are there to reap them) and
 #                     deletes them; KEEP=1 leaves them up and says so. For
@@ -59,7 +66,32 @@ netns_link() {
     netns_up "${!3}" "v-$1" "$4"
 }
 
+NETNS_NFLOG_WAS= NETNS_MARK=
+netns_synlog() {
+    if [ -z "$NETNS_NFLOG_WAS" ]; then
+        NETNS_NFLOG_WAS=$(sysctl -n net.netfilter.nf_log_all_netns) ||
+            { echo "SKIP: no net.netfilter.nf_log_all_netns"; exit 77; }
+        sysctl -qw net.netfilter.nf_log_all_netns=1 ||
+            { echo "SKIP: cannot set net.netfilter.nf_log_all_netns"; exit 77; }
+    fi
+    ip netns exec "$1" nft -f - <<NFT || { echo "netns: no SYN log in $1"; exit 1; }
+table inet wwsynlog {
+    chain input {
+        type filter hook input priority 10; policy accept;
+        ${3:-} tcp flags & (syn | ack) == syn log prefix "$2" flags tcp options
+    }
+}
+NFT
+    NETNS_MARK="ww-synlog-$NETNS_ID-$RANDOM"
+    echo "$NETNS_MARK" > /dev/kmsg 2>/dev/null || { echo "netns: cannot write /dev/kmsg"; exit 1; }
+}
+
+netns_synlog_read() {
+    dmesg | sed -n "/$NETNS_MARK/,\$p" | grep -F "$1"
+}
+
 netns_cleanup() {
+    [ -n "$NETNS_NFLOG_WAS" ] && sysctl -qw net.netfilter.nf_log_all_netns="$NETNS_NFLOG_WAS"
     [ -n "$NETNS_LIST" ] || return 0
     [ "${KEEP:-0}" = 1 ] && { echo "KEEP=1: namespaces$NETNS_LIST left up"; return 0; }
     local ns p stat pids= left=

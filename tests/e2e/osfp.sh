@@ -34,10 +34,8 @@ TOOL=$(dirname "$WW")/tool_osfp
 [ -x "$TOOL" ] || { echo "no $TOOL (build the tests/tools)"; exit 1; }
 . "$(dirname "$0")/netns.bash"
 T=$(mktemp -d)
-NFLOG_WAS=
 cleanup() {
     netns_cleanup
-    [ -n "$NFLOG_WAS" ] && sysctl -qw net.netfilter.nf_log_all_netns="$NFLOG_WAS"
     if [ "${KEEP:-0}" = 1 ]; then echo "KEEP=1: files in $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
@@ -99,18 +97,7 @@ for x in K:11 N:12 H:13 M:14; do
 done
 VMAC=$(ip -n $V -br link show br0 | awk '{print $3}')
 
-NFLOG_WAS=$(sysctl -n net.netfilter.nf_log_all_netns) || { echo "SKIP: no net.netfilter.nf_log_all_netns"; exit 77; }
-sysctl -qw net.netfilter.nf_log_all_netns=1 || { echo "SKIP: cannot set net.netfilter.nf_log_all_netns"; exit 77; }
-ip netns exec $V nft -f - <<'NFT' || fail "nft"
-table inet ww17 {
-    chain input {
-        type filter hook input priority 0; policy accept;
-        tcp flags & (syn | ack) == syn log prefix "ww: " flags tcp options
-    }
-}
-NFT
-mark="ww-osfp-$$-$RANDOM"
-echo "$mark" > /dev/kmsg 2>/dev/null || fail "cannot write /dev/kmsg"
+netns_synlog $V "ww: "
 
 ip netns exec $V tcpdump -i br0 -U -w "$T/cap.pcap" "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn" \
     >/dev/null 2>"$T/tcpdump.err" &
@@ -135,7 +122,7 @@ sleep 0.5
 kill -INT $TD; wait $TD 2>/dev/null
 
 # the kernel log since the mark, our victim's lines only
-dmesg | sed -n "/$mark/,\$p" | grep "ww: IN=br0 " | grep " DST=$VA " > "$T/nf.log"
+netns_synlog_read "ww: IN=br0 " | grep " DST=$VA " > "$T/nf.log"
 sed -E 's/ OPT \([0-9A-F]*\)//' "$T/nf.log" > "$T/nf-noopt.log"
 nlog=$(wc -l < "$T/nf.log")
 [ "$nlog" -ge 100 ] || fail "$nlog SYNs in the kernel log (nf_log in a namespace?)"
