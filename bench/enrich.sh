@@ -59,7 +59,7 @@ once() {
         { cat "$TMP/err" >&2; exit 1; }
     t1=$(date +%s%N)
     W=$(( (t1 - t0) / 1000000 ))
-    C="$(sed -n 's/^wormwatch: thread 0 (.*): \([0-9.]*\) s CPU$/\1/p' "$TMP/err") $(sed -n 's/^wormwatch: report: \([0-9.]*\) s CPU$/\1/p' "$TMP/err")"
+    C="$(sed -n 's/^wormwatch: thread 0: \([0-9.]*\) s CPU$/\1/p' "$TMP/err") $(sed -n 's/^wormwatch: report: \([0-9.]*\) s CPU$/\1/p' "$TMP/err")"
 }
 
 args_of() {

@@ -428,19 +428,16 @@ static double cpu_seconds(void)
     return clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) ? 0 : (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* -v: what each thread ran and its CPU time (how --threads split the work). */
+/* -v: each thread's CPU time, then what it went to: reading (the caller's
+ * time outside the detectors) and each detector that ran, on any thread. */
 static void say_threads(const struct ww_analysis *an)
 {
     static const char *const names[] = {"scan", "ports", "surges", "backscatter"};
-    for (unsigned t = 0; t < an->nthreads; t++) {
-        char what[64] = "";
-        size_t n = 0;
-        for (unsigned d = 0; d < 4; d++)
-            if (an->thread_set[t] & (1u << d))
-                n += (size_t)snprintf(what + n, sizeof what - n, "%s%s", n ? "," : "", names[d]);
-        fprintf(stderr, "wormwatch: thread %u (%s%s%s): %.3f s CPU\n", t, t ? "" : "reading",
-                !t && n ? ", " : "", what, an->thread_cpu_s[t]);
-    }
+    for (unsigned t = 0; t < an->nthreads; t++)
+        fprintf(stderr, "wormwatch: thread %u: %.3f s CPU\n", t, an->thread_cpu_s[t]);
+    fprintf(stderr, "wormwatch: reading: %.3f s CPU\n", an->reading_cpu_s);
+    for (unsigned d = 0; d < 4; d++)
+        if (an->detector_cpu_s[d] > 0) fprintf(stderr, "wormwatch: %s: %.3f s CPU\n", names[d], an->detector_cpu_s[d]);
 }
 
 /* Threads by default: the CPUs this process may run on, at most

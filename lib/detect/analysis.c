@@ -1,23 +1,29 @@
 /* analysis.c -- events to every detector that is on (see analysis.h).
  *
- * Events are copied into blocks of BLOCK and the detectors run over a
- * block at a time (run(): each detector over the whole block, prefetching).
- * One thread: one block, run when full and at finish. More threads: a ring
- * of NBLOCKS blocks. The caller's thread fills the block at `head`,
- * publishes it when full (or at finish) and runs its own detectors over it;
- * every worker takes every published block in order, runs its detectors
- * over it and moves its own tail on. A slot is filled again only once every
- * worker's tail has passed it, so the caller waits when the slowest worker
- * is NBLOCKS blocks behind: memory stays NBLOCKS x BLOCK events (1.8 MiB).
- * ww_analysis_finish waits until every worker has taken every block (a
- * barrier; the workers stay), ww_analysis_release stops them.
- * One mutex and two condition variables, touched once per block (4,096
- * events), not per event. Which detectors run where is fixed by the thread
- * count (SETS below), balanced by measurement (docs/PERFORMANCE.md): the
- * caller also reads and parses, so it keeps the lighter share. The
- * caller's thread also matches each SYN's fingerprint against p0f's
- * database as it copies the event into the block (os_of): the workers only
- * read the blocks, and every detector sees the same os. */
+ * Events are copied into blocks of BLOCK; a detector runs over a whole
+ * block at a time (run(): prefetching the events ahead). The unit of work
+ * is a *step*: one detector over its next block. Each detector takes the
+ * blocks strictly in order and one step at a time (its `busy` flag), so it
+ * sees every event in the very same order whatever the threads, and the
+ * findings are the same; which thread runs a step does not matter.
+ *
+ * One thread: one block; when it is full (or at finish) the caller runs
+ * every detector's step over it. More threads: a ring of NBLOCKS blocks.
+ * The caller fills the block at `head` and publishes it; any thread takes
+ * any detector's next step (the one furthest behind first) -- the workers
+ * always, the caller only when the ring is full or at finish, so it reads
+ * and parses while there is room and helps the detectors when they fall
+ * behind. The load balances itself whatever the input costs to read (a
+ * log's parsing, a capture's decoding) and whatever each detector costs:
+ * on two cores both threads stay busy. A block's slot is filled again once
+ * every detector has passed it, so memory stays NBLOCKS x BLOCK events
+ * (1.8 MiB). ww_analysis_finish runs and waits until every detector has
+ * taken every block (the workers stay); ww_analysis_release stops them.
+ * One mutex and one condition variable, touched once per step (4,096
+ * events), not per event. The caller's thread also matches each SYN's
+ * fingerprint against p0f's database as it copies the event into the
+ * block (os_of): the steps only read the blocks, and every detector sees
+ * the same os. */
 #include "detect/analysis.h"
 
 #include <pthread.h>
@@ -33,32 +39,28 @@
 enum { SCAN = WW_ANALYSIS_SCAN, PORTS = WW_ANALYSIS_PORTS, SURGE = WW_ANALYSIS_SURGE,
        BSC = WW_ANALYSIS_BACKSCATTER };
 
-/* By the number of threads: the caller's set, then each worker's. */
-static const unsigned SETS[WW_ANALYSIS_THREADS_MAX + 1][WW_ANALYSIS_THREADS_MAX] = {
-    [1] = {SCAN | PORTS | SURGE | BSC},
-    [2] = {PORTS, SCAN | SURGE | BSC},
-    [3] = {0, SCAN | PORTS, SURGE | BSC},
-    [4] = {0, SCAN, PORTS, SURGE | BSC},
-};
-
-struct worker {
-    pthread_t th;
-    struct ww_pipe *p;
-    unsigned set;                 /* WW_ANALYSIS_* it runs */
-    uint64_t tail;                /* blocks it has finished */
+struct det {
+    unsigned bit;                 /* WW_ANALYSIS_* */
+    uint64_t tail;                /* blocks it has taken */
+    int busy;                     /* a thread is running its step */
+    double cpu_s;                 /* CPU seconds of its steps */
 };
 
 struct ww_pipe {
     struct ww_analysis *a;
     pthread_mutex_t mu;
-    pthread_cond_t work, room;
+    pthread_cond_t cv;            /* a step ended, a block came, or done */
     uint64_t head;                /* blocks published */
     int done;                     /* no more blocks will come */
-    size_t fill;                  /* events in block head % NBLOCKS */
+    unsigned nblocks;             /* NBLOCKS, 1 without workers */
+    size_t fill;                  /* events in block head % nblocks */
     size_t len[NBLOCKS];
-    struct ww_event *blk;         /* NBLOCKS x BLOCK */
+    struct ww_event *blk;         /* nblocks x BLOCK */
+    unsigned ndets;
+    struct det det[4];
+    double caller_steps_s;        /* the caller's CPU in steps */
     unsigned nworkers;
-    struct worker w[WORKERS_MAX];
+    pthread_t th[WORKERS_MAX];
 };
 
 void ww_analysis_opts_default(struct ww_analysis_opts *o)
@@ -82,104 +84,134 @@ void ww_analysis_opts_default(struct ww_analysis_opts *o)
         if ((i) + AHEAD < (n)) fn((d), &(b)[(i) + AHEAD], 2); \
     } while (0)
 
-/* The detectors of `set` over a block of n events, one detector at a time
- * (each sees the events in order; they share nothing). The tables are far
- * larger than the caches, and each look-up is a chain of cache misses (an
- * index slot, the entry it names, the entry's distinct counters), so each
- * detector prefetches the chain of the events ahead in stages, one link
- * per stage, and the misses overlap the work on the events before. A
- * known scanner's events never count toward a surge (known.h). */
-static void run(struct ww_analysis *a, unsigned set, const struct ww_event *b, size_t n)
+/* Detector `bit` over a block of n events. The tables are far larger than
+ * the caches, and each look-up is a chain of cache misses (an index slot,
+ * the entry it names, the entry's distinct counters), so each detector
+ * prefetches the chain of the events ahead in stages, one link per stage,
+ * and the misses overlap the work on the events before. A known scanner's
+ * events never count toward a surge (known.h). */
+static void run(struct ww_analysis *a, unsigned bit, const struct ww_event *b, size_t n)
 {
     size_t i;
-    if (set & SCAN)
+    switch (bit) {
+    case SCAN:
         for (i = 0; i < n; i++) {
             STAGES(ww_scan_prefetch, a->scan, b, i, n);
             ww_scan_event(a->scan, &b[i]);
         }
-    if (set & PORTS)
+        break;
+    case PORTS:
         for (i = 0; i < n; i++) {
             if (i + 2 * AHEAD < n) ww_ports_prefetch(a->ports, &b[i + 2 * AHEAD]);
             ww_ports_event(a->ports, &b[i]);
         }
-    if (set & SURGE)
+        break;
+    case SURGE:
         for (i = 0; i < n; i++) {
             STAGES(ww_surges_prefetch, a->surges, b, i, n);
             if (!ww_known_label(a->known, &b[i].src)) ww_surges_event(a->surges, &b[i]);
         }
-    if (set & BSC)
+        break;
+    case BSC:
         for (i = 0; i < n; i++) ww_backscatter_event(a->backscatter, &b[i]);
+        break;
+    }
+}
+
+/* This thread's CPU seconds so far (0 if the clock cannot be read). */
+static double cpu_now(void)
+{
+    struct timespec t;
+    return clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) ? 0 : (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* With p->mu held: the detector whose next block is published and not
+ * being run, the one furthest behind first; NULL if none. */
+static struct det *take(struct ww_pipe *p)
+{
+    struct det *best = NULL;
+    for (unsigned i = 0; i < p->ndets; i++) {
+        struct det *d = &p->det[i];
+        if (!d->busy && d->tail < p->head && (!best || d->tail < best->tail)) best = d;
+    }
+    return best;
+}
+
+/* With p->mu held: runs d's step (the lock dropped meanwhile); its CPU
+ * seconds. */
+static double step(struct ww_pipe *p, struct det *d)
+{
+    d->busy = 1;
+    size_t k = d->tail % p->nblocks, n = p->len[k];
+    pthread_mutex_unlock(&p->mu);
+    double t0 = cpu_now();
+    run(p->a, d->bit, p->blk + k * BLOCK, n);
+    double s = cpu_now() - t0;
+    pthread_mutex_lock(&p->mu);
+    d->cpu_s += s;
+    d->tail++;
+    d->busy = 0;
+    pthread_cond_broadcast(&p->cv);
+    return s;
 }
 
 static void *work(void *arg)
 {
-    struct worker *w = arg;
-    struct ww_pipe *p = w->p;
+    struct ww_pipe *p = arg;
+    pthread_mutex_lock(&p->mu);
     for (;;) {
-        pthread_mutex_lock(&p->mu);
-        while (w->tail == p->head && !p->done) pthread_cond_wait(&p->work, &p->mu);
-        if (w->tail == p->head) { /* done, and nothing left */
-            pthread_mutex_unlock(&p->mu);
-            return NULL;
-        }
-        size_t k = w->tail % NBLOCKS, n = p->len[k];
-        pthread_mutex_unlock(&p->mu);
-        run(p->a, w->set, p->blk + k * BLOCK, n);
-        pthread_mutex_lock(&p->mu);
-        w->tail++;
-        pthread_cond_signal(&p->room);
-        pthread_mutex_unlock(&p->mu);
+        struct det *d = take(p);
+        if (d) step(p, d);
+        else if (p->done) break;
+        else pthread_cond_wait(&p->cv, &p->mu);
     }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
 }
 
-static uint64_t slowest(const struct ww_pipe *p)
+/* With p->mu held: the blocks no detector has taken yet. */
+static uint64_t behind(const struct ww_pipe *p)
 {
-    uint64_t t = p->w[0].tail;
-    for (unsigned i = 1; i < p->nworkers; i++)
-        if (p->w[i].tail < t) t = p->w[i].tail;
-    return t;
+    uint64_t t = p->head;
+    for (unsigned i = 0; i < p->ndets; i++)
+        if (p->det[i].tail < t) t = p->det[i].tail;
+    return p->head - t;
 }
 
-/* Hands the block being filled to the workers, runs the caller's own
- * detectors over it meanwhile, and waits for room for the next. */
-static void publish(struct ww_pipe *p)
+/* Hands the block being filled on, then (the caller) runs steps while the
+ * ring is full -- until fewer than `room` blocks are waiting -- waiting
+ * for the workers' steps when there is none to take. */
+static void publish(struct ww_pipe *p, uint64_t room)
 {
-    const struct ww_event *b = p->blk + (p->head % NBLOCKS) * BLOCK;
-    size_t n = p->fill;
-    if (p->nworkers) {
-        pthread_mutex_lock(&p->mu);
-        p->len[p->head % NBLOCKS] = n;
+    pthread_mutex_lock(&p->mu);
+    if (p->fill) {
+        p->len[p->head % p->nblocks] = p->fill;
         p->head++;
-        pthread_cond_broadcast(&p->work);
-        pthread_mutex_unlock(&p->mu);
+        p->fill = 0;
+        pthread_cond_broadcast(&p->cv);
     }
-    run(p->a, p->a->inline_set, b, n); /* workers only read the block too */
-    p->fill = 0;
-    if (!p->nworkers) return;
-    pthread_mutex_lock(&p->mu); /* the next block's slot: every worker past it */
-    while (p->head - slowest(p) >= NBLOCKS) pthread_cond_wait(&p->room, &p->mu);
+    while (behind(p) >= room) {
+        struct det *d = take(p);
+        if (d) p->caller_steps_s += step(p, d);
+        else pthread_cond_wait(&p->cv, &p->mu);
+    }
     pthread_mutex_unlock(&p->mu);
 }
 
-/* The blocks, and a worker for each detector set past the caller's. */
+/* The blocks, a step for each detector that is on, the workers. */
 static struct ww_pipe *pipe_start(struct ww_analysis *a, unsigned threads, unsigned detectors)
 {
     struct ww_pipe *p = ww_calloc(1, sizeof *p);
     p->a = a;
-    p->blk = ww_malloc((size_t)(threads > 1 ? NBLOCKS : 1) * BLOCK * sizeof *p->blk);
+    p->nblocks = threads > 1 ? NBLOCKS : 1;
+    p->blk = ww_malloc((size_t)p->nblocks * BLOCK * sizeof *p->blk);
     pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->work, NULL);
-    pthread_cond_init(&p->room, NULL);
-    a->inline_set = SETS[threads][0] & detectors;
-    for (unsigned i = 1; i < threads; i++) {
-        unsigned set = SETS[threads][i] & detectors;
-        if (!set) continue;
-        struct worker *w = &p->w[p->nworkers];
-        w->p = p;
-        w->set = set;
-        if (pthread_create(&w->th, NULL, work, w)) a->inline_set |= set; /* then the caller runs it */
-        else p->nworkers++;
-    }
+    pthread_cond_init(&p->cv, NULL);
+    for (unsigned bit = 1; bit <= BSC; bit <<= 1)
+        if (detectors & bit) p->det[p->ndets++].bit = bit;
+    for (unsigned i = 1; i < threads && p->nworkers < WORKERS_MAX; i++)
+        if (!pthread_create(&p->th[p->nworkers], NULL, work, p)) p->nworkers++;
+    if (!p->nworkers) p->nblocks = 1; /* then the caller runs every step */
     return p;
 }
 
@@ -213,10 +245,10 @@ void ww_analysis_event(struct ww_analysis *a, const struct ww_event *ev)
     if (!a->records || ev->ts_us > a->last_us) a->last_us = ev->ts_us;
     a->records += ev->count;
     struct ww_pipe *p = a->pipe;
-    struct ww_event *e = &p->blk[(p->head % NBLOCKS) * BLOCK + p->fill++]; /* head stays 0 without workers */
+    struct ww_event *e = &p->blk[(p->head % p->nblocks) * BLOCK + p->fill++];
     *e = *ev;
     if (a->osdb && ev->fp.flags) e->os = os_of(a, &ev->fp);
-    if (p->fill == BLOCK) publish(p);
+    if (p->fill == BLOCK) publish(p, p->nblocks);
 }
 
 /* A thread's CPU seconds so far (0 if the clock cannot be read). */
@@ -232,19 +264,13 @@ void ww_analysis_finish(struct ww_analysis *a)
 {
     struct ww_pipe *p = a->pipe;
     if (!p) return;
-    if (p->fill) publish(p);
-    if (p->nworkers) { /* every worker past the last block: a barrier, they stay */
-        pthread_mutex_lock(&p->mu);
-        while (slowest(p) != p->head) pthread_cond_wait(&p->room, &p->mu);
-        pthread_mutex_unlock(&p->mu);
-    }
+    publish(p, 1); /* every detector past the last block: a barrier, the workers stay */
     a->nthreads = 1 + p->nworkers;
-    a->thread_set[0] = a->inline_set;
     a->thread_cpu_s[0] = cpu_of(pthread_self());
-    for (unsigned i = 0; i < p->nworkers; i++) {
-        a->thread_set[1 + i] = p->w[i].set;
-        a->thread_cpu_s[1 + i] = cpu_of(p->w[i].th);
-    }
+    a->reading_cpu_s = a->thread_cpu_s[0] - p->caller_steps_s;
+    for (unsigned i = 0; i < p->nworkers; i++) a->thread_cpu_s[1 + i] = cpu_of(p->th[i]);
+    for (unsigned i = 0; i < p->ndets; i++)
+        a->detector_cpu_s[__builtin_ctz(p->det[i].bit)] = p->det[i].cpu_s;
 }
 
 /* Stops the workers (after the blocks given so far) and frees the blocks. */
@@ -252,11 +278,10 @@ static void pipe_stop(struct ww_pipe *p)
 {
     pthread_mutex_lock(&p->mu);
     p->done = 1;
-    pthread_cond_broadcast(&p->work);
+    pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
-    for (unsigned i = 0; i < p->nworkers; i++) pthread_join(p->w[i].th, NULL);
-    pthread_cond_destroy(&p->room);
-    pthread_cond_destroy(&p->work);
+    for (unsigned i = 0; i < p->nworkers; i++) pthread_join(p->th[i], NULL);
+    pthread_cond_destroy(&p->cv);
     pthread_mutex_destroy(&p->mu);
     ww_free(p->blk);
     ww_free(p);

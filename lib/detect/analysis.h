@@ -16,11 +16,11 @@
  * are read from the detectors themselves (and may come any number of
  * times: the sensor reads its scanners as it goes). Threads
  * (opts.threads): with 1, every detector runs on the caller's thread. With
- * more, worker threads take the blocks in order, each running a fixed set
- * of the detectors over every block (analysis.c says which) while the
- * caller (which also reads and parses) fills the next. Each detector still
- * sees every event, one at a time, in the very same order, so the findings
- * are the same whatever the number of threads. */
+ * more, the workers run the detectors over the blocks while the caller
+ * (which also reads and parses) fills the next, and the caller helps when
+ * they fall behind: any thread runs any detector's next block (analysis.c).
+ * Each detector still sees every event, one at a time, in the very same
+ * order, so the findings are the same whatever the number of threads. */
 #ifndef WW_ANALYSIS_H
 #define WW_ANALYSIS_H
 #include <stdint.h>
@@ -36,7 +36,7 @@ enum { WW_ANALYSIS_SCAN = 1, WW_ANALYSIS_PORTS = 2, WW_ANALYSIS_SURGE = 4,
        WW_ANALYSIS_BACKSCATTER = 8,
        WW_ANALYSIS_ALL = 15 };
 
-#define WW_ANALYSIS_THREADS_MAX 4 /* the caller's and three workers: one detector set each */
+#define WW_ANALYSIS_THREADS_MAX 4 /* the caller's and three workers */
 
 struct ww_analysis_opts {
     unsigned detectors;          /* WW_ANALYSIS_* bits: which run */
@@ -65,14 +65,16 @@ struct ww_analysis {
     struct ww_backscatter *backscatter;
     uint64_t records;            /* sum of event counts */
     int64_t first_us, last_us;   /* time span of the events (if records) */
-    unsigned inline_set;         /* WW_ANALYSIS_* run on the caller's thread */
     struct ww_pipe *pipe;        /* the blocks (and workers) */
-    /* After ww_analysis_finish: the threads that ran, the caller's first
-     * (its CPU time includes its reading and parsing), what each ran and
-     * its CPU seconds up to then. */
+    /* After ww_analysis_finish, CPU seconds up to then: each thread's that
+     * ran (the caller's first), the caller's outside the detectors (reading,
+     * parsing, the OS match) and each detector's, by the bit number of its
+     * WW_ANALYSIS_* (0 scan, 1 ports, 2 surges, 3 backscatter), on whichever
+     * thread it ran. */
     unsigned nthreads;
-    unsigned thread_set[WW_ANALYSIS_THREADS_MAX];
     double thread_cpu_s[WW_ANALYSIS_THREADS_MAX];
+    double reading_cpu_s;
+    double detector_cpu_s[4];
 };
 
 void ww_analysis_init(struct ww_analysis *a, const struct ww_analysis_opts *o);
