@@ -16,16 +16,20 @@
  * Surges are judged elsewhere (surge.c), online; this module keeps the
  * whole history for reports and plots (ww_ports_history).
  *
- * Tables: cells (48 bytes: key, records, two 16-byte ww_dcounts) in a
- * dense array that doubles as it fills, found through a core/hash.h table
- * on ww_hash64(key). Key layout (64 bits):
+ * Tables: cells (56 bytes: key, records, two 16-byte ww_dcounts, and in a
+ * bucket's cell the number of its port's cell in the totals, so an event
+ * looks up one cell, not two) in a dense array that doubles as it fills,
+ * found through a core/hash.h table on ww_hash64(key). An event adds its
+ * source to the total's set only when it was new to the bucket's (and its
+ * target alike): nothing else could change the total's set. Key layout
+ * (64 bits):
  *
  *     +- 3: 0 -+--- 37 bits: bucket + 2^36 ---+- 8: proto -+--- 16: port ---+
  *
  * Timestamps are clamped to +-2^55 us (about 1141 years either side of
  * 1970), so with bucket_us >= 1 s |bucket| stays below 2^36. The totals
  * table uses the same key with bucket 0.
- * Memory: ~60-120 bytes per nonempty (port, proto, bucket) cell incl. the
+ * Memory: ~70-130 bytes per nonempty (port, proto, bucket) cell incl. the
  * array's and the index's slack, plus the dcount sets of cells with >= 2
  * sources or targets (64 B .. 2 KiB, 4.2 KiB HLL past 128). */
 #include "detect/ports.h"
@@ -46,6 +50,7 @@ struct cell {
     uint64_t key;
     uint64_t records;
     struct ww_dcount sources, targets;
+    uint32_t total;                   /* a bucket's: its port's cell in totals */
 };
 
 struct table {
@@ -87,20 +92,20 @@ static struct cell *find(const struct table *t, uint64_t key)
     return i == WW_HASH_NONE ? NULL : &t->c[i];
 }
 
-/* The cell of key, a new empty one if there is none (valid until the next get). */
-static struct cell *get(struct table *t, uint64_t key)
+/* The number of key's cell, a new empty one if there is none (its records
+ * 0): a number, since adding a cell may move the array. */
+static uint32_t get(struct table *t, uint64_t key)
 {
     uint64_t h = ww_hash64(key);
     uint32_t i = ww_hash_find(&t->index, h, same_key, t->c, &key);
-    if (i != WW_HASH_NONE) return &t->c[i];
+    if (i != WW_HASH_NONE) return i;
     if (t->n == t->cap) {
         t->cap *= 2;
         t->c = ww_realloc(t->c, t->cap * sizeof *t->c);
     }
-    struct cell *c = &t->c[t->n];
-    *c = (struct cell){.key = key};
-    ww_hash_add(&t->index, h, (uint32_t)t->n++);
-    return c;
+    t->c[t->n] = (struct cell){.key = key};
+    ww_hash_add(&t->index, h, (uint32_t)t->n);
+    return (uint32_t)t->n++;
 }
 
 static void table_init(struct table *t)
@@ -133,13 +138,6 @@ struct ww_ports *ww_ports_new(const struct ww_ports_opts *o)
     return p;
 }
 
-static void count(struct cell *c, const struct ww_event *ev, uint64_t n)
-{
-    c->records += n;
-    ww_dcount_add(&c->sources, ww_addr_hash(&ev->src));
-    ww_dcount_add(&c->targets, ww_addr_hash(&ev->dst));
-}
-
 static uint64_t event_key(const struct ww_ports *p, const struct ww_event *ev, int64_t *bucket)
 {
     int64_t ts = ev->ts_us > TS_MAX ? TS_MAX : ev->ts_us < -TS_MAX ? -TS_MAX : ev->ts_us;
@@ -163,8 +161,19 @@ void ww_ports_event(struct ww_ports *p, const struct ww_event *ev)
     if (!p->seen || b > p->last_b) p->last_b = b;
     p->seen = 1;
     uint64_t n = ev->count ? ev->count : 1;
-    count(get(&p->buckets, key), ev, n);
-    count(get(&p->totals, make_key(0, ev->proto, ww_event_port(ev))), ev, n);
+    uint32_t i = get(&p->buckets, key); /* then .c, which get may have moved */
+    struct cell *c = &p->buckets.c[i];
+    if (!c->records) c->total = get(&p->totals, make_key(0, ev->proto, ww_event_port(ev))); /* new */
+    struct cell *t = &p->totals.c[c->total];
+    c->records += n;
+    t->records += n;
+    /* What the bucket's set had already, the total's has too (each add to
+     * the one went to the other): its add would change nothing. In an HLL
+     * too: the total's registers are at least the bucket's, and a bucket
+     * past 128 values means a total past 128. */
+    uint64_t hs = ww_addr_hash(&ev->src), hd = ww_addr_hash(&ev->dst);
+    if (ww_dcount_add(&c->sources, hs)) ww_dcount_add(&t->sources, hs);
+    if (ww_dcount_add(&c->targets, hd)) ww_dcount_add(&t->targets, hd);
 }
 
 static int cmp_stat(const void *a, const void *b)

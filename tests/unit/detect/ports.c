@@ -4,6 +4,7 @@
 
 #include "test.h"
 #include "core/addr.h"
+#include "core/dcount.h"
 #include "core/event.h"
 #include "detect/ports.h"
 
@@ -73,9 +74,43 @@ static void counts(void)
     ww_ports_free(p);
 }
 
+/* The totals are the union of the buckets' sets, whether or not the
+ * bucket's set had the value already (then the total's add is skipped),
+ * exact or HLL: the same counts as sets fed every value directly. */
+static void totals_union(void)
+{
+    struct ww_ports *p = ww_ports_new(NULL);
+    struct ww_dcount src = {0}, dst = {0}, b1 = {0};
+    for (uint32_t i = 0; i < 3000; i++) {
+        uint32_t s = i < 1000 ? i : i < 2000 ? 500 + i % 700 : i % 90; /* new, repeated, few */
+        uint32_t d = 100000 + i % (i < 1000 ? 1000 : 60);
+        int64_t ts = T0 + (int64_t)(i / 1000) * HOUR + i;
+        add(p, s, d, 80, WW_PROTO_TCP, ts, 1);
+        struct ww_addr a = v4(s), t = v4(d);
+        ww_dcount_add(&src, ww_addr_hash(&a));
+        ww_dcount_add(&dst, ww_addr_hash(&t));
+        if (i >= 1000 && i < 2000) ww_dcount_add(&b1, ww_addr_hash(&a));
+    }
+    const struct ww_portstat *st;
+    CHECK_INT(ww_ports_stats(p, &st), 1);
+    CHECK_INT(st[0].records, 3000);
+    CHECK_INT(st[0].sources, ww_dcount_count(&src));
+    CHECK_INT(st[0].targets, ww_dcount_count(&dst));
+    int64_t start[3];
+    uint64_t s[3], t[3], r[3];
+    CHECK_INT(ww_ports_history(p, 80, WW_PROTO_TCP, start, s, t, r, 3), 3);
+    CHECK_INT(s[1], ww_dcount_count(&b1));
+    CHECK_INT(s[2], 90); CHECK_INT(t[2], 60); CHECK_INT(r[2], 1000);
+    ww_dcount_release(&src);
+    ww_dcount_release(&dst);
+    ww_dcount_release(&b1);
+    ww_ports_free(p);
+}
+
 static void run(void)
 {
     counts();
+    totals_union();
 }
 
 TEST_MAIN(run())
