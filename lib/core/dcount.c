@@ -19,7 +19,8 @@
  * distinct value copies all 128 into a fresh HLL, so counts are exact up to
  * 128 and within HLL error (1.6%) beyond. Values are hashes that are
  * already mixed (ww_hash64, ww_addr_hash), so they are their own table
- * hash, and a probe reads one slot array and nothing else.
+ * hash, and a probe reads one slot array and nothing else; an add probes
+ * once, finding the value or the empty slot it then takes.
  * The struct is 16 bytes; nothing is allocated below two distinct values.
  *
  * Encoding, every integer little-endian (core/bytes.h):
@@ -117,14 +118,6 @@ static void regrow(struct ww_dcount *dc, unsigned lg)
     ww_dcount_release(&old);
 }
 
-static int contains(const struct ww_dcount *dc, uint64_t h)
-{
-    if (dc->lg == 0) return dc->n && dc->u.one == h;
-    if (!h) return dc->zero;
-    struct ww_hash t = table(dc);
-    return ww_hash_get(&t, h, same, NULL, &h) != NULL;
-}
-
 void ww_dcount_prefetch(const struct ww_dcount *dc, uint64_t h)
 {
     if (dc->lg == WW_DCOUNT_LG_HLL) __builtin_prefetch(&dc->u.hll->reg[h & (WW_HLL_REGISTERS - 1)]);
@@ -134,23 +127,32 @@ void ww_dcount_prefetch(const struct ww_dcount *dc, uint64_t h)
 int ww_dcount_add(struct ww_dcount *dc, uint64_t h)
 {
     if (dc->lg == WW_DCOUNT_LG_HLL) return ww_hll_add(dc->u.hll, h);
-    if (contains(dc, h)) return 0;
-    if (dc->lg == 0 && dc->n == 0) {
-        dc->u.one = h;
-        dc->n = 1;
-        return 1;
+    if (dc->lg == 0) {
+        if (!dc->n) {
+            dc->u.one = h;
+            dc->n = 1;
+            return 1;
+        }
+        if (dc->u.one == h) return 0;
+        regrow(dc, LG_MIN); /* a table of the one, and h goes in below */
     }
+    /* One probe finds h or the slot it would take. */
+    struct ww_hash t = table(dc);
+    struct ww_hash_slot *s = h ? ww_hash_slot(&t, h, same, NULL, &h) : NULL;
+    if (s ? ww_hash_full(*s) : dc->zero) return 0;
     if (dc->n >= WW_DCOUNT_EXACT) {
         promote(dc);
         ww_hll_add(dc->u.hll, h);
         return 1;
     }
-    if (dc->lg == 0) {
-        regrow(dc, LG_MIN);
-    } else if ((dc->n + 1) * 4 > 3u << dc->lg && dc->lg < LG_MAX) {
+    if ((dc->n + 1) * 4 > 3u << dc->lg && dc->lg < LG_MAX) {
         regrow(dc, dc->lg + 1u);
+        into_set(dc, h);
+    } else if (s) {
+        ww_hash_fill(&t, s, h, entry(h));
+    } else {
+        dc->zero = 1;
     }
-    into_set(dc, h);
     dc->n++;
     return 1;
 }

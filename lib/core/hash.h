@@ -10,7 +10,8 @@
  * constant eq the compiler inlines the comparison into the probe loop.
  * A slot is empty when both its words are 0, so a set of 64-bit values
  * that are their own hashes can keep each value whole in a slot (low half
- * as the hash, high half as ref): dcount.c does, finding with ww_hash_get.
+ * as the hash, high half as ref): dcount.c does, finding a value or the
+ * empty slot it takes in one probe (ww_hash_slot, then ww_hash_fill).
  *
  *   struct ww_hash t;  ww_hash_init(&t, 64);
  *   uint64_t h = ww_addr_hash(&a);
@@ -64,16 +65,33 @@ static inline size_t ww_hash_bytes(const struct ww_hash *t)
 
 static inline int ww_hash_full(struct ww_hash_slot s) { return (s.ref | s.hash) != 0; }
 
-/* The slot holding key, or NULL. */
-static inline struct ww_hash_slot *ww_hash_get(const struct ww_hash *t, uint64_t hash,
-                                               ww_hash_eq_fn eq, const void *ctx, const void *key)
+/* The slot holding key, or else the empty slot where it would go (which
+ * ww_hash_fill can take while the table has room): one probe for a
+ * look-up and the insert after it. */
+static inline struct ww_hash_slot *ww_hash_slot(const struct ww_hash *t, uint64_t hash,
+                                                ww_hash_eq_fn eq, const void *ctx, const void *key)
 {
     uint32_t h = (uint32_t)hash;
     for (uint32_t i = h & t->mask;; i = (i + 1) & t->mask) {
         struct ww_hash_slot s = t->slot[i];
-        if (!ww_hash_full(s)) return NULL;
-        if (s.hash == h && eq(ctx, s.ref - 1, key)) return &t->slot[i];
+        if (!ww_hash_full(s) || (s.hash == h && eq(ctx, s.ref - 1, key))) return &t->slot[i];
     }
+}
+
+/* The slot holding key, or NULL. */
+static inline struct ww_hash_slot *ww_hash_get(const struct ww_hash *t, uint64_t hash,
+                                               ww_hash_eq_fn eq, const void *ctx, const void *key)
+{
+    struct ww_hash_slot *s = ww_hash_slot(t, hash, eq, ctx, key);
+    return ww_hash_full(*s) ? s : NULL;
+}
+
+/* Indexes entry under hash in the empty slot s that ww_hash_slot gave for
+ * it, with nothing put since; the table must have room (as for put). */
+static inline void ww_hash_fill(struct ww_hash *t, struct ww_hash_slot *s, uint64_t hash, uint32_t entry)
+{
+    *s = (struct ww_hash_slot){entry + 1, (uint32_t)hash};
+    t->n++;
 }
 
 /* The entry holding key, or WW_HASH_NONE. */

@@ -156,14 +156,18 @@ static void run(void)
     ww_hash_release(&t);
 
     /* Whole values: a high half of 0 makes ref 0 (the slot is full by its
-     * hash), and values equal in one half are told apart by the other. */
+     * hash), and values equal in one half are told apart by the other.
+     * Added as dcount.c does: the one probe's empty slot, filled. */
     ww_hash_init(&t, 16);
     const uint64_t vals[6] = {1, 2, (uint64_t)1 << 32, ((uint64_t)1 << 32) | 1,
                               UINT64_MAX, (uint64_t)7 << 32 | 2};
     for (int i = 0; i < 6; i++) {
-        CHECK(!ww_hash_get(&t, vals[i], same_high, NULL, &vals[i]));
-        ww_hash_put(&t, vals[i], high(vals[i]));
+        struct ww_hash_slot *s = ww_hash_slot(&t, vals[i], same_high, NULL, &vals[i]);
+        CHECK(!ww_hash_full(*s));
+        ww_hash_fill(&t, s, vals[i], high(vals[i]));
+        CHECK(ww_hash_slot(&t, vals[i], same_high, NULL, &vals[i]) == s);
     }
+    CHECK_INT(t.n, 6);
     for (int i = 0; i < 6; i++) {
         const struct ww_hash_slot *s = ww_hash_get(&t, vals[i], same_high, NULL, &vals[i]);
         CHECK(s && ((uint64_t)s->ref << 32 | s->hash) == vals[i]);
