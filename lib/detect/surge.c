@@ -57,7 +57,7 @@
  * reported with the numbers of the moment it was called, plus the ISC trend
  * score sqrt((S-s)^2/s + (T-t)^2/t) against the sources/targets baselines.
  *
- * Memory: a series is 1,048 bytes per (port, proto) ever seen (at most
+ * Memory: a series is 1,016 bytes per (port, proto) ever seen (at most
  * 196608: TCP and UDP destination ports, UDP source ports), found by
  * direct index, plus its bucket's sample of new sources once it has one
  * past the warm-up (20 bytes a source: 80 bytes, kept from bucket to
@@ -143,16 +143,18 @@ struct ewm { double mean, var; uint32_t n; };   /* weighted mean, residual var *
 
 /* A target the bucket's new sources converge on (Metwally et al.'s space
  * saving: CANDS counters, the smallest replaced, its count inherited as err);
- * its target's hash is the series' cand_h[] of the same number. */
+ * its target's hash and its count of new sources are the series' cand_h[]
+ * and cand_n[] of the same number. */
 struct cand {
     struct ww_addr a;
-    uint32_t n, err;                /* new sources counted, overestimate */
+    uint32_t err;                   /* overestimate in its count */
     int64_t first;                  /* its first new source's time */
     uint64_t rec;                   /* records to it while a candidate */
 };
 
-/* What every event reads comes first (three cache lines, which
- * ww_surges_prefetch brings in); what a bucket's close reads, after. */
+/* What an event or a new source reads comes first (SER_HOT bytes, six
+ * cache lines, which ww_surges_prefetch brings in); what a bucket's close
+ * reads, after. */
 struct series {
     int64_t b;                      /* current bucket */
     struct ww_dcount src, tgt;      /* in the current bucket */
@@ -161,28 +163,31 @@ struct series {
     uint64_t nbuckets;              /* closed buckets of history */
     double e, spread;               /* expectation for the current bucket */
     int surge;                      /* index+1 of the ongoing surge, 0 if none */
-    uint16_t sens0;                 /* the first sensor of the bucket's new sources */
-    uint8_t nsens;                  /* sensors among them: 0, 1 or 2 (= more) */
-    uint16_t sp;                    /* their majority source port candidate (Boyer-Moore) */
     uint32_t spn, sphit;            /* its vote, and new sources from it since it led */
+    uint16_t sens0;                 /* the first sensor of the bucket's new sources */
+    uint16_t sp;                    /* their majority source port candidate (Boyer-Moore) */
+    uint8_t nsens;                  /* sensors among them: 0, 1 or 2 (= more) */
+    uint32_t nsmp, capsmp;          /* smp[0 .. nsmp), room for capsmp */
     struct {
         int i;                      /* index+1 of an ongoing flood, 0 if none */
         uint64_t h;                 /* its target's hash */
         uint64_t fresh;             /* its new sources in the current bucket */
     } fl[FLOODS];
     uint64_t cand_h[CANDS];         /* the candidates' target hashes; 0 = unused */
+    uint32_t cand_n[CANDS];         /* their new sources counted (a new source reads
+                                       these two and no struct cand) */
     uint32_t slot[SLOTS];           /* new sources per twelfth of the bucket */
+    struct ww_surge_src *smp;       /* the bucket's new sources, bottom-k (a surge's
+                                       sample, should one be called in it) */
+    uint64_t smp_top;               /* the address hash of smp[0], the heap's top */
     int last;                       /* index+1 of the latest surge, kept after it ends */
     struct ewm x;                   /* judged statistic, all buckets */
     struct ewm s, t;                /* sources and targets (for the ISC score) */
     double phase_mean[PHASES];
     uint32_t phase_n[PHASES];
     struct cand cand[CANDS];
-    struct ww_surge_src *smp;       /* the bucket's new sources, bottom-k (a surge's
-                                       sample, should one be called in it) */
-    uint32_t nsmp, capsmp;
-    uint64_t smp_top;               /* the address hash of smp[0], the heap's top */
 };
+#define SER_HOT offsetof(struct series, last)
 
 struct seen { uint64_t key; int64_t b; }; /* key: odd (see seen_new) */
 
@@ -328,7 +333,10 @@ static void seen_rebuild(struct ww_surges *s, int64_t now)
     if (ncap != cap) s->seen = ww_realloc(s->seen, ww_hash_most(ncap) * sizeof *s->seen);
     ww_hash_init(&s->seen_ix, ncap);
     s->seen_n = 0;
-    for (size_t i = 0; i < w; i++) ww_hash_put(&s->seen_ix, seen_hash(s->seen[i].key), (uint32_t)s->seen_n++);
+    for (size_t i = 0; i < w; i++) { /* each a miss in a large index: prefetched 16 ahead */
+        if (i + 16 < w) ww_hash_prefetch(&s->seen_ix, seen_hash(s->seen[i + 16].key));
+        ww_hash_put(&s->seen_ix, seen_hash(s->seen[i].key), (uint32_t)s->seen_n++);
+    }
 }
 
 /* The seen table's key of (source hash, series). */
@@ -337,20 +345,29 @@ static uint64_t seen_key(uint64_t src_hash, size_t idx)
     return ww_hash64(src_hash ^ (idx * 0x9e3779b97f4a7c15ULL)) | 1;
 }
 
-/* 1 if (source, port) was not seen within the window before bucket b. */
-static int seen_new(struct ww_surges *s, uint64_t key, int64_t b)
+/* What the seen table says of a (source, port) in the port's bucket b. */
+enum seen_was {
+    SEEN_BUCKET, /* seen in b already: in the bucket's sets and sample as it is */
+    SEEN_NEW,    /* not seen within the window before b: a new source */
+    SEEN_WINDOW  /* seen within the window, not yet in b */
+};
+
+/* Looks (source, port) up and marks it seen in b (a series' buckets only
+ * grow, so an entry never holds a bucket past its series' current one). */
+static enum seen_was seen_new(struct ww_surges *s, uint64_t key, int64_t b)
 {
     key |= 1;
     uint32_t i = ww_hash_find(&s->seen_ix, seen_hash(key), same_seen, s->seen, &key);
     if (i != WW_HASH_NONE) {
         struct seen *e = &s->seen[i];
-        int fresh = e->b < b - (int64_t)s->window;
-        if (b > e->b) e->b = b;
-        return fresh;
+        if (e->b >= b) return SEEN_BUCKET;
+        enum seen_was was = e->b < b - (int64_t)s->window ? SEEN_NEW : SEEN_WINDOW;
+        e->b = b;
+        return was;
     }
     if (s->seen_n + 1 > ww_hash_most(seen_cap(s))) seen_rebuild(s, b); /* leaves room */
     seen_add(s, key, b);
-    return 1;
+    return SEEN_NEW;
 }
 
 /* ---- baselines ---- */
@@ -443,6 +460,7 @@ static void bucket_clear(struct series *q)
     memset(q->slot, 0, sizeof q->slot);
     memset(q->cand, 0, sizeof q->cand);
     memset(q->cand_h, 0, sizeof q->cand_h);
+    memset(q->cand_n, 0, sizeof q->cand_n);
     q->nsmp = 0;
     if (q->capsmp > SMP_KEEP) { /* a busy bucket's: the next one starts small */
         ww_free(q->smp);
@@ -634,15 +652,16 @@ static int cand_add(struct series *q, uint64_t h, const struct ww_event *ev)
     int c = -1, min = 0;
     for (int i = 0; i < CANDS && c < 0; i++) {
         if (q->cand_h[i] == h) c = i;
-        else if (q->cand[i].n < q->cand[min].n) min = i;
+        else if (q->cand_n[i] < q->cand_n[min]) min = i;
     }
     if (c < 0) {
-        uint32_t err = q->cand_h[min] ? q->cand[min].n : 0;
+        uint32_t err = q->cand_h[min] ? q->cand_n[min] : 0;
         q->cand_h[min] = h;
-        q->cand[min] = (struct cand){.a = ev->dst, .n = err, .err = err, .first = ev->ts_us};
+        q->cand_n[min] = err;
+        q->cand[min] = (struct cand){.a = ev->dst, .err = err, .first = ev->ts_us};
         c = min;
     }
-    q->cand[c].n++;
+    q->cand_n[c]++;
     return c;
 }
 
@@ -654,8 +673,8 @@ static int converging(const struct ww_surges *s, const struct series *q)
 {
     uint64_t top = 0, sure = 0;
     for (int i = 0; i < CANDS; i++) {
-        uint64_t n = q->cand[i].n - q->cand[i].err;
-        if (q->cand[i].n > top) top = q->cand[i].n;
+        uint64_t n = q->cand_n[i] - q->cand[i].err;
+        if (q->cand_n[i] > top) top = q->cand_n[i];
         if (n >= 2) sure += n;
     }
     return top >= s->o.flood_share * (double)q->nnew || sure >= 0.6 * (double)q->nnew;
@@ -668,8 +687,8 @@ static void flood_check(struct ww_surges *s, struct series *q, uint16_t port, ui
                         int ci, int64_t ts)
 {
     struct cand *c = &q->cand[ci];
-    uint64_t n = c->n - c->err;
-    if (n < s->o.flood_sources || c->n < s->o.flood_share * (double)q->nnew) return;
+    uint64_t n = q->cand_n[ci] - c->err;
+    if (n < s->o.flood_sources || q->cand_n[ci] < s->o.flood_share * (double)q->nnew) return;
     if (q->nbuckets >= s->o.warmup_buckets && (stat_x(s, q) - q->e) / q->spread < s->o.z_jump) return;
     int k = 0; /* a free slot, else the one whose crowd is smallest now */
     for (int i = 1; i < FLOODS; i++)
@@ -686,6 +705,7 @@ static void flood_check(struct ww_surges *s, struct series *q, uint16_t port, ui
     q->nnew -= n < q->nnew ? n : q->nnew;
     *c = (struct cand){0}; /* its sources left the count: so does it */
     q->cand_h[ci] = 0;
+    q->cand_n[ci] = 0;
 }
 
 /* 1 if a UDP destination port's new sources come mostly from one watched
@@ -730,13 +750,17 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
         k = at < WW_SURGE_SLOTS ? (unsigned)at : WW_SURGE_SLOTS;
         if (k < WW_SURGE_SLOTS && k >= r->nslots) r->nslots = k + 1;
     }
+    /* a source the seen table has in this bucket already is in its source
+     * set (adding it again would change nothing) and, if anywhere, in its
+     * sample: neither is touched again */
+    enum seen_was was = seen_new(s, seen_key(ah, idx), b);
+    int isnew = was == SEEN_NEW;
     ww_dcount_add(&q->tgt, th);
-    int news = ww_dcount_add(&q->src, ah);
+    int news = was != SEEN_BUCKET && ww_dcount_add(&q->src, ah);
     struct ww_flood *f = NULL;
     int fi = 0;
     for (; fi < FLOODS && !f; fi++)
         if (q->fl[fi].i && q->fl[fi].h == ch) f = &s->fl[q->fl[fi].i - 1];
-    int isnew = seen_new(s, seen_key(ah, idx), b);
     if (f) { /* the flood's records and sources: never toward a surge */
         f->records += ev->count;
         if (ts > f->end_us) f->end_us = ts;
@@ -765,7 +789,7 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
         if (c >= 0 && side == WW_SURGE_DPORT) flood_check(s, q, port, ev->proto, c, ts);
     } else if (ev->os) { /* a source's os: the smallest nonzero of its events, whatever their order */
         if (r) sample_add(r->sample, &r->nsample, &ev->src, ah, ev->os, 1);
-        else if (q->nbuckets >= s->o.warmup_buckets) bucket_lower(q, &ev->src, ev->os);
+        else if (was == SEEN_BUCKET && q->nbuckets >= s->o.warmup_buckets) bucket_lower(q, &ev->src, ev->os);
     }
     if (!news || q->surge || q->nbuckets < s->o.warmup_buckets) return;
     double x = stat_x(s, q);
@@ -800,7 +824,8 @@ static void prefetch_series(const struct ww_surges *s, size_t idx, uint64_t ah, 
     if (stage == 1) {
         uint32_t i = ww_hash_peek(&s->seen_ix, sh);
         if (i != WW_HASH_NONE) __builtin_prefetch(&s->seen[i]);
-        for (int k = 0; q && k < 3; k++) __builtin_prefetch((const char *)q + 64 * k);
+        for (uintptr_t p = (uintptr_t)q & ~(uintptr_t)63; q && p < (uintptr_t)q + SER_HOT; p += 64)
+            __builtin_prefetch((const void *)p);
         return;
     }
     if (!q) return;
@@ -1297,7 +1322,7 @@ size_t ww_surges_save(const struct ww_surges *s, unsigned char **out)
             const struct cand *c = &q->cand[j];
             put(&w, q->cand_h[j], 8);
             put_addr(&w, &c->a);
-            put(&w, c->n, 4);
+            put(&w, q->cand_n[j], 4);
             put(&w, c->err, 4);
             put(&w, (uint64_t)c->first, 8);
             put(&w, c->rec, 8);
@@ -1375,11 +1400,11 @@ static void load_series(struct rbuf *r, struct ww_surges *s, unsigned version)
                 struct cand *c = &q->cand[j];
                 q->cand_h[j] = get(r, 8);
                 get_addr(r, &c->a);
-                c->n = (uint32_t)get(r, 4);
+                q->cand_n[j] = (uint32_t)get(r, 4);
                 c->err = (uint32_t)get(r, 4);
                 c->first = get_i(r);
                 c->rec = get(r, 8);
-                if (c->err > c->n) fail(r, "surge state: candidate count below its error");
+                if (c->err > q->cand_n[j]) fail(r, "surge state: candidate count below its error");
                 if (c->first < -SAVE_T_LIMIT || c->first > SAVE_T_LIMIT)
                     fail(r, "surge state: candidate time out of range");
             }
