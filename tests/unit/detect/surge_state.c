@@ -3,7 +3,8 @@
  * the middle of buckets and at their edges) calls exactly the surges, with
  * bit-equal numbers, and ends in exactly the state of one that ran without
  * a break -- with the default options, with a small seen table that must
- * prune, and with --surge-stat sources. The loader rejects empty, truncated,
+ * prune, and with --surge-stat sources; a growing seen table drops what is
+ * older than the window. The loader rejects empty, truncated,
  * corrupt and out-of-range bytes with a reason, and an empty state survives
  * a round trip byte for byte. */
 #include <stdint.h>
@@ -408,7 +409,41 @@ static void flood(void)
     ww_free(buf);
 }
 
+/* The seen table's growth drops the pairs last seen before the window,
+ * also when its index already has room for the larger size (it grows four
+ * times where the size doubles): 768 sources at hour 0 fill 1,024 slots;
+ * one at hour 10 grows the table to 2,048 (dropping the 768, the index made
+ * 4,096); 1,535 at hour 11 fill it; one at hour 20 grows it to 4,096 inside
+ * that index, and drops the 1,536 all the same: one pair is left, the
+ * saved state's last (its seen count, then one 16-byte entry). */
+static void growth(void)
+{
+    struct ww_surge_opts o;
+    ww_surge_opts_default(&o);
+    o.learn_us = 0;
+    o.baseline_us = 2 * HOUR;
+    o.seen_capacity = 1u << 16;
+    struct ww_surges *s = ww_surges_new(&o);
+    static const struct { int hour; uint32_t n; } step[] = {{0, 768}, {10, 1}, {11, 1535}, {20, 1}};
+    uint32_t a = 0;
+    for (size_t k = 0; k < sizeof step / sizeof *step; k++)
+        for (uint32_t i = 0; i < step[k].n; i++, a++) {
+            struct ww_event e = {.ts_us = T0 + step[k].hour * HOUR + i, .src = v4(0x0A000000u + a),
+                                 .dst = v4(0xC0000201u), .dport = 80, .proto = WW_PROTO_TCP, .count = 1};
+            ww_surges_event(s, &e);
+        }
+    unsigned char *buf;
+    size_t len = ww_surges_save(s, &buf);
+    CHECK(len > 24 + 8 + 16);
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; i--) n = n << 8 | buf[len - 24 + i];
+    CHECK_INT(n, 1);
+    ww_free(buf);
+    ww_surges_free(s);
+}
+
 TEST_MAIN({
+    growth();
     flood();
     equivalences();
     rejects();
