@@ -58,8 +58,8 @@
  * score sqrt((S-s)^2/s + (T-t)^2/t) against the sources/targets baselines.
  *
  * Memory: a series is 1,016 bytes per (port, proto) ever seen (at most
- * 196608: TCP and UDP destination ports, UDP source ports), found by
- * direct index, plus its bucket's sample of new sources once it has one
+ * 196608: TCP and UDP destination ports, UDP source ports; allocated 64 at
+ * a time), found by direct index, plus its bucket's sample of new sources once it has one
  * past the warm-up (20 bytes a source: 80 bytes, kept from bucket to
  * bucket; up to WW_SURGE_SAMPLE, 5 KiB, in a busy bucket, given back at
  * its end); a surge is 5.7 KiB, most of it its sample; the seen table is a
@@ -141,6 +141,7 @@ struct ewm { double mean, var; uint32_t n; };   /* weighted mean, residual var *
 #define FLOODS 2   /* floods a series follows at once */
 #define SER_MAX (3 << 16) /* series: TCP and UDP destination ports, UDP source ports */
 #define SMP_KEEP 4 /* a bucket's sample starts with this room, and keeps it for the next bucket */
+#define SER_CHUNK 64 /* series are allocated this many at a time */
 
 /* A target the bucket's new sources converge on (Metwally et al.'s space
  * saving: CANDS counters, the smallest replaced, its count inherited as err);
@@ -207,6 +208,7 @@ struct ww_surges {
     uint8_t nsens_prev;             /* the same for the bucket before */
     struct series *ser[SER_MAX];
     size_t nser;
+    struct series *chunk[SER_MAX / SER_CHUNK]; /* where they are, SER_CHUNK a piece */
     struct seen *seen;              /* seen[0 .. seen_n), room for 3/4 of the slots */
     size_t seen_n;
     struct ww_hash seen_ix;         /* key -> seen entry */
@@ -762,14 +764,22 @@ static int explained(const struct ww_surges *s, const struct series *q, uint16_t
     return sq && sq->last && s->res[sq->last - 1].end_us >= ts - s->o.baseline_us;
 }
 
+/* A new (zeroed) series as series idx: ports come by the ten thousand, so
+ * they are allocated SER_CHUNK at a time, not one by one. */
+static struct series *series_new(struct ww_surges *s, size_t idx)
+{
+    struct series **c = &s->chunk[s->nser / SER_CHUNK];
+    if (!*c) *c = ww_calloc(SER_CHUNK, sizeof **c);
+    return s->ser[idx] = &(*c)[s->nser++ % SER_CHUNK];
+}
+
 /* One event on series idx (a destination port, or a UDP source port). */
 static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t side,
                          const struct ww_event *ev, int64_t b)
 {
     struct series *q = s->ser[idx];
     if (!q) {
-        q = s->ser[idx] = ww_calloc(1, sizeof *q);
-        s->nser++;
+        q = series_new(s, idx);
         q->b = b;
         zero_history(s, q, b);
         expect(s, q, b);
@@ -1098,13 +1108,12 @@ size_t ww_surges_memory(const struct ww_surges *s)
 void ww_surges_free(struct ww_surges *s)
 {
     if (!s) return;
-    for (size_t i = 0, n = 0; n < s->nser; i++) { /* leaves the rest of ser[] untouched */
-        if (!s->ser[i]) continue;
-        n++;
-        bucket_clear(s->ser[i]);
-        ww_free(s->ser[i]->smp);
-        ww_free(s->ser[i]);
+    for (size_t i = 0; i < s->nser; i++) {
+        struct series *q = &s->chunk[i / SER_CHUNK][i % SER_CHUNK];
+        bucket_clear(q);
+        ww_free(q->smp);
     }
+    for (size_t i = 0; i < s->nser; i += SER_CHUNK) ww_free(s->chunk[i / SER_CHUNK]);
     ww_free(s->seen);
     ww_hash_release(&s->seen_ix);
     ww_free(s->res);
@@ -1406,8 +1415,7 @@ static void load_series(struct rbuf *r, struct ww_surges *s, unsigned version)
             return;
         }
         prev = idx;
-        struct series *q = s->ser[idx] = ww_calloc(1, sizeof *q);
-        s->nser++;
+        struct series *q = series_new(s, (size_t)idx);
         q->b = get_i(r);
         q->nnew = get(r, 8);
         q->nbuckets = get(r, 8);
