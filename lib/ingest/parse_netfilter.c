@@ -38,6 +38,8 @@
  *     kernel prints (dotted quad, IPv6 in full) and the protocol names it
  *     prints (TCP, UDP, ICMP, ICMPv6) are read directly; any other form
  *     goes to ww_addr_parse / ww_proto_from_name, which read those the same.
+ *     SPT DPT TYPE CODE of up to 7 digits are read as one word (dec_word),
+ *     anything else by ww_num_span, which also words the error.
  *     Bare words after PROTO=TCP are flag words (after RES= in the kernel's
  *     format, after WINDOW= in Proxmox's). A token starting with '[' ends
  *     the packet: it is the quoted packet inside an ICMP error, or
@@ -74,6 +76,23 @@
 
 #define VAL_MAX 64
 #define MAC_MAX 128
+
+/* Word-at-a-time search (little-endian machines): a byte of w equal to c
+ * is a zero byte of w ^ c*0x0101..01, and zero_bytes() flags the lowest
+ * zero byte exactly (a false flag can only stand above a true one), so
+ * its count of trailing zero bits / 8 is the first match's offset. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define WORDWISE 1
+#define ONES 0x0101010101010101ULL
+static uint64_t zero_bytes(uint64_t w) { return (w - ONES) & ~w & (ONES << 7); }
+static unsigned first_of(uint64_t w, char c)
+{
+    uint64_t z = zero_bytes(w ^ (ONES * (unsigned char)c));
+    return z ? (unsigned)__builtin_ctzll(z) >> 3 : 8;
+}
+#else
+#define WORDWISE 0
+#endif
 
 void ww_parse_ctx_init(struct ww_parse_ctx *ctx)
 {
@@ -319,7 +338,7 @@ static size_t stamp(struct ww_parse_ctx *ctx, const char *s, size_t len, int64_t
  * the last one before the packet part). A run of 4 to 8 letters that
  * starts as a verdict word can (A B D P R) is upper-cased into 8
  * zero-padded bytes and compared as one 64-bit word with each. */
-static uint8_t prefix_action(const char *s, size_t len)
+static uint8_t prefix_action(const char *s, size_t len, size_t avail)
 {
     static const struct { char w[8]; uint8_t a; } words[] = {
         {"ACCEPT", WW_ACTION_ACCEPT}, {"ACCEPTED", WW_ACTION_ACCEPT},
@@ -339,32 +358,20 @@ static uint8_t prefix_action(const char *s, size_t len)
         size_t wl = e - i;
         unsigned first = (unsigned)((s[i] & ~0x20) - 'A');
         if (wl < 4 || wl > 8 || !(VERDICT_FIRST >> first & 1)) continue;
-        char up[8] = {0};
         uint64_t key, w;
-        for (size_t k = 0; k < wl; k++) up[k] = (char)(s[i + k] & ~0x20);
-        memcpy(&key, up, 8);
+        if (WORDWISE && avail - i >= 8) { /* one load, masked to the word, upper-cased */
+            memcpy(&key, s + i, 8);
+            key &= (wl == 8 ? ~0ULL : (1ULL << 8 * wl) - 1) & 0xdfdfdfdfdfdfdfdfULL;
+        } else {
+            char up[8] = {0};
+            for (size_t k = 0; k < wl; k++) up[k] = (char)(s[i + k] & ~0x20);
+            memcpy(&key, up, 8);
+        }
         for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
             if (memcpy(&w, words[k].w, 8), w == key) return words[k].a;
     }
     return WW_ACTION_UNKNOWN;
 }
-
-/* Word-at-a-time search (little-endian machines): a byte of w equal to c
- * is a zero byte of w ^ c*0x0101..01, and zero_bytes() flags the lowest
- * zero byte exactly (a false flag can only stand above a true one), so
- * its count of trailing zero bits / 8 is the first match's offset. */
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define WORDWISE 1
-#define ONES 0x0101010101010101ULL
-static uint64_t zero_bytes(uint64_t w) { return (w - ONES) & ~w & (ONES << 7); }
-static unsigned first_of(uint64_t w, char c)
-{
-    uint64_t z = zero_bytes(w ^ (ONES * (unsigned char)c));
-    return z ? (unsigned)__builtin_ctzll(z) >> 3 : 8;
-}
-#else
-#define WORDWISE 0
-#endif
 
 /* Where the value starting at p ends: the next ' ', or end. */
 static const char *to_space(const char *p, const char *end)
@@ -434,6 +441,7 @@ static int addr_fast(const char *s, size_t n, struct ww_addr *a)
         return 6;
     }
     const char *p = s, *end = s + n;
+    uint64_t q = 0; /* the four bytes, in a register (little-endian order) */
     for (int k = 0; k < 4; k++) { /* 1 to 3 digits, no leading zero, <= 255 */
         if (k && (p >= end || *p++ != '.')) return 0;
         if (p >= end || !isdig(*p)) return 0;
@@ -444,11 +452,21 @@ static int addr_fast(const char *s, size_t n, struct ww_addr *a)
             if (p < end && isdig(*p)) v = v * 10 + (unsigned)(*p++ - '0');
         }
         if (v > 255) return 0;
-        b[k] = (uint8_t)v;
+        q |= (uint64_t)v << (8 * k);
     }
     if (p != end) return 0;
-    const uint8_t m[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, b[0], b[1], b[2], b[3]};
-    memcpy(a->b, m, 16); /* ww_addr_from_v4 in one store: ::ffff:a.b.c.d */
+    /* ww_addr_from_v4 as two word stores from registers: ::ffff:a.b.c.d (bytes
+     * built on the stack and then loaded as 16 would stall the load) */
+    uint64_t lo = 0, hi;
+    if (WORDWISE) {
+        hi = 0xffff0000ULL | q << 32;
+    } else {
+        const uint8_t m[8] = {0, 0, 0xff, 0xff, (uint8_t)q, (uint8_t)(q >> 8), (uint8_t)(q >> 16),
+                              (uint8_t)(q >> 24)};
+        memcpy(&hi, m, 8);
+    }
+    memcpy(a->b, &lo, 8);
+    memcpy(a->b + 8, &hi, 8);
     a->family = 4;
     return 4;
 }
@@ -475,14 +493,33 @@ struct fpvals {
     uint8_t df, ce, v6;           /* DF, CE; HOPLIMIT= seen */
 };
 
+#if WORDWISE
+/* The decimal digits leading the 8 bytes at v: *n of them (0..8, the first
+ * non-digit found by a borrow test per byte: borrows only run past a
+ * non-digit) and, when 1..7, their value: the digits shifted to the word's
+ * top and combined in three multiplications (pairs, then fours, then eight;
+ * Lemire, "Faster integer parsing", 2018). No loop over the digits: a loop
+ * mispredicts its exit whenever the length changes from line to line (a
+ * port of 2 to 5 digits, TTL 2 or 3, ID 1 to 5). */
+static inline long dec_word(const char *v, unsigned *n)
+{
+    uint64_t w, y;
+    memcpy(&w, v, 8);
+    y = w - ONES * '0';
+    uint64_t nd = (y | (y + ONES * (0x80 - 10))) & (ONES << 7); /* bytes not 0..9 */
+    *n = nd ? (unsigned)__builtin_ctzll(nd) >> 3 : 8;
+    if (*n - 1 >= 7) return 0;
+    y <<= (8 - *n) * 8; /* leading zeros in the low bytes */
+    y = (y * (10 * 256 + 1)) >> 8 & 0x00ff00ff00ff00ffULL;
+    y = (y * (100 * 65536 + 1)) >> 16 & 0x0000ffff0000ffffULL;
+    return (long)((y * (10000 * 4294967296ULL + 1)) >> 32);
+}
+#endif
+
 /* The value at v (up to the next space) as a number <= max, "0x" hex when
- * hex; -1 if it is not one. These are read for every SYN, and a loop over
- * digits mispredicts its exit whenever the length changes (TTL 2 or 3
- * digits, ID 1 to 5): so a decimal of at most 7 digits with 8 bytes
- * readable is one word (little-endian machines): its first non-digit found
- * as in zero_bytes(), the digits shifted to the word's top and combined in
- * three multiplications (pairs, then fours, then eight; Lemire, "Faster
- * integer parsing", 2018). Other forms take a plain loop. */
+ * hex; -1 if it is not one. These are read for every SYN: a decimal of at
+ * most 7 digits with 8 bytes readable is one word (dec_word); other forms
+ * take a plain loop. */
 static inline __attribute__((always_inline)) long fpnum(const char *v, const char *end, long max,
                                                         int hex)
 {
@@ -493,19 +530,10 @@ static inline __attribute__((always_inline)) long fpnum(const char *v, const cha
         return 0; /* the common value, in one look */
 #if WORDWISE
     if (!hex && end - v >= 8) {
-        uint64_t w, y;
-        memcpy(&w, v, 8);
-        y = w - ONES * '0'; /* a byte 0..9 per digit; borrows only run past a non-digit */
-        uint64_t nd = (y | (y + ONES * (0x80 - 10))) & (ONES << 7); /* bytes not 0..9 */
-        unsigned n = nd ? (unsigned)__builtin_ctzll(nd) >> 3 : 8;
-        if (n && n < 8) {
-            if (v[n] != ' ') return -1;
-            y <<= (8 - n) * 8; /* leading zeros in the low bytes */
-            y = (y * (10 * 256 + 1)) >> 8 & 0x00ff00ff00ff00ffULL;
-            y = (y * (100 * 65536 + 1)) >> 16 & 0x0000ffff0000ffffULL;
-            y = (y * (10000 * 4294967296ULL + 1)) >> 32;
-            return (long)y > max ? -1 : (long)y;
-        }
+        unsigned n;
+        x = dec_word(v, &n);
+        if (n && n < 8) return v[n] != ' ' || x > max ? -1 : x;
+        x = 0;
     }
 #endif
     if (hex) {
@@ -671,7 +699,7 @@ enum ww_parse_rc ww_parse_netfilter(struct ww_parse_ctx *ctx, const char *line,
     memset(ev, 0, sizeof *ev);
     ev->ts_us = ts;
     ev->count = 1;
-    ev->action = pfx < pkt ? prefix_action(pfx, (size_t)(pkt - pfx)) : WW_ACTION_UNKNOWN;
+    ev->action = pfx < pkt ? prefix_action(pfx, (size_t)(pkt - pfx), (size_t)(end - pfx)) : WW_ACTION_UNKNOWN;
     ev->outcome = ev->action == WW_ACTION_ACCEPT ? WW_OUTCOME_SUCCESS
                 : ev->action == WW_ACTION_DROP ? WW_OUTCOME_FAILURE : WW_OUTCOME_UNKNOWN;
 
@@ -771,9 +799,20 @@ enum ww_parse_rc ww_parse_netfilter(struct ww_parse_ctx *ctx, const char *line,
             ev->proto = (uint8_t)pr;
             named = !isdig(val[0]);
         } else {
-            int rc = ww_num_span(val, vl, k <= 4 ? 65535 : 255, &v);
-            if (rc) { *why = rc == WW_ERR_PARSE ? msg_nan[k] : msg_range[k]; return WW_PARSE_BAD; }
-            *(k == 3 ? &spt : k == 4 ? &dpt : k == 5 ? &type : &code) = (unsigned)v;
+            unsigned max = k <= 4 ? 65535 : 255, x;
+#if WORDWISE
+            unsigned nd;
+            long w;
+            if (vl - 1 < 7 && end - val >= 8 && (w = dec_word(val, &nd), nd == vl) && w <= max) {
+                x = (unsigned)w; /* all digits, in range: what ww_num_span says */
+            } else
+#endif
+            {
+                int rc = ww_num_span(val, vl, max, &v);
+                if (rc) { *why = rc == WW_ERR_PARSE ? msg_nan[k] : msg_range[k]; return WW_PARSE_BAD; }
+                x = (unsigned)v;
+            }
+            *(k == 3 ? &spt : k == 4 ? &dpt : k == 5 ? &type : &code) = x;
         }
     }
 

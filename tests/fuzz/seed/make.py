@@ -3,7 +3,8 @@
 fuzz_NAME), from the project's own recording (tests/corpus/netns), the real
 NetBIOS/SMB answers quoted in tests/unit/respond/netbios.c, what `wormwatch`
 itself writes (simulate's DShield and netfilter lines, serve's saved surge
-state) and a few lines written here for forms the recording lacks (DShield
+state), whole captures cut from the recording (as it is, byte-swapped, in
+nanoseconds, with a short snapshot length, cut mid-record) and a few lines written here for forms the recording lacks (DShield
 clients' letter flags and zones, NDJSON, pfirewall.log, CIDRs and port
 lists, --known-scanners files). tests/run.sh copies NAME/ into each fuzzer's fresh work directory.
 
@@ -152,6 +153,31 @@ put("pkt", "sll-v4-tcp-syn", bytes([LINKTYPES.index(113)]) + b"\0\0\0\x01\0\x06\
 put("pkt", "null-v4-tcp-syn", bytes([LINKTYPES.index(0)]) + struct.pack("<I", 2) + syn)
 put("pkt", "loop-v4-tcp-syn", bytes([LINKTYPES.index(108)]) + struct.pack(">I", 2) + syn)
 put("pkt", "dlt12-v4-tcp-syn", bytes([LINKTYPES.index(12)]) + syn)
+
+# ---- pcap: whole capture files, the recording's first records -----------
+with open(os.path.join(NETNS, "victim.pcap"), "rb") as f:
+    vic = f.read()
+assert vic[:4] == b"\xd4\xc3\xb2\xa1", "victim.pcap is a little-endian microsecond pcap"
+recs, pos = [], 24
+while pos + 16 <= len(vic) and len(recs) < 24:
+    incl = struct.unpack("<I", vic[pos + 8:pos + 12])[0]
+    recs.append(vic[pos:pos + 16 + incl])
+    pos += 16 + incl
+head = vic[:24]
+put("pcap", "le-us", head + b"".join(recs))
+put("pcap", "le-ns", b"\x4d\x3c\xb2\xa1" + head[4:] + b"".join(
+    r[:4] + struct.pack("<I", struct.unpack("<I", r[4:8])[0] * 1000) + r[8:] for r in recs))
+
+
+def be_hdr(h):
+    return struct.pack(">IHHiIII", *struct.unpack("<IHHiIII", h))
+
+
+put("pcap", "be-us", be_hdr(head) + b"".join(struct.pack(">IIII", *struct.unpack("<IIII", r[:16])) + r[16:]
+                                             for r in recs))
+put("pcap", "snaplen-64", head[:16] + struct.pack("<I", 64) + head[20:] + b"".join(recs))
+cut = head + b"".join(recs[:5])
+put("pcap", "cut-mid-record", cut[:-7])
 
 # ---- netbios: smbd's and nmbd's answers quoted in tests/unit/respond/netbios.c --------
 with open(os.path.join(ROOT, "tests/unit/respond/netbios.c")) as f:

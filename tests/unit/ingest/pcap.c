@@ -4,12 +4,15 @@
  * RST or nothing, UDP, echo, a stealth FIN), the answer timeout, the counts
  * (packets, bytes, bad packets; non-IP frames are not bad), a malformed
  * packet, a capture cut off mid-record (one bad packet; lenient and
- * strict), pcapng and nanosecond pcap, and headers it refuses; packets
+ * strict), pcapng, nanosecond and big-endian pcap, and headers it refuses;
+ * records longer than the snapshot length and captures longer than the
+ * reader's block (the reader's own record loop, and libpcap after it); packets
  * far more than the reader holds ahead (decoded, not tracked yet), with a
  * bad one among them: the same events in the same order, lenient and
  * strict. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "test.h"
@@ -319,6 +322,105 @@ static void test_many_held(void)
     }
 }
 
+static uint32_t rd32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+static void be32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v; }
+
+/* The records the reader takes itself (pcap.c own_next) and where it leaves
+ * them to libpcap: a big-endian file, a record longer than the file's
+ * snapshot length (libpcap keeps its first snaplen bytes and reads on),
+ * and a capture of more than the reader's 1 MiB block (records split
+ * across its refills). */
+static void test_own_records(void)
+{
+    struct ww_input_opts o;
+    opts(&o);
+    struct cap c;
+    int rc;
+    struct ww_event syn1 = ev4(0, WW_PROTO_TCP, WW_TH_SYN, 7, 1, 1800, 139);
+    struct ww_event syn2 = ev4(1000, WW_PROTO_TCP, WW_TH_SYN, 7, 2, 1801, 445);
+    struct ww_event a1 = answer(&syn1, 500, WW_TH_SYN | WW_TH_ACK);
+
+    /* big-endian: every header field byte-swapped, the same events */
+    cap_start(&c);
+    cap_event(&c, &syn1);
+    cap_event(&c, &a1);
+    cap_event(&c, &syn2);
+    for (size_t at = 0; at < c.n;) {
+        if (!at) {
+            uint16_t maj = (uint16_t)(c.b[4] | c.b[5] << 8), min = (uint16_t)(c.b[6] | c.b[7] << 8);
+            be32(c.b, rd32(c.b));
+            c.b[4] = (uint8_t)(maj >> 8), c.b[5] = (uint8_t)maj, c.b[6] = (uint8_t)(min >> 8), c.b[7] = (uint8_t)min;
+            for (int k = 8; k < 24; k += 4) be32(c.b + k, rd32(c.b + k));
+            at = 24;
+            continue;
+        }
+        uint32_t caplen = rd32(c.b + at + 8);
+        for (int k = 0; k < 16; k += 4) be32(c.b + at + k, rd32(c.b + at + k));
+        at += 16 + caplen;
+    }
+    CHECK_INT(read_cap(&c, &o, &rc), 2);
+    CHECK_INT(rc, 0);
+    CHECK_INT(got[0].sport, 1800);
+    CHECK_INT(got[0].outcome, WW_OUTCOME_SUCCESS);
+    CHECK_INT(got[0].ts_us, syn1.ts_us);
+    CHECK_INT(got[1].sport, 1801);
+    CHECK_INT(got[1].outcome, WW_OUTCOME_FAILURE);
+
+    /* snaplen 64: the SYN's record (62 bytes) is the reader's, the answer's
+     * (74) libpcap's, cut to 64, and the SYN after it is read on */
+    cap_start(&c);
+    le32(c.b + 16, 64);
+    cap_event(&c, &syn1);
+    size_t at = c.n, synlen = at - WW_PCAP_FILE_HEADER; /* its record, header included */
+    cap_event(&c, &a1);
+    uint32_t flen = rd32(c.b + at + 8);
+    CHECK(flen < 64);
+    memset(c.b + c.n, 0, 74 - flen); /* a payload, past the headers */
+    c.n += 74 - flen;
+    le32(c.b + at + 8, 74), le32(c.b + at + 12, 74);
+    cap_event(&c, &syn2);
+    CHECK_INT(read_cap(&c, &o, &rc), 2);
+    CHECK_INT(rc, 0);
+    CHECK_INT(got[0].outcome, WW_OUTCOME_SUCCESS);
+    CHECK_INT(got[1].sport, 1801);
+    CHECK_INT(st.lines, 3);
+    CHECK_INT(synlen, 16 + 62);
+    CHECK_INT(st.bytes, 2 * synlen + 16 + 64);
+
+    /* 20,000 SYNs (1.4 MB), each its own flow */
+    enum { NSYN = 20000 };
+    size_t cap = WW_PCAP_FILE_HEADER + (size_t)NSYN * WW_WRITE_MAX, n = WW_PCAP_FILE_HEADER;
+    uint8_t *big = malloc(cap);
+    CHECK(big != NULL);
+    if (!big) return;
+    ww_pcap_file_header(big);
+    for (int i = 0; i < NSYN; i++) {
+        struct ww_event e = ev4(i, WW_PROTO_TCP, WW_TH_SYN, 7, 1 + i % 200, (uint16_t)(1024 + i / 200), 80);
+        n += ww_pcap_format(&e, big + n, cap - n);
+    }
+    CHECK(n > (1u << 20) + 4096);
+    memset(&st, 0, sizeof st);
+    FILE *fp = fmemopen(big, n, "rb");
+    struct ww_pcap_reader *p = ww_pcap_open("mem.pcap", fp, &o, &st, err, sizeof err);
+    CHECK(p != NULL);
+    enum ww_err status = WW_OK;
+    struct ww_event ev;
+    uint64_t events = 0, sum = 0, want = 0;
+    while (p && ww_pcap_next(p, &ev, &status, &err_line, err, sizeof err)) {
+        events++;
+        sum += (uint64_t)ev.sport * 256 + ev.dst.b[15] + (uint64_t)(ev.ts_us - T0 * US) * 65536;
+    }
+    for (int i = 0; i < NSYN; i++)
+        want += (uint64_t)(1024 + i / 200) * 256 + (uint64_t)(1 + i % 200) + (uint64_t)i * 65536;
+    CHECK_INT(status, 0);
+    CHECK_INT(events, NSYN);
+    CHECK_INT(sum, want);
+    CHECK_INT(st.lines, NSYN);
+    CHECK_INT(st.bytes, n - WW_PCAP_FILE_HEADER);
+    ww_pcap_close(p);
+    free(big);
+}
+
 static void test_formats(void)
 {
     struct ww_input_opts o;
@@ -386,4 +488,5 @@ TEST_MAIN(
     test_bad_and_truncated();
     test_many_held();
     test_formats();
+    test_own_records();
 )
