@@ -92,13 +92,34 @@ static inline int ww_addr_eq(const struct ww_addr *a, const struct ww_addr *b)
     return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
 }
 
+/* The hash of an address whose bytes 0-7 and 8-15 are the words hi, lo
+ * (host order): ww_addr_hash without building the address. */
+static inline uint64_t ww_addr_hash_words(uint64_t hi, uint64_t lo)
+{
+    return ww_hash64(hi ^ ww_hash64(lo + 0x9e3779b97f4a7c15ULL));
+}
+
+/* memcmp's order of the 16 bytes (<0, 0, >0), as two 64-bit compares. */
+static inline int ww_addr_cmp(const struct ww_addr *a, const struct ww_addr *b)
+{
+    uint64_t x[2], y[2];
+    memcpy(x, a->b, 16);
+    memcpy(y, b->b, 16);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    x[0] = __builtin_bswap64(x[0]), x[1] = __builtin_bswap64(x[1]);
+    y[0] = __builtin_bswap64(y[0]), y[1] = __builtin_bswap64(y[1]);
+#endif
+    if (x[0] != y[0]) return x[0] < y[0] ? -1 : 1;
+    return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
 /* The address's hash for tables and sketches (both halves mixed). */
 static inline uint64_t ww_addr_hash(const struct ww_addr *a)
 {
     uint64_t hi, lo;
     memcpy(&hi, a->b, 8);
     memcpy(&lo, a->b + 8, 8);
-    return ww_hash64(hi ^ ww_hash64(lo + 0x9e3779b97f4a7c15ULL));
+    return ww_addr_hash_words(hi, lo);
 }
 
 #endif

@@ -61,9 +61,11 @@
  * flagged, that is new in its window (a target or a port: a repeat within
  * the window would set the same sketch bits) also goes to the long-horizon
  * detector (24 h, two generations of sketches, an admission table so that
- * one-probe sources cost nothing there). Its calls are reported with slow
- * set, for the kinds (horizontal, vertical) the group's fast call, if any,
- * does not already cover.
+ * one-probe sources cost nothing there). The entry keeps where that
+ * detector keeps its group (ww_slow_probe's answer), so a probe finds it
+ * without a second look-up, and its prefetch follows the entry. Its calls
+ * are reported with slow set, for the kinds (horizontal, vertical) the
+ * group's fast call, if any, does not already cover.
  *
  * Table: sources live in a dense array `ents` that doubles as it fills;
  * `index` (core/hash.h) finds them by ww_addr_hash. Entries are removed
@@ -78,17 +80,18 @@
  * sets are released when they are flagged.
  *
  * Memory: 168 bytes per entry (struct src; the OS took 2 bytes of padding,
- * the addresses' counter the 16 bytes the top protocols' counts gave up,
- * 32 bits each now) + 11..21 bytes of index, plus the ww_dcount tables of
- * groups seen at >= 2 distinct targets, ports or addresses (64 bytes at
- * 2..6 values, up to 2 KiB at 128, then a 4.2 KiB HLL, for each of 5
- * sets), plus the slow detector's
- * (slow.c: 1 MiB while no group shows two distinct probes, ~18 MiB at its
- * 2^16 groups). A one-shot source (the bulk of background radiation) costs
- * ~180 bytes; with max_sources = 2^20, the non-flagged part stays below
- * ~2^20 * (180 + the dcount tables of the busier sources); the entry array
- * doubles as it grows, so up to twice that is reserved. Hot path: no
- * allocation except amortized table growth and ww_dcount growth. */
+ * the addresses' counter the 16 bytes the top protocols' counts gave up, 32
+ * bits each now, the long horizon's place the 2 the probe kinds' 16-bit
+ * mask gave up and 2 of padding) + 11..21 bytes of index, plus the
+ * ww_dcount tables of groups seen at >= 2 distinct targets, ports or
+ * addresses (64 bytes at 2..6 values, up to 2 KiB at 128, then a 4.2 KiB
+ * HLL, for each of 5 sets), plus the slow detector's (slow.c: 1 MiB while
+ * no group shows two distinct probes, ~17 MiB at its 2^16 groups). A
+ * one-shot source (the bulk of background radiation) costs ~180 bytes; with
+ * max_sources = 2^20, the non-flagged part stays below ~2^20 * (180 + the
+ * dcount tables of the busier sources); the entry array doubles as it
+ * grows, so up to twice that is reserved. Hot path: no allocation except
+ * amortized table growth and ww_dcount growth. */
 #include "detect/scan.h"
 
 #include <math.h>
@@ -108,8 +111,9 @@ struct src {
     uint8_t dead;         /* marked by a sweep */
     uint8_t nprotos;
     uint8_t proto[4];
-    uint32_t probe_mask;
+    uint16_t probe_mask;  /* bit (1u << enum ww_probe) for each probe kind seen */
     uint16_t os;          /* smallest nonzero ev->os: order-independent (osdb.h) */
+    uint32_t slow;        /* where the long horizon keeps the group (slow.h's ref) */
     int64_t first_us, last_us, epoch_us;
     uint64_t probes;
     uint32_t proto_probes[4]; /* saturating: a source's top protocols past 2^32 probes are all "many" */
@@ -119,6 +123,7 @@ struct src {
     struct ww_dcount addrs;            /* the group's addresses */
 };
 _Static_assert(sizeof(struct src) == 168, "the memory bound above: keep it true");
+_Static_assert(WW_PROBE_COUNT <= 16, "probe_mask: a bit per probe kind");
 
 struct ww_scan {
     struct ww_scan_opts o;
@@ -188,25 +193,31 @@ static void release_src(struct src *e)
     ww_dcount_release(&e->addrs);
 }
 
-/* The group a source address belongs to, and its length: ww_addr_group
- * by the masks it made (two ANDs: every event computes it up to four times). */
-static struct ww_addr group_of(const struct ww_scan *s, const struct ww_addr *a, unsigned *len)
+/* A source's group as the index keys it: the address's words masked to
+ * the group (ww_addr_group, by the masks made once: two ANDs) and their
+ * hash, ww_addr_hash of the group. Every event makes one per prefetch
+ * stage and one for itself: no address is built or copied. */
+struct gkey { uint64_t w[2], h; };
+
+static inline struct gkey key_of(const struct ww_scan *s, const struct ww_addr *a)
 {
-    struct ww_addr g = *a;
     const uint64_t *m = s->mask[a->family == 6];
-    uint64_t x[2];
-    memcpy(x, a->b, 16);
-    x[0] &= m[0], x[1] &= m[1];
-    memcpy(g.b, x, 16);
-    *len = a->family == 4 ? s->o.v4_prefix : s->o.v6_prefix;
-    return g;
+    struct gkey k;
+    memcpy(k.w, a->b, 16);
+    k.w[0] &= m[0], k.w[1] &= m[1];
+    k.h = ww_addr_hash_words(k.w[0], k.w[1]);
+    return k;
 }
 
-static uint64_t group_hash(const struct ww_scan *s, const struct ww_addr *a)
+/* The group as an address (for the long horizon and the report), and its
+ * prefix length. */
+static struct ww_addr group_of(const struct ww_scan *s, const struct ww_addr *a, unsigned *len)
 {
-    unsigned len;
-    struct ww_addr g = group_of(s, a, &len);
-    return ww_addr_hash(&g);
+    struct gkey k = key_of(s, a);
+    struct ww_addr g = *a;
+    memcpy(g.b, k.w, 16);
+    *len = a->family == 4 ? s->o.v4_prefix : s->o.v6_prefix;
+    return g;
 }
 
 struct by_last { int64_t last_us; size_t idx; };
@@ -273,25 +284,23 @@ static void sweep(struct ww_scan *s, size_t keep)
     s->nlive = live;
     ww_hash_clear(&s->index); /* the survivors moved: index them anew */
     for (size_t k = 0; k < s->n; k++)
-        ww_hash_put(&s->index, group_hash(s, &s->ents[k].addr), (uint32_t)k);
+        ww_hash_put(&s->index, key_of(s, &s->ents[k].addr).h, (uint32_t)k);
 }
 
-/* Does entry i's group have key g? (ctx: the detector) */
-static int same_group(const void *ctx, uint32_t i, const void *g)
+/* Does entry i's group have key k (a struct gkey)? (ctx: the detector) */
+static int same_group(const void *ctx, uint32_t i, const void *k)
 {
     const struct ww_scan *s = ctx;
     const struct ww_addr *a = &s->ents[i].addr;
-    const uint64_t *m = s->mask[a->family == 6];
-    uint64_t x[2], k[2];
+    const uint64_t *m = s->mask[a->family == 6], *w = ((const struct gkey *)k)->w;
+    uint64_t x[2];
     memcpy(x, a->b, 16);
-    memcpy(k, ((const struct ww_addr *)g)->b, 16);
-    return (((x[0] & m[0]) ^ k[0]) | ((x[1] & m[1]) ^ k[1])) == 0;
+    return (((x[0] & m[0]) ^ w[0]) | ((x[1] & m[1]) ^ w[1])) == 0;
 }
 
-static struct src *lookup(struct ww_scan *s, const struct ww_addr *g, uint64_t h)
+static inline uint32_t find(const struct ww_scan *s, const struct gkey *k)
 {
-    uint32_t i = ww_hash_find(&s->index, h, same_group, s, g);
-    return i == WW_HASH_NONE ? NULL : &s->ents[i];
+    return ww_hash_find(&s->index, k->h, same_group, s, k);
 }
 
 static struct src *insert(struct ww_scan *s, const struct ww_addr *a, uint64_t h, int64_t ts)
@@ -353,29 +362,28 @@ static uint64_t port_hash(const struct ww_event *ev)
 
 void ww_scan_prefetch(const struct ww_scan *s, const struct ww_event *ev, int stage)
 {
-    unsigned len;
-    struct ww_addr g = group_of(s, &ev->src, &len);
-    uint64_t ah = ww_addr_hash(&g);
+    struct gkey k = key_of(s, &ev->src);
     if (stage == 0) {
-        ww_hash_prefetch(&s->index, ah);
-        if (s->slow) ww_slow_prefetch(s->slow, ah, 0);
+        ww_hash_prefetch(&s->index, k.h);
         return;
     }
     if (stage == 1) {
-        uint32_t i = ww_hash_peek(&s->index, ah);
+        uint32_t i = ww_hash_peek(&s->index, k.h);
         if (i != WW_HASH_NONE) {
             __builtin_prefetch(&s->ents[i]);
             __builtin_prefetch(&s->ents[i].targets);
+        } else if (s->slow) { /* a new entry: its long horizon group is looked up */
+            ww_slow_prefetch(s->slow, WW_SLOW_UNKNOWN, k.h, 0);
         }
         return;
     }
-    uint32_t i = ww_hash_find(&s->index, ah, same_group, s, &g);
+    uint32_t i = find(s, &k);
     if (i == WW_HASH_NONE) {
-        if (s->slow) ww_slow_prefetch(s->slow, ah, 1);
+        if (s->slow) ww_slow_prefetch(s->slow, WW_SLOW_UNKNOWN, k.h, 1);
         return;
     }
     const struct src *e = &s->ents[i];
-    if (s->slow && !e->method) ww_slow_prefetch(s->slow, ah, 1); /* flagged: no long horizon */
+    if (s->slow && !e->method) ww_slow_prefetch(s->slow, e->slow, k.h, 1); /* flagged: no long horizon */
     uint64_t th = ww_addr_hash(&ev->dst), ph = port_hash(ev);
     ww_dcount_prefetch(&e->targets, th);
     ww_dcount_prefetch(&e->ports, ph);
@@ -394,23 +402,22 @@ void ww_scan_event(struct ww_scan *s, const struct ww_event *ev)
     int due;
     int64_t ts = ww_sweep_tick(&s->clk, ev->ts_us, s->o.idle_us, &due); /* +-2^61 us: differences in range */
     if (due) sweep(s, SIZE_MAX);
-    unsigned len;
-    struct ww_addr g = group_of(s, &ev->src, &len);
-    uint64_t gh = ww_addr_hash(&g), sh = ww_addr_hash(&ev->src);
-    struct src *e = lookup(s, &g, gh);
-    if (!e) {
-        e = insert(s, &ev->src, gh, ts);
-        ww_dcount_add(&e->addrs, sh);
-    } else if (!ww_addr_eq(&ev->src, &e->addr)) { /* the smallest is counted already */
+    struct gkey k = key_of(s, &ev->src);
+    uint32_t i = find(s, &k);
+    struct src *e;
+    if (i == WW_HASH_NONE) {
+        e = insert(s, &ev->src, k.h, ts);
+        ww_dcount_add(&e->addrs, ww_addr_hash(&ev->src));
+    } else if (e = &s->ents[i], !ww_addr_eq(&ev->src, &e->addr)) { /* the smallest is counted already */
         if (memcmp(ev->src.b, e->addr.b, sizeof e->addr.b) < 0) e->addr = ev->src;
-        ww_dcount_add(&e->addrs, sh);
+        ww_dcount_add(&e->addrs, ww_addr_hash(&ev->src));
     }
 
     uint64_t c = ev->count ? ev->count : 1;
     e->probes += c;
     if (ts < e->first_us) e->first_us = ts;
     if (ts > e->last_us) e->last_us = ts;
-    e->probe_mask |= 1u << ww_event_probe(ev);
+    e->probe_mask |= (uint16_t)(1u << ww_event_probe(ev));
     if (ev->os && (!e->os || ev->os < e->os)) e->os = ev->os;
     proto_add(e, ev->proto, c);
     uint64_t th = ww_addr_hash(&ev->dst), ph = port_hash(ev);
@@ -433,8 +440,12 @@ void ww_scan_event(struct ww_scan *s, const struct ww_event *ev)
         e->epoch_us = ts;
     }
     int fresh = ww_dcount_add(&e->wtargets, th) | ww_dcount_add(&e->wports, ph);
-    if (fresh && s->slow) ww_slow_probe(s->slow, &g, gh, &ev->src, sh, ts, th, ph, ev->proto,
-                                        ww_event_probe(ev), ev->os);
+    if (fresh && s->slow) {
+        struct ww_addr g = ev->src;
+        memcpy(g.b, k.w, 16);
+        e->slow = ww_slow_probe(s->slow, e->slow, &g, k.h, &ev->src, ww_addr_hash(&ev->src), ts,
+                                th, ph, ev->proto, ww_event_probe(ev), ev->os);
+    }
     if (ww_dcount_count(&e->wports) >= s->o.vertical_ports ||
         ww_dcount_count(&e->wtargets) >= s->o.horizontal_hosts)
         flag(s, e, M_THRESHOLD);
@@ -513,7 +524,9 @@ size_t ww_scan_results(struct ww_scan *s, const struct ww_scanner **out)
     }
     for (size_t k = 0; k < ncalls; k++) {
         const struct ww_slow_call *c = &calls[k];
-        const struct src *e = lookup(s, &c->group, ww_addr_hash(&c->group));
+        struct gkey gk = key_of(s, &c->group);
+        uint32_t i = find(s, &gk);
+        const struct src *e = i == WW_HASH_NONE ? NULL : &s->ents[i];
         struct ww_scanner *r = &s->res[s->nres];
         unsigned kinds = c->kinds;
         if (e && e->method) {

@@ -44,8 +44,9 @@ struct ww_scan;
 struct ww_scan *ww_scan_new(const struct ww_scan_opts *o); /* NULL o = defaults */
 void ww_scan_event(struct ww_scan *s, const struct ww_event *ev);
 /* A hint: ev comes soon. Stage 0 (furthest ahead) brings in its source's
- * index slot, 1 its entry, 2 (nearest) the slots of the entry's distinct
- * counters that the event will touch. */
+ * index slot, 1 its entry (or, for a new one, the long horizon's index
+ * slot), 2 (nearest) the slots of the entry's distinct counters that the
+ * event will touch and its long-horizon group. */
 void ww_scan_prefetch(const struct ww_scan *s, const struct ww_event *ev, int stage);
 /* Scanners found (at most one per group and kind: a slow call only for a
  * kind its group's fast call does not cover), sorted by probes descending; array owned by s, valid until the next call or free. */

@@ -36,16 +36,25 @@ struct ww_slow;
 
 void ww_slow_opts_default(struct ww_slow_opts *o);
 struct ww_slow *ww_slow_new(const struct ww_slow_opts *o); /* NULL o = defaults */
+/* Where a caller's group is: ww_slow_probe's answer, kept by the caller
+ * for the group's next probe, which then needs no index look-up. Any
+ * other value is a hint (the group's place), checked against its key. */
+#define WW_SLOW_UNKNOWN 0u        /* not known: looked up */
+#define WW_SLOW_ABSENT UINT32_MAX /* not tracked, and only this caller's probes of it could add it */
+
 /* A probe of group (gh its hash) from src (sh its hash) at ts to a target and
  * a port (their hashes th, ph: ww_addr_hash and the scan detector's), of IP
  * protocol proto, kind probe (enum ww_probe) and os (0: none): what a report
- * says of the group when the scan detector has forgotten its source. */
-void ww_slow_probe(struct ww_slow *s, const struct ww_addr *group, uint64_t gh,
-                   const struct ww_addr *src, uint64_t sh, int64_t ts, uint64_t th, uint64_t ph,
-                   uint8_t proto, unsigned probe, uint16_t os);
-/* A hint: a probe of group gh comes soon. Stage 0 brings in its index and
- * admission slots, 1 its group. */
-void ww_slow_prefetch(const struct ww_slow *s, uint64_t gh, int stage);
+ * says of the group when the scan detector has forgotten its source. ref:
+ * what the group's last probe returned, or WW_SLOW_UNKNOWN. Returns where
+ * the group is now (WW_SLOW_ABSENT: not tracked). */
+uint32_t ww_slow_probe(struct ww_slow *s, uint32_t ref, const struct ww_addr *group, uint64_t gh,
+                       const struct ww_addr *src, uint64_t sh, int64_t ts, uint64_t th, uint64_t ph,
+                       uint8_t proto, unsigned probe, uint16_t os);
+/* A hint: a probe of group gh, whose last probe returned ref, comes soon.
+ * Stage 0 brings in its index slot (wanted while ref is unknown), 1 its
+ * group, or the admission slot of a group not tracked. */
+void ww_slow_prefetch(const struct ww_slow *s, uint32_t ref, uint64_t gh, int stage);
 /* The groups called, in the order they were first tracked; array owned by s,
  * valid until the next call or free. */
 size_t ww_slow_calls(struct ww_slow *s, const struct ww_slow_call **out);
