@@ -125,6 +125,12 @@ struct src {
 _Static_assert(sizeof(struct src) == 168, "the memory bound above: keep it true");
 _Static_assert(WW_PROBE_COUNT <= 16, "probe_mask: a bit per probe kind");
 
+/* A source's group as the index keys it: the address's words masked to
+ * the group (ww_addr_group, by the masks made once: two ANDs) and their
+ * hash, ww_addr_hash of the group. Every event makes one per prefetch
+ * stage and one for itself: no address is built or copied. */
+struct gkey { uint64_t w[2], h; };
+
 struct ww_scan {
     struct ww_scan_opts o;
     double step_success, step_failure, eta1, eta0;
@@ -137,6 +143,7 @@ struct ww_scan {
     struct ww_sweep_clock clk;     /* event time; idle state swept as it passes */
     struct ww_scanner *res;
     size_t nres;
+    struct memo { uint64_t w[2]; uint8_t family; struct gkey k; } memo[16]; /* key_memo's */
 };
 
 void ww_scan_opts_default(struct ww_scan_opts *o)
@@ -178,6 +185,7 @@ struct ww_scan *ww_scan_new(const struct ww_scan_opts *o)
     s->step_failure = log((1 - p->trw_theta1) / (1 - p->trw_theta0));
     s->eta1 = log(p->trw_beta / p->trw_alpha);
     s->eta0 = log((1 - p->trw_beta) / (1 - p->trw_alpha));
+    for (int i = 0; i < 16; i++) s->memo[i].family = 0xff; /* no address's */
     s->cap = 64;
     s->ents = ww_malloc(s->cap * sizeof *s->ents);
     ww_hash_init(&s->index, 2 * s->cap);
@@ -193,12 +201,6 @@ static void release_src(struct src *e)
     ww_dcount_release(&e->addrs);
 }
 
-/* A source's group as the index keys it: the address's words masked to
- * the group (ww_addr_group, by the masks made once: two ANDs) and their
- * hash, ww_addr_hash of the group. Every event makes one per prefetch
- * stage and one for itself: no address is built or copied. */
-struct gkey { uint64_t w[2], h; };
-
 static inline struct gkey key_of(const struct ww_scan *s, const struct ww_addr *a)
 {
     const uint64_t *m = s->mask[a->family == 6];
@@ -207,6 +209,21 @@ static inline struct gkey key_of(const struct ww_scan *s, const struct ww_addr *
     k.w[0] &= m[0], k.w[1] &= m[1];
     k.h = ww_addr_hash_words(k.w[0], k.w[1]);
     return k;
+}
+
+/* key_of(ev's source), remembered for the stages and the event that ask
+ * again: a slot per event among the 16 in flight (analysis.c prefetches
+ * 12 ahead), checked against the source. */
+static inline struct gkey key_memo(struct ww_scan *s, const struct ww_event *ev)
+{
+    struct memo *m = &s->memo[(uintptr_t)ev / sizeof *ev % 16];
+    uint64_t w[2];
+    memcpy(w, ev->src.b, 16);
+    if (((m->w[0] ^ w[0]) | (m->w[1] ^ w[1])) || m->family != ev->src.family) {
+        m->w[0] = w[0], m->w[1] = w[1], m->family = ev->src.family;
+        m->k = key_of(s, &ev->src);
+    }
+    return m->k;
 }
 
 /* The group as an address (for the long horizon and the report), and its
@@ -360,9 +377,9 @@ static uint64_t port_hash(const struct ww_event *ev)
     return ww_hash64((uint64_t)ev->proto << 32 | port);
 }
 
-void ww_scan_prefetch(const struct ww_scan *s, const struct ww_event *ev, int stage)
+void ww_scan_prefetch(struct ww_scan *s, const struct ww_event *ev, int stage)
 {
-    struct gkey k = key_of(s, &ev->src);
+    struct gkey k = key_memo(s, ev);
     if (stage == 0) {
         ww_hash_prefetch(&s->index, k.h);
         return;
@@ -402,14 +419,14 @@ void ww_scan_event(struct ww_scan *s, const struct ww_event *ev)
     int due;
     int64_t ts = ww_sweep_tick(&s->clk, ev->ts_us, s->o.idle_us, &due); /* +-2^61 us: differences in range */
     if (due) sweep(s, SIZE_MAX);
-    struct gkey k = key_of(s, &ev->src);
+    struct gkey k = key_memo(s, ev);
     uint32_t i = find(s, &k);
     struct src *e;
     if (i == WW_HASH_NONE) {
         e = insert(s, &ev->src, k.h, ts);
         ww_dcount_add(&e->addrs, ww_addr_hash(&ev->src));
     } else if (e = &s->ents[i], !ww_addr_eq(&ev->src, &e->addr)) { /* the smallest is counted already */
-        if (memcmp(ev->src.b, e->addr.b, sizeof e->addr.b) < 0) e->addr = ev->src;
+        if (ww_addr_cmp(&ev->src, &e->addr) < 0) e->addr = ev->src;
         ww_dcount_add(&e->addrs, ww_addr_hash(&ev->src));
     }
 

@@ -47,7 +47,7 @@ void ww_scan_event(struct ww_scan *s, const struct ww_event *ev);
  * index slot, 1 its entry (or, for a new one, the long horizon's index
  * slot), 2 (nearest) the slots of the entry's distinct counters that the
  * event will touch and its long-horizon group. */
-void ww_scan_prefetch(const struct ww_scan *s, const struct ww_event *ev, int stage);
+void ww_scan_prefetch(struct ww_scan *s, const struct ww_event *ev, int stage);
 /* Scanners found (at most one per group and kind: a slow call only for a
  * kind its group's fast call does not cover), sorted by probes descending; array owned by s, valid until the next call or free. */
 size_t ww_scan_results(struct ww_scan *s, const struct ww_scanner **out);
