@@ -272,36 +272,51 @@ static void select_first(struct by_last *v, size_t n, size_t k)
 }
 
 /* Forget non-flagged sources idle > idle_us, then the least recently seen
- * until at most `keep` non-flagged ones remain. */
+ * until at most `keep` non-flagged ones remain. One pass forgets, moves the
+ * survivors down and indexes them anew (each slot prefetched 8 survivors
+ * before it is written); when the table is full, a pass before it marks
+ * who goes. */
 static void sweep(struct ww_scan *s, size_t keep)
 {
-    size_t live = 0;
+    int marked = keep < SIZE_MAX;
+    if (marked) {
+        size_t live = 0;
+        for (size_t k = 0; k < s->n; k++) {
+            struct src *e = &s->ents[k];
+            e->dead = !e->method && s->clk.now_us - e->last_us > s->o.idle_us;
+            live += !e->method && !e->dead;
+        }
+        if (live > keep) {
+            struct by_last *v = ww_malloc(live * sizeof *v);
+            size_t m = 0;
+            for (size_t k = 0; k < s->n; k++)
+                if (!s->ents[k].method && !s->ents[k].dead)
+                    v[m++] = (struct by_last){s->ents[k].last_us, k};
+            select_first(v, m, live - keep);
+            for (size_t j = 0; j < live - keep; j++) s->ents[v[j].idx].dead = 1;
+            ww_free(v);
+        }
+    }
+    ww_hash_clear(&s->index); /* the survivors move: index them anew */
+    uint64_t pend[8];         /* the hashes of the last 8 survivors, not indexed yet */
+    size_t w = 0, live = 0;
     for (size_t k = 0; k < s->n; k++) {
+        if (k + 4 < s->n) __builtin_prefetch(&s->ents[k + 4]);
         struct src *e = &s->ents[k];
-        e->dead = !e->method && s->clk.now_us - e->last_us > s->o.idle_us;
-        live += !e->method && !e->dead;
+        if (marked ? e->dead : !e->method && s->clk.now_us - e->last_us > s->o.idle_us) {
+            release_src(e);
+            continue;
+        }
+        live += !e->method;
+        if (w != k) s->ents[w] = *e;
+        uint64_t h = key_of(s, &s->ents[w].addr).h;
+        ww_hash_prefetch(&s->index, h);
+        if (w >= 8) ww_hash_put(&s->index, pend[w % 8], (uint32_t)(w - 8));
+        pend[w++ % 8] = h;
     }
-    if (live > keep) {
-        struct by_last *v = ww_malloc(live * sizeof *v);
-        size_t m = 0;
-        for (size_t k = 0; k < s->n; k++)
-            if (!s->ents[k].method && !s->ents[k].dead)
-                v[m++] = (struct by_last){s->ents[k].last_us, k};
-        select_first(v, m, live - keep);
-        for (size_t j = 0; j < live - keep; j++) s->ents[v[j].idx].dead = 1;
-        ww_free(v);
-        live = keep;
-    }
-    size_t w = 0;
-    for (size_t k = 0; k < s->n; k++) {
-        if (s->ents[k].dead) release_src(&s->ents[k]);
-        else s->ents[w++] = s->ents[k];
-    }
+    for (size_t j = w > 8 ? w - 8 : 0; j < w; j++) ww_hash_put(&s->index, pend[j % 8], (uint32_t)j);
     s->n = w;
     s->nlive = live;
-    ww_hash_clear(&s->index); /* the survivors moved: index them anew */
-    for (size_t k = 0; k < s->n; k++)
-        ww_hash_put(&s->index, key_of(s, &s->ents[k].addr).h, (uint32_t)k);
 }
 
 /* Does entry i's group have key k (a struct gkey)? (ctx: the detector) */
