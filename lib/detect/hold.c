@@ -30,7 +30,9 @@
  * sort it by); at a release, the part that can go on at once is sorted
  * and goes, and the rest, sorted too, becomes a run: a copy of its events
  * in order (104 bytes each with their tie hash and tag), so that handing
- * them on later reads memory in order rather than at random. The runs wait
+ * them on later reads memory in order rather than at random (more than
+ * PEND_MAX added between releases -- a day's upload in one batch, a
+ * restart's events put back -- become runs as they come). The runs wait
  * in a binary heap ordered by their first event. A release takes out the
  * runs that have events before the release point (about one per sensor
  * that sent since the last) into a small heap of their own and merges
@@ -38,11 +40,11 @@
  * back: an event costs a few comparisons among those runs, not a walk
  * down the heap of every waiting run (hundreds while one sensor lags;
  * before that, one heap of every waiting event missed the cache at each
- * of its levels). When
- * the runs hold max_events the oldest go on anyway and R moves up to them
- * (counted as forced): memory stays bounded whatever a sensor does, at the
- * price of judging early. Tags (the store's log row ids) are counted in a
- * queue in tag order, so the oldest row still holding a waiting event is
+ * of its levels). When the runs hold max_events the oldest go on anyway
+ * and R moves up to them (counted as forced): memory stays bounded
+ * whatever a sensor does, at the price of judging early. Tags (the store's
+ * log row ids) are counted in a queue in tag order, each event knowing its
+ * tag's place there, so the oldest row still holding a waiting event is
  * known in O(1): the caller must keep its rows from there on, and after a
  * restart puts their events back (ww_hold_readd) into a state loaded from
  * ww_hold_save's bytes, which leave the waiting events out:
