@@ -24,19 +24,27 @@
  *     each event older than R when it arrives is late -- counted, for the
  *     caller to store, never judged (a judged bucket is not re-opened).
  *
- * Waiting events sit in a slab (64 bytes each with their tag), ordered by
- * 24-byte nodes: time, and a hash of the fields that breaks ties in time
- * cheaply (the fields themselves only when hashes tie). What a batch adds
- * is sorted where it can go on at once; the rest, sorted too, becomes a
- * run (a sorted array of nodes). A release merges the new part with the
- * runs' released prefixes through a binary heap of runs ordered by their
- * first node: a few hundred runs whose heads stay in cache, where a heap
- * of every waiting event (hundreds of thousands while one sensor lags)
- * missed the cache at each of its levels for every event. When
- * the runs hold max_events the oldest go on anyway and R moves up to them
- * (counted as forced): memory stays bounded whatever a sensor does, at the
- * price of judging early. Tags (the store's log row ids) are counted in a
- * queue in tag order, so the oldest row still holding a waiting event is
+ * Events are ordered by time, and a hash of the fields that breaks ties in
+ * time cheaply (the fields themselves only when hashes tie). What came
+ * since the last release waits in arrival order (with 24-byte nodes to
+ * sort it by); at a release, the part that can go on at once is sorted
+ * and goes, and the rest, sorted too, becomes a run: a copy of its events
+ * in order (104 bytes each with their tie hash and tag), so that handing
+ * them on later reads memory in order rather than at random (more than
+ * PEND_MAX added between releases -- a day's upload in one batch, a
+ * restart's events put back -- become runs as they come). The runs wait
+ * in a binary heap ordered by their first event. A release takes out the
+ * runs that have events before the release point (about one per sensor
+ * that sent since the last) into a small heap of their own and merges
+ * their released prefixes with the new part; what is left of each goes
+ * back: an event costs a few comparisons among those runs, not a walk
+ * down the heap of every waiting run (hundreds while one sensor lags;
+ * before that, one heap of every waiting event missed the cache at each
+ * of its levels). When the runs hold max_events the oldest go on anyway
+ * and R moves up to them (counted as forced): memory stays bounded
+ * whatever a sensor does, at the price of judging early. Tags (the store's
+ * log row ids) are counted in a queue in tag order, each event knowing its
+ * tag's place there, so the oldest row still holding a waiting event is
  * known in O(1): the caller must keep its rows from there on, and after a
  * restart puts their events back (ww_hold_readd) into a state loaded from
  * ww_hold_save's bytes, which leave the waiting events out:
@@ -55,10 +63,12 @@
 #include "core/bytes.h"
 #include "core/mem.h"
 
-struct held { int64_t ts; uint64_t tie; uint32_t slot; };  /* a node, 24 bytes */
-struct run { struct held *node; size_t at, n; };           /* node[at .. n) wait */
-struct slot { struct ww_event ev; int64_t tag; };         /* the event it stands for */
+struct slot { struct ww_event ev; uint64_t tie, tagi; }; /* an event, its tie_of, its tag's place */
+struct held { int64_t ts; uint64_t tie; uint32_t slot; }; /* a node of pev[slot], 24 bytes */
+struct run { struct slot *ev; size_t at, n; };           /* ev[at .. n) wait, in order */
 struct tagn { int64_t tag; uint64_t n; };
+
+#define PEND_MAX 65536 /* events added between releases, past which they become a run */
 
 struct ww_hold {
     struct ww_hold_opts o;
@@ -66,18 +76,20 @@ struct ww_hold {
     uint64_t late, forced;
     struct ww_hold_sensor *s;      /* by id */
     size_t ns, scap;
-    struct slot *slab;             /* waiting events; free slots listed in freed */
-    uint32_t *freed;
-    size_t nslab, nfreed, slabcap;
-    struct run *runs;              /* a binary heap by each run's first node */
+    struct run *runs;              /* a binary heap by each run's first event */
     size_t nruns, rcap;
     size_t nh;                     /* events waiting in the runs */
-    struct held *pend;             /* added since the last release */
+    struct slot *pev;              /* added since the last release, as they came (at
+                                      most PEND_MAX: more become a run) */
+    struct held *pend;             /* ... and their nodes */
     size_t np, pcap;
     struct held *tmp;              /* held_sort's room: tcap_sort nodes */
     size_t tcap_sort;
     struct tagn *tags;             /* tags[th .. tn): waiting events per tag, in tag order */
     size_t th, tn, tcap;
+    uint64_t tbase;                /* tags[i] is tag number tbase + i (slot's tagi) */
+    struct run *act;               /* a release's runs with events before it (a heap) */
+    size_t nact, acap;
 };
 
 static int addr_cmp(const struct ww_addr *a, const struct ww_addr *b)
@@ -111,11 +123,18 @@ static uint64_t tie_of(const struct ww_event *e)
                       (uint64_t)e->action << 8 | e->outcome) ^ e->count);
 }
 
-static int held_cmp(const struct slot *slab, const struct held *a, const struct held *b)
+static int held_cmp(const struct slot *pev, const struct held *a, const struct held *b)
 {
     if (a->ts != b->ts) return a->ts < b->ts ? -1 : 1;
     if (a->tie != b->tie) return a->tie < b->tie ? -1 : 1;
-    return ev_fields(&slab[a->slot].ev, &slab[b->slot].ev);
+    return ev_fields(&pev[a->slot].ev, &pev[b->slot].ev);
+}
+
+static int slot_cmp(const struct slot *a, const struct slot *b)
+{
+    if (a->ev.ts_us != b->ev.ts_us) return a->ev.ts_us < b->ev.ts_us ? -1 : 1;
+    if (a->tie != b->tie) return a->tie < b->tie ? -1 : 1;
+    return ev_fields(&a->ev, &b->ev);
 }
 
 int ww_hold_is_stale(int64_t frontier_us, int64_t lateness_us, int64_t first_us, int64_t wm_us,
@@ -140,13 +159,13 @@ void ww_hold_free(struct ww_hold *h)
 {
     if (!h) return;
     ww_free(h->s);
-    for (size_t i = 0; i < h->nruns; i++) ww_free(h->runs[i].node);
+    for (size_t i = 0; i < h->nruns; i++) ww_free(h->runs[i].ev);
     ww_free(h->runs);
+    ww_free(h->pev);
     ww_free(h->pend);
     ww_free(h->tmp);
-    ww_free(h->slab);
-    ww_free(h->freed);
     ww_free(h->tags);
+    ww_free(h->act);
     ww_free(h);
 }
 
@@ -176,119 +195,119 @@ void ww_hold_sensor_set(struct ww_hold *h, int64_t id, int64_t birth_us, int liv
 
 /* ---- the runs and the tag queue ---- */
 
-static int run_less(const struct ww_hold *h, const struct run *a, const struct run *b)
+static int run_less(const struct run *a, const struct run *b)
 {
-    return held_cmp(h->slab, &a->node[a->at], &b->node[b->at]) < 0;
+    return slot_cmp(&a->ev[a->at], &b->ev[b->at]) < 0;
 }
 
-/* Restores the runs' heap order below position i (its first node grew). */
-static void runs_down(struct ww_hold *h, size_t i)
+/* Heaps of runs by their first event (the waiting runs, and a release's
+ * active ones): heap_down restores the order below position i of a[0 ..
+ * n) (its first event moved on), heap_push puts r in as the n-th. */
+static void heap_down(struct run *a, size_t n, size_t i)
 {
-    struct run r = h->runs[i];
+    struct run r = a[i];
     for (;;) {
         size_t c = 2 * i + 1;
-        if (c >= h->nruns) break;
-        if (c + 1 < h->nruns && run_less(h, &h->runs[c + 1], &h->runs[c])) c++;
-        if (!run_less(h, &h->runs[c], &r)) break;
-        h->runs[i] = h->runs[c];
+        if (c >= n) break;
+        if (c + 1 < n && run_less(&a[c + 1], &a[c])) c++;
+        if (!run_less(&a[c], &r)) break;
+        a[i] = a[c];
         i = c;
     }
-    h->runs[i] = r;
+    a[i] = r;
 }
 
-/* nodes[0 .. n) (sorted) become a run. */
+static void heap_push(struct run *a, size_t n, struct run r)
+{
+    size_t i = n;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!run_less(&r, &a[p])) break;
+        a[i] = a[p];
+        i = p;
+    }
+    a[i] = r;
+}
+
+static void runs_push(struct ww_hold *h, struct run r)
+{
+    if (h->nruns == h->rcap) h->runs = ww_realloc(h->runs, (h->rcap = h->rcap ? 2 * h->rcap : 64) * sizeof *h->runs);
+    heap_push(h->runs, h->nruns++, r);
+}
+
+/* The events of nodes[0 .. n) (sorted) become a run. */
 static void runs_add(struct ww_hold *h, const struct held *nodes, size_t n)
 {
     if (!n) return;
-    if (h->nruns == h->rcap) h->runs = ww_realloc(h->runs, (h->rcap = h->rcap ? 2 * h->rcap : 64) * sizeof *h->runs);
-    struct run r = {ww_malloc(n * sizeof *nodes), 0, n};
-    memcpy(r.node, nodes, n * sizeof *nodes);
-    size_t i = h->nruns++;
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (!run_less(h, &r, &h->runs[p])) break;
-        h->runs[i] = h->runs[p];
-        i = p;
-    }
-    h->runs[i] = r;
+    struct run r = {ww_malloc(n * sizeof *r.ev), 0, n};
+    for (size_t i = 0; i < n; i++) r.ev[i] = h->pev[nodes[i].slot];
+    runs_push(h, r);
     h->nh += n;
 }
 
-/* The earliest waiting node (the runs are not empty). */
-static const struct held *runs_first(const struct ww_hold *h)
+/* The earliest waiting event (the runs are not empty). */
+static const struct slot *runs_first(const struct ww_hold *h)
 {
-    return &h->runs[0].node[h->runs[0].at];
+    return &h->runs[0].ev[h->runs[0].at];
 }
 
-/* Takes the earliest waiting node out of the runs. */
-static struct held runs_pop(struct ww_hold *h)
-{
-    struct run *r = &h->runs[0];
-    struct held e = r->node[r->at++];
-    h->nh--;
-    if (r->at == r->n) { /* used up: the last run takes its place */
-        ww_free(r->node);
-        h->runs[0] = h->runs[--h->nruns];
-    } else { /* the run's next event, read when it goes on */
-        __builtin_prefetch(&h->slab[r->node[r->at].slot]);
-    }
-    if (h->nruns) runs_down(h, 0);
-    return e;
-}
-
-static void tag_add(struct ww_hold *h, int64_t tag)
+/* Counts one more waiting event of tag; returns the tag's number (tagi). */
+static uint64_t tag_add(struct ww_hold *h, int64_t tag)
 {
     if (h->tn > h->th && h->tags[h->tn - 1].tag == tag) {
         h->tags[h->tn - 1].n++;
-        return;
+        return h->tbase + h->tn - 1;
     }
     if (h->tn == h->tcap) {
         if (h->th) { /* reuse the front's room first */
             memmove(h->tags, h->tags + h->th, (h->tn - h->th) * sizeof *h->tags);
             h->tn -= h->th;
+            h->tbase += h->th;
             h->th = 0;
         }
         if (h->tn == h->tcap) h->tags = ww_realloc(h->tags, (h->tcap = h->tcap ? 2 * h->tcap : 64) * sizeof *h->tags);
     }
     h->tags[h->tn++] = (struct tagn){tag, 1};
+    return h->tbase + h->tn - 1;
 }
 
-static void tag_done(struct ww_hold *h, int64_t tag)
+/* One waiting event of tag number tagi is gone. */
+static void tag_done(struct ww_hold *h, uint64_t tagi)
 {
-    size_t lo = h->th, hi = h->tn; /* tags are increasing */
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (h->tags[mid].tag < tag) lo = mid + 1;
-        else hi = mid;
-    }
-    if (lo < h->tn && h->tags[lo].tag == tag && h->tags[lo].n) h->tags[lo].n--;
+    h->tags[tagi - h->tbase].n--;
     while (h->th < h->tn && !h->tags[h->th].n) h->th++;
-    if (h->th == h->tn) h->th = h->tn = 0;
+    if (h->th == h->tn) {
+        h->tbase += h->tn;
+        h->th = h->tn = 0;
+    }
 }
+
+static void pend_sort(struct ww_hold *h, struct held *a, size_t n);
 
 static void keep(struct ww_hold *h, const struct ww_event *ev, int64_t tag)
 {
-    uint32_t k;
-    if (h->nfreed) {
-        k = h->freed[--h->nfreed];
-    } else {
-        if (h->nslab == h->slabcap) {
-            h->slabcap = h->slabcap ? 2 * h->slabcap : 1024;
-            h->slab = ww_realloc(h->slab, h->slabcap * sizeof *h->slab);
-            h->freed = ww_realloc(h->freed, h->slabcap * sizeof *h->freed);
-        }
-        k = (uint32_t)h->nslab++;
+    if (h->np == PEND_MAX) { /* a huge batch, or a restart's events put back: a run now */
+        pend_sort(h, h->pend, h->np);
+        runs_add(h, h->pend, h->np);
+        h->np = 0;
     }
-    h->slab[k] = (struct slot){*ev, tag};
-    if (h->np == h->pcap) h->pend = ww_realloc(h->pend, (h->pcap = h->pcap ? 2 * h->pcap : 1024) * sizeof *h->pend);
-    h->pend[h->np++] = (struct held){ev->ts_us, tie_of(ev), k};
-    tag_add(h, tag);
+    if (h->np == h->pcap) {
+        h->pcap = h->pcap ? 2 * h->pcap : 1024;
+        h->pev = ww_realloc(h->pev, h->pcap * sizeof *h->pev);
+        h->pend = ww_realloc(h->pend, h->pcap * sizeof *h->pend);
+    }
+    struct slot *k = &h->pev[h->np];
+    k->ev = *ev;
+    k->tie = tie_of(ev);
+    k->tagi = tag_add(h, tag);
+    h->pend[h->np] = (struct held){ev->ts_us, k->tie, (uint32_t)h->np};
+    h->np++;
 }
 
 /* Sorts a[0 .. n) by held_cmp: a bottom-up merge sort through tmp (n
  * nodes), the comparison inlined (qsort's call per comparison through a
  * pointer was most of a release's sorting). Stable, like any merge. */
-static void held_sort(const struct slot *slab, struct held *a, size_t n, struct held *tmp)
+static void held_sort(const struct slot *pev, struct held *a, size_t n, struct held *tmp)
 {
     const size_t small = 8;
     for (size_t lo = 0; lo < n; lo += small) { /* insertion sort of short runs */
@@ -296,7 +315,7 @@ static void held_sort(const struct slot *slab, struct held *a, size_t n, struct 
         for (size_t i = lo + 1; i < hi; i++) {
             struct held x = a[i];
             size_t j = i;
-            for (; j > lo && held_cmp(slab, &x, &a[j - 1]) < 0; j--) a[j] = a[j - 1];
+            for (; j > lo && held_cmp(pev, &x, &a[j - 1]) < 0; j--) a[j] = a[j - 1];
             a[j] = x;
         }
     }
@@ -305,7 +324,7 @@ static void held_sort(const struct slot *slab, struct held *a, size_t n, struct 
         for (size_t lo = 0; lo < n; lo += 2 * width) {
             size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
             size_t i = lo, j = mid, k = lo;
-            while (i < mid && j < hi) dst[k++] = held_cmp(slab, &src[j], &src[i]) < 0 ? src[j++] : src[i++];
+            while (i < mid && j < hi) dst[k++] = held_cmp(pev, &src[j], &src[i]) < 0 ? src[j++] : src[i++];
             while (i < mid) dst[k++] = src[i++];
             while (j < hi) dst[k++] = src[j++];
         }
@@ -316,12 +335,38 @@ static void held_sort(const struct slot *slab, struct held *a, size_t n, struct 
     if (src != a) memcpy(a, src, n * sizeof *a);
 }
 
-static void emit(struct ww_hold *h, const struct held *e, const struct ww_hold_cb *cb)
+static void pend_sort(struct ww_hold *h, struct held *a, size_t n)
 {
-    const struct slot *k = &h->slab[e->slot];
-    tag_done(h, k->tag);
+    if (h->pcap > h->tcap_sort) h->tmp = ww_realloc(h->tmp, (h->tcap_sort = h->pcap) * sizeof *h->tmp);
+    held_sort(h->pev, a, n, h->tmp);
+}
+
+static void emit(struct ww_hold *h, const struct slot *k, const struct ww_hold_cb *cb)
+{
+    tag_done(h, k->tagi);
     if (cb && cb->event) cb->event(cb->ctx, &k->ev);
-    h->freed[h->nfreed++] = e->slot;
+}
+
+/* Hands on the first event of the first run of the heap a[0 .. *n) and
+ * puts that run back in order: freed when used up, or when its next event
+ * is at or past limit moved to the heap of waiting runs (a release's
+ * active heap; INT64_MAX for that heap itself). Returns the event's time. */
+static int64_t heap_take(struct ww_hold *h, struct run *a, size_t *n, int64_t limit,
+                         const struct ww_hold_cb *cb)
+{
+    const struct slot *k = &a->ev[a->at++];
+    int64_t ts = k->ev.ts_us;
+    emit(h, k, cb);
+    h->nh--;
+    if (a->at == a->n) {
+        ww_free(a->ev);
+        *a = a[--*n];
+    } else if (a->ev[a->at].ev.ts_us >= limit) {
+        runs_push(h, *a);
+        *a = a[--*n];
+    }
+    if (*n) heap_down(a, *n, 0);
+    return ts;
 }
 
 size_t ww_hold_add(struct ww_hold *h, int64_t id, int64_t tag, const struct ww_event *ev, size_t n)
@@ -401,27 +446,34 @@ size_t ww_hold_release(struct ww_hold *h, const struct ww_hold_cb *cb)
         h->pend[below++] = h->pend[i];
         h->pend[i] = t;
     }
-    if (h->np > h->tcap_sort) h->tmp = ww_realloc(h->tmp, (h->tcap_sort = h->pcap) * sizeof *h->tmp);
-    held_sort(h->slab, h->pend + below, h->np - below, h->tmp);
+    pend_sort(h, h->pend + below, h->np - below);
     runs_add(h, h->pend + below, h->np - below);
-    held_sort(h->slab, h->pend, below, h->tmp);
-    for (size_t i = 0; i < below || (h->nh && runs_first(h)->ts < h->release); out++) {
-        if (i < below && !(h->nh && runs_first(h)->ts < h->release &&
-                           held_cmp(h->slab, runs_first(h), &h->pend[i]) < 0)) {
-            if (i + 8 < below) __builtin_prefetch(&h->slab[h->pend[i + 8].slot]);
-            emit(h, &h->pend[i++], cb);
-        }
-        else {
-            struct held e = runs_pop(h);
-            emit(h, &e, cb);
+    pend_sort(h, h->pend, below);
+    /* The runs with events before the release point leave the heap of all
+     * runs for a small one of their own (about one per sensor that sent
+     * since), merged with the new part; what is left of each goes back. An
+     * event then costs a few comparisons among those, not a walk down the
+     * heap of every waiting run. */
+    while (h->nruns && runs_first(h)->ev.ts_us < h->release) {
+        struct run top = h->runs[0];
+        h->runs[0] = h->runs[--h->nruns];
+        if (h->nruns) heap_down(h->runs, h->nruns, 0);
+        if (h->nact == h->acap) h->act = ww_realloc(h->act, (h->acap = h->acap ? 2 * h->acap : 16) * sizeof *h->act);
+        heap_push(h->act, h->nact++, top);
+    }
+    for (size_t i = 0; i < below || h->nact; out++) {
+        const struct slot *k = i < below ? &h->pev[h->pend[i].slot] : NULL;
+        if (k && !(h->nact && slot_cmp(&h->act->ev[h->act->at], k) < 0)) {
+            emit(h, k, cb);
+            i++;
+        } else {
+            heap_take(h, h->act, &h->nact, h->release, cb);
         }
     }
     h->np = 0;
     while (h->nh > h->o.max_events) { /* over the bound: judged early */
-        struct held e = runs_pop(h);
-        h->release = e.ts;
+        h->release = heap_take(h, h->runs, &h->nruns, INT64_MAX, cb);
         h->forced++;
-        emit(h, &e, cb);
         out++;
     }
     return out;

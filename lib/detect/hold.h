@@ -12,7 +12,7 @@
 #include "core/wtime.h"
 
 #define WW_HOLD_LATENESS_US (26 * WW_HOUR_US) /* a day's upload, two hours late */
-#define WW_HOLD_MAX_EVENTS ((size_t)8 << 20)  /* waiting events (~90 bytes each) */
+#define WW_HOLD_MAX_EVENTS ((size_t)8 << 20)  /* waiting events (104 bytes each) */
 
 struct ww_hold_opts {
     int64_t lateness_us;   /* default WW_HOLD_LATENESS_US */

@@ -338,8 +338,6 @@ struct writer {
     struct ww_hold *hold;         /* event time in front of the detector (detect/hold.c) */
     const struct ww_known *known; /* their events skip the detector (store.h) */
     const struct ww_osdb *osdb;   /* matches SYN fingerprints (ww_store_enrich); may be NULL */
-    struct ww_event *evs;         /* apply's scratch: a batch with its os filled */
-    size_t evscap;
     char **names;                 /* OS labels read back that the database does not name alike */
     size_t nnames;
     int64_t surge_wm, saved_surge_wm, surge_saved_us;
@@ -359,6 +357,8 @@ struct writer {
     size_t bufcap;
     struct wrow *wrows;           /* flush's scratch: WROW_CHUNK rows to sort */
     uint64_t *hs;                 /* apply's scratch: the batch's sources' hashes */
+    struct ww_event *rev;         /* a round's events, copied from its submitters */
+    size_t rcap;
     size_t hscap;
     uint64_t row_ns;              /* flush's last cost per row written */
 };
@@ -1274,19 +1274,16 @@ static int apply_backscatter(struct sq_store *st, struct writer *w, int64_t id,
     return WW_OK;
 }
 
-/* Applies log row id (sensor's events) to the aggregates (agg) and to the
- * surge detector through the hold (surge: SURGE_YES; SURGE_READD puts back
- * what was waiting in the hold when its state was saved). */
+/* Applies log row id (sensor's events, the caller's copy: their os is
+ * filled here) to the aggregates (agg) and to the surge detector through
+ * the hold (surge: SURGE_YES; SURGE_READD puts back what was waiting in
+ * the hold when its state was saved). */
 static int apply(struct sq_store *st, struct writer *w, int64_t id, int64_t sensor,
-                 const struct ww_event *ev, size_t n, int agg, int surge)
+                 struct ww_event *ev, size_t n, int agg, int surge)
 {
-    if (w->osdb) { /* each SYN's fingerprint matched, for its source and the surge's sample */
-        if (n > w->evscap) w->evs = ww_realloc(w->evs, (w->evscap = n) * sizeof *w->evs);
-        memcpy(w->evs, ev, n * sizeof *ev);
+    if (w->osdb) /* each SYN's fingerprint matched, for its source and the surge's sample */
         for (size_t i = 0; i < n; i++)
-            w->evs[i].os = w->evs[i].fp.flags ? ww_osdb_match(w->osdb, &w->evs[i].fp) : 0;
-        ev = w->evs;
-    }
+            ev[i].os = ev[i].fp.flags ? ww_osdb_match(w->osdb, &ev[i].fp) : 0;
     uint64_t sens = ww_hash64((uint64_t)sensor ^ 0x5e5e5e5e5e5e5e5eULL);
     uint8_t key[17];
     /* a batch's events fall in few port-hours and port-days: the entries
@@ -1896,7 +1893,7 @@ static void writer_free(struct writer *w)
     ww_free(w->buf);
     ww_free(w->wrows);
     ww_free(w->hs);
-    ww_free(w->evs);
+    ww_free(w->rev);
     for (size_t i = 0; i < w->nnames; i++) ww_free(w->names[i]);
     ww_free(w->names);
     pthread_mutex_destroy(&w->mu);
@@ -2002,17 +1999,19 @@ static void *writer_main(void *arg)
             if (n > idcap) ids = ww_realloc(ids, (idcap = 2 * n) * sizeof *ids);
             int rc = commit_jobs(st, w, jobs, ids);
             failed = rc != 0;
-            /* the events are copied out before the submitters are let go */
-            struct applied_job { int64_t id, sensor; size_t n; struct ww_event *ev; } *todo = NULL;
-            size_t ntodo = 0, i = 0;
+            /* the events are copied out (into the writer's round buffer)
+             * before the submitters are let go */
+            struct applied_job { int64_t id, sensor; size_t n, at; } *todo = NULL;
+            size_t ntodo = 0, i = 0, nev = 0;
             for (struct job *j = jobs; j && !rc; j = j->next, i++) {
                 if (!ids[i]) continue;
                 if (!todo) todo = ww_malloc(n * sizeof *todo);
-                todo[ntodo] = (struct applied_job){ids[i], j->sensor, j->n,
-                                                   ww_malloc((j->n ? j->n : 1) * sizeof *j->ev)};
-                memcpy(todo[ntodo].ev, j->ev, j->n * sizeof *j->ev);
-                for (size_t k = 0; k < j->n; k++) todo[ntodo].ev[k].sensor = (uint16_t)j->sensor;
-                ntodo++;
+                if (nev + j->n > w->rcap)
+                    w->rev = ww_realloc(w->rev, (w->rcap = 2 * (nev + j->n)) * sizeof *w->rev);
+                memcpy(w->rev + nev, j->ev, j->n * sizeof *j->ev);
+                for (size_t k = 0; k < j->n; k++) w->rev[nev + k].sensor = (uint16_t)j->sensor;
+                todo[ntodo++] = (struct applied_job){ids[i], j->sensor, j->n, nev};
+                nev += j->n;
             }
             pthread_mutex_lock(&w->mu);
             for (struct job *j = jobs, *next; j; j = next) {
@@ -2041,10 +2040,9 @@ static void *writer_main(void *arg)
              * its own would take and drop SQLite's locks (fcntl calls) */
             if (ntodo) exec(st, "BEGIN");
             for (size_t k = 0; k < ntodo; k++) {
-                if (!w->rebuild &&
-                    apply(st, w, todo[k].id, todo[k].sensor, todo[k].ev, todo[k].n, 1, SURGE_YES))
+                if (!w->rebuild && apply(st, w, todo[k].id, todo[k].sensor, w->rev + todo[k].at,
+                                         todo[k].n, 1, SURGE_YES))
                     w->rebuild = 1;
-                ww_free(todo[k].ev);
             }
             if (!sqlite3_get_autocommit(st->db)) exec(st, "COMMIT");
             if (ntodo) snapshot_hold(w);

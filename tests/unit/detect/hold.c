@@ -5,7 +5,8 @@
  * stops holding once the lateness passes, is reported stale and back, and
  * what it sends for judged time is late; a never-reported sensor holds from
  * its birth; the buffer's bound forces releases; the loader refuses junk.
- * The rules on their own (ww_hold_point, ww_hold_order: what the ClickHouse
+ * More events at once than it sorts in one piece come out whole and in
+ * order. The rules on their own (ww_hold_point, ww_hold_order: what the ClickHouse
  * store's detector uses) give the same release point and the same sequence. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -279,4 +280,44 @@ static void rules(void)
     ww_hold_free(h);
 }
 
-TEST_MAIN(orders(); staleness(); bounded(); junk(); rules())
+/* More events at once than the hold sorts in one piece (a day's upload in
+ * one batch; a restart putting back what waited): all of them released, in
+ * ww_hold_order's order, once every sensor is past them. */
+static void big(void)
+{
+    enum { N = 140000 }; /* two pieces and a part */
+    static struct ww_event evs[N], want[N], got[N];
+    test_rand_state = 7;
+    for (int i = 0; i < N; i++) {
+        struct ww_event *e = &evs[i];
+        memset(e, 0, sizeof *e);
+        e->ts_us = T0 + (int64_t)(test_rand() % 3600) * S_US;
+        uint8_t a[4] = {10, (uint8_t)test_rand(), (uint8_t)test_rand(), (uint8_t)test_rand()};
+        ww_addr_from_v4(&e->src, a);
+        uint8_t d[4] = {192, 0, 2, (uint8_t)(test_rand() % 4)};
+        ww_addr_from_v4(&e->dst, d);
+        e->dport = (uint16_t)(test_rand() % 2 ? 23 : 445);
+        e->proto = 6;
+        e->count = 1;
+    }
+    memcpy(want, evs, sizeof evs);
+    qsort(want, N, sizeof *want, by_order);
+    for (int readd = 0; readd <= 1; readd++) {
+        struct seen seen = {.hash = 1, .last = INT64_MIN, .sorted = 1};
+        struct ww_hold_cb cb = {on_event, NULL, &seen};
+        struct ww_hold *h = fresh();
+        if (readd) ww_hold_readd(h, 1, evs, N);
+        else ww_hold_add(h, 1, 1, evs, N);
+        ww_hold_release(h, &cb);
+        CHECK_INT(seen.n, 0);  /* sensors 2 and 3 hold */
+        record = got;
+        for (int s = 1; s <= NS; s++) one(h, s, 1 + s, T0 + 2 * H_US, &seen);
+        record = NULL;
+        CHECK_INT(seen.n, N);
+        CHECK(seen.sorted && !memcmp(got, want, sizeof want));
+        CHECK_INT(ww_hold_oldest_tag(h), 2); /* the three events at T0 + 2 h wait */
+        ww_hold_free(h);
+    }
+}
+
+TEST_MAIN(orders(); staleness(); bounded(); junk(); rules(); big())
