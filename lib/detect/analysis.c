@@ -26,6 +26,7 @@
  * the same os. */
 #include "detect/analysis.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <string.h>
 #include <time.h>
@@ -209,6 +210,15 @@ static struct ww_pipe *pipe_start(struct ww_analysis *a, unsigned threads, unsig
     pthread_cond_init(&p->cv, NULL);
     for (unsigned bit = 1; bit <= BSC; bit <<= 1)
         if (detectors & bit) p->det[p->ndets++].bit = bit;
+    /* A detector's tables grow and shrink on whichever thread runs its
+     * step: with glibc's per-thread arenas and its mmap threshold moving
+     * up as large blocks are freed, a table freed in one arena was not
+     * reused by a growth in another (2 M one-shot sources: 16 MiB more a
+     * thread, past the 300 MB bound at 4). A fixed threshold makes every
+     * block of 1 MiB or more a mapping of its own, given back when freed. */
+#ifdef M_MMAP_THRESHOLD
+    if (threads > 1) mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
     for (unsigned i = 1; i < threads && p->nworkers < WORKERS_MAX; i++)
         if (!pthread_create(&p->th[p->nworkers], NULL, work, p)) p->nworkers++;
     if (!p->nworkers) p->nblocks = 1; /* then the caller runs every step */

@@ -395,15 +395,18 @@ enum seen_was {
     SEEN_WINDOW  /* seen within the window, not yet in b */
 };
 
-/* Looks (source, port) up and marks it seen in b (a series' buckets only
- * grow, so an entry never holds a bucket past its series' current one). */
+/* Looks (source, port) up and marks it seen in b. A series' buckets only
+ * grow, so an entry never holds a bucket past its series' current one; one
+ * that does (a loaded state made otherwise) is taken as seen in the window,
+ * as before the bucket answer existed, and kept. */
 static enum seen_was seen_new(struct ww_surges *s, uint64_t key, int64_t b)
 {
     key |= 1;
     uint32_t i = ww_hash_find(&s->seen_ix, seen_hash(key), same_seen, s->seen, &key);
     if (i != WW_HASH_NONE) {
         struct seen *e = &s->seen[i];
-        if (e->b >= b) return SEEN_BUCKET;
+        if (e->b == b) return SEEN_BUCKET;
+        if (e->b > b) return SEEN_WINDOW;
         enum seen_was was = e->b < b - (int64_t)s->window ? SEEN_NEW : SEEN_WINDOW;
         e->b = b;
         return was;
@@ -802,8 +805,9 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
         if (k < WW_SURGE_SLOTS && k >= r->nslots) r->nslots = k + 1;
     }
     /* a source the seen table has in this bucket already is in its source
-     * set (adding it again would change nothing) and, if anywhere, in its
-     * sample: neither is touched again */
+     * set: adding it again would change nothing, so it is not; its OS may
+     * still lower its place in the bucket's sample (bucket_lower below),
+     * which a source seen only in the window before is not in */
     enum seen_was was = seen_new(s, seen_key(ah, idx), b);
     int isnew = was == SEEN_NEW;
     ww_dcount_add(&q->tgt, th);
@@ -1095,7 +1099,7 @@ size_t ww_surges_floods(struct ww_surges *s, const struct ww_flood **out)
 
 size_t ww_surges_memory(const struct ww_surges *s)
 {
-    size_t m = sizeof *s + s->nser * sizeof(struct series) +
+    size_t m = sizeof *s + (s->nser + SER_CHUNK - 1) / SER_CHUNK * SER_CHUNK * sizeof(struct series) +
                ww_hash_most(seen_cap(s)) * sizeof *s->seen + ww_hash_bytes(&s->seen_ix) +
                s->capres * sizeof *s->res + s->capfl * sizeof *s->fl;
     for (size_t i = 0; i < SER_MAX; i++)

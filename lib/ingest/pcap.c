@@ -43,6 +43,7 @@
  * The caller drops its privileges after the open, before the first packet. */
 #include "ingest/pcap.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdio_ext.h>
@@ -294,6 +295,8 @@ static int own_fill(struct ww_pcap_reader *p, size_t n)
     return p->have >= n;
 }
 
+#define SEEK_FAILED (-100) /* own_next could not hand the stream back (errno) */
+
 /* pcap_next_ex for the records read here: the next one in place in blk.
  * One libpcap would take otherwise (cut short, longer than the snapshot,
  * the end) is left to it, from that record on: what it reads and every
@@ -319,9 +322,9 @@ static int own_next(struct ww_pcap_reader *p, struct pcap_pkthdr **h, const u_ch
             return 1;
         }
     }
-    fseeko(p->fp, p->blk_off + (off_t)p->pos, SEEK_SET);
     ww_free(p->blk);
     p->blk = NULL;
+    if (fseeko(p->fp, p->blk_off + (off_t)p->pos, SEEK_SET)) return SEEK_FAILED;
     return pcap_next_ex(p->cap->pc, h, data);
 }
 
@@ -421,6 +424,11 @@ int ww_pcap_next(struct ww_pcap_reader *p, struct ww_event *ev, enum ww_err *sta
             snprintf(msg, sizeof msg, "truncated capture: %s", pcap_geterr(p->cap->pc));
             p->st->skipped++;
             bad(p, p->st->lines + 1, msg, err_line, errbuf, errlen);
+        } else if (r == SEEK_FAILED) { /* an I/O error, strict or not */
+            *err_line = p->st->lines + 1;
+            snprintf(errbuf, errlen, "cannot seek back to packet %llu: %s",
+                     (unsigned long long)*err_line, strerror(errno));
+            p->err = WW_ERR_IO;
         }
         while (p->ahead_len) track_oldest(p); /* end of input, or a strict stop */
         ww_capture_flush(p->cap);
