@@ -13,8 +13,7 @@ set -u
 : "${WW:?WW=path/to/wormwatch}"
 for t in ip nft nmap tcpdump python3; do command -v $t >/dev/null || { echo "missing $t"; exit 1; }; done
 . "$(dirname "$0")/netns.bash"
-T=$(mktemp -d)
-trap 'netns_cleanup; rm -rf "$T"' EXIT
+netns_workdir
 fail() { echo "FAIL: $*"; exit 1; }
 netns_add S V C
 netns_link S 198.18.0.10/24,198.18.0.11/24 V 198.18.0.50/24

@@ -16,8 +16,7 @@ set -u
 : "${WW:?WW=path/to/wormwatch}"
 for t in ip nft python3; do command -v $t >/dev/null || { echo "missing $t"; exit 1; }; done
 . "$(dirname "$0")/netns.bash"
-T=$(mktemp -d)
-trap 'netns_cleanup; rm -rf "$T"' EXIT
+netns_workdir
 fail() { echo "FAIL: $*"; exit 1; }
 
 IN6="2001:db8:77:1::10 2001:db8:77:1::11 2001:db8:77:1:abcd::1 2001:db8:77:1:ffff:ffff:ffff:fffe"

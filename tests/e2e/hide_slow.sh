@@ -24,12 +24,7 @@ done
 "$WW" analyze --help 2>&1 | grep -q -- --slow-horizon ||
     { echo "FAIL: analyze keeps no long horizon (no --slow-horizon)"; exit 1; }
 . "$(dirname "$0")/netns.bash"
-T=$(mktemp -d)
-cleanup() {
-    netns_cleanup
-    if [ "${KEEP:-0}" = 1 ]; then echo "KEEP=1: files in $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
+netns_workdir
 fail() { echo "FAIL: $*"; exit 1; }
 
 NET=198.18.$((100 + $$ % 100)) # our own /24 of the benchmarking range

@@ -28,15 +28,7 @@ done
     { echo "FAIL: analyze groups no sources per prefix (no --v6-prefix)"; exit 1; }
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/netns.bash"
-T=$(mktemp -d)
-SPID= CPID=
-cleanup() {
-    [ -n "$SPID" ] && kill "$SPID" 2>/dev/null
-    [ -n "$CPID" ] && kill "$CPID" 2>/dev/null
-    netns_cleanup
-    if [ "${KEEP:-0}" = 1 ]; then echo "KEEP=1: files in $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
+netns_workdir
 fail() { echo "FAIL: $*"; exit 1; }
 
 N=48                          # the scanner's addresses
@@ -127,12 +119,12 @@ PY
 
 # sensor --block following the kernel log: real packets from the /64 dropped
 "$WW" sensor --help 2>&1 | grep -q -- --block-allow || fail "sensor has no --block-allow"
-ip netns exec $V python3 "$HERE/standin_collector.py" "$T" k1 & CPID=$!
+ip netns exec $V python3 "$HERE/standin_collector.py" "$T" k1 & netns_at_exit $!
 for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
 [ -s "$T/port" ] || fail "the stand-in collector did not start"
 : > "$T/sensor.err"
 ip netns exec $V "$WW" sensor --collector "http://127.0.0.1:$(cat "$T/port")" --key k1 --state "$T/state" \
-    --flush 0.2 --block --block-allow $P64::5 --block-ttl 1h "$T/nf.log" 2>> "$T/sensor.err" & SPID=$!
+    --flush 0.2 --block --block-allow $P64::5 --block-ttl 1h "$T/nf.log" 2>> "$T/sensor.err" & netns_at_exit $!
 for _ in $(seq 100); do grep -q 'block:' "$T/sensor.err" && break; sleep 0.1; done
 grep -qx "wormwatch sensor: block: blocked $P64::/64 for 1h, but for --allow $P64::5" "$T/sensor.err" ||
     fail "the sensor's blocks: $(cat "$T/sensor.err")"

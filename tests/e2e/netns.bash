@@ -22,9 +22,29 @@
 #                     while their parents are there to reap them) and
 #                     deletes them; KEEP=1 leaves them up and says so. For
 #                     the script's EXIT trap.
+# netns_workdir       T, a directory of the script's own, and the EXIT trap:
+#                     the processes given to netns_at_exit ended, then
+#                     netns_cleanup, then T removed (KEEP=1 keeps it and
+#                     says where)
+# netns_at_exit PID...  processes outside the namespaces, ended at exit
 # Anything else that fails exits 1.
 NETNS_ID=${NETNS_ID:-$$}
 NETNS_LIST=
+NETNS_PIDS=
+
+netns_workdir() {
+    T=$(mktemp -d)
+    trap netns_exit EXIT
+}
+
+netns_at_exit() { NETNS_PIDS="$NETNS_PIDS $*"; }
+
+netns_exit() {
+    local p
+    for p in $NETNS_PIDS; do kill "$p" 2>/dev/null; done
+    netns_cleanup
+    if [ "${KEEP:-0}" = 1 ]; then echo "KEEP=1: files in $T"; else rm -rf "$T"; fi
+}
 
 netns_add() {
     local name ns

@@ -33,12 +33,7 @@ done
 TOOL=$(dirname "$WW")/tool_osfp
 [ -x "$TOOL" ] || { echo "no $TOOL (build the tests/tools)"; exit 1; }
 . "$(dirname "$0")/netns.bash"
-T=$(mktemp -d)
-cleanup() {
-    netns_cleanup
-    if [ "${KEEP:-0}" = 1 ]; then echo "KEEP=1: files in $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
+netns_workdir
 fail() { echo "FAIL: $*"; exit 1; }
 
 # each SYN p0f reports, as p0f says and as wormwatch says: the same

@@ -15,9 +15,7 @@ for t in ip nft python3; do command -v $t >/dev/null || { echo "missing $t"; exi
     { echo "FAIL: analyze groups no sources per prefix (no --v6-prefix): nothing to block as one"; exit 1; }
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/netns.bash"
-T=$(mktemp -d)
-SPID= CPID=
-trap '[ -n "$SPID" ] && kill $SPID 2>/dev/null; [ -n "$CPID" ] && kill $CPID 2>/dev/null; netns_cleanup; rm -rf "$T"' EXIT
+netns_workdir
 fail() { echo "FAIL: $*"; exit 1; }
 netns_add N
 
@@ -37,12 +35,12 @@ PY
 "$WW" analyze --format json "$T/fw.log" > "$T/scan.json" || fail "analyze failed"
 grep -q '"src": "2001:db8:77:1::/64"' "$T/scan.json" || fail "analyze did not report the /64: $(head -c 800 "$T/scan.json")"
 
-ip netns exec "$N" python3 "$HERE/standin_collector.py" "$T" k1 & CPID=$!
+ip netns exec "$N" python3 "$HERE/standin_collector.py" "$T" k1 & netns_at_exit $!
 for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
 [ -s "$T/port" ] || fail "the stand-in collector did not start"
 : > "$T/sensor.err"
 ip netns exec "$N" "$WW" sensor --collector "http://127.0.0.1:$(cat "$T/port")" --key k1 --state "$T/state" \
-    --flush 0.2 --block --block-allow 2001:db8:77:1::5 --block-ttl 1h "$T/fw.log" 2>> "$T/sensor.err" & SPID=$!
+    --flush 0.2 --block --block-allow 2001:db8:77:1::5 --block-ttl 1h "$T/fw.log" 2>> "$T/sensor.err" & netns_at_exit $!
 for _ in $(seq 100); do [ "$(grep -c 'block:' "$T/sensor.err")" -ge 2 ] && break; sleep 0.1; done
 grep -qx 'wormwatch sensor: block: blocked 2001:db8:77:1::/64 for 1h, but for --allow 2001:db8:77:1::5' "$T/sensor.err" &&
 grep -qx 'wormwatch sensor: block: blocked 2001:db8:aa::10 for 1h' "$T/sensor.err" ||
