@@ -119,11 +119,13 @@ static void run(struct ww_analysis *a, unsigned bit, const struct ww_event *b, s
     }
 }
 
-/* This thread's CPU seconds so far (0 if the clock cannot be read). */
-static double cpu_now(void)
+/* A thread's CPU seconds so far (0 if the clock cannot be read). */
+static double cpu_of(pthread_t th)
 {
+    clockid_t c;
     struct timespec t;
-    return clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) ? 0 : (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+    if (pthread_getcpuclockid(th, &c) || clock_gettime(c, &t)) return 0;
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 /* With p->mu held: the detector whose next block is published and not
@@ -145,9 +147,9 @@ static double step(struct ww_pipe *p, struct det *d)
     d->busy = 1;
     size_t k = d->tail % p->nblocks, n = p->len[k];
     pthread_mutex_unlock(&p->mu);
-    double t0 = cpu_now();
+    double t0 = cpu_of(pthread_self());
     run(p->a, d->bit, p->blk + k * BLOCK, n);
-    double s = cpu_now() - t0;
+    double s = cpu_of(pthread_self()) - t0;
     pthread_mutex_lock(&p->mu);
     d->cpu_s += s;
     d->tail++;
@@ -259,15 +261,6 @@ void ww_analysis_event(struct ww_analysis *a, const struct ww_event *ev)
     *e = *ev;
     if (a->osdb && ev->fp.flags) e->os = os_of(a, &ev->fp);
     if (p->fill == BLOCK) publish(p, p->nblocks);
-}
-
-/* A thread's CPU seconds so far (0 if the clock cannot be read). */
-static double cpu_of(pthread_t th)
-{
-    clockid_t c;
-    struct timespec t;
-    if (pthread_getcpuclockid(th, &c) || clock_gettime(c, &t)) return 0;
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 void ww_analysis_finish(struct ww_analysis *a)
