@@ -29,11 +29,18 @@ LOG=$(mktemp -d); trap 'rm -rf "$LOG"' EXIT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
+# Each result line ends with the seconds since the test's mark (set before
+# it runs; the cases share one run, so only the first case's line has it).
+T0=
+mark() { T0=$(date +%s%N); }
 result() { # name status logfile
+    local t=""
+    [ -n "$T0" ] && t=$(( ($(date +%s%N) - T0) / 100000000 )) && t=" [$((t / 10)).$((t % 10)) s]"
+    T0=
     case $2 in
-    0)  pass=$((pass+1)); echo "PASS $1" ;;
-    77) skip=$((skip+1)); echo "SKIP $1: $(grep . "$3" | tail -1)" ;;
-    *)  fail=$((fail+1)); failed="$failed $1"; echo "FAIL $1 (exit $2)"
+    0)  pass=$((pass+1)); echo "PASS $1$t" ;;
+    77) skip=$((skip+1)); echo "SKIP $1: $(grep . "$3" | tail -1)$t" ;;
+    *)  fail=$((fail+1)); failed="$failed $1"; echo "FAIL $1 (exit $2)$t"
         sed 's/^/    /' "$3" | tail -40 ;;
     esac
 }
@@ -61,7 +68,7 @@ case_results() { # tag status logfile
 }
 
 if [ -z "${WW_RUNNER_SELFTEST:-}" ]; then
-    bash tests/selftest/run.sh > "$LOG/out" 2>&1; result "runner-selftest" $? "$LOG/out"
+    mark; bash tests/selftest/run.sh > "$LOG/out" 2>&1; result "runner-selftest" $? "$LOG/out"
 fi
 
 for B in "$@"; do
@@ -70,15 +77,15 @@ for B in "$@"; do
     fuzzbuild=$(ls "$B"/fuzz_* 2>/dev/null | head -1) # a fuzz build only fuzzes
     for t in "$B"/test_*; do
         [ -x "$t" ] && [ -z "$fuzzbuild" ] || continue
-        (cd "$ROOT" && "$t") > "$LOG/out" 2>&1
+        mark; (cd "$ROOT" && "$t") > "$LOG/out" 2>&1
         result "$tag/${t##*/}" $? "$LOG/out"
     done
     if [ -x "$B/wormwatch" ] && [ -z "$fuzzbuild" ]; then
-        python3 tests/e2e/run_cases.py "$B/wormwatch" "$E2E/cases" > "$LOG/cases" 2>&1
+        mark; python3 tests/e2e/run_cases.py "$B/wormwatch" "$E2E/cases" > "$LOG/cases" 2>&1
         case_results "$tag" $? "$LOG/cases"
         for s in "$E2E"/*.sh; do
             [ -f "$s" ] || continue
-            WW="$BD/wormwatch" bash "$s" > "$LOG/out" 2>&1
+            mark; WW="$BD/wormwatch" bash "$s" > "$LOG/out" 2>&1
             st=$?; s=${s##*/}; result "$tag/${s%.sh}" $st "$LOG/out"
         done
     fi
@@ -87,10 +94,10 @@ for B in "$@"; do
         name=${f##*/}; short=${name#fuzz_}
         regs=$(ls "$REGRESS/$short"-* 2>/dev/null)
         if [ -n "$regs" ]; then
-            "$f" $regs > "$LOG/out" 2>&1
+            mark; "$f" $regs > "$LOG/out" 2>&1
             result "$tag/$name-regressions" $? "$LOG/out"
         fi
-        work=$(mktemp -d)
+        work=$(mktemp -d); mark
         [ -d "tests/fuzz/seed/$short" ] && cp "tests/fuzz/seed/$short"/* "$work/"
         "$f" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -artifact_prefix="$work/" \
             "$work" > "$LOG/out" 2>&1
