@@ -9,7 +9,7 @@
 #    backscatter over two days of background, seen by four /22 sensors
 #    (131,000 records; SQLite calls the worm and the campaign).
 #    Each sensor's file goes, as 500-line batches, to the SQLite collector,
-#    and, as 300-line batches each to a front-end drawn at random, to the
+#    and, as 1,000-line batches each to a front-end drawn at random, to the
 #    cluster; one thread per sensor, so the sensors interleave differently
 #    on each side (clickhouse_diff.py send).
 # 3. clickhouse_diff.py compare: records per (day, port, proto) and per
@@ -93,7 +93,7 @@ start FE2 --db "$DB2"
 
 echo "sending the outbreak: SQLite $SQL_URL, front-ends $FE1_URL $FE2_URL"
 $PY send "$T/sim" "$SQL_URL" "$T/sq.keys" sim "$T/sq.ack" --batch 500 --seed 1 || fail "send to SQLite"
-$PY send "$T/sim" "$FE1_URL,$FE2_URL" "$T/ch.keys" sim "$T/ch.ack" --batch 300 --seed 2 ||
+$PY send "$T/sim" "$FE1_URL,$FE2_URL" "$T/ch.keys" sim "$T/ch.ack" --batch 1000 --seed 2 ||
     fail "send to the front-ends"
 echo "acknowledged: SQLite $(wc -l < "$T/sq.ack") batches; front-ends" \
     "$(grep -c "$FE1_URL" "$T/ch.ack") + $(grep -c "$FE2_URL" "$T/ch.ack")"
@@ -101,7 +101,7 @@ $PY settle "$SQL_URL" "$FE1_URL" "$FE2_URL" || fail "settle"
 $PY compare "$T/sim" "$SQL_URL" "$FE1_URL" "$FE2_URL" || fail "SQLite and ClickHouse answer differently"
 
 # the kill -9: four new sensors, 100-line batches, FE1 killed mid-stream
-"$WW" simulate --out "$T/sim2" --format dshield --sensors 4x/22 --duration 36h \
+"$WW" simulate --out "$T/sim2" --format dshield --sensors 4x/22 --duration 12h \
     --start 2006-08-05T00:00:00Z --seed 9 -q || fail "simulate"
 keys "$DB1" kill-00 kill-01 kill-02 kill-03 > "$T/kill.keys"
 TOTAL=$(cat "$T"/sim2/*.tsv | wc -l)
@@ -109,7 +109,7 @@ $PY send "$T/sim2" "$FE1_URL,$FE2_URL" "$T/kill.keys" kill "$T/kill.ack" --batch
     > "$T/kill.out" 2>&1 &
 SENDER=$!
 for _ in $(seq 600); do
-    [ "$(cat "$T/kill.ack" 2>/dev/null | wc -l)" -ge 60 ] && break
+    [ "$(cat "$T/kill.ack" 2>/dev/null | wc -l)" -ge 20 ] && break
     sleep 0.05
 done
 kill -9 "$FE1_PID"
