@@ -74,8 +74,8 @@
  *     sources idle for more than idle_us are forgotten;
  *   - when max_sources non-flagged sources are tracked and a new one comes,
  *     the idle ones go and, if that is not enough, the least recently seen
- *     until a quarter of max_sources is free (an O(n log n) sort every n/4
- *     new sources: O(log n) amortized per source).
+ *     until a quarter of max_sources is free (a selection, O(n) on average,
+ *     every n/4 new sources: O(1) amortized per source).
  * Flagged sources are never forgotten (they are the results); their window
  * sets are released when they are flagged.
  *
@@ -271,39 +271,43 @@ static void select_first(struct by_last *v, size_t n, size_t k)
     }
 }
 
+static int idle(const struct ww_scan *s, const struct src *e)
+{
+    return !e->method && s->clk.now_us - e->last_us > s->o.idle_us;
+}
+
+#define PEND 16 /* survivors indexed this many behind their slot's prefetch */
+
 /* Forget non-flagged sources idle > idle_us, then the least recently seen
  * until at most `keep` non-flagged ones remain. One pass forgets, moves the
- * survivors down and indexes them anew (each slot prefetched 8 survivors
- * before it is written); when the table is full, a pass before it marks
- * who goes. */
+ * survivors down and indexes them anew (each slot prefetched PEND
+ * survivors before it is written); when the table is full, a pass before
+ * it marks who goes (the idle, then the least recently seen of the rest,
+ * which it gathers). */
 static void sweep(struct ww_scan *s, size_t keep)
 {
-    int marked = keep < SIZE_MAX;
+    int marked = s->nlive > keep;
     if (marked) {
-        size_t live = 0;
+        struct by_last *v = ww_malloc(s->nlive * sizeof *v);
+        size_t m = 0;
         for (size_t k = 0; k < s->n; k++) {
             struct src *e = &s->ents[k];
-            e->dead = !e->method && s->clk.now_us - e->last_us > s->o.idle_us;
-            live += !e->method && !e->dead;
+            if (idle(s, e)) e->dead = 1;
+            else if (!e->method) v[m++] = (struct by_last){e->last_us, k};
         }
-        if (live > keep) {
-            struct by_last *v = ww_malloc(live * sizeof *v);
-            size_t m = 0;
-            for (size_t k = 0; k < s->n; k++)
-                if (!s->ents[k].method && !s->ents[k].dead)
-                    v[m++] = (struct by_last){s->ents[k].last_us, k};
-            select_first(v, m, live - keep);
-            for (size_t j = 0; j < live - keep; j++) s->ents[v[j].idx].dead = 1;
-            ww_free(v);
+        if (m > keep) {
+            select_first(v, m, m - keep);
+            for (size_t j = 0; j < m - keep; j++) s->ents[v[j].idx].dead = 1;
         }
+        ww_free(v);
     }
     ww_hash_clear(&s->index); /* the survivors move: index them anew */
-    uint64_t pend[8];         /* the hashes of the last 8 survivors, not indexed yet */
+    uint64_t pend[PEND];      /* the hashes of the last PEND survivors, not indexed yet */
     size_t w = 0, live = 0;
     for (size_t k = 0; k < s->n; k++) {
         if (k + 4 < s->n) __builtin_prefetch(&s->ents[k + 4]);
         struct src *e = &s->ents[k];
-        if (marked ? e->dead : !e->method && s->clk.now_us - e->last_us > s->o.idle_us) {
+        if (marked ? e->dead : idle(s, e)) {
             release_src(e);
             continue;
         }
@@ -311,10 +315,10 @@ static void sweep(struct ww_scan *s, size_t keep)
         if (w != k) s->ents[w] = *e;
         uint64_t h = key_of(s, &s->ents[w].addr).h;
         ww_hash_prefetch(&s->index, h);
-        if (w >= 8) ww_hash_put(&s->index, pend[w % 8], (uint32_t)(w - 8));
-        pend[w++ % 8] = h;
+        if (w >= PEND) ww_hash_put(&s->index, pend[w % PEND], (uint32_t)(w - PEND));
+        pend[w++ % PEND] = h;
     }
-    for (size_t j = w > 8 ? w - 8 : 0; j < w; j++) ww_hash_put(&s->index, pend[j % 8], (uint32_t)j);
+    for (size_t j = w > PEND ? w - PEND : 0; j < w; j++) ww_hash_put(&s->index, pend[j % PEND], (uint32_t)j);
     s->n = w;
     s->nlive = live;
 }
@@ -343,8 +347,14 @@ static struct src *insert(struct ww_scan *s, const struct ww_addr *a, uint64_t h
         s->cap *= 2;
         s->ents = ww_realloc(s->ents, s->cap * sizeof *s->ents);
     }
+    /* Copied from a zeroed entry, field by field: a compound literal is
+     * written with `rep stos`, whose start-up costs more than the 168 bytes
+     * (a tenth of the detector's time when every source is new). */
+    static const struct src empty;
     struct src *e = &s->ents[s->n];
-    *e = (struct src){.addr = *a, .first_us = ts, .last_us = ts, .epoch_us = ts};
+    memcpy(e, &empty, sizeof *e);
+    e->addr = *a;
+    e->first_us = e->last_us = e->epoch_us = ts;
     ww_hash_add(&s->index, h, (uint32_t)s->n++);
     s->nlive++;
     return e;

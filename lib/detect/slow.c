@@ -322,8 +322,9 @@ static struct grp *insert(struct ww_slow *s, const struct ww_addr *group, uint64
     if (s->nlive >= s->o.max_groups)
         sweep(s, s->o.max_groups - (s->o.max_groups + 3) / 4);
     if (s->n == s->cap) grow(s);
+    static const struct grp empty; /* copied: memset would be `rep stos` (see scan.c's insert) */
     struct grp *g = &s->ents[s->n];
-    memset(g, 0, sizeof *g);
+    memcpy(g, &empty, sizeof *g);
     g->key = *group;
     g->rep = *src;
     g->gen = gen_of(s, ts);

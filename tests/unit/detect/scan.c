@@ -1,5 +1,5 @@
 /* scan.c -- the scan detector: thresholds (vertical, horizontal,
- * block), windows, TRW, ignored sources, probe kinds, memory bound, and a
+ * block), windows (a success counted outside them), TRW, ignored sources, probe kinds, memory bound, and a
  * scanner's OS: the smallest nonzero match over its SYNs, in any order;
  * prefetch hints that change no finding. */
 #include <stdint.h>
@@ -115,6 +115,23 @@ static void thresholds(void)
     CHECK_INT(n, 0);
     CHECK_INT(ww_scan_sources(s), 2);
     ww_scan_free(s);
+
+    /* A success counts in the whole input, not in the window, whenever it
+     * comes: 10 ports, an allowed one, then 4 (5) more are 14 (15) in the
+     * window, 15 (16) in all: not flagged (flagged). Unknown outcomes, as
+     * most logs give, to one host: no walk. */
+    for (int more = 4; more <= 5; more++) {
+        s = ww_scan_new(NULL);
+        for (int p = 0; p < 10 + 1 + more; p++) {
+            struct ww_event e = ev(SRC, NET + 1, (uint16_t)(1000 + p), T0 + p * SEC);
+            if (p == 10) e.outcome = WW_OUTCOME_SUCCESS;
+            ww_scan_event(s, &e);
+        }
+        r = one(s, &n);
+        CHECK_INT(n, more == 5);
+        if (r) CHECK_INT(r->ports, 16);
+        ww_scan_free(s);
+    }
 
     /* 40 ports and 40 hosts, one a minute: never 15/25 in one 5-min window;
      * over the long horizon, 40 ports are a slow vertical scan */
