@@ -373,8 +373,10 @@ static uint8_t prefix_action(const char *s, size_t len, size_t avail)
     return WW_ACTION_UNKNOWN;
 }
 
-/* Where the value starting at p ends: the next ' ', or end. */
-static const char *to_space(const char *p, const char *end)
+/* Where the value starting at p ends: the next ' ', or end. Inline: it
+ * runs for every token longer than a word, and the call had cost 7% of
+ * reading a log (bench_parse). */
+static inline __attribute__((always_inline)) const char *to_space(const char *p, const char *end)
 {
 #if WORDWISE
     for (uint64_t w; end - p >= 8; p += 8) {
