@@ -23,6 +23,9 @@
 #define WW_MIN_S   60
 #define WW_HOUR_S  3600
 #define WW_DAY_S   86400
+/* 9999-12-31T23:59:59Z: the last second a date (and RFC 3339) can write;
+ * a time read from a log past it is no time. */
+#define WW_TIME_MAX_S INT64_C(253402300799)
 
 /* The clock now, in microseconds: ww_now_us() the wall clock (dates: what
  * an event's time is compared with), ww_mono_us() CLOCK_MONOTONIC

@@ -275,14 +275,15 @@ static size_t stamp_proxmox(const char *s, size_t len, int64_t *ts)
 }
 
 /* rsyslog "[@]SECONDS[.frac]" followed by a space; without the '@' at
- * least 9 digits (1973 on), so a stray leading number is not a time. */
+ * least 9 digits (1973 on), so a stray leading number is not a time; at
+ * most WW_TIME_MAX_S (the year 9999), which every writer can stamp. */
 static size_t stamp_epoch(const char *s, size_t len, int64_t *ts)
 {
     size_t i = s[0] == '@';
     int64_t us;
     uint64_t sec;
     const char *p = s + i;
-    if (ww_num(&p, s + (len - i < 12 ? len : i + 12), UINT64_MAX, &sec)) return 0;
+    if (ww_num(&p, s + (len - i < 12 ? len : i + 12), WW_TIME_MAX_S, &sec)) return 0;
     size_t st = i;
     i = (size_t)(p - s);
     if (!st && i < 9) return 0;
@@ -301,7 +302,7 @@ static size_t stamp_dmesg(const struct ww_parse_ctx *ctx, const char *s, size_t 
     uint64_t sec;
     while (i < len && s[i] == ' ' && i < 16) i++;
     const char *p = s + i;
-    if (ww_num(&p, s + (len - i < 12 ? len : i + 12), UINT64_MAX, &sec)) return 0;
+    if (ww_num(&p, s + (len - i < 12 ? len : i + 12), WW_TIME_MAX_S, &sec)) return 0;
     i = (size_t)(p - s);
     size_t n = frac(s + i, len - i, &us);
     if (!n) return 0;

@@ -36,8 +36,6 @@ static void fp_round_trip(const struct ww_event *ev)
         (!fp->nopt && (fp->flags & WW_FP_PAYLOAD)) ||
         !(fp->flags & WW_FP_V6) != (ev->src.family == 4))
         return;
-    if (ev->ts_us < 0 || ev->ts_us >= 253402300800LL * 1000000)
-        return; /* past 9999 (an rsyslog stamp of 12 digits): no RFC 3339 stamp holds it */
     n = ww_netfilter_format(ev, "fuzz", line, sizeof line);
     if (!n) return; /* no room for the line */
     ww_parse_ctx_init(&c);
