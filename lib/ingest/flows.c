@@ -39,6 +39,10 @@
  * entries about to leave both lists' heads and the index slots of the flows
  * about to be forgotten (a cursor on each list, list_prefetch), and a
  * packet's own slot by the reader (ww_flows_prefetch, a few packets ahead).
+ * The done list's cursor would wait on each entry in turn (each is reached
+ * through the one before, 5 minutes cold): a done entry's first-packet time
+ * (its event is out) holds a skip hint instead, the entry appended SKIP
+ * appends after it, which the cursor prefetches as it passes (done_append).
  * On each packet the clock (the largest timestamp seen, so a capture slightly
  * out of order never runs time backwards) advances, then the heads of both
  * lists are checked: a pending probe older than the timeout is decided as a
@@ -70,7 +74,11 @@ enum { F_FREE = 0, F_PENDING, F_DONE };
 /* One cache line: the key's words first, so a compare reads one line. */
 struct flow {
     uint64_t src[2], dst[2];  /* initiator, responder: the 16 address bytes */
-    int64_t first, last;      /* first packet, last activity */
+    union {
+        int64_t first;        /* pending, and until its event: the first packet's time */
+        uint32_t skip;        /* done: a hint, the entry appended SKIP later (any number) */
+    };
+    int64_t last;             /* last activity */
     uint32_t prev, next;      /* on pending or done (next: free list) */
     uint16_t sport, dport;
     uint8_t proto, tcpflags, state;
@@ -86,6 +94,7 @@ struct list {
 };
 
 #define CUR_AHEAD 6
+#define SKIP 16               /* how far ahead on the done list a cursor's step prefetches */
 
 struct ww_flows {
     struct flow *pool;        /* on a cache line (a huge page if large), in pool_mem */
@@ -95,6 +104,8 @@ struct ww_flows {
     uint32_t free;            /* free list head (entries given back) */
     uint32_t used, size;      /* entries handed out from the pool so far */
     struct list pending, done;
+    uint32_t recent[SKIP];    /* the last SKIP entries appended to done (NIL: none) */
+    uint32_t nrecent;
     int64_t timeout, now;
     ww_event_fn emit;
     void *emit_ctx;
@@ -160,6 +171,20 @@ static void list_append(struct ww_flows *f, struct list *l, uint32_t i)
  * An entry leaving the list from under the cursor sends it back to the
  * head. */
 static void list_prefetch(struct ww_flows *f, struct list *l, int slots);
+
+/* Appends i to done, and makes it the skip hint of the entry appended SKIP
+ * appends before it, if that one is still done: a cursor standing on that
+ * entry prefetches i, so the walk's next SKIP steps find their entries in
+ * the cache rather than waiting on each in turn. A done flow's event is
+ * out, so its first packet's time is free for the hint; a flow started
+ * done (emitted after this) is never its own hint's holder. */
+static void done_append(struct ww_flows *f, uint32_t i)
+{
+    uint32_t *r = &f->recent[f->nrecent++ % SKIP], y = *r;
+    if (y != NIL && y != i && f->pool[y].state == F_DONE) f->pool[y].skip = i;
+    *r = i;
+    list_append(f, &f->done, i);
+}
 
 /* ---- index ---- */
 
@@ -254,7 +279,7 @@ static void decide(struct ww_flows *f, uint32_t i, enum ww_outcome outcome)
     list_unlink(f, &f->pending, i);
     e->state = F_DONE;
     e->last = f->now;
-    list_append(f, &f->done, i);
+    done_append(f, i);
 }
 
 static void touch(struct ww_flows *f, uint32_t i)
@@ -263,7 +288,7 @@ static void touch(struct ww_flows *f, uint32_t i)
     e->last = f->now;
     if (e->state == F_DONE) {
         list_unlink(f, &f->done, i);
-        list_append(f, &f->done, i);
+        done_append(f, i);
     }
 }
 
@@ -300,7 +325,8 @@ static void start(struct ww_flows *f, const struct key *k, const struct ww_addr 
     e->first = ts;
     e->last = f->now;
     e->state = probe ? F_PENDING : F_DONE;
-    list_append(f, probe ? &f->pending : &f->done, i);
+    if (probe) list_append(f, &f->pending, i);
+    else done_append(f, i);
     if (2 * (f->index.n + 1) > f->index.mask + 1) /* keep the load <= 1/2 */
         ww_hash_resize(&f->index, 2 * ((size_t)f->index.mask + 1));
     ww_hash_put(&f->index, k->hash, i);
@@ -315,6 +341,7 @@ static void list_prefetch(struct ww_flows *f, struct list *l, int slots)
     if (slots) {
         uint32_t h = (uint32_t)flow_hash(e->proto, e->src, e->dst, e->sport, e->dport);
         __builtin_prefetch(&f->index.slot[h & f->index.mask]);
+        __builtin_prefetch(&f->pool[e->skip & (f->size - 1)]);
     }
     if (e->next != NIL) {
         __builtin_prefetch(&f->pool[e->next]);
@@ -466,6 +493,7 @@ struct ww_flows *ww_flows_new(size_t capacity, int64_t timeout_us,
     f->size = (uint32_t)n;
     f->pending.head = f->pending.tail = f->pending.cur = NIL;
     f->done.head = f->done.tail = f->done.cur = NIL;
+    memset(f->recent, 0xff, sizeof f->recent); /* NIL */
     f->timeout = timeout_us > 0 ? timeout_us : 0;
     f->now = INT64_MIN;
     f->emit = emit_fn;
