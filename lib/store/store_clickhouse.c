@@ -57,7 +57,7 @@
 #include "store/store_ch.h"
 
 #define KEYS_REFRESH_US 2000000LL /* a key added or revoked elsewhere counts within this */
-#define KEYS_FORCED_US 200000LL   /* an unknown secret reads the keys again, at most this often */
+#define KEYS_FORCED_US 200000LL   /* an unknown secret reads the keys again, at most this often (waiting its turn) */
 
 /* The schema file, embedded (cmake: ch_schema.c from clickhouse_schema.sql). */
 extern const char ww_ch_schema_sql[];
@@ -730,15 +730,29 @@ static int keys_read(struct ch_store *st, struct keys_read *r)
 
 int ch_keys_refresh(struct ch_store *st, int force)
 {
+    int64_t asked = ww_mono_us(), age = asked - st->keys_at;
+    if (st->keys_at && age < KEYS_REFRESH_US && !force) return WW_OK;
+    if (st->keys_at && age < KEYS_FORCED_US) {
+        /* Forced reads are at most one a KEYS_FORCED_US, but one asked for
+         * must read what was there when asked (a key just added: refusing
+         * it because the cache is 50 ms old was a bug), so wait for the
+         * next, unless another thread's read began since. */
+        int64_t wait = KEYS_FORCED_US - age;
+        pthread_mutex_unlock(&st->mu);
+        nanosleep(&(struct timespec){0, (long)wait * 1000}, NULL);
+        pthread_mutex_lock(&st->mu);
+        if (st->keys_at >= asked) return WW_OK;
+    }
     int64_t now = ww_mono_us();
-    if (st->keys_at && now - st->keys_at < (force ? KEYS_FORCED_US : KEYS_REFRESH_US)) return WW_OK;
     pthread_mutex_unlock(&st->mu); /* no lock over a request */
     struct keys_read r;
     int rc = keys_read(st, &r);
     pthread_mutex_lock(&st->mu);
-    if (!rc) {
+    if (!rc && now >= st->keys_at) {
         ww_free(st->keys);
         st->keys = r.k, st->nkeys = r.n, st->keys_at = now;
+    } else if (!rc) {
+        ww_free(r.k); /* another thread's read began later */
     }
     return rc;
 }

@@ -78,9 +78,12 @@ post() { # URL KEY BATCH: the status code
         -H "X-Batch-Id: $3" -H 'Content-Type: text/tab-separated-values' --data-binary "@$T/b.tsv" "$1/api/v1/submit"
 }
 [ "$(post "$URL2" "$K2" first)" = 200 ] || fail "front-end 2 refused s2's batch"
+# an unknown secret makes front-end 1 read the keys; s3, added right after,
+# must count at once, though the forced reads are at most one in 200 ms
+[ "$(post "$URL1" "$(printf '%064d' 7)" bogus)" = 401 ] || fail "an unknown secret accepted"
 "$WW" key add s3 --db "$DB" > "$T/k3" || fail "key add s3"
 K3=$(grep -oE '[0-9a-f]{64}' "$T/k3")
-[ "$(post "$URL1" "$K3" k3)" = 200 ] || fail "a key added while serving refused by front-end 1"
+st=$(post "$URL1" "$K3" k3); [ "$st" = 200 ] || fail "a key added while serving refused by front-end 1 ($st)"
 "$WW" key revoke s2 --db "$DB" || fail "revoke s2"
 sleep 2.5 # the front-ends' key cache (KEYS_REFRESH_US)
 [ "$(post "$URL1" "$K2" after1)" = 401 ] || fail "a revoked key accepted by front-end 1"
