@@ -692,20 +692,29 @@ static void call(struct ww_surges *s, struct series *q, uint16_t port, uint8_t p
     q->surge = q->last = (int)s->nres;
 }
 
-/* Count a new source's target among the bucket's heavy candidates: its number. */
-static int cand_add(struct series *q, uint64_t h, const struct ww_event *ev)
+/* The candidate holding target hash h (never 0), or -1: one pass over the
+ * eight hashes, without a branch a hash (every event asks). */
+static int cand_find(const struct series *q, uint64_t h)
 {
-    int c = -1, min = 0;
-    for (int i = 0; i < CANDS && c < 0; i++) {
-        if (q->cand_h[i] == h) c = i;
-        else if (q->cand_n[i] < q->cand_n[min]) min = i;
-    }
+    unsigned m = 0;
+    for (int i = 0; i < CANDS; i++) m |= (unsigned)(q->cand_h[i] == h) << i;
+    return m ? __builtin_ctz(m) : -1;
+}
+
+/* Count a new source's target (hash h, candidate c or -1) among the
+ * bucket's heavy candidates: its number. Not one yet, it takes the place
+ * of the first with the fewest. */
+static int cand_add(struct series *q, int c, uint64_t h, const struct ww_event *ev)
+{
     if (c < 0) {
-        uint32_t err = q->cand_h[min] ? q->cand_n[min] : 0;
-        q->cand_h[min] = h;
-        q->cand_n[min] = err;
-        q->cand[min] = (struct cand){.a = ev->dst, .err = err, .first = ev->ts_us};
-        c = min;
+        uint32_t least = q->cand_n[0];
+        c = 0;
+        for (int i = 1; i < CANDS; i++)
+            if (q->cand_n[i] < least) least = q->cand_n[i], c = i;
+        uint32_t err = q->cand_h[c] ? least : 0;
+        q->cand_h[c] = h;
+        q->cand_n[c] = err;
+        q->cand[c] = (struct cand){.a = ev->dst, .err = err, .first = ev->ts_us};
     }
     q->cand_n[c]++;
     return c;
@@ -825,9 +834,9 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
             return;
         }
     }
-    int c = !f && isnew ? cand_add(q, ch, ev) : -1;
-    for (int i = 0; i < CANDS && !f; i++)
-        if (q->cand_h[i] == ch) q->cand[i].rec += ev->count;
+    int c = f ? -1 : cand_find(q, ch);
+    if (!f && isnew) c = cand_add(q, c, ch, ev);
+    if (c >= 0) q->cand[c].rec += ev->count;
     if (isnew) {
         q->nnew++;
         news = 1;
