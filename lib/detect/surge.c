@@ -219,6 +219,10 @@ struct ww_surges {
     size_t nres, capres;
     struct ww_flood *fl;
     size_t nfl, capfl;
+    struct memo {                   /* hashes_of's: an event's, per slot among the 16 in flight */
+        uint64_t w[4], k;           /* its addresses' words; families, port, proto */
+        uint64_t ah, th, sk;        /* source and target hashes, the seen key of its dport series */
+    } memo[16];
 };
 
 void ww_surge_opts_default(struct ww_surge_opts *o)
@@ -239,6 +243,8 @@ void ww_surge_opts_default(struct ww_surge_opts *o)
 }
 
 static void seen_alloc(struct ww_surges *s, size_t cap);
+static uint64_t seen_hash(uint64_t key);
+static uint64_t seen_key(uint64_t src_hash, size_t idx);
 
 struct ww_surges *ww_surges_new(const struct ww_surge_opts *o)
 {
@@ -785,9 +791,29 @@ static struct series *series_new(struct ww_surges *s, size_t idx)
     return s->ser[idx] = &(*c)[s->nser++ % SER_CHUNK];
 }
 
+/* ev's source and target hashes and its destination port series' seen
+ * key, made once for the three prefetch stages and the event that ask
+ * again: a slot per event among the 16 in flight (analysis.c prefetches
+ * 12 ahead), checked against the event's addresses, port and protocol. */
+static const struct memo *hashes_of(struct ww_surges *s, const struct ww_event *ev)
+{
+    struct memo *m = &s->memo[(uintptr_t)ev / sizeof *ev % 16];
+    uint64_t w[4], k = (uint64_t)ev->src.family << 32 | (uint64_t)ev->dst.family << 24 |
+                       (uint64_t)ev->proto << 16 | ev->dport;
+    memcpy(w, ev->src.b, 16);
+    memcpy(w + 2, ev->dst.b, 16);
+    if ((m->w[0] ^ w[0]) | (m->w[1] ^ w[1]) | (m->w[2] ^ w[2]) | (m->w[3] ^ w[3]) | (m->k ^ k)) {
+        memcpy(m->w, w, sizeof w);
+        m->k = k;
+        m->ah = ww_addr_hash(&ev->src), m->th = ww_addr_hash(&ev->dst);
+        m->sk = seen_key(m->ah, (size_t)(ev->proto == WW_PROTO_UDP) << 16 | ev->dport);
+    }
+    return m;
+}
+
 /* One event on series idx (a destination port, or a UDP source port). */
 static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t side,
-                         const struct ww_event *ev, int64_t b)
+                         const struct ww_event *ev, int64_t b, uint64_t ah, uint64_t th, uint64_t sk)
 {
     struct series *q = s->ser[idx];
     if (!q) {
@@ -804,7 +830,6 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
     /* dispersion is over targets, or for a source port over destination
      * ports (Witty's one source port to many; Slammer's random source ports
      * to one are not it) */
-    uint64_t ah = ww_addr_hash(&ev->src), th = ww_addr_hash(&ev->dst);
     uint64_t dh = side == WW_SURGE_SPORT ? ww_hash64(ev->dport + 1u) : th, ch = dh | 1; /* 0: unused */
     struct ww_surge *r = q->surge ? &s->res[q->surge - 1] : NULL;
     unsigned k = 0;
@@ -817,7 +842,7 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
      * set: adding it again would change nothing, so it is not; its OS may
      * still lower its place in the bucket's sample (bucket_lower below),
      * which a source seen only in the window before is not in */
-    enum seen_was was = seen_new(s, seen_key(ah, idx), b);
+    enum seen_was was = seen_new(s, sk, b);
     int isnew = was == SEEN_NEW;
     ww_dcount_add(&q->tgt, th);
     int news = was != SEEN_BUCKET && ww_dcount_add(&q->src, ah);
@@ -874,11 +899,10 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
 }
 
 /* One stage of the prefetch of series idx for an event from source hash
- * ah to target th, dispersed over dh (ww_surges_prefetch). */
+ * ah to target th, dispersed over dh, its seen hash sh (ww_surges_prefetch). */
 static void prefetch_series(const struct ww_surges *s, size_t idx, uint64_t ah, uint64_t th,
-                            uint64_t dh, int stage)
+                            uint64_t dh, uint64_t sh, int stage)
 {
-    uint64_t sh = seen_hash(seen_key(ah, idx));
     if (stage == 0) {
         ww_hash_prefetch(&s->seen_ix, sh);
         __builtin_prefetch(&s->ser[idx]);
@@ -898,14 +922,15 @@ static void prefetch_series(const struct ww_surges *s, size_t idx, uint64_t ah, 
     ww_dcount_prefetch(&q->ntgt, dh);
 }
 
-void ww_surges_prefetch(const struct ww_surges *s, const struct ww_event *ev, int stage)
+void ww_surges_prefetch(struct ww_surges *s, const struct ww_event *ev, int stage)
 {
     if ((ev->proto != WW_PROTO_TCP && ev->proto != WW_PROTO_UDP) || ww_event_is_reply(ev)) return;
     size_t udp = ev->proto == WW_PROTO_UDP;
-    uint64_t ah = ww_addr_hash(&ev->src), th = ww_addr_hash(&ev->dst);
-    prefetch_series(s, udp << 16 | ev->dport, ah, th, th, stage);
+    const struct memo *m = hashes_of(s, ev);
+    prefetch_series(s, udp << 16 | ev->dport, m->ah, m->th, m->th, seen_hash(m->sk), stage);
     if (udp && s->o.sports && ev->sport && ev->sport < 32768 && ev->sport != ev->dport) /* as below */
-        prefetch_series(s, (size_t)2 << 16 | ev->sport, ah, th, ww_hash64(ev->dport + 1u), stage);
+        prefetch_series(s, (size_t)2 << 16 | ev->sport, m->ah, m->th, ww_hash64(ev->dport + 1u),
+                        seen_hash(seen_key(m->ah, (size_t)2 << 16 | ev->sport)), stage);
 }
 
 void ww_surges_event(struct ww_surges *s, const struct ww_event *ev)
@@ -931,11 +956,13 @@ void ww_surges_event(struct ww_surges *s, const struct ww_event *ev)
         else if (s->nsens == 1 && ev->sensor != s->sens0) s->nsens = 2;
     }
     size_t udp = ev->proto == WW_PROTO_UDP;
-    series_event(s, udp << 16 | ev->dport, ev->dport, WW_SURGE_DPORT, ev, b);
+    const struct memo *m = hashes_of(s, ev);
+    series_event(s, udp << 16 | ev->dport, ev->dport, WW_SURGE_DPORT, ev, b, m->ah, m->th, m->sk);
     /* Witty: one source port to random destination ports; ephemeral source
      * ports (every client's) and a port answering itself are not watched */
     if (udp && s->o.sports && ev->sport && ev->sport < 32768 && ev->sport != ev->dport)
-        series_event(s, (size_t)2 << 16 | ev->sport, ev->sport, WW_SURGE_SPORT, ev, b);
+        series_event(s, (size_t)2 << 16 | ev->sport, ev->sport, WW_SURGE_SPORT, ev, b, m->ah, m->th,
+                     seen_key(m->ah, (size_t)2 << 16 | ev->sport));
 }
 
 /* ---- a surge's kind: the trend of its new sources ----
