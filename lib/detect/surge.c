@@ -510,7 +510,8 @@ static void bucket_clear(struct series *q)
     q->nsens = 0;
     q->sp = 0, q->spn = q->sphit = 0;
     memset(q->slot, 0, sizeof q->slot);
-    memset(q->cand, 0, sizeof q->cand);
+    for (int i = 0; i < CANDS; i++) /* an unused one is all zero already: its lines not touched */
+        if (q->cand_h[i] | q->cand_n[i]) q->cand[i] = (struct cand){0};
     memset(q->cand_h, 0, sizeof q->cand_h);
     memset(q->cand_n, 0, sizeof q->cand_n);
     q->nsmp = 0;
@@ -1494,6 +1495,7 @@ static void load_series(struct rbuf *r, struct ww_surges *s, unsigned version)
                 c->first = get_i(r);
                 c->rec = get(r, 8);
                 if (c->err > q->cand_n[j]) fail(r, "surge state: candidate count below its error");
+                if (!q->cand_h[j] && !q->cand_n[j]) *c = (struct cand){0}; /* unused: as bucket_clear expects */
                 if (c->first < -SAVE_T_LIMIT || c->first > SAVE_T_LIMIT)
                     fail(r, "surge state: candidate time out of range");
             }
