@@ -200,6 +200,7 @@ struct ww_surges {
     int64_t learn_until;            /* buckets before this are not baseline */
     int phased;                     /* buckets divide an hour: the baseline keeps 24 phases */
     int64_t per_hour;               /* buckets an hour, when phased */
+    uint64_t per_day;               /* buckets a day per phase: a phase's mean is used from then */
     int64_t now_us;                 /* the latest event's time */
     int64_t sb;                     /* the latest event's bucket */
     int64_t last_b, last_lo;        /* the last event's bucket, its start in us (derived, not saved) */
@@ -257,6 +258,7 @@ struct ww_surges *ww_surges_new(const struct ww_surge_opts *o)
     if (s->window < 1) s->window = 1;
     s->phased = s->o.bucket_us <= WW_HOUR_US && WW_HOUR_US % s->o.bucket_us == 0;
     s->per_hour = s->phased ? WW_HOUR_US / s->o.bucket_us : 1;
+    s->per_day = (uint64_t)(WW_DAY_US / s->o.bucket_us) / PHASES;
     s->last_lo = INT64_MAX; /* no last bucket yet: only INT64_MAX itself is in */
     s->last_b = ww_floordiv(INT64_MAX, s->o.bucket_us); /* "it", and that is its bucket */
     seen_alloc(s, 1024);
@@ -447,8 +449,7 @@ static void expect(const struct ww_surges *s, struct series *q, int64_t b)
     q->e = q->x.mean;
     if (s->phased) {
         unsigned ph = phase_of(s, b);
-        uint64_t per_day = (uint64_t)(WW_DAY_US / s->o.bucket_us) / PHASES;
-        if (q->phase_n[ph] >= per_day) q->e = q->phase_mean[ph];
+        if (q->phase_n[ph] >= s->per_day) q->e = q->phase_mean[ph];
     }
     q->spread = floor_spread(q->x.var, q->e);
 }
@@ -458,13 +459,10 @@ static double stat_x(const struct ww_surges *s, const struct series *q)
     return s->o.stat == WW_SURGE_SOURCES ? (double)ww_dcount_count(&q->src) : (double)q->nnew;
 }
 
-/* Fold closed bucket b (value x; S, T) of q into its baselines. */
-static void fold(struct ww_surges *s, struct series *q, int64_t b, double x, double S, double T)
+/* Fold closed bucket b of q, its values xc, S, T clipped already, into its
+ * baselines (q->e: the expectation b was judged by). */
+static void fold_in(struct ww_surges *s, struct series *q, int64_t b, double xc, double S, double T)
 {
-    expect(s, q, b);
-    int warm = q->nbuckets >= s->o.warmup_buckets; /* clip only a known baseline */
-    double cap = q->e + s->o.z_hold * q->spread;
-    double xc = x < cap || !warm ? x : cap;
     if (b < s->learn_until) return; /* the seen table is still learning */
     if (q->nbuckets < s->window) q->nbuckets++;
     ewm_add(&q->x, xc, q->nbuckets > 1 ? q->e : xc, s->window);
@@ -475,10 +473,35 @@ static void fold(struct ww_surges *s, struct series *q, int64_t b, double x, dou
         double a = 1.0 / (double)(q->phase_n[ph] < wp ? q->phase_n[ph] : (wp ? wp : 1));
         q->phase_mean[ph] += a * (xc - q->phase_mean[ph]);
     }
+    ewm_add(&q->s, S, q->s.mean, s->window);
+    ewm_add(&q->t, T, q->t.mean, s->window);
+}
+
+/* Fold closed bucket b (value x; S, T) of q into its baselines. */
+static void fold(struct ww_surges *s, struct series *q, int64_t b, double x, double S, double T)
+{
+    expect(s, q, b);
+    if (b < s->learn_until) return;
+    int warm = q->nbuckets >= s->o.warmup_buckets; /* clip only a known baseline */
+    double cap = q->e + s->o.z_hold * q->spread;
     double sc = q->s.mean + s->o.z_hold * floor_spread(q->s.var, q->s.mean);
     double tc = q->t.mean + s->o.z_hold * floor_spread(q->t.var, q->t.mean);
-    ewm_add(&q->s, S < sc || !warm ? S : sc, q->s.mean, s->window);
-    ewm_add(&q->t, T < tc || !warm ? T : tc, q->t.mean, s->window);
+    fold_in(s, q, b, x < cap || !warm ? x : cap, S < sc || !warm ? S : sc, T < tc || !warm ? T : tc);
+}
+
+/* fold(s, q, b, 0, 0, 0) for an empty bucket, most of a sparse port's: a
+ * zero is never above a clip that is not below zero (a spread is >= 1), so
+ * where nothing is negative its spreads (five square roots) are not made;
+ * q->spread is left for roll's expect. */
+static void fold_empty(struct ww_surges *s, struct series *q, int64_t b)
+{
+    q->e = q->x.mean;
+    if (s->phased) {
+        unsigned ph = phase_of(s, b);
+        if (q->phase_n[ph] >= s->per_day) q->e = q->phase_mean[ph];
+    }
+    if (s->o.z_hold >= 0 && q->e >= 0 && q->s.mean >= 0 && q->t.mean >= 0) fold_in(s, q, b, 0, 0, 0);
+    else fold(s, q, b, 0, 0, 0);
 }
 
 /* Zero history for a series born at bucket b after the learning period:
@@ -540,7 +563,7 @@ static void roll(struct ww_surges *s, struct series *q, int64_t nb)
         q->surge = 0;
         for (int i = 0; i < FLOODS; i++) q->fl[i].i = 0;
         if (gap > (int64_t)s->window) gap = (int64_t)s->window;
-        for (int64_t g = 1; g <= gap; g++) fold(s, q, nb - gap - 1 + g, 0, 0, 0);
+        for (int64_t g = 1; g <= gap; g++) fold_empty(s, q, nb - gap - 1 + g);
     }
     bucket_clear(q);
     q->b = nb;
