@@ -517,6 +517,9 @@ static void zero_history(const struct ww_surges *s, struct series *q, int64_t b)
     q->x.n = q->s.n = q->t.n = (uint32_t)k;
     if (!s->phased) return;
     int64_t per = WW_HOUR_US / s->o.bucket_us, lo = b - k; /* buckets [lo, b) */
+    int64_t days = k / (PHASES * per); /* whole days: per buckets to every phase */
+    for (int ph = 0; days && ph < PHASES; ph++) q->phase_n[ph] += (uint32_t)(days * per);
+    lo += days * PHASES * per; /* the rest hour by hour */
     for (int64_t h = ww_floordiv(lo, per); h <= ww_floordiv(b - 1, per); h++) {
         int64_t from = h * per > lo ? h * per : lo, to = (h + 1) * per < b ? (h + 1) * per : b;
         q->phase_n[phase_of(s, h * per)] += (uint32_t)(to - from);
