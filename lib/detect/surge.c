@@ -200,6 +200,7 @@ struct ww_surges {
     int64_t learn_until;            /* buckets before this are not baseline */
     int phased;                     /* buckets divide an hour: the baseline keeps 24 phases */
     int64_t per_hour;               /* buckets an hour, when phased */
+    uint64_t per_day;               /* buckets a day per phase: a phase's mean is used from then */
     int64_t now_us;                 /* the latest event's time */
     int64_t sb;                     /* the latest event's bucket */
     int64_t last_b, last_lo;        /* the last event's bucket, its start in us (derived, not saved) */
@@ -219,6 +220,10 @@ struct ww_surges {
     size_t nres, capres;
     struct ww_flood *fl;
     size_t nfl, capfl;
+    struct memo {                   /* hashes_of's: an event's, per slot among the 16 in flight */
+        uint64_t w[4], k;           /* its addresses' words; families, port, proto */
+        uint64_t ah, th, sk;        /* source and target hashes, the seen key of its dport series */
+    } memo[16];
 };
 
 void ww_surge_opts_default(struct ww_surge_opts *o)
@@ -239,6 +244,8 @@ void ww_surge_opts_default(struct ww_surge_opts *o)
 }
 
 static void seen_alloc(struct ww_surges *s, size_t cap);
+static uint64_t seen_hash(uint64_t key);
+static uint64_t seen_key(uint64_t src_hash, size_t idx);
 
 struct ww_surges *ww_surges_new(const struct ww_surge_opts *o)
 {
@@ -251,6 +258,7 @@ struct ww_surges *ww_surges_new(const struct ww_surge_opts *o)
     if (s->window < 1) s->window = 1;
     s->phased = s->o.bucket_us <= WW_HOUR_US && WW_HOUR_US % s->o.bucket_us == 0;
     s->per_hour = s->phased ? WW_HOUR_US / s->o.bucket_us : 1;
+    s->per_day = (uint64_t)(WW_DAY_US / s->o.bucket_us) / PHASES;
     s->last_lo = INT64_MAX; /* no last bucket yet: only INT64_MAX itself is in */
     s->last_b = ww_floordiv(INT64_MAX, s->o.bucket_us); /* "it", and that is its bucket */
     seen_alloc(s, 1024);
@@ -441,8 +449,7 @@ static void expect(const struct ww_surges *s, struct series *q, int64_t b)
     q->e = q->x.mean;
     if (s->phased) {
         unsigned ph = phase_of(s, b);
-        uint64_t per_day = (uint64_t)(WW_DAY_US / s->o.bucket_us) / PHASES;
-        if (q->phase_n[ph] >= per_day) q->e = q->phase_mean[ph];
+        if (q->phase_n[ph] >= s->per_day) q->e = q->phase_mean[ph];
     }
     q->spread = floor_spread(q->x.var, q->e);
 }
@@ -452,13 +459,10 @@ static double stat_x(const struct ww_surges *s, const struct series *q)
     return s->o.stat == WW_SURGE_SOURCES ? (double)ww_dcount_count(&q->src) : (double)q->nnew;
 }
 
-/* Fold closed bucket b (value x; S, T) of q into its baselines. */
-static void fold(struct ww_surges *s, struct series *q, int64_t b, double x, double S, double T)
+/* Fold closed bucket b of q, its values xc, S, T clipped already, into its
+ * baselines (q->e: the expectation b was judged by). */
+static void fold_in(struct ww_surges *s, struct series *q, int64_t b, double xc, double S, double T)
 {
-    expect(s, q, b);
-    int warm = q->nbuckets >= s->o.warmup_buckets; /* clip only a known baseline */
-    double cap = q->e + s->o.z_hold * q->spread;
-    double xc = x < cap || !warm ? x : cap;
     if (b < s->learn_until) return; /* the seen table is still learning */
     if (q->nbuckets < s->window) q->nbuckets++;
     ewm_add(&q->x, xc, q->nbuckets > 1 ? q->e : xc, s->window);
@@ -469,10 +473,35 @@ static void fold(struct ww_surges *s, struct series *q, int64_t b, double x, dou
         double a = 1.0 / (double)(q->phase_n[ph] < wp ? q->phase_n[ph] : (wp ? wp : 1));
         q->phase_mean[ph] += a * (xc - q->phase_mean[ph]);
     }
+    ewm_add(&q->s, S, q->s.mean, s->window);
+    ewm_add(&q->t, T, q->t.mean, s->window);
+}
+
+/* Fold closed bucket b (value x; S, T) of q into its baselines. */
+static void fold(struct ww_surges *s, struct series *q, int64_t b, double x, double S, double T)
+{
+    expect(s, q, b);
+    if (b < s->learn_until) return;
+    int warm = q->nbuckets >= s->o.warmup_buckets; /* clip only a known baseline */
+    double cap = q->e + s->o.z_hold * q->spread;
     double sc = q->s.mean + s->o.z_hold * floor_spread(q->s.var, q->s.mean);
     double tc = q->t.mean + s->o.z_hold * floor_spread(q->t.var, q->t.mean);
-    ewm_add(&q->s, S < sc || !warm ? S : sc, q->s.mean, s->window);
-    ewm_add(&q->t, T < tc || !warm ? T : tc, q->t.mean, s->window);
+    fold_in(s, q, b, x < cap || !warm ? x : cap, S < sc || !warm ? S : sc, T < tc || !warm ? T : tc);
+}
+
+/* fold(s, q, b, 0, 0, 0) for an empty bucket, most of a sparse port's: a
+ * zero is never above a clip that is not below zero (a spread is >= 1), so
+ * where nothing is negative its spreads (five square roots) are not made;
+ * q->spread is left for roll's expect. */
+static void fold_empty(struct ww_surges *s, struct series *q, int64_t b)
+{
+    q->e = q->x.mean;
+    if (s->phased) {
+        unsigned ph = phase_of(s, b);
+        if (q->phase_n[ph] >= s->per_day) q->e = q->phase_mean[ph];
+    }
+    if (s->o.z_hold >= 0 && q->e >= 0 && q->s.mean >= 0 && q->t.mean >= 0) fold_in(s, q, b, 0, 0, 0);
+    else fold(s, q, b, 0, 0, 0);
 }
 
 /* Zero history for a series born at bucket b after the learning period:
@@ -488,6 +517,9 @@ static void zero_history(const struct ww_surges *s, struct series *q, int64_t b)
     q->x.n = q->s.n = q->t.n = (uint32_t)k;
     if (!s->phased) return;
     int64_t per = WW_HOUR_US / s->o.bucket_us, lo = b - k; /* buckets [lo, b) */
+    int64_t days = k / (PHASES * per); /* whole days: per buckets to every phase */
+    for (int ph = 0; days && ph < PHASES; ph++) q->phase_n[ph] += (uint32_t)(days * per);
+    lo += days * PHASES * per; /* the rest hour by hour */
     for (int64_t h = ww_floordiv(lo, per); h <= ww_floordiv(b - 1, per); h++) {
         int64_t from = h * per > lo ? h * per : lo, to = (h + 1) * per < b ? (h + 1) * per : b;
         q->phase_n[phase_of(s, h * per)] += (uint32_t)(to - from);
@@ -504,7 +536,8 @@ static void bucket_clear(struct series *q)
     q->nsens = 0;
     q->sp = 0, q->spn = q->sphit = 0;
     memset(q->slot, 0, sizeof q->slot);
-    memset(q->cand, 0, sizeof q->cand);
+    for (int i = 0; i < CANDS; i++) /* an unused one is all zero already: its lines not touched */
+        if (q->cand_h[i] | q->cand_n[i]) q->cand[i] = (struct cand){0};
     memset(q->cand_h, 0, sizeof q->cand_h);
     memset(q->cand_n, 0, sizeof q->cand_n);
     q->nsmp = 0;
@@ -533,7 +566,7 @@ static void roll(struct ww_surges *s, struct series *q, int64_t nb)
         q->surge = 0;
         for (int i = 0; i < FLOODS; i++) q->fl[i].i = 0;
         if (gap > (int64_t)s->window) gap = (int64_t)s->window;
-        for (int64_t g = 1; g <= gap; g++) fold(s, q, nb - gap - 1 + g, 0, 0, 0);
+        for (int64_t g = 1; g <= gap; g++) fold_empty(s, q, nb - gap - 1 + g);
     }
     bucket_clear(q);
     q->b = nb;
@@ -692,20 +725,29 @@ static void call(struct ww_surges *s, struct series *q, uint16_t port, uint8_t p
     q->surge = q->last = (int)s->nres;
 }
 
-/* Count a new source's target among the bucket's heavy candidates: its number. */
-static int cand_add(struct series *q, uint64_t h, const struct ww_event *ev)
+/* The candidate holding target hash h (never 0), or -1: one pass over the
+ * eight hashes, without a branch a hash (every event asks). */
+static int cand_find(const struct series *q, uint64_t h)
 {
-    int c = -1, min = 0;
-    for (int i = 0; i < CANDS && c < 0; i++) {
-        if (q->cand_h[i] == h) c = i;
-        else if (q->cand_n[i] < q->cand_n[min]) min = i;
-    }
+    unsigned m = 0;
+    for (int i = 0; i < CANDS; i++) m |= (unsigned)(q->cand_h[i] == h) << i;
+    return m ? __builtin_ctz(m) : -1;
+}
+
+/* Count a new source's target (hash h, candidate c or -1) among the
+ * bucket's heavy candidates: its number. Not one yet, it takes the place
+ * of the first with the fewest. */
+static int cand_add(struct series *q, int c, uint64_t h, const struct ww_event *ev)
+{
     if (c < 0) {
-        uint32_t err = q->cand_h[min] ? q->cand_n[min] : 0;
-        q->cand_h[min] = h;
-        q->cand_n[min] = err;
-        q->cand[min] = (struct cand){.a = ev->dst, .err = err, .first = ev->ts_us};
-        c = min;
+        uint32_t least = q->cand_n[0];
+        c = 0;
+        for (int i = 1; i < CANDS; i++)
+            if (q->cand_n[i] < least) least = q->cand_n[i], c = i;
+        uint32_t err = q->cand_h[c] ? least : 0;
+        q->cand_h[c] = h;
+        q->cand_n[c] = err;
+        q->cand[c] = (struct cand){.a = ev->dst, .err = err, .first = ev->ts_us};
     }
     q->cand_n[c]++;
     return c;
@@ -776,9 +818,29 @@ static struct series *series_new(struct ww_surges *s, size_t idx)
     return s->ser[idx] = &(*c)[s->nser++ % SER_CHUNK];
 }
 
+/* ev's source and target hashes and its destination port series' seen
+ * key, made once for the three prefetch stages and the event that ask
+ * again: a slot per event among the 16 in flight (analysis.c prefetches
+ * 12 ahead), checked against the event's addresses, port and protocol. */
+static const struct memo *hashes_of(struct ww_surges *s, const struct ww_event *ev)
+{
+    struct memo *m = &s->memo[(uintptr_t)ev / sizeof *ev % 16];
+    uint64_t w[4], k = (uint64_t)ev->src.family << 32 | (uint64_t)ev->dst.family << 24 |
+                       (uint64_t)ev->proto << 16 | ev->dport;
+    memcpy(w, ev->src.b, 16);
+    memcpy(w + 2, ev->dst.b, 16);
+    if ((m->w[0] ^ w[0]) | (m->w[1] ^ w[1]) | (m->w[2] ^ w[2]) | (m->w[3] ^ w[3]) | (m->k ^ k)) {
+        memcpy(m->w, w, sizeof w);
+        m->k = k;
+        m->ah = ww_addr_hash(&ev->src), m->th = ww_addr_hash(&ev->dst);
+        m->sk = seen_key(m->ah, (size_t)(ev->proto == WW_PROTO_UDP) << 16 | ev->dport);
+    }
+    return m;
+}
+
 /* One event on series idx (a destination port, or a UDP source port). */
 static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t side,
-                         const struct ww_event *ev, int64_t b)
+                         const struct ww_event *ev, int64_t b, uint64_t ah, uint64_t th, uint64_t sk)
 {
     struct series *q = s->ser[idx];
     if (!q) {
@@ -795,7 +857,6 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
     /* dispersion is over targets, or for a source port over destination
      * ports (Witty's one source port to many; Slammer's random source ports
      * to one are not it) */
-    uint64_t ah = ww_addr_hash(&ev->src), th = ww_addr_hash(&ev->dst);
     uint64_t dh = side == WW_SURGE_SPORT ? ww_hash64(ev->dport + 1u) : th, ch = dh | 1; /* 0: unused */
     struct ww_surge *r = q->surge ? &s->res[q->surge - 1] : NULL;
     unsigned k = 0;
@@ -808,7 +869,7 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
      * set: adding it again would change nothing, so it is not; its OS may
      * still lower its place in the bucket's sample (bucket_lower below),
      * which a source seen only in the window before is not in */
-    enum seen_was was = seen_new(s, seen_key(ah, idx), b);
+    enum seen_was was = seen_new(s, sk, b);
     int isnew = was == SEEN_NEW;
     ww_dcount_add(&q->tgt, th);
     int news = was != SEEN_BUCKET && ww_dcount_add(&q->src, ah);
@@ -825,9 +886,9 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
             return;
         }
     }
-    int c = !f && isnew ? cand_add(q, ch, ev) : -1;
-    for (int i = 0; i < CANDS && !f; i++)
-        if (q->cand_h[i] == ch) q->cand[i].rec += ev->count;
+    int c = f ? -1 : cand_find(q, ch);
+    if (!f && isnew) c = cand_add(q, c, ch, ev);
+    if (c >= 0) q->cand[c].rec += ev->count;
     if (isnew) {
         q->nnew++;
         news = 1;
@@ -865,11 +926,10 @@ static void series_event(struct ww_surges *s, size_t idx, uint16_t port, uint8_t
 }
 
 /* One stage of the prefetch of series idx for an event from source hash
- * ah to target th, dispersed over dh (ww_surges_prefetch). */
+ * ah to target th, dispersed over dh, its seen hash sh (ww_surges_prefetch). */
 static void prefetch_series(const struct ww_surges *s, size_t idx, uint64_t ah, uint64_t th,
-                            uint64_t dh, int stage)
+                            uint64_t dh, uint64_t sh, int stage)
 {
-    uint64_t sh = seen_hash(seen_key(ah, idx));
     if (stage == 0) {
         ww_hash_prefetch(&s->seen_ix, sh);
         __builtin_prefetch(&s->ser[idx]);
@@ -889,14 +949,15 @@ static void prefetch_series(const struct ww_surges *s, size_t idx, uint64_t ah, 
     ww_dcount_prefetch(&q->ntgt, dh);
 }
 
-void ww_surges_prefetch(const struct ww_surges *s, const struct ww_event *ev, int stage)
+void ww_surges_prefetch(struct ww_surges *s, const struct ww_event *ev, int stage)
 {
     if ((ev->proto != WW_PROTO_TCP && ev->proto != WW_PROTO_UDP) || ww_event_is_reply(ev)) return;
     size_t udp = ev->proto == WW_PROTO_UDP;
-    uint64_t ah = ww_addr_hash(&ev->src), th = ww_addr_hash(&ev->dst);
-    prefetch_series(s, udp << 16 | ev->dport, ah, th, th, stage);
+    const struct memo *m = hashes_of(s, ev);
+    prefetch_series(s, udp << 16 | ev->dport, m->ah, m->th, m->th, seen_hash(m->sk), stage);
     if (udp && s->o.sports && ev->sport && ev->sport < 32768 && ev->sport != ev->dport) /* as below */
-        prefetch_series(s, (size_t)2 << 16 | ev->sport, ah, th, ww_hash64(ev->dport + 1u), stage);
+        prefetch_series(s, (size_t)2 << 16 | ev->sport, m->ah, m->th, ww_hash64(ev->dport + 1u),
+                        seen_hash(seen_key(m->ah, (size_t)2 << 16 | ev->sport)), stage);
 }
 
 void ww_surges_event(struct ww_surges *s, const struct ww_event *ev)
@@ -922,11 +983,13 @@ void ww_surges_event(struct ww_surges *s, const struct ww_event *ev)
         else if (s->nsens == 1 && ev->sensor != s->sens0) s->nsens = 2;
     }
     size_t udp = ev->proto == WW_PROTO_UDP;
-    series_event(s, udp << 16 | ev->dport, ev->dport, WW_SURGE_DPORT, ev, b);
+    const struct memo *m = hashes_of(s, ev);
+    series_event(s, udp << 16 | ev->dport, ev->dport, WW_SURGE_DPORT, ev, b, m->ah, m->th, m->sk);
     /* Witty: one source port to random destination ports; ephemeral source
      * ports (every client's) and a port answering itself are not watched */
     if (udp && s->o.sports && ev->sport && ev->sport < 32768 && ev->sport != ev->dport)
-        series_event(s, (size_t)2 << 16 | ev->sport, ev->sport, WW_SURGE_SPORT, ev, b);
+        series_event(s, (size_t)2 << 16 | ev->sport, ev->sport, WW_SURGE_SPORT, ev, b, m->ah, m->th,
+                     seen_key(m->ah, (size_t)2 << 16 | ev->sport));
 }
 
 /* ---- a surge's kind: the trend of its new sources ----
@@ -1458,6 +1521,7 @@ static void load_series(struct rbuf *r, struct ww_surges *s, unsigned version)
                 c->first = get_i(r);
                 c->rec = get(r, 8);
                 if (c->err > q->cand_n[j]) fail(r, "surge state: candidate count below its error");
+                if (!q->cand_h[j] && !q->cand_n[j]) *c = (struct cand){0}; /* unused: as bucket_clear expects */
                 if (c->first < -SAVE_T_LIMIT || c->first > SAVE_T_LIMIT)
                     fail(r, "surge state: candidate time out of range");
             }

@@ -88,7 +88,7 @@ void ww_surges_event(struct ww_surges *s, const struct ww_event *ev);
 /* A hint: ev comes soon. Stage 0 (furthest ahead) brings in its seen slot
  * and the series pointer, 1 the series, 2 the slots of the series'
  * distinct counters. */
-void ww_surges_prefetch(const struct ww_surges *s, const struct ww_event *ev, int stage);
+void ww_surges_prefetch(struct ww_surges *s, const struct ww_event *ev, int stage);
 /* Surges called so far, by alert time; owned by s, valid until the next call. */
 size_t ww_surges_results(struct ww_surges *s, const struct ww_surge **out);
 /* The surge's kind and growth in words, into buf ("spreading: new sources
