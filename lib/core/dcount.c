@@ -23,6 +23,15 @@
  * once, finding the value or the empty slot it then takes.
  * The struct is 16 bytes; nothing is allocated below two distinct values.
  *
+ * The detectors make some sets again and again (a port's sources and
+ * targets each bucket: surge.c, ports.c), and a busy one grew through
+ * every table size each time: ww_dcount_clear empties a counter but keeps
+ * the table the set just emptied needed (lg_for its n), so a table may
+ * hold fewer than two values. What it keeps is bounded by what the set
+ * held: a smaller set's table is given back for one of its size, an HLL's
+ * set starts again in the largest table (2 KiB, not the 4.2 KiB sketch:
+ * counts stay exact to 128).
+ *
  * Encoding, every integer little-endian (core/bytes.h):
  *
  *   exact   u8 0, u8 n (0..128), n x u64 member, in increasing order
@@ -179,6 +188,30 @@ void ww_dcount_release(struct ww_dcount *dc)
     if (dc->lg == WW_DCOUNT_LG_HLL) ww_hll_free(dc->u.hll);
     else if (dc->lg) ww_free(dc->u.set);
     ww_dcount_init(dc);
+}
+
+/* The table size the growing in ww_dcount_add gives n members: 0 (inline)
+ * for n <= 1. */
+static unsigned lg_for(uint32_t n)
+{
+    unsigned lg = LG_MIN;
+    if (n <= 1) return 0;
+    while (lg < LG_MAX && n * 4 > 3u << lg) lg++;
+    return lg;
+}
+
+void ww_dcount_clear(struct ww_dcount *dc)
+{
+    unsigned lg = dc->lg == WW_DCOUNT_LG_HLL ? LG_MAX : lg_for(dc->n);
+    if (lg == dc->lg) {
+        if (lg) memset(dc->u.set, 0, ((size_t)1 << lg) * sizeof *dc->u.set);
+    } else {
+        ww_dcount_release(dc);
+        if (lg) dc->u.set = ww_calloc((size_t)1 << lg, sizeof *dc->u.set);
+        dc->lg = (uint8_t)lg;
+    }
+    dc->n = 0;
+    dc->zero = 0;
 }
 
 size_t ww_dcount_bytes(const struct ww_dcount *dc)
