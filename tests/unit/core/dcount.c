@@ -3,7 +3,8 @@
  * round trips of every mode (the bytes a function of the set: insertion
  * order does not show), streams and whole blobs, the store's older 'E'/'H'
  * blobs, and every corruption refused with the counter left empty; a
- * clear keeping the table the set needed, and going on as a fresh one. */
+ * clear keeping the table the set needed, a reserve making it, and either
+ * going on as a fresh counter. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -289,6 +290,22 @@ static void test_clear(void)
     CHECK(same_as_fresh(&dc, 0, 1, 0) && ww_dcount_count(&dc) == 1);
     ww_dcount_release(&dc);
     CHECK_INT(ww_dcount_bytes(&dc), 0);
+
+    /* reserve: the table n values would grow to, on an empty counter only */
+    ww_dcount_reserve(&dc, 1);
+    CHECK_INT(ww_dcount_bytes(&dc), 0);         /* one value needs no table */
+    ww_dcount_reserve(&dc, 11);
+    CHECK_INT(ww_dcount_bytes(&dc), 16 * 8);
+    CHECK(same_as_fresh(&dc, 0, 200, 1));       /* and on to an HLL as a fresh one */
+    ww_dcount_reserve(&dc, 5);                  /* not empty: nothing */
+    CHECK(!ww_dcount_is_exact(&dc));
+    ww_dcount_release(&dc);
+    ww_dcount_reserve(&dc, UINT64_C(1) << 33); /* at most the largest table */
+    CHECK_INT(ww_dcount_bytes(&dc), 256 * 8);
+    CHECK(same_as_fresh(&dc, 0, 3, 0));
+    ww_dcount_reserve(&dc, 100);
+    CHECK_INT(ww_dcount_bytes(&dc), 256 * 8);
+    ww_dcount_release(&dc);
 }
 
 TEST_MAIN(run(); test_encoding(); test_clear())
