@@ -21,7 +21,19 @@
  * already mixed (ww_hash64, ww_addr_hash), so they are their own table
  * hash, and a probe reads one slot array and nothing else; an add probes
  * once, finding the value or the empty slot it then takes.
- * The struct is 16 bytes; nothing is allocated below two distinct values.
+ * The struct is 16 bytes; nothing is allocated below two distinct values
+ * but a table kept or reserved (below).
+ *
+ * The detectors make some sets again and again (a port's sources and
+ * targets each bucket: surge.c, ports.c), and a busy one grew through
+ * every table size each time: ww_dcount_clear empties a counter but keeps
+ * the table the set just emptied needed (lg_for its n), so a table may
+ * hold fewer than two values. What it keeps is bounded by what the set
+ * held: a smaller set's table is given back for one of its size, an HLL's
+ * set starts again in the largest table (2 KiB, not the 4.2 KiB sketch:
+ * counts stay exact to 128). ww_dcount_reserve makes an empty counter's
+ * table for a set expected to be like another (a port's sets in a new
+ * bucket, ports.c).
  *
  * Encoding, every integer little-endian (core/bytes.h):
  *
@@ -179,6 +191,37 @@ void ww_dcount_release(struct ww_dcount *dc)
     if (dc->lg == WW_DCOUNT_LG_HLL) ww_hll_free(dc->u.hll);
     else if (dc->lg) ww_free(dc->u.set);
     ww_dcount_init(dc);
+}
+
+/* The table size the growing in ww_dcount_add gives n members: 0 (inline)
+ * for n <= 1. */
+static unsigned lg_for(uint64_t n)
+{
+    unsigned lg = LG_MIN;
+    if (n <= 1) return 0;
+    while (lg < LG_MAX && n > (3u << lg) / 4) lg++;
+    return lg;
+}
+
+void ww_dcount_reserve(struct ww_dcount *dc, uint64_t n)
+{
+    unsigned lg = lg_for(n);
+    if (dc->lg || dc->n || !lg) return; /* not empty, or no table needed */
+    dc->u.set = ww_calloc((size_t)1 << lg, sizeof *dc->u.set);
+    dc->lg = (uint8_t)lg;
+}
+
+void ww_dcount_clear(struct ww_dcount *dc)
+{
+    uint32_t n = dc->lg == WW_DCOUNT_LG_HLL ? WW_DCOUNT_EXACT : dc->n;
+    if (dc->lg && dc->lg == lg_for(n)) {
+        memset(dc->u.set, 0, ((size_t)1 << dc->lg) * sizeof *dc->u.set);
+        dc->n = 0;
+        dc->zero = 0;
+    } else {
+        ww_dcount_release(dc);
+        ww_dcount_reserve(dc, n);
+    }
 }
 
 size_t ww_dcount_bytes(const struct ww_dcount *dc)

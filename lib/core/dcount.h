@@ -43,6 +43,16 @@ static inline int ww_dcount_is_exact(const struct ww_dcount *dc)
 void ww_dcount_merge(struct ww_dcount *dst, const struct ww_dcount *src);
 /* Frees the heap part; *dc is empty afterwards. */
 void ww_dcount_release(struct ww_dcount *dc);
+/* Empties dc for a set made again (a port's, each bucket), keeping a
+ * table of the size the set just emptied needed: no growing through every
+ * size again. It keeps no more than the set held (an HLL's becomes the
+ * largest table, 2 KiB; one of a set that would fit a smaller table is
+ * given back); ww_dcount_release frees it. */
+void ww_dcount_clear(struct ww_dcount *dc);
+/* Gives the empty dc the table that n values would grow it to (none for
+ * n <= 1; the largest, 2 KiB, for n >= 128): a hint from a set like it
+ * (the last bucket's), saving the growing; nothing if dc is not empty. */
+void ww_dcount_reserve(struct ww_dcount *dc, uint64_t n);
 /* Heap bytes in use (not counting the struct itself). */
 size_t ww_dcount_bytes(const struct ww_dcount *dc);
 /* Calls fn(arg, v) for every member of an exact counter, in no set order

@@ -18,7 +18,10 @@
  *
  * Tables: cells (56 bytes: key, records, two 16-byte ww_dcounts, and in a
  * bucket's cell the number of its port's cell in the totals, so an event
- * looks up one cell, not two) in a dense array that doubles as it fills,
+ * looks up one cell, not two; in a total's, the number of its port's last
+ * bucket cell made, whose set sizes a new bucket's sets start at, with
+ * ww_dcount_reserve: a busy port's sets do not grow through every table
+ * size again each bucket) in a dense array that doubles as it fills,
  * found through a core/hash.h table on ww_hash64(key). An event adds its
  * source to the total's set only when it was new to the bucket's (and its
  * target alike): nothing else could change the total's set. Key layout
@@ -31,7 +34,8 @@
  * table uses the same key with bucket 0.
  * Memory: ~70-130 bytes per nonempty (port, proto, bucket) cell incl. the
  * array's and the index's slack, plus the dcount sets of cells with >= 2
- * sources or targets (64 B .. 2 KiB, 4.2 KiB HLL past 128). */
+ * sources or targets, or whose port's last cell had (64 B .. 2 KiB, 4.2 KiB
+ * HLL past 128). */
 #include "detect/ports.h"
 
 #include <math.h>
@@ -50,7 +54,8 @@ struct cell {
     uint64_t key;
     uint64_t records;
     struct ww_dcount sources, targets;
-    uint32_t total;                   /* a bucket's: its port's cell in totals */
+    uint32_t total;                   /* a bucket's: its port's cell in totals;
+                                         a total's: its port's last bucket cell */
 };
 
 struct table {
@@ -163,7 +168,15 @@ void ww_ports_event(struct ww_ports *p, const struct ww_event *ev)
     uint64_t n = ev->count ? ev->count : 1;
     uint32_t i = get(&p->buckets, key); /* then .c, which get may have moved */
     struct cell *c = &p->buckets.c[i];
-    if (!c->records) c->total = get(&p->totals, make_key(0, ev->proto, ww_event_port(ev))); /* new */
+    if (!c->records) { /* new: its sets sized by its port's last cell's */
+        c->total = get(&p->totals, make_key(0, ev->proto, ww_event_port(ev)));
+        struct cell *t = &p->totals.c[c->total], *last = &p->buckets.c[t->total];
+        if (t->records) {
+            ww_dcount_reserve(&c->sources, ww_dcount_count(&last->sources));
+            ww_dcount_reserve(&c->targets, ww_dcount_count(&last->targets));
+        }
+        t->total = i;
+    }
     struct cell *t = &p->totals.c[c->total];
     c->records += n;
     t->records += n;

@@ -528,9 +528,9 @@ static void zero_history(const struct ww_surges *s, struct series *q, int64_t b)
 
 static void bucket_clear(struct series *q)
 {
-    ww_dcount_release(&q->src);
-    ww_dcount_release(&q->tgt);
-    ww_dcount_release(&q->ntgt);
+    ww_dcount_clear(&q->src);
+    ww_dcount_clear(&q->tgt);
+    ww_dcount_clear(&q->ntgt);
     q->nnew = 0;
     for (int i = 0; i < FLOODS; i++) q->fl[i].fresh = 0;
     q->nsens = 0;
@@ -1177,7 +1177,7 @@ void ww_surges_free(struct ww_surges *s)
     if (!s) return;
     for (size_t i = 0; i < s->nser; i++) {
         struct series *q = &s->chunk[i / SER_CHUNK][i % SER_CHUNK];
-        bucket_clear(q);
+        ww_dcount_release(&q->src), ww_dcount_release(&q->tgt), ww_dcount_release(&q->ntgt);
         ww_free(q->smp);
     }
     for (size_t i = 0; i < s->nser; i += SER_CHUNK) ww_free(s->chunk[i / SER_CHUNK]);

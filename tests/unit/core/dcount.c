@@ -2,7 +2,9 @@
  * accuracy after it, merge across modes, memory accounting; the encoding:
  * round trips of every mode (the bytes a function of the set: insertion
  * order does not show), streams and whole blobs, the store's older 'E'/'H'
- * blobs, and every corruption refused with the counter left empty. */
+ * blobs, and every corruption refused with the counter left empty; a
+ * clear keeping the table the set needed, a reserve making it, and either
+ * going on as a fresh counter. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -219,4 +221,91 @@ static void run(void)
     CHECK_INT(ww_dcount_bytes(&dc), 0);
 }
 
-TEST_MAIN(run(); test_encoding())
+/* The set of values lo..hi-1 (value 0 too when with_zero) added to dc, and
+ * to a fresh counter: every add answers alike, the counts and the bytes
+ * are the same. */
+static int same_as_fresh(struct ww_dcount *dc, uint64_t lo, uint64_t hi, int with_zero)
+{
+    struct ww_dcount f = {0};
+    int ok = 1;
+    for (int pass = 0; pass < 2; pass++) { /* the second: every value known */
+        if (with_zero) ok &= ww_dcount_add(dc, 0) == ww_dcount_add(&f, 0);
+        for (uint64_t i = lo; i < hi; i++) {
+            uint64_t h = ww_hash64(i);
+            ok &= ww_dcount_add(dc, h) == ww_dcount_add(&f, h);
+        }
+    }
+    static unsigned char a[WW_DCOUNT_ENC_MAX], b[WW_DCOUNT_ENC_MAX];
+    size_t n = ww_dcount_encode(dc, a);
+    ok &= ww_dcount_count(dc) == ww_dcount_count(&f) && ww_dcount_is_exact(dc) == ww_dcount_is_exact(&f);
+    ok &= ww_dcount_encode(&f, b) == n && !memcmp(a, b, n);
+    ww_dcount_release(&f);
+    return ok;
+}
+
+/* A clear keeps the table the emptied set needed, no more, and the counter
+ * goes on as a fresh one would. */
+static void test_clear(void)
+{
+    struct ww_dcount dc = {0};
+    ww_dcount_clear(&dc);                       /* empty: nothing to keep */
+    CHECK_INT(ww_dcount_bytes(&dc), 0);
+    CHECK(same_as_fresh(&dc, 1, 2, 0));
+    ww_dcount_clear(&dc);                       /* one value inline */
+    CHECK_INT(ww_dcount_bytes(&dc), 0);
+    CHECK_INT(ww_dcount_count(&dc), 0);
+
+    CHECK(same_as_fresh(&dc, 0, 50, 1));        /* 51 values: a table of 128 slots */
+    CHECK_INT(ww_dcount_bytes(&dc), 128 * 8);
+    ww_dcount_clear(&dc);
+    CHECK_INT(ww_dcount_count(&dc), 0);
+    CHECK_INT(ww_dcount_bytes(&dc), 128 * 8);   /* kept */
+    CHECK(same_as_fresh(&dc, 1000, 1001, 0));   /* one value in the kept table */
+    CHECK_INT(ww_dcount_count(&dc), 1);
+    ww_dcount_clear(&dc);
+    CHECK_INT(ww_dcount_bytes(&dc), 0);         /* a set of one needs no table */
+    CHECK(same_as_fresh(&dc, 0, 90, 0));
+    ww_dcount_clear(&dc);
+    CHECK(same_as_fresh(&dc, 2000, 2011, 0));   /* 11 values in a table for 96 */
+    ww_dcount_clear(&dc);
+    CHECK_INT(ww_dcount_bytes(&dc), 16 * 8);    /* given back for one of 11's size */
+    CHECK(same_as_fresh(&dc, 3000, 3003, 1));   /* the zero flag was cleared too */
+    ww_dcount_clear(&dc);
+    CHECK_INT(ww_dcount_bytes(&dc), 8 * 8);
+
+    CHECK(same_as_fresh(&dc, 0, 300, 0));       /* an HLL */
+    CHECK(!ww_dcount_is_exact(&dc));
+    ww_dcount_clear(&dc);
+    CHECK(ww_dcount_is_exact(&dc));             /* exact again, in the largest table */
+    CHECK_INT(ww_dcount_count(&dc), 0);
+    CHECK_INT(ww_dcount_bytes(&dc), 256 * 8);
+    CHECK(same_as_fresh(&dc, 5000, 5128, 0));   /* exact to 128 */
+    CHECK(ww_dcount_is_exact(&dc) && ww_dcount_count(&dc) == 128);
+    CHECK_INT(ww_dcount_add(&dc, ww_hash64(6000)), 1); /* the 129th promotes */
+    CHECK(!ww_dcount_is_exact(&dc));
+    ww_dcount_clear(&dc);
+    CHECK(same_as_fresh(&dc, 7000, 7129, 1));   /* 130 values: exact to 128, then an HLL */
+    CHECK(!ww_dcount_is_exact(&dc));
+    ww_dcount_clear(&dc);
+    CHECK(same_as_fresh(&dc, 0, 1, 0) && ww_dcount_count(&dc) == 1);
+    ww_dcount_release(&dc);
+    CHECK_INT(ww_dcount_bytes(&dc), 0);
+
+    /* reserve: the table n values would grow to, on an empty counter only */
+    ww_dcount_reserve(&dc, 1);
+    CHECK_INT(ww_dcount_bytes(&dc), 0);         /* one value needs no table */
+    ww_dcount_reserve(&dc, 11);
+    CHECK_INT(ww_dcount_bytes(&dc), 16 * 8);
+    CHECK(same_as_fresh(&dc, 0, 200, 1));       /* and on to an HLL as a fresh one */
+    ww_dcount_reserve(&dc, 5);                  /* not empty: nothing */
+    CHECK(!ww_dcount_is_exact(&dc));
+    ww_dcount_release(&dc);
+    ww_dcount_reserve(&dc, UINT64_C(1) << 33); /* at most the largest table */
+    CHECK_INT(ww_dcount_bytes(&dc), 256 * 8);
+    CHECK(same_as_fresh(&dc, 0, 3, 0));
+    ww_dcount_reserve(&dc, 100);
+    CHECK_INT(ww_dcount_bytes(&dc), 256 * 8);
+    ww_dcount_release(&dc);
+}
+
+TEST_MAIN(run(); test_encoding(); test_clear())
