@@ -309,6 +309,7 @@ static size_t stamp_dmesg(const struct ww_parse_ctx *ctx, const char *s, size_t 
     i += n;
     if (i >= len || s[i] != ']') return 0;
     *ts = ctx->boot_us + (int64_t)sec * WW_SEC_US + us;
+    if (*ts > WW_TIME_MAX_S * WW_SEC_US + (WW_SEC_US - 1)) return 0; /* past the year 9999 */
     return i + 1;
 }
 

@@ -207,7 +207,14 @@ static void test_rfc3339_epoch_dmesg(void)
     CHECK_STR(src(), "192.0.2.10");
     CHECK_INT(ev.dport, 135);
     CHECK_INT(ev.action, WW_ACTION_DROP);
+    /* boot time + uptime past the year 9999: no time, as an epoch stamp */
+    CHECK_INT(parse(&c, "[253402300000.000000] IN=e OUT= SRC=1.2.3.4 DST=5.6.7.8 PROTO=2"),
+              WW_PARSE_BAD);
+    CHECK_STR(why, "line has no timestamp");
     c.boot_us = 0;
+    CHECK_INT(parse(&c, "[253402300799.999999] IN=e OUT= SRC=1.2.3.4 DST=5.6.7.8 PROTO=2"),
+              WW_PARSE_EVENT);
+    CHECK_INT(ev.ts_us, 253402300799LL * 1000000 + 999999);
     CHECK_INT(parse(&c, "[    0.500000] IN=e OUT= SRC=1.2.3.4 DST=5.6.7.8 PROTO=2"), WW_PARSE_EVENT);
     CHECK_INT(ev.ts_us, 500000);
 }
