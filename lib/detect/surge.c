@@ -62,7 +62,9 @@
  * a time), found by direct index, plus its bucket's sample of new sources once it has one
  * past the warm-up (20 bytes a source: 80 bytes, kept from bucket to
  * bucket; up to WW_SURGE_SAMPLE, 5 KiB, in a busy bucket, given back at
- * its end); a surge is 5.7 KiB, most of it its sample; the seen table is a
+ * its end), and the tables of its bucket's three distinct sets (sources,
+ * targets, the new sources' targets), kept from bucket to bucket at the
+ * size the last bucket needed, at most 2 KiB each; a surge is 5.7 KiB, most of it its sample; the seen table is a
  * core/hash.h index of at most seen_capacity slots over 3/4 as many
  * entries of 16 bytes (80 MiB at the default 2^22), pruning the
  * longest-unseen pairs first when full.
@@ -1521,9 +1523,9 @@ static void load_series(struct rbuf *r, struct ww_surges *s, unsigned version)
                 c->first = get_i(r);
                 c->rec = get(r, 8);
                 if (c->err > q->cand_n[j]) fail(r, "surge state: candidate count below its error");
-                if (!q->cand_h[j] && !q->cand_n[j]) *c = (struct cand){0}; /* unused: as bucket_clear expects */
                 if (c->first < -SAVE_T_LIMIT || c->first > SAVE_T_LIMIT)
                     fail(r, "surge state: candidate time out of range");
+                if (!q->cand_h[j] && !q->cand_n[j]) *c = (struct cand){0}; /* unused: as bucket_clear expects */
             }
             if (q->nsens > 2) fail(r, "surge state: bad sensor count");
         }
