@@ -290,6 +290,7 @@ int ww_dcount_decode(struct ww_dcount *dc, const unsigned char *b, size_t len, s
 {
     size_t k = 0, n; /* bytes taken, members */
     int bad = 1;
+    ww_dcount_release(dc); /* an empty counter may still hold a table (ww_dcount_clear) */
     switch (len ? b[0] : -1) {
     case 0:
         if (len >= 2 && (n = b[1]) <= WW_DCOUNT_EXACT && len - 2 >= 8 * n)

@@ -64,9 +64,10 @@ void ww_dcount_each(const struct ww_dcount *dc, void (*fn)(void *, uint64_t), vo
  * length written to buf (>= WW_DCOUNT_ENC_MAX bytes). */
 #define WW_DCOUNT_ENC_MAX 4097
 size_t ww_dcount_encode(const struct ww_dcount *dc, unsigned char *buf);
-/* Rebuilds a counter into dc (empty) from b[0..len), checking everything:
- * the kind, every length, the exact count (<= WW_DCOUNT_EXACT, no member
- * twice), every HLL register (<= 53). With used, b is a stream: one
+/* Rebuilds a counter into dc (empty; a table ww_dcount_clear kept is
+ * freed) from b[0..len), checking everything: the kind, every length, the
+ * exact count (<= WW_DCOUNT_EXACT, no member twice), every HLL register
+ * (<= 53). With used, b is a stream: one
  * encoding is read from its front and *used gets its length. Without
  * (NULL), b[0..len) must be exactly one encoding, and the store's blobs of
  * before this encoding ('E'/'H', dcount.c) are read too. WW_OK, or
