@@ -233,7 +233,7 @@ struct ww_pcap_reader {
     struct ww_capture *cap;
     struct ww_input_stats *st;
     struct ww_event *q;        /* FIFO of decided events */
-    size_t qcap, qhead, qlen;
+    size_t qcap, qhead, qlen;  /* qcap a power of two: places by a mask, no division */
     int done;                  /* input exhausted and flushed */
     enum ww_err err;           /* pending error, returned once q is empty */
     /* a classic pcap file's records, read here (blk: NULL once libpcap reads) */
@@ -334,11 +334,11 @@ static void queue_event(void *ctx, const struct ww_event *ev)
     if (p->qlen == p->qcap) {
         size_t ncap = p->qcap ? 2 * p->qcap : 64;
         struct ww_event *nq = ww_malloc(ncap * sizeof *nq);
-        for (size_t i = 0; i < p->qlen; i++) nq[i] = p->q[(p->qhead + i) % p->qcap];
+        for (size_t i = 0; i < p->qlen; i++) nq[i] = p->q[(p->qhead + i) & (p->qcap - 1)];
         ww_free(p->q);
         p->q = nq, p->qcap = ncap, p->qhead = 0;
     }
-    p->q[(p->qhead + p->qlen++) % p->qcap] = *ev;
+    p->q[(p->qhead + p->qlen++) & (p->qcap - 1)] = *ev;
 }
 
 struct ww_pcap_reader *ww_pcap_open(const char *name, void *fp, const struct ww_input_opts *o,
@@ -435,7 +435,7 @@ int ww_pcap_next(struct ww_pcap_reader *p, struct ww_event *ev, enum ww_err *sta
         p->done = 1;
     }
     *ev = p->q[p->qhead];
-    p->qhead = (p->qhead + 1) % p->qcap;
+    p->qhead = (p->qhead + 1) & (p->qcap - 1);
     p->qlen--;
     return 1;
 }
