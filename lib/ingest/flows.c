@@ -41,7 +41,9 @@
  * larger than the cache, so what a packet will read is prefetched: here the
  * entries about to leave both lists' heads and the index slots of the flows
  * about to be forgotten (a cursor on each list, list_prefetch), and a
- * packet's own slot by the reader (ww_flows_prefetch, a few packets ahead).
+ * packet's own slot by the reader (ww_flows_prefetch, a few packets ahead,
+ * whose hash of the packet's key the reader hands back with the packet:
+ * ww_flows_packet_hashed).
  * The done list's cursor would wait on each entry in turn (each is reached
  * through the one before, 5 minutes cold): a done entry's first-packet time
  * (its event is out) holds a skip hint instead, the entry appended SKIP
@@ -151,6 +153,25 @@ static void key_set(struct key *k, uint8_t proto, const struct ww_addr *src,
     k->sport = sport; k->dport = dport; k->proto = proto;
     k->fam = (uint8_t)(src->family | dst->family << 4);
     k->hash = flow_hash(proto, k->src, k->dst, sport, dport);
+}
+
+/* key_set for the packet's own 5-tuple, whose hash h is known (pkt_hash). */
+static void key_own(struct key *k, const struct ww_pkt *p, uint64_t h)
+{
+    memcpy(k->src, p->src.b, 16);
+    memcpy(k->dst, p->dst.b, 16);
+    k->sport = p->sport; k->dport = p->dport; k->proto = p->proto;
+    k->fam = (uint8_t)(p->src.family | p->dst.family << 4);
+    k->hash = h;
+}
+
+/* The hash of the packet's own 5-tuple (its key for TCP, UDP and others). */
+static inline uint64_t pkt_hash(const struct ww_pkt *p)
+{
+    uint64_t src[2], dst[2];
+    memcpy(src, p->src.b, 16);
+    memcpy(dst, p->dst.b, 16);
+    return flow_hash(p->proto, src, dst, p->sport, p->dport);
 }
 
 /* ---- lists ---- */
@@ -409,12 +430,12 @@ static void expire(struct ww_flows *f)
 
 /* ---- per protocol ---- */
 
-static void tcp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
+static void tcp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p, uint64_t h)
 {
     uint8_t fl = p->tcpflags;
     int syn = fl & WW_TH_SYN, ack = fl & WW_TH_ACK, rst = fl & WW_TH_RST, own;
     struct key k;
-    key_set(&k, p->proto, &p->src, &p->dst, p->sport, p->dport);
+    key_own(&k, p, h);
     uint32_t i = find_either(f, &k, &own);
     if (i == NIL) {
         /* New: a SYN is a probe awaiting its answer; a lone ACK, an
@@ -437,11 +458,11 @@ static void tcp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
     }
 }
 
-static void udp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
+static void udp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p, uint64_t h)
 {
     int own;
     struct key k;
-    key_set(&k, p->proto, &p->src, &p->dst, p->sport, p->dport);
+    key_own(&k, p, h);
     uint32_t i = find_either(f, &k, &own);
     if (i == NIL) start(f, &k, &p->dst, ts, 0, 1, NULL);
     else if (!own && f->pool[i].state == F_PENDING) decide(f, i, WW_OUTCOME_SUCCESS);
@@ -501,11 +522,11 @@ static void icmp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
     start(f, &k, &p->dst, ts, 0, probe, NULL);
 }
 
-static void other(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
+static void other(struct ww_flows *f, int64_t ts, const struct ww_pkt *p, uint64_t h)
 {
     int own;
     struct key k;
-    key_set(&k, p->proto, &p->src, &p->dst, p->sport, p->dport);
+    key_own(&k, p, h);
     uint32_t i = find_either(f, &k, &own);
     if (i != NIL) touch(f, i);
     else start(f, &k, &p->dst, ts, 0, 0, NULL);
@@ -545,25 +566,28 @@ struct ww_flows *ww_flows_new(size_t capacity, int64_t timeout_us,
     return f;
 }
 
-void ww_flows_packet(struct ww_flows *f, int64_t ts_us, const struct ww_pkt *p)
+void ww_flows_packet_hashed(struct ww_flows *f, int64_t ts_us, const struct ww_pkt *p, uint64_t h)
 {
     if (ts_us > f->now) f->now = ts_us;
     expire(f);
     switch (p->proto) {
-    case WW_PROTO_TCP: tcp(f, ts_us, p); break;
-    case WW_PROTO_UDP: udp(f, ts_us, p); break;
+    case WW_PROTO_TCP: tcp(f, ts_us, p, h); break;
+    case WW_PROTO_UDP: udp(f, ts_us, p, h); break;
     case WW_PROTO_ICMP: case WW_PROTO_ICMP6: icmp(f, ts_us, p); break;
-    default: other(f, ts_us, p); break;
+    default: other(f, ts_us, p, h); break;
     }
 }
 
-void ww_flows_prefetch(const struct ww_flows *f, const struct ww_pkt *p)
+void ww_flows_packet(struct ww_flows *f, int64_t ts_us, const struct ww_pkt *p)
 {
-    uint64_t src[2], dst[2];
-    memcpy(src, p->src.b, 16);
-    memcpy(dst, p->dst.b, 16);
-    uint32_t h = (uint32_t)flow_hash(p->proto, src, dst, p->sport, p->dport);
-    __builtin_prefetch(&f->index.slot[h & f->index.mask]);
+    ww_flows_packet_hashed(f, ts_us, p, p->proto == WW_PROTO_ICMP || p->proto == WW_PROTO_ICMP6 ? 0 : pkt_hash(p));
+}
+
+uint64_t ww_flows_prefetch(const struct ww_flows *f, const struct ww_pkt *p)
+{
+    uint64_t h = pkt_hash(p);
+    __builtin_prefetch(&f->index.slot[(uint32_t)h & f->index.mask]);
+    return h;
 }
 
 void ww_flows_flush(struct ww_flows *f)

@@ -225,6 +225,7 @@ enum ww_err ww_capture_dispatch(struct ww_capture *c, int max, ww_bad_fn on_bad,
 struct ww_pcap_reader {
     struct {
         int64_t ts;
+        uint64_t hash;         /* its key's, from the prefetch (not made twice) */
         struct ww_pkt pk;
     } ahead[AHEAD];            /* ring of decoded packets not tracked yet */
     unsigned ahead_head, ahead_len;
@@ -384,7 +385,8 @@ static void bad(struct ww_pcap_reader *p, uint64_t n, const char *why, uint64_t 
 /* Tracks the oldest held packet. */
 static void track_oldest(struct ww_pcap_reader *p)
 {
-    ww_flows_packet(p->cap->flows, p->ahead[p->ahead_head].ts, &p->ahead[p->ahead_head].pk);
+    ww_flows_packet_hashed(p->cap->flows, p->ahead[p->ahead_head].ts, &p->ahead[p->ahead_head].pk,
+                           p->ahead[p->ahead_head].hash);
     p->ahead_head = (p->ahead_head + 1) % AHEAD;
     p->ahead_len--;
 }
@@ -409,7 +411,7 @@ int ww_pcap_next(struct ww_pcap_reader *p, struct ww_event *ev, enum ww_err *sta
             switch (decode(p->cap, h, data, &p->ahead[t].pk, &why)) {
             case WW_PARSE_EVENT:
                 p->ahead[t].ts = pkt_us(h);
-                ww_flows_prefetch(p->cap->flows, &p->ahead[t].pk);
+                p->ahead[t].hash = ww_flows_prefetch(p->cap->flows, &p->ahead[t].pk);
                 p->ahead_len++;
                 break;
             case WW_PARSE_SKIP:
