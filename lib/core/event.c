@@ -1,64 +1,12 @@
 /* event.c -- names and classification for struct ww_event (see event.h).
  *
- * Probe kinds follow nmap's and psad's vocabulary: a TCP packet is named by
- * its flags (SYN alone, FIN alone, none = NULL, FIN+PSH+URG = XMAS, ACK
- * alone); ECE/CWR are ignored so ECN-capable SYNs stay SYNs.
- *
- * The port an event counts under (ww_event_port) is one rule for every
- * per-port table, analyze's (ports.c) and the collector's (store_sqlite.c):
- * every event counts, under (port, proto); ICMP and ICMPv6 have no port, so
- * they count under port 0 (their dport holds the ICMP code, which is not a
- * port: a ping is 0/icmp whatever its code, never 3/icmp). */
+ * The classifiers every detector asks per event (ww_event_probe,
+ * ww_event_is_reply, ww_event_port) are inline in event.h, with their
+ * rules. */
 #include "core/event.h"
 
 #include <string.h>
 #include <strings.h>
-
-enum ww_probe ww_event_probe(const struct ww_event *ev)
-{
-    if (ev->proto == WW_PROTO_UDP) return WW_PROBE_UDP;
-    if (ev->proto == WW_PROTO_ICMP || ev->proto == WW_PROTO_ICMP6) return WW_PROBE_ICMP;
-    if (ev->proto != WW_PROTO_TCP) return WW_PROBE_PROTO;
-    uint8_t f = ev->tcpflags & (uint8_t)~(WW_TH_ECE | WW_TH_CWR);
-    switch (f) {
-    case WW_TH_SYN: return WW_PROBE_SYN;
-    case WW_TH_FIN: return WW_PROBE_FIN;
-    case 0: return WW_PROBE_NULL;
-    case WW_TH_FIN | WW_TH_PSH | WW_TH_URG: return WW_PROBE_XMAS;
-    case WW_TH_ACK: return WW_PROBE_ACK;
-    case WW_TH_SYN | WW_TH_ACK: return WW_PROBE_SYNACK;
-    }
-    if (f & WW_TH_RST) return WW_PROBE_RST;
-    return WW_PROBE_OTHER_TCP;
-}
-
-/* Replies as Moore, Voelker and Savage ("Inferring Internet Denial-of-
- * Service Activity", USENIX Security 2001, table 1) list them: what a host
- * sends back to a spoofed source. TCP: SYN-ACK (to a SYN), RST or RST-ACK
- * (to a SYN on a closed port, or to anything else). ICMP: echo reply (0),
- * unreachable (3), source quench (4), redirect (5), time exceeded (11),
- * parameter problem (12), timestamp, information and mask replies (14, 16,
- * 18). ICMPv6: unreachable (1), packet too big (2), time exceeded (3),
- * parameter problem (4), echo reply (129). Echo and other requests are not
- * replies: a ping sweep is a scan. */
-int ww_event_is_reply(const struct ww_event *ev)
-{
-    uint8_t f = ev->tcpflags & (uint8_t)~(WW_TH_ECE | WW_TH_CWR);
-    switch (ev->proto) {
-    case WW_PROTO_TCP:
-        return f == (WW_TH_SYN | WW_TH_ACK) || ((f & WW_TH_RST) && !(f & WW_TH_SYN));
-    case WW_PROTO_ICMP:
-        return ev->sport < 32 && (UINT32_C(0x55839) >> ev->sport & 1);
-    case WW_PROTO_ICMP6:
-        return (ev->sport >= 1 && ev->sport <= 4) || ev->sport == 129;
-    }
-    return 0;
-}
-
-uint16_t ww_event_port(const struct ww_event *ev)
-{
-    return ev->proto == WW_PROTO_ICMP || ev->proto == WW_PROTO_ICMP6 ? 0 : ev->dport;
-}
 
 const char *ww_probe_name(enum ww_probe p)
 {

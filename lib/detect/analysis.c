@@ -57,6 +57,8 @@ struct ww_pipe {
     size_t fill;                  /* events in block head % nblocks */
     size_t len[NBLOCKS];
     struct ww_event *blk;         /* nblocks x BLOCK */
+    struct ww_event *cur;         /* block head % nblocks: where the caller writes (no
+                                     division an event) */
     unsigned ndets;
     struct det det[4];
     double caller_steps_s;        /* the caller's CPU in steps */
@@ -191,6 +193,7 @@ static void publish(struct ww_pipe *p, uint64_t room)
         p->len[p->head % p->nblocks] = p->fill;
         p->head++;
         p->fill = 0;
+        p->cur = p->blk + (p->head % p->nblocks) * BLOCK;
         pthread_cond_broadcast(&p->cv);
     }
     while (behind(p) >= room) {
@@ -224,6 +227,7 @@ static struct ww_pipe *pipe_start(struct ww_analysis *a, unsigned threads, unsig
     for (unsigned i = 1; i < threads && p->nworkers < WORKERS_MAX; i++)
         if (!pthread_create(&p->th[p->nworkers], NULL, work, p)) p->nworkers++;
     if (!p->nworkers) p->nblocks = 1; /* then the caller runs every step */
+    p->cur = p->blk;
     return p;
 }
 
@@ -257,7 +261,7 @@ void ww_analysis_event(struct ww_analysis *a, const struct ww_event *ev)
     if (!a->records || ev->ts_us > a->last_us) a->last_us = ev->ts_us;
     a->records += ev->count;
     struct ww_pipe *p = a->pipe;
-    struct ww_event *e = &p->blk[(p->head % p->nblocks) * BLOCK + p->fill++];
+    struct ww_event *e = &p->cur[p->fill++];
     *e = *ev;
     if (a->osdb && ev->fp.flags) e->os = os_of(a, &ev->fp);
     if (p->fill == BLOCK) publish(p, p->nblocks);

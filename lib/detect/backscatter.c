@@ -7,7 +7,7 @@
  * router on the way. A sensor that receives such a reply unasked sees the
  * victim as the reply's source and itself among the spoofed addresses
  * (Moore, Voelker and Savage, "Inferring Internet Denial-of-Service
- * Activity", USENIX Security 2001). ww_event_is_reply (core/event.c) says
+ * Activity", USENIX Security 2001). ww_event_is_reply (core/event.h) says
  * which events are replies; scan.c does not count them as probes, so a
  * victim is never taken for a scanner, and they are reported here.
  *

@@ -27,9 +27,12 @@
  *          ones are chained on a free list for reuse (last freed, first
  *          reused: still in the cache).
  *   index  a table (core/hash.h) over the pool, keyed by the hash above,
- *          that doubles as flows come, up to 2N slots, at load <= 1/2; its
+ *          that doubles as flows come, up to 2N slots, at load <= 1/2 (its
+ *          2 MiB pages asked to be huge, as the pool's); its
  *          backward-shift deletion leaves no tombstones, and entries never
- *          move in the pool: list links stay valid.
+ *          move in the pool: list links stay valid. A look-up that finds
+ *          nothing leaves the empty slot it ended on, which the new flow
+ *          takes unless the index changed meanwhile (one probe, not two).
  *   lists  Every live entry is on exactly one doubly linked list:
  *          `pending` (undecided probes, in arrival order) or `done`
  *          (decided or outcome-less flows, least recently active first).
@@ -38,11 +41,15 @@
  * larger than the cache, so what a packet will read is prefetched: here the
  * entries about to leave both lists' heads and the index slots of the flows
  * about to be forgotten (a cursor on each list, list_prefetch), and a
- * packet's own slot by the reader (ww_flows_prefetch, a few packets ahead).
+ * packet's own slot by the reader (ww_flows_prefetch, a few packets ahead,
+ * whose hash of the packet's key the reader hands back with the packet:
+ * ww_flows_packet_hashed).
  * The done list's cursor would wait on each entry in turn (each is reached
  * through the one before, 5 minutes cold): a done entry's first-packet time
  * (its event is out) holds a skip hint instead, the entry appended SKIP
- * appends after it, which the cursor prefetches as it passes (done_append).
+ * appends after it, which the cursor prefetches as it passes (done_append),
+ * and its key's hash, kept when it becomes done, so neither the cursor's
+ * prefetch of its slot nor forgetting it hashes the key again.
  * On each packet the clock (the largest timestamp seen, so a capture slightly
  * out of order never runs time backwards) advances, then the heads of both
  * lists are checked: a pending probe older than the timeout is decided as a
@@ -76,7 +83,10 @@ struct flow {
     uint64_t src[2], dst[2];  /* initiator, responder: the 16 address bytes */
     union {
         int64_t first;        /* pending, and until its event: the first packet's time */
-        uint32_t skip;        /* done: a hint, the entry appended SKIP later (any number) */
+        struct {              /* done, its event out: */
+            uint32_t skip;    /* a hint, the entry appended SKIP later (any number) */
+            uint32_t hash;    /* its key's hash (low half: what the index keeps) */
+        };
     };
     int64_t last;             /* last activity */
     uint32_t prev, next;      /* on pending or done (next: free list) */
@@ -116,6 +126,9 @@ struct key {
     uint16_t sport, dport;
     uint8_t proto, fam;
     uint64_t hash;
+    struct ww_hash_slot *at;  /* after a look-up that found nothing: the empty slot
+                                 it ended on, where the key goes while the index
+                                 is unchanged (one probe for look-up and insert) */
 };
 
 /* One end of a flow (address, port) mixed: for IPv4 (::ffff:a.b.c.d, the
@@ -140,6 +153,25 @@ static void key_set(struct key *k, uint8_t proto, const struct ww_addr *src,
     k->sport = sport; k->dport = dport; k->proto = proto;
     k->fam = (uint8_t)(src->family | dst->family << 4);
     k->hash = flow_hash(proto, k->src, k->dst, sport, dport);
+}
+
+/* key_set for the packet's own 5-tuple, whose hash h is known (pkt_hash). */
+static void key_own(struct key *k, const struct ww_pkt *p, uint64_t h)
+{
+    memcpy(k->src, p->src.b, 16);
+    memcpy(k->dst, p->dst.b, 16);
+    k->sport = p->sport; k->dport = p->dport; k->proto = p->proto;
+    k->fam = (uint8_t)(p->src.family | p->dst.family << 4);
+    k->hash = h;
+}
+
+/* The hash of the packet's own 5-tuple (its key for TCP, UDP and others). */
+static inline uint64_t pkt_hash(const struct ww_pkt *p)
+{
+    uint64_t src[2], dst[2];
+    memcpy(src, p->src.b, 16);
+    memcpy(dst, p->dst.b, 16);
+    return flow_hash(p->proto, src, dst, p->sport, p->dport);
 }
 
 /* ---- lists ---- */
@@ -216,27 +248,51 @@ static int either_flow(const void *pool, uint32_t i, const void *key)
     return e->proto == k->proto && (same_dir(e, k) || same_rev(e, k));
 }
 
-/* The flow keyed exactly k, or NIL. */
-static uint32_t find(const struct ww_flows *f, const struct key *k)
+/* The flow keyed exactly k, or NIL (and k->at). */
+static uint32_t find(const struct ww_flows *f, struct key *k)
 {
-    return ww_hash_find(&f->index, k->hash, same_flow, f->pool, k);
+    struct ww_hash_slot *s = ww_hash_slot(&f->index, k->hash, same_flow, f->pool, k);
+    k->at = s;
+    return ww_hash_full(*s) ? s->ref - 1 : NIL;
 }
 
-/* The flow keyed k or its reverse, or NIL; *own: it is k. A 5-tuple and its
- * reverse are never both tracked (a packet matching either starts nothing),
- * so this one probe answers what a look-up of k, then of the reverse, would. */
-static uint32_t find_either(const struct ww_flows *f, const struct key *k, int *own)
+/* The flow keyed k or its reverse, or NIL (and k->at); *own: it is k. A
+ * 5-tuple and its reverse are never both tracked (a packet matching either
+ * starts nothing), so this one probe answers what a look-up of k, then of
+ * the reverse, would. */
+static uint32_t find_either(const struct ww_flows *f, struct key *k, int *own)
 {
-    uint32_t i = ww_hash_find(&f->index, k->hash, either_flow, f->pool, k);
+    struct ww_hash_slot *s = ww_hash_slot(&f->index, k->hash, either_flow, f->pool, k);
+    k->at = s;
+    uint32_t i = ww_hash_full(*s) ? s->ref - 1 : NIL;
     *own = i != NIL && same_dir(&f->pool[i], k);
     return i;
+}
+
+/* The index grown to nslots, the 2 MiB pages inside its slots asked to be
+ * huge before they are first touched (a hint; failing is fine): its
+ * look-ups land anywhere in 8 MiB and more, and on 4 KiB pages most missed
+ * the TLB too. ww_hash_resize, with that hint between. */
+static void index_grow(struct ww_flows *f, size_t nslots)
+{
+    struct ww_hash old = f->index;
+    ww_hash_init(&f->index, nslots);
+#ifdef MADV_HUGEPAGE
+    uintptr_t p = (uintptr_t)f->index.slot, lo = (p + HUGE - 1) & ~(uintptr_t)(HUGE - 1),
+              hi = (p + ww_hash_bytes(&f->index)) & ~(uintptr_t)(HUGE - 1);
+    if (lo < hi) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#endif
+    for (size_t i = 0; i <= old.mask; i++)
+        if (ww_hash_full(old.slot[i])) ww_hash_put(&f->index, old.slot[i].hash, old.slot[i].ref - 1);
+    ww_hash_release(&old);
 }
 
 /* Forget entry i entirely. */
 static void drop(struct ww_flows *f, uint32_t i)
 {
     struct flow *e = &f->pool[i];
-    ww_hash_del(&f->index, flow_hash(e->proto, e->src, e->dst, e->sport, e->dport), i);
+    ww_hash_del(&f->index, e->state == F_DONE ? e->hash
+                           : flow_hash(e->proto, e->src, e->dst, e->sport, e->dport), i);
     list_unlink(f, e->state == F_PENDING ? &f->pending : &f->done, i);
     e->state = F_FREE;
     e->next = f->free;
@@ -276,6 +332,7 @@ static void decide(struct ww_flows *f, uint32_t i, enum ww_outcome outcome)
 {
     struct flow *e = &f->pool[i];
     emit(f, e, outcome);
+    e->hash = (uint32_t)flow_hash(e->proto, e->src, e->dst, e->sport, e->dport);
     list_unlink(f, &f->pending, i);
     e->state = F_DONE;
     e->last = f->now;
@@ -292,17 +349,20 @@ static void touch(struct ww_flows *f, uint32_t i)
     }
 }
 
-/* Start a flow for a packet that matched nothing. Pending probes wait for an
- * answer; anything else is emitted now with its outcome unknown. */
+/* Start a flow for a packet that matched nothing (its look-up just left
+ * k->at). Pending probes wait for an answer; anything else is emitted now
+ * with its outcome unknown. */
 static void start(struct ww_flows *f, const struct key *k, const struct ww_addr *dst, int64_t ts,
                   uint8_t flags, int probe, const struct ww_synfp *fp)
 {
+    struct ww_hash_slot *at = k->at; /* NULL once the index changed */
     if (probe && ww_addr_is_multicast(dst)) probe = 0;
     if (f->free == NIL && f->used < f->size) {
         f->pool[f->used].next = NIL;
         f->free = f->used++;
     }
     if (f->free == NIL) {
+        at = NULL;
         if (f->done.head != NIL) {
             drop(f, f->done.head);
         } else {
@@ -327,10 +387,16 @@ static void start(struct ww_flows *f, const struct key *k, const struct ww_addr 
     e->state = probe ? F_PENDING : F_DONE;
     if (probe) list_append(f, &f->pending, i);
     else done_append(f, i);
-    if (2 * (f->index.n + 1) > f->index.mask + 1) /* keep the load <= 1/2 */
-        ww_hash_resize(&f->index, 2 * ((size_t)f->index.mask + 1));
-    ww_hash_put(&f->index, k->hash, i);
-    if (!probe) emit(f, e, WW_OUTCOME_UNKNOWN);
+    if (2 * (f->index.n + 1) > f->index.mask + 1) { /* keep the load <= 1/2 */
+        index_grow(f, 2 * ((size_t)f->index.mask + 1));
+        at = NULL;
+    }
+    if (at) ww_hash_fill(&f->index, at, k->hash, i);
+    else ww_hash_put(&f->index, k->hash, i);
+    if (!probe) {
+        emit(f, e, WW_OUTCOME_UNKNOWN);
+        e->hash = (uint32_t)k->hash;
+    }
 }
 
 static void list_prefetch(struct ww_flows *f, struct list *l, int slots)
@@ -339,8 +405,7 @@ static void list_prefetch(struct ww_flows *f, struct list *l, int slots)
     if (l->cur == NIL || l->cur_n >= CUR_AHEAD) return;
     const struct flow *e = &f->pool[l->cur];
     if (slots) {
-        uint32_t h = (uint32_t)flow_hash(e->proto, e->src, e->dst, e->sport, e->dport);
-        __builtin_prefetch(&f->index.slot[h & f->index.mask]);
+        __builtin_prefetch(&f->index.slot[e->hash & f->index.mask]);
         __builtin_prefetch(&f->pool[e->skip & (f->size - 1)]);
     }
     if (e->next != NIL) {
@@ -365,12 +430,12 @@ static void expire(struct ww_flows *f)
 
 /* ---- per protocol ---- */
 
-static void tcp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
+static void tcp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p, uint64_t h)
 {
     uint8_t fl = p->tcpflags;
     int syn = fl & WW_TH_SYN, ack = fl & WW_TH_ACK, rst = fl & WW_TH_RST, own;
     struct key k;
-    key_set(&k, p->proto, &p->src, &p->dst, p->sport, p->dport);
+    key_own(&k, p, h);
     uint32_t i = find_either(f, &k, &own);
     if (i == NIL) {
         /* New: a SYN is a probe awaiting its answer; a lone ACK, an
@@ -393,11 +458,11 @@ static void tcp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
     }
 }
 
-static void udp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
+static void udp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p, uint64_t h)
 {
     int own;
     struct key k;
-    key_set(&k, p->proto, &p->src, &p->dst, p->sport, p->dport);
+    key_own(&k, p, h);
     uint32_t i = find_either(f, &k, &own);
     if (i == NIL) start(f, &k, &p->dst, ts, 0, 1, NULL);
     else if (!own && f->pool[i].state == F_PENDING) decide(f, i, WW_OUTCOME_SUCCESS);
@@ -457,11 +522,11 @@ static void icmp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
     start(f, &k, &p->dst, ts, 0, probe, NULL);
 }
 
-static void other(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
+static void other(struct ww_flows *f, int64_t ts, const struct ww_pkt *p, uint64_t h)
 {
     int own;
     struct key k;
-    key_set(&k, p->proto, &p->src, &p->dst, p->sport, p->dport);
+    key_own(&k, p, h);
     uint32_t i = find_either(f, &k, &own);
     if (i != NIL) touch(f, i);
     else start(f, &k, &p->dst, ts, 0, 0, NULL);
@@ -501,25 +566,28 @@ struct ww_flows *ww_flows_new(size_t capacity, int64_t timeout_us,
     return f;
 }
 
-void ww_flows_packet(struct ww_flows *f, int64_t ts_us, const struct ww_pkt *p)
+void ww_flows_packet_hashed(struct ww_flows *f, int64_t ts_us, const struct ww_pkt *p, uint64_t h)
 {
     if (ts_us > f->now) f->now = ts_us;
     expire(f);
     switch (p->proto) {
-    case WW_PROTO_TCP: tcp(f, ts_us, p); break;
-    case WW_PROTO_UDP: udp(f, ts_us, p); break;
+    case WW_PROTO_TCP: tcp(f, ts_us, p, h); break;
+    case WW_PROTO_UDP: udp(f, ts_us, p, h); break;
     case WW_PROTO_ICMP: case WW_PROTO_ICMP6: icmp(f, ts_us, p); break;
-    default: other(f, ts_us, p); break;
+    default: other(f, ts_us, p, h); break;
     }
 }
 
-void ww_flows_prefetch(const struct ww_flows *f, const struct ww_pkt *p)
+void ww_flows_packet(struct ww_flows *f, int64_t ts_us, const struct ww_pkt *p)
 {
-    uint64_t src[2], dst[2];
-    memcpy(src, p->src.b, 16);
-    memcpy(dst, p->dst.b, 16);
-    uint32_t h = (uint32_t)flow_hash(p->proto, src, dst, p->sport, p->dport);
-    __builtin_prefetch(&f->index.slot[h & f->index.mask]);
+    ww_flows_packet_hashed(f, ts_us, p, p->proto == WW_PROTO_ICMP || p->proto == WW_PROTO_ICMP6 ? 0 : pkt_hash(p));
+}
+
+uint64_t ww_flows_prefetch(const struct ww_flows *f, const struct ww_pkt *p)
+{
+    uint64_t h = pkt_hash(p);
+    __builtin_prefetch(&f->index.slot[(uint32_t)h & f->index.mask]);
+    return h;
 }
 
 void ww_flows_flush(struct ww_flows *f)

@@ -31,8 +31,11 @@ struct ww_flows *ww_flows_new(size_t capacity, int64_t timeout_us,
 void ww_flows_packet(struct ww_flows *f, int64_t ts_us, const struct ww_pkt *p);
 /* A hint that p comes soon: starts loading what its look-up reads (TCP,
  * UDP and other protocols; ICMP looks up other keys). Feeding packets a few
- * behind their hints hides the memory latency of a large table. */
-void ww_flows_prefetch(const struct ww_flows *f, const struct ww_pkt *p);
+ * behind their hints hides the memory latency of a large table. Returns
+ * the packet's key hash, for ww_flows_packet_hashed. */
+uint64_t ww_flows_prefetch(const struct ww_flows *f, const struct ww_pkt *p);
+/* ww_flows_packet for a packet whose hint returned hash (not hashed again). */
+void ww_flows_packet_hashed(struct ww_flows *f, int64_t ts_us, const struct ww_pkt *p, uint64_t hash);
 /* Decide everything still pending (end of input): failures. */
 void ww_flows_flush(struct ww_flows *f);
 void ww_flows_free(struct ww_flows *f);

@@ -225,6 +225,7 @@ enum ww_err ww_capture_dispatch(struct ww_capture *c, int max, ww_bad_fn on_bad,
 struct ww_pcap_reader {
     struct {
         int64_t ts;
+        uint64_t hash;         /* its key's, from the prefetch (not made twice) */
         struct ww_pkt pk;
     } ahead[AHEAD];            /* ring of decoded packets not tracked yet */
     unsigned ahead_head, ahead_len;
@@ -233,7 +234,7 @@ struct ww_pcap_reader {
     struct ww_capture *cap;
     struct ww_input_stats *st;
     struct ww_event *q;        /* FIFO of decided events */
-    size_t qcap, qhead, qlen;
+    size_t qcap, qhead, qlen;  /* qcap a power of two: places by a mask, no division */
     int done;                  /* input exhausted and flushed */
     enum ww_err err;           /* pending error, returned once q is empty */
     /* a classic pcap file's records, read here (blk: NULL once libpcap reads) */
@@ -334,11 +335,11 @@ static void queue_event(void *ctx, const struct ww_event *ev)
     if (p->qlen == p->qcap) {
         size_t ncap = p->qcap ? 2 * p->qcap : 64;
         struct ww_event *nq = ww_malloc(ncap * sizeof *nq);
-        for (size_t i = 0; i < p->qlen; i++) nq[i] = p->q[(p->qhead + i) % p->qcap];
+        for (size_t i = 0; i < p->qlen; i++) nq[i] = p->q[(p->qhead + i) & (p->qcap - 1)];
         ww_free(p->q);
         p->q = nq, p->qcap = ncap, p->qhead = 0;
     }
-    p->q[(p->qhead + p->qlen++) % p->qcap] = *ev;
+    p->q[(p->qhead + p->qlen++) & (p->qcap - 1)] = *ev;
 }
 
 struct ww_pcap_reader *ww_pcap_open(const char *name, void *fp, const struct ww_input_opts *o,
@@ -384,7 +385,8 @@ static void bad(struct ww_pcap_reader *p, uint64_t n, const char *why, uint64_t 
 /* Tracks the oldest held packet. */
 static void track_oldest(struct ww_pcap_reader *p)
 {
-    ww_flows_packet(p->cap->flows, p->ahead[p->ahead_head].ts, &p->ahead[p->ahead_head].pk);
+    ww_flows_packet_hashed(p->cap->flows, p->ahead[p->ahead_head].ts, &p->ahead[p->ahead_head].pk,
+                           p->ahead[p->ahead_head].hash);
     p->ahead_head = (p->ahead_head + 1) % AHEAD;
     p->ahead_len--;
 }
@@ -409,7 +411,7 @@ int ww_pcap_next(struct ww_pcap_reader *p, struct ww_event *ev, enum ww_err *sta
             switch (decode(p->cap, h, data, &p->ahead[t].pk, &why)) {
             case WW_PARSE_EVENT:
                 p->ahead[t].ts = pkt_us(h);
-                ww_flows_prefetch(p->cap->flows, &p->ahead[t].pk);
+                p->ahead[t].hash = ww_flows_prefetch(p->cap->flows, &p->ahead[t].pk);
                 p->ahead_len++;
                 break;
             case WW_PARSE_SKIP:
@@ -435,7 +437,7 @@ int ww_pcap_next(struct ww_pcap_reader *p, struct ww_event *ev, enum ww_err *sta
         p->done = 1;
     }
     *ev = p->q[p->qhead];
-    p->qhead = (p->qhead + 1) % p->qcap;
+    p->qhead = (p->qhead + 1) & (p->qcap - 1);
     p->qlen--;
     return 1;
 }
