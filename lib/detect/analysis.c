@@ -105,7 +105,7 @@ static void run(struct ww_analysis *a, unsigned bit, const struct ww_event *b, s
         break;
     case PORTS:
         for (i = 0; i < n; i++) {
-            if (i + 2 * AHEAD < n) ww_ports_prefetch(a->ports, &b[i + 2 * AHEAD]);
+            STAGES(ww_ports_prefetch, a->ports, b, i, n);
             ww_ports_event(a->ports, &b[i]);
         }
         break;

@@ -151,10 +151,28 @@ static uint64_t event_key(const struct ww_ports *p, const struct ww_event *ev, i
     return make_key(*bucket, ev->proto, ww_event_port(ev));
 }
 
-void ww_ports_prefetch(const struct ww_ports *p, const struct ww_event *ev)
+void ww_ports_prefetch(const struct ww_ports *p, const struct ww_event *ev, int stage)
 {
     int64_t b;
-    ww_hash_prefetch(&p->buckets.index, ww_hash64(event_key(p, ev, &b)));
+    uint64_t key = event_key(p, ev, &b), h = ww_hash64(key);
+    if (stage == 0) {
+        ww_hash_prefetch(&p->buckets.index, h);
+        return;
+    }
+    uint32_t i = ww_hash_peek(&p->buckets.index, h);
+    if (i == WW_HASH_NONE) return;
+    const struct cell *c = &p->buckets.c[i];
+    if (stage == 1) {
+        __builtin_prefetch(c);
+        return;
+    }
+    if (c->key != key) return;
+    const struct cell *t = &p->totals.c[c->total];
+    uint64_t hs = ww_addr_hash(&ev->src), hd = ww_addr_hash(&ev->dst);
+    ww_dcount_prefetch(&c->sources, hs);
+    ww_dcount_prefetch(&c->targets, hd);
+    ww_dcount_prefetch(&t->sources, hs);
+    ww_dcount_prefetch(&t->targets, hd);
 }
 
 void ww_ports_event(struct ww_ports *p, const struct ww_event *ev)

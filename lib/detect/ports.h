@@ -20,10 +20,11 @@ struct ww_ports;
 struct ww_ports *ww_ports_new(const struct ww_ports_opts *o); /* NULL o = defaults */
 /* Counts ev under (ww_event_port(ev), proto): every protocol, ICMP as port 0; records += ev->count */
 void ww_ports_event(struct ww_ports *p, const struct ww_event *ev);
-/* A hint: ev comes soon (its cell's index slot into the cache; the cells
- * and their sets are few enough to be cached: prefetching them cost more
- * than it saved, docs/PERFORMANCE.md). */
-void ww_ports_prefetch(const struct ww_ports *p, const struct ww_event *ev);
+/* A hint: ev comes soon. Stage 0 (furthest ahead) brings in its cell's
+ * index slot, 1 the cell, 2 where its source and target go in the cell's
+ * sets and in its port's total's (the busy ports' sets are HLLs, 4 KiB
+ * each, that the other detectors' steps push out of the cache). */
+void ww_ports_prefetch(const struct ww_ports *p, const struct ww_event *ev, int stage);
 /* Arrays below are owned by p and valid until the next call of the same function or free. */
 size_t ww_ports_stats(struct ww_ports *p, const struct ww_portstat **out);  /* sorted by sources desc, then records desc, then port */
 /* Per bucket for one port, from the input's first bucket to its last (empty
