@@ -262,6 +262,7 @@ static uint32_t u32(const unsigned char *b, int swapped)
  * a classic pcap file (either byte order, micro- or nanoseconds, version
  * 2.4) on a stream that can seek back to its start; else leave fp at the
  * first record for libpcap. */
+#define OWN_SNAP_MAX 262144 /* larger snapshot lengths (a file may claim 2 GiB) are libpcap's */
 static void own_records(struct ww_pcap_reader *p, FILE *fp, pcap_t *pc)
 {
     unsigned char h[24];
@@ -273,7 +274,7 @@ static void own_records(struct ww_pcap_reader *p, FILE *fp, pcap_t *pc)
         m = sw ? __builtin_bswap32(m) : m;
         uint8_t major = h[sw ? 5 : 4], minor = h[sw ? 7 : 6]; /* two 16-bit fields */
         if ((m == MAGIC_US || m == MAGIC_NS) && major == 2 && minor == 4 && !h[sw ? 4 : 5] &&
-            !h[sw ? 6 : 7] && pcap_snapshot(pc) > 0) {
+            !h[sw ? 6 : 7] && pcap_snapshot(pc) > 0 && pcap_snapshot(pc) <= OWN_SNAP_MAX) {
             p->fp = fp, p->swapped = sw, p->nano = m == MAGIC_NS;
             p->snap = (uint32_t)pcap_snapshot(pc);
             p->blk = ww_malloc(BLOCK + 16 + p->snap);
