@@ -120,9 +120,13 @@ mmdb_build "$T/mmdb" || fail "building the MaxMind test databases"
 serve_start --db "$DB" --p0f-db "$DBFP" --geoip "$MMDB_COUNTRY" --asn "$MMDB_ASN"
 # two sources in the test databases' networks: 192.0.2.0/25 is DE, AS64496
 # "Example Net One"; 198.51.100.128/25 JP, AS64500 without an organisation
-day=$(date -u +%F)
-printf '%s 10:00:00 +00:00\t0\t1\t192.0.2.10\t4000\t10.1.0.1\t445\ttcp\tS\n%s 10:00:01 +00:00\t0\t1\t198.51.100.200\t4000\t10.1.0.2\t445\ttcp\tS\n' \
-    "$day" "$day" > "$T/geo.tsv"
+# two minutes ago, both in one second: a fixed hour of today is in the
+# future before it (the collector refuses such a batch)
+at=$(($(date -u +%s) - 120))
+day=$(date -u -d "@$at" +%F)
+stamp=$(date -u -d "@$at" '+%F %T')
+printf '%s +00:00\t0\t1\t192.0.2.10\t4000\t10.1.0.1\t445\ttcp\tS\n%s +00:00\t0\t1\t198.51.100.200\t4000\t10.1.0.2\t445\ttcp\tS\n' \
+    "$stamp" "$stamp" > "$T/geo.tsv"
 curl -sf -H "Authorization: Bearer $KEY" -H "X-Batch-Id: geo-1" -H "Content-Type: text/tab-separated-values" \
     --data-binary @"$T/geo.tsv" "$URL/api/v1/submit" > /dev/null || fail "submitting the geo batch"
 geo() { # ADDR: its country, asn and as_org on /api/v1/ip/
