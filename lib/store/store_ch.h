@@ -68,9 +68,14 @@ struct ch_store {
     struct ww_store_counters counters;
     int failed;                 /* the last write failed */
     char why[512];              /* ... and why */
-    struct ch_key *keys;        /* cache of keys FINAL, refreshed every KEYS_REFRESH_US */
+    struct ch_key *keys;        /* cache of keys FINAL (ch_keys_refresh) */
     size_t nkeys;
-    int64_t keys_at;            /* monotonic us of the last refresh; 0 = never */
+    int64_t keys_at;            /* monotonic us the cached read began; 0 = none yet */
+    int64_t keys_min;           /* reads begun before this are stale (a key written since) */
+    int64_t keys_began;         /* when the latest read began (in flight or done) */
+    int keys_reading, keys_rc;  /* a read in flight; the result of the latest done */
+    uint64_t keys_gen;          /* reads done */
+    pthread_cond_t keys_cv;     /* a read done */
     int64_t release_us;         /* the detector's release point as last read (late counts) */
     struct ww_store_opts opts;
     int64_t lateness_us;
@@ -139,9 +144,16 @@ void ch_rb_addr(struct ww_buf *b, const struct ww_addr *a);
 int ch_schema_each(const char *file, const char *cluster, int (*fn)(void *ctx, const char *sql), void *ctx);
 char *ch_schema_stmt(const char *cluster, const char *s, size_t n);
 
-/* The keys cache (refreshed if older than KEYS_REFRESH_US or force):
- * WW_OK, or the error of the refresh (the old copy stays). Under st->mu. */
-int ch_keys_refresh(struct ch_store *st, int force);
+/* The keys cache, read again unless it holds a read begun at or after
+ * `asked` (monotonic us; 0: one under KEYS_REFRESH_US old and begun after
+ * the last ch_keys_stale). One read at a time: callers a read in flight
+ * would serve wait for it, so a burst of unknown secrets costs one query;
+ * reads asked for (asked != 0) come at most one a KEYS_FORCED_US. WW_OK,
+ * or the error of the read that served the caller (the old copy stays).
+ * Under st->mu. ch_keys_stale (under st->mu): a key was written, the cache
+ * no longer counts as fresh. */
+int ch_keys_refresh(struct ch_store *st, int64_t asked);
+void ch_keys_stale(struct ch_store *st);
 
 /* store_ch_detect.c: the detector. ch_det_start starts its thread (it
  * competes for the lease with the other front-ends; only the holder

@@ -326,7 +326,7 @@ static int sensors_load(struct ch_det *d)
     int unknown = 0;
     for (size_t i = 0; i < d->ns; i++) unknown |= !d->sx[i].name[0];
     pthread_mutex_lock(&st->mu);
-    rc = ch_keys_refresh(st, unknown);
+    rc = ch_keys_refresh(st, unknown ? ww_mono_us() : 0);
     for (size_t k = 0; k < st->nkeys; k++) { /* the old copy if the refresh failed */
         size_t i = sensor_at(d, st->keys[k].id);
         d->s[i].birth_us = st->keys[k].birth;

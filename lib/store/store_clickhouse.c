@@ -36,7 +36,7 @@
  *
  * Keys live on the home shard and are cached in memory by each front-end
  * (refreshed every KEYS_REFRESH_US, and at once when a secret is not
- * found), so submissions go on while the home shard is briefly away; a
+ * found: one read at a time, which every caller waiting on it shares), so submissions go on while the home shard is briefly away; a
  * revocation takes effect within that period on other front-ends. */
 #define _GNU_SOURCE /* memmem */
 #include <errno.h>
@@ -528,6 +528,7 @@ static int ch_open(const char *target, const char *user, const char *password, s
     struct ch_store *st = ww_calloc(1, sizeof *st);
     st->base.ops = &ww_store_clickhouse;
     pthread_mutex_init(&st->mu, NULL);
+    pthread_cond_init(&st->keys_cv, NULL);
     pthread_cond_init(&st->work, NULL);
     pthread_cond_init(&st->jobs_done, NULL);
     st->jobs_tail = &st->jobs;
@@ -673,6 +674,7 @@ static void ch_close(struct ww_store *base)
     ww_free(st->keys);
     for (size_t i = 0; i < st->ninflight; i++) ww_free(st->inflight[i].batch_id);
     ww_free(st->inflight);
+    pthread_cond_destroy(&st->keys_cv);
     pthread_mutex_destroy(&st->mu);
     ww_free(st);
 }
@@ -728,33 +730,45 @@ static int keys_read(struct ch_store *st, struct keys_read *r)
     return rc;
 }
 
-int ch_keys_refresh(struct ch_store *st, int force)
+int ch_keys_refresh(struct ch_store *st, int64_t asked)
 {
-    int64_t asked = ww_mono_us(), age = asked - st->keys_at;
-    if (st->keys_at && age < KEYS_REFRESH_US && !force) return WW_OK;
-    if (st->keys_at && age < KEYS_FORCED_US) {
-        /* Forced reads are at most one a KEYS_FORCED_US, but one asked for
-         * must read what was there when asked (a key just added: refusing
-         * it because the cache is 50 ms old was a bug), so wait for the
-         * next, unless another thread's read began since. */
-        int64_t wait = KEYS_FORCED_US - age;
-        pthread_mutex_unlock(&st->mu);
-        nanosleep(&(struct timespec){0, (long)wait * 1000}, NULL);
+    for (;;) {
+        int64_t now = ww_mono_us(), want = asked;
+        if (!want) want = now - KEYS_REFRESH_US + 1 > st->keys_min ? now - KEYS_REFRESH_US + 1 : st->keys_min;
+        if (st->keys_at && st->keys_at >= want) return WW_OK;
+        if (st->keys_reading) { /* wait for it; it serves if it began late enough */
+            uint64_t gen = st->keys_gen;
+            int serves = st->keys_began >= want;
+            while (st->keys_gen == gen) pthread_cond_wait(&st->keys_cv, &st->mu);
+            if (serves) return st->keys_rc;
+            continue;
+        }
+        if (st->keys_gen && st->keys_began >= want) return st->keys_rc; /* it failed */
+        if (asked && st->keys_gen && now - st->keys_began < KEYS_FORCED_US) {
+            long wait_ns = (long)(KEYS_FORCED_US - (now - st->keys_began)) * 1000;
+            pthread_mutex_unlock(&st->mu);
+            nanosleep(&(struct timespec){0, wait_ns}, NULL);
+            pthread_mutex_lock(&st->mu);
+            continue; /* another thread's read may have begun since */
+        }
+        st->keys_reading = 1, st->keys_began = now;
+        pthread_mutex_unlock(&st->mu); /* no lock over a request */
+        struct keys_read r;
+        int rc = keys_read(st, &r);
         pthread_mutex_lock(&st->mu);
-        if (st->keys_at >= asked) return WW_OK;
+        if (!rc) {
+            ww_free(st->keys);
+            st->keys = r.k, st->nkeys = r.n, st->keys_at = now;
+        }
+        st->keys_reading = 0, st->keys_rc = rc, st->keys_gen++;
+        pthread_cond_broadcast(&st->keys_cv);
+        return rc;
     }
-    int64_t now = ww_mono_us();
-    pthread_mutex_unlock(&st->mu); /* no lock over a request */
-    struct keys_read r;
-    int rc = keys_read(st, &r);
-    pthread_mutex_lock(&st->mu);
-    if (!rc && now >= st->keys_at) {
-        ww_free(st->keys);
-        st->keys = r.k, st->nkeys = r.n, st->keys_at = now;
-    } else if (!rc) {
-        ww_free(r.k); /* another thread's read began later */
-    }
-    return rc;
+}
+
+void ch_keys_stale(struct ch_store *st)
+{
+    st->keys_min = ww_mono_us() + 1; /* a read begun in this microsecond may be older */
 }
 
 static int insert_key(struct ch_store *st, const struct ch_key *k, int64_t ver)
@@ -822,7 +836,7 @@ static int key_new(struct ch_store *st, const char *name, const unsigned char ha
     }
     if (id_out) *id_out = k.id;
     pthread_mutex_lock(&st->mu);
-    st->keys_at = 0; /* read again on next use */
+    ch_keys_stale(st); /* read again on next use */
     pthread_mutex_unlock(&st->mu);
     return WW_OK;
 }
@@ -857,7 +871,7 @@ static int key_revoke(struct ww_store *base, const char *name)
     ww_free(r.k);
     if (!rc) {
         pthread_mutex_lock(&st->mu);
-        st->keys_at = 0;
+        ch_keys_stale(st);
         pthread_mutex_unlock(&st->mu);
     }
     return rc;
@@ -871,11 +885,11 @@ static int key_check(struct ww_store *base, const char *secret, int64_t *sensor_
     struct ch_store *st = ch_st(base);
     unsigned char hash[32];
     secret_hash(secret, hash);
-    int64_t found = 0;
+    int64_t found = 0, asked = ww_mono_us();
     pthread_mutex_lock(&st->mu);
     int rc = ch_keys_refresh(st, 0);
     for (int pass = 0; pass < 2 && !found; pass++) {
-        if (pass && ch_keys_refresh(st, 1)) break;
+        if (pass && ch_keys_refresh(st, asked)) break;
         for (size_t i = 0; i < st->nkeys; i++) {
             unsigned diff = 0;
             for (int j = 0; j < 32; j++) diff |= (unsigned)(st->keys[i].hash[j] ^ hash[j]);
@@ -989,7 +1003,7 @@ static int dshield_add(struct ww_store *base, const char *name, int64_t userid,
     if (ds_get(st, userid, &d)) return WW_ERR_IO;
     if (d.found) { /* the user id is free only if its key was revoked */
         pthread_mutex_lock(&st->mu);
-        int rc = ch_keys_refresh(st, 1);
+        int rc = ch_keys_refresh(st, ww_mono_us());
         const struct ch_key *k = key_by_id(st, d.key_id);
         int live = k && !k->revoked;
         pthread_mutex_unlock(&st->mu);
