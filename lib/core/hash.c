@@ -48,12 +48,13 @@ void ww_hash_clear(struct ww_hash *t)
     t->n = 0;
 }
 
-void ww_hash_resize(struct ww_hash *t, size_t nslots)
+void ww_hash_resize(struct ww_hash *t, size_t nslots, int huge)
 {
     size_t n = 8;
     while (n < nslots) n *= 2;
     struct ww_hash old = *t;
     ww_hash_init(t, n);
+    if (huge) ww_mem_huge(t->slot, ww_hash_bytes(t));
     for (size_t i = 0; old.slot && i <= old.mask; i++)
         if (ww_hash_full(old.slot[i])) ww_hash_put(t, old.slot[i].hash, old.slot[i].ref - 1);
     ww_free(old.slot);

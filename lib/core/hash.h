@@ -48,8 +48,9 @@ void ww_hash_release(struct ww_hash *t);
 /* Forgets every entry, keeping the size. */
 void ww_hash_clear(struct ww_hash *t);
 /* Re-places every entry in a fresh array of nslots (rounded up to a power
- * of two, at least 8 and more than t->n) by its stored hash. */
-void ww_hash_resize(struct ww_hash *t, size_t nslots);
+ * of two, at least 8 and more than t->n) by its stored hash; with huge,
+ * the array is asked for huge pages first (ww_mem_huge). */
+void ww_hash_resize(struct ww_hash *t, size_t nslots, int huge);
 /* Removes entry (indexed under hash) by backward shift: later members of
  * its cluster move up, so no tombstones are left. */
 void ww_hash_del(struct ww_hash *t, uint64_t hash, uint32_t entry);
@@ -136,7 +137,7 @@ static inline void ww_hash_put(struct ww_hash *t, uint64_t hash, uint32_t entry)
 /* put, doubling the table first when it would pass its load bound. */
 static inline void ww_hash_add(struct ww_hash *t, uint64_t hash, uint32_t entry)
 {
-    if (t->n + 1 > ww_hash_most((size_t)t->mask + 1)) ww_hash_resize(t, 2 * ((size_t)t->mask + 1));
+    if (t->n + 1 > ww_hash_most((size_t)t->mask + 1)) ww_hash_resize(t, 2 * ((size_t)t->mask + 1), 0);
     ww_hash_put(t, hash, entry);
 }
 

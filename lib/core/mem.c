@@ -1,9 +1,11 @@
 /* mem.c -- see mem.h. */
 #include "core/mem.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static void oom(size_t n)
 {
@@ -42,3 +44,14 @@ char *ww_strdup(const char *s)
 }
 
 void ww_free(void *p) { free(p); }
+
+void ww_mem_huge(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+    const uintptr_t huge = (uintptr_t)2 << 20; /* x86-64, arm64 with 4 KiB pages */
+    uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1), hi = ((uintptr_t)p + n) & ~(huge - 1);
+    if (lo < hi) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+    (void)p, (void)n;
+#endif
+}

@@ -12,5 +12,10 @@ void *ww_calloc(size_t count, size_t size);
 void *ww_realloc(void *p, size_t n);
 char *ww_strdup(const char *s);
 void ww_free(void *p);
+/* A hint that [p, p + n) is looked up at random: the 2 MiB pages wholly
+ * inside it are asked to be huge (madvise), so look-ups spread over tens of
+ * MiB miss the TLB less. Before the pages are first touched; failing, or a
+ * system without it, is fine. */
+void ww_mem_huge(void *p, size_t n);
 
 #endif

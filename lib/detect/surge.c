@@ -125,7 +125,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "core/buf.h"
 #include "core/bytes.h"
@@ -288,20 +287,6 @@ static int same_seen(const void *seen, uint32_t i, const void *key)
 
 static size_t seen_cap(const struct ww_surges *s) { return (size_t)s->seen_ix.mask + 1; }
 
-/* A hint that [p, p + n) is looked up at random: the 2 MiB pages inside it
- * are asked to be huge (the seen table's index and entries, tens of MiB,
- * missed the TLB on most look-ups). Failing is fine. */
-static void seen_huge(void *p, size_t n)
-{
-#ifdef MADV_HUGEPAGE
-    const uintptr_t huge = (uintptr_t)2 << 20;
-    uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1), hi = ((uintptr_t)p + n) & ~(huge - 1);
-    if (lo < hi) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-#else
-    (void)p, (void)n;
-#endif
-}
-
 /* Empty entries and index for a table of cap slots. */
 static void seen_alloc(struct ww_surges *s, size_t cap)
 {
@@ -385,8 +370,9 @@ static void seen_rebuild(struct ww_surges *s, int64_t now)
     ww_hash_release(&s->seen_ix);
     if (grown) s->seen = ww_realloc(s->seen, ww_hash_most(pcap) * sizeof *s->seen);
     ww_hash_init(&s->seen_ix, pcap);
-    seen_huge(s->seen, ww_hash_most(pcap) * sizeof *s->seen);
-    seen_huge(s->seen_ix.slot, ww_hash_bytes(&s->seen_ix));
+    /* tens of MiB looked up at random: huge pages miss the TLB less */
+    ww_mem_huge(s->seen, ww_hash_most(pcap) * sizeof *s->seen);
+    ww_mem_huge(s->seen_ix.slot, ww_hash_bytes(&s->seen_ix));
     s->seen_v = ncap;
     s->seen_n = 0;
     for (size_t i = 0; i < w; i++) ww_hash_put(&s->seen_ix, seen_hash(s->seen[i].key), (uint32_t)s->seen_n++);

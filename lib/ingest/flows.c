@@ -67,7 +67,6 @@
 #include "ingest/flows.h"
 
 #include <string.h>
-#include <sys/mman.h>
 
 #include "core/hash.h"
 #include "core/mem.h"
@@ -145,24 +144,21 @@ static inline uint64_t flow_hash(uint8_t proto, const uint64_t src[2], const uin
     return (end_hash(src, sport) + end_hash(dst, dport)) ^ proto * 0xd6e8feb86659fd93ULL;
 }
 
+/* The key of a 5-tuple; h its hash if known (pkt_hash), else 0. */
 static void key_set(struct key *k, uint8_t proto, const struct ww_addr *src,
-                    const struct ww_addr *dst, uint16_t sport, uint16_t dport)
+                    const struct ww_addr *dst, uint16_t sport, uint16_t dport, uint64_t h)
 {
     memcpy(k->src, src->b, 16);
     memcpy(k->dst, dst->b, 16);
     k->sport = sport; k->dport = dport; k->proto = proto;
     k->fam = (uint8_t)(src->family | dst->family << 4);
-    k->hash = flow_hash(proto, k->src, k->dst, sport, dport);
+    k->hash = h ? h : flow_hash(proto, k->src, k->dst, sport, dport);
 }
 
-/* key_set for the packet's own 5-tuple, whose hash h is known (pkt_hash). */
+/* The packet's own 5-tuple (its key for TCP, UDP and others). */
 static void key_own(struct key *k, const struct ww_pkt *p, uint64_t h)
 {
-    memcpy(k->src, p->src.b, 16);
-    memcpy(k->dst, p->dst.b, 16);
-    k->sport = p->sport; k->dport = p->dport; k->proto = p->proto;
-    k->fam = (uint8_t)(p->src.family | p->dst.family << 4);
-    k->hash = h;
+    key_set(k, p->proto, &p->src, &p->dst, p->sport, p->dport, h);
 }
 
 /* The hash of the packet's own 5-tuple (its key for TCP, UDP and others). */
@@ -269,24 +265,6 @@ static uint32_t find_either(const struct ww_flows *f, struct key *k, int *own)
     return i;
 }
 
-/* The index grown to nslots, the 2 MiB pages inside its slots asked to be
- * huge before they are first touched (a hint; failing is fine): its
- * look-ups land anywhere in 8 MiB and more, and on 4 KiB pages most missed
- * the TLB too. ww_hash_resize, with that hint between. */
-static void index_grow(struct ww_flows *f, size_t nslots)
-{
-    struct ww_hash old = f->index;
-    ww_hash_init(&f->index, nslots);
-#ifdef MADV_HUGEPAGE
-    uintptr_t p = (uintptr_t)f->index.slot, lo = (p + HUGE - 1) & ~(uintptr_t)(HUGE - 1),
-              hi = (p + ww_hash_bytes(&f->index)) & ~(uintptr_t)(HUGE - 1);
-    if (lo < hi) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-#endif
-    for (size_t i = 0; i <= old.mask; i++)
-        if (ww_hash_full(old.slot[i])) ww_hash_put(&f->index, old.slot[i].hash, old.slot[i].ref - 1);
-    ww_hash_release(&old);
-}
-
 /* Forget entry i entirely. */
 static void drop(struct ww_flows *f, uint32_t i)
 {
@@ -388,7 +366,9 @@ static void start(struct ww_flows *f, const struct key *k, const struct ww_addr 
     if (probe) list_append(f, &f->pending, i);
     else done_append(f, i);
     if (2 * (f->index.n + 1) > f->index.mask + 1) { /* keep the load <= 1/2 */
-        index_grow(f, 2 * ((size_t)f->index.mask + 1));
+        /* huge pages: its look-ups land anywhere in 8 MiB and more, and on
+         * 4 KiB pages most missed the TLB too */
+        ww_hash_resize(&f->index, 2 * ((size_t)f->index.mask + 1), 1);
         at = NULL;
     }
     if (at) ww_hash_fill(&f->index, at, k->hash, i);
@@ -474,7 +454,7 @@ static void udp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p, uint64_t
 static void unasked(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
 {
     struct key k;
-    key_set(&k, p->proto, &p->src, &p->dst, p->sport, p->dport);
+    key_set(&k, p->proto, &p->src, &p->dst, p->sport, p->dport, 0);
     uint32_t i = find(f, &k);
     if (i != NIL) touch(f, i);
     else start(f, &k, &p->dst, ts, 0, 0, NULL);
@@ -495,7 +475,7 @@ static void icmp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
         if ((p->inner_proto == WW_PROTO_ICMP && sp == 8) ||
             (p->inner_proto == WW_PROTO_ICMP6 && sp == 128))
             dp = 0;
-        key_set(&k, p->inner_proto, &p->inner_src, &p->inner_dst, sp, dp);
+        key_set(&k, p->inner_proto, &p->inner_src, &p->inner_dst, sp, dp, 0);
         uint32_t i = find(f, &k);
         if (i == NIL) unasked(f, ts, p);
         else if (f->pool[i].state == F_PENDING) decide(f, i, WW_OUTCOME_FAILURE);
@@ -504,7 +484,7 @@ static void icmp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
     /* Replies: echo's, and v4 timestamp, information and mask replies (14,
      * 16, 18) to their requests (13, 15, 17). */
     if (type == reply || (!v6 && (type == 14 || type == 16 || type == 18))) {
-        key_set(&k, p->proto, &p->dst, &p->src, (uint16_t)(type == reply ? echo : type - 1), 0);
+        key_set(&k, p->proto, &p->dst, &p->src, (uint16_t)(type == reply ? echo : type - 1), 0, 0);
         uint32_t i = find(f, &k);
         if (i == NIL) unasked(f, ts, p);
         else if (f->pool[i].state == F_PENDING) decide(f, i, WW_OUTCOME_SUCCESS);
@@ -516,7 +496,7 @@ static void icmp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
      * discovery, MLD and the other informational types are not contacts. */
     int probe = type == echo;
     if (!probe && (v6 || (type != 13 && type != 15 && type != 17))) return;
-    key_set(&k, p->proto, &p->src, &p->dst, (uint16_t)type, 0);
+    key_set(&k, p->proto, &p->src, &p->dst, (uint16_t)type, 0, 0);
     uint32_t i = find(f, &k);
     if (i != NIL) { touch(f, i); return; }
     start(f, &k, &p->dst, ts, 0, probe, NULL);
@@ -549,9 +529,7 @@ struct ww_flows *ww_flows_new(size_t capacity, int64_t timeout_us,
     size_t bytes = n * sizeof *f->pool, align = bytes >= HUGE ? HUGE : 64;
     f->pool_mem = ww_malloc(bytes + align);
     f->pool = (struct flow *)(((uintptr_t)f->pool_mem + align - 1) & ~(uintptr_t)(align - 1));
-#ifdef MADV_HUGEPAGE
-    if (align == HUGE) madvise(f->pool, bytes, MADV_HUGEPAGE); /* a hint: failing is fine */
-#endif
+    if (align == HUGE) ww_mem_huge(f->pool, bytes);
     f->fps = ww_malloc(n * sizeof *f->fps); /* written as SYNs start flows */
     ww_hash_init(&f->index, 2 * n < 4096 ? 2 * n : 4096); /* grows to 2n */
     f->free = NIL; /* the pool is handed out in order; untouched pages stay unmapped */

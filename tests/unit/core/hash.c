@@ -128,9 +128,15 @@ static void run(void)
         lost += find(&t, ww_hash64(keys[i]), keys[i]) != (i & 1 ? i : WW_HASH_NONE);
     CHECK_INT(lost, 0);
     CHECK(sound(&t));
-    /* resizing (down, here) keeps everything */
-    ww_hash_resize(&t, 16384);
+    /* resizing (down, then up on huge pages: 4 MiB of slots) keeps everything */
+    ww_hash_resize(&t, 16384, 0);
     CHECK_INT(t.mask + 1, 16384);
+    CHECK_INT(t.n, 10000);
+    for (uint32_t i = 1; i < 20000; i += 2) lost += find(&t, ww_hash64(keys[i]), keys[i]) != i;
+    CHECK_INT(lost, 0);
+    CHECK(sound(&t));
+    ww_hash_resize(&t, 1u << 19, 1);
+    CHECK_INT(t.mask + 1, 1u << 19);
     CHECK_INT(t.n, 10000);
     for (uint32_t i = 1; i < 20000; i += 2) lost += find(&t, ww_hash64(keys[i]), keys[i]) != i;
     CHECK_INT(lost, 0);
