@@ -5,7 +5,11 @@
 #   unit tests   BUILD/test_*           (tests/unit/FOLDER/MODULE.c)
 #   end to end   tests/e2e/cases/*.case (declarative, run by tests/e2e/run_cases.py;
 #                one result per case)
-#                tests/e2e/*.sh         (scripts that need real tools)
+#                tests/e2e/*.sh         (scripts that need real tools; one whose
+#                header has "# one-pass: BUILD" runs only in that build when
+#                BUILD is in the same run, a SKIP saying so in the others:
+#                the heaviest run once in `make check`. WW_EVERY_PASS=1 runs
+#                each in every build)
 #   fuzzing      BUILD/fuzz_*: replay tests/fuzz/regress/NAME-*, then fuzz
 #                for $FUZZ_SECONDS (default 10) in a fresh directory that
 #                starts as a copy of tests/fuzz/seed/NAME/ (never written)
@@ -71,6 +75,7 @@ if [ -z "${WW_RUNNER_SELFTEST:-}" ]; then
     mark; bash tests/selftest/run.sh > "$LOG/out" 2>&1; result "runner-selftest" $? "$LOG/out"
 fi
 
+BUILDS=(); for B in "$@"; do BUILDS+=("$(basename "$B")"); done
 for B in "$@"; do
     [ -d "$B" ] || { echo "no build directory $B" > "$LOG/out"; result "$B" 1 "$LOG/out"; continue; }
     tag=$(basename "$B"); BD=$(cd "$B" && pwd)
@@ -85,8 +90,14 @@ for B in "$@"; do
         case_results "$tag" $? "$LOG/cases"
         for s in "$E2E"/*.sh; do
             [ -f "$s" ] || continue
+            only=$(sed -n 's/^# one-pass: *\([^ ]*\).*/\1/p' "$s" | head -1); name=${s##*/}; name=${name%.sh}
+            if [ -n "$only" ] && [ "$only" != "$tag" ] && [ -z "${WW_EVERY_PASS:-}" ] &&
+               printf '%s\n' "${BUILDS[@]}" | grep -qx "$only"; then
+                echo "heavy: run in $only only, in this run (WW_EVERY_PASS=1 runs it in each build)" > "$LOG/out"
+                T0=; result "$tag/$name" 77 "$LOG/out"; continue
+            fi
             mark; WW="$BD/wormwatch" bash "$s" > "$LOG/out" 2>&1
-            st=$?; s=${s##*/}; result "$tag/${s%.sh}" $st "$LOG/out"
+            result "$tag/$name" $? "$LOG/out"
         done
     fi
     for f in "$B"/fuzz_*; do

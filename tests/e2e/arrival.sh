@@ -22,6 +22,8 @@
 #              them gets a sensor_silent notice, then sensor_back;
 #   the future: a batch dated an hour past this clock is refused with a
 #              400 naming its line.
+# one-pass: build (tests/run.sh): a minute of release-build CPU, about three under ASan;
+#   its store, submit and replay paths run under ASan in collector, serve_http, disk_full
 set -u
 : "${WW:?WW=path/to/wormwatch}"
 T=$(mktemp -d)

@@ -22,6 +22,7 @@
 # per alert and flood (none repeated by the handover); nothing is late.
 # Then B stops cleanly, giving the lease up, and a front-end with
 # retention-days = 1 takes it and drops every (2006) day on both shards.
+# one-pass: build-asan (tests/run.sh): mostly ClickHouse's own time
 set -u
 : "${WW:?WW=path/to/wormwatch}"
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -26,6 +26,7 @@
 #    sensor, read from ClickHouse, at least the acknowledged ones, and the
 #    batch's done row with its count); any excess (a batch whose 200 never
 #    came, sent again once its claim went stale) is printed.
+# one-pass: build-asan (tests/run.sh): mostly ClickHouse's own time
 set -u
 : "${WW:?WW=path/to/wormwatch}"
 command -v curl > /dev/null || { echo "curl not installed"; exit 77; }

@@ -12,6 +12,8 @@
 # other. Screenshots are kept in $WW_ARTIFACTS/dashboard (default
 # tests/artifacts/dashboard, gitignored).
 # Skips (77) only when chromium or node is not installed.
+# one-pass: build (tests/run.sh): mostly the browser's time;
+#   the pages' server code runs under ASan in serve_http and collector_kinds
 set -u
 : "${WW:?WW=path/to/wormwatch}"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)

@@ -27,10 +27,26 @@ FAIL sel/case/serve_fail (exit 1)
     line 4 [http GET /api/v1/infocon]: status 200, expected 201
 PASS sel/pass
 FAIL sel/fail (exit 1)
+FAIL sel/onepass (exit 3)
 SKIP sel/skip: fixture: no such tool here
-failed: sel/test_fail sel/case/fail sel/case/serve_fail sel/fail
-4 passed, 4 failed, 2 skipped
+failed: sel/test_fail sel/case/fail sel/case/serve_fail sel/fail sel/onepass
+4 passed, 5 failed, 2 skipped
 LINES
 n=$(grep -cE '^(PASS|FAIL|SKIP) ' "$T/out")
-[ "$n" = 10 ] || fail "$n results, expected 10"
-echo "runner self-test: 10 results as expected"
+[ "$n" = 11 ] || fail "$n results, expected 11"
+# two builds in one run: the script marked "# one-pass: sel" runs in sel
+# only, a SKIP saying so in the other; WW_EVERY_PASS=1 runs it in both
+ln -s "$PWD/tests/selftest/fixture-build" "$T/other"
+for every in "" 1; do
+    WW_EVERY_PASS=$every WW_RUNNER_SELFTEST=1 WW_E2E_DIR=tests/selftest/e2e CORPUS="$T/no-corpus" \
+        bash tests/run.sh "$T/other" "$T/sel" > "$T/out" 2>&1
+    grep -qF "FAIL sel/onepass (exit 3) [" "$T/out" || fail "one-pass: not run in its build"
+    if [ -z "$every" ]; then
+        grep -qxF "SKIP other/onepass: heavy: run in sel only, in this run (WW_EVERY_PASS=1 runs it in each build)" \
+            "$T/out" || fail "one-pass: not a SKIP naming its build in the other"
+        grep -qxF "8 passed, 9 failed, 5 skipped" "$T/out" || fail "one-pass: totals"
+    else
+        grep -qF "FAIL other/onepass (exit 3) [" "$T/out" || fail "WW_EVERY_PASS=1: not run in every build"
+    fi
+done
+echo "runner self-test: 11 results as expected; a one-pass script runs in its build only"
