@@ -12,7 +12,8 @@
 #                each in every build)
 #   fuzzing      BUILD/fuzz_*: replay tests/fuzz/regress/NAME-*, then fuzz
 #                for $FUZZ_SECONDS (default 10) in a fresh directory that
-#                starts as a copy of tests/fuzz/seed/NAME/ (never written)
+#                starts as a copy of tests/fuzz/seed/NAME/ (never written),
+#                $FUZZ_JOBS fuzzers at once (default the cores, at most 2)
 # Each test's own exit status decides: 0 PASS, 77 SKIP (the test could not
 # run here; its last line of output says why), anything else FAIL. Tests that
 # read the shared real-data corpus ($CORPUS, default ../shared/corpus) SKIP
@@ -76,6 +77,28 @@ if [ -z "${WW_RUNNER_SELFTEST:-}" ]; then
 fi
 
 BUILDS=(); for B in "$@"; do BUILDS+=("$(basename "$B")"); done
+FUZZ_JOBS=${FUZZ_JOBS:-$(n=$(nproc 2>/dev/null || echo 1); [ "$n" -gt 2 ] && n=2; echo "$n")}
+
+# One fuzzer for $FUZZ_SECONDS in a fresh copy of its seeds; writes
+# OUT.name, OUT.ns (how long it ran), OUT.out and OUT.st (its exit status);
+# its crashing inputs are copied to tests/fuzz/found/.
+fuzz_one() { # FUZZER OUT
+    local f=$1 o=$2 name=${1##*/} short work st c t0
+    short=${name#fuzz_}
+    echo "$tag/$name-${FUZZ_SECONDS}s" > "$o.name"; t0=$(date +%s%N)
+    work=$(mktemp -d)
+    [ -d "tests/fuzz/seed/$short" ] && cp "tests/fuzz/seed/$short"/* "$work/"
+    "$f" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -artifact_prefix="$work/" "$work" > "$o.out" 2>&1
+    st=$?
+    for c in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
+        [ -f "$c" ] || continue
+        mkdir -p tests/fuzz/found && cp "$c" "tests/fuzz/found/$short-${c##*/}" &&
+            echo "crashing input copied to tests/fuzz/found/$short-${c##*/}" >> "$o.out"
+    done
+    rm -rf "$work"
+    echo $(( $(date +%s%N) - t0 )) > "$o.ns"
+    echo $st > "$o.st"
+}
 for B in "$@"; do
     [ -d "$B" ] || { echo "no build directory $B" > "$LOG/out"; result "$B" 1 "$LOG/out"; continue; }
     tag=$(basename "$B"); BD=$(cd "$B" && pwd)
@@ -100,6 +123,10 @@ for B in "$@"; do
             result "$tag/$name" $? "$LOG/out"
         done
     fi
+    # fuzzing: each fuzzer's regressions replayed, then the fuzzers run
+    # FUZZ_JOBS at a time (default: the cores, at most 2; each takes one),
+    # their results reported in order
+    fz=0
     for f in "$B"/fuzz_*; do
         [ -x "$f" ] || continue
         name=${f##*/}; short=${name#fuzz_}
@@ -108,20 +135,14 @@ for B in "$@"; do
             mark; "$f" $regs > "$LOG/out" 2>&1
             result "$tag/$name-regressions" $? "$LOG/out"
         fi
-        work=$(mktemp -d); mark
-        [ -d "tests/fuzz/seed/$short" ] && cp "tests/fuzz/seed/$short"/* "$work/"
-        "$f" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -artifact_prefix="$work/" \
-            "$work" > "$LOG/out" 2>&1
-        st=$?
-        if [ $st != 0 ]; then
-            mkdir -p tests/fuzz/found
-            for c in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
-                [ -f "$c" ] && cp "$c" "tests/fuzz/found/$short-$(basename "$c")"
-            done
-            echo "crashing inputs copied to tests/fuzz/found/" >> "$LOG/out"
-        fi
-        result "$tag/$name-${FUZZ_SECONDS}s" $st "$LOG/out"
-        rm -rf "$work"
+        while [ "$(jobs -rp | wc -l)" -ge "$FUZZ_JOBS" ]; do wait -n; done
+        fz=$((fz + 1))
+        fuzz_one "$f" "$LOG/fz$fz" &
+    done
+    wait
+    for i in $(seq "$fz"); do
+        T0=$(( $(date +%s%N) - $(cat "$LOG/fz$i.ns" 2>/dev/null || echo 0) ))
+        result "$(cat "$LOG/fz$i.name")" "$(cat "$LOG/fz$i.st")" "$LOG/fz$i.out"
     done
 done
 [ -n "$failed" ] && echo "failed:$failed"

@@ -7,6 +7,7 @@
 # bursts of unknown secrets share their reads of the keys);
 # a batch id raced at both front-ends at once stored exactly once; one
 # server without a cluster. Exit 77 without clickhouse-server.
+# one-pass: build-asan (tests/run.sh): mostly ClickHouse's own time
 set -u
 : "${WW:?WW=path/to/wormwatch}"
 command -v curl > /dev/null || { echo "curl not installed"; exit 77; }

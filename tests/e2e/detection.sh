@@ -4,6 +4,8 @@
 # buckets) over two days of background, two seeds each, pooled from 16 /20
 # sensors, plus a week of background alone. Fails if any target is missed:
 # first alert before 1%, 0.1%, 5% infected; at most one false alarm per port.
+# one-pass: build (tests/run.sh): simulation, a minute under ASan; its detectors run under ASan in
+#   the unit tests, surge, threads and the cases
 set -u
 : "${WW:?WW=path/to/wormwatch}"
 cd "$(dirname "$0")/../.."

@@ -49,4 +49,13 @@ for every in "" 1; do
         grep -qF "FAIL other/onepass (exit 3) [" "$T/out" || fail "WW_EVERY_PASS=1: not run in every build"
     fi
 done
-echo "runner self-test: 11 results as expected; a one-pass script runs in its build only"
+# a fuzz build: its fuzzers run two at a time, each one's own status
+# reported, in order
+ln -s "$PWD/tests/selftest/fixture-fuzz" "$T/fz"
+FUZZ_JOBS=2 FUZZ_SECONDS=1 WW_RUNNER_SELFTEST=1 bash tests/run.sh "$T/fz" > "$T/out" 2>&1
+[ $? = 1 ] || fail "fuzz build: exit status, expected 1"
+want=$'FAIL fz/fuzz_bad-1s (exit 1)\n    fixture: deadly signal\nPASS fz/fuzz_good-1s\nFAIL fz/fuzz_slow-1s (exit 2)'
+[ "$(grep -E '^(PASS|FAIL|SKIP|    )' "$T/out" | sed 's/ \[[0-9.]* s\]$//')" = "$want" ] ||
+    fail "fuzz build: results not as expected"
+grep -qxF "1 passed, 2 failed, 0 skipped" "$T/out" || fail "fuzz build: totals"
+echo "runner self-test: 11 results as expected; a one-pass script runs in its build only; fuzzers in parallel"
