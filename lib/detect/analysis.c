@@ -77,16 +77,6 @@ void ww_analysis_opts_default(struct ww_analysis_opts *o)
     ww_backscatter_opts_default(&o->backscatter);
 }
 
-#define AHEAD 4 /* events between prefetch stages (analysis.c's run) */
-
-/* Event i of n is due: the prefetch stages of the events ahead of it
- * (stage 0 for the one 3 AHEAD on, 1 for 2 AHEAD, 2 for AHEAD). */
-#define STAGES(fn, d, b, i, n) do { \
-        if ((i) + 3 * AHEAD < (n)) fn((d), &(b)[(i) + 3 * AHEAD], 0); \
-        if ((i) + 2 * AHEAD < (n)) fn((d), &(b)[(i) + 2 * AHEAD], 1); \
-        if ((i) + AHEAD < (n)) fn((d), &(b)[(i) + AHEAD], 2); \
-    } while (0)
-
 /* Detector `bit` over a block of n events. The tables are far larger than
  * the caches, and each look-up is a chain of cache misses (an index slot,
  * the entry it names, the entry's distinct counters), so each detector
@@ -99,19 +89,19 @@ static void run(struct ww_analysis *a, unsigned bit, const struct ww_event *b, s
     switch (bit) {
     case SCAN:
         for (i = 0; i < n; i++) {
-            STAGES(ww_scan_prefetch, a->scan, b, i, n);
+            WW_PREFETCH_STAGES(ww_scan_prefetch, a->scan, b, i, n);
             ww_scan_event(a->scan, &b[i]);
         }
         break;
     case PORTS:
         for (i = 0; i < n; i++) {
-            STAGES(ww_ports_prefetch, a->ports, b, i, n);
+            WW_PREFETCH_STAGES(ww_ports_prefetch, a->ports, b, i, n);
             ww_ports_event(a->ports, &b[i]);
         }
         break;
     case SURGE:
         for (i = 0; i < n; i++) {
-            STAGES(ww_surges_prefetch, a->surges, b, i, n);
+            WW_PREFETCH_STAGES(ww_surges_prefetch, a->surges, b, i, n);
             if (!ww_known_label(a->known, &b[i].src)) ww_surges_event(a->surges, &b[i]);
         }
         break;

@@ -38,6 +38,16 @@ enum { WW_ANALYSIS_SCAN = 1, WW_ANALYSIS_PORTS = 2, WW_ANALYSIS_SURGE = 4,
 
 #define WW_ANALYSIS_THREADS_MAX 4 /* the caller's and three workers */
 
+/* How a detector's prefetch stages run ahead of its events (analysis.c's
+ * run, and the unit tests that check hints change nothing): when event i
+ * of n is due, stage 0 for the one 3 AHEAD on, 1 for 2 AHEAD, 2 for AHEAD. */
+#define WW_PREFETCH_AHEAD 4
+#define WW_PREFETCH_STAGES(fn, d, b, i, n) do { \
+        if ((i) + 3 * WW_PREFETCH_AHEAD < (n)) fn((d), &(b)[(i) + 3 * WW_PREFETCH_AHEAD], 0); \
+        if ((i) + 2 * WW_PREFETCH_AHEAD < (n)) fn((d), &(b)[(i) + 2 * WW_PREFETCH_AHEAD], 1); \
+        if ((i) + WW_PREFETCH_AHEAD < (n)) fn((d), &(b)[(i) + WW_PREFETCH_AHEAD], 2); \
+    } while (0)
+
 struct ww_analysis_opts {
     unsigned detectors;          /* WW_ANALYSIS_* bits: which run */
     unsigned threads;            /* 1 (default) .. WW_ANALYSIS_THREADS_MAX; more is taken as the most */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "test.h"
+#include "detect/analysis.h"
 #include "core/addr.h"
 #include "core/dcount.h"
 #include "core/event.h"
@@ -127,8 +128,7 @@ static void hints(void)
                 .proto = r % 17 ? WW_PROTO_TCP : WW_PROTO_ICMP, .count = 1};
         }
         for (size_t j = 0; j < 24; j++) {
-            for (int st = 0; st < 3; st++)
-                if (j + (size_t)(3 - st) * 4 < 24) ww_ports_prefetch(with, &buf[j + (size_t)(3 - st) * 4], st);
+            WW_PREFETCH_STAGES(ww_ports_prefetch, with, buf, j, 24);
             ww_ports_event(with, &buf[j]);
             ww_ports_event(without, &buf[j]);
         }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "test.h"
+#include "detect/analysis.h"
 #include "core/addr.h"
 #include "core/event.h"
 #include "detect/scan.h"
@@ -650,8 +651,7 @@ static void hints(void)
             if (r % 13 == 0) e->src = v6("2001:db8:99::7"), e->src.b[15] = (uint8_t)r;
         }
         for (size_t j = 0; j < 24; j++) {
-            for (int st = 0; st < 3; st++)
-                if (j + (size_t)(3 - st) * 4 < 24) ww_scan_prefetch(with, &buf[j + (size_t)(3 - st) * 4], st);
+            WW_PREFETCH_STAGES(ww_scan_prefetch, with, buf, j, 24);
             ww_scan_event(with, &buf[j]);
             ww_scan_event(without, &buf[j]);
         }

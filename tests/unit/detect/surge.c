@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "test.h"
+#include "detect/analysis.h"
 #include "core/addr.h"
 #include "core/event.h"
 #include "core/mem.h"
@@ -573,8 +574,7 @@ static void hints(void)
             if (h >= 50 && r % 2 == 1) e->src = v4(0x50000000u + k), e->dst = v4(0xC0000299u), e->dport = 80;
         }
         for (size_t j = 0; j < 24; j++) {
-            for (int st = 0; st < 3; st++)
-                if (j + (size_t)(3 - st) * 4 < 24) ww_surges_prefetch(with, &buf[j + (size_t)(3 - st) * 4], st);
+            WW_PREFETCH_STAGES(ww_surges_prefetch, with, buf, j, 24);
             ww_surges_event(with, &buf[j]);
             struct ww_event one = buf[j];
             ww_surges_event(without, &one);
