@@ -28,7 +28,7 @@ asan:
 fuzz:
 	cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DWW_FUZZ=ON \
 	      -DCMAKE_C_COMPILER=clang >/dev/null
-	cmake --build build-fuzz -j$(JOBS)
+	cmake --build build-fuzz -j$(JOBS) --target fuzzers
 
 demo: deps build
 	scripts/demo.sh
