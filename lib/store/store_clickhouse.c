@@ -36,8 +36,11 @@
  *
  * Keys live on the home shard and are cached in memory by each front-end
  * (refreshed every KEYS_REFRESH_US, and at once when a secret is not
- * found: one read at a time, which every caller waiting on it shares), so submissions go on while the home shard is briefly away; a
- * revocation takes effect within that period on other front-ends. */
+ * found: one read at a time, which every caller waiting on it shares),
+ * so submissions go on while the home shard is briefly away; a
+ * revocation takes effect within that period on other front-ends. A read
+ * forced by an unknown secret must begin after the request came (a key
+ * just added: refusing it because the cache was 50 ms old was a bug). */
 #define _GNU_SOURCE /* memmem */
 #include <errno.h>
 #include <gnutls/crypto.h>
