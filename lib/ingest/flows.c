@@ -454,7 +454,7 @@ static void udp(struct ww_flows *f, int64_t ts, const struct ww_pkt *p, uint64_t
 static void unasked(struct ww_flows *f, int64_t ts, const struct ww_pkt *p)
 {
     struct key k;
-    key_set(&k, p->proto, &p->src, &p->dst, p->sport, p->dport, 0);
+    key_own(&k, p, 0);
     uint32_t i = find(f, &k);
     if (i != NIL) touch(f, i);
     else start(f, &k, &p->dst, ts, 0, 0, NULL);
